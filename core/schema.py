@@ -8,7 +8,10 @@ it by ``python -m core.schema`` and a test keeps the two in step).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Kind = Literal["id", "category", "number", "event", "text", "list"]
 
@@ -134,6 +137,14 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
             "patients without relapse are censored at last contact."),
 }
 """Endpoint key -> (time column, event column, definition shown to users)."""
+
+
+def with_labels(df: "pd.DataFrame") -> "pd.DataFrame":
+    """A copy of ``df`` whose schema columns carry their readable labels (units included).
+
+    Columns not in the schema keep their names.
+    """
+    return df.rename(columns={c: LABELS[c] for c in df.columns if c in LABELS})
 
 
 def data_dictionary_markdown() -> str:

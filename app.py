@@ -1,0 +1,68 @@
+"""Relapse Risk Explorer: the Cohort page (the app's entry, ``streamlit run app.py``)."""
+
+from datetime import date
+
+import streamlit as st
+
+from core.schema import ENDPOINTS, LABELS, with_labels
+from ui import cached
+from ui.shell import page_setup, plain
+
+view = page_setup("Cohort", ":material/groups:")
+cohort = view.cohort
+
+if cohort.empty:
+    st.info("No patient matches the current filters. Widen them, or press **Clear all "
+            "filters** in the sidebar.", icon=":material/filter_alt_off:")
+    st.stop()
+
+st.subheader("Patients")
+number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g",
+                 "blasts_pct": "%g", "mrd_pre_flow_pct": "%g%%",
+                 "mrd_pre_aml1eto_abl_pct": "%g%%"}
+st.dataframe(
+    with_labels(cohort),
+    hide_index=True,
+    key="cohort.table",
+    column_config={LABELS[name]: st.column_config.NumberColumn(format=fmt)
+                   for name, fmt in number_format.items()},
+)
+st.caption(
+    f"{plain(ENDPOINTS['os'][2])} {plain(ENDPOINTS['rfs'][2])} Click a column header to sort. "
+    "MRD positive = ≥ 0.01% by flow cytometry before maintenance; the AML1-ETO/ABL ratio "
+    "(qPCR) is shown as measured."
+)
+
+notes = (
+    f"Relapse Risk Explorer export, {date.today().isoformat()}",
+    f"Source: {view.source}",
+    f"Patients: {view.selection.n} of {view.selection.n_total}",
+    "Filters: " + ("; ".join(view.cohort_filter.describe()) or "none"),
+    *view.selection.notes(),
+    ENDPOINTS["os"][2],
+    ENDPOINTS["rfs"][2],
+    "Column meanings, units and sources: data/DATA_DICTIONARY.md of the app's repository.",
+)
+left, right, _ = st.columns([1, 1, 3])
+left.download_button("Download CSV", cached.csv_bytes(cohort), "cohort_filtered.csv",
+                     mime="text/csv", icon=":material/download:", key="cohort.download_csv")
+right.download_button(
+    "Download XLSX", cached.xlsx_bytes(cohort, notes), "cohort_filtered.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    icon=":material/download:", key="cohort.download_xlsx")
+st.caption("Downloads use the column names of the data dictionary, so a downloaded file can be "
+           "loaded again under *Cohort data*. The XLSX has a second sheet with the filters.")
+
+st.subheader("Baseline characteristics")
+table = cached.baseline(cohort)
+st.dataframe(
+    table[["characteristic", "level", "summary"]].rename(
+        columns={"characteristic": "Characteristic", "level": "", "summary": "n (%) or median (range)"}),
+    hide_index=True, key="cohort.baseline",
+)
+st.caption("Counts with percentages of the patients with a recorded value; continuous values "
+           "as median (range). Follow-up is the median (range) of OS times, as the study "
+           "reports it.")
+st.download_button("Download baseline table (CSV)", cached.csv_bytes(table),
+                   "baseline_characteristics.csv", mime="text/csv",
+                   icon=":material/download:", key="cohort.download_baseline")

@@ -1,0 +1,30 @@
+"""Shared helpers for AppTest page tests."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_page(page: str = "app.py", query: dict[str, str] | None = None,
+             timeout: float = 30) -> AppTest:
+    """Open ``page`` in a new session, optionally with URL query parameters.
+
+    AppTest runs the entry script (app.py) first and then switches page, as the browser does
+    when app.py is the entry point; a link opened first on a fresh server is tested for real
+    in tests/e2e.
+    """
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at if page == "app.py" else at.switch_page(page).run()
+
+
+def header_text(at: AppTest) -> str:
+    """The 'n of N patients' line under the title."""
+    for md in at.markdown:
+        if " patients** · " in md.value:
+            return md.value
+    raise AssertionError("no 'n of N patients' header on the page")

@@ -1,0 +1,25 @@
+"""AppTest tests of the About & definitions page."""
+
+from tests.pages.helpers import header_text, run_page
+
+
+def test_renders_definitions_and_provenance():
+    at = run_page("pages/9_About.py")
+    assert not at.exception
+    assert header_text(at) == "**19 of 19 patients** · no filters"
+    text = "\n".join(m.value for m in at.markdown)
+    assert "months from diagnosis to death" in text
+    assert "months from the start of sorafenib + ITI maintenance to relapse" in text
+    assert "Affiliated Cancer Hospital of Zhengzhou University" in text
+
+
+def test_deep_link_with_filters_opens_this_page_filtered():
+    at = run_page("pages/9_About.py", query={"mrd_pre_status": "positive"})
+    assert header_text(at).startswith("**4 of 19 patients**")
+
+
+def test_empty_filter():
+    at = run_page("pages/9_About.py", query={"eln2022_risk": "favorable",
+                                             "outcome": "dead"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")

@@ -1,0 +1,86 @@
+"""AppTest tests of the Cohort page (app.py) and of the shared sidebar/URL behaviour."""
+
+from core.cohort import load_seed_cohort
+from core.schema import LABELS
+from tests.pages.helpers import header_text, run_page
+
+
+def test_renders_all_19_patients():
+    at = run_page()
+    assert not at.exception
+    assert header_text(at) == "**19 of 19 patients** · no filters"
+    patients, baseline = at.dataframe[0].value, at.dataframe[1].value
+    assert len(patients) == 19
+    assert LABELS["rfs_months"] in patients.columns and "RFS (months)" in patients.columns
+    assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
+    assert {b.label for b in at.get("download_button")} == {
+        "Download CSV", "Download XLSX", "Download baseline table (CSV)"}
+
+
+def test_filter_changes_count_table_and_url():
+    at = run_page()
+    at.sidebar.multiselect(key="filter.mrd_pre_status").select("positive").run()
+    assert header_text(at) == "**4 of 19 patients** · MRD before maintenance: positive"
+    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == [7, 9, 13, 17]
+    assert at.query_params["mrd_pre_status"] == "positive"
+    baseline = at.dataframe[1].value
+    assert baseline.iloc[0].tolist() == ["Patients", "", "4"]
+
+
+def test_filters_survive_moving_between_pages():
+    at = run_page()
+    at.sidebar.multiselect(key="filter.eln2022_risk").select("adverse").run()
+    at.switch_page("pages/9_About.py").run()
+    assert not at.exception
+    assert header_text(at).startswith("**7 of 19 patients**")
+    assert at.sidebar.multiselect(key="filter.eln2022_risk").value == ["adverse"]
+    at.switch_page("app.py").run()
+    assert header_text(at).startswith("**7 of 19 patients**")
+    assert len(at.dataframe[0].value) == 7
+
+
+def test_link_opens_the_same_view():
+    at = run_page(query={"eln2022_risk": "adverse,intermediate", "sorafenib_timing": "induction",
+                         "age_min": "50"})
+    seed = load_seed_cohort()
+    expected = seed[seed.eln2022_risk.isin(["adverse", "intermediate"])
+                    & (seed.sorafenib_timing == "induction") & (seed.age >= 50)]
+    assert header_text(at).startswith(f"**{len(expected)} of 19 patients**")
+    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == \
+        expected["patient_id"].tolist()
+    assert at.sidebar.slider(key="filter.age").value == (50, 76)
+
+
+def test_bad_link_values_give_a_notice_not_a_traceback():
+    at = run_page(query={"eln2022_risk": "<b>bogus</b>", "age_max": "1e400"})
+    assert not at.exception
+    assert header_text(at) == "**19 of 19 patients** · no filters"
+    notices = [w.value for w in at.warning]
+    assert notices[0].startswith("The link asks for ELN 2022 risk 'bbogus/b'")
+    assert "`age_max`" in notices[1]
+
+
+def test_empty_filter_shows_a_friendly_message():
+    at = run_page(query={"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert at.info[0].value.startswith("No patient matches the current filters.")
+    assert len(at.dataframe) == 0
+
+
+def test_clear_all_filters():
+    at = run_page(query={"outcome": "dead"})
+    assert header_text(at).startswith("**3 of 19 patients**")
+    at.sidebar.button(key="filter.clear").click().run()
+    assert header_text(at) == "**19 of 19 patients** · no filters"
+    assert "outcome" not in at.query_params
+
+
+def test_more_filters_age_and_co_mutations():
+    at = run_page()
+    at.sidebar.slider(key="filter.age").set_value((60, 70)).run()
+    assert header_text(at).startswith("**7 of 19 patients**")
+    at.sidebar.multiselect(key="filter.co_mutations").select("NPM1").select("TET2").run()
+    at.sidebar.radio(key="filter.co_mutation_mode").set_value("all").run()
+    # 60-70 years with both NPM1 and TET2: patients 4 (70) and 6 (60)
+    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == [4, 6]

@@ -1,0 +1,30 @@
+"""Cached wrappers around pure ``core`` calls (``st.cache_data`` keeps results across reruns)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.baseline import baseline_characteristics
+from core.cohort import load_seed_cohort
+from core.exports import table_to_csv, table_to_xlsx
+
+
+@st.cache_data(show_spinner=False)
+def seed_cohort() -> pd.DataFrame:
+    return load_seed_cohort()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def baseline(cohort: pd.DataFrame) -> pd.DataFrame:
+    return baseline_characteristics(cohort)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    return table_to_csv(table)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def xlsx_bytes(table: pd.DataFrame, notes: tuple[str, ...]) -> bytes:
+    return table_to_xlsx(table, notes=notes)

@@ -1,0 +1,244 @@
+"""The frame every page shares: page config, navigation, cohort source, sidebar filters, header.
+
+Every page (``app.py`` and each file in ``pages/``) starts with :func:`page_setup`, so the
+classic ``pages/`` mechanism works for a deep link opened first on a fresh server: each page
+draws the shared sidebar itself, no entry script has to run first.
+
+Filter state lives in three places, kept in step here:
+
+- ``st.session_state["filters.current"]``: the :class:`~core.filters.CohortFilter` of this
+  browser session; survives moving between pages.
+- the widget keys ``"filter.*"``: re-seeded from the stored filter when a page is opened
+  (Streamlit forgets the widgets of the page you left).
+- the URL (``st.query_params``): rewritten on every run, read once when a session starts, so a
+  copied link reopens the same view.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort import load_cohort
+from core.errors import CohortError
+from core.filters import (
+    CATEGORY_FIELDS,
+    QUERY_KEYS,
+    CohortFilter,
+    FilterResult,
+    filter_from_query_params,
+    filter_levels,
+)
+from core.schema import LABELS
+from ui import cached
+
+APP_NAME = "Relapse Risk Explorer"
+SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML, n = 19)"
+
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("app.py", "Cohort", ":material/groups:"),
+    ("pages/9_About.py", "About & definitions", ":material/info:"),
+)
+"""(script path relative to the app root, navigation label, icon) of every page, in order."""
+
+ROOT = Path(__file__).resolve().parents[1]
+STATE_FILTER = "filters.current"
+STATE_NOTICES = "filters.notices"
+STATE_COHORT = "cohort.data"
+STATE_SOURCE = "cohort.source"
+STATE_UPLOAD_ID = "cohort.upload_id"
+WIDGET = {name: f"filter.{name}" for name in (*CATEGORY_FIELDS, "age", "co_mutations",
+                                              "co_mutation_mode")}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a page works on after :func:`page_setup`.
+
+    Attributes
+    ----------
+    selection : FilterResult
+        The filtered patients and the counts of patients left out for missing values.
+    cohort_filter : CohortFilter
+        The filter in force.
+    source : str
+        Where the cohort comes from (the embedded study, or the uploaded file's name).
+    """
+
+    selection: FilterResult
+    cohort_filter: CohortFilter
+    source: str
+
+    @property
+    def cohort(self) -> pd.DataFrame:
+        return self.selection.cohort
+
+
+def page_setup(title: str, icon: str) -> View:
+    """Draw the shared frame of a page and return the filtered cohort.
+
+    Parameters
+    ----------
+    title : str
+        The page's title, also shown in the browser tab.
+    icon : str
+        A Material icon name such as ``":material/groups:"``.
+    """
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    nav = st.sidebar.container()
+    cohort, source = _cohort_source()
+    cohort_filter = _filter_sidebar(cohort)
+    selection = cohort_filter.apply(cohort)
+    with nav:
+        st.markdown(f"### {APP_NAME}")
+        for path, label, page_icon in PAGES:
+            st.page_link(path, label=label, icon=page_icon,
+                         query_params=cohort_filter.to_query_params())
+        st.divider()
+    _header(title, selection, source, cohort_filter)
+    return View(selection=selection, cohort_filter=cohort_filter, source=source)
+
+
+def plain(text: str) -> str:
+    """Escape Markdown so user-supplied text (values from a file or a link) shows as typed."""
+    return re.sub(r"([\\*_\[\]<>#|~$])", r"\\\1", text)
+
+
+# --------------------------------------------------------------------------------------------
+
+def _cohort_source() -> tuple[pd.DataFrame, str]:
+    """The cohort of this session: the embedded one, or one the user uploaded."""
+    with st.sidebar.expander("Cohort data", icon=":material/database:"):
+        upload = st.file_uploader(
+            "Load your own cohort (CSV, XLSX or Parquet, same columns as the study's; see "
+            "data/DATA_DICTIONARY.md)", type=["csv", "xlsx", "parquet"], key="cohort.upload")
+        if upload is not None and st.session_state.get(STATE_UPLOAD_ID) != upload.file_id:
+            st.session_state[STATE_UPLOAD_ID] = upload.file_id
+            try:
+                st.session_state[STATE_COHORT] = load_cohort(upload)
+                st.session_state[STATE_SOURCE] = f"Uploaded file {upload.name}"
+                _reset_filters()
+            except CohortError as error:
+                st.session_state["cohort.problems"] = (upload.name, error.problems)
+        if "cohort.problems" in st.session_state:
+            name, problems = st.session_state["cohort.problems"]
+            st.error(f"**{plain(name)} was not loaded** ({len(problems)} problem"
+                     f"{'s' if len(problems) != 1 else ''}); the current cohort is unchanged.\n\n"
+                     + "\n".join(f"- {plain(p)}" for p in problems))
+            if st.button("Dismiss", key="cohort.dismiss"):
+                del st.session_state["cohort.problems"]
+                st.rerun()
+        if STATE_COHORT in st.session_state and st.button(
+                "Back to the embedded study cohort", key="cohort.reset"):
+            for key in (STATE_COHORT, STATE_SOURCE):
+                st.session_state.pop(key, None)
+            _reset_filters()
+            st.rerun()
+        st.caption("Uploaded data stay in this browser session on this server; nothing is "
+                   "stored or sent elsewhere.")
+    if STATE_COHORT in st.session_state:
+        return st.session_state[STATE_COHORT], st.session_state[STATE_SOURCE]
+    return cached.seed_cohort(), SEED_SOURCE
+
+
+def _reset_filters() -> None:
+    st.session_state[STATE_FILTER] = CohortFilter()
+    st.session_state[STATE_NOTICES] = []
+    for key in WIDGET.values():
+        st.session_state.pop(key, None)
+
+
+def _age_bounds(cohort: pd.DataFrame) -> tuple[int, int]:
+    ages = cohort["age"].dropna()
+    if ages.empty:
+        return 0, 120
+    low, high = int(ages.min() // 1), int(-(-ages.max() // 1))
+    return (low, high) if high > low else (low, low + 1)
+
+
+def _seed_widgets(cohort_filter: CohortFilter, cohort: pd.DataFrame) -> None:
+    """Give each filter widget the stored value unless the user's value is already there."""
+    for name in CATEGORY_FIELDS:
+        st.session_state.setdefault(WIDGET[name], list(getattr(cohort_filter, name)))
+    st.session_state.setdefault(WIDGET["co_mutations"], list(cohort_filter.co_mutations))
+    st.session_state.setdefault(WIDGET["co_mutation_mode"], cohort_filter.co_mutation_mode)
+    low, high = _age_bounds(cohort)
+    age_min = low if cohort_filter.age_min is None else min(max(cohort_filter.age_min, low), high)
+    age_max = high if cohort_filter.age_max is None else min(max(cohort_filter.age_max, low),
+                                                             high)
+    st.session_state.setdefault(WIDGET["age"], (age_min, age_max))
+
+
+def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
+    if STATE_FILTER not in st.session_state:  # a new browser session: the link decides
+        from_link, notices = filter_from_query_params(st.query_params.to_dict(), cohort)
+        st.session_state[STATE_FILTER] = from_link
+        st.session_state[STATE_NOTICES] = notices
+    for key in WIDGET.values():  # keep widget values when the user moves to another page
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+    stored: CohortFilter = st.session_state[STATE_FILTER]
+    _seed_widgets(stored, cohort)
+    levels = filter_levels(cohort)
+    low, high = _age_bounds(cohort)
+
+    side = st.sidebar
+    side.markdown("**Filters** (shared by every page)")
+    for name in ("eln2022_risk", "sorafenib_timing", "mrd_pre_status"):
+        side.multiselect(LABELS[name], levels[name], key=WIDGET[name],
+                         placeholder="All patients")
+    with side.expander("More filters", expanded=_more_active(stored)):
+        st.slider("Age (years)", min_value=low, max_value=high, key=WIDGET["age"])
+        for name in ("sex", "fab_class", "fusion_gene", "relapse_type", "outcome"):
+            st.multiselect(LABELS[name], levels[name], key=WIDGET[name],
+                           placeholder="All patients")
+        st.multiselect("Co-mutations", levels["co_mutations"], key=WIDGET["co_mutations"],
+                       placeholder="All patients")
+        st.radio("Patients with", ["any", "all"], key=WIDGET["co_mutation_mode"],
+                 format_func=lambda m: f"{m} of the chosen co-mutations", horizontal=True)
+    side.button("Clear all filters", on_click=_reset_filters, key="filter.clear",
+                icon=":material/filter_alt_off:")
+
+    age_min, age_max = st.session_state[WIDGET["age"]]
+    current = CohortFilter(
+        **{name: tuple(st.session_state[WIDGET[name]]) for name in CATEGORY_FIELDS},
+        age_min=None if age_min <= low else float(age_min),
+        age_max=None if age_max >= high else float(age_max),
+        co_mutations=tuple(st.session_state[WIDGET["co_mutations"]]),
+        co_mutation_mode=st.session_state[WIDGET["co_mutation_mode"]],
+    )
+    if current != stored:
+        st.session_state[STATE_NOTICES] = []
+        st.session_state[STATE_FILTER] = current
+    _sync_query_params(current)
+    return current
+
+
+def _more_active(cohort_filter: CohortFilter) -> bool:
+    return bool(cohort_filter.sex or cohort_filter.fab_class or cohort_filter.fusion_gene
+                or cohort_filter.relapse_type or cohort_filter.outcome or cohort_filter.co_mutations
+                or cohort_filter.age_min is not None or cohort_filter.age_max is not None)
+
+
+def _sync_query_params(cohort_filter: CohortFilter) -> None:
+    current = st.query_params.to_dict()
+    wanted = {k: v for k, v in current.items() if k not in QUERY_KEYS}
+    wanted.update(cohort_filter.to_query_params())
+    if wanted != current:
+        st.query_params.from_dict(wanted)
+
+
+def _header(title: str, selection: FilterResult, source: str,
+            cohort_filter: CohortFilter) -> None:
+    st.title(title)
+    described = "; ".join(cohort_filter.describe()) or "no filters"
+    st.markdown(f"**{selection.n} of {selection.n_total} patients** · {plain(described)}")
+    st.caption(plain(source))
+    for notice in st.session_state.get(STATE_NOTICES, []):
+        st.warning(notice, icon=":material/link_off:")
+    for note in selection.notes():
+        st.info(note, icon=":material/person_off:")
