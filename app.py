@@ -23,6 +23,7 @@ number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g"
 st.dataframe(
     with_labels(cohort),
     hide_index=True,
+    height=min(35 * (len(cohort) + 1) + 3, 700),
     key="cohort.table",
     column_config={LABELS[name]: st.column_config.NumberColumn(format=fmt)
                    for name, fmt in number_format.items()},
