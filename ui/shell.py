@@ -103,6 +103,43 @@ def page_setup(title: str, icon: str) -> View:
     return View(selection=selection, cohort_filter=cohort_filter, source=source)
 
 
+def url_choice(key: str, options: list, default: object) -> object:
+    """Seed the widget ``key`` for this run and return its value.
+
+    Use for a page's own choices (endpoint, stratifier, ...). The value comes from, in order:
+    the widget itself, the value saved when the user last left the page, the URL (once per
+    session, so a copied link reopens the choice), the default. A URL value the page does not
+    offer is ignored with a notice. Call before drawing the widget and :func:`keep_in_url`
+    after it.
+    """
+    saved = f"saved.{key}"
+    if key not in st.session_state:
+        if saved in st.session_state and st.session_state[saved] in options:
+            st.session_state[key] = st.session_state[saved]
+        else:
+            wanted = st.query_params.get(key)
+            if wanted is not None and wanted not in options:
+                st.warning(f"The link's value {_safe_value(wanted)} for `{key}` is not offered "
+                           "on this page and was ignored.", icon=":material/link_off:")
+                wanted = None
+            st.session_state[key] = wanted if wanted is not None else default
+    return st.session_state[key]
+
+
+def keep_in_url(*keys: str) -> None:
+    """Save the page widgets ``keys`` for the next visit and write them into the URL."""
+    for key in keys:
+        value = st.session_state.get(key)
+        st.session_state[f"saved.{key}"] = value
+        text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
+        if st.query_params.get(key) != text:
+            st.query_params[key] = text
+
+
+def _safe_value(value: str) -> str:
+    return "'" + re.sub(r"[^0-9A-Za-z _.\-+/%()]", "", value)[:40] + "'"
+
+
 def plain(text: str) -> str:
     """Escape Markdown so user-supplied text (values from a file or a link) shows as typed."""
     return re.sub(r"([\\*_\[\]<>#|~$])", r"\\\1", text)
