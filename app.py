@@ -58,7 +58,8 @@ st.subheader("Baseline characteristics")
 table = cached.baseline(cohort)
 st.dataframe(
     table[["characteristic", "level", "summary"]].rename(
-        columns={"characteristic": "Characteristic", "level": "", "summary": "n (%) or median (range)"}),
+        columns={"characteristic": "Characteristic", "level": "",
+                 "summary": "n (%) or median (range)"}),
     hide_index=True, key="cohort.baseline",
 )
 st.caption("Counts with percentages of the patients with a recorded value; continuous values "

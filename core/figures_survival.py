@@ -85,13 +85,13 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         times = [0.0, *rows["time"].astype(float).tolist()]
         surv = [1.0, *rows["survival"].astype(float).tolist()]
         lower = [1.0, *[s if math.isnan(v) else v for s, v in
-                        zip(rows["survival"], rows["ci_lower"].astype(float))]]
+                        zip(rows["survival"], rows["ci_lower"].astype(float), strict=False)]]
         upper = [1.0, *[s if math.isnan(v) else v for s, v in
-                        zip(rows["survival"], rows["ci_upper"].astype(float))]]
+                        zip(rows["survival"], rows["ci_upper"].astype(float), strict=False)]]
         n_risk = [n_start, *rows["n_risk"].astype(int).tolist()]
         hover = [f"<b>{group}</b><br>{t:g} months<br>survival {_percent(s)}"
                  f"<br>95% CI {_percent(lo)} to {_percent(hi)}<br>at risk {n}"
-                 for t, s, lo, hi, n in zip(times, surv, lower, upper, n_risk)]
+                 for t, s, lo, hi, n in zip(times, surv, lower, upper, n_risk, strict=False)]
         if show_ci:
             fig.add_trace(go.Scatter(x=times, y=upper, mode="lines", line={"width": 0,
                                      "shape": "hv"}, hoverinfo="skip", showlegend=False,
@@ -112,7 +112,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                         "line": {"width": 2, "color": color}},
                 name=f"{group} censored", legendgroup=group, showlegend=False,
                 hovertext=[f"<b>{group}</b><br>{int(c)} censored at {t:g} months"
-                           for c, t in zip(censored["n_censor"], censored["time"])],
+                           for c, t in zip(censored["n_censor"], censored["time"], strict=False)],
                 hoverinfo="text"), **kwargs)
 
     if table_rows:

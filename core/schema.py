@@ -139,7 +139,7 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
 """Endpoint key -> (time column, event column, definition shown to users)."""
 
 
-def with_labels(df: "pd.DataFrame") -> "pd.DataFrame":
+def with_labels(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose schema columns carry their readable labels (units included).
 
     Columns not in the schema keep their names.
