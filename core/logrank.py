@@ -221,6 +221,10 @@ def permutation_logrank(df, time: str, event: str, by: str, *, exact_limit: int 
     time_, event_, labels, groups = _design(data)
     event_ = event_.astype(float)
     sizes = [int((labels == k).sum()) for k in range(len(groups))]
+    if min(sizes) < 2:
+        lone = ", ".join(g for g, size in zip(groups, sizes, strict=True) if size < 2)
+        raise AnalysisError(f"The permutation test needs at least 2 patients in every group; "
+                            f"{lone} has 1. Fix: widen the filters or group differently.")
     total = _assignments(sizes)
     exact = total <= exact_limit
     samples = tuple(np.flatnonzero(labels == k) for k in range(len(groups)))

@@ -8,6 +8,7 @@ import streamlit as st
 from core.baseline import baseline_characteristics
 from core.cohort import load_seed_cohort
 from core.exports import table_to_csv, table_to_xlsx
+from core.survival_report import SurvivalReport, survival_report
 
 
 @st.cache_data(show_spinner=False)
@@ -28,3 +29,9 @@ def csv_bytes(table: pd.DataFrame) -> bytes:
 @st.cache_data(show_spinner=False, max_entries=64)
 def xlsx_bytes(table: pd.DataFrame, notes: tuple[str, ...]) -> bytes:
     return table_to_xlsx(table, notes=notes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def survival(cohort: pd.DataFrame, endpoint: str, by: str | None,
+             landmark_months: tuple[float, ...], horizon: float) -> SurvivalReport:
+    return survival_report(cohort, endpoint, by, landmark_months, horizon)

@@ -373,3 +373,9 @@ def test_event_counts_from_survival_data():
     data = survival_data(HAND_DATA["ties"], "t", "e")
     counts = event_counts(data).set_index("time")
     assert counts.loc[2.0, "n_event"] == 2 and counts.loc[2.0, "n_censor"] == 1
+
+
+def test_error_permutation_needs_two_patients_per_group():
+    df = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 1], "g": ["a", "a", "b"]})
+    with pytest.raises(AnalysisError, match=r"needs at least 2 patients in every group; b has 1"):
+        permutation_logrank(df, "t", "e", "g")

@@ -1,0 +1,143 @@
+"""Survival: stratified Kaplan-Meier curves with at-risk table, landmarks, medians and tests."""
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import AnalysisError
+from core.figures_survival import km_figure
+from core.headline import headline_comparison
+from core.schema import ENDPOINTS, LABELS
+from core.survival_report import (
+    ENDPOINT_NAMES,
+    format_median,
+    format_p,
+    format_percent_ci,
+    stratifier_options,
+)
+from ui import cached
+from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, url_choice
+
+view = page_setup("Survival", ":material/monitoring:")
+cohort = view.cohort
+if cohort.empty:
+    st.info("No patient matches the current filters. Widen them, or press **Clear all "
+            "filters** in the sidebar.", icon=":material/filter_alt_off:")
+    st.stop()
+
+NONE = "none"
+by_options = [NONE, *stratifier_options(cohort)]
+url_choice("survival.endpoint", ["os", "rfs"], "os")
+url_choice("survival.by", by_options, NONE)
+left, middle, right = st.columns([2, 2, 3])
+endpoint = left.radio("Endpoint", ["os", "rfs"], key="survival.endpoint", horizontal=True,
+                      format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
+by = middle.selectbox("Compare groups by", by_options, key="survival.by",
+                      format_func=lambda c: "No grouping (whole cohort)" if c == NONE
+                      else LABELS.get(c, c))
+keep_in_url("survival.endpoint", "survival.by")
+with right:
+    c1, c2 = st.columns(2)
+    show_ci = c1.toggle("95% confidence bands", value=True, key="survival.ci")
+    show_counts = c2.toggle("Events & censored rows", value=False,
+                            key="survival.counts")
+    landmark_months = st.multiselect("Landmarks (months)", [6, 12, 18, 24, 36, 48, 60],
+                                     default=[12, 24], key="survival.landmarks")
+    horizon = st.number_input("RMST horizon (months)", min_value=1, max_value=240, value=24,
+                              step=6, key="survival.horizon")
+
+try:
+    report = cached.survival(cohort, endpoint, None if by == NONE else by,
+                             tuple(sorted(landmark_months)), float(horizon))
+except AnalysisError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+fit = report.fit
+groups = list(fit.groups)
+figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,
+                   y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
+                   x_title="Months from diagnosis" if endpoint == "os"
+                   else "Months from maintenance start",
+                   extra_rows=("cum_events", "cum_censored") if show_counts else ())
+st.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
+st.caption(plain(report.caption))
+for note in report.notes:
+    st.warning(plain(note), icon=":material/info:")
+
+st.subheader("Per group")
+noun = "deaths" if endpoint == "os" else "relapses"
+rows = []
+for _, m in report.medians.iterrows():
+    row = {"Group": m["group"], "Patients": int(m["n"]), noun.capitalize(): int(m["events"]),
+           "Median, months (95% CI)": format_median(m["median"], m["median_lower"],
+                                                    m["median_upper"])}
+    marks = report.landmarks[report.landmarks["group"] == m["group"]]
+    for months in sorted(landmark_months):
+        hit = marks[marks["time"] == months]
+        row[f"{months} months: % (95% CI)"] = (
+            "beyond follow-up" if hit.empty else format_percent_ci(
+                hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
+        row[f"{months} months: at risk"] = "–" if hit.empty else int(hit["n_risk"].iloc[0])
+    rm = report.rmst.table.set_index("group").loc[m["group"]]
+    row[f"RMST to {horizon:g} months (95% CI)"] = (
+        f"{rm['rmst']:.1f} ({rm['ci_lower']:.1f}–{rm['ci_upper']:.1f})")
+    rows.append(row)
+st.dataframe(pd.DataFrame(rows), hide_index=True, key="survival.table")
+st.caption("Median: first time the curve reaches 50% (\"not reached\" when it never does; NR: "
+           "the interval has no upper limit yet). Landmarks: Kaplan-Meier survival at that "
+           "time with its log-log 95% CI, and patients still at risk; \"beyond follow-up\": "
+           "the group's last patient left observation earlier, nothing is extrapolated. "
+           "RMST: restricted mean survival time, the average months lived event-free up to "
+           "the horizon (area under the curve).")
+
+if report.logrank is not None:
+    st.subheader("Do the groups differ?")
+    lr = report.logrank
+    cols = st.columns(4 if report.permutation else 3)
+    cols[0].metric("Log-rank chi-square", f"{lr.statistic:.2f}")
+    cols[1].metric("Degrees of freedom", lr.dof)
+    cols[2].metric("Log-rank p", format_p(lr.p_value))
+    if report.permutation:
+        cols[3].metric("Permutation p", format_p(report.permutation.p_value))
+    st.markdown(plain(report.which_p))
+    details = (f"Log-rank test (Mantel-Cox, R survdiff rho = 0), observed vs expected "
+               f"{noun}: " + "; ".join(f"{g} {o:g} vs {e:.2f}" for g, o, e in
+                                       zip(lr.groups, lr.observed, lr.expected, strict=True))
+               + ".")
+    if report.permutation:
+        details += (" Permutation p: share of re-assignments of the group labels (group sizes "
+                    f"fixed) with a chi-square at least as large; {report.permutation.describe()}.")
+    st.caption(plain(details))
+    if report.trend is not None:
+        st.markdown(f"**Trend across ELN 2022 risk groups** (favorable → intermediate → "
+                    f"adverse): chi-square {report.trend.statistic:.2f}, 1 df, "
+                    f"p = {format_p(report.trend.p_value)}")
+        st.caption("Log-rank test for trend with scores 1, 2, 3 (Collett 2015): asks whether "
+                   "risk rises steadily with the ELN group rather than whether any group "
+                   "differs.")
+    if report.rmst_difference is not None and not report.rmst_difference.empty:
+        diff = report.rmst_difference
+        st.markdown("**Difference in RMST** to "
+                    f"{horizon:g} months against {plain(str(diff['reference'].iloc[0]))}: "
+                    + "; ".join(f"{plain(str(r.group))} {r.difference:+.1f} months "
+                                f"(95% CI {r.ci_lower:+.1f} to {r.ci_upper:+.1f}, "
+                                f"p = {format_p(r.p_value)})" for r in diff.itertuples()))
+
+if view.source == SEED_SOURCE and not view.cohort_filter.is_active():
+    with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows"):
+        headline = headline_comparison(cohort)
+        st.dataframe(pd.DataFrame({
+            "Endpoint": headline["endpoint"], "Months": headline["months"],
+            "Printed in the study": [f"{100 * p:.1f}% ({f})" for p, f in
+                                     zip(headline["printed"], headline["printed_fraction"],
+                                         strict=True)],
+            "Kaplan-Meier (95% CI)": [format_percent_ci(s, lo, hi) for s, lo, hi in
+                                      zip(headline["km_survival"], headline["ci_lower"],
+                                          headline["ci_upper"], strict=True)],
+            "Why they differ": headline["note"]}), hide_index=True, key="survival.headline")
+        st.caption("The method is not tuned to match the print; both are shown.")
+
+st.download_button("Download the curve table (CSV)", cached.csv_bytes(fit.table),
+                   f"km_{endpoint}{'' if by == NONE else '_by_' + by}.csv", mime="text/csv",
+                   icon=":material/download:", key="survival.download")
+st.caption(plain(ENDPOINTS[endpoint][2]))

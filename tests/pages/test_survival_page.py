@@ -1,0 +1,133 @@
+"""AppTest tests of the Survival page (pages/1_Survival.py).
+
+Golden numbers of the figure come from R (tests/core/golden/survival_r_golden.json,
+survfit(Surv(rfs_months, rfs_event) ~ mrd_pre_status, conf.type = "log-log")) and from
+counting the 19 rows of Tables 1-2 by hand (numbers at risk).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.cohort import load_seed_cohort
+from core.survival_report import stratifier_options
+from tests.pages.helpers import header_text, run_page
+
+PAGE = "pages/1_Survival.py"
+
+
+def figure(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def traces(at) -> dict[str, dict]:
+    return {t["name"]: t for t in figure(at)["data"]}
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_answers_do_mrd_positive_patients_relapse_sooner():
+    """RFS by MRD: R survdiff chisq 1.2212, p 0.2691; exact permutation over 3876 splits."""
+    at = run_page(PAGE, {"survival.endpoint": "rfs", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    assert metrics(at) == {"Log-rank chi-square": "1.22", "Degrees of freedom": "1",
+                           "Log-rank p": "0.269", "Permutation p": "0.326"}
+    assert any("read the permutation p" in m.value for m in at.markdown)
+    assert any("exact, all 3,876 group assignments enumerated" in c.value for c in at.caption)
+    curves = traces(at)
+    positive = curves["positive (n=4)"]
+    assert positive["x"] == [0.0, 1.0, 16.0, 63.0]
+    assert positive["y"] == pytest.approx([1.0, 0.75, 0.375, 0.375], abs=1e-12)
+    assert curves["negative (n=15)"]["y"][-1] == pytest.approx(0.628571428571429, abs=1e-9)
+    at_risk = curves["positive at risk"]
+    assert at_risk["x"][:3] == [0.0, 12.0, 24.0] and at_risk["text"][:3] == ["4", "2", "1"]
+    table = at.dataframe[0].value.set_index("Group")
+    assert table.loc["positive", "Median, months (95% CI)"] == "16.0 (1.0–NR)"
+    assert table.loc["negative", "Median, months (95% CI)"] == "not reached (13.0–NR)"
+    assert table.loc["positive", "12 months: % (95% CI)"] == "75.0% (12.8–96.1)"
+    assert table.loc["negative", "24 months: at risk"] == 8
+
+
+@pytest.mark.parametrize("endpoint", ["os", "rfs"])
+@pytest.mark.parametrize("by", ["none", "eln2022_risk", "sorafenib_timing", "mrd_pre_status"])
+def test_every_endpoint_and_study_stratifier_renders(endpoint, by):
+    at = run_page(PAGE, {"survival.endpoint": endpoint, "survival.by": by})
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
+    n_groups = 1 if by == "none" else load_seed_cohort()[by].nunique()
+    assert len(at.dataframe[0].value) == n_groups
+    assert ("Log-rank p" in metrics(at)) == (by != "none")
+    assert any(c.value.startswith("Overall survival" if endpoint == "os" else "Relapse-free")
+               for c in at.caption)
+
+
+def test_every_categorical_stratifier_renders():
+    at = run_page(PAGE)
+    for by in stratifier_options(load_seed_cohort()):
+        at.selectbox(key="survival.by").set_value(by).run()
+        assert not at.exception, by
+        assert at.query_params["survival.by"] == by
+
+
+def test_eln_shows_trend_test():
+    """OS by ELN: R survdiff chisq 7.6569 (p 0.0217); trend chisq 5.4251 (p 0.0198)."""
+    at = run_page(PAGE, {"survival.endpoint": "os", "survival.by": "eln2022_risk"})
+    assert metrics(at)["Log-rank p"] == "0.022"
+    trend = [m.value for m in at.markdown if m.value.startswith("**Trend across ELN")]
+    assert trend and "chi-square 5.43, 1 df, p = 0.020" in trend[0]
+
+
+def test_group_without_events_is_shown_with_a_note():
+    """OS by ELN: the favorable group (3 patients) has no deaths."""
+    at = run_page(PAGE, {"survival.endpoint": "os", "survival.by": "eln2022_risk"})
+    assert "favorable (n=3)" in traces(at)
+    assert any("ELN 2022 risk = favorable: no deaths among 3 patients" in w.value
+               for w in at.warning)
+
+
+def test_one_patient_filter():
+    """Age 21-21 leaves patient 1 alone: a one-point curve and an honest note, no crash."""
+    at = run_page(PAGE, {"age_max": "21", "survival.by": "none"})
+    assert header_text(at).startswith("**1 of 19 patients**")
+    assert not at.exception
+    assert any("only 1 patient, too few for a curve" in w.value for w in at.warning)
+
+
+def test_empty_filter_shows_friendly_message():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert at.info[0].value.startswith("No patient matches the current filters")
+    assert not at.get("plotly_chart")
+
+
+def test_single_group_after_filter_says_no_test():
+    at = run_page(PAGE, {"mrd_pre_status": "positive", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    assert any("nothing to compare: no log-rank test" in w.value for w in at.warning)
+
+
+def test_filter_change_updates_curves():
+    at = run_page(PAGE, {"survival.by": "none"})
+    assert "All (n=19)" in traces(at)
+    at.sidebar.multiselect(key="filter.sorafenib_timing").select("consolidation").run()
+    assert "All (n=5)" in traces(at)
+
+
+def test_headline_rates_shown_for_the_unfiltered_study_cohort():
+    at = run_page(PAGE)
+    table = at.dataframe[1].value
+    assert table["Printed in the study"].tolist() == ["100.0% (19/19)", "94.7% (18/19)",
+                                                      "73.7% (14/19)", "57.9% (11/19)"]
+    assert table["Kaplan-Meier (95% CI)"].iloc[1] == "94.4% (66.6–99.2)"
+
+
+def test_link_with_unknown_stratifier_is_ignored_with_notice():
+    at = run_page(PAGE, {"survival.by": "<script>"})
+    assert not at.exception
+    assert any("is not offered on this page and was ignored" in w.value for w in at.warning)
+    assert at.selectbox(key="survival.by").value == "none"
