@@ -40,6 +40,9 @@ SMALL_N = 30
 """Below this many patients, or with a group of fewer than SMALL_EVENTS events, the page also
 shows the permutation p-value."""
 SMALL_EVENTS = 5
+PERMUTATION_MAX_N = 1000
+"""Above this many patients the permutation test is not run on the page (its cost grows with
+patients x resamples); the note says so."""
 EVENT_NOUN = {"os": "deaths", "rfs": "relapses"}
 ENDPOINT_NAMES = {"os": "Overall survival", "rfs": "Relapse-free survival"}
 
@@ -162,7 +165,11 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
         test = logrank_data(data)
         difference = restricted_mean_difference(rmst, fit.groups[0])
         small = data.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
-        if small and min(fit.n.values()) >= 2:
+        if small and data.n > PERMUTATION_MAX_N:
+            notes.append(f"No permutation p-value for more than {PERMUTATION_MAX_N:,} patients "
+                         "(too slow for an interactive page). A group has fewer than "
+                         f"{SMALL_EVENTS} events, so read the log-rank p with caution.")
+        elif small and min(fit.n.values()) >= 2:
             permutation = permutation_logrank(cohort, time, event, by)
         elif small:
             notes.append("No permutation p-value: a group with a single patient cannot be "

@@ -66,3 +66,11 @@ def test_formatting():
     assert format_median(16, 1, math.nan) == "16.0 (1.0–NR)"
     assert format_median(math.nan, math.nan, math.nan) == "not reached"
     assert format_p(0.0004) == "< 0.001" and format_p(0.2691) == "0.269"
+
+
+def test_large_cohort_skips_the_permutation_with_a_note(monkeypatch):
+    monkeypatch.setattr("core.survival_report.PERMUTATION_MAX_N", 10)
+    report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
+    assert report.permutation is None
+    assert any(n.startswith("No permutation p-value for more than 10 patients") for n in
+               report.notes)
