@@ -42,6 +42,7 @@ SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML,
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("app.py", "Cohort", ":material/groups:"),
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
+    ("pages/3_Patients.py", "Patients", ":material/person:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""

@@ -1,0 +1,127 @@
+"""AppTest tests of the Patients page (pages/3_Patients.py)."""
+
+import json
+
+from core.timelines import COLOR_CHOICES, SORTS
+from tests.pages.helpers import header_text, run_page
+
+PAGE = "pages/3_Patients.py"
+
+
+def swimmer_spec(at) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def lanes(at) -> list[str]:
+    """Patient ids of the drawn lanes, top lane first (bars' customdata ordered by lane)."""
+    bars = [t for t in swimmer_spec(at)["data"] if t["type"] == "bar"]
+    return [pid for _, pid in sorted((y, c[0]) for t in bars
+                                     for y, c in zip(t["y"], t["customdata"], strict=True))]
+
+
+def end_markers(at) -> dict[str, str]:
+    """Patient id -> lane end marker name."""
+    data = swimmer_spec(at)["data"]
+    return {c[0]: t["name"] for t in data if t.get("legendgroup") == "ends"
+            and not t["name"].startswith("maintenance start") for c in t["customdata"]}
+
+
+def card_text(at) -> str:
+    return "\n".join(md.value for md in at.markdown
+                     if md.value.startswith("| Field | Recorded value |"))
+
+
+def test_renders_one_lane_per_patient_with_the_right_end():
+    at = run_page(PAGE)
+    assert not at.exception
+    assert header_text(at) == "**19 of 19 patients** · no filters"
+    assert sorted(lanes(at), key=int) == [str(i) for i in range(1, 20)]
+    ends = end_markers(at)
+    assert ends["5"] == "molecular relapse" and ends["7"] == "morphological relapse"
+    assert ends["11"] == "censored"
+    at.radio(key="patients.mode").set_value("os").run()
+    assert not at.exception
+    ends = end_markers(at)
+    assert (ends["9"], ends["5"], ends["1"]) == ("death", "lost to follow-up",
+                                                  "alive at last follow-up")
+    assert at.query_params["patients.mode"] == "os"
+
+
+def test_every_colour_and_sort_option_in_both_modes():
+    at = run_page(PAGE)
+    for mode in ("rfs", "os"):
+        at.radio(key="patients.mode").set_value(mode).run()
+        for color in ("none", *COLOR_CHOICES):
+            at.selectbox(key="patients.color_by").set_value(color).run()
+            assert not at.exception, (mode, color)
+            assert len(lanes(at)) == 19
+        for sort in SORTS:
+            at.selectbox(key="patients.sort").set_value(sort).run()
+            assert not at.exception, (mode, sort)
+            assert len(lanes(at)) == 19
+    assert lanes(at) == [str(i) for i in range(1, 20)]  # last: by patient number
+
+
+def test_patient_in_the_link_opens_the_card():
+    at = run_page(PAGE, {"patient": "9"})
+    assert not at.exception
+    assert at.selectbox(key="patient").value == "9"
+    card = card_text(at)
+    for fact in ("| **Patient** | 9 |", "| **Sex** | female |", "43 years", "0.86 ×10⁹/L",
+                 "M7", "NPM1, ASXL1", "positive (8.85% by flow cytometry)",
+                 "CHAG ×2 (low-dose cytarabine, homoharringtonine, aclarubicin and G-CSF)",
+                 "16 months from maintenance start, ended by morphological relapse",
+                 "20 months from diagnosis to death", "not derivable from the data"):
+        assert fact in card, fact
+    assert any("Patient 9: relapse at 16 months" in c.value for c in at.caption)
+    assert len(at.get("plotly_chart")) == 3  # swimmer, timeline, KM
+
+
+def test_selectbox_and_previous_next_buttons():
+    at = run_page(PAGE)
+    assert at.selectbox(key="patient").value == "1"
+    assert at.button(key="patients.previous").disabled
+    at.selectbox(key="patient").set_value("9").run()
+    assert "| **Patient** | 9 |" in card_text(at)
+    assert at.query_params["patient"] == "9"
+    at.button(key="patients.next").click().run()
+    assert at.selectbox(key="patient").value == "10"
+    assert "| **Patient** | 10 |" in card_text(at)
+    assert "TKI+CAG (tyrosine kinase inhibitor" in card_text(at)
+    at.button(key="patients.previous").click().run()
+    at.button(key="patients.previous").click().run()
+    assert at.selectbox(key="patient").value == "8"
+
+
+def test_mrd_positive_filter_gives_four_lanes():
+    at = run_page(PAGE, {"mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**4 of 19 patients**")
+    assert sorted(lanes(at), key=int) == ["7", "9", "13", "17"]
+    assert end_markers(at) == {"7": "morphological relapse", "9": "morphological relapse",
+                               "13": "censored", "17": "censored"}
+    assert at.selectbox(key="patient").options == ["Patient 7", "Patient 9", "Patient 13",
+                                                   "Patient 17"]
+
+
+def test_linked_patient_outside_the_filter_falls_back_with_a_notice():
+    at = run_page(PAGE, {"mrd_pre_status": "positive", "patient": "1"})
+    assert not at.exception
+    assert any("`patient`" in w.value for w in at.warning)
+    assert at.selectbox(key="patient").value == "7"
+
+
+def test_empty_filter_shows_a_friendly_message():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert at.info[0].value.startswith("No patient matches the current filters")
+    assert len(at.get("plotly_chart")) == 0
+
+
+def test_derivation_rule_is_explained_on_the_page():
+    at = run_page(PAGE)
+    rule = " ".join(md.value for md in at.markdown)
+    assert "began **OS − RFS** months after diagnosis" in rule
+    assert "**not derivable from the data**" in rule
+    assert any("▲ molecular relapse" in c.value for c in at.caption)
