@@ -26,5 +26,13 @@ st.markdown((ROOT / "data" / "PROVENANCE.md").read_text(encoding="utf-8").split(
 with st.expander("Data dictionary (every column, unit and allowed value)"):
     st.markdown((ROOT / "data" / "DATA_DICTIONARY.md").read_text(encoding="utf-8")
                 .split("\n", 1)[1])
+st.subheader("Methods")
+for name, title in (("methods-survival.md", "Kaplan-Meier curves, landmarks, medians, RMST, "
+                     "log-rank, permutation and trend tests"),
+                    ("methods-cox.md", "Cox and Firth regression, guardrails, predictions")):
+    path = ROOT / "docs" / name
+    if path.exists():
+        with st.expander(title):
+            st.markdown(path.read_text(encoding="utf-8").split("\n", 1)[1])
 st.caption("Privacy: the app sends nothing to any host but its own server; uploaded cohorts "
            "live only in your browser session.")

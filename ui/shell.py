@@ -48,6 +48,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 """(script path relative to the app root, navigation label, icon) of every page, in order."""
 
 ROOT = Path(__file__).resolve().parents[1]
+FAVICON = ROOT / "assets" / "favicon.png"
 STATE_FILTER = "filters.current"
 STATE_NOTICES = "filters.notices"
 STATE_COHORT = "cohort.data"
@@ -88,9 +89,13 @@ def page_setup(title: str, icon: str) -> View:
     title : str
         The page's title, also shown in the browser tab.
     icon : str
-        A Material icon name such as ``":material/groups:"``.
+        The page's Material icon (``":material/groups:"``), as listed in :data:`PAGES`. Not
+        used for the browser tab, which shows ``assets/favicon.png`` for privacy.
     """
-    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=icon, layout="wide")
+    # The tab icon is a local image: a ":material/...:" page icon makes the browser fetch an
+    # SVG from fonts.gstatic.com, which tests/e2e/test_privacy.py forbids.
+    st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=str(FAVICON),
+                       layout="wide")
     nav = st.sidebar.container()
     cohort, source = _cohort_source()
     cohort_filter = _filter_sidebar(cohort)

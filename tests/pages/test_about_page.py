@@ -23,3 +23,12 @@ def test_empty_filter():
                                              "outcome": "dead"})
     assert not at.exception
     assert header_text(at).startswith("**0 of 19 patients**")
+
+
+def test_methods_are_readable_in_the_app():
+    at = run_page("pages/9_About.py")
+    assert [e.label for e in at.expander if e.label.startswith(("Kaplan", "Cox"))] == [
+        "Kaplan-Meier curves, landmarks, medians, RMST, log-rank, permutation and trend tests",
+        "Cox and Firth regression, guardrails, predictions"]
+    text = "\n".join(m.value for m in at.markdown)
+    assert "Greenwood variance; pointwise intervals on the" in text

@@ -1,0 +1,208 @@
+"""Fixtures for the real-browser tests: a `streamlit run` server on 127.0.0.1 and Debian's Chromium.
+
+- Chromium is Debian's binary on PATH (``apt-get install -y chromium``); no browser is ever
+  downloaded. Without it the tests skip with a reason, except under ``CI=true``, where they fail.
+- Each pytest(-xdist) worker starts its own server on a free port (``server``, session scope);
+  :func:`start_server` starts another one for tests that need a cold server.
+- When a test fails, a full-page screenshot of each of its pages goes to ``tests/e2e/artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+SERVER_START_TIMEOUT = 60.0
+"""Seconds a `streamlit run` server may take to answer /_stcore/health."""
+RENDER_TIMEOUT = 30_000
+"""Milliseconds a page may take to draw (a cold server on a 2-core machine is the slow case)."""
+
+
+# ---- server ----------------------------------------------------------------------------------
+
+@dataclass
+class StreamlitServer:
+    """A running ``streamlit run app.py`` on 127.0.0.1."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def health(self, timeout: float = 2.0) -> str:
+        """The body of /_stcore/health ("ok"); raises when the server does not answer."""
+        with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=timeout) as answer:
+            return answer.read().decode()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server() -> StreamlitServer:
+    """Start a fresh ``streamlit run app.py`` on a free port and wait until it is healthy.
+
+    The caller stops it (:meth:`StreamlitServer.stop`).
+    """
+    port = _free_port()
+    log = Path(tempfile.mkstemp(prefix=f"streamlit-{port}-", suffix=".log")[1])
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             # a test server runs the code as it was at start, whatever is edited meanwhile
+             "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
+            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+        )
+    server = StreamlitServer(process=process, port=port, log=log)
+    deadline = time.monotonic() + SERVER_START_TIMEOUT
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited with code {process.returncode}:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+        try:
+            if server.health(timeout=1) == "ok":
+                return server
+        except (urllib.error.URLError, OSError):
+            pass
+        if time.monotonic() > deadline:
+            server.stop()
+            raise RuntimeError(f"streamlit did not answer /_stcore/health on port {port} within "
+                               f"{SERVER_START_TIMEOUT:.0f} s:\n"
+                               f"{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="session")
+def server(chromium_path: str) -> Iterator[StreamlitServer]:
+    """One server per pytest(-xdist) worker, shared by the worker's tests.
+
+    Depends on ``chromium_path`` so that no server starts when the tests skip.
+    """
+    running = start_server()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_server(chromium_path: str) -> Iterator[StreamlitServer]:
+    """A server started for this test alone: no session has run on it yet."""
+    running = start_server()
+    yield running
+    running.stop()
+
+
+# ---- browser ---------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = shutil.which("chromium")
+    if path is None:
+        reason = "Chromium not installed: apt-get install -y chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: the browser tests must run; scripts/run_tests.sh "
+                        "installs it)", pytrace=False)
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=RENDER_TIMEOUT)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_context(browser, request):
+    """Factory for browser contexts (independent sessions); all are closed after the test.
+
+    Every page of every context is screenshotted when the test fails.
+    """
+    contexts = []
+
+    def make(**options):
+        options.setdefault("viewport", {"width": 1400, "height": 1000})
+        options.setdefault("accept_downloads", True)
+        context = browser.new_context(**options)
+        context.set_default_timeout(RENDER_TIMEOUT)
+        contexts.append(context)
+        return context
+
+    request.node._e2e_contexts = contexts
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_context):
+    """A page in its own browser context (its own Streamlit session)."""
+    return new_context().new_page()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    if report.when == "call" and report.failed:
+        _screenshot(item)
+    return report
+
+
+def _screenshot(item: pytest.Item) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    stem = re.sub(r"[^0-9A-Za-z_.-]+", "_", item.nodeid)[-150:]
+    shots = 0
+    for context in getattr(item, "_e2e_contexts", []):
+        for open_page in context.pages:
+            target = ARTIFACTS / f"{stem}-{shots}.png"
+            try:
+                open_page.screenshot(path=str(target), full_page=True, timeout=10_000)
+                shots += 1
+            except Exception as error:  # the page may be gone; the test already failed
+                print(f"e2e: no screenshot of {open_page.url}: {error}", file=sys.stderr)
