@@ -1,0 +1,50 @@
+"""Figures in a real browser: the Kaplan-Meier plot renders in plotly and follows the filters.
+
+AppTest sees only the figure's JSON; here plotly.js has drawn it and we read the traces that
+the browser holds (``gd.data`` of the plot element).
+"""
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from core.schema import LABELS
+from tests.e2e.helpers import choose, expect_count, expect_no_error, link, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+TRACE_NAMES = "el => el.data.map(t => t.name)"
+
+
+def km_trace_names(page: Page) -> list[str]:
+    plot = page.locator('[data-testid="stMain"] .js-plotly-plot').first
+    expect(plot.locator(".main-svg").first).to_be_visible()
+    return plot.evaluate(TRACE_NAMES)
+
+
+def test_km_curves_follow_the_filters(server, page):
+    page.goto(link(server.url, "Survival", {"survival.endpoint": "rfs",
+                                            "survival.by": "none"}))
+    expect_count(page, 19)
+    assert "All (n=19)" in km_trace_names(page)
+    choose(page, LABELS["sorafenib_timing"], "consolidation")
+    expect_count(page, 5)
+    wait_idle(page)
+    expect(page.locator('[data-testid="stMain"] .js-plotly-plot').first).to_be_visible()
+    page.wait_for_function(
+        "() => document.querySelector('[data-testid=stMain] .js-plotly-plot')"
+        ".data.some(t => t.name === 'All (n=5)')")
+    assert "All (n=19)" not in km_trace_names(page)
+    expect_no_error(page)
+
+
+def test_km_stratified_by_mrd_draws_both_groups_and_the_at_risk_rows(server, page):
+    page.goto(link(server.url, "Survival", {"survival.endpoint": "rfs",
+                                            "survival.by": "mrd_pre_status"}))
+    expect_count(page, 19)
+    names = km_trace_names(page)
+    assert {"negative (n=15)", "positive (n=4)", "negative at risk", "positive at risk"} <= \
+        set(names)
+    # the at-risk row is drawn as text under the plot
+    expect(page.locator('[data-testid="stMain"] .js-plotly-plot g.textpoint text').first) \
+        .to_be_visible()
+    expect_no_error(page)
