@@ -331,13 +331,28 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             notes.append("Firth's penalized Cox model is available with Breslow ties only; "
                          "Breslow was used instead of Efron.")
         ties = "breslow"
-        fit = _fit_firth(times, status, design, conf_level)
+        try:
+            fit = _fit_firth(times, status, design, conf_level)
+        except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero
+            raise AnalysisError(
+                f"The Firth-penalized fit failed numerically (firthmodels: \"{error}\") with "
+                f"{len(terms)} coefficients for {n_events} events: some levels carry no "
+                "information. Combine levels or drop covariates.") from error
     else:
-        fit = _fit_phreg(times, status, design, ties, conf_level)
+        try:
+            fit = _fit_phreg(times, status, design, ties, conf_level)
+        except np.linalg.LinAlgError as error:  # collinear terms: singular information
+            raise AnalysisError(
+                f"The Cox fit failed numerically (\"{error}\"): the information matrix of the "
+                f"{len(terms)} coefficients is singular, usually because covariates duplicate "
+                "each other (e.g. FAB subtype and FAB class) or a level carries no "
+                "information. Drop or combine covariates.") from error
 
     with np.errstate(over="ignore"):  # a diverging coefficient gives an infinite bound
         table = pd.DataFrame({
-            "coef": fit["coef"], "se": fit["se"], "z": fit["coef"] / fit["se"],
+            "coef": fit["coef"], "se": fit["se"],
+            "z": np.divide(fit["coef"], fit["se"], out=np.full_like(fit["coef"], np.nan),
+                           where=fit["se"] > 0),
             "hr": np.exp(fit["coef"]), "hr_lower": np.exp(fit["lower"]),
             "hr_upper": np.exp(fit["upper"]), "p_value": fit["p"],
         }, index=pd.Index(terms, name="term"))
@@ -486,10 +501,18 @@ def _fit_phreg(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties: 
             messages.append("Numerical overflow while fitting: a coefficient is diverging. "
                             "Refit with firth=True or simplify the model.")
     params = np.asarray(res.params, dtype=float)
-    ci = np.asarray(res.conf_int(alpha=1 - conf_level), dtype=float)
+    with np.errstate(invalid="ignore"):  # a negative variance (diverged fit) gives NaN SEs
+        bse = np.asarray(res.bse, dtype=float)
+        ci = np.asarray(res.conf_int(alpha=1 - conf_level), dtype=float)
+        p_values = np.asarray(res.pvalues, dtype=float)
+    if np.isnan(bse).any() and converged:
+        converged = False
+        messages.append("The fitted covariance matrix has a negative variance, so some "
+                        "standard errors are undefined (shown as missing). Refit with "
+                        "firth=True or simplify the model.")
     return {
-        "coef": params, "se": np.asarray(res.bse, dtype=float), "lower": ci[:, 0],
-        "upper": ci[:, 1], "p": np.asarray(res.pvalues, dtype=float),
+        "coef": params, "se": bse, "lower": ci[:, 0],
+        "upper": ci[:, 1], "p": p_values,
         "cov": np.asarray(res.cov_params(), dtype=float), "loglik": float(res.llf),
         "loglik_null": float(model.loglike(np.zeros(design.shape[1]))),
         "converged": converged, "messages": messages,
@@ -683,13 +706,13 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
         jj = list(range(start, start + len(enc.terms)))
         start += len(enc.terms)
         kk = list(range(p)) + [j + p for j in jj]
-        uu = full_u[kk]
         rows.append(enc.column)
-        chisq.append(float(uu @ np.linalg.solve(imat[np.ix_(kk, kk)], uu)))
+        chisq.append(_score_statistic(full_u[kk], imat[np.ix_(kk, kk)]))
         dfs.append(len(jj))
     rows.append("GLOBAL")
-    chisq.append(float(full_u @ np.linalg.solve(imat, full_u)))
+    chisq.append(_score_statistic(full_u, imat))
     dfs.append(p)
+    undefined = [row for row, c in zip(rows, chisq, strict=True) if np.isnan(c)]
     p_values = [float(stats.chi2.sf(c, k)) for c, k in zip(chisq, dfs, strict=True)]
     table = pd.DataFrame({"chisq": chisq, "df": dfs, "p_value": p_values},
                          index=pd.Index(rows, name="covariate"))
@@ -700,6 +723,11 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
     for j, term in enumerate(result.terms):
         residuals[term] = scaled[:, j]
     caveats = list(result.warnings)
+    if undefined:
+        caveats.append(f"The proportional-hazards test cannot be computed for "
+                       f"{', '.join(undefined)}: the information matrix of the fit is singular "
+                       "or nearly so (usually a coefficient running to infinity, or too few "
+                       "events). Shown as missing rather than as a number.")
     if any(len(e.terms) > 1 for e in result.encodings):
         caveats.append("Covariates with several terms are tested together (one chi-square "
                        "with one degree of freedom per term); residuals are shown per term.")
@@ -708,6 +736,17 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
               "Schoenfeld residuals (Grambsch & Therneau 1994)")
     return PHTestResult(table=table, residuals=residuals, transform=transform, method=method,
                         warnings=tuple(caveats))
+
+
+def _score_statistic(score: np.ndarray, information: np.ndarray) -> float:
+    """``U' I^-1 U``, or NaN when ``I`` is singular or ill-conditioned (the statistic would be
+    numerical noise, possibly negative)."""
+    if not np.all(np.isfinite(information)) or np.linalg.cond(information) > 1e12:
+        return float("nan")
+    value = float(score @ np.linalg.solve(information, score))
+    if not np.isfinite(value) or value < -1e-8:
+        return float("nan")
+    return max(value, 0.0)  # rounding below zero
 
 
 def _km_left(times: np.ndarray, status: np.ndarray) -> np.ndarray:
@@ -808,7 +847,8 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
     h0, v0, q0 = np.cumsum(dh), np.cumsum(dvar), np.cumsum(dxbar, axis=0)
 
     xn = x_new - center
-    r = math.exp(float(xn @ beta))
+    with np.errstate(over="ignore"):  # a diverging coefficient: r may be inf
+        r = float(np.exp(float(xn @ beta)))
     idx = np.searchsorted(event_times, req, side="right") - 1
     rows = []
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
@@ -816,15 +856,20 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
         if k < 0:
             rows.append((t, 1.0, 1.0, 1.0, 0.0, 0.0))
             continue
-        cum = h0[k] * r
-        q = q0[k] - h0[k] * xn
-        se = r * math.sqrt(v0[k] + float(q @ result.cov @ q))
-        surv = math.exp(-cum)
-        if conf_type == "log":
-            lower, upper = surv * math.exp(-z * se), min(1.0, surv * math.exp(z * se))
-        else:
-            lower = math.exp(-cum * math.exp(z * se / cum))
-            upper = math.exp(-cum * math.exp(-z * se / cum))
+        # a diverging fit can give inf/NaN (or a slightly negative variance from an ill-
+        # conditioned covariance): computed with numpy so the prediction shows NaN, not a crash
+        with np.errstate(all="ignore"):
+            cum = float(h0[k] * r)
+            q = q0[k] - h0[k] * xn
+            var = v0[k] + float(q @ result.cov @ q)
+            se = float(r * np.sqrt(var)) if var >= 0 else math.nan
+            surv = float(np.exp(-cum))
+            if conf_type == "log":
+                lower = float(surv * np.exp(-z * se))
+                upper = float(np.fmin(1.0, surv * np.exp(z * se)))
+            else:  # se / cum can overflow: the limits are then 0 and 1
+                lower = float(np.exp(-cum * np.exp(z * se / cum)))
+                upper = float(np.exp(-cum * np.exp(-z * se / cum)))
         rows.append((t, surv, lower, upper, cum, se))
     table = pd.DataFrame(rows, columns=["time", "survival", "ci_lower", "ci_upper",
                                         "cumulative_hazard", "se_cumulative_hazard"])
@@ -919,14 +964,19 @@ def term_labels(result: CoxResult) -> dict[str, str]:
 
 
 def format_hr(value: float) -> str:
-    """A hazard ratio with three significant digits; '∞' and '0' for diverging ones."""
+    """A hazard ratio with three significant digits; '∞' and '0' for diverging ones
+    (beyond 1e6 or below 1e-6), '> 1000' and '< 0.001' in between."""
     if value is None or math.isnan(value):
         return "–"
-    if math.isinf(value) or value > 1e4:
+    if value > 1e6:
         return "∞"
-    if value < 1e-4:
+    if value < 1e-6:
         return "0"
-    return f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
+    if value > 1000:
+        return "> 1000"
+    if value < 0.001:
+        return "< 0.001"
+    return f"{value:.3g}"
 
 
 def _format_p(p: float) -> str:

@@ -103,9 +103,10 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
                   line={"dash": "dash", "color": "#555555", "width": 1})
     fig.update_xaxes(type="log", title_text=x_title,
                      range=[math.log10(low), math.log10(high)])
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows)
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
+                     tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
     fig.update_layout(title=title or None, template="simple_white",
-                      height=max(220, 80 + 45 * len(rows)), margin={"l": 10, "r": 20})
+                      height=max(260, 140 + 50 * len(rows)), margin={"l": 10, "r": 20})
     return fig
 
 
@@ -123,8 +124,8 @@ def _fmt(value: object) -> str:
 
 def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None, *,
                       coefficients: dict[str, float] | None = None,
-                      x_title: str = "Transformed time g(t)", window: int | None = None
-                      ) -> go.Figure:
+                      x_title: str = "Transformed time g(t)", window: int | None = None,
+                      labels: dict[str, str] | None = None) -> go.Figure:
     """Scaled Schoenfeld residuals against transformed time, one panel per term.
 
     Parameters
@@ -142,6 +143,8 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
     window : int, optional
         Width (in events) of the centred running mean drawn as the trend; default about a
         third of the events, at least 3.
+    labels : dict of str to str, optional
+        Readable names for terms in the panel titles (default: the term itself).
 
     Returns
     -------
@@ -150,12 +153,12 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
     terms = [c for c in residuals.columns if c not in ("time", "transformed_time")]
     titles = []
     for term in terms:
-        text = term
+        text = (labels or {}).get(term, term)
         if table is not None:
             base = term.split("[")[0]
             key = term if term in table.index else base
             if key in table.index:
-                text = f"{term} (p = {float(table.loc[key, 'p_value']):.3f})"
+                text = f"{text} (p = {float(table.loc[key, 'p_value']):.3f})"
         titles.append(text)
     fig = make_subplots(rows=len(terms), cols=1, subplot_titles=titles, shared_xaxes=True,
                         vertical_spacing=0.12 if len(terms) > 1 else 0.0)
@@ -208,15 +211,18 @@ def prediction_figure(table: pd.DataFrame, *, title: str = "",
     Returns
     -------
     plotly.graph_objects.Figure
-        Traces ``"{conf_level} CI"`` (filled band) and ``"Predicted"`` (step line).
+        Traces ``"upper"`` (upper limit, no legend), ``"{conf_level} CI"`` (lower limit,
+        filled up to the upper one) and ``"Predicted"`` (step line).
     """
     t = [float(v) for v in table["time"]]
     s = [float(v) for v in table["survival"]]
     lo = [float(v) for v in table["ci_lower"]]
     hi = [float(v) for v in table["ci_upper"]]
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t + t[::-1], y=hi + lo[::-1], fill="toself", mode="lines",
-                             line={"width": 0, "shape": "hv"}, fillcolor="rgba(0,114,178,0.18)",
+    fig.add_trace(go.Scatter(x=t, y=hi, mode="lines", line={"width": 0, "shape": "hv"},
+                             hoverinfo="skip", showlegend=False, name="upper"))
+    fig.add_trace(go.Scatter(x=t, y=lo, mode="lines", line={"width": 0, "shape": "hv"},
+                             fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
                              hoverinfo="skip", name=f"{conf_level:.0%} CI"))
     fig.add_trace(go.Scatter(x=t, y=s, mode="lines", line={"color": OKABE_ITO[0], "width": 2,
                                                            "shape": "hv"},

@@ -7,7 +7,9 @@ import streamlit as st
 
 from core.baseline import baseline_characteristics
 from core.cohort import load_seed_cohort
+from core.cox import CoxResult, fit_cox
 from core.exports import table_to_csv, table_to_xlsx
+from core.schema import ENDPOINTS
 from core.survival_report import SurvivalReport, survival_report
 
 
@@ -35,3 +37,14 @@ def xlsx_bytes(table: pd.DataFrame, notes: tuple[str, ...]) -> bytes:
 def survival(cohort: pd.DataFrame, endpoint: str, by: str | None,
              landmark_months: tuple[float, ...], horizon: float) -> SurvivalReport:
     return survival_report(cohort, endpoint, by, landmark_months, horizon)
+
+
+@st.cache_data(show_spinner="Fitting the Cox model…", max_entries=128)
+def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
+        firth: bool, reference: tuple[tuple[str, str], ...],
+        scale: tuple[tuple[str, float], ...]) -> CoxResult:
+    """:func:`core.cox.fit_cox` for an endpoint key ("os", "rfs"); reference and scale as
+    sorted (column, value) pairs so the call is hashable."""
+    time, event, _ = ENDPOINTS[endpoint]
+    return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,
+                   reference=dict(reference), scale=dict(scale))

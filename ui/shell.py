@@ -42,6 +42,7 @@ SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML,
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("app.py", "Cohort", ":material/groups:"),
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
+    ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
     ("pages/3_Patients.py", "Patients", ":material/person:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
