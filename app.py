@@ -6,15 +6,12 @@ import streamlit as st
 
 from core.schema import ENDPOINTS, LABELS, with_labels
 from ui import cached
-from ui.shell import page_setup, plain
+from ui.shell import page_setup, plain, stop_if_empty
 
 view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
 
-if cohort.empty:
-    st.info("No patient matches the current filters. Widen them, or press **Clear all "
-            "filters** in the sidebar.", icon=":material/filter_alt_off:")
-    st.stop()
+stop_if_empty(view)
 
 st.subheader("Patients")
 number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g",

@@ -15,14 +15,11 @@ from core.survival_report import (
     stratifier_options,
 )
 from ui import cached
-from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, url_choice
+from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Survival", ":material/monitoring:")
 cohort = view.cohort
-if cohort.empty:
-    st.info("No patient matches the current filters. Widen them, or press **Clear all "
-            "filters** in the sidebar.", icon=":material/filter_alt_off:")
-    st.stop()
+stop_if_empty(view)
 
 NONE = "none"
 by_options = [NONE, *stratifier_options(cohort)]

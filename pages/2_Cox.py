@@ -25,14 +25,11 @@ from core.figures_cox import forest_figure, prediction_figure, schoenfeld_figure
 from core.schema import ENDPOINTS, LABELS
 from core.survival_report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
 from ui import cached
-from ui.shell import keep_in_url, page_setup, plain, url_choice
+from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Cox regression", ":material/forest:")
 cohort = view.cohort
-if cohort.empty:
-    st.info("No patient matches the current filters. Widen them, or press **Clear all "
-            "filters** in the sidebar.", icon=":material/filter_alt_off:")
-    st.stop()
+stop_if_empty(view)
 
 ENDPOINT_KEYS = ["rfs", "os"]
 MODELS = {"multivariable": "Multivariable (all together)",

@@ -14,15 +14,12 @@ from core.figures_timelines import (
     swimmer_figure,
 )
 from core.schema import LABELS
-from ui.shell import keep_in_url, page_setup, plain, url_choice
+from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Patients", ":material/person:")
 cohort = view.cohort
 
-if cohort.empty:
-    st.info("No patient matches the current filters, so there is no lane to draw. Widen them, "
-            "or press **Clear all filters** in the sidebar.", icon=":material/filter_alt_off:")
-    st.stop()
+stop_if_empty(view, ", so there is no lane to draw")
 
 MODE_LABELS = {"rfs": "Relapse-free survival (from maintenance start)",
                "os": "Overall survival (from diagnosis)"}

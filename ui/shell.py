@@ -111,6 +111,20 @@ def page_setup(title: str, icon: str) -> View:
     return View(selection=selection, cohort_filter=cohort_filter, source=source)
 
 
+def stop_if_empty(view: View, what: str = "") -> None:
+    """Show the friendly empty-filter message and stop the page when no patient is left.
+
+    Parameters
+    ----------
+    what : str
+        What the page cannot show, e.g. ", so there is no lane to draw".
+    """
+    if view.selection.n == 0:
+        st.info(f"No patient matches the current filters{what}. Widen them, or press **Clear "
+                "all filters** in the sidebar.", icon=":material/filter_alt_off:")
+        st.stop()
+
+
 def url_choice(key: str, options: list, default: object) -> object:
     """Seed the widget ``key`` for this run and return its value.
 
