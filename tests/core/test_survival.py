@@ -379,3 +379,26 @@ def test_error_permutation_needs_two_patients_per_group():
     df = pd.DataFrame({"t": [1, 2, 3], "e": [1, 0, 1], "g": ["a", "a", "b"]})
     with pytest.raises(AnalysisError, match=r"needs at least 2 patients in every group; b has 1"):
         permutation_logrank(df, "t", "e", "g")
+
+
+def test_error_time_not_a_number():
+    df = pd.DataFrame({"patient_id": [1, 2], "t": ["3", "soon"], "e": [1, 0]})
+    with pytest.raises(AnalysisError, match=r"Column `t`: 1 value is not a number: patient 2 "
+                                             r"\('soon'\)\. Fix: enter the time in months\."):
+        kaplan_meier(df, "t", "e")
+
+
+def test_error_trend_order_and_scores():
+    df, time, event, by = case_input("random")
+    with pytest.raises(AnalysisError, match=r"The trend order \('low', 'mid'\) must list every "
+                                             r"group"):
+        logrank_trend(df, time, event, by, order=("low", "mid"))
+    with pytest.raises(AnalysisError, match=r"2 scores for 3 groups\. Fix: one score per group"):
+        logrank_trend(df, time, event, by, order=("low", "mid", "high"), scores=(1, 2))
+
+
+def test_error_unknown_rmst_reference():
+    fit = kaplan_meier(load_seed_cohort(), "rfs_months", "rfs_event", "mrd_pre_status")
+    with pytest.raises(AnalysisError, match=r"Reference group 'unknown' is not among the groups "
+                                             r"\(negative, positive\)\. Fix: choose one"):
+        restricted_mean_difference(restricted_mean(fit, 24), "unknown")

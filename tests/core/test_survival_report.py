@@ -74,3 +74,11 @@ def test_large_cohort_skips_the_permutation_with_a_note(monkeypatch):
     assert report.permutation is None
     assert any(n.startswith("No permutation p-value for more than 10 patients") for n in
                report.notes)
+
+
+def test_no_usable_rows():
+    df = load_seed_cohort()
+    df["rfs_months"] = float("nan")
+    with pytest.raises(AnalysisError, match=r"No patient has a recorded time and event for this "
+                                             r"endpoint\. Fix: widen the filters\."):
+        survival_report(df, "rfs")
