@@ -12,17 +12,33 @@ from tests.e2e.helpers import expect_count, expect_no_error, link, wait_idle
 
 pytestmark = pytest.mark.e2e
 
+LANE_POSITION = """label => {
+  const plot = document.querySelector('[data-testid=stMain] .js-plotly-plot');
+  if (!plot) return null;
+  const tick = [...plot.querySelectorAll('g.ytick text')].find(t => t.textContent === label);
+  const area = plot.querySelector('rect.nsewdrag');
+  if (!tick || !area) return null;
+  tick.scrollIntoView({block: 'center'});
+  const t = tick.getBoundingClientRect(), a = area.getBoundingClientRect();
+  if (!t.height || !a.width) return null;
+  return {x: a.left + 12, y: t.top + t.height / 2};
+}"""
+
 
 def test_click_on_patient_9_lane_opens_card(server, page):
     page.goto(link(server.url, "Patients", {"patient": "1"}))
     expect_count(page, 19)
-    plot = page.locator('[data-testid="stMain"] .js-plotly-plot').first
-    tick = plot.locator("g.ytick text").filter(has_text=re.compile(r"^9$"))
-    expect(tick).to_have_count(1)
-    tick_box = tick.bounding_box()
-    area = plot.locator("rect.nsewdrag").first.bounding_box()
-    # a point on patient 9's bar, just right of the time origin
-    page.mouse.click(area["x"] + 12, tick_box["y"] + tick_box["height"] / 2)
+    wait_idle(page)
+    # plotly redraws the figure once its width settles, detaching the old nodes: read both
+    # positions in one script call, and retry until the figure is laid out
+    where = None
+    for _ in range(40):
+        where = page.evaluate(LANE_POSITION, "9")
+        if where:
+            break
+        page.wait_for_timeout(250)
+    assert where, "the swimmer plot never showed a lane labelled 9"
+    page.mouse.click(where["x"], where["y"])
     expect(page).to_have_url(re.compile(r"[?&]patient=9(&|$)"))
     wait_idle(page)
     expect(page.get_by_text("Where patient 9 sits on the cohort's")).to_be_visible()
