@@ -99,6 +99,7 @@ class SurvivalReport:
     trend: TrendResult | None
     notes: tuple[str, ...] = field(default=())
     caption: str = ""
+    landmark_months: tuple[float, ...] = (12, 24)
 
     @property
     def which_p(self) -> str:
@@ -191,7 +192,53 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                           landmarks=landmarks(fit, landmark_months), medians=medians(fit),
                           rmst=rmst, rmst_difference=difference, logrank=test,
                           permutation=permutation, trend=trend, notes=tuple(notes),
-                          caption=caption)
+                          caption=caption,
+                          landmark_months=tuple(sorted(float(m) for m in landmark_months)))
+
+
+def per_group_table(report: SurvivalReport) -> pd.DataFrame:
+    """The per-group table of the page and the report, formatted for reading.
+
+    Columns: Group, Patients, Deaths/Relapses, "Median, months (95% CI)", then for each
+    landmark "<m> months: % (95% CI)" and "<m> months: at risk", then "RMST to <h> months
+    (95% CI)". A landmark after a group's last follow-up reads "beyond follow-up".
+    """
+    noun = EVENT_NOUN[report.endpoint].capitalize()
+    rmst = report.rmst.table.set_index("group")
+    horizon = float(rmst["horizon"].iloc[0]) if len(rmst) else float("nan")
+    rows = []
+    for _, m in report.medians.iterrows():
+        row = {"Group": m["group"], "Patients": int(m["n"]), noun: int(m["events"]),
+               "Median, months (95% CI)": format_median(m["median"], m["median_lower"],
+                                                        m["median_upper"])}
+        marks = report.landmarks[report.landmarks["group"] == m["group"]]
+        for months in report.landmark_months:
+            hit = marks[marks["time"] == months]
+            row[f"{months:g} months: % (95% CI)"] = (
+                "beyond follow-up" if hit.empty else format_percent_ci(
+                    hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
+            row[f"{months:g} months: at risk"] = ("–" if hit.empty
+                                                   else str(int(hit["n_risk"].iloc[0])))
+        r = rmst.loc[m["group"]]
+        row[f"RMST to {horizon:g} months (95% CI)"] = (
+            f"{r['rmst']:.1f} ({r['ci_lower']:.1f}–{r['ci_upper']:.1f})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_text(report: SurvivalReport) -> str:
+    """One line with the log-rank (and permutation, trend) p-values, or "" without groups."""
+    if report.logrank is None:
+        return ""
+    lr = report.logrank
+    text = (f"Log-rank chi-square {lr.statistic:.2f}, {lr.dof} df, p = {format_p(lr.p_value)}")
+    if report.permutation is not None:
+        text += f"; permutation p = {format_p(report.permutation.p_value)} " \
+                f"({report.permutation.describe()})"
+    if report.trend is not None:
+        text += (f"; trend across ELN groups chi-square {report.trend.statistic:.2f}, "
+                 f"p = {format_p(report.trend.p_value)}")
+    return text + "."
 
 
 def _group_name(by: str | None, group: str) -> str:

@@ -9,9 +9,9 @@ from core.headline import headline_comparison
 from core.schema import ENDPOINTS, LABELS
 from core.survival_report import (
     ENDPOINT_NAMES,
-    format_median,
     format_p,
     format_percent_ci,
+    per_group_table,
     stratifier_options,
 )
 from ui import cached
@@ -63,23 +63,7 @@ for note in report.notes:
 
 st.subheader("Per group")
 noun = "deaths" if endpoint == "os" else "relapses"
-rows = []
-for _, m in report.medians.iterrows():
-    row = {"Group": m["group"], "Patients": int(m["n"]), noun.capitalize(): int(m["events"]),
-           "Median, months (95% CI)": format_median(m["median"], m["median_lower"],
-                                                    m["median_upper"])}
-    marks = report.landmarks[report.landmarks["group"] == m["group"]]
-    for months in sorted(landmark_months):
-        hit = marks[marks["time"] == months]
-        row[f"{months} months: % (95% CI)"] = (
-            "beyond follow-up" if hit.empty else format_percent_ci(
-                hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
-        row[f"{months} months: at risk"] = "–" if hit.empty else int(hit["n_risk"].iloc[0])
-    rm = report.rmst.table.set_index("group").loc[m["group"]]
-    row[f"RMST to {horizon:g} months (95% CI)"] = (
-        f"{rm['rmst']:.1f} ({rm['ci_lower']:.1f}–{rm['ci_upper']:.1f})")
-    rows.append(row)
-st.dataframe(pd.DataFrame(rows), hide_index=True, key="survival.table")
+st.dataframe(per_group_table(report), hide_index=True, key="survival.table")
 st.caption("Median: first time the curve reaches 50% (\"not reached\" when it never does; NR: "
            "the interval has no upper limit yet). Landmarks: Kaplan-Meier survival at that "
            "time with its log-log 95% CI, and patients still at risk; \"beyond follow-up\": "
