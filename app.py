@@ -5,6 +5,7 @@ from datetime import date
 import streamlit as st
 
 from core.schema import ENDPOINTS, LABELS, with_labels
+from core.survival_report import stratifier_options
 from ui import cached
 from ui.shell import page_setup, plain, stop_if_empty
 
@@ -65,3 +66,21 @@ st.caption("Counts with percentages of the patients with a recorded value; conti
 st.download_button("Download baseline table (CSV)", cached.csv_bytes(table),
                    "baseline_characteristics.csv", mime="text/csv",
                    icon=":material/download:", key="cohort.download_baseline")
+
+st.subheader("Tumor-board report")
+NO_GROUPS = "none"
+report_by = st.selectbox(
+    "Kaplan-Meier curves in the report compare", [NO_GROUPS, *stratifier_options(cohort)],
+    key="report.by", format_func=lambda c: "no groups (whole cohort)" if c == NO_GROUPS
+    else LABELS.get(c, c))
+st.download_button(
+    "Download tumor-board report (HTML)",
+    cached.tumor_board_html(cohort, view.source, view.selection.n_total,
+                            tuple(view.cohort_filter.describe()), tuple(view.selection.notes()),
+                            None if report_by == NO_GROUPS else report_by),
+    f"tumor_board_report_{date.today().isoformat()}.html", mime="text/html",
+    icon=":material/summarize:", key="report.download")
+st.caption("One HTML file for projecting or printing: filters and counts, baseline table, OS "
+           "and RFS curves with their statistics, and the patient list. It opens offline in "
+           "any browser and loads nothing from the internet; it contains patient-level data, "
+           "so share it as you would share the records themselves.")

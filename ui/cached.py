@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import report
 from core.baseline import baseline_characteristics
 from core.cohort import load_seed_cohort
 from core.cox import CoxResult, fit_cox
@@ -48,3 +49,10 @@ def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: 
     time, event, _ = ENDPOINTS[endpoint]
     return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,
                    reference=dict(reference), scale=dict(scale))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def tumor_board_html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
+                     notes: tuple[str, ...], by: str | None) -> bytes:
+    return report.tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
+                                   notes=list(notes), by=by)

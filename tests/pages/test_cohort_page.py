@@ -14,7 +14,8 @@ def test_renders_all_19_patients():
     assert LABELS["rfs_months"] in patients.columns and "RFS (months)" in patients.columns
     assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
     assert {b.label for b in at.get("download_button")} == {
-        "Download CSV", "Download XLSX", "Download baseline table (CSV)"}
+        "Download CSV", "Download XLSX", "Download baseline table (CSV)",
+        "Download tumor-board report (HTML)"}
 
 
 def test_filter_changes_count_table_and_url():
@@ -84,3 +85,11 @@ def test_more_filters_age_and_co_mutations():
     at.sidebar.radio(key="filter.co_mutation_mode").set_value("all").run()
     # 60-70 years with both NPM1 and TET2: patients 4 (70) and 6 (60)
     assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == [4, 6]
+
+
+def test_tumor_board_report_download_offered_for_every_stratifier():
+    at = run_page()
+    assert "Download tumor-board report (HTML)" in {b.label for b in at.get("download_button")}
+    for by in ("mrd_pre_status", "eln2022_risk", "none"):
+        at.selectbox(key="report.by").set_value(by).run()
+        assert not at.exception, by
