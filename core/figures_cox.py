@@ -2,7 +2,7 @@
 
 * :func:`forest_figure` draws hazard ratios with their confidence intervals on a log axis,
   one row per term, labelled with the patients and events behind the term.
-* :func:`schoenfeld_figure` draws the scaled Schoenfeld residuals of :func:`core.cox.ph_test`
+* :func:`schoenfeld_figure` draws the scaled Schoenfeld residuals of :func:`core.cox_ph.ph_test`
   against transformed time, one panel per term, with the fitted coefficient as a reference
   line and a running-mean trend (a flat trend supports proportional hazards).
 

@@ -4,7 +4,7 @@ relapse-free and overall survival of one patient profile."""
 import pandas as pd
 import streamlit as st
 
-from core.cox import (
+from core.cox_display import (
     NUMERIC_COVARIATES,
     category_levels,
     covariate_options,
@@ -15,11 +15,11 @@ from core.cox import (
     patient_profile,
     ph_caveats,
     ph_table,
-    ph_test,
-    predict_survival,
     term_labels,
     uncertainty_note,
 )
+from core.cox_ph import ph_test
+from core.cox_predict import predict_survival
 from core.errors import AnalysisError
 from core.figures_cox import forest_figure, prediction_figure, schoenfeld_figure
 from core.schema import ENDPOINTS, LABELS

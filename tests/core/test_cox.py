@@ -1,4 +1,4 @@
-"""Tests of core.cox (Cox models) and core.figures_cox.
+"""Tests of core.cox, core.cox_ph, core.cox_predict (Cox models) and core.figures_cox.
 
 Golden numbers come from two committed R outputs:
 
@@ -26,13 +26,9 @@ from hypothesis import strategies as st
 from scipy import optimize
 
 from core.cohort import load_seed_cohort
-from core.cox import (
-    CoxResult,
-    firth_estimator,
-    fit_cox,
-    ph_test,
-    predict_survival,
-)
+from core.cox import CoxResult, firth_estimator, fit_cox
+from core.cox_ph import ph_test
+from core.cox_predict import predict_survival
 from core.errors import AnalysisError
 from core.figures_cox import forest_figure, schoenfeld_figure
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from core.cohort import load_seed_cohort
-from core.cox import category_levels, covariate_options, fit_cox, format_hr
+from core.cox import fit_cox
+from core.cox_display import category_levels, covariate_options, format_hr
 from tests.pages.helpers import run_page
 
 PAGE = "pages/2_Cox.py"
