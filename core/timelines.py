@@ -41,11 +41,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sksurv.nonparametric import kaplan_meier_estimator
 
 from core.cohort import split_list
 from core.errors import AnalysisError
+from core.regimens import regimen_steps
 from core.schema import BY_NAME, COLUMNS, ENDPOINTS, LABELS
+from core.survival import kaplan_meier
 
 Mode = Literal["rfs", "os"]
 SortBy = Literal["duration", "group", "patient"]
@@ -82,149 +83,6 @@ NOT_DERIVABLE = ("not derivable from the data: RFS ends at the relapse, which pr
 DERIVED_NOTE = ("derived as OS − RFS; exact only if RFS follow-up ended on the same date as OS "
                 "follow-up (a patient who left maintenance earlier, e.g. for allogeneic HSCT, "
                 "began maintenance earlier than this)")
-
-
-# --------------------------------------------------------------------------------------------
-# Regimen abbreviations
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Abbreviation:
-    """What a pre-treatment regimen abbreviation stands for, and where that comes from.
-
-    Attributes
-    ----------
-    meaning : str
-        The drugs, spelled out.
-    source : {"study", "standard usage", "ambiguous"}
-        ``"study"``: the footnote of Table 2 of the study defines it (directly, or letter by
-        letter). ``"standard usage"``: not defined in the paper; the usual meaning in AML
-        practice (Chinese regimens such as CAG/HAG/CHAG). ``"ambiguous"``: the paper's letters
-        allow two readings; ``note`` gives both.
-    note : str
-        Why, where the source is not simply the footnote.
-    """
-
-    meaning: str
-    source: Literal["study", "standard usage", "ambiguous"]
-    note: str = ""
-
-
-_STUDY = "study"
-_STANDARD = "standard usage"
-
-REGIMEN_ABBREVIATIONS: dict[str, Abbreviation] = {
-    "Ara-C": Abbreviation("cytarabine", _STUDY),
-    "ID-Ara-C": Abbreviation("intermediate-dose cytarabine", _STUDY),
-    "MD-Ara-C": Abbreviation("medium-dose cytarabine", _STUDY),
-    "HD-Ara-C": Abbreviation("high-dose cytarabine", _STUDY),
-    "IDA": Abbreviation("idarubicin", _STUDY),
-    "DA": Abbreviation("daunorubicin + cytarabine", _STUDY, "letters D and A of the footnote"),
-    "HA": Abbreviation("homoharringtonine + cytarabine", _STUDY,
-                       "letters H and A of the footnote"),
-    "MA": Abbreviation("mitoxantrone + cytarabine", _STUDY, "letters M and A of the footnote"),
-    "EA": Abbreviation("etoposide + cytarabine", _STUDY),
-    "VA": Abbreviation("venetoclax + azacitidine", _STUDY, "printed 'Azacytidine'"),
-    "DCAG": Abbreviation("decitabine, cytarabine, aclarubicin and granulocyte "
-                         "colony-stimulating factor (G-CSF)", _STUDY),
-    "IA": Abbreviation("idarubicin + cytarabine", _STANDARD,
-                       "the footnote defines IDA (idarubicin) and A (cytarabine), not IA"),
-    "AA": Abbreviation("aclarubicin + cytarabine", _STANDARD,
-                       "the footnote's A is cytarabine; the first A is aclarubicin as in DCAG"),
-    "CAG": Abbreviation("low-dose cytarabine, aclarubicin and G-CSF", _STANDARD,
-                        "the study's DCAG without decitabine"),
-    "HAG": Abbreviation("homoharringtonine, low-dose cytarabine and G-CSF", _STANDARD),
-    "CHAG": Abbreviation("low-dose cytarabine, homoharringtonine, aclarubicin and G-CSF",
-                         _STANDARD),
-    "DCHAG": Abbreviation("decitabine + CHAG (low-dose cytarabine, homoharringtonine, "
-                          "aclarubicin and G-CSF)", _STANDARD,
-                          "D = decitabine as in the study's DCAG"),
-    "D-CHAG": Abbreviation("decitabine + CHAG (low-dose cytarabine, homoharringtonine, "
-                           "aclarubicin and G-CSF)", _STANDARD,
-                           "D = decitabine as in the study's DCAG"),
-    "VAH": Abbreviation("venetoclax + azacitidine + homoharringtonine", _STANDARD,
-                        "the study's VA plus its H (homoharringtonine)"),
-    "DHA": Abbreviation("decitabine + homoharringtonine + cytarabine", "ambiguous",
-                        "the paper uses D for daunorubicin (DA) and for decitabine (DCAG); "
-                        "read as decitabine + HA by analogy with D-CHAG given to the same "
-                        "patient, it could also be daunorubicin + homoharringtonine + "
-                        "cytarabine"),
-    "TKI": Abbreviation("tyrosine kinase inhibitor", _STANDARD,
-                        "the paper calls sorafenib one but does not define TKI"),
-}
-"""Pre-treatment regimen abbreviations of Table 2 of the study, spelled out.
-
-Source of the ``"study"`` entries: the footnote of Table 2 ("D, Daunorubicin; A, Cytarabine
-(Ara-C); H, Homoharringtonine; M, Mitoxantrone; ID/MD/HD-Ara-C, Intermediate/Medium/High-Dose
-Cytarabine; IDA, Idarubicin; DCAG, Decitabine, Cytarabine, Aclarubicin, and Granulocyte
-Colony-Stimulating Factor (G-CSF); EA, Etoposide + Cytarabine; VA, Venetoclax + Azacytidine").
-Combinations written with ``+`` (``IDA+ID-Ara-C``, ``TKI+CAG``) are spelled out part by part.
-"""
-
-
-@dataclass(frozen=True)
-class RegimenStep:
-    """One entry of a patient's pre-treatment list.
-
-    Attributes
-    ----------
-    printed : str
-        As printed, e.g. ``"DA*2"``.
-    name : str
-        The regimen without the cycle count, e.g. ``"DA"``.
-    cycles : int or None
-        The ``*n`` count; ``None`` where none is printed.
-    meaning : str
-        The drugs spelled out, or ``"abbreviation not in the app's glossary"``.
-    source : str
-        ``"study"``, ``"standard usage"``, ``"ambiguous"`` or ``"unknown"`` (for a
-        combination: the weakest source of its parts).
-    """
-
-    printed: str
-    name: str
-    cycles: int | None
-    meaning: str
-    source: str
-
-    def readable(self) -> str:
-        count = f" ×{self.cycles}" if self.cycles is not None else ""
-        return f"{self.name}{count} ({self.meaning})"
-
-
-_SOURCE_RANK = {"study": 0, "standard usage": 1, "ambiguous": 2, "unknown": 3}
-
-
-def regimen_steps(text: str | None) -> list[RegimenStep]:
-    """Split a ``pretreatment_regimens`` cell into spelled-out steps, in the printed order.
-
-    Parameters
-    ----------
-    text : str or None
-        Comma-separated regimens, ``*n`` = number of cycles (``"DA*2, HA, IDA+ID-Ara-C*2"``).
-
-    Returns
-    -------
-    list of RegimenStep
-        Empty for a missing cell.
-    """
-    if text is None or (isinstance(text, float) and math.isnan(text)) or not str(text).strip():
-        return []
-    steps = []
-    for printed in (part.strip() for part in re.split(r"[,;\n]+", str(text))):
-        if not printed:
-            continue
-        match = re.fullmatch(r"(.*?)\s*\*\s*(\d+)", printed)
-        name, cycles = (match.group(1), int(match.group(2))) if match else (printed, None)
-        parts = [name] if name in REGIMEN_ABBREVIATIONS else [p.strip() for p in name.split("+")]
-        known = [REGIMEN_ABBREVIATIONS.get(p) for p in parts]
-        if all(k is not None for k in known):
-            meaning = " + ".join(k.meaning for k in known)
-            source = max((k.source for k in known), key=_SOURCE_RANK.__getitem__)
-        else:
-            meaning, source = "abbreviation not in the app's glossary", "unknown"
-        steps.append(RegimenStep(printed, name, cycles, meaning, source))
-    return steps
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,8 +551,8 @@ class PatientOnKM:
     endpoint : {"rfs", "os"}
     km : pandas.DataFrame
         Columns ``time`` (months; starts with 0), ``n_risk``, ``n_event``, ``n_censor``,
-        ``survival`` (product-limit estimate just after ``time``). From
-        :func:`sksurv.nonparametric.kaplan_meier_estimator`, no confidence interval.
+        ``survival`` (product-limit estimate just after ``time``), from
+        :func:`core.survival.kaplan_meier`.
     patient_id : str
     patient_time : float
         The patient's time on the endpoint's clock (months).
@@ -758,26 +616,22 @@ def patient_on_km(cohort: pd.DataFrame, patient_id: object,
         raise AnalysisError(
             f"Patient {row['patient_id']} has no recorded {endpoint.upper()} time, so they "
             "have no place on the Kaplan-Meier curve. Fix: choose another patient or endpoint.")
-    known = cohort[cohort[time_col].notna() & cohort[event_col].notna()]
-    times = known[time_col].to_numpy(dtype=float)
-    events = known[event_col].to_numpy(dtype=int) == 1
-    unique, survival = kaplan_meier_estimator(events, times)
-    n_risk = [int((times >= t).sum()) for t in unique]
-    n_event = [int(((times == t) & events).sum()) for t in unique]
-    n_censor = [int(((times == t) & ~events).sum()) for t in unique]
-    km = pd.DataFrame({
-        "time": [0.0, *unique.tolist()],
-        "n_risk": [len(times), *n_risk],
-        "n_event": [0, *n_event],
-        "n_censor": [0, *n_censor],
-        "survival": [1.0, *survival.tolist()],
-    })
-    if len(unique) and unique[0] == 0:  # a time of 0 is its own row; drop the synthetic start
-        km = km.iloc[1:].reset_index(drop=True)
+    fit = kaplan_meier(cohort, time_col, event_col)  # counts and leaves out missing rows
+    table = fit.table
+    unique = table["time"].to_numpy(dtype=float)
+    survival = table["survival"].to_numpy(dtype=float)
+    known = cohort[time_col].notna() & cohort[event_col].notna()
+    times = cohort.loc[known, time_col].to_numpy(dtype=float)
+    start = pd.DataFrame({"time": [0.0], "n_risk": [fit.n["All"]], "n_event": [0],
+                          "n_censor": [0], "survival": [1.0]})
+    km = table[["time", "n_risk", "n_event", "n_censor", "survival"]]
+    if not (len(unique) and unique[0] == 0):  # a time of 0 is its own row
+        km = pd.concat([start, km], ignore_index=True)
+    km = km.reset_index(drop=True)
     t = float(row[time_col])
     at = np.searchsorted(unique, t, side="right") - 1
     patient_survival = float(survival[at]) if at >= 0 else 1.0
     return PatientOnKM(endpoint=endpoint, km=km, patient_id=str(row["patient_id"]),
                        patient_time=t, patient_event=bool(int(row[event_col]) == 1),
-                       patient_survival=patient_survival, n_patients=len(times),
+                       patient_survival=patient_survival, n_patients=fit.n["All"],
                        n_longer=int((times > t).sum()))

@@ -13,6 +13,7 @@ from core.figures_timelines import (
     patient_timeline_figure,
     swimmer_figure,
 )
+from core.regimens import regimen_steps
 from core.schema import LABELS
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
@@ -135,7 +136,7 @@ for column, fields in zip(st.columns(2), (card[:half], card[half:]), strict=True
     column.markdown("| Field | Recorded value |\n|---|---|\n" + "\n".join(
         f"| **{plain(label)}** | {plain(value)} |" for label, value in fields))
 
-steps = timelines.regimen_steps(row.get("pretreatment_regimens"))
+steps = regimen_steps(row.get("pretreatment_regimens"))
 if steps:
     with st.expander("Regimens before maintenance, spelled out", icon=":material/medication:"):
         st.dataframe(

@@ -21,17 +21,16 @@ from core.figures_timelines import (
     patient_timeline_figure,
     swimmer_figure,
 )
+from core.regimens import REGIMEN_ABBREVIATIONS, regimen_steps
 from core.timelines import (
     COLOR_CHOICES,
     END_MARKERS,
     NOT_DERIVABLE,
-    REGIMEN_ABBREVIATIONS,
     find_patient,
     maintenance_start,
     patient_card,
     patient_on_km,
     patient_timeline,
-    regimen_steps,
     swimmer_lanes,
 )
 
