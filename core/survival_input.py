@@ -83,13 +83,17 @@ class SurvivalData:
 
 
 def group_order(values: pd.Series | np.ndarray, by: str | None) -> tuple[str, ...]:
-    """Display order of the groups of column ``by``: the schema's order, else sorted text."""
+    """Display order of the groups of column ``by``: the schema's order, else numeric order
+    when every group is a number, else sorted text."""
     present = {str(v) for v in pd.unique(np.asarray(values, dtype=object))}
     column = BY_NAME.get(by) if by else None
     if column is not None and column.allowed:
         known = [level for level in column.allowed if level in present]
         return (*known, *sorted(present - set(known)))
-    return tuple(sorted(present))
+    try:  # numbers in numeric order ("2" before "10"), as R orders a numeric factor
+        return tuple(sorted(present, key=float))
+    except ValueError:
+        return tuple(sorted(present))
 
 
 def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None) -> SurvivalData:
@@ -153,7 +157,7 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         if newly.any():
             exclusions.append(Exclusion(reason, int(newly.sum()), tuple(ids[newly])))
             keep &= ~newly
-    groups = (df.loc[keep, by].astype(str).to_numpy(dtype=object) if by is not None
+    groups = (group_labels(df.loc[keep, by]) if by is not None
               else np.full(int(keep.sum()), ALL, dtype=object))
     return SurvivalData(
         time=times[keep].to_numpy(dtype=float),
@@ -163,6 +167,15 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         n_input=len(df),
         exclusions=tuple(exclusions),
     )
+
+
+def group_labels(values: pd.Series) -> np.ndarray:
+    """Group values as text, as R's ``factor`` prints them: whole numbers without a decimal
+    part (a 0/1 column stored as floats gives groups "0" and "1", not "0.0" and "1.0")."""
+    if pd.api.types.is_float_dtype(values):
+        return np.array([str(int(v)) if float(v).is_integer() else repr(float(v))
+                         for v in values], dtype=object)
+    return values.astype(str).to_numpy(dtype=object)
 
 
 def _rows_message(ids: pd.Series, mask: pd.Series, values: pd.Series, column: str,

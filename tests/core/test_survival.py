@@ -402,3 +402,12 @@ def test_error_unknown_rmst_reference():
     with pytest.raises(AnalysisError, match=r"Reference group 'unknown' is not among the groups "
                                              r"\(negative, positive\)\. Fix: choose one"):
         restricted_mean_difference(restricted_mean(fit, 24), "unknown")
+
+
+def test_numeric_groups_are_labelled_as_r_prints_them():
+    """A 0/1 stratifier stored as floats gives groups "0" and "1" (R: factor(c(0, 1)))."""
+    df = load_seed_cohort()
+    df["mrd"] = (df["mrd_pre_status"] == "positive").astype(float)
+    df.loc[0, "mrd"] = 0.5
+    df.loc[1, "mrd"] = 10
+    assert kaplan_meier(df, "rfs_months", "rfs_event", "mrd").groups == ("0", "0.5", "1", "10")
