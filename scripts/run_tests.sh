@@ -12,11 +12,11 @@ python3 -m pip install --quiet --disable-pip-version-check -r requirements-dev.t
 
 if ! command -v chromium >/dev/null 2>&1; then
   if [ "${CI:-}" = "true" ] || [ "${INSTALL_CHROMIUM:-}" = "1" ]; then
-    echo "Installing Debian's chromium for the browser tests..."
+    echo "Installing Debian's chromium (and a font, so text has a size) for the browser tests..."
     sudo=""
     if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium fonts-liberation
   else
     echo "note: chromium is not installed; the browser tests (tests/e2e) will be skipped."
     echo "      Install it with 'apt-get install chromium' or run with INSTALL_CHROMIUM=1."
