@@ -234,7 +234,7 @@ def prediction_figure(table: pd.DataFrame, *, title: str = "",
     for mark in marks:
         if t and mark <= max(t):
             fig.add_vline(x=mark, line={"dash": "dot", "color": "#888888", "width": 1})
-    fig.update_xaxes(title_text=x_title, rangemode="tozero")
+    fig.update_xaxes(title_text=x_title, rangemode="tozero", dtick=12)  # 12-month steps, as KM
     fig.update_yaxes(title_text=y_title, range=[0, 1.02], tickformat=".0%")
     fig.update_layout(title=title or None, template="simple_white", height=360,
                       legend={"orientation": "h", "y": -0.25},
