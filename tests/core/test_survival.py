@@ -56,9 +56,14 @@ def case_input(key: str) -> tuple[pd.DataFrame, str, str, str | None]:
         return HAND_DATA[key], "t", "e", ("g" if key in ("ties_by", "no_events") else None)
     if key == "random":
         return pd.DataFrame(R["random"]["data"]), "t", "e", "g"
-    endpoint, by = key.split(".")
+    endpoint, by = key.split(".")[:2]
     return (load_seed_cohort(), f"{endpoint}_months", f"{endpoint}_event",
             None if by == "all" else by)
+
+
+def level(key: str) -> float:
+    """The case's confidence level (conf.int of its survfit call)."""
+    return R[key].get("conf_level", 0.95)
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
@@ -85,7 +90,7 @@ CASES = sorted(R)
 def test_kaplan_meier_table_matches_r(key):
     """survfit(..., conf.type = "log-log"); summary(fit, censored = TRUE): every column."""
     df, time, event, by = case_input(key)
-    ours = sorted_by_group(kaplan_meier(df, time, event, by).table)
+    ours = sorted_by_group(kaplan_meier(df, time, event, by, conf_level=level(key)).table)
     theirs = sorted_by_group(frame(R[key]["km"]))
     assert ours["group"].tolist() == theirs["group"].tolist()
     assert_columns_close(ours, theirs, ["time", "n_risk", "n_event", "n_censor", "survival",
@@ -96,7 +101,8 @@ def test_kaplan_meier_table_matches_r(key):
 def test_landmarks_match_r(key):
     """summary(fit, times = c(...)): survival, std.err, log-log CI and n.risk."""
     df, time, event, by = case_input(key)
-    ours = sorted_by_group(survival_at(df, time, event, R[key]["times"], by))
+    ours = sorted_by_group(survival_at(df, time, event, R[key]["times"], by,
+                                       conf_level=level(key)))
     theirs = sorted_by_group(frame(R[key]["at"]))
     assert_columns_close(ours, theirs, ["time", "survival", "std_err", "ci_lower", "ci_upper",
                                         "n_risk"])
@@ -106,7 +112,7 @@ def test_landmarks_match_r(key):
 def test_medians_and_restricted_means_match_r(key):
     """summary(fit, rmean = horizon)$table: median, 0.95LCL, 0.95UCL, rmean, se(rmean)."""
     df, time, event, by = case_input(key)
-    fit = kaplan_meier(df, time, event, by)
+    fit = kaplan_meier(df, time, event, by, conf_level=level(key))
     theirs = frame(R[key]["summary"]).sort_values("group").reset_index(drop=True)
     ours = medians(fit).sort_values("group").reset_index(drop=True)
     horizon = theirs["horizon"].iloc[0]

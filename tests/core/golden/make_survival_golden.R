@@ -28,8 +28,8 @@ table_rows <- function(fit, horizon) {
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
   groups <- if (nrow(tab) == 1 && is.null(fit$strata)) "All" else sub("^group=", "", rownames(tab))
   data.frame(group = groups, n = tab[, "records"], events = tab[, "events"],
-             median = tab[, "median"], median_lower = tab[, "0.95LCL"],
-             median_upper = tab[, "0.95UCL"], rmst = tab[, "rmean"],
+             median = tab[, "median"], median_lower = tab[, paste0(fit$conf.int, "LCL")],
+             median_upper = tab[, paste0(fit$conf.int, "UCL")], rmst = tab[, "rmean"],
              rmst_se = tab[, "se(rmean)"], horizon = horizon)
 }
 
@@ -42,15 +42,17 @@ at_rows <- function(fit, times) {
 }
 
 case <- function(d, time, event, by, times = c(6, 12, 24, 36, 60), horizon = 24,
-                 levels = NULL) {
+                 levels = NULL, conf_int = 0.95) {
   d$time <- d[[time]]; d$event <- d[[event]]
   d$group <- if (is.null(by)) "All" else as.character(d[[by]])
   if (!is.null(levels)) d$group <- factor(d$group, levels = levels)
   f <- if (is.null(by)) Surv(time, event) ~ 1 else Surv(time, event) ~ group
-  fit <- survfit(f, data = d, conf.type = "log-log")
+  fit <- survfit(f, data = d, conf.type = "log-log", conf.int = conf_int)
   out <- list(
     call = paste0("survfit(Surv(", time, ", ", event, ") ~ ",
-                  if (is.null(by)) "1" else by, ", conf.type = 'log-log')"),
+                  if (is.null(by)) "1" else by, ", conf.type = 'log-log', conf.int = ",
+                  conf_int, ")"),
+    conf_level = conf_int,
     km = km_rows(fit), summary = table_rows(fit, horizon), at = at_rows(fit, times),
     times = times)
   if (!is.null(by) && length(unique(d$group)) > 1) {
@@ -77,6 +79,10 @@ for (ep in list(c("os", "os_months", "os_event"), c("rfs", "rfs_months", "rfs_ev
   res[[paste0(ep[1], ".eln2022_risk")]] <- case(
     seed, ep[2], ep[3], "eln2022_risk", levels = c("favorable", "intermediate", "adverse"))
 }
+
+# Another confidence level (90%).
+res[["rfs.mrd_pre_status.conf90"]] <- case(seed, "rfs_months", "rfs_event", "mrd_pre_status",
+                                           conf_int = 0.90)
 
 # Hand-checkable cases ----------------------------------------------------------------------
 # Ties: events and censorings at the same time (R counts the censored as at risk at that time).
