@@ -48,3 +48,17 @@ def test_km_stratified_by_mrd_draws_both_groups_and_the_at_risk_rows(server, pag
     expect(page.locator('[data-testid="stMain"] .js-plotly-plot g.textpoint text').first) \
         .to_be_visible()
     expect_no_error(page)
+
+
+def test_cox_forest_plot_is_drawn_with_one_row_per_term(server, page):
+    """Default model RFS ~ MRD + ELN (3 levels): three terms, drawn by plotly.js."""
+    page.goto(link(server.url, "Cox"))
+    expect_count(page, 19)
+    expect(page.get_by_text("Hazard ratios for relapse-free survival")).to_be_visible()
+    forest = page.locator('[data-testid="stMain"] .js-plotly-plot').first
+    expect(forest.locator(".main-svg").first).to_be_visible()
+    labels = forest.evaluate("el => el.layout.yaxis.ticktext")
+    assert labels == ["MRD before maintenance: positive vs negative (n=4, events=2)",
+                      "ELN 2022 risk: intermediate vs favorable (n=9, events=0)",
+                      "ELN 2022 risk: adverse vs favorable (n=7, events=4)"]
+    expect_no_error(page)
