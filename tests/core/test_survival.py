@@ -417,3 +417,27 @@ def test_numeric_groups_are_labelled_as_r_prints_them():
     df.loc[0, "mrd"] = 0.5
     df.loc[1, "mrd"] = 10
     assert kaplan_meier(df, "rfs_months", "rfs_event", "mrd").groups == ("0", "0.5", "1", "10")
+
+
+def test_exact_permutation_p_equals_brute_force_with_scikit_survival():
+    """RFS by MRD status: enumerate all C(19, 4) = 3876 choices of the 4 'positive' patients
+    and compute each log-rank chi-square with scikit-survival's compare_survival (an
+    independent implementation); the exact p is the share at least as large as observed."""
+    from itertools import combinations
+
+    from sksurv.compare import compare_survival
+    from sksurv.util import Surv
+
+    df = load_seed_cohort()
+    y = Surv.from_arrays(df["rfs_event"].astype(bool), df["rfs_months"])
+    observed = compare_survival(y, df["mrd_pre_status"].to_numpy())[0]
+    n = len(df)
+    count = total = 0
+    for chosen in combinations(range(n), 4):
+        labels = np.zeros(n, dtype=int)
+        labels[list(chosen)] = 1
+        count += compare_survival(y, labels)[0] >= observed * (1 - 1e-12)
+        total += 1
+    ours = permutation_logrank(df, "rfs_months", "rfs_event", "mrd_pre_status")
+    assert total == ours.n_resamples == 3876
+    assert ours.p_value == pytest.approx(count / total, abs=1e-12)
