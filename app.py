@@ -18,8 +18,13 @@ st.subheader("Patients")
 number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g",
                  "blasts_pct": "%g", "mrd_pre_flow_pct": "%g%%",
                  "mrd_pre_aml1eto_abl_pct": "%g%%"}
+MAX_ROWS_SHOWN = 5_000  # a registry-size upload is summarised and downloaded, not scrolled
+if len(cohort) > MAX_ROWS_SHOWN:
+    st.info(f"Showing the first {MAX_ROWS_SHOWN:,} of {len(cohort):,} patients. Every patient "
+            "is in the downloads, the baseline table and the analyses.",
+            icon=":material/table_rows:")
 st.dataframe(
-    with_labels(cohort),
+    with_labels(cohort.head(MAX_ROWS_SHOWN)),
     hide_index=True,
     height=min(35 * (len(cohort) + 1) + 3, 700),
     key="cohort.table",
