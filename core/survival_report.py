@@ -44,6 +44,8 @@ PERMUTATION_MAX_N = 1000
 """Above this many patients the permutation test is not run on the page (its cost grows with
 patients x resamples); the note says so."""
 EVENT_NOUN = {"os": "deaths", "rfs": "relapses"}
+OUTCOME_DEFINED = ("relapse_type", "outcome")
+"""Columns recorded at the end of follow-up: grouping by them looks into the future."""
 ENDPOINT_NAMES = {"os": "Overall survival", "rfs": "Relapse-free survival"}
 
 
@@ -154,6 +156,10 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
             notes.append(f"{_group_name(by, g)}: no {EVENT_NOUN[endpoint]} among {fit.n[g]} "
                          "patients, so the curve stays at 100%, the median is not reached and "
                          "no interval can be computed.")
+    if by in OUTCOME_DEFINED:
+        notes.append(f"{LABELS.get(by, by)} is recorded at the end of follow-up, so groups "
+                     "defined by it are partly defined by the outcome itself: the curves "
+                     "describe the groups, and the test is not evidence of a risk factor.")
     rmst = restricted_mean(fit, horizon)
     beyond = rmst.table[rmst.table["beyond_follow_up"]]
     for g in beyond["group"]:

@@ -82,3 +82,10 @@ def test_no_usable_rows():
     with pytest.raises(AnalysisError, match=r"No patient has a recorded time and event for this "
                                              r"endpoint\. Fix: widen the filters\."):
         survival_report(df, "rfs")
+
+
+def test_grouping_by_an_outcome_column_is_flagged():
+    report = survival_report(load_seed_cohort(), "rfs", "relapse_type")
+    assert any(n.startswith("Relapse type is recorded at the end of follow-up, so groups "
+                            "defined by it are partly defined by the outcome itself")
+               for n in report.notes)
