@@ -197,7 +197,7 @@ def _lookup(km: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd
     out = []
     if observed.size == 0:
         return pd.DataFrame()
-    for t in np.sort(np.asarray(times, dtype=float)):
+    for t in np.sort(np.atleast_1d(np.asarray(times, dtype=float))):
         if t > observed[-1]:
             continue  # R omits times after the group's last observation (extend = FALSE)
         if t < observed[0]:
@@ -242,7 +242,11 @@ def survival_at(df: pd.DataFrame, time: str, event: str, times, by: str | None =
 
 def landmarks(fit: KaplanMeierResult, times) -> pd.DataFrame:
     """:func:`survival_at` from a fitted :class:`KaplanMeierResult`."""
-    parts = [_lookup(fit.table, np.asarray(times, dtype=float), g, fit.n[g]) for g in fit.groups]
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    if np.isnan(times).any() or (times < 0).any():
+        raise AnalysisError(f"Landmark times must be months >= 0, not {times.tolist()}. "
+                            "Fix: give times such as [12, 24].")
+    parts = [_lookup(fit.table, times, g, fit.n[g]) for g in fit.groups]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=["group", "time", "survival", "std_err", "ci_lower",
@@ -386,7 +390,7 @@ def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None
 def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None
                         ) -> pd.DataFrame:
     """:func:`at_risk_table` from an event-count table."""
-    times = np.asarray(times, dtype=float)
+    times = np.atleast_1d(np.asarray(times, dtype=float))
     groups = groups or tuple(dict.fromkeys(counts["group"].astype(str)))
     rows = []
     for g in groups:

@@ -441,3 +441,15 @@ def test_exact_permutation_p_equals_brute_force_with_scikit_survival():
     ours = permutation_logrank(df, "rfs_months", "rfs_event", "mrd_pre_status")
     assert total == ours.n_resamples == 3876
     assert ours.p_value == pytest.approx(count / total, abs=1e-12)
+
+
+def test_survival_at_one_time_given_as_a_number():
+    df = load_seed_cohort()
+    pd.testing.assert_frame_equal(survival_at(df, "os_months", "os_event", 24),
+                                  survival_at(df, "os_months", "os_event", [24]))
+
+
+def test_error_bad_landmark_times():
+    with pytest.raises(AnalysisError, match=r"Landmark times must be months >= 0, not "
+                                             r"\[12\.0, -1\.0\]\. Fix: give times such as"):
+        survival_at(load_seed_cohort(), "os_months", "os_event", [12, -1])
