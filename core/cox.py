@@ -237,7 +237,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         raise AnalysisError(f"ties must be 'efron' or 'breslow', not {ties!r}.")
     if not 0 < conf_level < 1:
         raise AnalysisError(f"conf_level must be between 0 and 1 (e.g. 0.95), not {conf_level}.")
-    covariates = list(covariates)
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise AnalysisError("Choose at least one covariate for the Cox model.")
     if len(set(covariates)) != len(covariates):

@@ -528,3 +528,8 @@ def test_negative_variance_is_reported_not_hidden(cohort):
     assert not fit.converged
     assert any(w.startswith("The fitted covariance matrix has a negative variance, so some "
                             "standard errors are undefined") for w in fit.warnings)
+
+
+def test_single_covariate_given_as_a_string(cohort):
+    pd.testing.assert_frame_equal(fit_cox(cohort, "rfs_months", "rfs_event", "age").table,
+                                  fit_cox(cohort, "rfs_months", "rfs_event", ["age"]).table)
