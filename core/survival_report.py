@@ -247,6 +247,28 @@ def comparison_text(report: SurvivalReport) -> str:
     return text + "."
 
 
+def rmst_difference_text(report: SurvivalReport) -> str:
+    """The RMST differences in words, or "" when there is nothing to compare.
+
+    A difference with standard error 0 (no events in either group up to the horizon) is
+    stated as such rather than as a zero-width interval.
+    """
+    diff = report.rmst_difference
+    if diff is None or diff.empty:
+        return ""
+    horizon = float(report.rmst.table["horizon"].iloc[0])
+    parts = []
+    for r in diff.itertuples():
+        if r.se == 0:
+            parts.append(f"{r.group} {r.difference:+.1f} months (no events in either group "
+                         "before the horizon, so no interval)")
+        else:
+            parts.append(f"{r.group} {r.difference:+.1f} months (95% CI {r.ci_lower:+.1f} to "
+                         f"{r.ci_upper:+.1f}, p = {format_p(r.p_value)})")
+    return (f"Difference in RMST to {horizon:g} months against {diff['reference'].iloc[0]}: "
+            + "; ".join(parts) + ".")
+
+
 def _group_name(by: str | None, group: str) -> str:
     return f"{LABELS.get(by, by)} = {group}" if by else "The cohort"
 

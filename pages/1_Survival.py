@@ -12,6 +12,7 @@ from core.survival_report import (
     format_p,
     format_percent_ci,
     per_group_table,
+    rmst_difference_text,
     stratifier_options,
 )
 from ui import cached
@@ -96,13 +97,8 @@ if report.logrank is not None:
         st.caption("Log-rank test for trend with scores 1, 2, 3 (Collett 2015): asks whether "
                    "risk rises steadily with the ELN group rather than whether any group "
                    "differs.")
-    if report.rmst_difference is not None and not report.rmst_difference.empty:
-        diff = report.rmst_difference
-        st.markdown("**Difference in RMST** to "
-                    f"{horizon:g} months against {plain(str(diff['reference'].iloc[0]))}: "
-                    + "; ".join(f"{plain(str(r.group))} {r.difference:+.1f} months "
-                                f"(95% CI {r.ci_lower:+.1f} to {r.ci_upper:+.1f}, "
-                                f"p = {format_p(r.p_value)})" for r in diff.itertuples()))
+    if rmst_difference_text(report):
+        st.markdown(plain(rmst_difference_text(report)))
 
 if view.source == SEED_SOURCE and not view.cohort_filter.is_active():
     with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows"):

@@ -10,6 +10,7 @@ from core.survival_report import (
     format_median,
     format_p,
     format_percent_ci,
+    rmst_difference_text,
     stratifier_options,
     survival_report,
 )
@@ -89,3 +90,12 @@ def test_grouping_by_an_outcome_column_is_flagged():
     assert any(n.startswith("Relapse type is recorded at the end of follow-up, so groups "
                             "defined by it are partly defined by the outcome itself")
                for n in report.notes)
+
+
+def test_rmst_difference_in_words():
+    """OS by ELN: favorable and intermediate have no deaths (RMST 24 each, SE 0)."""
+    report = survival_report(load_seed_cohort(), "os", "eln2022_risk")
+    assert rmst_difference_text(report).startswith(
+        "Difference in RMST to 24 months against favorable: intermediate +0.0 months (no "
+        "events in either group before the horizon, so no interval); adverse -0.7 months "
+        "(95% CI -1.9 to +0.5, p = 0.273)")
