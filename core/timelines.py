@@ -52,6 +52,8 @@ Mode = Literal["rfs", "os"]
 SortBy = Literal["duration", "group", "patient"]
 
 MODES: tuple[str, ...] = ("rfs", "os")
+MAX_LANES = 500
+"""Most lanes drawn; beyond, the first in the chosen order are shown and the rest counted."""
 SORTS: tuple[str, ...] = ("duration", "group", "patient")
 
 COLOR_CHOICES: tuple[str, ...] = (
@@ -115,6 +117,8 @@ class SwimmerLanes:
         Their patient ids.
     axis_title : str
         The x-axis title, with the clock and unit.
+    n_hidden : int
+        Drawable patients beyond the first :data:`MAX_LANES` in the chosen order, not drawn.
     """
 
     mode: str
@@ -125,6 +129,16 @@ class SwimmerLanes:
     n_excluded: int
     excluded_ids: tuple[str, ...]
     axis_title: str
+    n_hidden: int = 0
+
+    @property
+    def hidden_note(self) -> str | None:
+        """A sentence for the page when lanes beyond :data:`MAX_LANES` are not drawn."""
+        if not self.n_hidden:
+            return None
+        return (f"Showing the first {len(self.lanes):,} of {len(self.lanes) + self.n_hidden:,} "
+                "patients in the chosen order; narrow the filters to see the others. Lanes stop "
+                "being readable long before a registry's size.")
 
     @property
     def excluded_note(self) -> str | None:
@@ -281,12 +295,17 @@ def swimmer_lanes(cohort: pd.DataFrame, mode: Mode = "rfs", color_by: str | None
 
     if color_by is None:
         groups = ["All patients"] if len(rows) else []
-        group_values = ["All patients"] * len(rows)
     else:
         groups = _levels(rows, color_by)
-        group_values = [NOT_RECORDED if _missing(v) else str(v) for v in rows[color_by]]
-        if NOT_RECORDED in group_values:
+        if rows[color_by].isna().any():
             groups.append(NOT_RECORDED)
+    n_hidden = max(len(rows) - MAX_LANES, 0)
+    if n_hidden:
+        rows = _first_lanes(rows, time_col, color_by, groups, sort_by)
+    if color_by is None:
+        group_values = ["All patients"] * len(rows)
+    else:
+        group_values = [NOT_RECORDED if _missing(v) else str(v) for v in rows[color_by]]
 
     records = []
     for (_, row), group in zip(rows.iterrows(), group_values, strict=True):
@@ -312,7 +331,29 @@ def swimmer_lanes(cohort: pd.DataFrame, mode: Mode = "rfs", color_by: str | None
             else "Months from diagnosis")
     return SwimmerLanes(mode=mode, color_by=color_by, sort_by=sort_by, lanes=lanes,
                         groups=tuple(groups), n_excluded=len(excluded), excluded_ids=excluded,
-                        axis_title=axis)
+                        axis_title=axis, n_hidden=n_hidden)
+
+
+def _first_lanes(rows: pd.DataFrame, time_col: str, color_by: str | None, groups: list[str],
+                 sort_by: str) -> pd.DataFrame:
+    """The :data:`MAX_LANES` rows that come first in the lane order, chosen vectorised (a
+    registry-size cohort is never turned into lanes row by row); :func:`_sort` then orders
+    them exactly."""
+    ids = rows["patient_id"].astype(str)
+    parts = ids.str.extract(r"^(\D*)(\d*)(.*)$")  # natural order: "S2" before "S10"
+    keys = pd.DataFrame({
+        "group": (rows[color_by].astype(str).where(rows[color_by].notna(), NOT_RECORDED)
+                  .map({g: i for i, g in enumerate(groups)}) if color_by else 0),
+        "end": -rows[time_col].astype(float),
+        "prefix": parts[0].str.lower(),
+        "number": pd.to_numeric(parts[1], errors="coerce"),
+        "rest": parts[2],
+    }, index=rows.index)
+    tie = ["prefix", "number", "rest"]
+    columns = {"duration": ["end", *tie], "group": ["group", "end", *tie],
+               "patient": tie}[sort_by]
+    chosen = keys.sort_values(columns, kind="stable", na_position="last").index[:MAX_LANES]
+    return rows.loc[chosen]
 
 
 def _sort(lanes: pd.DataFrame, sort_by: str, groups: list[str]) -> pd.DataFrame:

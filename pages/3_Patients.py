@@ -52,6 +52,8 @@ except AnalysisError as error:
     st.stop()
 if swimmer.excluded_note:
     st.info(swimmer.excluded_note, icon=":material/person_off:")
+if swimmer.hidden_note:
+    st.info(swimmer.hidden_note, icon=":material/table_rows:")
 
 chart = st.plotly_chart(swimmer_figure(swimmer), on_select="rerun", selection_mode="points",
                         key="patients.chart", config={"displaylogo": False})
@@ -73,8 +75,9 @@ with st.expander("How the maintenance start is derived (and when it is not)",
         "The data give two times on two clocks: **OS** (months from diagnosis to death or last "
         "follow-up) and **RFS** (months from the start of maintenance to relapse or last "
         "contact). When maintenance began relative to diagnosis is not recorded.\n\n"
-        "- **No relapse** (RFS censored): both follow-ups end on the same date, so maintenance "
-        "began **OS − RFS** months after diagnosis.\n"
+        "- **No relapse** (RFS censored): if both follow-ups end on the same date (last "
+        "contact), maintenance began **OS − RFS** months after diagnosis; if RFS follow-up "
+        "ended earlier (for example at a transplant), OS − RFS is only an upper bound.\n"
         "- **Relapse**: RFS stops at the relapse, before the last contact that ends OS, and the "
         "time between the two is not in the data: the maintenance start is **not derivable from "
         "the data** and no date is drawn.\n\n"

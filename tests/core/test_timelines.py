@@ -368,3 +368,17 @@ def test_timeline_and_km_figures():
     km = figure_data(patient_km_figure(patient_on_km(SEED, 9)))
     star = [t for t in km["data"] if t["name"] == "Patient 9"][0]
     assert star["x"] == [16.0] and abs(star["y"][0] - 0.659774) < 1e-6
+
+
+@pytest.mark.parametrize("sort_by", ["duration", "group", "patient"])
+def test_lanes_beyond_the_cap_are_counted_and_the_first_ones_kept(monkeypatch, sort_by):
+    """With the cap at 50 of 300 lanes, the drawn lanes are exactly the first 50 of the
+    uncapped order, and the other 250 are counted with a note."""
+    cohort = synthetic_cohort(300)
+    full = swimmer_lanes(cohort, "rfs", "eln2022_risk", sort_by)
+    monkeypatch.setattr("core.timelines.MAX_LANES", 50)
+    capped = swimmer_lanes(cohort, "rfs", "eln2022_risk", sort_by)
+    assert capped.n_hidden == 250 and full.n_hidden == 0
+    assert capped.lanes["patient_id"].tolist() == full.lanes["patient_id"].tolist()[:50]
+    assert capped.hidden_note.startswith("Showing the first 50 of 300 patients in the chosen "
+                                         "order")
