@@ -4,8 +4,8 @@ from datetime import date
 
 import streamlit as st
 
-from core.schema import ENDPOINTS, LABELS, with_labels
-from core.survival_report import stratifier_options
+from core.cohort.schema import ENDPOINTS, LABELS, with_labels
+from core.survival.report import stratifier_options
 from ui import cached
 from ui.shell import page_setup, plain, stop_if_empty
 

@@ -22,8 +22,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.cohort import load_seed_cohort, read_table, validate_cohort  # noqa: E402
-from core.filters import CohortFilter  # noqa: E402
+from core.cohort.filters import CohortFilter  # noqa: E402
+from core.cohort.read import load_seed_cohort, read_table, validate_cohort  # noqa: E402
 
 
 def synthetic_cohort(n: int, seed: int = 1) -> pd.DataFrame:

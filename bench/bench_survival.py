@@ -22,10 +22,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_cohort import measure, synthetic_cohort  # noqa: E402
-from core.cohort import load_seed_cohort  # noqa: E402
-from core.survival import event_counts, kaplan_meier_from_counts  # noqa: E402
-from core.survival_input import survival_data  # noqa: E402
-from core.survival_report import survival_report  # noqa: E402
+from core.cohort.read import load_seed_cohort  # noqa: E402
+from core.survival.input import survival_data  # noqa: E402
+from core.survival.km import event_counts, kaplan_meier_from_counts  # noqa: E402
+from core.survival.report import survival_report  # noqa: E402
 
 
 def main(sizes: list[int]) -> None:

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
+from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
-from core.figures_survival import km_figure
-from core.headline import headline_comparison
-from core.schema import ENDPOINTS, LABELS
-from core.survival_report import (
+from core.survival.figures import km_figure
+from core.survival.headline import headline_comparison
+from core.survival.report import (
     ENDPOINT_NAMES,
     format_p,
     format_percent_ci,

@@ -4,7 +4,8 @@ relapse-free and overall survival of one patient profile."""
 import pandas as pd
 import streamlit as st
 
-from core.cox_display import (
+from core.cohort.schema import ENDPOINTS, LABELS
+from core.cox.display import (
     NUMERIC_COVARIATES,
     category_levels,
     covariate_options,
@@ -18,12 +19,11 @@ from core.cox_display import (
     term_labels,
     uncertainty_note,
 )
-from core.cox_ph import ph_test
-from core.cox_predict import predict_survival
+from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
+from core.cox.ph import ph_test
+from core.cox.predict import predict_survival
 from core.errors import AnalysisError
-from core.figures_cox import forest_figure, prediction_figure, schoenfeld_figure
-from core.schema import ENDPOINTS, LABELS
-from core.survival_report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
+from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
 from ui import cached
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from core import timelines
+from core.cohort.schema import LABELS
 from core.errors import AnalysisError
-from core.figures_timelines import (
+from core.patients import timelines
+from core.patients.figures import (
     END_SYMBOLS,
     START_SYMBOLS,
     SYMBOL_GLYPHS,
@@ -13,8 +14,7 @@ from core.figures_timelines import (
     patient_timeline_figure,
     swimmer_figure,
 )
-from core.regimens import regimen_steps
-from core.schema import LABELS
+from core.patients.regimens import regimen_steps
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Patients", ":material/person:")

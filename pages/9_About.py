@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.schema import ENDPOINTS
+from core.cohort.schema import ENDPOINTS
 from ui.shell import page_setup
 
 view = page_setup("About & definitions", ":material/info:")

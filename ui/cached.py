@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import report
-from core.baseline import baseline_characteristics
-from core.cohort import load_seed_cohort
-from core.cox import CoxResult, fit_cox
-from core.exports import table_to_csv, table_to_xlsx
-from core.schema import ENDPOINTS
-from core.survival_report import SurvivalReport, survival_report
+from core.cohort.baseline import baseline_characteristics
+from core.cohort.exports import table_to_csv, table_to_xlsx
+from core.cohort.read import load_seed_cohort
+from core.cohort.schema import ENDPOINTS
+from core.cox.fit import CoxResult, fit_cox
+from core.report import html as report
+from core.survival.report import SurvivalReport, survival_report
 
 
 @st.cache_data(show_spinner=False)
@@ -44,7 +44,7 @@ def survival(cohort: pd.DataFrame, endpoint: str, by: str | None,
 def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
         firth: bool, reference: tuple[tuple[str, str], ...],
         scale: tuple[tuple[str, float], ...]) -> CoxResult:
-    """:func:`core.cox.fit_cox` for an endpoint key ("os", "rfs"); reference and scale as
+    """:func:`core.cox.fit.fit_cox` for an endpoint key ("os", "rfs"); reference and scale as
     sorted (column, value) pairs so the call is hashable."""
     time, event, _ = ENDPOINTS[endpoint]
     return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,

@@ -6,7 +6,7 @@ draws the shared sidebar itself, no entry script has to run first.
 
 Filter state lives in three places, kept in step here:
 
-- ``st.session_state["filters.current"]``: the :class:`~core.filters.CohortFilter` of this
+- ``st.session_state["filters.current"]``: the :class:`~core.cohort.filters.CohortFilter` of this
   browser session; survives moving between pages.
 - the widget keys ``"filter.*"``: re-seeded from the stored filter when a page is opened
   (Streamlit forgets the widgets of the page you left).
@@ -23,9 +23,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.cohort import load_cohort
-from core.errors import CohortError
-from core.filters import (
+from core.cohort.filters import (
     CATEGORY_FIELDS,
     QUERY_KEYS,
     CohortFilter,
@@ -33,7 +31,9 @@ from core.filters import (
     filter_from_query_params,
     filter_levels,
 )
-from core.schema import LABELS
+from core.cohort.read import load_cohort
+from core.cohort.schema import LABELS
+from core.errors import CohortError
 from ui import cached
 
 APP_NAME = "Relapse Risk Explorer"

@@ -9,8 +9,8 @@ from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page, expect
 
-from core.cohort import load_seed_cohort
-from core.filters import filter_from_query_params
+from core.cohort.filters import filter_from_query_params
+from core.cohort.read import load_seed_cohort
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = re.compile(r"^\d+ of \d+ patients$")

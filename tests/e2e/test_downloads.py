@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from core.cohort import load_seed_cohort
+from core.cohort.read import load_seed_cohort
 from tests.e2e.helpers import expect_count, expected_view, link
 
 pytestmark = pytest.mark.e2e

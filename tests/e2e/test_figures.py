@@ -7,7 +7,7 @@ the browser holds (``gd.data`` of the plot element).
 import pytest
 from playwright.sync_api import Page, expect
 
-from core.schema import LABELS
+from core.cohort.schema import LABELS
 from tests.e2e.helpers import choose, expect_count, expect_no_error, link, wait_idle
 
 pytestmark = pytest.mark.e2e

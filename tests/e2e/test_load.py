@@ -11,8 +11,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from core.cohort import load_seed_cohort
-from core.filters import filter_levels
+from core.cohort.filters import filter_levels
+from core.cohort.read import load_seed_cohort
 from tests.e2e.helpers import expected_view, header_line, link, wait_idle
 
 pytestmark = pytest.mark.e2e

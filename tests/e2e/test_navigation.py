@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from core.schema import LABELS
+from core.cohort.schema import LABELS
 from tests.e2e.helpers import (
     choose,
     expect_count,

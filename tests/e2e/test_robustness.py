@@ -5,9 +5,9 @@ import io
 import pytest
 from playwright.sync_api import expect
 
-from core.cohort import load_cohort
+from core.cohort.read import load_cohort
+from core.cohort.schema import LABELS
 from core.errors import CohortError
-from core.schema import LABELS
 from tests.e2e.helpers import (
     choose,
     expect_count,

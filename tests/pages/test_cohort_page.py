@@ -1,7 +1,7 @@
 """AppTest tests of the Cohort page (app.py) and of the shared sidebar/URL behaviour."""
 
-from core.cohort import load_seed_cohort
-from core.schema import LABELS
+from core.cohort.read import load_seed_cohort
+from core.cohort.schema import LABELS
 from tests.pages.helpers import header_text, run_page
 
 

@@ -3,8 +3,8 @@
 Golden numbers come from R 4.2.2 / survival 3.5.3 (tests/core/golden/cox_r_golden.json, made by
 tests/core/golden/make_cox_golden.R) where the page's model matches one there; the default
 model (RFS ~ MRD + three-level ELN 2022 risk) has no R golden, since R's coxph reports an
-infinite coefficient for it, so the page is checked against core.cox.fit_cox, itself tested
-against R in tests/core/test_cox.py.
+infinite coefficient for it, so the page is checked against core.cox.fit.fit_cox, itself tested
+against R in tests/core/cox/test_cox.py.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from core.cohort import load_seed_cohort
-from core.cox import fit_cox
-from core.cox_display import category_levels, covariate_options, format_hr
+from core.cohort.read import load_seed_cohort
+from core.cox.display import category_levels, covariate_options, format_hr
+from core.cox.fit import fit_cox
 from tests.pages.helpers import run_page
 
 PAGE = "pages/2_Cox.py"

@@ -2,7 +2,7 @@
 
 import json
 
-from core.timelines import COLOR_CHOICES, SORTS
+from core.patients.timelines import COLOR_CHOICES, SORTS
 from tests.pages.helpers import header_text, run_page
 
 PAGE = "pages/3_Patients.py"

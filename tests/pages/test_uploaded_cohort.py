@@ -2,7 +2,7 @@
 
 The upload widget itself is exercised in a real browser (tests/e2e/test_robustness.py); here
 the loaded cohort is placed in the session as the sidebar's uploader does after
-``core.cohort.load_cohort`` accepted the file.
+``core.cohort.read.load_cohort`` accepted the file.
 """
 
 import io
@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.cohort import load_cohort, load_seed_cohort
-from core.schema import REQUIRED
+from core.cohort.read import load_cohort, load_seed_cohort
+from core.cohort.schema import REQUIRED
 from tests.pages.helpers import ROOT, header_text
 from ui.shell import PAGES
 

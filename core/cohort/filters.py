@@ -1,0 +1,294 @@
+"""A frozen, serialisable cohort filter and its application.
+
+A :class:`CohortFilter` is plain data: it round-trips through a dict (JSON) and through URL
+query parameters, so a copied link reopens the same view. Applying it never drops a patient
+silently: patients with a missing value in a filtered field are counted in the result.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from core.cohort.read import split_list
+from core.cohort.schema import BY_NAME, LABELS
+
+CATEGORY_FIELDS: tuple[str, ...] = (
+    "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "sex", "fab_class", "fusion_gene",
+    "relapse_type", "outcome",
+)
+"""Categorical columns the filter can restrict, in sidebar order."""
+
+QUERY_KEYS: tuple[str, ...] = (*CATEGORY_FIELDS, "age_min", "age_max", "co_mutations",
+                               "co_mutation_mode")
+"""URL query parameters owned by the filter (pages may add their own keys beside them)."""
+
+MAX_QUERY_VALUE = 200
+"""Longer query values are ignored with a notice (a link is never that long legitimately)."""
+
+
+@dataclass(frozen=True)
+class CohortFilter:
+    """Which patients to keep. An empty tuple or ``None`` means "do not filter on this".
+
+    Parameters
+    ----------
+    eln2022_risk, sorafenib_timing, mrd_pre_status, sex, fab_class, fusion_gene, relapse_type, \
+outcome : tuple of str
+        Keep patients whose value is one of these.
+    age_min, age_max : float, optional
+        Inclusive age bounds in years.
+    co_mutations : tuple of str
+        Gene symbols (upper case).
+    co_mutation_mode : {"any", "all"}
+        Keep patients with any of ``co_mutations`` or with all of them.
+    """
+
+    eln2022_risk: tuple[str, ...] = ()
+    sorafenib_timing: tuple[str, ...] = ()
+    mrd_pre_status: tuple[str, ...] = ()
+    sex: tuple[str, ...] = ()
+    fab_class: tuple[str, ...] = ()
+    fusion_gene: tuple[str, ...] = ()
+    relapse_type: tuple[str, ...] = ()
+    outcome: tuple[str, ...] = ()
+    age_min: float | None = None
+    age_max: float | None = None
+    co_mutations: tuple[str, ...] = ()
+    co_mutation_mode: Literal["any", "all"] = "any"
+
+    def __post_init__(self) -> None:
+        for name in (*CATEGORY_FIELDS, "co_mutations"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+                raise TypeError(f"CohortFilter.{name} must be a tuple of strings, got {value!r}")
+            object.__setattr__(self, name, tuple(dict.fromkeys(value)))
+        if self.co_mutation_mode not in ("any", "all"):
+            raise ValueError(f"co_mutation_mode must be 'any' or 'all', got "
+                             f"{self.co_mutation_mode!r}")
+        if (self.age_min is not None and self.age_max is not None
+                and self.age_min > self.age_max):
+            raise ValueError(f"age_min ({self.age_min:g}) is above age_max ({self.age_max:g})")
+
+    # ---- serialisation ---------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """A JSON-serialisable dict (tuples become lists)."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> CohortFilter:
+        """Inverse of :meth:`to_dict`; unknown keys raise ``TypeError``."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+
+    def to_query_params(self) -> dict[str, str]:
+        """URL query parameters for the active parts of the filter (values comma-separated)."""
+        params: dict[str, str] = {}
+        for name in (*CATEGORY_FIELDS, "co_mutations"):
+            if getattr(self, name):
+                params[name] = ",".join(getattr(self, name))
+        for name in ("age_min", "age_max"):
+            if getattr(self, name) is not None:
+                params[name] = f"{getattr(self, name):g}"
+        if self.co_mutations and self.co_mutation_mode == "all":
+            params["co_mutation_mode"] = "all"
+        return params
+
+    def is_active(self) -> bool:
+        """True when the filter restricts anything."""
+        return self != CohortFilter(co_mutation_mode=self.co_mutation_mode)
+
+    def describe(self) -> list[str]:
+        """One readable line per active part, e.g. ``"ELN 2022 risk: adverse"``."""
+        lines = [f"{LABELS[n]}: {', '.join(getattr(self, n))}" for n in CATEGORY_FIELDS
+                 if getattr(self, n)]
+        if self.age_min is not None or self.age_max is not None:
+            low = "" if self.age_min is None else f"{self.age_min:g}"
+            high = "" if self.age_max is None else f"{self.age_max:g}"
+            lines.append(f"Age (years): {low}–{high}" if low and high else
+                         f"Age (years): {'>= ' + low if low else '<= ' + high}")
+        if self.co_mutations:
+            lines.append(f"Co-mutations ({self.co_mutation_mode} of): "
+                         f"{', '.join(self.co_mutations)}")
+        return lines
+
+    # ---- application -----------------------------------------------------------------------
+    def apply(self, cohort: pd.DataFrame) -> FilterResult:
+        """Keep the patients that satisfy every active part.
+
+        Parameters
+        ----------
+        cohort : pandas.DataFrame
+            A validated cohort (:func:`core.cohort.read.validate_cohort`).
+
+        Returns
+        -------
+        FilterResult
+            The kept patients, and per filtered field how many patients were left out because
+            that field is missing for them.
+        """
+        keep = pd.Series(True, index=cohort.index)
+        missing: list[tuple[str, int]] = []
+
+        def restrict(name: str, matches: pd.Series, is_missing: pd.Series) -> None:
+            nonlocal keep
+            count = int((is_missing & keep).sum())
+            if count:
+                missing.append((name, count))
+            keep &= matches & ~is_missing
+
+        for name in CATEGORY_FIELDS:
+            wanted = getattr(self, name)
+            if wanted:
+                column = cohort[name]
+                restrict(name, column.isin(wanted), column.isna())
+        if self.age_min is not None or self.age_max is not None:
+            age = cohort["age"]
+            inside = pd.Series(True, index=cohort.index)
+            if self.age_min is not None:
+                inside &= age >= self.age_min
+            if self.age_max is not None:
+                inside &= age <= self.age_max
+            restrict("age", inside.fillna(False).astype(bool), age.isna())
+        if self.co_mutations:
+            wanted = set(self.co_mutations)
+            genes = cohort["co_mutations"].map(split_list)
+            test = (lambda g: wanted <= g) if self.co_mutation_mode == "all" else (
+                lambda g: bool(wanted & g))
+            restrict("co_mutations", genes.map(test).astype(bool), cohort["co_mutations"].isna())
+        return FilterResult(cohort=cohort[keep].copy(), n_total=len(cohort),
+                            missing=tuple(missing))
+
+
+@dataclass(frozen=True)
+class FilterResult:
+    """The outcome of :meth:`CohortFilter.apply`.
+
+    Attributes
+    ----------
+    cohort : pandas.DataFrame
+        The patients kept.
+    n_total : int
+        Patients before filtering.
+    missing : tuple of (str, int)
+        Per filtered column, the number of patients left out because their value is missing.
+    """
+
+    cohort: pd.DataFrame
+    n_total: int
+    missing: tuple[tuple[str, int], ...] = field(default=())
+
+    @property
+    def n(self) -> int:
+        """Patients kept."""
+        return len(self.cohort)
+
+    def notes(self) -> list[str]:
+        """Readable sentences for every patient left out for a missing value."""
+        return [f"{count} patient{'s' if count != 1 else ''} with no recorded "
+                f"{LABELS.get(name, name)} {'are' if count != 1 else 'is'} left out by that "
+                f"filter." for name, count in self.missing]
+
+
+def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
+    """The values each filter field can take in this cohort, in display order.
+
+    Fixed vocabularies (ELN risk, sex, ...) keep the schema's order and include levels with
+    no patients; open ones (FAB class, fusion gene) list the observed values sorted.
+    ``co_mutations`` lists every gene seen.
+    """
+    levels: dict[str, list[str]] = {}
+    for name in CATEGORY_FIELDS:
+        allowed = BY_NAME[name].allowed
+        observed = sorted(str(v) for v in cohort[name].dropna().unique())
+        levels[name] = list(allowed) if allowed else observed
+    genes: set[str] = set()
+    for value in cohort["co_mutations"]:
+        genes |= split_list(value)
+    levels["co_mutations"] = sorted(genes)
+    return levels
+
+
+def filter_from_query_params(params: Mapping[str, str | list[str]],
+                             cohort: pd.DataFrame) -> tuple[CohortFilter, list[str]]:
+    """Build a filter from URL query parameters, ignoring what it cannot use.
+
+    Parameters
+    ----------
+    params : mapping
+        Query parameters (``st.query_params`` or a dict); a value may be a comma-separated
+        string or a list of strings. Keys not in :data:`QUERY_KEYS` are ignored (pages own
+        them).
+    cohort : pandas.DataFrame
+        The cohort whose values are allowed.
+
+    Returns
+    -------
+    (CohortFilter, list of str)
+        The filter, and one plain-text notice per value that was ignored and why. Notices
+        quote at most 40 characters of the offending value, with markup characters removed.
+    """
+    levels = filter_levels(cohort)
+    notices: list[str] = []
+    values: dict[str, object] = {}
+
+    def text_of(key: str) -> str | None:
+        raw = params.get(key)
+        if raw is None:
+            return None
+        raw = ",".join(raw) if isinstance(raw, list) else str(raw)
+        if len(raw) > MAX_QUERY_VALUE:
+            notices.append(f"The link's value for `{key}` is {len(raw)} characters long and was "
+                           "ignored.")
+            return None
+        return raw
+
+    for key in (*CATEGORY_FIELDS, "co_mutations"):
+        raw = text_of(key)
+        if raw is None:
+            continue
+        chosen, unknown = [], []
+        lookup = {v.lower(): v for v in levels[key]}
+        for part in (p.strip() for p in raw.split(",") if p.strip()):
+            (chosen if part.lower() in lookup else unknown).append(lookup.get(part.lower(), part))
+        if unknown:
+            label = LABELS.get(key, key)
+            notices.append(f"The link asks for {label} {', '.join(_safe(u) for u in unknown)}, "
+                           f"which this cohort does not have; that part of the link was ignored. "
+                           f"Known values: {', '.join(levels[key]) or 'none'}.")
+        if chosen:
+            values[key] = tuple(chosen)
+    for key in ("age_min", "age_max"):
+        raw = text_of(key)
+        if raw is None:
+            continue
+        try:
+            number = float(raw)
+            if not math.isfinite(number) or not 0 <= number <= 150:
+                raise ValueError
+            values[key] = number
+        except ValueError:
+            notices.append(f"The link's `{key}` value {_safe(raw)} is not an age in years "
+                           "between 0 and 150 and was ignored.")
+    mode = text_of("co_mutation_mode")
+    if mode is not None:
+        if mode in ("any", "all"):
+            values["co_mutation_mode"] = mode
+        else:
+            notices.append(f"The link's `co_mutation_mode` value {_safe(mode)} is not 'any' or "
+                           "'all' and was ignored.")
+    if values.get("age_min") is not None and values.get("age_max") is not None and \
+            values["age_min"] > values["age_max"]:
+        notices.append("The link's age range is empty (minimum above maximum) and was ignored.")
+        values.pop("age_min"), values.pop("age_max")
+    return CohortFilter(**values), notices
+
+
+def _safe(value: str) -> str:
+    """Quote a user-supplied value for a notice: at most 40 characters, no markup."""
+    cleaned = re.sub(r"[^0-9A-Za-z _.\-+/%()]", "", value)[:40]
+    return f"'{cleaned}'" + ("…" if len(value) > 40 else "")

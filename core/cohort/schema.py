@@ -1,0 +1,181 @@
+"""The cohort schema: every column's meaning, unit, allowed values and source.
+
+This module is the single source of truth for column names, readable labels (used by the
+pages and the exports) and the data dictionary (``data/DATA_DICTIONARY.md`` is generated from
+it by ``python -m core.cohort.schema`` and a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Kind = Literal["id", "category", "number", "event", "text", "list"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a cohort table.
+
+    Parameters
+    ----------
+    name : str
+        Column name in files and DataFrames (snake_case, unit in the name where it has one).
+    label : str
+        Readable label with the unit, for tables and figures.
+    kind : {"id", "category", "number", "event", "text", "list"}
+        How the gatekeeper parses the column. ``list`` is a ``"; "``-separated list of
+        symbols, ``"none"`` meaning an empty list.
+    meaning : str
+        What the value records, in a clinician's words.
+    source : str
+        Where the seed cohort's value comes from (table of the study, or a derivation rule).
+    required : bool
+        Whether an uploaded cohort must have the column.
+    unit : str, optional
+        Unit of a numeric column.
+    allowed : tuple of str, optional
+        The only values a ``category`` column may take (after lower-casing), in display order.
+        ``None`` means any text (an open vocabulary such as FAB subtype).
+    minimum, maximum : float, optional
+        Inclusive bounds of a ``number`` column.
+    """
+
+    name: str
+    label: str
+    kind: Kind
+    meaning: str
+    source: str
+    required: bool = False
+    unit: str | None = None
+    allowed: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+
+
+ELN_LEVELS = ("favorable", "intermediate", "adverse")
+"""ELN 2022 risk groups, ordered from best to worst prognosis (the trend-test order)."""
+
+COLUMNS: tuple[Column, ...] = (
+    Column("patient_id", "Patient", "id", "Patient number as printed in the study's tables "
+           "(uploaded cohorts: any unique identifier).", "Tables 1 and 2, column No.", True),
+    Column("sex", "Sex", "category", "Sex: M = male, F = female.", "Table 1, Sex", True,
+           allowed=("M", "F")),
+    Column("age", "Age (years)", "number", "Age at diagnosis.", "Table 1, Age", True,
+           unit="years", minimum=0, maximum=120),
+    Column("wbc", "WBC (×10⁹/L)", "number", "White blood cell count at diagnosis.",
+           "Table 1, WBC", True, unit="×10⁹/L", minimum=0, maximum=2000),
+    Column("blasts_pct", "Blasts (%)", "number", "Bone-marrow blast percentage at diagnosis.",
+           "Table 1, Blast cell (%)", True, unit="%", minimum=0, maximum=100),
+    Column("fab", "FAB subtype", "category", "FAB subtype exactly as printed (e.g. M2a, M5).",
+           "Table 1, FAB classification", True),
+    Column("fab_class", "FAB class", "category", "FAB class without the subtype letter "
+           "(M2a -> M2); the level at which the study counts FAB groups.",
+           "Derived from `fab` by dropping the trailing subtype letter"),
+    Column("cytogenetics", "Cytogenetics", "category", "Karyotype at diagnosis.",
+           "Table 1, Cytogenetics (printed 't (8,21)(q22;q22)' normalised to "
+           "'t(8;21)(q22;q22)', 'Complex Karyotype' to 'Complex karyotype')"),
+    Column("co_mutations", "Co-mutations", "list", "Gene mutations other than FLT3-ITD, as a "
+           "'; '-separated list; 'none' when the study prints '–'.",
+           "Table 1, Gene mutation (exclude FLT3-ITD)"),
+    Column("fusion_gene", "Fusion gene", "category", "Fusion gene detected at diagnosis, "
+           "'negative' when none.", "Table 1, Fusion gene"),
+    Column("eln2022_risk", "ELN 2022 risk", "category", "European LeukemiaNet 2022 genetic "
+           "risk group.", "Table 1, Risk stratification (lower-cased)", True,
+           allowed=ELN_LEVELS),
+    Column("sorafenib_timing", "Sorafenib timing", "category", "When sorafenib was started: "
+           "'induction' = during induction and consolidation; 'consolidation' = during "
+           "consolidation only.", "Table 2, Timing of sorafenib administration", True,
+           allowed=("induction", "consolidation")),
+    Column("pretreatment_regimens", "Regimens before maintenance", "text",
+           "Chemotherapy regimens given before maintenance, as printed (*n = number of "
+           "cycles).", "Table 2, Pretreatment regimens (patient 3's 'IA.ID-Ara-C' read as "
+           "'IA, ID-Ara-C')"),
+    Column("mrd_pre_status", "MRD before maintenance", "category", "Minimal residual disease "
+           "immediately before sorafenib + ITI maintenance: positive when >= 0.01% by flow "
+           "cytometry.", "Table 2, MRD (a printed percentage >= 0.01% -> positive; "
+           "'negative' -> negative)", True, allowed=("negative", "positive")),
+    Column("mrd_pre_flow_pct", "MRD by flow (%)", "number", "Flow-cytometry MRD level before "
+           "maintenance where the study prints it (only for MRD-positive patients).",
+           "Table 2, MRD", unit="%", minimum=0, maximum=100),
+    Column("mrd_pre_aml1eto_abl_pct", "AML1-ETO/ABL (%)", "number", "AML1-ETO/ABL transcript "
+           "ratio by qPCR before maintenance (patients with the fusion gene). Kept as "
+           "measured; MRD status follows the flow-cytometry reading the study reports.",
+           "Table 2, MRD ('negative; AML-ETO/ABL x%')", unit="%", minimum=0, maximum=1000),
+    Column("relapse_type", "Relapse type", "category", "Relapse during maintenance: "
+           "'molecular' (MRD >= 0.01% in remission), 'morphological' (bone-marrow blasts > 5%) "
+           "or 'none'.", "Table 2, Status (CR -> none)",
+           allowed=("none", "molecular", "morphological")),
+    Column("rfs_months", "RFS (months)", "number", "Relapse-free survival: months from the "
+           "start of sorafenib + ITI maintenance to relapse or last contact.",
+           "Table 2, Relapse-free survival (m)", True, unit="months", minimum=0),
+    Column("rfs_event", "Relapse", "event", "1 = relapse (molecular or morphological) at "
+           "`rfs_months`; 0 = censored (relapse-free at last contact).",
+           "Derived: 1 when relapse_type is molecular or morphological", True),
+    Column("os_months", "OS (months)", "number", "Overall survival: months from diagnosis to "
+           "death or last follow-up.", "Table 2, Overall survival (m)", True, unit="months",
+           minimum=0),
+    Column("os_event", "Death", "event", "1 = died at `os_months`; 0 = censored (alive at "
+           "last follow-up, or lost to follow-up).", "Derived: 1 when outcome is dead", True),
+    Column("outcome", "Outcome", "category", "Status at last follow-up (31 May 2025).",
+           "Table 2, Outcomes (Survival -> alive, Death -> dead)",
+           allowed=("alive", "dead", "lost to follow-up")),
+)
+
+BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
+LABELS: dict[str, str] = {c.name: c.label for c in COLUMNS}
+
+ENDPOINTS: dict[str, tuple[str, str, str]] = {
+    "os": ("os_months", "os_event", "Overall survival (OS): months from diagnosis to death; "
+           "patients alive or lost to follow-up are censored at last contact."),
+    "rfs": ("rfs_months", "rfs_event", "Relapse-free survival (RFS): months from the start of "
+            "sorafenib + ITI maintenance to relapse (bone-marrow blasts > 5% or MRD >= 0.01%); "
+            "patients without relapse are censored at last contact."),
+}
+"""Endpoint key -> (time column, event column, definition shown to users)."""
+
+
+def with_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` whose schema columns carry their readable labels (units included).
+
+    Columns not in the schema keep their names.
+    """
+    return df.rename(columns={c: LABELS[c] for c in df.columns if c in LABELS})
+
+
+def data_dictionary_markdown() -> str:
+    """Render the data dictionary as Markdown (the content of ``data/DATA_DICTIONARY.md``)."""
+    lines = [
+        "# Data dictionary: `data/seed_cohort.csv`",
+        "",
+        "Generated from `core/cohort/schema.py` by `python -m core.cohort.schema > data/DATA_DICTIONARY.md`;",
+        "a test fails when the two disagree. One row per patient. Required columns must be",
+        "present in an uploaded cohort; optional ones may be absent (they are then empty).",
+        "",
+        "| column | label | meaning | unit | allowed values | required | source |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for c in COLUMNS:
+        if c.allowed:
+            allowed = ", ".join(f"`{v}`" for v in c.allowed)
+        elif c.kind == "event":
+            allowed = "`0`, `1`"
+        elif c.kind == "number":
+            low = "" if c.minimum is None else f"{c.minimum:g}"
+            high = "" if c.maximum is None else f"{c.maximum:g}"
+            allowed = f"{low} to {high}".strip() if high else f">= {low}"
+        else:
+            allowed = "text"
+        lines.append(
+            f"| `{c.name}` | {c.label} | {c.meaning} | {c.unit or ''} | {allowed} | "
+            f"{'yes' if c.required else 'no'} | {c.source} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(data_dictionary_markdown(), end="")

@@ -1,0 +1,195 @@
+"""Cox results formatted for reading: the Cox page's tables, labels and notes (no streamlit).
+
+Compute (:mod:`core.cox.fit`, :mod:`core.cox.ph`, :mod:`core.cox.predict`), format (here) and
+draw (:mod:`core.cox.figures`) are kept apart.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.schema import BY_NAME
+from core.cox.fit import CoxResult
+from core.cox.ph import PHTestResult
+from core.errors import AnalysisError
+from core.survival.report import format_p as _format_p
+
+NUMERIC_COVARIATES = ("age", "wbc", "blasts_pct")
+"""Numeric columns offered as covariates (hazard ratio per unit, age also per decade)."""
+OUTCOME_COLUMNS = ("relapse_type", "outcome")
+"""Columns defined by the endpoints themselves, never offered as covariates."""
+P_METHOD = {False: "Wald", True: "penalized likelihood ratio (Firth)"}
+
+
+def covariate_options(cohort: pd.DataFrame) -> list[str]:
+    """Columns of ``cohort`` that can enter a Cox model: the three study stratifiers, age,
+    then the other schema categories and numbers, each with at least two distinct values.
+
+    Columns recording the outcome itself (relapse type, vital status) are never offered.
+    """
+    first = ["mrd_pre_status", "eln2022_risk", "sorafenib_timing", "age"]
+    others = [c.name for c in BY_NAME.values()
+              if (c.kind == "category" or c.name in NUMERIC_COVARIATES)
+              and c.name not in first and c.name not in OUTCOME_COLUMNS]
+    return [c for c in [*first, *others]
+            if c in cohort.columns and cohort[c].dropna().nunique() >= 2]
+
+
+def category_levels(cohort: pd.DataFrame, column: str) -> list[str]:
+    """Levels of a categorical column present in ``cohort``, in the schema's order (the
+    order :func:`fit_cox` uses; its first level is the default reference)."""
+    present = set(cohort[column].dropna().astype(str))
+    allowed = BY_NAME[column].allowed if column in BY_NAME else None
+    ordered = [v for v in (allowed or ()) if v in present]
+    return ordered + sorted(present - set(ordered))
+
+
+def needs_firth(result: CoxResult) -> bool:
+    """Whether an ordinary fit shows monotone likelihood (separation) or did not converge,
+    the situations in which Firth's penalized model is the better estimate."""
+    return (not result.firth) and (not result.converged or any(
+        w.startswith("Monotone likelihood") for w in result.warnings))
+
+
+def term_labels(result: CoxResult) -> dict[str, str]:
+    """Readable name of each term: 'MRD before maintenance: positive vs negative',
+    'Age (years), per 10 years'."""
+    out = {}
+    for enc in result.encodings:
+        label = BY_NAME[enc.column].label if enc.column in BY_NAME else enc.column
+        if enc.kind == "numeric":
+            unit = BY_NAME[enc.column].unit if enc.column in BY_NAME else None
+            per = f"per {enc.scale:g} {unit}" if unit else f"per {enc.scale:g}"
+            out[enc.terms[0]] = f"{label}, {per}"
+        else:
+            for term, level in zip(enc.terms, enc.levels[1:], strict=True):
+                out[term] = f"{label}: {level} vs {enc.reference}"
+    return out
+
+
+def format_hr(value: float) -> str:
+    """A hazard ratio with three significant digits; '∞' and '0' for diverging ones
+    (beyond 1e6 or below 1e-6), '> 1000' and '< 0.001' in between."""
+    if value is None or math.isnan(value):
+        return "–"
+    if value > 1e6:
+        return "∞"
+    if value < 1e-6:
+        return "0"
+    if value > 1000:
+        return "> 1000"
+    if value < 0.001:
+        return "< 0.001"
+    return f"{value:.3g}"
+
+
+
+def hazard_ratio_table(results: Sequence[CoxResult]) -> pd.DataFrame:
+    """One display row per term of the given fits (a univariable fit per covariate, or one
+    multivariable fit): ``Term``, ``HR``, ``95% CI``, ``p``, ``p method``, ``Patients with
+    level``, ``Events with level`` (all patients and events for a numeric term)."""
+    rows = []
+    for result in results:
+        labels = term_labels(result)
+        for term, row in result.table.iterrows():
+            rows.append({
+                "Term": labels.get(term, term), "HR": format_hr(row["hr"]),
+                f"{result.conf_level:.0%} CI": f"{format_hr(row['hr_lower'])}–"
+                                               f"{format_hr(row['hr_upper'])}",
+                "p": _format_p(row["p_value"]), "p method": P_METHOD[result.firth],
+                "Patients with level": int(row["n"]), "Events with level": int(row["events"]),
+            })
+    return pd.DataFrame(rows)
+
+
+def model_table(results: Sequence[CoxResult], names: Sequence[str]) -> pd.DataFrame:
+    """One display row per fit: ``Model``, ``Patients used``, ``Events used``,
+    ``Likelihood-ratio p`` (all coefficients 0; '–' for Firth, which has none),
+    ``Harrell's C``, ``Estimation`` (estimator, ties and inference)."""
+    rows = []
+    for name, result in zip(names, results, strict=True):
+        rows.append({
+            "Model": name, "Patients used": result.n, "Events used": result.events,
+            "Likelihood-ratio p": _format_p(result.lr_p_value),
+            "Harrell's C": "–" if math.isnan(result.concordance)
+            else f"{result.concordance:.3f}",
+            "Estimation": ("Firth-penalized, Breslow ties, profile-likelihood CI"
+                           if result.firth else
+                           f"Ordinary Cox, {result.ties.capitalize()} ties, Wald CI"),
+        })
+    return pd.DataFrame(rows)
+
+
+def patient_profile(cohort: pd.DataFrame, patient_id: object,
+                    covariates: Sequence[str]) -> dict:
+    """The covariate values of one patient of ``cohort`` (for :func:`predict_survival`).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        When the patient is not in ``cohort`` or misses a covariate.
+    """
+    rows = cohort[cohort["patient_id"].astype(str) == str(patient_id)]
+    if rows.empty:
+        raise AnalysisError(f"Patient {patient_id} is not among the filtered patients; "
+                            "choose another patient or widen the filters.")
+    row = rows.iloc[0]
+    missing = [c for c in covariates if pd.isna(row[c])]
+    if missing:
+        raise AnalysisError(f"Patient {patient_id} has no value for {missing}; choose another "
+                            "patient or enter the profile by hand.")
+    return {c: (float(row[c]) if c in NUMERIC_COVARIATES else str(row[c]))
+            for c in covariates}
+
+
+def uncertainty_note(result: CoxResult, event_noun: str) -> str:
+    """Plain statement of how much the model's predictions can be trusted."""
+    small = result.events < 20
+    return (f"Based on {result.events} {event_noun} among {result.n} patients and "
+            f"{len(result.terms)} coefficient{'s' if len(result.terms) != 1 else ''}. "
+            + ("With so few events the intervals are wide: the true probability for a patient "
+               "like this could lie anywhere in the band, and the curve also assumes "
+               "proportional hazards. Read it as an illustration of the model, not as an "
+               "individual forecast." if small else
+               "The band is pointwise; the curve assumes proportional hazards."))
+
+
+def ph_table(ph: PHTestResult, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Display rows of a proportional-hazards test: ``Covariate``, ``Chi-square``, ``df``,
+    ``p`` (the last row is the global test of all covariates together)."""
+    labels = labels or {}
+    return pd.DataFrame({
+        "Covariate": [("All covariates (global)" if c == "GLOBAL" else labels.get(c, c))
+                      for c in ph.table.index],
+        "Chi-square": [f"{v:.2f}" for v in ph.table["chisq"]],
+        "df": [int(v) for v in ph.table["df"]],
+        "p": [_format_p(v) for v in ph.table["p_value"]],
+    })
+
+
+def ph_caveats(ph: PHTestResult, labels: Mapping[str, str] | None = None,
+               alpha: float = 0.05) -> list[str]:
+    """Plain-language warnings for covariates whose proportional-hazards test has p < alpha."""
+    labels = labels or {}
+    out = []
+    for covariate, row in ph.table.iterrows():
+        if covariate == "GLOBAL" or not row["p_value"] < alpha:
+            continue
+        out.append(f"Proportional hazards are in doubt for {labels.get(covariate, covariate)} "
+                   f"(p = {_format_p(row['p_value'])}): its hazard ratio seems to change over "
+                   "follow-up, so the single hazard ratio is an average over time. Look at the "
+                   "residual plot; consider stratifying on it or a time-varying effect.")
+    return out
+
+
+def curve_times(result: CoxResult, step: float = 0.5) -> list[float]:
+    """Times at which to draw a predicted curve: a grid of ``step`` from 0 and every
+    follow-up time of the fit, up to (and including) the last one, never beyond."""
+    last = float(result.times.max())
+    grid = np.arange(0.0, last + step / 2, step)
+    return sorted({*(float(t) for t in grid if t <= last),
+                   *(float(t) for t in result.times), last})

@@ -1,0 +1,242 @@
+"""Plotly figures of Cox model results (drawing only: every number comes in as a table).
+
+* :func:`forest_figure` draws hazard ratios with their confidence intervals on a log axis,
+  one row per term, labelled with the patients and events behind the term.
+* :func:`schoenfeld_figure` draws the scaled Schoenfeld residuals of :func:`core.cox.ph.ph_test`
+  against transformed time, one panel per term, with the fitted coefficient as a reference
+  line and a running-mean trend (a flat trend supports proportional hazards).
+
+Traces are built from Python lists, so the figure JSON holds plain numbers.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.survival.figures import OKABE_ITO
+
+
+def _finite(value: object) -> float | None:
+    """A float, or None for a missing/infinite value (plotly leaves a gap)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) and number > 0 else None
+
+
+def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazard ratio",
+                  conf_level: float = 0.95, labels: dict[str, str] | None = None) -> go.Figure:
+    """Forest plot of hazard ratios.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``CoxResult.table``: indexed by term with columns ``hr``, ``hr_lower``, ``hr_upper``,
+        ``p_value`` and, optionally, ``n`` and ``events``.
+    title : str
+        Figure title.
+    x_title : str
+        Title of the (logarithmic) hazard-ratio axis.
+    conf_level : float
+        Confidence level, shown in the hover text.
+    labels : dict of str to str, optional
+        Readable names for terms (default: the term itself).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        One marker per term at its hazard ratio with a whisker over the interval, a dashed
+        reference line at HR = 1, terms top to bottom in table order. A bound that is
+        infinite or 0 (a diverging coefficient) is drawn to the plot edge with an arrow
+        marker and said so in the hover text.
+    """
+    labels = labels or {}
+    terms = [str(t) for t in table.index]
+    rows = []
+    for term in terms:
+        row = table.loc[term]
+        name = labels.get(term, term)
+        if "n" in table.columns and "events" in table.columns:
+            name = f"{name} (n={int(row['n'])}, events={int(row['events'])})"
+        rows.append(name)
+
+    finite = [v for col in ("hr", "hr_lower", "hr_upper") for v in table[col].tolist()
+              if _finite(v) is not None]
+    low = min([*finite, 1.0]) / 1.5
+    high = max([*finite, 1.0]) * 1.5
+    low, high = max(low, 1e-3), min(high, 1e3)
+
+    hr, lower, upper, hover = [], [], [], []
+    for term in terms:
+        row = table.loc[term]
+        h = _finite(row["hr"])
+        lo = _finite(row["hr_lower"])
+        up = _finite(row["hr_upper"])
+        h_plot = None if h is None else min(max(h, low), high)
+        lo_plot = low if lo is None or lo < low else lo
+        up_plot = high if up is None or up > high else up
+        hr.append(h_plot)
+        lower.append(None if h_plot is None else max(h_plot - lo_plot, 0.0))
+        upper.append(None if h_plot is None else max(up_plot - h_plot, 0.0))
+        p = row.get("p_value", math.nan)
+        ptxt = "–" if p is None or not math.isfinite(float(p)) else (
+            "<0.001" if float(p) < 0.001 else f"{float(p):.3f}")
+        clipped = " (interval beyond the axis)" if (lo is None or up is None or lo < low or
+                                                    up > high) else ""
+        hover.append(f"HR {_fmt(row['hr'])} ({conf_level:.0%} CI {_fmt(row['hr_lower'])}–"
+                     f"{_fmt(row['hr_upper'])}), p = {ptxt}{clipped}")
+
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(
+        x=hr, y=rows, mode="markers", marker={"symbol": "square", "size": 10,
+                                              "color": OKABE_ITO[0]},
+        error_x={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
+                 "color": OKABE_ITO[0], "thickness": 2, "width": 6},
+        hovertext=hover, hoverinfo="text+y", name="Hazard ratio", showlegend=False))
+    fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
+                  line={"dash": "dash", "color": "#555555", "width": 1})
+    fig.update_xaxes(type="log", title_text=x_title,
+                     range=[math.log10(low), math.log10(high)])
+    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
+                     tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
+    fig.update_layout(title=title or None, template="simple_white",
+                      height=max(260, 140 + 50 * len(rows)), margin={"l": 10, "r": 20})
+    return fig
+
+
+def _fmt(value: object) -> str:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return "–"
+    if math.isnan(number):
+        return "–"
+    if math.isinf(number):
+        return "∞"
+    return f"{number:.3g}"
+
+
+def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None, *,
+                      coefficients: dict[str, float] | None = None,
+                      x_title: str = "Transformed time g(t)", window: int | None = None,
+                      labels: dict[str, str] | None = None) -> go.Figure:
+    """Scaled Schoenfeld residuals against transformed time, one panel per term.
+
+    Parameters
+    ----------
+    residuals : pandas.DataFrame
+        ``PHTestResult.residuals``: columns ``time``, ``transformed_time`` and one column per
+        term (scaled residuals, on the log-hazard-ratio scale).
+    table : pandas.DataFrame, optional
+        ``PHTestResult.table``; when given, each panel title shows the covariate's p-value.
+    coefficients : dict of str to float, optional
+        Fitted coefficient per term, drawn as a dashed horizontal line (the constant beta
+        that proportional hazards implies).
+    x_title : str
+        Title of the x axes.
+    window : int, optional
+        Width (in events) of the centred running mean drawn as the trend; default about a
+        third of the events, at least 3.
+    labels : dict of str to str, optional
+        Readable names for terms in the panel titles (default: the term itself).
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    terms = [c for c in residuals.columns if c not in ("time", "transformed_time")]
+    titles = []
+    for term in terms:
+        text = (labels or {}).get(term, term)
+        if table is not None:
+            base = term.split("[")[0]
+            key = term if term in table.index else base
+            if key in table.index:
+                text = f"{text} (p = {float(table.loc[key, 'p_value']):.3f})"
+        titles.append(text)
+    fig = make_subplots(rows=len(terms), cols=1, subplot_titles=titles, shared_xaxes=True,
+                        vertical_spacing=0.12 if len(terms) > 1 else 0.0)
+    order = np.argsort(residuals["transformed_time"].to_numpy(), kind="stable")
+    x = [float(v) for v in residuals["transformed_time"].to_numpy()[order]]
+    times = [float(v) for v in residuals["time"].to_numpy()[order]]
+    n = len(x)
+    width = window or max(3, n // 3)
+    for i, term in enumerate(terms, start=1):
+        y = [float(v) for v in residuals[term].to_numpy()[order]]
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="markers", marker={"color": OKABE_ITO[0], "size": 7},
+            customdata=times, hovertemplate="time %{customdata:g}<br>residual %{y:.3g}",
+            name=term, showlegend=False), row=i, col=1)
+        trend = [float(np.mean(y[max(0, k - width // 2): k + width // 2 + 1]))
+                 for k in range(n)]
+        fig.add_trace(go.Scatter(x=x, y=trend, mode="lines",
+                                 line={"color": OKABE_ITO[1], "width": 2},
+                                 name="running mean", showlegend=(i == 1)), row=i, col=1)
+        if coefficients and term in coefficients:
+            beta = float(coefficients[term])
+            fig.add_trace(go.Scatter(x=[min(x), max(x)] if x else [], y=[beta, beta],
+                                     mode="lines", line={"color": "#555555", "dash": "dash"},
+                                     name="fitted coefficient", showlegend=(i == 1)),
+                          row=i, col=1)
+        fig.update_yaxes(title_text="β(t)", row=i, col=1)
+    fig.update_xaxes(title_text=x_title, row=len(terms), col=1)
+    fig.update_layout(template="simple_white", height=max(260, 240 * len(terms)))
+    return fig
+
+
+def prediction_figure(table: pd.DataFrame, *, title: str = "",
+                      x_title: str = "Months", y_title: str = "Predicted survival",
+                      marks: tuple[float, ...] = (), conf_level: float = 0.95) -> go.Figure:
+    """Predicted survival of one covariate profile as a step curve with its confidence band.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``SurvivalPrediction.table``: columns ``time``, ``survival``, ``ci_lower``,
+        ``ci_upper``, sorted by time (the curve ends at the last time: never extrapolated).
+    title, x_title, y_title : str
+        Figure and axis titles.
+    marks : tuple of float
+        Times to mark with a dotted vertical line (e.g. 12 and 24 months), drawn only when
+        within the table's times.
+    conf_level : float
+        Confidence level, named in the legend.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces ``"upper"`` (upper limit, no legend), ``"{conf_level} CI"`` (lower limit,
+        filled up to the upper one) and ``"Predicted"`` (step line).
+    """
+    t = [float(v) for v in table["time"]]
+    s = [float(v) for v in table["survival"]]
+    lo = [float(v) for v in table["ci_lower"]]
+    hi = [float(v) for v in table["ci_upper"]]
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=t, y=hi, mode="lines", line={"width": 0, "shape": "hv"},
+                             hoverinfo="skip", showlegend=False, name="upper"))
+    fig.add_trace(go.Scatter(x=t, y=lo, mode="lines", line={"width": 0, "shape": "hv"},
+                             fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
+                             hoverinfo="skip", name=f"{conf_level:.0%} CI"))
+    fig.add_trace(go.Scatter(x=t, y=s, mode="lines", line={"color": OKABE_ITO[0], "width": 2,
+                                                           "shape": "hv"},
+                             customdata=list(zip(lo, hi, strict=True)),
+                             hovertemplate="%{x:g} months: %{y:.1%} "
+                                           "(%{customdata[0]:.1%}–%{customdata[1]:.1%})"
+                                           "<extra></extra>",
+                             name="Predicted"))
+    for mark in marks:
+        if t and mark <= max(t):
+            fig.add_vline(x=mark, line={"dash": "dot", "color": "#888888", "width": 1})
+    fig.update_xaxes(title_text=x_title, rangemode="tozero", dtick=12)  # 12-month steps, as KM
+    fig.update_yaxes(title_text=y_title, range=[0, 1.02], tickformat=".0%")
+    fig.update_layout(title=title or None, template="simple_white", height=360,
+                      legend={"orientation": "h", "y": -0.25},
+                      margin={"l": 10, "r": 20, "t": 50 if title else 20})
+    return fig

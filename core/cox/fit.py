@@ -1,0 +1,550 @@
+"""Cox proportional-hazards models: the fit and its guardrails.
+
+The Cox family is split by task, each call returning one frozen result:
+
+* :func:`fit_cox` (this module) fits a Cox model (statsmodels ``PHReg``, Efron or Breslow
+  ties) or a Firth-penalized Cox model (firthmodels ``FirthCoxPH``) and explains every
+  statistical caveat it detects (monotone likelihood, few events per coefficient,
+  non-convergence) in ``CoxResult.warnings``.
+* :func:`core.cox.ph.ph_test` is the proportional-hazards score test of R's ``cox.zph``
+  (survival >= 3.0) with the scaled Schoenfeld residuals for plotting.
+* :func:`core.cox.predict.predict_survival` is R's ``survfit.coxph`` for one covariate
+  profile: the predicted survival curve with a pointwise log or log-log interval.
+
+Times are in the unit of the time column (months for the project's endpoints); hazard ratios
+are per one unit of a numeric covariate (or per ``scale`` units when scaled) and versus the
+reference level of a categorical covariate. :mod:`core.cox.display` formats results for the
+Cox page. See ``docs/methods-cox.md`` for the methods.
+
+References
+----------
+Cox DR (1972). Regression models and life-tables. JRSS B 34:187-220.
+Efron B (1977). The efficiency of Cox's likelihood function for censored data. JASA 72:557-565.
+Heinze G, Schemper M (2001). A solution to the problem of monotone likelihood in Cox
+regression. Biometrics 57:114-119. (2002) A solution to the problem of separation in logistic
+regression. Stat Med 21:2409-2419.
+Grambsch PM, Therneau TM (1994). Proportional hazards tests and diagnostics based on weighted
+residuals. Biometrika 81:515-526.
+Therneau TM, Grambsch PM (2000). Modeling Survival Data. Springer (section 10.2, variance of
+the predicted curve).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from core.cohort.schema import BY_NAME
+from core.errors import AnalysisError
+
+Ties = Literal["efron", "breslow"]
+
+EPV_MIN = 10
+"""Events per estimated coefficient below which a warning is given (Peduzzi et al. 1995)."""
+DIVERGENT_COEF = 10.0
+"""|coef| above which a coefficient is treated as diverging (a hazard ratio beyond e^10)."""
+DIVERGENT_SE = 50.0
+"""Standard error above which a coefficient is treated as diverging."""
+
+METHOD_PHREG = "Cox partial likelihood (statsmodels PHReg), {ties} ties, Wald CIs and p-values"
+METHOD_FIRTH = ("Firth-penalized Cox (firthmodels FirthCoxPH), Breslow ties, "
+                "profile penalized-likelihood CIs, penalized likelihood-ratio p-values")
+
+TABLE_COLUMNS = ("coef", "se", "z", "hr", "hr_lower", "hr_upper", "p_value", "n", "events")
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Encoding:
+    """How one covariate column becomes one or more model terms.
+
+    Parameters
+    ----------
+    column : str
+        Covariate column of the cohort.
+    kind : {"numeric", "categorical"}
+        Numeric columns enter as they are (divided by ``scale``); categorical columns are
+        dummy-coded against ``reference``.
+    terms : tuple of str
+        Term names, in design-matrix order.
+    scale : float
+        Divisor of a numeric column (1 when unscaled).
+    levels : tuple of str
+        Levels of a categorical column, reference first, then one per term.
+    reference : str or None
+        Reference level of a categorical column.
+    """
+
+    column: str
+    kind: Literal["numeric", "categorical"]
+    terms: tuple[str, ...]
+    scale: float = 1.0
+    levels: tuple[str, ...] = ()
+    reference: str | None = None
+
+    def encode(self, values: pd.Series) -> np.ndarray:
+        """Design-matrix columns, shape (n, len(terms)), for the values of this column."""
+        if self.kind == "numeric":
+            return (pd.to_numeric(values).to_numpy(dtype=float) / self.scale)[:, None]
+        text = values.astype(str).to_numpy()
+        return np.column_stack([(text == level).astype(float) for level in self.levels[1:]])
+
+
+@dataclass(frozen=True, eq=False)
+class CoxResult:
+    """A fitted Cox model.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Indexed by term. Columns: ``coef`` (log hazard ratio), ``se`` (its standard error),
+        ``z`` (coef / se), ``hr`` (hazard ratio, exp(coef)), ``hr_lower``, ``hr_upper``
+        (confidence interval at ``conf_level``: Wald, or profile penalized likelihood when
+        ``firth``), ``p_value`` (Wald, or penalized likelihood ratio when ``firth``), ``n`` and
+        ``events`` (patients and events with the term's level for an indicator term, all of
+        them for a numeric term).
+    time, event : str
+        Time column (in its own unit, months for the project's endpoints) and event column.
+    covariates : tuple of str
+        Covariate columns, in the order given.
+    encodings : tuple of Encoding
+        How each covariate became terms (used by :func:`core.cox.predict.predict_survival`).
+    n, events : int
+        Patients and events used in the fit.
+    excluded : int
+        Rows left out because the time, event or a covariate was missing.
+    excluded_reason : str
+        Which columns were missing, in words ("" when nothing was excluded).
+    ties : {"efron", "breslow"}
+        Tie handling actually used.
+    firth : bool
+        Whether the Firth-penalized likelihood was maximised.
+    method : str
+        The estimator and its inference, in words.
+    conf_level : float
+        Confidence level of the intervals.
+    loglik : float
+        Log partial likelihood at the estimate (penalized for Firth).
+    loglik_null : float
+        Log partial likelihood with every coefficient 0 (NaN for Firth).
+    lr_statistic, lr_df, lr_p_value : float, int, float
+        Likelihood-ratio test of all coefficients = 0 (NaN for Firth).
+    concordance : float
+        Harrell's C of the linear predictor (scikit-survival ``concordance_index_censored``).
+    converged : bool
+        Whether the optimiser reported convergence.
+    warnings : tuple of str
+        Statistical caveats in plain language (empty when there are none).
+    """
+
+    table: pd.DataFrame
+    time: str
+    event: str
+    covariates: tuple[str, ...]
+    encodings: tuple[Encoding, ...]
+    n: int
+    events: int
+    excluded: int
+    excluded_reason: str
+    ties: str
+    firth: bool
+    method: str
+    conf_level: float
+    loglik: float
+    loglik_null: float
+    lr_statistic: float
+    lr_df: int
+    lr_p_value: float
+    concordance: float
+    converged: bool
+    warnings: tuple[str, ...]
+    params: np.ndarray = field(repr=False)
+    cov: np.ndarray = field(repr=False)
+    design: np.ndarray = field(repr=False)
+    times: np.ndarray = field(repr=False)
+    status: np.ndarray = field(repr=False)
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        """Term names, in design-matrix order."""
+        return tuple(self.table.index)
+
+
+# --------------------------------------------------------------------------------------------
+# Fitting
+# --------------------------------------------------------------------------------------------
+def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
+            ties: Ties = "efron", firth: bool = False, conf_level: float = 0.95, *,
+            reference: Mapping[str, str] | None = None,
+            scale: Mapping[str, float] | None = None) -> CoxResult:
+    """Fit a Cox proportional-hazards model.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The cohort, one row per patient.
+    time : str
+        Column of follow-up times (non-negative; months for the project's endpoints).
+    event : str
+        Column of event indicators: 1 = event at ``time``, 0 = censored.
+    covariates : sequence of str
+        Covariate columns. A numeric column enters as it is, its name being the term (a
+        hazard ratio per one unit, e.g. per year of ``age``). A text column is dummy-coded
+        against its reference level, with terms ``"column[level]"``.
+    ties : {"efron", "breslow"}, default "efron"
+        Approximation of the partial likelihood for tied event times (R's default is Efron).
+    firth : bool, default False
+        Maximise Firth's penalized partial likelihood (Heinze & Schemper 2001): finite
+        estimates under monotone likelihood (separation). Uses Breslow ties; profile
+        penalized-likelihood intervals and penalized likelihood-ratio p-values.
+    conf_level : float, default 0.95
+        Confidence level of the hazard-ratio intervals, in (0, 1).
+    reference : mapping of str to str, optional
+        Reference level per categorical column. Default: the first level in the schema's
+        order (e.g. ELN 2022 favorable < intermediate < adverse), else in sorted order.
+    scale : mapping of str to float, optional
+        Divisor per numeric column: ``{"age": 10}`` gives the term ``"age (per 10 years)"``,
+        a hazard ratio per 10 years.
+
+    Returns
+    -------
+    CoxResult
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        When a column is missing, a time is negative, an event is not 0/1, no covariate is
+        given, fewer than 2 events remain, a covariate is constant, or a reference level or
+        scale is invalid.
+
+    Notes
+    -----
+    Rows with a missing time, event or covariate are excluded and counted in ``excluded``.
+    Ordinary fits use statsmodels ``PHReg(...).fit()``: coefficients, standard errors (inverse
+    observed information), Wald intervals and p-values, which match R's ``coxph``.
+    """
+    if ties not in ("efron", "breslow"):
+        raise AnalysisError(f"ties must be 'efron' or 'breslow', not {ties!r}.")
+    if not 0 < conf_level < 1:
+        raise AnalysisError(f"conf_level must be between 0 and 1 (e.g. 0.95), not {conf_level}.")
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    if not covariates:
+        raise AnalysisError("Choose at least one covariate for the Cox model.")
+    if len(set(covariates)) != len(covariates):
+        raise AnalysisError(f"Covariates are listed more than once: {covariates}.")
+    reference = dict(reference or {})
+    scale = dict(scale or {})
+
+    data, excluded, excluded_reason = _complete_rows(df, time, event, covariates)
+    times = data[time].to_numpy(dtype=float)
+    status = data[event].to_numpy(dtype=float)
+    n_events = int(status.sum())
+    if n_events < 2:
+        raise AnalysisError(
+            f"A Cox model needs at least 2 events; `{event}` has {n_events} among the "
+            f"{len(data)} patients with complete data. Widen the filters or choose another "
+            "endpoint.")
+
+    encodings = tuple(_encoding(data[c], c, reference.get(c), scale.get(c)) for c in covariates)
+    unused = sorted(set(reference) - {e.column for e in encodings if e.kind == "categorical"})
+    if unused:
+        raise AnalysisError(f"reference is given for {unused}, which are not categorical "
+                            "covariates of this model.")
+    unused = sorted(set(scale) - {e.column for e in encodings if e.kind == "numeric"})
+    if unused:
+        raise AnalysisError(f"scale is given for {unused}, which are not numeric covariates "
+                            "of this model.")
+    design = np.column_stack([e.encode(data[e.column]) for e in encodings])
+    terms = [t for e in encodings for t in e.terms]
+
+    notes: list[str] = []
+    if firth:
+        if ties == "efron":
+            notes.append("Firth's penalized Cox model is available with Breslow ties only; "
+                         "Breslow was used instead of Efron.")
+        ties = "breslow"
+        try:
+            fit = _fit_firth(times, status, design, conf_level)
+        except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero
+            raise AnalysisError(
+                f"The Firth-penalized fit failed numerically (firthmodels: \"{error}\") with "
+                f"{len(terms)} coefficients for {n_events} events: some levels carry no "
+                "information. Combine levels or drop covariates.") from error
+    else:
+        try:
+            fit = _fit_phreg(times, status, design, ties, conf_level)
+        except np.linalg.LinAlgError as error:  # collinear terms: singular information
+            raise AnalysisError(
+                f"The Cox fit failed numerically (\"{error}\"): the information matrix of the "
+                f"{len(terms)} coefficients is singular, usually because covariates duplicate "
+                "each other (e.g. FAB subtype and FAB class) or a level carries no "
+                "information. Drop or combine covariates.") from error
+
+    with np.errstate(over="ignore"):  # a diverging coefficient gives an infinite bound
+        table = pd.DataFrame({
+            "coef": fit["coef"], "se": fit["se"],
+            "z": np.divide(fit["coef"], fit["se"], out=np.full_like(fit["coef"], np.nan),
+                           where=fit["se"] > 0),
+            "hr": np.exp(fit["coef"]), "hr_lower": np.exp(fit["lower"]),
+            "hr_upper": np.exp(fit["upper"]), "p_value": fit["p"],
+        }, index=pd.Index(terms, name="term"))
+    counts = [_term_counts(design[:, j], status) for j in range(design.shape[1])]
+    table["n"] = [c[0] for c in counts]
+    table["events"] = [c[1] for c in counts]
+
+    caveats = list(notes)
+    caveats += fit["messages"]
+    if not firth:
+        caveats += _separation_warnings(times, status, design, terms, fit)
+    epv = n_events / len(terms)
+    if epv < EPV_MIN:
+        caveats.append(
+            f"Only {n_events} events for {len(terms)} coefficient"
+            f"{'s' if len(terms) != 1 else ''} ({epv:.1f} events per coefficient; at least "
+            f"{EPV_MIN} is the usual minimum): estimates may be biased away from 1 and "
+            "intervals too narrow. Fit fewer covariates or read the model as exploratory.")
+
+    from sksurv.metrics import concordance_index_censored
+
+    concordance = float(concordance_index_censored(
+        status.astype(bool), times, design @ fit["coef"])[0])
+    lr_df = len(terms)
+    lr = 2 * (fit["loglik"] - fit["loglik_null"])
+    lr_p = float(stats.chi2.sf(lr, lr_df)) if math.isfinite(lr) else math.nan
+    method = METHOD_FIRTH if firth else METHOD_PHREG.format(ties=ties.capitalize())
+    return CoxResult(
+        table=table, time=time, event=event, covariates=tuple(covariates),
+        encodings=encodings, n=len(data), events=n_events, excluded=excluded,
+        excluded_reason=excluded_reason, ties=ties, firth=firth, method=method,
+        conf_level=conf_level, loglik=float(fit["loglik"]),
+        loglik_null=float(fit["loglik_null"]), lr_statistic=float(lr), lr_df=lr_df,
+        lr_p_value=lr_p, concordance=concordance, converged=bool(fit["converged"]),
+        warnings=tuple(dict.fromkeys(caveats)), params=fit["coef"], cov=fit["cov"],
+        design=design, times=times, status=status)
+
+
+def _complete_rows(df: pd.DataFrame, time: str, event: str,
+                   covariates: list[str]) -> tuple[pd.DataFrame, int, str]:
+    """Check the columns and keep the rows with no missing value among them."""
+    columns = [time, event, *covariates]
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise AnalysisError(f"The cohort has no column {', '.join(f'`{c}`' for c in missing)}; "
+                            f"available columns: {', '.join(map(str, df.columns))}.")
+    frame = df[columns].copy()
+    na = frame.isna()
+    keep = ~na.any(axis=1)
+    excluded = int((~keep).sum())
+    reason = ""
+    if excluded:
+        counts = ", ".join(f"`{c}` ({int(na[c].sum())})" for c in columns if na[c].any())
+        reason = (f"{excluded} row{'s' if excluded != 1 else ''} excluded for missing values: "
+                  f"{counts}.")
+    frame = frame[keep]
+    if frame.empty:
+        raise AnalysisError("No patient has complete data for the model's columns "
+                            f"({', '.join(columns)}); widen the filters or drop a covariate.")
+    t = pd.to_numeric(frame[time], errors="coerce")
+    if t.isna().any() or (t < 0).any():
+        bad = frame.loc[t.isna() | (t < 0), time].tolist()
+        raise AnalysisError(f"`{time}` must hold non-negative numbers (follow-up times); "
+                            f"found {bad[:8]}.")
+    e = pd.to_numeric(frame[event], errors="coerce")
+    if not e.isin([0, 1]).all():
+        bad = frame.loc[~e.isin([0, 1]), event].tolist()
+        raise AnalysisError(f"`{event}` must be 0 (censored) or 1 (event); found {bad[:8]}.")
+    frame[time] = t.astype(float)
+    frame[event] = e.astype(float)
+    return frame, excluded, reason
+
+
+def _encoding(values: pd.Series, column: str, reference: str | None,
+              scale: float | None) -> Encoding:
+    """Decide how a covariate column enters the model (see :class:`Encoding`)."""
+    if pd.api.types.is_bool_dtype(values):
+        values = values.astype(float)
+    if pd.api.types.is_numeric_dtype(values):
+        if reference is not None:
+            raise AnalysisError(f"reference is given for `{column}`, which is numeric; "
+                                "references apply to categorical covariates only.")
+        if values.nunique() < 2:
+            raise AnalysisError(
+                f"Covariate `{column}` is constant ({values.iloc[0]} for every patient in "
+                "the model): its hazard ratio cannot be estimated. Remove it or widen the "
+                "filters.")
+        if scale is None:
+            return Encoding(column, "numeric", (column,))
+        if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+            raise AnalysisError(f"scale for `{column}` must be a positive number, not {scale!r}.")
+        unit = BY_NAME[column].unit if column in BY_NAME else None
+        term = f"{column} (per {scale:g}{' ' + unit if unit else ''})"
+        return Encoding(column, "numeric", (term,), scale=float(scale))
+    if scale is not None:
+        raise AnalysisError(f"scale is given for `{column}`, which is categorical; scales "
+                            "apply to numeric covariates only.")
+    present = set(values.astype(str))
+    allowed = BY_NAME[column].allowed if column in BY_NAME else None
+    if allowed:
+        levels = [v for v in allowed if v in present] + sorted(present - set(allowed))
+    else:
+        levels = sorted(present)
+    if len(levels) < 2:
+        raise AnalysisError(
+            f"Covariate `{column}` is constant ({levels[0]!r} for every patient in the model): "
+            "its hazard ratio cannot be estimated. Remove it or widen the filters.")
+    if reference is None:
+        reference = levels[0]
+    elif reference not in levels:
+        raise AnalysisError(f"Reference level {reference!r} of `{column}` is not among its "
+                            f"levels in the model's patients: {levels}.")
+    levels = [reference, *(v for v in levels if v != reference)]
+    return Encoding(column, "categorical", tuple(f"{column}[{v}]" for v in levels[1:]),
+                    levels=tuple(levels), reference=reference)
+
+
+def _term_counts(x: np.ndarray, status: np.ndarray) -> tuple[int, int]:
+    """Patients and events with x == 1 for an indicator, all of them otherwise."""
+    if np.isin(x, (0.0, 1.0)).all():
+        return int((x == 1).sum()), int(status[x == 1].sum())
+    return len(x), int(status.sum())
+
+
+def _fit_phreg(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties: str,
+               conf_level: float) -> dict:
+    """Ordinary Cox fit with statsmodels PHReg; warnings captured as messages."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    model = PHReg(times, design, status=status, ties=ties)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = model.fit()
+    messages = []
+    converged = True
+    for w in caught:
+        text = str(w.message)
+        if "converge" in text.lower():
+            converged = False
+            messages.append(
+                "The likelihood maximisation did not converge (statsmodels: "
+                f"\"{text.split('.')[0]}\"). Usually a coefficient is running to infinity "
+                "(see the separation warning); otherwise simplify the model.")
+        elif "overflow" in text.lower() or "invalid value" in text.lower():
+            converged = False
+            messages.append("Numerical overflow while fitting: a coefficient is diverging. "
+                            "Refit with firth=True or simplify the model.")
+    params = np.asarray(res.params, dtype=float)
+    with np.errstate(invalid="ignore"):  # a negative variance (diverged fit) gives NaN SEs
+        bse = np.asarray(res.bse, dtype=float)
+        ci = np.asarray(res.conf_int(alpha=1 - conf_level), dtype=float)
+        p_values = np.asarray(res.pvalues, dtype=float)
+    if np.isnan(bse).any() and converged:
+        converged = False
+        messages.append("The fitted covariance matrix has a negative variance, so some "
+                        "standard errors are undefined (shown as missing). Refit with "
+                        "firth=True or simplify the model.")
+    return {
+        "coef": params, "se": bse, "lower": ci[:, 0],
+        "upper": ci[:, 1], "p": p_values,
+        "cov": np.asarray(res.cov_params(), dtype=float), "loglik": float(res.llf),
+        "loglik_null": float(model.loglike(np.zeros(design.shape[1]))),
+        "converged": converged, "messages": messages,
+    }
+
+
+def firth_estimator():
+    """The ``firthmodels.FirthCoxPH`` estimator as configured here (tight tolerances)."""
+    from firthmodels import FirthCoxPH
+
+    return FirthCoxPH(max_iter=200, max_halfstep=20, gtol=1e-9, xtol=1e-10, backend="numpy")
+
+
+def _fit_firth(times: np.ndarray, status: np.ndarray, design: np.ndarray,
+               conf_level: float) -> dict:
+    """Firth-penalized Cox fit with firthmodels; warnings captured as messages."""
+    est = firth_estimator()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est.fit(design, (status.astype(bool), times))
+        ci = np.asarray(est.conf_int(alpha=1 - conf_level, method="pl", max_iter=200,
+                                     tol=1e-8), dtype=float)
+    with warnings.catch_warnings(record=True) as lrt_caught:
+        warnings.simplefilter("always")
+        est.lrt()
+        if np.isnan(est.lrt_pvalues_).any():
+            # the warm start from the full fit can stall at the tolerance floor: start cold
+            lrt_caught.clear()
+            est.lrt(warm_start=False)
+    if np.isnan(est.lrt_pvalues_).any():
+        caught.extend(lrt_caught)
+    messages = []
+    for w in caught:
+        messages.append("The Firth-penalized fit reported a numerical problem "
+                        f"(firthmodels: \"{w.message}\"); read its intervals with care.")
+    coef = np.asarray(est.coef_, dtype=float)
+    se = np.asarray(est.bse_, dtype=float)
+    cov = np.diag(se ** 2)
+    if getattr(est, "_cov", None) is not None:
+        cov = np.asarray(est._cov, dtype=float)
+    if not est.converged_:
+        messages.append("The Firth-penalized fit did not converge; simplify the model.")
+    return {
+        "coef": coef, "se": se, "lower": ci[:, 0], "upper": ci[:, 1],
+        "p": np.asarray(est.lrt_pvalues_, dtype=float), "cov": cov,
+        "loglik": float(est.loglik_), "loglik_null": math.nan,
+        "converged": bool(est.converged_), "messages": messages,
+    }
+
+
+def _separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarray,
+                         terms: list[str], fit: dict) -> list[str]:
+    """Explain monotone likelihood (separation), term by term.
+
+    A term is flagged when, at every event time, the patient(s) with the event have the
+    largest (or the smallest) value of the term in the risk set, which makes the partial
+    likelihood monotone in that coefficient (for an indicator: one of its levels has no
+    events, or all events while the other level is still at risk); or when the fitted
+    coefficient diverges (|coef| > 10 or SE > 50).
+    """
+    out = []
+    event_times = np.unique(times[status == 1])
+    for j, term in enumerate(terms):
+        x = design[:, j]
+        always_max = always_min = True
+        for t in event_times:
+            at_risk = x[times >= t]
+            dead = x[(times == t) & (status == 1)]
+            always_max &= bool(dead.min() >= at_risk.max())
+            always_min &= bool(dead.max() <= at_risk.min())
+        coef, se = fit["coef"][j], fit["se"][j]
+        diverging = abs(coef) > DIVERGENT_COEF or not math.isfinite(se) or se > DIVERGENT_SE
+        if not (always_max or always_min or diverging):
+            continue
+        if always_max or always_min:
+            if np.isin(x, (0.0, 1.0)).all():
+                level = 1 if always_min else 0
+                why = (f"none of the {int((x == level).sum())} patients "
+                       f"{'with' if level == 1 else 'without'} `{term}` had an event, so every "
+                       f"event happened {'without' if level == 1 else 'with'} it")
+            else:
+                why = (f"at every event time the patient with the event has the "
+                       f"{'highest' if always_max else 'lowest'} `{term}` among those at risk")
+            direction = "infinity" if always_max else "0"
+        else:
+            why = f"the estimate is {coef:.3g} with standard error {se:.3g}"
+            direction = "infinity" if coef > 0 else "0"
+        out.append(
+            f"Monotone likelihood (separation) for `{term}`: {why}. Its hazard ratio "
+            f"estimate runs toward {direction}, and its Wald interval and p-value are "
+            "meaningless. Refit with firth=True (Firth-penalized Cox) for a finite estimate "
+            "with a profile-likelihood interval, or combine levels.")
+    return out

@@ -1,0 +1,678 @@
+"""Patient timelines: swimmer lanes, one patient's card and events, and the patient on the KM curve.
+
+Two clocks
+----------
+The data carry two times per patient, on two different clocks:
+
+- ``os_months``: months from **diagnosis** to death or last follow-up;
+- ``rfs_months``: months from the **start of sorafenib + ITI maintenance** to relapse or last
+  contact.
+
+Neither clock records when maintenance began relative to diagnosis. This module derives it by
+one rule, and only where the rule holds:
+
+    maintenance start (months after diagnosis) = ``os_months - rfs_months``
+    **only when the patient did not relapse** (``rfs_event == 0``), because then both follow-ups
+    end at the same date (last contact, or death), so the two differences cancel.
+
+For a relapsed patient (``rfs_event == 1``) the RFS clock stops at the relapse, which comes
+before the last contact that ends OS; the gap between relapse and last contact is not in the
+data, so the maintenance start is **not derivable from the data** and is left empty (NaN) with
+that reason; no date is invented. (``os_months - rfs_months`` is then only an upper bound.)
+
+Check on the seed cohort (Tables 1 and 2 of the study): for the 13 patients without relapse,
+``os_months - rfs_months`` is 4 to 55 months, never negative (the gatekeeper also rejects
+RFS > OS). For 10 of them it is 4-15 months, plausible after 2-9 courses of chemotherapy. For
+patients 14, 17 and 18 it is 45, 43 and 55 months after 6, 6 and 3 pre-treatment courses: their
+RFS (1, 1 and 4 months) probably stopped when they left maintenance, not at last contact. The
+study says three patients went on to allogeneic HSCT after a median of one maintenance cycle
+(range 1-4); the data do not say who, so the rule cannot exclude them and these derived starts
+must be read as "at most". The caveat is carried in ``maintenance_start_note``.
+
+Everything here is pure Python/pandas (no streamlit); times are in months throughout.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.read import split_list
+from core.cohort.schema import BY_NAME, COLUMNS, ENDPOINTS, LABELS
+from core.errors import AnalysisError
+from core.patients.regimens import regimen_steps
+from core.survival.km import kaplan_meier
+
+Mode = Literal["rfs", "os"]
+SortBy = Literal["duration", "group", "patient"]
+
+MODES: tuple[str, ...] = ("rfs", "os")
+MAX_LANES = 500
+"""Most lanes drawn; beyond, the first in the chosen order are shown and the rest counted."""
+SORTS: tuple[str, ...] = ("duration", "group", "patient")
+
+COLOR_CHOICES: tuple[str, ...] = (
+    "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "sex", "fab_class", "fab",
+    "cytogenetics", "fusion_gene", "relapse_type", "outcome",
+)
+"""Categorical columns the swimmer lanes can be coloured by, in menu order."""
+
+END_MARKERS: tuple[str, ...] = (
+    "molecular relapse", "morphological relapse", "relapse, type not recorded", "censored",
+    "death", "alive at last follow-up", "lost to follow-up",
+)
+"""Every lane end the swimmer plot can show. "relapse, type not recorded" and (on the OS clock)
+"censored" only occur in uploaded cohorts without ``relapse_type`` / ``outcome``."""
+
+END_MARKER_MEANING: dict[str, str] = {
+    "molecular relapse": "relapse by MRD ≥ 0.01% while in morphological remission",
+    "morphological relapse": "relapse with bone-marrow blasts > 5%",
+    "relapse, type not recorded": "relapse; the cohort does not record its type",
+    "censored": "no event at last contact (censored)",
+    "death": "died",
+    "alive at last follow-up": "alive at last follow-up (31 May 2025 for the study)",
+    "lost to follow-up": "lost to follow-up (censored at last contact)",
+}
+
+NOT_RECORDED = "not recorded"
+NOT_DERIVABLE = ("not derivable from the data: RFS ends at the relapse, which precedes the last "
+                 "contact that ends OS, and the data do not give the time between the two")
+DERIVED_NOTE = ("derived as OS − RFS; exact only if RFS follow-up ended on the same date as OS "
+                "follow-up (a patient who left maintenance earlier, e.g. for allogeneic HSCT, "
+                "began maintenance earlier than this)")
+
+
+# --------------------------------------------------------------------------------------------
+# Swimmer lanes
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SwimmerLanes:
+    """One swimmer lane per drawable patient, in drawing order (lane 0 at the top).
+
+    Attributes
+    ----------
+    mode : {"rfs", "os"}
+        ``"rfs"``: lanes on the maintenance clock (months from maintenance start);
+        ``"os"``: lanes on the diagnosis clock (months from diagnosis).
+    color_by : str or None
+        Column whose value is ``group``; ``None`` = one group "All patients".
+    sort_by : {"duration", "group", "patient"}
+    lanes : pandas.DataFrame
+        Columns ``lane`` (int, 0 = top), ``patient_id`` (str), ``start`` and ``end`` (months on
+        the mode's clock; ``start`` is 0), ``end_marker`` (one of :data:`END_MARKERS`),
+        ``group`` (str, ``"not recorded"`` when missing), ``maintenance_start_months``
+        (months after diagnosis, NaN where not derivable), ``maintenance_start_note`` (the
+        rule used, or why it is not derivable), ``hover`` (HTML text for the tooltip).
+    groups : tuple of str
+        Group levels in legend order (only those present).
+    n_excluded : int
+        Patients of the cohort not drawn because their time on this clock is missing.
+    excluded_ids : tuple of str
+        Their patient ids.
+    axis_title : str
+        The x-axis title, with the clock and unit.
+    n_hidden : int
+        Drawable patients beyond the first :data:`MAX_LANES` in the chosen order, not drawn.
+    """
+
+    mode: str
+    color_by: str | None
+    sort_by: str
+    lanes: pd.DataFrame
+    groups: tuple[str, ...]
+    n_excluded: int
+    excluded_ids: tuple[str, ...]
+    axis_title: str
+    n_hidden: int = 0
+
+    @property
+    def hidden_note(self) -> str | None:
+        """A sentence for the page when lanes beyond :data:`MAX_LANES` are not drawn."""
+        if not self.n_hidden:
+            return None
+        return (f"Showing the first {len(self.lanes):,} of {len(self.lanes) + self.n_hidden:,} "
+                "patients in the chosen order; narrow the filters to see the others. Lanes stop "
+                "being readable long before a registry's size.")
+
+    @property
+    def excluded_note(self) -> str | None:
+        """A sentence for the page, e.g. "2 patients without a recorded RFS time are not
+        drawn (patients 4, 7)."; ``None`` when every patient is drawn."""
+        if not self.n_excluded:
+            return None
+        what = "RFS" if self.mode == "rfs" else "OS"
+        noun = "patient" if self.n_excluded == 1 else "patients"
+        verb = "is" if self.n_excluded == 1 else "are"
+        ids = ", ".join(self.excluded_ids[:10]) + (", ..." if self.n_excluded > 10 else "")
+        return (f"{self.n_excluded} {noun} without a recorded {what} time {verb} not drawn "
+                f"({noun} {ids}).")
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _num(value: float) -> str:
+    return f"{float(value):g}"
+
+
+def _months(value: float) -> str:
+    """``"1 month"``, ``"6 months"``, ``"0.5 months"``."""
+    return f"{_num(value)} month" + ("" if float(value) == 1 else "s")
+
+
+def rfs_end_marker(row: pd.Series) -> str | None:
+    """How the RFS lane ends: molecular/morphological relapse (or type not recorded), censored.
+
+    ``None`` when ``rfs_event`` is missing.
+    """
+    event = row.get("rfs_event")
+    if _missing(event):
+        return None
+    if int(event) == 0:
+        return "censored"
+    kind = row.get("relapse_type")
+    return f"{kind} relapse" if kind in ("molecular", "morphological") else \
+        "relapse, type not recorded"
+
+
+def os_end_marker(row: pd.Series) -> str | None:
+    """How the OS lane ends: death, alive at last follow-up, lost to follow-up (or censored).
+
+    ``None`` when ``os_event`` is missing.
+    """
+    event = row.get("os_event")
+    if _missing(event):
+        return None
+    if int(event) == 1:
+        return "death"
+    outcome = row.get("outcome")
+    if outcome == "alive":
+        return "alive at last follow-up"
+    if outcome == "lost to follow-up":
+        return "lost to follow-up"
+    return "censored"
+
+
+def maintenance_start(row: pd.Series) -> tuple[float, str]:
+    """Months from diagnosis to the start of maintenance, by the rule of the module docstring.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        One patient with ``rfs_months``, ``rfs_event``, ``os_months``.
+
+    Returns
+    -------
+    (float, str)
+        ``(os_months - rfs_months, DERIVED_NOTE)`` for a patient without relapse;
+        ``(nan, reason)`` otherwise (relapse, or a time/event missing).
+    """
+    rfs, event, os_ = row.get("rfs_months"), row.get("rfs_event"), row.get("os_months")
+    if _missing(rfs) or _missing(os_) or _missing(event):
+        return math.nan, "not derivable from the data: RFS or OS time is not recorded"
+    if int(event) == 1:
+        return math.nan, NOT_DERIVABLE
+    return float(os_) - float(rfs), DERIVED_NOTE
+
+
+def _levels(cohort: pd.DataFrame, column: str) -> list[str]:
+    present = [str(v) for v in cohort[column].dropna().unique()]
+    allowed = BY_NAME[column].allowed if column in BY_NAME else None
+    if allowed:
+        ordered = [v for v in allowed if v in present]
+        ordered += sorted(set(present) - set(ordered))
+    else:
+        ordered = sorted(present, key=_natural_key)
+    return ordered
+
+
+def _natural_key(text: str) -> list:
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(text))]
+
+
+def check_color_by(cohort: pd.DataFrame, color_by: str | None) -> None:
+    """Raise :class:`~core.errors.AnalysisError` unless ``color_by`` is ``None`` or a
+    categorical column of ``cohort`` offered in :data:`COLOR_CHOICES`."""
+    if color_by is None:
+        return
+    if color_by not in COLOR_CHOICES or color_by not in cohort.columns:
+        offered = ", ".join(f"'{c}'" for c in COLOR_CHOICES if c in cohort.columns)
+        raise AnalysisError(
+            f"Cannot colour lanes by {color_by!r}: it is not a categorical column of the "
+            f"cohort. Fix: colour by one of {offered}, or by nothing (None).")
+
+
+def swimmer_lanes(cohort: pd.DataFrame, mode: Mode = "rfs", color_by: str | None = None,
+                  sort_by: SortBy = "duration") -> SwimmerLanes:
+    """One lane per patient of ``cohort`` for a swimmer plot.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A validated cohort (:func:`core.cohort.read.validate_cohort`), typically filtered.
+    mode : {"rfs", "os"}, default "rfs"
+        ``"rfs"``: bar from 0 to ``rfs_months`` (months from maintenance start), ending in
+        molecular relapse, morphological relapse or censored. ``"os"``: bar from 0 to
+        ``os_months`` (months from diagnosis), ending in death, alive at last follow-up or lost
+        to follow-up.
+    color_by : str, optional
+        A column of :data:`COLOR_CHOICES`; its value (``"not recorded"`` when missing) becomes
+        ``group``. ``None``: all lanes in one group "All patients".
+    sort_by : {"duration", "group", "patient"}, default "duration"
+        ``"duration"``: longest lane at the top; ``"group"``: by group (legend order), longest
+        first within a group; ``"patient"``: by patient number (natural order: 2 before 10).
+        Ties are broken by patient number.
+
+    Returns
+    -------
+    SwimmerLanes
+        Patients whose time on the chosen clock is missing are not drawn and are counted in
+        ``n_excluded``.
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        For an unknown ``mode``, ``sort_by`` or ``color_by``.
+    """
+    if mode not in MODES:
+        raise AnalysisError(f"Unknown swimmer mode {mode!r}. Fix: use 'rfs' (months from "
+                            "maintenance start) or 'os' (months from diagnosis).")
+    if sort_by not in SORTS:
+        raise AnalysisError(f"Unknown lane order {sort_by!r}. Fix: use one of 'duration', "
+                            "'group', 'patient'.")
+    check_color_by(cohort, color_by)
+    time_col, event_col, _ = ENDPOINTS[mode]
+    drawable = cohort[time_col].notna() & cohort[event_col].notna()
+    excluded = tuple(str(p) for p in cohort.loc[~drawable, "patient_id"])
+    rows = cohort[drawable]
+
+    if color_by is None:
+        groups = ["All patients"] if len(rows) else []
+    else:
+        groups = _levels(rows, color_by)
+        if rows[color_by].isna().any():
+            groups.append(NOT_RECORDED)
+    n_hidden = max(len(rows) - MAX_LANES, 0)
+    if n_hidden:
+        rows = _first_lanes(rows, time_col, color_by, groups, sort_by)
+    if color_by is None:
+        group_values = ["All patients"] * len(rows)
+    else:
+        group_values = [NOT_RECORDED if _missing(v) else str(v) for v in rows[color_by]]
+
+    records = []
+    for (_, row), group in zip(rows.iterrows(), group_values, strict=True):
+        marker = rfs_end_marker(row) if mode == "rfs" else os_end_marker(row)
+        start_months, note = maintenance_start(row)
+        record = {
+            "patient_id": str(row["patient_id"]),
+            "start": 0.0,
+            "end": float(row[time_col]),
+            "end_marker": marker,
+            "group": group,
+            "maintenance_start_months": start_months,
+            "maintenance_start_note": note,
+        }
+        record["hover"] = _hover(row, record, color_by)
+        records.append(record)
+    lanes = pd.DataFrame(records, columns=["patient_id", "start", "end", "end_marker", "group",
+                                           "maintenance_start_months",
+                                           "maintenance_start_note", "hover"])
+    lanes = _sort(lanes, sort_by, groups)
+    lanes.insert(0, "lane", range(len(lanes)))
+    axis = ("Months from start of sorafenib + ITI maintenance" if mode == "rfs"
+            else "Months from diagnosis")
+    return SwimmerLanes(mode=mode, color_by=color_by, sort_by=sort_by, lanes=lanes,
+                        groups=tuple(groups), n_excluded=len(excluded), excluded_ids=excluded,
+                        axis_title=axis, n_hidden=n_hidden)
+
+
+def _first_lanes(rows: pd.DataFrame, time_col: str, color_by: str | None, groups: list[str],
+                 sort_by: str) -> pd.DataFrame:
+    """The :data:`MAX_LANES` rows that come first in the lane order, chosen vectorised (a
+    registry-size cohort is never turned into lanes row by row); :func:`_sort` then orders
+    them exactly."""
+    ids = rows["patient_id"].astype(str)
+    parts = ids.str.extract(r"^(\D*)(\d*)(.*)$")  # natural order: "S2" before "S10"
+    keys = pd.DataFrame({
+        "group": (rows[color_by].astype(str).where(rows[color_by].notna(), NOT_RECORDED)
+                  .map({g: i for i, g in enumerate(groups)}) if color_by else 0),
+        "end": -rows[time_col].astype(float),
+        "prefix": parts[0].str.lower(),
+        "number": pd.to_numeric(parts[1], errors="coerce"),
+        "rest": parts[2],
+    }, index=rows.index)
+    tie = ["prefix", "number", "rest"]
+    columns = {"duration": ["end", *tie], "group": ["group", "end", *tie],
+               "patient": tie}[sort_by]
+    chosen = keys.sort_values(columns, kind="stable", na_position="last").index[:MAX_LANES]
+    return rows.loc[chosen]
+
+
+def _sort(lanes: pd.DataFrame, sort_by: str, groups: list[str]) -> pd.DataFrame:
+    if lanes.empty:
+        return lanes.reset_index(drop=True)
+    key = lanes["patient_id"].map(lambda p: tuple(_natural_key(p)))
+    order = pd.DataFrame({"pid": key, "end": -lanes["end"],
+                          "group": lanes["group"].map({g: i for i, g in enumerate(groups)})})
+    columns = {"duration": ["end", "pid"], "group": ["group", "end", "pid"],
+               "patient": ["pid"]}[sort_by]
+    positions = sorted(range(len(lanes)),
+                       key=lambda i: tuple(order[c].iloc[i] for c in columns))
+    return lanes.iloc[positions].reset_index(drop=True)
+
+
+def _hover(row: pd.Series, record: dict, color_by: str | None) -> str:
+    lines = [f"<b>Patient {record['patient_id']}</b>"]
+    rfs, os_ = row.get("rfs_months"), row.get("os_months")
+    rfs_marker, os_marker = rfs_end_marker(row), os_end_marker(row)
+    if not _missing(rfs):
+        lines.append(f"RFS {_months(rfs)} from maintenance start: {rfs_marker}")
+    if not _missing(os_):
+        lines.append(f"OS {_months(os_)} from diagnosis: {os_marker}")
+    start, _ = maintenance_start(row)
+    lines.append(f"Maintenance began {_months(start)} after diagnosis (OS − RFS)"
+                 if not math.isnan(start) else "Maintenance start: not derivable from the data")
+    for column in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
+        if column in row.index and not _missing(row[column]):
+            lines.append(f"{LABELS[column]}: {row[column]}")
+    if color_by and color_by not in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
+        lines.append(f"{LABELS.get(color_by, color_by)}: {record['group']}")
+    return "<br>".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# One patient
+# --------------------------------------------------------------------------------------------
+
+def find_patient(cohort: pd.DataFrame, patient_id: object) -> pd.Series:
+    """The row of ``patient_id`` (compared as text, so ``9`` and ``"9"`` both work).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        When no patient of ``cohort`` has that id.
+    """
+    matches = cohort[cohort["patient_id"].astype(str) == str(patient_id)]
+    if matches.empty:
+        ids = [str(p) for p in cohort["patient_id"]]
+        shown = ", ".join(ids[:20]) + (", ..." if len(ids) > 20 else "")
+        raise AnalysisError(
+            f"No patient {str(patient_id)!r} in the (filtered) cohort of {len(ids)} patients "
+            f"({shown or 'none'}). Fix: choose one of these ids, or widen the filters.")
+    return matches.iloc[0]
+
+
+_SEX = {"M": "male", "F": "female"}
+_TIMING = {"induction": "during induction and consolidation",
+           "consolidation": "during consolidation only"}
+_RELAPSE = {"none": "no relapse during maintenance (CR)",
+            "molecular": "molecular relapse (MRD ≥ 0.01% in remission)",
+            "morphological": "morphological relapse (bone-marrow blasts > 5%)"}
+
+
+def _value(row: pd.Series, column: str) -> object:
+    return row[column] if column in row.index and not _missing(row[column]) else None
+
+
+def patient_card(cohort: pd.DataFrame, patient_id: object) -> list[tuple[str, str]]:
+    """Every recorded field of one patient, in readable form and a fixed order.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A validated cohort.
+    patient_id : object
+        The patient's id (compared as text).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(label, readable value)`` pairs: patient, sex, age, WBC, blasts, FAB, cytogenetics,
+        co-mutations, fusion gene, ELN 2022 risk, sorafenib timing, regimens before maintenance
+        (abbreviations spelled out), MRD before maintenance (with flow and AML1-ETO/ABL levels
+        where measured), relapse type, RFS, OS, outcome, maintenance start, then any extra
+        columns of an uploaded cohort. Missing values read ``"not recorded"``.
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        For an unknown ``patient_id``.
+    """
+    row = find_patient(cohort, patient_id)
+    v = lambda column: _value(row, column)  # noqa: E731
+    card: list[tuple[str, str]] = [("Patient", str(row["patient_id"]))]
+
+    def add(label: str, value: object, text: str | None = None) -> None:
+        card.append((label, NOT_RECORDED if value is None else (text or str(value))))
+
+    add("Sex", v("sex"), _SEX.get(v("sex"), str(v("sex"))))
+    add("Age at diagnosis", v("age"), f"{_num(v('age'))} years" if v("age") is not None else None)
+    add("WBC at diagnosis", v("wbc"), f"{_num(v('wbc'))} ×10⁹/L" if v("wbc") is not None
+        else None)
+    add("Bone-marrow blasts at diagnosis", v("blasts_pct"),
+        f"{_num(v('blasts_pct'))}%" if v("blasts_pct") is not None else None)
+    fab, fab_class = v("fab"), v("fab_class")
+    add("FAB subtype", fab, f"{fab} (class {fab_class})" if fab_class and fab_class != fab
+        else None)
+    add("Cytogenetics", v("cytogenetics"))
+    mutations = v("co_mutations")
+    genes = sorted(split_list(mutations)) if mutations is not None else []
+    add("Co-mutations (besides FLT3-ITD)", mutations,
+        ", ".join(mutations.split("; ")) if genes else "none besides FLT3-ITD")
+    fusion = v("fusion_gene")
+    add("Fusion gene", fusion, "none detected" if fusion == "negative" else None)
+    risk = v("eln2022_risk")
+    add("ELN 2022 risk", risk, str(risk).capitalize() if risk else None)
+    timing = v("sorafenib_timing")
+    add("Sorafenib started", timing, _TIMING.get(timing, str(timing)))
+    steps = regimen_steps(v("pretreatment_regimens"))
+    add("Regimens before maintenance", steps or None,
+        "; ".join(s.readable() for s in steps))
+    add("MRD before maintenance", v("mrd_pre_status"), _mrd_text(row))
+    relapse = v("relapse_type")
+    add("Relapse during maintenance", relapse, _RELAPSE.get(relapse, str(relapse)))
+    add("Relapse-free survival (RFS)", v("rfs_months"), _rfs_text(row))
+    add("Overall survival (OS)", v("os_months"), _os_text(row))
+    outcome = v("outcome")
+    add("Outcome at last follow-up", outcome)
+    start, note = maintenance_start(row)
+    card.append(("Maintenance start",
+                 f"{_months(start)} after diagnosis, {note}" if not math.isnan(start)
+                 else note))
+    known = {c.name for c in COLUMNS}
+    for column in row.index:
+        if column not in known:
+            add(str(column), v(column))
+    return card
+
+
+def _mrd_text(row: pd.Series) -> str | None:
+    status = _value(row, "mrd_pre_status")
+    flow, qpcr = _value(row, "mrd_pre_flow_pct"), _value(row, "mrd_pre_aml1eto_abl_pct")
+    if status is None and flow is None and qpcr is None:
+        return None
+    parts = [str(status or NOT_RECORDED)]
+    if flow is not None:
+        parts.append(f"{_num(flow)}% by flow cytometry")
+    if qpcr is not None:
+        parts.append(f"AML1-ETO/ABL {_num(qpcr)}% by qPCR")
+    return parts[0] + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else "")
+
+
+def _rfs_text(row: pd.Series) -> str | None:
+    rfs, marker = _value(row, "rfs_months"), rfs_end_marker(row)
+    if rfs is None:
+        return None
+    if marker == "censored":
+        return f"{_months(rfs)} from maintenance start, censored (relapse-free at last contact)"
+    return f"{_months(rfs)} from maintenance start, ended by {marker or 'an unrecorded event'}"
+
+
+def _os_text(row: pd.Series) -> str | None:
+    os_, marker = _value(row, "os_months"), os_end_marker(row)
+    if os_ is None:
+        return None
+    if marker == "death":
+        return f"{_months(os_)} from diagnosis to death"
+    return f"{_months(os_)} from diagnosis, censored ({marker or 'status not recorded'})"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One event of a patient's timeline.
+
+    Attributes
+    ----------
+    clock : {"diagnosis", "maintenance"}
+        The time origin: diagnosis (OS clock) or maintenance start (RFS clock).
+    months : float
+        Months since that origin.
+    marker : str
+        ``"diagnosis"``, ``"maintenance start"`` or one of :data:`END_MARKERS`.
+    label : str
+        Readable text for the figure.
+    """
+
+    clock: Literal["diagnosis", "maintenance"]
+    months: float
+    marker: str
+    label: str
+
+
+def patient_timeline(row: pd.Series) -> list[TimelineEvent]:
+    """The events of one patient on their two clocks.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        One patient of a validated cohort (see :func:`find_patient`).
+
+    Returns
+    -------
+    list of TimelineEvent
+        Diagnosis (diagnosis clock, 0); OS end (diagnosis clock, ``os_months``); maintenance
+        start (maintenance clock, 0, and on the diagnosis clock at ``os_months - rfs_months``
+        where :func:`maintenance_start` derives it); RFS end (maintenance clock,
+        ``rfs_months``). Events whose time is missing are left out.
+    """
+    events = [TimelineEvent("diagnosis", 0.0, "diagnosis", "Diagnosis")]
+    start, _ = maintenance_start(row)
+    if not math.isnan(start):
+        events.append(TimelineEvent("diagnosis", start, "maintenance start",
+                                    f"Maintenance start ({_months(start)}, OS − RFS)"))
+    os_, rfs = _value(row, "os_months"), _value(row, "rfs_months")
+    if os_ is not None and os_end_marker(row):
+        events.append(TimelineEvent("diagnosis", float(os_), os_end_marker(row),
+                                    f"{os_end_marker(row).capitalize()} ({_months(os_)})"))
+    events.append(TimelineEvent("maintenance", 0.0, "maintenance start", "Maintenance start"))
+    if rfs is not None and rfs_end_marker(row):
+        events.append(TimelineEvent("maintenance", float(rfs), rfs_end_marker(row),
+                                    f"{rfs_end_marker(row).capitalize()} ({_months(rfs)})"))
+    return events
+
+
+# --------------------------------------------------------------------------------------------
+# The patient on the cohort's Kaplan-Meier curve
+# --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PatientOnKM:
+    """The cohort's Kaplan-Meier curve and one patient's place on it.
+
+    Attributes
+    ----------
+    endpoint : {"rfs", "os"}
+    km : pandas.DataFrame
+        Columns ``time`` (months; starts with 0), ``n_risk``, ``n_event``, ``n_censor``,
+        ``survival`` (product-limit estimate just after ``time``), from
+        :func:`core.survival.km.kaplan_meier`.
+    patient_id : str
+    patient_time : float
+        The patient's time on the endpoint's clock (months).
+    patient_event : bool
+        Whether the patient's time is an event (relapse / death) rather than a censoring.
+    patient_survival : float
+        The estimate at ``patient_time`` (after any drop at that time).
+    n_patients : int
+        Patients in the estimate (those with a recorded time).
+    n_longer : int
+        Patients whose time is longer than this patient's.
+    """
+
+    endpoint: str
+    km: pd.DataFrame
+    patient_id: str
+    patient_time: float
+    patient_event: bool
+    patient_survival: float
+    n_patients: int
+    n_longer: int
+
+    def summary(self) -> str:
+        """One sentence for the page."""
+        what = ("relapse-free survival" if self.endpoint == "rfs" else "overall survival")
+        event = ("relapse" if self.endpoint == "rfs" else "death") if self.patient_event \
+            else "censoring"
+        return (f"Patient {self.patient_id}: {event} at {_months(self.patient_time)}, where "
+                f"the cohort's estimated {what} is {100 * self.patient_survival:.1f}%; "
+                f"{self.n_longer} of {self.n_patients} patients have a longer time.")
+
+
+def patient_on_km(cohort: pd.DataFrame, patient_id: object,
+                  endpoint: Mode = "rfs") -> PatientOnKM:
+    """Kaplan-Meier estimate of ``cohort`` and where ``patient_id`` sits on it.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        A validated (filtered) cohort; patients without a time on the endpoint are left out.
+    patient_id : object
+        Compared as text.
+    endpoint : {"rfs", "os"}, default "rfs"
+        ``"rfs"``: months from maintenance start to relapse; ``"os"``: months from diagnosis
+        to death.
+
+    Returns
+    -------
+    PatientOnKM
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        Unknown endpoint, unknown patient, or a patient without a recorded time.
+    """
+    if endpoint not in MODES:
+        raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: use 'rfs' or 'os'.")
+    row = find_patient(cohort, patient_id)
+    time_col, event_col, _ = ENDPOINTS[endpoint]
+    if _missing(row[time_col]) or _missing(row[event_col]):
+        raise AnalysisError(
+            f"Patient {row['patient_id']} has no recorded {endpoint.upper()} time, so they "
+            "have no place on the Kaplan-Meier curve. Fix: choose another patient or endpoint.")
+    fit = kaplan_meier(cohort, time_col, event_col)  # counts and leaves out missing rows
+    table = fit.table
+    unique = table["time"].to_numpy(dtype=float)
+    survival = table["survival"].to_numpy(dtype=float)
+    known = cohort[time_col].notna() & cohort[event_col].notna()
+    times = cohort.loc[known, time_col].to_numpy(dtype=float)
+    start = pd.DataFrame({"time": [0.0], "n_risk": [fit.n["All"]], "n_event": [0],
+                          "n_censor": [0], "survival": [1.0]})
+    km = table[["time", "n_risk", "n_event", "n_censor", "survival"]]
+    if not (len(unique) and unique[0] == 0):  # a time of 0 is its own row
+        km = pd.concat([start, km], ignore_index=True)
+    km = km.reset_index(drop=True)
+    t = float(row[time_col])
+    at = np.searchsorted(unique, t, side="right") - 1
+    patient_survival = float(survival[at]) if at >= 0 else 1.0
+    return PatientOnKM(endpoint=endpoint, km=km, patient_id=str(row["patient_id"]),
+                       patient_time=t, patient_event=bool(int(row[event_col]) == 1),
+                       patient_survival=patient_survival, n_patients=fit.n["All"],
+                       n_longer=int((times > t).sum()))

@@ -1,0 +1,175 @@
+"""A one-file tumor-board report of the filtered cohort (self-contained HTML).
+
+One HTML file that opens offline in any browser and can be projected or printed: the filters
+and counts, the definitions, the baseline table, Kaplan-Meier curves of OS and RFS with their
+statistics and captions, and the patient list. plotly.js is embedded once in the file, so
+opening it makes no request to any host (clinical data stay on the machine). Every value
+coming from the data is HTML-escaped.
+
+The content is the same as the pages show (built from :mod:`core.survival.report`); a
+slide-deck export can reuse :func:`report_sections` and draw each section on a slide.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import plotly.io as pio
+
+from core.cohort.baseline import baseline_characteristics
+from core.cohort.schema import ENDPOINTS, LABELS
+from core.errors import AnalysisError
+from core.survival.figures import km_figure
+from core.survival.report import (
+    ENDPOINT_NAMES,
+    comparison_text,
+    per_group_table,
+    survival_report,
+)
+
+PATIENT_COLUMNS = ("patient_id", "age", "sex", "eln2022_risk", "sorafenib_timing",
+                   "mrd_pre_status", "rfs_months", "relapse_type", "os_months", "outcome")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One block of the report: a heading, paragraphs, an optional table and figure.
+
+    Attributes
+    ----------
+    title : str
+    paragraphs : tuple of str
+        Plain text (escaped when rendered).
+    table : pandas.DataFrame or None
+    figure : plotly.graph_objects.Figure or None
+    warnings : tuple of str
+        Caveats shown highlighted.
+    """
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    table: pd.DataFrame | None = None
+    figure: object | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def report_sections(cohort: pd.DataFrame, by: str | None = None,
+                    landmark_months=(12, 24), horizon: float = 24) -> list[Section]:
+    """The report's content, independent of its format (HTML now, slides later).
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The filtered patients (at least one).
+    by : str, optional
+        Stratifier of the Kaplan-Meier curves (e.g. ``"mrd_pre_status"``).
+    landmark_months : sequence of float
+        Landmark times (months).
+    horizon : float
+        RMST horizon (months).
+    """
+    if cohort.empty:
+        raise AnalysisError("The report needs at least one patient. Fix: widen the filters.")
+    sections = [Section(
+        "Baseline characteristics",
+        ("Counts (% of patients with a recorded value); continuous values as median (range).",),
+        baseline_characteristics(cohort)[["characteristic", "level", "summary"]].rename(
+            columns={"characteristic": "Characteristic", "level": "",
+                     "summary": "n (%) or median (range)"}))]
+    for endpoint in ("os", "rfs"):
+        title = f"{ENDPOINT_NAMES[endpoint]} ({endpoint.upper()})"
+        try:
+            report = survival_report(cohort, endpoint, by, landmark_months, horizon)
+        except AnalysisError as error:
+            sections.append(Section(title, warnings=(str(error),)))
+            continue
+        figure = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
+                           y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
+                           x_title=("Months from diagnosis" if endpoint == "os"
+                                    else "Months from maintenance start"))
+        paragraphs = [report.caption]
+        if comparison_text(report):
+            paragraphs += [comparison_text(report), report.which_p]
+        sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
+                                report.notes))
+    columns = [c for c in PATIENT_COLUMNS if c in cohort.columns]
+    sections.append(Section("Patients", (ENDPOINTS["os"][2], ENDPOINTS["rfs"][2]),
+                            cohort[columns].rename(columns=LABELS)))
+    return sections
+
+
+def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
+                     filters: list[str], notes: list[str] = (), by: str | None = None,
+                     landmark_months=(12, 24), horizon: float = 24,
+                     today: date | None = None) -> bytes:
+    """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The filtered patients.
+    source : str
+        Where the cohort comes from (shown in the header).
+    n_total : int
+        Patients before filtering ("n of N patients").
+    filters : list of str
+        The filters in force, in words (``CohortFilter.describe()``).
+    notes : list of str
+        Patients left out and why (``FilterResult.notes()``).
+    by : str, optional
+        Stratifier of the Kaplan-Meier curves.
+    today : datetime.date, optional
+        Date printed on the report (default: today).
+    """
+    sections = report_sections(cohort, by, landmark_months, horizon)
+    esc = html.escape
+    stamp = (today or date.today()).isoformat()
+    stratified = f" by {LABELS.get(by, by)}" if by else ""
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Tumor-board report · {esc(stamp)}</title><style>{_CSS}</style></head><body>",
+        "<header><h1>Relapse Risk Explorer · tumor-board report</h1>",
+        f"<p><strong>{len(cohort)} of {n_total} patients</strong> · "
+        f"{esc('; '.join(filters) or 'no filters')}</p>",
+        f"<p class='muted'>{esc(source)} · generated {esc(stamp)} · curves{esc(stratified)}</p>",
+        *[f"<p class='note'>{esc(n)}</p>" for n in notes],
+        "</header>",
+    ]
+    first_figure = True
+    for section in sections:
+        parts.append(f"<section><h2>{esc(section.title)}</h2>")
+        parts += [f"<p class='note'>{esc(w)}</p>" for w in section.warnings]
+        if section.figure is not None:
+            parts.append(pio.to_html(section.figure, full_html=False,
+                                     include_plotlyjs=bool(first_figure),
+                                     config={"displaylogo": False, "responsive": True}))
+            first_figure = False
+        parts += [f"<p>{esc(p)}</p>" for p in section.paragraphs if p]
+        if section.table is not None:
+            parts.append(section.table.to_html(index=False, escape=True, na_rep="–",
+                                               border=0, classes="table"))
+        parts.append("</section>")
+    parts.append("<footer class='muted'>Methods: Kaplan-Meier with Greenwood log-log 95% "
+                 "intervals, log-rank (R survdiff), permutation p for small samples; see "
+                 "docs/methods-survival.md of the Relapse Risk Explorer. This file contains "
+                 "patient-level data: share it only as patient data may be shared. It loads "
+                 "nothing from the internet.</footer></body></html>")
+    return "\n".join(parts).encode("utf-8")
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222}
+h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;
+margin-top:1.6em}
+.muted{color:#666;font-size:.9em}.note{background:#fff8e1;border-left:4px solid #e69f00;
+padding:.4em .8em}
+table.table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
+table.table th,table.table td{border-bottom:1px solid #e5e5e5;padding:.25em .6em;text-align:left}
+table.table th{background:#f5f5f5}
+@media print{section{page-break-inside:avoid}}
+"""

@@ -1,0 +1,12 @@
+"""How long until death or relapse: which rows enter an analysis, Kaplan-Meier estimates,
+log-rank tests, the Survival page's report, the study's printed rates and the KM figure.
+
+Built on :mod:`core.cohort`; never imports from ``cox``, ``patients`` or ``report``.
+"""
+
+from core.survival.km import (  # noqa: F401  (re-exported: outside checks call these names)
+    KaplanMeierResult,
+    kaplan_meier,
+    survival_at,
+)
+from core.survival.logrank import LogRankResult, logrank  # noqa: F401

@@ -1,0 +1,157 @@
+"""Plotly figures of Kaplan-Meier results (drawing only: every number comes in as a table).
+
+The figure follows what survminer and lifelines users expect: step curves starting at
+(0, 100%), censoring ticks, optional confidence bands, a number-at-risk table aligned under the
+x-axis ticks, months on the x-axis in 12-month steps, and a colour-blind-safe palette (Okabe-Ito)
+with line styles that also separate the groups in greyscale.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+             "#F0E442")
+"""Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first."""
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def group_style(index: int) -> tuple[str, str]:
+    """Colour and dash of the ``index``-th group (cycles when there are many groups)."""
+    return OKABE_ITO[index % len(OKABE_ITO)], DASHES[index % len(DASHES)]
+
+
+def tick_times(max_time: float, step: float = 12) -> list[float]:
+    """0, step, 2·step, ... up to the last tick at or after ``max_time`` (months)."""
+    if not math.isfinite(max_time) or max_time <= 0:
+        return [0.0]
+    return [step * k for k in range(int(math.ceil(max_time / step)) + 1)]
+
+
+def _percent(value: float) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else \
+        f"{100 * value:.1f}%"
+
+
+def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
+              groups: list[str] | None = None, show_ci: bool = True,
+              show_censor: bool = True, y_title: str = "Survival probability",
+              x_title: str = "Months", tick_step: float = 12,
+              extra_rows: tuple[str, ...] = ()) -> go.Figure:
+    """Kaplan-Meier step curves with an aligned number-at-risk table.
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        Columns ``group, time, n_risk, n_event, n_censor, survival, ci_lower, ci_upper``
+        (:func:`core.survival.km.kaplan_meier`); times in months.
+    at_risk : pandas.DataFrame, optional
+        Columns ``group, time, n_risk`` (and ``cum_events``, ``cum_censored`` to show them) at
+        the tick times; drawn as a table under the plot.
+    groups : list of str, optional
+        Group order (legend, colours, table rows); default: order of appearance in ``km``.
+    show_ci : bool
+        Draw the pointwise confidence bands. Where the estimator gives no interval (survival
+        1 before the first event, or 0), the band collapses onto the curve.
+    show_censor : bool
+        Mark censoring times with a vertical tick on the curve.
+    extra_rows : tuple of {"cum_events", "cum_censored"}
+        Rows to add under each group's number at risk.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+        Traces are built from lists (not numpy arrays) so the JSON is plain numbers.
+    """
+    groups = groups or list(dict.fromkeys(km["group"].astype(str)))
+    max_time = float(km["time"].max()) if len(km) else 0.0
+    ticks = tick_times(max_time, tick_step)
+    table_rows = (len(groups) * (1 + len(extra_rows))) if at_risk is not None else 0
+    if table_rows:
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
+                            row_heights=[0.78, 0.22 + 0.03 * max(table_rows - 3, 0)])
+    else:
+        fig = go.Figure()
+    kwargs = {"row": 1, "col": 1} if table_rows else {}
+
+    for index, group in enumerate(groups):
+        color, dash = group_style(index)
+        rows = km[km["group"].astype(str) == group].sort_values("time")
+        n_start = int(rows["n_risk"].iloc[0]) if len(rows) else 0
+        times = [0.0, *rows["time"].astype(float).tolist()]
+        surv = [1.0, *rows["survival"].astype(float).tolist()]
+        lower = [1.0, *[s if math.isnan(v) else v for s, v in
+                        zip(rows["survival"], rows["ci_lower"].astype(float), strict=False)]]
+        upper = [1.0, *[s if math.isnan(v) else v for s, v in
+                        zip(rows["survival"], rows["ci_upper"].astype(float), strict=False)]]
+        n_risk = [n_start, *rows["n_risk"].astype(int).tolist()]
+        hover = [f"<b>{group}</b><br>{t:g} months<br>survival {_percent(s)}"
+                 f"<br>95% CI {_percent(lo)} to {_percent(hi)}<br>at risk {n}"
+                 for t, s, lo, hi, n in zip(times, surv, lower, upper, n_risk, strict=False)]
+        if show_ci:
+            fig.add_trace(go.Scatter(x=times, y=upper, mode="lines", line={"width": 0,
+                                     "shape": "hv"}, hoverinfo="skip", showlegend=False,
+                                     legendgroup=group, name=f"{group} upper"), **kwargs)
+            fig.add_trace(go.Scatter(x=times, y=lower, mode="lines", line={"width": 0,
+                                     "shape": "hv"}, fill="tonexty", fillcolor=_alpha(color, 0.15),
+                                     hoverinfo="skip", showlegend=False, legendgroup=group,
+                                     name=f"{group} 95% CI"), **kwargs)
+        fig.add_trace(go.Scatter(x=times, y=surv, mode="lines", name=f"{group} (n={n_start})",
+                                 line={"color": color, "dash": dash, "width": 2.5, "shape": "hv"},
+                                 hovertext=hover, hoverinfo="text", legendgroup=group), **kwargs)
+        if show_censor:
+            censored = rows[rows["n_censor"] > 0]
+            fig.add_trace(go.Scatter(
+                x=censored["time"].astype(float).tolist(),
+                y=censored["survival"].astype(float).tolist(), mode="markers",
+                marker={"symbol": "line-ns-open", "size": 11, "color": color,
+                        "line": {"width": 2, "color": color}},
+                name=f"{group} censored", legendgroup=group, showlegend=False,
+                hovertext=[f"<b>{group}</b><br>{int(c)} censored at {t:g} months"
+                           for c, t in zip(censored["n_censor"], censored["time"], strict=False)],
+                hoverinfo="text"), **kwargs)
+
+    if table_rows:
+        _add_at_risk_table(fig, at_risk, groups, extra_rows)
+    axis = {"tickmode": "array", "tickvals": ticks, "range": [-0.02 * ticks[-1],
+                                                              ticks[-1] * 1.02 + 0.5]}
+    fig.update_xaxes(**axis, showgrid=True, gridcolor="#eeeeee", zeroline=False)
+    fig.update_xaxes(title_text=x_title, row=2 if table_rows else None,
+                     col=1 if table_rows else None)
+    fig.update_yaxes(range=[-0.02, 1.03], tickformat=".0%", title_text=y_title,
+                     gridcolor="#eeeeee", **kwargs)
+    fig.update_layout(template="plotly_white", hovermode="closest",
+                      height=520 + 22 * max(table_rows - 3, 0),
+                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+                      margin={"l": 70, "r": 20, "t": 40, "b": 50},
+                      font={"size": 14})
+    return fig
+
+
+def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
+                       extra_rows: tuple[str, ...]) -> None:
+    labels: list[str] = []
+    names = {"cum_events": "events", "cum_censored": "censored"}
+    for index, group in enumerate(groups):
+        color, _ = group_style(index)
+        rows = at_risk[at_risk["group"].astype(str) == group].sort_values("time")
+        for column in ("n_risk", *extra_rows):
+            label = group if column == "n_risk" else f"{group}: {names[column]}"
+            labels.append(label)
+            fig.add_trace(go.Scatter(
+                x=rows["time"].astype(float).tolist(), y=[label] * len(rows), mode="text",
+                text=[str(int(v)) for v in rows[column]], textfont={"color": color, "size": 13},
+                hoverinfo="skip", showlegend=False, name=f"{label} at risk"), row=2, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)),
+                     showgrid=False, zeroline=False, tickfont={"size": 12},
+                     title_text="Number at risk", title_font={"size": 12}, row=2, col=1)
+    fig.update_xaxes(showticklabels=True, row=1, col=1)
+
+
+def _alpha(hex_color: str, alpha: float) -> str:
+    red, green, blue = (int(hex_color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"

@@ -1,0 +1,418 @@
+"""Kaplan-Meier estimation, landmark survival, medians, numbers at risk and restricted means.
+
+Design: every estimate is computed from an *event-count table*, one row per group and
+distinct time with the number of events and censorings (:func:`event_counts`). For the 19
+patients of the study that table has a few dozen rows; for a registry of 10^6 patients it has
+one row per distinct month per group, and the same table can come straight from a database::
+
+    SELECT grp AS "group", time, SUM(event) AS n_event, SUM(1 - event) AS n_censor
+    FROM cohort GROUP BY grp, time
+
+and be handed to :func:`kaplan_meier_from_counts`. scikit-survival's
+``kaplan_meier_estimator`` takes one row per patient and returns neither numbers at risk nor
+standard errors, so the product-limit and Greenwood formulas are applied to the counts here;
+the tests pin the results to scikit-survival's estimator (1e-12) and to R's ``survfit``
+(1e-6).
+
+Conventions follow R's survival package (``survfit``, ``summary.survfit``): Greenwood
+variance; pointwise confidence intervals on the log-log scale (``conf.type = "log-log"``),
+undefined (NaN) where the estimate is 1 or 0; medians and their intervals by the rules of
+``print.survfit``; restricted means by those of ``print(fit, rmean = horizon)``.
+
+References
+----------
+Kaplan EL, Meier P. Nonparametric estimation from incomplete observations. J Am Stat Assoc
+1958;53:457-481. Greenwood M. The natural duration of cancer. Rep Public Health Med Subj 1926;
+33:1-26. Kalbfleisch JD, Prentice RL. The Statistical Analysis of Failure Time Data, 2nd ed.
+Wiley 2002 (log-log intervals). Therneau TM. A Package for Survival Analysis in R (survival).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from core.errors import AnalysisError
+from core.survival.input import ALL, Exclusion, SurvivalData, survival_data
+
+KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
+              "ci_lower", "ci_upper"]
+CI_METHOD = "Greenwood variance, log-log pointwise confidence interval"
+_TOLERANCE = np.sqrt(np.finfo(float).eps)  # R's tolerance when a curve sits exactly at 0.5
+
+
+@dataclass(frozen=True)
+class KaplanMeierResult:
+    """A Kaplan-Meier fit, one table of parallel columns as R's ``survfit`` reports it.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``group, time, n_risk, n_event, n_censor, survival, std_err, ci_lower,
+        ci_upper``: one row per distinct observed time (event or censoring) per group.
+        ``std_err`` is the Greenwood standard error of ``survival`` (R's
+        ``summary(fit)$std.err``); times in the unit of the input (months here).
+    groups : tuple of str
+        Groups in display order.
+    n : dict of str to int
+        Patients per group.
+    events : dict of str to int
+        Events per group.
+    conf_level : float
+        Level of the pointwise intervals.
+    exclusions : tuple of Exclusion
+        Rows left out and why.
+    method : str
+        The estimator and interval, for captions.
+    """
+
+    table: pd.DataFrame
+    groups: tuple[str, ...]
+    n: dict[str, int]
+    events: dict[str, int]
+    conf_level: float
+    exclusions: tuple[Exclusion, ...] = ()
+    method: str = f"Kaplan-Meier product-limit estimate; {CI_METHOD}"
+
+    def group_table(self, group: str) -> pd.DataFrame:
+        """The rows of one group."""
+        return self.table[self.table["group"] == group]
+
+
+def event_counts(data: SurvivalData) -> pd.DataFrame:
+    """Events and censorings per group and distinct time.
+
+    Parameters
+    ----------
+    data : SurvivalData
+        From :func:`core.survival.input.survival_data`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, time, n_event, n_censor`` sorted by group order then time.
+    """
+    frame = pd.DataFrame({"group": data.group, "time": data.time,
+                          "n_event": data.event.astype(np.int64),
+                          "n_censor": (~data.event).astype(np.int64)})
+    counts = frame.groupby(["group", "time"], sort=True, observed=True).sum().reset_index()
+    order = {g: i for i, g in enumerate(data.groups)}
+    counts["_order"] = counts["group"].map(order)
+    return (counts.sort_values(["_order", "time"], kind="stable").drop(columns="_order")
+            .reset_index(drop=True))
+
+
+def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
+                             groups: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Kaplan-Meier table from an event-count table (the scalable core of this module).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Columns ``group, time, n_event, n_censor`` (one row per group and distinct time, as
+        :func:`event_counts` or a ``GROUP BY`` query gives them).
+    conf_level : float
+        Level of the pointwise log-log intervals, in (0, 1).
+    groups : tuple of str, optional
+        Group order of the output; default: order of first appearance.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, time, n_risk, n_event, n_censor, survival, std_err, ci_lower,
+        ci_upper`` (see :class:`KaplanMeierResult`).
+    """
+    if not 0 < conf_level < 1:
+        raise AnalysisError(f"conf_level must be between 0 and 1, not {conf_level!r}. "
+                            "Fix: use e.g. 0.95 for 95% intervals.")
+    z = norm.ppf(0.5 + conf_level / 2)
+    parts = []
+    groups = groups or tuple(dict.fromkeys(counts["group"].astype(str)))
+    for group in groups:
+        rows = counts[counts["group"].astype(str) == group].sort_values("time")
+        d = rows["n_event"].to_numpy(dtype=float)
+        c = rows["n_censor"].to_numpy(dtype=float)
+        n_risk = np.cumsum((d + c)[::-1])[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            surv = np.cumprod(1.0 - d / n_risk)
+            terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
+            var_log = np.cumsum(terms)  # Greenwood: var of log S (inf once S reaches 0)
+            se_log = np.sqrt(var_log)
+            std_err = np.where(surv > 0, surv * se_log, np.nan)
+            defined = (surv > 0) & (surv < 1)
+            log_s = np.log(np.where(defined, surv, 0.5))
+            shift = z * se_log / log_s
+            lower = np.where(defined, np.exp(-np.exp(np.log(-log_s) - shift)), np.nan)
+            upper = np.where(defined, np.exp(-np.exp(np.log(-log_s) + shift)), np.nan)
+        parts.append(pd.DataFrame({
+            "group": group, "time": rows["time"].to_numpy(dtype=float),
+            "n_risk": n_risk.astype(np.int64), "n_event": d.astype(np.int64),
+            "n_censor": c.astype(np.int64), "survival": surv, "std_err": std_err,
+            "ci_lower": lower, "ci_upper": upper}))
+    if not parts:
+        return pd.DataFrame({name: [] for name in KM_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[KM_COLUMNS]
+
+
+def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
+                 conf_level: float = 0.95) -> KaplanMeierResult:
+    """Kaplan-Meier estimate per group with Greenwood log-log intervals (R ``survfit``).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    time, event : str
+        Columns of follow-up time (months) and event indicator (1 = event, 0 = censored).
+    by : str, optional
+        Stratifying column; None gives one group labelled ``"All"``.
+    conf_level : float
+        Level of the pointwise intervals (default 0.95).
+
+    Returns
+    -------
+    KaplanMeierResult
+        ``.table`` has one row per distinct observed time per group (see the class).
+    """
+    data = survival_data(df, time, event, by)
+    return _fit(data, conf_level)
+
+
+def _fit(data: SurvivalData, conf_level: float) -> KaplanMeierResult:
+    table = kaplan_meier_from_counts(event_counts(data), conf_level, data.groups)
+    n = {g: int((data.group == g).sum()) for g in data.groups}
+    events = {g: int(data.event[data.group == g].sum()) for g in data.groups}
+    return KaplanMeierResult(table=table, groups=data.groups, n=n, events=events,
+                             conf_level=conf_level, exclusions=data.exclusions)
+
+
+def _lookup(km: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd.DataFrame:
+    """R's ``summary(fit, times)`` for one group's KM rows."""
+    rows = km[km["group"] == group]
+    observed = rows["time"].to_numpy()
+    out = []
+    if observed.size == 0:
+        return pd.DataFrame()
+    for t in np.sort(np.atleast_1d(np.asarray(times, dtype=float))):
+        if t > observed[-1]:
+            continue  # R omits times after the group's last observation (extend = FALSE)
+        if t < observed[0]:
+            out.append((group, t, 1.0, 0.0, 1.0, 1.0, n_group))
+            continue
+        last = rows.iloc[int(np.searchsorted(observed, t, side="right")) - 1]
+        at_risk = int(rows["n_risk"].iloc[int(np.searchsorted(observed, t, side="left"))])
+        out.append((group, t, last["survival"], last["std_err"], last["ci_lower"],
+                    last["ci_upper"], at_risk))
+    return pd.DataFrame(out, columns=["group", "time", "survival", "std_err", "ci_lower",
+                                      "ci_upper", "n_risk"])
+
+
+def survival_at(df: pd.DataFrame, time: str, event: str, times, by: str | None = None,
+                conf_level: float = 0.95) -> pd.DataFrame:
+    """Survival at fixed times with log-log intervals, as R's ``summary(fit, times = ...)``.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    time, event : str
+        Columns of follow-up time (months) and event indicator.
+    times : sequence of float
+        Landmark times (months).
+    by : str, optional
+        Stratifying column.
+    conf_level : float
+        Level of the intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, time, survival, std_err, ci_lower, ci_upper, n_risk``. A time before
+        a group's first observation gives survival 1 with interval (1, 1) and all patients at
+        risk; a time after its last observation is omitted (the curve is not extrapolated);
+        ``n_risk`` counts patients still under observation at that time.
+    """
+    fit = kaplan_meier(df, time, event, by, conf_level)
+    return landmarks(fit, times)
+
+
+def landmarks(fit: KaplanMeierResult, times) -> pd.DataFrame:
+    """:func:`survival_at` from a fitted :class:`KaplanMeierResult`."""
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    if np.isnan(times).any() or (times < 0).any():
+        raise AnalysisError(f"Landmark times must be months >= 0, not {times.tolist()}. "
+                            "Fix: give times such as [12, 24].")
+    parts = [_lookup(fit.table, times, g, fit.n[g]) for g in fit.groups]
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame(columns=["group", "time", "survival", "std_err", "ci_lower",
+                                     "ci_upper", "n_risk"])
+    return pd.concat(parts, ignore_index=True)
+
+
+def _first_below_half(values: np.ndarray, times: np.ndarray) -> float:
+    """R's ``minmin``: first time a curve is <= 0.5, with the midpoint rule at exactly 0.5."""
+    keep = ~np.isnan(values) & (values < 0.5 + _TOLERANCE)
+    if not keep.any():
+        return np.nan
+    x, y = times[keep], values[keep]
+    if abs(y[0] - 0.5) < _TOLERANCE and (y < y[0]).any():
+        return float((x[0] + x[np.argmax(y < y[0])]) / 2)
+    return float(x[0])
+
+
+def medians(fit: KaplanMeierResult) -> pd.DataFrame:
+    """Median survival per group with its confidence interval (R ``print.survfit``).
+
+    The median is the first time the curve is at or below 0.5 (the midpoint to the next drop
+    when the curve sits exactly at 0.5); the interval's limits are the same times read off
+    the lower and upper pointwise log-log bands (Brookmeyer & Crowley 1982). NaN means "not
+    reached".
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, n, events, median, median_lower, median_upper`` (months).
+    """
+    rows = []
+    for g in fit.groups:
+        t = fit.group_table(g)
+        times = t["time"].to_numpy()
+        rows.append((g, fit.n[g], fit.events[g],
+                     _first_below_half(t["survival"].to_numpy(), times),
+                     _first_below_half(t["ci_lower"].to_numpy(), times),
+                     _first_below_half(t["ci_upper"].to_numpy(), times)))
+    return pd.DataFrame(rows, columns=["group", "n", "events", "median", "median_lower",
+                                       "median_upper"])
+
+
+@dataclass(frozen=True)
+class RestrictedMean:
+    """Restricted mean survival time (RMST) up to a horizon, per group.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``group, n, horizon, rmst, se, ci_lower, ci_upper, last_time,
+        beyond_follow_up`` (months). ``beyond_follow_up`` is True where the horizon lies after
+        the group's last observation: the curve is then carried flat to the horizon, as R
+        does, and the value rests on an assumption.
+    conf_level : float
+    """
+
+    table: pd.DataFrame
+    conf_level: float
+
+
+def restricted_mean(fit: KaplanMeierResult, horizon: float) -> RestrictedMean:
+    """Area under each Kaplan-Meier curve from 0 to ``horizon`` months (R ``rmean``).
+
+    The standard error is R's (``print(fit, rmean = horizon)``): the sum over event times of
+    (area from that time to the horizon)^2 · d / (n (n - d)); the interval is normal,
+    estimate ± z·se.
+    """
+    if not np.isfinite(horizon) or horizon <= 0:
+        raise AnalysisError(f"The RMST horizon must be a positive number of months, not "
+                            f"{horizon!r}. Fix: choose e.g. 24 months.")
+    z = norm.ppf(0.5 + fit.conf_level / 2)
+    rows = []
+    for g in fit.groups:
+        t = fit.group_table(g)
+        inside = t[t["time"] <= horizon]
+        times = np.append(inside["time"].to_numpy(), horizon)
+        surv = np.append(inside["survival"].to_numpy(), 0.0)
+        d = np.append(inside["n_event"].to_numpy(float), 0.0)
+        n = np.append(inside["n_risk"].to_numpy(float), 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.where(n - d > 0, d / (n * (n - d)), 0.0)
+        widths = np.diff(np.concatenate([[0.0], times]))
+        heights = np.concatenate([[1.0], surv[:-1]])
+        rectangles = widths * heights
+        rmst = float(rectangles.sum())
+        tail_area = np.cumsum(rectangles[1:][::-1])[::-1]  # area from each time to the horizon
+        se = float(np.sqrt(np.sum(tail_area ** 2 * h[:-1])))
+        last = float(t["time"].max()) if len(t) else np.nan
+        rows.append((g, fit.n[g], float(horizon), rmst, se, rmst - z * se, rmst + z * se, last,
+                     bool(horizon > last)))
+    return RestrictedMean(pd.DataFrame(rows, columns=[
+        "group", "n", "horizon", "rmst", "se", "ci_lower", "ci_upper", "last_time",
+        "beyond_follow_up"]), fit.conf_level)
+
+
+def restricted_mean_difference(rmst: RestrictedMean, reference: str) -> pd.DataFrame:
+    """Difference in RMST of every group against ``reference``, with a normal interval.
+
+    The groups are independent, so the variance of a difference is the sum of the variances.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, reference, difference, se, ci_lower, ci_upper, p_value`` (months;
+        two-sided Wald p).
+    """
+    table = rmst.table.set_index("group")
+    if reference not in table.index:
+        raise AnalysisError(f"Reference group {reference!r} is not among the groups "
+                            f"({', '.join(table.index)}). Fix: choose one of them.")
+    z = norm.ppf(0.5 + rmst.conf_level / 2)
+    rows = []
+    for g in table.index:
+        if g == reference:
+            continue
+        diff = table.at[g, "rmst"] - table.at[reference, "rmst"]
+        se = float(np.hypot(table.at[g, "se"], table.at[reference, "se"]))
+        p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else np.nan
+        rows.append((g, reference, diff, se, diff - z * se, diff + z * se, p))
+    return pd.DataFrame(rows, columns=["group", "reference", "difference", "se", "ci_lower",
+                                       "ci_upper", "p_value"])
+
+
+def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None = None
+                  ) -> pd.DataFrame:
+    """Numbers at risk, cumulative events and cumulative censorings at given times.
+
+    As survminer's risk table: ``n_risk`` at time t counts patients with follow-up >= t;
+    ``cum_events`` and ``cum_censored`` count those that ended at or before t.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group, time, n_risk, cum_events, cum_censored``.
+    """
+    data = survival_data(df, time, event, by)
+    return at_risk_from_counts(event_counts(data), times, data.groups)
+
+
+def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None
+                        ) -> pd.DataFrame:
+    """:func:`at_risk_table` from an event-count table."""
+    times = np.atleast_1d(np.asarray(times, dtype=float))
+    groups = groups or tuple(dict.fromkeys(counts["group"].astype(str)))
+    rows = []
+    for g in groups:
+        c = counts[counts["group"].astype(str) == g].sort_values("time")
+        t = c["time"].to_numpy(float)
+        total = int((c["n_event"] + c["n_censor"]).sum())
+        cum_d = np.concatenate([[0], np.cumsum(c["n_event"].to_numpy())])
+        cum_c = np.concatenate([[0], np.cumsum(c["n_censor"].to_numpy())])
+        before = np.searchsorted(t, times, side="left")  # rows with time < tick
+        upto = np.searchsorted(t, times, side="right")  # rows with time <= tick
+        for tick, b, u in zip(times, before, upto, strict=True):
+            rows.append((g, float(tick), int(total - cum_d[b] - cum_c[b]), int(cum_d[u]),
+                         int(cum_c[u])))
+    return pd.DataFrame(rows, columns=["group", "time", "n_risk", "cum_events", "cum_censored"])
+
+
+def describe_exclusions(exclusions: tuple[Exclusion, ...]) -> list[str]:
+    """Sentences for the screen, one per reason."""
+    return [e.describe() for e in exclusions]
+
+
+__all__ = ["ALL", "CI_METHOD", "KM_COLUMNS", "KaplanMeierResult", "LogRankResult",
+           "RestrictedMean", "at_risk_from_counts", "at_risk_table", "describe_exclusions",
+           "event_counts", "kaplan_meier", "kaplan_meier_from_counts", "landmarks", "logrank",
+           "medians", "restricted_mean", "restricted_mean_difference", "survival_at",
+           "survival_data"]

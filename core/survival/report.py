@@ -1,0 +1,301 @@
+"""Everything the Survival page shows for one endpoint and stratifier, computed in one call.
+
+:func:`survival_report` gathers the Kaplan-Meier fit, the aligned at-risk table, landmark
+rates, medians, restricted means, the log-rank test with its permutation and trend versions,
+the caveats for small groups, and the plain-language caption. Pages (and later the tumor-board
+report) only format and draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
+from core.errors import AnalysisError
+from core.survival.figures import tick_times
+from core.survival.input import survival_data
+from core.survival.km import (
+    KaplanMeierResult,
+    RestrictedMean,
+    at_risk_table,
+    kaplan_meier,
+    landmarks,
+    medians,
+    restricted_mean,
+    restricted_mean_difference,
+)
+from core.survival.logrank import (
+    LogRankResult,
+    PermutationResult,
+    TrendResult,
+    logrank_data,
+    logrank_trend,
+    permutation_logrank,
+)
+
+SMALL_N = 30
+"""Below this many patients, or with a group of fewer than SMALL_EVENTS events, the page also
+shows the permutation p-value."""
+SMALL_EVENTS = 5
+PERMUTATION_MAX_N = 1000
+"""Above this many patients the permutation test is not run on the page (its cost grows with
+patients x resamples); the note says so."""
+EVENT_NOUN = {"os": "deaths", "rfs": "relapses"}
+OUTCOME_DEFINED = ("relapse_type", "outcome")
+"""Columns recorded at the end of follow-up: grouping by them looks into the future."""
+ENDPOINT_NAMES = {"os": "Overall survival", "rfs": "Relapse-free survival"}
+
+
+def stratifier_options(cohort: pd.DataFrame) -> list[str]:
+    """Columns a curve can be stratified by: the three study stratifiers first, then every
+    other categorical column present in ``cohort``."""
+    first = ["eln2022_risk", "sorafenib_timing", "mrd_pre_status"]
+    others = [c.name for c in BY_NAME.values()
+              if c.kind == "category" and c.name not in first and c.name in cohort.columns]
+    return [c for c in first if c in cohort.columns] + others
+
+
+@dataclass(frozen=True)
+class SurvivalReport:
+    """The statistics of one Kaplan-Meier view.
+
+    Attributes
+    ----------
+    endpoint : {"os", "rfs"}
+    by : str or None
+        Stratifying column.
+    fit : KaplanMeierResult
+    at_risk : pandas.DataFrame
+        ``group, time, n_risk, cum_events, cum_censored`` at the x-axis ticks (12-month steps).
+    landmarks : pandas.DataFrame
+        Survival at the chosen landmark months, per group (R ``summary(fit, times)``).
+    medians : pandas.DataFrame
+        ``group, n, events, median, median_lower, median_upper`` (NaN = not reached).
+    rmst : RestrictedMean
+    rmst_difference : pandas.DataFrame or None
+        Against the first group, when there are two or more.
+    logrank : LogRankResult or None
+    permutation : PermutationResult or None
+        Shown when the sample is small (n < 30, or a group with fewer than 5 events).
+    trend : TrendResult or None
+        For ELN 2022 risk groups (ordered favorable < intermediate < adverse).
+    notes : tuple of str
+        Caveats: exclusions, groups too small to estimate, why a test is not shown.
+    caption : str
+        Plain-language caption of the figure.
+    """
+
+    endpoint: str
+    by: str | None
+    fit: KaplanMeierResult
+    at_risk: pd.DataFrame
+    landmarks: pd.DataFrame
+    medians: pd.DataFrame
+    rmst: RestrictedMean
+    rmst_difference: pd.DataFrame | None
+    logrank: LogRankResult | None
+    permutation: PermutationResult | None
+    trend: TrendResult | None
+    notes: tuple[str, ...] = field(default=())
+    caption: str = ""
+    landmark_months: tuple[float, ...] = (12, 24)
+
+    @property
+    def which_p(self) -> str:
+        """One line on which p-value to read."""
+        if self.logrank is None:
+            return ""
+        if self.permutation is None:
+            return ("With this many patients and events the chi-square approximation of the "
+                    "log-rank test is adequate; read the log-rank p.")
+        return ("Small sample (fewer than 30 patients, or a group with fewer than 5 events): "
+                "the chi-square approximation can mislead, so read the permutation p, which "
+                "needs no large-sample assumption.")
+
+
+def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
+                    landmark_months=(12, 24), horizon: float = 24, conf_level: float = 0.95,
+                    tick_step: float = 12) -> SurvivalReport:
+    """Compute every statistic of a Kaplan-Meier view.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The (filtered) patients.
+    endpoint : {"os", "rfs"}
+    by : str, optional
+        Stratifying column; None for the whole cohort.
+    landmark_months : sequence of float
+        Times (months) for landmark survival.
+    horizon : float
+        RMST horizon (months).
+    conf_level : float
+        Level of every interval.
+    tick_step : float
+        Spacing of the x-axis ticks and at-risk columns (months).
+    """
+    if endpoint not in ENDPOINTS:
+        raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: use 'os' or 'rfs'.")
+    time, event, definition = ENDPOINTS[endpoint]
+    data = survival_data(cohort, time, event, by)
+    if data.n == 0:
+        raise AnalysisError("No patient has a recorded time and event for this endpoint. "
+                            "Fix: widen the filters.")
+    fit = kaplan_meier(cohort, time, event, by, conf_level)
+    ticks = tick_times(float(np.max(data.time)), tick_step)
+    risk = at_risk_table(cohort, time, event, ticks, by)
+    notes = [e.describe() for e in fit.exclusions]
+    for g in fit.groups:
+        if fit.n[g] < 2:
+            notes.append(f"{_group_name(by, g)}: only {fit.n[g]} patient, too few for a curve "
+                         "with a confidence interval; drawn as observed.")
+        elif fit.events[g] == 0:
+            notes.append(f"{_group_name(by, g)}: no {EVENT_NOUN[endpoint]} among {fit.n[g]} "
+                         "patients, so the curve stays at 100%, the median is not reached and "
+                         "no interval can be computed.")
+    if by in OUTCOME_DEFINED:
+        notes.append(f"{LABELS.get(by, by)} is recorded at the end of follow-up, so groups "
+                     "defined by it are partly defined by the outcome itself: the curves "
+                     "describe the groups, and the test is not evidence of a risk factor.")
+    rmst = restricted_mean(fit, horizon)
+    beyond = rmst.table[rmst.table["beyond_follow_up"]]
+    for g in beyond["group"]:
+        notes.append(f"{_group_name(by, g)}: follow-up ends before the RMST horizon of "
+                     f"{horizon:g} months; its curve is carried flat to the horizon (as R does), "
+                     "which assumes no further events.")
+
+    test = permutation = trend = difference = None
+    if by is not None and len(fit.groups) >= 2:
+        test = logrank_data(data)
+        difference = restricted_mean_difference(rmst, fit.groups[0])
+        small = data.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
+        if small and data.n > PERMUTATION_MAX_N:
+            notes.append(f"No permutation p-value for more than {PERMUTATION_MAX_N:,} patients "
+                         "(too slow for an interactive page). A group has fewer than "
+                         f"{SMALL_EVENTS} events, so read the log-rank p with caution.")
+        elif small and min(fit.n.values()) >= 2:
+            permutation = permutation_logrank(cohort, time, event, by)
+        elif small:
+            notes.append("No permutation p-value: a group with a single patient cannot be "
+                         "permuted meaningfully; read the log-rank p with great caution.")
+        if by == "eln2022_risk" and len(fit.groups) >= 3:
+            trend = logrank_trend(cohort, time, event, by, order=ELN_LEVELS)
+    elif by is not None:
+        notes.append(f"Only one {LABELS.get(by, by)} group is left after filtering, so there "
+                     "is nothing to compare: no log-rank test.")
+
+    total_events = sum(fit.events.values())
+    caption = (f"{definition} n = {data.n} patients, {total_events} {EVENT_NOUN[endpoint]}"
+               + (f", in {len(fit.groups)} groups by {LABELS.get(by, by)}" if by else "")
+               + ". Kaplan-Meier estimates; shaded bands are pointwise "
+               f"{conf_level:.0%} confidence intervals (Greenwood variance, log-log "
+               "transformation); tick marks are censored patients. The table under the plot "
+               "counts patients still at risk at each time.")
+    return SurvivalReport(endpoint=endpoint, by=by, fit=fit, at_risk=risk,
+                          landmarks=landmarks(fit, landmark_months), medians=medians(fit),
+                          rmst=rmst, rmst_difference=difference, logrank=test,
+                          permutation=permutation, trend=trend, notes=tuple(notes),
+                          caption=caption,
+                          landmark_months=tuple(sorted(float(m) for m in landmark_months)))
+
+
+def per_group_table(report: SurvivalReport) -> pd.DataFrame:
+    """The per-group table of the page and the report, formatted for reading.
+
+    Columns: Group, Patients, Deaths/Relapses, "Median, months (95% CI)", then for each
+    landmark "<m> months: % (95% CI)" and "<m> months: at risk", then "RMST to <h> months
+    (95% CI)". A landmark after a group's last follow-up reads "beyond follow-up".
+    """
+    noun = EVENT_NOUN[report.endpoint].capitalize()
+    rmst = report.rmst.table.set_index("group")
+    horizon = float(rmst["horizon"].iloc[0]) if len(rmst) else float("nan")
+    rows = []
+    for _, m in report.medians.iterrows():
+        row = {"Group": m["group"], "Patients": int(m["n"]), noun: int(m["events"]),
+               "Median, months (95% CI)": format_median(m["median"], m["median_lower"],
+                                                        m["median_upper"])}
+        marks = report.landmarks[report.landmarks["group"] == m["group"]]
+        for months in report.landmark_months:
+            hit = marks[marks["time"] == months]
+            row[f"{months:g} months: % (95% CI)"] = (
+                "beyond follow-up" if hit.empty else format_percent_ci(
+                    hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
+            row[f"{months:g} months: at risk"] = ("–" if hit.empty
+                                                   else str(int(hit["n_risk"].iloc[0])))
+        r = rmst.loc[m["group"]]
+        row[f"RMST to {horizon:g} months (95% CI)"] = (
+            f"{r['rmst']:.1f} ({r['ci_lower']:.1f}–{r['ci_upper']:.1f})")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_text(report: SurvivalReport) -> str:
+    """One line with the log-rank (and permutation, trend) p-values, or "" without groups."""
+    if report.logrank is None:
+        return ""
+    lr = report.logrank
+    text = (f"Log-rank chi-square {lr.statistic:.2f}, {lr.dof} df, p = {format_p(lr.p_value)}")
+    if report.permutation is not None:
+        text += f"; permutation p = {format_p(report.permutation.p_value)} " \
+                f"({report.permutation.describe()})"
+    if report.trend is not None:
+        text += (f"; trend across ELN groups chi-square {report.trend.statistic:.2f}, "
+                 f"p = {format_p(report.trend.p_value)}")
+    return text + "."
+
+
+def rmst_difference_text(report: SurvivalReport) -> str:
+    """The RMST differences in words, or "" when there is nothing to compare.
+
+    A difference with standard error 0 (no events in either group up to the horizon) is
+    stated as such rather than as a zero-width interval.
+    """
+    diff = report.rmst_difference
+    if diff is None or diff.empty:
+        return ""
+    horizon = float(report.rmst.table["horizon"].iloc[0])
+    parts = []
+    for r in diff.itertuples():
+        if r.se == 0:
+            parts.append(f"{r.group} {r.difference:+.1f} months (no events in either group "
+                         "before the horizon, so no interval)")
+        else:
+            parts.append(f"{r.group} {r.difference:+.1f} months (95% CI {r.ci_lower:+.1f} to "
+                         f"{r.ci_upper:+.1f}, p = {format_p(r.p_value)})")
+    return (f"Difference in RMST to {horizon:g} months against {diff['reference'].iloc[0]}: "
+            + "; ".join(parts) + ".")
+
+
+def _group_name(by: str | None, group: str) -> str:
+    return f"{LABELS.get(by, by)} = {group}" if by else "The cohort"
+
+
+def format_percent_ci(value: float, lower: float, upper: float) -> str:
+    """'87.9% (59.4-96.9)'; '100%' with no interval where none is defined."""
+    if np.isnan(value):
+        return "–"
+    if np.isnan(lower) or np.isnan(upper) or (lower == upper == value):
+        return f"{100 * value:.1f}%"
+    return f"{100 * value:.1f}% ({100 * lower:.1f}–{100 * upper:.1f})"
+
+
+def format_median(median: float, lower: float, upper: float) -> str:
+    """'16.0 (1.0–NR)' in months; 'not reached' when the curve never falls to 50%."""
+    if np.isnan(median):
+        text = "not reached"
+    else:
+        text = f"{median:.1f}"
+    if np.isnan(lower) and np.isnan(upper):
+        return text
+    show = [("NR" if np.isnan(v) else f"{v:.1f}") for v in (lower, upper)]
+    return f"{text} ({show[0]}–{show[1]})"
+
+
+def format_p(p: float) -> str:
+    """p-value as clinicians read it: three significant digits, '< 0.001' below."""
+    if p is None or np.isnan(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"

@@ -1,0 +1,76 @@
+"""Baseline characteristics, checked against the study's printed summary (Results,
+'Patient characteristics') and by hand for a filtered subset."""
+
+import pandas as pd
+
+from core.cohort.baseline import baseline_characteristics
+from core.cohort.filters import CohortFilter
+from core.cohort.read import load_seed_cohort
+
+SEED = load_seed_cohort()
+
+
+def summary(table: pd.DataFrame, characteristic: str, level: str) -> str:
+    row = table[(table["characteristic"] == characteristic) & (table["level"] == level)]
+    assert len(row) == 1, (characteristic, level)
+    return row["summary"].iloc[0]
+
+
+def test_seed_table_matches_the_paper():
+    """'9 males, 10 females'; 'median age 59 (21-76)'; 'WBC 32.25 (0.7-254)'; 'M1 (n=3, 15.8%),
+    M2 (n=7, 36.8%), M4 (n=3, 15.8%), M5 (n=5, 26.3%), M7 (n=1, 5.3%)'; ELN 'favorable 3 (15.8%),
+    intermediate 9 (47.4%), adverse 7 (36.8%)'; 'Fourteen patients (73.7%)'; 'median follow-up
+    of 50 months (range: 13-133)'."""
+    table = baseline_characteristics(SEED)
+    expected = {
+        ("Patients", ""): "19",
+        ("Sex", "Male"): "9 (47.4%)", ("Sex", "Female"): "10 (52.6%)",
+        ("Age (years)", "median (range)"): "59 (21–76)",
+        ("WBC (×10⁹/L)", "median (range)"): "32.25 (0.7–254)",
+        ("FAB class", "M1"): "3 (15.8%)", ("FAB class", "M2"): "7 (36.8%)",
+        ("FAB class", "M4"): "3 (15.8%)", ("FAB class", "M5"): "5 (26.3%)",
+        ("FAB class", "M7"): "1 (5.3%)",
+        ("ELN 2022 risk", "favorable"): "3 (15.8%)",
+        ("ELN 2022 risk", "intermediate"): "9 (47.4%)",
+        ("ELN 2022 risk", "adverse"): "7 (36.8%)",
+        ("Sorafenib timing", "induction"): "14 (73.7%)",
+        ("Sorafenib timing", "consolidation"): "5 (26.3%)",
+        ("MRD before maintenance", "positive"): "4 (21.1%)",
+        ("Relapse type", "molecular"): "3 (15.8%)",
+        ("Relapse type", "morphological"): "3 (15.8%)",
+        ("Outcome", "dead"): "3 (15.8%)",
+        ("Follow-up, OS time (months)", "median (range)"): "50 (13–133)",
+    }
+    for (characteristic, level), text in expected.items():
+        assert summary(table, characteristic, level) == text
+    assert list(table.columns) == ["characteristic", "level", "n", "percent", "median",
+                                   "minimum", "maximum", "summary"]
+
+
+def test_filtered_subset_by_hand():
+    """MRD-positive patients 7, 9, 13, 17: ages 60, 43, 55, 49 -> median 52 (43-60);
+    sexes M, F, F, M; NPM1 in 9, 13, 17 -> 3 (75.0%)."""
+    kept = CohortFilter(mrd_pre_status=("positive",)).apply(SEED).cohort
+    table = baseline_characteristics(kept)
+    assert summary(table, "Patients", "") == "4"
+    assert summary(table, "Age (years)", "median (range)") == "52 (43–60)"
+    assert summary(table, "Sex", "Male") == "2 (50.0%)"
+    assert summary(table, "Co-mutations (other than FLT3-ITD)", "NPM1") == "3 (75.0%)"
+    assert summary(table, "ELN 2022 risk", "favorable") == "0 (0.0%)"
+
+
+def test_missing_values_get_their_own_row():
+    cohort = SEED.copy()
+    cohort.loc[:1, "eln2022_risk"] = None
+    cohort.loc[:2, "age"] = float("nan")
+    table = baseline_characteristics(cohort)
+    assert summary(table, "ELN 2022 risk", "not recorded") == "2"
+    assert summary(table, "ELN 2022 risk", "adverse") == "6 (35.3%)"
+    assert summary(table, "Age (years)", "median (range)").endswith("; not recorded for 3")
+    by_eln = table[table["characteristic"] == "ELN 2022 risk"]["n"].sum()
+    assert by_eln == 19
+
+
+def test_empty_cohort():
+    table = baseline_characteristics(SEED.iloc[0:0])
+    assert table["summary"].tolist() == ["0"]

@@ -1,0 +1,134 @@
+"""The cohort filter: what it keeps, what it reports, and how it travels in a link.
+
+Expected patient lists are read off Tables 1-2 of the seed study by hand.
+"""
+
+import json
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from core.cohort.filters import (
+    CATEGORY_FIELDS,
+    CohortFilter,
+    filter_from_query_params,
+    filter_levels,
+)
+from core.cohort.read import load_seed_cohort
+
+SEED = load_seed_cohort()
+
+
+def ids(cohort_filter: CohortFilter, cohort: pd.DataFrame = SEED) -> list[int]:
+    return cohort_filter.apply(cohort).cohort["patient_id"].tolist()
+
+
+def test_no_filter_keeps_everyone():
+    result = CohortFilter().apply(SEED)
+    assert (result.n, result.n_total, result.missing) == (19, 19, ())
+    assert not CohortFilter().is_active()
+
+
+@pytest.mark.parametrize(("cohort_filter", "expected"), [
+    (CohortFilter(eln2022_risk=("favorable",)), [5, 8, 10]),
+    (CohortFilter(mrd_pre_status=("positive",)), [7, 9, 13, 17]),
+    (CohortFilter(sorafenib_timing=("consolidation",)), [2, 10, 11, 13, 18]),
+    (CohortFilter(relapse_type=("molecular", "morphological")), [2, 5, 6, 7, 9, 10]),
+    (CohortFilter(outcome=("dead",)), [6, 9, 17]),
+    (CohortFilter(fab_class=("M4",)), [14, 16, 18]),
+    (CohortFilter(fusion_gene=("AML1-ETO",)), [5, 8, 10]),
+    (CohortFilter(sex=("M",), eln2022_risk=("adverse",)), [6, 7, 17]),
+    (CohortFilter(age_min=60, age_max=70), [2, 4, 5, 6, 7, 14, 16]),
+    (CohortFilter(age_max=40), [10, 18]),
+    (CohortFilter(co_mutations=("TP53", "CSF3R")), [4, 11]),
+    (CohortFilter(co_mutations=("NPM1", "TET2"), co_mutation_mode="all"), [4, 6, 15, 18]),
+])
+def test_filters_keep_the_right_patients(cohort_filter, expected):
+    assert ids(cohort_filter) == expected
+
+
+def test_missing_values_are_counted_not_silently_dropped():
+    cohort = SEED.copy()
+    cohort.loc[cohort["patient_id"].isin([1, 2]), "eln2022_risk"] = None
+    cohort.loc[cohort["patient_id"] == 3, "age"] = float("nan")
+    result = CohortFilter(eln2022_risk=("intermediate", "adverse"), age_min=18).apply(cohort)
+    assert result.missing == (("eln2022_risk", 2), ("age", 1))
+    assert result.notes() == [
+        "2 patients with no recorded ELN 2022 risk are left out by that filter.",
+        "1 patient with no recorded Age (years) is left out by that filter."]
+    left_out = {1, 2, 3}  # the patients whose filtered value is missing
+    assert left_out.isdisjoint(result.cohort["patient_id"])
+
+
+def test_serialisation_round_trips():
+    cohort_filter = CohortFilter(eln2022_risk=("adverse",), age_min=40.5, co_mutations=("NPM1",),
+                                 co_mutation_mode="all")
+    assert CohortFilter.from_dict(json.loads(json.dumps(cohort_filter.to_dict()))) == \
+        cohort_filter
+    params = cohort_filter.to_query_params()
+    assert params == {"eln2022_risk": "adverse", "co_mutations": "NPM1", "age_min": "40.5",
+                      "co_mutation_mode": "all"}
+    assert filter_from_query_params(params, SEED) == (cohort_filter, [])
+
+
+def test_filter_is_frozen_and_checked():
+    cohort_filter = CohortFilter()
+    with pytest.raises(AttributeError):
+        cohort_filter.sex = ("M",)
+    with pytest.raises(TypeError, match="must be a tuple of strings"):
+        CohortFilter(sex="M")
+    with pytest.raises(ValueError, match=r"age_min \(70\) is above age_max \(60\)"):
+        CohortFilter(age_min=70, age_max=60)
+    with pytest.raises(ValueError, match="co_mutation_mode must be 'any' or 'all'"):
+        CohortFilter(co_mutation_mode="some")
+
+
+def test_describe():
+    assert CohortFilter(mrd_pre_status=("positive",), age_min=50).describe() == [
+        "MRD before maintenance: positive", "Age (years): >= 50"]
+
+
+def test_query_params_bad_values_give_notices_not_errors():
+    params = {"eln2022_risk": "Adverse,<script>alert(1)</script>", "age_min": "old",
+              "co_mutation_mode": "most", "sex": "F" * 500, "page_only_key": "x"}
+    cohort_filter, notices = filter_from_query_params(params, SEED)
+    assert cohort_filter == CohortFilter(eln2022_risk=("adverse",))
+    assert notices == [
+        "The link asks for ELN 2022 risk 'scriptalert(1)/script', which this cohort does not "
+        "have; that part of the link was ignored. Known values: favorable, intermediate, "
+        "adverse.",
+        "The link's value for `sex` is 500 characters long and was ignored.",
+        "The link's `age_min` value 'old' is not an age in years between 0 and 150 and was "
+        "ignored.",
+        "The link's `co_mutation_mode` value 'most' is not 'any' or 'all' and was ignored."]
+
+
+def test_query_params_empty_age_range():
+    cohort_filter, notices = filter_from_query_params({"age_min": "70", "age_max": "30"}, SEED)
+    assert cohort_filter == CohortFilter()
+    assert notices == ["The link's age range is empty (minimum above maximum) and was ignored."]
+
+
+def test_levels():
+    levels = filter_levels(SEED)
+    assert levels["eln2022_risk"] == ["favorable", "intermediate", "adverse"]
+    assert levels["fab_class"] == ["M1", "M2", "M4", "M5", "M7"]
+    assert "TP53" in levels["co_mutations"] and "none" not in levels["co_mutations"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.fixed_dictionaries({name: st.lists(st.sampled_from(filter_levels(SEED)[name]),
+                                             unique=True).map(tuple)
+                              for name in CATEGORY_FIELDS}))
+def test_property_subset_and_link_round_trip(choices):
+    """Any filter keeps a subset, each kept patient satisfies it, and the link reproduces it."""
+    cohort_filter = CohortFilter(**choices)
+    kept = cohort_filter.apply(SEED).cohort
+    assert set(kept["patient_id"]) <= set(SEED["patient_id"])
+    for name, wanted in choices.items():
+        if wanted:
+            assert kept[name].isin(wanted).all()
+    rebuilt, notices = filter_from_query_params(cohort_filter.to_query_params(), SEED)
+    assert notices == [] and rebuilt.apply(SEED).cohort.equals(kept)

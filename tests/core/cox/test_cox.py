@@ -1,0 +1,535 @@
+"""Tests of core.cox.fit, core.cox.ph, core.cox.predict (Cox models) and core.cox.figures.
+
+Golden numbers come from two committed R outputs:
+
+* ``golden/seed_r_reference.json`` (key ``source``: R 4.2.2, survival 3.5.3, coxph
+  ties='efron'), an independent transcription of the seed study's tables;
+* ``golden/cox_r_golden.json``, written by ``golden/make_cox_golden.R`` (R 4.2.2, survival
+  3.5.3): coxph with Efron and Breslow ties, cox.zph(transform = "km") and
+  summary(survfit(coxph, newdata), times =) with conf.type "log" and "log-log".
+
+Covariates as in R: mrd_pos = mrd_pre_status == "positive", adverse = eln2022_risk ==
+"adverse", consolidation = sorafenib_timing == "consolidation", age in years.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import optimize
+
+from core.cohort.read import load_seed_cohort
+from core.cox.figures import forest_figure, schoenfeld_figure
+from core.cox.fit import CoxResult, firth_estimator, fit_cox
+from core.cox.ph import ph_test
+from core.cox.predict import predict_survival
+from core.errors import AnalysisError
+
+GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+SEED_REF = json.loads((GOLDEN / "seed_r_reference.json").read_text())
+COX_REF = json.loads((GOLDEN / "cox_r_golden.json").read_text())
+REL = 1e-4
+COLUMNS = ("coef", "se", "hr", "hr_lower", "hr_upper", "p_value")
+MODELS = {
+    "mrd_pos": ["mrd_pos"],
+    "adverse": ["adverse"],
+    "age": ["age"],
+    "consolidation": ["consolidation"],
+    "mrd_pos_adverse": ["mrd_pos", "adverse"],
+    "age_mrd_pos_adverse": ["age", "mrd_pos", "adverse"],
+}
+
+
+def _cohort() -> pd.DataFrame:
+    df = load_seed_cohort()
+    df["mrd_pos"] = (df["mrd_pre_status"] == "positive").astype(int)
+    df["adverse"] = (df["eln2022_risk"] == "adverse").astype(int)
+    df["consolidation"] = (df["sorafenib_timing"] == "consolidation").astype(int)
+    return df
+
+
+COHORT = _cohort()
+
+
+@pytest.fixture
+def cohort() -> pd.DataFrame:
+    return COHORT.copy()
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _number(value) -> float:
+    return math.inf if value == "Inf" else -math.inf if value == "-Inf" else float(value)
+
+
+def _separation_warned(result: CoxResult, term: str) -> bool:
+    return any(w.startswith(f"Monotone likelihood (separation) for `{term}`")
+               and "firth=True" in w for w in result.warnings)
+
+
+# --------------------------------------------------------------------------------------------
+# Golden: seed_r_reference.json (R 4.2.2, survival 3.5.3, ties = 'efron')
+# --------------------------------------------------------------------------------------------
+
+SEED_CASES = [(ep, model) for ep in ("os", "rfs") for model in SEED_REF["results"][f"{ep}.cox"]]
+
+
+@pytest.mark.parametrize(("endpoint", "model"), SEED_CASES)
+def test_seed_reference_cox_efron(cohort, endpoint, model):
+    """R: coxph(Surv(<ep>_months, <ep>_event) ~ <model>, data = d, ties = "efron"), summary();
+    Wald 95% CI (R 4.2.2, survival 3.5.3), model mrd_pos_adverse = ~ mrd_pos + adverse.
+    Where R warns "coefficient may be infinite" (OS: adverse, consolidation, mrd_pos_adverse)
+    we assert our separation warning instead of the diverging numbers."""
+    ref = SEED_REF["results"][f"{endpoint}.cox"][model]
+    result = fit_cox(cohort, f"{endpoint}_months", f"{endpoint}_event", MODELS[model])
+    terms = _as_list(ref["term"])
+    assert list(result.table.index) == terms
+    if ref["warnings"]:
+        diverging = [t for t in terms if _number(_as_list(ref["hr_upper"])[terms.index(t)])
+                     == math.inf]
+        assert diverging
+        for term in diverging:
+            assert _separation_warned(result, term)
+        finite = [t for t in terms if t not in diverging]
+        for term in finite:  # the finite coefficient of a model with a diverging one
+            i = terms.index(term)
+            for col in COLUMNS:
+                assert result.table.loc[term, col] == pytest.approx(
+                    _as_list(ref[col])[i], rel=1e-3)
+        return
+    assert not any("separation" in w for w in result.warnings)
+    for i, term in enumerate(terms):
+        for col in COLUMNS:
+            assert result.table.loc[term, col] == pytest.approx(_as_list(ref[col])[i], rel=REL)
+
+
+# --------------------------------------------------------------------------------------------
+# Golden: cox_r_golden.json (make_cox_golden.R; R 4.2.2, survival 3.5.3)
+# --------------------------------------------------------------------------------------------
+
+COX_CASES = [(ep, m, ties) for ep in ("rfs", "os") for m in MODELS for ties in ("efron", "breslow")]
+
+
+@pytest.mark.parametrize(("endpoint", "model", "ties"), COX_CASES)
+def test_coxph_efron_and_breslow_match_r(cohort, endpoint, model, ties):
+    """R: coxph(Surv(<ep>_months, <ep>_event) ~ <model>, data = d, ties = <ties>): coef,
+    se(coef), exp(coef), Wald 95% CI, Wald p, loglik, likelihood-ratio test and concordance
+    (R 4.2.2, survival 3.5.3; the exact call is in the JSON's "call")."""
+    ref = COX_REF[f"cox.{endpoint}.{model}.{ties}"]
+    result = fit_cox(cohort, f"{endpoint}_months", f"{endpoint}_event", MODELS[model],
+                     ties=ties)
+    assert result.ties == ties and result.n == ref["n"] and result.events == ref["events"]
+    assert ties.capitalize() in result.method
+    if ref["warnings"]:
+        assert any(_separation_warned(result, t) for t in _as_list(ref["term"]))
+        return
+    for i, term in enumerate(_as_list(ref["term"])):
+        for col in COLUMNS:
+            assert result.table.loc[term, col] == pytest.approx(_as_list(ref[col])[i],
+                                                                rel=REL), col
+    assert result.loglik_null == pytest.approx(ref["loglik"][0], rel=1e-6)
+    assert result.loglik == pytest.approx(ref["loglik"][1], rel=1e-6)
+    assert result.lr_statistic == pytest.approx(ref["lr_statistic"], rel=REL)
+    assert result.lr_df == ref["lr_df"]
+    assert result.lr_p_value == pytest.approx(ref["lr_p_value"], rel=REL)
+    assert result.concordance == pytest.approx(ref["concordance"], rel=1e-9)
+
+
+def test_categorical_covariate_dummy_coded_against_first_eln_level(cohort):
+    """R: coxph(Surv(rfs_months, rfs_event) ~ eln2022_risk, ties = "efron") with levels
+    favorable < intermediate < adverse: R warns "coefficient may be infinite" for
+    intermediate (no relapse among 9 patients); the adverse coefficient is finite."""
+    ref = COX_REF["cox.rfs.eln.efron"]
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["eln2022_risk"])
+    assert list(result.table.index) == ["eln2022_risk[intermediate]", "eln2022_risk[adverse]"]
+    assert _separation_warned(result, "eln2022_risk[intermediate]")
+    assert "none of the 9 patients with `eln2022_risk[intermediate]` had an event" in \
+        " ".join(result.warnings)
+    assert result.table.loc["eln2022_risk[adverse]", "coef"] == pytest.approx(
+        ref["coef"][1], rel=1e-3)
+    assert result.table.loc["eln2022_risk[intermediate]", ["n", "events"]].tolist() == [9, 0]
+
+
+def test_reference_level_and_scale_change_term_names(cohort):
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["eln2022_risk", "age"],
+                     reference={"eln2022_risk": "intermediate"}, scale={"age": 10})
+    assert list(result.table.index) == [
+        "eln2022_risk[favorable]", "eln2022_risk[adverse]", "age (per 10 years)"]
+    plain = fit_cox(cohort, "rfs_months", "rfs_event", ["age"])
+    assert list(plain.table.index) == ["age"]
+
+
+# --------------------------------------------------------------------------------------------
+# Proportional hazards (cox.zph)
+# --------------------------------------------------------------------------------------------
+
+ZPH_CASES = [(k.split(".")[1], k.split(".")[2], k.split(".")[3]) for k in COX_REF
+             if k.startswith("zph.")]
+
+
+@pytest.mark.parametrize(("endpoint", "model", "ties"), ZPH_CASES)
+def test_ph_test_matches_cox_zph(cohort, endpoint, model, ties):
+    """R: cox.zph(coxph(Surv(<ep>_months, <ep>_event) ~ <model>, data = d, ties = <ties>),
+    transform = "km") (R 4.2.2, survival 3.5.3): chisq, df, p per term and GLOBAL; the event
+    times, transformed times x and scaled Schoenfeld residuals y."""
+    ref = COX_REF[f"zph.{endpoint}.{model}.{ties}"]
+    fit = fit_cox(cohort, f"{endpoint}_months", f"{endpoint}_event", MODELS[model], ties=ties)
+    result = ph_test(fit)
+    assert list(result.table.index) == ref["term"]
+    assert result.table["chisq"].tolist() == pytest.approx(ref["chisq"], rel=1e-6)
+    assert result.table["df"].tolist() == ref["df"]
+    assert result.table["p_value"].tolist() == pytest.approx(ref["p"], rel=1e-6)
+    assert result.residuals["time"].tolist() == pytest.approx(ref["time"])
+    assert result.residuals["transformed_time"].tolist() == pytest.approx(ref["x"], abs=1e-12)
+    for term, column in zip(_as_list(ref["y_terms"]), ref["y"], strict=True):
+        assert result.residuals[term].tolist() == pytest.approx(column, rel=1e-6)
+    assert "cox.zph" in result.method
+
+
+def test_ph_test_other_transforms_and_grouped_factor(cohort):
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "age"])
+    for transform in ("identity", "log", "rank"):
+        result = ph_test(fit, transform=transform)
+        assert result.table.loc["GLOBAL", "df"] == 2
+        assert ((result.table["p_value"] >= 0) & (result.table["p_value"] <= 1)).all()
+    fit3 = fit_cox(cohort, "rfs_months", "rfs_event", ["fab_class"])
+    result = ph_test(fit3)
+    k = len(fit3.terms)
+    assert result.table.loc["fab_class", "df"] == k == result.table.loc["GLOBAL", "df"]
+    assert result.table.loc["fab_class", "chisq"] == pytest.approx(
+        result.table.loc["GLOBAL", "chisq"], nan_ok=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Predicted survival (survfit.coxph)
+# --------------------------------------------------------------------------------------------
+
+SURV_CASES = [k for k in COX_REF if k.startswith("surv.")]
+
+
+@pytest.mark.parametrize("key", SURV_CASES)
+def test_predict_survival_matches_survfit_coxph(cohort, key):
+    """R: summary(survfit(coxph(Surv(rfs_months, rfs_event) ~ mrd_pos + adverse, ties =
+    <ties>), newdata = <profile>, conf.type = <"log" or "log-log">), times = c(6, 12, 24))
+    (R 4.2.2, survival 3.5.3; default ctype: Efron hazard for an Efron fit)."""
+    ref = COX_REF[key]
+    ties, conf_type = key.split(".")[3], key.split(".")[5]
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "adverse"], ties=ties)
+    pred = predict_survival(fit, ref["profile"], ref["time"], conf_type=conf_type)
+    t = pred.table
+    assert t["time"].tolist() == ref["time"]
+    assert t["survival"].tolist() == pytest.approx(ref["surv"], rel=1e-6)
+    assert t["cumulative_hazard"].tolist() == pytest.approx(ref["cumhaz"], rel=1e-6)
+    # R's summary std.err is the SE of S: S * se(H)
+    assert (t["survival"] * t["se_cumulative_hazard"]).tolist() == pytest.approx(
+        ref["std_err"], rel=1e-6)
+    assert t["ci_lower"].tolist() == pytest.approx(ref["lower"], rel=1e-6)
+    assert t["ci_upper"].tolist() == pytest.approx(ref["upper"], rel=1e-6)
+
+
+def test_predict_survival_before_first_event_and_categorical_profile(cohort):
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["sex", "age"], scale={"age": 10})
+    pred = predict_survival(fit, {"sex": "F", "age": 60}, [0, 0.5, 12, 126])
+    assert pred.table["survival"].iloc[0] == 1.0
+    s = pred.table["survival"].to_numpy()
+    assert (np.diff(s) <= 0).all() and ((s >= 0) & (s <= 1)).all()
+    assert (pred.table["ci_lower"] <= pred.table["survival"]).all()
+    assert (pred.table["survival"] <= pred.table["ci_upper"]).all()
+
+
+def test_predict_survival_never_extrapolates(cohort):
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"])
+    with pytest.raises(AnalysisError, match=r"Cannot predict survival at \[130.0\]: the "
+                       r"model's follow-up ends at 126, and predictions are never extrapolated"):
+        predict_survival(fit, {"mrd_pos": 1}, [12, 130])
+
+
+def test_predict_survival_errors(cohort):
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "eln2022_risk"])
+    with pytest.raises(AnalysisError, match=r"The profile has no value for \['eln2022_risk'\]"):
+        predict_survival(fit, {"mrd_pos": 1}, [12])
+    with pytest.raises(AnalysisError, match=r"The profile's `eln2022_risk` is 'high'; the "
+                       r"model knows the levels \['favorable', 'intermediate', 'adverse'\]"):
+        predict_survival(fit, {"mrd_pos": 1, "eln2022_risk": "high"}, [12])
+    with pytest.raises(AnalysisError, match=r"The profile's `mrd_pos` must be a number"):
+        predict_survival(fit, {"mrd_pos": "yes", "eln2022_risk": "adverse"}, [12])
+    with pytest.raises(AnalysisError, match=r"Prediction times must be numbers >= 0"):
+        predict_survival(fit, {"mrd_pos": 1, "eln2022_risk": "adverse"}, [-1])
+    with pytest.raises(AnalysisError, match=r"conf_type must be 'log' or 'log-log'"):
+        predict_survival(fit, {"mrd_pos": 1, "eln2022_risk": "adverse"}, [12], conf_type="x")
+    firth = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"], firth=True)
+    with pytest.raises(AnalysisError, match=r"Predicted survival is computed from an ordinary "
+                       r"Cox fit \(firth=False\)"):
+        predict_survival(firth, {"mrd_pos": 1}, [12])
+    with pytest.raises(AnalysisError, match=r"The proportional-hazards test needs an ordinary "
+                       r"Cox fit \(firth=False\)"):
+        ph_test(firth)
+    with pytest.raises(AnalysisError, match=r"transform must be 'km', 'identity', 'log' or"):
+        ph_test(fit, transform="loglog")
+
+
+# --------------------------------------------------------------------------------------------
+# Firth
+# --------------------------------------------------------------------------------------------
+
+def _breslow_penalized_loglik(beta: np.ndarray, times, status, x) -> float:
+    """Firth-penalized Breslow log partial likelihood l(b) + 0.5 log det I(b), by hand."""
+    x = np.atleast_2d(np.asarray(x, dtype=float).T).T
+    eta = x @ beta
+    loglik = 0.0
+    info = np.zeros((x.shape[1], x.shape[1]))
+    for i in np.flatnonzero(status):
+        risk = times >= times[i]
+        w = np.exp(eta[risk])
+        xr = x[risk]
+        xbar = w @ xr / w.sum()
+        loglik += eta[i] - math.log(w.sum())
+        info += (xr * w[:, None]).T @ xr / w.sum() - np.outer(xbar, xbar)
+    return loglik + 0.5 * math.log(np.linalg.det(info))
+
+
+def test_firth_hand_case_is_log_3():
+    """Two patients: x = 1 has the event at t = 1 while both are at risk, x = 0 is censored at
+    t = 2. Partial likelihood p = e^b / (1 + e^b), information p(1 - p); the penalized
+    log-likelihood 1.5 b - 2 log(1 + e^b) is maximal where 2p = 1.5, i.e. e^b = 3."""
+    times, status, x = np.array([1.0, 2.0]), np.array([1, 0]), np.array([1.0, 0.0])
+    by_hand = optimize.minimize_scalar(
+        lambda b: -_breslow_penalized_loglik(np.array([b]), times, status, x),
+        bounds=(-10, 10), method="bounded", options={"xatol": 1e-12}).x
+    assert by_hand == pytest.approx(math.log(3), abs=1e-6)
+    est = firth_estimator().fit(x[:, None], (status.astype(bool), times))
+    assert est.coef_[0] == pytest.approx(math.log(3), abs=1e-6)
+
+
+def test_firth_matches_penalized_likelihood_maximised_by_hand():
+    """A small cohort with 3 events and one separated indicator (the x = 1 group has every
+    event): fit_cox(firth=True) equals the maximiser of the hand-coded penalized Breslow
+    log partial likelihood."""
+    df = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+                       "e": [1, 1, 0, 1, 0, 0, 0],
+                       "x": [1, 1, 1, 1, 0, 0, 0]})
+    result = fit_cox(df, "t", "e", ["x"], firth=True)
+    by_hand = optimize.minimize_scalar(
+        lambda b: -_breslow_penalized_loglik(np.array([b]), df["t"].to_numpy(),
+                                             df["e"].to_numpy(), df["x"].to_numpy()),
+        bounds=(-20, 20), method="bounded", options={"xatol": 1e-12}).x
+    assert result.table.loc["x", "coef"] == pytest.approx(by_hand, abs=1e-6)
+    assert math.isfinite(result.table.loc["x", "hr_upper"])
+    ordinary = fit_cox(df, "t", "e", ["x"], ties="breslow")
+    assert _separation_warned(ordinary, "x")
+
+
+def test_firth_gives_finite_estimate_where_mle_diverges(cohort):
+    """OS ~ adverse: all 3 deaths are in adverse-risk patients; R's coxph reports
+    "coefficient may be infinite". Firth gives a finite HR with a profile-likelihood CI."""
+    ordinary = fit_cox(cohort, "os_months", "os_event", ["adverse"])
+    assert _separation_warned(ordinary, "adverse")
+    assert "none of the 12 patients without `adverse` had an event" in " ".join(
+        ordinary.warnings)
+    firth = fit_cox(cohort, "os_months", "os_event", ["adverse"], firth=True)
+    row = firth.table.loc["adverse"]
+    assert all(math.isfinite(row[c]) for c in COLUMNS)
+    assert row["hr_lower"] < row["hr"] < row["hr_upper"]
+    assert 0 < row["p_value"] < 1
+    assert firth.ties == "breslow" and firth.method.startswith("Firth-penalized Cox")
+    assert any("Breslow ties only; Breslow was used instead of Efron" in w
+               for w in firth.warnings)
+    assert not any("separation" in w for w in firth.warnings)
+
+
+def test_firth_close_to_ordinary_estimate_in_large_sample():
+    """n = 2000 simulated (seed 20241124): Firth's bias correction is O(1/n), so the two
+    estimates agree to about 0.01."""
+    rng = np.random.default_rng(20241124)
+    n = 2000
+    x1 = rng.binomial(1, 0.4, n)
+    x2 = rng.normal(0, 1, n)
+    t_event = rng.exponential(1 / (0.1 * np.exp(0.7 * x1 - 0.3 * x2)))
+    t_cens = rng.uniform(0, 15, n)
+    df = pd.DataFrame({"t": np.minimum(t_event, t_cens), "e": (t_event <= t_cens).astype(int),
+                       "x1": x1, "x2": x2})
+    ordinary = fit_cox(df, "t", "e", ["x1", "x2"], ties="breslow")
+    firth = fit_cox(df, "t", "e", ["x1", "x2"], ties="breslow", firth=True)
+    diff = (firth.table["coef"] - ordinary.table["coef"]).abs()
+    assert (diff < 0.01).all()
+    assert (diff > 0).all()
+    assert firth.table.loc["x1", "coef"] == pytest.approx(0.7, abs=0.15)
+    assert not any("events per coefficient" in w for w in ordinary.warnings)
+
+
+# --------------------------------------------------------------------------------------------
+# Guardrails and errors
+# --------------------------------------------------------------------------------------------
+
+def test_events_per_variable_warning(cohort):
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "adverse"])
+    assert ("Only 6 events for 2 coefficients (3.0 events per coefficient; at least 10 is "
+            "the usual minimum)") in result.warnings[0]
+
+
+def test_non_convergence_is_explained(cohort):
+    result = fit_cox(cohort, "os_months", "os_event", ["consolidation"])
+    assert not result.converged
+    assert any(w.startswith("The likelihood maximisation did not converge")
+               for w in result.warnings)
+    assert _separation_warned(result, "consolidation")
+
+
+def test_missing_rows_are_excluded_and_counted(cohort):
+    cohort.loc[[0, 3], "age"] = np.nan
+    cohort.loc[5, "rfs_months"] = np.nan
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["age"])
+    assert result.n == 16 and result.excluded == 3
+    assert result.excluded_reason == ("3 rows excluded for missing values: `rfs_months` (1), "
+                                      "`age` (2).")
+    complete = fit_cox(cohort.dropna(subset=["age", "rfs_months"]), "rfs_months",
+                       "rfs_event", ["age"])
+    assert result.table["coef"].tolist() == pytest.approx(complete.table["coef"].tolist())
+    assert complete.excluded == 0 and complete.excluded_reason == ""
+
+
+def test_errors_are_pinned(cohort):
+    with pytest.raises(AnalysisError, match=r"A Cox model needs at least 2 events; `os_event` "
+                       r"has 1 among the 15 patients"):
+        fit_cox(cohort[cohort["patient_id"] != 6].iloc[:15], "os_months", "os_event",
+                ["age"])
+    with pytest.raises(AnalysisError, match=r"Covariate `sex` is constant \('F' for every "
+                       r"patient in the model\)"):
+        fit_cox(cohort[cohort["sex"] == "F"], "rfs_months", "rfs_event", ["sex"])
+    with pytest.raises(AnalysisError, match=r"Covariate `age` is constant \(50.0 for every"):
+        fit_cox(cohort.assign(age=50.0), "rfs_months", "rfs_event", ["age"])
+    with pytest.raises(AnalysisError, match=r"The cohort has no column `stage`"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["stage"])
+    with pytest.raises(AnalysisError, match=r"`rfs_months` must hold non-negative numbers"):
+        fit_cox(cohort.assign(rfs_months=-cohort["rfs_months"]), "rfs_months", "rfs_event",
+                ["age"])
+    with pytest.raises(AnalysisError, match=r"`rfs_event` must be 0 \(censored\) or 1 "
+                       r"\(event\); found \[2"):
+        fit_cox(cohort.assign(rfs_event=cohort["rfs_event"] * 2), "rfs_months", "rfs_event",
+                ["age"])
+    with pytest.raises(AnalysisError, match=r"Reference level 'poor' of `eln2022_risk` is not"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["eln2022_risk"],
+                reference={"eln2022_risk": "poor"})
+    with pytest.raises(AnalysisError, match=r"scale is given for `sex`, which is categorical"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["sex"], scale={"sex": 2})
+    with pytest.raises(AnalysisError, match=r"scale for `age` must be a positive number"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["age"], scale={"age": 0})
+    with pytest.raises(AnalysisError, match=r"reference is given for \['sex'\], which are not"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["age"], reference={"sex": "F"})
+    with pytest.raises(AnalysisError, match=r"ties must be 'efron' or 'breslow', not 'exact'"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["age"], ties="exact")
+    with pytest.raises(AnalysisError, match=r"Choose at least one covariate"):
+        fit_cox(cohort, "rfs_months", "rfs_event", [])
+    with pytest.raises(AnalysisError, match=r"conf_level must be between 0 and 1"):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["age"], conf_level=95)
+
+
+def test_conf_level_changes_interval(cohort):
+    r95 = fit_cox(cohort, "rfs_months", "rfs_event", ["adverse"])
+    r90 = fit_cox(cohort, "rfs_months", "rfs_event", ["adverse"], conf_level=0.90)
+    z95, z90 = 1.959963984540054, 1.6448536269514722
+    width = (np.log(r95.table["hr_upper"]) - np.log(r95.table["hr_lower"])).iloc[0]
+    width90 = (np.log(r90.table["hr_upper"]) - np.log(r90.table["hr_lower"])).iloc[0]
+    assert width90 / width == pytest.approx(z90 / z95)
+
+
+# --------------------------------------------------------------------------------------------
+# Properties
+# --------------------------------------------------------------------------------------------
+
+@settings(max_examples=25, deadline=None)
+@given(st.permutations(list(range(len(COHORT)))))
+def test_hazard_ratios_do_not_depend_on_row_order(order):
+    shuffled = COHORT.iloc[order].reset_index(drop=True)
+    for ties in ("efron", "breslow"):
+        base = fit_cox(COHORT, "rfs_months", "rfs_event", ["mrd_pos", "age"], ties=ties)
+        other = fit_cox(shuffled, "rfs_months", "rfs_event", ["mrd_pos", "age"], ties=ties)
+        assert other.table["hr"].tolist() == pytest.approx(base.table["hr"].tolist(), rel=1e-7)
+        assert other.table["se"].tolist() == pytest.approx(base.table["se"].tolist(), rel=1e-6)
+        assert ph_test(other).table["chisq"].tolist() == pytest.approx(
+            ph_test(base).table["chisq"].tolist(), rel=1e-6)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.sampled_from([2.0, 5.0, 10.0, 12.5, 0.5]))
+def test_scaling_age_multiplies_coefficient(factor):
+    base = fit_cox(COHORT, "rfs_months", "rfs_event", ["age"])
+    scaled = fit_cox(COHORT, "rfs_months", "rfs_event", ["age"], scale={"age": factor})
+    term = f"age (per {factor:g} years)"
+    assert scaled.table.loc[term, "coef"] == pytest.approx(
+        factor * base.table.loc["age", "coef"], rel=1e-6)
+    assert scaled.table.loc[term, "p_value"] == pytest.approx(
+        base.table.loc["age", "p_value"], rel=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------------
+
+def test_forest_figure(cohort):
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "adverse"])
+    fig = forest_figure(result.table)
+    spec = fig.to_plotly_json()
+    trace = spec["data"][0]
+    assert isinstance(trace["x"], list) and isinstance(trace["y"], list)
+    assert trace["y"] == ["mrd_pos (n=4, events=2)", "adverse (n=7, events=4)"]
+    assert trace["x"] == pytest.approx(result.table["hr"].tolist())
+    assert trace["error_x"]["array"] == pytest.approx(
+        (result.table["hr_upper"] - result.table["hr"]).tolist())
+    assert spec["layout"]["xaxis"]["type"] == "log"
+    assert spec["layout"]["shapes"][0]["x0"] == 1
+
+
+def test_forest_figure_with_diverging_interval(cohort):
+    result = fit_cox(cohort, "os_months", "os_event", ["mrd_pos", "adverse"])
+    trace = forest_figure(result.table).to_plotly_json()["data"][0]
+    assert "interval beyond the axis" in trace["hovertext"][1]
+
+
+def test_schoenfeld_figure(cohort):
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "adverse"])
+    test = ph_test(fit)
+    fig = schoenfeld_figure(test.residuals, test.table,
+                            coefficients=fit.table["coef"].to_dict())
+    data = fig.to_plotly_json()["data"]
+    points = [t for t in data if t["mode"] == "markers"]
+    assert len(points) == 2 and isinstance(points[0]["x"], list)
+    assert points[0]["y"] == pytest.approx(test.residuals["mrd_pos"].tolist())
+    titles = [a["text"] for a in fig.to_plotly_json()["layout"]["annotations"]]
+    assert titles[0].startswith("mrd_pos (p = 0.656")
+
+
+def test_ph_test_on_a_degenerate_fit_reports_missing_not_a_negative_chisq(cohort):
+    """Favorable-risk patients only (3 patients, RFS ~ age per decade, coefficient running
+    away): the information matrix of the augmented model is singular, so U' I^-1 U is
+    numerical noise (it came out as -8967). The test must say it cannot be computed."""
+    favorable = cohort[cohort["eln2022_risk"] == "favorable"]
+    fit = fit_cox(favorable, "rfs_months", "rfs_event", ["age"], scale={"age": 10})
+    result = ph_test(fit)
+    assert result.table["chisq"].isna().all()
+    assert any(w.startswith("The proportional-hazards test cannot be computed for age, "
+                            "GLOBAL: the information matrix") for w in result.warnings)
+
+
+def test_negative_variance_is_reported_not_hidden(cohort):
+    """RFS ~ sorafenib timing + cytogenetics + fusion gene: 20 coefficients for 6 relapses;
+    statsmodels' covariance has a negative diagonal entry, whose square root would be NaN."""
+    fit = fit_cox(cohort, "rfs_months", "rfs_event",
+                  ["sorafenib_timing", "cytogenetics", "fusion_gene"])
+    assert not fit.converged
+    assert any(w.startswith("The fitted covariance matrix has a negative variance, so some "
+                            "standard errors are undefined") for w in fit.warnings)
+
+
+def test_single_covariate_given_as_a_string(cohort):
+    pd.testing.assert_frame_equal(fit_cox(cohort, "rfs_months", "rfs_event", "age").table,
+                                  fit_cox(cohort, "rfs_months", "rfs_event", ["age"]).table)

@@ -1,0 +1,70 @@
+"""The tumor-board report: content, escaping, and no external resources."""
+
+import re
+from datetime import date
+
+import pytest
+
+from core.cohort.read import load_seed_cohort
+from core.errors import AnalysisError
+from core.report.html import report_sections, tumor_board_html
+
+
+def html_of(cohort, **kwargs) -> str:
+    options = {"source": "Embedded study cohort", "n_total": 19, "filters": [],
+               "today": date(2026, 11, 25)} | kwargs
+    return tumor_board_html(cohort, **options).decode("utf-8")
+
+
+def test_sections_in_order_with_the_page_numbers():
+    """RFS by MRD status: R survdiff chisq 1.2212 (p 0.269); exact permutation p 0.326."""
+    sections = report_sections(load_seed_cohort(), "mrd_pre_status")
+    assert [s.title for s in sections] == ["Baseline characteristics", "Overall survival (OS)",
+                                           "Relapse-free survival (RFS)", "Patients"]
+    rfs = sections[2]
+    assert rfs.paragraphs[1].startswith("Log-rank chi-square 1.22, 1 df, p = 0.269; "
+                                        "permutation p = 0.326 (exact, all 3,876")
+    assert rfs.table.set_index("Group").loc["positive", "Median, months (95% CI)"] == \
+        "16.0 (1.0–NR)"
+    assert len(sections[3].table) == 19
+
+
+def test_html_header_counts_filters_and_date():
+    cohort = load_seed_cohort()
+    positive = cohort[cohort["mrd_pre_status"] == "positive"]
+    text = html_of(positive, filters=["MRD before maintenance: positive"])
+    assert "<strong>4 of 19 patients</strong> · MRD before maintenance: positive" in text
+    assert "generated 2026-11-25" in text
+
+
+def test_values_from_the_data_are_escaped():
+    cohort = load_seed_cohort()
+    cohort.loc[0, "sorafenib_timing"] = "induction"
+    text = html_of(cohort, source="<script>alert(1)</script>",
+                   filters=["<img src=x onerror=alert(1)>"])
+    assert "<script>alert(1)</script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "<img src=x" not in text
+
+
+def test_loads_nothing_from_other_hosts():
+    """plotly.js is embedded; no <script src>, <link href> or <img src> points to a host."""
+    text = html_of(load_seed_cohort(), by="eln2022_risk")
+    external = re.findall(r"<(?:script|link|img|iframe)[^>]+(?:src|href)\s*=\s*['\"]?https?:",
+                          text, flags=re.I)
+    assert external == []
+    assert text.count("<script>/**\n* plotly.js v") == 1  # embedded once, for both figures
+
+
+def test_endpoint_without_usable_rows_is_reported_not_fatal():
+    cohort = load_seed_cohort()
+    cohort["os_months"] = float("nan")
+    sections = report_sections(cohort)
+    assert sections[1].warnings == ("No patient has a recorded time and event for this "
+                                    "endpoint. Fix: widen the filters.",)
+
+
+def test_empty_cohort():
+    with pytest.raises(AnalysisError, match=r"The report needs at least one patient\. Fix: "
+                                             r"widen the filters\."):
+        report_sections(load_seed_cohort().iloc[0:0])

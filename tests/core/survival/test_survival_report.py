@@ -1,0 +1,101 @@
+"""The bundle of statistics behind the Survival page, and its number formatting."""
+
+import math
+
+import pytest
+
+from core.cohort.read import load_seed_cohort
+from core.errors import AnalysisError
+from core.survival.report import (
+    format_median,
+    format_p,
+    format_percent_ci,
+    rmst_difference_text,
+    stratifier_options,
+    survival_report,
+)
+
+
+def test_small_sample_gets_permutation_and_explanation():
+    report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
+    assert report.permutation is not None and report.permutation.exact
+    assert report.which_p.startswith("Small sample (fewer than 30 patients")
+    assert report.trend is None
+    assert report.rmst_difference["reference"].tolist() == ["negative"]
+
+
+def test_eln_gets_trend_in_clinical_order():
+    report = survival_report(load_seed_cohort(), "os", "eln2022_risk")
+    assert report.trend.groups == ("favorable", "intermediate", "adverse")
+    assert report.fit.groups == ("favorable", "intermediate", "adverse")
+
+
+def test_caption_names_endpoint_n_events_method_and_ci():
+    report = survival_report(load_seed_cohort(), "os", None)
+    assert report.caption.startswith("Overall survival (OS): months from diagnosis")
+    assert "n = 19 patients, 3 deaths." in report.caption
+    assert "95% confidence intervals (Greenwood variance, log-log transformation)" in \
+        report.caption
+
+
+def test_at_risk_ticks_every_12_months_to_the_last_time():
+    report = survival_report(load_seed_cohort(), "os", None)
+    assert report.at_risk["time"].tolist() == [12.0 * k for k in range(13)]  # OS max 133 -> 144
+
+
+def test_singleton_group_note_and_no_permutation():
+    report = survival_report(load_seed_cohort(), "rfs", "fab")
+    assert report.permutation is None
+    assert any("a group with a single patient cannot be permuted" in n for n in report.notes)
+    assert any("FAB subtype = M7: only 1 patient" in n for n in report.notes)
+
+
+def test_unknown_endpoint():
+    with pytest.raises(AnalysisError, match=r"Unknown endpoint 'pfs'\. Fix: use 'os' or 'rfs'"):
+        survival_report(load_seed_cohort(), "pfs")
+
+
+def test_stratifier_options_put_the_study_stratifiers_first():
+    assert stratifier_options(load_seed_cohort())[:3] == ["eln2022_risk", "sorafenib_timing",
+                                                          "mrd_pre_status"]
+
+
+def test_formatting():
+    assert format_percent_ci(0.8797, 0.5937, 0.969) == "88.0% (59.4–96.9)"
+    assert format_percent_ci(1.0, math.nan, math.nan) == "100.0%"
+    assert format_median(math.nan, 13, math.nan) == "not reached (13.0–NR)"
+    assert format_median(16, 1, math.nan) == "16.0 (1.0–NR)"
+    assert format_median(math.nan, math.nan, math.nan) == "not reached"
+    assert format_p(0.0004) == "< 0.001" and format_p(0.2691) == "0.269"
+
+
+def test_large_cohort_skips_the_permutation_with_a_note(monkeypatch):
+    monkeypatch.setattr("core.survival.report.PERMUTATION_MAX_N", 10)
+    report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
+    assert report.permutation is None
+    assert any(n.startswith("No permutation p-value for more than 10 patients") for n in
+               report.notes)
+
+
+def test_no_usable_rows():
+    df = load_seed_cohort()
+    df["rfs_months"] = float("nan")
+    with pytest.raises(AnalysisError, match=r"No patient has a recorded time and event for this "
+                                             r"endpoint\. Fix: widen the filters\."):
+        survival_report(df, "rfs")
+
+
+def test_grouping_by_an_outcome_column_is_flagged():
+    report = survival_report(load_seed_cohort(), "rfs", "relapse_type")
+    assert any(n.startswith("Relapse type is recorded at the end of follow-up, so groups "
+                            "defined by it are partly defined by the outcome itself")
+               for n in report.notes)
+
+
+def test_rmst_difference_in_words():
+    """OS by ELN: favorable and intermediate have no deaths (RMST 24 each, SE 0)."""
+    report = survival_report(load_seed_cohort(), "os", "eln2022_risk")
+    assert rmst_difference_text(report).startswith(
+        "Difference in RMST to 24 months against favorable: intermediate +0.0 months (no "
+        "events in either group before the horizon, so no interval); adverse -0.7 months "
+        "(95% CI -1.9 to +0.5, p = 0.273)")
