@@ -152,7 +152,8 @@ def data_dictionary_markdown() -> str:
     lines = [
         "# Data dictionary: `data/seed_cohort.csv`",
         "",
-        "Generated from `core/cohort/schema.py` by `python -m core.cohort.schema > data/DATA_DICTIONARY.md`;",
+        "Generated from `core/cohort/schema.py` by",
+        "`python -m core.cohort.schema > data/DATA_DICTIONARY.md`;",
         "a test fails when the two disagree. One row per patient. Required columns must be",
         "present in an uploaded cohort; optional ones may be absent (they are then empty).",
         "",

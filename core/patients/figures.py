@@ -1,4 +1,5 @@
-"""Plotly figures of patient timelines (drawing only: every number comes from core.patients.timelines).
+"""Plotly figures of patient timelines (drawing only: every number comes from
+core.patients.timelines).
 
 - :func:`swimmer_figure`: one horizontal lane per patient, coloured by group (Okabe-Ito), the
   lane's end marked by a symbol per end type (readable without colour: every end type has its own

@@ -411,8 +411,8 @@ def describe_exclusions(exclusions: tuple[Exclusion, ...]) -> list[str]:
     return [e.describe() for e in exclusions]
 
 
-__all__ = ["ALL", "CI_METHOD", "KM_COLUMNS", "KaplanMeierResult", "LogRankResult",
+__all__ = ["ALL", "CI_METHOD", "KM_COLUMNS", "KaplanMeierResult",
            "RestrictedMean", "at_risk_from_counts", "at_risk_table", "describe_exclusions",
-           "event_counts", "kaplan_meier", "kaplan_meier_from_counts", "landmarks", "logrank",
+           "event_counts", "kaplan_meier", "kaplan_meier_from_counts", "landmarks",
            "medians", "restricted_mean", "restricted_mean_difference", "survival_at",
            "survival_data"]

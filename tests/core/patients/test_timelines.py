@@ -1,4 +1,5 @@
-"""Swimmer lanes, patient cards, timelines and the patient on the KM curve (core.patients.timelines).
+"""Swimmer lanes, patient cards, timelines and the patient on the KM curve 
+(core.patients.timelines).
 
 Hand-worked cases use the seed cohort (data/seed_cohort.csv, from Tables 1 and 2 of the study).
 """
