@@ -123,7 +123,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("outcome", "Outcome", "category", "Status at last follow-up (31 May 2025).",
            "Table 2, Outcomes (Survival -> alive, Death -> dead)",
            allowed=("alive", "dead", "lost to follow-up")),
+    Column("hsct_months", "HSCT (months)", "number", "Months from maintenance start (the RFS "
+           "clock) to allogeneic HSCT; empty when not transplanted. An event during "
+           "follow-up: analyse it on the During follow-up page, never as a baseline group.",
+           "Not reported per patient: the study says 3 patients were transplanted but not "
+           "which, so the seed cohort leaves it empty", unit="months", minimum=0),
 )
+
+INTERVENTION_COLUMNS: tuple[str, ...] = ("hsct_months",)
+"""Columns holding the time of an intervention during follow-up (on an endpoint's clock).
+They are not known at baseline: using one as a baseline covariate or group is the
+immortal-time error (see ``docs/methods-timedep.md``)."""
 
 BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 REQUIRED: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.required)
