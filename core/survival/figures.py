@@ -9,6 +9,7 @@ with line styles that also separate the groups in greyscale.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -72,8 +73,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     ticks = tick_times(max_time, tick_step)
     table_rows = (len(groups) * (1 + len(extra_rows))) if at_risk is not None else 0
     if table_rows:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.1,
-                            row_heights=[0.78, 0.22 + 0.03 * max(table_rows - 3, 0)])
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
     else:
         fig = go.Figure()
     kwargs = {"row": 1, "col": 1} if table_rows else {}
@@ -124,12 +124,62 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                      col=1 if table_rows else None)
     fig.update_yaxes(range=[-0.02, 1.03], tickformat=".0%", title_text=y_title,
                      gridcolor="#eeeeee", **kwargs)
-    fig.update_layout(template="plotly_white", hovermode="closest",
-                      height=520 + 22 * max(table_rows - 3, 0),
+    layout = km_layout(table_rows)
+    if table_rows:
+        fig.update_yaxes(domain=layout.curve_domain, row=1, col=1)
+        fig.update_yaxes(domain=layout.table_domain, range=[-0.5, table_rows - 0.5],
+                         row=2, col=1)
+        fig.update_xaxes(domain=[0.0, 1.0])
+    fig.update_layout(template="plotly_white", hovermode="closest", height=layout.height,
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-                      margin={"l": 70, "r": 20, "t": 40, "b": 50},
+                      margin={"l": MARGIN["l"], "r": MARGIN["r"], "t": MARGIN["t"],
+                              "b": MARGIN["b"]},
                       font={"size": 14})
     return fig
+
+
+@dataclass(frozen=True)
+class KMLayout:
+    """Pixel layout of a Kaplan-Meier figure with its number-at-risk table.
+
+    Attributes
+    ----------
+    height : int
+        Figure height in pixels, margins included.
+    curve_domain, table_domain : tuple of (float, float)
+        Vertical domains (fractions of the plot area between the margins) of the curve and of
+        the table; the table's y-axis runs from -0.5 to ``rows - 0.5``, so each row is the
+        centre of a band of :data:`TABLE_ROW_PX` pixels and no row touches the edge.
+    """
+
+    height: int
+    curve_domain: tuple[float, float]
+    table_domain: tuple[float, float]
+
+
+CURVE_PX = 380
+"""Height of the curve panel (pixels)."""
+TABLE_ROW_PX = 26
+"""Height of one at-risk row (pixels): twice the at-risk font size."""
+GAP_PX = 56
+"""Between the curve panel and the table: the curve's x tick labels and breathing room."""
+AT_RISK_FONT = 13
+MARGIN = {"l": 70, "r": 20, "t": 40, "b": 60}
+
+
+def km_layout(table_rows: int) -> KMLayout:
+    """Heights and domains for a KM figure with ``table_rows`` at-risk rows (0: no table).
+
+    The table gets a fixed height per row rather than a fraction of the figure, so adding
+    groups (or event/censored rows) grows the figure instead of squeezing the rows together.
+    """
+    if table_rows <= 0:
+        return KMLayout(MARGIN["t"] + CURVE_PX + MARGIN["b"], (0.0, 1.0), (0.0, 0.0))
+    table_px = TABLE_ROW_PX * table_rows
+    plot_px = CURVE_PX + GAP_PX + table_px
+    return KMLayout(height=MARGIN["t"] + plot_px + MARGIN["b"],
+                    curve_domain=((table_px + GAP_PX) / plot_px, 1.0),
+                    table_domain=(0.0, table_px / plot_px))
 
 
 def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
@@ -144,7 +194,8 @@ def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
             labels.append(label)
             fig.add_trace(go.Scatter(
                 x=rows["time"].astype(float).tolist(), y=[label] * len(rows), mode="text",
-                text=[str(int(v)) for v in rows[column]], textfont={"color": color, "size": 13},
+                text=[str(int(v)) for v in rows[column]],
+                textfont={"color": color, "size": AT_RISK_FONT}, cliponaxis=False,
                 hoverinfo="skip", showlegend=False, name=f"{label} at risk"), row=2, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)),
                      showgrid=False, zeroline=False, tickfont={"size": 12},

@@ -5,6 +5,7 @@ S(3) = 2/3 (3 at risk, 1 event), S(5) = 2/3 * 1/2 = 1/3.
 """
 
 import pandas as pd
+import pytest
 
 from core.survival.figures import OKABE_ITO, km_figure, tick_times
 
@@ -62,3 +63,78 @@ def test_groups_get_distinct_colour_and_dash():
     a, b = traces_by_name(fig)["A (n=4)"], traces_by_name(fig)["B (n=4)"]
     assert (a.line.color, a.line.dash) != (b.line.color, b.line.dash)
     assert a.line.dash != b.line.dash  # greyscale still separates them
+
+
+# ---- the number-at-risk table lies inside the figure's drawing area ---------------------------
+
+def at_risk_rows_outside(fig) -> list[str]:
+    """Every at-risk row (text trace on the table's y-axis) whose text would be clipped.
+
+    Computed from the layout alone, as plotly.js places it: the plot area is the figure height
+    minus the top and bottom margins; the table axis occupies ``domain`` of it and maps its
+    ``range`` linearly onto that band; a category row sits at its index in ``categoryarray``;
+    its text (``textfont.size`` pixels, drawn centred) must fit inside the band with half a
+    line to spare above and below. A missing range (plotly's autorange, which ignores text
+    height and puts the outer rows on the axis edges) counts as outside.
+    """
+    layout = fig.layout
+    axis = layout.yaxis2
+    plot_px = layout.height - layout.margin.t - layout.margin.b
+    if axis.range is None or axis.domain is None or plot_px <= 0:
+        return ["<no explicit range/domain on the at-risk axis>"]
+    low, high = axis.range
+    bottom_px = layout.margin.b + axis.domain[0] * plot_px  # from the figure's bottom edge
+    top_px = layout.margin.b + axis.domain[1] * plot_px
+    order = list(axis.categoryarray)
+    outside = []
+    for trace in fig.data:
+        if trace.yaxis != "y2" or trace.mode != "text":
+            continue
+        half = 0.6 * (trace.textfont.size or layout.font.size)
+        for label in set(trace.y):
+            index = order.index(label)
+            centre = bottom_px + (index - low) / (high - low) * (top_px - bottom_px)
+            if centre - half < bottom_px or centre + half > top_px or \
+                    centre + half > layout.height - layout.margin.t:
+                outside.append(f"{label}: centre {centre:.1f}px, band {bottom_px:.1f}–"
+                               f"{top_px:.1f}px")
+    return outside
+
+
+def test_at_risk_geometry_detects_a_row_on_the_edge():
+    """The checker itself: plotly's autorange (no explicit range) is caught, and so is a
+    range that puts the first row on the upper edge (the defect of issue 17)."""
+    fig = km_figure(pd.concat([KM, KM.assign(group="B")]),
+                    pd.concat([AT_RISK, AT_RISK.assign(group="B")]))
+    assert at_risk_rows_outside(fig) == []
+    fig.update_yaxes(range=None, row=2, col=1)
+    assert at_risk_rows_outside(fig)
+    fig.update_yaxes(range=[0, 1], row=2, col=1)
+    assert any(row.startswith("A:") for row in at_risk_rows_outside(fig))
+
+
+@pytest.mark.parametrize("n_groups", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("extra", [(), ("cum_events", "cum_censored")])
+def test_every_at_risk_row_lies_inside_the_drawing_area(n_groups, extra):
+    groups = [chr(ord("A") + i) for i in range(n_groups)]
+    km = pd.concat([KM.assign(group=g) for g in groups])
+    risk = pd.concat([AT_RISK.assign(group=g) for g in groups])
+    fig = km_figure(km, risk, groups=groups, extra_rows=extra)
+    assert at_risk_rows_outside(fig) == []
+    rows = n_groups * (1 + len(extra))
+    table_px = (fig.layout.yaxis2.domain[1] - fig.layout.yaxis2.domain[0]) * (
+        fig.layout.height - fig.layout.margin.t - fig.layout.margin.b)
+    assert table_px / rows == pytest.approx(26, abs=1e-9)  # rows never squeezed
+    # the table sits below the curve's panel, with room for the curve's tick labels between
+    assert fig.layout.yaxis2.domain[1] < fig.layout.yaxis.domain[0]
+
+
+def test_seed_grouped_figures_keep_every_at_risk_row_inside():
+    from core.cohort.read import load_seed_cohort
+    from core.survival.report import survival_report
+    seed = load_seed_cohort()
+    for endpoint in ("os", "rfs"):
+        for by in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
+            report = survival_report(seed, endpoint, by)
+            fig = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups))
+            assert at_risk_rows_outside(fig) == [], (endpoint, by)
