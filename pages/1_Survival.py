@@ -11,6 +11,7 @@ from core.survival.report import (
     ENDPOINT_NAMES,
     format_p,
     format_percent_ci,
+    p_phrase,
     per_group_table,
     rmst_difference_text,
     stratifier_options,
@@ -93,7 +94,7 @@ if report.logrank is not None:
     if report.trend is not None:
         st.markdown(f"**Trend across ELN 2022 risk groups** (favorable → intermediate → "
                     f"adverse): chi-square {report.trend.statistic:.2f}, 1 df, "
-                    f"p = {format_p(report.trend.p_value)}")
+                    f"{p_phrase(report.trend.p_value)}")
         st.caption("Log-rank test for trend with scores 1, 2, 3 (Collett 2015): asks whether "
                    "risk rises steadily with the ELN group rather than whether any group "
                    "differs.")

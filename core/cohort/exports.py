@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
+
+from core.cohort.text import MAX_EXACT_INTEGER, format_number
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 """A text cell beginning with one of these would run as a formula in a spreadsheet."""
@@ -48,8 +51,33 @@ def table_to_csv(df: pd.DataFrame) -> bytes:
         with :func:`pandas.read_csv` gives the same values, except that formula-like text
         cells start with ``'``.
     """
-    safe = neutralise_formulas(df)
+    safe = whole_floats_as_integers(neutralise_formulas(df))
     return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
+
+
+def whole_floats_as_integers(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` where each float column is written as a reader expects it.
+
+    A float column (``age`` is float because a value may be missing) prints ``59.0`` in
+    pandas' CSV; here every whole value up to 2**53 is written ``59`` and every other value
+    with the shortest text that reads back to the same float
+    (:func:`core.cohort.text.format_number`), missing values stay empty. Reading the CSV back
+    gives the same numbers. Vectorised over whole-valued entries; other floats use ``repr``.
+    """
+    out = df.copy()
+    for name in out.columns:
+        column = out[name]
+        if not pd.api.types.is_float_dtype(column):
+            continue
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        whole = np.isfinite(values) & (np.abs(values) <= MAX_EXACT_INTEGER)
+        whole &= np.equal(np.mod(values, 1, where=whole, out=np.ones_like(values)), 0)
+        text = np.full(len(values), None, dtype=object)
+        text[whole] = values[whole].astype(np.int64).astype(str)
+        rest = ~whole & ~np.isnan(values)
+        text[rest] = [format_number(v) for v in values[rest]]
+        out[name] = pd.Series(text, index=column.index, dtype=object)
+    return out
 
 
 def table_to_xlsx(df: pd.DataFrame, sheet_name: str = "cohort",

@@ -19,6 +19,7 @@ import math
 import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
+from core.cohort.text import plural
 from core.patients.timelines import (
     END_MARKER_MEANING,
     END_MARKERS,
@@ -240,7 +241,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
         x=km["time"].astype(float).tolist(), y=km["survival"].astype(float).tolist(),
         mode="lines", line={"shape": "hv", "color": OKABE_ITO[0], "width": 2.5},
         name=f"Kaplan-Meier estimate (n={place.n_patients})",
-        hovertext=[f"{t:g} months: {100 * s:.1f}%, at risk {r}" for t, s, r in
+        hovertext=[f"{plural(t, 'month')}: {100 * s:.1f}%, at risk {r}" for t, s, r in
                    zip(km["time"], km["survival"], km["n_risk"], strict=True)],
         hoverinfo="text"))
     censored = km[km["n_censor"] > 0]

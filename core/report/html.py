@@ -21,6 +21,7 @@ import plotly.io as pio
 
 from core.cohort.baseline import baseline_characteristics
 from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.text import format_number
 from core.errors import AnalysisError
 from core.survival.figures import km_figure
 from core.survival.report import (
@@ -96,8 +97,12 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
                                 report.notes))
     columns = [c for c in PATIENT_COLUMNS if c in cohort.columns]
+    patients = cohort[columns].copy()
+    for column in columns:
+        if pd.api.types.is_numeric_dtype(patients[column]):
+            patients[column] = patients[column].map(format_number).astype(object)
     sections.append(Section("Patients", (ENDPOINTS["os"][2], ENDPOINTS["rfs"][2]),
-                            cohort[columns].rename(columns=LABELS)))
+                            patients.rename(columns=LABELS)))
     return sections
 
 

@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.cohort.text import plural
+
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
              "#F0E442")
 """Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first."""
@@ -89,7 +91,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         upper = [1.0, *[s if math.isnan(v) else v for s, v in
                         zip(rows["survival"], rows["ci_upper"].astype(float), strict=False)]]
         n_risk = [n_start, *rows["n_risk"].astype(int).tolist()]
-        hover = [f"<b>{group}</b><br>{t:g} months<br>survival {_percent(s)}"
+        hover = [f"<b>{group}</b><br>{plural(t, 'month')}<br>survival {_percent(s)}"
                  f"<br>95% CI {_percent(lo)} to {_percent(hi)}<br>at risk {n}"
                  for t, s, lo, hi, n in zip(times, surv, lower, upper, n_risk, strict=False)]
         if show_ci:
@@ -111,7 +113,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 marker={"symbol": "line-ns-open", "size": 11, "color": color,
                         "line": {"width": 2, "color": color}},
                 name=f"{group} censored", legendgroup=group, showlegend=False,
-                hovertext=[f"<b>{group}</b><br>{int(c)} censored at {t:g} months"
+                hovertext=[f"<b>{group}</b><br>{int(c)} censored at {plural(t, 'month')}"
                            for c, t in zip(censored["n_censor"], censored["time"], strict=False)],
                 hoverinfo="text"), **kwargs)
 

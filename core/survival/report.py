@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
+from core.cohort.text import plural
 from core.errors import AnalysisError
 from core.survival.figures import tick_times
 from core.survival.input import survival_data
@@ -153,9 +154,9 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
             notes.append(f"{_group_name(by, g)}: only {fit.n[g]} patient, too few for a curve "
                          "with a confidence interval; drawn as observed.")
         elif fit.events[g] == 0:
-            notes.append(f"{_group_name(by, g)}: no {EVENT_NOUN[endpoint]} among {fit.n[g]} "
-                         "patients, so the curve stays at 100%, the median is not reached and "
-                         "no interval can be computed.")
+            notes.append(f"{_group_name(by, g)}: no {EVENT_NOUN[endpoint]} among "
+                         f"{plural(fit.n[g], 'patient')}, so the curve stays at 100%, the "
+                         "median is not reached and no interval can be computed.")
     if by in OUTCOME_DEFINED:
         notes.append(f"{LABELS.get(by, by)} is recorded at the end of follow-up, so groups "
                      "defined by it are partly defined by the outcome itself: the curves "
@@ -164,8 +165,8 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
     beyond = rmst.table[rmst.table["beyond_follow_up"]]
     for g in beyond["group"]:
         notes.append(f"{_group_name(by, g)}: follow-up ends before the RMST horizon of "
-                     f"{horizon:g} months; its curve is carried flat to the horizon (as R does), "
-                     "which assumes no further events.")
+                     f"{plural(horizon, 'month')}; its curve is carried flat to the horizon "
+                     "(as R does), which assumes no further events.")
 
     test = permutation = trend = difference = None
     if by is not None and len(fit.groups) >= 2:
@@ -188,8 +189,10 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                      "is nothing to compare: no log-rank test.")
 
     total_events = sum(fit.events.values())
-    caption = (f"{definition} n = {data.n} patients, {total_events} {EVENT_NOUN[endpoint]}"
-               + (f", in {len(fit.groups)} groups by {LABELS.get(by, by)}" if by else "")
+    noun = EVENT_NOUN[endpoint][:-1]
+    caption = (f"{definition} n = {plural(data.n, 'patient')}, {plural(total_events, noun)}"
+               + (f", in {plural(len(fit.groups), 'group')} by {LABELS.get(by, by)}" if by
+                  else "")
                + ". Kaplan-Meier estimates; shaded bands are pointwise "
                f"{conf_level:.0%} confidence intervals (Greenwood variance, log-log "
                "transformation); tick marks are censored patients. The table under the plot "
@@ -220,13 +223,13 @@ def per_group_table(report: SurvivalReport) -> pd.DataFrame:
         marks = report.landmarks[report.landmarks["group"] == m["group"]]
         for months in report.landmark_months:
             hit = marks[marks["time"] == months]
-            row[f"{months:g} months: % (95% CI)"] = (
+            row[f"{plural(months, 'month')}: % (95% CI)"] = (
                 "beyond follow-up" if hit.empty else format_percent_ci(
                     hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
-            row[f"{months:g} months: at risk"] = ("–" if hit.empty
+            row[f"{plural(months, 'month')}: at risk"] = ("–" if hit.empty
                                                    else str(int(hit["n_risk"].iloc[0])))
         r = rmst.loc[m["group"]]
-        row[f"RMST to {horizon:g} months (95% CI)"] = (
+        row[f"RMST to {plural(horizon, 'month')} (95% CI)"] = (
             f"{r['rmst']:.1f} ({r['ci_lower']:.1f}–{r['ci_upper']:.1f})")
         rows.append(row)
     return pd.DataFrame(rows)
@@ -237,13 +240,13 @@ def comparison_text(report: SurvivalReport) -> str:
     if report.logrank is None:
         return ""
     lr = report.logrank
-    text = (f"Log-rank chi-square {lr.statistic:.2f}, {lr.dof} df, p = {format_p(lr.p_value)}")
+    text = (f"Log-rank chi-square {lr.statistic:.2f}, {lr.dof} df, {p_phrase(lr.p_value)}")
     if report.permutation is not None:
-        text += f"; permutation p = {format_p(report.permutation.p_value)} " \
+        text += f"; permutation {p_phrase(report.permutation.p_value)} " \
                 f"({report.permutation.describe()})"
     if report.trend is not None:
         text += (f"; trend across ELN groups chi-square {report.trend.statistic:.2f}, "
-                 f"p = {format_p(report.trend.p_value)}")
+                 f"{p_phrase(report.trend.p_value)}")
     return text + "."
 
 
@@ -264,9 +267,9 @@ def rmst_difference_text(report: SurvivalReport) -> str:
                          "before the horizon, so no interval)")
         else:
             parts.append(f"{r.group} {r.difference:+.1f} months (95% CI {r.ci_lower:+.1f} to "
-                         f"{r.ci_upper:+.1f}, p = {format_p(r.p_value)})")
-    return (f"Difference in RMST to {horizon:g} months against {diff['reference'].iloc[0]}: "
-            + "; ".join(parts) + ".")
+                         f"{r.ci_upper:+.1f}, {p_phrase(r.p_value)})")
+    return (f"Difference in RMST to {plural(horizon, 'month')} against "
+            f"{diff['reference'].iloc[0]}: " + "; ".join(parts) + ".")
 
 
 def _group_name(by: str | None, group: str) -> str:
@@ -292,6 +295,14 @@ def format_median(median: float, lower: float, upper: float) -> str:
         return text
     show = [("NR" if np.isnan(v) else f"{v:.1f}") for v in (lower, upper)]
     return f"{text} ({show[0]}–{show[1]})"
+
+
+def p_phrase(p: float) -> str:
+    """'p = 0.269', 'p < 0.001' (never 'p = < 0.001'), 'p not computable' for NaN."""
+    text = format_p(p)
+    if text == "–":
+        return "p not computable"
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
 
 
 def format_p(p: float) -> str:

@@ -71,3 +71,19 @@ def test_property_csv_text_and_numbers_survive(texts, numbers):
                 for t in df["t"]]
     assert back["t"].tolist() == expected
     assert back["x"].tolist() == pytest.approx(df["x"].tolist(), rel=0, abs=0)
+
+
+def test_csv_writes_whole_numbers_without_decimals_and_keeps_other_floats():
+    """Issue 17: ages and months read "59.0" in the CSV. Whole floats print as integers,
+    other floats keep their exact value, missing stays empty, huge values keep float text."""
+    table = pd.DataFrame({"age": [59.0, 62.5, np.nan], "wbc": [0.1 + 0.2, 1e20, -4.0],
+                          "id": ["1", "2", "3"]})
+    text = table_to_csv(table).decode("utf-8")
+    assert text.splitlines() == ["age,wbc,id", "59,0.30000000000000004,1", "62.5,1e+20,2",
+                                 ",-4,3"]
+    back = pd.read_csv(io.BytesIO(table_to_csv(table)))
+    np.testing.assert_array_equal(back["age"].to_numpy(float), table["age"].to_numpy(float))
+    np.testing.assert_array_equal(back["wbc"].to_numpy(float), table["wbc"].to_numpy(float))
+    seed = table_to_csv(SEED).decode("utf-8").splitlines()
+    assert seed[1].startswith("1,M,59,59,81,M2a,")
+    assert ".0," not in "\n".join(seed)

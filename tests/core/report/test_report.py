@@ -68,3 +68,14 @@ def test_empty_cohort():
     with pytest.raises(AnalysisError, match=r"The report needs at least one patient\. Fix: "
                                              r"widen the filters\."):
         report_sections(load_seed_cohort().iloc[0:0])
+
+
+def test_numbers_and_counts_read_as_written():
+    """Issue 17: ages and months printed "59.0"/"72.0"; "p = < 0.001"; "n = 1 patients"."""
+    cohort = load_seed_cohort()
+    patients = report_sections(cohort)[-1].table
+    assert patients.iloc[0]["Age (years)"] == "59"
+    text = html_of(cohort.head(1))
+    assert "n = 1 patient," in text and "1 patients" not in text
+    assert ">59<" in text or "<td>59</td>" in text
+    assert "59.0" not in text and "p = &lt;" not in text and "p = <" not in text

@@ -1,0 +1,133 @@
+"""Words and numbers for people: plurals, numbers as written, and user text made inert.
+
+Design: every sentence the app writes about counts goes through :func:`plural`, every number
+shown in a table or an export through :func:`format_number`, and every piece of user-supplied
+text (a category value from an uploaded file, a column name, a link's value) through
+:func:`plotly_safe` before it reaches a plotly label, legend or hover text, or through
+:func:`markdown_safe` before it reaches Streamlit Markdown. One helper per rule, here in the
+ground floor of ``core`` so that cohort, survival, patients and report use the same ones.
+
+Conventions
+-----------
+- ``plural(1, "patient")`` is ``"1 patient"``; ``plural(2, "patient")`` ``"2 patients"``;
+  a non-integer count (``1.5 months``) is plural, as in English.
+- Numbers: a whole number prints without decimals (``59``, not ``59.0``); any other float
+  prints with the shortest text that reads back to the same value (Python's ``repr``).
+- plotly renders a small HTML subset in every text property (``<b>``, ``<a href>``, ``<br>``)
+  and has no switch to turn it off; :func:`plotly_safe` replaces ``&``, ``<`` and ``>`` with
+  HTML entities, which plotly draws as the characters themselves. Markdown additionally turns
+  a bare URL into a link (GitHub-flavoured autolinks), which :func:`markdown_safe` breaks with
+  an invisible escape of the ``:`` in ``://`` and of the ``.`` in ``www.``.
+
+References: plotly.js ``lib/svg_text_utils.js`` (the tags it renders); CommonMark 0.31 §2.4
+(backslash escapes), GFM autolinks extension.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from numbers import Number
+
+MAX_EXACT_INTEGER = 2 ** 53
+"""Beyond this, a float is not guaranteed to be an integer written exactly; it keeps its
+float notation."""
+
+
+def plural(count: float, noun: str, plural_form: str | None = None) -> str:
+    """``"<count> <noun>"`` with the noun in the right number.
+
+    Parameters
+    ----------
+    count : int or float
+        The count; printed by :func:`format_number` (``1``, ``2``, ``1.5``).
+    noun : str
+        Singular form (``"patient"``, ``"month"``, ``"group"``).
+    plural_form : str, optional
+        Irregular plural (default: ``noun + "s"``).
+
+    Examples
+    --------
+    >>> plural(1, "patient"), plural(3, "relapse"), plural(1.5, "month")
+    ('1 patient', '3 relapses', '1.5 months')
+    """
+    word = noun if count == 1 else (plural_form or noun + "s")
+    return f"{format_number(count)} {word}"
+
+
+def format_number(value: object) -> str:
+    """A number as a reader expects it: ``59`` for 59.0, ``0.5`` for 0.5, ``""`` for missing.
+
+    Parameters
+    ----------
+    value : int, float, numpy number, or None
+        Anything else is returned as ``str(value)``.
+
+    Returns
+    -------
+    str
+        Whole floats (up to 2**53 in magnitude) without a decimal point; other floats with
+        the shortest decimal text that reads back to the same float; NaN and None as ``""``.
+        Infinite values as ``"inf"`` / ``"-inf"``.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, Number):
+        return str(value)
+    number = float(value)
+    if math.isnan(number):
+        return ""
+    if math.isinf(number):
+        return "inf" if number > 0 else "-inf"
+    if number.is_integer() and abs(number) <= MAX_EXACT_INTEGER:
+        return str(int(number))
+    return repr(number)
+
+
+_PLOTLY_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+def plotly_safe(text: object) -> str:
+    """User text that plotly draws as typed: no tag in it is rendered.
+
+    ``<a href="https://example.org">x</a>`` shows as those characters, not as a link;
+    ``<b>`` is not bold. Use for every value from the data that goes into a trace name,
+    legend, axis label, annotation or hover text; the app's own markup (``<br>``, ``<b>``)
+    is added around the escaped value.
+
+    Examples
+    --------
+    >>> plotly_safe('<b>x</b> & y')
+    '&lt;b&gt;x&lt;/b&gt; &amp; y'
+    """
+    return str(text).translate(_PLOTLY_ESCAPES)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:&-])")
+_CODE_SPAN = re.compile(r"(`[^`\n]*`)")
+
+
+def markdown_safe(text: object) -> str:
+    """User text that Streamlit's Markdown shows as typed.
+
+    Outside code spans every Markdown-active character is backslash-escaped (CommonMark
+    renders ``\\_`` as ``_``), HTML is escaped, and a bare URL (``https://...``, ``www.``)
+    cannot become a link: the ``:`` and ``.`` that autolinking (and Streamlit's ``:emoji:``
+    and ``:red[...]`` directives) need are written as HTML character references. A code
+    span (text between single backticks, as error messages quote column names) is left
+    exactly as written, because Markdown shows a code span literally: escaping inside it
+    would show the backslash (``blasts\\_pct``).
+
+    Examples
+    --------
+    >>> markdown_safe("blasts_pct in `blasts_pct`")
+    'blasts\\_pct in `blasts_pct`'
+    """
+    parts = _CODE_SPAN.split(str(text))
+    return "".join(part if index % 2 else _escape_markdown(part)
+                   for index, part in enumerate(parts))
+
+
+def _escape_markdown(text: str) -> str:
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\\:", "&#58;")
+    return re.sub(r"(?i)www\.", "www&#46;", escaped)
