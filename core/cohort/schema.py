@@ -120,6 +120,12 @@ COLUMNS: tuple[Column, ...] = (
            minimum=0),
     Column("os_event", "Death", "event", "1 = died at `os_months`; 0 = censored (alive at "
            "last follow-up, or lost to follow-up).", "Derived: 1 when outcome is dead", True),
+    Column("rfs_status", "RFS end (cause)", "number", "What ended relapse-free follow-up at "
+           "`rfs_months`, for competing risks: 0 = censored, 1 = relapse, 2 = death without "
+           "relapse. Optional; when empty the Competing risks page derives it from `rfs_event` "
+           "and `os_event` by the rule it states.", "Not in the study's tables (its only death "
+           "without relapse is recorded on the OS clock), so empty in the seed cohort",
+           minimum=0, maximum=2),
     Column("outcome", "Outcome", "category", "Status at last follow-up (31 May 2025).",
            "Table 2, Outcomes (Survival -> alive, Death -> dead)",
            allowed=("alive", "dead", "lost to follow-up")),

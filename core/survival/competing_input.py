@@ -1,0 +1,223 @@
+"""Competing-risks input: which rows enter, the cause codes, and the seed cohort's cause rule.
+
+Design: every competing-risks estimator (:mod:`core.survival.competing`,
+:mod:`core.survival.gray`, :mod:`core.survival.finegray`) calls :func:`competing_data` once. It
+checks the status codes (0 = censored, 1, 2, ... = causes, as R ``cmprsk`` expects them) and
+hands the time, "any event" indicator and group to the survival gatekeeper
+:func:`core.survival.input.survival_data`, so time checks, group labels (R factor style: "1",
+not "1.0") and the counting of excluded rows are the same as on the Kaplan-Meier page.
+
+:func:`competing_status` derives the cause on the relapse-free clock from a cohort's columns:
+relapse (``rfs_event = 1``) is cause 1, death without relapse is cause 2. The data record a
+death without relapse on the OS clock only (months from diagnosis), and neither clock records
+when maintenance began; the rule in :data:`DEATH_RULE_TEXT` says when such a death can be
+placed on the maintenance clock and what it assumes. An optional ``rfs_status`` column (schema)
+holding 0/1/2 overrides the derivation row by row.
+
+References
+----------
+Gray RJ. cmprsk: Subdistribution Analysis of Competing Risks (R package), status coding of
+``cuminc`` and ``crr``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.errors import AnalysisError
+from core.survival.input import SurvivalData, _show, survival_data
+
+CAUSE_NAMES = {1: "relapse", 2: "death without relapse"}
+"""Causes on the relapse-free clock of the study."""
+STATUS_COLUMN = "rfs_status"
+"""Optional cohort column with the cause code on the RFS clock (0 censored, 1, 2)."""
+DEATH_RULES = ("censor", "end_of_rfs")
+DEATH_RULE_TEXT = {
+    "censor": (
+        "A death without relapse counts as the competing event (cause 2) only when it is "
+        "recorded on the relapse-free clock (column `rfs_status` = 2). A death recorded only "
+        "on the OS clock (months from diagnosis) cannot be placed on the maintenance clock, "
+        "because the data do not say when maintenance began or why relapse-free follow-up "
+        "ended: the patient stays censored at `rfs_months`, the end of relapse-free "
+        "follow-up."),
+    "end_of_rfs": (
+        "Sensitivity rule: a death without relapse recorded only on the OS clock is placed "
+        "at the end of relapse-free follow-up (`rfs_months`), as cause 2. This assumes that "
+        "relapse-free follow-up ended with the death, i.e. maintenance began "
+        "`os_months - rfs_months` after diagnosis."),
+}
+
+
+@dataclass(frozen=True)
+class CompetingData:
+    """Rows of a competing-risks analysis after the gatekeeper.
+
+    Attributes
+    ----------
+    survival : SurvivalData
+        Time (months), any-event indicator, group and exclusions of the rows that enter.
+    status : numpy.ndarray of int, shape (n,)
+        0 = censored, 1, 2, ... = cause, aligned with ``survival.time``.
+    causes : tuple of int
+        Causes present among the rows (sorted).
+    """
+
+    survival: SurvivalData
+    status: np.ndarray
+    causes: tuple[int, ...]
+
+    @property
+    def time(self) -> np.ndarray:
+        return self.survival.time
+
+    @property
+    def group(self) -> np.ndarray:
+        return self.survival.group
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        return self.survival.groups
+
+
+def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = None
+                   ) -> CompetingData:
+    """Check a competing-risks analysis's columns and keep the usable rows.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    time : str
+        Column of follow-up times (months), >= 0.
+    status : str
+        Column of status codes: 0 = censored, 1, 2, ... = the cause that ended follow-up.
+    by : str, optional
+        Grouping column; None for one group ``"All"``.
+
+    Returns
+    -------
+    CompetingData
+        Rows with a missing time, status or group are left out and counted.
+
+    Raises
+    ------
+    AnalysisError
+        A column is absent, a time is negative, or a status is not a whole number >= 0.
+    """
+    if status not in df.columns:
+        columns = ", ".join(map(str, df.columns))
+        raise AnalysisError(f"Column `{status}` is not in the cohort (columns: {columns}). "
+                            "Fix: choose the column that holds 0 (censored) and 1, 2, ... "
+                            "(the cause).")
+    codes = pd.to_numeric(df[status], errors="coerce")
+    bad = (df[status].notna() & codes.isna()) | (codes < 0) | (codes.notna() & (codes % 1 != 0))
+    if bad.any():
+        ids = (df["patient_id"].astype(str) if "patient_id" in df.columns
+               else pd.Series([f"row {i + 2}" for i in range(len(df))], index=df.index))
+        shown = ", ".join(f"patient {i} ({_show(df[status][k])})"
+                          for k, i in zip(ids.index[bad], ids[bad], strict=True))
+        raise AnalysisError(f"Column `{status}`: {int(bad.sum())} value(s) are not a status "
+                            f"code: {shown}. Fix: use 0 for censored and 1, 2, ... for the "
+                            "cause that ended follow-up.")
+    frame = df.copy()
+    frame[status] = np.where(codes.isna(), np.nan, (codes > 0).astype(float))
+    data = survival_data(frame, time, status, by)
+    keep = codes.notna() & pd.to_numeric(df[time], errors="coerce").notna()
+    if by is not None:
+        keep &= df[by].notna()
+    values = codes[keep].to_numpy(dtype=float).astype(np.int64)
+    causes = tuple(int(c) for c in np.unique(values[values > 0]))
+    return CompetingData(survival=data, status=values, causes=causes)
+
+
+@dataclass(frozen=True)
+class CompetingStatus:
+    """Cause codes on the relapse-free clock, with the rule that placed each death.
+
+    Attributes
+    ----------
+    status : pandas.Series of float
+        0 censored, 1 relapse, 2 death without relapse (NaN where RFS is not recorded),
+        indexed like the cohort.
+    rule : str
+        The death rule used (one of :data:`DEATH_RULES`).
+    explanation : str
+        The rule in words, for the screen.
+    unplaced : tuple of str
+        Patients who died without relapse on the OS clock but stay censored on the RFS clock.
+    placed : tuple of str
+        Patients whose death without relapse is counted as cause 2.
+    """
+
+    status: pd.Series
+    rule: str
+    explanation: str
+    unplaced: tuple[str, ...]
+    placed: tuple[str, ...]
+
+    def describe(self) -> str:
+        """The rule and the patients it affects, in one paragraph."""
+        text = self.explanation
+        if self.unplaced:
+            text += (f" Affected: patient{'s' if len(self.unplaced) > 1 else ''} "
+                     f"{', '.join(self.unplaced)} (died without relapse, kept censored on the "
+                     "relapse-free clock).")
+        if self.placed:
+            text += (f" Counted as death without relapse: patient"
+                     f"{'s' if len(self.placed) > 1 else ''} {', '.join(self.placed)}.")
+        if not self.unplaced and not self.placed:
+            text += " No patient in this cohort died without relapse."
+        return text
+
+
+def competing_status(cohort: pd.DataFrame, death_rule: str = "censor") -> CompetingStatus:
+    """Cause of the end of relapse-free follow-up: 0 censored, 1 relapse, 2 death without relapse.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        Needs ``rfs_event``; uses ``os_event`` (death) and, where present and filled,
+        ``rfs_status`` (0/1/2 recorded on the RFS clock, which wins).
+    death_rule : {"censor", "end_of_rfs"}
+        How a death without relapse recorded only on the OS clock enters (see
+        :data:`DEATH_RULE_TEXT`): kept censored (default), or counted at ``rfs_months``.
+
+    Returns
+    -------
+    CompetingStatus
+    """
+    if death_rule not in DEATH_RULES:
+        raise AnalysisError(f"death_rule must be one of {DEATH_RULES}, not {death_rule!r}. "
+                            "Fix: use 'censor' (default) or 'end_of_rfs'.")
+    if "rfs_event" not in cohort.columns:
+        raise AnalysisError("The cohort has no `rfs_event` column, so relapse cannot be "
+                            "told from censoring. Fix: add `rfs_event` (1 relapse, 0 none) or "
+                            "`rfs_status` (0 censored, 1 relapse, 2 death without relapse).")
+    relapse = pd.to_numeric(cohort["rfs_event"], errors="coerce")
+    death = (pd.to_numeric(cohort["os_event"], errors="coerce") if "os_event" in cohort
+             else pd.Series(np.nan, index=cohort.index))
+    status = relapse.astype(float).copy()
+    died_first = (relapse == 0) & (death == 1)
+    if death_rule == "end_of_rfs":
+        status[died_first] = 2.0
+    if STATUS_COLUMN in cohort.columns:
+        recorded = pd.to_numeric(cohort[STATUS_COLUMN], errors="coerce")
+        status = status.where(recorded.isna(), recorded.astype(float))
+    ids = (cohort["patient_id"].astype(str) if "patient_id" in cohort.columns
+           else pd.Series([f"row {i + 2}" for i in range(len(cohort))], index=cohort.index))
+    unplaced = tuple(ids[died_first & (status == 0)])
+    placed = tuple(ids[status == 2])
+    return CompetingStatus(status=status, rule=death_rule,
+                           explanation=DEATH_RULE_TEXT[death_rule], unplaced=unplaced,
+                           placed=placed)
+
+
+def with_competing_status(cohort: pd.DataFrame, death_rule: str = "censor",
+                          column: str = "cr_status") -> pd.DataFrame:
+    """A copy of ``cohort`` with the cause code of :func:`competing_status` in ``column``."""
+    out = cohort.copy()
+    out[column] = competing_status(cohort, death_rule).status
+    return out
