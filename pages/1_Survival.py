@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months
 from core.errors import AnalysisError
 from core.survival.figures import km_figure
 from core.survival.headline import headline_comparison
@@ -17,7 +18,16 @@ from core.survival.report import (
     stratifier_options,
 )
 from ui import cached
-from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import (
+    SEED_SOURCE,
+    keep_in_url,
+    page_setup,
+    parse_flag,
+    plain,
+    stop_if_empty,
+    url_choice,
+    url_value,
+)
 
 view = page_setup("Survival", ":material/monitoring:")
 cohort = view.cohort
@@ -33,16 +43,27 @@ endpoint = left.radio("Endpoint", ["os", "rfs"], key="survival.endpoint", horizo
 by = middle.selectbox("Compare groups by", by_options, key="survival.by",
                       format_func=lambda c: "No grouping (whole cohort)" if c == NONE
                       else LABELS.get(c, c))
-keep_in_url("survival.endpoint", "survival.by")
+url_value("survival.ci", parse_flag, True)
+url_value("survival.counts", parse_flag, False)
+url_value("survival.landmarks", lambda text: format_months(parse_months(text)), "12, 24")
+url_value("survival.horizon", parse_horizon, 24.0)
 with right:
     c1, c2 = st.columns(2)
-    show_ci = c1.toggle("95% confidence bands", value=True, key="survival.ci")
-    show_counts = c2.toggle("Events & censored rows", value=False,
-                            key="survival.counts")
-    landmark_months = st.multiselect("Landmarks (months)", [6, 12, 18, 24, 36, 48, 60],
-                                     default=[12, 24], key="survival.landmarks")
-    horizon = st.number_input("RMST horizon (months)", min_value=1, max_value=240, value=24,
-                              step=6, key="survival.horizon")
+    show_ci = c1.toggle("95% confidence bands", key="survival.ci")
+    show_counts = c2.toggle("Events & censored rows", key="survival.counts")
+    c3, c4 = st.columns(2)
+    landmark_text = c3.text_input("Landmarks (months)", key="survival.landmarks",
+                                  help="Any months, separated by commas, e.g. 12, 24, 30")
+    horizon = c4.number_input("RMST horizon (months)", min_value=1.0, max_value=MAX_MONTHS,
+                              step=6.0, key="survival.horizon", format="%g")
+keep_in_url("survival.endpoint", "survival.by", "survival.ci", "survival.counts",
+            "survival.landmarks", "survival.horizon")
+try:
+    landmark_months = parse_months(landmark_text)
+except AnalysisError as error:
+    st.error(f"{plain(str(error))} No landmark is shown until this is fixed.",
+             icon=":material/error:")
+    landmark_months = ()
 
 try:
     report = cached.survival(cohort, endpoint, None if by == NONE else by,

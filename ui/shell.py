@@ -55,6 +55,13 @@ STATE_NOTICES = "filters.notices"
 STATE_COHORT = "cohort.data"
 STATE_SOURCE = "cohort.source"
 STATE_UPLOAD_ID = "cohort.upload_id"
+STATE_AGE_LINK = "filters.age_link"
+UPLOAD_MARKER = "cohort"
+"""URL key set to ``upload`` while the view shows an uploaded cohort."""
+LOST_UPLOAD_NOTICE = (
+    "This link was made on an uploaded cohort. Uploaded cohorts are not kept across reloads "
+    "and are not shared by links, so this view shows the embedded study cohort, not the "
+    "uploaded file. Load the file again under *Cohort data* to see it.")
 WIDGET = {name: f"filter.{name}" for name in (*CATEGORY_FIELDS, "age", "co_mutations",
                                               "co_mutation_mode")}
 
@@ -148,6 +155,41 @@ def url_choice(key: str, options: list, default: object) -> object:
     return st.session_state[key]
 
 
+def url_value(key: str, parse, default: object) -> object:
+    """Like :func:`url_choice` for a typed value (a number, a list of months, a toggle).
+
+    ``parse`` turns the link's text into the widget's value or raises ``ValueError`` (the
+    project's errors are ValueErrors) with a message; the link's value is then ignored with
+    that message as a notice. What :func:`keep_in_url` writes (``str(value)``) must parse
+    back to the same value.
+    """
+    saved = f"saved.{key}"
+    if key not in st.session_state:
+        if saved in st.session_state:
+            st.session_state[key] = st.session_state[saved]
+        else:
+            value = default
+            wanted = st.query_params.get(key)
+            if wanted is not None:
+                try:
+                    value = parse(wanted)
+                except ValueError as error:
+                    st.warning(f"The link's value {_safe_value(wanted)} for `{key}` was "
+                               f"ignored: {error}", icon=":material/link_off:")
+            st.session_state[key] = value
+    return st.session_state[key]
+
+
+def parse_flag(text: str) -> bool:
+    """``"True"``/``"False"`` (as :func:`keep_in_url` writes a toggle), also 1/0, yes/no."""
+    lowered = str(text).strip().lower()
+    if lowered in ("true", "1", "yes", "on"):
+        return True
+    if lowered in ("false", "0", "no", "off"):
+        return False
+    raise ValueError("a switch is True or False.")
+
+
 def keep_in_url(*keys: str) -> None:
     """Save the page widgets ``keys`` for the next visit and write them into the URL."""
     for key in keys:
@@ -207,15 +249,21 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
 def _reset_filters() -> None:
     st.session_state[STATE_FILTER] = CohortFilter()
     st.session_state[STATE_NOTICES] = []
+    st.session_state[STATE_AGE_LINK] = ()
     for key in WIDGET.values():
         st.session_state.pop(key, None)
 
 
 def _age_bounds(cohort: pd.DataFrame) -> tuple[int, int]:
+    """Slider bounds: the cohort's ages, widened to any age bound the session's link named
+    (``age_max=5`` on a cohort aged 21-74 keeps meaning 5, and selects nobody)."""
     ages = cohort["age"].dropna()
-    if ages.empty:
+    linked = st.session_state.get(STATE_AGE_LINK, ())
+    if ages.empty and not linked:
         return 0, 120
-    low, high = int(ages.min() // 1), int(-(-ages.max() // 1))
+    known = [*([int(ages.min() // 1), int(-(-ages.max() // 1))] if not ages.empty else []),
+             *linked]
+    low, high = min(known), max(known)
     return (low, high) if high > low else (low, low + 1)
 
 
@@ -234,9 +282,16 @@ def _seed_widgets(cohort_filter: CohortFilter, cohort: pd.DataFrame) -> None:
 
 def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
     if STATE_FILTER not in st.session_state:  # a new browser session: the link decides
-        from_link, notices = filter_from_query_params(st.query_params.to_dict(), cohort)
+        params = {key: st.query_params.get_all(key) for key in st.query_params}
+        from_link, notices = filter_from_query_params(params, cohort)
+        if st.query_params.get(UPLOAD_MARKER) == "upload" and STATE_COHORT not in st.session_state:
+            notices.insert(0, LOST_UPLOAD_NOTICE + (
+                " The link's filters are applied to the study cohort, where they may select "
+                "other patients." if from_link.is_active() else ""))
         st.session_state[STATE_FILTER] = from_link
         st.session_state[STATE_NOTICES] = notices
+        st.session_state[STATE_AGE_LINK] = tuple(
+            int(a) for a in (from_link.age_min, from_link.age_max) if a is not None)
     for key in WIDGET.values():  # keep widget values when the user moves to another page
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
@@ -270,8 +325,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
         co_mutations=tuple(st.session_state[WIDGET["co_mutations"]]),
         co_mutation_mode=st.session_state[WIDGET["co_mutation_mode"]],
     )
-    if current != stored:
-        st.session_state[STATE_NOTICES] = []
+    if current != stored:  # link notices stay until dismissed: they explain the link
         st.session_state[STATE_FILTER] = current
     _sync_query_params(current)
     return current
@@ -285,8 +339,10 @@ def _more_active(cohort_filter: CohortFilter) -> bool:
 
 def _sync_query_params(cohort_filter: CohortFilter) -> None:
     current = st.query_params.to_dict()
-    wanted = {k: v for k, v in current.items() if k not in QUERY_KEYS}
+    wanted = {k: v for k, v in current.items() if k not in (*QUERY_KEYS, UPLOAD_MARKER)}
     wanted.update(cohort_filter.to_query_params())
+    if STATE_COHORT in st.session_state:
+        wanted[UPLOAD_MARKER] = "upload"
     if wanted != current:
         st.query_params.from_dict(wanted)
 
@@ -297,7 +353,11 @@ def _header(title: str, selection: FilterResult, source: str,
     described = "; ".join(cohort_filter.describe()) or "no filters"
     st.markdown(f"**{selection.n} of {selection.n_total} patients** · {plain(described)}")
     st.caption(plain(source))
-    for notice in st.session_state.get(STATE_NOTICES, []):
+    notices = st.session_state.get(STATE_NOTICES, [])
+    for notice in notices:
         st.warning(notice, icon=":material/link_off:")
+    if notices:
+        st.button("Dismiss the link notices", key="filters.dismiss_notices",
+                  on_click=lambda: st.session_state.__setitem__(STATE_NOTICES, []))
     for note in selection.notes():
         st.info(note, icon=":material/person_off:")

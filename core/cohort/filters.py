@@ -28,6 +28,9 @@ QUERY_KEYS: tuple[str, ...] = (*CATEGORY_FIELDS, "age_min", "age_max", "co_mutat
                                "co_mutation_mode")
 """URL query parameters owned by the filter (pages may add their own keys beside them)."""
 
+LIST_KEYS: tuple[str, ...] = (*CATEGORY_FIELDS, "co_mutations")
+"""Query keys whose value is a list (comma-separated, or the key repeated)."""
+
 MAX_QUERY_VALUE = 200
 """Longer query values are ignored with a notice (a link is never that long legitimately)."""
 
@@ -221,8 +224,10 @@ def filter_from_query_params(params: Mapping[str, str | list[str]],
     ----------
     params : mapping
         Query parameters (``st.query_params`` or a dict); a value may be a comma-separated
-        string or a list of strings. Keys not in :data:`QUERY_KEYS` are ignored (pages own
-        them).
+        string or a list of strings (the key repeated in the URL). Keys not in
+        :data:`QUERY_KEYS` are ignored (pages own them). A repeated list key combines its
+        values, with a notice; a repeated single-value key (an age bound, the co-mutation
+        mode) is used when every copy agrees and refused with a notice otherwise.
     cohort : pandas.DataFrame
         The cohort whose values are allowed.
 
@@ -231,6 +236,9 @@ def filter_from_query_params(params: Mapping[str, str | list[str]],
     (CohortFilter, list of str)
         The filter, and one plain-text notice per value that was ignored and why. Notices
         quote at most 40 characters of the offending value, with markup characters removed.
+        The filter means exactly what the link says: an age bound outside the cohort's ages
+        is kept (and may leave no patient), never moved to the nearest age; a bound that is
+        not a whole number of years is refused with a notice.
     """
     levels = filter_levels(cohort)
     notices: list[str] = []
@@ -240,7 +248,22 @@ def filter_from_query_params(params: Mapping[str, str | list[str]],
         raw = params.get(key)
         if raw is None:
             return None
-        raw = ",".join(raw) if isinstance(raw, list) else str(raw)
+        if isinstance(raw, (list, tuple)):
+            raw = [str(r) for r in raw]
+            if len(raw) > 1 and key in LIST_KEYS:
+                notices.append(f"The link names `{key}` {len(raw)} times; all its values were "
+                               "combined (a patient matching any of them is kept).")
+            elif len(set(raw)) > 1:
+                notices.append(f"The link names `{key}` {len(raw)} times with different values "
+                               f"({', '.join(_safe(r) for r in raw[:4])}); it cannot mean "
+                               "both, so that part of the link was ignored.")
+                return None
+            elif len(raw) > 1:
+                notices.append(f"The link names `{key}` {len(raw)} times with the same value; "
+                               "it was used once.")
+            raw = ",".join(raw) if key in LIST_KEYS else raw[0]
+        else:
+            raw = str(raw)
         if len(raw) > MAX_QUERY_VALUE:
             notices.append(f"The link's value for `{key}` is {len(raw)} characters long and was "
                            "ignored.")
@@ -268,12 +291,14 @@ def filter_from_query_params(params: Mapping[str, str | list[str]],
             continue
         try:
             number = float(raw)
-            if not math.isfinite(number) or not 0 <= number <= 150:
+            if not math.isfinite(number) or not 0 <= number <= 150 or \
+                    not number.is_integer():
                 raise ValueError
             values[key] = number
         except ValueError:
-            notices.append(f"The link's `{key}` value {_safe(raw)} is not an age in years "
-                           "between 0 and 150 and was ignored.")
+            notices.append(f"The link's `{key}` value {_safe(raw)} is not a whole number of "
+                           "years between 0 and 150 and was ignored (the age filter works in "
+                           "whole years).")
     mode = text_of("co_mutation_mode")
     if mode is not None:
         if mode in ("any", "all"):

@@ -29,6 +29,8 @@ import math
 import re
 from numbers import Number
 
+from core.errors import AnalysisError
+
 MAX_EXACT_INTEGER = 2 ** 53
 """Beyond this, a float is not guaranteed to be an integer written exactly; it keeps its
 float notation."""
@@ -131,3 +133,74 @@ def markdown_safe(text: object) -> str:
 def _escape_markdown(text: str) -> str:
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\\:", "&#58;")
     return re.sub(r"(?i)www\.", "www&#46;", escaped)
+
+
+MAX_MONTHS = 1200.0
+"""Longest time a user may type (100 years, in months)."""
+MAX_LANDMARKS = 12
+
+
+def parse_months(text: str, what: str = "Landmarks") -> tuple[float, ...]:
+    """Months typed by a user (``"12, 24, 30"``), sorted and without repeats.
+
+    Parameters
+    ----------
+    text : str
+        Numbers separated by commas, semicolons or spaces; an empty text means none.
+    what : str
+        The field's name, for the error message.
+
+    Returns
+    -------
+    tuple of float
+        At most :data:`MAX_LANDMARKS` distinct times in months, ascending.
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        A part that is not a number, a time below 0 or above :data:`MAX_MONTHS`, or more than
+        :data:`MAX_LANDMARKS` times; the message names every offending part.
+    """
+    parts = [p for p in re.split(r"[,;\s]+", str(text).strip()) if p]
+    bad, out = [], set()
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or not 0 <= value <= MAX_MONTHS:
+            bad.append(part[:20])
+        else:
+            out.add(value)
+    if bad:
+        raise AnalysisError(
+            f"{what}: {', '.join(repr(b) for b in bad)} "
+            f"{'is not a time' if len(bad) == 1 else 'are not times'} in months between 0 and "
+            f"{MAX_MONTHS:g}. Fix: type numbers separated by commas, e.g. 12, 24, 36.")
+    if len(out) > MAX_LANDMARKS:
+        raise AnalysisError(f"{what}: {len(out)} times given, at most {MAX_LANDMARKS} are "
+                            "shown. Fix: keep the times you need.")
+    return tuple(sorted(out))
+
+
+def format_months(months: tuple[float, ...]) -> str:
+    """``(12.0, 24.0, 30.5)`` as ``"12, 24, 30.5"`` (what :func:`parse_months` reads)."""
+    return ", ".join(format_number(m) for m in months)
+
+
+def parse_horizon(text: str) -> float:
+    """An RMST horizon typed or linked by a user, in months (1 to :data:`MAX_MONTHS`).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        For text that is not such a number.
+    """
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or not 1 <= value <= MAX_MONTHS:
+        raise AnalysisError(f"RMST horizon: {str(text)[:20]!r} is not a number of months "
+                            f"between 1 and {MAX_MONTHS:g}. Fix: type e.g. 24.")
+    return value

@@ -93,3 +93,42 @@ def test_tumor_board_report_download_offered_for_every_stratifier():
     for by in ("mrd_pre_status", "eln2022_risk", "none"):
         at.selectbox(key="report.by").set_value(by).run()
         assert not at.exception, by
+
+
+def test_link_age_bound_outside_the_cohort_is_kept_as_written():
+    """Issue 18: ``age_max=5`` showed "1 of 19 patients" and rewrote itself to 21."""
+    at = run_page(query={"age_max": "5"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients** · Age (years): ")
+    assert header_text(at).endswith("<= 5")
+    assert at.query_params["age_max"] in ("5", ["5"])
+    assert at.sidebar.slider(key="filter.age").value == (5, 5)
+
+
+def test_link_notices_stay_until_dismissed():
+    at = run_page(query={"eln2022_risk": "bogus", "age_max": "5"})
+    first = [w.value for w in at.warning]
+    assert first and first[0].startswith("The link asks for ELN 2022 risk 'bogus'")
+    at.sidebar.multiselect(key="filter.sex").select("F").run()
+    assert [w.value for w in at.warning] == first  # a filter change keeps them
+    at.button(key="filters.dismiss_notices").click().run()
+    assert not at.warning
+
+
+def test_repeated_link_keys_get_a_notice():
+    at = run_page(query={"eln2022_risk": ["adverse", "favorable"]})
+    assert not at.exception
+    assert header_text(at).startswith("**10 of 19 patients**")
+    assert any("names `eln2022_risk` 2 times" in w.value for w in at.warning)
+
+
+def test_link_of_a_lost_upload_says_the_view_shows_the_study_cohort():
+    """Issue 17: after an upload, a reload or shared link silently showed the study cohort."""
+    at = run_page(query={"cohort": "upload", "mrd_pre_status": "positive"})
+    assert not at.exception
+    warning = at.warning[0].value
+    assert warning.startswith("This link was made on an uploaded cohort. Uploaded cohorts are "
+                              "not kept across reloads")
+    assert "shows the embedded study cohort" in warning
+    assert "applied to the study cohort" in warning
+    assert header_text(at).startswith("**4 of 19 patients**")

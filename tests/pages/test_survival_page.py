@@ -131,3 +131,32 @@ def test_link_with_unknown_stratifier_is_ignored_with_notice():
     assert not at.exception
     assert any("is not offered on this page and was ignored" in w.value for w in at.warning)
     assert at.selectbox(key="survival.by").value == "none"
+
+
+def test_link_reproduces_bands_landmarks_and_horizon():
+    """Issue 17: a link keeps the CI-band toggle, any typed landmark months and the horizon."""
+    at = run_page(PAGE, {"survival.by": "mrd_pre_status", "survival.ci": "False",
+                         "survival.landmarks": "6, 30", "survival.horizon": "36"})
+    assert not at.exception
+    assert not any(name.endswith("95% CI") for name in traces(at))
+    columns = list(at.dataframe[0].value.columns)
+    assert "6 months: % (95% CI)" in columns and "30 months: % (95% CI)" in columns
+    assert "12 months: % (95% CI)" not in columns
+    assert "RMST to 36 months (95% CI)" in columns
+    at.text_input(key="survival.landmarks").set_value("12, 24, 30").run()
+    assert at.query_params["survival.landmarks"] in ("12, 24, 30", ["12, 24, 30"])
+    assert "30 months: at risk" in at.dataframe[0].value.columns
+    for key, value in (("survival.ci", "False"), ("survival.horizon", "36.0")):
+        assert at.query_params[key] in (value, [value])
+
+
+def test_bad_landmarks_are_named_and_the_page_still_draws():
+    at = run_page(PAGE, {"survival.landmarks": "12, soon"})
+    assert not at.exception
+    assert any("ignored: Landmarks: 'soon' is not a time in months" in w.value
+               for w in at.warning)
+    at.text_input(key="survival.landmarks").set_value("12, never").run()
+    assert at.error[0].value.startswith("Landmarks: 'never' is not a time in months")
+    assert len(at.get("plotly_chart")) == 1
+    at = run_page(PAGE, {"survival.horizon": "-4"})
+    assert any("RMST horizon: '-4' is not a number of months" in w.value for w in at.warning)

@@ -63,12 +63,12 @@ def test_missing_values_are_counted_not_silently_dropped():
 
 
 def test_serialisation_round_trips():
-    cohort_filter = CohortFilter(eln2022_risk=("adverse",), age_min=40.5, co_mutations=("NPM1",),
+    cohort_filter = CohortFilter(eln2022_risk=("adverse",), age_min=40, co_mutations=("NPM1",),
                                  co_mutation_mode="all")
     assert CohortFilter.from_dict(json.loads(json.dumps(cohort_filter.to_dict()))) == \
         cohort_filter
     params = cohort_filter.to_query_params()
-    assert params == {"eln2022_risk": "adverse", "co_mutations": "NPM1", "age_min": "40.5",
+    assert params == {"eln2022_risk": "adverse", "co_mutations": "NPM1", "age_min": "40",
                       "co_mutation_mode": "all"}
     assert filter_from_query_params(params, SEED) == (cohort_filter, [])
 
@@ -100,8 +100,8 @@ def test_query_params_bad_values_give_notices_not_errors():
         "have; that part of the link was ignored. Known values: favorable, intermediate, "
         "adverse.",
         "The link's value for `sex` is 500 characters long and was ignored.",
-        "The link's `age_min` value 'old' is not an age in years between 0 and 150 and was "
-        "ignored.",
+        "The link's `age_min` value 'old' is not a whole number of years between 0 and 150 "
+        "and was ignored (the age filter works in whole years).",
         "The link's `co_mutation_mode` value 'most' is not 'any' or 'all' and was ignored."]
 
 
@@ -132,3 +132,37 @@ def test_property_subset_and_link_round_trip(choices):
             assert kept[name].isin(wanted).all()
     rebuilt, notices = filter_from_query_params(cohort_filter.to_query_params(), SEED)
     assert notices == [] and rebuilt.apply(SEED).cohort.equals(kept)
+
+
+def test_link_age_bound_outside_the_cohort_means_what_it_says():
+    """Issue 18: ``age_max=5`` showed "1 of 19" and rewrote itself to 21; core keeps 5."""
+    cohort_filter, notices = filter_from_query_params({"age_max": "5"}, SEED)
+    assert cohort_filter == CohortFilter(age_max=5.0) and notices == []
+    assert cohort_filter.apply(SEED).n == 0
+    assert cohort_filter.to_query_params() == {"age_max": "5"}
+
+
+def test_link_age_bound_that_is_not_whole_years_is_refused():
+    cohort_filter, notices = filter_from_query_params({"age_min": "30.5"}, SEED)
+    assert cohort_filter == CohortFilter()
+    assert notices == ["The link's `age_min` value '30.5' is not a whole number of years "
+                       "between 0 and 150 and was ignored (the age filter works in whole "
+                       "years)."]
+
+
+def test_repeated_link_keys_get_a_notice():
+    params = {"eln2022_risk": ["adverse", "favorable"], "age_min": ["40", "60"],
+              "age_max": ["70", "70"]}
+    cohort_filter, notices = filter_from_query_params(params, SEED)
+    assert cohort_filter == CohortFilter(eln2022_risk=("adverse", "favorable"), age_max=70.0)
+    assert notices == [
+        "The link names `eln2022_risk` 2 times; all its values were combined (a patient "
+        "matching any of them is kept).",
+        "The link names `age_min` 2 times with different values ('40', '60'); it cannot mean "
+        "both, so that part of the link was ignored.",
+        "The link names `age_max` 2 times with the same value; it was used once."]
+
+
+def test_single_value_lists_are_not_repeats():
+    assert filter_from_query_params({"sex": ["F"], "age_min": ["50"]}, SEED) == (
+        CohortFilter(sex=("F",), age_min=50.0), [])

@@ -7,7 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cohort.text import format_number, markdown_safe, plotly_safe, plural
+from core.cohort.text import (
+    format_months,
+    format_number,
+    markdown_safe,
+    parse_horizon,
+    parse_months,
+    plotly_safe,
+    plural,
+)
+from core.errors import AnalysisError
 from core.survival.report import p_phrase
 
 
@@ -40,3 +49,53 @@ def test_format_number_reads_back_to_the_same_float(value):
     (0.2691, "p = 0.269"), (0.0004, "p < 0.001"), (float("nan"), "p not computable")])
 def test_p_phrase_never_writes_equals_less_than(p, expected):
     assert p_phrase(p) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("12, 24, 30", (12.0, 24.0, 30.0)), ("30;12 12", (12.0, 30.0)), ("", ()),
+    (" 6.5 ,", (6.5,)), ("0", (0.0,))])
+def test_parse_months_any_month_the_user_types(text, expected):
+    assert parse_months(text) == expected
+    assert parse_months(format_months(expected)) == expected
+
+
+def test_parse_months_errors_name_every_bad_part():
+    with pytest.raises(AnalysisError, match=r"^Landmarks: 'a', '-3', 'inf' are not times in "
+                       r"months between 0 and 1200\. Fix: type numbers separated by commas, "
+                       r"e\.g\. 12, 24, 36\.$"):
+        parse_months("12, a, -3, inf")
+    with pytest.raises(AnalysisError, match=r"^Landmarks: '2000' is not a time in months"):
+        parse_months("2000")
+    with pytest.raises(AnalysisError, match=r"^Landmarks: 13 times given, at most 12 are "
+                       r"shown\. Fix: keep the times you need\.$"):
+        parse_months(",".join(str(m) for m in range(13)))
+
+
+def test_parse_horizon():
+    assert parse_horizon("24.0") == 24.0
+    with pytest.raises(AnalysisError, match=r"^RMST horizon: '0' is not a number of months "
+                       r"between 1 and 1200\. Fix: type e\.g\. 24\.$"):
+        parse_horizon("0")
+    with pytest.raises(AnalysisError, match=r"RMST horizon: 'nan' is not a number"):
+        parse_horizon("nan")
+
+
+LINK = '<a href="https://example.org">x</a>'
+
+
+def test_plotly_safe_leaves_no_tag_for_plotly_to_render():
+    assert plotly_safe(LINK) == '&lt;a href="https://example.org"&gt;x&lt;/a&gt;'
+    assert plotly_safe("<b>bold</b> & co") == "&lt;b&gt;bold&lt;/b&gt; &amp; co"
+    assert plotly_safe(12) == "12"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("blasts_pct", "blasts\\_pct"),
+    ("column `blasts_pct` is missing", "column `blasts_pct` is missing"),
+    ("see https://evil.example", "see https&#58;//evil.example"),
+    ("www.evil.example", "www&#46;evil.example"),
+    (LINK, '\\<a href="https&#58;//example.org"\\>x\\</a\\>'),
+    ("**bold** [x](y) :red[z] $x$", "\\*\\*bold\\*\\* \\[x\\]\\(y\\) &#58;red\\[z\\] \\$x\\$"),
+])
+def test_markdown_safe(text, expected):
+    assert markdown_safe(text) == expected
