@@ -134,18 +134,17 @@ def test_logrank_scores_by_hand_with_tied_times():
 
 
 def test_permutation_p_enumerates_small_cohorts_like_brute_force():
-    """Six patients: 720 orderings, enumerated; equals re-running max_logrank on each
+    """Five patients: 120 orderings, enumerated; equals re-running max_logrank on each
     permutation of the marker."""
-    data = pd.DataFrame({"t": [2, 3, 3, 5, 8, 9], "e": [1, 0, 1, 1, 0, 1],
-                         "x": [1.5, 2, 2, 7, 3, 4]})
+    data = pd.DataFrame({"t": [2, 3, 3, 5, 9], "e": [1, 0, 1, 1, 1], "x": [1.5, 2, 2, 7, 4]})
     result = permutation_max_logrank(data, "t", "e", "x")
     observed = max_logrank(data, "t", "e", "x").statistic
     count = 0
-    for order in itertools.permutations(range(6)):
+    for order in itertools.permutations(range(5)):
         shuffled = data.assign(x=data["x"].to_numpy()[list(order)])
         count += max_logrank(shuffled, "t", "e", "x").statistic >= observed * (1 - 1e-12)
-    assert result.exact and result.n_resamples == 720
-    assert result.p_value == pytest.approx(count / 720, abs=1e-12)
+    assert result.exact and result.n_resamples == 120
+    assert result.p_value == pytest.approx(count / 120, abs=1e-12)
 
 
 def test_permutation_p_is_seeded_and_near_the_gaussian_limit():
