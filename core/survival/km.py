@@ -113,7 +113,10 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
     ----------
     counts : pandas.DataFrame
         Columns ``group, time, n_event, n_censor`` (one row per group and distinct time, as
-        :func:`event_counts` or a ``GROUP BY`` query gives them).
+        :func:`event_counts` or a ``GROUP BY`` query gives them). An optional ``n_risk``
+        column (patients at risk just before each time) is used as given: counting-process
+        data with late entry, where the risk set is not the reverse sum of later exits
+        (:mod:`core.survival.timedep_km`); without it ``n_risk`` is that reverse sum.
     conf_level : float
         Level of the pointwise log-log intervals, in (0, 1).
     groups : tuple of str, optional
@@ -135,7 +138,8 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
         rows = counts[counts["group"].astype(str) == group].sort_values("time")
         d = rows["n_event"].to_numpy(dtype=float)
         c = rows["n_censor"].to_numpy(dtype=float)
-        n_risk = np.cumsum((d + c)[::-1])[::-1]
+        n_risk = (rows["n_risk"].to_numpy(dtype=float) if "n_risk" in rows.columns
+                  else np.cumsum((d + c)[::-1])[::-1])
         with np.errstate(divide="ignore", invalid="ignore"):
             surv = np.cumprod(1.0 - d / n_risk)
             terms = np.where(d > 0, d / (n_risk * (n_risk - d)), 0.0)
