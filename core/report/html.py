@@ -23,6 +23,7 @@ from core.cohort.baseline import baseline_characteristics
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.errors import AnalysisError
+from core.report.sections import ReportChoices, analysis_sections, key_numbers
 from core.survival.figures import km_figure
 from core.survival.report import (
     ENDPOINT_NAMES,
@@ -48,6 +49,12 @@ class Section:
     figure : plotly.graph_objects.Figure or None
     warnings : tuple of str
         Caveats shown highlighted.
+    key : str
+        Stable name of the section ("baseline", "km.rfs", "cox", ...), for file names and links.
+    notes : tuple of str
+        Methods behind the numbers (slide notes; small print in the HTML report).
+    metrics : tuple of (str, str)
+        Key numbers as (label, value), shown large in projector mode.
     """
 
     title: str
@@ -55,10 +62,14 @@ class Section:
     table: pd.DataFrame | None = None
     figure: object | None = None
     warnings: tuple[str, ...] = ()
+    key: str = ""
+    notes: tuple[str, ...] = ()
+    metrics: tuple[tuple[str, str], ...] = ()
 
 
 def report_sections(cohort: pd.DataFrame, by: str | None = None,
-                    landmark_months=(12, 24), horizon: float = 24) -> list[Section]:
+                    landmark_months=(12, 24), horizon: float = 24,
+                    choices: ReportChoices | None = None) -> list[Section]:
     """The report's content, independent of its format (HTML now, slides later).
 
     Parameters
@@ -71,7 +82,13 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         Landmark times (months).
     horizon : float
         RMST horizon (months).
+    choices : ReportChoices, optional
+        The pages' choices for the deliverables (deck, projector mode): when given, its
+        endpoint comes first, its ``by``, landmarks and horizon are used, and the Cox,
+        competing-risk, swimmer and methods sections of :mod:`core.report.sections` follow.
     """
+    if choices is not None:
+        by, landmark_months, horizon = choices.by, choices.landmark_months, choices.horizon
     if cohort.empty:
         raise AnalysisError("The report needs at least one patient. Fix: widen the filters.")
     sections = [Section(
@@ -79,13 +96,14 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         ("Counts (% of patients with a recorded value); continuous values as median (range).",),
         baseline_characteristics(cohort)[["characteristic", "level", "summary"]].rename(
             columns={"characteristic": "Characteristic", "level": "",
-                     "summary": "n (%) or median (range)"}))]
-    for endpoint in ("os", "rfs"):
+                     "summary": "n (%) or median (range)"}), key="baseline",
+        metrics=(("Patients", str(len(cohort))),))]
+    for endpoint in (choices.endpoints if choices else ("os", "rfs")):
         title = f"{ENDPOINT_NAMES[endpoint]} ({endpoint.upper()})"
         try:
             report = survival_report(cohort, endpoint, by, landmark_months, horizon)
         except AnalysisError as error:
-            sections.append(Section(title, warnings=(str(error),)))
+            sections.append(Section(title, warnings=(str(error),), key=f"km.{endpoint}"))
             continue
         figure = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
                            y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
@@ -95,21 +113,24 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         if comparison_text(report):
             paragraphs += [comparison_text(report), report.which_p]
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
-                                report.notes))
+                                report.notes, key=f"km.{endpoint}",
+                                notes=(report.caption,), metrics=key_numbers(report)))
+    if choices is not None:
+        sections += analysis_sections(cohort, choices)
     columns = [c for c in PATIENT_COLUMNS if c in cohort.columns]
     patients = cohort[columns].copy()
     for column in columns:
         if pd.api.types.is_numeric_dtype(patients[column]):
             patients[column] = patients[column].map(format_number).astype(object)
     sections.append(Section("Patients", (ENDPOINTS["os"][2], ENDPOINTS["rfs"][2]),
-                            patients.rename(columns=LABELS)))
+                            patients.rename(columns=LABELS), key="patients"))
     return sections
 
 
 def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                      filters: list[str], notes: list[str] = (), by: str | None = None,
                      landmark_months=(12, 24), horizon: float = 24,
-                     today: date | None = None) -> bytes:
+                     today: date | None = None, choices: ReportChoices | None = None) -> bytes:
     """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
 
     Parameters
@@ -128,8 +149,10 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         Stratifier of the Kaplan-Meier curves.
     today : datetime.date, optional
         Date printed on the report (default: today).
+    choices : ReportChoices, optional
+        When given, the same sections as the slide deck (see :func:`report_sections`).
     """
-    sections = report_sections(cohort, by, landmark_months, horizon)
+    sections = report_sections(cohort, by, landmark_months, horizon, choices)
     esc = html.escape
     stamp = (today or date.today()).isoformat()
     stratified = f" by {LABELS.get(by, by)}" if by else ""
@@ -154,6 +177,8 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                                      config={"displaylogo": False, "responsive": True}))
             first_figure = False
         parts += [f"<p>{esc(p)}</p>" for p in section.paragraphs if p]
+        parts += [f"<p class='muted'>{esc(n)}</p>" for n in section.notes
+                  if n not in section.paragraphs]
         if section.table is not None:
             parts.append(section.table.to_html(index=False, escape=True, na_rep="–",
                                                border=0, classes="table"))

@@ -1,0 +1,260 @@
+"""The analysis sections every deliverable shares: Cox model, swimmer plot, competing risks,
+methods.
+
+Design: :func:`core.report.html.report_sections` lists the content of a tumor-board
+deliverable once (baseline, Kaplan-Meier per endpoint, the sections built here, patients); the
+HTML report (:mod:`core.report.html`), the slide deck (:mod:`core.report.deck`) and the
+projector mode draw that same list, so they cannot disagree. :class:`ReportChoices` carries
+what the user chose on the pages (endpoint first, stratifier, Cox covariates, swimmer clock)
+and is plain data (hashable; a page passes it through ``st.cache_data``).
+
+Conventions: the Cox section follows the Cox page (ordinary Cox with Efron ties, Firth's
+penalized fit when the ordinary fit shows separation or does not converge; its caveats as
+warnings); the competing-risk section is included only when :mod:`core.survival.competing`
+is importable (relapse as the event, death without relapse as the competing one).
+
+References
+----------
+See :mod:`core.cox.fit` (Cox, Firth), :mod:`core.patients.timelines` (swimmer lanes),
+:mod:`core.survival.competing` (Aalen-Johansen, Gray).
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.cohort.schema import ENDPOINTS, LABELS
+from core.errors import AnalysisError
+from core.survival.figures import tick_times
+from core.survival.km import at_risk_table
+from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_p
+
+
+@dataclass(frozen=True)
+class ReportChoices:
+    """What the user chose on the pages, for the deliverables.
+
+    Attributes
+    ----------
+    endpoint : {"os", "rfs"}
+        Shown first (the Survival page's endpoint).
+    by : str or None
+        Stratifier of the Kaplan-Meier curves.
+    landmark_months : tuple of float
+    horizon : float
+        RMST horizon (months).
+    cox_endpoint : {"os", "rfs"}
+    cox_covariates : tuple of str
+        Covariates of the multivariable Cox model; empty for no Cox section.
+    swimmer_mode : {"rfs", "os"}
+    swimmer_color_by : str or None
+    """
+
+    endpoint: str = "rfs"
+    by: str | None = None
+    landmark_months: tuple[float, ...] = (12.0, 24.0)
+    horizon: float = 24.0
+    cox_endpoint: str = "rfs"
+    cox_covariates: tuple[str, ...] = ("mrd_pre_status", "eln2022_risk")
+    swimmer_mode: str = "rfs"
+    swimmer_color_by: str | None = "eln2022_risk"
+
+    @property
+    def endpoints(self) -> tuple[str, ...]:
+        """Both endpoints, the chosen one first."""
+        return (self.endpoint, *[e for e in ("os", "rfs") if e != self.endpoint])
+
+
+def key_numbers(report) -> tuple[tuple[str, str], ...]:
+    """Key numbers of a :class:`~core.survival.report.SurvivalReport` for projector mode:
+    median and the first landmark per group, then the log-rank p."""
+    out = []
+    first = report.landmark_months[0] if report.landmark_months else None
+    for _, row in report.medians.iterrows():
+        median = ("not reached" if row["median"] != row["median"]
+                  else f"{row['median']:.1f} months")
+        text = f"median {median}"
+        hit = report.landmarks[(report.landmarks["group"] == row["group"])
+                               & (report.landmarks["time"] == first)]
+        if first is not None and not hit.empty:
+            text += f"; {first:g} months {100 * hit['survival'].iloc[0]:.0f}%"
+        out.append((f"{row['group']} (n={int(row['n'])})", text))
+    if report.logrank is not None:
+        out.append(("Log-rank p", format_p(report.logrank.p_value)))
+    if report.permutation is not None:
+        out.append(("Permutation p", format_p(report.permutation.p_value)))
+    return tuple(out)
+
+
+def _section():
+    from core.report.html import Section  # html imports this module inside report_sections
+
+    return Section
+
+
+def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
+    """The multivariable Cox model of the chosen covariates: table, forest plot, caveats."""
+    from core.cox.display import (
+        covariate_options,
+        hazard_ratio_table,
+        needs_firth,
+        term_labels,
+    )
+    from core.cox.figures import forest_figure
+    from core.cox.fit import fit_cox
+
+    section = _section()
+    endpoint = choices.cox_endpoint
+    title = f"Cox regression: {ENDPOINT_NAMES[endpoint].lower()} ({endpoint.upper()})"
+    covariates = [c for c in choices.cox_covariates if c in covariate_options(cohort)]
+    if not covariates:
+        return section(title, key="cox", warnings=(
+            "No Cox model: none of the chosen covariates varies among the filtered patients. "
+            "Choose covariates on the Cox regression page, or widen the filters.",))
+    time, event, _ = ENDPOINTS[endpoint]
+    try:
+        ordinary = fit_cox(cohort, time, event, covariates, ties="efron",
+                           scale={"age": 10.0} if "age" in covariates else None)
+        used = ordinary
+        warnings = list(ordinary.warnings)
+        if needs_firth(ordinary):
+            used = fit_cox(cohort, time, event, covariates, firth=True,
+                           scale={"age": 10.0} if "age" in covariates else None)
+            warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
+                            "model, which stays finite under separation (Heinze & Schemper "
+                            "2001).")
+            warnings += [w for w in used.warnings if w not in warnings]
+    except AnalysisError as error:
+        return section(title, key="cox", warnings=(str(error),))
+    labels = term_labels(used)
+    table = hazard_ratio_table([used])
+    figure = forest_figure(used.table, labels=labels, x_title="Hazard ratio (log scale)",
+                           conf_level=used.conf_level)
+    noun = EVENT_NOUN[endpoint]
+    model = (f"Multivariable Cox model of {noun}: {used.n} patients, {used.events} {noun}; "
+             + ("likelihood-ratio p = " + format_p(used.lr_p_value) + "; "
+                if used.lr_p_value == used.lr_p_value else "")
+             + (f"Harrell's C {used.concordance:.3f}." if used.concordance == used.concordance
+                else ""))
+    metrics = tuple((labels.get(term, term),
+                     f"HR {table['HR'].iloc[i]} ({table.iloc[i, 2]}), p {table['p'].iloc[i]}")
+                    for i, term in enumerate(used.table.index))
+    notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.")
+    if used.excluded:
+        warnings.append(used.excluded_reason)
+    warnings = [_readable(w, labels) for w in dict.fromkeys(warnings)]
+    return section(title, (model,), table, figure, tuple(warnings), key="cox",
+                   notes=notes, metrics=metrics)
+
+
+def _readable(text: str, labels: dict[str, str]) -> str:
+    """A core caveat in words: `term` spans become readable names; the advice to refit with
+    Firth reads as what this section already did."""
+    text = re.sub(r"`([^`]+)`", lambda m: labels.get(m.group(1), LABELS.get(m.group(1),
+                                                                               m.group(1))), text)
+    return text.replace("Refit with firth=True (Firth-penalized Cox) for", "Firth's penalized "
+                        "Cox gives").replace("firth=True", "Firth-penalized Cox")
+
+
+def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
+    """The swimmer plot of the filtered patients on the chosen clock."""
+    from core.patients.figures import swimmer_figure
+    from core.patients.timelines import swimmer_lanes
+
+    section = _section()
+    color_by = choices.swimmer_color_by if choices.swimmer_color_by in cohort.columns else None
+    try:
+        lanes = swimmer_lanes(cohort, mode=choices.swimmer_mode, color_by=color_by)
+    except AnalysisError as error:
+        return section("Patient timelines", key="swimmer", warnings=(str(error),))
+    clock = ("months from maintenance start (relapse-free survival clock)"
+             if choices.swimmer_mode == "rfs" else "months from diagnosis (overall survival "
+                                                      "clock)")
+    warnings = tuple(n for n in (lanes.excluded_note, lanes.hidden_note) if n)
+    return section("Patient timelines", (f"One lane per patient, {clock}; the marker at the "
+                                         "end of a lane says how follow-up ended (legend).",),
+                   figure=swimmer_figure(lanes), warnings=warnings, key="swimmer",
+                   metrics=(("Patients drawn", str(len(lanes.lanes))),))
+
+
+def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
+    """Cumulative incidence of relapse with death without relapse as a competing event, or
+    None when :mod:`core.survival.competing` is not available."""
+    try:
+        competing = importlib.import_module("core.survival.competing")
+        status_of = importlib.import_module("core.survival.competing_input").competing_status
+    except ImportError:
+        return None
+    section = _section()
+    title = "Relapse with death as a competing risk"
+    data = cohort.copy()
+    try:
+        data["cr_status"] = status_of(cohort).status
+        fit = competing.cumulative_incidence(data, "rfs_months", "cr_status", cause=1,
+                                             by=choices.by)
+        test = (competing.gray_test(data, "rfs_months", "cr_status", choices.by)
+                if choices.by and len(fit.groups) > 1 else None)
+        at = competing.incidence_at(fit, list(choices.landmark_months))
+    except (AnalysisError, AttributeError, TypeError) as error:
+        return section(title, key="competing", warnings=(str(error),))
+    table = pd.DataFrame({
+        "Group": at["group"], "Months": at["time"].map(lambda t: f"{t:g}"),
+        "Cumulative incidence of relapse (95% CI)": [
+            "beyond follow-up" if v != v else
+            f"{100 * v:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})" if lo == lo else f"{100 * v:.1f}%"
+            for v, lo, hi in zip(at["cif"], at["ci_lower"], at["ci_upper"], strict=True)],
+        "At risk": at["n_risk"].map(lambda n: "–" if n != n else str(int(n)))})
+    paragraphs = [f"{fit.method}. Relapse is the event; death without relapse competes with "
+                  "it (it is not censored), so the curves do not overstate relapse."]
+    metrics = ()
+    if test is not None:
+        paragraphs.insert(0, f"Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
+                          f"p = {format_p(test.p_value)}.")
+        metrics = (("Gray's test p", format_p(test.p_value)),)
+    figure = None
+    try:
+        cif_figure = importlib.import_module("core.survival.figures_competing").cif_figure
+        ticks = tick_times(float(data["rfs_months"].max()))
+        figure = cif_figure(fit.table, at_risk_table(data, "rfs_months", "rfs_event", ticks,
+                                                     choices.by),
+                            groups=list(fit.groups), y_title="Cumulative incidence of relapse")
+    except (ImportError, AttributeError, AnalysisError):
+        paragraphs.append("No figure: the cumulative-incidence figure module is not available.")
+    return section(title, tuple(paragraphs), table, figure, key="competing",
+                   notes=(fit.method,), metrics=metrics)
+
+
+def methods_section(choices: ReportChoices):
+    """Definitions and methods, in the words of the pages."""
+    section = _section()
+    by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"
+    return section("Methods and definitions", (
+        ENDPOINTS["os"][2], ENDPOINTS["rfs"][2],
+        "Relapse: bone-marrow blasts > 5% (morphological) or MRD >= 0.01% (molecular).",
+        f"Kaplan-Meier estimates by {by}; pointwise {0.95:.0%} confidence intervals with "
+        "Greenwood variance on the log-log scale (R survfit conf.type = \"log-log\"); medians "
+        "as R print.survfit; landmarks as R summary(fit, times = ...); RMST as R "
+        "print(fit, rmean = horizon).",
+        "Log-rank test (R survdiff, rho = 0); for small samples also an exact or Monte Carlo "
+        "permutation p over the group labels.",
+        "Cox proportional-hazards regression with Efron ties and Wald intervals (R coxph); "
+        "Firth's penalized likelihood with profile intervals when a level has no event.",
+        "Every number in this deck can be recomputed with the \"Reproduce this\" zip "
+        "(filtered rows, standalone R and Python scripts)."), key="methods")
+
+
+def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
+    """Cox, competing-risk (when available) and swimmer sections, then methods."""
+    sections = []
+    if choices.cox_covariates:
+        sections.append(cox_section(cohort, choices))
+    competing = competing_section(cohort, choices)
+    if competing is not None:
+        sections.append(competing)
+    sections.append(swimmer_section(cohort, choices))
+    sections.append(methods_section(choices))
+    return sections

@@ -1,0 +1,152 @@
+"""The tumor-board deck (core.report.deck): slides, titles, pictures, tables and footers.
+
+The deck's pictures are rendered by kaleido through Debian's Chromium: without it the tests
+skip with the reason, except under CI=true, where they fail.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from datetime import date
+
+import pytest
+from pptx import Presentation
+from pptx.util import Inches
+
+from core.cohort.filters import CohortFilter
+from core.cohort.read import load_seed_cohort
+from core.report import images
+from core.report.deck import DeckContext, slide_deck, software_version
+from core.report.html import report_sections, tumor_board_html
+from core.report.sections import ReportChoices
+
+CHOICES = ReportChoices(endpoint="rfs", by="mrd_pre_status")
+
+
+def _need_chromium() -> None:
+    if images.chromium_path() is None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("CI=true but chromium is not on PATH (scripts/run_tests.sh installs it)")
+        pytest.skip("Chromium not installed (apt-get install -y chromium): the deck's "
+                    "pictures are rendered by kaleido through Debian's Chromium")
+
+
+@pytest.fixture(scope="module")
+def deck():
+    _need_chromium()
+    cohort_filter = CohortFilter(sorafenib_timing=("induction",))
+    selection = cohort_filter.apply(load_seed_cohort())
+    context = DeckContext("Embedded study cohort", selection.n_total,
+                          tuple(cohort_filter.describe()), tuple(selection.notes()))
+    data = slide_deck(selection.cohort, context, CHOICES, today=date(2026, 11, 25))
+    return Presentation(io.BytesIO(data)), selection, context
+
+
+def _titles(presentation) -> list[str]:
+    return [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
+            for slide in presentation.slides]
+
+
+def test_deck_is_16_9_with_the_expected_slides_in_order(deck):
+    presentation, selection, _ = deck
+    assert (presentation.slide_width, presentation.slide_height) == (Inches(13.333),
+                                                                     Inches(7.5))
+    titles = _titles(presentation)
+    assert titles[0] == "Relapse Risk Explorer · tumor board"
+    expected = ["Baseline characteristics (1/2)", "Baseline characteristics (2/2)",
+                "Relapse-free survival (RFS)", "Relapse-free survival (RFS): numbers",
+                "Overall survival (OS)", "Overall survival (OS): numbers",
+                "Cox regression: relapse-free survival (RFS)",
+                "Cox regression: relapse-free survival (RFS): numbers",
+                "Relapse with death as a competing risk",
+                "Relapse with death as a competing risk: numbers",
+                "Patient timelines", "Methods and definitions"]
+    assert titles[1:len(expected) + 1] == expected  # RFS, the chosen endpoint, first
+    assert titles[len(expected) + 1].startswith("Patients")
+
+
+def test_title_slide_names_cohort_filters_n_date_and_version(deck):
+    presentation, selection, _ = deck
+    text = "\n".join(s.text_frame.text for s in presentation.slides[0].shapes
+                     if s.has_text_frame)
+    assert f"{selection.n} of 19 patients" in text
+    assert "Sorafenib timing: induction" in text
+    assert "Embedded study cohort" in text
+    assert "2026-11-25" in text and f"Relapse Risk Explorer {software_version()}" in text
+    assert software_version() == "0.1.0"
+
+
+def test_every_slide_but_the_title_has_the_filter_footer(deck):
+    presentation, selection, context = deck
+    for number, slide in enumerate(presentation.slides, start=1):
+        footers = [s.text_frame.text for s in slide.shapes if s.name == "Footer"]
+        if number == 1:
+            assert footers == []
+            continue
+        assert footers == [f"Sorafenib timing: induction · n = {selection.n} of 19 patients"]
+        assert [s.text_frame.text for s in slide.shapes if s.name == "Slide number"] == \
+            [str(number)]
+
+
+def test_figures_are_high_resolution_pictures_and_tables_are_editable(deck):
+    presentation, selection, _ = deck
+    pictures, tables = {}, {}
+    for slide in presentation.slides:
+        title = next(s.text_frame.text for s in slide.shapes if s.name == "Title")
+        for shape in slide.shapes:
+            if shape.shape_type == 13:  # picture
+                pictures[title] = shape.image
+            if shape.has_table:
+                tables.setdefault(title, []).append(shape.table)
+    assert set(pictures) == {"Relapse-free survival (RFS)", "Overall survival (OS)",
+                             "Cox regression: relapse-free survival (RFS)",
+                             "Relapse with death as a competing risk", "Patient timelines"}
+    for image in pictures.values():
+        assert image.content_type == "image/png"
+        width, height = images.png_size(image.blob)
+        assert width >= 2500  # 220 dpi over 12.4 inches
+        assert round(images.png_dpi(image.blob)) == 220
+    rfs = tables["Relapse-free survival (RFS): numbers"][0]
+    header = [rfs.cell(0, j).text for j in range(len(rfs.columns))]
+    assert header[:4] == ["Group", "Patients", "Relapses", "Median, months (95% CI)"]
+    assert [rfs.cell(i, 0).text for i in range(1, len(rfs.rows))] == ["negative", "positive"]
+    cox = tables["Cox regression: relapse-free survival (RFS): numbers"][0]
+    assert cox.cell(0, 0).text == "Term" and cox.cell(0, 1).text == "HR"
+    patients = sum(len(t.rows) - 1 for title, ts in tables.items()
+                   if title.startswith("Patients") for t in ts)
+    assert patients == selection.n
+
+
+def test_deck_numbers_are_the_html_reports_numbers(deck):
+    """HTML report and deck draw the same sections: every cell of the RFS table is in both."""
+    presentation, selection, _ = deck
+    sections = report_sections(selection.cohort, choices=CHOICES)
+    rfs = next(s for s in sections if s.key == "km.rfs")
+    page = tumor_board_html(selection.cohort, source="x", n_total=19, filters=[],
+                            choices=CHOICES).decode()
+    slide_cells = set()
+    for slide in presentation.slides:
+        for shape in slide.shapes:
+            if shape.has_table:
+                slide_cells |= {c.text for row in shape.table.rows for c in row.cells}
+    for value in rfs.table.astype(str).to_numpy().ravel():
+        assert value in slide_cells
+        assert value.replace("–", "–") in page
+    assert "Cox regression: relapse-free survival (RFS)" in page
+
+
+def test_cox_caveats_and_methods_in_the_deck(deck):
+    presentation, _, _ = deck
+    text = "\n".join(s.text_frame.text for slide in presentation.slides for s in slide.shapes
+                     if s.has_text_frame)
+    assert "Monotone likelihood" in text  # a level with no relapse under this filter
+    assert "eln2022_risk" not in text.split("Methods")[0]  # terms read as labels
+    notes = "\n".join(slide.notes_slide.notes_text_frame.text
+                      for slide in presentation.slides if slide.has_notes_slide)
+    assert "log-log" in notes
+
+
+def test_empty_cohort_is_refused():
+    with pytest.raises(ValueError, match="The report needs at least one patient"):
+        slide_deck(load_seed_cohort().iloc[0:0], DeckContext("x", 19), CHOICES)
