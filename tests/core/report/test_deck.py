@@ -7,7 +7,6 @@ skip with the reason, except under CI=true, where they fail.
 from __future__ import annotations
 
 import io
-import os
 from datetime import date
 
 import pytest
@@ -24,17 +23,8 @@ from core.report.sections import ReportChoices
 CHOICES = ReportChoices(endpoint="rfs", by="mrd_pre_status")
 
 
-def _need_chromium() -> None:
-    if images.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but chromium is not on PATH (scripts/run_tests.sh installs it)")
-        pytest.skip("Chromium not installed (apt-get install -y chromium): the deck's "
-                    "pictures are rendered by kaleido through Debian's Chromium")
-
-
 @pytest.fixture(scope="module")
-def deck():
-    _need_chromium()
+def deck(chromium):
     cohort_filter = CohortFilter(sorafenib_timing=("induction",))
     selection = cohort_filter.apply(load_seed_cohort())
     context = DeckContext("Embedded study cohort", selection.n_total,

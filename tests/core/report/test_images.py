@@ -6,7 +6,6 @@ rendering tests skip with the reason, except under CI=true, where they fail: CI 
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 import zlib
@@ -20,14 +19,6 @@ from core.survival.figures import km_figure
 from core.survival.report import survival_report
 
 
-def _need_chromium() -> None:
-    if images.chromium_path() is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but chromium is not on PATH (scripts/run_tests.sh installs it)")
-        pytest.skip("Chromium not installed (apt-get install -y chromium): figures are "
-                    "rendered by kaleido through Debian's Chromium")
-
-
 @pytest.fixture(scope="module")
 def km():
     report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
@@ -36,8 +27,7 @@ def km():
 
 
 @pytest.mark.parametrize("preset", ["slide_full", "journal_single"])
-def test_png_has_the_preset_pixel_size_and_300_dpi(km, preset):
-    _need_chromium()
+def test_png_has_the_preset_pixel_size_and_300_dpi(chromium, km, preset):
     figure, caption = km
     data = images.render_figure(figure, "png", preset, caption=caption)
     assert data.startswith(b"\x89PNG\r\n\x1a\n")
@@ -47,8 +37,7 @@ def test_png_has_the_preset_pixel_size_and_300_dpi(km, preset):
     assert images.png_size(data) == expected
 
 
-def test_svg_and_pdf_have_the_physical_size(km):
-    _need_chromium()
+def test_svg_and_pdf_have_the_physical_size(chromium, km):
     figure, caption = km
     preset = images.PRESETS["journal_double"]
     svg = images.render_figure(figure, "svg", "journal_double", caption=caption)
