@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME
 from core.cox.fit import CoxResult
 from core.cox.ph import PHTestResult
@@ -31,7 +32,7 @@ def covariate_options(cohort: pd.DataFrame) -> list[str]:
 
     Columns recording the outcome itself (relapse type, vital status) are never offered.
     """
-    first = ["mrd_pre_status", "eln2022_risk", "sorafenib_timing", "age"]
+    first = [CUSTOM_GROUP_COLUMN, "mrd_pre_status", "eln2022_risk", "sorafenib_timing", "age"]
     others = [c.name for c in BY_NAME.values()
               if (c.kind == "category" or c.name in NUMERIC_COVARIATES)
               and c.name not in first and c.name not in OUTCOME_COLUMNS]

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
@@ -51,9 +52,9 @@ ENDPOINT_NAMES = {"os": "Overall survival", "rfs": "Relapse-free survival"}
 
 
 def stratifier_options(cohort: pd.DataFrame) -> list[str]:
-    """Columns a curve can be stratified by: the three study stratifiers first, then every
-    other categorical column present in ``cohort``."""
-    first = ["eln2022_risk", "sorafenib_timing", "mrd_pre_status"]
+    """Columns a curve can be stratified by: the custom groups (when defined), the three study
+    stratifiers, then every other categorical column present in ``cohort``."""
+    first = [CUSTOM_GROUP_COLUMN, "eln2022_risk", "sorafenib_timing", "mrd_pre_status"]
     others = [c.name for c in BY_NAME.values()
               if c.kind == "category" and c.name not in first and c.name in cohort.columns]
     return [c for c in first if c in cohort.columns] + others
