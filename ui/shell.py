@@ -33,6 +33,7 @@ from core.cohort.filters import (
 )
 from core.cohort.read import load_cohort
 from core.cohort.schema import LABELS
+from core.cohort.text import markdown_safe
 from core.errors import CohortError
 from ui import cached
 
@@ -205,8 +206,9 @@ def _safe_value(value: str) -> str:
 
 
 def plain(text: str) -> str:
-    """Escape Markdown so user-supplied text (values from a file or a link) shows as typed."""
-    return re.sub(r"([\\*_\[\]<>#|~$])", r"\\\1", text)
+    """Escape Markdown so user-supplied text (values from a file or a link) shows as typed:
+    :func:`core.cohort.text.markdown_safe` (no link, no markup, code spans kept as written)."""
+    return markdown_safe(text)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,52 +1,59 @@
-"""Loading a cohort and the one gatekeeper every cohort passes through.
+"""Reading a cohort file into a raw table, within fixed caps, and loading it as a cohort.
 
-``validate_cohort`` is the only place that decides whether a table is a usable cohort. It
-collects every problem it finds (not just the first) and raises one
-:class:`~core.errors.CohortError` whose ``problems`` each name the row(s), the column, the
-offending value(s) and the fix. Row numbers count the header as row 1, as a spreadsheet shows
-them, so "row 5" is the fourth patient.
+Design: reading never interprets a value. :func:`read_table` turns any supported file (CSV/TSV/
+TXT, XLSX, Parquet, SPSS ``.sav``, Stata ``.dta``; the format judged by content in
+:mod:`core.cohort.sniff`) into a raw DataFrame whose columns are the file's own headers and
+whose cells are what the file holds: text for text formats (so patient id ``000123`` stays
+``000123``), typed values for typed formats (numbers, dates, SPSS/Stata value labels as their
+category text). The index holds each row's number as a spreadsheet shows it (the header row is
+row 1 unless the table starts lower), so every problem can name the row the user sees. The caps
+(:data:`MAX_COLUMNS`, :data:`MAX_ROWS`, :data:`MAX_UPLOAD_MB`) are checked before the bulk of
+the file is parsed, so no file can keep the server busy: a workbook whose used range reaches
+column XFD is refused from its dimension record, a 4,000-column CSV from its header line.
+:func:`load_cohort` is reading, then :mod:`core.cohort.mapping`, then the one gatekeeper
+:func:`core.cohort.validate.validate_cohort`.
+
+Conventions: every failure is a :class:`~core.errors.CohortError` with one plain sentence
+(parser jargon such as "Error tokenizing data" is translated); a text table with a decimal
+comma (``32,25`` in a semicolon- or tab-separated file) is read with a decimal point.
+
+References: ECMA-376 (SpreadsheetML dimension record); pyreadstat documentation
+(``apply_value_formats``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import math
 import re
-from collections.abc import Callable, Iterable
+from collections import Counter
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from core.cohort.schema import BY_NAME, COLUMNS, REQUIRED, Column
+from core.cohort.sniff import decode_text, detect_format, detect_separator
+from core.cohort.validate import split_list, validate_cohort  # noqa: F401  (re-exported)
 from core.errors import CohortError
+
+if TYPE_CHECKING:
+    from core.cohort.mapping import Mapping
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "seed_cohort.csv"
 
-MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none recorded", ".", "?"})
-"""Cell texts read as a missing value (case-insensitive). ``-``/``–`` are missing too, except
-in list columns, where the study prints ``–`` for "no co-mutation"."""
-DASHES = frozenset({"-", "–", "—"})
+MAX_COLUMNS = 500
+"""At most this many columns are read from an upload (a cohort export rarely has 100)."""
+MAX_ROWS = 1_000_000
+"""At most this many patient rows are read from an upload."""
+MAX_UPLOAD_MB = 200
+"""Largest upload in megabytes (``server.maxUploadSize`` in ``.streamlit/config.toml``)."""
+HEADER_SEARCH_ROWS = 30
+"""The header row is looked for in the first this-many rows of a sheet or text table."""
 
-ALIASES: dict[str, dict[str, str]] = {
-    "sex": {"male": "M", "female": "F", "m": "M", "f": "F"},
-    "eln2022_risk": {"favourable": "favorable"},
-    "relapse_type": {"cr": "none", "no": "none"},
-    "outcome": {"survival": "alive", "death": "dead", "died": "dead", "lost": "lost to follow-up",
-                "lost to follow up": "lost to follow-up"},
-    "fusion_gene": {"none": "negative", "aml1-eto": "AML1-ETO", "runx1-runx1t1": "AML1-ETO"},
-}
-"""Accepted spellings, mapped to the canonical value (keys are lower-case)."""
+ROW_INDEX = "row"
+"""Name of the raw table's index: each row's number as a spreadsheet shows it."""
 
-MAX_LISTED = 8
-"""At most this many rows are listed in one problem; the rest are counted."""
-
-
-# --------------------------------------------------------------------------------------------
-# Reading files
-# --------------------------------------------------------------------------------------------
 
 def load_seed_cohort() -> pd.DataFrame:
     """Return the embedded 19-patient cohort of the seed study, validated.
@@ -59,38 +66,55 @@ def load_seed_cohort() -> pd.DataFrame:
     return validate_cohort(read_table(SEED_PATH))
 
 
-def load_cohort(source: str | Path | IO[bytes]) -> pd.DataFrame:
-    """Read a user's cohort (CSV, XLSX or Parquet) and validate it.
+def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None = None
+                ) -> pd.DataFrame:
+    """Read a user's cohort, map its columns to the schema and validate it.
 
     Parameters
     ----------
     source : str, pathlib.Path or binary file-like
-        A path, or an open binary file such as Streamlit's ``UploadedFile``. The format is
-        taken from the file name's extension and, failing that, from the file's first bytes.
+        A path, or an open binary file such as Streamlit's ``UploadedFile``. CSV/TSV/TXT,
+        XLSX, Parquet, SPSS ``.sav`` or Stata ``.dta``, recognised by content.
+    mapping : core.cohort.mapping.Mapping or dict, optional
+        How the file's columns and codes map to the schema, as the app's mapping step produces
+        it (a dict is read with :meth:`Mapping.from_dict`). ``None``: the proposal of
+        :func:`core.cohort.mapping.propose_mapping` is used where it is unambiguous; otherwise
+        the error lists every field that needs a choice.
 
     Returns
     -------
     pandas.DataFrame
-        The cohort in the shape of :func:`load_seed_cohort`.
+        The cohort in the shape of :func:`load_seed_cohort`, plus the file's extra columns.
 
     Raises
     ------
     core.errors.CohortError
-        When the file cannot be read, or any value breaks a rule of the schema.
+        When the file cannot be read, the mapping is ambiguous or does not fit the file, or any
+        value breaks a rule of the schema (every problem listed).
     """
-    return validate_cohort(read_table(source))
+    from core.cohort.mapping import Mapping, apply_mapping, resolve_mapping
+
+    if isinstance(mapping, dict):
+        mapping = Mapping.from_dict(mapping)
+    sheet = mapping.sheet if mapping is not None else None
+    header_row = mapping.header_row if mapping is not None else None
+    raw = read_table(source, sheet=sheet, header_row=header_row)
+    if mapping is None:
+        mapping = resolve_mapping(raw)
+    return validate_cohort(apply_mapping(raw, mapping))
 
 
-def read_table(source: str | Path | IO[bytes]) -> pd.DataFrame:
-    """Read a CSV, XLSX or Parquet file into a DataFrame without interpreting any value.
+# --------------------------------------------------------------------------------------------
+# Raw tables
+# --------------------------------------------------------------------------------------------
 
-    CSV text is decoded as UTF-8 (with or without BOM), falling back to Windows-1252; the
-    separator (comma, semicolon, tab or pipe) is detected. Cells are kept as text.
+def read_source(source: str | Path | IO[bytes]) -> tuple[str, bytes]:
+    """Return ``(file name, bytes)`` of a path or binary file-like object, within the size cap.
 
     Raises
     ------
     core.errors.CohortError
-        When the file is empty, in an unsupported format, or unreadable.
+        When the path cannot be opened or the file exceeds :data:`MAX_UPLOAD_MB`.
     """
     if isinstance(source, (str, Path)):
         name = str(source)
@@ -106,348 +130,311 @@ def read_table(source: str | Path | IO[bytes]) -> pd.DataFrame:
         data = source.read()
         if isinstance(data, str):
             data = data.encode("utf-8")
-    if not data.strip():
-        raise CohortError([f"The file {name or '(upload)'} is empty. Fix: export the cohort "
-                           "again with a header row and one row per patient."])
-    kind = _file_kind(name, data)
-    try:
-        if kind == "xlsx":
-            return pd.read_excel(io.BytesIO(data), dtype=object, engine="openpyxl")
-        if kind == "parquet":
-            return pd.read_parquet(io.BytesIO(data))
-        return _read_csv(data)
-    except CohortError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - any parser failure becomes a user message
-        raise CohortError([f"The file {name or '(upload)'} could not be read as {kind.upper()} "
-                           f"({type(exc).__name__}: {exc}). Fix: save it as CSV (UTF-8), "
-                           "XLSX or Parquet with a header row."]) from exc
+    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
+        raise CohortError([f"The file {Path(name).name or '(upload)'} is "
+                           f"{len(data) / 1024 / 1024:,.0f} MB; at most {MAX_UPLOAD_MB} MB are "
+                           "read. Fix: export only the columns the analysis needs, or as "
+                           "Parquet (smaller)."])
+    return name, bytes(data)
 
 
-def _file_kind(name: str, data: bytes) -> str:
-    suffix = Path(name).suffix.lower()
-    if suffix == ".xls":
-        raise CohortError([f"The file {name} is in the old Excel 97-2003 format (.xls). Fix: "
-                           "open it in a spreadsheet and save it as .xlsx or .csv."])
-    if suffix in {".xlsx", ".xlsm"} or data[:4] == b"PK\x03\x04":
-        return "xlsx"
-    if suffix in {".parquet", ".pq"} or data[:4] == b"PAR1":
-        return "parquet"
-    return "csv"
+def sheet_names(source: str | Path | IO[bytes]) -> list[str]:
+    """The worksheet names of an XLSX file, in workbook order (``[]`` for other formats)."""
+    name, data = read_source(source)
+    if detect_format(name, data) != "xlsx":
+        return []
+    return list(_open_workbook(name, data).sheetnames)
 
 
-def _read_csv(data: bytes) -> pd.DataFrame:
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    first_lines = "\n".join(text.splitlines()[:20])
-    try:
-        sep = csv.Sniffer().sniff(first_lines, delimiters=",;\t|").delimiter
-    except csv.Error:
-        sep = ","
-    return pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-
-
-# --------------------------------------------------------------------------------------------
-# The gatekeeper
-# --------------------------------------------------------------------------------------------
-
-def normalise_column_name(name: object) -> str:
-    """Map a header to snake_case (``"RFS months "`` -> ``"rfs_months"``)."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
-
-
-def validate_cohort(raw: pd.DataFrame) -> pd.DataFrame:
-    """Check a raw cohort table against the schema and return it typed and canonical.
+def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
+               header_row: int | None = None) -> pd.DataFrame:
+    """Read a cohort file into a raw table, without interpreting any value.
 
     Parameters
     ----------
-    raw : pandas.DataFrame
-        One row per patient; cells may be text (as read from a file) or already typed.
+    source : str, pathlib.Path or binary file-like
+        The file.
+    sheet : str, optional
+        Worksheet of an XLSX file; default the first sheet.
+    header_row : int, optional
+        Row number (1-based, as a spreadsheet shows it) of the header in an XLSX or text
+        table; default the first row among the first :data:`HEADER_SEARCH_ROWS` that fills
+        at least half as many cells as the fullest row (title lines above it are skipped).
 
     Returns
     -------
     pandas.DataFrame
-        Columns of :data:`core.cohort.schema.COLUMNS` in schema order (absent optional columns are
-        derived where a rule exists, else empty), followed by any extra columns of ``raw``.
-        Numbers are ``float64``; events are ``int64`` (``Int64`` when some are missing);
-        categories are canonical text; ``patient_id`` is ``int64`` when every id is a whole
-        number, else text.
+        Columns: the file's headers, stripped (an empty header becomes ``"column D"`` after
+        its spreadsheet letter; an entirely empty column is dropped). Cells: text (text
+        formats, empty text for an empty cell) or typed values (XLSX, Parquet, .sav, .dta).
+        Index ``"row"``: each row's number as a spreadsheet shows it. Entirely empty rows are
+        dropped.
 
     Raises
     ------
     core.errors.CohortError
-        With every problem found, each naming row(s), column, value(s) and fix.
+        When the file is empty, not a table, undecodable, larger than a cap, or has a
+        duplicated header.
     """
-    problems: list[str] = []
-    df = raw.copy()
-    df.columns = [normalise_column_name(c) for c in df.columns]
-    duplicated = sorted({c for c in df.columns if list(df.columns).count(c) > 1})
-    for col in duplicated:
-        problems.append(f"Column `{col}` appears more than once in the header. Fix: keep one "
-                        "column of that name and rename or delete the others.")
-    if duplicated:
-        raise CohortError(problems)
-    df = df.reset_index(drop=True)
-    if len(df) == 0:
-        raise CohortError(["The table has a header but no patient rows. Fix: add one row per "
-                           "patient below the header."])
-    for name in REQUIRED:
-        if name not in df.columns:
-            problems.append(
-                f"Required column `{name}` ({BY_NAME[name].label}) is missing; the file has "
-                f"{_quote_list(df.columns, 30)}. Fix: add the column or rename the matching one "
-                "to this name (see data/DATA_DICTIONARY.md)."
-            )
-    if problems:
-        raise CohortError(problems)
-
-    ids = _clean_column(df["patient_id"])
-    row_label = _row_labeller(ids)
-    out: dict[str, pd.Series] = {}
-    for column in COLUMNS:
-        if column.name in df.columns:
-            out[column.name] = _parse_column(column, df[column.name], row_label, problems)
-    _derive_missing_columns(out, len(df))
-    _check_ids(out["patient_id"], row_label, problems)
-    _check_consistency(out, df, row_label, problems)
-    if problems:
-        raise CohortError(problems)
-
-    cohort = pd.DataFrame(out)
-    extra = [c for c in df.columns if c not in BY_NAME]
-    for name in extra:
-        cohort[name] = _clean_column(df[name])
-    for name in ("rfs_event", "os_event"):
-        events = cohort[name]
-        cohort[name] = events.astype("int64") if events.notna().all() else events.astype("Int64")
-    return cohort
+    name, data = read_source(source)
+    kind = detect_format(name, data)
+    shown = Path(name).name or "(upload)"
+    try:
+        if kind == "csv":
+            grid, first_row = _read_text(shown, data)
+            return _frame_from_grid(shown, grid, first_row, header_row)
+        if kind == "xlsx":
+            return _read_xlsx(shown, data, sheet, header_row)
+        if kind == "parquet":
+            return _typed_frame(shown, _read_parquet(shown, data))
+        return _typed_frame(shown, _read_stat(shown, data, kind))
+    except CohortError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - any parser failure becomes one plain sentence
+        raise CohortError([f"The file {shown} could not be read as {_KIND_NAMES[kind]}: "
+                           f"{_plain_reason(exc)}. Fix: open it in the program that made it and "
+                           "export it again (CSV UTF-8 or XLSX, one header row)."]) from exc
 
 
-def _clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
-    """Stripped text of every cell (object dtype), ``None`` for a missing cell.
-
-    Vectorised: a 10^6-row column takes well under a second. Whole floats (``59.0``, as
-    spreadsheets and Parquet store integers) become ``"59"``.
-    """
-    if pd.api.types.is_float_dtype(values):
-        finite = values.dropna()
-        if len(finite) and bool((finite % 1 == 0).all()):
-            values = values.astype("Int64")
-    text = values.astype("string").str.strip()
-    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
-    if dashes_missing:
-        missing |= text.isin(DASHES)
-    return text.astype(object).where(~missing.to_numpy(dtype=bool), None)
+_KIND_NAMES = {"csv": "a text table", "xlsx": "an Excel workbook", "parquet": "Parquet",
+               "sav": "an SPSS file", "dta": "a Stata file"}
 
 
-def _positions(mask: pd.Series) -> list[int]:
-    return np.flatnonzero(mask.to_numpy(dtype=bool)).tolist()
+def _plain_reason(exc: Exception) -> str:
+    text = str(exc)
+    if match := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text):
+        want, line, saw = match.groups()
+        return (f"line {line} has {saw} values where the header has {want} (a separator inside "
+                "a value that is not quoted?)")
+    if "EOF inside string" in text or "EOF inside" in text:
+        return "a quotation mark is opened and never closed"
+    if "zip" in text.lower() or "xml" in text.lower():
+        return "the workbook is damaged or not a real .xlsx"
+    return "the file is damaged or in a variant this reader does not know"
 
 
-def _row_labeller(ids: pd.Series) -> Callable[[Iterable[int]], str]:
-    def label(positions: Iterable[int]) -> str:
-        positions = list(positions)
-        shown = positions[:MAX_LISTED]
-        rows = ", ".join(str(p + 2) for p in shown)
-        pats = ", ".join(ids.iloc[p] if ids.iloc[p] is not None else "(no id)" for p in shown)
-        more = f" and {len(positions) - len(shown)} more" if len(positions) > len(shown) else ""
-        if len(positions) == 1:
-            return f"row {rows} (patient {pats})"
-        return f"rows {rows}{more} (patients {pats}{more and ', ...'})"
-
-    return label
+def _too_many_columns(shown: str, count: str) -> CohortError:
+    return CohortError([f"The file {shown} has {count}; at most {MAX_COLUMNS:,} columns are read. "
+                        "Fix: delete the columns the analysis does not need (or unused "
+                        "formatted columns far to the right) and save again."])
 
 
-def _quote_list(values: Iterable[object], limit: int = MAX_LISTED) -> str:
-    values = list(values)
-    shown = ", ".join(repr(str(v)) for v in values[:limit])
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+def _too_many_rows(shown: str) -> CohortError:
+    return CohortError([f"The file {shown} has more than {MAX_ROWS:,} rows; at most "
+                        f"{MAX_ROWS:,} patients are read. Fix: split the cohort or filter it "
+                        "before export."])
 
 
-def _values_are(values: Iterable[object]) -> str:
-    """``"value 'x' is"`` or ``"values 'x', 'y' are"``: the subject of a problem sentence."""
-    values = list(values)
-    if len(values) == 1:
-        return f"value {_quote_list(values)} is"
-    return f"values {_quote_list(values)} are"
+def _read_text(shown: str, data: bytes) -> tuple[np.ndarray, int]:
+    text, _ = decode_text(shown, data)
+    sep = detect_separator(text)
+    sample = [line for line in text.splitlines()[:200]]
+    width = max((len(row) for row in csv.reader(sample, delimiter=sep)), default=1)
+    if width > MAX_COLUMNS:
+        raise _too_many_columns(shown, f"{width:,} columns")
+    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width),
+                        dtype=str, keep_default_na=False, na_filter=False,
+                        skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
+                        quoting=csv.QUOTE_MINIMAL, engine="c")
+    grid = frame.to_numpy(dtype=object)
+    _check_ragged(shown, grid)
+    if sep != ",":
+        grid = _decimal_commas(grid)
+    return grid, 1
 
 
-def _parse_column(column: Column, values: pd.Series, row_label, problems: list[str]) -> pd.Series:
-    """Parse one column, appending a problem per broken rule (all offending rows in one)."""
-    name = column.name
-    if column.kind == "list":
-        return _parse_list(values)
-    texts = _clean_column(values)
-    if column.kind in ("id", "text"):
-        if column.kind == "id" and texts.isna().any():
-            problems.append(f"Column `patient_id`, {row_label(_positions(texts.isna()))}: the "
-                            "patient id is empty. Fix: give every patient a unique id.")
-        if column.kind == "id" and texts.notna().all() and \
-                texts.astype("string").str.fullmatch(r"\d{1,18}").all():
-            return texts.astype("int64")
-        return texts
-    if column.kind == "category":
-        return _parse_category(column, texts, row_label, problems)
-    if column.kind == "event":
-        codes = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
-        mapped = texts.map(codes).astype("Float64")
-        bad = _positions(texts.notna() & mapped.isna())
-        if bad:
-            meaning = "relapse" if name == "rfs_event" else "death"
-            problems.append(
-                f"Column `{name}`, {row_label(bad)}: {_values_are(texts.iloc[bad])} not an "
-                f"event code. Fix: write 1 for {meaning} and 0 for censored (no {meaning} at "
-                "last contact)."
-            )
-        return mapped
-    return _parse_number(column, texts, row_label, problems)
+def _check_ragged(shown: str, grid: np.ndarray) -> None:
+    """Rows of a text table with more values than its header (a stray separator)."""
+    filled = _filled(grid[:HEADER_SEARCH_ROWS])
+    counts = filled.sum(axis=1)
+    if not counts.size or counts.max() == 0:
+        return
+    header_at = int(np.flatnonzero(counts >= max(1, counts.max() / 2))[0])
+    width = int(np.flatnonzero(filled[header_at])[-1]) + 1
+    if width >= grid.shape[1]:
+        return
+    beyond = _filled(grid[header_at + 1:, width:]).any(axis=1)
+    lines = (np.flatnonzero(beyond) + header_at + 2).tolist()
+    if lines:
+        shown_lines = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more"
+                                                        if len(lines) > 8 else "")
+        raise CohortError([f"The file {shown}: line{'s' if len(lines) > 1 else ''} "
+                           f"{shown_lines} {'have' if len(lines) > 1 else 'has'} more values "
+                           f"than the header has columns ({width}); a separator inside a value "
+                           "that is not quoted? Fix: quote such values or remove the stray "
+                           "separator."])
 
 
-def _parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
-    lookup = {level.lower(): level for level in column.allowed or ()}
-    lookup.update(ALIASES.get(column.name, {}))
-    lower = texts.astype("string").str.lower()
-    values = lower.map(lookup).astype(object)
-    if column.allowed is None:  # open vocabulary: keep the text, canonicalise known aliases
-        return values.where(values.notna(), texts)
-    bad = _positions(texts.notna() & values.isna())
-    if bad:
-        allowed = ", ".join(f"'{v}'" for v in column.allowed)
-        problems.append(
-            f"Column `{column.name}`, {row_label(bad)}: {_values_are(texts.iloc[bad])} not "
-            f"allowed. Fix: use one of {allowed} (capitals do not matter)."
-        )
-    return values.where(values.notna(), None)
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
+_PLAIN_NUMBER = re.compile(r"^\s*[+-]?(\d+|\d*\.\d+)\s*$|^\s*$")
 
 
-def _parse_number(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
-    numbers = pd.to_numeric(texts, errors="coerce").astype("float64")
-    bad = _positions(texts.notna() & numbers.isna())
-    unit = f" in {column.unit}" if column.unit else ""
-    if bad:
-        comma = any("," in str(texts.iloc[i]) for i in bad)
-        hint = " with a decimal point, not a comma" if comma else ""
-        problems.append(
-            f"Column `{column.name}`, {row_label(bad)}: {_values_are(texts.iloc[bad])} not "
-            f"numeric. Fix: enter {_noun(column)}{unit} as a number{hint}, or leave "
-            "the cell empty if it is unknown."
-        )
-    low = _positions(numbers < column.minimum) if column.minimum is not None else []
-    high = _positions(numbers > column.maximum) if column.maximum is not None else []
-    for rows, rule in ((low, f"below the minimum {column.minimum:g}"),
-                       (high, f"above the maximum {column.maximum:g}" if column.maximum
-                        is not None else "")):
-        if rows:
-            why = (" (times are counted from the start point and cannot be negative)"
-                   if column.unit == "months" else "")
-            problems.append(
-                f"Column `{column.name}`, {row_label(rows)}: {_values_are(texts.iloc[rows])} "
-                f"{rule}{unit}{why}. Fix: correct the value or leave the cell empty if unknown."
-            )
-    return numbers
+def _decimal_commas(grid: np.ndarray) -> np.ndarray:
+    """Columns whose numbers use a decimal comma (``32,25``) get a decimal point."""
+    for j in range(grid.shape[1]):
+        column = pd.Series(grid[1:, j], dtype="string")
+        comma = column.str.match(_DECIMAL_COMMA.pattern).fillna(False)
+        if comma.any() and (comma | column.str.match(_PLAIN_NUMBER.pattern).fillna(True)).all():
+            grid[1:, j] = column.str.replace(",", ".", regex=False).to_numpy(dtype=object)
+    return grid
 
 
-def _noun(column: Column) -> str:
-    """The column's label without unit, lower-cased unless it is an acronym (WBC, RFS)."""
-    noun = column.label.split(" (")[0]
-    return noun if noun[:2].isupper() else noun.lower()
+def _open_workbook(shown: str, data: bytes):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001
+        raise CohortError([f"The file {shown} could not be read as an Excel workbook: "
+                           f"{_plain_reason(exc)}. Fix: open it in Excel and save it again "
+                           "as .xlsx."]) from exc
 
 
-def _parse_list(values: pd.Series) -> pd.Series:
-    """Canonical co-mutation lists: upper-case symbols joined by ``"; "``, ``"none"`` if empty.
+def _read_xlsx(shown: str, data: bytes, sheet: str | None, header_row: int | None
+               ) -> pd.DataFrame:
+    from openpyxl.utils import get_column_letter
 
-    ``-``/``–`` and ``none`` mean "no co-mutation" (the study prints ``–``); separators may be
-    ``;``, ``,``, ``/`` or ``|``.
-    """
-    texts = _clean_column(values, dashes_missing=False)
-    lower = texts.astype("string").str.lower()
-    genes = (texts.astype("string").str.upper()
-             .str.replace(r"\s*[;,/|]+\s*", "; ", regex=True).str.strip("; "))
-    none = lower.isin(["none", *DASHES]) | (texts.notna() & genes.eq("")).fillna(False)
-    out = genes.astype(object).where(texts.notna().to_numpy(dtype=bool), None)
-    return out.where(~none.to_numpy(dtype=bool), "none")
-
-
-def split_list(value: str | None) -> frozenset[str]:
-    """Genes in a canonical co-mutation list (``"none"`` and missing give the empty set)."""
-    if value is None or value == "none" or (isinstance(value, float) and math.isnan(value)):
-        return frozenset()
-    return frozenset(value.split("; "))
-
-
-def _derive_missing_columns(out: dict[str, pd.Series], n: int) -> None:
-    """Fill absent optional columns by their documented rule, or leave them empty."""
-    empty = pd.Series([None] * n, dtype=object)
-    def derive(values: pd.Series, rule: Callable[[Any], str | None]) -> pd.Series:
-        return pd.Series([None if pd.isna(v) else rule(v) for v in values], dtype=object)
-
-    if "fab_class" not in out:
-        out["fab_class"] = derive(
-            out["fab"], lambda f: m.group(1) if (m := re.match(r"(M\d)", f)) else f)
-    if "relapse_type" not in out:  # a relapse's type cannot be derived from the event code
-        out["relapse_type"] = derive(out["rfs_event"], lambda e: "none" if e == 0 else None)
-    if "outcome" not in out:  # "alive" and "lost to follow-up" cannot be told apart from 0
-        out["outcome"] = derive(out["os_event"], lambda e: "dead" if e == 1 else None)
-    for column in COLUMNS:
-        if column.name not in out:
-            out[column.name] = (pd.Series([math.nan] * n, dtype="float64")
-                                if column.kind == "number" else empty.copy())
-    ordered = {c.name: out[c.name] for c in COLUMNS}
-    out.clear()
-    out.update(ordered)
+    book = _open_workbook(shown, data)
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise CohortError([f"The workbook {shown} has no sheet {sheet!r}; its sheets are "
+                               f"{', '.join(map(repr, book.sheetnames))}. Fix: choose one of "
+                               "them."])
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        declared = ws.max_column or 0
+        if declared > MAX_COLUMNS:
+            raise _too_many_columns(shown, f"cells up to column {get_column_letter(declared)} "
+                                           f"({declared:,} columns)")
+        if (ws.max_row or 0) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise _too_many_rows(shown)
+        rows = []
+        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1,
+                                max_row=MAX_ROWS + HEADER_SEARCH_ROWS + 1):
+            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
+                raise _too_many_columns(shown, f"more than {MAX_COLUMNS:,} columns")
+            rows.append(row[:MAX_COLUMNS])
+    finally:
+        book.close()
+    width = max((len(r) for r in rows), default=0)
+    grid = np.empty((len(rows), width), dtype=object)
+    for i, row in enumerate(rows):
+        grid[i, : len(row)] = row
+    return _frame_from_grid(shown, grid, 1, header_row)
 
 
-def _check_ids(ids: pd.Series, row_label, problems: list[str]) -> None:
-    text = ids.astype("string")
-    repeated = text[text.duplicated(keep=False) & text.notna()]
-    for value, rows in repeated.groupby(repeated, sort=False).groups.items():
-        problems.append(f"Column `patient_id`, {row_label(list(rows))}: the id {value!r} is used "
-                        "more than once. Fix: give every patient a unique id (one row per "
-                        "patient).")
-        if len(problems) > 50:
-            break
+def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: int | None
+                     ) -> pd.DataFrame:
+    """Header detection, empty rows/columns, duplicate headers and the row cap."""
+    from openpyxl.utils import get_column_letter
+
+    filled = _filled(grid)
+    if header_row is None:
+        counts = filled[:HEADER_SEARCH_ROWS].sum(axis=1)
+        if not counts.size or counts.max() == 0:
+            raise CohortError([f"The file {shown} holds no table (no filled cell in its first "
+                               f"{HEADER_SEARCH_ROWS} rows). Fix: put the header row at the top."])
+        header_at = int(np.flatnonzero(counts >= max(1, counts.max() / 2))[0])
+    else:
+        header_at = header_row - first_row
+        if not 0 <= header_at < len(grid):
+            raise CohortError([f"The file {shown} has no row {header_row} to read the header "
+                               f"from (it has {len(grid) + first_row - 1} rows). Fix: choose "
+                               "the row that holds the column names."])
+    body_filled = filled[header_at:]
+    keep_cols = np.flatnonzero(body_filled.any(axis=0))
+    headers = []
+    for j in keep_cols:
+        value = grid[header_at, j]
+        text = "" if value is None else str(value).strip()
+        headers.append(text or f"column {get_column_letter(j + 1)}")
+    counts = Counter(headers)
+    repeated = [h for h, c in counts.items() if c > 1]
+    if repeated:
+        where: dict[str, list[str]] = {}
+        for j, header in zip(keep_cols, headers, strict=True):
+            if counts[header] > 1:
+                where.setdefault(header, []).append(get_column_letter(int(j) + 1))
+        raise CohortError([f"Column `{h}` appears {counts[h]} times in the header (columns "
+                           f"{', '.join(where[h])}). Fix: keep one column of that name and "
+                           "rename or delete the others." for h in repeated])
+    body = grid[header_at + 1:, keep_cols]
+    keep_rows = np.flatnonzero(filled[header_at + 1:, keep_cols].any(axis=1)) if len(body) else \
+        np.array([], dtype=int)
+    if len(keep_rows) > MAX_ROWS:
+        raise _too_many_rows(shown)
+    index = pd.Index(keep_rows + first_row + header_at + 1, name=ROW_INDEX)
+    frame = pd.DataFrame(body[keep_rows], columns=headers, index=index)
+    return frame
 
 
-def _check_consistency(out: dict[str, pd.Series], raw: pd.DataFrame, row_label,
-                       problems: list[str]) -> None:
-    """Rules that involve two columns (cells already reported as unreadable are skipped)."""
-    for time, event in (("rfs_months", "rfs_event"), ("os_months", "os_event")):
-        rows = _positions(_clean_column(raw[time]).isna() != _clean_column(raw[event]).isna())
-        if rows:
-            problems.append(
-                f"Columns `{time}`/`{event}`, {row_label(rows)}: one of the pair is empty. Fix: "
-                "fill both (time and event code) or leave both empty if the endpoint is unknown."
-            )
-    rows = _positions(out["rfs_months"] > out["os_months"])
-    if rows:
-        problems.append(
-            f"Columns `rfs_months`/`os_months`, {row_label(rows)}: RFS is longer than OS. RFS "
-            "starts at maintenance, which begins after diagnosis, so it cannot exceed OS. Fix: "
-            "check both times."
-        )
-    pairs = (
-        ("relapse_type", "rfs_event", lambda kind, e: (kind == "none") == (e == 0),
-         "relapse_type 'none' goes with rfs_event 0, 'molecular'/'morphological' with 1"),
-        ("outcome", "os_event", lambda o, e: (o == "dead") == (e == 1),
-         "outcome 'dead' goes with os_event 1, 'alive'/'lost to follow-up' with 0"),
-    )
-    for label_col, event_col, agrees, rule in pairs:
-        known = out[label_col].notna() & out[event_col].notna()
-        label, event = out[label_col].astype("string"), out[event_col].fillna(-1)
-        rows = _positions(known & ~agrees(label, event).fillna(True))
-        if rows:
-            shown = ", ".join(f"{out[label_col].iloc[i]}/{int(out[event_col].iloc[i])}"
-                              for i in rows[:MAX_LISTED])
-            problems.append(f"Columns `{label_col}`/`{event_col}`, {row_label(rows)}: the values "
-                            f"disagree ({shown}). Fix: {rule}.")
-    rows = _positions((out["mrd_pre_status"] == "negative") & (out["mrd_pre_flow_pct"] >= 0.01))
-    if rows:
-        problems.append(
-            f"Columns `mrd_pre_status`/`mrd_pre_flow_pct`, {row_label(rows)}: status 'negative' "
-            f"with a flow MRD of {_quote_list(out['mrd_pre_flow_pct'].iloc[rows])}%. Fix: MRD is "
-            "positive at >= 0.01%; correct the status or the level."
-        )
+def _filled(grid: np.ndarray) -> np.ndarray:
+    """Boolean grid: the cell holds a value (not None, not blank text)."""
+    if grid.size == 0:
+        return np.zeros(grid.shape, dtype=bool)
+    flat = pd.Series(grid.ravel(), dtype=object)
+    text = flat.astype("string").str.strip()
+    return (flat.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool).reshape(grid.shape)
+
+
+def _read_parquet(shown: str, data: bytes) -> pd.DataFrame:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    meta = pq.ParquetFile(io.BytesIO(data)).metadata
+    if meta.num_columns > MAX_COLUMNS:
+        raise _too_many_columns(shown, f"{meta.num_columns:,} columns")
+    if meta.num_rows > MAX_ROWS:
+        raise _too_many_rows(shown)
+    table = pq.read_table(io.BytesIO(data))
+    columns = {}
+    for field, array in zip(table.schema, table.columns, strict=True):
+        kind = field.type
+        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or \
+                pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind) or \
+                pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or \
+                pa.types.is_dictionary(kind) or pa.types.is_null(kind):
+            columns[field.name] = pd.Series(
+                [None if v is None else _text_of(v) for v in array.to_pylist()], dtype=object)
+        else:
+            columns[field.name] = array.to_pandas()
+    return pd.DataFrame(columns)
+
+
+def _text_of(value: object) -> object:
+    """A Parquet cell of a nested, binary, date or decimal type as a plain Python value."""
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            return value.hex()
+    if hasattr(value, "isoformat") or isinstance(value, (int, float, str)):
+        return value
+    return str(value)
+
+
+def _read_stat(shown: str, data: bytes, kind: str) -> pd.DataFrame:
+    import pyreadstat
+
+    reader = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+    _, meta = reader(io.BytesIO(data), metadataonly=True)
+    if (meta.number_columns or 0) > MAX_COLUMNS:
+        raise _too_many_columns(shown, f"{meta.number_columns:,} columns")
+    if (meta.number_rows or 0) > MAX_ROWS:
+        raise _too_many_rows(shown)
+    frame, _ = reader(io.BytesIO(data), apply_value_formats=True, formats_as_category=False,
+                      dates_as_pandas_datetime=True)
+    return frame
+
+
+def _typed_frame(shown: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A typed table (Parquet, .sav, .dta) in the raw shape: text headers, row numbers."""
+    headers = [str(c).strip() or f"column {i + 1}" for i, c in enumerate(frame.columns)]
+    counts = Counter(headers)
+    repeated = [h for h, c in counts.items() if c > 1]
+    if repeated:
+        raise CohortError([f"Column `{h}` appears {counts[h]} times in the header. Fix: keep one "
+                           "column of that name and rename or delete the others."
+                           for h in repeated])
+    frame = frame.set_axis(headers, axis=1)
+    frame.index = pd.Index(np.arange(len(frame)) + 2, name=ROW_INDEX)
+    return frame

@@ -56,22 +56,25 @@ class Column:
     maximum: float | None = None
 
 
+MAX_MONTHS = 1200.0
+"""Longest plausible survival time (100 years): a longer time is a unit or entry error."""
+
 ELN_LEVELS = ("favorable", "intermediate", "adverse")
 """ELN 2022 risk groups, ordered from best to worst prognosis (the trend-test order)."""
 
 COLUMNS: tuple[Column, ...] = (
     Column("patient_id", "Patient", "id", "Patient number as printed in the study's tables "
            "(uploaded cohorts: any unique identifier).", "Tables 1 and 2, column No.", True),
-    Column("sex", "Sex", "category", "Sex: M = male, F = female.", "Table 1, Sex", True,
+    Column("sex", "Sex", "category", "Sex: M = male, F = female.", "Table 1, Sex",
            allowed=("M", "F")),
-    Column("age", "Age (years)", "number", "Age at diagnosis.", "Table 1, Age", True,
+    Column("age", "Age (years)", "number", "Age at diagnosis.", "Table 1, Age",
            unit="years", minimum=0, maximum=120),
     Column("wbc", "WBC (×10⁹/L)", "number", "White blood cell count at diagnosis.",
-           "Table 1, WBC", True, unit="×10⁹/L", minimum=0, maximum=2000),
+           "Table 1, WBC", unit="×10⁹/L", minimum=0, maximum=2000),
     Column("blasts_pct", "Blasts (%)", "number", "Bone-marrow blast percentage at diagnosis.",
-           "Table 1, Blast cell (%)", True, unit="%", minimum=0, maximum=100),
+           "Table 1, Blast cell (%)", unit="%", minimum=0, maximum=100),
     Column("fab", "FAB subtype", "category", "FAB subtype exactly as printed (e.g. M2a, M5).",
-           "Table 1, FAB classification", True),
+           "Table 1, FAB classification"),
     Column("fab_class", "FAB class", "category", "FAB class without the subtype letter "
            "(M2a -> M2); the level at which the study counts FAB groups.",
            "Derived from `fab` by dropping the trailing subtype letter"),
@@ -84,11 +87,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("fusion_gene", "Fusion gene", "category", "Fusion gene detected at diagnosis, "
            "'negative' when none.", "Table 1, Fusion gene"),
     Column("eln2022_risk", "ELN 2022 risk", "category", "European LeukemiaNet 2022 genetic "
-           "risk group.", "Table 1, Risk stratification (lower-cased)", True,
+           "risk group.", "Table 1, Risk stratification (lower-cased)",
            allowed=ELN_LEVELS),
     Column("sorafenib_timing", "Sorafenib timing", "category", "When sorafenib was started: "
            "'induction' = during induction and consolidation; 'consolidation' = during "
-           "consolidation only.", "Table 2, Timing of sorafenib administration", True,
+           "consolidation only.", "Table 2, Timing of sorafenib administration",
            allowed=("induction", "consolidation")),
     Column("pretreatment_regimens", "Regimens before maintenance", "text",
            "Chemotherapy regimens given before maintenance, as printed (*n = number of "
@@ -97,7 +100,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("mrd_pre_status", "MRD before maintenance", "category", "Minimal residual disease "
            "immediately before sorafenib + ITI maintenance: positive when >= 0.01% by flow "
            "cytometry.", "Table 2, MRD (a printed percentage >= 0.01% -> positive; "
-           "'negative' -> negative)", True, allowed=("negative", "positive")),
+           "'negative' -> negative)", allowed=("negative", "positive")),
     Column("mrd_pre_flow_pct", "MRD by flow (%)", "number", "Flow-cytometry MRD level before "
            "maintenance where the study prints it (only for MRD-positive patients).",
            "Table 2, MRD", unit="%", minimum=0, maximum=100),
@@ -111,21 +114,16 @@ COLUMNS: tuple[Column, ...] = (
            allowed=("none", "molecular", "morphological")),
     Column("rfs_months", "RFS (months)", "number", "Relapse-free survival: months from the "
            "start of sorafenib + ITI maintenance to relapse or last contact.",
-           "Table 2, Relapse-free survival (m)", True, unit="months", minimum=0),
+           "Table 2, Relapse-free survival (m)", unit="months", minimum=0,
+           maximum=MAX_MONTHS),
     Column("rfs_event", "Relapse", "event", "1 = relapse (molecular or morphological) at "
            "`rfs_months`; 0 = censored (relapse-free at last contact).",
-           "Derived: 1 when relapse_type is molecular or morphological", True),
+           "Derived: 1 when relapse_type is molecular or morphological"),
     Column("os_months", "OS (months)", "number", "Overall survival: months from diagnosis to "
-           "death or last follow-up.", "Table 2, Overall survival (m)", True, unit="months",
-           minimum=0),
+           "death or last follow-up.", "Table 2, Overall survival (m)", unit="months",
+           minimum=0, maximum=MAX_MONTHS),
     Column("os_event", "Death", "event", "1 = died at `os_months`; 0 = censored (alive at "
-           "last follow-up, or lost to follow-up).", "Derived: 1 when outcome is dead", True),
-    Column("rfs_status", "RFS end (cause)", "number", "What ended relapse-free follow-up at "
-           "`rfs_months`, for competing risks: 0 = censored, 1 = relapse, 2 = death without "
-           "relapse. Optional; when empty the Competing risks page derives it from `rfs_event` "
-           "and `os_event` by the rule it states.", "Not in the study's tables (its only death "
-           "without relapse is recorded on the OS clock), so empty in the seed cohort",
-           minimum=0, maximum=2),
+           "last follow-up, or lost to follow-up).", "Derived: 1 when outcome is dead"),
     Column("outcome", "Outcome", "category", "Status at last follow-up (31 May 2025).",
            "Table 2, Outcomes (Survival -> alive, Death -> dead)",
            allowed=("alive", "dead", "lost to follow-up")),
@@ -134,6 +132,12 @@ COLUMNS: tuple[Column, ...] = (
            "follow-up: analyse it on the During follow-up page, never as a baseline group.",
            "Not reported per patient: the study says 3 patients were transplanted but not "
            "which, so the seed cohort leaves it empty", unit="months", minimum=0),
+    Column("rfs_status", "RFS end (cause)", "number", "What ended relapse-free follow-up at "
+           "`rfs_months`, for competing risks: 0 = censored, 1 = relapse, 2 = death without "
+           "relapse. Optional; when empty the Competing risks page derives it from `rfs_event` "
+           "and `os_event` by the rule it states.", "Not in the study's tables (its only death "
+           "without relapse is recorded on the OS clock), so empty in the seed cohort",
+           minimum=0, maximum=2),
 )
 
 INTERVENTION_COLUMNS: tuple[str, ...] = ("hsct_months",)
@@ -152,7 +156,17 @@ ENDPOINTS: dict[str, tuple[str, str, str]] = {
             "sorafenib + ITI maintenance to relapse (bone-marrow blasts > 5% or MRD >= 0.01%); "
             "patients without relapse are censored at last contact."),
 }
-"""Endpoint key -> (time column, event column, definition shown to users)."""
+"""Endpoint key -> (time column, event column, definition shown to users). An uploaded cohort
+needs `patient_id` and, for at least one endpoint, both its time and its event column."""
+
+DATE_FIELDS: dict[str, str] = {
+    "date_diagnosis": "Diagnosis",
+    "date_maintenance_start": "Maintenance start",
+    "date_relapse": "Relapse",
+    "date_death": "Death",
+    "date_last_contact": "Last contact",
+}
+"""Dates a mapping may turn into times (kept as extra columns of the cohort, name -> label)."""
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -170,8 +184,9 @@ def data_dictionary_markdown() -> str:
         "",
         "Generated from `core/cohort/schema.py` by",
         "`python -m core.cohort.schema > data/DATA_DICTIONARY.md`;",
-        "a test fails when the two disagree. One row per patient. Required columns must be",
-        "present in an uploaded cohort; optional ones may be absent (they are then empty).",
+        "a test fails when the two disagree. One row per patient. An uploaded cohort needs",
+        "`patient_id` and, for at least one endpoint (OS or RFS), its time and event columns;",
+        "every other column is optional (absent ones are empty) and extra columns are kept.",
         "",
         "| column | label | meaning | unit | allowed values | required | source |",
         "|---|---|---|---|---|---|---|",
@@ -189,9 +204,17 @@ def data_dictionary_markdown() -> str:
             allowed = "text"
         lines.append(
             f"| `{c.name}` | {c.label} | {c.meaning} | {c.unit or ''} | {allowed} | "
-            f"{'yes' if c.required else 'no'} | {c.source} |"
+            f"{_required_text(c)} | {c.source} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _required_text(column: Column) -> str:
+    if column.required:
+        return "yes"
+    if any(column.name in pair[:2] for pair in ENDPOINTS.values()):
+        return "with its pair, for one endpoint at least"
+    return "no"
 
 
 if __name__ == "__main__":

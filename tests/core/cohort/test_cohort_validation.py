@@ -99,13 +99,36 @@ def test_many_rows_are_counted_not_all_listed(raw):
 
 
 def test_missing_required_columns_each_reported(raw):
-    problems = problems_of(raw.drop(columns=["os_event", "sex"]))
+    """Issue 11: only the id and one endpoint (time + event) are required; sex is optional."""
+    problems = problems_of(raw.drop(columns=["os_event", "patient_id"]))
     assert len(problems) == 2
-    assert problems[0].startswith("Required column `sex` (Sex) is missing; the file has "
-                                  "'patient_id', 'age'")
-    assert problems[1].startswith("Required column `os_event` (Death) is missing")
-    assert problems[1].endswith("Fix: add the column or rename the matching one to this name "
+    assert problems[0].startswith("Required column `patient_id` (Patient) is missing; the file "
+                                  "has 'sex', 'age'")
+    assert problems[0].endswith("Fix: add the column or rename the matching one to this name "
                                 "(see data/DATA_DICTIONARY.md).")
+    assert problems[1] == (
+        "Column `os_event` (Death) is missing while `os_months` is present: the OS endpoint "
+        "needs both its time and its event. Fix: add the column, or remove `os_months` if OS "
+        "is not recorded.")
+
+
+def test_no_endpoint_at_all(raw):
+    (problem,) = problems_of(raw[["patient_id", "sex", "age"]])
+    assert problem == (
+        "The table has no endpoint; the file has 'patient_id', 'sex', 'age'. Fix: add a time "
+        "and an event column for overall survival (`os_months`, `os_event`) or relapse-free "
+        "survival (`rfs_months`, `rfs_event`), or both (see data/DATA_DICTIONARY.md).")
+
+
+@pytest.mark.parametrize("endpoint", ["os", "rfs"])
+def test_one_endpoint_is_enough(raw, endpoint):
+    """Issue 11: wbc, sex, ... are no longer required; an id and one endpoint pair suffice."""
+    cohort = validate_cohort(raw[["patient_id", f"{endpoint}_months", f"{endpoint}_event"]])
+    other = "rfs" if endpoint == "os" else "os"
+    assert len(cohort) == 19
+    assert cohort[f"{other}_months"].isna().all()
+    assert cohort[f"{endpoint}_event"].dtype == "int64"
+    assert cohort["wbc"].isna().all()
 
 
 def test_duplicate_and_empty_ids(raw):
@@ -193,8 +216,12 @@ def test_missing_endpoint_is_allowed_and_kept(raw):
 
 
 def test_extra_columns_are_kept(raw):
+    """Issue 11: extra columns keep their own names; numeric ones become numbers."""
     raw["Transplant"] = "no"
-    assert validate_cohort(raw)["transplant"].eq("no").all()
+    raw["LDH U/L"] = "250"
+    cohort = validate_cohort(raw)
+    assert cohort["Transplant"].eq("no").all()
+    assert cohort["LDH U/L"].dtype == "float64"
 
 
 def test_headers_are_normalised(raw):
@@ -224,7 +251,7 @@ def test_xlsx_and_parquet_round_trip(tmp_path):
 def test_unreadable_files(tmp_path):
     with pytest.raises(CohortError, match=r"is empty\. Fix: export the cohort again"):
         read_table(io.BytesIO(b"  \n"))
-    with pytest.raises(CohortError, match=r"could not be read as XLSX .* Fix: save it as CSV"):
+    with pytest.raises(CohortError, match=r"starts like a zip archive or workbook but is damaged"):
         read_table(io.BytesIO(b"PK\x03\x04 not really a workbook"))
     with pytest.raises(CohortError, match=r"old Excel 97-2003 format \(\.xls\)"):
         (tmp_path / "cohort.xls").write_bytes(b"\xd0\xcf\x11\xe0 old workbook")

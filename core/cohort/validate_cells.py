@@ -1,0 +1,252 @@
+"""Cell-level parsing for the gatekeeper: text of each cell, numbers, categories, events.
+
+Design: each function takes one column (a pandas Series) and the collector of problems, and
+returns the parsed column; every offending row of one rule goes into one problem sentence
+naming rows, column, values and fix (:class:`Problem` keeps the row positions so that rows can
+be set aside). Vectorised throughout. Used only by :mod:`core.cohort.validate`.
+
+Conventions: see :mod:`core.cohort.validate` (row numbers, missing-value tokens, id rule).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.schema import DATE_FIELDS, Column
+
+MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none recorded", ".", "?"})
+"""Cell texts read as a missing value (case-insensitive). ``-``/``–`` are missing too, except
+in list columns, where the study prints ``–`` for "no co-mutation"."""
+DASHES = frozenset({"-", "–", "—"})
+
+ALIASES: dict[str, dict[str, str]] = {
+    "sex": {"male": "M", "female": "F", "m": "M", "f": "F"},
+    "eln2022_risk": {"favourable": "favorable"},
+    "relapse_type": {"cr": "none", "no": "none"},
+    "outcome": {"survival": "alive", "death": "dead", "died": "dead", "lost": "lost to follow-up",
+                "lost to follow up": "lost to follow-up"},
+    "fusion_gene": {"none": "negative", "aml1-eto": "AML1-ETO", "runx1-runx1t1": "AML1-ETO"},
+}
+"""Accepted spellings, mapped to the canonical value (keys are lower-case)."""
+
+MAX_LISTED = 8
+"""At most this many rows are listed in one problem; the rest are counted."""
+WHOLE_ID = r"0|[1-9]\d{0,17}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One broken rule: its sentence and the row positions it concerns (empty: whole file)."""
+
+    text: str
+    rows: tuple[int, ...] = ()
+
+
+class Problems(list):
+    """Collected :class:`Problem` objects."""
+
+    def add(self, text: str, rows: Iterable[int] = ()) -> None:
+        self.append(Problem(text, tuple(int(r) for r in rows)))
+
+
+def clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
+    """Stripped text of every cell (object dtype), ``None`` for a missing cell.
+
+    Vectorised: a 10^6-row column takes well under a second. Whole floats (``59.0``, as
+    spreadsheets and Parquet store integers) become ``"59"`` when they are exact integers
+    (below 2^53); larger floats keep their float text.
+    """
+    if pd.api.types.is_float_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
+        finite = values.dropna()
+        if len(finite) and bool((np.isfinite(finite) & (finite.abs() < 2.0 ** 53)
+                                 & (finite % 1 == 0)).all()):
+            values = values.astype("Int64")
+    try:
+        text = values.astype("string").str.strip()
+    except Exception:  # noqa: BLE001 - exotic cells (Decimal('sNaN'), ...) go one by one
+        text = pd.Series([None if is_missing(v) else str(v) for v in values],
+                         dtype="string", index=values.index).str.strip()
+    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
+    if dashes_missing:
+        missing |= text.isin(DASHES)
+    return text.astype(object).where(~missing.to_numpy(dtype=bool), None)
+
+
+def is_missing(value: object) -> bool:
+    try:
+        return value is None or bool(pd.isna(value))
+    except Exception:  # noqa: BLE001 - e.g. Decimal('sNaN') refuses comparison
+        return False
+
+
+def positions(mask: pd.Series) -> list[int]:
+    return np.flatnonzero(mask.fillna(False).to_numpy(dtype=bool)).tolist()
+
+
+def row_labeller(ids: pd.Series, numbers: np.ndarray) -> Callable[[Iterable[int]], str]:
+    def label(positions: Iterable[int]) -> str:
+        positions = list(positions)
+        shown = positions[:MAX_LISTED]
+        rows = ", ".join(str(numbers[p]) for p in shown)
+        pats = ", ".join(ids.iloc[p] if ids.iloc[p] is not None else "(no id)" for p in shown)
+        more = f" and {len(positions) - len(shown)} more" if len(positions) > len(shown) else ""
+        if len(positions) == 1:
+            return f"row {rows} (patient {pats})"
+        return f"rows {rows}{more} (patients {pats}{more and ', ...'})"
+
+    label.numbers = numbers  # type: ignore[attr-defined]
+    return label
+
+
+def quote_list(values: Iterable[object], limit: int = MAX_LISTED) -> str:
+    values = list(values)
+    shown = ", ".join(repr(str(v)) for v in values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def values_are(values: Iterable[object]) -> str:
+    """``"value 'x' is"`` or ``"values 'x', 'y' are"``: the subject of a problem sentence."""
+    values = list(values)
+    if len(values) == 1:
+        return f"value {quote_list(values)} is"
+    return f"values {quote_list(values)} are"
+
+
+def check_nul(name: str, texts: pd.Series, row_label, problems: Problems) -> pd.Series:
+    nul = texts.astype("string").str.contains("\x00", regex=False)
+    rows = positions(nul)
+    if rows:
+        problems.add(f"Column `{name}`, {row_label(rows)}: the value contains a NUL byte (\\x00), "
+                     "a control character no spreadsheet writes. Fix: remove it (export the "
+                     "file again as CSV UTF-8 or XLSX).", rows)
+    return texts
+
+
+def parse_column(column: Column, values: pd.Series, row_label, problems: Problems
+                  ) -> pd.Series:
+    """Parse one column, adding a problem per broken rule (all offending rows in one)."""
+    name = column.name
+    if column.kind == "list":
+        return parse_list(check_nul(name, clean_column(values, False), row_label, problems))
+    texts = check_nul(name, clean_column(values), row_label, problems)
+    if column.kind in ("id", "text"):
+        if column.kind == "id" and texts.isna().any():
+            rows = positions(texts.isna())
+            problems.add(f"Column `patient_id`, {row_label(rows)}: the patient id is empty. Fix: "
+                         "give every patient a unique id.", rows)
+        if column.kind == "id" and texts.notna().all() and \
+                texts.astype("string").str.fullmatch(WHOLE_ID).all():
+            return texts.astype("int64")
+        return texts
+    if column.kind == "category":
+        return parse_category(column, texts, row_label, problems)
+    if column.kind == "event":
+        codes = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
+        mapped = texts.map(codes).astype("Float64")
+        bad = positions(texts.notna() & mapped.isna())
+        if bad:
+            meaning = "relapse" if name == "rfs_event" else "death"
+            problems.add(
+                f"Column `{name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} not an "
+                f"event code. Fix: write 1 for {meaning} and 0 for censored (no {meaning} at "
+                "last contact).", bad)
+        return mapped
+    return parse_number(column, texts, row_label, problems)
+
+
+def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
+    lookup = {level.lower(): level for level in column.allowed or ()}
+    lookup.update(ALIASES.get(column.name, {}))
+    lower = texts.astype("string").str.lower()
+    values = lower.map(lookup).astype(object)
+    if column.allowed is None:  # open vocabulary: keep the text, canonicalise known aliases
+        return values.where(values.notna(), texts)
+    bad = positions(texts.notna() & values.isna())
+    if bad:
+        allowed = ", ".join(f"'{v}'" for v in column.allowed)
+        problems.add(
+            f"Column `{column.name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} not "
+            f"allowed. Fix: use one of {allowed} (capitals do not matter).", bad)
+    return values.where(values.notna(), None)
+
+
+def to_numbers(texts: pd.Series) -> pd.Series:
+    return pd.to_numeric(texts.astype("string"), errors="coerce").astype("float64")
+
+
+def parse_number(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
+    numbers = to_numbers(texts)
+    bad = positions(texts.notna() & numbers.isna())
+    unit = f" in {column.unit}" if column.unit else ""
+    if bad:
+        comma = any("," in str(texts.iloc[i]) for i in bad)
+        hint = " with a decimal point, not a comma" if comma else ""
+        problems.add(
+            f"Column `{column.name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} not "
+            f"numeric. Fix: enter {noun(column)}{unit} as a number{hint}, or leave "
+            "the cell empty if it is unknown.", bad)
+    low = positions(numbers < column.minimum) if column.minimum is not None else []
+    high = positions(numbers > column.maximum) if column.maximum is not None else []
+    is_time = column.unit == "months"
+    for rows, rule, why in (
+            (low, f"below the minimum {column.minimum:g}" if column.minimum is not None else "",
+             " (times are counted from the start point and cannot be negative)"),
+            (high, f"above the maximum {column.maximum:g}" if column.maximum is not None else "",
+             " (100 years; a longer time is a unit or entry error, or not a number)")):
+        if rows:
+            problems.add(
+                f"Column `{column.name}`, {row_label(rows)}: {values_are(texts.iloc[rows])} "
+                f"{rule}{unit}{why if is_time else ''}. Fix: correct the value or leave the "
+                "cell empty if unknown.", rows)
+    return numbers
+
+
+def noun(column: Column) -> str:
+    """The column's label without unit, lower-cased unless it is an acronym (WBC, RFS)."""
+    noun = column.label.split(" (")[0]
+    return noun if noun[:2].isupper() else noun.lower()
+
+
+def parse_extra(name: str, values: pd.Series, row_label, problems) -> pd.Series:
+    """A column outside the schema: numbers when every value is a finite number, else text."""
+    if name in DATE_FIELDS:
+        texts = check_nul(name, clean_column(values), row_label, problems)
+        dates = pd.to_datetime(texts, errors="coerce", format="ISO8601")
+        bad = positions(texts.notna() & dates.isna())
+        if bad:
+            problems.add(f"Column `{name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} "
+                         "not a date. Fix: write dates as YYYY-MM-DD.", bad)
+        return dates
+    texts = check_nul(name, clean_column(values), row_label, problems)
+    numbers = to_numbers(texts)
+    known = texts.notna()
+    if known.any() and bool((numbers[known].notna() & np.isfinite(numbers[known])).all()) \
+            and not pd.api.types.is_bool_dtype(values):
+        return numbers
+    return texts
+
+
+def parse_list(texts: pd.Series) -> pd.Series:
+    """Canonical co-mutation lists: upper-case symbols joined by ``"; "``, ``"none"`` if empty.
+
+    ``-``/``–`` and ``none`` mean "no co-mutation" (the study prints ``–``); separators may be
+    ``;``, ``,``, ``/`` or ``|``.
+    """
+    lower = texts.astype("string").str.lower()
+    genes = (texts.astype("string").str.upper()
+             .str.replace(r"\s*[;,/|]+\s*", "; ", regex=True).str.strip("; "))
+    none = lower.isin(["none", *DASHES]) | (texts.notna() & genes.eq("")).fillna(False)
+    out = genes.astype(object).where(texts.notna().to_numpy(dtype=bool), None)
+    return out.where(~none.to_numpy(dtype=bool), "none")
+
+
+def split_list(value: str | None) -> frozenset[str]:
+    """Genes in a canonical co-mutation list (``"none"`` and missing give the empty set)."""
+    if value is None or value == "none" or (isinstance(value, float) and math.isnan(value)):
+        return frozenset()
+    return frozenset(value.split("; "))
