@@ -51,9 +51,9 @@ except AnalysisError as error:
     st.error(plain(str(error)))
     st.stop()
 if swimmer.excluded_note:
-    st.info(swimmer.excluded_note, icon=":material/person_off:")
+    st.info(plain(swimmer.excluded_note), icon=":material/person_off:")
 if swimmer.hidden_note:
-    st.info(swimmer.hidden_note, icon=":material/table_rows:")
+    st.info(plain(swimmer.hidden_note), icon=":material/table_rows:")
 
 chart = st.plotly_chart(swimmer_figure(swimmer), on_select="rerun", selection_mode="points",
                         key="patients.chart", config={"displaylogo": False})

@@ -105,17 +105,19 @@ def plotly_safe(text: object) -> str:
     return str(text).translate(_PLOTLY_ESCAPES)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+!|~$:&-])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$@&])")
 _CODE_SPAN = re.compile(r"(`[^`\n]*`)")
 
 
 def markdown_safe(text: object) -> str:
     """User text that Streamlit's Markdown shows as typed.
 
-    Outside code spans every Markdown-active character is backslash-escaped (CommonMark
-    renders ``\\_`` as ``_``), HTML is escaped, and a bare URL (``https://...``, ``www.``)
-    cannot become a link: the ``:`` and ``.`` that autolinking (and Streamlit's ``:emoji:``
-    and ``:red[...]`` directives) need are written as HTML character references. A code
+    Outside code spans every character that makes emphasis, links, HTML, tables, headings,
+    maths or e-mail links is backslash-escaped (CommonMark renders ``\\_`` as ``_``), and a
+    bare URL (``https://...``, ``www.``) cannot become a link: a ``:`` followed by a
+    non-space (as in ``://``, Streamlit's ``:red[...]`` and ``:emoji:``) and the ``.`` of
+    ``www.`` are written as HTML character references. A colon followed by a space (prose,
+    "Age: 50") is left alone, so the app's own sentences read unchanged. A code
     span (text between single backticks, as error messages quote column names) is left
     exactly as written, because Markdown shows a code span literally: escaping inside it
     would show the backslash (``blasts\\_pct``).
@@ -131,7 +133,8 @@ def markdown_safe(text: object) -> str:
 
 
 def _escape_markdown(text: str) -> str:
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\\:", "&#58;")
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    escaped = re.sub(r":(?=\S)", "&#58;", escaped)  # https://, :red[...], :emoji:
     return re.sub(r"(?i)www\.", "www&#46;", escaped)
 
 

@@ -7,9 +7,11 @@ core.patients.timelines).
 - :func:`patient_timeline_figure`: one patient's events on the OS and RFS clocks.
 - :func:`patient_km_figure`: the cohort's Kaplan-Meier curve with the patient marked.
 
-Traces are built from Python lists (not numpy arrays) so the figure JSON holds plain values;
-every point of the swimmer plot carries ``customdata = [patient_id]`` so a click can be mapped
-back to the patient.
+Text from the data (group values, patient ids) passes through
+:func:`core.cohort.text.plotly_safe`, because plotly renders tags in it. Traces are built from
+Python lists (not numpy arrays) so the figure JSON holds plain values; every point of the
+swimmer plot carries ``customdata = [patient_id]`` so a click can be mapped back to the
+patient.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import math
 import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
-from core.cohort.text import plural
+from core.cohort.text import plotly_safe, plural
 from core.patients.timelines import (
     END_MARKER_MEANING,
     END_MARKERS,
@@ -108,7 +110,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
     for group in swimmer.groups:
         rows = lanes[lanes["group"] == group]
         fig.add_trace(go.Bar(
-            orientation="h", name=f"{group} (n={len(rows)})",
+            orientation="h", name=f"{plotly_safe(group)} (n={len(rows)})",
             x=(rows["end"] - rows["start"]).astype(float).tolist(),
             base=rows["start"].astype(float).tolist(), y=rows["lane"].astype(int).tolist(),
             width=thickness, marker={"color": colors[group], "line": {"width": 0}},
@@ -145,7 +147,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
     x_ticks = tick_times(max_time, tick_step if max_time > 2 * tick_step else 3)
     fig.update_yaxes(
         tickmode="array", tickvals=ticks,
-        ticktext=[str(lanes["patient_id"].iloc[i]) for i in ticks],
+        ticktext=[plotly_safe(lanes["patient_id"].iloc[i]) for i in ticks],
         autorange="reversed", title_text="Patient" + ("" if step == 1 else
                                                       f" (every {step}th number shown)"),
         showgrid=False, zeroline=False, tickfont={"size": 12 if n <= 60 else 9})
@@ -213,7 +215,7 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
                      categoryarray=[lane_names["maintenance"], lane_names["diagnosis"]],
                      range=[-0.7, 1.8])
     fig.update_layout(template="plotly_white", height=260, font={"size": 13},
-                      title={"text": f"Patient {patient_id}", "font": {"size": 14}},
+                      title={"text": f"Patient {plotly_safe(patient_id)}", "font": {"size": 14}},
                       margin={"l": 20, "r": 20, "t": 40, "b": 60})
     return fig
 
@@ -252,10 +254,10 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
                 "line": {"width": 2, "color": OKABE_ITO[0]}}, hoverinfo="skip"))
     fig.add_trace(go.Scatter(
         x=[place.patient_time], y=[place.patient_survival], mode="markers",
-        name=f"Patient {place.patient_id}",
+        name=f"Patient {plotly_safe(place.patient_id)}",
         marker={"symbol": "star", "size": 18, "color": OKABE_ITO[1],
                 "line": {"width": 1, "color": MARKER_COLOR}},
-        hovertext=[place.summary()], hoverinfo="text"))
+        hovertext=[plotly_safe(place.summary())], hoverinfo="text"))
     max_time = float(km["time"].max()) if len(km) else 0.0
     ticks = tick_times(max(max_time, 1.0))
     fig.update_xaxes(title_text=axis, tickmode="array", tickvals=ticks,

@@ -44,6 +44,7 @@ import pandas as pd
 
 from core.cohort.read import split_list
 from core.cohort.schema import BY_NAME, COLUMNS, ENDPOINTS, LABELS
+from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
 from core.patients.regimens import regimen_steps
 from core.survival.km import kaplan_meier
@@ -370,7 +371,7 @@ def _sort(lanes: pd.DataFrame, sort_by: str, groups: list[str]) -> pd.DataFrame:
 
 
 def _hover(row: pd.Series, record: dict, color_by: str | None) -> str:
-    lines = [f"<b>Patient {record['patient_id']}</b>"]
+    lines = [f"<b>Patient {plotly_safe(record['patient_id'])}</b>"]
     rfs, os_ = row.get("rfs_months"), row.get("os_months")
     rfs_marker, os_marker = rfs_end_marker(row), os_end_marker(row)
     if not _missing(rfs):
@@ -382,9 +383,9 @@ def _hover(row: pd.Series, record: dict, color_by: str | None) -> str:
                  if not math.isnan(start) else "Maintenance start: not derivable from the data")
     for column in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
         if column in row.index and not _missing(row[column]):
-            lines.append(f"{LABELS[column]}: {row[column]}")
+            lines.append(f"{LABELS[column]}: {plotly_safe(row[column])}")
     if color_by and color_by not in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
-        lines.append(f"{LABELS.get(color_by, color_by)}: {record['group']}")
+        lines.append(f"{LABELS.get(color_by, color_by)}: {plotly_safe(record['group'])}")
     return "<br>".join(lines)
 
 

@@ -3,7 +3,9 @@
 The figure follows what survminer and lifelines users expect: step curves starting at
 (0, 100%), censoring ticks, optional confidence bands, a number-at-risk table aligned under the
 x-axis ticks, months on the x-axis in 12-month steps, and a colour-blind-safe palette (Okabe-Ito)
-with line styles that also separate the groups in greyscale.
+with line styles that also separate the groups in greyscale. Every group name comes from the
+data and passes through :func:`core.cohort.text.plotly_safe`, so a value such as
+``<a href=...>`` is drawn as typed, never as a link or markup.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.cohort.text import plural
+from core.cohort.text import plotly_safe, plural
 
 OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
              "#F0E442")
@@ -83,6 +85,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     for index, group in enumerate(groups):
         color, dash = group_style(index)
         rows = km[km["group"].astype(str) == group].sort_values("time")
+        group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         n_start = int(rows["n_risk"].iloc[0]) if len(rows) else 0
         times = [0.0, *rows["time"].astype(float).tolist()]
         surv = [1.0, *rows["survival"].astype(float).tolist()]
@@ -191,6 +194,7 @@ def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
     for index, group in enumerate(groups):
         color, _ = group_style(index)
         rows = at_risk[at_risk["group"].astype(str) == group].sort_values("time")
+        group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         for column in ("n_risk", *extra_rows):
             label = group if column == "n_risk" else f"{group}: {names[column]}"
             labels.append(label)

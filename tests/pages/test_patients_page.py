@@ -125,3 +125,36 @@ def test_derivation_rule_is_explained_on_the_page():
     assert "began **OS − RFS** months after diagnosis" in rule
     assert "**not derivable from the data**" in rule
     assert any("▲ molecular relapse" in c.value for c in at.caption)
+
+
+def test_user_text_is_never_a_link_or_markup():
+    """Issue 18: a category ``<a href=...>`` was a clickable legend entry; a bare URL a link
+    on the card. The cohort is put into the session as an upload would be."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.cohort.read import load_seed_cohort
+    from tests.pages.helpers import ROOT
+
+    cohort = load_seed_cohort()
+    for column in ("fab_class", "cytogenetics"):
+        cohort[column] = cohort[column].astype(object)
+    cohort.loc[0, "fab_class"] = '<a href="https://example.org">x</a>'
+    cohort.loc[0, "cytogenetics"] = "https://evil.example <b>bold</b>"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file hostile.csv"
+    at.query_params["patients.color_by"] = "fab_class"
+    at.query_params["patient"] = "1"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    for chart in at.get("plotly_chart"):
+        spec = json.loads(chart.proto.spec)
+        for trace in spec["data"]:
+            trace.pop("customdata", None)  # never drawn; carries the raw id back on a click
+        text = json.dumps(spec)
+        assert "<a " not in text and "<b>bold" not in text
+    names = [t.get("name") for t in swimmer_spec(at)["data"]]
+    assert '&lt;a href="https://example.org"&gt;x&lt;/a&gt; (n=1)' in names
+    card = card_text(at)
+    assert "https&#58;//evil.example \\<b\\>bold\\</b\\>" in card and "https://" not in card

@@ -95,7 +95,8 @@ def test_plotly_safe_leaves_no_tag_for_plotly_to_render():
     ("see https://evil.example", "see https&#58;//evil.example"),
     ("www.evil.example", "www&#46;evil.example"),
     (LINK, '\\<a href="https&#58;//example.org"\\>x\\</a\\>'),
-    ("**bold** [x](y) :red[z] $x$", "\\*\\*bold\\*\\* \\[x\\]\\(y\\) &#58;red\\[z\\] \\$x\\$"),
+    ("**bold** [x](y) :red[z] $x$", "\\*\\*bold\\*\\* \\[x\\](y) &#58;red\\[z\\] \\$x\\$"),
+    ("Age (years): 50-60, a@b.org", "Age (years): 50-60, a\\@b.org"),
 ])
 def test_markdown_safe(text, expected):
     assert markdown_safe(text) == expected

@@ -79,3 +79,16 @@ def test_numbers_and_counts_read_as_written():
     assert "n = 1 patient," in text and "1 patients" not in text
     assert ">59<" in text or "<td>59</td>" in text
     assert "59.0" not in text and "p = &lt;" not in text and "p = <" not in text
+
+
+def test_category_values_are_never_links_or_markup_in_the_report():
+    """Issue 18: a category ``<a href=...>`` became a clickable legend entry in the report."""
+    cohort = load_seed_cohort()
+    cohort["mrd_pre_status"] = cohort["mrd_pre_status"].astype(object)
+    cohort.loc[cohort["mrd_pre_status"] == "positive", "mrd_pre_status"] = \
+        '<a href="https://example.org">x</a>'
+    text = html_of(cohort, by="mrd_pre_status")
+    assert '<a href="https://example.org">' not in text
+    assert "\\u003ca href" not in text  # nor in the figure JSON, unicode-escaped
+    assert '"name":"&lt;a href=\\"https:\\u002f\\u002fexample.org\\"&gt;x&lt;\\u002fa&gt; (n=4)"' \
+        in text

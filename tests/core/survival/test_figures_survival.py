@@ -138,3 +138,17 @@ def test_seed_grouped_figures_keep_every_at_risk_row_inside():
             report = survival_report(seed, endpoint, by)
             fig = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups))
             assert at_risk_rows_outside(fig) == [], (endpoint, by)
+
+
+def test_group_names_from_the_data_are_drawn_as_typed():
+    """Issue 18: a category ``<a href=...>`` became a clickable legend entry."""
+    link = '<a href="https://example.org">x</a>'
+    km = pd.concat([KM.assign(group=link), KM.assign(group="<b>B</b>")])
+    risk = pd.concat([AT_RISK.assign(group=link), AT_RISK.assign(group="<b>B</b>")])
+    fig = km_figure(km, risk, groups=[link, "<b>B</b>"])
+    text = fig.to_json()
+    assert "<a " not in text and "<b>B" not in text
+    names = [t.name for t in fig.data]
+    assert '&lt;a href="https://example.org"&gt;x&lt;/a&gt; (n=4)' in names
+    assert "&lt;b&gt;B&lt;/b&gt; (n=4)" in names
+    assert at_risk_rows_outside(fig) == []
