@@ -2,10 +2,11 @@
 
 The Cox family is split by task, each call returning one frozen result:
 
-* :func:`fit_cox` (this module) fits a Cox model (statsmodels ``PHReg``, Efron or Breslow
-  ties) or a Firth-penalized Cox model (firthmodels ``FirthCoxPH``) and explains every
-  statistical caveat it detects (monotone likelihood, few events per coefficient,
-  non-convergence) in ``CoxResult.warnings``.
+* :func:`fit_cox` (this module) fits a Cox model (Newton-Raphson on the sorted risk sets of
+  :mod:`core.cox.riskset`, Efron or Breslow ties, as R's ``coxph``) or a Firth-penalized
+  Cox model (firthmodels ``FirthCoxPH``) and explains every statistical caveat it detects
+  (monotone likelihood, few events per coefficient, non-convergence) in
+  ``CoxResult.warnings``.
 * :func:`core.cox.ph.ph_test` is the proportional-hazards score test of R's ``cox.zph``
   (survival >= 3.0) with the scaled Schoenfeld residuals for plotting.
 * :func:`core.cox.predict.predict_survival` is R's ``survfit.coxph`` for one covariate
@@ -42,6 +43,8 @@ import pandas as pd
 from scipy import stats
 
 from core.cohort.schema import BY_NAME
+from core.cox.concordance import harrell_c
+from core.cox.riskset import newton_raphson, risk_sets
 from core.errors import AnalysisError
 
 Ties = Literal["efron", "breslow"]
@@ -53,7 +56,8 @@ DIVERGENT_COEF = 10.0
 DIVERGENT_SE = 50.0
 """Standard error above which a coefficient is treated as diverging."""
 
-METHOD_PHREG = "Cox partial likelihood (statsmodels PHReg), {ties} ties, Wald CIs and p-values"
+METHOD_PHREG = ("Cox partial likelihood (Newton-Raphson, as R coxph), {ties} ties, Wald CIs and "
+                "p-values")
 METHOD_FIRTH = ("Firth-penalized Cox (firthmodels FirthCoxPH), Breslow ties, "
                 "profile penalized-likelihood CIs, penalized likelihood-ratio p-values")
 
@@ -140,7 +144,8 @@ class CoxResult:
     lr_statistic, lr_df, lr_p_value : float, int, float
         Likelihood-ratio test of all coefficients = 0 (NaN for Firth).
     concordance : float
-        Harrell's C of the linear predictor (scikit-survival ``concordance_index_censored``).
+        Harrell's C of the linear predictor (:func:`core.cox.concordance.harrell_c`, the
+        numbers of scikit-survival's ``concordance_index_censored`` in O(n log n)).
     converged : bool
         Whether the optimiser reported convergence.
     warnings : tuple of str
@@ -230,8 +235,8 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     Notes
     -----
     Rows with a missing time, event or covariate are excluded and counted in ``excluded``.
-    Ordinary fits use statsmodels ``PHReg(...).fit()``: coefficients, standard errors (inverse
-    observed information), Wald intervals and p-values, which match R's ``coxph``.
+    Ordinary fits use Newton-Raphson from 0 with step halving: coefficients, standard errors
+    (inverse observed information), Wald intervals and p-values, which match R's ``coxph``.
     """
     if ties not in ("efron", "breslow"):
         raise AnalysisError(f"ties must be 'efron' or 'breslow', not {ties!r}.")
@@ -282,7 +287,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
                 "information. Combine levels or drop covariates.") from error
     else:
         try:
-            fit = _fit_phreg(times, status, design, ties, conf_level)
+            fit = _fit_ordinary(times, status, design, ties, conf_level)
         except np.linalg.LinAlgError as error:  # collinear terms: singular information
             raise AnalysisError(
                 f"The Cox fit failed numerically (\"{error}\"): the information matrix of the "
@@ -314,10 +319,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             f"{EPV_MIN} is the usual minimum): estimates may be biased away from 1 and "
             "intervals too narrow. Fit fewer covariates or read the model as exploratory.")
 
-    from sksurv.metrics import concordance_index_censored
-
-    concordance = float(concordance_index_censored(
-        status.astype(bool), times, design @ fit["coef"])[0])
+    concordance = harrell_c(status, times, design @ fit["coef"]).c_index
     lr_df = len(terms)
     lr = 2 * (fit["loglik"] - fit["loglik_null"])
     lr_p = float(stats.chi2.sf(lr, lr_df)) if math.isfinite(lr) else math.nan
@@ -419,45 +421,40 @@ def _term_counts(x: np.ndarray, status: np.ndarray) -> tuple[int, int]:
     return len(x), int(status.sum())
 
 
-def _fit_phreg(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties: str,
-               conf_level: float) -> dict:
-    """Ordinary Cox fit with statsmodels PHReg; warnings captured as messages."""
-    from statsmodels.duration.hazard_regression import PHReg
-
-    model = PHReg(times, design, status=status, ties=ties)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit()
+def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties: str,
+                  conf_level: float) -> dict:
+    """Ordinary Cox fit: Newton-Raphson on the sorted risk sets (:mod:`core.cox.riskset`),
+    Wald intervals and p-values from the inverse observed information (R ``coxph``)."""
+    rs = risk_sets(times, status, ties)
+    nr = newton_raphson(rs, design - design.mean(axis=0))
     messages = []
-    converged = True
-    for w in caught:
-        text = str(w.message)
-        if "converge" in text.lower():
-            converged = False
-            messages.append(
-                "The likelihood maximisation did not converge (statsmodels: "
-                f"\"{text.split('.')[0]}\"). Usually a coefficient is running to infinity "
-                "(see the separation warning); otherwise simplify the model.")
-        elif "overflow" in text.lower() or "invalid value" in text.lower():
-            converged = False
-            messages.append("Numerical overflow while fitting: a coefficient is diverging. "
-                            "Refit with firth=True or simplify the model.")
-    params = np.asarray(res.params, dtype=float)
-    with np.errstate(invalid="ignore"):  # a negative variance (diverged fit) gives NaN SEs
-        bse = np.asarray(res.bse, dtype=float)
-        ci = np.asarray(res.conf_int(alpha=1 - conf_level), dtype=float)
-        p_values = np.asarray(res.pvalues, dtype=float)
-    if np.isnan(bse).any() and converged:
+    converged = nr.converged
+    if not converged:
+        why = (", where the information matrix became singular" if nr.singular else "")
+        messages.append(
+            f"The likelihood maximisation did not converge (Newton-Raphson stopped after "
+            f"{nr.iterations} iterations{why}). Usually a coefficient is running to infinity "
+            "(see the separation warning); otherwise simplify the model.")
+    try:
+        cov = np.linalg.inv(nr.information)
+    except np.linalg.LinAlgError:
+        cov = np.linalg.pinv(nr.information)
+    variance = np.diag(cov)
+    with np.errstate(invalid="ignore"):
+        se = np.where(variance >= 0, np.sqrt(np.abs(variance)), np.nan)
+    if np.isnan(se).any():
         converged = False
         messages.append("The fitted covariance matrix has a negative variance, so some "
                         "standard errors are undefined (shown as missing). Refit with "
                         "firth=True or simplify the model.")
+    coef = nr.beta
+    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_values = 2 * stats.norm.sf(np.abs(coef / se))
     return {
-        "coef": params, "se": bse, "lower": ci[:, 0],
-        "upper": ci[:, 1], "p": p_values,
-        "cov": np.asarray(res.cov_params(), dtype=float), "loglik": float(res.llf),
-        "loglik_null": float(model.loglike(np.zeros(design.shape[1]))),
-        "converged": converged, "messages": messages,
+        "coef": coef, "se": se, "lower": coef - z * se, "upper": coef + z * se,
+        "p": p_values, "cov": cov, "loglik": nr.loglik, "loglik_null": nr.loglik_null,
+        "converged": converged, "messages": messages, "risk_sets": rs,
     }
 
 
@@ -516,15 +513,21 @@ def _separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarr
     coefficient diverges (|coef| > 10 or SE > 50).
     """
     out = []
-    event_times = np.unique(times[status == 1])
+    rs = fit["risk_sets"]
+    # per event time: the largest and smallest value among those at risk (suffix extremes
+    # in time order) and among the deaths (one reduceat per event time), all terms at once
+    ordered = design[rs.order]
+    risk_max = np.maximum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
+    risk_min = np.minimum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
+    first_slot = np.cumsum(rs.deaths) - rs.deaths
+    dead = design[rs.death_rows]
+    dead_min = np.minimum.reduceat(dead, first_slot, axis=0)
+    dead_max = np.maximum.reduceat(dead, first_slot, axis=0)
+    always_max_all = (dead_min >= risk_max).all(axis=0)
+    always_min_all = (dead_max <= risk_min).all(axis=0)
     for j, term in enumerate(terms):
         x = design[:, j]
-        always_max = always_min = True
-        for t in event_times:
-            at_risk = x[times >= t]
-            dead = x[(times == t) & (status == 1)]
-            always_max &= bool(dead.min() >= at_risk.max())
-            always_min &= bool(dead.max() <= at_risk.min())
+        always_max, always_min = bool(always_max_all[j]), bool(always_min_all[j])
         coef, se = fit["coef"][j], fit["se"][j]
         diverging = abs(coef) > DIVERGENT_COEF or not math.isfinite(se) or se > DIVERGENT_SE
         if not (always_max or always_min or diverging):

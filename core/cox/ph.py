@@ -19,8 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from core.cox.fit import CoxResult
+from core.cox.fit import DIVERGENT_COEF, DIVERGENT_SE, CoxResult
+from core.cox.riskset import information, moments, risk_sets
 from core.errors import AnalysisError
+
+NOT_COMPUTABLE = "The proportional-hazards test cannot be computed"
+"""Opening of the caveat that explains a missing (NaN) statistic."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -102,73 +106,70 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
     gtime = g_all - g_all[event].mean()
 
     xc = x - x.mean(axis=0)
-    risk = np.exp(xc @ beta - (xc @ beta).max())
-    efron = result.ties == "efron"
-    u = np.zeros(p)
-    i11 = np.zeros((p, p))
-    i12 = np.zeros((p, p))
-    i22 = np.zeros((p, p))
-    order = np.argsort(times, kind="stable")
-    death_rows = order[event[order]]
-    resid = np.zeros((len(death_rows), p))
-    row_of = {r: k for k, r in enumerate(death_rows)}
-    for t in np.unique(times[event]):
-        at_risk = times >= t
-        dead = np.flatnonzero((times == t) & event)
-        d = len(dead)
-        w = risk[at_risk]
-        xr = xc[at_risk]
-        s0, s1 = w.sum(), w @ xr
-        s2 = (xr * w[:, None]).T @ xr
-        wd, xd = risk[dead], xc[dead]
-        e0, e1 = wd.sum(), wd @ xd
-        e2 = (xd * wd[:, None]).T @ xd
-        g = gtime[dead[0]]
-        xbar_sum = np.zeros(p)
-        v_sum = np.zeros((p, p))
-        for k in range(d):
-            a = k / d if efron else 0.0
-            den = s0 - a * e0
-            xbar = (s1 - a * e1) / den
-            xbar_sum += xbar
-            v_sum += (s2 - a * e2) / den - np.outer(xbar, xbar)
-        u += g * (xd.sum(axis=0) - xbar_sum)
-        i11 += v_sum
-        i12 += g * v_sum
-        i22 += g * g * v_sum
-        for r in dead:
-            resid[row_of[r]] = xc[r] - xbar_sum / d
+    # risk-set sums of every event time at once (core.cox.riskset): no loop over event times
+    rs = risk_sets(times, status, result.ties)
+    mom = moments(rs, xc, beta)
+    first_slot = np.cumsum(rs.deaths) - rs.deaths
+    g = gtime[rs.death_rows[first_slot]]  # g(t) of each event time
+    death_rows = rs.death_rows
+    xbar_sum = np.column_stack([np.bincount(rs.slot_group, mom.mean[:, j],
+                                            minlength=len(rs.event_times)) for j in range(p)])
+    dead_sum = np.add.reduceat(xc[death_rows], first_slot, axis=0)
+    u = g @ (dead_sum - xbar_sum)
+    i11 = information(rs, xc, mom)
+    i12 = information(rs, xc, mom, group_weight=g)
+    i22 = information(rs, xc, mom, group_weight=g * g)
+    resid = xc[death_rows] - (xbar_sum / rs.deaths[:, None])[rs.slot_group]
     imat = np.block([[i11, i12], [i12.T, i22]])
     full_u = np.concatenate([np.zeros(p), u])
 
-    rows, chisq, dfs = [], [], []
-    start = 0
-    for enc in result.encodings:
-        jj = list(range(start, start + len(enc.terms)))
-        start += len(enc.terms)
-        kk = list(range(p)) + [j + p for j in jj]
+    # a coefficient running to infinity (separation): its residuals are all ~0 and its
+    # statistic is ~0 whatever the data, so it is not computable rather than reassuring; the
+    # other covariates are tested with the diverging coefficients held at their values
+    table_fit = result.table
+    running = ((table_fit["coef"].abs() > DIVERGENT_COEF) | ~np.isfinite(table_fit["se"])
+               | (table_fit["se"] > DIVERGENT_SE)).to_numpy()
+    kept = [j for j in range(p) if not running[j]]
+    rows, chisq, dfs, diverging = [], [], [], []
+    for enc, lo, hi in zip(result.encodings, *_term_spans(result.encodings), strict=True):
         rows.append(enc.column)
+        dfs.append(hi - lo)
+        if running[lo:hi].any():
+            diverging.append(enc.column)
+            chisq.append(float("nan"))
+            continue
+        kk = kept + [j + p for j in range(lo, hi)]
         chisq.append(_score_statistic(full_u[kk], imat[np.ix_(kk, kk)]))
-        dfs.append(len(jj))
     rows.append("GLOBAL")
-    chisq.append(_score_statistic(full_u, imat))
     dfs.append(p)
-    undefined = [row for row, c in zip(rows, chisq, strict=True) if np.isnan(c)]
+    if diverging:
+        diverging.append("GLOBAL")
+        chisq.append(float("nan"))
+    else:
+        chisq.append(_score_statistic(full_u, imat))
+    singular = [row for row, c in zip(rows, chisq, strict=True)
+                if np.isnan(c) and row not in diverging]
     p_values = [float(stats.chi2.sf(c, k)) for c, k in zip(chisq, dfs, strict=True)]
     table = pd.DataFrame({"chisq": chisq, "df": dfs, "p_value": p_values},
                          index=pd.Index(rows, name="covariate"))
 
     vmean = i11 / len(death_rows)
-    scaled = np.linalg.solve(vmean, resid.T).T + beta
+    try:
+        scaled = np.linalg.solve(vmean, resid.T).T + beta
+    except np.linalg.LinAlgError:  # a level without information: residuals undefined there
+        scaled = (np.linalg.pinv(vmean) @ resid.T).T + beta
     residuals = pd.DataFrame({"time": times[death_rows], "transformed_time": g_all[death_rows]})
     for j, term in enumerate(result.terms):
         residuals[term] = scaled[:, j]
     caveats = list(result.warnings)
-    if undefined:
-        caveats.append(f"The proportional-hazards test cannot be computed for "
-                       f"{', '.join(undefined)}: the information matrix of the fit is singular "
-                       "or nearly so (usually a coefficient running to infinity, or too few "
-                       "events). Shown as missing rather than as a number.")
+    if diverging:
+        caveats.append(f"{NOT_COMPUTABLE} for {', '.join(diverging)}: a coefficient of the "
+                       "fit runs to infinity (separation), so its residuals carry no "
+                       "information on whether the hazard ratio changes over time.")
+    if singular:
+        caveats.append(f"{NOT_COMPUTABLE} for {', '.join(singular)}: the information matrix "
+                       "of the fit is singular or nearly so (usually too few events). Shown as "
+                       "missing rather than as a number.")
     if any(len(e.terms) > 1 for e in result.encodings):
         caveats.append("Covariates with several terms are tested together (one chi-square "
                        "with one degree of freedom per term); residuals are shown per term.")
@@ -177,6 +178,13 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
               "Schoenfeld residuals (Grambsch & Therneau 1994)")
     return PHTestResult(table=table, residuals=residuals, transform=transform, method=method,
                         warnings=tuple(caveats))
+
+
+def _term_spans(encodings) -> tuple[list[int], list[int]]:
+    """First and one-past-last term index of each covariate."""
+    sizes = [len(e.terms) for e in encodings]
+    ends = list(np.cumsum(sizes))
+    return [e - s for e, s in zip(ends, sizes, strict=True)], ends
 
 
 def _score_statistic(score: np.ndarray, information: np.ndarray) -> float:
@@ -192,9 +200,7 @@ def _score_statistic(score: np.ndarray, information: np.ndarray) -> float:
 
 def _km_left(times: np.ndarray, status: np.ndarray) -> np.ndarray:
     """Kaplan-Meier survival of the whole sample just before each patient's time."""
-    event_times = np.unique(times[status == 1])
-    n_risk = np.array([(times >= t).sum() for t in event_times])
-    n_event = np.array([((times == t) & (status == 1)).sum() for t in event_times])
-    surv = np.cumprod(1 - n_event / n_risk)
-    idx = np.searchsorted(event_times, times, side="left")  # event times strictly before
+    rs = risk_sets(times, status, "breslow")
+    surv = np.cumprod(1 - rs.deaths / rs.n_risk)
+    idx = np.searchsorted(rs.event_times, times, side="left")  # event times strictly before
     return np.concatenate([[1.0], surv])[idx]

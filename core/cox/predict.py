@@ -18,6 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from core.cox.fit import CoxResult
+from core.cox.riskset import moments, risk_sets
 from core.errors import AnalysisError
 
 
@@ -115,54 +116,45 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
     x, times_fit, status, beta = result.design, result.times, result.status, result.params
     center = x.mean(axis=0)
     xc = x - center
-    risk = np.exp(xc @ beta)
-    efron = result.ties == "efron"
-    event_times = np.unique(times_fit[status == 1])
-    p = len(beta)
-    dh = np.zeros(len(event_times))
-    dvar = np.zeros(len(event_times))
-    dxbar = np.zeros((len(event_times), p))
-    for i, t in enumerate(event_times):
-        at_risk = times_fit >= t
-        dead = (times_fit == t) & (status == 1)
-        d = int(dead.sum())
-        s0, s1 = risk[at_risk].sum(), risk[at_risk] @ xc[at_risk]
-        e0, e1 = risk[dead].sum(), risk[dead] @ xc[dead]
-        for k in range(d):
-            a = k / d if efron else 0.0
-            den = s0 - a * e0
-            dh[i] += 1 / den
-            dvar[i] += 1 / den ** 2
-            dxbar[i] += (s1 - a * e1) / den ** 2
+    # risk-set sums of every event time at once (core.cox.riskset): no loop over event times
+    rs = risk_sets(times_fit, status, result.ties)
+    mom = moments(rs, xc, beta)
+    event_times = rs.event_times
+    with np.errstate(over="ignore"):
+        inv_den = np.exp(-mom.log_scale) / mom.denominator  # 1 / (S0 - a E0), true scale
+    groups = len(event_times)
+    dh = np.bincount(rs.slot_group, inv_den, minlength=groups)
+    dvar = np.bincount(rs.slot_group, inv_den ** 2, minlength=groups)
+    dxbar = np.column_stack([np.bincount(rs.slot_group, mom.mean[:, j] * inv_den,
+                                         minlength=groups) for j in range(len(beta))])
     h0, v0, q0 = np.cumsum(dh), np.cumsum(dvar), np.cumsum(dxbar, axis=0)
 
     xn = x_new - center
     with np.errstate(over="ignore"):  # a diverging coefficient: r may be inf
         r = float(np.exp(float(xn @ beta)))
     idx = np.searchsorted(event_times, req, side="right") - 1
-    rows = []
     z = stats.norm.ppf(1 - (1 - conf_level) / 2)
-    for t, k in zip(req.tolist(), idx.tolist(), strict=True):
-        if k < 0:
-            rows.append((t, 1.0, 1.0, 1.0, 0.0, 0.0))
-            continue
-        # a diverging fit can give inf/NaN (or a slightly negative variance from an ill-
-        # conditioned covariance): computed with numpy so the prediction shows NaN, not a crash
-        with np.errstate(all="ignore"):
-            cum = float(h0[k] * r)
-            q = q0[k] - h0[k] * xn
-            var = v0[k] + float(q @ result.cov @ q)
-            se = float(r * np.sqrt(var)) if var >= 0 else math.nan
-            surv = float(np.exp(-cum))
-            if conf_type == "log":
-                lower = float(surv * np.exp(-z * se))
-                upper = float(np.fmin(1.0, surv * np.exp(z * se)))
-            else:  # se / cum can overflow: the limits are then 0 and 1
-                lower = float(np.exp(-cum * np.exp(z * se / cum)))
-                upper = float(np.exp(-cum * np.exp(-z * se / cum)))
-        rows.append((t, surv, lower, upper, cum, se))
-    table = pd.DataFrame(rows, columns=["time", "survival", "ci_lower", "ci_upper",
-                                        "cumulative_hazard", "se_cumulative_hazard"])
+    before = idx < 0  # before the first event time: survival 1, no uncertainty
+    k = np.maximum(idx, 0)
+    # a diverging fit can give inf/NaN (or a slightly negative variance from an ill-
+    # conditioned covariance): computed with numpy so the prediction shows NaN, not a crash
+    with np.errstate(all="ignore"):
+        cum = h0[k] * r
+        q = q0[k] - h0[k][:, None] * xn
+        var = v0[k] + np.einsum("ij,jk,ik->i", q, result.cov, q)
+        se = np.where(var >= 0, r * np.sqrt(np.abs(var)), np.nan)
+        surv = np.exp(-cum)
+        if conf_type == "log":
+            lower = surv * np.exp(-z * se)
+            upper = np.fmin(1.0, surv * np.exp(z * se))
+        else:  # se / cum can overflow: the limits are then 0 and 1
+            lower = np.exp(-cum * np.exp(z * se / cum))
+            upper = np.exp(-cum * np.exp(-z * se / cum))
+    table = pd.DataFrame({
+        "time": req, "survival": np.where(before, 1.0, surv),
+        "ci_lower": np.where(before, 1.0, lower), "ci_upper": np.where(before, 1.0, upper),
+        "cumulative_hazard": np.where(before, 0.0, cum),
+        "se_cumulative_hazard": np.where(before, 0.0, se)})
     method = (f"Cox model prediction (R survfit.coxph): {result.ties.capitalize()} baseline "
               "cumulative hazard, Tsiatis/Link variance, pointwise "
               f"{conf_type} {conf_level:.0%} interval")
