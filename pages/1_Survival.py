@@ -135,6 +135,8 @@ if view.source == SEED_SOURCE and not view.cohort_filter.is_active():
                                           headline["ci_upper"], strict=True)],
             "Why they differ": headline["note"]}), hide_index=True, key="survival.headline")
         st.caption("The method is not tuned to match the print; both are shown.")
+        st.page_link("pages/5_Paper_check.py", label="Every printed figure of the study "
+                     "checked against its rows: Paper check", icon=":material/fact_check:")
 
 st.download_button("Download the curve table (CSV)", cached.csv_bytes(fit.table),
                    f"km_{endpoint}{'' if by == NONE else '_by_' + by}.csv", mime="text/csv",

@@ -43,8 +43,10 @@ SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML,
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("app.py", "Cohort", ":material/groups:"),
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
+    ("pages/4_Competing_risks.py", "Competing risks", ":material/call_split:"),
     ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
     ("pages/3_Patients.py", "Patients", ":material/person:"),
+    ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""

@@ -74,6 +74,9 @@ class FineGrayResult:
     conf_level : float
     warnings : tuple of str
         Divergence, a level without events of the cause, few events per coefficient.
+    flagged : tuple of str
+        Terms whose estimate is not to be shown as a hazard ratio (the fit did not converge,
+        the coefficient diverges, or the term's level or its reference has no event).
     method : str
     """
 
@@ -89,6 +92,7 @@ class FineGrayResult:
     loglik_null: float
     conf_level: float
     warnings: tuple[str, ...]
+    flagged: tuple[str, ...] = ()
     method: str = METHOD
 
 
@@ -304,10 +308,12 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
     table["events"] = [int(((x[:, j] == 1) & (code == 1)).sum()) if indicator[j] else n_events
                        for j in range(len(terms))]
     caveats = _warnings(kept, code, factors, table, converged, n_events, len(terms), cause)
+    flagged = _flagged(kept, code, factors, table, converged)
     return FineGrayResult(table=table, cause=int(cause), n=len(kept), events=n_events,
                           competing=int((code == 2).sum()), excluded=excluded,
                           converged=converged, iterations=iterations, loglik=-lik,
-                          loglik_null=-lik0, conf_level=conf_level, warnings=caveats)
+                          loglik_null=-lik0, conf_level=conf_level, warnings=caveats,
+                          flagged=flagged)
 
 
 def _newton(model: _Model, b: np.ndarray) -> tuple[np.ndarray, bool, int, float]:
@@ -343,6 +349,20 @@ def _value(model: _Model, b: np.ndarray) -> float:
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         value = model.objective(b, derivatives=False)[0]
     return value if math.isfinite(value) else math.nan
+
+
+def _flagged(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFrame,
+             converged: bool) -> tuple[str, ...]:
+    if not converged:
+        return tuple(table.index)
+    out = set(table.index[(table["coef"].abs() > DIVERGENT_COEF) | ~np.isfinite(table["se"])])
+    for column, levels in factors:
+        text = frame[column].astype(str).to_numpy()
+        empty = [level for level in levels if not ((text == level) & (code == 1)).any()]
+        if levels[0] in empty:
+            out |= {f"{column}[{level}]" for level in levels[1:]}
+        out |= {f"{column}[{level}]" for level in empty if level != levels[0]}
+    return tuple(t for t in table.index if t in out)
 
 
 def _warnings(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFrame,

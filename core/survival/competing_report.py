@@ -1,0 +1,191 @@
+"""Everything the Competing risks page shows for one grouping, computed in one call.
+
+:func:`competing_report` places each patient's end of relapse-free follow-up into a cause
+(:func:`core.survival.competing_input.competing_status`: 0 censored, 1 relapse, 2 death without
+relapse), then gathers the cumulative incidence of relapse (CIR) and of non-relapse mortality
+(NRM) per group (Aalen-Johansen, Gray's variance), the 1 - Kaplan-Meier "relapse" curve for
+contrast, the at-risk table at the x-axis ticks, CIR and NRM at landmark months, Gray's test per
+cause with a permutation p for small samples, and the caveats. Pages only format and draw it.
+Times are months from the start of maintenance (the RFS clock).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.schema import LABELS
+from core.cohort.text import plural
+from core.errors import AnalysisError
+from core.survival.competing import CumulativeIncidence, cumulative_incidence, incidence_at
+from core.survival.competing_input import CompetingStatus, competing_data, competing_status
+from core.survival.figures import tick_times
+from core.survival.gray import GrayTestResult, gray_test_data, permutation_gray
+from core.survival.km import KaplanMeierResult, at_risk_table, kaplan_meier
+from core.survival.logrank import PermutationResult
+from core.survival.report import PERMUTATION_MAX_N, SMALL_EVENTS, SMALL_N, format_percent_ci
+
+TIME = "rfs_months"
+STATUS = "cr_status"
+"""Column added to the cohort copy: the cause code of :func:`competing_status`."""
+CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
+KM_CONTRAST = ("1 − Kaplan-Meier treats every death without relapse as censored, as if those "
+               "patients could still relapse later; it therefore estimates relapse in a world "
+               "without competing death and runs at or above the cumulative incidence.")
+
+
+@dataclass(frozen=True)
+class CompetingReport:
+    """The statistics of one competing-risks view.
+
+    Attributes
+    ----------
+    by : str or None
+    rule : CompetingStatus
+        How each patient's cause was decided, with the patients it affects.
+    incidence : dict of int to CumulativeIncidence
+        Cause 1 (relapse) and cause 2 (death without relapse).
+    km : KaplanMeierResult
+        Kaplan-Meier of relapse with deaths censored (1 - KM drawn for contrast).
+    at_risk : pandas.DataFrame
+        ``group, time, n_risk, cum_events, cum_censored`` at the ticks (events of any cause).
+    landmarks : pandas.DataFrame
+        ``group, time, cause, cif, se, ci_lower, ci_upper, n_risk`` at the landmark months.
+    tests : dict of int to GrayTestResult
+        Gray's test per cause (absent when it cannot be computed; the notes say why).
+    permutation : dict of int to PermutationResult
+        Permutation p per cause, for small samples.
+    counts : pandas.DataFrame
+        ``group, n, relapses, deaths_without_relapse, censored``.
+    notes : tuple of str
+    caption : str
+    """
+
+    by: str | None
+    rule: CompetingStatus
+    incidence: dict[int, CumulativeIncidence]
+    km: KaplanMeierResult
+    at_risk: pd.DataFrame
+    landmarks: pd.DataFrame
+    tests: dict[int, GrayTestResult]
+    permutation: dict[int, PermutationResult]
+    counts: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+    caption: str = ""
+
+
+def prepared(cohort: pd.DataFrame, death_rule: str = "censor") -> tuple[pd.DataFrame,
+                                                                          CompetingStatus]:
+    """A copy of ``cohort`` with the cause code in :data:`STATUS`, and the rule used."""
+    rule = competing_status(cohort, death_rule)
+    frame = cohort.copy()
+    frame[STATUS] = rule.status
+    return frame, rule
+
+
+def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_months=(12, 24),
+                     death_rule: str = "censor", conf_level: float = 0.95,
+                     tick_step: float = 12) -> CompetingReport:
+    """Compute every statistic of the Competing risks page.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The (filtered) patients; needs ``rfs_months``, ``rfs_event`` (and ``os_event``).
+    by : str, optional
+        Grouping column.
+    landmark_months : sequence of float
+        Months at which CIR and NRM are read.
+    death_rule : {"censor", "end_of_rfs"}
+        See :data:`core.survival.competing_input.DEATH_RULE_TEXT`.
+    conf_level : float
+    tick_step : float
+        Spacing of the x-axis ticks and at-risk columns (months).
+    """
+    frame, rule = prepared(cohort, death_rule)
+    data = competing_data(frame, TIME, STATUS, by)
+    if data.survival.n == 0:
+        raise AnalysisError("No patient has a recorded relapse-free time and status. Fix: "
+                            "widen the filters.")
+    incidence = {c: cumulative_incidence(frame, TIME, STATUS, c, by, conf_level)
+                 for c in CAUSES}
+    relapse = frame.assign(_relapse=(frame[STATUS] == 1).astype(float)
+                           .where(frame[STATUS].notna()))
+    km = kaplan_meier(relapse, TIME, "_relapse", by, conf_level)
+    ticks = tick_times(float(np.max(data.time)), tick_step)
+    any_event = frame.assign(_any=(frame[STATUS] > 0).astype(float).where(frame[STATUS].notna()))
+    at_risk = at_risk_table(any_event, TIME, "_any", ticks, by)
+    parts = []
+    for cause, fit in incidence.items():
+        part = incidence_at(fit, landmark_months)
+        part.insert(2, "cause", cause)
+        parts.append(part)
+    marks = pd.concat(parts, ignore_index=True).sort_values(["time", "cause"], kind="stable")
+    order = {g: i for i, g in enumerate(data.groups)}
+    marks = marks.sort_values("group", key=lambda s: s.map(order), kind="stable")
+
+    notes = [e.describe() for e in data.survival.exclusions]
+    counts = pd.DataFrame([{
+        "group": g, "n": incidence[1].n[g], "relapses": incidence[1].events[g],
+        "deaths_without_relapse": incidence[2].events[g],
+        "censored": incidence[1].n[g] - incidence[1].events[g] - incidence[2].events[g]}
+        for g in data.groups])
+    name = (lambda g: f"{LABELS.get(by, by)} = {g}") if by else (lambda g: "The cohort")
+    for row in counts.itertuples():
+        if row.relapses == 0:
+            notes.append(f"{name(row.group)}: no relapse among {plural(row.n, 'patient')}; its "
+                         "relapse incidence stays at 0 and no interval can be computed. A "
+                         "hazard ratio for this group is not estimable.")
+    if sum(incidence[2].events.values()) == 0:
+        notes.append("No death without relapse on the relapse-free clock in these patients: "
+                     "the NRM curve stays at 0 and the cumulative incidence of relapse equals "
+                     "1 − Kaplan-Meier.")
+
+    tests: dict[int, GrayTestResult] = {}
+    permutation: dict[int, PermutationResult] = {}
+    present = [g for g in data.groups if (data.group == g).any()]
+    if by is not None and len(present) >= 2:
+        small = data.survival.n < SMALL_N
+        for cause, label in CAUSES.items():
+            if cause not in data.causes:
+                notes.append(f"No Gray's test for {label.lower()}: no event of this cause.")
+                continue
+            tests[cause] = gray_test_data(data, cause)
+            few = small or min(incidence[cause].events.values()) < SMALL_EVENTS
+            if few and data.survival.n <= PERMUTATION_MAX_N and \
+                    min(incidence[cause].n.values()) >= 2:
+                permutation[cause] = permutation_gray(frame, TIME, STATUS, by, cause)
+    elif by is not None:
+        notes.append(f"Only one {LABELS.get(by, by)} group is left after filtering: no test.")
+
+    n_rel = int(counts["relapses"].sum())
+    n_nrm = int(counts["deaths_without_relapse"].sum())
+    caption = (f"Cumulative incidence (Aalen-Johansen) on the relapse-free clock, months from "
+               f"the start of maintenance. n = {plural(data.survival.n, 'patient')}, "
+               f"{plural(n_rel, 'relapse')}, {n_nrm} death{'s' if n_nrm != 1 else ''} without "
+               f"relapse (the competing event). Shaded bands: pointwise {conf_level:.0%} "
+               "confidence intervals (Gray's variance as R cmprsk::cuminc, log(-log) "
+               "transformation); tick marks: censored patients. The table under the plot "
+               "counts patients still at risk.")
+    return CompetingReport(by=by, rule=rule, incidence=incidence, km=km, at_risk=at_risk,
+                           landmarks=marks.reset_index(drop=True), tests=tests,
+                           permutation=permutation, counts=counts, notes=tuple(notes),
+                           caption=caption)
+
+
+def landmark_table(report: CompetingReport) -> pd.DataFrame:
+    """Landmarks for reading: ``Group, Months, At risk, CIR (95% CI), NRM (95% CI)``."""
+    rows = []
+    marks = report.landmarks
+    for (group, months), part in marks.groupby(["group", "time"], sort=False):
+        cells = {}
+        for cause in CAUSES:
+            r = part[part["cause"] == cause].iloc[0]
+            cells[cause] = ("beyond follow-up" if np.isnan(r["cif"])
+                            else format_percent_ci(r["cif"], r["ci_lower"], r["ci_upper"]))
+        rows.append({"Group": group, "Months": f"{months:g}",
+                     "At risk": int(part["n_risk"].iloc[0]), "CIR (95% CI)": cells[1],
+                     "NRM (95% CI)": cells[2]})
+    return pd.DataFrame(rows)

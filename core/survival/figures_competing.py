@@ -1,0 +1,82 @@
+"""Plotly figures of cumulative incidence (drawing only: every number comes in as a table).
+
+The Kaplan-Meier figure (:func:`core.survival.figures.km_figure`) draws the frame: step curves,
+pointwise bands, censoring ticks, the number-at-risk table under the x-axis ticks, Okabe-Ito
+colours with line styles per group. Here its curves start at 0% instead of 100% and the hover
+text names the cumulative incidence.
+Optionally the 1 - Kaplan-Meier curve of the same cause is drawn thin and dotted for contrast.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.cohort.text import plural
+from core.survival.figures import group_style, km_figure
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
+
+
+def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
+               groups: list[str] | None = None, show_ci: bool = True, show_censor: bool = True,
+               km: pd.DataFrame | None = None, y_title: str = "Cumulative incidence",
+               x_title: str = "Months from maintenance start", tick_step: float = 12,
+               conf_level: float = 0.95) -> go.Figure:
+    """Cumulative-incidence step curves with an aligned number-at-risk table.
+
+    Parameters
+    ----------
+    cif : pandas.DataFrame
+        :class:`core.survival.competing.CumulativeIncidence` ``.table``: ``group, time,
+        n_risk, n_event, n_censor, cif, ci_lower, ci_upper`` (months).
+    at_risk : pandas.DataFrame, optional
+        ``group, time, n_risk`` at the ticks, drawn under the plot.
+    groups : list of str, optional
+        Group order (legend, colours, table rows).
+    show_ci, show_censor : bool
+        Pointwise bands; ticks at censoring times.
+    km : pandas.DataFrame, optional
+        A Kaplan-Meier table (``group, time, survival``) whose 1 - survival is drawn dotted.
+    conf_level : float
+        Level of the bands, for the hover text. ``n_risk`` values of ``cif`` (all causes)
+        give the legend's group sizes.
+
+    Returns
+    -------
+    plotly.graph_objects.Figure
+    """
+    groups = groups or list(dict.fromkeys(cif["group"].astype(str)))
+    table = cif.rename(columns={"cif": "survival"})
+    fig = km_figure(table, at_risk, groups=groups, show_ci=show_ci, show_censor=show_censor,
+                    y_title=y_title, x_title=x_title, tick_step=tick_step)
+    level = f"{conf_level:.0%}"
+    for trace in fig.data:  # the KM frame starts every curve at 100%; incidence starts at 0
+        if trace.mode == "lines" and trace.x and trace.x[0] == 0.0:
+            trace.y = (0.0, *trace.y[1:])
+            if trace.hovertext:
+                group = trace.legendgroup
+                rows = table[table["group"].astype(str) == group].sort_values("time")
+                trace.hovertext = [
+                    f"<b>{group}</b><br>{plural(t, 'month')}<br>cumulative incidence "
+                    f"{_pct(v)}<br>{level} CI {_pct(lo)} to {_pct(hi)}"
+                    for t, v, lo, hi in zip(trace.x, trace.y,
+                                            [0.0, *rows["ci_lower"].astype(float)],
+                                            [0.0, *rows["ci_upper"].astype(float)],
+                                            strict=True)]
+    if km is not None:
+        kwargs = {"row": 1, "col": 1} if at_risk is not None else {}
+        for index, group in enumerate(groups):
+            color, _ = group_style(index)
+            k = km[km["group"].astype(str) == group].sort_values("time")
+            fig.add_trace(go.Scatter(
+                x=[0.0, *k["time"].astype(float).tolist()],
+                y=[0.0, *(1 - k["survival"].astype(float)).tolist()], mode="lines",
+                line={"color": color, "dash": "dot", "width": 1.2, "shape": "hv"},
+                name=f"{group}: 1 − Kaplan-Meier", legendgroup=group, hoverinfo="skip"),
+                **kwargs)
+    return fig

@@ -1,0 +1,133 @@
+"""Competing risks: cumulative incidence of relapse and non-relapse mortality, Gray's test,
+Fine-Gray and cause-specific Cox hazard ratios."""
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.schema import LABELS
+from core.cox.cause_specific import forest_table, models_table
+from core.cox.display import covariate_options
+from core.cox.figures import forest_figure
+from core.errors import AnalysisError
+from core.survival.competing_input import DEATH_RULES
+from core.survival.competing_report import CAUSES, KM_CONTRAST, landmark_table
+from core.survival.figures_competing import cif_figure
+from core.survival.report import format_p, stratifier_options
+from ui import competing as cached
+from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+
+view = page_setup("Competing risks", ":material/call_split:")
+cohort = view.cohort
+stop_if_empty(view)
+
+NONE = "none"
+RULES = {"censor": "Keep censored (default)", "end_of_rfs": "Count at end of RFS follow-up"}
+by_options = [NONE, *stratifier_options(cohort)]
+url_choice("competing.by", by_options, NONE)
+url_choice("competing.rule", list(DEATH_RULES), "censor")
+url_choice("competing.model", ["univariable", "multivariable"], "univariable")
+left, middle, right = st.columns([2, 2, 3])
+by = left.selectbox("Compare groups by", by_options, key="competing.by",
+                    format_func=lambda c: "No grouping (whole cohort)" if c == NONE
+                    else LABELS.get(c, c))
+rule_choice = middle.radio("Death without relapse recorded only on the OS clock",
+                           list(DEATH_RULES), key="competing.rule", format_func=RULES.get)
+with right:
+    c1, c2 = st.columns(2)
+    show_ci = c1.toggle("95% confidence bands", value=True, key="competing.ci")
+    show_km = c2.toggle("Draw 1 − Kaplan-Meier", value=False, key="competing.km")
+    landmark_months = st.multiselect("Landmarks (months)", [6, 12, 18, 24, 36, 48, 60],
+                                     default=[12, 24], key="competing.landmarks")
+keep_in_url("competing.by", "competing.rule")
+
+try:
+    report = cached.report(cohort, None if by == NONE else by,
+                           tuple(sorted(landmark_months)), rule_choice)
+except AnalysisError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death without "
+        f"relapse is cause 2 (the competing event). {plain(report.rule.describe())}",
+        icon=":material/rule:")
+
+groups = list(report.incidence[1].groups)
+figures = st.columns(2)
+for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
+    with column:
+        st.markdown(f"**{title}**")
+        fig = cif_figure(report.incidence[cause].table, report.at_risk, groups=groups,
+                         show_ci=show_ci, km=report.km.table if show_km and cause == 1 else None,
+                         y_title=f"Cumulative incidence of {'relapse' if cause == 1 else 'NRM'}")
+        st.plotly_chart(fig, key=f"competing.figure.{cause}", config={"displaylogo": False})
+st.caption(plain(report.caption))
+if show_km:
+    st.caption(plain(f"Dotted: 1 − Kaplan-Meier of relapse. {KM_CONTRAST}"))
+for note in report.notes:
+    st.warning(plain(note), icon=":material/info:")
+
+st.subheader("Cumulative incidence at landmarks")
+if landmark_months:
+    st.dataframe(landmark_table(report), hide_index=True, key="competing.landmark_table")
+    st.caption("CIR: cumulative incidence of relapse; NRM: non-relapse mortality; both "
+               "Aalen-Johansen estimates with Gray's variance (R cmprsk::cuminc) and a "
+               "log(-log) 95% CI. \"beyond follow-up\": the group's last patient left "
+               "observation earlier; nothing is extrapolated.")
+st.dataframe(pd.DataFrame({"Group": report.counts["group"], "Patients": report.counts["n"],
+                           "Relapses": report.counts["relapses"],
+                           "Deaths without relapse": report.counts["deaths_without_relapse"],
+                           "Censored": report.counts["censored"]}),
+             hide_index=True, key="competing.counts")
+
+if report.tests:
+    st.subheader("Do the groups differ?")
+    rows = []
+    for cause, test in report.tests.items():
+        perm = report.permutation.get(cause)
+        rows.append({"Cause": CAUSES[cause], "Gray chi-square": f"{test.statistic:.2f}",
+                     "df": test.dof, "Gray p": format_p(test.p_value),
+                     "Permutation p": format_p(perm.p_value) if perm else "–",
+                     "Permutation": perm.describe() if perm else "not needed (large sample)"})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="competing.tests")
+    st.caption("Gray's K-sample test (R cmprsk::cuminc, rho = 0) compares the cumulative "
+               "incidence of one cause across groups. With fewer than 30 patients or a group "
+               "with fewer than 5 events the chi-square approximation can mislead: read the "
+               "permutation p (group labels re-assigned, group sizes fixed).")
+
+st.subheader("Regression: subdistribution and cause-specific hazard ratios")
+options = covariate_options(cohort)
+default = ([by] if by in options else []) or [c for c in ["mrd_pre_status"] if c in options]
+a, b, c = st.columns([3, 2, 2])
+covariates = a.multiselect("Covariates", options, default=default, key="competing.covariates",
+                           format_func=lambda col: LABELS.get(col, col))
+model = b.radio("Model", ["univariable", "multivariable"], key="competing.model",
+                format_func=lambda m: "Univariable (one each)" if m == "univariable"
+                else "Multivariable (together)")
+cause = c.radio("Cause", list(CAUSES), key="competing.cause", format_func=CAUSES.get)
+keep_in_url("competing.model")
+if covariates:
+    try:
+        models = cached.models(cohort, tuple(covariates), int(cause), model == "multivariable",
+                               rule_choice)
+    except AnalysisError as error:
+        st.error(str(error), icon=":material/error:")
+    else:
+        for problem in models.errors:
+            st.error(plain(problem), icon=":material/error:")
+        if models.fine_gray:
+            st.dataframe(models_table(models), hide_index=True, key="competing.models")
+            st.plotly_chart(forest_figure(forest_table(models), x_title="Subdistribution "
+                                          "hazard ratio (Fine-Gray)"),
+                            key="competing.forest", config={"displaylogo": False})
+        for warning in models.warnings:
+            st.warning(plain(warning), icon=":material/warning:")
+        st.caption("SHR: subdistribution hazard ratio (Fine-Gray, R cmprsk::crr: censoring "
+                   "weights from the Kaplan-Meier of censoring, Breslow ties, robust standard "
+                   "errors, Wald CI and p) — how the cumulative incidence differs. CSHR: "
+                   "cause-specific hazard ratio (Cox, Efron ties, Wald; other causes "
+                   "censored) — how fast the cause occurs among patients still event-free. "
+                   "\"not estimable\": a level (or its reference) has no event of this cause, "
+                   "or the fit diverged; no hazard ratio is shown.")
+else:
+    st.info("Choose at least one covariate for the regression models.",
+            icon=":material/info:")

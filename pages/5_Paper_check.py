@@ -1,0 +1,47 @@
+"""Paper check: which of the study's printed summary figures its own patient rows reproduce."""
+
+import pandas as pd
+import streamlit as st
+
+from core.survival.paper_check import AGREES, DIFFERS, NOT_CHECKABLE, summary_counts
+from ui import cached as shared
+from ui import competing as cached
+from ui.shell import SEED_SOURCE, page_setup, plain
+
+view = page_setup("Paper check", ":material/fact_check:")
+
+st.markdown("Every summary figure the study prints (abstract and Results), next to the value "
+            "recomputed from the 19 patient rows of its Tables 1 and 2, with the method of "
+            "each and a mark. Nothing is tuned to agree: where the two differ, the likely "
+            "reason is written out.")
+if view.source != SEED_SOURCE:
+    st.info("This page checks the embedded study cohort; your uploaded cohort is not used "
+            "here.", icon=":material/info:")
+if view.cohort_filter.is_active():
+    st.info("The sidebar filters do not apply here: the paper's figures describe all 19 "
+            "patients, so the check always uses the whole embedded cohort.",
+            icon=":material/filter_alt_off:")
+
+check = cached.paper(shared.seed_cohort())
+counts = summary_counts(check)
+a, b, c = st.columns(3)
+a.metric("Agree", counts[AGREES])
+b.metric("Differ", counts[DIFFERS])
+c.metric("Not checkable from the rows", counts[NOT_CHECKABLE])
+
+SYMBOL = {AGREES: "✅ agrees", DIFFERS: "⚠️ differs", NOT_CHECKABLE: "— not checkable"}
+st.dataframe(pd.DataFrame({
+    "Topic": check["topic"], "Figure": check["figure"], "Printed": check["printed"],
+    "Recomputed from the rows": check["recomputed"], "Method": check["method"],
+    "Mark": check["mark"].map(SYMBOL), "Likely reason": check["reason"]}),
+    hide_index=True, key="paper.table", column_config={
+        "Likely reason": st.column_config.TextColumn(width="large")})
+
+st.subheader("Where they differ")
+for row in check[check["mark"] == DIFFERS].itertuples():
+    st.markdown(f"- **{plain(row.figure)}**: printed {plain(row.printed)}, recomputed "
+                f"{plain(row.recomputed)} ({plain(row.method)}). {plain(row.reason)}")
+st.caption("Methods: counts and crude proportions of all 19 rows; medians and ranges of the "
+           "recorded values; Kaplan-Meier estimates (R survfit conventions) for survival "
+           "rates and medians; the reverse Kaplan-Meier (deaths censored) for follow-up. "
+           "Sources: the study text and its Tables 1-2 (data/PROVENANCE.md).")

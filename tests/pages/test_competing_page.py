@@ -1,0 +1,94 @@
+"""AppTest tests of the Competing risks page (pages/4_Competing_risks.py).
+
+Numbers come from R cmprsk 2.2.11 on the seed cohort (tests/core/golden/competing_r_golden.json,
+cases seed_censor and seed_end_of_rfs: cuminc(rfs_months, status, mrd_pre_status)).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.pages.helpers import header_text, run_page
+
+PAGE = "pages/4_Competing_risks.py"
+
+
+def figures(at) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_answers_two_year_relapse_incidence_for_mrd_positive():
+    """R: timepoints(cuminc(rfs_months, status, mrd_pre_status), 24): positive 1 est 0.625
+    (seed_censor; patient 17 censored), Gray p 0.2817 (stat 1.1587)."""
+    at = run_page(PAGE, {"competing.by": "mrd_pre_status"})
+    assert not at.exception
+    landmarks = at.dataframe[0].value.set_index(["Group", "Months"])
+    assert landmarks.loc[("positive", "24"), "CIR (95% CI)"] == "62.5% (0.1–96.7)"
+    assert landmarks.loc[("negative", "24"), "CIR (95% CI)"] == "26.7% (5.7–54.4)"
+    assert landmarks.loc[("positive", "24"), "NRM (95% CI)"] == "0.0%"
+    tests = at.dataframe[2].value.set_index("Cause")
+    assert tests.loc["Relapse (CIR)", "Gray chi-square"] == "1.16"
+    assert tests.loc["Relapse (CIR)", "Gray p"] == "0.282"
+    assert tests.loc["Relapse (CIR)", "Permutation"].startswith("exact, all 3,876")
+    assert any("patient 17" in i.value for i in at.info)
+    assert any("no event of this cause" in w.value for w in at.warning)
+    cir = {t["name"]: t for t in figures(at)[0]["data"]}
+    assert cir["positive (n=4)"]["y"] == pytest.approx([0.0, 0.25, 0.625, 0.625])
+    assert cir["positive at risk"]["text"][:3] == ["4", "2", "1"]
+    assert at.query_params["competing.by"] == "mrd_pre_status"
+
+
+def test_sensitivity_rule_counts_patient_17_as_competing_death():
+    """R seed_end_of_rfs: positive CIR at 24 months 0.5, NRM 0.25; Gray NRM stat 3.75."""
+    at = run_page(PAGE, {"competing.by": "mrd_pre_status", "competing.rule": "end_of_rfs"})
+    assert not at.exception
+    landmarks = at.dataframe[0].value.set_index(["Group", "Months"])
+    assert landmarks.loc[("positive", "24"), "CIR (95% CI)"].startswith("50.0%")
+    assert landmarks.loc[("positive", "24"), "NRM (95% CI)"].startswith("25.0%")
+    tests = at.dataframe[2].value.set_index("Cause")
+    assert tests.loc["Non-relapse mortality (NRM)", "Gray chi-square"] == "3.75"
+    assert any("Counted as death without relapse: patient 17" in i.value for i in at.info)
+
+
+def test_group_without_relapse_is_flagged_not_a_narrow_hazard_ratio():
+    at = run_page(PAGE, {"competing.by": "eln2022_risk"})
+    assert not at.exception
+    assert any("intermediate: no relapse among 9 patients" in w.value for w in at.warning)
+    models = at.dataframe[-1].value.set_index("Term")
+    assert models.loc["ELN 2022 risk: intermediate", "SHR (Fine-Gray)"] == "not estimable"
+    assert models.loc["ELN 2022 risk: intermediate", "CSHR (cause-specific Cox)"] == \
+        "not estimable"
+    assert any("did not converge" in w.value for w in at.warning)
+    forest = figures(at)[-1]["data"][0]
+    assert forest["x"][0] is None  # no marker drawn for the flagged term
+
+
+def test_km_contrast_is_drawn_and_explained():
+    at = run_page(PAGE)
+    at.toggle(key="competing.km").set_value(True).run()
+    assert not at.exception
+    names = [t["name"] for t in figures(at)[0]["data"]]
+    assert "All: 1 − Kaplan-Meier" in names
+    assert any("runs at or above the cumulative incidence" in c.value for c in at.caption)
+
+
+def test_multivariable_model_and_no_covariate():
+    at = run_page(PAGE, {"competing.by": "mrd_pre_status"})
+    at.multiselect(key="competing.covariates").set_value(["mrd_pre_status", "age"]).run()
+    at.radio(key="competing.model").set_value("multivariable").run()
+    assert not at.exception
+    models = at.dataframe[-1].value
+    assert list(models["Term"]) == ["MRD before maintenance: positive", "Age (years)"]
+    assert at.query_params["competing.model"] == "multivariable"
+    at.multiselect(key="competing.covariates").set_value([]).run()
+    assert any("Choose at least one covariate" in i.value for i in at.info)
+
+
+def test_empty_filter_shows_the_friendly_message():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert "0 of 19 patients" in header_text(at)
+    assert any("No patient matches the current filters" in i.value for i in at.info)
+    assert not at.get("plotly_chart")

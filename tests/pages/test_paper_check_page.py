@@ -1,0 +1,28 @@
+"""AppTest tests of the Paper check page (pages/5_Paper_check.py)."""
+
+from __future__ import annotations
+
+from tests.pages.helpers import header_text, run_page
+
+PAGE = "pages/5_Paper_check.py"
+
+
+def test_every_printed_figure_is_marked():
+    at = run_page(PAGE)
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Agree": "25", "Differ": "4", "Not checkable from the rows": "3"}
+    table = at.dataframe[0].value.set_index("Figure")
+    assert table.loc["24-month OS", "Printed"] == "94.7% (18/19)"
+    assert table.loc["24-month OS", "Recomputed from the rows"] == "94.4%"
+    assert table.loc["24-month OS", "Mark"] == "⚠️ differs"
+    assert table.loc["median follow-up (range)", "Mark"] == "✅ agrees"
+    assert any("probably the transplanted ones" in m.value for m in at.markdown)
+
+
+def test_empty_filter_still_checks_the_whole_study():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert any("filters do not apply here" in i.value for i in at.info)
+    assert len(at.dataframe[0].value) == 32
