@@ -46,6 +46,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/4_Competing_risks.py", "Competing risks", ":material/call_split:"),
     ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
     ("pages/3_Patients.py", "Patients", ":material/person:"),
+    ("pages/6_During_follow_up.py", "During follow-up", ":material/swap_horiz:"),
     ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )

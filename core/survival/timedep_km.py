@@ -182,6 +182,8 @@ class SensitivityResult:
     events_removed : int
         Events that happened after the intervention and are no longer counted.
     groups : tuple of str
+    landmark_times : tuple of float
+        The months asked for (a time beyond a curve's follow-up has no row in ``landmarks``).
     """
 
     fit: KaplanMeierResult
@@ -190,6 +192,7 @@ class SensitivityResult:
     n_censored: int
     events_removed: int
     groups: tuple[str, str]
+    landmark_times: tuple[float, ...] = ()
 
 
 def censor_at_intervention(data: InterventionData) -> tuple[np.ndarray, np.ndarray]:
@@ -241,7 +244,9 @@ def intervention_sensitivity(df: pd.DataFrame, time: str, event: str, switch_tim
         cut = data.switch < data.time
     return SensitivityResult(fit=fit, landmarks=landmarks(fit, landmark_times),
                              medians=medians(fit), n_censored=int(cut.sum()),
-                             events_removed=int((cut & data.event).sum()), groups=groups)
+                             events_removed=int((cut & data.event).sum()), groups=groups,
+                             landmark_times=tuple(float(x) for x in np.atleast_1d(
+                                 landmark_times)))
 
 
 __all__ = ["SensitivityResult", "SimonMakuchResult", "censor_at_intervention",

@@ -1,0 +1,136 @@
+"""AppTest tests of the During follow-up page (pages/6_During_follow_up.py).
+
+The seed cohort has no transplant times (the study does not say who was transplanted): the
+page explains and shows no number. The synthetic example data/examples/hsct_example.csv has
+HSCT times: every number on the page equals core.survival.timedep*, whose values are
+golden-tested against R in tests/core/survival/test_timedep.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.cohort.read import load_cohort
+from core.survival.report import format_p
+from core.survival.timedep import landmark_logrank, mantel_byar, time_dependent_cox
+from core.survival.timedep_km import intervention_sensitivity
+from tests.pages.helpers import ROOT, header_text, run_page
+
+PAGE = "pages/6_During_follow_up.py"
+EXAMPLE = ROOT / "data" / "examples" / "hsct_example.csv"
+
+
+def run_example(query: dict[str, str] | None = None) -> AppTest:
+    """The page with the example cohort loaded, as the sidebar's uploader leaves it."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["cohort.data"] = load_cohort(EXAMPLE)
+    at.session_state["cohort.source"] = "Uploaded file hsct_example.csv"
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at.switch_page(PAGE).run()
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_seed_cohort_explains_and_invents_no_number():
+    at = run_page(PAGE)
+    assert not at.exception
+    assert at.info[0].value.startswith("**The embedded study cohort has no transplant times.**")
+    assert "3 of the 19 patients" in at.info[0].value
+    assert not at.metric and not at.get("plotly_chart") and not at.dataframe
+    assert any("immortal time" in m.value for m in at.markdown)
+    assert any(m.value.startswith("**Which method answers what.**") for m in at.markdown)
+
+
+def test_example_numbers_equal_core():
+    """RFS clock, L = 6: landmark log-rank, Mantel-Byar, time-dependent Cox and the
+    sensitivity table as core computes them."""
+    at = run_example({"timedep.landmark": "6"})
+    assert not at.exception
+    cohort = load_cohort(EXAMPLE)
+    args = (cohort, "rfs_months", "rfs_event", "hsct_months")
+    lm = landmark_logrank(*args, 6)
+    mb = mantel_byar(*args)
+    cox = time_dependent_cox(*args).table.iloc[0]
+    shown = metrics(at)
+    assert shown["Log-rank chi-square (landmark)"] == f"{lm.statistic:.2f}"
+    assert shown["Log-rank p (landmark)"] == format_p(lm.p_value)
+    assert shown["Mantel-Byar chi-square"] == f"{mb.statistic:.2f}"
+    assert shown["Mantel-Byar p"] == format_p(mb.p_value)
+    assert any(c.value.startswith("Landmark analysis: patients still in follow-up") and
+               f"{lm.n_excluded} patients left out: follow-up ended at or before the "
+               "landmark of 6 months" in c.value for c in at.caption)
+    table = at.dataframe[0].value.iloc[0]
+    assert table["HR (95% CI)"] == (f"{cox['hr']:.2f} ({cox['hr_lower']:.2f}–"
+                                    f"{cox['hr_upper']:.2f})")
+    assert table["Wald p"] == format_p(cox["p_value"])
+    sens = intervention_sensitivity(*args, landmark_times=(12, 24), name="HSCT")
+    side = at.dataframe[1].value.set_index("Analysis")
+    assert list(side.index) == ["as observed", "censored at HSCT"]
+    assert side.loc["censored at HSCT", "Events"] == sens.fit.events["censored at HSCT"]
+    assert len(at.get("plotly_chart")) == 3
+    assert [w.value for w in at.warning][:1] == [
+        "1 patient had the HSCT at or before time 0: they count as \"after\" from the start "
+        "(R tmerge does the same); for them it is a baseline fact."]
+
+
+def test_simon_makuch_figure_moves_patients_between_statuses():
+    at = run_example()
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    names = [t["name"] for t in spec["data"]]
+    assert "no HSCT yet" in names and "after HSCT" in names
+    at_risk = {t["name"]: t["text"] for t in spec["data"] if t["name"].endswith("at risk")}
+    assert at_risk["no HSCT yet at risk"][0] == "39" and at_risk["after HSCT at risk"][0] == "1"
+
+
+def test_choices_are_kept_in_the_link():
+    at = run_example({"timedep.clock": "os", "timedep.landmark": "12"})
+    assert not at.exception
+    assert at.number_input(key="timedep.landmark").value == 12.0
+    assert at.radio(key="timedep.clock").value == "os"
+    assert at.query_params["timedep.landmark"] == "12.0"
+    assert any(s.value.startswith("1 · Landmark analysis from 12 months") for s in at.subheader)
+
+
+@pytest.mark.parametrize("landmark", ["-3", "soon"])
+def test_a_bad_landmark_in_the_link_is_ignored_with_a_notice(landmark):
+    at = run_example({"timedep.landmark": landmark})
+    assert not at.exception
+    assert at.number_input(key="timedep.landmark").value == 6.0
+    assert any("timedep.landmark" in w.value and "was ignored" in w.value for w in at.warning)
+
+
+def test_landmark_with_nobody_treated_says_why():
+    """At 48 months the one patient still followed had the HSCT: no comparison there."""
+    at = run_example({"timedep.landmark": "48"})
+    assert not at.exception
+    assert any("a comparison needs both" in e.value for e in at.error)
+    assert "Mantel-Byar p" in metrics(at)  # the other analyses still show
+
+
+def test_column_without_values_explains():
+    """An uploaded cohort whose chosen column is empty: nothing to analyse, no numbers."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    cohort = load_cohort(EXAMPLE)
+    cohort["hsct_months"] = float("nan")
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file empty.csv"
+    at.run()
+    at = at.switch_page(PAGE).run()
+    assert not at.exception
+    assert any("No patient here has a value in `hsct\\_months`" in i.value for i in at.info)
+    assert not at.metric
+
+
+def test_empty_filter():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "sorafenib_timing": "consolidation",
+                         "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert at.info[0].value.startswith("No patient matches the current filters")
