@@ -23,4 +23,17 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# Spark tests (@pytest.mark.spark) need Java 17: installed under CI=true when missing.
+if ! command -v java >/dev/null 2>&1; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "Installing Debian's openjdk-17-jre-headless for the Spark tests..."
+    sudo=""
+    if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless
+  else
+    echo "note: java is not installed; the Spark tests (-m spark) will be skipped."
+  fi
+fi
+
 exec python3 -m pytest -n 2 "$@"

@@ -4,6 +4,7 @@ filters, the Table-1 baseline summary and safe table exports.
 The ground floor of ``core``: nothing here imports from the other packages.
 """
 
+from core.cohort.engine import CohortSource, open_cohort, spark_source  # noqa: F401
 from core.cohort.mapping import Mapping, apply_mapping, propose_mapping  # noqa: F401
 from core.cohort.read import (  # noqa: F401  (re-exported: outside checks call these names)
     load_cohort,

@@ -40,8 +40,11 @@ class Exclusion:
 
     def describe(self) -> str:
         """One sentence for the screen, e.g. "2 patients left out (no recorded ...): 4, 12."."""
-        who = ", ".join(self.patients[:10]) + (" …" if len(self.patients) > 10 else "")
         noun = "patient" if self.count == 1 else "patients"
+        if not self.patients:  # an engine source without patient ids
+            return f"{self.count} {noun} left out ({self.reason})."
+        more = len(self.patients) > 10 or self.count > len(self.patients)
+        who = ", ".join(self.patients[:10]) + (" …" if more else "")
         return f"{self.count} {noun} left out ({self.reason}): {who}."
 
 
@@ -63,6 +66,8 @@ class SurvivalData:
         Rows handed in, before exclusions.
     exclusions : tuple of Exclusion
         Rows left out, one entry per reason.
+    group_code : numpy.ndarray of int, shape (n,), optional
+        Position of each row's group in ``groups`` (computed from ``group`` when not given).
     """
 
     time: np.ndarray
@@ -71,6 +76,14 @@ class SurvivalData:
     groups: tuple[str, ...]
     n_input: int
     exclusions: tuple[Exclusion, ...] = ()
+    group_code: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.group_code is None:
+            index = {g: k for k, g in enumerate(self.groups)}
+            codes = np.fromiter((index.get(g, -1) for g in self.group), dtype=np.int64,
+                                count=len(self.group))
+            object.__setattr__(self, "group_code", codes)
 
     @property
     def n(self) -> int:
@@ -86,6 +99,12 @@ def group_order(values: pd.Series | np.ndarray, by: str | None) -> tuple[str, ..
     """Display order of the groups of column ``by``: the schema's order, else numeric order
     when every group is a number, else sorted text."""
     present = {str(v) for v in pd.unique(np.asarray(values, dtype=object))}
+    return order_labels(present, by)
+
+
+def order_labels(present, by: str | None) -> tuple[str, ...]:
+    """:func:`group_order` of a set of distinct group labels."""
+    present = set(present)
     column = BY_NAME.get(by) if by else None
     if column is not None and column.allowed:
         known = [level for level in column.allowed if level in present]
@@ -122,51 +141,79 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         A named column is absent, a time is negative or not a number, or an event value is
         neither 0 nor 1. The message names the rows, the value and the fix.
     """
-    for name in (time, event, by):
-        if name is not None and name not in df.columns:
-            columns = ", ".join(map(str, df.columns))
-            raise AnalysisError(f"Column `{name}` is not in the cohort (columns: {columns}). "
-                                "Fix: choose one of these columns, or add it to the file.")
-    ids = (df["patient_id"].astype(str) if "patient_id" in df.columns
-           else pd.Series([f"row {i + 2}" for i in range(len(df))], index=df.index))
+    check_columns(df.columns, (time, event, by))
     times = pd.to_numeric(df[time], errors="coerce")
     bad_time = df[time].notna() & times.isna()
     if bad_time.any():
-        raise AnalysisError(_rows_message(ids, bad_time, df[time], time,
-                                          "is not a number", "enter the time in months"))
+        raise AnalysisError(_rows_message(df, bad_time, df[time], time, *BAD_TIME))
     negative = times < 0
     if negative.any():
-        raise AnalysisError(_rows_message(ids, negative, df[time], time, "is negative",
-                                          "times are months from the start of follow-up and "
-                                          "cannot be negative"))
-    events = pd.to_numeric(df[event].replace({True: 1, False: 0}), errors="coerce")
+        raise AnalysisError(_rows_message(df, negative, df[time], time, *NEGATIVE_TIME))
+    raw_event = df[event]
+    if pd.api.types.is_bool_dtype(raw_event):
+        raw_event = raw_event.astype("Int64" if raw_event.hasnans else np.int64)
+    elif not pd.api.types.is_numeric_dtype(raw_event):
+        raw_event = raw_event.replace({True: 1, False: 0})
+    events = pd.to_numeric(raw_event, errors="coerce")
     bad_event = df[event].notna() & ~events.isin([0, 1])
     if bad_event.any():
-        raise AnalysisError(_rows_message(ids, bad_event, df[event], event,
-                                          "is not 0 or 1", "use 1 for the event and 0 for "
-                                          "censored"))
+        raise AnalysisError(_rows_message(df, bad_event, df[event], event, *BAD_EVENT))
 
     exclusions = []
     keep = pd.Series(True, index=df.index)
-    checks = [(times.isna(), f"no recorded `{time}`"),
-              (events.isna(), f"no recorded `{event}`")]
+    checks = [(times.isna(), missing_reason(time)),
+              (events.isna(), missing_reason(event))]
     if by is not None:
-        checks.append((df[by].isna(), f"no recorded `{by}`"))
+        checks.append((df[by].isna(), missing_reason(by)))
     for missing, reason in checks:
         newly = missing & keep
-        if newly.any():
-            exclusions.append(Exclusion(reason, int(newly.sum()), tuple(ids[newly])))
+        count = int(newly.sum())
+        if count:
+            exclusions.append(Exclusion(reason, count, tuple(_ids(df, newly))))
             keep &= ~newly
-    groups = (group_labels(df.loc[keep, by]) if by is not None
-              else np.full(int(keep.sum()), ALL, dtype=object))
+    every = bool(keep.all())
+    if by is not None:
+        codes, uniques = pd.factorize(df[by] if every else df.loc[keep, by])
+        labels = group_labels(pd.Series(uniques))
+        groups = order_labels(labels, by)
+        position = np.array([groups.index(label) for label in labels], dtype=np.int64)
+        group_code = position[codes] if codes.size else np.zeros(0, dtype=np.int64)
+        group = np.asarray(groups, dtype=object)[group_code] if codes.size else \
+            np.zeros(0, dtype=object)
+    else:
+        groups = (ALL,)
+        group_code = np.zeros(int(keep.sum()), dtype=np.int64)
+        group = np.full(group_code.size, ALL, dtype=object)
     return SurvivalData(
-        time=times[keep].to_numpy(dtype=float),
-        event=events[keep].to_numpy(dtype=float).astype(bool),
-        group=groups,
-        groups=group_order(groups, by) if by is not None else (ALL,),
+        time=(times if every else times[keep]).to_numpy(dtype=float),
+        event=(events if every else events[keep]).to_numpy(dtype=float).astype(bool),
+        group=group,
+        groups=groups,
         n_input=len(df),
         exclusions=tuple(exclusions),
+        group_code=group_code,
     )
+
+
+BAD_TIME = ("is not a number", "enter the time in months")
+NEGATIVE_TIME = ("is negative", "times are months from the start of follow-up and cannot be "
+                 "negative")
+BAD_EVENT = ("is not 0 or 1", "use 1 for the event and 0 for censored")
+"""(problem, fix) of the three row errors of the gatekeeper, shared with the engine path."""
+
+
+def missing_reason(column: str) -> str:
+    """The exclusion reason of rows without a value in ``column``."""
+    return f"no recorded `{column}`"
+
+
+def check_columns(columns, names) -> None:
+    """Raise :class:`AnalysisError` when a named column (None skipped) is not in ``columns``."""
+    for name in names:
+        if name is not None and name not in columns:
+            listed = ", ".join(map(str, columns))
+            raise AnalysisError(f"Column `{name}` is not in the cohort (columns: {listed}). "
+                                "Fix: choose one of these columns, or add it to the file.")
 
 
 def group_labels(values: pd.Series) -> np.ndarray:
@@ -178,13 +225,25 @@ def group_labels(values: pd.Series) -> np.ndarray:
     return values.astype(str).to_numpy(dtype=object)
 
 
-def _rows_message(ids: pd.Series, mask: pd.Series, values: pd.Series, column: str,
+def _ids(df: pd.DataFrame, mask: pd.Series) -> list[str]:
+    """Patient ids of the rows in ``mask`` (row numbers, header = row 1, without ids)."""
+    if "patient_id" in df.columns:
+        return df.loc[mask, "patient_id"].astype(str).tolist()
+    return [f"row {i + 2}" for i in np.flatnonzero(mask.to_numpy())]
+
+
+def _rows_message(df: pd.DataFrame, mask: pd.Series, values: pd.Series, column: str,
                   problem: str, fix: str) -> str:
-    shown = [f"patient {i} ({_show(values[k])})"
-             for k, i in zip(ids.index[mask], ids[mask], strict=True)][:10]
-    count = int(mask.sum())
+    shown = list(zip(_ids(df, mask)[:10], values[mask].iloc[:10], strict=True))
+    return rows_message(column, int(mask.sum()), shown, problem, fix)
+
+
+def rows_message(column: str, count: int, shown, problem: str, fix: str) -> str:
+    """The message of a row error: the count, up to 10 (patient id, value) pairs, the fix."""
+    listed = ", ".join(f"patient {i} ({_show(v)})" if i is not None else _show(v)
+                       for i, v in list(shown)[:10])
     return (f"Column `{column}`: {count} value{'s' if count != 1 else ''} {problem}: "
-            f"{', '.join(shown)}. Fix: {fix}.")
+            f"{listed}. Fix: {fix}.")
 
 
 def _show(value: object) -> str:

@@ -36,6 +36,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.errors import AnalysisError
+from core.survival.counts import SurvivalCounts, count_table, counts_of, survival_counts
 from core.survival.input import ALL, Exclusion, SurvivalData, survival_data
 
 KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
@@ -95,14 +96,7 @@ def event_counts(data: SurvivalData) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``group, time, n_event, n_censor`` sorted by group order then time.
     """
-    frame = pd.DataFrame({"group": data.group, "time": data.time,
-                          "n_event": data.event.astype(np.int64),
-                          "n_censor": (~data.event).astype(np.int64)})
-    counts = frame.groupby(["group", "time"], sort=True, observed=True).sum().reset_index()
-    order = {g: i for i, g in enumerate(data.groups)}
-    counts["_order"] = counts["group"].map(order)
-    return (counts.sort_values(["_order", "time"], kind="stable").drop(columns="_order")
-            .reset_index(drop=True))
+    return count_table(data)
 
 
 def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
@@ -133,9 +127,14 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
                             "Fix: use e.g. 0.95 for 95% intervals.")
     z = norm.ppf(0.5 + conf_level / 2)
     parts = []
-    groups = groups or tuple(dict.fromkeys(counts["group"].astype(str)))
+    labels = counts["group"].astype(str)
+    groups = groups or tuple(dict.fromkeys(labels))
+    positions = pd.Series(np.arange(len(counts))).groupby(labels.to_numpy(), sort=False)
+    positions = positions.indices if len(counts) else {}
     for group in groups:
-        rows = counts[counts["group"].astype(str) == group].sort_values("time")
+        rows = counts.iloc[positions.get(group, np.zeros(0, np.int64))]
+        if not rows["time"].is_monotonic_increasing:
+            rows = rows.sort_values("time", kind="stable")
         d = rows["n_event"].to_numpy(dtype=float)
         c = rows["n_censor"].to_numpy(dtype=float)
         n_risk = (rows["n_risk"].to_numpy(dtype=float) if "n_risk" in rows.columns
@@ -167,8 +166,8 @@ def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient (in memory, or in an engine: :func:`core.cohort.open_cohort`).
     time, event : str
         Columns of follow-up time (months) and event indicator (1 = event, 0 = censored).
     by : str, optional
@@ -181,16 +180,22 @@ def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
     KaplanMeierResult
         ``.table`` has one row per distinct observed time per group (see the class).
     """
-    data = survival_data(df, time, event, by)
-    return _fit(data, conf_level)
+    return fit_counts(survival_counts(df, time, event, by), conf_level)
+
+
+def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierResult:
+    """:func:`kaplan_meier` from a checked count table
+    (:func:`core.survival.counts.survival_counts`)."""
+    table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups)
+    per_group = counts.per_group()
+    return KaplanMeierResult(table=table, groups=counts.groups,
+                             n={g: int(per_group.at[g, "n"]) for g in counts.groups},
+                             events={g: int(per_group.at[g, "events"]) for g in counts.groups},
+                             conf_level=conf_level, exclusions=counts.exclusions)
 
 
 def _fit(data: SurvivalData, conf_level: float) -> KaplanMeierResult:
-    table = kaplan_meier_from_counts(event_counts(data), conf_level, data.groups)
-    n = {g: int((data.group == g).sum()) for g in data.groups}
-    events = {g: int(data.event[data.group == g].sum()) for g in data.groups}
-    return KaplanMeierResult(table=table, groups=data.groups, n=n, events=events,
-                             conf_level=conf_level, exclusions=data.exclusions)
+    return fit_counts(counts_of(data), conf_level)
 
 
 def _lookup(km: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd.DataFrame:
@@ -220,8 +225,8 @@ def survival_at(df: pd.DataFrame, time: str, event: str, times, by: str | None =
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient (in memory or in an engine).
     time, event : str
         Columns of follow-up time (months) and event indicator.
     times : sequence of float
@@ -386,8 +391,8 @@ def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None
     pandas.DataFrame
         Columns ``group, time, n_risk, cum_events, cum_censored``.
     """
-    data = survival_data(df, time, event, by)
-    return at_risk_from_counts(event_counts(data), times, data.groups)
+    counts = survival_counts(df, time, event, by)
+    return at_risk_from_counts(counts.table, times, counts.groups)
 
 
 def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None

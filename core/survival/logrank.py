@@ -2,10 +2,13 @@
 
 All three share one statistic computed from per-time counts of events and patients at risk
 in each group (the observed-minus-expected vector and its hypergeometric covariance, as R's
-``survdiff`` with ``rho = 0``). The permutation version re-evaluates that statistic over
-re-assignments of the group labels with :func:`scipy.stats.permutation_test`: by full
-enumeration when the number of distinct assignments is small enough, otherwise by Monte Carlo
-with a fixed seed, reporting the simulation standard error.
+``survdiff`` with ``rho = 0``). The log-rank and trend tests take those counts from the
+event-count table (:mod:`core.survival.counts`; O(K^2 x distinct times), so a registry of any
+size, in memory or in an engine, costs what its count table costs). The permutation version
+re-evaluates that statistic over re-assignments of the group labels with
+:func:`scipy.stats.permutation_test`: by full enumeration when the number of distinct
+assignments is small enough, otherwise by Monte Carlo with a fixed seed, reporting the
+simulation standard error.
 
 References
 ----------
@@ -24,7 +27,8 @@ import numpy as np
 from scipy.stats import chi2, permutation_test
 
 from core.errors import AnalysisError
-from core.survival.input import SurvivalData, survival_data
+from core.survival.counts import SurvivalCounts, counts_of, survival_counts
+from core.survival.input import SurvivalData
 
 EXACT_LIMIT = 200_000
 """Largest number of distinct group assignments enumerated exactly."""
@@ -106,14 +110,19 @@ class TrendResult:
     scores: tuple[float, ...]
 
 
-def _design(data: SurvivalData) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-    """Order rows by time and mark the first row of each distinct time."""
-    groups = [g for g in data.groups if (data.group == g).any()]
+def _present(groups: list[str]) -> list[str]:
+    """The groups with patients, or the error when fewer than two have any."""
     if len(groups) < 2:
         raise AnalysisError(
             "The log-rank test compares groups, and only "
             f"{len(groups)} group has patients here ({', '.join(groups) or 'none'}). "
             "Fix: widen the filters or choose another stratifier.")
+    return groups
+
+
+def _design(data: SurvivalData) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """Order rows by time and mark the first row of each distinct time."""
+    groups = _present([g for g in data.groups if (data.group == g).any()])
     order = np.argsort(data.time, kind="stable")
     time = data.time[order]
     index = {g: k for k, g in enumerate(groups)}
@@ -139,6 +148,35 @@ def _observed_minus_expected(time: np.ndarray, event: np.ndarray, onehot: np.nda
     starts = np.flatnonzero(np.r_[True, time[1:] != time[:-1]])
     at_risk = np.cumsum(onehot[..., ::-1], axis=-1)[..., ::-1][..., starts]  # (b, k, m)
     deaths = np.add.reduceat(onehot * event, starts, axis=-1)  # (b, k, m)
+    return _compare(at_risk, deaths)
+
+
+def _risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Patients at risk and events per group (rows) and distinct time (columns).
+
+    Returns
+    -------
+    at_risk, deaths : arrays, shape (1, k, m)
+        For the k groups with patients and the m distinct times of the count table.
+    groups : list of str
+    """
+    groups = _present(list(counts.groups))
+    table = counts.table
+    index = {g: k for k, g in enumerate(groups)}
+    code = table["group"].map(index).to_numpy(np.int64)
+    times, rank = np.unique(table["time"].to_numpy(float), return_inverse=True)
+    k, m = len(groups), times.size
+    key = code * m + rank
+    deaths = np.bincount(key, weights=table["n_event"].to_numpy(float), minlength=k * m)
+    exits = np.bincount(key, weights=(table["n_event"] + table["n_censor"]).to_numpy(float),
+                        minlength=k * m)
+    at_risk = np.cumsum(exits.reshape(k, m)[:, ::-1], axis=1)[:, ::-1]
+    return at_risk[None], deaths.reshape(1, k, m), groups
+
+
+def _compare(at_risk: np.ndarray, deaths: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, O - E and covariance from at-risk and event tables of shape (b, k, m)."""
     n = at_risk.sum(axis=1, keepdims=True)  # (b, 1, m)
     d = deaths.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -164,7 +202,8 @@ def logrank(df, time: str, event: str, by: str) -> LogRankResult:
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient (in memory or in an engine).
     time, event : str
         Columns of follow-up time (months) and event indicator.
     by : str
@@ -175,14 +214,18 @@ def logrank(df, time: str, event: str, by: str) -> LogRankResult:
     LogRankResult
         Chi-square, degrees of freedom and p as R's ``survdiff(Surv(time, event) ~ by)``.
     """
-    return logrank_data(survival_data(df, time, event, by))
+    return logrank_counts(survival_counts(df, time, event, by))
 
 
 def logrank_data(data: SurvivalData) -> LogRankResult:
     """:func:`logrank` on checked :class:`SurvivalData`."""
-    time, event, labels, groups = _design(data)
-    onehot = (labels[None, None, :] == np.arange(len(groups))[None, :, None]).astype(float)
-    observed, ome, cov = _observed_minus_expected(time, event.astype(float), onehot)
+    return logrank_counts(counts_of(data))
+
+
+def logrank_counts(counts: SurvivalCounts) -> LogRankResult:
+    """:func:`logrank` on a checked event-count table."""
+    at_risk, deaths, groups = _risk_tables(counts)
+    observed, ome, cov = _compare(at_risk, deaths)
     statistic = float(_chi_square(ome, cov)[0])
     dof = len(groups) - 1
     return LogRankResult(statistic=statistic, dof=dof, p_value=float(chi2.sf(statistic, dof)),
@@ -217,7 +260,15 @@ def permutation_logrank(df, time: str, event: str, by: str, *, exact_limit: int 
     seed : int
         Seed of the Monte Carlo draw.
     """
-    data = survival_data(df, time, event, by)
+    data = survival_counts(df, time, event, by).rows()
+    return permutation_logrank_data(data, exact_limit=exact_limit, n_resamples=n_resamples,
+                                    seed=seed)
+
+
+def permutation_logrank_data(data: SurvivalData, *, exact_limit: int = EXACT_LIMIT,
+                             n_resamples: int = MONTE_CARLO_RESAMPLES, seed: int = SEED
+                             ) -> PermutationResult:
+    """:func:`permutation_logrank` on checked rows."""
     time_, event_, labels, groups = _design(data)
     event_ = event_.astype(float)
     sizes = [int((labels == k).sum()) for k in range(len(groups))]
@@ -265,17 +316,22 @@ def logrank_trend(df, time: str, event: str, by: str, order: tuple[str, ...] | N
     scores : tuple of float, optional
         One score per group of ``order`` present in the data.
     """
-    data = survival_data(df, time, event, by)
-    time_, event_, labels, groups = _design(data)
-    order = tuple(g for g in (order or data.groups) if g in groups)
+    return logrank_trend_counts(survival_counts(df, time, event, by), order, scores)
+
+
+def logrank_trend_counts(counts: SurvivalCounts, order: tuple[str, ...] | None = None,
+                         scores: tuple[float, ...] | None = None) -> TrendResult:
+    """:func:`logrank_trend` on a checked event-count table."""
+    at_risk, deaths, groups = _risk_tables(counts)
+    order = tuple(g for g in (order or counts.groups) if g in groups)
     if sorted(order) != sorted(groups):
         raise AnalysisError(f"The trend order {order} must list every group ({groups}). "
                             "Fix: give each group a place in the order.")
     w = np.asarray(scores if scores is not None else range(1, len(order) + 1), dtype=float)
     if w.size != len(order):
         raise AnalysisError(f"{w.size} scores for {len(order)} groups. Fix: one score per group.")
-    onehot = np.stack([(labels == groups.index(g)).astype(float) for g in order])[None]
-    _, ome, cov = _observed_minus_expected(time_, event_.astype(float), onehot)
+    rows = [groups.index(g) for g in order]
+    _, ome, cov = _compare(at_risk[:, rows], deaths[:, rows])
     numerator = float(w @ ome[0]) ** 2
     denominator = float(w @ cov[0] @ w)
     statistic = numerator / denominator if denominator > 0 else float("nan")

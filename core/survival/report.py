@@ -4,6 +4,13 @@
 rates, medians, restricted means, the log-rank test with its permutation and trend versions,
 the caveats for small groups, and the plain-language caption. Pages (and later the tumor-board
 report) only format and draw it.
+
+Validate once, count once: the rows pass the gatekeeper once and become one event-count table
+(:func:`core.survival.counts.survival_counts`); every statistic is derived from that table, so
+the same report runs on a DataFrame or on an engine source (:func:`core.cohort.open_cohort`),
+where only the count table leaves the engine. The permutation test, the one statistic that
+needs rows, uses the checked rows (rebuilt from the counts on an engine; it runs only on small
+samples).
 """
 
 from __future__ import annotations
@@ -17,13 +24,13 @@ from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
+from core.survival.counts import survival_counts
 from core.survival.figures import tick_times
-from core.survival.input import survival_data
 from core.survival.km import (
     KaplanMeierResult,
     RestrictedMean,
-    at_risk_table,
-    kaplan_meier,
+    at_risk_from_counts,
+    fit_counts,
     landmarks,
     medians,
     restricted_mean,
@@ -33,9 +40,9 @@ from core.survival.logrank import (
     LogRankResult,
     PermutationResult,
     TrendResult,
-    logrank_data,
-    logrank_trend,
-    permutation_logrank,
+    logrank_counts,
+    logrank_trend_counts,
+    permutation_logrank_data,
 )
 
 SMALL_N = 30
@@ -125,8 +132,8 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
 
     Parameters
     ----------
-    cohort : pandas.DataFrame
-        The (filtered) patients.
+    cohort : pandas.DataFrame or core.cohort.engine.CohortSource
+        The (filtered) patients, in memory or in an engine.
     endpoint : {"os", "rfs"}
     by : str, optional
         Stratifying column; None for the whole cohort.
@@ -142,13 +149,13 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
     if endpoint not in ENDPOINTS:
         raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: use 'os' or 'rfs'.")
     time, event, definition = ENDPOINTS[endpoint]
-    data = survival_data(cohort, time, event, by)
-    if data.n == 0:
+    counts = survival_counts(cohort, time, event, by)
+    if counts.n == 0:
         raise AnalysisError("No patient has a recorded time and event for this endpoint. "
                             "Fix: widen the filters.")
-    fit = kaplan_meier(cohort, time, event, by, conf_level)
-    ticks = tick_times(float(np.max(data.time)), tick_step)
-    risk = at_risk_table(cohort, time, event, ticks, by)
+    fit = fit_counts(counts, conf_level)
+    ticks = tick_times(float(counts.table["time"].max()), tick_step)
+    risk = at_risk_from_counts(counts.table, ticks, counts.groups)
     notes = [e.describe() for e in fit.exclusions]
     for g in fit.groups:
         if fit.n[g] < 2:
@@ -171,27 +178,27 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
 
     test = permutation = trend = difference = None
     if by is not None and len(fit.groups) >= 2:
-        test = logrank_data(data)
+        test = logrank_counts(counts)
         difference = restricted_mean_difference(rmst, fit.groups[0])
-        small = data.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
-        if small and data.n > PERMUTATION_MAX_N:
+        small = counts.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
+        if small and counts.n > PERMUTATION_MAX_N:
             notes.append(f"No permutation p-value for more than {PERMUTATION_MAX_N:,} patients "
                          "(too slow for an interactive page). A group has fewer than "
                          f"{SMALL_EVENTS} events, so read the log-rank p with caution.")
         elif small and min(fit.n.values()) >= 2:
-            permutation = permutation_logrank(cohort, time, event, by)
+            permutation = permutation_logrank_data(counts.rows())
         elif small:
             notes.append("No permutation p-value: a group with a single patient cannot be "
                          "permuted meaningfully; read the log-rank p with great caution.")
         if by == "eln2022_risk" and len(fit.groups) >= 3:
-            trend = logrank_trend(cohort, time, event, by, order=ELN_LEVELS)
+            trend = logrank_trend_counts(counts, order=ELN_LEVELS)
     elif by is not None:
         notes.append(f"Only one {LABELS.get(by, by)} group is left after filtering, so there "
                      "is nothing to compare: no log-rank test.")
 
     total_events = sum(fit.events.values())
     noun = EVENT_NOUN[endpoint][:-1]
-    caption = (f"{definition} n = {plural(data.n, 'patient')}, {plural(total_events, noun)}"
+    caption = (f"{definition} n = {plural(counts.n, 'patient')}, {plural(total_events, noun)}"
                + (f", in {plural(len(fit.groups), 'group')} by {LABELS.get(by, by)}" if by
                   else "")
                + ". Kaplan-Meier estimates; shaded bands are pointwise "

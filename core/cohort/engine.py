@@ -1,0 +1,187 @@
+"""Cohort sources on a query engine: rows that stay in DuckDB (or Spark) instead of pandas.
+
+Design: a :class:`CohortSource` wraps an Ibis table expression, so one code path runs on
+every engine Ibis supports. :func:`open_cohort` reads a Parquet or CSV file through embedded
+DuckDB (no server; the file is scanned where it lies, never loaded whole into Python);
+:func:`spark_source` puts the same expression on a Spark session (``ibis.pyspark``), local or
+a cluster. Filters become the engine's ``WHERE`` (:meth:`CohortSource.where`) and statistics
+ask the engine for small aggregates only: the survival gatekeeper on a source
+(:mod:`core.survival.counts`) counts the excluded rows and builds the event-count table with
+one ``GROUP BY``; Kaplan-Meier, log-rank and the rest then run on those counts in Python.
+
+Conventions: column names as in the cohort schema (:mod:`core.cohort.schema`); a CSV's
+``patient_id`` is read as text so ``000123`` stays ``000123`` (as :func:`core.cohort.load_cohort`
+keeps it); a floating-point NaN counts as a missing value, as in pandas. Ibis is imported
+only when a source is opened, so the app pays for it only on registry files.
+
+References
+----------
+Ibis project, https://ibis-project.org (portable dataframe expressions compiled to SQL).
+DuckDB, https://duckdb.org (embedded analytical SQL over Parquet/CSV). Apache Spark
+(``pyspark``), local mode and cluster deployment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.errors import CohortError
+
+PARQUET_SUFFIXES = (".parquet", ".pq")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+ID_COLUMN = "patient_id"
+
+
+@dataclass(frozen=True, eq=False)
+class CohortSource:
+    """Patient rows held by a query engine (one row per patient).
+
+    Attributes
+    ----------
+    table : ibis.expr.types.Table
+        The rows, with every ``WHERE`` applied so far.
+    name : str
+        Where the rows come from (file name), for captions.
+    engine : str
+        The engine's name (``"duckdb"``, ``"pyspark"``).
+    """
+
+    table: Any
+    name: str
+    engine: str
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Column names, as in the file."""
+        return tuple(self.table.columns)
+
+    def where(self, predicate) -> CohortSource:
+        """The rows for which ``predicate`` (an Ibis boolean expression on :attr:`table`) holds."""
+        return CohortSource(self.table.filter(predicate), self.name, self.engine)
+
+    def n_rows(self) -> int:
+        """Number of rows (a ``COUNT(*)`` in the engine)."""
+        return int(self.table.count().execute())
+
+    def head(self, n: int = 5000) -> Any:
+        """The first ``n`` rows as a pandas DataFrame, ordered by ``patient_id`` when present
+        (an engine has no row order of its own)."""
+        table = self.table
+        if ID_COLUMN in self.columns:
+            table = table.order_by(ID_COLUMN)
+        return table.limit(n).to_pandas()
+
+    def aggregate(self, **metrics) -> dict[str, Any]:
+        """One row of aggregates (name -> Ibis scalar expression), computed in one scan."""
+        if not metrics:
+            return {}
+        row = self.table.aggregate(**metrics).to_pandas().iloc[0]
+        return {name: row[name] for name in metrics}
+
+
+def open_cohort(path: str | Path) -> CohortSource:
+    """Open a Parquet or CSV cohort file through embedded DuckDB, without loading it.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.parquet``/``.pq`` file (or a glob of them, ``registry/*.parquet``), or a
+        ``.csv``/``.tsv``/``.txt`` file with a header row.
+
+    Returns
+    -------
+    CohortSource
+        Accepted wherever :func:`core.survival.kaplan_meier`, :func:`core.survival.survival_at`
+        and :func:`core.survival.logrank` accept a DataFrame, with the same numbers.
+
+    Raises
+    ------
+    CohortError
+        The file does not exist, its type is not Parquet or CSV, or DuckDB cannot read it.
+    """
+    path = str(path)
+    suffix = Path(path).suffix.lower()
+    if suffix not in PARQUET_SUFFIXES + CSV_SUFFIXES:
+        raise CohortError([f"File {Path(path).name!r} is not a Parquet or CSV file (suffix "
+                           f"{suffix or 'none'!r}). Fix: give a .parquet or .csv file, or load "
+                           "other formats with core.cohort.load_cohort."])
+    if not any(ch in path for ch in "*?[") and not Path(path).is_file():
+        raise CohortError([f"File {path!r} does not exist. Fix: check the path (it is read on "
+                           "the server, not uploaded)."])
+    import ibis
+
+    con = ibis.duckdb.connect()
+    try:
+        if suffix in PARQUET_SUFFIXES:
+            table = con.read_parquet(path)
+        else:
+            table = con.read_csv(path)
+            if ID_COLUMN in table.columns and not table[ID_COLUMN].type().is_string():
+                table = con.read_csv(path, types={ID_COLUMN: "VARCHAR"})
+    except Exception as error:  # DuckDB's own errors: the file is not what its name says
+        raise CohortError([f"DuckDB cannot read {Path(path).name!r}: "
+                           f"{str(error).splitlines()[0]}. Fix: check that the file is a valid "
+                           f"{'Parquet' if suffix in PARQUET_SUFFIXES else 'CSV'} file."]
+                          ) from error
+    return CohortSource(table=table, name=Path(path).name, engine="duckdb")
+
+
+def spark_source(session, path: str | None = None, table: str | None = None) -> CohortSource:
+    """The same cohort source on Apache Spark (through ``ibis.pyspark``).
+
+    Parameters
+    ----------
+    session : pyspark.sql.SparkSession
+        ``SparkSession.builder.master("local[2]")`` for one machine, a cluster URL otherwise.
+    path : str, optional
+        A Parquet file or directory readable by the cluster (``hdfs://``, ``s3a://``, local).
+    table : str, optional
+        Or the name of a table or temporary view registered in the session.
+
+    Returns
+    -------
+    CohortSource
+    """
+    if (path is None) == (table is None):
+        raise CohortError(["spark_source needs exactly one of path= or table=. Fix: name a "
+                           "Parquet path or a table registered in the Spark session."])
+    import ibis
+
+    con = ibis.pyspark.connect(session)
+    expr = con.read_parquet(path) if path is not None else con.table(table)
+    return CohortSource(table=expr, name=str(path or table), engine="pyspark")
+
+
+def is_source(obj: object) -> bool:
+    """True for a :class:`CohortSource` (rows in an engine), False for an in-memory table."""
+    return isinstance(obj, CohortSource)
+
+
+def numeric(table, column: str):
+    """Column ``column`` as float64 with NaN and unparseable text as NULL (Ibis expression),
+    as :func:`pandas.to_numeric` with ``errors="coerce"`` reads it; booleans give 0/1."""
+    value = table[column]
+    kind = value.type()
+    if kind.is_boolean():
+        return value.cast("int64").cast("float64")
+    if kind.is_floating():
+        return value.isnan().ifelse(None, value)
+    if kind.is_numeric():
+        return value.cast("float64")
+    return value.try_cast("float64")
+
+
+def missing(table, column: str):
+    """True where ``column`` has no value (NULL, or NaN in a floating column)."""
+    value = table[column]
+    if value.type().is_floating():
+        return value.isnull() | value.isnan().fill_null(False)
+    return value.isnull()
+
+
+def count_true(condition):
+    """``COALESCE(SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0)``: a NULL condition counts as
+    false, and no rows count 0."""
+    return condition.fill_null(False).ifelse(1, 0).sum().coalesce(0)

@@ -1,0 +1,279 @@
+"""The event-count table every survival statistic starts from, from rows in memory or an engine.
+
+Design: :func:`survival_counts` is the one entry point of the Kaplan-Meier, landmark,
+at-risk, median, RMST and log-rank functions. It applies the rules of the survival gatekeeper
+(:func:`core.survival.input.survival_data`: which rows are errors, which are left out and why)
+and reduces the rows to one row per group and distinct time with the number of events and
+censorings. A pandas DataFrame is checked row by row in memory and counted with
+``np.bincount`` over integer group codes and time ranks (O(n log n), the sort of the times);
+a :class:`core.cohort.engine.CohortSource` is checked and counted by the engine itself (DuckDB,
+Spark), in two scans: one aggregate of the error and exclusion counts, then::
+
+    SELECT grp, time, SUM(event = 1) AS n_event, SUM(event = 0) AS n_censor
+    FROM cohort WHERE <filters> AND time IS NOT NULL AND event IS NOT NULL AND grp IS NOT NULL
+    GROUP BY grp, time
+
+so a registry never has to fit in pandas. Both paths give the same table, the same exclusion
+counts and the same error messages (on an engine the patients named are the first ten by
+``patient_id``, which has no row order of its own).
+
+Conventions: group labels and their order are the gatekeeper's (R factor style, schema order);
+times in the unit of the column (months here).
+
+References
+----------
+Therneau TM, Grambsch PM. Modeling Survival Data. Springer 2000, section 2.2 (the Kaplan-Meier
+and log-rank statistics depend on the data only through per-time event and risk-set counts).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.engine import count_true, is_source, missing, numeric
+from core.errors import AnalysisError
+from core.survival.input import (
+    ALL,
+    BAD_EVENT,
+    BAD_TIME,
+    NEGATIVE_TIME,
+    Exclusion,
+    SurvivalData,
+    check_columns,
+    group_labels,
+    missing_reason,
+    order_labels,
+    rows_message,
+    survival_data,
+)
+
+COUNT_COLUMNS = ["group", "time", "n_event", "n_censor"]
+ID_COLUMN = "patient_id"
+SHOWN_IDS = 10
+"""Patient ids an engine returns per exclusion reason or row error (the count is exact)."""
+
+
+@dataclass(frozen=True)
+class SurvivalCounts:
+    """Checked survival data reduced to events and censorings per group and time.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``group, time, n_event, n_censor``: one row per group and distinct time,
+        sorted by group (in ``groups`` order) then time (months).
+    groups : tuple of str
+        Groups with patients, in display order.
+    n_input : int
+        Rows handed in, before exclusions.
+    exclusions : tuple of Exclusion
+        Rows left out, one entry per reason.
+    data : SurvivalData or None
+        The checked rows, when they were in memory (None for an engine source).
+    """
+
+    table: pd.DataFrame
+    groups: tuple[str, ...]
+    n_input: int
+    exclusions: tuple[Exclusion, ...] = ()
+    data: SurvivalData | None = None
+
+    @property
+    def n(self) -> int:
+        """Rows that enter the analysis."""
+        return int(self.table["n_event"].sum() + self.table["n_censor"].sum())
+
+    def per_group(self) -> pd.DataFrame:
+        """Patients (``n``) and events (``events``) per group, indexed by group in order."""
+        sums = self.table.groupby("group", sort=False)[["n_event", "n_censor"]].sum()
+        sums = sums.reindex(list(self.groups), fill_value=0)
+        return pd.DataFrame({"n": (sums["n_event"] + sums["n_censor"]).astype(np.int64),
+                             "events": sums["n_event"].astype(np.int64)})
+
+    def bounds(self) -> dict[str, tuple[int, int]]:
+        """Row slice ``[start, stop)`` of each group in :attr:`table`."""
+        labels = self.table["group"].to_numpy()
+        change = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]]) if labels.size else []
+        stops = list(change[1:]) + [labels.size]
+        return {str(labels[a]): (int(a), int(b)) for a, b in zip(change, stops, strict=True)}
+
+    def rows(self) -> SurvivalData:
+        """The rows the counts stand for (the in-memory rows when there were any, else one
+        row per counted patient, ordered by group then time)."""
+        if self.data is not None:
+            return self.data
+        t = self.table
+        reps = np.concatenate([t["n_event"].to_numpy(np.int64), t["n_censor"].to_numpy(np.int64)])
+        time = np.repeat(np.concatenate([t["time"].to_numpy(float)] * 2), reps)
+        event = np.repeat(np.r_[np.ones(len(t), bool), np.zeros(len(t), bool)], reps)
+        group = np.repeat(np.concatenate([t["group"].to_numpy(object)] * 2), reps)
+        order = np.lexsort((time, np.repeat(np.r_[np.zeros(len(t)), np.ones(len(t))], reps),
+                            np.repeat(np.concatenate([_codes(t["group"], self.groups)] * 2),
+                                      reps)))
+        return SurvivalData(time=time[order], event=event[order], group=group[order],
+                            groups=self.groups, n_input=self.n_input,
+                            exclusions=self.exclusions)
+
+
+def _codes(labels: pd.Series, groups: tuple[str, ...]) -> np.ndarray:
+    index = {g: k for k, g in enumerate(groups)}
+    return labels.map(index).to_numpy(np.int64)
+
+
+def survival_counts(cohort, time: str, event: str, by: str | None = None) -> SurvivalCounts:
+    """Check a survival analysis's columns and count events and censorings per group and time.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient, in memory or in an engine.
+    time, event : str
+        Columns of follow-up time (months, >= 0) and event indicator (1 = event, 0 =
+        censored).
+    by : str, optional
+        Grouping column; None for one group labelled ``"All"``.
+
+    Returns
+    -------
+    SurvivalCounts
+
+    Raises
+    ------
+    AnalysisError
+        As :func:`core.survival.input.survival_data`: a column is absent, a time is negative
+        or not a number, or an event is neither 0 nor 1.
+    """
+    if is_source(cohort):
+        return _engine_counts(cohort, time, event, by)
+    data = survival_data(cohort, time, event, by)
+    return counts_of(data)
+
+
+def counts_of(data: SurvivalData) -> SurvivalCounts:
+    """:class:`SurvivalCounts` of rows already checked by the gatekeeper."""
+    return SurvivalCounts(table=count_table(data), groups=data.groups, n_input=data.n_input,
+                          exclusions=data.exclusions, data=data)
+
+
+def count_table(data: SurvivalData) -> pd.DataFrame:
+    """Columns ``group, time, n_event, n_censor`` of checked rows, in group order then time.
+
+    ``np.unique`` ranks the times (one sort); ``np.bincount`` counts over the key
+    group code x number of distinct times + time rank, densely when that key space is at most
+    a few times the number of rows, else over the distinct keys.
+    """
+    if data.n == 0:
+        return _frame([], [], [], [])
+    values, rank = np.unique(data.time, return_inverse=True)
+    m = values.size
+    key = data.group_code * m + rank
+    if len(data.groups) * m <= 4 * data.n + 1024:
+        total = np.bincount(key, minlength=len(data.groups) * m)
+        events = np.bincount(key, weights=data.event, minlength=len(data.groups) * m)
+        keys = np.flatnonzero(total)
+        total, events = total[keys], events[keys]
+    else:
+        keys, inverse = np.unique(key, return_inverse=True)
+        total = np.bincount(inverse)
+        events = np.bincount(inverse, weights=data.event)
+    n_event = np.rint(events).astype(np.int64)
+    return _frame(np.asarray(data.groups, dtype=object)[keys // m], values[keys % m], n_event,
+                  total.astype(np.int64) - n_event)
+
+
+def _frame(group, time, n_event, n_censor) -> pd.DataFrame:
+    """The count table from its four columns (one constructor, so both paths' dtypes agree)."""
+    return pd.DataFrame({"group": np.asarray(group, dtype=object),
+                         "time": np.asarray(time, dtype=float),
+                         "n_event": np.asarray(n_event, dtype=np.int64),
+                         "n_censor": np.asarray(n_censor, dtype=np.int64)})
+
+
+# ---- the same rules in an engine ------------------------------------------------------------
+
+def _engine_counts(source, time: str, event: str, by: str | None) -> SurvivalCounts:
+    """The gatekeeper's rules and the count table as two aggregate queries on ``source``."""
+    t = source.table
+    check_columns(source.columns, (time, event, by))
+    time_value, event_value = numeric(t, time), numeric(t, event)
+    bad_time = t[time].notnull() & time_value.isnull()
+    negative = time_value < 0
+    bad_event = t[event].notnull() & (event_value.isnull() | ~event_value.isin([0.0, 1.0]))
+    no_time = time_value.isnull()
+    no_event = ~no_time & event_value.isnull()
+    checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
+    usable = ~no_time & event_value.notnull()
+    if by is not None:
+        checks.append((usable & missing(t, by), missing_reason(by)))
+        usable = usable & ~missing(t, by)
+    tallies = source.aggregate(
+        n_input=t.count(), bad_time=count_true(bad_time), negative=count_true(negative),
+        bad_event=count_true(bad_event),
+        **{f"missing_{k}": count_true(mask) for k, (mask, _) in enumerate(checks)})
+    for name, mask, column, (problem, fix) in (("bad_time", bad_time, time, BAD_TIME),
+                                               ("negative", negative, time, NEGATIVE_TIME),
+                                               ("bad_event", bad_event, event, BAD_EVENT)):
+        if tallies[name]:
+            shown = _examples(source, mask, column)
+            raise AnalysisError(rows_message(column, int(tallies[name]), shown, problem, fix))
+    exclusions = []
+    for k, (mask, reason) in enumerate(checks):
+        count = int(tallies[f"missing_{k}"])
+        if count:
+            ids = tuple(str(i) for i, _ in _examples(source, mask, None)) \
+                if ID_COLUMN in source.columns else ()
+            exclusions.append(Exclusion(reason, count, ids))
+
+    rows = t.filter(usable).select(time=time_value, flag=event_value,
+                       **({"grp": t[by]} if by is not None else {}))
+    grouped = rows.group_by(["grp", "time"] if by is not None else ["time"]).aggregate(
+        n_event=count_true(rows.flag == 1.0), n_censor=count_true(rows.flag == 0.0))
+    raw = grouped.to_pandas()
+    return _from_engine_table(raw, by, int(tallies["n_input"]), tuple(exclusions))
+
+
+def _examples(source, mask, column: str | None) -> list[tuple[str | None, object]]:
+    """Up to :data:`SHOWN_IDS` (patient id, value) pairs of the rows in ``mask``."""
+    t = source.table
+    has_id = ID_COLUMN in source.columns
+    picked = t.filter(mask.fill_null(False))
+    fields = {}
+    if has_id:
+        fields["id"] = t[ID_COLUMN].cast("string")
+    if column is not None:
+        fields["value"] = t[column]
+    if not fields:
+        return []
+    picked = picked.select(**fields)
+    if has_id:
+        picked = picked.order_by("id")
+    frame = picked.limit(SHOWN_IDS).to_pandas()
+    ids = frame["id"].tolist() if has_id else [None] * len(frame)
+    values = frame["value"].tolist() if column is not None else [None] * len(frame)
+    return list(zip(ids, values, strict=True))
+
+
+def _from_engine_table(raw: pd.DataFrame, by: str | None, n_input: int,
+                       exclusions: tuple[Exclusion, ...]) -> SurvivalCounts:
+    """Label and order the engine's ``GROUP BY`` result as the in-memory path does."""
+    if by is None:
+        raw = raw.assign(grp=ALL)
+        groups = (ALL,)
+    else:
+        distinct = raw["grp"].drop_duplicates()
+        labels = dict(zip(distinct.tolist(), group_labels(distinct.reset_index(drop=True)),
+                          strict=True))
+        raw = raw.assign(grp=raw["grp"].map(labels).astype(object))
+        groups = order_labels(set(labels.values()), by)
+    table = (raw.rename(columns={"grp": "group"})
+             .groupby(["group", "time"], sort=False)[["n_event", "n_censor"]].sum()
+             .reset_index())
+    order = np.lexsort((table["time"].to_numpy(float), _codes(table["group"], groups)))
+    table = table.iloc[order]
+    if by is not None and table.empty:
+        groups = ()
+    return SurvivalCounts(table=_frame(*(table[c].to_numpy() for c in COUNT_COLUMNS)),
+                          groups=groups, n_input=n_input, exclusions=exclusions)

@@ -1,0 +1,106 @@
+"""Cohort sources on DuckDB: opening files, their errors, and rows that never enter pandas.
+
+The statistics on a source (the same numbers as the pandas path, to 1e-12) are tested in
+``tests/core/survival/test_counts_engine.py``.
+"""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cohort import CohortSource, open_cohort, spark_source
+from core.cohort.engine import count_true, is_source, missing, numeric
+from core.errors import CohortError
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return pd.DataFrame({
+        "patient_id": ["000123", "000007", "000042", "000001"],
+        "rfs_months": [12.0, np.nan, 3.5, 30.0],
+        "rfs_event": [1, 0, 1, 0],
+        "eln2022_risk": ["adverse", "favorable", None, "adverse"],
+    })
+
+
+@pytest.fixture(scope="module")
+def files(frame, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("engine")
+    frame.to_parquet(folder / "cohort.parquet")
+    frame.to_csv(folder / "cohort.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("name", ["cohort.parquet", "cohort.csv"])
+def test_open_cohort_reads_rows_in_the_engine(files, name):
+    source = open_cohort(files / name)
+    assert isinstance(source, CohortSource) and is_source(source)
+    assert source.engine == "duckdb" and source.name == name
+    assert source.columns == ("patient_id", "rfs_months", "rfs_event", "eln2022_risk")
+    assert source.n_rows() == 4
+
+
+def test_csv_patient_ids_stay_text(files):
+    """``000123`` stays ``000123`` (DuckDB would read the column as integers)."""
+    head = open_cohort(files / "cohort.csv").head()
+    assert head["patient_id"].tolist() == ["000001", "000007", "000042", "000123"]
+
+
+def test_where_is_a_filter_in_the_engine(files):
+    source = open_cohort(files / "cohort.parquet")
+    adverse = source.where(source.table["eln2022_risk"] == "adverse")
+    assert adverse.n_rows() == 2
+    assert source.n_rows() == 4  # the original source is unchanged
+
+
+def test_aggregate_counts_nan_as_missing_and_text_as_numbers(tmp_path):
+    pd.DataFrame({"t": ["1.5", "x", None, "-2"], "f": [1.0, 2.0, 3.0, 4.0]}).to_csv(
+        tmp_path / "c.csv", index=False)
+    source = open_cohort(tmp_path / "c.csv")
+    t = source.table
+    tallies = source.aggregate(unparsed=count_true(t["t"].notnull() & numeric(t, "t").isnull()),
+                               negative=count_true(numeric(t, "t") < 0),
+                               missing=count_true(missing(t, "t")))
+    assert tallies == {"unparsed": 1, "negative": 1, "missing": 1}
+    assert source.aggregate() == {}
+
+
+def test_nan_in_a_parquet_float_column_is_missing(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"x": pa.array([1.0, float("nan"), None])}), tmp_path / "n.parquet")
+    source = open_cohort(tmp_path / "n.parquet")
+    t = source.table
+    assert source.aggregate(m=count_true(missing(t, "x")),
+                            v=count_true(numeric(t, "x").notnull())) == {"m": 2, "v": 1}
+
+
+def test_booleans_read_as_zero_and_one(tmp_path):
+    pd.DataFrame({"b": [True, False, True]}).to_parquet(tmp_path / "b.parquet")
+    source = open_cohort(tmp_path / "b.parquet")
+    assert source.aggregate(s=numeric(source.table, "b").sum()) == {"s": 2.0}
+
+
+def test_a_missing_file_names_the_path(tmp_path):
+    with pytest.raises(CohortError, match=r"does not exist\. Fix: check the path"):
+        open_cohort(tmp_path / "nowhere.parquet")
+
+
+def test_a_wrong_suffix_names_the_formats(tmp_path):
+    (tmp_path / "cohort.xlsx").write_bytes(b"x")
+    with pytest.raises(CohortError, match=r"'cohort.xlsx' is not a Parquet or CSV file "
+                                          r"\(suffix '.xlsx'\)\. Fix: give a .parquet"):
+        open_cohort(tmp_path / "cohort.xlsx")
+
+
+def test_a_broken_parquet_file_is_a_cohort_error(tmp_path):
+    (tmp_path / "broken.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(CohortError, match=r"DuckDB cannot read 'broken.parquet': .*Fix: check "
+                                          r"that the file is a valid Parquet file"):
+        open_cohort(tmp_path / "broken.parquet")
+
+
+def test_spark_source_needs_one_of_path_or_table():
+    with pytest.raises(CohortError, match=r"spark_source needs exactly one of path= or table="):
+        spark_source(session=None)
