@@ -32,6 +32,9 @@ from core.survival.report import (
     survival_report,
 )
 
+MAX_REPORT_PATIENTS = 500
+"""Rows of the report's patient list; a larger cohort's list is cut with a note (a 10^6-row
+list made a 247 MB report)."""
 PATIENT_COLUMNS = ("patient_id", "age", "sex", "eln2022_risk", "sorafenib_timing",
                    "mrd_pre_status", "rfs_months", "relapse_type", "os_months", "outcome")
 
@@ -118,12 +121,16 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
     if choices is not None:
         sections += analysis_sections(cohort, choices)
     columns = [c for c in PATIENT_COLUMNS if c in cohort.columns]
-    patients = cohort[columns].copy()
+    patients = cohort[columns].head(MAX_REPORT_PATIENTS).copy()
     for column in columns:
         if pd.api.types.is_numeric_dtype(patients[column]):
             patients[column] = patients[column].map(format_number).astype(object)
+    capped = () if len(cohort) <= MAX_REPORT_PATIENTS else (
+        f"The list shows the first {MAX_REPORT_PATIENTS:,} of {len(cohort):,} patients (a "
+        "report for projecting or printing stays readable and small); every patient is in "
+        "the statistics above and in the CSV and XLSX downloads.",)
     sections.append(Section("Patients", (ENDPOINTS["os"][2], ENDPOINTS["rfs"][2]),
-                            patients.rename(columns=LABELS), key="patients"))
+                            patients.rename(columns=LABELS), warnings=capped, key="patients"))
     return sections
 
 

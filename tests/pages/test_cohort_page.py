@@ -132,3 +132,24 @@ def test_link_of_a_lost_upload_says_the_view_shows_the_study_cohort():
     assert "shows the embedded study cohort" in warning
     assert "applied to the study cohort" in warning
     assert header_text(at).startswith("**4 of 19 patients**")
+
+
+def test_downloads_are_built_only_when_asked(monkeypatch):
+    """Issue 18: every rerun built the XLSX, the HTML report and the CSVs (151 s for the XLSX
+    of 10^6 rows). Rendering the page and changing a filter must build none of them."""
+    import ui.cached
+
+    built: list[str] = []
+    for name in ("table_to_csv", "table_to_xlsx"):
+        monkeypatch.setattr(ui.cached, name, lambda *a, _n=name, **k: built.append(_n) or b"")
+    monkeypatch.setattr(ui.cached.report, "tumor_board_html",
+                        lambda *a, **k: built.append("report") or b"")
+    ui.cached.csv_bytes.clear(), ui.cached.xlsx_bytes.clear()
+    ui.cached.tumor_board_html.clear()
+    at = run_page()
+    at.sidebar.multiselect(key="filter.sex").select("F").run()
+    at.selectbox(key="report.by").set_value("mrd_pre_status").run()
+    assert not at.exception
+    assert {b.label for b in at.get("download_button")} >= {
+        "Download CSV", "Download XLSX", "Download tumor-board report (HTML)"}
+    assert built == []

@@ -92,3 +92,21 @@ def test_category_values_are_never_links_or_markup_in_the_report():
     assert "\\u003ca href" not in text  # nor in the figure JSON, unicode-escaped
     assert '"name":"&lt;a href=\\"https:\\u002f\\u002fexample.org\\"&gt;x&lt;\\u002fa&gt; (n=4)"' \
         in text
+
+
+def test_patient_list_of_a_large_cohort_is_capped_with_a_note():
+    """Issue 18: a 10^6-row cohort made a 247 MB report; the list stops at 500 rows."""
+    import pandas as pd
+
+    from core.report.html import MAX_REPORT_PATIENTS
+
+    seed = load_seed_cohort()
+    big = pd.concat([seed.assign(patient_id=seed["patient_id"].astype(str) + f"-{k}")
+                     for k in range(32)], ignore_index=True)  # 608 patients
+    patients = report_sections(big)[-1]
+    assert MAX_REPORT_PATIENTS == 500 and len(patients.table) == 500
+    assert patients.warnings == (
+        "The list shows the first 500 of 608 patients (a report for projecting or printing "
+        "stays readable and small); every patient is in the statistics above and in the CSV "
+        "and XLSX downloads.",)
+    assert report_sections(seed)[-1].warnings == ()
