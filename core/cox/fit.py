@@ -33,7 +33,6 @@ the predicted curve).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -44,6 +43,7 @@ from scipy import stats
 
 from core.cohort.schema import BY_NAME
 from core.cox.concordance import harrell_c
+from core.cox.firth import firth_estimator, fit_firth  # noqa: F401  (firth_estimator re-exported)
 from core.cox.riskset import newton_raphson, risk_sets
 from core.errors import AnalysisError
 
@@ -279,7 +279,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
                          "Breslow was used instead of Efron.")
         ties = "breslow"
         try:
-            fit = _fit_firth(times, status, design, conf_level)
+            fit = fit_firth(times, status, design, conf_level)
         except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero
             raise AnalysisError(
                 f"The Firth-penalized fit failed numerically (firthmodels: \"{error}\") with "
@@ -455,50 +455,6 @@ def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, tie
         "coef": coef, "se": se, "lower": coef - z * se, "upper": coef + z * se,
         "p": p_values, "cov": cov, "loglik": nr.loglik, "loglik_null": nr.loglik_null,
         "converged": converged, "messages": messages, "risk_sets": rs,
-    }
-
-
-def firth_estimator():
-    """The ``firthmodels.FirthCoxPH`` estimator as configured here (tight tolerances)."""
-    from firthmodels import FirthCoxPH
-
-    return FirthCoxPH(max_iter=200, max_halfstep=20, gtol=1e-9, xtol=1e-10, backend="numpy")
-
-
-def _fit_firth(times: np.ndarray, status: np.ndarray, design: np.ndarray,
-               conf_level: float) -> dict:
-    """Firth-penalized Cox fit with firthmodels; warnings captured as messages."""
-    est = firth_estimator()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est.fit(design, (status.astype(bool), times))
-        ci = np.asarray(est.conf_int(alpha=1 - conf_level, method="pl", max_iter=200,
-                                     tol=1e-8), dtype=float)
-    with warnings.catch_warnings(record=True) as lrt_caught:
-        warnings.simplefilter("always")
-        est.lrt()
-        if np.isnan(est.lrt_pvalues_).any():
-            # the warm start from the full fit can stall at the tolerance floor: start cold
-            lrt_caught.clear()
-            est.lrt(warm_start=False)
-    if np.isnan(est.lrt_pvalues_).any():
-        caught.extend(lrt_caught)
-    messages = []
-    for w in caught:
-        messages.append("The Firth-penalized fit reported a numerical problem "
-                        f"(firthmodels: \"{w.message}\"); read its intervals with care.")
-    coef = np.asarray(est.coef_, dtype=float)
-    se = np.asarray(est.bse_, dtype=float)
-    cov = np.diag(se ** 2)
-    if getattr(est, "_cov", None) is not None:
-        cov = np.asarray(est._cov, dtype=float)
-    if not est.converged_:
-        messages.append("The Firth-penalized fit did not converge; simplify the model.")
-    return {
-        "coef": coef, "se": se, "lower": ci[:, 0], "upper": ci[:, 1],
-        "p": np.asarray(est.lrt_pvalues_, dtype=float), "cov": cov,
-        "loglik": float(est.loglik_), "loglik_null": math.nan,
-        "converged": bool(est.converged_), "messages": messages,
     }
 
 

@@ -23,10 +23,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import optimize
+from scipy import optimize, stats
 
 from core.cohort.read import load_seed_cohort
 from core.cox.figures import forest_figure, schoenfeld_figure
+from core.cox.firth import check_maximum, penalized_lr_p_values
 from core.cox.fit import CoxResult, firth_estimator, fit_cox
 from core.cox.ph import ph_test
 from core.cox.predict import predict_survival
@@ -326,6 +327,67 @@ def test_firth_matches_penalized_likelihood_maximised_by_hand():
     assert math.isfinite(result.table.loc["x", "hr_upper"])
     ordinary = fit_cox(df, "t", "e", ["x"], ties="breslow")
     assert _separation_warned(ordinary, "x")
+
+
+def test_firth_rfs_by_mrd_is_a_converged_maximum_with_its_lr_p(cohort):
+    """Issue 17: RFS ~ MRD status (seed cohort, one covariate, tied times). firthmodels 0.8.2
+    says "Step-halving failed to converge" and declines the LR test, yet its estimate is the
+    maximum. Independently here (hand-coded Breslow l(b) + 0.5 log I(b), scipy): coef
+    1.0172, HR 2.77, profile 95% CI 0.479-12.585 (2 [l*(b_hat) - l*(b)] = chi2_1(0.95)),
+    penalized LR p 0.2285 (2 [l*(b_hat) - l*(0)], 1 df)."""
+    times = cohort["rfs_months"].to_numpy(dtype=float)
+    status = cohort["rfs_event"].to_numpy()
+    x = cohort["mrd_pos"].to_numpy(dtype=float)
+
+    def pll(b):
+        return _breslow_penalized_loglik(np.array([b]), times, status, x)
+
+    b_hat = optimize.minimize_scalar(lambda b: -pll(b), bounds=(-10, 10), method="bounded",
+                                     options={"xatol": 1e-12}).x
+    cut = stats.chi2.ppf(0.95, 1) / 2
+    lower = optimize.brentq(lambda b: pll(b_hat) - pll(b) - cut, b_hat - 10, b_hat, xtol=1e-12)
+    upper = optimize.brentq(lambda b: pll(b_hat) - pll(b) - cut, b_hat, b_hat + 10, xtol=1e-12)
+    p_value = stats.chi2.sf(2 * (pll(b_hat) - pll(0.0)), 1)
+    assert (round(b_hat, 4), round(math.exp(b_hat), 2)) == (1.0172, 2.77)
+    assert (round(math.exp(lower), 3), round(math.exp(upper), 3)) == (0.479, 12.585)
+    assert round(p_value, 4) == 0.2285
+
+    result = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pre_status"], firth=True)
+    row = result.table.loc["mrd_pre_status[positive]"]
+    assert row["coef"] == pytest.approx(b_hat, abs=1e-6)
+    assert row["hr_lower"] == pytest.approx(math.exp(lower), rel=1e-5)
+    assert row["hr_upper"] == pytest.approx(math.exp(upper), rel=1e-5)
+    assert row["p_value"] == pytest.approx(p_value, abs=1e-6)
+    assert result.loglik == pytest.approx(pll(b_hat), abs=1e-8)
+    assert result.converged
+    assert not any("did not converge" in w or "numerical problem" in w
+                   for w in result.warnings)
+
+
+def test_firth_convergence_is_judged_by_the_penalized_score(cohort):
+    """check_maximum: at the estimate the penalized score is ~0 and the Hessian negative
+    definite; one unit away it is not a maximum."""
+    times = cohort["rfs_months"].to_numpy(dtype=float)
+    status = cohort["rfs_event"].to_numpy()
+    x = cohort[["mrd_pos"]].to_numpy(dtype=float)
+    coef = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"], firth=True).params
+    at = check_maximum(times, status, x, coef)
+    assert at.converged and at.negative_definite and at.max_abs_score < 1e-6
+    off = check_maximum(times, status, x, coef + 1)
+    assert not off.converged and off.max_abs_score > 0.1
+
+
+def test_penalized_lr_p_values_of_two_covariates_match_firthmodels(cohort):
+    """Where firthmodels computes the penalized LR test (OS ~ MRD + adverse), the p-values
+    computed here agree with it."""
+    times = cohort["os_months"].to_numpy(dtype=float)
+    status = cohort["os_event"].to_numpy()
+    x = cohort[["mrd_pos", "adverse"]].to_numpy(dtype=float)
+    est = firth_estimator().fit(x, (status.astype(bool), times))
+    est.lrt()
+    assert np.isfinite(est.lrt_pvalues_).all()
+    ours = penalized_lr_p_values(times, status, x, est.coef_)
+    assert ours == pytest.approx(est.lrt_pvalues_, abs=1e-6)
 
 
 def test_firth_gives_finite_estimate_where_mle_diverges(cohort):
