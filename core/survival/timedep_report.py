@@ -145,10 +145,10 @@ class DuringFollowUpReport:
                        f"the {self.name} at or before time 0: they count as \"after\" from the "
                        "start (R tmerge does the same); for them it is a baseline fact.")
         if self.n_after_end:
-            out.append(f"{self.n_after_end} patient{'s' if self.n_after_end != 1 else ''} have "
-                       f"a {self.name} time at or after their end of follow-up: not counted as "
-                       "treated (an event at the same time as the intervention counts before "
-                       "it).")
+            out.append(f"{self.n_after_end} patient{'s' if self.n_after_end != 1 else ''} "
+                       f"had the {self.name} at or after their end of follow-up: not counted "
+                       "as treated (an event at the same time as the intervention counts "
+                       "before it).")
         if self.n_switched and self.n_switched < 5:
             out.append(f"Only {self.n_switched} patients had the {self.name} during follow-up: "
                        "the tests have little power and the hazard ratio is imprecise.")

@@ -303,3 +303,62 @@ def test_example_file_has_hsct_times():
     assert example["hsct_months"].notna().sum() >= 5
     result = mantel_byar(example, "rfs_months", "rfs_event", "hsct_months")
     assert 0 <= result.p_value <= 1
+
+
+# --------------------------------------------------------------------------------------------
+# What the page shows (core.survival.timedep_report) and draws (figures_timedep)
+# --------------------------------------------------------------------------------------------
+
+def test_report_keeps_each_analysis_or_its_reason():
+    """On the example: all four analyses; at L = 48 only the landmark one fails, with why."""
+    from core.cohort.read import load_cohort
+    from core.survival.timedep_report import during_follow_up_report
+
+    example = load_cohort(EXAMPLE)
+    report = during_follow_up_report(example, "rfs", "hsct_months", 48)
+    assert report.name == "HSCT" and report.n_recorded == example["hsct_months"].notna().sum()
+    assert "a comparison needs both" in report.landmark_analysis.error
+    assert report.cox.result.score.statistic == pytest.approx(
+        mantel_byar(example, "rfs_months", "rfs_event", "hsct_months").statistic, rel=1e-12)
+    assert any("at or before time 0" in n for n in report.notes())
+    with pytest.raises(AnalysisError, match="Unknown endpoint 'pfs'"):
+        during_follow_up_report(example, "pfs", "hsct_months", 6)
+
+
+def test_intervention_options_put_known_columns_first_and_skip_endpoints():
+    from core.survival.timedep_report import intervention_options
+
+    d = cohort("ties").rename(columns={"time": "rfs_months", "event": "rfs_event"})
+    d["hsct_months"], d["note"], d["dose"] = d["switch"], "x", "5"
+    assert intervention_options(d) == ["hsct_months", "switch", "dose"]
+
+
+def test_tables_for_the_page():
+    """The HR row and the side-by-side sensitivity table format core's numbers."""
+    from core.survival.timedep_report import cox_table, sensitivity_table
+
+    d = cohort("random100")
+    cox = time_dependent_cox(d, "time", "event", "switch")
+    row = cox_table(cox, "X").iloc[0]
+    assert row["HR (95% CI)"] == "0.64 (0.36–1.12)"  # R: 0.635 (0.359-1.123)
+    sens = intervention_sensitivity(d, "time", "event", "switch", landmark_times=(12, 240),
+                                    name="X")
+    table = sensitivity_table(sens).set_index("Analysis")
+    assert table.loc["as observed", "240 months: % (95% CI)"] == "beyond follow-up"
+    assert table.loc["censored at X", "Patients"] == 100
+    monotone = cox_table(time_dependent_cox(cohort("monotone"), "time", "event", "switch"), "X")
+    assert monotone["HR (95% CI)"].iloc[0].endswith("–∞)")
+
+
+def test_simon_makuch_figure_ticks_censorings_not_moves():
+    """"Not yet" rows ending at 1, 2, 2 and 3 are moves to "after", not censorings; the real
+    censorings are both in "after": the patient treated from 0 (censored at 3) and the one
+    treated at 3 (censored at 7)."""
+    from core.survival.figures_timedep import simon_makuch_figure
+
+    d = pd.DataFrame({"time": [5, 3, 4, 6, 2, 7, 4, 8], "event": [1, 0, 1, 1, 1, 0, 1, 1],
+                      "switch": [2, 0, 4, np.nan, 5, 3, 1, 2]})
+    figure = simon_makuch_figure(simon_makuch(d, "time", "event", "switch", name="X"), "S", "M")
+    ticks = {t.name: list(t.x) for t in figure.data if t.name.endswith("censored")}
+    assert ticks["no X yet censored"] == [] and ticks["after X censored"] == [3.0, 7.0]
+    assert {"no X yet", "after X"} <= {t.name for t in figure.data}
