@@ -26,6 +26,8 @@ by_options = [NONE, *stratifier_options(cohort)]
 url_choice("competing.by", by_options, NONE)
 url_choice("competing.rule", list(DEATH_RULES), "censor")
 url_choice("competing.model", ["univariable", "multivariable"], "univariable")
+CAUSE_KEYS = {"relapse": 1, "nrm": 2}
+url_choice("competing.cause", list(CAUSE_KEYS), "relapse")
 left, middle, right = st.columns([2, 2, 3])
 by = left.selectbox("Compare groups by", by_options, key="competing.by",
                     format_func=lambda c: "No grouping (whole cohort)" if c == NONE
@@ -103,11 +105,13 @@ covariates = a.multiselect("Covariates", options, default=default, key="competin
 model = b.radio("Model", ["univariable", "multivariable"], key="competing.model",
                 format_func=lambda m: "Univariable (one each)" if m == "univariable"
                 else "Multivariable (together)")
-cause = c.radio("Cause", list(CAUSES), key="competing.cause", format_func=CAUSES.get)
-keep_in_url("competing.model")
+cause_key = c.radio("Cause", list(CAUSE_KEYS), key="competing.cause",
+                    format_func=lambda k: CAUSES[CAUSE_KEYS[k]])
+keep_in_url("competing.model", "competing.cause")
 if covariates:
     try:
-        models = cached.models(cohort, tuple(covariates), int(cause), model == "multivariable",
+        models = cached.models(cohort, tuple(covariates), CAUSE_KEYS[cause_key],
+                               model == "multivariable",
                                rule_choice)
     except AnalysisError as error:
         st.error(str(error), icon=":material/error:")

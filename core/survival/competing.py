@@ -217,9 +217,11 @@ def incidence_at(fit: CumulativeIncidence, times) -> pd.DataFrame:
             values[column] = np.where(beyond, np.nan, picked)
         rows.append(pd.DataFrame({"group": g, "time": times, **values,
                                   "n_risk": n_risk.astype(np.int64)}))
-    if not rows:
-        return pd.DataFrame({c: [] for c in AT_COLUMNS})
-    return pd.concat(rows, ignore_index=True)[AT_COLUMNS]
+    out = (pd.concat(rows, ignore_index=True)[AT_COLUMNS] if rows
+           else pd.DataFrame({c: [] for c in AT_COLUMNS}))
+    out.attrs.update({"se": fit.variance, "ci": CI_METHOD, "cause": fit.cause,
+                      "conf_level": fit.conf_level})
+    return out
 
 
 def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cause: int = 1,
@@ -244,7 +246,8 @@ def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cau
         distinct time <= each time; ``se`` is Gray's (square root of ``cuminc``'s ``var``),
         the interval log(-log) (NaN where ``cif`` is 0). After a group's last follow-up time
         ``cif``, ``se`` and the interval are NaN (``timepoints`` gives NA) and ``n_risk`` 0.
-        ``n_risk`` counts the group's patients with follow-up >= the time.
+        ``n_risk`` counts the group's patients with follow-up >= the time. ``.attrs`` names
+        the variance (``"se"``: :data:`VARIANCE`) and the interval (``"ci"``).
     """
     return incidence_at(cumulative_incidence(df, time, status, cause, by, conf_level), times)
 

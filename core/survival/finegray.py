@@ -116,7 +116,10 @@ def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]
             continue
         text = values.astype(str)
         present = set(text)
-        allowed = BY_NAME[column].allowed if column in BY_NAME else None
+        if isinstance(values.dtype, pd.CategoricalDtype):  # R's factor: its level order
+            allowed = [str(v) for v in values.cat.categories]
+        else:
+            allowed = BY_NAME[column].allowed if column in BY_NAME else None
         levels = ([v for v in allowed if v in present] + sorted(present - set(allowed))
                   if allowed else sorted(present))
         factors.append((column, levels))
@@ -241,7 +244,8 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
         0 censored, 1, 2, ... cause; every cause other than ``cause`` competes.
     covariates : str or sequence of str
         Numeric columns enter as they are; text columns are dummy-coded against their first
-        level (schema order, else sorted), terms ``"column[level]"``.
+        level (a pandas Categorical's category order, else the schema's order, else
+        sorted), terms ``"column[level]"``.
     cause : int
     conf_level : float
 

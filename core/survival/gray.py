@@ -38,6 +38,9 @@ from core.survival.logrank import (
 )
 
 METHOD = "Gray's K-sample test (R cmprsk::cuminc, rho = 0)"
+MAX_CELLS = 20_000_000
+"""Largest groups x groups x distinct-times array the test builds (about 160 MB per array);
+beyond it the test refuses with a message rather than exhausting memory."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,12 @@ def _prepare(data: CompetingData, cause: int) -> tuple[np.ndarray, np.ndarray, n
         raise AnalysisError(f"No patient has an event of cause {cause} (causes present: "
                             f"{list(data.causes) or 'none'}), so there is nothing to compare. "
                             "Fix: choose a cause that occurs, or widen the filters.")
+    distinct = np.unique(data.time).size
+    if len(groups) ** 2 * distinct > MAX_CELLS:
+        raise AnalysisError(f"Gray's test over {len(groups)} groups and {distinct:,} distinct "
+                            f"times exceeds this app's limit of {MAX_CELLS:,} cells "
+                            "(groups x groups x times). Fix: compare fewer groups, or round the "
+                            "times (e.g. to whole days or months).")
     order = np.argsort(data.time, kind="stable")
     index = {g: k for k, g in enumerate(groups)}
     labels = np.array([index[g] for g in data.group[order]], dtype=int)
@@ -213,7 +222,8 @@ def permutation_gray(df, time: str, status: str, by: str, cause: int = 1, *,
 
     result = permutation_test(samples, statistic, permutation_type="independent",
                               vectorized=True, n_resamples=np.inf if exact else n_resamples,
-                              alternative="greater", batch=500,
+                              alternative="greater",
+                              batch=max(1, min(500, MAX_CELLS // (10 * k * k * time_.size))),
                               rng=None if exact else np.random.default_rng(seed))
     p = float(result.pvalue)
     used = total if exact else n_resamples

@@ -92,3 +92,11 @@ def test_empty_filter_shows_the_friendly_message():
     assert "0 of 19 patients" in header_text(at)
     assert any("No patient matches the current filters" in i.value for i in at.info)
     assert not at.get("plotly_chart")
+
+
+def test_nrm_models_from_the_link():
+    """Sensitivity rule gives one NRM event: too few for Fine-Gray, said as an error."""
+    at = run_page(PAGE, {"competing.rule": "end_of_rfs", "competing.cause": "nrm"})
+    assert not at.exception
+    assert at.radio(key="competing.cause").value == "nrm"
+    assert any("at least 2 events of cause 2" in e.value for e in at.error)

@@ -219,3 +219,25 @@ def test_missing_rows_are_counted():
     data = competing_data(d, "time", "status", "group")
     assert data.survival.n_excluded == 2
     assert data.status.size == len(d) - 2
+
+
+def test_at_table_names_its_variance_and_interval():
+    d = frame("ties")
+    table = cumulative_incidence_at(d, "time", "status", [1, 2], by="group")
+    assert table.attrs["se"] == VARIANCE and "log(-log)" in table.attrs["ci"]
+
+
+def test_categorical_dtype_orders_levels_as_r_factor():
+    """R: factor(k, levels = c("c", "a", "b")) makes "c" the reference."""
+    d = frame("random80")
+    d["k"] = pd.Categorical(d["k"], categories=["c", "a", "b"])
+    fit = fine_gray(d, "time", "status", ["k"])
+    assert list(fit.table.index) == ["k[a]", "k[b]"]
+
+
+def test_gray_test_refuses_an_oversized_problem(monkeypatch):
+    import core.survival.gray as gray
+
+    monkeypatch.setattr(gray, "MAX_CELLS", 10)
+    with pytest.raises(AnalysisError, match="exceeds this app's limit of 10 cells"):
+        gray.gray_test(frame("ties"), "time", "status", "group")
