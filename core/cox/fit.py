@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from core.cohort.schema import BY_NAME
+from core.cohort.schema import BY_NAME, INTERVENTION_COLUMNS
 from core.cox.concordance import harrell_c
 from core.cox.firth import firth_estimator, fit_firth  # noqa: F401  (firth_estimator re-exported)
 from core.cox.riskset import newton_raphson, risk_sets
@@ -247,6 +247,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         raise AnalysisError("Choose at least one covariate for the Cox model.")
     if len(set(covariates)) != len(covariates):
         raise AnalysisError(f"Covariates are listed more than once: {covariates}.")
+    refuse_interventions(covariates)
     reference = dict(reference or {})
     scale = dict(scale or {})
 
@@ -333,6 +334,27 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         lr_p_value=lr_p, concordance=concordance, converged=bool(fit["converged"]),
         warnings=tuple(dict.fromkeys(caveats)), params=fit["coef"], cov=fit["cov"],
         design=design, times=times, status=status)
+
+
+def refuse_interventions(covariates: Sequence[str]) -> None:
+    """Refuse a column holding the time of an intervention during follow-up (e.g. HSCT) as a
+    baseline covariate (the immortal-time error).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        Naming the column(s) and where to analyse them instead.
+    """
+    found = [c for c in covariates if c in INTERVENTION_COLUMNS]
+    if found:
+        names = ", ".join(f"`{c}`" for c in found)
+        raise AnalysisError(
+            f"{names} holds the time of an intervention during follow-up (e.g. HSCT), which "
+            "is not known at baseline: as a baseline covariate it would credit the patients "
+            "who received it with the time they had to survive to receive it (immortal-time "
+            "bias). Remove it from the covariates and analyse it on the \"Transplant & events "
+            "during follow-up\" page (landmark analysis, Mantel-Byar test, time-dependent Cox "
+            "model).")
 
 
 def _complete_rows(df: pd.DataFrame, time: str, event: str,

@@ -604,6 +604,19 @@ def test_duplicated_covariates_are_refused_not_fitted(cohort):
                 ["sorafenib_timing", "cytogenetics", "fusion_gene"])
 
 
+def test_intervention_time_is_refused_as_a_baseline_covariate(cohort):
+    """Issue 13: HSCT months (an event during follow-up) entered as a baseline covariate is
+    the immortal-time error; the fit refuses and points to the page that analyses it."""
+    cohort["hsct_months"] = np.where(cohort["patient_id"] <= 3, 8.0, np.nan)
+    with pytest.raises(AnalysisError, match=(
+            r"`hsct_months` holds the time of an intervention during follow-up \(e\.g\. HSCT\), "
+            r"which is not known at baseline: as a baseline covariate it would credit the "
+            r"patients who received it with the time they had to survive to receive it "
+            r"\(immortal-time bias\)\. Remove it from the covariates and analyse it on the "
+            r"\"Transplant & events during follow-up\" page")):
+        fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pre_status", "hsct_months"])
+
+
 def test_single_covariate_given_as_a_string(cohort):
     pd.testing.assert_frame_equal(fit_cox(cohort, "rfs_months", "rfs_event", "age").table,
                                   fit_cox(cohort, "rfs_months", "rfs_event", ["age"]).table)
