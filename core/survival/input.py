@@ -143,33 +143,41 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     """
     check_columns(df.columns, (time, event, by))
     times = pd.to_numeric(df[time], errors="coerce")
-    bad_time = df[time].notna() & times.isna()
-    if bad_time.any():
-        raise AnalysisError(_rows_message(df, bad_time, df[time], time, *BAD_TIME))
-    negative = times < 0
+    t = times.to_numpy(dtype=float, na_value=np.nan)
+    no_time = np.isnan(t)
+    if not pd.api.types.is_numeric_dtype(df[time]):  # text that is not a number
+        bad_time = df[time].notna() & no_time
+        if bad_time.any():
+            raise AnalysisError(_rows_message(df, bad_time, df[time], time, *BAD_TIME))
+    negative = t < 0
     if negative.any():
-        raise AnalysisError(_rows_message(df, negative, df[time], time, *NEGATIVE_TIME))
+        raise AnalysisError(_rows_message(df, pd.Series(negative, index=df.index), df[time],
+                                          time, *NEGATIVE_TIME))
     raw_event = df[event]
     if pd.api.types.is_bool_dtype(raw_event):
         raw_event = raw_event.astype("Int64" if raw_event.hasnans else np.int64)
     elif not pd.api.types.is_numeric_dtype(raw_event):
         raw_event = raw_event.replace({True: 1, False: 0})
-    events = pd.to_numeric(raw_event, errors="coerce")
-    bad_event = df[event].notna() & ~events.isin([0, 1])
+    e = pd.to_numeric(raw_event, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    no_event = np.isnan(e)
+    bad_event = (e != 0) & (e != 1) & (~no_event | df[event].notna().to_numpy())
     if bad_event.any():
-        raise AnalysisError(_rows_message(df, bad_event, df[event], event, *BAD_EVENT))
+        raise AnalysisError(_rows_message(df, pd.Series(bad_event, index=df.index), df[event],
+                                          event, *BAD_EVENT))
 
     exclusions = []
-    keep = pd.Series(True, index=df.index)
-    checks = [(times.isna(), missing_reason(time)),
-              (events.isna(), missing_reason(event))]
+    keep = np.ones(len(df), dtype=bool)
+    checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
     if by is not None:
-        checks.append((df[by].isna(), missing_reason(by)))
+        checks.append((df[by].isna().to_numpy(), missing_reason(by)))
     for missing, reason in checks:
+        if not missing.any():
+            continue
         newly = missing & keep
         count = int(newly.sum())
         if count:
-            exclusions.append(Exclusion(reason, count, tuple(_ids(df, newly))))
+            exclusions.append(Exclusion(reason, count,
+                                        tuple(_ids(df, pd.Series(newly, index=df.index)))))
             keep &= ~newly
     every = bool(keep.all())
     if by is not None:
@@ -185,8 +193,8 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         group_code = np.zeros(int(keep.sum()), dtype=np.int64)
         group = np.full(group_code.size, ALL, dtype=object)
     return SurvivalData(
-        time=(times if every else times[keep]).to_numpy(dtype=float),
-        event=(events if every else events[keep]).to_numpy(dtype=float).astype(bool),
+        time=t if every else t[keep],
+        event=(e if every else e[keep]).astype(bool),
         group=group,
         groups=groups,
         n_input=len(df),

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from core.cohort import open_cohort, spark_source
 from core.errors import AnalysisError
 from core.survival import kaplan_meier, logrank, survival_at
-from core.survival.counts import count_table, survival_counts
+from core.survival.counts import count_table, survival_counts, time_ranks
 from core.survival.input import survival_data
 from core.survival.km import at_risk_table
 from core.survival.logrank import logrank_trend, permutation_logrank
@@ -211,6 +211,19 @@ def test_engine_counts_equal_memory_counts(tmp_path_factory, rows):
     engine = survival_counts(open_cohort(path), "t", "e", "g")
     pd.testing.assert_frame_equal(engine.table, memory.table)
     assert engine.groups == memory.groups
+
+
+@settings(max_examples=60, derandomize=True)
+@given(st.lists(st.one_of(st.integers(0, 300).map(float),
+                          st.floats(0, 300, allow_nan=False, allow_infinity=False)),
+                min_size=1, max_size=50))
+def test_time_ranks_equal_numpy_unique(times):
+    """The O(n) path for whole-number times and the sort path give np.unique's answer."""
+    times = np.asarray(times, dtype=float)
+    values, rank = time_ranks(times)
+    expected_values, expected_rank = np.unique(times, return_inverse=True)
+    np.testing.assert_array_equal(values, expected_values)
+    np.testing.assert_array_equal(rank, expected_rank)
 
 
 def test_count_table_equals_a_plain_groupby():
