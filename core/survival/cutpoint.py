@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 from scipy.stats import norm, permutation_test
 
 from core.errors import AnalysisError
@@ -239,6 +240,14 @@ def lausen92_p(statistic: float, minprop: float = 0.1, maxprop: float = 0.9) -> 
     p = 4 * db / b + db * (b - 1 / b) * math.log((maxprop * (1 - minprop))
                                                   / ((1 - maxprop) * minprop))
     return max(p, 0.0)
+
+
+def lausen92_critical(alpha: float = 0.05, minprop: float = 0.1, maxprop: float = 0.9
+                      ) -> float:
+    """The statistic whose Lausen-Schumacher p is ``alpha`` (R ``maxstat::qLausen92``, which
+    minimises |pLausen92(b) - alpha| over [0, 10]; solved here by root finding on [1, 10])."""
+    return float(brentq(lambda b: lausen92_p(b, minprop, maxprop) - alpha, 1.0 + 1e-9, 10.0,
+                        xtol=1e-12))
 
 
 def exact_gauss_p(statistic: float, m: np.ndarray, n: int, *, work_limit: int = EXACT_GAUSS_WORK

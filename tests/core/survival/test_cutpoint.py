@@ -24,6 +24,7 @@ from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.survival.cutpoint import (
     exact_gauss_p,
+    lausen92_critical,
     lausen92_p,
     logrank_scores,
     max_logrank,
@@ -215,3 +216,24 @@ def test_row_order_does_not_matter(data, seed):
     assert (a.cutpoint, a.n) == (b.cutpoint, b.n)
     assert a.statistic == pytest.approx(b.statistic, rel=1e-12)
     assert a.exact_gauss_p == pytest.approx(b.exact_gauss_p, rel=1e-9)
+
+
+def test_lausen92_critical_value_equals_r_qlausen92():
+    """R: maxstat:::qLausen92(0.05) = 3.05416430542; qLausen92(0.05, 0.2, 0.8) =
+    2.90293961104 (R's optimize() stops within about 1e-5; here pLausen92(b) = 0.05 to
+    1e-12)."""
+    assert lausen92_critical(0.05) == pytest.approx(3.05416430542, abs=1e-4)
+    assert lausen92_critical(0.05, 0.2, 0.8) == pytest.approx(2.90293961104, abs=1e-4)
+    assert lausen92_p(lausen92_critical(0.05)) == pytest.approx(0.05, abs=1e-12)
+
+
+def test_cutpoint_figure_draws_curve_cut_and_both_reference_lines():
+    from core.survival.figures_cutpoint import NAIVE_CRITICAL, cutpoint_figure
+    result = max_logrank(load_seed_cohort(), "rfs_months", "rfs_event", "age")
+    figure = cutpoint_figure(result)
+    assert list(figure.data[0].x) == result.curve["cut"].tolist()
+    vertical = [s.x0 for s in figure.layout.shapes if s.xref == "x"]
+    horizontal = [s.y0 for s in figure.layout.shapes if s.yref == "y"]
+    assert vertical == [result.cutpoint]
+    assert horizontal == [pytest.approx(lausen92_critical(0.05)), NAIVE_CRITICAL]
+    assert "misleading after a search" in " ".join(a.text for a in figure.layout.annotations)
