@@ -29,18 +29,24 @@ a.metric("Agree", counts[AGREES])
 b.metric("Differ", counts[DIFFERS])
 c.metric("Not checkable from the rows", counts[NOT_CHECKABLE])
 
-SYMBOL = {AGREES: "✅ agrees", DIFFERS: "⚠️ differs", NOT_CHECKABLE: "— not checkable"}
-st.dataframe(pd.DataFrame({
+SHADE = {AGREES: "", DIFFERS: "background-color: #fbe3d0", NOT_CHECKABLE: "color: #666666"}
+shown = pd.DataFrame({
     "Topic": check["topic"], "Figure": check["figure"], "Printed": check["printed"],
-    "Recomputed from the rows": check["recomputed"], "Method": check["method"],
-    "Mark": check["mark"].map(SYMBOL), "Likely reason": check["reason"]}),
-    hide_index=True, key="paper.table", column_config={
-        "Likely reason": st.column_config.TextColumn(width="large")})
+    "Recomputed from the rows": check["recomputed"], "Mark": check["mark"],
+    "Method": check["method"], "Likely reason": check["reason"]})
+st.dataframe(shown.style.apply(lambda row: [SHADE[row["Mark"]]] * len(row), axis=1),
+             hide_index=True, key="paper.table", height=36 * (len(shown) + 1) + 4,
+             column_config={"Figure": st.column_config.TextColumn(width="medium"),
+                            "Method": st.column_config.TextColumn(width="medium"),
+                            "Likely reason": st.column_config.TextColumn(width="large")})
 
 st.subheader("Where they differ")
 for row in check[check["mark"] == DIFFERS].itertuples():
     st.markdown(f"- **{plain(row.figure)}**: printed {plain(row.printed)}, recomputed "
                 f"{plain(row.recomputed)} ({plain(row.method)}). {plain(row.reason)}")
+st.subheader("What the rows cannot check")
+for row in check[check["mark"] == NOT_CHECKABLE].itertuples():
+    st.markdown(f"- **{plain(row.figure)}** (printed {plain(row.printed)}): {plain(row.reason)}")
 st.caption("Methods: counts and crude proportions of all 19 rows; medians and ranges of the "
            "recorded values; Kaplan-Meier estimates (R survfit conventions) for survival "
            "rates and medians; the reverse Kaplan-Meier (deaths censored) for follow-up. "

@@ -31,6 +31,7 @@ TIME = "rfs_months"
 STATUS = "cr_status"
 """Column added to the cohort copy: the cause code of :func:`competing_status`."""
 CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
+CAUSE_NOUNS = {1: "relapse", 2: "non-relapse mortality (death without relapse)"}
 KM_CONTRAST = ("1 − Kaplan-Meier treats every death without relapse as censored, as if those "
                "patients could still relapse later; it therefore estimates relapse in a world "
                "without competing death and runs at or above the cumulative incidence.")
@@ -148,9 +149,10 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
     present = [g for g in data.groups if (data.group == g).any()]
     if by is not None and len(present) >= 2:
         small = data.survival.n < SMALL_N
-        for cause, label in CAUSES.items():
+        for cause in CAUSES:
             if cause not in data.causes:
-                notes.append(f"No Gray's test for {label.lower()}: no event of this cause.")
+                notes.append(f"No Gray's test for {CAUSE_NOUNS[cause]}: no event of this "
+                             "cause.")
                 continue
             tests[cause] = gray_test_data(data, cause)
             few = small or min(incidence[cause].events.values()) < SMALL_EVENTS

@@ -15,8 +15,9 @@ def test_every_printed_figure_is_marked():
     table = at.dataframe[0].value.set_index("Figure")
     assert table.loc["24-month OS", "Printed"] == "94.7% (18/19)"
     assert table.loc["24-month OS", "Recomputed from the rows"] == "94.4%"
-    assert table.loc["24-month OS", "Mark"] == "⚠️ differs"
-    assert table.loc["median follow-up (range)", "Mark"] == "✅ agrees"
+    assert table.loc["24-month OS", "Mark"] == "differs"
+    assert table.loc["median follow-up (range)", "Mark"] == "agrees"
+    assert len(table) == 32
     assert any("probably the transplanted ones" in m.value for m in at.markdown)
 
 
