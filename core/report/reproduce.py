@@ -1,0 +1,228 @@
+""""Reproduce this": a zip with the filtered rows, standalone R and Python scripts that
+recompute the page's numbers, and the numbers the app showed.
+
+Design: :func:`analysis_spec` writes down the analysis the pages ran for the user's
+:class:`~core.report.sections.ReportChoices` (endpoint columns, grouping with its levels in the
+app's order, landmark months, confidence level, the Cox model's terms with their encoding);
+:func:`app_numbers` takes the unrounded numbers behind what the pages show from the same core
+calls the pages use (:func:`core.survival.report.survival_report`,
+:func:`core.cox.fit.fit_cox`); :func:`reproduce_zip` packs the rows (CSV), the two scripts
+(templates in :mod:`core.report.reproduce_python` and :mod:`core.report.reproduce_r` with the
+spec filled in), ``app_numbers.json`` and a README. Each script recomputes the numbers
+independently of this app and compares them with ``app_numbers.json`` (1e-6).
+
+Conventions: numbers are those of R survival (``survfit`` log-log intervals, ``summary(fit,
+times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``, Wald intervals);
+intervals R reports as NA, medians not reached and infinite bounds are JSON null. The Cox
+block is the ordinary Cox fit; when the page shows Firth's penalized fit instead, its numbers
+are kept under ``cox_shown`` (Firth needs R's coxphf or the firthmodels package, not part of
+the scripts) and the README says so.
+
+References
+----------
+Therneau TM. survival (R package): survfit, summary.survfit, print.survfit, survdiff, coxph.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.exports import table_to_csv
+from core.cohort.schema import ENDPOINTS
+from core.errors import AnalysisError
+from core.report.reproduce_python import SCRIPT as PYTHON_SCRIPT
+from core.report.reproduce_r import SCRIPT as R_SCRIPT
+from core.report.sections import ReportChoices
+
+CONF_LEVEL = 0.95
+
+
+def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
+    """(ordinary fit, fit shown on the page) of the chosen Cox model, or (None, None)."""
+    from core.cox.display import covariate_options, needs_firth
+    from core.cox.fit import fit_cox
+
+    covariates = [c for c in choices.cox_covariates if c in covariate_options(cohort)]
+    if not covariates:
+        return None, None
+    time, event, _ = ENDPOINTS[choices.cox_endpoint]
+    scale = {"age": 10.0} if "age" in covariates else None
+    try:
+        ordinary = fit_cox(cohort, time, event, covariates, ties="efron", scale=scale)
+    except AnalysisError:
+        return None, None
+    shown = ordinary
+    if needs_firth(ordinary):
+        try:
+            shown = fit_cox(cohort, time, event, covariates, firth=True, scale=scale)
+        except AnalysisError:
+            shown = ordinary
+    return ordinary, shown
+
+
+def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
+    """What the scripts recompute: plain JSON data.
+
+    Returns
+    -------
+    dict
+        ``time, event, by, groups, landmark_months, conf_level, cox`` where ``cox`` is None or
+        ``{time, event, encodings: [{column, kind, terms, scale, levels}]}``, levels with the
+        reference first.
+    """
+    from core.survival.report import survival_report
+
+    time, event, _ = ENDPOINTS[choices.endpoint]
+    report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
+                             choices.horizon)
+    ordinary, _ = _cox_fits(cohort, choices)
+    cox = None
+    if ordinary is not None:
+        cox = {"time": ordinary.time, "event": ordinary.event, "encodings": [
+            {"column": e.column, "kind": e.kind, "terms": list(e.terms),
+             "scale": float(e.scale), "levels": list(e.levels)}
+            for e in ordinary.encodings]}
+    return {"time": time, "event": event, "by": choices.by,
+            "groups": list(report.fit.groups),
+            "landmark_months": [float(m) for m in choices.landmark_months],
+            "conf_level": CONF_LEVEL, "cox": cox}
+
+
+def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
+    """The unrounded numbers behind the Survival and Cox pages for ``choices``.
+
+    Returns
+    -------
+    dict
+        ``n`` (patients analysed), ``landmarks`` (group, time, survival, ci_lower, ci_upper,
+        n_risk), ``medians`` (group, n, events, median, median_lower, median_upper),
+        ``logrank`` (statistic, dof, p_value, or None), ``cox`` (n, events, converged, terms:
+        term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
+        for the fit the page shows, with its method).
+    """
+    from core.survival.report import survival_report
+
+    report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
+                             choices.horizon)
+    landmarks = report.landmarks[["group", "time", "survival", "ci_lower", "ci_upper",
+                                  "n_risk"]]
+    medians = report.medians[["group", "n", "events", "median", "median_lower",
+                              "median_upper"]]
+    lr = report.logrank
+    ordinary, shown = _cox_fits(cohort, choices)
+    numbers = {
+        "n": int(sum(report.fit.n.values())),
+        "landmarks": _records(landmarks), "medians": _records(medians),
+        "logrank": None if lr is None else {"statistic": float(lr.statistic),
+                                            "dof": int(lr.dof), "p_value": float(lr.p_value)},
+        "cox": _cox_numbers(ordinary), "cox_shown": _cox_numbers(shown),
+    }
+    return _clean(numbers)
+
+
+def _cox_numbers(fit) -> dict | None:
+    if fit is None:
+        return None
+    table = fit.table.reset_index().rename(columns={"index": "term"})
+    table = table.rename(columns={table.columns[0]: "term"})
+    return {"n": int(fit.n), "events": int(fit.events), "converged": bool(fit.converged),
+            "method": fit.method, "terms": _records(table[["term", "coef", "se", "hr",
+                                                             "hr_lower", "hr_upper",
+                                                             "p_value"]])}
+
+
+def _records(table: pd.DataFrame) -> list[dict]:
+    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            for row in table.to_dict(orient="records")]
+
+
+def _clean(value):
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None  # NA, not reached, or a diverging hazard ratio (JSON has no infinity)
+    return value
+
+
+def python_script(spec: dict) -> str:
+    """The standalone Python script for ``spec`` (see :func:`analysis_spec`)."""
+    return PYTHON_SCRIPT.replace("__SPEC__", json.dumps(spec, indent=1))
+
+
+def r_script(spec: dict) -> str:
+    """The standalone R script for ``spec``."""
+    return R_SCRIPT.replace("__SPEC__", json.dumps(spec, indent=1))
+
+
+def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
+                  filters: tuple[str, ...] = (), today: date | None = None) -> bytes:
+    """The "Reproduce this" zip.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The filtered patients (at least one).
+    choices : ReportChoices
+    source : str
+        Where the cohort comes from (README).
+    filters : tuple of str
+        The filters in words (README).
+    today : datetime.date, optional
+
+    Returns
+    -------
+    bytes
+        A zip with ``cohort_filtered.csv``, ``reproduce.py``, ``reproduce.R``,
+        ``app_numbers.json``, ``README.txt``.
+    """
+    if cohort.empty:
+        raise AnalysisError("Nothing to reproduce: no patient matches the filters. Fix: widen "
+                            "the filters.")
+    spec = analysis_spec(cohort, choices)
+    numbers = app_numbers(cohort, choices)
+    firth = numbers["cox_shown"] is not None and numbers["cox_shown"] != numbers["cox"]
+    readme = "\n".join([
+        "Reproduce this - Relapse Risk Explorer",
+        f"Made {(today or date.today()).isoformat()} from: {source}",
+        f"Filters: {'; '.join(filters) or 'none'}; {len(cohort)} patients.",
+        "",
+        "cohort_filtered.csv  the filtered rows (a text cell a spreadsheet would run as a",
+        "                     formula starts with ')",
+        "app_numbers.json     the numbers the app showed, unrounded (null = not reached / NA)",
+        "reproduce.py         recomputes them with pandas, numpy and scipy only:",
+        "                     python3 reproduce.py",
+        "reproduce.R          recomputes them with R's survival package (and jsonlite):",
+        "                     Rscript reproduce.R",
+        "",
+        "Each script writes its own numbers (python_numbers.json, r_numbers.json), prints the",
+        "largest absolute difference per block and REPRODUCED when every number agrees within",
+        "1e-6.",
+        "",
+        "Analysis: " + json.dumps({k: v for k, v in spec.items() if k != "cox"}),
+        "Cox model: " + ("none" if spec["cox"] is None else ", ".join(
+            e["column"] for e in spec["cox"]["encodings"]) + " (ordinary Cox, Efron ties, "
+            "Wald intervals)"),
+        *(["The page shows Firth's penalized Cox model for these covariates (separation or "
+           "no convergence); its numbers are under cox_shown in app_numbers.json. The scripts "
+           "recompute the ordinary fit, which does not converge in that case and is not "
+           "compared. Firth's model is in R's coxphf package."] if firth else []),
+        "",
+        "The file holds patient-level data: share it only as patient data may be shared.",
+    ])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cohort_filtered.csv", table_to_csv(cohort))
+        archive.writestr("app_numbers.json", json.dumps(numbers, indent=1))
+        archive.writestr("reproduce.py", python_script(spec))
+        archive.writestr("reproduce.R", r_script(spec))
+        archive.writestr("README.txt", readme + "\n")
+    return buffer.getvalue()

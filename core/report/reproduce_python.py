@@ -1,0 +1,270 @@
+'''The standalone Python script of the "Reproduce this" zip (a template; see
+:mod:`core.report.reproduce`).
+
+Design: the script's text lives here as one string with a single placeholder, ``__SPEC__``,
+replaced by the analysis the app ran (endpoint columns, grouping, landmark months, Cox terms)
+written as a JSON literal. The script needs pandas, numpy and scipy only; it recomputes from
+``cohort_filtered.csv`` the Kaplan-Meier landmarks with log-log intervals, the medians with
+their intervals, the log-rank test and the ordinary Cox model (Efron ties, Wald intervals),
+writes ``python_numbers.json`` and compares every number with ``app_numbers.json``.
+
+Conventions: R survival 3.x (``survfit`` with ``conf.type = "log-log"``, ``summary(fit,
+times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``).
+'''
+
+SCRIPT = r'''#!/usr/bin/env python3
+"""Recompute the numbers the Relapse Risk Explorer showed, from the rows in this zip.
+
+Needs pandas, numpy and scipy only. Run next to cohort_filtered.csv:
+
+    python3 reproduce.py
+
+Writes python_numbers.json and compares every number with app_numbers.json (largest absolute
+difference per block). Methods follow R survival: Kaplan-Meier with Greenwood variance and
+log-log intervals (survfit conf.type = "log-log"), survival at landmarks as summary(fit,
+times), medians as print.survfit, the log-rank test as survdiff, Cox regression with Efron
+ties and Wald intervals as coxph.
+"""
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+SPEC = json.loads(r"""__SPEC__""")
+HERE = Path(__file__).resolve().parent
+TOL = 1e-6
+
+
+def load():
+    columns = {SPEC["time"]: float, SPEC["event"]: float}
+    data = pd.read_csv(HERE / "cohort_filtered.csv", dtype=str, keep_default_na=False,
+                       na_values=[""])
+    for name in columns:
+        data[name] = pd.to_numeric(data[name])
+    keep = data[SPEC["time"]].notna() & data[SPEC["event"]].notna()
+    if SPEC["by"]:
+        keep &= data[SPEC["by"]].notna()
+    return data, data[keep]
+
+
+def km_curve(time, event):
+    """One group's Kaplan-Meier rows: time, n_risk, survival, ci_lower, ci_upper."""
+    times = np.unique(time)
+    d = np.array([event[time == t].sum() for t in times], dtype=float)
+    n = np.array([(time >= t).sum() for t in times], dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1 - d / n)
+        se_log = np.sqrt(np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0)))
+        defined = (surv > 0) & (surv < 1)
+        log_s = np.log(np.where(defined, surv, 0.5))
+        shift = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2) * se_log / log_s
+        lower = np.where(defined, np.exp(-np.exp(np.log(-log_s) - shift)), np.nan)
+        upper = np.where(defined, np.exp(-np.exp(np.log(-log_s) + shift)), np.nan)
+    return times, n, surv, lower, upper
+
+
+def first_below_half(values, times):
+    keep = ~np.isnan(values) & (values < 0.5 + 1.5e-8)
+    if not keep.any():
+        return None
+    x, y = times[keep], values[keep]
+    if abs(y[0] - 0.5) < 1.5e-8 and (y < y[0]).any():
+        return float((x[0] + x[np.argmax(y < y[0])]) / 2)
+    return float(x[0])
+
+
+def groups_of(rows):
+    if not SPEC["by"]:
+        return {"All": rows}
+    return {g: rows[rows[SPEC["by"]] == g] for g in SPEC["groups"]}
+
+
+def kaplan_meier(rows):
+    landmarks, medians = [], []
+    for group, part in groups_of(rows).items():
+        time = part[SPEC["time"]].to_numpy(float)
+        event = part[SPEC["event"]].to_numpy(float)
+        times, n, surv, lower, upper = km_curve(time, event)
+        for t in sorted(SPEC["landmark_months"]):
+            if t > times[-1]:
+                continue  # beyond the group's follow-up (R: extend = FALSE)
+            if t < times[0]:
+                landmarks.append([group, t, 1.0, 1.0, 1.0, int(len(time))])
+                continue
+            i = int(np.searchsorted(times, t, side="right")) - 1
+            landmarks.append([group, t, surv[i], lower[i], upper[i],
+                              int((time >= t).sum())])
+        medians.append([group, int(len(time)), int(event.sum()),
+                        first_below_half(surv, times), first_below_half(lower, times),
+                        first_below_half(upper, times)])
+    keys = ["group", "time", "survival", "ci_lower", "ci_upper", "n_risk"]
+    return ([dict(zip(keys, row)) for row in landmarks],
+            [dict(zip(["group", "n", "events", "median", "median_lower", "median_upper"],
+                      row)) for row in medians])
+
+
+def logrank(rows):
+    if not SPEC["by"] or len(SPEC["groups"]) < 2:
+        return None
+    time = rows[SPEC["time"]].to_numpy(float)
+    event = rows[SPEC["event"]].to_numpy(float)
+    label = rows[SPEC["by"]].to_numpy()
+    k = len(SPEC["groups"])
+    observed, expected = np.zeros(k), np.zeros(k)
+    variance = np.zeros((k, k))
+    for t in np.unique(time[event == 1]):
+        at_risk = time >= t
+        n_g = np.array([(at_risk & (label == g)).sum() for g in SPEC["groups"]], float)
+        d_g = np.array([((time == t) & (event == 1) & (label == g)).sum()
+                        for g in SPEC["groups"]], float)
+        n, d = n_g.sum(), d_g.sum()
+        observed += d_g
+        expected += d * n_g / n
+        if n > 1:
+            variance += d * (n - d) / (n - 1) * (np.diag(n_g / n) - np.outer(n_g, n_g) / n**2)
+    keep = expected > 0
+    diff = (observed - expected)[keep][:-1]
+    v = variance[np.ix_(keep, keep)][:-1, :-1]
+    statistic = float(diff @ np.linalg.solve(v, diff))
+    dof = int(keep.sum() - 1)
+    return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
+
+
+def efron(beta, x, time, event):
+    """Efron partial log-likelihood, gradient and information (coxph ties = "efron")."""
+    eta = x @ beta
+    risk = np.exp(eta)
+    loglik, grad, info = 0.0, np.zeros(len(beta)), np.zeros((len(beta), len(beta)))
+    for t in np.unique(time[event == 1]):
+        at = time >= t
+        dead = (time == t) & (event == 1)
+        m = dead.sum()
+        s0, s1 = risk[at].sum(), risk[at] @ x[at]
+        s2 = (x[at] * risk[at][:, None]).T @ x[at]
+        d0, d1 = risk[dead].sum(), risk[dead] @ x[dead]
+        d2 = (x[dead] * risk[dead][:, None]).T @ x[dead]
+        loglik += eta[dead].sum()
+        grad += x[dead].sum(axis=0)
+        for r in range(m):
+            f = r / m
+            a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
+            loglik -= math.log(a0)
+            mean = a1 / a0
+            grad -= mean
+            info += a2 / a0 - np.outer(mean, mean)
+    return loglik, grad, info
+
+
+def cox(data):
+    spec = SPEC["cox"]
+    if not spec:
+        return None
+    columns = [spec["time"], spec["event"], *(e["column"] for e in spec["encodings"])]
+    rows = data.dropna(subset=columns)
+    time = pd.to_numeric(rows[spec["time"]]).to_numpy(float)
+    event = pd.to_numeric(rows[spec["event"]]).to_numpy(float)
+    design, terms = [], []
+    for enc in spec["encodings"]:
+        if enc["kind"] == "numeric":
+            design.append(pd.to_numeric(rows[enc["column"]]).to_numpy(float) / enc["scale"])
+        else:
+            for level in enc["levels"][1:]:
+                design.append((rows[enc["column"]] == level).to_numpy(float))
+        terms += enc["terms"]
+    x = np.column_stack(design)
+    beta = np.zeros(x.shape[1])
+    loglik, grad, info = efron(beta, x, time, event)
+    converged = False
+    for _ in range(100):
+        try:
+            step = np.linalg.solve(info, grad)
+        except np.linalg.LinAlgError:  # information singular: a coefficient diverged
+            break
+        new = beta + step
+        new_loglik, new_grad, new_info = efron(new, x, time, event)
+        halvings = 0
+        while new_loglik < loglik - 1e-12 and halvings < 30:
+            step /= 2
+            new = beta + step
+            new_loglik, new_grad, new_info = efron(new, x, time, event)
+            halvings += 1
+        beta, grad, info, change = new, new_grad, new_info, abs(new_loglik - loglik)
+        loglik = new_loglik
+        if change < 1e-12 and np.max(np.abs(step)) < 1e-9:
+            converged = True
+            break
+    with np.errstate(all="ignore"):
+        se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
+        z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
+        out = []
+        for term, b, s in zip(terms, beta, se):
+            out.append({"term": term, "coef": float(b), "se": float(s),
+                        "hr": float(np.exp(b)), "hr_lower": float(np.exp(b - z * s)),
+                        "hr_upper": float(np.exp(b + z * s)),
+                        "p_value": float(2 * norm.sf(abs(b / s)))})
+    return {"n": int(len(time)), "events": int(event.sum()), "converged": converged,
+            "terms": out}
+
+
+def clean(value):
+    """NaN (an interval R reports as NA) as JSON null."""
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, np.generic):
+        return clean(value.item())
+    return value
+
+
+def compare(mine, theirs, path=""):
+    """Largest absolute difference between two JSON-like structures (None = both missing)."""
+    if isinstance(mine, dict) and isinstance(theirs, dict):
+        return max([compare(mine[k], theirs.get(k), f"{path}.{k}") for k in mine
+                    if k in theirs] or [0.0])
+    if isinstance(mine, list) and isinstance(theirs, list):
+        if len(mine) != len(theirs):
+            return math.inf
+        return max([compare(a, b, path) for a, b in zip(mine, theirs)] or [0.0])
+    if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)):
+        if math.isnan(mine) and math.isnan(theirs):
+            return 0.0
+        return abs(mine - theirs)
+    if mine is None and theirs is None:
+        return 0.0
+    return 0.0 if mine == theirs else math.inf
+
+
+def main():
+    data, rows = load()
+    landmarks, medians = kaplan_meier(rows)
+    numbers = clean({"n": int(len(rows)), "landmarks": landmarks, "medians": medians,
+                     "logrank": logrank(rows), "cox": cox(data)})
+    (HERE / "python_numbers.json").write_text(json.dumps(numbers, indent=1))
+    app = HERE / "app_numbers.json"
+    if not app.exists():
+        return 0
+    shown = json.loads(app.read_text())
+    worst = 0.0
+    for block in ("n", "landmarks", "medians", "logrank", "cox"):
+        if block == "cox" and numbers["cox"] and not numbers["cox"]["converged"]:
+            print("cox: the model does not converge (a coefficient runs to infinity); "
+                  "its numbers depend on where the iterations stop and are not compared")
+            continue
+        diff = compare(numbers[block], shown.get(block))
+        worst = max(worst, diff)
+        print(f"{block}: largest absolute difference {diff:.3g}")
+    print("REPRODUCED" if worst <= TOL else "DIFFERENT")
+    return 0 if worst <= TOL else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+'''

@@ -1,0 +1,146 @@
+'''The standalone R script of the "Reproduce this" zip (a template; see
+:mod:`core.report.reproduce`).
+
+Design: one string with a single placeholder, ``__SPEC__``, replaced by the analysis the app
+ran as a JSON literal inside an R raw string. The script uses R's survival package (survfit
+with log-log intervals, summary at landmarks, print.survfit medians, survdiff, coxph with
+Efron ties) and jsonlite, writes ``r_numbers.json`` and compares every number with
+``app_numbers.json``. R >= 4.0 (raw strings).
+'''
+
+SCRIPT = r'''#!/usr/bin/env Rscript
+# Recompute the numbers the Relapse Risk Explorer showed, from the rows in this zip.
+#
+#   Rscript reproduce.R
+#
+# Needs R >= 4.0 with the survival and jsonlite packages. Writes r_numbers.json and compares
+# every number with app_numbers.json (largest absolute difference per block).
+suppressPackageStartupMessages({
+  library(survival)
+  library(jsonlite)
+})
+
+spec <- fromJSON(r"---(__SPEC__)---", simplifyVector = FALSE)
+args <- commandArgs(trailingOnly = FALSE)
+file_arg <- sub("^--file=", "", args[grep("^--file=", args)])
+here <- if (length(file_arg)) dirname(normalizePath(file_arg)) else getwd()
+tol <- 1e-6
+
+data <- read.csv(file.path(here, "cohort_filtered.csv"), colClasses = "character",
+                 na.strings = "", check.names = FALSE)
+data[[spec$time]] <- as.numeric(data[[spec$time]])
+data[[spec$event]] <- as.numeric(data[[spec$event]])
+keep <- !is.na(data[[spec$time]]) & !is.na(data[[spec$event]])
+by <- spec$by
+if (!is.null(by)) keep <- keep & !is.na(data[[by]])
+rows <- data[keep, , drop = FALSE]
+rows$.time <- rows[[spec$time]]
+rows$.event <- rows[[spec$event]]
+groups <- unlist(spec$groups)
+if (is.null(by)) {
+  fit <- survfit(Surv(.time, .event) ~ 1, data = rows, conf.type = "log-log",
+                 conf.int = spec$conf_level)
+} else {
+  rows$.group <- factor(rows[[by]], levels = groups)
+  fit <- survfit(Surv(.time, .event) ~ .group, data = rows, conf.type = "log-log",
+                 conf.int = spec$conf_level)
+}
+na_null <- function(x) if (is.na(x)) NULL else x
+
+# ---- Kaplan-Meier at the landmarks: summary(fit, times) --------------------------------------
+marks <- summary(fit, times = sort(unlist(spec$landmark_months)), extend = FALSE)
+mark_group <- if (is.null(by)) rep("All", length(marks$time)) else
+  if (is.null(marks$strata)) rep(groups[1], length(marks$time)) else  # a single group
+  sub("^\\.group=", "", as.character(marks$strata))
+landmarks <- lapply(seq_along(marks$time), function(i) list(
+  group = mark_group[i], time = marks$time[i], survival = marks$surv[i],
+  ci_lower = na_null(marks$lower[i]), ci_upper = na_null(marks$upper[i]),
+  n_risk = as.integer(marks$n.risk[i])))
+
+# ---- medians: print.survfit -------------------------------------------------------------------
+table <- summary(fit)$table
+if (is.null(dim(table))) table <- t(as.matrix(table))
+lcl <- grep("LCL$", colnames(table))
+ucl <- grep("UCL$", colnames(table))
+medians <- lapply(seq_len(nrow(table)), function(i) list(
+  group = if (is.null(by)) "All" else groups[i], n = as.integer(table[i, "records"]),
+  events = as.integer(table[i, "events"]), median = na_null(table[i, "median"]),
+  median_lower = na_null(table[i, lcl]), median_upper = na_null(table[i, ucl])))
+
+# ---- log-rank: survdiff ---------------------------------------------------------------------
+logrank <- NULL
+if (!is.null(by) && length(groups) >= 2) {
+  test <- survdiff(Surv(.time, .event) ~ .group, data = rows)
+  dof <- sum(test$exp > 0) - 1
+  logrank <- list(statistic = test$chisq, dof = as.integer(dof),
+                  p_value = pchisq(test$chisq, dof, lower.tail = FALSE))
+}
+
+# ---- Cox: coxph(ties = "efron"), Wald intervals ----------------------------------------------
+cox <- NULL
+if (!is.null(spec$cox)) {
+  cs <- spec$cox
+  columns <- c(cs$time, cs$event, sapply(cs$encodings, function(e) e$column))
+  cd <- data[complete.cases(data[, columns, drop = FALSE]), , drop = FALSE]
+  cd$.time <- as.numeric(cd[[cs$time]])
+  cd$.event <- as.numeric(cd[[cs$event]])
+  terms <- character(0)
+  for (k in seq_along(cs$encodings)) {
+    e <- cs$encodings[[k]]
+    name <- paste0(".x", k)
+    cd[[name]] <- if (e$kind == "numeric") as.numeric(cd[[e$column]]) / e$scale else
+      factor(cd[[e$column]], levels = unlist(e$levels))
+    terms <- c(terms, name)
+  }
+  converged <- TRUE
+  model <- withCallingHandlers(
+    coxph(as.formula(paste("Surv(.time, .event) ~", paste(terms, collapse = " + "))),
+          data = cd, ties = "efron"),
+    warning = function(w) { converged <<- FALSE; invokeRestart("muffleWarning") })
+  z <- qnorm(1 - (1 - spec$conf_level) / 2)
+  b <- unname(coef(model))
+  se <- unname(sqrt(diag(vcov(model))))
+  names_out <- unlist(lapply(cs$encodings, function(e) unlist(e$terms)))
+  cox <- list(n = as.integer(model$n), events = as.integer(model$nevent),
+              converged = converged,
+              terms = lapply(seq_along(b), function(i) list(
+                term = names_out[i], coef = b[i], se = se[i], hr = exp(b[i]),
+                hr_lower = exp(b[i] - z * se[i]), hr_upper = exp(b[i] + z * se[i]),
+                p_value = 2 * pnorm(-abs(b[i] / se[i])))))
+}
+
+numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, logrank = logrank,
+                cox = cox)
+write_json(numbers, file.path(here, "r_numbers.json"), auto_unbox = TRUE, digits = NA,
+           null = "null", pretty = TRUE)
+
+# ---- compare with the numbers the app showed --------------------------------------------------
+compare <- function(mine, theirs) {
+  if (is.null(mine) && is.null(theirs)) return(0)
+  if (is.null(mine) || is.null(theirs)) return(Inf)
+  if (is.list(mine)) {
+    keys <- if (is.null(names(mine))) seq_along(mine) else intersect(names(mine), names(theirs))
+    if (is.null(names(mine)) && length(mine) != length(theirs)) return(Inf)
+    return(max(c(0, sapply(keys, function(k) compare(mine[[k]], theirs[[k]])))))
+  }
+  if (is.numeric(mine) && is.numeric(theirs)) return(abs(mine - theirs))
+  if (identical(as.character(mine), as.character(theirs))) 0 else Inf
+}
+app_file <- file.path(here, "app_numbers.json")
+if (file.exists(app_file)) {
+  shown <- fromJSON(app_file, simplifyVector = FALSE)
+  worst <- 0
+  for (block in c("n", "landmarks", "medians", "logrank", "cox")) {
+    if (block == "cox" && !is.null(cox) && !cox$converged) {
+      cat("cox: the model does not converge (a coefficient runs to infinity); its numbers",
+          "depend on where the iterations stop and are not compared\n")
+      next
+    }
+    diff <- compare(numbers[[block]], shown[[block]])
+    worst <- max(worst, diff)
+    cat(sprintf("%s: largest absolute difference %.3g\n", block, diff))
+  }
+  cat(if (worst <= tol) "REPRODUCED\n" else "DIFFERENT\n")
+  quit(status = if (worst <= tol) 0 else 1)
+}
+'''

@@ -1,0 +1,146 @@
+""""Reproduce this" (core.report.reproduce): the zip's scripts recompute the app's numbers.
+
+The Python script runs everywhere (pandas, numpy, scipy); the R script runs where ``Rscript``
+with survival and jsonlite is installed (CI has no R: those tests skip with the reason).
+Both must agree with the numbers the app showed within 1e-6.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from core.cohort.filters import CohortFilter
+from core.cohort.read import load_seed_cohort
+from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
+from core.report.sections import ReportChoices
+from core.survival.km import survival_at
+
+SEED = load_seed_cohort()
+CASES = {
+    "rfs by MRD, OS Cox on MRD + age (converges)": (
+        SEED, ReportChoices(endpoint="rfs", by="mrd_pre_status", cox_endpoint="os",
+                            cox_covariates=("mrd_pre_status", "age"))),
+    "os by ELN, induction only, four landmarks": (
+        CohortFilter(sorafenib_timing=("induction",)).apply(SEED).cohort,
+        ReportChoices(endpoint="os", by="eln2022_risk", landmark_months=(6.0, 12.0, 24.0, 60.0),
+                      cox_endpoint="os", cox_covariates=("age",))),
+    "rfs whole cohort, default Cox (separation, Firth shown)": (SEED, ReportChoices()),
+}
+
+
+def _unzip(cohort, choices, where: Path) -> dict:
+    data = reproduce_zip(cohort, choices, source="Embedded study cohort",
+                         filters=("Sorafenib timing: induction",))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(where)
+        names = sorted(archive.namelist())
+    assert names == ["README.txt", "app_numbers.json", "cohort_filtered.csv", "reproduce.R",
+                     "reproduce.py"]
+    return json.loads((where / "app_numbers.json").read_text())
+
+
+def _largest_difference(mine, theirs) -> float:
+    if isinstance(mine, dict):
+        assert set(mine) <= set(theirs)
+        return max([_largest_difference(mine[k], theirs[k]) for k in mine] or [0.0])
+    if isinstance(mine, list):
+        assert len(mine) == len(theirs)
+        return max([_largest_difference(a, b) for a, b in zip(mine, theirs, strict=True)]
+                   or [0.0])
+    if isinstance(mine, bool) or isinstance(mine, str) or mine is None:
+        assert mine == theirs
+        return 0.0
+    return abs(float(mine) - float(theirs))
+
+
+def _check(numbers: dict, shown: dict) -> None:
+    for block in ("n", "landmarks", "medians", "logrank"):
+        assert _largest_difference(numbers[block], shown[block]) <= 1e-6, block
+    if shown["cox"] is not None and numbers["cox"]["converged"]:
+        assert _largest_difference(numbers["cox"], {**shown["cox"], "converged": True}) <= 1e-6
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_python_script_reproduces_the_pages_numbers(case, tmp_path):
+    cohort, choices = CASES[case]
+    shown = _unzip(cohort, choices, tmp_path)
+    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().endswith("REPRODUCED")
+    _check(json.loads((tmp_path / "python_numbers.json").read_text()), shown)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_r_script_reproduces_the_pages_numbers(case, tmp_path):
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed (apt-get install r-base-core r-cran-survival "
+                    "r-cran-jsonlite); the R script is checked where R is present")
+    cohort, choices = CASES[case]
+    shown = _unzip(cohort, choices, tmp_path)
+    run = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.strip().endswith("REPRODUCED")
+    _check(json.loads((tmp_path / "r_numbers.json").read_text()), shown)
+
+
+def test_app_numbers_are_the_contract_functions_numbers():
+    """R: summary(survfit(Surv(rfs_months, rfs_event) ~ mrd_pre_status, conf.type = "log-log"),
+    times = c(12, 24)); the JSON holds core.survival.survival_at's unrounded values."""
+    cohort, choices = CASES["rfs by MRD, OS Cox on MRD + age (converges)"]
+    shown = app_numbers(cohort, choices)
+    expected = survival_at(cohort, "rfs_months", "rfs_event", [12, 24], by="mrd_pre_status")
+    got = pd.DataFrame(shown["landmarks"])
+    assert got["survival"].tolist() == pytest.approx(expected["survival"].tolist(), abs=1e-12)
+    assert got["n_risk"].tolist() == expected["n_risk"].tolist()
+    assert shown["cox"]["converged"] and [t["term"] for t in shown["cox"]["terms"]] == \
+        ["mrd_pre_status[positive]", "age (per 10 years)"]
+    assert shown["cox"] == {**shown["cox_shown"]}  # no separation: the page shows this fit
+
+
+def test_script_notices_a_number_that_differs(tmp_path):
+    cohort, choices = CASES["rfs by MRD, OS Cox on MRD + age (converges)"]
+    shown = _unzip(cohort, choices, tmp_path)
+    shown["landmarks"][0]["survival"] += 1e-4
+    (tmp_path / "app_numbers.json").write_text(json.dumps(shown))
+    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 1 and run.stdout.strip().endswith("DIFFERENT")
+    assert "landmarks: largest absolute difference 0.0001" in run.stdout
+
+
+def test_firth_fit_is_kept_and_explained(tmp_path):
+    cohort, choices = CASES["rfs whole cohort, default Cox (separation, Firth shown)"]
+    shown = _unzip(cohort, choices, tmp_path)
+    assert shown["cox_shown"]["method"].startswith("Firth")
+    assert all(math.isfinite(t["hr"]) for t in shown["cox_shown"]["terms"])
+    readme = (tmp_path / "README.txt").read_text()
+    assert "Firth's penalized Cox model" in readme and "cox_shown" in readme
+    assert "Filters: Sorafenib timing: induction" in readme
+    spec = analysis_spec(cohort, choices)
+    assert spec["groups"] == ["All"] and spec["by"] is None
+    assert [e["levels"] for e in spec["cox"]["encodings"]] == [
+        ["negative", "positive"], ["favorable", "intermediate", "adverse"]]
+
+
+def test_rows_in_the_zip_are_the_filtered_rows(tmp_path):
+    cohort, choices = CASES["os by ELN, induction only, four landmarks"]
+    _unzip(cohort, choices, tmp_path)
+    rows = pd.read_csv(tmp_path / "cohort_filtered.csv")
+    assert rows["patient_id"].tolist() == cohort["patient_id"].tolist()
+
+
+def test_nothing_to_reproduce_without_patients():
+    with pytest.raises(ValueError, match="Nothing to reproduce: no patient matches the filters"):
+        reproduce_zip(SEED.iloc[0:0], ReportChoices(), source="x")
