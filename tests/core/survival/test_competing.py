@@ -113,7 +113,7 @@ def test_fine_gray_equals_crr(name, index):
     assert ours.converged == fit["converged"]
     if not fit["converged"]:
         assert ours.warnings, "a fit R reports as not converged must carry a warning"
-    tol = TOL if fit["converged"] else 1e-4
+    tol = TOL  # also where R stops without converging: same iterations, same numbers
     np.testing.assert_allclose(ours.table["coef"], fit["coef"], atol=tol, rtol=tol)
     np.testing.assert_allclose(ours.table["se"], fit["se"], atol=tol, rtol=tol)
     np.testing.assert_allclose(ours.table["p_value"], fit["p_value"], atol=tol, rtol=tol)
