@@ -233,7 +233,7 @@ def _read_text(shown: str, data: bytes) -> tuple[np.ndarray, int]:
     if width > MAX_COLUMNS:
         raise _too_many_columns(shown, f"{width:,} columns")
     frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width),
-                        dtype=str, keep_default_na=False, na_filter=False,
+                        dtype=object, keep_default_na=False, na_filter=False,
                         skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
                         quoting=csv.QUOTE_MINIMAL, engine="c")
     grid = frame.to_numpy(dtype=object)
@@ -253,7 +253,7 @@ def _check_ragged(shown: str, grid: np.ndarray) -> None:
     width = int(np.flatnonzero(filled[header_at])[-1]) + 1
     if width >= grid.shape[1]:
         return
-    beyond = _filled(grid[header_at + 1:, width:]).any(axis=1)
+    beyond = _filled(grid[header_at + 1:, width:], exact=False).any(axis=1)
     lines = (np.flatnonzero(beyond) + header_at + 2).tolist()
     if lines:
         shown_lines = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more"
@@ -327,7 +327,8 @@ def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: i
     """Header detection, empty rows/columns, duplicate headers and the row cap."""
     from openpyxl.utils import get_column_letter
 
-    filled = _filled(grid)
+    filled = _filled(grid, exact=False)
+    filled[:HEADER_SEARCH_ROWS] = _filled(grid[:HEADER_SEARCH_ROWS])
     if header_row is None:
         counts = filled[:HEADER_SEARCH_ROWS].sum(axis=1)
         if not counts.size or counts.max() == 0:
@@ -363,14 +364,18 @@ def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: i
     if len(keep_rows) > MAX_ROWS:
         raise _too_many_rows(shown)
     index = pd.Index(keep_rows + first_row + header_at + 1, name=ROW_INDEX)
-    frame = pd.DataFrame(body[keep_rows], columns=headers, index=index)
+    frame = pd.DataFrame(body[keep_rows], columns=headers, index=index, dtype=object)
     return frame
 
 
-def _filled(grid: np.ndarray) -> np.ndarray:
-    """Boolean grid: the cell holds a value (not None, not blank text)."""
+def _filled(grid: np.ndarray, exact: bool = True) -> np.ndarray:
+    """Boolean grid: the cell holds a value (not None, not blank text). ``exact=False`` counts
+    whitespace-only text as filled (fast path for whole tables; the gatekeeper reads such a
+    cell as missing)."""
     if grid.size == 0:
         return np.zeros(grid.shape, dtype=bool)
+    if not exact:
+        return ~(pd.isna(grid) | (grid == ""))
     flat = pd.Series(grid.ravel(), dtype=object)
     text = flat.astype("string").str.strip()
     return (flat.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool).reshape(grid.shape)

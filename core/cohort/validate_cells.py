@@ -55,7 +55,19 @@ class Problems(list):
 
 
 def clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
-    """Stripped text of every cell (object dtype), ``None`` for a missing cell.
+    """Stripped text of every cell (object dtype), ``None`` for a missing cell (see
+    :func:`clean_text`)."""
+    text = clean_text(values, dashes_missing)
+    return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
+
+
+def as_objects(text: pd.Series) -> pd.Series:
+    """A ``string`` Series as object dtype with ``None`` for missing cells."""
+    return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
+
+
+def clean_text(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
+    """Stripped text of every cell (pandas ``string`` dtype), ``<NA>`` for a missing cell.
 
     Vectorised: a 10^6-row column takes well under a second. Whole floats (``59.0``, as
     spreadsheets and Parquet store integers) become ``"59"`` when they are exact integers
@@ -74,7 +86,7 @@ def clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
     if dashes_missing:
         missing |= text.isin(DASHES)
-    return text.astype(object).where(~missing.to_numpy(dtype=bool), None)
+    return text.mask(missing.fillna(True).to_numpy(dtype=bool))
 
 
 def is_missing(value: object) -> bool:
@@ -118,7 +130,7 @@ def values_are(values: Iterable[object]) -> str:
 
 
 def check_nul(name: str, texts: pd.Series, row_label, problems: Problems) -> pd.Series:
-    nul = texts.astype("string").str.contains("\x00", regex=False)
+    nul = texts.str.contains("\x00", regex=False)
     rows = positions(nul)
     if rows:
         problems.add(f"Column `{name}`, {row_label(rows)}: the value contains a NUL byte (\\x00), "
@@ -132,22 +144,23 @@ def parse_column(column: Column, values: pd.Series, row_label, problems: Problem
     """Parse one column, adding a problem per broken rule (all offending rows in one)."""
     name = column.name
     if column.kind == "list":
-        return parse_list(check_nul(name, clean_column(values, False), row_label, problems))
-    texts = check_nul(name, clean_column(values), row_label, problems)
+        return parse_list(check_nul(name, clean_text(values, False), row_label, problems))
+    texts = check_nul(name, clean_text(values), row_label, problems)
     if column.kind in ("id", "text"):
         if column.kind == "id" and texts.isna().any():
             rows = positions(texts.isna())
             problems.add(f"Column `patient_id`, {row_label(rows)}: the patient id is empty. Fix: "
                          "give every patient a unique id.", rows)
         if column.kind == "id" and texts.notna().all() and \
-                texts.astype("string").str.fullmatch(WHOLE_ID).all():
+                texts.str.fullmatch(WHOLE_ID).all():
             return texts.astype("int64")
-        return texts
+        return as_objects(texts)
     if column.kind == "category":
         return parse_category(column, texts, row_label, problems)
     if column.kind == "event":
-        codes = {"0": 0, "1": 1, "0.0": 0, "1.0": 1}
-        mapped = texts.map(codes).astype("Float64")
+        numbers = pd.to_numeric(texts, errors="coerce")
+        mapped = numbers.where(numbers.isin([0, 1]) & texts.isin(["0", "1", "0.0", "1.0"])
+                               ).astype("Float64")
         bad = positions(texts.notna() & mapped.isna())
         if bad:
             meaning = "relapse" if name == "rfs_event" else "death"
@@ -162,10 +175,13 @@ def parse_column(column: Column, values: pd.Series, row_label, problems: Problem
 def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
     lookup = {level.lower(): level for level in column.allowed or ()}
     lookup.update(ALIASES.get(column.name, {}))
-    lower = texts.astype("string").str.lower()
-    values = lower.map(lookup).astype(object)
+    lower = texts.str.lower()
+    known = lower.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
+    values = pd.Series(None, index=texts.index, dtype=object)
+    if known.any():
+        values[known] = lower[known].astype(object).map(lookup)
     if column.allowed is None:  # open vocabulary: keep the text, canonicalise known aliases
-        return values.where(values.notna(), texts)
+        return values.where(known, as_objects(texts))
     bad = positions(texts.notna() & values.isna())
     if bad:
         allowed = ", ".join(f"'{v}'" for v in column.allowed)
@@ -215,20 +231,20 @@ def noun(column: Column) -> str:
 def parse_extra(name: str, values: pd.Series, row_label, problems) -> pd.Series:
     """A column outside the schema: numbers when every value is a finite number, else text."""
     if name in DATE_FIELDS:
-        texts = check_nul(name, clean_column(values), row_label, problems)
+        texts = check_nul(name, clean_text(values), row_label, problems)
         dates = pd.to_datetime(texts, errors="coerce", format="ISO8601")
         bad = positions(texts.notna() & dates.isna())
         if bad:
             problems.add(f"Column `{name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} "
                          "not a date. Fix: write dates as YYYY-MM-DD.", bad)
         return dates
-    texts = check_nul(name, clean_column(values), row_label, problems)
+    texts = check_nul(name, clean_text(values), row_label, problems)
     numbers = to_numbers(texts)
     known = texts.notna()
     if known.any() and bool((numbers[known].notna() & np.isfinite(numbers[known])).all()) \
             and not pd.api.types.is_bool_dtype(values):
         return numbers
-    return texts
+    return as_objects(texts)
 
 
 def parse_list(texts: pd.Series) -> pd.Series:
