@@ -82,7 +82,7 @@ name, what = report.name, ENDPOINT_NAMES[endpoint]
 y_title = f"{what} probability"
 x_title = "Months from maintenance start" if endpoint == "rfs" else "Months from diagnosis"
 st.markdown(f"**{report.n_patients} patients** analysed · {report.n_recorded} with a "
-            f"{plain(name)} time · **{report.n_switched} switched during follow-up**")
+            f"recorded {plain(name)} time · **{report.n_switched} switched during follow-up**")
 for exclusion in report.exclusions:
     st.info(plain(exclusion.describe()), icon=":material/person_off:")
 for note in report.notes():

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.engine import is_source
 from core.errors import AnalysisError
 from core.survival.input import Exclusion, survival_data
 
@@ -91,8 +92,10 @@ def intervention_data(df: pd.DataFrame, time: str, event: str, switch_time: str
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient. From an engine (:func:`core.cohort.open_cohort`) only the id,
+        time, event and intervention columns are fetched: the split needs every patient's
+        times (O(n) memory, 3 numbers per patient).
     time, event : str
         Follow-up time (months) and event indicator (1 = event, 0 = censored), checked by
         :func:`core.survival.input.survival_data`.
@@ -110,6 +113,9 @@ def intervention_data(df: pd.DataFrame, time: str, event: str, switch_time: str
     AnalysisError
         ``switch_time`` is absent, or holds a value that is not a number.
     """
+    if is_source(df):  # an engine's rows: fetch the few columns the split needs
+        wanted = [c for c in ("patient_id", time, event, switch_time) if c in df.columns]
+        df = df.table.select(*dict.fromkeys(wanted)).to_pandas()
     data = survival_data(df, time, event)
     if switch_time not in df.columns:
         raise AnalysisError(f"Column `{switch_time}` (the intervention time) is not in the "

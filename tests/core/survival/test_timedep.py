@@ -362,3 +362,17 @@ def test_simon_makuch_figure_ticks_censorings_not_moves():
     ticks = {t.name: list(t.x) for t in figure.data if t.name.endswith("censored")}
     assert ticks["no X yet censored"] == [] and ticks["after X censored"] == [3.0, 7.0]
     assert {"no X yet", "after X"} <= {t.name for t in figure.data}
+
+
+def test_engine_source_gives_the_same_numbers(tmp_path):
+    """A CSV opened through DuckDB (core.cohort.open_cohort) is accepted like a DataFrame."""
+    from core.cohort import open_cohort
+
+    d = cohort("random100")
+    d.insert(0, "patient_id", [f"P{i:03d}" for i in range(len(d))])
+    d.to_csv(tmp_path / "cohort.csv", index=False)
+    source = open_cohort(tmp_path / "cohort.csv")
+    assert mantel_byar(source, "time", "event", "switch").statistic == pytest.approx(
+        R["random100"]["sctest"]["statistic"], rel=1e-9)
+    assert landmark_logrank(source, "time", "event", "switch", 6).statistic == pytest.approx(
+        R["random100"]["landmarks"][2]["statistic"], rel=1e-9)
