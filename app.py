@@ -7,7 +7,7 @@ import streamlit as st
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
 from core.survival.report import stratifier_options
 from ui import cached
-from ui.shell import page_setup, plain, stop_if_empty
+from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 
 view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
@@ -86,7 +86,8 @@ st.download_button(
     "Download tumor-board report (HTML)",
     lambda: cached.tumor_board_html(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
-        tuple(view.selection.notes()), None if report_by == NO_GROUPS else report_by),
+        tuple(view.selection.notes()), None if report_by == NO_GROUPS else report_by,
+        view.source == SEED_SOURCE),
     on_click="ignore", file_name=
     f"tumor_board_report_{date.today().isoformat()}.html", mime="text/html",
     icon=":material/summarize:", key="report.download")

@@ -1,17 +1,15 @@
 """Survival: stratified Kaplan-Meier curves with at-risk table, landmarks, medians and tests."""
 
-import pandas as pd
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months
 from core.errors import AnalysisError
+from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
 from core.survival.figures import km_figure
-from core.survival.headline import headline_comparison
 from core.survival.report import (
     ENDPOINT_NAMES,
     format_p,
-    format_percent_ci,
     p_phrase,
     per_group_table,
     rmst_difference_text,
@@ -122,19 +120,15 @@ if report.logrank is not None:
     if rmst_difference_text(report):
         st.markdown(plain(rmst_difference_text(report)))
 
-if view.source == SEED_SOURCE and not view.cohort_filter.is_active():
-    with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows"):
-        headline = headline_comparison(cohort)
-        st.dataframe(pd.DataFrame({
-            "Endpoint": headline["endpoint"], "Months": headline["months"],
-            "Printed in the study": [f"{100 * p:.1f}% ({f})" for p, f in
-                                     zip(headline["printed"], headline["printed_fraction"],
-                                         strict=True)],
-            "Kaplan-Meier (95% CI)": [format_percent_ci(s, lo, hi) for s, lo, hi in
-                                      zip(headline["km_survival"], headline["ci_lower"],
-                                          headline["ci_upper"], strict=True)],
-            "Why they differ": headline["note"]}), hide_index=True, key="survival.headline")
-        st.caption("The method is not tuned to match the print; both are shown.")
+if view.source == SEED_SOURCE:
+    with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows",
+                     expanded=not view.cohort_filter.is_active(), icon=":material/fact_check:"):
+        if view.cohort_filter.is_active():
+            st.info("The printed rates are for all 19 patients of the study, so this "
+                    "comparison uses all 19 rows, not the filtered patients above.",
+                    icon=":material/info:")
+        st.dataframe(printed_rates_table(), hide_index=True, key="survival.headline")
+        st.caption(plain(PRINTED_RATES_NOTE))
         st.page_link("pages/5_Paper_check.py", label="Every printed figure of the study "
                      "checked against its rows: Paper check", icon=":material/fact_check:")
 

@@ -5,6 +5,7 @@ import streamlit as st
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 from core.patients import timelines
+from core.patients.conflicts import seed_conflicts
 from core.patients.figures import (
     END_SYMBOLS,
     START_SYMBOLS,
@@ -15,7 +16,7 @@ from core.patients.figures import (
     swimmer_figure,
 )
 from core.patients.regimens import regimen_steps
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Patients", ":material/person:")
 cohort = view.cohort
@@ -134,6 +135,11 @@ except AnalysisError as error:
     st.error(plain(str(error)))
     st.stop()
 
+if view.source == SEED_SOURCE:
+    for conflict in seed_conflicts(patient_id):
+        st.warning(f"**The study's text and its Table 2 disagree.** {plain(conflict.sentence())}",
+                   icon=":material/difference:")
+
 half = (len(card) + 1) // 2
 for column, fields in zip(st.columns(2), (card[:half], card[half:]), strict=True):
     column.markdown("| Field | Recorded value |\n|---|---|\n" + "\n".join(
@@ -160,7 +166,9 @@ st.plotly_chart(patient_timeline_figure(timelines.patient_timeline(row), patient
 diagnosis_glyph = SYMBOL_GLYPHS[START_SYMBOLS["diagnosis"]]
 st.caption(f"{diagnosis_glyph} diagnosis, {start_glyph} maintenance start; lane ends as in the "
            f"swimmer plot ({SYMBOL_GLYPHS[END_SYMBOLS['censored']]} censored). Where the "
-           "maintenance start is not derivable, each lane starts at its own zero.")
+           "maintenance start is not derivable, each lane starts at its own zero. Where it is "
+           "derived (OS − RFS), it is an upper bound: the RFS lane is dashed and a dotted line "
+           "shows that maintenance may have begun earlier.")
 
 st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
             f"{'relapse-free' if mode == 'rfs' else 'overall'} survival curve**")

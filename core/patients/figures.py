@@ -135,7 +135,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
             fig.add_trace(go.Scatter(
                 x=rows["maintenance_start_months"].astype(float).tolist(),
                 y=rows["lane"].astype(int).tolist(), mode="markers",
-                name="maintenance start (OS − RFS, patients without relapse)",
+                name="maintenance start, at most OS − RFS (patients without relapse)",
                 marker={"symbol": START_SYMBOLS["maintenance start"], "size": marker_size - 2,
                         "color": MARKER_COLOR, "line": {"width": 2, "color": MARKER_COLOR}},
                 customdata=[[p] for p in rows["patient_id"]], hovertext=rows["hover"].tolist(),
@@ -182,6 +182,7 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
     derived = [e.months for e in events if e.clock == "diagnosis"
                and e.marker == "maintenance start"]
     offset = derived[0] if derived else 0.0
+    uncertain = any(e.upper_bound for e in events if e.marker == "maintenance start")
     lane_names = {"diagnosis": "OS: from diagnosis",
                   "maintenance": "RFS: from maintenance start"}
     fig = go.Figure()
@@ -193,9 +194,19 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
             continue
         xs = [e.months + shift for e in on_clock]
         max_x = max(max_x, *xs)
+        shifted = clock == "maintenance" and derived and uncertain
         fig.add_trace(go.Scatter(x=[min(xs), max(xs)], y=[lane_names[clock]] * 2, mode="lines",
-                                 line={"color": color, "width": 10}, hoverinfo="skip",
-                                 showlegend=False, name=lane_names[clock]))
+                                 line={"color": color, "width": 6 if shifted else 10,
+                                       "dash": "dash" if shifted else "solid"},
+                                 hoverinfo="skip", showlegend=False, name=lane_names[clock]))
+        if shifted:  # the lane may begin earlier: its start is an upper bound
+            fig.add_trace(go.Scatter(
+                x=[0.0, offset], y=[lane_names[clock]] * 2, mode="lines",
+                line={"color": NOT_RECORDED_COLOR, "width": 3, "dash": "dot"},
+                name="possible earlier maintenance start",
+                hovertext=[f"Maintenance began at most {plural(offset, 'month')} after "
+                           "diagnosis; the exact start is not in the data"] * 2,
+                hoverinfo="text", showlegend=False))
         for event, x in zip(on_clock, xs, strict=True):
             symbol = END_SYMBOLS.get(event.marker) or START_SYMBOLS.get(event.marker, "circle")
             fig.add_trace(go.Scatter(
@@ -206,10 +217,12 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
                         "line": {"width": 2, "color": MARKER_COLOR}},
                 hovertext=[f"{event.label}<br>{lane_names[clock]}"], hoverinfo="text",
                 showlegend=False))
-    title = ("Months from diagnosis (maintenance start = OS − RFS)" if derived else
+    title = ("Months from diagnosis; maintenance start at most OS − RFS (dotted: may be "
+             "earlier)" if derived and uncertain else
+             "Months from diagnosis (maintenance start = OS − RFS)" if derived else
              "Months from each lane's own start: the maintenance start is not derivable from "
              "the data, so the lanes are not aligned")
-    fig.update_xaxes(title_text=title, range=[-0.05 * max(max_x, 1), max(max_x, 1) * 1.2],
+    fig.update_xaxes(title_text=title, range=[-0.05 * max(max_x, 1), max(max_x, 1) * 1.45],
                      showgrid=True, gridcolor="#eeeeee")
     fig.update_yaxes(categoryorder="array",
                      categoryarray=[lane_names["maintenance"], lane_names["diagnosis"]],

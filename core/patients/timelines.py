@@ -83,9 +83,9 @@ END_MARKER_MEANING: dict[str, str] = {
 NOT_RECORDED = "not recorded"
 NOT_DERIVABLE = ("not derivable from the data: RFS ends at the relapse, which precedes the last "
                  "contact that ends OS, and the data do not give the time between the two")
-DERIVED_NOTE = ("derived as OS − RFS; exact only if RFS follow-up ended on the same date as OS "
-                "follow-up (a patient who left maintenance earlier, e.g. for allogeneic HSCT, "
-                "began maintenance earlier than this)")
+DERIVED_NOTE = ("derived as OS − RFS, an upper bound: exact only if RFS follow-up ended on the "
+                "same date as OS follow-up (a patient who left maintenance earlier, e.g. for "
+                "allogeneic HSCT, began maintenance earlier than this)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -379,7 +379,7 @@ def _hover(row: pd.Series, record: dict, color_by: str | None) -> str:
     if not _missing(os_):
         lines.append(f"OS {_months(os_)} from diagnosis: {os_marker}")
     start, _ = maintenance_start(row)
-    lines.append(f"Maintenance began {_months(start)} after diagnosis (OS − RFS)"
+    lines.append(f"Maintenance began at most {_months(start)} after diagnosis (OS − RFS)"
                  if not math.isnan(start) else "Maintenance start: not derivable from the data")
     for column in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
         if column in row.index and not _missing(row[column]):
@@ -486,7 +486,7 @@ def patient_card(cohort: pd.DataFrame, patient_id: object) -> list[tuple[str, st
     add("Outcome at last follow-up", outcome)
     start, note = maintenance_start(row)
     card.append(("Maintenance start",
-                 f"{_months(start)} after diagnosis, {note}" if not math.isnan(start)
+                 f"at most {_months(start)} after diagnosis, {note}" if not math.isnan(start)
                  else note))
     known = {c.name for c in COLUMNS}
     for column in row.index:
@@ -540,12 +540,16 @@ class TimelineEvent:
         ``"diagnosis"``, ``"maintenance start"`` or one of :data:`END_MARKERS`.
     label : str
         Readable text for the figure.
+    upper_bound : bool
+        The time is an upper bound, not a fact (the derived maintenance start: OS − RFS is
+        exact only when both follow-ups ended on the same date); figures draw it as uncertain.
     """
 
     clock: Literal["diagnosis", "maintenance"]
     months: float
     marker: str
     label: str
+    upper_bound: bool = False
 
 
 def patient_timeline(row: pd.Series) -> list[TimelineEvent]:
@@ -568,7 +572,8 @@ def patient_timeline(row: pd.Series) -> list[TimelineEvent]:
     start, _ = maintenance_start(row)
     if not math.isnan(start):
         events.append(TimelineEvent("diagnosis", start, "maintenance start",
-                                    f"Maintenance start ({_months(start)}, OS − RFS)"))
+                                    f"Maintenance start: at most {_months(start)} (OS − RFS)",
+                                    upper_bound=True))
     os_, rfs = _value(row, "os_months"), _value(row, "rfs_months")
     if os_ is not None and os_end_marker(row):
         events.append(TimelineEvent("diagnosis", float(os_), os_end_marker(row),

@@ -20,14 +20,17 @@ import pandas as pd
 import plotly.io as pio
 
 from core.cohort.baseline import baseline_characteristics
+from core.cohort.read import load_seed_cohort
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.errors import AnalysisError
 from core.report.sections import ReportChoices, analysis_sections, key_numbers
 from core.survival.figures import km_figure
+from core.survival.headline import headline_comparison
 from core.survival.report import (
     ENDPOINT_NAMES,
     comparison_text,
+    format_percent_ci,
     per_group_table,
     survival_report,
 )
@@ -70,9 +73,35 @@ class Section:
     metrics: tuple[tuple[str, str], ...] = ()
 
 
+def printed_rates_table() -> pd.DataFrame:
+    """The study's printed 12- and 24-month rates next to Kaplan-Meier estimates of its rows.
+
+    Always computed from all 19 rows of the embedded cohort (the printed rates are for all 19
+    patients, whatever filter a page has in force); formatted for reading: columns Endpoint,
+    Months, "Printed in the study", "Kaplan-Meier (95% CI)", "Why they differ".
+    """
+    headline = headline_comparison(load_seed_cohort())
+    return pd.DataFrame({
+        "Endpoint": headline["endpoint"], "Months": headline["months"],
+        "Printed in the study": [f"{100 * p:.1f}% ({f})" for p, f in
+                                 zip(headline["printed"], headline["printed_fraction"],
+                                     strict=True)],
+        "Kaplan-Meier (95% CI)": [format_percent_ci(v, lo, hi) for v, lo, hi in
+                                  zip(headline["km_survival"], headline["ci_lower"],
+                                      headline["ci_upper"], strict=True)],
+        "Why they differ": headline["note"]})
+
+
+PRINTED_RATES_NOTE = (
+    "The printed rates are for all 19 patients of the study, so this comparison always uses "
+    "all 19 rows of the embedded cohort, whatever filters are in force. The method is not "
+    "tuned to match the print; both are shown.")
+
+
 def report_sections(cohort: pd.DataFrame, by: str | None = None,
                     landmark_months=(12, 24), horizon: float = 24,
-                    choices: ReportChoices | None = None) -> list[Section]:
+                    choices: ReportChoices | None = None,
+                    printed_rates: bool = False) -> list[Section]:
     """The report's content, independent of its format (HTML now, slides later).
 
     Parameters
@@ -89,6 +118,9 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         The pages' choices for the deliverables (deck, projector mode): when given, its
         endpoint comes first, its ``by``, landmarks and horizon are used, and the Cox,
         competing-risk, swimmer and methods sections of :mod:`core.report.sections` follow.
+    printed_rates : bool
+        Add the study's printed rates against the Kaplan-Meier estimates of its 19 rows
+        (:func:`printed_rates_table`); only meaningful for the embedded study cohort.
     """
     if choices is not None:
         by, landmark_months, horizon = choices.by, choices.landmark_months, choices.horizon
@@ -118,6 +150,10 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
                                 report.notes, key=f"km.{endpoint}",
                                 notes=(report.caption,), metrics=key_numbers(report)))
+    if printed_rates:
+        sections.append(Section("The study's printed rates and the Kaplan-Meier estimates",
+                                (PRINTED_RATES_NOTE,), printed_rates_table(),
+                                key="printed_rates"))
     if choices is not None:
         sections += analysis_sections(cohort, choices)
     columns = [c for c in PATIENT_COLUMNS if c in cohort.columns]
@@ -137,7 +173,8 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
 def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                      filters: list[str], notes: list[str] = (), by: str | None = None,
                      landmark_months=(12, 24), horizon: float = 24,
-                     today: date | None = None, choices: ReportChoices | None = None) -> bytes:
+                     today: date | None = None, choices: ReportChoices | None = None,
+                     printed_rates: bool = False) -> bytes:
     """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
 
     Parameters
@@ -158,8 +195,10 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         Date printed on the report (default: today).
     choices : ReportChoices, optional
         When given, the same sections as the slide deck (see :func:`report_sections`).
+    printed_rates : bool
+        Include the study's printed rates against Kaplan-Meier (embedded cohort only).
     """
-    sections = report_sections(cohort, by, landmark_months, horizon, choices)
+    sections = report_sections(cohort, by, landmark_months, horizon, choices, printed_rates)
     esc = html.escape
     stamp = (today or date.today()).isoformat()
     stratified = f" by {LABELS.get(by, by)}" if by else ""

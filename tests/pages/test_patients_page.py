@@ -158,3 +158,16 @@ def test_user_text_is_never_a_link_or_markup():
     assert '&lt;a href="https://example.org"&gt;x&lt;/a&gt; (n=1)' in names
     card = card_text(at)
     assert "https&#58;//evil.example \\<b\\>bold\\</b\\>" in card and "https://" not in card
+
+
+def test_card_carries_the_text_versus_table_conflict_of_patient_9():
+    """Issue 17: patient 9's card must say the text reports sustained MRD negativity while
+    Table 2 records a morphological relapse at 16 months and death at 20, and which is used."""
+    at = run_page(PAGE, {"patient": "9"})
+    warnings = [w.value for w in at.warning if "disagree" in w.value]
+    assert len(warnings) == 1
+    assert "sustained negativity for over five months" in warnings[0]
+    assert "morphological relapse 16 months" in warnings[0]
+    assert "The app uses Table 2" in warnings[0]
+    at = run_page(PAGE, {"patient": "1"})
+    assert not [w for w in at.warning if "disagree" in w.value]

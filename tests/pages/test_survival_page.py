@@ -160,3 +160,13 @@ def test_bad_landmarks_are_named_and_the_page_still_draws():
     assert len(at.get("plotly_chart")) == 1
     at = run_page(PAGE, {"survival.horizon": "-4"})
     assert any("RMST horizon: '-4' is not a number of months" in w.value for w in at.warning)
+
+
+def test_printed_rates_stay_reachable_under_a_filter():
+    """Issue 17: the printed-vs-KM comparison vanished under any filter."""
+    at = run_page(PAGE, {"mrd_pre_status": "positive"})
+    assert not at.exception
+    table = next(d.value for d in at.dataframe if "Printed in the study" in d.value.columns)
+    assert table["Printed in the study"].tolist() == [
+        "100.0% (19/19)", "94.7% (18/19)", "73.7% (14/19)", "57.9% (11/19)"]
+    assert any("uses all 19 rows, not the filtered patients" in i.value for i in at.info)

@@ -1,4 +1,4 @@
-"""Swimmer lanes, patient cards, timelines and the patient on the KM curve 
+"""Swimmer lanes, patient cards, timelines and the patient on the KM curve
 (core.patients.timelines).
 
 Hand-worked cases use the seed cohort (data/seed_cohort.csv, from Tables 1 and 2 of the study).
@@ -97,7 +97,7 @@ def test_patient_11_censored_so_maintenance_start_is_os_minus_rfs():
     assert (lane(os_, 11)["end"], lane(os_, 11)["end_marker"]) == (13.0, "lost to follow-up")
     assert lane(os_, 11)["maintenance_start_months"] == 12.0
     assert dict(patient_card(SEED, 11))["Maintenance start"].startswith(
-        "12 months after diagnosis, derived as OS − RFS")
+        "at most 12 months after diagnosis, derived as OS − RFS, an upper bound")
 
 
 def test_patient_17_died_without_relapse():
@@ -339,8 +339,8 @@ def test_swimmer_figure_has_one_lane_per_patient_and_a_symbol_per_end():
     ends = {t["name"]: t for t in data if t.get("legendgroup") == "ends"}
     assert ends["death"]["marker"]["symbol"] == "x"
     assert sorted(c[0] for c in ends["death"]["customdata"]) == ["17", "6", "9"]
-    assert "maintenance start (OS − RFS, patients without relapse)" in ends
-    assert len(ends["maintenance start (OS − RFS, patients without relapse)"]["x"]) == 13
+    name = "maintenance start, at most OS − RFS (patients without relapse)"
+    assert name in ends and len(ends[name]["x"]) == 13
     assert len(set(END_SYMBOLS.values())) == len(END_SYMBOLS)
 
 
@@ -360,7 +360,7 @@ def test_swimmer_figure_300_lanes_scales_and_thins_labels():
 def test_timeline_and_km_figures():
     timeline = figure_data(patient_timeline_figure(patient_timeline(find_patient(SEED, 11)),
                                                    "11"))
-    assert "maintenance start = OS − RFS" in timeline["layout"]["xaxis"]["title"]["text"]
+    assert "maintenance start at most OS − RFS" in timeline["layout"]["xaxis"]["title"]["text"]
     censored = [t for t in timeline["data"] if t["name"].startswith("Censored")]
     assert censored[0]["x"] == [13.0]  # RFS lane shifted by the 12-month maintenance start
     relapsed = figure_data(patient_timeline_figure(patient_timeline(find_patient(SEED, 5)),
@@ -383,3 +383,21 @@ def test_lanes_beyond_the_cap_are_counted_and_the_first_ones_kept(monkeypatch, s
     assert capped.lanes["patient_id"].tolist() == full.lanes["patient_id"].tolist()[:50]
     assert capped.hidden_note.startswith("Showing the first 50 of 300 patients in the chosen "
                                          "order")
+
+
+def test_patient_17_maintenance_start_is_drawn_as_an_upper_bound():
+    """Issue 17: patient 17's timeline drew maintenance starting at 43 months as fact; OS − RFS
+    is only an upper bound (RFS follow-up may have ended before OS follow-up, e.g. at HSCT)."""
+    events = patient_timeline(find_patient(SEED, 17))
+    start = [e for e in events if e.clock == "diagnosis" and e.marker == "maintenance start"]
+    assert len(start) == 1 and start[0].months == 43 and start[0].upper_bound
+    assert start[0].label == "Maintenance start: at most 43 months (OS − RFS)"
+    fig = figure_data(patient_timeline_figure(events, "17"))
+    lanes = {t["name"]: t for t in fig["data"] if t["mode"] == "lines"}
+    assert lanes["RFS: from maintenance start"]["line"]["dash"] == "dash"
+    assert lanes["OS: from diagnosis"]["line"]["dash"] == "solid"
+    assert lanes["possible earlier maintenance start"]["x"] == [0.0, 43.0]
+    assert lanes["possible earlier maintenance start"]["line"]["dash"] == "dot"
+    assert "at most" in fig["layout"]["xaxis"]["title"]["text"]
+    assert dict(patient_card(SEED, 17))["Maintenance start"].startswith(
+        "at most 43 months after diagnosis")

@@ -110,3 +110,15 @@ def test_patient_list_of_a_large_cohort_is_capped_with_a_note():
         "stays readable and small); every patient is in the statistics above and in the CSV "
         "and XLSX downloads.",)
     assert report_sections(seed)[-1].warnings == ()
+
+
+def test_report_includes_the_printed_rates_for_the_study_cohort():
+    cohort = load_seed_cohort()
+    positive = cohort[cohort["mrd_pre_status"] == "positive"]
+    sections = report_sections(positive, printed_rates=True)
+    printed = [s for s in sections if s.key == "printed_rates"]
+    assert len(printed) == 1 and len(printed[0].table) == 4
+    assert printed[0].paragraphs[0].startswith("The printed rates are for all 19 patients")
+    assert printed[0].table["Printed in the study"].iloc[1] == "94.7% (18/19)"
+    assert "printed_rates" not in [s.key for s in report_sections(positive)]
+    assert "The study&#x27;s printed rates" in html_of(positive, printed_rates=True)
