@@ -116,6 +116,10 @@ if covariates:
     except AnalysisError as error:
         st.error(str(error), icon=":material/error:")
     else:
+        left_out = max((f.excluded for f in models.fine_gray), default=0)
+        if left_out:
+            st.caption(f"{left_out} patient{'s' if left_out != 1 else ''} left out of the "
+                       "regression: no recorded relapse-free time, status or covariate value.")
         for problem in models.errors:
             st.error(plain(problem), icon=":material/error:")
         if models.fine_gray:
