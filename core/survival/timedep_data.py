@@ -135,6 +135,9 @@ def intervention_data(df: pd.DataFrame, time: str, event: str, switch_time: str
                             "happened.")
     keep = (pd.to_numeric(df[time], errors="coerce").notna()
             & pd.to_numeric(df[event].replace({True: 1, False: 0}), errors="coerce").notna())
+    if int(keep.sum()) != data.n:  # the rows kept here must be the gatekeeper's rows
+        raise RuntimeError(f"intervention_data kept {int(keep.sum())} rows, survival_data "
+                           f"{data.n}: the two missing-value rules have drifted apart.")
     kept_ids = ids[keep].to_numpy(dtype=object)
     switch = switch[keep].to_numpy(dtype=float)
     exclusions = list(data.exclusions)

@@ -128,12 +128,13 @@ def landmark_logrank(df: pd.DataFrame, time: str, event: str, switch_time: str,
                           "group": np.where(treated, by_l, not_by_l)})
     counts = {g: int((frame["group"] == g).sum()) for g in (by_l, not_by_l)}
     if min(counts.values()) == 0:
+        still = len(frame)
         raise AnalysisError(
-            f"At the landmark of {landmark:g} months, {counts[by_l]} of the {len(frame)} "
-            f"patients still in follow-up had the intervention and {counts[not_by_l]} had "
-            f"not ({int(ended.sum())} left out: follow-up ended by then); a comparison needs "
-            "both. Fix: choose a landmark by which some but not all patients still followed "
-            "had the intervention.")
+            f"At the landmark of {landmark:g} months {still} patient{'s' if still != 1 else ''} "
+            f"{'are' if still != 1 else 'is'} still in follow-up: {counts[by_l]} with the "
+            f"intervention by then and {counts[not_by_l]} without ({int(ended.sum())} left "
+            "out: follow-up ended by then); a comparison needs both. Fix: choose a landmark by "
+            "which some but not all patients still followed had the intervention.")
     fit = kaplan_meier(frame, "months_since_landmark", "event", by="group",
                        conf_level=conf_level)
     fit = KaplanMeierResult(table=fit.table, groups=(by_l, not_by_l), n=fit.n,
