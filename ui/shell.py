@@ -35,7 +35,9 @@ from core.cohort.read import load_cohort
 from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
-from ui import cached
+from ui import cached, warmup
+
+warmup.start()  # heavy Cox imports in the background, once per server process
 
 APP_NAME = "Relapse Risk Explorer"
 SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML, n = 19)"
