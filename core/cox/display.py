@@ -15,9 +15,14 @@ import pandas as pd
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME
 from core.cox.fit import CoxResult
+from core.cox.ph import NOT_COMPUTABLE as PH_NOT_COMPUTABLE
 from core.cox.ph import PHTestResult
 from core.errors import AnalysisError
 from core.survival.report import format_p as _format_p
+from core.survival.report import p_phrase
+
+NOT_COMPUTABLE = "not computable"
+"""What a table shows for a statistic that cannot be computed (never 'nan')."""
 
 NUMERIC_COVARIATES = ("age", "wbc", "blasts_pct")
 """Numeric columns offered as covariates (hazard ratio per unit, age also per decade)."""
@@ -161,15 +166,29 @@ def uncertainty_note(result: CoxResult, event_noun: str) -> str:
 
 def ph_table(ph: PHTestResult, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Display rows of a proportional-hazards test: ``Covariate``, ``Chi-square``, ``df``,
-    ``p`` (the last row is the global test of all covariates together)."""
+    ``p`` (the last row is the global test of all covariates together); a statistic that
+    cannot be computed reads "not computable" (the reason is in :func:`ph_not_computable`)."""
     labels = labels or {}
     return pd.DataFrame({
         "Covariate": [("All covariates (global)" if c == "GLOBAL" else labels.get(c, c))
                       for c in ph.table.index],
-        "Chi-square": [f"{v:.2f}" for v in ph.table["chisq"]],
+        "Chi-square": [NOT_COMPUTABLE if np.isnan(v) else f"{v:.2f}" for v in ph.table["chisq"]],
         "df": [int(v) for v in ph.table["df"]],
-        "p": [_format_p(v) for v in ph.table["p_value"]],
+        "p": [NOT_COMPUTABLE if np.isnan(v) else _format_p(v) for v in ph.table["p_value"]],
     })
+
+
+def ph_not_computable(ph: PHTestResult) -> list[str]:
+    """Why some proportional-hazards statistics are "not computable", in words."""
+    return [w for w in ph.warnings if w.startswith(PH_NOT_COMPUTABLE)]
+
+
+def model_names(model: str, covariates: Sequence[str]) -> list[str]:
+    """Names of the page's models: one per covariate ("univariable"), or one model named
+    "Multivariable" when it has several covariates and "Univariable" when it has one."""
+    if model == "univariable":
+        return [BY_NAME[c].label if c in BY_NAME else c for c in covariates]
+    return ["Multivariable" if len(covariates) > 1 else "Univariable"]
 
 
 def ph_caveats(ph: PHTestResult, labels: Mapping[str, str] | None = None,
@@ -181,16 +200,20 @@ def ph_caveats(ph: PHTestResult, labels: Mapping[str, str] | None = None,
         if covariate == "GLOBAL" or not row["p_value"] < alpha:
             continue
         out.append(f"Proportional hazards are in doubt for {labels.get(covariate, covariate)} "
-                   f"(p = {_format_p(row['p_value'])}): its hazard ratio seems to change over "
+                   f"({p_phrase(row['p_value'])}): its hazard ratio seems to change over "
                    "follow-up, so the single hazard ratio is an average over time. Look at the "
                    "residual plot; consider stratifying on it or a time-varying effect.")
     return out
 
 
-def curve_times(result: CoxResult, step: float = 0.5) -> list[float]:
+def curve_times(result: CoxResult, step: float = 0.5, max_points: int = 2000) -> list[float]:
     """Times at which to draw a predicted curve: a grid of ``step`` from 0 and every
-    follow-up time of the fit, up to (and including) the last one, never beyond."""
+    follow-up time of the fit, up to (and including) the last one, never beyond; when that
+    would exceed ``max_points`` (a registry-size cohort), an even grid of ``max_points`` times
+    instead (the step curve is then drawn at that resolution)."""
     last = float(result.times.max())
     grid = np.arange(0.0, last + step / 2, step)
-    return sorted({*(float(t) for t in grid if t <= last),
-                   *(float(t) for t in result.times), last})
+    follow = np.unique(result.times)
+    if len(grid) + len(follow) > max_points:
+        grid, follow = np.linspace(0.0, last, max_points), np.array([])
+    return sorted({*(float(t) for t in grid if t <= last), *(float(t) for t in follow), last})

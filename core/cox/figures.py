@@ -19,6 +19,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.survival.figures import OKABE_ITO
+from core.survival.report import p_phrase
+
+LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
+             50.0, 100.0, 200.0, 500.0, 1000.0)
+"""The only labelled hazard ratios of the forest plot's log axis (1-2-5 steps), drawn as far
+as the data reach; no minor labels ("6 7 8 9")."""
+MAX_RESIDUAL_POINTS = 2000
+"""Residual points drawn per panel at most (evenly spread over the events, in time order);
+the running mean always uses every event."""
 
 
 def _finite(value: object) -> float | None:
@@ -85,12 +94,11 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         lower.append(None if h_plot is None else max(h_plot - lo_plot, 0.0))
         upper.append(None if h_plot is None else max(up_plot - h_plot, 0.0))
         p = row.get("p_value", math.nan)
-        ptxt = "–" if p is None or not math.isfinite(float(p)) else (
-            "<0.001" if float(p) < 0.001 else f"{float(p):.3f}")
+        ptxt = p_phrase(math.nan if p is None else float(p))
         clipped = " (interval beyond the axis)" if (lo is None or up is None or lo < low or
                                                     up > high) else ""
         hover.append(f"HR {_fmt(row['hr'])} ({conf_level:.0%} CI {_fmt(row['hr_lower'])}–"
-                     f"{_fmt(row['hr_upper'])}), p = {ptxt}{clipped}")
+                     f"{_fmt(row['hr_upper'])}), {ptxt}{clipped}")
 
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -101,8 +109,11 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         hovertext=hover, hoverinfo="text+y", name="Hazard ratio", showlegend=False))
     fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
                   line={"dash": "dash", "color": "#555555", "width": 1})
+    ticks = [v for v in LOG_TICKS if low <= v <= high]
     fig.update_xaxes(type="log", title_text=x_title,
-                     range=[math.log10(low), math.log10(high)])
+                     range=[math.log10(low), math.log10(high)],
+                     tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks],
+                     minor={"showgrid": False, "ticks": ""})
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
                      tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
     fig.update_layout(title=title or None, template="simple_white",
@@ -158,23 +169,26 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
             base = term.split("[")[0]
             key = term if term in table.index else base
             if key in table.index:
-                text = f"{text} (p = {float(table.loc[key, 'p_value']):.3f})"
+                text = f"{text} ({p_phrase(float(table.loc[key, 'p_value']))})"
         titles.append(text)
     fig = make_subplots(rows=len(terms), cols=1, subplot_titles=titles, shared_xaxes=True,
                         vertical_spacing=0.12 if len(terms) > 1 else 0.0)
     order = np.argsort(residuals["transformed_time"].to_numpy(), kind="stable")
-    x = [float(v) for v in residuals["transformed_time"].to_numpy()[order]]
-    times = [float(v) for v in residuals["time"].to_numpy()[order]]
-    n = len(x)
+    x_all = residuals["transformed_time"].to_numpy(dtype=float)[order]
+    n = len(x_all)
     width = window or max(3, n // 3)
+    shown = (np.arange(n) if n <= MAX_RESIDUAL_POINTS
+             else np.unique(np.linspace(0, n - 1, MAX_RESIDUAL_POINTS).round().astype(int)))
+    x = x_all[shown].tolist()
+    times = residuals["time"].to_numpy(dtype=float)[order][shown].tolist()
     for i, term in enumerate(terms, start=1):
-        y = [float(v) for v in residuals[term].to_numpy()[order]]
+        y_all = residuals[term].to_numpy(dtype=float)[order]
+        y = y_all[shown].tolist()
         fig.add_trace(go.Scatter(
             x=x, y=y, mode="markers", marker={"color": OKABE_ITO[0], "size": 7},
             customdata=times, hovertemplate="time %{customdata:g}<br>residual %{y:.3g}",
             name=term, showlegend=False), row=i, col=1)
-        trend = [float(np.mean(y[max(0, k - width // 2): k + width // 2 + 1]))
-                 for k in range(n)]
+        trend = _running_mean(y_all, width)[shown].tolist()
         fig.add_trace(go.Scatter(x=x, y=trend, mode="lines",
                                  line={"color": OKABE_ITO[1], "width": 2},
                                  name="running mean", showlegend=(i == 1)), row=i, col=1)
@@ -188,6 +202,16 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
     fig.update_xaxes(title_text=x_title, row=len(terms), col=1)
     fig.update_layout(template="simple_white", height=max(260, 240 * len(terms)))
     return fig
+
+
+def _running_mean(y: np.ndarray, width: int) -> np.ndarray:
+    """Centred running mean over ``width`` points (shorter at the ends), by cumulative sums."""
+    n = len(y)
+    k = np.arange(n)
+    lo = np.maximum(0, k - width // 2)
+    hi = np.minimum(n, k + width // 2 + 1)
+    cum = np.concatenate([[0.0], np.cumsum(y)])
+    return (cum[hi] - cum[lo]) / (hi - lo)
 
 
 def prediction_figure(table: pd.DataFrame, *, title: str = "",

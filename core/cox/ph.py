@@ -163,11 +163,11 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
         residuals[term] = scaled[:, j]
     caveats = list(result.warnings)
     if diverging:
-        caveats.append(f"{NOT_COMPUTABLE} for {', '.join(diverging)}: a coefficient of the "
+        caveats.append(f"{NOT_COMPUTABLE} for {_names(diverging)}: a coefficient of the "
                        "fit runs to infinity (separation), so its residuals carry no "
                        "information on whether the hazard ratio changes over time.")
     if singular:
-        caveats.append(f"{NOT_COMPUTABLE} for {', '.join(singular)}: the information matrix "
+        caveats.append(f"{NOT_COMPUTABLE} for {_names(singular)}: the information matrix "
                        "of the fit is singular or nearly so (usually too few events). Shown as "
                        "missing rather than as a number.")
     if any(len(e.terms) > 1 for e in result.encodings):
@@ -178,6 +178,12 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
               "Schoenfeld residuals (Grambsch & Therneau 1994)")
     return PHTestResult(table=table, residuals=residuals, transform=transform, method=method,
                         warnings=tuple(caveats))
+
+
+def _names(rows: list[str]) -> str:
+    """'`age` and the global test': covariates as `column` spans, GLOBAL in words."""
+    names = [("the global test" if r == "GLOBAL" else f"`{r}`") for r in rows]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _term_spans(encodings) -> tuple[list[int], list[int]]:
