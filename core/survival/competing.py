@@ -172,7 +172,7 @@ def cumulative_incidence(df: pd.DataFrame, time: str, status: str, cause: int = 
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
         One row per patient.
     time : str
         Follow-up time column (months).
@@ -230,7 +230,7 @@ def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cau
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
     time, status : str
         Follow-up time (months) and status (0 censored, 1, 2, ... causes) columns.
     times : float or sequence of float

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.engine import is_source
 from core.errors import AnalysisError
 from core.survival.input import SurvivalData, _show, survival_data
 
@@ -88,8 +89,8 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient (in memory, or in an engine: only the named columns are fetched).
     time : str
         Column of follow-up times (months), >= 0.
     status : str
@@ -107,6 +108,7 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
     AnalysisError
         A column is absent, a time is negative, or a status is not a whole number >= 0.
     """
+    df = fetched(df, time, status, by)
     if status not in df.columns:
         columns = ", ".join(map(str, df.columns))
         raise AnalysisError(f"Column `{status}` is not in the cohort (columns: {columns}). "
@@ -131,6 +133,15 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
     values = codes[keep].to_numpy(dtype=float).astype(np.int64)
     causes = tuple(int(c) for c in np.unique(values[values > 0]))
     return CompetingData(survival=data, status=values, causes=causes)
+
+
+def fetched(df, *columns: str | None) -> pd.DataFrame:
+    """``df`` itself, or for an engine source (:func:`core.cohort.open_cohort`) its rows with
+    only ``patient_id`` and the named columns, as a DataFrame."""
+    if not is_source(df):
+        return df
+    wanted = [c for c in ("patient_id", *columns) if c is not None and c in df.columns]
+    return df.table.select(*dict.fromkeys(wanted)).to_pandas()
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from scipy.stats import norm
 
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
-from core.survival.competing_input import competing_data
+from core.survival.competing_input import competing_data, fetched
 
 METHOD = ("Fine-Gray subdistribution hazards (R cmprsk::crr): censoring weights from the "
           "Kaplan-Meier estimate of censoring, Breslow ties, robust (sandwich) standard "
@@ -237,7 +237,7 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
     time : str
         Follow-up time column (months).
     status : str
@@ -266,6 +266,7 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
         raise AnalysisError("Choose at least one covariate for the Fine-Gray model.")
     if not 0 < conf_level < 1:
         raise AnalysisError(f"conf_level must be between 0 and 1 (e.g. 0.95), not {conf_level}.")
+    df = fetched(df, time, status, *covariates)
     missing = [c for c in covariates if c not in df.columns]
     if missing:
         raise AnalysisError(f"The cohort has no column {', '.join(f'`{c}`' for c in missing)}; "

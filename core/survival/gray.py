@@ -164,7 +164,7 @@ def gray_test(df, time: str, status: str, by: str, cause: int = 1) -> GrayTestRe
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
     time, status : str
         Follow-up time (months) and status (0 censored, 1, 2, ... causes) columns.
     by : str

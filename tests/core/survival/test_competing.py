@@ -241,3 +241,22 @@ def test_gray_test_refuses_an_oversized_problem(monkeypatch):
     monkeypatch.setattr(gray, "MAX_CELLS", 10)
     with pytest.raises(AnalysisError, match="exceeds this app's limit of 10 cells"):
         gray.gray_test(frame("ties"), "time", "status", "group")
+
+
+def test_engine_source_gives_the_same_numbers(tmp_path):
+    """A DuckDB cohort source (core.cohort.open_cohort) is accepted like a DataFrame."""
+    from core.cohort import open_cohort
+
+    d = frame("three_groups")
+    d["group"] = d["group"].astype(str)
+    path = tmp_path / "cohort.csv"
+    d.to_csv(path, index=False)
+    source = open_cohort(path)
+    a = cumulative_incidence_at(d, "time", "status", [3, 12], by="group")
+    b = cumulative_incidence_at(source, "time", "status", [3, 12], by="group")
+    pd.testing.assert_frame_equal(a, b)
+    assert gray_test(source, "time", "status", "group").statistic == pytest.approx(
+        gray_test(d, "time", "status", "group").statistic, rel=1e-12)
+    np.testing.assert_allclose(fine_gray(source, "time", "status", ["x", "k"]).table["coef"],
+                               fine_gray(d, "time", "status", ["x", "k"]).table["coef"],
+                               rtol=1e-10)
