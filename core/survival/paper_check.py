@@ -108,17 +108,29 @@ def paper_check(cohort: pd.DataFrame) -> pd.DataFrame:
     rows += _counts(cohort, "Treatment", "sorafenib_timing",
                     {"induction": 14, "consolidation": 5}, "sorafenib timing")
     positive = _count(cohort, "mrd_pre_status", "positive")
+    qpcr = (pd.to_numeric(cohort.get("mrd_pre_aml1eto_abl_pct"), errors="coerce")
+            if "mrd_pre_aml1eto_abl_pct" in cohort else pd.Series(dtype=float))
+    above = cohort.loc[qpcr.reindex(cohort.index) >= 0.01, "patient_id"].astype(str).tolist()
     rows.append(("MRD", "MRD-positive before maintenance", "4", str(positive),
                  "count of the rows (flow cytometry >= 0.01%)",
-                 AGREES if positive == 4 else DIFFERS, ""))
+                 AGREES if positive == 4 else DIFFERS,
+                 "" if not above else
+                 f"Counted by flow cytometry, as the study does; the AML1-ETO/ABL qPCR ratio of "
+                 f"patient{'s' if len(above) > 1 else ''} {', '.join(above)} is above 0.01% "
+                 "but the study classes it MRD-negative (a transcript ratio is a different "
+                 "measure)."))
     sustained = _count(cohort, "relapse_type", "none")
+    unnamed = cohort.loc[(cohort["mrd_pre_status"].astype(str) == "positive")
+                         & (cohort["relapse_type"].astype(str) == "none"),
+                         "patient_id"].astype(str).tolist()
     rows.append(("MRD", "sustained MRD negativity during maintenance", _pct(13, n),
                  _pct(sustained, n), "patients without relapse (relapse_type none)",
                  AGREES if sustained == 13 else DIFFERS,
                  "The rows record relapse, not MRD during maintenance; 'sustained MRD "
                  "negativity' is read as 'no molecular or morphological relapse', which "
-                 "includes patients who were MRD-positive before maintenance and converted "
-                 "(patient 13)."))
+                 "includes every patient who was MRD-positive before maintenance and did not "
+                 f"relapse (patients {', '.join(unnamed)}); the text names only patient 13 as "
+                 "converted, so for the others no source shows MRD negativity."))
     for pid, text in ((13, "converted to MRD negativity after one cycle, negative to date"),
                       (9, "MRD fell progressively, negative for over five months")):
         row = cohort[cohort["patient_id"].astype(str) == str(pid)]

@@ -66,3 +66,11 @@ def test_a_changed_row_is_caught():
 def test_missing_columns_are_named():
     with pytest.raises(AnalysisError, match="the study's columns; missing: sex"):
         paper_check(load_seed_cohort().drop(columns=["sex"]))
+
+
+def test_text_and_table_disagreements_are_named(check):
+    """Patients 10 (qPCR above 0.01%, classed negative) and 17 (MRD-positive, no relapse,
+    never said to convert) are named where their figure is checked."""
+    assert "patient 10 is above 0.01%" in check.loc["MRD-positive before maintenance", "reason"]
+    assert "(patients 13, 17)" in check.loc["sustained MRD negativity during maintenance",
+                                            "reason"]
