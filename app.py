@@ -7,6 +7,7 @@ import streamlit as st
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
 from core.survival.report import stratifier_options
 from ui import cached
+from ui.deliverables import deliverables
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 
 view = page_setup("Cohort", ":material/groups:")
@@ -95,3 +96,4 @@ st.caption("One HTML file for projecting or printing: filters and counts, baseli
            "and RFS curves with their statistics, and the patient list. It opens offline in "
            "any browser and loads nothing from the internet; it contains patient-level data, "
            "so share it as you would share the records themselves.")
+deliverables(view, "cohort")

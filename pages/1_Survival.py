@@ -16,6 +16,7 @@ from core.survival.report import (
     stratifier_options,
 )
 from ui import cached
+from ui.deliverables import deliverables
 from ui.shell import (
     SEED_SOURCE,
     keep_in_url,
@@ -79,6 +80,7 @@ figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,
                    extra_rows=("cum_events", "cum_censored") if show_counts else ())
 st.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
 st.caption(plain(report.caption))
+deliverables(view, "survival", figure, report.caption, f"km_{endpoint}")
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 

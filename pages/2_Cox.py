@@ -25,6 +25,7 @@ from core.cox.predict import predict_survival
 from core.errors import AnalysisError
 from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
 from ui import cached
+from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Cox regression", ":material/forest:")
@@ -223,6 +224,7 @@ st.plotly_chart(forest, key="cox.forest", config={"displaylogo": False})
 st.caption("Square: hazard ratio; whisker: its 95% CI; dashed line: HR = 1 (no association). "
            "Each row shows the patients and events with that level. A whisker running to the "
            "edge has no finite bound.")
+deliverables(view, "cox", forest, figure_name=f"forest_cox_{endpoint}")
 
 with st.expander("Proportional-hazards check (scaled Schoenfeld residuals)",
                  icon=":material/timeline:"):

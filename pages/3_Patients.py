@@ -16,6 +16,7 @@ from core.patients.figures import (
     swimmer_figure,
 )
 from core.patients.regimens import regimen_steps
+from ui.deliverables import deliverables
 from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
 view = page_setup("Patients", ":material/person:")
@@ -58,6 +59,7 @@ if swimmer.hidden_note:
 
 chart = st.plotly_chart(swimmer_figure(swimmer), on_select="rerun", selection_mode="points",
                         key="patients.chart", config={"displaylogo": False})
+deliverables(view, "patients", swimmer_figure(swimmer), figure_name=f"swimmer_{mode}")
 markers = "; ".join(f"{glyph} {name}" for glyph, name, _ in end_marker_legend()
                     if name in set(swimmer.lanes["end_marker"]))
 start_glyph = SYMBOL_GLYPHS[START_SYMBOLS["maintenance start"]]

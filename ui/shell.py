@@ -50,6 +50,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/3_Patients.py", "Patients", ":material/person:"),
     ("pages/6_During_follow_up.py", "During follow-up", ":material/swap_horiz:"),
     ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
+    ("pages/8_Present.py", "Projector mode", ":material/slideshow:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""

@@ -1,0 +1,185 @@
+"""Take it to the tumor board: slides, figures and "reproduce this", one call per page.
+
+Every analysis page calls :func:`deliverables` once, under its main figure. It draws, in one
+expander: the slide deck (PPTX), the "Reproduce this" zip, the page's main figure as PNG (300
+dpi), SVG or PDF at a slide or journal size, and a link to the projector mode. Nothing heavy
+runs on a rerun: each file is built only when its *Prepare* button is pressed, kept in the
+session for the current cohort, filters and choices, and offered by a download button; a
+change of filters or choices shows the *Prepare* button again.
+
+The choices behind the deliverables (:func:`report_choices`) are read from the pages' own
+widget keys (``survival.endpoint``, ``cox.covariates``, ...; the value saved when the user left
+a page counts too), so the deck made on the Cox page shows the Survival page's curves as they
+were left. Pure computing lives in :mod:`core.report`; the cached wrappers are here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.text import parse_months
+from core.errors import AnalysisError
+from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
+from core.report.sections import ReportChoices
+from core.survival.report import stratifier_options
+from ui.shell import View
+
+PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+PRESENT_PAGE = "pages/8_Present.py"
+
+
+def _state(key: str, default):
+    """A page widget's value, or the value saved when the user left that page."""
+    if key in st.session_state:
+        return st.session_state[key]
+    return st.session_state.get(f"saved.{key}", default)
+
+
+def report_choices(cohort: pd.DataFrame) -> ReportChoices:
+    """The deliverables' choices from the pages' widgets (defaults where a page was not
+    visited); values the filtered cohort does not offer fall back to the defaults."""
+    endpoint = _state("survival.endpoint", "rfs")
+    by = _state("survival.by", _state("report.by", "none"))
+    by = by if by in stratifier_options(cohort) else None
+    marks = _landmarks(_state("survival.landmarks", "12, 24"))
+    covariates = tuple(_state("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
+    color_by = _state("patients.color_by", "eln2022_risk")
+    return ReportChoices(
+        endpoint=endpoint if endpoint in ("os", "rfs") else "rfs", by=by, landmark_months=marks,
+        horizon=_number(_state("survival.horizon", 24.0), 24.0),
+        cox_endpoint=_state("cox.endpoint", "rfs") if _state("cox.endpoint", "rfs") in (
+            "os", "rfs") else "rfs",
+        cox_covariates=covariates,
+        swimmer_mode=_state("patients.mode", "rfs") if _state("patients.mode", "rfs") in (
+            "os", "rfs") else "rfs",
+        swimmer_color_by=None if color_by == "none" else color_by)
+
+
+def _landmarks(value) -> tuple[float, ...]:
+    """The Survival page's landmarks (its text box, "12, 24"), or 12 and 24 months."""
+    try:
+        marks = parse_months(value) if isinstance(value, str) else tuple(map(float, value))
+    except (ValueError, TypeError):  # CohortError/AnalysisError are ValueErrors
+        marks = ()
+    return tuple(sorted(marks)) or (12.0, 24.0)
+
+
+def _number(value, default: float) -> float:
+    try:
+        number = float(value)
+    except (ValueError, TypeError):
+        return default
+    return number if number > 0 else default
+
+
+# ---- cached builders (run only when a Prepare button is pressed) -----------------------------
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
+          notes: tuple[str, ...], choices: tuple) -> bytes:
+    from core.report.deck import DeckContext, slide_deck
+
+    return slide_deck(cohort, DeckContext(source, n_total, filters, notes),
+                      ReportChoices(*choices))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _zip(cohort: pd.DataFrame, source: str, filters: tuple[str, ...], choices: tuple) -> bytes:
+    from core.report.reproduce import reproduce_zip
+
+    return reproduce_zip(cohort, ReportChoices(*choices), source=source, filters=filters)
+
+
+def _signature(*parts: object) -> str:
+    return hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+def _prepared(name: str, signature: str, label: str, build, filename: str, mime: str,
+              key: str, where) -> None:
+    """A Prepare button, then the download button for what it built (same signature)."""
+    stored = st.session_state.get(f"{key}.bytes")
+    if stored is not None and stored[0] == signature:
+        where.download_button(f"Download {label}", stored[1], filename, mime=mime,
+                              icon=":material/download:", key=f"{key}.download")
+        return
+    if where.button(f"Prepare {label}", key=f"{key}.prepare", icon=":material/build:"):
+        with st.spinner(f"Building the {name}…"):
+            try:
+                st.session_state[f"{key}.bytes"] = (signature, build())
+            except AnalysisError as error:
+                where.error(str(error), icon=":material/error:")
+                return
+        st.rerun()
+
+
+def deliverables(view: View, page: str, figure=None, caption: str = "",
+                 figure_name: str = "figure") -> None:
+    """Slides, "Reproduce this", figure downloads and the projector-mode link of a page.
+
+    Parameters
+    ----------
+    view : ui.shell.View
+        From :func:`ui.shell.page_setup`.
+    page : str
+        Short page name for widget keys ("cohort", "survival", "cox", "patients").
+    figure : plotly.graph_objects.Figure, optional
+        The page's main figure, offered as PNG/SVG/PDF.
+    caption : str
+        Written under the figure in the exported image.
+    figure_name : str
+        Stem of the figure's file name.
+    """
+    cohort = view.cohort
+    if cohort.empty:
+        return
+    choices = report_choices(cohort)
+    filters = tuple(view.cohort_filter.describe())
+    notes = tuple(view.selection.notes())
+    base = (view.source, view.selection.n_total, filters, len(cohort),
+            tuple(cohort["patient_id"].astype(str)), astuple(choices))
+    stamp = date.today().isoformat()
+    with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
+        st.caption(
+            "Slides: title, baseline table, Kaplan-Meier curves with at-risk tables and "
+            "statistics, medians and landmarks, Cox table and forest plot with its caveats, "
+            "competing risks, swimmer plot and methods, for the current filters and the "
+            "choices on the Survival, Cox and Patients pages. Reproduce this: the filtered "
+            "rows with an R script and a Python script that recompute the Kaplan-Meier, "
+            "log-rank and Cox numbers, and the numbers the app showed. Both files contain "
+            "patient-level data.")
+        left, right, present = st.columns([1, 1, 1])
+        _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
+                  lambda: _deck(cohort, view.source, view.selection.n_total, filters, notes,
+                                astuple(choices)),
+                  f"tumor_board_{stamp}.pptx", PPTX_MIME, f"deliver.{page}.pptx", left)
+        _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
+                  lambda: _zip(cohort, view.source, filters, astuple(choices)),
+                  f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip", right)
+        present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
+                          query_params={**view.cohort_filter.to_query_params(),
+                                        "present": "1"})
+        if figure is not None:
+            _figure_downloads(figure, caption, figure_name, page, base)
+
+
+def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple) -> None:
+    st.markdown("**This page's figure for slides or a paper**")
+    size, fmt, go = st.columns([2, 1, 1])
+    preset = size.selectbox("Size", list(PRESETS), key=f"deliver.{page}.preset",
+                            format_func=lambda p: PRESETS[p].label)
+    kind = fmt.selectbox("Format", list(FORMATS), key=f"deliver.{page}.format",
+                         format_func=lambda f: {"png": "PNG (300 dpi)", "svg": "SVG",
+                                                "pdf": "PDF"}[f])
+    signature = _signature("figure", base, preset, kind, figure.to_json(), caption)
+    _prepared("figure", signature, f"figure ({kind.upper()})",
+              lambda: render_figure(figure, kind, preset, caption=caption),
+              image_filename(figure_name, kind, preset), MIME[kind], f"deliver.{page}.figure",
+              go)
+    st.caption("Publication style: white background, black axes, larger fonts, one dash "
+               "pattern per group (readable in greyscale); the at-risk table and the caption "
+               "are inside the image. Rendered on the server.")
