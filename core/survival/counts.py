@@ -73,6 +73,8 @@ class SurvivalCounts:
         Rows left out, one entry per reason.
     data : SurvivalData or None
         The checked rows, when they were in memory (None for an engine source).
+    codes : numpy.ndarray of int, optional
+        Position in ``groups`` of each row's group (computed from ``table`` when not given).
     """
 
     table: pd.DataFrame
@@ -80,6 +82,11 @@ class SurvivalCounts:
     n_input: int
     exclusions: tuple[Exclusion, ...] = ()
     data: SurvivalData | None = None
+    codes: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.codes is None:
+            object.__setattr__(self, "codes", _codes(self.table["group"], self.groups))
 
     @property
     def n(self) -> int:
@@ -88,17 +95,12 @@ class SurvivalCounts:
 
     def per_group(self) -> pd.DataFrame:
         """Patients (``n``) and events (``events``) per group, indexed by group in order."""
-        sums = self.table.groupby("group", sort=False)[["n_event", "n_censor"]].sum()
-        sums = sums.reindex(list(self.groups), fill_value=0)
-        return pd.DataFrame({"n": (sums["n_event"] + sums["n_censor"]).astype(np.int64),
-                             "events": sums["n_event"].astype(np.int64)})
-
-    def bounds(self) -> dict[str, tuple[int, int]]:
-        """Row slice ``[start, stop)`` of each group in :attr:`table`."""
-        labels = self.table["group"].to_numpy()
-        change = np.flatnonzero(np.r_[True, labels[1:] != labels[:-1]]) if labels.size else []
-        stops = list(change[1:]) + [labels.size]
-        return {str(labels[a]): (int(a), int(b)) for a, b in zip(change, stops, strict=True)}
+        k = len(self.groups)
+        events = np.bincount(self.codes, self.table["n_event"].to_numpy(float), minlength=k)
+        censored = np.bincount(self.codes, self.table["n_censor"].to_numpy(float), minlength=k)
+        return pd.DataFrame({"n": np.rint(events + censored).astype(np.int64),
+                             "events": np.rint(events).astype(np.int64)},
+                            index=pd.Index(list(self.groups), dtype=object))
 
     def rows(self) -> SurvivalData:
         """The rows the counts stand for (the in-memory rows when there were any, else one
@@ -111,16 +113,20 @@ class SurvivalCounts:
         event = np.repeat(np.r_[np.ones(len(t), bool), np.zeros(len(t), bool)], reps)
         group = np.repeat(np.concatenate([t["group"].to_numpy(object)] * 2), reps)
         order = np.lexsort((time, np.repeat(np.r_[np.zeros(len(t)), np.ones(len(t))], reps),
-                            np.repeat(np.concatenate([_codes(t["group"], self.groups)] * 2),
-                                      reps)))
+                            np.repeat(np.concatenate([self.codes] * 2), reps)))
         return SurvivalData(time=time[order], event=event[order], group=group[order],
                             groups=self.groups, n_input=self.n_input,
                             exclusions=self.exclusions)
 
 
 def _codes(labels: pd.Series, groups: tuple[str, ...]) -> np.ndarray:
+    """Position of each label in ``groups`` (factorized once, so cheap on long tables)."""
+    if len(labels) == 0:
+        return np.zeros(0, dtype=np.int64)
+    codes, uniques = pd.factorize(labels)
     index = {g: k for k, g in enumerate(groups)}
-    return labels.map(index).to_numpy(np.int64)
+    position = np.array([index.get(str(u), -1) for u in uniques], dtype=np.int64)
+    return position[codes]
 
 
 def survival_counts(cohort, time: str, event: str, by: str | None = None) -> SurvivalCounts:
@@ -154,8 +160,9 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None) -> Sur
 
 def counts_of(data: SurvivalData) -> SurvivalCounts:
     """:class:`SurvivalCounts` of rows already checked by the gatekeeper."""
-    return SurvivalCounts(table=count_table(data), groups=data.groups, n_input=data.n_input,
-                          exclusions=data.exclusions, data=data)
+    codes, table = _count_arrays(data)
+    return SurvivalCounts(table=table, groups=data.groups, n_input=data.n_input,
+                          exclusions=data.exclusions, data=data, codes=codes)
 
 
 def count_table(data: SurvivalData) -> pd.DataFrame:
@@ -165,8 +172,13 @@ def count_table(data: SurvivalData) -> pd.DataFrame:
     group code x number of distinct times + time rank, densely when that key space is at most
     a few times the number of rows, else over the distinct keys.
     """
+    return _count_arrays(data)[1]
+
+
+def _count_arrays(data: SurvivalData) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group codes of the count rows, and the count table."""
     if data.n == 0:
-        return _frame([], [], [], [])
+        return np.zeros(0, dtype=np.int64), _frame([], [], [], [])
     values, rank = time_ranks(data.time)
     m = values.size
     key = data.group_code * m + rank
@@ -180,8 +192,9 @@ def count_table(data: SurvivalData) -> pd.DataFrame:
         total = np.bincount(inverse)
         events = np.bincount(inverse, weights=data.event)
     n_event = np.rint(events).astype(np.int64)
-    return _frame(np.asarray(data.groups, dtype=object)[keys // m], values[keys % m], n_event,
-                  total.astype(np.int64) - n_event)
+    codes = keys // m
+    return codes, _frame(np.asarray(data.groups, dtype=object)[codes], values[keys % m],
+                         n_event, total.astype(np.int64) - n_event)
 
 
 def time_ranks(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -287,9 +300,11 @@ def _from_engine_table(raw: pd.DataFrame, by: str | None, n_input: int,
     table = (raw.rename(columns={"grp": "group"})
              .groupby(["group", "time"], sort=False)[["n_event", "n_censor"]].sum()
              .reset_index())
-    order = np.lexsort((table["time"].to_numpy(float), _codes(table["group"], groups)))
+    codes = _codes(table["group"], groups)
+    order = np.lexsort((table["time"].to_numpy(float), codes))
     table = table.iloc[order]
     if by is not None and table.empty:
         groups = ()
     return SurvivalCounts(table=_frame(*(table[c].to_numpy() for c in COUNT_COLUMNS)),
-                          groups=groups, n_input=n_input, exclusions=exclusions)
+                          groups=groups, n_input=n_input, exclusions=exclusions,
+                          codes=codes[order])

@@ -79,8 +79,12 @@ class KaplanMeierResult:
     method: str = f"Kaplan-Meier product-limit estimate; {CI_METHOD}"
 
     def group_table(self, group: str) -> pd.DataFrame:
-        """The rows of one group."""
-        return self.table[self.table["group"] == group]
+        """The rows of one group (their positions are found once per fit)."""
+        positions = self.__dict__.get("_positions")
+        if positions is None:
+            positions = _group_rows(self.table, self.groups, None)[1]
+            object.__setattr__(self, "_positions", positions)
+        return self.table.iloc[positions.get(group, np.zeros(0, np.int64))]
 
 
 def event_counts(data: SurvivalData) -> pd.DataFrame:
@@ -100,7 +104,8 @@ def event_counts(data: SurvivalData) -> pd.DataFrame:
 
 
 def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
-                             groups: tuple[str, ...] | None = None) -> pd.DataFrame:
+                             groups: tuple[str, ...] | None = None,
+                             codes: np.ndarray | None = None) -> pd.DataFrame:
     """Kaplan-Meier table from an event-count table (the scalable core of this module).
 
     Parameters
@@ -115,6 +120,9 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
         Level of the pointwise log-log intervals, in (0, 1).
     groups : tuple of str, optional
         Group order of the output; default: order of first appearance.
+    codes : numpy.ndarray of int, optional
+        Position in ``groups`` of each count row's group (spares matching labels row by row
+        on long tables, e.g. continuous times of a registry).
 
     Returns
     -------
@@ -127,10 +135,7 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
                             "Fix: use e.g. 0.95 for 95% intervals.")
     z = norm.ppf(0.5 + conf_level / 2)
     parts = []
-    labels = counts["group"].astype(str)
-    groups = groups or tuple(dict.fromkeys(labels))
-    positions = pd.Series(np.arange(len(counts))).groupby(labels.to_numpy(), sort=False)
-    positions = positions.indices if len(counts) else {}
+    groups, positions = _group_rows(counts, groups, codes)
     for group in groups:
         rows = counts.iloc[positions.get(group, np.zeros(0, np.int64))]
         if not rows["time"].is_monotonic_increasing:
@@ -160,6 +165,24 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
     return pd.concat(parts, ignore_index=True)[KM_COLUMNS]
 
 
+def _group_rows(counts: pd.DataFrame, groups: tuple[str, ...] | None,
+                codes: np.ndarray | None) -> tuple[tuple[str, ...], dict[str, np.ndarray]]:
+    """The groups and the row positions of each in a count table."""
+    if codes is None or groups is None:
+        found, uniques = pd.factorize(counts["group"])
+        labels = [str(u) for u in uniques]
+        groups = groups or tuple(dict.fromkeys(labels))
+        codes = np.array([groups.index(u) if u in groups else len(groups) for u in labels],
+                         dtype=np.int64)[found] if len(counts) else np.zeros(0, np.int64)
+    if codes.size and (np.diff(codes) >= 0).all():  # sorted by group: slices, no copy
+        edges = np.searchsorted(codes, np.arange(len(groups) + 1))
+        return groups, {g: slice(int(edges[k]), int(edges[k + 1]))
+                        for k, g in enumerate(groups)}
+    order = np.argsort(codes, kind="stable")
+    edges = np.searchsorted(codes[order], np.arange(len(groups) + 1))
+    return groups, {g: order[edges[k]:edges[k + 1]] for k, g in enumerate(groups)}
+
+
 def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
                  conf_level: float = 0.95) -> KaplanMeierResult:
     """Kaplan-Meier estimate per group with Greenwood log-log intervals (R ``survfit``).
@@ -186,7 +209,7 @@ def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
 def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierResult:
     """:func:`kaplan_meier` from a checked count table
     (:func:`core.survival.counts.survival_counts`)."""
-    table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups)
+    table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups, counts.codes)
     per_group = counts.per_group()
     return KaplanMeierResult(table=table, groups=counts.groups,
                              n={g: int(per_group.at[g, "n"]) for g in counts.groups},
@@ -392,17 +415,18 @@ def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None
         Columns ``group, time, n_risk, cum_events, cum_censored``.
     """
     counts = survival_counts(df, time, event, by)
-    return at_risk_from_counts(counts.table, times, counts.groups)
+    return at_risk_from_counts(counts.table, times, counts.groups, counts.codes)
 
 
-def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None
-                        ) -> pd.DataFrame:
-    """:func:`at_risk_table` from an event-count table."""
+def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None,
+                        codes: np.ndarray | None = None) -> pd.DataFrame:
+    """:func:`at_risk_table` from an event-count table (``codes`` as in
+    :func:`kaplan_meier_from_counts`)."""
     times = np.atleast_1d(np.asarray(times, dtype=float))
-    groups = groups or tuple(dict.fromkeys(counts["group"].astype(str)))
+    groups, positions = _group_rows(counts, groups, codes)
     rows = []
     for g in groups:
-        c = counts[counts["group"].astype(str) == g].sort_values("time")
+        c = counts.iloc[positions.get(g, np.zeros(0, np.int64))].sort_values("time")
         t = c["time"].to_numpy(float)
         total = int((c["n_event"] + c["n_censor"]).sum())
         cum_d = np.concatenate([[0], np.cumsum(c["n_event"].to_numpy())])

@@ -152,6 +152,14 @@ def _observed_minus_expected(time: np.ndarray, event: np.ndarray, onehot: np.nda
 
 
 def _risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    cached = counts.__dict__.get("_risk_tables")
+    if cached is None:  # the log-rank and trend tests of one report share the tables
+        cached = _build_risk_tables(counts)
+        object.__setattr__(counts, "_risk_tables", cached)
+    return cached
+
+
+def _build_risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Patients at risk and events per group (rows) and distinct time (columns).
 
     Returns
@@ -162,8 +170,7 @@ def _risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[s
     """
     groups = _present(list(counts.groups))
     table = counts.table
-    index = {g: k for k, g in enumerate(groups)}
-    code = table["group"].map(index).to_numpy(np.int64)
+    code = counts.codes  # groups with patients are all of counts.groups, in that order
     times, rank = np.unique(table["time"].to_numpy(float), return_inverse=True)
     k, m = len(groups), times.size
     key = code * m + rank

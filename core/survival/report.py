@@ -155,7 +155,7 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                             "Fix: widen the filters.")
     fit = fit_counts(counts, conf_level)
     ticks = tick_times(float(counts.table["time"].max()), tick_step)
-    risk = at_risk_from_counts(counts.table, ticks, counts.groups)
+    risk = at_risk_from_counts(counts.table, ticks, counts.groups, counts.codes)
     notes = [e.describe() for e in fit.exclusions]
     for g in fit.groups:
         if fit.n[g] < 2:
