@@ -51,6 +51,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/6_During_follow_up.py", "During follow-up", ":material/swap_horiz:"),
     ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
     ("pages/8_Present.py", "Projector mode", ":material/slideshow:"),
+    ("pages/7_Subgroups.py", "Subgroups & cut-points", ":material/account_tree:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""
@@ -114,7 +115,8 @@ def page_setup(title: str, icon: str) -> View:
     nav = st.sidebar.container()
     cohort, source = _cohort_source()
     cohort_filter = _filter_sidebar(cohort)
-    selection = cohort_filter.apply(cohort)
+    from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
+    selection = custom_groups_sidebar(cohort_filter.apply(cohort))
     with nav:
         st.markdown(f"### {APP_NAME}")
         for path, label, page_icon in PAGES:

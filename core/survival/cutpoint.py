@@ -64,6 +64,7 @@ PERMUTATION_RESAMPLES = 2_000
 EXACT_GAUSS_WORK = 400_000_000
 """Largest cuts x nodes^2 of the exact Gaussian recursion (about 3 s); beyond it, no value."""
 GAUSS_NODES = 8
+FIRST_MARKERS = ("age", "wbc", "blasts_pct")
 CURVE_COLUMNS = ["cut", "n_below", "n_above", "events_below", "events_above", "statistic"]
 
 
@@ -397,3 +398,31 @@ def permutation_max_logrank(df: pd.DataFrame, time: str, event: str, marker: str
     return PermutationResult(p_value=p, exact=exact, n_resamples=used,
                              mc_standard_error=0.0 if exact else float(np.sqrt(p * (1 - p) / used)),
                              seed=None if exact else seed)
+
+
+def marker_options(cohort: pd.DataFrame) -> list[str]:
+    """Numeric columns that can be cut: age, WBC and blasts first, then any other numeric
+    column with at least 3 distinct values (an uploaded marker), never the patient id or an
+    endpoint's time or event column."""
+    def usable(column: str) -> bool:
+        values = cohort[column]
+        return (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+                and values.dropna().nunique() >= 3)
+    others = [c for c in cohort.columns if c not in FIRST_MARKERS and c != "patient_id"
+              and not str(c).endswith(("_months", "_event"))]
+    return [c for c in (*FIRST_MARKERS, *others) if c in cohort.columns and usable(c)]
+
+
+def split_name(result: CutpointResult) -> str:
+    """Name of the two-group column of :func:`with_split`, e.g. ``"age split at 69"``."""
+    return f"{result.marker} split at {result.cutpoint:g}"
+
+
+def with_split(cohort: pd.DataFrame, result: CutpointResult) -> pd.DataFrame:
+    """``cohort`` with the column :func:`split_name`: ``"<= c"`` or ``"> c"`` (missing marker
+    stays missing), for Kaplan-Meier curves of the chosen cut."""
+    values = pd.to_numeric(cohort[result.marker], errors="coerce")
+    labels = np.where(values <= result.cutpoint, f"<= {result.cutpoint:g}",
+                      f"> {result.cutpoint:g}").astype(object)
+    labels[values.isna().to_numpy()] = None
+    return cohort.assign(**{split_name(result): labels})

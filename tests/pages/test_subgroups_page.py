@@ -1,0 +1,168 @@
+"""AppTest tests of the Subgroups & cut-points page (pages/7_Subgroups.py).
+
+Cut-point numbers come from R (tests/core/golden/maxstat_r_golden.json, case seed.rfs.age:
+maxstat.test(Surv(rfs_months, rfs_event) ~ age, smethod = "LogRank", pmethod = "Lau92"):
+estimate 69, statistic 2.14696575401538, p 0.368270702351825; exactGauss 0.2064).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+from core.cohort.groups import Condition, GroupDefinition, GroupRule
+from tests.pages.helpers import header_text, run_page
+
+PAGE = "pages/7_Subgroups.py"
+ADVERSE_MRD = GroupDefinition((GroupRule("Adverse & MRD+", (
+    Condition("eln2022_risk", "==", "adverse"), Condition("mrd_pre_status", "==", "positive"))),))
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def charts(at) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def test_default_view_shows_honest_cutpoint_and_forests():
+    at = run_page(PAGE)
+    assert not at.exception
+    assert metrics(at) == {"Cut-point": "≤ 69", "Max. standardized statistic": "2.147",
+                           "p (Lausen-Schumacher 1992)": "0.368",
+                           "p (exact Gaussian)": "0.206", "p (permutation)": "0.172"}
+    assert any(w.value.startswith("A cut-point chosen from these data fits these data best")
+               for w in at.warning)
+    assert any("Monte Carlo, 2,000 random assignments" in c.value for c in at.caption)
+    assert len(charts(at)) == 4  # cut-point curve, KM of the cut, subgroup forest, univariable
+    km = charts(at)[1]
+    names = [html.unescape(t["name"]) for t in km["data"]]  # plotly-escaped text
+    assert "<= 69 (n=15)" in names and "> 69 (n=4)" in names
+
+
+def test_preset_adverse_mrd_vs_everyone_else_goes_into_the_link_and_sidebar():
+    at = run_page(PAGE)
+    at.button(key="groups.preset_adverse_mrd").click().run()
+    assert not at.exception
+    assert GroupDefinition.from_json(at.query_params["groups"]) == ADVERSE_MRD
+    groups = at.dataframe[0].value.set_index("Group")
+    assert groups.loc["Adverse & MRD+", "Patients (filtered cohort)"] == 3
+    assert groups.loc["Everyone else", "Patients (filtered cohort)"] == 16
+    assert any("ELN 2022 risk == adverse AND MRD before maintenance == positive" in c.value
+               for c in at.sidebar.caption)
+    assert at.sidebar.multiselect(key="filter.custom_group").options == ["Adverse & MRD+",
+                                                                         "Everyone else"]
+
+
+@pytest.mark.parametrize("key", ["groups.preset_age60", "groups.preset_wbc50"])
+def test_other_presets(key):
+    at = run_page(PAGE)
+    at.button(key=key).click().run()
+    assert not at.exception
+    assert sum(at.dataframe[0].value["Patients (filtered cohort)"]) == 19
+
+
+def test_link_reopens_groups_and_group_filter():
+    at = run_page(PAGE, {"groups": ADVERSE_MRD.to_json(),
+                         "group_filter": json.dumps(["Adverse & MRD+"])})
+    assert not at.exception
+    assert header_text(at).startswith("**3 of 19 patients**")
+    assert at.sidebar.multiselect(key="filter.custom_group").value == ["Adverse & MRD+"]
+
+
+def test_custom_group_is_offered_on_the_cox_page():
+    at = run_page("pages/2_Cox.py", {"groups": ADVERSE_MRD.to_json()})
+    assert not at.exception
+    assert "Custom group" in at.multiselect(key="cox.covariates").options
+
+
+def test_build_a_group_from_rules():
+    at = run_page(PAGE)
+    at.text_input(key="groups.name").input("Old").run()
+    at.selectbox(key="groups.c0.column").select("age").run()
+    at.selectbox(key="groups.c0.op").select(">=").run()
+    at.number_input(key="groups.c0.number").set_value(60.0).run()
+    at.selectbox(key="groups.c1.column").select("sex").run()
+    at.selectbox(key="groups.c1.op").select("in").run()
+    at.multiselect(key="groups.c1.levels").select("F").run()
+    at.checkbox(key="groups.other_on").uncheck().run()
+    at.button(key="groups.add").click().run()
+    assert not at.exception
+    definition = GroupDefinition.from_json(at.query_params["groups"])
+    assert definition == GroupDefinition((GroupRule("Old", (
+        Condition("age", ">=", 60.0), Condition("sex", "in", ("F",)))),), other=None)
+    at.button(key="groups.pop").click().run()
+    assert "groups" not in at.query_params
+
+
+def test_builder_errors_are_shown():
+    at = run_page(PAGE)
+    at.button(key="groups.add").click().run()
+    assert any("Choose at least one condition" in e.value for e in at.error)
+    at.selectbox(key="groups.c0.column").select("sex").run()
+    at.selectbox(key="groups.c0.op").select("in").run()
+    at.button(key="groups.add").click().run()
+    assert any("Condition 1: choose at least one value" in e.value for e in at.error)
+
+
+def test_cutpoint_controls_and_use_as_groups():
+    at = run_page(PAGE, {"cut.marker": "wbc", "cut.endpoint": "os"})
+    assert not at.exception
+    assert metrics(at)["Cut-point"] == "≤ 0.86"  # R seed.os.wbc estimate 0.86
+    assert metrics(at)["p (Lausen-Schumacher 1992)"] == "0.016"  # R 0.0157625777939414
+    at.slider(key="cut.range").set_value((0.2, 0.8)).run()
+    assert not at.exception
+    # R: maxstat.test(Surv(os_months, os_event) ~ wbc, seed, smethod = "LogRank",
+    # pmethod = "Lau92", minprop = 0.2, maxprop = 0.8): estimate 1.26, M 2.575727470214,
+    # p 0.110182682824
+    assert metrics(at)["Cut-point"] == "≤ 1.26"
+    assert metrics(at)["Max. standardized statistic"] == "2.576"
+    assert metrics(at)["p (Lausen-Schumacher 1992)"] == "0.110"
+    assert any("between 20% and 80% of patients below" in c.value for c in at.caption)
+    assert at.query_params["cut.range"] == "0.2,0.8"
+    at.button(key="cut.to_groups").click().run()
+    definition = GroupDefinition.from_json(at.query_params["groups"])
+    assert definition.groups[0].conditions == (Condition("wbc", "<=", 1.26),)
+    assert definition.other == "WBC (×10⁹/L) > 1.26"
+
+
+def test_cutpoint_range_without_cuts_is_an_error():
+    at = run_page(PAGE, {"cut.marker": "age", "cut.range": "0.5,0.5"})
+    assert not at.exception
+    assert any("(got minprop = 0.5, maxprop = 0.5)" in e.value for e in at.error)
+
+
+def test_forest_controls():
+    at = run_page(PAGE, {"forest.factor": "sorafenib_timing", "forest.by": "sex",
+                         "forest.models": "age,sex", "forest.endpoint": "os"})
+    assert not at.exception
+    forest, univariable = charts(at)[2], charts(at)[3]
+    ticks = forest["layout"]["yaxis"]["ticktext"]
+    assert ticks[0].startswith("<b>All patients</b>: Sorafenib timing")
+    assert any(t.startswith("<b>Sex</b>  interaction p") for t in ticks)
+    assert len(univariable["layout"]["yaxis"]["ticktext"]) == 4  # 2 headings + 2 terms
+    at.multiselect(key="forest.by").select("eln2022_risk").run()
+    assert not at.exception
+    assert "eln2022_risk" in at.query_params["forest.by"]
+
+
+def test_malformed_or_hostile_link_values():
+    at = run_page("app.py", {"groups": "{not json"})  # the notice shows on the first page
+    assert not at.exception
+    assert any("Custom groups in the link were ignored" in w.value for w in at.sidebar.warning)
+    hostile = GroupDefinition((GroupRule("<img src=x onerror=alert(1)>*", (
+        Condition("sex", "==", "F"),)),))
+    at = run_page(PAGE, {"groups": hostile.to_json()})
+    assert not at.exception
+    assert any("\\<img src=x onerror=alert(1)\\>\\*" in c.value for c in at.sidebar.caption)
+
+
+def test_empty_filter_shows_friendly_message():
+    at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive"})
+    assert not at.exception
+    assert header_text(at).startswith("**0 of 19 patients**")
+    assert at.info[0].value.startswith("No patient matches the current filters")
+    assert not at.get("plotly_chart")

@@ -1,0 +1,140 @@
+"""Custom groups in every page's frame, and cached wrappers for the Subgroups page.
+
+:func:`custom_groups_sidebar` is called once by :func:`ui.shell.page_setup` after the sidebar
+filters: when the session has a custom group definition (built on the Subgroups page, or read
+once from the link's ``groups`` parameter), it adds the column
+:data:`core.cohort.groups.CUSTOM_GROUP_COLUMN` to the filtered cohort (so every page can
+stratify by it, or use it as a Cox covariate), draws a "Custom group" filter with the rules in
+the sidebar, and keeps the definition in the URL. Without a definition it draws nothing.
+
+State: ``st.session_state["groups.definition"]`` (a GroupDefinition or None), the widget
+``"filter.custom_group"`` (chosen labels), URL keys ``groups`` (compact JSON) and
+``group_filter`` (JSON list of labels).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.filters import FilterResult
+from core.cohort.groups import CUSTOM_GROUP_COLUMN, GroupDefinition, assign_groups
+from core.cohort.schema import ENDPOINTS
+from core.cohort.text import markdown_safe
+from core.cox.subgroups import SubgroupForest, subgroup_forest, univariable_forest
+from core.errors import CohortError
+from core.survival.cutpoint import CutpointResult, max_logrank, permutation_max_logrank
+from core.survival.logrank import PermutationResult
+
+STATE_DEFINITION = "groups.definition"
+FILTER_WIDGET = "filter.custom_group"
+URL_DEFINITION = "groups"
+URL_FILTER = "group_filter"
+
+
+def definition() -> GroupDefinition | None:
+    """The session's custom group definition; read once from the link when a session starts
+    (a malformed link value is ignored with a notice)."""
+    if STATE_DEFINITION not in st.session_state:
+        found = None
+        text = st.query_params.get(URL_DEFINITION)
+        if text:
+            try:
+                found = GroupDefinition.from_json(text)
+            except CohortError as error:
+                st.session_state["groups.notice"] = " ".join(error.problems)
+        st.session_state[STATE_DEFINITION] = found
+        wanted = st.query_params.get(URL_FILTER)
+        if found is not None and wanted:
+            try:
+                chosen = [v for v in json.loads(wanted) if v in found.labels]
+            except (json.JSONDecodeError, TypeError):
+                chosen = []
+            st.session_state[FILTER_WIDGET] = chosen
+    return st.session_state[STATE_DEFINITION]
+
+
+def set_definition(new: GroupDefinition | None) -> None:
+    """Replace the session's definition (the group filter is cleared)."""
+    st.session_state[STATE_DEFINITION] = new
+    st.session_state.pop(FILTER_WIDGET, None)
+    st.session_state.pop(f"saved.{FILTER_WIDGET}", None)
+
+
+def custom_groups_sidebar(selection: FilterResult) -> FilterResult:
+    """Add the custom group column to the filtered cohort and apply the custom group filter.
+
+    Returns ``selection`` unchanged when no definition exists; otherwise a FilterResult whose
+    cohort has the column, restricted to the chosen groups, with the patients left out for an
+    undecidable rule counted in ``missing``.
+    """
+    current = definition()
+    notice = st.session_state.pop("groups.notice", None)
+    if notice:
+        st.sidebar.warning(f"Custom groups in the link were ignored: {markdown_safe(notice)}",
+                           icon=":material/link_off:")
+    if current is None:
+        if URL_DEFINITION in st.query_params:
+            del st.query_params[URL_DEFINITION]
+        return selection
+    try:
+        assignment = assign_groups(selection.cohort, current)
+    except CohortError as error:
+        st.sidebar.error("Custom groups cannot be applied to this cohort: "
+                         + markdown_safe(" ".join(error.problems)), icon=":material/error:")
+        return selection
+    cohort = selection.cohort.assign(**{CUSTOM_GROUP_COLUMN: assignment.labels})
+    if FILTER_WIDGET in st.session_state:  # keep the widget's value across pages
+        st.session_state[FILTER_WIDGET] = [v for v in st.session_state[FILTER_WIDGET]
+                                           if v in current.labels]
+    chosen = st.sidebar.multiselect(
+        "Custom group", list(current.labels), key=FILTER_WIDGET, placeholder="All patients",
+        help="Groups built on the Subgroups & cut-points page; first matching rule wins.")
+    st.sidebar.caption("Custom groups: " + markdown_safe("; ".join(current.describe())))
+    missing = list(selection.missing)
+    if chosen:
+        unplaced = int(assignment.labels.isna().sum())
+        if unplaced:
+            missing.append((CUSTOM_GROUP_COLUMN, unplaced))
+        cohort = cohort[cohort[CUSTOM_GROUP_COLUMN].isin(chosen)]
+    text = current.to_json()
+    if st.query_params.get(URL_DEFINITION) != text:
+        st.query_params[URL_DEFINITION] = text
+    wanted = json.dumps(chosen, ensure_ascii=True) if chosen else None
+    if wanted is None and URL_FILTER in st.query_params:
+        del st.query_params[URL_FILTER]
+    elif wanted is not None and st.query_params.get(URL_FILTER) != wanted:
+        st.query_params[URL_FILTER] = wanted
+    return FilterResult(cohort=cohort, n_total=selection.n_total, missing=tuple(missing))
+
+
+# ---- cached wrappers ---------------------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cutpoint(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
+             maxprop: float) -> CutpointResult:
+    time, event, _ = ENDPOINTS[endpoint]
+    return max_logrank(cohort, time, event, marker, minprop, maxprop)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cutpoint_permutation(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
+                         maxprop: float) -> PermutationResult:
+    time, event, _ = ENDPOINTS[endpoint]
+    return permutation_max_logrank(cohort, time, event, marker, minprop, maxprop)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def forest(cohort: pd.DataFrame, endpoint: str, factor: str,
+           attributes: tuple[str, ...]) -> SubgroupForest:
+    time, event, _ = ENDPOINTS[endpoint]
+    return subgroup_forest(cohort, time, event, factor, attributes)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def univariable(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...]
+                ) -> pd.DataFrame:
+    time, event, _ = ENDPOINTS[endpoint]
+    return univariable_forest(cohort, time, event, covariates)
