@@ -36,6 +36,7 @@ from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
 from ui import cached, warmup
+from ui.upload import remove_my_data, set_aside_count
 
 warmup.start()  # heavy Cox imports in the background, once per server process
 
@@ -44,6 +45,7 @@ SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML,
 
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("app.py", "Cohort", ":material/groups:"),
+    ("pages/0_Your_data.py", "Your data", ":material/upload_file:"),
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
     ("pages/4_Competing_risks.py", "Competing risks", ":material/call_split:"),
     ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
@@ -245,15 +247,21 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
                 st.rerun()
         if STATE_COHORT in st.session_state and st.button(
                 "Back to the embedded study cohort", key="cohort.reset"):
-            for key in (STATE_COHORT, STATE_SOURCE):
-                st.session_state.pop(key, None)
+            remove_my_data()
             _reset_filters()
             st.rerun()
+        st.page_link("pages/0_Your_data.py", label="Map any export (Chinese headers, dates, "
+                     "SPSS/Stata) on Your data", icon=":material/upload_file:")
         st.caption("Uploaded data stay in this browser session on this server; nothing is "
                    "stored or sent elsewhere.")
     if STATE_COHORT in st.session_state:
         return st.session_state[STATE_COHORT], st.session_state[STATE_SOURCE]
     return cached.seed_cohort(), SEED_SOURCE
+
+
+def reset_filters() -> None:
+    """Forget every filter of this session (a new cohort was loaded)."""
+    _reset_filters()
 
 
 def _reset_filters() -> None:
@@ -313,17 +321,25 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
     side = st.sidebar
     side.markdown("**Filters** (shared by every page)")
     for name in ("eln2022_risk", "sorafenib_timing", "mrd_pre_status"):
-        side.multiselect(LABELS[name], levels[name], key=WIDGET[name],
-                         placeholder="All patients")
+        if cohort[name].notna().any() or st.session_state[WIDGET[name]]:  # else: no filter
+            side.multiselect(LABELS[name], levels[name], key=WIDGET[name],
+                             placeholder="All patients")
     with side.expander("More filters", expanded=_more_active(stored)):
-        st.slider("Age (years)", min_value=low, max_value=high, key=WIDGET["age"])
+        if cohort["age"].notna().any() or st.session_state.get(STATE_AGE_LINK):
+            st.slider("Age (years)", min_value=low, max_value=high, key=WIDGET["age"])
         for name in ("sex", "fab_class", "fusion_gene", "relapse_type", "outcome"):
-            st.multiselect(LABELS[name], levels[name], key=WIDGET[name],
+            if cohort[name].notna().any() or st.session_state[WIDGET[name]]:
+                st.multiselect(LABELS[name], levels[name], key=WIDGET[name],
+                               placeholder="All patients")
+        if cohort["co_mutations"].notna().any() or st.session_state[WIDGET["co_mutations"]]:
+            st.multiselect("Co-mutations", levels["co_mutations"], key=WIDGET["co_mutations"],
                            placeholder="All patients")
-        st.multiselect("Co-mutations", levels["co_mutations"], key=WIDGET["co_mutations"],
-                       placeholder="All patients")
-        st.radio("Patients with", ["any", "all"], key=WIDGET["co_mutation_mode"],
-                 format_func=lambda m: f"{m} of the chosen co-mutations", horizontal=True)
+            st.radio("Patients with", ["any", "all"], key=WIDGET["co_mutation_mode"],
+                     format_func=lambda m: f"{m} of the chosen co-mutations", horizontal=True)
+        missing = [LABELS[n] for n in ("eln2022_risk", "sorafenib_timing", "mrd_pre_status",
+                                       "sex", "age") if cohort[n].isna().all()]
+        if missing:
+            st.caption(f"No filter for {', '.join(missing)}: the cohort has no values there.")
     side.button("Clear all filters", on_click=_reset_filters, key="filter.clear",
                 icon=":material/filter_alt_off:")
 
@@ -361,7 +377,10 @@ def _header(title: str, selection: FilterResult, source: str,
             cohort_filter: CohortFilter) -> None:
     st.title(title)
     described = "; ".join(cohort_filter.describe()) or "no filters"
-    st.markdown(f"**{selection.n} of {selection.n_total} patients** · {plain(described)}")
+    aside = set_aside_count()
+    aside_text = f", {aside} row{'s' if aside != 1 else ''} set aside" if aside else ""
+    st.markdown(f"**{selection.n} of {selection.n_total} patients**{aside_text} · "
+                f"{plain(described)}")
     st.caption(plain(source))
     notices = st.session_state.get(STATE_NOTICES, [])
     for notice in notices:

@@ -25,7 +25,12 @@ from core.cohort.schema import ENDPOINTS
 from core.cohort.text import markdown_safe
 from core.cox.subgroups import SubgroupForest, subgroup_forest, univariable_forest
 from core.errors import CohortError
-from core.survival.cutpoint import CutpointResult, max_logrank, permutation_max_logrank
+from core.survival.cutpoint import (
+    CutpointResult,
+    max_logrank,
+    permutation_max_logrank,
+    permutation_resamples,
+)
 from core.survival.logrank import PermutationResult
 
 STATE_DEFINITION = "groups.definition"
@@ -123,7 +128,8 @@ def cutpoint(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
 def cutpoint_permutation(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
                          maxprop: float) -> PermutationResult:
     time, event, _ = ENDPOINTS[endpoint]
-    return permutation_max_logrank(cohort, time, event, marker, minprop, maxprop)
+    return permutation_max_logrank(cohort, time, event, marker, minprop, maxprop,
+                                   n_resamples=permutation_resamples(len(cohort)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

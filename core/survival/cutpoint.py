@@ -61,6 +61,8 @@ from core.survival.logrank import SEED, PermutationResult
 METHOD = ("maximally selected log-rank statistic (standardized with the permutation variance; "
           "R maxstat, smethod = \"LogRank\")")
 PERMUTATION_RESAMPLES = 2_000
+PERMUTATION_BUDGET = 20_000_000
+"""Patients x resamples a page computes (about 1.5 s); see :func:`permutation_resamples`."""
 EXACT_GAUSS_WORK = 400_000_000
 """Largest cuts x nodes^2 of the exact Gaussian recursion (about 3 s); beyond it, no value."""
 GAUSS_NODES = 8
@@ -214,11 +216,12 @@ def _prepare(df: pd.DataFrame, time: str, event: str, marker: str, minprop: floa
                      m=_cut_sizes(x_sorted, minprop, maxprop), exclusions=data.exclusions)
 
 
-def _standardized(y: np.ndarray, m: np.ndarray) -> np.ndarray:
+def _standardized(y: np.ndarray, m: np.ndarray, precise: bool = True) -> np.ndarray:
     """|S_m - E_m| / sqrt(V_m) for scores ``y`` (shape (..., N)) at lower-group sizes m,
-    in R's order of operations (long double sums, as R's ``sum`` and ``cumsum``)."""
+    in R's order of operations (long double sums, as R's ``sum`` and ``cumsum``, unless
+    ``precise`` is False: the permutation resamples need no last-bit agreement)."""
     n = y.shape[-1]
-    long = y.astype(np.longdouble)
+    long = y.astype(np.longdouble) if precise else y
     ss = long.sum(axis=-1, keepdims=True).astype(float)
     sq = (y * y).astype(np.longdouble).sum(axis=-1, keepdims=True).astype(float)
     prefix = np.cumsum(long, axis=-1).astype(float)[..., m.astype(int) - 1]
@@ -360,6 +363,12 @@ def max_logrank(df: pd.DataFrame, time: str, event: str, marker: str, minprop: f
                           notes=tuple(notes))
 
 
+def permutation_resamples(n: int) -> int:
+    """Resamples for ``n`` patients within :data:`PERMUTATION_BUDGET`: 2,000 up to 10,000
+    patients, fewer (at least 200) beyond, where the Gaussian p-values are accurate anyway."""
+    return int(min(PERMUTATION_RESAMPLES, max(200, PERMUTATION_BUDGET // max(n, 1))))
+
+
 def permutation_max_logrank(df: pd.DataFrame, time: str, event: str, marker: str,
                             minprop: float = 0.1, maxprop: float = 0.9, *,
                             n_resamples: int = PERMUTATION_RESAMPLES, seed: int = SEED
@@ -386,7 +395,7 @@ def permutation_max_logrank(df: pd.DataFrame, time: str, event: str, marker: str
     prep = _prepare(df, time, event, marker, minprop, maxprop)
 
     def statistic(y, axis=-1):
-        return np.nanmax(_standardized(np.atleast_2d(y), prep.m), axis=-1)
+        return np.nanmax(_standardized(np.atleast_2d(y), prep.m, precise=False), axis=-1)
 
     batch = max(1, 2_000_000 // prep.y.size)
     result = permutation_test((prep.y,), statistic, permutation_type="pairings",

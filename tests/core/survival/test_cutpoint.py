@@ -27,8 +27,12 @@ from core.survival.cutpoint import (
     lausen92_critical,
     lausen92_p,
     logrank_scores,
+    marker_options,
     max_logrank,
     permutation_max_logrank,
+    permutation_resamples,
+    split_name,
+    with_split,
 )
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
@@ -237,3 +241,22 @@ def test_cutpoint_figure_draws_curve_cut_and_both_reference_lines():
     assert vertical == [result.cutpoint]
     assert horizontal == [pytest.approx(lausen92_critical(0.05)), NAIVE_CRITICAL]
     assert "misleading after a search" in " ".join(a.text for a in figure.layout.annotations)
+
+
+def test_permutation_resamples_shrink_only_for_large_cohorts():
+    assert permutation_resamples(19) == 2000
+    assert permutation_resamples(10_000) == 2000
+    assert permutation_resamples(100_000) == 200
+    assert permutation_resamples(10**7) == 200
+
+
+def test_marker_options_and_split_column():
+    seed = load_seed_cohort()
+    options = marker_options(seed)
+    assert options[:3] == ["age", "wbc", "blasts_pct"]
+    assert not any(o.endswith(("_months", "_event")) or o == "patient_id" for o in options)
+    result = max_logrank(seed, "rfs_months", "rfs_event", "age")
+    split = with_split(seed.assign(age=[np.nan] + list(seed["age"][1:])), result)
+    assert split_name(result) == "age split at 69"
+    assert split["age split at 69"].value_counts().to_dict() == {"<= 69": 14, "> 69": 4}
+    assert split["age split at 69"].isna().sum() == 1

@@ -1,0 +1,226 @@
+"""Your data: upload a hospital export, map its columns, check it, and explore it on every page."""
+
+from pathlib import Path
+
+import streamlit as st
+
+from core.cohort.mapping import (
+    DATE_FORMATS,
+    DAYS_PER_MONTH,
+    Mapping,
+    apply_mapping,
+    distinct_values,
+)
+from core.cohort.read import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
+from core.cohort.schema import data_dictionary_markdown, with_labels
+from core.cohort.validate import set_aside_invalid_rows, validate_cohort
+from core.errors import CohortError
+from ui import upload
+from ui.shell import page_setup, plain
+
+view = page_setup("Your data", ":material/upload_file:")
+ROOT = Path(__file__).resolve().parents[1]
+PREVIEW_ROWS = 10
+
+st.markdown(
+    f"Load your own cohort: CSV/TSV/TXT (comma, semicolon, tab or pipe; UTF-8, UTF-16, "
+    f"GB18030/GBK or Windows-1252), Excel XLSX, Parquet, SPSS `.sav` or Stata `.dta`. "
+    f"**At most {MAX_UPLOAD_MB} MB, {MAX_COLUMNS:,} columns and {MAX_ROWS:,} patients.** "
+    "It needs a patient id and, for overall or relapse-free survival, a time (or dates) and "
+    "an event; every other column is optional and extra columns become filters and groups.")
+st.caption("Your file stays in this browser session's memory on this server: it is not "
+           "written to disk, not shared with other sessions, and gone when you press *Remove "
+           "my data* or close the tab.")
+
+file = st.file_uploader(f"Cohort file (up to {MAX_UPLOAD_MB} MB)", key="upload.file",
+                        help="The format is recognised from the content, not the name.")
+if file is not None and st.session_state.get("upload.file_id") != file.file_id:
+    upload.start_upload(file.name, file.getvalue(), file.file_id)
+
+if "upload.name" in st.session_state:
+    name = st.session_state["upload.name"]
+    sheets = st.session_state.get("upload.sheets") or []
+    sheet = None
+    if len(sheets) > 1:
+        sheet = st.selectbox("Sheet", sheets, key="upload.sheet")
+        if st.session_state.get("upload.read_sheet") != sheet:
+            st.session_state["upload.read_sheet"] = sheet
+            upload.read_sheet(sheet)
+    if st.session_state.get("upload.problems"):
+        problems = st.session_state["upload.problems"]
+        st.error(f"**{plain(name)} could not be read.**\n\n"
+                 + "\n".join(f"- {plain(p)}" for p in problems), icon=":material/error:")
+    raw = st.session_state.get("upload.raw")
+    if raw is not None:
+        proposal = st.session_state["upload.proposal"]
+        mapping_file = st.file_uploader("Saved mapping (JSON) of an earlier export of the same "
+                                        "system: applies its choices", type=["json"],
+                                        key="upload.mapping_file")
+        seed = None
+        if mapping_file is not None and \
+                st.session_state.get("upload.mapping_id") != mapping_file.file_id:
+            st.session_state["upload.mapping_id"] = mapping_file.file_id
+            try:
+                seed = Mapping.from_json(mapping_file.getvalue())
+            except CohortError as error:
+                st.error(plain(" ".join(error.problems)), icon=":material/error:")
+        if seed is None and not st.session_state.get("upload.seeded"):
+            seed = proposal.mapping
+        if seed is not None:
+            upload.seed_widgets(seed, raw)
+            st.session_state["upload.seeded"] = True
+
+        st.subheader("Which column is which?")
+        st.caption(f"{plain(name)}: {len(raw):,} rows, {raw.shape[1]} columns. The proposal is "
+                   "preselected; change any choice. Times may come from dates: OS from "
+                   "diagnosis to death or last contact, RFS from maintenance start to relapse "
+                   f"or last contact, in months = days / {DAYS_PER_MONTH} (R's and SPSS's "
+                   "usual month).")
+        for choice in proposal.choices:
+            st.warning(plain(choice), icon=":material/help:")
+        options = [upload.NOT_IN_FILE, *map(str, raw.columns)]
+        left, right = st.columns(2)
+        for i, field in enumerate(upload.MAIN_FIELDS):
+            (left if i % 2 == 0 else right).selectbox(upload.field_label(field), options,
+                                                      key=f"map.{field}")
+        for field in ("os_months", "rfs_months"):
+            if st.session_state.get(f"map.{field}") != upload.NOT_IN_FILE:
+                st.radio(f"Unit of {field}", upload.UNITS, key=f"map.unit.{field}",
+                         horizontal=True)
+        for field in ("os_event", "rfs_event"):
+            column = st.session_state.get(f"map.{field}")
+            if column in raw.columns:
+                values = distinct_values(raw, column, upload.MAX_CODED_VALUES + 1)
+                if set(values) <= {"0", "1"}:
+                    continue
+                if len(values) > upload.MAX_CODED_VALUES:
+                    st.warning(f"Column {plain(column)} has more than "
+                               f"{upload.MAX_CODED_VALUES} different values; an event column "
+                               "holds 2 or 3 codes. Choose another column.",
+                               icon=":material/warning:")
+                    continue
+                st.markdown(f"**Codes of {plain(column)}** ({field}): which value means the "
+                            "event?")
+                cols = st.columns(min(len(values), 4) or 1)
+                for j, value in enumerate(values):
+                    cols[j % len(cols)].selectbox(plain(value), upload.EVENT_CHOICES,
+                                                  key=f"map.code.{field}.{j}")
+        with st.expander("Dates (times computed from them)",
+                         expanded=any(st.session_state.get(f"map.{f}") != upload.NOT_IN_FILE
+                                      for f in upload.DATE_FIELD_NAMES)):
+            cols = st.columns(3)
+            for i, field in enumerate(upload.DATE_FIELD_NAMES):
+                cols[i % 3].selectbox(upload.field_label(field), options, key=f"map.{field}")
+            st.selectbox("Date format of text dates", ["automatic (ISO 8601)", *DATE_FORMATS],
+                         key="map.date_format")
+        with st.expander("Optional fields (groups, filters, covariates)"):
+            cols = st.columns(3)
+            for i, field in enumerate(upload.OPTIONAL_FIELDS):
+                cols[i % 3].selectbox(upload.field_label(field), options, key=f"map.{field}")
+            st.checkbox("Keep the file's other columns (as filters, groups and covariates, "
+                        "under their own names)", key="map.keep_extra")
+
+        try:
+            mapping = upload.mapping_from_widgets(raw, sheet)
+        except CohortError as error:
+            st.error("\n".join(f"- {plain(p)}" for p in error.problems), icon=":material/error:")
+            st.stop()
+        st.download_button("Download this mapping (JSON)", mapping.to_json().encode("utf-8"),
+                           "cohort_mapping.json", mime="application/json",
+                           icon=":material/download:", key="upload.download_mapping")
+
+        st.subheader("Preview: the first rows as the app will read them")
+        try:
+            head = apply_mapping(raw.head(PREVIEW_ROWS), mapping)
+            try:
+                head = validate_cohort(head)
+                head = head[[c for c in head.columns if head[c].notna().any()]]
+            except CohortError:
+                pass  # the check below lists the problems of the whole file
+            st.dataframe(with_labels(head), hide_index=True, key="upload.preview")
+        except CohortError as error:
+            st.error("\n".join(f"- {plain(p)}" for p in error.problems), icon=":material/error:")
+
+        if st.button("Check and use this cohort", type="primary", key="upload.check",
+                     icon=":material/task_alt:"):
+            try:
+                split = set_aside_invalid_rows(apply_mapping(raw, mapping))
+                st.session_state["upload.split"] = split
+                if split.n_set_aside == 0:
+                    upload.use_cohort(split, name)
+                    st.session_state.pop("upload.split", None)
+                    st.session_state["upload.loaded"] = name
+            except CohortError as error:
+                st.session_state["upload.split"] = None
+                st.session_state["upload.check_problems"] = error.problems
+        if st.session_state.get("upload.split") is None and \
+                st.session_state.get("upload.check_problems"):
+            problems = st.session_state.pop("upload.check_problems")
+            st.error(f"**The cohort cannot be used yet** ({len(problems)} problem"
+                     f"{'s' if len(problems) != 1 else ''}). Fix the file or the mapping:\n\n"
+                     + "\n".join(f"- {plain(p)}" for p in problems), icon=":material/error:")
+        split = st.session_state.get("upload.split")
+        if split is not None and split.n_set_aside:
+            k = split.n_set_aside
+            st.warning(f"**{k} row{'s' if k != 1 else ''} of {len(raw):,} break a rule** "
+                       f"({len(split.problems)} problem{'s' if len(split.problems) != 1 else ''}"
+                       "). Fix the file and upload it again, or continue without "
+                       f"{'these rows' if k != 1 else 'this row'}:\n\n"
+                       + "\n".join(f"- {plain(p)}" for p in split.problems),
+                       icon=":material/rule:")
+            st.dataframe(split.set_aside, hide_index=True, key="upload.set_aside")
+            if st.button(f"Continue without these {k} rows", key="upload.continue"):
+                upload.use_cohort(split, name)
+                st.session_state.pop("upload.split", None)
+                st.session_state["upload.loaded"] = name
+                st.rerun()
+        if st.session_state.pop("upload.loaded", None):
+            st.rerun()
+
+if upload.STATE_COHORT in st.session_state:
+    cohort = st.session_state[upload.STATE_COHORT]
+    k = upload.set_aside_count()
+    st.success(f"In use: {plain(st.session_state[upload.STATE_SOURCE])}, {len(cohort):,} "
+               f"patients{f', {k} rows set aside' if k else ''}. Every page now shows it.",
+               icon=":material/check_circle:")
+    present = upload.endpoints_present(cohort)
+    for key, name in (("os", "overall survival"), ("rfs", "relapse-free survival")):
+        if not present[key]:
+            st.info(f"No {name} in this cohort: its time and event columns are not mapped, so "
+                    f"the pages offer only the other endpoint.", icon=":material/info:")
+    if k:
+        with st.expander(f"The {k} rows set aside and why"):
+            st.dataframe(st.session_state[upload.STATE_SET_ASIDE], hide_index=True,
+                         key="upload.set_aside_in_use")
+if upload.STATE_COHORT in st.session_state or "upload.name" in st.session_state:
+    if st.button("Remove my data", key="upload.remove", icon=":material/delete:",
+                 help="Forget the file, its mapping and the cohort; back to the study cohort."):
+        upload.remove_my_data()
+        st.rerun()
+
+st.subheader("Templates and help")
+left, right, _ = st.columns([1, 1, 2])
+templates = ROOT / "data" / "templates"
+left.download_button("Template (CSV)", (templates / "cohort_template.csv").read_bytes(),
+                     "cohort_template.csv", mime="text/csv", key="upload.template_csv",
+                     icon=":material/download:")
+right.download_button("Template (XLSX)", (templates / "cohort_template.xlsx").read_bytes(),
+                      "cohort_template.xlsx", key="upload.template_xlsx",
+                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                      icon=":material/download:")
+st.caption("The templates hold the minimal columns (id, OS and RFS times in months and events "
+           "as 1/0) and two example rows; add any column you like.")
+with st.expander("How to export from your system"):
+    st.markdown(
+        "- **Excel**: *File > Save as > Excel workbook (.xlsx)* or *CSV UTF-8*. A title line "
+        "above the header is fine; choose the sheet here when there are several.\n"
+        "- **Hospital information systems** (e.g. a Chinese HIS or registry): export the "
+        "patient list as XLSX or CSV; GB18030/GBK text is recognised, headers may be Chinese "
+        "(病历号, 诊断日期, 是否死亡, ...).\n"
+        "- **SPSS / Stata**: upload the `.sav` or `.dta` file itself; value labels become the "
+        "category text.\n"
+        "- **Dates** instead of times: map diagnosis, maintenance start, relapse, death and "
+        "last-contact dates; the app computes months and checks that the dates are in order.\n"
+        "- Save the mapping (JSON) and upload it with the next export of the same system.")
+with st.expander("Data dictionary (every known column, unit and allowed value)"):
+    st.markdown(data_dictionary_markdown().split("\n", 1)[1])

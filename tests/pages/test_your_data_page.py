@@ -1,0 +1,182 @@
+"""AppTest tests of the Your data page (pages/0_Your_data.py, issue 11).
+
+AppTest cannot drive ``st.file_uploader``, so a test puts the uploaded file into the session
+exactly as the page does when a file arrives (:func:`ui.upload.start_upload` with the file's
+name and bytes); everything after that (the mapping form, preview, check, set-aside choice,
+header, removal) runs through the page. The browser upload itself is in
+tests/e2e/test_upload_mapping.py.
+"""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+from core.cohort.mapping import propose_mapping
+from core.cohort.read import read_table
+from tests.pages.helpers import ROOT
+
+PAGE = "pages/0_Your_data.py"
+
+
+def chinese_xlsx() -> bytes:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["随访表"])
+    sheet.append(["病历号", "危险分层", "诊断日期", "末次随访日期", "死亡日期", "是否死亡"])
+    day = pd.Timestamp
+    for pid, risk, dx, last, death, dead in [
+            ("000101", "高危", "2020-01-10", "2021-09-01", "2021-09-01", "是"),
+            ("000102", "低危", "2019-05-02", "2024-05-31", None, "否"),
+            ("000103", "中危", "2021-02-20", "2023-01-15", None, "否")]:
+        sheet.append([pid, risk, day(dx).to_pydatetime(), day(last).to_pydatetime(),
+                      None if death is None else day(death).to_pydatetime(), dead])
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def session_with_file(name: str, data: bytes) -> AppTest:
+    """A session on the Your data page whose uploader has just received ``name``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    handle = io.BytesIO(data)
+    handle.name = name
+    raw = read_table(handle)
+    at.session_state["upload.name"] = name
+    at.session_state["upload.data"] = data
+    at.session_state["upload.file_id"] = "test-file"
+    at.session_state["upload.sheets"] = []
+    at.session_state["upload.raw"] = raw
+    at.session_state["upload.proposal"] = propose_mapping(raw)
+    return at.run()
+
+
+def header(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if " patients**" in m.value)
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def test_page_without_upload_states_the_limits_and_offers_templates():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    intro = at.markdown[1].value if "At most" in at.markdown[1].value else \
+        next(m.value for m in at.markdown if "At most" in m.value)
+    assert "**At most 200 MB, 500 columns and 1,000,000 patients.**" in intro
+    assert header(at).startswith("**19 of 19 patients** · ")
+    labels = [e.label for e in at.expander]
+    assert "How to export from your system" in labels
+    assert "Data dictionary (every known column, unit and allowed value)" in labels
+
+
+def test_chinese_export_is_mapped_previewed_and_used():
+    at = session_with_file("export.xlsx", chinese_xlsx())
+    assert not at.exception
+    assert at.selectbox(key="map.patient_id").value == "病历号"
+    assert at.selectbox(key="map.os_event").value == "是否死亡"
+    assert at.selectbox(key="map.date_diagnosis").value == "诊断日期"
+    codes = {at.selectbox(key=f"map.code.os_event.{i}").label:
+             at.selectbox(key=f"map.code.os_event.{i}").value for i in range(2)}
+    assert codes == {"否": "0 = censored", "是": "1 = event"}
+    preview = at.dataframe[0].value
+    assert preview["Patient"].tolist() == ["000101", "000102", "000103"]
+    assert preview["ELN 2022 risk"].tolist() == ["adverse", "favorable", "intermediate"]
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    assert header(at).startswith("**3 of 3 patients** · ")
+    assert any("In use: Uploaded file export.xlsx, 3 patients." in s.value for s in at.success)
+    assert any("No relapse-free survival in this cohort" in i.value for i in at.info)
+    at.switch_page("pages/1_Survival.py").run()
+    assert not at.exception
+    assert header(at).startswith("**3 of 3 patients** · ")
+
+
+def test_problem_rows_are_listed_and_can_be_set_aside():
+    data = b"patient_id,os_months,os_event\n1,5,1\n2,abc,0\n3,7,1\n3,9,0\n4,2,0\n"
+    at = session_with_file("c.csv", data)
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "break a rule" in w.value)
+    assert warning.startswith("**3 rows of 5 break a rule** (2 problems). Fix the file and "
+                              "upload it again, or continue without these rows:")
+    assert at.dataframe[-1].value["row"].tolist() == [3, 4, 5]
+    button(at, "upload.continue").click()
+    at.run()
+    assert not at.exception
+    assert header(at).startswith("**2 of 2 patients**, 3 rows set aside · ")
+    at.switch_page("app.py").run()
+    assert header(at).startswith("**2 of 2 patients**, 3 rows set aside · ")
+
+
+def test_file_level_problems_are_shown_and_nothing_changes():
+    data = b"patient_id,sex\n1,M\n"
+    at = session_with_file("c.csv", data)
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    assert at.error[0].value.startswith("**The cohort cannot be used yet** (1 problem). Fix the "
+                                        "file or the mapping:")
+    assert header(at).startswith("**19 of 19 patients** · ")
+
+
+def test_unreadable_file_gets_its_sentence():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page(PAGE).run()
+    at.session_state["upload.name"] = "scan.png"
+    at.session_state["upload.data"] = b"\x89PNG...."
+    at.session_state["upload.problems"] = [
+        "The file scan.png is a PNG image, not a table. Fix: export the cohort as CSV."]
+    at.run()
+    assert at.error[0].value.startswith("**scan.png could not be read.**")
+
+
+def test_remove_my_data_goes_back_to_the_study_cohort():
+    at = session_with_file("c.csv", b"patient_id,os_months,os_event\n1,5,1\n2,6,0\n")
+    button(at, "upload.check").click()
+    at.run()
+    assert header(at).startswith("**2 of 2 patients** · ")
+    button(at, "upload.remove").click()
+    at.run()
+    assert not at.exception
+    assert header(at).startswith("**19 of 19 patients** · ")
+    assert "upload.raw" not in at.session_state and "cohort.data" not in at.session_state
+
+
+def test_two_sessions_never_see_each_others_upload():
+    first = session_with_file("mine.csv", b"patient_id,os_months,os_event\nA,5,1\nB,6,0\n")
+    button(first, "upload.check").click()
+    first.run()
+    second = session_with_file("theirs.csv",
+                               b"patient_id,os_months,os_event\nX,1,1\nY,2,0\nZ,3,1\n")
+    button(second, "upload.check").click()
+    second.run()
+    third = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    first.run()
+    assert header(first).startswith("**2 of 2 patients** · ")
+    assert header(second).startswith("**3 of 3 patients** · ")
+    assert header(third).startswith("**19 of 19 patients** · ")
+    assert first.session_state["cohort.data"]["patient_id"].tolist() == ["A", "B"]
+    assert second.session_state["cohort.data"]["patient_id"].tolist() == ["X", "Y", "Z"]
+
+
+def test_minimal_template_columns_degrade_the_filters():
+    at = session_with_file("t.csv", (ROOT / "data/templates/cohort_template.csv").read_bytes())
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    labels = [m.label for m in at.sidebar.multiselect]
+    assert "ELN 2022 risk" not in labels and "MRD before maintenance" not in labels
+    assert any("No filter for ELN 2022 risk, Sorafenib timing, MRD before maintenance, Sex, "
+               "Age (years)" in c.value for c in at.sidebar.caption)

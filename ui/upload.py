@@ -1,0 +1,177 @@
+"""Session state of the "Your data" page: the uploaded file, its mapping, the loaded cohort.
+
+Design: an upload lives only in ``st.session_state`` of its browser session, never in a
+cache shared between sessions (no ``st.cache_data`` here) and never on disk; "Remove my data"
+deletes every key this module and ``ui.shell`` keep for it. The page reads the file once per
+upload (:func:`start_upload`), keeps the raw table and the proposal, seeds the mapping widgets
+from a :class:`~core.cohort.mapping.Mapping` (the proposal or an uploaded mapping JSON) and
+rebuilds the mapping from the widgets on every run (:func:`mapping_from_widgets`).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values, propose_mapping
+from core.cohort.read import read_table, sheet_names
+from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
+from core.cohort.validate import CohortSplit
+from core.errors import CohortError
+
+STATE_COHORT = "cohort.data"
+STATE_SOURCE = "cohort.source"
+STATE_SET_ASIDE = "cohort.set_aside"
+"""Rows set aside when the user chose to continue without them (DataFrame of ``CohortSplit``)."""
+KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw",
+        "upload.proposal", "upload.problems", "upload.split", "upload.mapping_id",
+        "upload.seeded", "upload.sheet", "upload.read_sheet", "upload.check_problems",
+        "upload.loaded")
+NOT_IN_FILE = "(not in the file)"
+NOT_ASSIGNED = "(not assigned)"
+EVENT_CHOICES = (NOT_ASSIGNED, "1 = event", "0 = censored")
+MAX_CODED_VALUES = 12
+"""An event column with more distinct values than this is not offered for coding."""
+
+MAIN_FIELDS = ("patient_id", "os_months", "os_event", "rfs_months", "rfs_event")
+DATE_FIELD_NAMES = tuple(DATE_FIELDS)
+OPTIONAL_FIELDS = tuple(c.name for c in COLUMNS if c.name not in MAIN_FIELDS)
+
+
+def field_label(name: str) -> str:
+    """Readable label of a mapping field (schema column or date)."""
+    if name in DATE_FIELDS:
+        return f"{DATE_FIELDS[name]} date"
+    return f"{BY_NAME[name].label} · `{name}`"
+
+
+def start_upload(name: str, data: bytes, file_id: str, sheet: str | None = None) -> None:
+    """Read an uploaded file into the session and propose a mapping (problems kept to show)."""
+    for key in KEYS:
+        st.session_state.pop(key, None)
+    st.session_state["upload.name"] = name
+    st.session_state["upload.data"] = data
+    st.session_state["upload.file_id"] = file_id
+    read_sheet(sheet)
+
+
+def read_sheet(sheet: str | None) -> None:
+    """(Re-)read the uploaded file, on ``sheet`` for a workbook, and propose a mapping."""
+    import io
+
+    data, name = st.session_state["upload.data"], st.session_state["upload.name"]
+    for key in ("upload.raw", "upload.proposal", "upload.problems", "upload.split",
+                "upload.seeded", "upload.sheet", "upload.read_sheet", "upload.check_problems",
+        "upload.loaded"):
+        st.session_state.pop(key, None)
+    try:
+        handle = io.BytesIO(data)
+        handle.name = name
+        st.session_state["upload.sheets"] = sheet_names(handle)
+        raw = read_table(handle, sheet=sheet)
+    except CohortError as error:
+        st.session_state["upload.problems"] = error.problems
+        return
+    st.session_state["upload.raw"] = raw
+    st.session_state["upload.proposal"] = propose_mapping(raw)
+
+
+def seed_widgets(mapping: Mapping, raw: pd.DataFrame) -> None:
+    """Put ``mapping`` into the mapping widgets (before they are drawn)."""
+    columns = dict(mapping.columns)
+    for name in (*MAIN_FIELDS, *DATE_FIELD_NAMES, *OPTIONAL_FIELDS):
+        chosen = columns.get(name)
+        st.session_state[f"map.{name}"] = chosen if chosen in raw.columns else NOT_IN_FILE
+    units = dict(mapping.time_units)
+    for name in ("os_months", "rfs_months"):
+        st.session_state[f"map.unit.{name}"] = units.get(name, "months")
+    events = dict(mapping.event_codes)
+    for name in ("os_event", "rfs_event"):
+        codes = dict(events.get(name, ()))
+        column = columns.get(name)
+        values = distinct_values(raw, column, MAX_CODED_VALUES + 1) if column in raw.columns \
+            else []
+        for i, value in enumerate(values[:MAX_CODED_VALUES]):
+            code = codes.get(value)
+            if code is None and value in ("0", "1"):
+                code = int(value)
+            st.session_state[f"map.code.{name}.{i}"] = EVENT_CHOICES[
+                0 if code is None else (1 if code == 1 else 2)]
+    st.session_state["map.date_format"] = mapping.date_format or "automatic (ISO 8601)"
+    st.session_state["map.keep_extra"] = mapping.keep_extra
+    st.session_state["upload.value_codes"] = mapping.value_codes
+
+
+def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None) -> Mapping:
+    """The :class:`Mapping` the form shows now.
+
+    Raises
+    ------
+    core.errors.CohortError
+        When the form maps one file column to two fields.
+    """
+    columns = {}
+    for name in (*MAIN_FIELDS, *DATE_FIELD_NAMES, *OPTIONAL_FIELDS):
+        chosen = st.session_state.get(f"map.{name}", NOT_IN_FILE)
+        if chosen != NOT_IN_FILE:
+            columns[name] = chosen
+    units = {name: st.session_state.get(f"map.unit.{name}", "months")
+             for name in ("os_months", "rfs_months") if name in columns}
+    units = {k: v for k, v in units.items() if v != "months"}
+    events = {}
+    for name in ("os_event", "rfs_event"):
+        if name not in columns:
+            continue
+        values = distinct_values(raw, columns[name], MAX_CODED_VALUES + 1)
+        codes = {}
+        for i, value in enumerate(values[:MAX_CODED_VALUES]):
+            choice = st.session_state.get(f"map.code.{name}.{i}", NOT_ASSIGNED)
+            if choice != NOT_ASSIGNED:
+                codes[value] = 1 if choice == EVENT_CHOICES[1] else 0
+        if codes and not set(values) <= {"0", "1"}:
+            events[name] = codes
+    date_format = st.session_state.get("map.date_format", "automatic (ISO 8601)")
+    value_codes = tuple((f, c) for f, c in st.session_state.get("upload.value_codes", ())
+                        if f in columns)
+    return Mapping.from_dict({
+        "format": "relapse-risk-explorer mapping", "columns": columns, "time_units": units,
+        "event_codes": events, "value_codes": {f: dict(c) for f, c in value_codes},
+        "date_format": None if date_format.startswith("automatic") else date_format,
+        "sheet": sheet, "keep_extra": bool(st.session_state.get("map.keep_extra", True))})
+
+
+def use_cohort(split: CohortSplit, name: str) -> None:
+    """Make the checked cohort this session's cohort (set-aside rows kept for the header)."""
+    from ui.shell import reset_filters  # imported here: ui.shell imports this module
+
+    st.session_state[STATE_COHORT] = split.cohort
+    st.session_state[STATE_SOURCE] = f"Uploaded file {name}"
+    st.session_state[STATE_SET_ASIDE] = split.set_aside
+    reset_filters()  # the study's filters (age 21-76, ...) mean nothing on another cohort
+
+
+def remove_my_data() -> None:
+    """Forget the upload, its mapping and the cohort built from it (back to the study)."""
+    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE, "upload.value_codes",
+                "cohort.upload_id", "cohort.problems"]:
+        st.session_state.pop(key, None)
+    for key in [k for k in st.session_state if str(k).startswith("map.")]:
+        del st.session_state[key]
+    from ui.shell import reset_filters  # imported here: ui.shell imports this module
+
+    reset_filters()
+
+
+def set_aside_count() -> int:
+    """Rows of the uploaded file left out at the user's choice (0 for the study cohort)."""
+    table = st.session_state.get(STATE_SET_ASIDE)
+    return 0 if table is None or STATE_COHORT not in st.session_state else len(table)
+
+
+def endpoints_present(cohort: pd.DataFrame) -> dict[str, bool]:
+    """Endpoint key -> whether the cohort records it (some time and event known)."""
+    return {key: bool(cohort[time].notna().any() and cohort[event].notna().any())
+            for key, (time, event, _) in ENDPOINTS.items()}
+
+
+UNITS = tuple(UNIT_DAYS)
