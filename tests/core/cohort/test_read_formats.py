@@ -219,3 +219,13 @@ def test_typed_xlsx_dates_and_numbers_are_kept(tmp_path):
     raw = read_table(path)
     assert raw.loc[2, "seen"] == pd.Timestamp("2024-02-03")
     assert isinstance(raw.loc[2, "os_months"], float) and np.isclose(raw.loc[2, "os_months"], 1.5)
+
+
+def test_upload_limit_matches_the_server_setting():
+    import tomllib
+    from pathlib import Path
+
+    from core.cohort.read import MAX_UPLOAD_MB
+
+    config = Path(__file__).resolve().parents[3] / ".streamlit" / "config.toml"
+    assert tomllib.loads(config.read_text())["server"]["maxUploadSize"] == MAX_UPLOAD_MB
