@@ -1,13 +1,19 @@
-"""Relapse Risk Explorer: the Cohort page (the app's entry, ``streamlit run app.py``)."""
+"""Relapse Risk Explorer: the Cohort page (the app's entry, ``streamlit run app.py``).
 
-from datetime import date
+First what a clinician asks first (how many patients, events, follow-up, 24-month OS and RFS
+with a small curve of each, where to go next), then the baseline table, then the patient
+table with its key columns first, then downloads, built only when their button is pressed.
+"""
 
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
-from core.survival.report import stratifier_options
+from core.cohort.text import plural
+from core.survival.figures import km_figure
+from core.survival.report import ENDPOINT_NAMES, format_percent_ci, stratifier_options
 from ui import cached
 from ui.deliverables import deliverables
+from ui.overview import follow_up
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 
 view = page_setup("Cohort", ":material/groups:")
@@ -15,7 +21,98 @@ cohort = view.cohort
 
 stop_if_empty(view)
 
+# ---- at a glance ---------------------------------------------------------------------------
+LANDMARK = 24.0
+reports = {}
+for endpoint in ("os", "rfs"):
+    if {ENDPOINTS[endpoint][0], ENDPOINTS[endpoint][1]} <= set(cohort.columns):
+        try:
+            reports[endpoint] = cached.survival(cohort, endpoint, None, (LANDMARK,), LANDMARK)
+        except ValueError as error:  # AnalysisError: no usable row for this endpoint
+            st.warning(plain(str(error)), icon=":material/info:")
+
+
+def at_landmark(endpoint: str) -> str:
+    """The endpoint's Kaplan-Meier estimate at the landmark, or why there is none."""
+    if endpoint not in reports:
+        return "not recorded"
+    marks = reports[endpoint].landmarks
+    if marks.empty:
+        return "beyond follow-up"
+    row = marks.iloc[0]
+    return format_percent_ci(row["survival"], row["ci_lower"], row["ci_upper"])
+
+
+metrics = st.columns(6)
+metrics[0].metric("Patients", f"{view.selection.n}", help="After the filters in the sidebar.")
+if "os" in reports:
+    metrics[1].metric("Deaths", sum(reports["os"].fit.events.values()))
+if "rfs" in reports:
+    metrics[2].metric("Relapses", sum(reports["rfs"].fit.events.values()))
+if "os" in reports:
+    followed = follow_up(cohort)
+    metrics[3].metric("Median follow-up, months", followed.text().split(" months")[0],
+                      help=f"Reverse Kaplan-Meier: {followed.method}.")
+    metrics[3].caption(followed.text().split(" months ")[-1].strip("()"))
+for column, endpoint in zip(metrics[4:], ("os", "rfs"), strict=True):
+    estimate, _, interval = at_landmark(endpoint).partition(" (")
+    column.metric(f"{endpoint.upper()} at {plural(LANDMARK, 'month')}", estimate,
+                  help="Kaplan-Meier estimate with its log-log 95% confidence interval.")
+    if interval:
+        column.caption(f"95% CI {interval.rstrip(')')}")
+
+curves = st.columns(2)
+for column, endpoint in zip(curves, ("os", "rfs"), strict=True):
+    if endpoint not in reports:
+        continue
+    report = reports[endpoint]
+    figure = km_figure(report.fit.table, None, groups=list(report.fit.groups),
+                       y_title=f"{endpoint.upper()} probability",
+                       x_title="Months from diagnosis" if endpoint == "os"
+                       else "Months from maintenance start")
+    figure.update_layout(height=300, showlegend=False, margin={"t": 30, "b": 50},
+                         title={"text": ENDPOINT_NAMES[endpoint], "font": {"size": 15}})
+    column.plotly_chart(figure, key=f"cohort.km.{endpoint}", config={"displaylogo": False})
+    column.caption(plain(
+        f"{ENDPOINT_NAMES[endpoint]} at {plural(LANDMARK, 'month')}: {at_landmark(endpoint)} "
+        "(Kaplan-Meier, log-log 95% CI); " + report.caption.split(" Kaplan-Meier estimates")[0]))
+if "os" in reports:
+    st.caption(plain(f"Median follow-up {followed.text()}: {followed.method}, on the OS clock; "
+                     f"{plural(followed.n, 'patient')}."))
+
+st.markdown("**Where next:**")
+nav = st.columns(4)
+query = view.cohort_filter.to_query_params()
+nav[0].page_link("pages/1_Survival.py", label="Compare groups (Kaplan-Meier, log-rank)",
+                 icon=":material/monitoring:", query_params=query)
+nav[1].page_link("pages/2_Cox.py", label="Hazard ratios (Cox regression)",
+                 icon=":material/forest:", query_params=query)
+nav[2].page_link("pages/3_Patients.py", label="Each patient (swimmer plot, cards)",
+                 icon=":material/person:", query_params=query)
+nav[3].page_link("pages/9_About.py", label="Definitions and data source",
+                 icon=":material/info:", query_params=query)
+
+# ---- baseline ------------------------------------------------------------------------------
+st.subheader("Baseline characteristics")
+table = cached.baseline(cohort)
+shown = table[["characteristic", "level", "summary"]].rename(
+    columns={"characteristic": "Characteristic", "level": "",
+             "summary": "n (%) or median (range)"})
+st.dataframe(shown, hide_index=True, key="cohort.baseline",
+             height=35 * (len(shown) + 1) + 3)  # every row visible: no inner scroll box
+st.caption("Counts with percentages of the patients with a recorded value; continuous values "
+           "as median (range). Follow-up is the median (range) of OS times, as the study "
+           "reports it; the median follow-up above is the reverse Kaplan-Meier estimate.")
+st.download_button("Download baseline table (CSV)", lambda: cached.csv_bytes(table),
+                   "baseline_characteristics.csv", mime="text/csv", on_click="ignore",
+                   icon=":material/download:", key="cohort.download_baseline")
+
+# ---- patients ------------------------------------------------------------------------------
 st.subheader("Patients")
+KEY_COLUMNS = ("patient_id", "eln2022_risk", "mrd_pre_status", "sorafenib_timing",
+               "rfs_months", "rfs_event", "os_months", "os_event")
+ordered = [c for c in KEY_COLUMNS if c in cohort.columns] + \
+    [c for c in cohort.columns if c not in KEY_COLUMNS]
 number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g",
                  "blasts_pct": "%g", "mrd_pre_flow_pct": "%g%%",
                  "mrd_pre_aml1eto_abl_pct": "%g%%"}
@@ -24,22 +121,24 @@ if len(cohort) > MAX_ROWS_SHOWN:
     st.info(f"Showing the first {MAX_ROWS_SHOWN:,} of {len(cohort):,} patients. Every patient "
             "is in the downloads, the baseline table and the analyses.",
             icon=":material/table_rows:")
+column_config = {LABELS[name]: st.column_config.NumberColumn(format=fmt)
+                 for name, fmt in number_format.items()}
+column_config.update({LABELS[name]: st.column_config.Column(width="small")
+                      for name in KEY_COLUMNS if name in LABELS})
 st.dataframe(
-    with_labels(cohort.head(MAX_ROWS_SHOWN)),
+    with_labels(cohort[ordered].head(MAX_ROWS_SHOWN)),
     hide_index=True,
     height=min(35 * (len(cohort) + 1) + 3, 700),
     key="cohort.table",
-    column_config={LABELS[name]: st.column_config.NumberColumn(format=fmt)
-                   for name, fmt in number_format.items()},
+    column_config=column_config,
 )
 st.caption(
-    f"{plain(ENDPOINTS['os'][2])} {plain(ENDPOINTS['rfs'][2])} Click a column header to sort. "
-    "MRD positive = ≥ 0.01% by flow cytometry before maintenance; the AML1-ETO/ABL ratio "
-    "(qPCR) is shown as measured."
+    f"{plain(ENDPOINTS['os'][2])} {plain(ENDPOINTS['rfs'][2])} Key columns first; scroll right "
+    "for the rest. Click a column header to sort. MRD positive = ≥ 0.01% by flow cytometry "
+    "before maintenance; the AML1-ETO/ABL ratio (qPCR) is shown as measured."
 )
 
 notes = (
-    f"Relapse Risk Explorer export, {date.today().isoformat()}",
     f"Source: {view.source}",
     f"Patients: {view.selection.n} of {view.selection.n_total}",
     "Filters: " + ("; ".join(view.cohort_filter.describe()) or "none"),
@@ -48,35 +147,20 @@ notes = (
     ENDPOINTS["rfs"][2],
     "Column meanings, units and sources: data/DATA_DICTIONARY.md of the app's repository.",
 )
-left, right, _ = st.columns([1, 1, 3])
 # Every download is built only when its button is pressed (a callable ``data``): a rerun
 # never spends time on files nobody asked for (issue 18: 151 s per rerun on 10^6 rows).
+left, right, _ = st.columns([1, 1, 3])
 left.download_button("Download CSV", lambda: cached.csv_bytes(cohort), "cohort_filtered.csv",
                      mime="text/csv", icon=":material/download:", key="cohort.download_csv",
                      on_click="ignore")
 right.download_button(
-    "Download XLSX", lambda: cached.xlsx_bytes(cohort, notes), "cohort_filtered.xlsx", on_click="ignore",
+    "Download XLSX", lambda: cached.xlsx_bytes(cohort, notes), "cohort_filtered.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:", key="cohort.download_xlsx")
+    icon=":material/download:", key="cohort.download_xlsx", on_click="ignore")
 st.caption("Downloads use the column names of the data dictionary, so a downloaded file can be "
            "loaded again under *Cohort data*. The XLSX has a second sheet with the filters.")
 
-st.subheader("Baseline characteristics")
-table = cached.baseline(cohort)
-st.dataframe(
-    table[["characteristic", "level", "summary"]].rename(
-        columns={"characteristic": "Characteristic", "level": "",
-                 "summary": "n (%) or median (range)"}),
-    hide_index=True, key="cohort.baseline",
-)
-st.caption("Counts with percentages of the patients with a recorded value; continuous values "
-           "as median (range). Follow-up is the median (range) of OS times, as the study "
-           "reports it.")
-st.download_button("Download baseline table (CSV)", lambda: cached.csv_bytes(table),
-                   on_click="ignore", file_name=
-                   "baseline_characteristics.csv", mime="text/csv",
-                   icon=":material/download:", key="cohort.download_baseline")
-
+# ---- report --------------------------------------------------------------------------------
 st.subheader("Tumor-board report")
 NO_GROUPS = "none"
 report_by = st.selectbox(
@@ -89,8 +173,7 @@ st.download_button(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
         tuple(view.selection.notes()), None if report_by == NO_GROUPS else report_by,
         view.source == SEED_SOURCE),
-    on_click="ignore", file_name=
-    f"tumor_board_report_{date.today().isoformat()}.html", mime="text/html",
+    "tumor_board_report.html", mime="text/html", on_click="ignore",
     icon=":material/summarize:", key="report.download")
 st.caption("One HTML file for projecting or printing: filters and counts, baseline table, OS "
            "and RFS curves with their statistics, and the patient list. It opens offline in "

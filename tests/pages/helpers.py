@@ -28,3 +28,19 @@ def header_text(at: AppTest) -> str:
         if " patients** · " in md.value:
             return md.value
     raise AssertionError("no 'n of N patients' header on the page")
+
+
+def patient_table(at: AppTest):
+    """The Cohort page's patient table (the dataframe with a Patient column)."""
+    for frame in at.dataframe:
+        if "Patient" in frame.value.columns:
+            return frame.value
+    raise AssertionError("no patient table on the page")
+
+
+def baseline_table(at: AppTest):
+    """The Cohort page's baseline-characteristics table."""
+    for frame in at.dataframe:
+        if "Characteristic" in frame.value.columns:
+            return frame.value
+    raise AssertionError("no baseline table on the page")

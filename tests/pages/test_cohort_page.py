@@ -2,14 +2,14 @@
 
 from core.cohort.read import load_seed_cohort
 from core.cohort.schema import LABELS
-from tests.pages.helpers import header_text, run_page
+from tests.pages.helpers import baseline_table, header_text, patient_table, run_page
 
 
 def test_renders_all_19_patients():
     at = run_page()
     assert not at.exception
     assert header_text(at) == "**19 of 19 patients** · no filters"
-    patients, baseline = at.dataframe[0].value, at.dataframe[1].value
+    patients, baseline = patient_table(at), baseline_table(at)
     assert len(patients) == 19
     assert LABELS["rfs_months"] in patients.columns and "RFS (months)" in patients.columns
     assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
@@ -22,9 +22,9 @@ def test_filter_changes_count_table_and_url():
     at = run_page()
     at.sidebar.multiselect(key="filter.mrd_pre_status").select("positive").run()
     assert header_text(at) == "**4 of 19 patients** · MRD before maintenance: positive"
-    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == [7, 9, 13, 17]
+    assert patient_table(at)[LABELS["patient_id"]].tolist() == [7, 9, 13, 17]
     assert at.query_params["mrd_pre_status"] == "positive"
-    baseline = at.dataframe[1].value
+    baseline = baseline_table(at)
     assert baseline.iloc[0].tolist() == ["Patients", "", "4"]
 
 
@@ -37,7 +37,7 @@ def test_filters_survive_moving_between_pages():
     assert at.sidebar.multiselect(key="filter.eln2022_risk").value == ["adverse"]
     at.switch_page("app.py").run()
     assert header_text(at).startswith("**7 of 19 patients**")
-    assert len(at.dataframe[0].value) == 7
+    assert len(patient_table(at)) == 7
 
 
 def test_link_opens_the_same_view():
@@ -47,7 +47,7 @@ def test_link_opens_the_same_view():
     expected = seed[seed.eln2022_risk.isin(["adverse", "intermediate"])
                     & (seed.sorafenib_timing == "induction") & (seed.age >= 50)]
     assert header_text(at).startswith(f"**{len(expected)} of 19 patients**")
-    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == \
+    assert patient_table(at)[LABELS["patient_id"]].tolist() == \
         expected["patient_id"].tolist()
     assert at.sidebar.slider(key="filter.age").value == (50, 76)
 
@@ -84,7 +84,7 @@ def test_more_filters_age_and_co_mutations():
     at.sidebar.multiselect(key="filter.co_mutations").select("NPM1").select("TET2").run()
     at.sidebar.radio(key="filter.co_mutation_mode").set_value("all").run()
     # 60-70 years with both NPM1 and TET2: patients 4 (70) and 6 (60)
-    assert at.dataframe[0].value[LABELS["patient_id"]].tolist() == [4, 6]
+    assert patient_table(at)[LABELS["patient_id"]].tolist() == [4, 6]
 
 
 def test_tumor_board_report_download_offered_for_every_stratifier():
@@ -153,3 +153,33 @@ def test_downloads_are_built_only_when_asked(monkeypatch):
     assert {b.label for b in at.get("download_button")} >= {
         "Download CSV", "Download XLSX", "Download tumor-board report (HTML)"}
     assert built == []
+
+
+def test_first_screen_leads_with_the_key_numbers():
+    """Issue 17: n, events, median follow-up (reverse KM; R survfit(Surv(os_months,
+    1 - os_event) ~ 1): 54, 46-69), OS and RFS at 24 months with CIs (R summary(fit, times =
+    24), log-log: OS 94.4% (66.6-99.2), RFS 66.0% (36.1-84.4)), a small KM of each, links on."""
+    at = run_page()
+    assert {m.label: m.value for m in at.metric} == {
+        "Patients": "19", "Deaths": "3", "Relapses": "6", "Median follow-up, months": "54.0",
+        "OS at 24 months": "94.4%", "RFS at 24 months": "66.0%"}
+    captions = [c.value for c in at.caption]
+    assert {"95% CI 46.0–69.0", "95% CI 66.6–99.2", "95% CI 36.1–84.4"} <= set(captions)
+    assert any("reverse Kaplan-Meier" in c for c in captions)
+    charts = [c.proto.id for c in at.get("plotly_chart")]
+    assert any(i.endswith("cohort.km.os") for i in charts) and \
+        any(i.endswith("cohort.km.rfs") for i in charts)
+    patients = patient_table(at)
+    assert list(patients.columns[:8]) == [
+        "Patient", "ELN 2022 risk", "MRD before maintenance", "Sorafenib timing",
+        "RFS (months)", "Relapse", "OS (months)", "Death"]
+    order = [f.value.columns[0] for f in at.dataframe]
+    assert order.index("Characteristic") < order.index("Patient")
+
+
+def test_first_screen_with_a_filter_and_without_rfs_events():
+    at = run_page(query={"eln2022_risk": "intermediate"})
+    assert not at.exception
+    values = {m.label: m.value for m in at.metric}
+    assert values["Patients"] == "9" and values["Relapses"] == "0"
+    assert values["RFS at 24 months"] == "100.0%"
