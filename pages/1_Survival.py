@@ -3,12 +3,13 @@
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS, LABELS
-from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months
+from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
 from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
 from core.survival.figures import km_figure
 from core.survival.report import (
     ENDPOINT_NAMES,
+    format_median,
     format_p,
     p_phrase,
     per_group_table,
@@ -27,6 +28,7 @@ from ui.shell import (
     url_choice,
     url_value,
 )
+from ui.upload import endpoint_options
 
 view = page_setup("Survival", ":material/monitoring:")
 cohort = view.cohort
@@ -34,11 +36,14 @@ stop_if_empty(view)
 
 NONE = "none"
 by_options = [NONE, *stratifier_options(cohort)]
-url_choice("survival.endpoint", ["os", "rfs"], "os")
+endpoints, missing_endpoint = endpoint_options(cohort)
+url_choice("survival.endpoint", endpoints, endpoints[0])
 url_choice("survival.by", by_options, NONE)
 left, middle, right = st.columns([2, 2, 3])
-endpoint = left.radio("Endpoint", ["os", "rfs"], key="survival.endpoint", horizontal=True,
+endpoint = left.radio("Endpoint", endpoints, key="survival.endpoint", horizontal=True,
                       format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
+if missing_endpoint:
+    left.caption(plain(missing_endpoint))
 by = middle.selectbox("Compare groups by", by_options, key="survival.by",
                       format_func=lambda c: "No grouping (whole cohort)" if c == NONE
                       else LABELS.get(c, c))
@@ -77,15 +82,34 @@ figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,
                    y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
                    x_title="Months from diagnosis" if endpoint == "os"
                    else "Months from maintenance start",
-                   extra_rows=("cum_events", "cum_censored") if show_counts else ())
-st.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
+                   extra_rows=("cum_events", "cum_censored") if show_counts else (),
+                   by=None if by == NONE else by)
+noun = "deaths" if endpoint == "os" else "relapses"
+plot_column, stats_column = st.columns([3, 2])  # key numbers beside the curve at 1366 px
+plot_column.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
+with stats_column:
+    st.markdown("**Key numbers**")
+    st.markdown("\n".join(
+        f"- **{plain(m['group'])}**: {plural(int(m['n']), 'patient')}, "
+        f"{plural(int(m['events']), noun[:-1])}; median "
+        f"{format_median(m['median'], m['median_lower'], m['median_upper'])} months"
+        for _, m in report.medians.iterrows()))
+    st.caption("Median with its 95% CI (Brookmeyer-Crowley, log-log); NR: not reached.")
+    if report.logrank is not None:
+        lr = report.logrank
+        first, second = st.columns(2)
+        first.metric("Log-rank chi-square", f"{lr.statistic:.2f}")
+        second.metric("Degrees of freedom", lr.dof)
+        first.metric("Log-rank p", format_p(lr.p_value))
+        if report.permutation:
+            second.metric("Permutation p", format_p(report.permutation.p_value))
+        st.markdown(plain(report.which_p))
 st.caption(plain(report.caption))
 deliverables(view, "survival", figure, report.caption, f"km_{endpoint}")
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 
 st.subheader("Per group")
-noun = "deaths" if endpoint == "os" else "relapses"
 st.dataframe(per_group_table(report), hide_index=True, key="survival.table")
 st.caption("Median: first time the curve reaches 50% (\"not reached\" when it never does; NR: "
            "the interval has no upper limit yet). Landmarks: Kaplan-Meier survival at that "
@@ -96,14 +120,6 @@ st.caption("Median: first time the curve reaches 50% (\"not reached\" when it ne
 
 if report.logrank is not None:
     st.subheader("Do the groups differ?")
-    lr = report.logrank
-    cols = st.columns(4 if report.permutation else 3)
-    cols[0].metric("Log-rank chi-square", f"{lr.statistic:.2f}")
-    cols[1].metric("Degrees of freedom", lr.dof)
-    cols[2].metric("Log-rank p", format_p(lr.p_value))
-    if report.permutation:
-        cols[3].metric("Permutation p", format_p(report.permutation.p_value))
-    st.markdown(plain(report.which_p))
     details = (f"Log-rank test (Mantel-Cox, R survdiff rho = 0), observed vs expected "
                f"{noun}: " + "; ".join(f"{g} {o:g} vs {e:.2f}" for g, o, e in
                                        zip(lr.groups, lr.observed, lr.expected, strict=True))

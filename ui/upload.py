@@ -174,4 +174,22 @@ def endpoints_present(cohort: pd.DataFrame) -> dict[str, bool]:
             for key, (time, event, _) in ENDPOINTS.items()}
 
 
+def endpoint_options(cohort: pd.DataFrame) -> tuple[list[str], str]:
+    """Endpoint keys a page can offer on ``cohort`` and one sentence on those it cannot.
+
+    Returns
+    -------
+    tuple of (list of str, str)
+        The recorded endpoints (``"os"``, ``"rfs"``; both when neither is, so a page's own
+        message explains), and the reason for an absent one (empty when both are offered).
+    """
+    present = endpoints_present(cohort)
+    offered = [key for key, ok in present.items() if ok] or list(present)
+    absent = [key for key in present if key not in offered]
+    names = {"os": "overall survival (OS)", "rfs": "relapse-free survival (RFS)"}
+    note = " ".join(f"No {names[k]}: this cohort has no `{ENDPOINTS[k][0]}`/`{ENDPOINTS[k][1]}` "
+                    "values, so it is not offered." for k in absent)
+    return offered, note
+
+
 UNITS = tuple(UNIT_DAYS)

@@ -125,3 +125,13 @@ def test_registry_size_table_shows_a_window_and_says_so():
     assert len(at.dataframe[1].value) == 5000  # the patient table follows the baseline table
     assert at.info[0].value.startswith("Showing the first 5,000 of 6,000 patients.")
     assert at.dataframe[0].value.iloc[0].tolist() == ["Patients", "", "6000"]
+
+
+def test_survival_page_offers_only_the_recorded_endpoint():
+    at = run_with(minimal_cohort(("patient_id", "os_months", "os_event")), "pages/1_Survival.py",
+                  {"survival.endpoint": "rfs"})
+    assert not at.exception
+    assert at.radio(key="survival.endpoint").options == ["Overall survival (OS)"]
+    assert "No relapse-free survival (RFS): this cohort has no `rfs_months`/`rfs_event` " \
+        "values, so it is not offered." in [c.value for c in at.caption]
+    assert any("not offered on this page and was ignored" in w.value for w in at.warning)
