@@ -166,3 +166,17 @@ def test_empty_filter_shows_friendly_message():
     assert header_text(at).startswith("**0 of 19 patients**")
     assert at.info[0].value.startswith("No patient matches the current filters")
     assert not at.get("plotly_chart")
+
+
+def test_survival_page_compares_the_custom_groups():
+    """R: d$g <- ifelse(eln2022_risk == "adverse" & mrd_pre_status == "positive",
+    "Adverse & MRD+", "Everyone else"); survdiff(Surv(rfs_months, rfs_event) ~ g, d):
+    chisq 5.34023054169, p 0.02083871699."""
+    at = run_page("pages/1_Survival.py", {"groups": ADVERSE_MRD.to_json(),
+                                          "survival.by": "Custom group",
+                                          "survival.endpoint": "rfs"})
+    assert not at.exception
+    assert metrics(at)["Log-rank chi-square"] == "5.34"
+    assert metrics(at)["Log-rank p"] == "0.021"
+    names = {html.unescape(t["name"]) for t in charts(at)[0]["data"]}
+    assert {"Adverse & MRD+ (n=3)", "Everyone else (n=16)"} <= names
