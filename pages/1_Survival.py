@@ -91,8 +91,8 @@ with stats_column:
     st.markdown("**Key numbers**")
     st.markdown("\n".join(
         f"- **{plain(m['group'])}**: {plural(int(m['n']), 'patient')}, "
-        f"{plural(int(m['events']), noun[:-1])}; median "
-        f"{format_median(m['median'], m['median_lower'], m['median_upper'])} months"
+        f"{plural(int(m['events']), noun[:-1])}; median, months: "
+        f"{format_median(m['median'], m['median_lower'], m['median_upper'])}"
         for _, m in report.medians.iterrows()))
     st.caption("Median with its 95% CI (Brookmeyer-Crowley, log-log); NR: not reached.")
     if report.logrank is not None:

@@ -25,12 +25,17 @@ from core.cohort.text import plotly_safe, plural
 from core.patients.timelines import (
     END_MARKER_MEANING,
     END_MARKERS,
-    NOT_RECORDED,
     PatientOnKM,
     SwimmerLanes,
     TimelineEvent,
 )
-from core.survival.figures import OKABE_ITO, tick_times
+from core.survival.figures import (
+    NOT_RECORDED_COLOR,
+    OKABE_ITO,
+    group_colors,
+    readable_axes,
+    tick_times,
+)
 
 END_SYMBOLS: dict[str, str] = {
     "molecular relapse": "triangle-up",
@@ -49,21 +54,8 @@ SYMBOL_GLYPHS: dict[str, str] = {
 }
 """A text glyph resembling each marker symbol, for captions that explain the markers."""
 MARKER_COLOR = "#000000"
-NOT_RECORDED_COLOR = "#999999"
 MAX_TICK_LABELS = 40
 """Beyond this many lanes only every k-th patient number is written on the y-axis."""
-
-
-def group_colors(groups: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """Okabe-Ito colour of each group in order; ``"not recorded"`` is grey."""
-    colors, index = {}, 0
-    for group in groups:
-        if group == NOT_RECORDED:
-            colors[group] = NOT_RECORDED_COLOR
-        else:
-            colors[group] = OKABE_ITO[index % len(OKABE_ITO)]
-            index += 1
-    return colors
 
 
 def lane_height(n_lanes: int) -> int:
@@ -101,7 +93,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
                            xref="paper", yref="paper")
         fig.update_layout(template="plotly_white", height=200)
         return fig
-    colors = group_colors(swimmer.groups)
+    colors = group_colors(swimmer.groups, swimmer.color_by)
     group_title = LABELS.get(swimmer.color_by, swimmer.color_by) if swimmer.color_by else \
         "Lanes"
     thickness = 0.7 if n <= 60 else 0.85
@@ -158,7 +150,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
                       height=140 + lane_height(n) * n, font={"size": 14},
                       legend={"groupclick": "toggleitem", "tracegroupgap": 12},
                       margin={"l": 70, "r": 20, "t": 30, "b": 60}, clickmode="event+select")
-    return fig
+    return readable_axes(fig)
 
 
 def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.Figure:
@@ -230,7 +222,7 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
     fig.update_layout(template="plotly_white", height=260, font={"size": 13},
                       title={"text": f"Patient {plotly_safe(patient_id)}", "font": {"size": 14}},
                       margin={"l": 20, "r": 20, "t": 40, "b": 60})
-    return fig
+    return readable_axes(fig)
 
 
 def patient_km_figure(place: PatientOnKM) -> go.Figure:
@@ -280,7 +272,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
     fig.update_layout(template="plotly_white", height=360, font={"size": 13},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
                       margin={"l": 60, "r": 20, "t": 40, "b": 50})
-    return fig
+    return readable_axes(fig)
 
 
 def end_marker_legend() -> list[tuple[str, str, str]]:

@@ -141,7 +141,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
             sections.append(Section(title, warnings=(str(error),), key=f"km.{endpoint}"))
             continue
         figure = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
-                           y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
+                           by=by, y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
                            x_title=("Months from diagnosis" if endpoint == "os"
                                     else "Months from maintenance start"))
         paragraphs = [report.caption]

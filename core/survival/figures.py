@@ -23,11 +23,55 @@ OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "
              "#F0E442")
 """Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first."""
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+RISK_COLORS: dict[str, str] = {"favorable": "#0072B2", "intermediate": "#E69F00",
+                               "adverse": "#D55E00"}
+"""The one ELN 2022 risk palette of every page and export: Okabe-Ito blue, orange and
+vermillion, ordered from cool to warm (and from light to dark for the two warm colours), so
+it reads in order and with colour-vision deficiency; adverse is never green."""
+NOT_RECORDED_COLOR = "#999999"
+TEXT_COLOR = "#1a1a1a"
+"""Axis text: near-black (plotly's default is a light grey-blue at 12 px)."""
+TICK_FONT = {"size": 14, "color": TEXT_COLOR}
+TITLE_FONT = {"size": 15, "color": TEXT_COLOR}
 
 
 def group_style(index: int) -> tuple[str, str]:
     """Colour and dash of the ``index``-th group (cycles when there are many groups)."""
     return OKABE_ITO[index % len(OKABE_ITO)], DASHES[index % len(DASHES)]
+
+
+def group_colors(groups: list[str] | tuple[str, ...], by: str | None = None) -> dict[str, str]:
+    """The colour of each group, the same on every page and in every export.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        Group levels in display order.
+    by : str, optional
+        The column the groups come from. For ``"eln2022_risk"`` each risk level has its fixed
+        colour (:data:`RISK_COLORS`); otherwise groups take Okabe-Ito colours in order.
+        ``"not recorded"`` is always grey.
+    """
+    colors, index = {}, 0
+    for group in groups:
+        if group == "not recorded":
+            colors[group] = NOT_RECORDED_COLOR
+        elif by == "eln2022_risk" and group in RISK_COLORS:
+            colors[group] = RISK_COLORS[group]
+        else:
+            free = [c for c in OKABE_ITO if by != "eln2022_risk" or c not in
+                    RISK_COLORS.values()]
+            colors[group] = free[index % len(free)]
+            index += 1
+    return colors
+
+
+def readable_axes(fig: go.Figure) -> go.Figure:
+    """Larger, near-black tick labels and axis titles on every axis of ``fig``."""
+    fig.update_xaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
+    fig.update_yaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
+    fig.update_layout(font={"color": TEXT_COLOR})
+    return fig
 
 
 def tick_times(max_time: float, step: float = 12) -> list[float]:
@@ -46,7 +90,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
               groups: list[str] | None = None, show_ci: bool = True,
               show_censor: bool = True, y_title: str = "Survival probability",
               x_title: str = "Months", tick_step: float = 12,
-              extra_rows: tuple[str, ...] = ()) -> go.Figure:
+              extra_rows: tuple[str, ...] = (), by: str | None = None) -> go.Figure:
     """Kaplan-Meier step curves with an aligned number-at-risk table.
 
     Parameters
@@ -66,6 +110,9 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         Mark censoring times with a vertical tick on the curve.
     extra_rows : tuple of {"cum_events", "cum_censored"}
         Rows to add under each group's number at risk.
+    by : str, optional
+        The stratifying column, for its fixed colours (:func:`group_colors`: ELN risk always
+        in :data:`RISK_COLORS`).
 
     Returns
     -------
@@ -82,8 +129,9 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         fig = go.Figure()
     kwargs = {"row": 1, "col": 1} if table_rows else {}
 
+    colors = group_colors(groups, by)
     for index, group in enumerate(groups):
-        color, dash = group_style(index)
+        color, dash = colors[group], DASHES[index % len(DASHES)]
         rows = km[km["group"].astype(str) == group].sort_values("time")
         group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         n_start = int(rows["n_risk"].iloc[0]) if len(rows) else 0
@@ -121,7 +169,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 hoverinfo="text"), **kwargs)
 
     if table_rows:
-        _add_at_risk_table(fig, at_risk, groups, extra_rows)
+        _add_at_risk_table(fig, at_risk, groups, extra_rows, colors)
     axis = {"tickmode": "array", "tickvals": ticks, "range": [-0.02 * ticks[-1],
                                                               ticks[-1] * 1.02 + 0.5]}
     fig.update_xaxes(**axis, showgrid=True, gridcolor="#eeeeee", zeroline=False)
@@ -140,6 +188,9 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                       margin={"l": MARGIN["l"], "r": MARGIN["r"], "t": MARGIN["t"],
                               "b": MARGIN["b"]},
                       font={"size": 14})
+    readable_axes(fig)
+    if table_rows:  # a vertical title must fit the table's height
+        fig.update_yaxes(title_font={"size": 12, "color": TEXT_COLOR}, row=2, col=1)
     return fig
 
 
@@ -188,11 +239,11 @@ def km_layout(table_rows: int) -> KMLayout:
 
 
 def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
-                       extra_rows: tuple[str, ...]) -> None:
+                       extra_rows: tuple[str, ...], colors: dict[str, str]) -> None:
     labels: list[str] = []
     names = {"cum_events": "events", "cum_censored": "censored"}
-    for index, group in enumerate(groups):
-        color, _ = group_style(index)
+    for group in groups:
+        color = colors[group]
         rows = at_risk[at_risk["group"].astype(str) == group].sort_values("time")
         group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         for column in ("n_risk", *extra_rows):

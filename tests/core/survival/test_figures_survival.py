@@ -152,3 +152,32 @@ def test_group_names_from_the_data_are_drawn_as_typed():
     assert '&lt;a href="https://example.org"&gt;x&lt;/a&gt; (n=4)' in names
     assert "&lt;b&gt;B&lt;/b&gt; (n=4)" in names
     assert at_risk_rows_outside(fig) == []
+
+
+GREENS = {"#009E73", "#00A000", "#2CA02C", "green"}
+
+
+def test_one_risk_palette_ordered_and_adverse_never_green():
+    """Issue 17: adverse was drawn green on the swimmer plot; one ELN palette everywhere."""
+    from core.survival.figures import RISK_COLORS, group_colors
+    assert list(RISK_COLORS) == ["favorable", "intermediate", "adverse"]
+    assert RISK_COLORS["adverse"] not in GREENS
+    assert set(RISK_COLORS.values()) <= set(OKABE_ITO)
+    assert group_colors(["adverse", "favorable"], "eln2022_risk") == {
+        "adverse": RISK_COLORS["adverse"], "favorable": RISK_COLORS["favorable"]}
+    assert group_colors(["adverse", "not recorded"], "eln2022_risk")["not recorded"] == "#999999"
+    # other columns take Okabe-Ito in order
+    assert group_colors(["M", "F"], "sex") == {"M": OKABE_ITO[0], "F": OKABE_ITO[1]}
+
+
+def test_km_by_eln_risk_uses_the_risk_palette_and_readable_axes():
+    from core.cohort.read import load_seed_cohort
+    from core.survival.figures import RISK_COLORS
+    from core.survival.report import survival_report
+    report = survival_report(load_seed_cohort(), "rfs", "eln2022_risk")
+    fig = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
+                    by="eln2022_risk")
+    curves = {t.name.split(" (")[0]: t.line.color for t in fig.data if t.name.endswith(")")}
+    assert curves == RISK_COLORS
+    for axis in (fig.layout.xaxis, fig.layout.yaxis, fig.layout.xaxis2):
+        assert axis.tickfont.size >= 14 and axis.tickfont.color == "#1a1a1a"
