@@ -9,8 +9,9 @@ change of filters or choices shows the *Prepare* button again.
 
 The choices behind the deliverables (:func:`report_choices`) are read from the pages' own
 widget keys (``survival.endpoint``, ``cox.covariates``, ...; the value saved when the user left
-a page counts too), so the deck made on the Cox page shows the Survival page's curves as they
-were left. Pure computing lives in :mod:`core.report`; the cached wrappers are here.
+a page counts too, then the link's), so the deck made on the Cox page shows the Survival
+page's curves as they were left. Pure computing lives in :mod:`core.report`; the cached
+wrappers are here.
 """
 
 from __future__ import annotations
@@ -34,10 +35,15 @@ PRESENT_PAGE = "pages/8_Present.py"
 
 
 def _state(key: str, default):
-    """A page widget's value, or the value saved when the user left that page."""
+    """A page widget's value, the value saved when the user left that page, or the link's."""
     if key in st.session_state:
         return st.session_state[key]
-    return st.session_state.get(f"saved.{key}", default)
+    if f"saved.{key}" in st.session_state:
+        return st.session_state[f"saved.{key}"]
+    if key in st.query_params:
+        text = st.query_params[key]
+        return [v for v in text.split(",") if v] if isinstance(default, list) else text
+    return default
 
 
 def report_choices(cohort: pd.DataFrame) -> ReportChoices:
@@ -169,7 +175,7 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
 
 def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple) -> None:
     st.markdown("**This page's figure for slides or a paper**")
-    size, fmt, go = st.columns([2, 1, 1])
+    size, fmt, go = st.columns([2, 1, 1], vertical_alignment="bottom")
     preset = size.selectbox("Size", list(PRESETS), key=f"deliver.{page}.preset",
                             format_func=lambda p: PRESETS[p].label)
     kind = fmt.selectbox("Format", list(FORMATS), key=f"deliver.{page}.format",

@@ -1,0 +1,125 @@
+"""Tumor-board deliverables in a real browser: each Prepare/Download button and the projector
+mode's buttons and arrow keys."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
+from pptx import Presentation
+
+from core.report.images import PRESETS, png_size
+from tests.e2e.helpers import expect_count, expect_no_error, link, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+RFS_BY_MRD = {"survival.endpoint": "rfs", "survival.by": "mrd_pre_status"}
+
+
+def _open_deliverables(page) -> None:
+    page.get_by_text("Slides, figures and", exact=False).first.click()
+    wait_idle(page)
+
+
+def _select(page, label: str, option: str) -> None:
+    """Pick ``option`` in the selectbox labelled ``label`` (the list opens on a click; a click
+    that lands during a rerun is repeated)."""
+    box = page.get_by_label(label, exact=True)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(5):
+        expect(box).to_be_visible()
+        box.click()
+        try:
+            choice.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    choice.click()
+    wait_idle(page)
+
+
+def _prepare_and_download(page, label: str) -> bytes:
+    """Press "Prepare <label>", then "Download <label>"; the downloaded bytes."""
+    page.get_by_role("button", name=f"Prepare {label}").click()
+    button = page.get_by_role("button", name=f"Download {label}")
+    expect(button).to_be_visible(timeout=90_000)  # a cold renderer starts Chromium first
+    with page.expect_download() as caught:
+        button.click()
+    return open(caught.value.path(), "rb").read()
+
+
+def test_survival_page_slides_reproduce_and_figure(server, page):
+    page.goto(link(server.url, "Survival", RFS_BY_MRD))
+    expect_count(page, 19)
+    _open_deliverables(page)
+
+    deck = Presentation(io.BytesIO(_prepare_and_download(page, "slides (PPTX)")))
+    titles = [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
+              for slide in deck.slides]
+    assert titles[2:5] == ["Baseline characteristics (2/2)", "Relapse-free survival (RFS)",
+                           "Relapse-free survival (RFS): numbers"]
+    footer = next(s.text_frame.text for s in deck.slides[3].shapes if s.name == "Footer")
+    assert footer.endswith("n = 19 of 19 patients")
+
+    archive = zipfile.ZipFile(io.BytesIO(_prepare_and_download(page, "Reproduce this (zip)")))
+    assert sorted(archive.namelist()) == ["README.txt", "app_numbers.json",
+                                          "cohort_filtered.csv", "reproduce.R", "reproduce.py"]
+    numbers = json.loads(archive.read("app_numbers.json"))
+    assert {m["group"] for m in numbers["medians"]} == {"negative", "positive"}
+    assert numbers["logrank"]["dof"] == 1
+
+    png = _prepare_and_download(page, "figure (PNG)")
+    assert png_size(png) == PRESETS["slide_full"].pixel_size()
+    expect_no_error(page)
+
+
+def test_cohort_page_reproduce_zip(server, page):
+    page.goto(link(server.url, query={"sorafenib_timing": "induction"}))
+    expect_count(page, 14)
+    _open_deliverables(page)
+    archive = zipfile.ZipFile(io.BytesIO(_prepare_and_download(page, "Reproduce this (zip)")))
+    rows = archive.read("cohort_filtered.csv").decode().strip().splitlines()
+    assert len(rows) == 1 + 14
+    expect_no_error(page)
+
+
+def test_cox_page_forest_plot_as_svg(server, page):
+    page.goto(link(server.url, "Cox"))
+    expect_count(page, 19)
+    _open_deliverables(page)
+    _select(page, "Format", "SVG")
+    svg = _prepare_and_download(page, "figure (SVG)")
+    assert svg.lstrip().startswith(b"<svg") and b"MRD before maintenance" in svg
+    expect_no_error(page)
+
+
+def test_patients_page_swimmer_plot_for_a_journal_column(server, page):
+    page.goto(link(server.url, "Patients"))
+    expect_count(page, 19)
+    _open_deliverables(page)
+    _select(page, "Size", PRESETS["journal_single"].label)
+    png = _prepare_and_download(page, "figure (PNG)")
+    assert png_size(png) == PRESETS["journal_single"].pixel_size()
+    expect_no_error(page)
+
+
+def test_projector_mode_steps_with_buttons_and_arrow_keys(server, page):
+    page.goto(link(server.url, "Present", {**RFS_BY_MRD, "present": "1"}))
+    expect_count(page, 19)
+    heading = page.locator('[data-testid="stMain"] h2').first
+    expect(heading).to_contain_text("Baseline characteristics")
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    page.get_by_role("button", name="Next").click()
+    expect(heading).to_contain_text("Relapse-free survival (RFS)")
+    expect(page.get_by_text("Log-rank p", exact=True)).to_be_visible()
+    heading.click()  # focus the page (not an input) so the arrow keys step
+    page.keyboard.press("ArrowRight")
+    expect(heading).to_contain_text("Overall survival (OS)")
+    page.keyboard.press("ArrowLeft")
+    expect(heading).to_contain_text("Relapse-free survival (RFS)")
+    assert "present=1" in page.url and "present.slide=2" in page.url
+    expect_no_error(page)
