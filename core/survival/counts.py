@@ -248,20 +248,17 @@ def _engine_counts(source, time: str, event: str, by: str | None) -> SurvivalCou
         if tallies[name]:
             shown = _examples(source, mask, column)
             raise AnalysisError(rows_message(column, int(tallies[name]), shown, problem, fix))
-    exclusions = []
-    for k, (mask, reason) in enumerate(checks):
-        count = int(tallies[f"missing_{k}"])
-        if count:
-            ids = tuple(str(i) for i, _ in _examples(source, mask, None)) \
-                if ID_COLUMN in source.columns else ()
-            exclusions.append(Exclusion(reason, count, ids))
+    found = [k for k in range(len(checks)) if tallies[f"missing_{k}"]]
+    named = _excluded_ids(source, [checks[k][0] for k in found]) if found else {}
+    exclusions = tuple(Exclusion(checks[k][1], int(tallies[f"missing_{k}"]),
+                                 tuple(named.get(j, ()))) for j, k in enumerate(found))
 
     rows = t.filter(usable).select(time=time_value, flag=event_value,
                        **({"grp": t[by]} if by is not None else {}))
     grouped = rows.group_by(["grp", "time"] if by is not None else ["time"]).aggregate(
         n_event=count_true(rows.flag == 1.0), n_censor=count_true(rows.flag == 0.0))
     raw = grouped.to_pandas()
-    return _from_engine_table(raw, by, int(tallies["n_input"]), tuple(exclusions))
+    return _from_engine_table(raw, by, int(tallies["n_input"]), exclusions)
 
 
 def _examples(source, mask, column: str | None) -> list[tuple[str | None, object]]:
@@ -283,6 +280,24 @@ def _examples(source, mask, column: str | None) -> list[tuple[str | None, object
     ids = frame["id"].tolist() if has_id else [None] * len(frame)
     values = frame["value"].tolist() if column is not None else [None] * len(frame)
     return list(zip(ids, values, strict=True))
+
+
+def _excluded_ids(source, masks) -> dict[int, list[str]]:
+    """The first :data:`SHOWN_IDS` patient ids (by id) of each exclusion mask, in one query
+    (a window per reason); empty without a ``patient_id`` column."""
+    if ID_COLUMN not in source.columns:
+        return {}
+    import ibis
+
+    t = source.table
+    reason = ibis.cases(*[(mask.fill_null(False), k) for k, mask in enumerate(masks)],
+                        else_=-1)
+    rows = t.select(reason=reason, id=t[ID_COLUMN].cast("string"))
+    rows = rows.filter(rows.reason >= 0)
+    rank = ibis.row_number().over(group_by=rows.reason, order_by=rows.id)
+    picked = rows.mutate(rank=rank).filter(lambda r: r["rank"] < SHOWN_IDS)
+    frame = picked.order_by(["reason", "id"]).to_pandas()
+    return {int(k): part["id"].tolist() for k, part in frame.groupby("reason")}
 
 
 def _from_engine_table(raw: pd.DataFrame, by: str | None, n_input: int,
