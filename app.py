@@ -7,13 +7,14 @@ table with its key columns first, then downloads, built only when their button i
 
 import streamlit as st
 
+from core.cohort.exports import download_name
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
 from core.cohort.text import plural
 from core.survival.figures import km_figure
 from core.survival.report import ENDPOINT_NAMES, format_percent_ci, stratifier_options
 from ui import cached
 from ui.deliverables import deliverables
-from ui.overview import follow_up
+from ui.overview import follow_up, readable_csv
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 
 view = page_setup("Cohort", ":material/groups:")
@@ -103,8 +104,10 @@ st.dataframe(shown, hide_index=True, key="cohort.baseline",
 st.caption("Counts with percentages of the patients with a recorded value; continuous values "
            "as median (range). Follow-up is the median (range) of OS times, as the study "
            "reports it; the median follow-up above is the reverse Kaplan-Meier estimate.")
+filters = view.cohort_filter.to_query_params()
 st.download_button("Download baseline table (CSV)", lambda: cached.csv_bytes(table),
-                   "baseline_characteristics.csv", mime="text/csv", on_click="ignore",
+                   download_name("cohort", "baseline", "csv", filters=filters),
+                   mime="text/csv", on_click="ignore",
                    icon=":material/download:", key="cohort.download_baseline")
 
 # ---- patients ------------------------------------------------------------------------------
@@ -149,16 +152,25 @@ notes = (
 )
 # Every download is built only when its button is pressed (a callable ``data``): a rerun
 # never spends time on files nobody asked for (issue 18: 151 s per rerun on 10^6 rows).
-left, right, _ = st.columns([1, 1, 3])
-left.download_button("Download CSV", lambda: cached.csv_bytes(cohort), "cohort_filtered.csv",
+left, middle, right, _ = st.columns([1, 1.4, 1, 1.6])
+left.download_button("Download CSV", lambda: cached.csv_bytes(cohort),
+                     download_name("cohort", "patients", "csv", filters=filters),
                      mime="text/csv", icon=":material/download:", key="cohort.download_csv",
                      on_click="ignore")
+middle.download_button("Download CSV, readable headers", lambda: readable_csv(cohort),
+                       download_name("cohort", "patients-readable", "csv", filters=filters),
+                       mime="text/csv", icon=":material/download:",
+                       key="cohort.download_readable", on_click="ignore")
 right.download_button(
-    "Download XLSX", lambda: cached.xlsx_bytes(cohort, notes), "cohort_filtered.xlsx",
+    "Download XLSX", lambda: cached.xlsx_bytes(cohort, notes),
+    download_name("cohort", "patients", "xlsx", filters=filters),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     icon=":material/download:", key="cohort.download_xlsx", on_click="ignore")
-st.caption("Downloads use the column names of the data dictionary, so a downloaded file can be "
-           "loaded again under *Cohort data*. The XLSX has a second sheet with the filters.")
+st.caption("*Download CSV* and *XLSX* use the column names and 0/1 codes of the data "
+           "dictionary, so the file can be loaded again under *Cohort data*; the readable CSV "
+           "has headers with units and events spelled out (relapse, death, censored), for "
+           "reading. The XLSX has a second sheet with the filters. File names say page, "
+           "content, filters and time.")
 
 # ---- report --------------------------------------------------------------------------------
 st.subheader("Tumor-board report")
@@ -173,7 +185,9 @@ st.download_button(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
         tuple(view.selection.notes()), None if report_by == NO_GROUPS else report_by,
         view.source == SEED_SOURCE),
-    "tumor_board_report.html", mime="text/html", on_click="ignore",
+    download_name("cohort", "report", "html", filters=filters,
+                  endpoint=None if report_by == NO_GROUPS else f"by-{report_by}"),
+    mime="text/html", on_click="ignore",
     icon=":material/summarize:", key="report.download")
 st.caption("One HTML file for projecting or printing: filters and counts, baseline table, OS "
            "and RFS curves with their statistics, and the patient list. It opens offline in "

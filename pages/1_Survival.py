@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.cohort.exports import download_name
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
@@ -150,7 +151,10 @@ if view.source == SEED_SOURCE:
         st.page_link("pages/5_Paper_check.py", label="Every printed figure of the study "
                      "checked against its rows: Paper check", icon=":material/fact_check:")
 
-st.download_button("Download the curve table (CSV)", cached.csv_bytes(fit.table),
-                   f"km_{endpoint}{'' if by == NONE else '_by_' + by}.csv", mime="text/csv",
-                   icon=":material/download:", key="survival.download")
+st.download_button("Download the curve table (CSV)", lambda: cached.csv_bytes(fit.table),
+                   download_name("survival", "km-table", "csv",
+                                 filters=view.cohort_filter.to_query_params(),
+                                 endpoint=endpoint if by == NONE else f"{endpoint}-by-{by}"),
+                   mime="text/csv", icon=":material/download:", key="survival.download",
+                   on_click="ignore")
 st.caption(plain(ENDPOINTS[endpoint][2]))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.cohort.exports import readable_table, table_to_csv
+from core.cohort.schema import LABELS
 from core.survival.followup import FollowUp, median_follow_up
 
 
@@ -12,3 +14,10 @@ from core.survival.followup import FollowUp, median_follow_up
 def follow_up(cohort: pd.DataFrame) -> FollowUp:
     """:func:`core.survival.followup.median_follow_up` on the OS clock."""
     return median_follow_up(cohort, "os_months", "os_event")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def readable_csv(table: pd.DataFrame) -> bytes:
+    """CSV with readable headers and spelled-out event codes
+    (:func:`core.cohort.exports.readable_table`)."""
+    return table_to_csv(readable_table(table, LABELS))

@@ -3,12 +3,20 @@
 A text cell such as ``=HYPERLINK("http://evil", "click")`` is data, never a formula: in XLSX
 it is stored as a text cell; in CSV (which has no cell types) it is prefixed with ``'``, the
 OWASP recommendation against CSV injection. Numbers are never altered.
+
+Two forms of the same table: the machine-readable one (the data dictionary's snake_case
+columns and 0/1 codes, which loads back into the app) and a readable one for people
+(:func:`readable_table`: headers with units, event codes as words). Every download gets a
+name that says what it holds (:func:`download_name`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from collections.abc import Sequence
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -111,3 +119,99 @@ def table_to_xlsx(df: pd.DataFrame, sheet_name: str = "cohort",
         if notes:
             pd.DataFrame({"about": list(notes)}).to_excel(xl, sheet_name="About", index=False)
     return buffer.getvalue()
+
+
+# ---- readable exports and file names --------------------------------------------------------
+
+EVENT_WORDS: dict[str, dict[int, str]] = {
+    "rfs_event": {1: "relapse", 0: "censored (relapse-free at last contact)"},
+    "os_event": {1: "death", 0: "censored (alive or lost to follow-up at last contact)"},
+    "rfs_status": {0: "censored", 1: "relapse", 2: "death without relapse"},
+}
+"""Event codes spelled out in the readable CSV."""
+EVENT_HEADERS = {"rfs_event": "RFS end: relapse or censored",
+                 "os_event": "OS end: death or censored"}
+
+
+def readable_table(df: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """``df`` with readable headers (units included) and event codes spelled out.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A cohort table with the data dictionary's snake_case columns.
+    labels : dict of str to str
+        Readable header of each known column (``core.cohort.schema.LABELS``: ``"Age (years)"``,
+        ``"RFS (months)"``). Other columns keep their names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows; event columns (:data:`EVENT_WORDS`) hold words instead of 0/1/2
+        (missing stays missing), under headers that say so (``"RFS end: relapse or
+        censored"``).
+        Numbers are unchanged. For reading and printing; the machine-readable export is
+        :func:`table_to_csv` of the table itself, which loads back into the app.
+    """
+    out = df.copy()
+    for column, words in EVENT_WORDS.items():
+        if column in out.columns:
+            codes = pd.to_numeric(out[column], errors="coerce")
+            out[column] = codes.map(lambda v, w=words: w.get(int(v)) if pd.notna(v) and
+                                    float(v).is_integer() else None).astype(object)
+    names = {c: EVENT_HEADERS.get(c) or labels.get(c, c) for c in out.columns}
+    return out.rename(columns=names)
+
+
+SHORT_KEYS: dict[str, str] = {
+    "eln2022_risk": "eln", "sorafenib_timing": "sorafenib", "mrd_pre_status": "mrd",
+    "sex": "sex", "fab_class": "fab", "fusion_gene": "fusion", "relapse_type": "relapse",
+    "outcome": "outcome", "age_min": "agemin", "age_max": "agemax", "co_mutations": "mut",
+    "co_mutation_mode": "mutmode",
+}
+"""Short form of each filter key in file names."""
+MAX_FILTER_PART = 60
+
+
+def download_name(page: str, what: str, extension: str, *,
+                  filters: dict[str, str] | None = None, endpoint: str | None = None,
+                  when: datetime | None = None) -> str:
+    """A file name that says what the file holds, so two downloads never share a name.
+
+    Parameters
+    ----------
+    page : str
+        The page it comes from (``"cohort"``, ``"survival"``).
+    what : str
+        The content (``"patients"``, ``"baseline"``, ``"report"``, ``"km-table"``).
+    extension : str
+        Without the dot (``"csv"``).
+    filters : dict of str to str, optional
+        The filter's URL parameters (``CohortFilter.to_query_params()``); written in short
+        form (``eln-adverse_mrd-positive``), or ``all`` when empty.
+    endpoint : str, optional
+        ``"os"``/``"rfs"`` (and a stratifier, e.g. ``"rfs-by-eln2022_risk"``).
+    when : datetime.datetime, optional
+        The time stamp (default: now), to the second.
+
+    Returns
+    -------
+    str
+        ``relapse-explorer_<page>_<what>[_<endpoint>]_<filters>_<YYYYMMDD-HHMMSS>.<ext>``: only
+        letters, digits, ``-``, ``_`` and ``.``; a filter part longer than 60 characters is
+        cut and ends with 8 characters of its SHA-256, so different filters stay different.
+    """
+    described = "_".join(_slug(f"{SHORT_KEYS.get(key, key)}-{value.replace(',', '+')}")
+                         for key, value in (filters or {}).items()) or "all"
+    if len(described) > MAX_FILTER_PART:
+        digest = hashlib.sha256(described.encode("utf-8")).hexdigest()[:8]
+        described = f"{described[:MAX_FILTER_PART - 9]}-{digest}"
+    stamp = (when or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    pieces = ["relapse-explorer", _slug(page), _slug(what)]
+    if endpoint:
+        pieces.append(_slug(endpoint))
+    return "_".join([*pieces, described, stamp]) + "." + _slug(extension)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"-{2,}", "-", re.sub(r"[^0-9A-Za-z.+-]+", "-", str(text))).strip("-.")

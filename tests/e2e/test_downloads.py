@@ -1,5 +1,7 @@
 """The Cohort page's CSV download, caught as a real browser download."""
 
+import re
+
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
@@ -21,7 +23,9 @@ def test_download_csv_holds_the_filtered_patients(server, page, query):
     with page.expect_download() as caught:
         button.click()
     download = caught.value
-    assert download.suggested_filename == "cohort_filtered.csv"
+    short = "_".join(f"{ {'mrd_pre_status': 'mrd'}.get(k, k)}-{v}" for k, v in query.items())
+    assert re.fullmatch(rf"relapse-explorer_cohort_patients_{short or 'all'}_"
+                        r"\d{8}-\d{6}\.csv", download.suggested_filename)
     table = pd.read_csv(download.path())
 
     seed = load_seed_cohort()
@@ -46,7 +50,8 @@ def test_tumor_board_report_opens_offline_with_both_curves(server, page, new_con
     with page.expect_download() as caught:
         button.click()
     download = caught.value
-    assert download.suggested_filename.startswith("tumor_board_report_")
+    assert re.fullmatch(r"relapse-explorer_cohort_report_mrd-positive_\d{8}-\d{6}\.html",
+                        download.suggested_filename)
     path = tmp_path / download.suggested_filename
     download.save_as(path)
     viewer = new_context().new_page()
@@ -56,3 +61,19 @@ def test_tumor_board_report_opens_offline_with_both_curves(server, page, new_con
     expect(viewer.locator(".js-plotly-plot")).to_have_count(2)
     expect(viewer.get_by_text("4 of 19 patients", exact=True)).to_be_visible()
     assert [url for url in requests if not url.startswith("file://")] == []
+
+
+def test_readable_csv_spells_out_units_and_events(server, page):
+    """Issue 17: the CSV offers readable headers with units and event codes spelled out."""
+    page.goto(link(server.url))
+    expect_count(page, 19)
+    button = page.get_by_role("button", name="Download CSV, readable headers", exact=True)
+    with page.expect_download() as caught:
+        button.click()
+    download = caught.value
+    assert re.fullmatch(r"relapse-explorer_cohort_patients-readable_all_\d{8}-\d{6}\.csv",
+                        download.suggested_filename)
+    table = pd.read_csv(download.path())
+    assert {"Age (years)", "RFS (months)", "RFS end: relapse or censored"} <= set(table.columns)
+    assert set(table["OS end: death or censored"]) == {
+        "death", "censored (alive or lost to follow-up at last contact)"}

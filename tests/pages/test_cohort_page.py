@@ -14,8 +14,8 @@ def test_renders_all_19_patients():
     assert LABELS["rfs_months"] in patients.columns and "RFS (months)" in patients.columns
     assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
     assert {b.label for b in at.get("download_button")} == {
-        "Download CSV", "Download XLSX", "Download baseline table (CSV)",
-        "Download tumor-board report (HTML)"}
+        "Download CSV", "Download CSV, readable headers", "Download XLSX",
+        "Download baseline table (CSV)", "Download tumor-board report (HTML)"}
 
 
 def test_filter_changes_count_table_and_url():

@@ -1,6 +1,7 @@
 """Exports: numbers intact, and no text cell ever runs as a spreadsheet formula (CONTRACT.md)."""
 
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -87,3 +88,52 @@ def test_csv_writes_whole_numbers_without_decimals_and_keeps_other_floats():
     seed = table_to_csv(SEED).decode("utf-8").splitlines()
     assert seed[1].startswith("1,M,59,59,81,M2a,")
     assert ".0," not in "\n".join(seed)
+
+
+# ---- readable CSV and file names -------------------------------------------------------------
+
+def test_readable_table_has_units_and_spelled_out_events():
+    from core.cohort.exports import readable_table
+    from core.cohort.schema import LABELS
+    table = readable_table(SEED, LABELS)
+    assert list(table.columns[:3]) == ["Patient", "Sex", "Age (years)"]
+    assert "RFS (months)" in table.columns and "OS (months)" in table.columns
+    assert table["RFS end: relapse or censored"].tolist()[:2] == [
+        "censored (relapse-free at last contact)", "relapse"]
+    assert table.loc[SEED["patient_id"] == 9, "OS end: death or censored"].item() == "death"
+    assert table["RFS (months)"].tolist() == SEED["rfs_months"].tolist()  # numbers unchanged
+    back = pd.read_csv(io.BytesIO(table_to_csv(table)))
+    assert back["Age (years)"].tolist()[:2] == [59, 62]
+    # the machine-readable form is the table itself, unchanged
+    assert list(pd.read_csv(io.BytesIO(table_to_csv(SEED))).columns) == list(SEED.columns)
+
+
+def test_download_names_carry_page_content_endpoint_filters_and_time():
+    from datetime import datetime
+
+    from core.cohort.exports import download_name
+    when = datetime(2026, 11, 25, 21, 5, 3)
+    assert download_name("cohort", "patients", "csv", when=when) == \
+        "relapse-explorer_cohort_patients_all_20261125-210503.csv"
+    assert download_name(
+        "survival", "km-table", "csv", endpoint="rfs-by-mrd_pre_status", when=when,
+        filters={"eln2022_risk": "adverse,intermediate", "age_min": "50"}) == (
+        "relapse-explorer_survival_km-table_rfs-by-mrd-pre-status_eln-adverse+intermediate_"
+        "agemin-50_20261125-210503.csv")
+    hostile = download_name("cohort", "report", "html", when=when,
+                            filters={"outcome": "../../etc/passwd <b>"})
+    assert re.fullmatch(r"[0-9A-Za-z_.+-]+", hostile) and "/" not in hostile
+
+
+def test_download_names_never_collide():
+    from datetime import datetime, timedelta
+
+    from core.cohort.exports import download_name
+    when = datetime(2026, 11, 25, 21, 5, 3)
+    long_a = {"co_mutations": ",".join(f"GENE{i}" for i in range(30)) + ",A"}
+    long_b = {"co_mutations": ",".join(f"GENE{i}" for i in range(30)) + ",B"}
+    names = {download_name("cohort", "report", "html", filters=f, when=when)
+             for f in (long_a, long_b, {}, {"sex": "F"})}
+    names.add(download_name("cohort", "report", "html", when=when + timedelta(seconds=1)))
+    assert len(names) == 5
+    assert all(len(n) < 140 for n in names)
