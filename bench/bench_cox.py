@@ -96,7 +96,7 @@ def main(sizes: list[int]) -> None:
                                                   fit.design @ fit.params))
         ph, _ = timed(lambda fit=fit: ph_test(fit))
         profile = dict.fromkeys(COVARIATES, 0.0)
-        pred, _ = timed(lambda fit=fit: predict_survival(
+        pred, _ = timed(lambda fit=fit, profile=profile: predict_survival(
             fit, profile, np.linspace(0, fit.times.max(), 400)))
         if r is not None:
             assert np.allclose(r[1], fit.params, rtol=1e-6, atol=1e-8), (r[1], fit.params)

@@ -11,20 +11,22 @@ from core.cox.display import (
     covariate_options,
     curve_times,
     hazard_ratio_table,
+    model_names,
     model_table,
     needs_firth,
     patient_profile,
-    ph_caveats,
+    ph_not_computable,
     ph_table,
     term_labels,
     uncertainty_note,
 )
 from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
-from core.cox.ph import ph_test
-from core.cox.predict import predict_survival
+from core.cox.fit import refuse_interventions
+from core.cox.guardrails import guardrail_box
 from core.errors import AnalysisError
 from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
 from ui import cached
+from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 
@@ -43,22 +45,57 @@ PROFILE = {"patient": "A patient of the filtered cohort", "custom": "Enter a pro
 DEFAULT_COVARIATES = ["mrd_pre_status", "eln2022_risk"]
 TIME_AXIS = {"rfs": "Months from maintenance start", "os": "Months from diagnosis"}
 MARKS = (12.0, 24.0)
+PATIENT_LIST_MAX = 1000
+"""Patients listed in the profile's patient picker at most (a registry has millions)."""
 
 
 def seed_list(key: str, options: list[str], default: list[str]) -> list[str]:
     """Like ``url_choice`` for a multiselect: widget, saved value, URL (comma-separated), or
-    default; values the page does not offer are dropped."""
+    default. The values the user wants are remembered under ``"<key>.wanted"``: one the
+    filters make unavailable is hidden, not forgotten, and comes back when it is offered
+    again (e.g. after **Clear all filters**)."""
+    wanted_key, shown_key, offered_key = f"{key}.wanted", f"{key}.shown", f"{key}.offered"
     if key not in st.session_state:
         saved = st.session_state.get(f"saved.{key}")
-        wanted = st.query_params.get(key)
-        if saved is not None:
+        from_link = st.query_params.get(key)
+        if st.session_state.get(wanted_key) is not None:
+            value = list(st.session_state[wanted_key])
+        elif saved is not None:
             value = list(saved)
-        elif wanted is not None:
-            value = [v for v in wanted.split(",") if v]
+        elif from_link is not None:
+            value = [v for v in from_link.split(",") if v]
         else:
-            value = default
-        st.session_state[key] = value
-    st.session_state[key] = [v for v in st.session_state[key] if v in options]
+            value = list(default)
+        st.session_state[wanted_key] = value
+    elif list(st.session_state[key]) != st.session_state.get(shown_key):  # the user's edit
+        current = list(st.session_state[key])
+        offered = st.session_state.get(offered_key, [])
+        hidden = [v for v in st.session_state.get(wanted_key, []) if v not in offered]
+        st.session_state[wanted_key] = current + [v for v in hidden if v not in current]
+        st.session_state.pop("cox.refused", None)
+    try:  # an intervention during follow-up is never a baseline covariate
+        refuse_interventions(st.session_state[wanted_key])
+    except AnalysisError as error:
+        st.session_state["cox.refused"] = str(error)
+    shown = [v for v in st.session_state[wanted_key] if v in options]
+    st.session_state[key] = shown
+    st.session_state[shown_key] = shown
+    st.session_state[offered_key] = list(options)
+    return shown
+
+
+def seed_number(key: str, default: float) -> float:
+    """Seed a number input from the widget, the saved value, the link or ``default``."""
+    if key not in st.session_state:
+        saved = st.session_state.get(f"saved.{key}")
+        try:
+            from_link = float(st.query_params[key]) if key in st.query_params else None
+        except ValueError:
+            from_link = None
+        if from_link is not None and not 0 <= from_link <= 2000:
+            from_link = None
+        st.session_state[key] = float(saved if saved is not None else
+                                      from_link if from_link is not None else default)
     return st.session_state[key]
 
 
@@ -94,10 +131,14 @@ seed_list("cox.covariates", options, DEFAULT_COVARIATES)
 covariates = right.multiselect("Covariates", options, key="cox.covariates",
                                format_func=lambda c: LABELS.get(c, c),
                                placeholder="Choose one or more covariates")
-not_offered = [c for c in DEFAULT_COVARIATES if c in cohort.columns and c not in options]
-if not_offered:
+if "cox.refused" in st.session_state:
+    st.error(plain(st.session_state["cox.refused"]), icon=":material/block:")
+hidden = [c for c in st.session_state.get("cox.covariates.wanted", DEFAULT_COVARIATES)
+          if c in cohort.columns and c not in options]
+if hidden:
     right.caption("Not offered under the current filters (every patient has the same "
-                  "value): " + ", ".join(LABELS[c] for c in not_offered) + ".")
+                  "value): " + ", ".join(LABELS.get(c, c) for c in hidden) + ". They come "
+                  "back when the filters are widened.")
 
 c1, c2, c3, c4 = st.columns(4)
 seed_choice("cox.model", list(MODELS), "multivariable")
@@ -148,15 +189,20 @@ if not covariates:
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
 
 
+def model_key(ep: str, columns: list[str]) -> tuple:
+    """The hashable description of a model that every cached wrapper takes."""
+    return (cohort, ep, tuple(columns), ties,
+            tuple(sorted((c, reference[c]) for c in columns if c in reference)),
+            tuple(sorted((c, v) for c, v in scale.items() if c in columns)))
+
+
 def fit(ep: str, columns: list[str], firth: bool):
-    return cached.cox(cohort, ep, tuple(columns), ties, firth,
-                      tuple(sorted((c, reference[c]) for c in columns if c in reference)),
-                      tuple(sorted((c, v) for c, v in scale.items() if c in columns)))
+    data, ep, columns, ties_, ref, sc = model_key(ep, columns)
+    return cached.cox(data, ep, columns, ties_, firth, ref, sc)
 
 
 model_sets = [covariates] if model == "multivariable" else [[c] for c in covariates]
-names = (["Multivariable"] if model == "multivariable"
-         else [LABELS.get(c, c) for c in covariates])
+names = model_names(model, covariates)
 fits, ordinary_fits = [], []
 try:
     for name, columns in zip(names, model_sets, strict=True):
@@ -179,19 +225,35 @@ except AnalysisError as error:
 
 labels = {term: label for f in fits for term, label in term_labels(f).items()}
 
-# ---- guardrails -----------------------------------------------------------------------------
-for name, ordinary, used in zip(names, ordinary_fits, fits, strict=True):
-    prefix = f"**{plain(name)}**: " if model == "univariable" else ""
-    caveats = list(ordinary.warnings) if not used.firth else [
-        w for w in ordinary.warnings if w.startswith(("Monotone", "The likelihood"))]
-    if used.firth and firth_mode == "auto":
-        caveats.append("Because of this, the estimates shown are from Firth's penalized Cox "
-                       "model, which stays finite under separation (Heinze & Schemper 2001); "
-                       "switch Estimation to Ordinary Cox to see the unpenalized fit.")
-    if used.firth:
-        caveats += [w for w in used.warnings if w not in caveats]
-    for caveat in dict.fromkeys(caveats):
-        st.warning(prefix + readable(caveat, labels), icon=":material/warning:")
+# ---- guardrails: one box in plain words, the technical caveats on demand ---------------------
+ph_results, ph_errors = [], []
+for columns in model_sets:
+    try:
+        ph_results.append(cached_cox.ph(*model_key(endpoint, columns)))
+        ph_errors.append(None)
+    except AnalysisError as error:
+        ph_results.append(None)
+        ph_errors.append(str(error))
+prediction_fits: dict = {}  # the ordinary model of the chosen covariates, per endpoint
+for ep in ENDPOINT_KEYS:
+    if int(cohort[ENDPOINTS[ep][1]].fillna(0).sum()) >= 2:
+        try:
+            prediction_fits[ep] = fit(ep, covariates, False)
+        except AnalysisError as error:
+            prediction_fits[ep] = error
+box = guardrail_box(
+    [(name if model == "univariable" else "", ordinary, used)
+     for name, ordinary, used in zip(names, ordinary_fits, fits, strict=True)],
+    noun, auto_firth=firth_mode == "auto", ph_results=ph_results,
+    separated_predictions=[ENDPOINT_NAMES[ep].lower() for ep, f in prediction_fits.items()
+                           if not isinstance(f, AnalysisError) and needs_firth(f)])
+if box.points:
+    st.warning("**Read these hazard ratios with care**\n\n"
+               + "\n".join(f"- {readable(point, labels)}" for point in box.points),
+               icon=":material/warning:")
+    with st.expander("Guardrail details (technical wording)", icon=":material/info:"):
+        st.markdown("\n".join(f"- {readable(detail, labels)}" for detail in box.details))
+for used in fits:
     if used.excluded:
         st.info(plain(used.excluded_reason), icon=":material/person_off:")
 
@@ -229,28 +291,27 @@ deliverables(view, "cox", forest, figure_name=f"forest_cox_{endpoint}")
 with st.expander("Proportional-hazards check (scaled Schoenfeld residuals)",
                  icon=":material/timeline:"):
     for i, (name, ordinary) in enumerate(zip(names, ordinary_fits, strict=True)):
-        try:
-            ph = ph_test(ordinary)
-        except AnalysisError as error:
-            st.error(plain(str(error)), icon=":material/error:")
+        ph = ph_results[i]
+        if ph is None:
+            st.error(plain(ph_errors[i]), icon=":material/error:")
             continue
         if model == "univariable":
             st.markdown(f"**{plain(name)}**")
         st.dataframe(ph_table(ph, LABELS), hide_index=True, key=f"cox.ph.{i}")
-        for caveat in ph_caveats(ph, LABELS):
-            st.warning(plain(caveat), icon=":material/warning:")
+        for reason in ph_not_computable(ph):
+            st.caption(readable(reason, labels))
         if needs_firth(ordinary):
-            st.warning("This test uses the ordinary fit, in which a coefficient diverges "
-                       "(separation): its result for that covariate is not informative.",
-                       icon=":material/warning:")
+            st.caption("This test uses the ordinary fit, in which a coefficient diverges "
+                       "(separation): for that covariate it has nothing to measure.")
         st.plotly_chart(schoenfeld_figure(ph.residuals, ph.table, coefficients=dict(
             zip(ordinary.terms, ordinary.params, strict=True)), labels=labels),
             key=f"cox.schoenfeld.{i}",
             config={"displaylogo": False})
-    st.caption(plain(ph.method) + ". A small p (below 0.05) suggests the hazard ratio changes "
-               "over follow-up. In the plots the running mean should stay flat around the "
-               "fitted coefficient (dashed) if hazards are proportional. With few events the "
-               "test has little power: a large p is not proof of proportional hazards.")
+        st.caption(plain(ph.method) + ". A small p (below 0.05) suggests the hazard ratio "
+                   "changes over follow-up (said in the box above the table). In the plots the "
+                   "running mean should stay flat around the fitted coefficient (dashed) if "
+                   "hazards are proportional. With few events the test has little power: a "
+                   "large p is not proof of proportional hazards.")
 
 # ---- prediction -------------------------------------------------------------------------------
 st.subheader("Predicted relapse-free and overall survival for one patient")
@@ -260,30 +321,37 @@ st.caption("From the ordinary multivariable Cox model of the covariates chosen a
 source = seed_choice("cox.profile", list(PROFILE), "patient")
 source = st.radio("Profile", list(PROFILE), key="cox.profile", horizontal=True,
                   format_func=PROFILE.__getitem__)
-ids = [str(i) for i in cohort["patient_id"]]
-with_event = [str(i) for i in cohort.loc[cohort[event_col] == 1, "patient_id"]]
+listed = cohort["patient_id"].head(PATIENT_LIST_MAX)
+ids = [str(i) for i in listed]
+first_event = cohort.loc[cohort[event_col] == 1, "patient_id"].head(1)
+with_event = [str(i) for i in first_event]
+if str(st.query_params.get("cox.patient", "")) in set(cohort["patient_id"].astype(str)):
+    ids = list(dict.fromkeys([*ids, str(st.query_params["cox.patient"])]))
 profile: dict = {}
 try:
     if source == "patient":
         seed_choice("cox.patient", ids, (with_event or ids)[0])
         patient = st.selectbox("Patient", ids, key="cox.patient",
                                format_func=lambda i: f"Patient {i}")
+        if len(cohort) > PATIENT_LIST_MAX:
+            st.caption(f"The first {PATIENT_LIST_MAX:,} of {len(cohort):,} patients are listed; "
+                       "choose **Enter a profile** to predict for any other.")
         profile = patient_profile(cohort, patient, covariates)
         keep_in_url("cox.profile", "cox.patient")
     else:
-        keep_in_url("cox.profile")
         start = patient_profile(cohort, ids[0], covariates)
         inputs = st.columns(max(len(covariates), 4))
         for column, where in zip(covariates, inputs, strict=False):
             key = f"cox.profile.{column}"
             if column in NUMERIC_COVARIATES:
-                st.session_state.setdefault(key, float(start[column]))
+                seed_number(key, float(start[column]))
                 profile[column] = where.number_input(LABELS.get(column, column), min_value=0.0,
                                                      max_value=2000.0, step=1.0, key=key)
             else:
                 levels = category_levels(cohort, column)
                 seed_choice(key, levels, start[column])
                 profile[column] = where.selectbox(LABELS.get(column, column), levels, key=key)
+        keep_in_url("cox.profile", *(f"cox.profile.{c}" for c in covariates))
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
     st.stop()
@@ -304,7 +372,8 @@ for ep, where in zip(ENDPOINT_KEYS, curves, strict=True):
         try:
             ep_fit = fit(ep, covariates, False)
             times = curve_times(ep_fit)
-            curve = predict_survival(ep_fit, profile, times)
+            curve = cached_cox.prediction(*model_key(ep, covariates),
+                                          tuple(sorted(profile.items())), tuple(times))
         except AnalysisError as error:
             st.error(f"{ENDPOINT_NAMES[ep]}: {plain(str(error))}", icon=":material/error:")
             continue
@@ -315,11 +384,9 @@ for ep, where in zip(ENDPOINT_KEYS, curves, strict=True):
             conf_level=curve.conf_level), key=f"cox.predict.{ep}",
             config={"displaylogo": False})
         if needs_firth(ep_fit):
-            st.warning(f"The {ep.upper()} model with these covariates shows separation (a "
-                       f"level with no {EVENT_NOUN[ep]}, or with all of them): for a profile "
-                       "on the wrong side of it the curve stays near 100% with a meaningless "
-                       "band. Do not read such a curve as a prediction; drop or combine the "
-                       "covariate.", icon=":material/warning:")
+            st.caption(f"The {ep.upper()} model with these covariates shows separation (a "
+                       f"level with no {EVENT_NOUN[ep]}, or with all of them): see the box "
+                       "above the hazard ratios before reading this curve.")
         st.caption(plain(uncertainty_note(ep_fit, EVENT_NOUN[ep])))
         row = {"Endpoint": ENDPOINT_NAMES[ep]}
         for months in MARKS:
@@ -327,7 +394,9 @@ for ep, where in zip(ENDPOINT_KEYS, curves, strict=True):
             if months > last:
                 row[column] = f"beyond follow-up (last {last:g} months)"
             else:
-                hit = predict_survival(ep_fit, profile, [months]).table.iloc[0]
+                hit = cached_cox.prediction(*model_key(ep, covariates),
+                                            tuple(sorted(profile.items())),
+                                            (months,)).table.iloc[0]
                 row[column] = format_percent_ci(hit["survival"], hit["ci_lower"],
                                                 hit["ci_upper"])
         rows.append(row)

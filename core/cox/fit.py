@@ -55,6 +55,10 @@ DIVERGENT_COEF = 10.0
 """|coef| above which a coefficient is treated as diverging (a hazard ratio beyond e^10)."""
 DIVERGENT_SE = 50.0
 """Standard error above which a coefficient is treated as diverging."""
+FIRTH_MAX_ROWS = 5_000
+"""Patients at most in a Firth-penalized fit. Firth's correction matters in small samples;
+firthmodels took 11 s for 10,000 patients with a level without events (bench/bench_cox.py),
+and would stall the page on a registry."""
 
 METHOD_PHREG = ("Cox partial likelihood (Newton-Raphson, as R coxph), {ties} ties, Wald CIs and "
                 "p-values")
@@ -279,6 +283,13 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             notes.append("Firth's penalized Cox model is available with Breslow ties only; "
                          "Breslow was used instead of Efron.")
         ties = "breslow"
+        if len(data) > FIRTH_MAX_ROWS:
+            raise AnalysisError(
+                f"Firth's penalized Cox model is offered for up to {FIRTH_MAX_ROWS:,} patients; "
+                f"this model has {len(data):,}. Its correction matters in small samples; in a "
+                "cohort this large a hazard ratio running to 0 or infinity means a level with "
+                "no events (or with all of them): combine that level with another or drop the "
+                "covariate, and use the ordinary Cox model.")
         try:
             fit = fit_firth(times, status, design, conf_level)
         except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero

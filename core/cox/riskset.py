@@ -265,10 +265,13 @@ def newton_raphson(rs: RiskSets, x: np.ndarray, max_iter: int = MAX_ITER) -> New
         if halvings == 30:  # no step improves: at the maximum within floating point
             converged = full < 1e-6
             break
+        flat = abs(new_mom.loglik - mom.loglik) <= 1e-13 * max(1.0, abs(mom.loglik))
         beta, mom = new, new_mom
         info = information(rs, x, mom)
         if full <= STEP_TOL:
             converged = True
+            break
+        if flat and full > 1e-3:  # monotone likelihood: steps of ~1 that gain nothing more
             break
     return NewtonFit(beta=beta, information=info, loglik=mom.loglik, loglik_null=loglik_null,
                      iterations=iterations, converged=converged, singular=singular)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,14 @@ def warnings_text(at) -> str:
     return "\n".join(w.value for w in at.warning)
 
 
+def details_text(at) -> str:
+    """The technical caveats in the guardrail box's details expander."""
+    for expander in at.expander:
+        if expander.label.startswith("Guardrail details"):
+            return "\n".join(m.value for m in expander.markdown)
+    raise AssertionError("no guardrail details on the page")
+
+
 def test_default_view_answers_mrd_adjusted_for_risk_group():
     """Defaults: RFS ~ mrd_pre_status + eln2022_risk. The intermediate group has no relapse
     (monotone likelihood), so 'Automatic' uses Firth's penalized fit (Breslow ties)."""
@@ -71,10 +80,13 @@ def test_default_view_answers_mrd_adjusted_for_risk_group():
     models = table(at, "cox.models").iloc[0]
     assert (models["Patients used"], models["Events used"]) == (19, 6)
     text = warnings_text(at)
-    assert "Monotone likelihood (separation)" in text
-    assert "ELN 2022 risk: intermediate vs favorable" in text
-    assert "estimates shown are from Firth's penalized Cox model" in text
-    assert "events per coefficient" in text
+    assert "ELN 2022 risk: intermediate vs favorable: a group with none of the relapses" in text
+    assert "The hazard ratios shown come from Firth's penalized model" in text
+    assert "Only 6 relapses for 3 hazard ratios: too few for a firm answer" in text
+    details = details_text(at)
+    assert "Monotone likelihood (separation)" in details
+    assert "estimates shown are from Firth's penalized Cox model" in details
+    assert "events per coefficient" in details
     assert any("Tied event times: Breslow" in c.value for c in at.caption)
 
 
@@ -141,10 +153,11 @@ def test_separation_warning_for_os_by_eln():
     at = open_page({"cox.endpoint": "os", "cox.covariates": "eln2022_risk",
                     "cox.firth": "ordinary"})
     text = warnings_text(at)
-    assert "Monotone likelihood (separation)" in text
-    assert "ELN 2022 risk: adverse vs favorable" in text
-    assert "did not converge" in text
-    assert "Choose **Firth-penalized Cox**" in " ".join(w.proto.body for w in at.warning)
+    assert "ELN 2022 risk: adverse vs favorable" in text and "cannot be read" in text
+    assert "Choose Firth-penalized Cox under Estimation" in text
+    details = details_text(at)
+    assert "Monotone likelihood (separation)" in details and "did not converge" in details
+    assert "Choose **Firth-penalized Cox**" in details
     assert table(at).set_index("Term").loc["ELN 2022 risk: adverse vs favorable", "HR"] == "∞"
 
 
@@ -264,3 +277,140 @@ def test_every_covariate_alone_renders(covariate, endpoint):
     at = open_page({"cox.covariates": covariate, "cox.endpoint": endpoint})
     assert len(table(at)) >= 1
     assert len(forest(at)["data"][0]["y"]) == len(table(at))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 17: what a hematologist stumbled on
+# --------------------------------------------------------------------------------------------
+
+def test_guardrails_are_one_box_in_plain_words_with_details_on_demand():
+    """The default view used to open with five yellow warnings; now one box, without jargon,
+    the technical wording in an expander."""
+    at = open_page()
+    assert len(at.warning) == 1
+    box = at.warning[0].value
+    assert box.startswith("**Read these hazard ratios with care**")
+    for jargon in ("Monotone likelihood", "monotone", "profile penalized", "Wald"):
+        assert jargon not in box
+    assert "The predicted relapse-free survival and overall survival curves below" in box
+    assert "Guardrail details (technical wording)" in [e.label for e in at.expander]
+
+
+def test_firth_and_ordinary_disagreeing_on_1_is_said_in_one_sentence():
+    """Default model: the Firth interval of 'intermediate vs favorable' excludes 1, the
+    ordinary one (0 to infinity) includes it; MRD agrees (both include 1) and is not named."""
+    at = open_page()
+    box = at.warning[0].value
+    sentences = [line for line in box.split("\n") if "depends on the method" in line]
+    assert len(sentences) == 1
+    assert sentences[0].startswith("- For ELN 2022 risk: intermediate vs favorable, the Firth "
+                                   "interval (")
+    assert "excludes 1 while the ordinary Cox interval (0–∞) includes it" in sentences[0]
+
+
+def test_firth_rfs_by_mrd_is_not_a_false_alarm_and_has_its_p():
+    """Issue 17: Firth on RFS ~ MRD: coef 1.0172 (HR 2.77), profile CI 0.479-12.585,
+    penalized LR p 0.2285; no 'did not converge' anywhere; agreeing intervals give no
+    disagreement sentence."""
+    at = open_page({"cox.covariates": "mrd_pre_status", "cox.firth": "firth"})
+    row = table(at).iloc[0]
+    assert (row["HR"], row["95% CI"], row["p"]) == ("2.77", "0.479–12.6", "0.228")
+    everything = warnings_text(at) + details_text(at)
+    assert "did not converge" not in everything and "numerical problem" not in everything
+    assert "depends on the method" not in everything
+
+
+def test_ph_check_says_not_computable_and_why_never_nan():
+    at = open_page()
+    ph = next(f.value for f in at.dataframe if "Chi-square" in f.value.columns)
+    assert list(ph["p"]) == ["0.626", "not computable", "not computable"]
+    assert not re.search(r"\bnan\b", ph.to_string().lower())
+    assert any(c.value.startswith("The proportional-hazards test cannot be computed for "
+                                  "*ELN 2022 risk* and the global test: a coefficient of the "
+                                  "fit runs to infinity (separation)") for c in at.caption)
+    residual_plot = json.loads(at.get("plotly_chart")[1].proto.spec)
+    titles = [a["text"] for a in residual_plot["layout"]["annotations"]]
+    assert titles[0].endswith("(p = 0.626)")
+    assert not [t for t in titles if re.search(r"\bnan\b", t.lower())]
+    assert any(t.endswith("(p not computable)") for t in titles)
+
+
+def test_one_covariate_model_is_not_called_multivariable():
+    at = open_page({"cox.covariates": "mrd_pre_status", "cox.firth": "ordinary"})
+    assert table(at, "cox.models").iloc[0]["Model"] == "Univariable"
+    assert forest(at)["layout"]["title"]["text"] == "Univariable Cox model, RFS"
+    at.multiselect(key="cox.covariates").set_value(["mrd_pre_status", "age"]).run()
+    assert table(at, "cox.models").iloc[0]["Model"] == "Multivariable"
+
+
+def test_no_p_equals_less_than_anywhere():
+    """'p = < 0.001' never appears: forest hover text, box, captions, residual titles."""
+    at = open_page({"cox.endpoint": "os", "cox.covariates": "eln2022_risk",
+                    "cox.firth": "firth"})
+    texts = ([w.value for w in at.warning] + [c.value for c in at.caption]
+             + [m.value for m in at.markdown] + forest(at)["data"][0]["hovertext"])
+    assert not [t for t in texts if "p = <" in t or "p = \\<" in t]
+    assert all(", p" in h for h in forest(at)["data"][0]["hovertext"])
+
+
+def test_forest_axis_labels_only_1_2_5_steps():
+    at = open_page()
+    axis = forest(at)["layout"]["xaxis"]
+    assert axis["tickmode"] == "array"
+    assert set(axis["ticktext"]) <= {"0.001", "0.002", "0.005", "0.01", "0.02", "0.05", "0.1",
+                                     "0.2", "0.5", "1", "2", "5", "10", "20", "50", "100",
+                                     "200", "500", "1000"}
+    assert "1" in axis["ticktext"]
+    low, high = (10 ** v for v in axis["range"])
+    assert all(low <= v <= high for v in axis["tickvals"])
+
+
+def test_clear_all_filters_brings_back_covariates_removed_by_a_filter():
+    """MRD-negative only: MRD is constant, so the model keeps ELN alone; Clear all filters
+    brings MRD back into the model."""
+    at = open_page({"mrd_pre_status": "negative"})
+    assert at.multiselect(key="cox.covariates").value == ["eln2022_risk"]
+    assert any("They come back when the filters are widened" in c.value for c in at.caption)
+    at.button(key="filter.clear").click().run()
+    assert not at.exception
+    assert at.multiselect(key="cox.covariates").value == ["mrd_pre_status", "eln2022_risk"]
+    assert len(table(at)) == 3
+
+
+def test_every_cox_choice_survives_a_link():
+    """Endpoint, covariates, model, estimation, ties, age scale, reference level and the
+    custom profile are written into the link, and the link reopens them."""
+    at = open_page()
+    at.radio(key="cox.endpoint").set_value("os").run()
+    at.multiselect(key="cox.covariates").set_value(["mrd_pre_status", "age"]).run()
+    at.radio(key="cox.model").set_value("univariable").run()
+    at.radio(key="cox.firth").set_value("ordinary").run()
+    at.radio(key="cox.ties").set_value("breslow").run()
+    at.radio(key="cox.age_scale").set_value("year").run()
+    at.selectbox(key="cox.ref.mrd_pre_status").set_value("positive").run()
+    at.radio(key="cox.profile").set_value("custom").run()
+    at.number_input(key="cox.profile.age").set_value(61.0).run()
+    at.selectbox(key="cox.profile.mrd_pre_status").set_value("positive").run()
+    assert not at.exception
+    link = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert link["cox.covariates"] == "mrd_pre_status,age"
+    again = open_page(link)
+    for key, value in [("cox.endpoint", "os"), ("cox.model", "univariable"),
+                       ("cox.firth", "ordinary"), ("cox.ties", "breslow"),
+                       ("cox.age_scale", "year"), ("cox.profile", "custom")]:
+        assert again.radio(key=key).value == value, key
+    assert again.multiselect(key="cox.covariates").value == ["mrd_pre_status", "age"]
+    assert again.selectbox(key="cox.ref.mrd_pre_status").value == "positive"
+    assert again.number_input(key="cox.profile.age").value == 61.0
+    assert again.selectbox(key="cox.profile.mrd_pre_status").value == "positive"
+
+
+def test_intervention_time_is_refused_as_a_covariate_with_the_reason():
+    """Issue 13: a link naming hsct_months as a covariate: refused with the reason, pointing
+    to the Transplant & events during follow-up page; the rest of the model is fitted."""
+    at = open_page({"cox.covariates": "mrd_pre_status,hsct_months", "cox.firth": "ordinary"})
+    assert len(at.error) == 1
+    assert "`hsct_months` holds the time of an intervention during follow-up" in (
+        at.error[0].proto.body.replace("\\", ""))
+    assert '"Transplant & events during follow-up" page' in at.error[0].value.replace("\\", "")
+    assert list(table(at)["Term"]) == ["MRD before maintenance: positive vs negative"]

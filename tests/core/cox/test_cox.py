@@ -618,6 +618,15 @@ def test_intervention_time_is_refused_as_a_baseline_covariate(cohort):
         fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pre_status", "hsct_months"])
 
 
+def test_firth_is_capped_for_registry_size_cohorts(cohort):
+    big = pd.concat([cohort] * 264, ignore_index=True)  # 5,016 patients
+    with pytest.raises(AnalysisError, match=(
+            r"Firth's penalized Cox model is offered for up to 5,000 patients; this model has "
+            r"5,016\. Its correction matters in small samples; in a cohort this large a hazard "
+            r"ratio running to 0 or infinity means a level with no events")):
+        fit_cox(big, "rfs_months", "rfs_event", ["mrd_pre_status"], firth=True)
+
+
 def test_single_covariate_given_as_a_string(cohort):
     pd.testing.assert_frame_equal(fit_cox(cohort, "rfs_months", "rfs_event", "age").table,
                                   fit_cox(cohort, "rfs_months", "rfs_event", ["age"]).table)
