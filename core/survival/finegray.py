@@ -258,7 +258,7 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
     Raises
     ------
     AnalysisError
-        Missing columns, no covariate, fewer than 2 events of the cause, a constant covariate,
+        Missing columns, no covariate, no event of the cause, a constant covariate,
         or a singular information matrix (collinear covariates).
     """
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
@@ -279,9 +279,9 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
     excluded = len(df) - len(kept)
     code = np.where(data.status == cause, 1, np.where(data.status > 0, 2, 0))
     n_events = int((code == 1).sum())
-    if n_events < 2:
-        raise AnalysisError(f"A Fine-Gray model needs at least 2 events of cause {cause}; "
-                            f"there are {n_events} among the {len(kept)} patients with complete "
+    if n_events < 1:  # R crr stops here ("system is exactly singular"); 1 event it fits
+        raise AnalysisError(f"A Fine-Gray model needs at least 1 event of cause {cause}; "
+                            f"there are none among the {len(kept)} patients with complete "
                             "data. Fix: widen the filters or choose another cause.")
     x, terms, factors = design_matrix(kept, covariates)
     constant = [t for j, t in enumerate(terms) if np.ptp(x[:, j]) == 0]
@@ -391,7 +391,8 @@ def _warnings(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFram
                      "the log scale: the estimate diverges and its interval is meaningless.")
     epv = n_events / max(n_terms, 1)
     if epv < 10:
-        notes.append(f"Only {n_events} events of cause {cause} for {n_terms} coefficient"
+        notes.append(f"Only {n_events} event{'s' if n_events != 1 else ''} of cause {cause} "
+                     f"for {n_terms} coefficient"
                      f"{'s' if n_terms != 1 else ''} ({epv:.1f} per coefficient; at least 10 is "
                      "the usual minimum): estimates may be biased away from 1 and intervals "
                      "too narrow. Read the model as exploratory.")

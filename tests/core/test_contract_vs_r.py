@@ -41,8 +41,12 @@ COX_COLUMNS = ["coef", "se", "hr", "hr_lower", "hr_upper", "p_value"]
 
 
 def cohort(name: str) -> pd.DataFrame:
-    """The case's cohort as R generated it (ids text, NA -> NaN)."""
-    return pd.DataFrame(CASES[name]["data"])
+    """The case's cohort as R generated it (ids text, NA -> NaN; an R factor with explicit
+    levels is a pandas Categorical with those categories in that order)."""
+    df = pd.DataFrame(CASES[name]["data"])
+    if CASES[name].get("levels"):
+        df["group"] = pd.Categorical(df["group"], categories=CASES[name]["levels"])
+    return df
 
 
 def table_of(result) -> pd.DataFrame:
@@ -82,6 +86,23 @@ def assert_model(ours: pd.DataFrame, r: dict, categorical: bool, columns: list[s
         close(ours.loc[terms, column], r[column], f"{what}: {column}")
 
 
+# Disagreements in modules other engineers are still writing (routed by the lead): the
+# exact discrepancy is the reason; strict, so a fix turns them into failures to remove.
+KM_ORDER = ("core/survival/km.py: a pandas Categorical `group` (R factor levels favorable, "
+            "intermediate, adverse) comes out in sorted order adverse, favorable, intermediate; "
+            "R's survfit/summary rows follow the factor levels (values per group agree to 1e-6)")
+COX_REFERENCE = ("core/cox/fit.py: a pandas Categorical `group` gets reference 'adverse' (sorted "
+                 "order) and terms group[favorable], group[intermediate] (coef -0.868823, "
+                 "-0.174439); R coxph takes the first factor level 'favorable': groupintermediate "
+                 "0.694384, groupadverse 0.868823 (same model, other reference)")
+
+
+def known(pairs, failing, reason):
+    """``pytest.param`` per case, the ones in ``failing`` marked strict xfail."""
+    return [pytest.param(*p, marks=pytest.mark.xfail(strict=True, reason=reason))
+            if p in failing else p for p in pairs]
+
+
 def text_groups(name: str) -> bool:
     return isinstance(next(g for g in CASES[name]["data"]["group"] if g is not None), str)
 
@@ -89,8 +110,8 @@ def text_groups(name: str) -> bool:
 # --------------------------------------------------------------------------- Kaplan-Meier
 
 
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("by", [None, "group"])
+@pytest.mark.parametrize(("name", "by"), known(
+    [(n, b) for n in NAMES for b in (None, "group")], [("c13_factor_levels", "group")], KM_ORDER))
 def test_kaplan_meier_matches_survfit(name, by):
     """R: ``summary(survfit(Surv(time, event) ~ group, conf.type = "log-log",
     conf.int = cl), censored = TRUE)``: one row per distinct time per group, groups in R's
@@ -112,8 +133,8 @@ def test_missing_values_are_reported_as_excluded(by):
     assert excluded == 30 - used == (5 if by else 2)
 
 
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("by", [None, "group"])
+@pytest.mark.parametrize(("name", "by"), known(
+    [(n, b) for n in NAMES for b in (None, "group")], [("c13_factor_levels", "group")], KM_ORDER))
 def test_survival_at_matches_summary_times(name, by):
     """R: ``summary(survfit(Surv(time, event) ~ group, conf.type = "log-log"), times = at)``
     (``extend = FALSE``: a time after a group's last follow-up has no row)."""
@@ -122,6 +143,38 @@ def test_survival_at_matches_summary_times(name, by):
                       conf_level=case["conf_level"])
     theirs = r_frame(case["at_by" if by else "at_all"])
     assert_same_rows(table_of(out), theirs, AT_COLUMNS, f"{name} by={by}")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if CASES[n].get("messy_times")])
+def test_survival_at_sorts_times_and_keeps_duplicates(name):
+    """R: ``summary(survfit(Surv(time, event) ~ 1, conf.type = "log-log"), times = messy)``
+    with unsorted and repeated times: rows in increasing time, a repeated time repeated."""
+    case = CASES[name]
+    out = survival_at(cohort(name), "time", "event", case["messy_times"],
+                      conf_level=case["conf_level"])
+    assert_same_rows(table_of(out), r_frame(case["at_messy_all"]), AT_COLUMNS, name)
+
+
+@pytest.mark.parametrize("name", ["c01_small_int", "c07_medium_cont"])
+@pytest.mark.parametrize("coding", ["bool", "float", "int32 time"])
+def test_event_and_time_dtypes_give_the_same_numbers(name, coding):
+    """The same R ``survfit``/``survdiff``/``coxph`` numbers when the event is bool or
+    float 0.0/1.0, or the time a 32-bit integer column (c01 has whole-month times)."""
+    case = CASES[name]
+    data = cohort(name)
+    if coding == "bool":
+        data["event"] = data["event"].astype(bool)
+    elif coding == "float":
+        data["event"] = data["event"].astype(float)
+    elif name == "c01_small_int":
+        data["time"] = data["time"].astype(np.int32)
+    fit = kaplan_meier(data, "time", "event", by="group")
+    assert_same_rows(table_of(fit), r_frame(case["km_by"]), KM_COLUMNS, f"{name} {coding}")
+    test = logrank(data, "time", "event", "group")
+    close([test.statistic, test.p_value],
+          [case["logrank"]["statistic"], case["logrank"]["p_value"]], name)
+    r = case["cox"]["x.efron"]
+    assert_model(table_of(fit_cox(data, "time", "event", ["x"])), r, False, COX_COLUMNS, name)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -137,8 +190,10 @@ def test_logrank_matches_survdiff(name):
 # --------------------------------------------------------------------------- Cox
 
 
-@pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("model", ["x.efron", "x.breslow", "x_group.efron", "x_group.breslow"])
+@pytest.mark.parametrize(("name", "model"), known(
+    [(n, m) for n in NAMES for m in ("x.efron", "x.breslow", "x_group.efron", "x_group.breslow")],
+    [("c13_factor_levels", "x_group.efron"), ("c13_factor_levels", "x_group.breslow")],
+    COX_REFERENCE))
 def test_fit_cox_matches_coxph(name, model):
     """R: ``summary(coxph(Surv(time, event) ~ x [+ group], ties = ties), conf.int = cl)``;
     a numeric ``group`` enters as a number (term ``group``), a text one as dummies against
@@ -168,14 +223,16 @@ def test_fit_cox_matches_coxph(name, model):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_cumulative_incidence_at_matches_timepoints(name):
+@pytest.mark.parametrize("cause", [1, 2])
+def test_cumulative_incidence_at_matches_timepoints(name, cause):
     """R: ``timepoints(cuminc(time, status, group), at)``: ``est`` and ``sqrt(var)`` of
-    cause 1 per group (NA after a group's last time); n at risk = follow-up >= the time."""
+    the cause per group (NA after a group's last time); n at risk = follow-up >= the time."""
     case = CASES[name]
     out = table_of(cumulative_incidence_at(cohort(name), "time", "status", case["times"],
-                                           cause=1, by="group"))
+                                           cause=cause, by="group",
+                                           conf_level=case["conf_level"]))
     r = r_frame(case["competing"]["at"])
-    r = r[r["cause"] == 1].reset_index(drop=True)
+    r = r[r["cause"] == cause].reset_index(drop=True)
     assert_same_rows(out, r, ["cif", "se", "n_risk"], name)
 
 
@@ -203,11 +260,12 @@ def test_gray_test_matches_cuminc_tests(name, cause):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_fine_gray_matches_crr(name):
-    """R: ``crr(time, status, model.matrix(~ x + group)[, -1], failcode = 1)``; se from
+@pytest.mark.parametrize("cause", [1, 2])
+def test_fine_gray_matches_crr(name, cause):
+    """R: ``crr(time, status, model.matrix(~ x + group)[, -1], failcode = cause)``; se from
     ``sqrt(diag(fit$var))``, p = ``2 * pnorm(-abs(coef / se))`` (rows with NA dropped)."""
-    r = CASES[name]["competing"]["crr"]
-    fit = fine_gray(cohort(name), "time", "status", ["x", "group"], cause=1)
+    r = CASES[name]["competing"]["crr" if cause == 1 else "crr2"]
+    fit = fine_gray(cohort(name), "time", "status", ["x", "group"], cause=cause)
     assert_model(table_of(fit), r, text_groups(name), ["coef", "se", "p_value"], name)
     if not r["converged"]:
         assert fit.warnings, f"{name}: R's crr did not converge, ours gave no warning"

@@ -55,7 +55,7 @@ with_warning <- function(expr) {
   list(value = value, warning = w)
 }
 
-competing <- function(d, at) {
+competing <- function(d, at, levels = NULL) {
   # cuminc's own NA handling is na.omit on time, status, group: do it explicitly (same rows)
   d0 <- d
   d <- d[!is.na(d$time) & !is.na(d$group), ]
@@ -83,16 +83,22 @@ competing <- function(d, at) {
                       p_value = fit$Tests[, "pv"], dof = fit$Tests[, "df"])
   # numeric group columns enter as numbers (as in fit_cox), text ones as sorted-level dummies
   dd <- d
-  if (!is.numeric(dd$group)) dd$group <- factor(grp, levels = sort(unique(grp)))
+  if (!is.numeric(dd$group)) dd$group <- factor(grp, levels = levels %||% sort(unique(grp)))
   mm <- model.matrix(~ x + group, dd)[, -1, drop = FALSE]
-  cr <- suppressWarnings(crr(dd$time, dd$status, mm, failcode = 1))
-  se <- sqrt(diag(cr$var))
+  crr_cause <- function(cause) {
+    cr <- suppressWarnings(crr(dd$time, dd$status, mm, failcode = cause))
+    se <- sqrt(diag(cr$var))
+    list(cause = cause, terms = I(colnames(mm)), coef = I(unname(cr$coef)),
+         se = I(unname(se)), p_value = I(unname(2 * pnorm(-abs(cr$coef / se)))),
+         converged = cr$converged,
+         call = sprintf("crr(time, status, model.matrix(~ x + group)[, -1], failcode = %d)",
+                        cause))
+  }
   list(at = do.call(rbind, rows), overall = overall, tests = tests,
-       crr = list(terms = I(colnames(mm)), coef = I(unname(cr$coef)), se = I(unname(se)),
-                  p_value = I(unname(2 * pnorm(-abs(cr$coef / se)))),
-                  converged = cr$converged,
-                  call = "crr(time, status, model.matrix(~ x + group)[, -1], failcode = 1)"))
+       crr = crr_cause(1), crr2 = crr_cause(2))
 }
+
+`%||%` <- function(a, b) if (is.null(a)) b else a
 
 timedep <- function(d, L) {
   d <- d[!is.na(d$time), ]
@@ -126,7 +132,7 @@ cutpoints <- function(d) {
 }
 
 analyse <- function(name, d, at, conf_level = 0.95, landmark = 3, levels = NULL,
-                    note = "") {
+                    note = "", messy_times = NULL) {
   out <- list(name = name, note = note, conf_level = conf_level, times = at,
               levels = levels, data = d)
   dg <- d
@@ -138,6 +144,10 @@ analyse <- function(name, d, at, conf_level = 0.95, landmark = 3, levels = NULL,
   out$km_by <- km_table(by)
   out$at_all <- at_table(all, at)
   out$at_by <- at_table(by, at)
+  if (!is.null(messy_times)) {  # summary() sorts the times and keeps duplicates
+    out$messy_times <- messy_times
+    out$at_messy_all <- at_table(all, messy_times)
+  }
   sdf <- survdiff(Surv(time, event) ~ group, data = dg)
   df <- sum(sdf$exp > 0) - 1
   out$logrank <- list(statistic = sdf$chisq, dof = df,
@@ -154,7 +164,7 @@ analyse <- function(name, d, at, conf_level = 0.95, landmark = 3, levels = NULL,
       list(ties = ties, covariates = I(c("x", "group")), warning = fg$warning,
            call = sprintf("coxph(Surv(time, event) ~ x + group, ties = '%s')", ties)))
   }
-  out$competing <- competing(d, at)
+  out$competing <- competing(d, at, levels)
   # tmerge refuses a follow-up time of 0 ("ending time of 0"): R has no reference there
   out$timedep <- tryCatch(timedep(d, landmark), error = function(e)
     list(error = conditionMessage(e)))
@@ -185,7 +195,8 @@ make <- function(n, seed, step = 0, groups = c("a", "b"), p_switch = 0.5, rate =
 cases <- list()
 # 1. small, integer-month ties
 d <- make(10, 11, step = 1)
-cases$c01_small_int <- analyse("c01_small_int", d, at = c(0, 1, 2, 5, 8, 12, 40), landmark = 2)
+cases$c01_small_int <- analyse("c01_small_int", d, at = c(0, 1, 2, 5, 8, 12, 40), landmark = 2,
+                               messy_times = c(8, 2, 2, 0, 40, 5))
 # 2. small, continuous times, three text groups
 d <- make(18, 12, groups = c("b", "a", "c"))
 cases$c02_small_cont <- analyse("c02_small_cont", d,
@@ -212,20 +223,23 @@ cases$c06_medium_int <- analyse("c06_medium_int", d, at = c(6, 12, 24, 36, 48, 6
 # 7. medium, continuous
 d <- make(200, 17, groups = c("A", "B", "C"), rate = 1 / 25, cens = c(2, 72))
 cases$c07_medium_cont <- analyse("c07_medium_cont", d, at = c(1, 12, 24, 36, 100), landmark = 6)
-# 8. missing time and group (R drops those rows); numeric groups so pandas holds floats
+# 8. missing time and group (R drops those rows); numeric groups so pandas holds floats;
+#    marker NA in rows 7, 12 (maxstat.test drops them, nothing else uses the marker)
 d <- make(30, 18, step = 0.5, groups = c(1, 2, 3))
 d$time[c(3, 17)] <- NA
 d$group[c(5, 9, 21)] <- NA
+d$marker[c(7, 12)] <- NA
 cases$c08_missing <- analyse("c08_missing", d, at = c(1, 5, 10, 20),
-                             note = "time NA in rows 3, 17; group NA in rows 5, 9, 21")
+  note = "time NA in rows 3, 17; group NA in rows 5, 9, 21; marker NA in rows 7, 12")
 # 9. time 0 (an event and a censoring at 0)
 d <- make(14, 19, step = 1)
 d$time[1:2] <- 0; d$event[1:2] <- c(1, 0); d$status[1:2] <- c(1, 0); d$switch[1:2] <- NA
 cases$c09_time_zero <- analyse("c09_time_zero", d, at = c(0, 1, 4, 10), landmark = 2,
                                note = "an event and a censoring at time 0")
 # 10. 90% intervals
-d <- make(40, 20, step = 0.5, groups = c("x1", "x2"))
-cases$c10_conf90 <- analyse("c10_conf90", d, at = c(2, 6, 12), conf_level = 0.9)
+d <- make(40, 20, step = 0.5, groups = c(0.5, 1.25))
+cases$c10_conf90 <- analyse("c10_conf90", d, at = c(2, 6, 12), conf_level = 0.9,
+                            note = "numeric groups 0.5, 1.25", messy_times = c(12, 6, 6, 1))
 # 11. tiny
 d <- make(6, 21, step = 1)
 d$group <- c("a", "a", "a", "b", "b", "b"); d$event <- c(1, 0, 1, 1, 1, 0)
@@ -235,6 +249,19 @@ cases$c11_tiny <- analyse("c11_tiny", d, at = c(1, 2, 4, 6, 7), landmark = 1.5)
 # 12. medium, heavy ties with events and censorings at the same months
 d <- make(200, 22, step = 3, groups = c("ctrl", "trt"), cens = c(3, 36))
 cases$c12_heavy_ties <- analyse("c12_heavy_ties", d, at = c(3, 9, 18, 27, 36, 39), landmark = 6)
+# 13. explicit factor order (favorable < intermediate < adverse), not alphabetical
+d <- make(60, 23, step = 1, groups = c("favorable", "intermediate", "adverse"))
+cases$c13_factor_levels <- analyse("c13_factor_levels", d, at = c(3, 12, 24),
+  levels = c("favorable", "intermediate", "adverse"),
+  note = "group is factor(levels = c('favorable', 'intermediate', 'adverse'))")
+# 14. intervention edges: at 0, exactly at the end of follow-up, after the end, never
+d <- make(40, 24, step = 1)
+d$switch[1:4] <- 0
+d$switch[5:8] <- d$time[5:8]
+d$switch[9:12] <- d$time[9:12] + 3
+d$switch[13:16] <- NA
+cases$c14_switch_edges <- analyse("c14_switch_edges", d, at = c(1, 6, 12), landmark = 4,
+  note = "switch 0 (rows 1-4), = time (5-8), > time (9-12), never (13-16)")
 
 out <- list(generator = "tests/core/golden/make_contract_golden.R",
             r_version = R.version.string,

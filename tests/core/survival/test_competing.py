@@ -99,10 +99,7 @@ def test_fine_gray_equals_crr(name, index):
     d = frame(name)
     d["group"] = d["group"].astype(str)
     events = int((d["status"] == fit["cause"]).sum())
-    if events < 2:
-        with pytest.raises(AnalysisError, match="at least 2 events of cause"):
-            fine_gray(d, "time", "status", fit["covariates"], cause=fit["cause"])
-        return
+    assert events >= 1  # R crr fits (without converging) from 1 event; 0 is an error there
     covariates, terms = fit["covariates"], fit["terms"]
     if case.get("levels_k"):  # the seed's ELN risk: the schema orders its levels as R did
         d = d.rename(columns={"k": "eln2022_risk"})
@@ -197,8 +194,9 @@ def test_bad_inputs_are_named():
         fine_gray(d, "t", "s", [])
     with pytest.raises(AnalysisError, match="has no column `w`"):
         fine_gray(d, "t", "s", ["w"])
-    with pytest.raises(AnalysisError, match="at least 2 events of cause 1"):
-        fine_gray(d, "t", "s", ["g"])
+    with pytest.raises(AnalysisError, match=r"needs at least 1 event of cause 1; there are "
+                                            r"none among the 3 patients"):
+        fine_gray(d.assign(s=[0, 2, 2]), "t", "s", ["g"])
     d2 = pd.DataFrame({"t": [1.0, 2, 3, 4], "s": [1, 1, 0, 2], "g": ["a"] * 4})
     with pytest.raises(AnalysisError, match="take one value for every patient"):
         fine_gray(d2, "t", "s", ["g"])
