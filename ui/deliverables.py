@@ -1,11 +1,12 @@
 """Take it to the tumor board: slides, figures and "reproduce this", one call per page.
 
 Every analysis page calls :func:`deliverables` once, under its main figure. It draws, in one
-expander: the slide deck (PPTX), the "Reproduce this" zip, the page's main figure as PNG (300
-dpi), SVG or PDF at a slide or journal size, and a link to the projector mode. Nothing heavy
-runs on a rerun: each file is built only when its *Prepare* button is pressed, kept in the
-session for the current cohort, filters and choices, and offered by a download button; a
-change of filters or choices shows the *Prepare* button again.
+expander: the slide deck (PPTX), the HTML report with the same sections, the "Reproduce this"
+zip, the page's main figure as PNG (300 dpi), SVG or PDF at a slide or journal size, and a
+link to the projector mode. Nothing heavy runs on a rerun: each file is built only when its
+*Prepare* button is pressed, kept in the session for the current cohort, filters and choices,
+and offered by a download button; a change of filters or choices shows the *Prepare* button
+again.
 
 The choices behind the deliverables (:func:`report_choices`) are read from the pages' own
 widget keys (``survival.endpoint``, ``cox.covariates``, ...; the value saved when the user left
@@ -95,6 +96,16 @@ def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, .
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def _html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
+          notes: tuple[str, ...], choices: tuple) -> bytes:
+    from core.report.html import tumor_board_html
+
+    choice = ReportChoices(*choices)
+    return tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
+                            notes=list(notes), by=choice.by, choices=choice)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def _zip(cohort: pd.DataFrame, source: str, filters: tuple[str, ...], choices: tuple) -> bytes:
     from core.report.reproduce import reproduce_zip
 
@@ -154,15 +165,21 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             "Slides: title, baseline table, Kaplan-Meier curves with at-risk tables and "
             "statistics, medians and landmarks, Cox table and forest plot with its caveats, "
             "competing risks, swimmer plot and methods, for the current filters and the "
-            "choices on the Survival, Cox and Patients pages. Reproduce this: the filtered "
+            "choices on the Survival, Cox and Patients pages; the HTML report holds the same "
+            "sections in one offline file. Reproduce this: the filtered "
             "rows with an R script and a Python script that recompute the Kaplan-Meier, "
             "log-rank and Cox numbers, and the numbers the app showed. Both files contain "
             "patient-level data.")
-        left, right, present = st.columns([1, 1, 1])
+        left, middle, right, present = st.columns([1, 1, 1, 1])
         _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
                   lambda: _deck(cohort, view.source, view.selection.n_total, filters, notes,
                                 astuple(choices)),
                   f"tumor_board_{stamp}.pptx", PPTX_MIME, f"deliver.{page}.pptx", left)
+        _prepared("report", _signature("html", base), "report (HTML)",
+                  lambda: _html(cohort, view.source, view.selection.n_total, filters, notes,
+                                astuple(choices)),
+                  f"tumor_board_report_{stamp}.html", "text/html", f"deliver.{page}.html",
+                  middle)
         _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
                   lambda: _zip(cohort, view.source, filters, astuple(choices)),
                   f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip", right)

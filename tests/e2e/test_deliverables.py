@@ -77,13 +77,19 @@ def test_survival_page_slides_reproduce_and_figure(server, page):
     expect_no_error(page)
 
 
-def test_cohort_page_reproduce_zip(server, page):
+def test_cohort_page_reproduce_zip_and_html_report(server, page):
     page.goto(link(server.url, query={"sorafenib_timing": "induction"}))
     expect_count(page, 14)
     _open_deliverables(page)
     archive = zipfile.ZipFile(io.BytesIO(_prepare_and_download(page, "Reproduce this (zip)")))
     rows = archive.read("cohort_filtered.csv").decode().strip().splitlines()
     assert len(rows) == 1 + 14
+    report = _prepare_and_download(page, "report (HTML)").decode()
+    for title in ("Baseline characteristics", "Relapse-free survival (RFS)",
+                  "Cox regression: relapse-free survival (RFS)", "Patient timelines",
+                  "Methods and definitions"):
+        assert f"<h2>{title}</h2>" in report  # the deck's sections
+    assert "14 of 19 patients" in report
     expect_no_error(page)
 
 
