@@ -5,13 +5,16 @@ Prints the seconds of each step and the process's peak resident memory (MB).
 Not part of the test run: speed goals live here, never in timed tests.
 
 Goal: the seed cohort's page statistics are not noticeable (well under a second, permutation
-test included); 10^5 patients in about a second.
+test included); 10^6 patients under 0.5 s. Side-by-side ratios against other implementations
+and the DuckDB path are in ``bench/bench_engine.py``.
 
-Measured 2026-11-25 on the 2-core development machine: seed cohort full page report 0.03 s
-(no grouping), 0.08 s (MRD, exact permutation over 3,876 splits), 0.24 s (ELN, 20,000 Monte
-Carlo permutations); 10^5 patients 0.08 s / 0.34 s (by ELN); 10^6 patients 1.2 s / 2.5 s,
-peak RSS 0.7 GB. The event-count table of 10^6 patients has 742 rows, and the Kaplan-Meier
-estimate from those counts alone takes under 0.01 s.
+Measured 2026-11-25 on the 2-core development machine (before the count-table rework, issue
+15): seed cohort full page report 0.03 s (no grouping), 0.08 s (MRD, exact permutation over
+3,876 splits), 0.24 s (ELN, 20,000 Monte Carlo permutations); 10^6 patients 1.2 s / 2.5 s.
+After it (validate once, count once; integer group codes; whole-month times ranked by
+bincount), same day, machine shared with other jobs: 10^6 patients by ELN 0.3 s, see the
+output of this script for today's figures. The event-count table of 10^6 patients has 742
+rows, and the Kaplan-Meier estimate from those counts alone takes under 0.01 s.
 """
 
 from __future__ import annotations
@@ -23,8 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_cohort import measure, synthetic_cohort  # noqa: E402
 from core.cohort.read import load_seed_cohort  # noqa: E402
-from core.survival.input import survival_data  # noqa: E402
-from core.survival.km import event_counts, kaplan_meier_from_counts  # noqa: E402
+from core.survival.counts import survival_counts  # noqa: E402
+from core.survival.km import kaplan_meier_from_counts  # noqa: E402
 from core.survival.report import survival_report  # noqa: E402
 
 
@@ -38,9 +41,9 @@ def main(sizes: list[int]) -> None:
         for by in (None, "eln2022_risk"):
             measure(f"{n:>9,} patients, RFS by {by}: page report",
                     lambda cohort=cohort, by=by: survival_report(cohort, "rfs", by))
-        data = survival_data(cohort, "rfs_months", "rfs_event", "eln2022_risk")
-        counts = measure(f"{n:>9,} patients: event counts (GROUP BY)",
-                         lambda data=data: event_counts(data))
+        counts = measure(f"{n:>9,} patients: gatekeeper + event counts",
+                         lambda cohort=cohort: survival_counts(
+                             cohort, "rfs_months", "rfs_event", "eln2022_risk").table)
         print(f"{'':<10} {len(counts):,} count rows stand for {n:,} patients")
         measure(f"{n:>9,} patients: KM from the counts only",
                 lambda counts=counts: kaplan_meier_from_counts(counts))

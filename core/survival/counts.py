@@ -199,17 +199,24 @@ def _count_arrays(data: SurvivalData) -> tuple[np.ndarray, pd.DataFrame]:
 
 def time_ranks(time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct times (sorted) and each time's position among them (``np.unique`` with
-    ``return_inverse``), in O(n) without a sort when the times are whole numbers in a range
-    no wider than a few times their count (integer months, days), else by one sort."""
+    ``return_inverse``), in O(n) without a sort when every time is exactly k / scale for a
+    whole k and scale 1, 10 or 100 (whole months or days, months with one or two decimals) in
+    a range no wider than a few times their count, else by one sort."""
     if time.size:
         low, high = float(time.min()), float(time.max())
-        if high - low <= 4 * time.size + 1024 and low.is_integer():
-            shifted = time - low
-            whole = shifted.astype(np.int64)
-            if np.array_equal(whole, shifted):
-                present = np.bincount(whole) > 0
-                position = np.cumsum(present) - 1
-                return low + np.flatnonzero(present).astype(float), position[whole]
+        for scale in (1, 10, 100):  # whole numbers, or one or two decimals (12.5 months)
+            if (high - low) * scale > 4 * time.size + 1024:
+                break
+            scaled = np.rint(time * scale)
+            if not np.array_equal(scaled / scale if scale > 1 else scaled, time):
+                continue  # not exactly k / scale for every time
+            base = scaled.min()
+            whole = (scaled - base).astype(np.int64)
+            present = np.bincount(whole) > 0
+            position = np.cumsum(present) - 1
+            values = (base + np.flatnonzero(present)) / scale if scale > 1 else \
+                base + np.flatnonzero(present).astype(float)
+            return values, position[whole]
     return np.unique(time, return_inverse=True)
 
 

@@ -168,8 +168,9 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     exclusions = []
     keep = np.ones(len(df), dtype=bool)
     checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
-    if by is not None:
-        checks.append((df[by].isna().to_numpy(), missing_reason(by)))
+    if by is not None:  # one hash pass gives the groups and the missing ones (code -1)
+        all_codes, uniques = pd.factorize(df[by])
+        checks.append((all_codes < 0, missing_reason(by)))
     for missing, reason in checks:
         if not missing.any():
             continue
@@ -181,10 +182,12 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
             keep &= ~newly
     every = bool(keep.all())
     if by is not None:
-        codes, uniques = pd.factorize(df[by] if every else df.loc[keep, by])
+        codes = all_codes if every else all_codes[keep]
         labels = group_labels(pd.Series(uniques))
-        groups = order_labels(labels, by)
-        position = np.array([groups.index(label) for label in labels], dtype=np.int64)
+        used = np.bincount(codes, minlength=len(labels)) > 0  # groups of the kept rows only
+        groups = order_labels({label for label, u in zip(labels, used, strict=True) if u}, by)
+        position = np.array([groups.index(label) if label in groups else -1
+                             for label in labels], dtype=np.int64)
         group_code = position[codes] if codes.size else np.zeros(0, dtype=np.int64)
         group = np.asarray(groups, dtype=object)[group_code] if codes.size else \
             np.zeros(0, dtype=object)

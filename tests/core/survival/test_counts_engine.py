@@ -122,6 +122,11 @@ def test_count_rows_rebuilt_from_an_engine_give_the_same_permutation_p(tmp_path)
     assert got.exact and got.p_value == pytest.approx(expected.p_value, abs=1e-12)
 
 
+def test_a_group_whose_only_patients_are_left_out_is_not_a_group():
+    frame = pd.DataFrame({"t": [1.0, np.nan, 3.0], "e": [1, 1, 0], "g": ["a", "b", "a"]})
+    assert survival_data(frame, "t", "e", "g").groups == ("a",)
+
+
 def test_groups_from_a_float_column_are_labelled_as_r_factors(source):
     assert kaplan_meier(source, "rfs_months", "rfs_event", "arm").groups == ("0", "1", "2")
 
@@ -216,6 +221,8 @@ def test_engine_counts_equal_memory_counts(tmp_path_factory, rows):
 
 @settings(max_examples=60, derandomize=True)
 @given(st.lists(st.one_of(st.integers(0, 300).map(float),
+                          st.integers(0, 3000).map(lambda k: k / 10),
+                          st.integers(0, 30000).map(lambda k: k / 100),
                           st.floats(0, 300, allow_nan=False, allow_infinity=False)),
                 min_size=1, max_size=50))
 def test_time_ranks_equal_numpy_unique(times):
