@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyreadstat
 import pytest
 
 from core.cohort import load_cohort, open_cohort
@@ -340,6 +341,10 @@ def as_upload(name: str) -> pd.DataFrame:
 def write(df: pd.DataFrame, path: Path) -> Path:
     if path.suffix == ".csv":
         df.to_csv(path, index=False)
+    elif path.suffix in (".tsv", ".txt"):
+        df.to_csv(path, sep="\t", index=False)
+    elif path.suffix == ".sav":
+        pyreadstat.write_sav(df.assign(os_event=df["os_event"].astype(float)), str(path))
     elif path.suffix == ".xlsx":
         df.to_excel(path, index=False)
     else:
@@ -347,14 +352,20 @@ def write(df: pd.DataFrame, path: Path) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["c02_small_cont", "c04_last_censor", "c08_missing"])
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
-def test_load_cohort_round_trip_gives_r_numbers(tmp_path, name, suffix):
-    """A written cohort reads back with ids as written (``"000123"`` stays text) and the same
-    KM as R: ``survfit(Surv(time, event) ~ group, conf.type = "log-log")``."""
+FORMATS = [".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".sav"]
+
+
+@pytest.mark.parametrize(("name", "suffix", "as_bytes"), [
+    *[("c08_missing", s, as_bytes) for s in FORMATS for as_bytes in (False, True)],
+    ("c02_small_cont", ".csv", False), ("c04_last_censor", ".xlsx", False)])
+def test_load_cohort_round_trip_gives_r_numbers(tmp_path, name, suffix, as_bytes):
+    """A written cohort (path or binary file-like) reads back with ids as written
+    (``"000123"``, ``"1e3"``, ``"12.50"``, ``"007"`` stay text) and the same KM as R:
+    ``survfit(Surv(time, event) ~ group, conf.type = "log-log")``."""
     upload = as_upload(name)
-    upload.loc[0, "patient_id"] = "000123"
-    loaded = load_cohort(write(upload, tmp_path / f"cohort{suffix}"))
+    upload.loc[0:3, "patient_id"] = ["000123", "1e3", "12.50", "007"]
+    path = write(upload, tmp_path / f"cohort{suffix}")
+    loaded = load_cohort(io.BytesIO(path.read_bytes()) if as_bytes else path)
     assert loaded["patient_id"].astype(str).tolist() == upload["patient_id"].tolist()
     fit = kaplan_meier(loaded, "os_months", "os_event", by="group",
                        conf_level=CASES[name]["conf_level"])
