@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from core.cohort.columns import extra_columns
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME
 from core.cox.fit import CoxResult
@@ -41,8 +42,10 @@ def covariate_options(cohort: pd.DataFrame) -> list[str]:
     others = [c.name for c in BY_NAME.values()
               if (c.kind == "category" or c.name in NUMERIC_COVARIATES)
               and c.name not in first and c.name not in OUTCOME_COLUMNS]
+    extra = extra_columns(cohort)  # the file's own columns, under their own names
     return [c for c in [*first, *others]
-            if c in cohort.columns and cohort[c].dropna().nunique() >= 2]
+            if c in cohort.columns and cohort[c].dropna().nunique() >= 2] + \
+        [*extra.categorical, *extra.numeric]
 
 
 def category_levels(cohort: pd.DataFrame, column: str) -> list[str]:

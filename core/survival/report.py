@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from core.cohort.columns import extra_columns, has_values
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
 from core.cohort.text import plural
@@ -64,7 +65,8 @@ def stratifier_options(cohort: pd.DataFrame) -> list[str]:
     first = [CUSTOM_GROUP_COLUMN, "eln2022_risk", "sorafenib_timing", "mrd_pre_status"]
     others = [c.name for c in BY_NAME.values()
               if c.kind == "category" and c.name not in first and c.name in cohort.columns]
-    return [c for c in first if c in cohort.columns] + others
+    return [c for c in [*first, *others] if has_values(cohort, c)] + \
+        list(extra_columns(cohort).categorical)  # empty columns not offered; file's own groups
 
 
 @dataclass(frozen=True)

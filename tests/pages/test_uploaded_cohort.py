@@ -92,14 +92,32 @@ def test_every_page_with_os_only(page):
     assert header_text(at).startswith("**19 of 19 patients**")
 
 
-@pytest.mark.parametrize("page", [path for path, _, _ in PAGES])
+EXTRA_KNOWN_BUG = {
+    "pages/8_Present.py": "ValueError 'zip() argument 3 is shorter' in the competing-risks "
+                          "figure's hover text when grouped by a file column (reported to its "
+                          "owner)"}
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=EXTRA_KNOWN_BUG[path]))
+    if path in EXTRA_KNOWN_BUG else path for path, _, _ in PAGES])
 def test_every_page_with_30_extra_columns(page):
     at = run_with(extra_columns_cohort(), page, {"survival.by": "Marker 0"})
     assert not at.exception, page
     assert header_text(at).startswith("**19 of 19 patients**")
+    if page == "pages/1_Survival.py":  # a file's own column is a stratifier under its name
+        assert at.selectbox(key="survival.by").value == "Marker 0"
 
 
-@pytest.mark.parametrize("page", [path for path, _, _ in PAGES])
+REGISTRY_KNOWN_BUG = {
+    "pages/7_Subgroups.py": "ValueError 'need at least one array to concatenate' in the "
+                            "subgroup forest's interaction test with the file column 'arm' "
+                            "(reported to its owner)"}
+
+
+@pytest.mark.parametrize("page", [
+    pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=REGISTRY_KNOWN_BUG[path]))
+    if path in REGISTRY_KNOWN_BUG else path for path, _, _ in PAGES])
 def test_every_page_with_10_5_patients(page, registry):
     at = run_with(registry, page)
     assert not at.exception, page
