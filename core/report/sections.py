@@ -31,7 +31,7 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
 from core.survival.figures import tick_times
 from core.survival.km import at_risk_table
-from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_p
+from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_p, p_phrase
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,9 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     figure = forest_figure(used.table, labels=labels, x_title="Hazard ratio (log scale)",
                            conf_level=used.conf_level)
     noun = EVENT_NOUN[endpoint]
-    model = (f"Multivariable Cox model of {noun}: {used.n} patients, {used.events} {noun}; "
-             + ("likelihood-ratio p = " + format_p(used.lr_p_value) + "; "
+    kind = "Multivariable" if len(used.table.index) > 1 else "Univariable"
+    model = (f"{kind} Cox model of {noun}: {used.n} patients, {used.events} {noun}; "
+             + ("likelihood-ratio " + p_phrase(used.lr_p_value) + "; "
                 if used.lr_p_value == used.lr_p_value else "")
              + (f"Harrell's C {used.concordance:.3f}." if used.concordance == used.concordance
                 else ""))
@@ -213,7 +214,7 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     metrics = ()
     if test is not None:
         paragraphs.insert(0, f"Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
-                          f"p = {format_p(test.p_value)}.")
+                          f"{p_phrase(test.p_value)}.")
         metrics = (("Gray's test p", format_p(test.p_value)),)
     figure = None
     try:

@@ -122,3 +122,14 @@ def test_report_includes_the_printed_rates_for_the_study_cohort():
     assert printed[0].table["Printed in the study"].iloc[1] == "94.7% (18/19)"
     assert "printed_rates" not in [s.key for s in report_sections(positive)]
     assert "The study&#x27;s printed rates" in html_of(positive, printed_rates=True)
+
+
+def test_one_covariate_cox_section_is_not_called_multivariable():
+    """Issue 17: a one-covariate model was titled "Multivariable"; p never "p = < 0.001"."""
+    from core.report.sections import ReportChoices, cox_section
+    one = cox_section(load_seed_cohort(), ReportChoices(cox_covariates=("mrd_pre_status",)))
+    text = " ".join(one.paragraphs)
+    assert "Univariable Cox model of relapses" in text and "Multivariable" not in text
+    two = cox_section(load_seed_cohort(), ReportChoices())
+    assert "Multivariable Cox model" in " ".join(two.paragraphs)
+    assert "p = <" not in " ".join(two.paragraphs + one.paragraphs)
