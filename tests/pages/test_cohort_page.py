@@ -183,3 +183,17 @@ def test_first_screen_with_a_filter_and_without_rfs_events():
     values = {m.label: m.value for m in at.metric}
     assert values["Patients"] == "9" and values["Relapses"] == "0"
     assert values["RFS at 24 months"] == "100.0%"
+
+
+def test_column_names_in_error_messages_show_without_backslashes():
+    """Issue 18: upload problems showed `blasts\\_pct`; a code span is kept as written."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.helpers import ROOT
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30)
+    at.session_state["cohort.problems"] = ("bad_file.csv", [
+        "Row 3, column `blasts_pct`: value 'x' is not a number. Fix: write a percentage."])
+    at.run()
+    error = at.sidebar.error[0].value
+    assert "column `blasts_pct`:" in error and "blasts\\_pct`" not in error
+    assert "**bad\\_file.csv was not loaded**" in error  # outside code spans, escaped
