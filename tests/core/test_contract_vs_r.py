@@ -199,8 +199,8 @@ def test_fit_cox_matches_coxph(name, model):
     """R: ``summary(coxph(Surv(time, event) ~ x [+ group], ties = ties), conf.int = cl)``;
     a numeric ``group`` enters as a number (term ``group``), a text one as dummies against
     the first sorted level (R ``groupb`` is our ``group[b]``). Where R warns "coefficient may
-    be infinite" (a level without events), the finite terms must still agree and ours must
-    warn about the infinite one."""
+    be infinite" or "Ran out of iterations", the well-determined terms (R se < 100) must still
+    agree and ours must warn about each diverging one."""
     case = CASES[name]
     r = case["cox"][model]
     fit = fit_cox(cohort(name), "time", "event", r["covariates"], ties=r["ties"], firth=False,
@@ -208,7 +208,7 @@ def test_fit_cox_matches_coxph(name, model):
     table = table_of(fit)
     categorical = text_groups(name)
     if r.get("warning"):
-        infinite = [abs(c) > 10 for c in r["coef"]]
+        infinite = [se > 100 for se in r["se"]]
         assert any(infinite), r["warning"]
         finite = {k: [v for v, inf in zip(r[k], infinite, strict=True) if not inf]
                   for k in ["terms", *COX_COLUMNS]}
@@ -256,7 +256,11 @@ def test_gray_test_matches_cuminc_tests(name, cause):
     """R: ``cuminc(time, status, group)$Tests[cause, c("stat", "pv", "df")]``."""
     tests = pd.DataFrame(CASES[name]["competing"]["tests"]).set_index("cause")
     ours = gray_test(cohort(name), "time", "status", "group", cause=cause)
-    close([ours.statistic, ours.p_value], tests.loc[cause, ["statistic", "p_value"]], name)
+    r = tests.loc[cause, ["statistic", "p_value"]].to_numpy(dtype=float)
+    if r[0] == -1:  # cmprsk's sentinel for a singular variance (stat -1, p 1): not computable
+        assert np.isnan(ours.statistic) and np.isnan(ours.p_value), name
+        return
+    close([ours.statistic, ours.p_value], r, name)
     assert ours.dof == tests.loc[cause, "dof"]
 
 
@@ -294,10 +298,12 @@ def test_mantel_byar_matches_sctest(name):
 
 @pytest.mark.parametrize("name", TIMEDEP)
 def test_time_dependent_cox_matches_coxph(name):
-    """R: ``summary(coxph(Surv(tstart, tstop, ev) ~ after, data = tmerge(...)))`` (Efron)."""
+    """R: ``summary(coxph(Surv(tstart, tstop, ev) ~ after, data = tmerge(...)))`` (Efron).
+    Where R "Ran out of iterations" (c15) ours must warn and stop where R stops."""
     r = CASES[name]["timedep"]["cox"]
-    assert r["warning"] is None
-    row = table_of(time_dependent_cox(cohort(name), "time", "event", "switch")).iloc[0]
+    fit = time_dependent_cox(cohort(name), "time", "event", "switch")
+    assert bool(fit.warnings) == (r["warning"] is not None)
+    row = table_of(fit).iloc[0]
     close(row[COX_COLUMNS], [r[c] for c in COX_COLUMNS], name)
 
 

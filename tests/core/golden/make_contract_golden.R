@@ -39,12 +39,19 @@ at_table <- function(fit, at) {
              ci_upper = s$upper, n_risk = s$n.risk)
 }
 
+# JSON has no Inf (jsonlite writes null, like NA): an infinite bound is written "Inf"
+keep_inf <- function(v, box = TRUE) {
+  if (!any(is.infinite(v))) return(if (box) I(v) else v)
+  w <- lapply(v, function(z) if (is.infinite(z)) (if (z > 0) "Inf" else "-Inf") else z)
+  if (box) w else w[[1]]
+}
+
 cox_table <- function(fit, cl) {
   s <- summary(fit, conf.int = cl)
   list(terms = I(rownames(s$coefficients)), coef = I(unname(s$coefficients[, "coef"])),
        se = I(unname(s$coefficients[, "se(coef)"])),
-       hr = I(unname(s$conf.int[, "exp(coef)"])), hr_lower = I(unname(s$conf.int[, 3])),
-       hr_upper = I(unname(s$conf.int[, 4])), p_value = I(unname(s$coefficients[, "Pr(>|z|)"])))
+       hr = keep_inf(unname(s$conf.int[, "exp(coef)"])),
+       hr_lower = keep_inf(unname(s$conf.int[, 3])), hr_upper = keep_inf(unname(s$conf.int[, 4])), p_value = I(unname(s$coefficients[, "Pr(>|z|)"])))
 }
 
 with_warning <- function(expr) {
@@ -114,8 +121,9 @@ timedep <- function(d, L) {
   list(sctest = list(statistic = unname(s$sctest["test"]), p_value = unname(s$sctest["pvalue"])),
        cox = list(coef = unname(s$coefficients[1, "coef"]),
                   se = unname(s$coefficients[1, "se(coef)"]),
-                  hr = unname(s$conf.int[1, "exp(coef)"]), hr_lower = unname(s$conf.int[1, 3]),
-                  hr_upper = unname(s$conf.int[1, 4]),
+                  hr = keep_inf(unname(s$conf.int[1, "exp(coef)"]), FALSE),
+                  hr_lower = keep_inf(unname(s$conf.int[1, 3]), FALSE),
+                  hr_upper = keep_inf(unname(s$conf.int[1, 4]), FALSE),
                   p_value = unname(s$coefficients[1, "Pr(>|z|)"]), warning = r$warning),
        landmark = list(landmark = L, n_excluded = sum(!keep), statistic = sd$chisq,
                        p_value = pchisq(sd$chisq, 1, lower.tail = FALSE)))
@@ -262,6 +270,16 @@ d$switch[9:12] <- d$time[9:12] + 3
 d$switch[13:16] <- NA
 cases$c14_switch_edges <- analyse("c14_switch_edges", d, at = c(1, 6, 12), landmark = 4,
   note = "switch 0 (rows 1-4), = time (5-8), > time (9-12), never (13-16)")
+# 15. five patients, everything diverges: coxph "Ran out of iterations" (x and group), the
+#     time-dependent coxph too, cuminc's Gray test of cause 2 reports its singular sentinel
+#     (stat -1, p 1); found by a 40-cohort random sweep of this script's functions
+d <- data.frame(id = c("009557", "537256", "460211", "819385", "282718"),
+                time = c(24, 11, 2, 13, 6), event = c(0, 0, 1, 1, 1), status = c(0, 0, 1, 2, 1),
+                group = c("b", "b", "b", "b", "a"), x = c(78.8, 67.3, 56.6, 70.8, 67.6),
+                marker = c(1.3, 4.2, 6.4, 1.8, 2.5), switch = c(7, 8, 1, 5, 3),
+                stringsAsFactors = FALSE)
+cases$c15_divergent <- analyse("c15_divergent", d, at = c(1, 2, 11, 25), landmark = 7,
+  note = "monotone likelihood everywhere; Gray test of cause 2 singular")
 
 out <- list(generator = "tests/core/golden/make_contract_golden.R",
             r_version = R.version.string,
