@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from core.report.html import Section, report_sections
+from core.report.images import publication_style
 from core.report.sections import ReportChoices
 
 CSS = """
@@ -22,9 +23,12 @@ CSS = """
 [data-testid="collapsedControl"] {display: none !important;}
 .block-container {max-width: 100% !important; padding-top: 1.2rem !important;}
 html, body, [data-testid="stMarkdownContainer"] p {font-size: 22px !important;}
-[data-testid="stMetricValue"] {font-size: 2.6rem !important;}
-[data-testid="stMetricLabel"] p {font-size: 1.1rem !important;}
-h1 {font-size: 2.6rem !important;} h2 {font-size: 2.2rem !important;}
+[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
+  {font-size: 2.0rem !important; font-weight: 600;}
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p
+  {font-size: 1.1rem !important;}
+[data-testid="stMain"] h1 {display: none !important;}
+h2 {font-size: 2.2rem !important;}
 </style>
 """
 
@@ -68,8 +72,8 @@ def show_section(section: Section, number: int, total: int) -> None:
         for i, (label, value) in enumerate(section.metrics):
             columns[i % len(columns)].metric(label, value)
     if section.figure is not None:
-        figure = section.figure
-        figure.update_layout(height=620, font={"size": 20})
+        figure = publication_style(section.figure, "slide_full")  # a copy with large type
+        figure.update_layout(autosize=True, width=None, height=600)
         st.plotly_chart(figure, key=f"present.figure.{section.key}",
                         config={"displaylogo": False})
     for paragraph in section.paragraphs:

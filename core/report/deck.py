@@ -221,9 +221,10 @@ def _table_slides(deck, section: Section, footer: str) -> None:
             else [chunk]
         gap = Inches(0.3)
         width = int((SLIDE_W - 2 * MARGIN - gap * (len(halves) - 1)) / len(halves))
+        rows = max(len(h) for h in halves) + 1  # one font size for the whole slide
         for k, half in enumerate(halves):
             _add_table(slide, half, MARGIN + k * (width + gap), top, width, bottom - top,
-                       blank_repeats=section.key == "baseline")
+                       blank_repeats=section.key == "baseline", rows_for_font=rows)
         if warnings:
             _warnings(slide, warnings, bottom + Inches(0.05), warn_h)
 
@@ -258,11 +259,13 @@ def _warnings(slide, warnings: tuple[str, ...], top, height) -> None:
 
 
 def _add_table(slide, table: pd.DataFrame, left, top, width, room,
-               blank_repeats: bool = False) -> int:
-    """An editable PowerPoint table; returns its height (EMU)."""
+               blank_repeats: bool = False, rows_for_font: int | None = None) -> int:
+    """An editable PowerPoint table; returns its height (EMU). The font size follows
+    ``rows_for_font`` rows (default: this table's) so side-by-side halves match."""
     rows, cols = len(table) + 1, len(table.columns)
-    size = 16 if rows <= 8 and cols <= 6 else 14 if rows <= 8 else 12 if rows <= 16 else 11
-    row_h = min(int(Pt(size * 2.1)), int(room / rows))
+    sized = rows_for_font or rows
+    size = 16 if sized <= 8 and cols <= 6 else 14 if sized <= 8 else 12 if sized <= 16 else 11
+    row_h = min(int(Pt(size * 2.1)), int(room / sized))
     shape = slide.shapes.add_table(rows, cols, left, top, width, row_h * rows)
     shape.name = "Table"
     grid = shape.table

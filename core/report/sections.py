@@ -71,18 +71,17 @@ class ReportChoices:
 
 def key_numbers(report) -> tuple[tuple[str, str], ...]:
     """Key numbers of a :class:`~core.survival.report.SurvivalReport` for projector mode:
-    median and the first landmark per group, then the log-rank p."""
+    per group the median and the first landmark, then the log-rank (and permutation) p."""
     out = []
     first = report.landmark_months[0] if report.landmark_months else None
     for _, row in report.medians.iterrows():
-        median = ("not reached" if row["median"] != row["median"]
-                  else f"{row['median']:.1f} months")
-        text = f"median {median}"
+        name = f"{row['group']} (n={int(row['n'])})"
+        out.append((f"{name}: median", "not reached" if row["median"] != row["median"]
+                    else f"{row['median']:.1f} months"))
         hit = report.landmarks[(report.landmarks["group"] == row["group"])
                                & (report.landmarks["time"] == first)]
         if first is not None and not hit.empty:
-            text += f"; {first:g} months {100 * hit['survival'].iloc[0]:.0f}%"
-        out.append((f"{row['group']} (n={int(row['n'])})", text))
+            out.append((f"{name}: {first:g} months", f"{100 * hit['survival'].iloc[0]:.1f}%"))
     if report.logrank is not None:
         out.append(("Log-rank p", format_p(report.logrank.p_value)))
     if report.permutation is not None:

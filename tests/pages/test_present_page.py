@@ -47,7 +47,9 @@ def test_link_opens_a_section_with_the_pages_choices():
     at.selectbox(key="present.slide").set_value("2").run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Log-rank p"] == "0.269"
-    assert metrics["positive (n=4)"] == "median 16.0 months; 12 months 75%"
+    assert metrics["positive (n=4): median"] == "16.0 months"
+    assert metrics["positive (n=4): 12 months"] == "75.0%"
+    assert metrics["negative (n=15): median"] == "not reached"
     titles = _expected_titles(by="mrd_pre_status")
     at.selectbox(key="present.slide").set_value(str(len(titles))).run()
     assert at.button(key="present.next").disabled
