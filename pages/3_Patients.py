@@ -5,6 +5,7 @@ import streamlit as st
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 from core.patients import timelines
+from core.patients.card import find_patient, patient_card, patient_timeline
 from core.patients.conflicts import seed_conflicts
 from core.patients.figures import (
     END_SYMBOLS,
@@ -15,6 +16,7 @@ from core.patients.figures import (
     patient_timeline_figure,
     swimmer_figure,
 )
+from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.deliverables import deliverables
 from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
@@ -131,8 +133,8 @@ st.caption(f"Patient {index + 1} of {len(options)} in the filtered cohort. Previ
            "through the filtered cohort in table order.")
 
 try:
-    card = timelines.patient_card(cohort, patient_id)
-    row = timelines.find_patient(cohort, patient_id)
+    card = patient_card(cohort, patient_id)
+    row = find_patient(cohort, patient_id)
 except AnalysisError as error:
     st.error(plain(str(error)))
     st.stop()
@@ -163,7 +165,7 @@ if steps:
             "but decitabine in DCAG). No cycle count means none is printed.")
 
 st.markdown("**Timeline**")
-st.plotly_chart(patient_timeline_figure(timelines.patient_timeline(row), patient_id),
+st.plotly_chart(patient_timeline_figure(patient_timeline(row), patient_id),
                 key="patients.timeline", config={"displaylogo": False})
 diagnosis_glyph = SYMBOL_GLYPHS[START_SYMBOLS["diagnosis"]]
 st.caption(f"{diagnosis_glyph} diagnosis, {start_glyph} maintenance start; lane ends as in the "
@@ -175,7 +177,7 @@ st.caption(f"{diagnosis_glyph} diagnosis, {start_glyph} maintenance start; lane 
 st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
             f"{'relapse-free' if mode == 'rfs' else 'overall'} survival curve**")
 try:
-    place = timelines.patient_on_km(cohort, patient_id, mode)
+    place = patient_on_km(cohort, patient_id, mode)
 except AnalysisError as error:
     st.error(plain(str(error)))
 else:

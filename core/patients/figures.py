@@ -22,12 +22,12 @@ import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe, plural
+from core.patients.card import TimelineEvent
+from core.patients.place import PatientOnKM
 from core.patients.timelines import (
     END_MARKER_MEANING,
     END_MARKERS,
-    PatientOnKM,
     SwimmerLanes,
-    TimelineEvent,
 )
 from core.survival.figures import (
     NOT_RECORDED_COLOR,
@@ -159,7 +159,7 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
     Parameters
     ----------
     events : list of TimelineEvent
-        From :func:`core.patients.timelines.patient_timeline`.
+        From :func:`core.patients.card.patient_timeline`.
     patient_id : str
         For the title.
 
@@ -231,7 +231,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
     Parameters
     ----------
     place : PatientOnKM
-        From :func:`core.patients.timelines.patient_on_km`.
+        From :func:`core.patients.place.patient_on_km`.
 
     Returns
     -------

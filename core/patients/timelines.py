@@ -1,4 +1,7 @@
-"""Patient timelines: swimmer lanes, one patient's card and events, and the patient on the KM curve.
+"""Patient timelines: the two clocks, lane ends, the derived maintenance start, swimmer lanes.
+
+One patient's card and events are in :mod:`core.patients.card`; the patient's place on the
+cohort's Kaplan-Meier curve in :mod:`core.patients.place`.
 
 Two clocks
 ----------
@@ -39,15 +42,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-import numpy as np
 import pandas as pd
 
-from core.cohort.read import split_list
-from core.cohort.schema import BY_NAME, COLUMNS, ENDPOINTS, LABELS
+from core.cohort.schema import BY_NAME, ENDPOINTS, LABELS
 from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
-from core.patients.regimens import regimen_steps
-from core.survival.km import kaplan_meier
 
 Mode = Literal["rfs", "os"]
 SortBy = Literal["duration", "group", "patient"]
@@ -155,7 +154,8 @@ class SwimmerLanes:
                 f"({noun} {ids}).")
 
 
-def _missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """True for None, pandas NA and NaN (a value not recorded)."""
     return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
@@ -174,7 +174,7 @@ def rfs_end_marker(row: pd.Series) -> str | None:
     ``None`` when ``rfs_event`` is missing.
     """
     event = row.get("rfs_event")
-    if _missing(event):
+    if is_missing(event):
         return None
     if int(event) == 0:
         return "censored"
@@ -189,7 +189,7 @@ def os_end_marker(row: pd.Series) -> str | None:
     ``None`` when ``os_event`` is missing.
     """
     event = row.get("os_event")
-    if _missing(event):
+    if is_missing(event):
         return None
     if int(event) == 1:
         return "death"
@@ -216,7 +216,7 @@ def maintenance_start(row: pd.Series) -> tuple[float, str]:
         ``(nan, reason)`` otherwise (relapse, or a time/event missing).
     """
     rfs, event, os_ = row.get("rfs_months"), row.get("rfs_event"), row.get("os_months")
-    if _missing(rfs) or _missing(os_) or _missing(event):
+    if is_missing(rfs) or is_missing(os_) or is_missing(event):
         return math.nan, "not derivable from the data: RFS or OS time is not recorded"
     if int(event) == 1:
         return math.nan, NOT_DERIVABLE
@@ -306,7 +306,7 @@ def swimmer_lanes(cohort: pd.DataFrame, mode: Mode = "rfs", color_by: str | None
     if color_by is None:
         group_values = ["All patients"] * len(rows)
     else:
-        group_values = [NOT_RECORDED if _missing(v) else str(v) for v in rows[color_by]]
+        group_values = [NOT_RECORDED if is_missing(v) else str(v) for v in rows[color_by]]
 
     records = []
     for (_, row), group in zip(rows.iterrows(), group_values, strict=True):
@@ -374,311 +374,16 @@ def _hover(row: pd.Series, record: dict, color_by: str | None) -> str:
     lines = [f"<b>Patient {plotly_safe(record['patient_id'])}</b>"]
     rfs, os_ = row.get("rfs_months"), row.get("os_months")
     rfs_marker, os_marker = rfs_end_marker(row), os_end_marker(row)
-    if not _missing(rfs):
+    if not is_missing(rfs):
         lines.append(f"RFS {_months(rfs)} from maintenance start: {rfs_marker}")
-    if not _missing(os_):
+    if not is_missing(os_):
         lines.append(f"OS {_months(os_)} from diagnosis: {os_marker}")
     start, _ = maintenance_start(row)
     lines.append(f"Maintenance began at most {_months(start)} after diagnosis (OS − RFS)"
                  if not math.isnan(start) else "Maintenance start: not derivable from the data")
     for column in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
-        if column in row.index and not _missing(row[column]):
+        if column in row.index and not is_missing(row[column]):
             lines.append(f"{LABELS[column]}: {plotly_safe(row[column])}")
     if color_by and color_by not in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
         lines.append(f"{LABELS.get(color_by, color_by)}: {plotly_safe(record['group'])}")
     return "<br>".join(lines)
-
-
-# --------------------------------------------------------------------------------------------
-# One patient
-# --------------------------------------------------------------------------------------------
-
-def find_patient(cohort: pd.DataFrame, patient_id: object) -> pd.Series:
-    """The row of ``patient_id`` (compared as text, so ``9`` and ``"9"`` both work).
-
-    Raises
-    ------
-    core.errors.AnalysisError
-        When no patient of ``cohort`` has that id.
-    """
-    matches = cohort[cohort["patient_id"].astype(str) == str(patient_id)]
-    if matches.empty:
-        ids = [str(p) for p in cohort["patient_id"]]
-        shown = ", ".join(ids[:20]) + (", ..." if len(ids) > 20 else "")
-        raise AnalysisError(
-            f"No patient {str(patient_id)!r} in the (filtered) cohort of {len(ids)} patients "
-            f"({shown or 'none'}). Fix: choose one of these ids, or widen the filters.")
-    return matches.iloc[0]
-
-
-_SEX = {"M": "male", "F": "female"}
-_TIMING = {"induction": "during induction and consolidation",
-           "consolidation": "during consolidation only"}
-_RELAPSE = {"none": "no relapse during maintenance (CR)",
-            "molecular": "molecular relapse (MRD ≥ 0.01% in remission)",
-            "morphological": "morphological relapse (bone-marrow blasts > 5%)"}
-
-
-def _value(row: pd.Series, column: str) -> object:
-    return row[column] if column in row.index and not _missing(row[column]) else None
-
-
-def patient_card(cohort: pd.DataFrame, patient_id: object) -> list[tuple[str, str]]:
-    """Every recorded field of one patient, in readable form and a fixed order.
-
-    Parameters
-    ----------
-    cohort : pandas.DataFrame
-        A validated cohort.
-    patient_id : object
-        The patient's id (compared as text).
-
-    Returns
-    -------
-    list of (str, str)
-        ``(label, readable value)`` pairs: patient, sex, age, WBC, blasts, FAB, cytogenetics,
-        co-mutations, fusion gene, ELN 2022 risk, sorafenib timing, regimens before maintenance
-        (abbreviations spelled out), MRD before maintenance (with flow and AML1-ETO/ABL levels
-        where measured), relapse type, RFS, OS, outcome, maintenance start, then any extra
-        columns of an uploaded cohort. Missing values read ``"not recorded"``.
-
-    Raises
-    ------
-    core.errors.AnalysisError
-        For an unknown ``patient_id``.
-    """
-    row = find_patient(cohort, patient_id)
-    v = lambda column: _value(row, column)  # noqa: E731
-    card: list[tuple[str, str]] = [("Patient", str(row["patient_id"]))]
-
-    def add(label: str, value: object, text: str | None = None) -> None:
-        card.append((label, NOT_RECORDED if value is None else (text or str(value))))
-
-    add("Sex", v("sex"), _SEX.get(v("sex"), str(v("sex"))))
-    add("Age at diagnosis", v("age"), f"{_num(v('age'))} years" if v("age") is not None else None)
-    add("WBC at diagnosis", v("wbc"), f"{_num(v('wbc'))} ×10⁹/L" if v("wbc") is not None
-        else None)
-    add("Bone-marrow blasts at diagnosis", v("blasts_pct"),
-        f"{_num(v('blasts_pct'))}%" if v("blasts_pct") is not None else None)
-    fab, fab_class = v("fab"), v("fab_class")
-    add("FAB subtype", fab, f"{fab} (class {fab_class})" if fab_class and fab_class != fab
-        else None)
-    add("Cytogenetics", v("cytogenetics"))
-    mutations = v("co_mutations")
-    genes = sorted(split_list(mutations)) if mutations is not None else []
-    add("Co-mutations (besides FLT3-ITD)", mutations,
-        ", ".join(mutations.split("; ")) if genes else "none besides FLT3-ITD")
-    fusion = v("fusion_gene")
-    add("Fusion gene", fusion, "none detected" if fusion == "negative" else None)
-    risk = v("eln2022_risk")
-    add("ELN 2022 risk", risk, str(risk).capitalize() if risk else None)
-    timing = v("sorafenib_timing")
-    add("Sorafenib started", timing, _TIMING.get(timing, str(timing)))
-    steps = regimen_steps(v("pretreatment_regimens"))
-    add("Regimens before maintenance", steps or None,
-        "; ".join(s.readable() for s in steps))
-    add("MRD before maintenance", v("mrd_pre_status"), _mrd_text(row))
-    relapse = v("relapse_type")
-    add("Relapse during maintenance", relapse, _RELAPSE.get(relapse, str(relapse)))
-    add("Relapse-free survival (RFS)", v("rfs_months"), _rfs_text(row))
-    add("Overall survival (OS)", v("os_months"), _os_text(row))
-    outcome = v("outcome")
-    add("Outcome at last follow-up", outcome)
-    start, note = maintenance_start(row)
-    card.append(("Maintenance start",
-                 f"at most {_months(start)} after diagnosis, {note}" if not math.isnan(start)
-                 else note))
-    known = {c.name for c in COLUMNS}
-    for column in row.index:
-        if column not in known:
-            add(str(column), v(column))
-    return card
-
-
-def _mrd_text(row: pd.Series) -> str | None:
-    status = _value(row, "mrd_pre_status")
-    flow, qpcr = _value(row, "mrd_pre_flow_pct"), _value(row, "mrd_pre_aml1eto_abl_pct")
-    if status is None and flow is None and qpcr is None:
-        return None
-    parts = [str(status or NOT_RECORDED)]
-    if flow is not None:
-        parts.append(f"{_num(flow)}% by flow cytometry")
-    if qpcr is not None:
-        parts.append(f"AML1-ETO/ABL {_num(qpcr)}% by qPCR")
-    return parts[0] + (f" ({'; '.join(parts[1:])})" if len(parts) > 1 else "")
-
-
-def _rfs_text(row: pd.Series) -> str | None:
-    rfs, marker = _value(row, "rfs_months"), rfs_end_marker(row)
-    if rfs is None:
-        return None
-    if marker == "censored":
-        return f"{_months(rfs)} from maintenance start, censored (relapse-free at last contact)"
-    return f"{_months(rfs)} from maintenance start, ended by {marker or 'an unrecorded event'}"
-
-
-def _os_text(row: pd.Series) -> str | None:
-    os_, marker = _value(row, "os_months"), os_end_marker(row)
-    if os_ is None:
-        return None
-    if marker == "death":
-        return f"{_months(os_)} from diagnosis to death"
-    return f"{_months(os_)} from diagnosis, censored ({marker or 'status not recorded'})"
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    """One event of a patient's timeline.
-
-    Attributes
-    ----------
-    clock : {"diagnosis", "maintenance"}
-        The time origin: diagnosis (OS clock) or maintenance start (RFS clock).
-    months : float
-        Months since that origin.
-    marker : str
-        ``"diagnosis"``, ``"maintenance start"`` or one of :data:`END_MARKERS`.
-    label : str
-        Readable text for the figure.
-    upper_bound : bool
-        The time is an upper bound, not a fact (the derived maintenance start: OS − RFS is
-        exact only when both follow-ups ended on the same date); figures draw it as uncertain.
-    """
-
-    clock: Literal["diagnosis", "maintenance"]
-    months: float
-    marker: str
-    label: str
-    upper_bound: bool = False
-
-
-def patient_timeline(row: pd.Series) -> list[TimelineEvent]:
-    """The events of one patient on their two clocks.
-
-    Parameters
-    ----------
-    row : pandas.Series
-        One patient of a validated cohort (see :func:`find_patient`).
-
-    Returns
-    -------
-    list of TimelineEvent
-        Diagnosis (diagnosis clock, 0); OS end (diagnosis clock, ``os_months``); maintenance
-        start (maintenance clock, 0, and on the diagnosis clock at ``os_months - rfs_months``
-        where :func:`maintenance_start` derives it); RFS end (maintenance clock,
-        ``rfs_months``). Events whose time is missing are left out.
-    """
-    events = [TimelineEvent("diagnosis", 0.0, "diagnosis", "Diagnosis")]
-    start, _ = maintenance_start(row)
-    if not math.isnan(start):
-        events.append(TimelineEvent("diagnosis", start, "maintenance start",
-                                    f"Maintenance start: at most {_months(start)} (OS − RFS)",
-                                    upper_bound=True))
-    os_, rfs = _value(row, "os_months"), _value(row, "rfs_months")
-    if os_ is not None and os_end_marker(row):
-        events.append(TimelineEvent("diagnosis", float(os_), os_end_marker(row),
-                                    f"{os_end_marker(row).capitalize()} ({_months(os_)})"))
-    events.append(TimelineEvent("maintenance", 0.0, "maintenance start", "Maintenance start"))
-    if rfs is not None and rfs_end_marker(row):
-        events.append(TimelineEvent("maintenance", float(rfs), rfs_end_marker(row),
-                                    f"{rfs_end_marker(row).capitalize()} ({_months(rfs)})"))
-    return events
-
-
-# --------------------------------------------------------------------------------------------
-# The patient on the cohort's Kaplan-Meier curve
-# --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class PatientOnKM:
-    """The cohort's Kaplan-Meier curve and one patient's place on it.
-
-    Attributes
-    ----------
-    endpoint : {"rfs", "os"}
-    km : pandas.DataFrame
-        Columns ``time`` (months; starts with 0), ``n_risk``, ``n_event``, ``n_censor``,
-        ``survival`` (product-limit estimate just after ``time``), from
-        :func:`core.survival.km.kaplan_meier`.
-    patient_id : str
-    patient_time : float
-        The patient's time on the endpoint's clock (months).
-    patient_event : bool
-        Whether the patient's time is an event (relapse / death) rather than a censoring.
-    patient_survival : float
-        The estimate at ``patient_time`` (after any drop at that time).
-    n_patients : int
-        Patients in the estimate (those with a recorded time).
-    n_longer : int
-        Patients whose time is longer than this patient's.
-    """
-
-    endpoint: str
-    km: pd.DataFrame
-    patient_id: str
-    patient_time: float
-    patient_event: bool
-    patient_survival: float
-    n_patients: int
-    n_longer: int
-
-    def summary(self) -> str:
-        """One sentence for the page."""
-        what = ("relapse-free survival" if self.endpoint == "rfs" else "overall survival")
-        event = ("relapse" if self.endpoint == "rfs" else "death") if self.patient_event \
-            else "censoring"
-        return (f"Patient {self.patient_id}: {event} at {_months(self.patient_time)}, where "
-                f"the cohort's estimated {what} is {100 * self.patient_survival:.1f}%; "
-                f"{self.n_longer} of {self.n_patients} patients have a longer time.")
-
-
-def patient_on_km(cohort: pd.DataFrame, patient_id: object,
-                  endpoint: Mode = "rfs") -> PatientOnKM:
-    """Kaplan-Meier estimate of ``cohort`` and where ``patient_id`` sits on it.
-
-    Parameters
-    ----------
-    cohort : pandas.DataFrame
-        A validated (filtered) cohort; patients without a time on the endpoint are left out.
-    patient_id : object
-        Compared as text.
-    endpoint : {"rfs", "os"}, default "rfs"
-        ``"rfs"``: months from maintenance start to relapse; ``"os"``: months from diagnosis
-        to death.
-
-    Returns
-    -------
-    PatientOnKM
-
-    Raises
-    ------
-    core.errors.AnalysisError
-        Unknown endpoint, unknown patient, or a patient without a recorded time.
-    """
-    if endpoint not in MODES:
-        raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: use 'rfs' or 'os'.")
-    row = find_patient(cohort, patient_id)
-    time_col, event_col, _ = ENDPOINTS[endpoint]
-    if _missing(row[time_col]) or _missing(row[event_col]):
-        raise AnalysisError(
-            f"Patient {row['patient_id']} has no recorded {endpoint.upper()} time, so they "
-            "have no place on the Kaplan-Meier curve. Fix: choose another patient or endpoint.")
-    fit = kaplan_meier(cohort, time_col, event_col)  # counts and leaves out missing rows
-    table = fit.table
-    unique = table["time"].to_numpy(dtype=float)
-    survival = table["survival"].to_numpy(dtype=float)
-    known = cohort[time_col].notna() & cohort[event_col].notna()
-    times = cohort.loc[known, time_col].to_numpy(dtype=float)
-    start = pd.DataFrame({"time": [0.0], "n_risk": [fit.n["All"]], "n_event": [0],
-                          "n_censor": [0], "survival": [1.0]})
-    km = table[["time", "n_risk", "n_event", "n_censor", "survival"]]
-    if not (len(unique) and unique[0] == 0):  # a time of 0 is its own row
-        km = pd.concat([start, km], ignore_index=True)
-    km = km.reset_index(drop=True)
-    t = float(row[time_col])
-    at = np.searchsorted(unique, t, side="right") - 1
-    patient_survival = float(survival[at]) if at >= 0 else 1.0
-    return PatientOnKM(endpoint=endpoint, km=km, patient_id=str(row["patient_id"]),
-                       patient_time=t, patient_event=bool(int(row[event_col]) == 1),
-                       patient_survival=patient_survival, n_patients=fit.n["All"],
-                       n_longer=int((times > t).sum()))

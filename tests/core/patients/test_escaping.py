@@ -8,12 +8,10 @@ import json
 
 from core.cohort.read import load_seed_cohort
 from core.cohort.text import markdown_safe
+from core.patients.card import find_patient, patient_card, patient_timeline
 from core.patients.figures import patient_km_figure, patient_timeline_figure, swimmer_figure
+from core.patients.place import patient_on_km
 from core.patients.timelines import (
-    find_patient,
-    patient_card,
-    patient_on_km,
-    patient_timeline,
     swimmer_lanes,
 )
 

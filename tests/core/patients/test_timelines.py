@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from core.cohort.read import load_seed_cohort, validate_cohort
 from core.errors import AnalysisError
+from core.patients.card import find_patient, patient_card, patient_timeline
 from core.patients.figures import (
     END_SYMBOLS,
     MAX_TICK_LABELS,
@@ -22,16 +23,13 @@ from core.patients.figures import (
     patient_timeline_figure,
     swimmer_figure,
 )
+from core.patients.place import patient_on_km
 from core.patients.regimens import REGIMEN_ABBREVIATIONS, regimen_steps
 from core.patients.timelines import (
     COLOR_CHOICES,
     END_MARKERS,
     NOT_DERIVABLE,
-    find_patient,
     maintenance_start,
-    patient_card,
-    patient_on_km,
-    patient_timeline,
     swimmer_lanes,
 )
 
