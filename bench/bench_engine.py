@@ -1,8 +1,9 @@
 """Benchmarks: Kaplan-Meier and log-rank side by side with other implementations, in memory and
 on DuckDB, on seeded synthetic cohorts (10^3-10^7 rows, 3 groups).
 
-Run: ``python3 bench/bench_engine.py [n ...]`` (default 10^3 10^4 10^5 10^6, then 10^7 rows
-from Parquet through DuckDB). Not part of the test run: speed goals live here, never in timed
+Run: ``python3 bench/bench_engine.py [n ...]`` (default 10^3 10^4 10^5 10^6 in memory, then
+10^7 rows from Parquet through DuckDB); ``python3 bench/bench_engine.py --engine [n ...]`` runs
+only the DuckDB part. Not part of the test run: speed goals live here, never in timed
 tests. Each timing is the best of ``REPEATS`` runs in this one process, so the ratios compare
 implementations on the same machine at the same moment.
 
@@ -20,8 +21,9 @@ Compared, on the same rows:
   ``Rscript`` is present;
 - **page**: :func:`core.survival.report.survival_report` by 3 groups (everything the Survival
   page shows: KM, at-risk, landmarks, medians, RMST, log-rank, trend);
-- **DuckDB**: the page statistics on a Parquet file through :func:`core.cohort.open_cohort`, in
-  a child process whose peak RSS is the figure reported.
+- **DuckDB**: the page statistics on a Parquet file through :func:`core.cohort.open_cohort`, and
+  the counts-based Cox model of 3 categorical covariates (:func:`core.cox.counts.cox_from_counts`),
+  in a child process whose peak RSS is the figure reported.
 
 Goals (issue 15): 10^6 rows in memory, KM with CIs within 2x of the numpy bound and the page
 statistics under 0.5 s; 10^7 rows in Parquet through DuckDB, page statistics under 3 s with
@@ -65,6 +67,9 @@ def synthetic(n: int, ties: bool, seed: int = 20261125) -> pd.DataFrame:
         "rfs_event": (months <= censor).astype(np.int64),
         "eln2022_risk": pd.array(GROUPS[code], dtype="str"),
         "group_code": code,
+        "mrd_pre_status": pd.array(np.where(rng.uniform(size=n) < 0.4, "positive", "negative"),
+                                   dtype="str"),
+        "sex": pd.array(np.where(rng.uniform(size=n) < 0.5, "M", "F"), dtype="str"),
     })
 
 
@@ -190,15 +195,19 @@ def in_memory(n: int, ties: bool) -> dict:
 def engine_child(path: str) -> None:
     """Child process: the page statistics on a Parquet file through DuckDB; prints JSON."""
     from core.cohort import open_cohort
+    from core.cox.counts import cox_from_counts
 
     start = time.perf_counter()
     source = open_cohort(path)
     report = survival_report(source, "rfs", "eln2022_risk")
     first = time.perf_counter() - start
     again = best(lambda: survival_report(open_cohort(path), "rfs", "eln2022_risk"), 2)
+    covariates = ["eln2022_risk", "mrd_pre_status", "sex"]
+    cox = best(lambda: cox_from_counts(open_cohort(path), "rfs_months", "rfs_event",
+                                       covariates), 2)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"first": first, "best": again, "peak_mb": peak,
-                      "count_rows": int(len(report.fit.table)), "n": report.fit.n}))
+    print(json.dumps({"first": first, "best": again, "cox": cox, "peak_mb": peak,
+                      "count_rows": int(len(report.fit.table))}))
 
 
 def on_duckdb(n: int, ties: bool, folder: Path) -> dict:
@@ -209,7 +218,8 @@ def on_duckdb(n: int, ties: bool, folder: Path) -> dict:
     result = json.loads(out.strip().splitlines()[-1])
     return {"rows": n, "times": "integer months" if ties else "continuous",
             "DuckDB page (cold)": result["first"], "DuckDB page": result["best"],
-            "DuckDB peak RSS MB": result["peak_mb"], "file MB": path.stat().st_size / 2**20}
+            "DuckDB Cox (3 categorical)": result["cox"], "count rows": result["count_rows"],
+            "peak RSS MB": result["peak_mb"], "file MB": path.stat().st_size / 2**20}
 
 
 def main(sizes: list[int], engine_sizes: list[int]) -> None:
@@ -218,6 +228,18 @@ def main(sizes: list[int], engine_sizes: list[int]) -> None:
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
           f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    if sizes:
+        in_memory_table(sizes)
+    with pd.option_context("display.width", 250, "display.max_columns", 30,
+                           "display.float_format", "{:.3f}".format):
+        with tempfile.TemporaryDirectory() as folder:
+            for ties in (True, False):
+                for n in engine_sizes:
+                    print(pd.DataFrame([on_duckdb(n, ties, Path(folder))]).to_string(index=False),
+                          flush=True)
+
+
+def in_memory_table(sizes: list[int]) -> None:
     rows = [in_memory(n, ties) for ties in (True, False) for n in sizes]
     table = pd.DataFrame(rows)
     table["KM / numpy"] = table["ours KM"] / table["numpy KM"]
@@ -228,17 +250,16 @@ def main(sizes: list[int], engine_sizes: list[int]) -> None:
         table["R KM / ours"] = table["R KM"] / table["ours KM"]
     with pd.option_context("display.width", 250, "display.max_columns", 30,
                            "display.float_format", "{:.3f}".format):
-        print(table.to_string(index=False))
-        if engine_sizes:
-            with tempfile.TemporaryDirectory() as folder:
-                engine = pd.DataFrame([on_duckdb(n, ties, Path(folder))
-                                       for ties in (True, False) for n in engine_sizes])
-            print(engine.to_string(index=False))
+        print(table.to_string(index=False), flush=True)
 
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--engine-child"]:
         engine_child(sys.argv[2])
     else:
-        given = [int(a) for a in sys.argv[1:]]
-        main(given or [1_000, 10_000, 100_000, 1_000_000], [] if given else [10_000_000])
+        engine_only = "--engine" in sys.argv[1:]
+        given = [int(a) for a in sys.argv[1:] if a != "--engine"]
+        if engine_only:  # python3 bench/bench_engine.py --engine [rows ...]
+            main([], given or [10_000_000])
+        else:
+            main(given or [1_000, 10_000, 100_000, 1_000_000], [] if given else [10_000_000])
