@@ -31,7 +31,7 @@ from core.cohort.filters import (
     filter_from_query_params,
     filter_levels,
 )
-from core.cohort.read import load_cohort
+from core.cohort.read import MAX_UPLOAD_MB, load_cohort
 from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
@@ -227,8 +227,9 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
     """The cohort of this session: the embedded one, or one the user uploaded."""
     with st.sidebar.expander("Cohort data", icon=":material/database:"):
         upload = st.file_uploader(
-            "Load your own cohort (CSV, XLSX or Parquet, same columns as the study's; see "
-            "data/DATA_DICTIONARY.md)", type=["csv", "xlsx", "parquet"], key="cohort.upload")
+            f"Load your own cohort (up to {MAX_UPLOAD_MB} MB: CSV/TSV/TXT, XLSX, Parquet, SPSS "
+            ".sav, Stata .dta, with the data dictionary's column names; any other export: "
+            "Your data page)", key="cohort.upload")
         if upload is not None and st.session_state.get(STATE_UPLOAD_ID) != upload.file_id:
             st.session_state[STATE_UPLOAD_ID] = upload.file_id
             try:

@@ -395,6 +395,9 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
             series = (numbers * factor).astype(object).where(numbers.notna(), series)
         out[name] = series
     _times_from_dates(out)
+    position = {column: i for i, column in enumerate(raw.columns)}  # keep the file's order
+    file_position = {name: position[column] for name, column in mapping.columns}
+    out = dict(sorted(out.items(), key=lambda item: file_position.get(item[0], len(position))))
     frame = pd.DataFrame(out, index=raw.index)
     if mapping.keep_extra:
         used = {c for _, c in mapping.columns}

@@ -27,10 +27,10 @@ MALFORMED_QUERY = {
     "mrd_pre_status": "positive,bogus",
 }
 
-BROKEN_CSV = (
-    b"patient_id,sex,age,wbc,blasts_pct\n"
-    b"1,Q,-5,12,40\n"
-    b"1,M,abc,7,300\n"
+BROKEN_CSV = (  # issue 11: an id and one endpoint are required, so the rows' problems show
+    b"patient_id,sex,age,wbc,blasts_pct,os_months,os_event\n"
+    b"1,Q,-5,12,40,5,1\n"
+    b"1,M,abc,7,300,6,0\n"
 )
 
 
