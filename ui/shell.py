@@ -159,8 +159,8 @@ def url_choice(key: str, options: list, default: object) -> object:
         else:
             wanted = st.query_params.get(key)
             if wanted is not None and wanted not in options:
-                st.warning(f"The link's value {_safe_value(wanted)} for `{key}` is not offered "
-                           "on this page and was ignored.", icon=":material/link_off:")
+                _link_notice(f"The link's value {_safe_value(wanted)} for `{key}` is not "
+                             "offered on this page and was ignored.")
                 wanted = None
             st.session_state[key] = wanted if wanted is not None else default
     return st.session_state[key]
@@ -185,10 +185,19 @@ def url_value(key: str, parse, default: object) -> object:
                 try:
                     value = parse(wanted)
                 except ValueError as error:
-                    st.warning(f"The link's value {_safe_value(wanted)} for `{key}` was "
-                               f"ignored: {error}", icon=":material/link_off:")
+                    _link_notice(f"The link's value {_safe_value(wanted)} for `{key}` was "
+                                 f"ignored: {error}")
             st.session_state[key] = value
     return st.session_state[key]
+
+
+def _link_notice(message: str) -> None:
+    """Show a page's link notice now, and keep it with the filter notices (drawn under the
+    header on every later run until dismissed), so it does not vanish on the next click."""
+    st.warning(message, icon=":material/link_off:")
+    notices = st.session_state.setdefault(STATE_NOTICES, [])
+    if message not in notices:
+        notices.append(message)
 
 
 def parse_flag(text: str) -> bool:

@@ -170,3 +170,12 @@ def test_printed_rates_stay_reachable_under_a_filter():
     assert table["Printed in the study"].tolist() == [
         "100.0% (19/19)", "94.7% (18/19)", "73.7% (14/19)", "57.9% (11/19)"]
     assert any("uses all 19 rows, not the filtered patients" in i.value for i in at.info)
+
+
+def test_a_page_choice_notice_from_the_link_stays_after_a_click():
+    """Issue 18: notices vanished on the next interaction."""
+    at = run_page(PAGE, {"survival.by": "shoe_size"})
+    message = "The link's value 'shoe_size' for `survival.by` is not offered on this page"
+    assert sum(message in w.value for w in at.warning) == 1
+    at.radio(key="survival.endpoint").set_value("rfs").run()
+    assert sum(message in w.value for w in at.warning) == 1
