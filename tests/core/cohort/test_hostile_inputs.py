@@ -280,3 +280,34 @@ def test_nested_and_binary_parquet_columns_become_text():
     assert cohort["tags"].tolist() == ["[1, 2]", None]
     assert cohort["blob"].tolist() == ["00ff", "ok"]  # not UTF-8: shown as hex, never garbled
     assert cohort["dec"].iloc[0] == 1.5
+
+
+TIMES = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                  st.sampled_from([-0.0, 5e-324, 1e-300, 1e19, 1e308, 1200.0, 1200.0001]),
+                  st.integers(min_value=-5, max_value=2 ** 65),
+                  st.decimals(min_value=0, max_value=2000, places=3))
+EVENTS = st.sampled_from([0, 1, "0", "1", 0.0, 1.0, "1.0", True, None, 2, "是"])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(TIMES, EVENTS), min_size=1, max_size=8), st.booleans())
+def test_mostly_valid_cohorts_load_or_name_their_problem(rows, as_text):
+    """Valid ids, extreme times and event codes of many types: accepted cohorts are analysable."""
+    frame = pd.DataFrame({"patient_id": [f"{i:03d}" for i in range(len(rows))],
+                          "os_months": [t for t, _ in rows], "os_event": [e for _, e in rows]},
+                         dtype=object)
+    if as_text:
+        frame = frame.astype(str)
+    try:
+        cohort = validate_cohort(frame)
+    except CohortError as error:
+        assert all(p.startswith(("Column `os_", "Columns `os_")) for p in error.problems)
+        return
+    assert cohort["patient_id"].tolist() == list(frame["patient_id"].astype(str))
+    times = cohort["os_months"].dropna()
+    assert np.isfinite(times).all() and times.between(0, 1200).all()
+    known = cohort.dropna(subset=["os_months"])
+    if len(known):
+        table = kaplan_meier(known, "os_months", "os_event").table
+        assert table["survival"].between(0, 1).all()
