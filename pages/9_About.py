@@ -5,7 +5,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS
-from ui.shell import page_setup
+from core.patients.conflicts import SEED_CONFLICTS
+from ui.shell import page_setup, plain
 
 view = page_setup("About & definitions", ":material/info:")
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,13 @@ st.markdown(
 
 st.subheader("Data source")
 st.markdown((ROOT / "data" / "PROVENANCE.md").read_text(encoding="utf-8").split("\n", 1)[1])
+
+st.subheader("Where the study's text and its Table 2 disagree")
+st.markdown("The embedded cohort is transcribed from Tables 1 and 2. Where a sentence of the "
+            "study's Results cannot be squared with a patient's row, the app keeps the table "
+            "(the only patient-level source) and says so on that patient's card:")
+st.markdown("\n".join(f"- **Patient {c.patient_id}**, {plain(c.sentence())}"
+                      for c in SEED_CONFLICTS))
 
 with st.expander("Data dictionary (every column, unit and allowed value)"):
     st.markdown((ROOT / "data" / "DATA_DICTIONARY.md").read_text(encoding="utf-8")

@@ -32,3 +32,10 @@ def test_methods_are_readable_in_the_app():
         "Cox and Firth regression, guardrails, predictions"]
     text = "\n".join(m.value for m in at.markdown)
     assert "Greenwood variance; pointwise intervals on the" in text
+
+
+def test_text_versus_table_conflicts_are_listed():
+    at = run_page("pages/9_About.py")
+    text = "\n".join(m.value for m in at.markdown)
+    assert "**Patient 9**, MRD and relapse during maintenance" in text
+    assert "**Patient 17**" in text and "**Patient 10**" in text
