@@ -143,11 +143,12 @@ def _title_slide(deck, context: DeckContext, n: int, choices: ReportChoices,
     slide = deck.slides.add_slide(deck.slide_layouts[6])
     _text(slide, "Relapse Risk Explorer · tumor board", MARGIN, Inches(1.6),
           SLIDE_W - 2 * MARGIN, Inches(1.0), 40, bold=True, color=INK, name="Title")
-    by = f" by {LABELS.get(choices.by, choices.by)}" if choices.by else ""
+    by = f"by {LABELS.get(choices.by, choices.by)}" if choices.by else "of the whole cohort"
+    first = "relapse-free survival" if choices.endpoint == "rfs" else "overall survival"
     lines = [
         (f"{n} of {context.n_total} patients · {'; '.join(context.filters) or 'no filters'}",
          22, INK),
-        (f"Curves: {choices.endpoint.upper()} first{by}", 18, INK),
+        (f"Kaplan-Meier curves {by}, {first} first", 18, INK),
         (context.source, 16, MUTED),
         *((note, 14, WARN) for note in context.notes),
         (f"{today.isoformat()} · Relapse Risk Explorer {software_version()}", 16, MUTED),
