@@ -31,14 +31,13 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from core.cohort.engine import CohortSource, is_source, missing
+from core.cohort.engine import is_source
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
-from core.survival.counts import survival_counts
+from core.survival.counts import SEPARATOR, survival_counts
 from core.survival.input import Exclusion, check_columns
 
 PATTERN = "__pattern__"
-SEPARATOR = "\x1f"
 MAX_ITER = 30
 EPS = 1e-9
 """Convergence: relative change of the log partial likelihood (R ``coxph.control``)."""
@@ -115,10 +114,10 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
     if not covariates:
         raise AnalysisError("No covariate given. Fix: name at least one categorical column.")
     check_columns(cohort.columns, covariates)
-    patterned, decode = _with_pattern(cohort, covariates)
-    counts = survival_counts(patterned, time, event, PATTERN)
+    patterned, by, decode = _with_pattern(cohort, covariates)
+    counts = survival_counts(patterned, time, event, by)
     exclusions = tuple(Exclusion(f"no recorded {', '.join(f'`{c}`' for c in covariates)}"
-                                 if e.reason.endswith(f"`{PATTERN}`") else e.reason,
+                                 if e.reason == f"no recorded `{PATTERN}`" else e.reason,
                                  e.count, e.patients) for e in counts.exclusions)
     levels = [decode(p) for p in counts.groups]
     design, terms = _design(levels, covariates)
@@ -152,23 +151,12 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
 
 
 def _with_pattern(cohort, covariates: list[str]):
-    """The cohort with one column naming each row's covariate pattern (missing when a
-    covariate is missing), and the function that turns a pattern label back into the
-    covariates' values as text. An engine concatenates the values as text; in memory each
-    column is factorized once and the pattern is the mixed-radix number of the codes."""
-    if is_source(cohort):
-        import ibis
-
-        t = cohort.table
-        parts = [t[c].cast("string") for c in covariates]
-        text = parts[0]
-        for part in parts[1:]:
-            text = text.concat(SEPARATOR, part)
-        any_missing = ibis.or_(*[missing(t, c) for c in covariates])
-        source = CohortSource(t.mutate(**{PATTERN: any_missing.ifelse(ibis.null("string"),
-                                                                      text)}),
-                              cohort.name, cohort.engine)
-        return source, lambda label: label.split(SEPARATOR)
+    """The cohort, the grouping that names each row's covariate pattern, and the function
+    that turns a pattern label back into the covariates' values as text. An engine groups by
+    the covariate columns; in memory each column is factorized once and the pattern is a
+    column holding the mixed-radix number of the codes (missing when a covariate is)."""
+    if is_source(cohort):  # the engine groups by the covariate columns themselves
+        return cohort, tuple(covariates), lambda label: label.split(SEPARATOR)
     number = np.zeros(len(cohort), dtype=np.int64)
     absent = np.zeros(len(cohort), dtype=bool)
     radix, values = [], []
@@ -187,7 +175,7 @@ def _with_pattern(cohort, covariates: list[str]):
         return out[::-1]
 
     pattern = pd.Series(np.where(absent, -1, number), index=cohort.index).astype("Int64")
-    return cohort.assign(**{PATTERN: pattern.mask(absent)}), decode
+    return cohort.assign(**{PATTERN: pattern.mask(absent)}), PATTERN, decode
 
 
 def _design(patterns: list[list[str]], covariates: list[str]) -> tuple[np.ndarray, list[str]]:

@@ -54,6 +54,8 @@ COUNT_COLUMNS = ["group", "time", "n_event", "n_censor"]
 ID_COLUMN = "patient_id"
 SHOWN_IDS = 10
 """Patient ids an engine returns per exclusion reason or row error (the count is exact)."""
+SEPARATOR = "\x1f"
+"""Joins the values of several grouping columns into one group label."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,9 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None) -> Sur
         Columns of follow-up time (months, >= 0) and event indicator (1 = event, 0 =
         censored).
     by : str, optional
-        Grouping column; None for one group labelled ``"All"``.
+        Grouping column; None for one group labelled ``"All"``. On an engine source also a
+        tuple of columns, whose combination is the group (labels: the values as text joined
+        by :data:`SEPARATOR`; used by the counts-based Cox model).
 
     Returns
     -------
@@ -230,10 +234,14 @@ def _frame(group, time, n_event, n_censor) -> pd.DataFrame:
 
 # ---- the same rules in an engine ------------------------------------------------------------
 
-def _engine_counts(source, time: str, event: str, by: str | None) -> SurvivalCounts:
-    """The gatekeeper's rules and the count table as two aggregate queries on ``source``."""
+def _engine_counts(source, time: str, event: str, by) -> SurvivalCounts:
+    """The gatekeeper's rules and the count table as two aggregate queries on ``source``.
+
+    ``by`` may also be a tuple of columns (the Cox model's covariate pattern): the group is
+    their combination, labelled by the values as text joined with :data:`SEPARATOR`."""
     t = source.table
-    check_columns(source.columns, (time, event, by))
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    check_columns(source.columns, (time, event, *keys))
     time_value, event_value = numeric(t, time), numeric(t, event)
     bad_time = t[time].notnull() & time_value.isnull()
     negative = time_value < 0
@@ -242,9 +250,14 @@ def _engine_counts(source, time: str, event: str, by: str | None) -> SurvivalCou
     no_event = ~no_time & event_value.isnull()
     checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
     usable = ~no_time & event_value.notnull()
-    if by is not None:
-        checks.append((usable & missing(t, by), missing_reason(by)))
-        usable = usable & ~missing(t, by)
+    if keys:
+        absent = missing(t, keys[0])
+        for key in keys[1:]:
+            absent = absent | missing(t, key)
+        reason = (missing_reason(by) if isinstance(by, str)
+                  else "no recorded " + ", ".join(f"`{k}`" for k in keys))
+        checks.append((usable & absent, reason))
+        usable = usable & ~absent
     tallies = source.aggregate(
         n_input=t.count(), bad_time=count_true(bad_time), negative=count_true(negative),
         bad_event=count_true(bad_event),
@@ -260,11 +273,19 @@ def _engine_counts(source, time: str, event: str, by: str | None) -> SurvivalCou
     exclusions = tuple(Exclusion(checks[k][1], int(tallies[f"missing_{k}"]),
                                  tuple(named.get(j, ()))) for j, k in enumerate(found))
 
+    names = [f"key{j}" for j in range(len(keys))]
     rows = t.filter(usable).select(time=time_value, flag=event_value,
-                       **({"grp": t[by]} if by is not None else {}))
-    grouped = rows.group_by(["grp", "time"] if by is not None else ["time"]).aggregate(
+                                   **{n: t[k] for n, k in zip(names, keys, strict=True)})
+    grouped = rows.group_by([*names, "time"]).aggregate(
         n_event=count_true(rows.flag == 1.0), n_censor=count_true(rows.flag == 0.0))
     raw = grouped.to_pandas()
+    if len(keys) == 1:
+        raw = raw.rename(columns={"key0": "grp"})
+    elif keys:  # a covariate pattern: the values as text, joined
+        text = raw[names[0]].astype(str)
+        for n in names[1:]:
+            text = text + SEPARATOR + raw[n].astype(str)
+        raw = raw.drop(columns=names).assign(grp=text)
     return _from_engine_table(raw, by, int(tallies["n_input"]), exclusions)
 
 

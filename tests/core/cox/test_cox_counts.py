@@ -60,11 +60,15 @@ def test_counts_cox_on_duckdb_is_the_same(case, tmp_path):
     assert fit.patterns == len(rows[golden["covariates"]].drop_duplicates())
 
 
-def test_patients_with_a_missing_covariate_are_counted_out():
+@pytest.mark.parametrize("engine", [False, True], ids=["pandas", "duckdb"])
+def test_patients_with_a_missing_covariate_are_counted_out(engine, tmp_path):
     rows = _rows("ties_eln_mrd")
     rows.loc[[0, 5], "mrd_pre_status"] = None
     rows.loc[[7], "time"] = None
-    fit = cox_from_counts(rows, "time", "event", ["eln2022_risk", "mrd_pre_status"])
+    if engine:
+        rows.to_parquet(tmp_path / "m.parquet")
+    cohort = open_cohort(tmp_path / "m.parquet") if engine else rows
+    fit = cox_from_counts(cohort, "time", "event", ["eln2022_risk", "mrd_pre_status"])
     assert [e.describe() for e in fit.exclusions] == [
         "1 patient left out (no recorded `time`): 8.",
         "2 patients left out (no recorded `eln2022_risk`, `mrd_pre_status`): 1, 6."]
