@@ -84,6 +84,43 @@ def statsmodels_alone(frame: pd.DataFrame) -> np.ndarray:
                             ties="efron").fit().params)
 
 
+def page_workload(n: int) -> dict:
+    """Seconds of every core call the Cox page makes in its default view (RFS ~ MRD + ELN,
+    Automatic estimation: Firth is refused above 5,000 patients and the ordinary fit is
+    shown; PH test; the RFS and OS models of the profile; two curves of 2,000 times), on the
+    seed-like synthetic cohort of ``bench.bench_cohort``, after the page's cap
+    (``core.cox.display.model_rows``: a seeded sample of 100,000 above that), plus hashing
+    the model's rows once (what ``st.cache_data`` does per cached call)."""
+    import pandas as pd
+
+    from bench.bench_cohort import synthetic_cohort
+    from core.cox.display import curve_times, hazard_ratio_table, model_rows
+    from core.cox.guardrails import guardrail_box
+    from core.errors import AnalysisError
+
+    covariates = ["mrd_pre_status", "eln2022_risk"]
+    out = {"n": n}
+    full = synthetic_cohort(n)
+    out["cap (sample) s"], (cohort, _) = timed(lambda: model_rows(
+        full, ["patient_id", "rfs_months", "rfs_event", "os_months", "os_event", *covariates]))
+    out["hash cohort s"], _ = timed(lambda: pd.util.hash_pandas_object(cohort).sum())
+    start = time.perf_counter()
+    rfs = fit_cox(cohort, "rfs_months", "rfs_event", covariates)
+    try:
+        shown = fit_cox(cohort, "rfs_months", "rfs_event", covariates, firth=True)
+    except AnalysisError:
+        shown = rfs
+    ph = ph_test(rfs)
+    guardrail_box([("", rfs, shown)], "relapses", ph_results=[ph])
+    hazard_ratio_table([shown])
+    for time_col, event_col in (("rfs_months", "rfs_event"), ("os_months", "os_event")):
+        fit = fit_cox(cohort, time_col, event_col, covariates)
+        predict_survival(fit, {"mrd_pre_status": "positive", "eln2022_risk": "adverse"},
+                         curve_times(fit))
+    out["page statistics s"] = time.perf_counter() - start
+    return out
+
+
 def main(sizes: list[int]) -> None:
     rows = []
     for n in sizes:
@@ -111,6 +148,10 @@ def main(sizes: list[int]) -> None:
               flush=True)
     print()
     print(pd.DataFrame(rows).to_string(index=False, float_format="%.3f"))
+    print()
+    print("Cox page, default view (seed-like synthetic cohort):")
+    page = [page_workload(n) for n in sizes]
+    print(pd.DataFrame(page).to_string(index=False, float_format="%.3f"))
 
 
 if __name__ == "__main__":

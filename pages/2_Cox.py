@@ -12,6 +12,7 @@ from core.cox.display import (
     curve_times,
     hazard_ratio_table,
     model_names,
+    model_rows,
     model_table,
     needs_firth,
     patient_profile,
@@ -189,9 +190,16 @@ if not covariates:
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
 
 
+model_cohort, sample_note = model_rows(
+    cohort, ["patient_id", *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
+             *covariates])
+if sample_note:
+    st.info(sample_note, icon=":material/casino:")
+
+
 def model_key(ep: str, columns: list[str]) -> tuple:
     """The hashable description of a model that every cached wrapper takes."""
-    return (cohort, ep, tuple(columns), ties,
+    return (model_cohort, ep, tuple(columns), ties,
             tuple(sorted((c, reference[c]) for c in columns if c in reference)),
             tuple(sorted((c, v) for c, v in scale.items() if c in columns)))
 
@@ -325,8 +333,9 @@ listed = cohort["patient_id"].head(PATIENT_LIST_MAX)
 ids = [str(i) for i in listed]
 first_event = cohort.loc[cohort[event_col] == 1, "patient_id"].head(1)
 with_event = [str(i) for i in first_event]
-if str(st.query_params.get("cox.patient", "")) in set(cohort["patient_id"].astype(str)):
-    ids = list(dict.fromkeys([*ids, str(st.query_params["cox.patient"])]))
+linked = str(st.query_params.get("cox.patient", ""))
+if linked and linked not in ids and (cohort["patient_id"].astype("string") == linked).any():
+    ids = [*ids, linked]
 profile: dict = {}
 try:
     if source == "patient":

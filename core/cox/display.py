@@ -48,10 +48,48 @@ def covariate_options(cohort: pd.DataFrame) -> list[str]:
         [*extra.categorical, *extra.numeric]
 
 
+COX_PAGE_MAX_ROWS = 100_000
+"""Patients the Cox page fits its models on at most: a larger cohort is fitted on a seeded
+random sample of this size, named on the page (``bench/bench_cox.py``: the page's default
+view took about 3 s at 10^5 patients and 40 s at 10^6 on the shared 2-core machine)."""
+
+
+def model_rows(cohort: pd.DataFrame, columns: Sequence[str],
+               max_rows: int = COX_PAGE_MAX_ROWS, seed: int = 1) -> tuple[pd.DataFrame, str]:
+    """The rows and columns the Cox page fits on, and a note when they are a sample.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The filtered cohort.
+    columns : sequence of str
+        Columns the models need (times, events, covariates, patient id); others are dropped
+        so that caching hashes less.
+    max_rows : int
+        Patients at most; above, a seeded random sample of ``max_rows`` in the cohort's order.
+    seed : int
+        Seed of the sample (the same cohort always gives the same sample).
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        The rows, and "" or the sentence naming the sample.
+    """
+    frame = cohort[[c for c in dict.fromkeys(columns) if c in cohort.columns]]
+    if len(frame) <= max_rows:
+        return frame, ""
+    sample = frame.sample(n=max_rows, random_state=seed).sort_index()
+    return sample, (f"This cohort has {len(frame):,} patients: the Cox models below are fitted "
+                    f"on a random sample of {max_rows:,} of them (seed {seed}, the same sample "
+                    "every time), so that the page answers in seconds. Intervals from all "
+                    "patients would be narrower; the estimates differ only by sampling "
+                    "error.")
+
+
 def category_levels(cohort: pd.DataFrame, column: str) -> list[str]:
     """Levels of a categorical column present in ``cohort``, in the schema's order (the
     order :func:`fit_cox` uses; its first level is the default reference)."""
-    present = set(cohort[column].dropna().astype(str))
+    present = {str(v) for v in cohort[column].dropna().unique()}
     allowed = BY_NAME[column].allowed if column in BY_NAME else None
     ordered = [v for v in (allowed or ()) if v in present]
     return ordered + sorted(present - set(ordered))
@@ -142,7 +180,7 @@ def patient_profile(cohort: pd.DataFrame, patient_id: object,
     core.errors.AnalysisError
         When the patient is not in ``cohort`` or misses a covariate.
     """
-    rows = cohort[cohort["patient_id"].astype(str) == str(patient_id)]
+    rows = cohort[cohort["patient_id"].astype("string") == str(patient_id)]
     if rows.empty:
         raise AnalysisError(f"Patient {patient_id} is not among the filtered patients; "
                             "choose another patient or widen the filters.")

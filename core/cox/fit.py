@@ -104,8 +104,12 @@ class Encoding:
         """Design-matrix columns, shape (n, len(terms)), for the values of this column."""
         if self.kind == "numeric":
             return (pd.to_numeric(values).to_numpy(dtype=float) / self.scale)[:, None]
-        text = values.astype(str).to_numpy()
-        return np.column_stack([(text == level).astype(float) for level in self.levels[1:]])
+        # compare the distinct values as text, then spread by code: no per-row str() (a
+        # registry's million rows)
+        codes, uniques = pd.factorize(values)
+        text = np.array([str(u) for u in uniques], dtype=object)
+        return np.column_stack([(text[codes] == level).astype(float) if len(text) else
+                                np.zeros(len(codes)) for level in self.levels[1:]])
 
 
 @dataclass(frozen=True, eq=False)
@@ -427,7 +431,7 @@ def _encoding(values: pd.Series, column: str, reference: str | None,
     if scale is not None:
         raise AnalysisError(f"scale is given for `{column}`, which is categorical; scales "
                             "apply to numeric covariates only.")
-    present = set(values.astype(str))
+    present = {str(v) for v in values.unique()}
     allowed = BY_NAME[column].allowed if column in BY_NAME else None
     if allowed:
         levels = [v for v in allowed if v in present] + sorted(present - set(allowed))
@@ -458,8 +462,9 @@ def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, tie
                   conf_level: float) -> dict:
     """Ordinary Cox fit: Newton-Raphson on the sorted risk sets (:mod:`core.cox.riskset`),
     Wald intervals and p-values from the inverse observed information (R ``coxph``)."""
-    rs = risk_sets(times, status, ties)
-    nr = newton_raphson(rs, design - design.mean(axis=0))
+    order = np.argsort(times, kind="stable")  # sorted once: every sum then reads in order
+    rs = risk_sets(times[order], status[order], ties)
+    nr = newton_raphson(rs, (design - design.mean(axis=0))[order])
     messages = []
     converged = nr.converged
     if not converged:
@@ -487,7 +492,7 @@ def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, tie
     return {
         "coef": coef, "se": se, "lower": coef - z * se, "upper": coef + z * se,
         "p": p_values, "cov": cov, "loglik": nr.loglik, "loglik_null": nr.loglik_null,
-        "converged": converged, "messages": messages, "risk_sets": rs,
+        "converged": converged, "messages": messages, "risk_sets": rs, "order": order,
     }
 
 
@@ -502,14 +507,14 @@ def _separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarr
     coefficient diverges (|coef| > 10 or SE > 50).
     """
     out = []
-    rs = fit["risk_sets"]
+    rs = fit["risk_sets"]  # built on the rows sorted by time (fit["order"])
     # per event time: the largest and smallest value among those at risk (suffix extremes
     # in time order) and among the deaths (one reduceat per event time), all terms at once
-    ordered = design[rs.order]
+    ordered = design[fit["order"]][rs.order]
     risk_max = np.maximum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
     risk_min = np.minimum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
     first_slot = np.cumsum(rs.deaths) - rs.deaths
-    dead = design[rs.death_rows]
+    dead = design[fit["order"]][rs.death_rows]
     dead_min = np.minimum.reduceat(dead, first_slot, axis=0)
     dead_max = np.maximum.reduceat(dead, first_slot, axis=0)
     always_max_all = (dead_min >= risk_max).all(axis=0)

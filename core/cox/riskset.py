@@ -16,7 +16,8 @@ exp(x'beta - max x'beta) and the shift is carried in ``log_scale``, so nothing o
 Newton-Raphson starts at 0 with step halving whenever the log-likelihood falls (R's
 ``coxph.fit``), and is declared converged when a full step moves no coefficient by more than
 1e-9 (R stops on a relative log-likelihood change of 1e-9; the step criterion also catches a
-coefficient that keeps running to infinity under monotone likelihood).
+coefficient that keeps running to infinity under monotone likelihood, where the iterations stop
+once the log-likelihood is flat to 1e-9, not converged).
 
 References
 ----------
@@ -34,6 +35,10 @@ MAX_ITER = 30
 """Newton-Raphson iterations at most (R's ``coxph`` allows 20)."""
 STEP_TOL = 1e-9
 """A full Newton step moving no coefficient by more than this ends the iterations."""
+FLAT_TOL = 1e-9
+"""Relative log-likelihood change below which a step that still moves a coefficient by more
+than 1e-3 means monotone likelihood (the coefficient runs to infinity): the iterations stop,
+not converged (R's ``coxph`` stops there too, with its "coefficient may be infinite")."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -265,7 +270,8 @@ def newton_raphson(rs: RiskSets, x: np.ndarray, max_iter: int = MAX_ITER) -> New
         if halvings == 30:  # no step improves: at the maximum within floating point
             converged = full < 1e-6
             break
-        flat = abs(new_mom.loglik - mom.loglik) <= 1e-13 * max(1.0, abs(mom.loglik))
+        # R's coxph criterion (relative change of the log-likelihood below 1e-9)
+        flat = abs(new_mom.loglik - mom.loglik) <= FLAT_TOL * abs(mom.loglik)
         beta, mom = new, new_mom
         info = information(rs, x, mom)
         if full <= STEP_TOL:

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from core.cohort.read import load_seed_cohort
+from core.cox.display import model_rows
 from core.cox.figures import forest_figure, schoenfeld_figure
 from core.cox.firth import check_maximum, penalized_lr_p_values
 from core.cox.fit import CoxResult, firth_estimator, fit_cox
@@ -625,6 +626,19 @@ def test_firth_is_capped_for_registry_size_cohorts(cohort):
             r"5,016\. Its correction matters in small samples; in a cohort this large a hazard "
             r"ratio running to 0 or infinity means a level with no events")):
         fit_cox(big, "rfs_months", "rfs_event", ["mrd_pre_status"], firth=True)
+
+
+def test_cox_page_rows_are_a_named_seeded_sample_above_the_cap(cohort):
+    rows, note = model_rows(cohort, ["patient_id", "rfs_months", "age"], max_rows=19)
+    assert note == "" and list(rows.columns) == ["patient_id", "rfs_months", "age"]
+    sample, note = model_rows(cohort, ["patient_id", "rfs_months"], max_rows=10, seed=3)
+    again, _ = model_rows(cohort, ["patient_id", "rfs_months"], max_rows=10, seed=3)
+    assert len(sample) == 10 and sample.equals(again)
+    assert sample.index.is_monotonic_increasing
+    assert note == ("This cohort has 19 patients: the Cox models below are fitted on a random "
+                    "sample of 10 of them (seed 3, the same sample every time), so that the page "
+                    "answers in seconds. Intervals from all patients would be narrower; the "
+                    "estimates differ only by sampling error.")
 
 
 def test_single_covariate_given_as_a_string(cohort):
