@@ -201,6 +201,10 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
         at = competing.incidence_at(fit, list(choices.landmark_months))
     except (AnalysisError, AttributeError, TypeError) as error:
         return section(title, key="competing", warnings=(str(error),))
+    if sum(fit.n.values()) == 0:
+        return section(title, key="competing", warnings=(
+            "No patient has a recorded relapse-free time and status, so there is no "
+            "cumulative incidence to show.",))
     table = pd.DataFrame({
         "Group": at["group"], "Months": at["time"].map(lambda t: f"{t:g}"),
         "Cumulative incidence of relapse (95% CI)": [

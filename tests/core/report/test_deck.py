@@ -140,3 +140,25 @@ def test_cox_caveats_and_methods_in_the_deck(deck):
 def test_empty_cohort_is_refused():
     with pytest.raises(ValueError, match="The report needs at least one patient"):
         slide_deck(load_seed_cohort().iloc[0:0], DeckContext("x", 19), CHOICES)
+
+
+def test_a_cohort_with_only_overall_survival_gets_explained_sections():
+    """An upload of only the required columns (id, OS time and event): every section is
+    there, the ones that need relapse data say why they are empty."""
+    import io as _io
+
+    from core.cohort.read import load_cohort
+
+    rows = load_seed_cohort()[["patient_id", "os_months", "os_event"]]
+    upload = _io.BytesIO(rows.to_csv(index=False).encode())
+    upload.name = "os_only.csv"
+    cohort = load_cohort(upload)
+    sections = {s.key: s for s in report_sections(cohort, choices=ReportChoices(endpoint="os"))}
+    assert list(sections)[:3] == ["baseline", "km.os", "km.rfs"]
+    assert sections["km.os"].figure is not None
+    assert sections["competing"].warnings == (
+        "No patient has a recorded relapse-free time and status, so there is no cumulative "
+        "incidence to show.",)
+    assert sections["cox"].warnings[0].startswith("No Cox model: none of the chosen "
+                                                  "covariates varies")
+    assert sections["swimmer"].warnings[0].startswith("19 patients without a recorded RFS")
