@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cohort import CohortSource, open_cohort, spark_source
+from core.cohort import CohortSource, load_seed_cohort, open_cohort, spark_source
 from core.cohort.engine import count_true, is_source, missing, numeric
+from core.cohort.engine_filters import filter_source
+from core.cohort.filters import CohortFilter
 from core.errors import CohortError
 
 
@@ -104,3 +106,36 @@ def test_a_broken_parquet_file_is_a_cohort_error(tmp_path):
 def test_spark_source_needs_one_of_path_or_table():
     with pytest.raises(CohortError, match=r"spark_source needs exactly one of path= or table="):
         spark_source(session=None)
+
+
+# ---- the sidebar filter as the engine's WHERE ------------------------------------------------
+
+FILTERS = [
+    CohortFilter(),
+    CohortFilter(eln2022_risk=("adverse", "intermediate")),
+    CohortFilter(mrd_pre_status=("positive",), age_min=30, age_max=60),
+    CohortFilter(age_min=30),
+    CohortFilter(co_mutations=("NPM1", "DNMT3A"), co_mutation_mode="any"),
+    CohortFilter(co_mutations=("NPM1", "DNMT3A"), co_mutation_mode="all", sex=("M",)),
+    CohortFilter(relapse_type=("molecular",), eln2022_risk=("adverse",)),
+]
+
+
+@pytest.fixture(scope="module")
+def seed_source(tmp_path_factory):
+    seed = load_seed_cohort()
+    seed.loc[[2, 4], "age"] = np.nan  # missing ages are counted out by an age filter
+    path = tmp_path_factory.mktemp("seed") / "seed.parquet"
+    seed.to_parquet(path)
+    return seed, open_cohort(path)
+
+
+@pytest.mark.parametrize("cohort_filter", FILTERS, ids=lambda f: ",".join(f.describe()) or "none")
+def test_filter_in_the_engine_keeps_the_same_patients(seed_source, cohort_filter):
+    seed, source = seed_source
+    expected = cohort_filter.apply(seed)
+    got = filter_source(source, cohort_filter)
+    assert (got.n_total, got.n, got.missing) == (expected.n_total, expected.n, expected.missing)
+    assert sorted(got.source.head()["patient_id"].astype(str)) == \
+        sorted(expected.cohort["patient_id"].astype(str))
+    assert got.notes() == expected.notes()
