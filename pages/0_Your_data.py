@@ -12,7 +12,7 @@ from core.cohort.mapping import (
     distinct_values,
 )
 from core.cohort.read import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
-from core.cohort.schema import data_dictionary_markdown, with_labels
+from core.cohort.schema import BY_NAME, data_dictionary_markdown, with_labels
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
 from core.errors import CohortError
 from ui import upload
@@ -117,6 +117,20 @@ if "upload.name" in st.session_state:
             cols = st.columns(3)
             for i, field in enumerate(upload.OPTIONAL_FIELDS):
                 cols[i % 3].selectbox(upload.field_label(field), options, key=f"map.{field}")
+            for field in upload.CODED_CATEGORIES:
+                column = st.session_state.get(f"map.{field}")
+                if column not in raw.columns:
+                    continue
+                values = distinct_values(raw, column, upload.MAX_CODED_VALUES + 1)
+                if len(values) > upload.MAX_CODED_VALUES:
+                    continue
+                allowed = list(BY_NAME[field].allowed)
+                st.markdown(f"**Values of {plain(column)}** ({plain(BY_NAME[field].label)}): "
+                            f"the app knows {', '.join(allowed)}")
+                value_cols = st.columns(min(len(values), 4) or 1)
+                for j, value in enumerate(values):
+                    value_cols[j % len(value_cols)].selectbox(
+                        plain(value), [upload.KEEP_VALUE, *allowed], key=f"map.value.{field}.{j}")
             st.checkbox("Keep the file's other columns (as filters, groups and covariates, "
                         "under their own names)", key="map.keep_extra")
 

@@ -33,6 +33,10 @@ EVENT_CHOICES = (NOT_ASSIGNED, "1 = event", "0 = censored")
 MAX_CODED_VALUES = 12
 """An event column with more distinct values than this is not offered for coding."""
 
+KEEP_VALUE = "(as written)"
+CODED_CATEGORIES = tuple(c.name for c in COLUMNS if c.kind == "category" and c.allowed)
+"""Schema categories with a closed vocabulary: their file values can be coded in the form."""
+
 MAIN_FIELDS = ("patient_id", "os_months", "os_event", "rfs_months", "rfs_event")
 DATE_FIELD_NAMES = tuple(DATE_FIELDS)
 OPTIONAL_FIELDS = tuple(c.name for c in COLUMNS if c.name not in MAIN_FIELDS)
@@ -99,7 +103,14 @@ def seed_widgets(mapping: Mapping, raw: pd.DataFrame) -> None:
                 0 if code is None else (1 if code == 1 else 2)]
     st.session_state["map.date_format"] = mapping.date_format or "automatic (ISO 8601)"
     st.session_state["map.keep_extra"] = mapping.keep_extra
-    st.session_state["upload.value_codes"] = mapping.value_codes
+    values = dict(mapping.value_codes)
+    for name in CODED_CATEGORIES:
+        codes = dict(values.get(name, ()))
+        column = columns.get(name)
+        found = distinct_values(raw, column, MAX_CODED_VALUES + 1) if column in raw.columns \
+            else []
+        for i, value in enumerate(found[:MAX_CODED_VALUES]):
+            st.session_state[f"map.value.{name}.{i}"] = codes.get(value, KEEP_VALUE)
 
 
 def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None) -> Mapping:
@@ -131,11 +142,19 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None) -> Mapping:
         if codes and not set(values) <= {"0", "1"}:
             events[name] = codes
     date_format = st.session_state.get("map.date_format", "automatic (ISO 8601)")
-    value_codes = tuple((f, c) for f, c in st.session_state.get("upload.value_codes", ())
-                        if f in columns)
+    value_codes = {}
+    for name in CODED_CATEGORIES:
+        if name not in columns:
+            continue
+        found = distinct_values(raw, columns[name], MAX_CODED_VALUES + 1)
+        codes = {value: st.session_state.get(f"map.value.{name}.{i}", KEEP_VALUE)
+                 for i, value in enumerate(found[:MAX_CODED_VALUES])}
+        codes = {k: v for k, v in codes.items() if v != KEEP_VALUE}
+        if codes:
+            value_codes[name] = codes
     return Mapping.from_dict({
         "format": "relapse-risk-explorer mapping", "columns": columns, "time_units": units,
-        "event_codes": events, "value_codes": {f: dict(c) for f, c in value_codes},
+        "event_codes": events, "value_codes": value_codes,
         "date_format": None if date_format.startswith("automatic") else date_format,
         "sheet": sheet, "keep_extra": bool(st.session_state.get("map.keep_extra", True))})
 
@@ -152,7 +171,7 @@ def use_cohort(split: CohortSplit, name: str) -> None:
 
 def remove_my_data() -> None:
     """Forget the upload, its mapping and the cohort built from it (back to the study)."""
-    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE, "upload.value_codes",
+    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE,
                 "cohort.upload_id", "cohort.problems"]:
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith("map.")]:

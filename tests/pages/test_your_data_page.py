@@ -180,3 +180,15 @@ def test_minimal_template_columns_degrade_the_filters():
     assert "ELN 2022 risk" not in labels and "MRD before maintenance" not in labels
     assert any("No filter for ELN 2022 risk, Sorafenib timing, MRD before maintenance, Sex, "
                "Age (years)" in c.value for c in at.sidebar.caption)
+
+
+def test_category_values_are_coded_in_the_form():
+    at = session_with_file("export.xlsx", chinese_xlsx())
+    codes = {at.selectbox(key=f"map.value.eln2022_risk.{i}").label:
+             at.selectbox(key=f"map.value.eln2022_risk.{i}").value for i in range(3)}
+    assert codes == {"高危": "adverse", "低危": "favorable", "中危": "intermediate"}
+    label_of = {v: k for k, v in {i: at.selectbox(key=f"map.value.eln2022_risk.{i}").label
+                                  for i in range(3)}.items()}
+    at.selectbox(key=f"map.value.eln2022_risk.{label_of['中危']}").set_value("adverse").run()
+    assert not at.exception
+    assert at.dataframe[0].value["ELN 2022 risk"].tolist() == ["adverse", "favorable", "adverse"]
