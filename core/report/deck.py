@@ -38,6 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 TABLE_ROWS_PER_SLIDE = 13
+MAX_TABLE_SLIDES = 4
+"""A long table (a registry's patient list) is cut after this many slides, and says so."""
 DECK_DPI = 220
 FONT = "Liberation Sans"
 INK = RGBColor(0x22, 0x22, 0x22)
@@ -203,6 +205,12 @@ def _table_slides(deck, section: Section, footer: str) -> None:
     per_table = 13 if narrow else TABLE_ROWS_PER_SLIDE
     per_slide = per_table * (2 if narrow else 1)
     chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)]
+    warnings_last = tuple(section.warnings)
+    if len(chunks) > MAX_TABLE_SLIDES:
+        shown = per_slide * MAX_TABLE_SLIDES
+        chunks = chunks[:MAX_TABLE_SLIDES]
+        warnings_last += (f"Showing the first {shown:,} of {len(table):,} rows; every row is "
+                          "in the Cohort page's CSV and in the Reproduce this zip.",)
     is_figure_section = section.figure is not None
     for index, chunk in enumerate(chunks):
         title = section.title + (": numbers" if is_figure_section else "")
@@ -215,7 +223,7 @@ def _table_slides(deck, section: Section, footer: str) -> None:
             _text(slide, text[0], MARGIN, top, SLIDE_W - 2 * MARGIN, Inches(0.45), 13,
                   color=MUTED, name="Paragraph")
             top += Inches(0.45)
-        warnings = section.warnings if index == len(chunks) - 1 else ()
+        warnings = warnings_last if index == len(chunks) - 1 else ()
         warn_h = _warnings_height(warnings)
         bottom = SLIDE_H - Inches(0.6) - warn_h
         halves = [chunk.iloc[:per_table], chunk.iloc[per_table:]] if len(chunk) > per_table \
