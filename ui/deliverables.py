@@ -157,8 +157,8 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     choices = report_choices(cohort)
     filters = tuple(view.cohort_filter.describe())
     notes = tuple(view.selection.notes())
-    base = (view.source, view.selection.n_total, filters, len(cohort),
-            tuple(cohort["patient_id"].astype(str)), astuple(choices))
+    ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
+    base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices))
     stamp = date.today().isoformat()
     with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
         st.caption(

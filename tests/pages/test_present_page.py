@@ -68,3 +68,20 @@ def test_empty_filter_says_so():
     assert not at.exception
     assert any("nothing to present" in i.value for i in at.info)
     assert not at.header
+
+
+def test_deliverables_build_only_when_asked_then_offer_the_download():
+    """The shared component on the Survival page: Prepare buttons, no bytes before a click;
+    after "Prepare Reproduce this (zip)" its download button replaces it."""
+    at = run_page("pages/1_Survival.py", {"survival.by": "mrd_pre_status"})
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert {"Prepare slides (PPTX)", "Prepare report (HTML)", "Prepare Reproduce this (zip)",
+            "Prepare figure (PNG)"} <= set(labels)
+    assert "deliver.survival.zip.bytes" not in at.session_state
+    at.button(key="deliver.survival.zip.prepare").click().run()
+    assert not at.exception
+    assert at.session_state["deliver.survival.zip.bytes"][1][:2] == b"PK"
+    assert "Prepare Reproduce this (zip)" not in [b.label for b in at.button]
+    at.selectbox(key="survival.by").set_value("eln2022_risk").run()  # new choices
+    assert "Prepare Reproduce this (zip)" in [b.label for b in at.button]
