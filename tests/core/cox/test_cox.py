@@ -30,6 +30,7 @@ from core.cox.display import model_rows
 from core.cox.figures import forest_figure, schoenfeld_figure
 from core.cox.firth import check_maximum, penalized_lr_p_values
 from core.cox.fit import CoxResult, firth_estimator, fit_cox
+from core.cox.guardrails import AUTO_FIRTH_NOTE, GuardrailBox, guardrail_box
 from core.cox.ph import ph_test
 from core.cox.predict import predict_survival
 from core.errors import AnalysisError
@@ -644,3 +645,55 @@ def test_cox_page_rows_are_a_named_seeded_sample_above_the_cap(cohort):
 def test_single_covariate_given_as_a_string(cohort):
     pd.testing.assert_frame_equal(fit_cox(cohort, "rfs_months", "rfs_event", "age").table,
                                   fit_cox(cohort, "rfs_months", "rfs_event", ["age"]).table)
+
+
+# --------------------------------------------------------------------------------------------
+# The risk-set Newton-Raphson against statsmodels PHReg (the fit it replaced), and the
+# guardrail box
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_risk_set_fit_equals_statsmodels_phreg_on_a_tied_cohort(ties):
+    """300 seeded patients, 3 covariates, whole-month times (many ties): coefficients,
+    standard errors and log-likelihood equal statsmodels PHReg's (which matches R) to 1e-8."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(300, 3))
+    times = np.ceil(rng.exponential(20 * np.exp(-x @ np.array([0.4, -0.3, 0.0]))))
+    status = (rng.random(300) < 0.7).astype(int)
+    df = pd.DataFrame(x, columns=["a", "b", "c"]).assign(t=times, e=status)
+    ours = fit_cox(df, "t", "e", ["a", "b", "c"], ties=ties)
+    ref = PHReg(times, x, status=status, ties=ties).fit()
+    assert ours.converged
+    assert ours.table["coef"].to_numpy() == pytest.approx(ref.params, abs=1e-8)
+    assert ours.table["se"].to_numpy() == pytest.approx(ref.bse, rel=1e-8)
+    assert ours.loglik == pytest.approx(ref.llf, rel=1e-10)
+
+
+def test_guardrail_box_for_the_default_seed_model(cohort):
+    """RFS ~ MRD + ELN risk, Firth chosen automatically: separation, few events and the
+    disagreement sentence, in plain words; the technical sentences only in the details."""
+    ordinary = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pre_status", "eln2022_risk"])
+    firth = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pre_status", "eln2022_risk"],
+                    firth=True)
+    box = guardrail_box([("", ordinary, firth)], "relapses", auto_firth=True,
+                        ph_results=[ph_test(ordinary)])
+    assert len(box.points) == 3
+    assert box.points[0].startswith("ELN 2022 risk: intermediate vs favorable: a group with "
+                                    "none of the relapses")
+    assert box.points[1].startswith("Only 6 relapses for 3 hazard ratios")
+    assert box.points[2].startswith("For ELN 2022 risk: intermediate vs favorable, the Firth "
+                                    "interval (< 0.001–0.274) excludes 1 while the ordinary "
+                                    "Cox interval (0–∞) includes it")
+    assert not any("onotone" in p or "profile" in p for p in box.points)
+    assert any(d.startswith("Monotone likelihood (separation)") for d in box.details)
+    assert AUTO_FIRTH_NOTE in box.details
+
+
+def test_no_guardrail_points_for_a_clean_model():
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"x": rng.normal(size=400), "t": rng.exponential(10, 400),
+                       "e": (rng.random(400) < 0.8).astype(int)})
+    fit = fit_cox(df, "t", "e", ["x"])
+    assert guardrail_box([("", fit, fit)], "relapses") == GuardrailBox((), ())
