@@ -46,8 +46,7 @@ PROFILE = {"patient": "A patient of the filtered cohort", "custom": "Enter a pro
 DEFAULT_COVARIATES = ["mrd_pre_status", "eln2022_risk"]
 TIME_AXIS = {"rfs": "Months from maintenance start", "os": "Months from diagnosis"}
 MARKS = (12.0, 24.0)
-PATIENT_LIST_MAX = 1000
-"""Patients listed in the profile's patient picker at most (a registry has millions)."""
+PATIENT_LIST_MAX = 1000  # patients listed in the profile's picker at most (registries: millions)
 
 
 def seed_list(key: str, options: list[str], default: list[str]) -> list[str]:
