@@ -30,6 +30,7 @@ from ui import cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.upload import endpoint_options
 
 view = page_setup("Cox regression", ":material/forest:")
 cohort = view.cohort
@@ -124,9 +125,13 @@ def readable(text: str, labels: dict[str, str]) -> str:
 
 options = covariate_options(cohort)
 left, right = st.columns([1, 2])
-endpoint = seed_choice("cox.endpoint", ENDPOINT_KEYS, "rfs")
-endpoint = left.radio("Endpoint", ENDPOINT_KEYS, key="cox.endpoint", horizontal=True,
+recorded, missing_endpoint = endpoint_options(cohort)  # an endpoint the cohort lacks: absent
+endpoint_keys = [key for key in ENDPOINT_KEYS if key in recorded]
+endpoint = seed_choice("cox.endpoint", endpoint_keys, endpoint_keys[0])
+endpoint = left.radio("Endpoint", endpoint_keys, key="cox.endpoint", horizontal=True,
                       format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
+if missing_endpoint:
+    left.caption(plain(missing_endpoint))
 seed_list("cox.covariates", options, DEFAULT_COVARIATES)
 covariates = right.multiselect("Covariates", options, key="cox.covariates",
                                format_func=lambda c: LABELS.get(c, c),

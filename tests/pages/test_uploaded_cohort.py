@@ -153,3 +153,11 @@ def test_survival_page_offers_only_the_recorded_endpoint():
     assert "No relapse-free survival (RFS): this cohort has no `rfs_months`/`rfs_event` " \
         "values, so it is not offered." in [c.value for c in at.caption]
     assert any("not offered on this page and was ignored" in w.value for w in at.warning)
+
+
+def test_cox_page_offers_only_the_recorded_endpoint():
+    at = run_with(minimal_cohort(("patient_id", "os_months", "os_event")), "pages/2_Cox.py")
+    assert not at.exception
+    assert at.radio(key="cox.endpoint").options == ["Overall survival (OS)"]
+    assert "No relapse-free survival (RFS): this cohort has no `rfs_months`/`rfs_event` " \
+        "values, so it is not offered." in [c.value for c in at.caption]
