@@ -93,7 +93,9 @@ competing <- function(d, at, levels = NULL) {
   if (!is.numeric(dd$group)) dd$group <- factor(grp, levels = levels %||% sort(unique(grp)))
   mm <- model.matrix(~ x + group, dd)[, -1, drop = FALSE]
   crr_cause <- function(cause) {
-    cr <- suppressWarnings(crr(dd$time, dd$status, mm, failcode = cause))
+    cr <- tryCatch(suppressWarnings(crr(dd$time, dd$status, mm, failcode = cause)),
+                   error = function(e) conditionMessage(e))
+    if (is.character(cr)) return(list(cause = cause, error = cr))
     se <- sqrt(diag(cr$var))
     list(cause = cause, terms = I(colnames(mm)), coef = I(unname(cr$coef)),
          se = I(unname(se)), p_value = I(unname(2 * pnorm(-abs(cr$coef / se)))),
@@ -159,7 +161,8 @@ analyse <- function(name, d, at, conf_level = 0.95, landmark = 3, levels = NULL,
   sdf <- survdiff(Surv(time, event) ~ group, data = dg)
   df <- sum(sdf$exp > 0) - 1
   out$logrank <- list(statistic = sdf$chisq, dof = df,
-                      p_value = pchisq(sdf$chisq, df, lower.tail = FALSE))
+                      p_value = pchisq(sdf$chisq, df, lower.tail = FALSE),
+                      survdiff_pvalue = sdf$pvalue)
   out$n_used_all <- sum(all$n)
   out$n_used_by <- sum(by$n)
   out$cox <- list()
@@ -270,6 +273,16 @@ d$switch[9:12] <- d$time[9:12] + 3
 d$switch[13:16] <- NA
 cases$c14_switch_edges <- analyse("c14_switch_edges", d, at = c(1, 6, 12), landmark = 4,
   note = "switch 0 (rows 1-4), = time (5-8), > time (9-12), never (13-16)")
+# 16. a group whose patients are all censored before the first event (expected 0): survdiff's
+#     df counts only groups with expected > 0 (here 1, not 2), as do its $pvalue and print
+d <- make(24, 25, step = 0.5, groups = c("a", "b"))
+early <- data.frame(id = c("000001", "000002", "000003"), time = c(0.1, 0.2, 0.3),
+                    event = 0, status = 0L, group = "c", x = c(50, 60, 70),
+                    marker = c(1.5, 2.5, 3.5), switch = NA, stringsAsFactors = FALSE)
+d <- rbind(d, early)
+cases$c16_censored_early <- analyse("c16_censored_early", d, at = c(0.2, 3, 10),
+  note = "group c: 3 patients censored at 0.1-0.3, before the first event")
+
 # 15. five patients, everything diverges: coxph "Ran out of iterations" (x and group), the
 #     time-dependent coxph too, cuminc's Gray test of cause 2 reports its singular sentinel
 #     (stat -1, p 1); found by a 40-cohort random sweep of this script's functions
