@@ -588,3 +588,25 @@ def test_table_to_xlsx_round_trip_stores_text_as_text(texts):
     assert [r[col["id"]].value for r in rows[1:]] == df["id"].tolist()
     close([r[col["number"]].value for r in rows[1:]], df["number"], "number")
     assert [r[col["count"]].value for r in rows[1:]] == df["count"].tolist()
+
+
+XLSX_DIGITS = ("core/cohort/exports.table_to_xlsx: xlsxwriter writes numbers with 16 significant "
+               "digits ('%.16g'), so 0.30000000000000004 reads back as 0.3 and 123456789.12345679 "
+               "as 123456789.1234568 (doubles need up to 17; CONTRACT: reads back to the same "
+               "values). The CSV export keeps them exactly")
+SEVENTEEN_DIGITS = [0.1 + 0.2, 123456789.12345679, 1 / 3, 1e-20, -2.5e-07, 0.8571428571428571]
+
+
+def test_table_to_csv_keeps_every_double_exactly():
+    """Numbers are never altered: every double reads back bit-for-bit from the CSV."""
+    df = pd.DataFrame({"value": SEVENTEEN_DIGITS})
+    back = pd.read_csv(io.BytesIO(table_to_csv(df)))
+    assert back["value"].tolist() == SEVENTEEN_DIGITS
+
+
+@pytest.mark.xfail(strict=True, reason=XLSX_DIGITS)
+def test_table_to_xlsx_keeps_every_double_exactly():
+    """Numbers read back bit-for-bit from the XLSX (openpyxl)."""
+    df = pd.DataFrame({"value": SEVENTEEN_DIGITS})
+    sheet = openpyxl.load_workbook(io.BytesIO(table_to_xlsx(df))).worksheets[0]
+    assert [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)] == SEVENTEEN_DIGITS
