@@ -246,6 +246,9 @@ def propose_mapping(raw: pd.DataFrame) -> Proposal:
             choices.append(f"Several columns could be `{name}` ({_label(name)}): "
                            f"{', '.join(map(repr, fits))}. Choose one in the mapping.")
             taken.update(fits)
+    for name in [f for f in chosen if f in DATE_FIELDS]:  # a date by name must hold dates
+        if not _looks_like_dates(raw[chosen[name]]):
+            del chosen[name]
     _drop_half_endpoints(chosen)
     for name in fields:
         ranked = sorted((h for h in headers if scores[name][h]), key=lambda h: -scores[name][h])
@@ -259,6 +262,21 @@ def propose_mapping(raw: pd.DataFrame) -> Proposal:
     mapping = Mapping(columns=tuple(sorted(chosen.items())), time_units=units,
                       event_codes=events, value_codes=values, date_format=date_format)
     return Proposal(mapping, tuple(candidates), tuple(choices + event_choices + date_choices))
+
+
+def _looks_like_dates(values: pd.Series) -> bool:
+    """Most recorded cells are spreadsheet dates or date-shaped text (``2020-02-30`` counts:
+    the gatekeeper reports it; ``unknown`` does not)."""
+    sample = values.dropna().head(500)
+    if pd.api.types.is_datetime64_any_dtype(sample):
+        return True
+    shaped = sample.map(lambda v: hasattr(v, "year") or bool(_DATE_SHAPE.match(str(v).strip()))
+                        or not str(v).strip())
+    return sample.empty or shaped.mean() >= 0.5
+
+
+_DATE_SHAPE = re.compile(r"^(\d{1,4}[-/.年]\d{1,2}[-/.月]\d{1,4}日?|\d{8})"
+                         r"([ T]\d\d:\d\d(:\d\d)?)?$")
 
 
 def _drop_half_endpoints(chosen: dict[str, str]) -> None:

@@ -224,3 +224,12 @@ def test_mapping_json_round_trip_property(columns, date_format, keep_extra):
                       keep_extra=keep_extra, time_units=(("os_months", "days"),),
                       event_codes=(("os_event", (("是", 1), ("否", 0))),))
     assert Mapping.from_json(mapping.to_json()) == mapping
+
+
+def test_a_date_column_by_name_must_hold_dates():
+    """'death date' holding text is not taken as a date: it stays an extra column."""
+    raw = pd.DataFrame({"patient_id": ["1", "2"], "os_months": ["3", "4"], "os_event": ["1", "0"],
+                        "death date": ["unknown", "see chart"]})
+    assert "date_death" not in dict(propose_mapping(raw).mapping.columns)
+    cohort = load_cohort(io.BytesIO(raw.to_csv(index=False).encode()))
+    assert cohort["death date"].tolist() == ["unknown", "see chart"]
