@@ -229,3 +229,13 @@ def test_upload_limit_matches_the_server_setting():
 
     config = Path(__file__).resolve().parents[3] / ".streamlit" / "config.toml"
     assert tomllib.loads(config.read_text())["server"]["maxUploadSize"] == MAX_UPLOAD_MB
+
+
+@pytest.mark.parametrize("name", ["cohort_template.csv", "cohort_template.xlsx"])
+def test_templates_load_as_minimal_cohorts(name):
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "data" / "templates" / name
+    cohort = load_cohort(path)
+    assert cohort["patient_id"].tolist() == ["P001", "P002"]
+    assert cohort["os_event"].tolist() == [0, 1] and cohort["rfs_months"].tolist() == [18.0, 6.5]
