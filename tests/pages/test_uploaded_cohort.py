@@ -118,6 +118,7 @@ REGISTRY_KNOWN_BUG = {
 @pytest.mark.parametrize("page", [
     pytest.param(path, marks=pytest.mark.xfail(strict=True, reason=REGISTRY_KNOWN_BUG[path]))
     if path in REGISTRY_KNOWN_BUG else path for path, _, _ in PAGES])
+@pytest.mark.heavy
 def test_every_page_with_10_5_patients(page, registry):
     at = run_with(registry, page)
     assert not at.exception, page
