@@ -283,6 +283,12 @@ d <- rbind(d, early)
 cases$c16_censored_early <- analyse("c16_censored_early", d, at = c(0.2, 3, 10),
   note = "group c: 3 patients censored at 0.1-0.3, before the first event")
 
+# 17. three competing causes (status 0-3), ties between causes at the same months
+d <- make(80, 26, step = 1, groups = c("p", "q"))
+d$status[d$event == 1] <- sample(1:3, sum(d$event), replace = TRUE)
+cases$c17_three_causes <- analyse("c17_three_causes", d, at = c(2, 6, 12, 24),
+                                  note = "status 0-3")
+
 # 15. five patients, everything diverges: coxph "Ran out of iterations" (x and group), the
 #     time-dependent coxph too, cuminc's Gray test of cause 2 reports its singular sentinel
 #     (stat -1, p 1); found by a 40-cohort random sweep of this script's functions
