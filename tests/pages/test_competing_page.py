@@ -95,8 +95,9 @@ def test_empty_filter_shows_the_friendly_message():
 
 
 def test_nrm_models_from_the_link():
-    """Sensitivity rule gives one NRM event: too few for Fine-Gray, said as an error."""
+    """Sensitivity rule gives one NRM event: too few for the cause-specific Cox beside the
+    Fine-Gray model, said as an error."""
     at = run_page(PAGE, {"competing.rule": "end_of_rfs", "competing.cause": "nrm"})
     assert not at.exception
     assert at.radio(key="competing.cause").value == "nrm"
-    assert any("at least 2 events of cause 2" in e.value for e in at.error)
+    assert any("A Cox model needs at least 2 events" in e.value for e in at.error)
