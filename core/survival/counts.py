@@ -278,15 +278,8 @@ def _engine_counts(source, time: str, event: str, by) -> SurvivalCounts:
                                    **{n: t[k] for n, k in zip(names, keys, strict=True)})
     grouped = rows.group_by([*names, "time"]).aggregate(
         n_event=count_true(rows.flag == 1.0), n_censor=count_true(rows.flag == 0.0))
-    raw = grouped.to_pandas()
-    if len(keys) == 1:
-        raw = raw.rename(columns={"key0": "grp"})
-    elif keys:  # a covariate pattern: the values as text, joined
-        text = raw[names[0]].astype(str)
-        for n in names[1:]:
-            text = text + SEPARATOR + raw[n].astype(str)
-        raw = raw.drop(columns=names).assign(grp=text)
-    return _from_engine_table(raw, by, int(tallies["n_input"]), exclusions)
+    raw = grouped.to_pyarrow().to_pandas()  # Arrow's conversion: fast on long tables
+    return _from_engine_table(raw, by, names, int(tallies["n_input"]), exclusions)
 
 
 def _examples(source, mask, column: str | None) -> list[tuple[str | None, object]]:
@@ -328,26 +321,46 @@ def _excluded_ids(source, masks) -> dict[int, list[str]]:
     return {int(k): part["id"].tolist() for k, part in frame.groupby("reason")}
 
 
-def _from_engine_table(raw: pd.DataFrame, by: str | None, n_input: int,
+def _from_engine_table(raw: pd.DataFrame, by, names: list[str], n_input: int,
                        exclusions: tuple[Exclusion, ...]) -> SurvivalCounts:
-    """Label and order the engine's ``GROUP BY`` result as the in-memory path does."""
-    if by is None:
-        raw = raw.assign(grp=ALL)
-        groups = (ALL,)
+    """Label and order the engine's ``GROUP BY`` result as the in-memory path does.
+
+    Each grouping column is factorized once; one column gives the gatekeeper's labels (R
+    factor style), several give their values as text joined by :data:`SEPARATOR`."""
+    time = raw["time"].to_numpy(float)
+    n_event = raw["n_event"].to_numpy(np.int64)
+    n_censor = raw["n_censor"].to_numpy(np.int64)
+    if not names:
+        codes, groups = np.zeros(len(raw), dtype=np.int64), (ALL,)
     else:
-        distinct = raw["grp"].drop_duplicates()
-        labels = dict(zip(distinct.tolist(), group_labels(distinct.reset_index(drop=True)),
-                          strict=True))
-        raw = raw.assign(grp=raw["grp"].map(labels).astype(object))
-        groups = order_labels(set(labels.values()), by)
-    table = (raw.rename(columns={"grp": "group"})
-             .groupby(["group", "time"], sort=False)[["n_event", "n_censor"]].sum()
-             .reset_index())
-    codes = _codes(table["group"], groups)
-    order = np.lexsort((table["time"].to_numpy(float), codes))
-    table = table.iloc[order]
-    if by is not None and table.empty:
-        groups = ()
-    return SurvivalCounts(table=_frame(*(table[c].to_numpy() for c in COUNT_COLUMNS)),
-                          groups=groups, n_input=n_input, exclusions=exclusions,
-                          codes=codes[order])
+        if len(names) == 1:
+            found, uniques = pd.factorize(raw[names[0]])
+            labels = list(group_labels(pd.Series(uniques)))
+        else:
+            number = np.zeros(len(raw), dtype=np.int64)
+            parts = []
+            for name in names:
+                codes_j, uniques_j = pd.factorize(raw[name])
+                number = number * max(len(uniques_j), 1) + codes_j
+                parts.append((len(uniques_j), [str(u) for u in uniques_j]))
+            distinct, found = np.unique(number, return_inverse=True)
+            labels = []
+            for value in distinct:
+                text = []
+                for size, names_j in reversed(parts):
+                    value, code = divmod(int(value), size)
+                    text.append(names_j[code])
+                labels.append(SEPARATOR.join(reversed(text)))
+        groups = order_labels(set(labels), by) if len(raw) else ()
+        position = np.array([groups.index(label) for label in labels], dtype=np.int64)
+        codes = position[found] if len(raw) else np.zeros(0, dtype=np.int64)
+        if len(set(labels)) < len(labels):  # two raw values with one label: add them up
+            merged = (pd.DataFrame({"c": codes, "t": time, "d": n_event, "x": n_censor})
+                      .groupby(["c", "t"], sort=False).sum().reset_index())
+            codes, time = merged["c"].to_numpy(np.int64), merged["t"].to_numpy(float)
+            n_event, n_censor = merged["d"].to_numpy(np.int64), merged["x"].to_numpy(np.int64)
+    order = np.lexsort((time, codes))
+    codes = codes[order]
+    return SurvivalCounts(table=_frame(np.asarray(groups, dtype=object)[codes] if codes.size
+                                       else [], time[order], n_event[order], n_censor[order]),
+                          groups=groups, n_input=n_input, exclusions=exclusions, codes=codes)
