@@ -44,7 +44,7 @@ from scipy import stats
 from core.cohort.schema import BY_NAME, INTERVENTION_COLUMNS
 from core.cox.concordance import harrell_c
 from core.cox.firth import firth_estimator, fit_firth  # noqa: F401  (firth_estimator re-exported)
-from core.cox.riskset import newton_raphson, risk_sets
+from core.cox.riskset import information, moments, newton_raphson, risk_sets
 from core.errors import AnalysisError
 
 Ties = Literal["efron", "breslow"]
@@ -324,6 +324,14 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     table["events"] = [c[1] for c in counts]
 
     caveats = list(notes)
+    if not firth and fit["aliased"].any():
+        aliased = [t for t, a in zip(terms, fit["aliased"], strict=True) if a]
+        table.loc[aliased, ["coef", "z", "hr", "hr_lower", "hr_upper"]] = np.nan
+        caveats.append(
+            f"{_quote(aliased)} carr{'ies' if len(aliased) == 1 else 'y'} no information of "
+            "its own (it duplicates other terms, or its patients leave follow-up before the "
+            "first event): not estimable, shown as missing, as R's coxph reports NA. The "
+            "other terms are fitted without it; drop or combine that covariate.")
     caveats += fit["messages"]
     if not firth:
         caveats += _separation_warnings(times, status, design, terms, fit)
@@ -433,7 +441,11 @@ def _encoding(values: pd.Series, column: str, reference: str | None,
                             "apply to numeric covariates only.")
     present = {str(v) for v in values.unique()}
     allowed = BY_NAME[column].allowed if column in BY_NAME else None
-    if allowed:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # A pandas Categorical is R's factor: its category order is the level order, the
+        # first present level the reference (as coxph takes it).
+        levels = [str(c) for c in values.cat.categories if str(c) in present]
+    elif allowed:
         levels = [v for v in allowed if v in present] + sorted(present - set(allowed))
     else:
         levels = sorted(present)
@@ -451,6 +463,10 @@ def _encoding(values: pd.Series, column: str, reference: str | None,
                     levels=tuple(levels), reference=reference)
 
 
+def _quote(terms: Sequence[str]) -> str:
+    return ", ".join(f"`{t}`" for t in terms)
+
+
 def _term_counts(x: np.ndarray, status: np.ndarray) -> tuple[int, int]:
     """Patients and events with x == 1 for an indicator, all of them otherwise."""
     if np.isin(x, (0.0, 1.0)).all():
@@ -464,7 +480,22 @@ def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, tie
     Wald intervals and p-values from the inverse observed information (R ``coxph``)."""
     order = np.argsort(times, kind="stable")  # sorted once: every sum then reads in order
     rs = risk_sets(times[order], status[order], ties)
-    nr = newton_raphson(rs, (design - design.mean(axis=0))[order])
+    centred = (design - design.mean(axis=0))[order]
+    keep = ~_aliased(information(rs, centred, moments(rs, centred, np.zeros(design.shape[1]))))
+    if not keep.any():
+        raise np.linalg.LinAlgError("Singular matrix")
+    if not keep.all():  # R coxph: such a coefficient is NA, the others are fitted without it
+        fit = _fit_ordinary(times, status, design[:, keep], ties, conf_level)
+        p = design.shape[1]
+        full = {name: np.full(p, np.nan) for name in ("se", "lower", "upper", "p")}
+        for name in full:
+            full[name][keep] = fit[name]
+        coef = np.zeros(p)  # 0 in the linear predictor, as R treats an NA coefficient
+        coef[keep] = fit["coef"]
+        cov = np.zeros((p, p))
+        cov[np.ix_(keep, keep)] = fit["cov"]
+        return {**fit, **full, "coef": coef, "cov": cov, "aliased": ~keep}
+    nr = newton_raphson(rs, centred)
     messages = []
     converged = nr.converged
     if not converged:
@@ -493,7 +524,35 @@ def _fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, tie
         "coef": coef, "se": se, "lower": coef - z * se, "upper": coef + z * se,
         "p": p_values, "cov": cov, "loglik": nr.loglik, "loglik_null": nr.loglik_null,
         "converged": converged, "messages": messages, "risk_sets": rs, "order": order,
+        "aliased": np.zeros(len(coef), dtype=bool),
     }
+
+
+def _aliased(info: np.ndarray, toler: float = np.finfo(float).eps ** 0.75) -> np.ndarray:
+    """Terms whose information is (numerically) a combination of the terms before them.
+
+    R's ``cholesky2`` (survival's ``coxph.fit``, ``toler.chol = .Machine$double.eps^0.75``):
+    a Cholesky pass in column order in which a pivot below ``toler`` times the largest
+    diagonal element marks the column as singular; ``coxph`` then reports its coefficient as
+    NA. Returns a boolean mask, shape (p,).
+    """
+    m = np.array(info, dtype=float)
+    n = len(m)
+    largest = float(np.max(np.diag(m))) if n else 0.0
+    eps = toler if largest <= 0 else largest * toler
+    aliased = np.zeros(n, dtype=bool)
+    for i in range(n):  # p columns, not n patients: a p x p matrix
+        pivot = m[i, i]
+        if not np.isfinite(pivot) or pivot < eps:
+            m[i, i] = 0.0
+            aliased[i] = True
+            continue
+        for j in range(i + 1, n):
+            temp = m[j, i] / pivot
+            m[j, i] = temp
+            m[j, j] -= temp * temp * pivot
+            m[j + 1:, j] -= temp * m[j + 1:, i]
+    return aliased
 
 
 def _separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarray,
@@ -520,6 +579,8 @@ def _separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarr
     always_max_all = (dead_min >= risk_max).all(axis=0)
     always_min_all = (dead_max <= risk_min).all(axis=0)
     for j, term in enumerate(terms):
+        if fit["aliased"][j]:  # reported once, as not estimable
+            continue
         x = design[:, j]
         always_max, always_min = bool(always_max_all[j]), bool(always_min_all[j])
         coef, se = fit["coef"][j], fit["se"][j]

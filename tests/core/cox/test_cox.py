@@ -595,16 +595,35 @@ def test_ph_test_keeps_the_finite_covariates_of_a_separated_fit(cohort):
     assert table.loc[["eln2022_risk", "GLOBAL"], "chisq"].isna().all()
 
 
-def test_duplicated_covariates_are_refused_not_fitted(cohort):
+def test_duplicated_covariates_are_reported_as_na_like_coxph(cohort):
     """RFS ~ sorafenib timing + cytogenetics + fusion gene: t(8;21) and AML1-ETO mark the same
-    3 patients, so the information matrix is singular at 0 (R's coxph drops one of them as
-    NA). statsmodels used to iterate anyway and returned a negative variance; the fit now
-    refuses and names the usual cause."""
-    with pytest.raises(AnalysisError, match=(
-            r'The Cox fit failed numerically \("Singular matrix"\): the information matrix of '
-            r"the 4 coefficients is singular, usually because covariates duplicate each other")):
-        fit_cox(cohort, "rfs_months", "rfs_event",
-                ["sorafenib_timing", "cytogenetics", "fusion_gene"])
+    3 patients, so the information matrix is singular. R 4.2.2 / survival 3.5.3:
+    ``coxph(Surv(rfs_months, rfs_event) ~ sorafenib_timing + cytogenetics + fusion_gene)``
+    reports fusion_genenegative as NA and fits the rest: cytogeneticsNormal se 1.858364,
+    cytogeneticst(8;21)(q22;q22) coef -0.4756627 se 1.347703, sorafenib timing se 1.311678
+    (R's reference is consolidation, ours induction: same se, opposite sign)."""
+    fit = fit_cox(cohort, "rfs_months", "rfs_event",
+                  ["sorafenib_timing", "cytogenetics", "fusion_gene"])
+    table = fit.table
+    assert table.loc["fusion_gene[negative]", ["coef", "se", "hr", "p_value"]].isna().all()
+    assert table.loc["cytogenetics[t(8;21)(q22;q22)]", "coef"] == pytest.approx(-0.4756627,
+                                                                                abs=1e-6)
+    assert table.loc["cytogenetics[t(8;21)(q22;q22)]", "se"] == pytest.approx(1.347703, abs=1e-6)
+    assert table.loc["cytogenetics[Normal]", "se"] == pytest.approx(1.858364, abs=1e-6)
+    assert table.loc["sorafenib_timing[consolidation]", "se"] == pytest.approx(1.311678,
+                                                                               abs=1e-6)
+    assert any(w.startswith("`fusion_gene[negative]` carries no information of its own")
+               for w in fit.warnings)
+    assert not any("Monotone likelihood (separation) for `fusion_gene" in w
+                   for w in fit.warnings)
+
+
+def test_all_terms_aliased_is_refused(cohort):
+    """Two copies of one indicator under different names leave nothing estimable when the
+    indicator itself carries no information (every patient censored before any event)."""
+    df = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0], "e": [1, 1, 0, 0], "x": [1.0, 1.0, 1.0, 1.0]})
+    with pytest.raises(AnalysisError, match=r"Covariate `x` is constant"):
+        fit_cox(df, "t", "e", ["x"])
 
 
 def test_intervention_time_is_refused_as_a_baseline_covariate(cohort):
