@@ -11,7 +11,8 @@ one ``GROUP BY``; Kaplan-Meier, log-rank and the rest then run on those counts i
 
 Conventions: column names as in the cohort schema (:mod:`core.cohort.schema`); a CSV's
 ``patient_id`` is read as text so ``000123`` stays ``000123`` (as :func:`core.cohort.load_cohort`
-keeps it); a floating-point NaN counts as a missing value, as in pandas. Ibis is imported
+keeps it); a floating-point NaN, and in a CSV the texts pandas reads as missing (``NA``,
+``NULL``, empty, ...), count as missing values, as in pandas. Ibis is imported
 only when a source is opened, so the app pays for it only on registry files.
 
 References
@@ -32,6 +33,9 @@ from core.errors import CohortError
 PARQUET_SUFFIXES = (".parquet", ".pq")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 ID_COLUMN = "patient_id"
+MISSING_TEXT = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND",
+                "1.#QNAN", "<NA>", "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+"""CSV cells read as missing: pandas' ``read_csv`` defaults, so a file means the same to both."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -117,9 +121,9 @@ def open_cohort(path: str | Path) -> CohortSource:
         if suffix in PARQUET_SUFFIXES:
             table = con.read_parquet(path)
         else:
-            table = con.read_csv(path)
+            table = con.read_csv(path, nullstr=MISSING_TEXT)
             if ID_COLUMN in table.columns and not table[ID_COLUMN].type().is_string():
-                table = con.read_csv(path, types={ID_COLUMN: "VARCHAR"})
+                table = con.read_csv(path, nullstr=MISSING_TEXT, types={ID_COLUMN: "VARCHAR"})
     except Exception as error:  # DuckDB's own errors: the file is not what its name says
         raise CohortError([f"DuckDB cannot read {Path(path).name!r}: "
                            f"{str(error).splitlines()[0]}. Fix: check that the file is a valid "

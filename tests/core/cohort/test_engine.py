@@ -139,3 +139,13 @@ def test_filter_in_the_engine_keeps_the_same_patients(seed_source, cohort_filter
     assert sorted(got.source.head()["patient_id"].astype(str)) == \
         sorted(expected.cohort["patient_id"].astype(str))
     assert got.notes() == expected.notes()
+
+
+def test_csv_cells_pandas_reads_as_missing_are_missing_in_the_engine(tmp_path):
+    """``NA``, ``NULL`` and empty cells: the file means the same to DuckDB and pandas."""
+    (tmp_path / "na.csv").write_text("t,e\n1,1\nNA,0\n3,NULL\n,1\n")
+    source = open_cohort(tmp_path / "na.csv")
+    frame = pd.read_csv(tmp_path / "na.csv")
+    t = source.table
+    assert source.aggregate(t=count_true(missing(t, "t")), e=count_true(missing(t, "e"))) == \
+        {"t": int(frame["t"].isna().sum()), "e": int(frame["e"].isna().sum())} == {"t": 2, "e": 1}
