@@ -1,5 +1,5 @@
 # Golden values for tests/core/test_contract_vs_r.py: every name in ../shared/CONTRACT.md
-# against R on ~12 seeded cohorts this script generates itself (written into the JSON too).
+# against R on 17 seeded cohorts this script generates itself (written into the JSON too).
 #
 # Run from the repository root:  Rscript tests/core/golden/make_contract_golden.R
 # Writes tests/core/golden/contract_r_golden.json (committed; CI does not need R).
@@ -273,6 +273,17 @@ d$switch[9:12] <- d$time[9:12] + 3
 d$switch[13:16] <- NA
 cases$c14_switch_edges <- analyse("c14_switch_edges", d, at = c(1, 6, 12), landmark = 4,
   note = "switch 0 (rows 1-4), = time (5-8), > time (9-12), never (13-16)")
+# 15. five patients, everything diverges: coxph "Ran out of iterations" (x and group), the
+#     time-dependent coxph too, cuminc's Gray test of cause 2 reports its singular sentinel
+#     (stat -1, p 1); found by a 40-cohort random sweep of this script's functions
+d <- data.frame(id = c("009557", "537256", "460211", "819385", "282718"),
+                time = c(24, 11, 2, 13, 6), event = c(0, 0, 1, 1, 1), status = c(0, 0, 1, 2, 1),
+                group = c("b", "b", "b", "b", "a"), x = c(78.8, 67.3, 56.6, 70.8, 67.6),
+                marker = c(1.3, 4.2, 6.4, 1.8, 2.5), switch = c(7, 8, 1, 5, 3),
+                stringsAsFactors = FALSE)
+cases$c15_divergent <- analyse("c15_divergent", d, at = c(1, 2, 11, 25), landmark = 7,
+  note = "monotone likelihood everywhere; Gray test of cause 2 singular")
+
 # 16. a group whose patients are all censored before the first event (expected 0): survdiff's
 #     df counts only groups with expected > 0 (here 1, not 2), as do its $pvalue and print
 d <- make(24, 25, step = 0.5, groups = c("a", "b"))
@@ -288,17 +299,6 @@ d <- make(80, 26, step = 1, groups = c("p", "q"))
 d$status[d$event == 1] <- sample(1:3, sum(d$event), replace = TRUE)
 cases$c17_three_causes <- analyse("c17_three_causes", d, at = c(2, 6, 12, 24),
                                   note = "status 0-3")
-
-# 15. five patients, everything diverges: coxph "Ran out of iterations" (x and group), the
-#     time-dependent coxph too, cuminc's Gray test of cause 2 reports its singular sentinel
-#     (stat -1, p 1); found by a 40-cohort random sweep of this script's functions
-d <- data.frame(id = c("009557", "537256", "460211", "819385", "282718"),
-                time = c(24, 11, 2, 13, 6), event = c(0, 0, 1, 1, 1), status = c(0, 0, 1, 2, 1),
-                group = c("b", "b", "b", "b", "a"), x = c(78.8, 67.3, 56.6, 70.8, 67.6),
-                marker = c(1.3, 4.2, 6.4, 1.8, 2.5), switch = c(7, 8, 1, 5, 3),
-                stringsAsFactors = FALSE)
-cases$c15_divergent <- analyse("c15_divergent", d, at = c(1, 2, 11, 25), landmark = 7,
-  note = "monotone likelihood everywhere; Gray test of cause 2 singular")
 
 out <- list(generator = "tests/core/golden/make_contract_golden.R",
             r_version = R.version.string,
