@@ -51,7 +51,11 @@ def test_every_page_opens_from_the_sidebar(server, page):
     page.goto(link(server.url, query={"mrd_pre_status": "positive"}))
     expect_count(page, 4)
     for script, label, _icon in PAGES:
-        sidebar_link(page, label).click()
+        target = sidebar_link(page, label)
+        if not target.is_visible():  # projector mode hides the sidebar: start again from /
+            page.goto(link(server.url, query={"mrd_pre_status": "positive"}))
+            expect_count(page, 4)
+        target.click()
         expect(title(page)).to_have_text(page_title(script))
         expect(page).to_have_url(re.compile(
             rf"^{re.escape(server.url)}/{re.escape(url_path(script))}\?"
