@@ -47,7 +47,8 @@ def _prepare_and_download(page, label: str) -> bytes:
     page.get_by_role("button", name=f"Prepare {label}").click()
     button = page.get_by_role("button", name=f"Download {label}")
     expect(button).to_be_visible(timeout=90_000)  # a cold renderer starts Chromium first
-    with page.expect_download() as caught:
+    wait_idle(page)  # the rerun that replaced Prepare by Download has finished
+    with page.expect_download(timeout=60_000) as caught:
         button.click()
     return open(caught.value.path(), "rb").read()
 
