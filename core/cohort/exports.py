@@ -20,6 +20,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+from xlsxwriter.worksheet import Worksheet
 
 from core.cohort.text import MAX_EXACT_INTEGER, format_number
 
@@ -88,6 +89,16 @@ def whole_floats_as_integers(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class _ExactNumbers(Worksheet):
+    """An xlsxwriter worksheet that writes each number with the shortest text that reads back
+    to the same double (Python's ``repr``); xlsxwriter's ``%.16G`` drops the 17th significant
+    digit (0.30000000000000004 would read back as 0.3)."""
+
+    def _xml_number_element(self, number, attributes=()) -> None:
+        attr = "".join(f' {key}="{self._escape_attributes(value)}"' for key, value in attributes)
+        self.fh.write(f"<c{attr}><v>{float(number)!r}</v></c>")
+
+
 def table_to_xlsx(df: pd.DataFrame, sheet_name: str = "cohort",
                   notes: Sequence[str] = ()) -> bytes:
     """XLSX bytes of ``df`` (no index) in which every text cell is stored as text.
@@ -110,6 +121,7 @@ def table_to_xlsx(df: pd.DataFrame, sheet_name: str = "cohort",
     options = {"strings_to_formulas": False, "strings_to_urls": False,
                "strings_to_numbers": False, "nan_inf_to_errors": False}
     with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": options}) as xl:
+        xl.book.add_worksheet(sheet_name[:31], worksheet_class=_ExactNumbers)  # pandas reuses it
         df.to_excel(xl, sheet_name=sheet_name[:31], index=False)
         sheet = xl.sheets[sheet_name[:31]]
         sheet.freeze_panes(1, 0)
