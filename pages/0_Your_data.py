@@ -41,11 +41,17 @@ if "upload.name" in st.session_state:
     name = st.session_state["upload.name"]
     sheets = st.session_state.get("upload.sheets") or []
     sheet = None
+    sheet_column, row_column = st.columns(2)
     if len(sheets) > 1:
-        sheet = st.selectbox("Sheet", sheets, key="upload.sheet")
-        if st.session_state.get("upload.read_sheet") != sheet:
-            st.session_state["upload.read_sheet"] = sheet
-            upload.read_sheet(sheet)
+        sheet = sheet_column.selectbox("Sheet", sheets, key="upload.sheet")
+    header_row = row_column.number_input(
+        "Header row (0 = found automatically)", min_value=0, max_value=10_000, step=1,
+        key="upload.header_row", help="The row that holds the column names, as the spreadsheet "
+        "numbers it; title lines above it are skipped.") or None
+    if st.session_state.get("upload.read_as") != (sheet, header_row):
+        if "upload.read_as" in st.session_state:  # the first read happened on upload
+            upload.read_sheet(sheet, header_row)
+        st.session_state["upload.read_as"] = (sheet, header_row)
     if st.session_state.get("upload.problems"):
         problems = st.session_state["upload.problems"]
         st.error(f"**{plain(name)} could not be read.**\n\n"
@@ -135,7 +141,7 @@ if "upload.name" in st.session_state:
                         "under their own names)", key="map.keep_extra")
 
         try:
-            mapping = upload.mapping_from_widgets(raw, sheet)
+            mapping = upload.mapping_from_widgets(raw, sheet, header_row)
         except CohortError as error:
             st.error("\n".join(f"- {plain(p)}" for p in error.problems), icon=":material/error:")
             st.stop()

@@ -25,8 +25,8 @@ STATE_SET_ASIDE = "cohort.set_aside"
 """Rows set aside when the user chose to continue without them (DataFrame of ``CohortSplit``)."""
 KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw",
         "upload.proposal", "upload.problems", "upload.split", "upload.mapping_id",
-        "upload.seeded", "upload.sheet", "upload.read_sheet", "upload.check_problems",
-        "upload.loaded")
+        "upload.seeded", "upload.sheet", "upload.read_as", "upload.header_row",
+        "upload.check_problems", "upload.loaded")
 NOT_IN_FILE = "(not in the file)"
 NOT_ASSIGNED = "(not assigned)"
 EVENT_CHOICES = (NOT_ASSIGNED, "1 = event", "0 = censored")
@@ -59,20 +59,20 @@ def start_upload(name: str, data: bytes, file_id: str, sheet: str | None = None)
     read_sheet(sheet)
 
 
-def read_sheet(sheet: str | None) -> None:
-    """(Re-)read the uploaded file, on ``sheet`` for a workbook, and propose a mapping."""
+def read_sheet(sheet: str | None, header_row: int | None = None) -> None:
+    """(Re-)read the uploaded file, on ``sheet`` for a workbook, with the header on
+    ``header_row`` (``None``: found automatically), and propose a mapping."""
     import io
 
     data, name = st.session_state["upload.data"], st.session_state["upload.name"]
     for key in ("upload.raw", "upload.proposal", "upload.problems", "upload.split",
-                "upload.seeded", "upload.sheet", "upload.read_sheet", "upload.check_problems",
-        "upload.loaded"):
+                "upload.seeded", "upload.check_problems", "upload.loaded"):
         st.session_state.pop(key, None)
     try:
         handle = io.BytesIO(data)
         handle.name = name
         st.session_state["upload.sheets"] = sheet_names(handle)
-        raw = read_table(handle, sheet=sheet)
+        raw = read_table(handle, sheet=sheet, header_row=header_row)
     except CohortError as error:
         st.session_state["upload.problems"] = error.problems
         return
@@ -113,7 +113,8 @@ def seed_widgets(mapping: Mapping, raw: pd.DataFrame) -> None:
             st.session_state[f"map.value.{name}.{i}"] = codes.get(value, KEEP_VALUE)
 
 
-def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None) -> Mapping:
+def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None,
+                         header_row: int | None = None) -> Mapping:
     """The :class:`Mapping` the form shows now.
 
     Raises
@@ -156,7 +157,8 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None) -> Mapping:
         "format": "relapse-risk-explorer mapping", "columns": columns, "time_units": units,
         "event_codes": events, "value_codes": value_codes,
         "date_format": None if date_format.startswith("automatic") else date_format,
-        "sheet": sheet, "keep_extra": bool(st.session_state.get("map.keep_extra", True))})
+        "sheet": sheet, "header_row": header_row,
+        "keep_extra": bool(st.session_state.get("map.keep_extra", True))})
 
 
 def use_cohort(split: CohortSplit, name: str) -> None:

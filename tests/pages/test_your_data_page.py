@@ -192,3 +192,35 @@ def test_category_values_are_coded_in_the_form():
     at.selectbox(key=f"map.value.eln2022_risk.{label_of['中危']}").set_value("adverse").run()
     assert not at.exception
     assert at.dataframe[0].value["ELN 2022 risk"].tolist() == ["adverse", "favorable", "adverse"]
+
+
+def two_sheet_workbook() -> bytes:
+    book = openpyxl.Workbook()
+    book.active.title = "Notes"
+    book.active.append(["exported from the registry"])
+    patients = book.create_sheet("Patients")
+    patients.append(["Cohort 2025"])
+    patients.append(["Registry export"])
+    patients.append(["patient_id", "os_months", "os_event"])
+    for row in (["a1", 5, 1], ["a2", 7, 0]):
+        patients.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    return data.getvalue()
+
+
+def test_sheet_and_header_row_choice_are_read_and_kept_in_the_mapping():
+    data = two_sheet_workbook()
+    at = session_with_file("book.xlsx", data)
+    at.session_state["upload.sheets"] = ["Notes", "Patients"]
+    at.run()
+    at.selectbox(key="upload.sheet").set_value("Patients").run()
+    assert not at.exception
+    assert at.selectbox(key="upload.sheet").value == "Patients"
+    assert at.selectbox(key="map.patient_id").value == "patient_id"
+    at.number_input(key="upload.header_row").set_value(3).run()
+    assert not at.exception
+    assert at.selectbox(key="map.patient_id").value == "patient_id"
+    button(at, "upload.check").click()
+    at.run()
+    assert header(at).startswith("**2 of 2 patients** · ")
