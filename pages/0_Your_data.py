@@ -41,6 +41,11 @@ if "upload.name" in st.session_state:
     name = st.session_state["upload.name"]
     sheets = st.session_state.get("upload.sheets") or []
     sheet = None
+    pending = st.session_state.pop("upload.pending", None)  # a mapping JSON just uploaded
+    if pending is not None:  # its sheet and header row, before their widgets are drawn
+        if pending.sheet in sheets:
+            st.session_state["upload.sheet"] = pending.sheet
+        st.session_state["upload.header_row"] = pending.header_row or 0
     sheet_column, row_column = st.columns(2)
     if len(sheets) > 1:
         sheet = sheet_column.selectbox("Sheet", sheets, key="upload.sheet")
@@ -62,14 +67,15 @@ if "upload.name" in st.session_state:
         mapping_file = st.file_uploader("Saved mapping (JSON) of an earlier export of the same "
                                         "system: applies its choices", type=["json"],
                                         key="upload.mapping_file")
-        seed = None
         if mapping_file is not None and \
                 st.session_state.get("upload.mapping_id") != mapping_file.file_id:
             st.session_state["upload.mapping_id"] = mapping_file.file_id
             try:
-                seed = Mapping.from_json(mapping_file.getvalue())
+                st.session_state["upload.pending"] = Mapping.from_json(mapping_file.getvalue())
+                st.rerun()  # the sheet and header row of the mapping are chosen first
             except CohortError as error:
                 st.error(plain(" ".join(error.problems)), icon=":material/error:")
+        seed = pending
         if seed is None and not st.session_state.get("upload.seeded"):
             seed = proposal.mapping
         if seed is not None:

@@ -13,6 +13,7 @@ import io
 
 import openpyxl
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.cohort.mapping import propose_mapping
@@ -224,3 +225,25 @@ def test_sheet_and_header_row_choice_are_read_and_kept_in_the_mapping():
     button(at, "upload.check").click()
     at.run()
     assert header(at).startswith("**2 of 2 patients** · ")
+
+
+def test_a_saved_mapping_brings_its_sheet_header_row_and_codes():
+    from core.cohort.mapping import Mapping
+
+    at = session_with_file("book.xlsx", two_sheet_workbook())
+    at.session_state["upload.sheets"] = ["Notes", "Patients"]
+    at.run()
+    at.session_state["upload.pending"] = Mapping(
+        columns=(("patient_id", "patient_id"), ("os_months", "os_months"),
+                 ("os_event", "os_event")), time_units=(("os_months", "weeks"),),
+        sheet="Patients", header_row=3)
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="upload.sheet").value == "Patients"
+    assert at.number_input(key="upload.header_row").value == 3
+    assert at.radio(key="map.unit.os_months").value == "weeks"
+    button(at, "upload.check").click()
+    at.run()
+    assert header(at).startswith("**2 of 2 patients** · ")
+    assert at.session_state["cohort.data"]["os_months"].tolist() == \
+        pytest.approx([5 * 7 / 30.4375, 7 * 7 / 30.4375])
