@@ -211,19 +211,23 @@ def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierR
     (:func:`core.survival.counts.survival_counts`)."""
     table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups, counts.codes)
     per_group = counts.per_group()
-    return KaplanMeierResult(table=table, groups=counts.groups,
-                             n={g: int(per_group.at[g, "n"]) for g in counts.groups},
-                             events={g: int(per_group.at[g, "events"]) for g in counts.groups},
-                             conf_level=conf_level, exclusions=counts.exclusions)
+    fit = KaplanMeierResult(table=table, groups=counts.groups,
+                            n={g: int(per_group.at[g, "n"]) for g in counts.groups},
+                            events={g: int(per_group.at[g, "events"]) for g in counts.groups},
+                            conf_level=conf_level, exclusions=counts.exclusions)
+    # the KM table has the count table's rows, group after group: its slices are known
+    edges = np.r_[0, np.cumsum(np.bincount(counts.codes, minlength=len(counts.groups)))]
+    object.__setattr__(fit, "_positions", {g: slice(int(edges[k]), int(edges[k + 1]))
+                                           for k, g in enumerate(counts.groups)})
+    return fit
 
 
 def _fit(data: SurvivalData, conf_level: float) -> KaplanMeierResult:
     return fit_counts(counts_of(data), conf_level)
 
 
-def _lookup(km: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd.DataFrame:
+def _lookup(rows: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd.DataFrame:
     """R's ``summary(fit, times)`` for one group's KM rows."""
-    rows = km[km["group"] == group]
     observed = rows["time"].to_numpy()
     out = []
     if observed.size == 0:
@@ -277,7 +281,7 @@ def landmarks(fit: KaplanMeierResult, times) -> pd.DataFrame:
     if np.isnan(times).any() or (times < 0).any():
         raise AnalysisError(f"Landmark times must be months >= 0, not {times.tolist()}. "
                             "Fix: give times such as [12, 24].")
-    parts = [_lookup(fit.table, times, g, fit.n[g]) for g in fit.groups]
+    parts = [_lookup(fit.group_table(g), times, g, fit.n[g]) for g in fit.groups]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=["group", "time", "survival", "std_err", "ci_lower",
