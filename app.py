@@ -8,6 +8,7 @@ table with its key columns first, then downloads, built only when their button i
 import streamlit as st
 
 from core.cohort.exports import download_name
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
 from core.cohort.text import plural
 from core.survival.figures import km_figure
@@ -16,6 +17,7 @@ from ui import cached
 from ui.deliverables import deliverables
 from ui.overview import follow_up, readable_csv
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.subgroups import filter_description, rules_text
 
 view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
@@ -63,6 +65,7 @@ for column, endpoint in zip(metrics[4:], ("os", "rfs"), strict=True):
         column.caption(f"95% CI {interval.rstrip(')')}")
 
 curves = st.columns(2)
+km_downloads = {}  # menu label -> (figure, caption, file stem) for the figure download
 for column, endpoint in zip(curves, ("os", "rfs"), strict=True):
     if endpoint not in reports:
         continue
@@ -77,6 +80,7 @@ for column, endpoint in zip(curves, ("os", "rfs"), strict=True):
     column.caption(plain(
         f"{ENDPOINT_NAMES[endpoint]} at {plural(LANDMARK, 'month')}: {at_landmark(endpoint)} "
         "(Kaplan-Meier, log-log 95% CI); " + report.caption.split(" Kaplan-Meier estimates")[0]))
+    km_downloads[ENDPOINT_NAMES[endpoint]] = (figure, report.caption, f"km_{endpoint}")
 if "os" in reports:
     st.caption(plain(f"Median follow-up {followed.text()}: {followed.method}, on the OS clock; "
                      f"{plural(followed.n, 'patient')}."))
@@ -128,6 +132,8 @@ column_config = {LABELS[name]: st.column_config.NumberColumn(format=fmt)
                  for name, fmt in number_format.items()}
 column_config.update({LABELS[name]: st.column_config.Column(width="small")
                       for name in KEY_COLUMNS if name in LABELS})
+if rules_text():  # the custom group's column says its rules
+    column_config[CUSTOM_GROUP_COLUMN] = st.column_config.TextColumn(help=rules_text())
 st.dataframe(
     with_labels(cohort[ordered].head(MAX_ROWS_SHOWN)),
     hide_index=True,
@@ -144,7 +150,9 @@ st.caption(
 notes = (
     f"Source: {view.source}",
     f"Patients: {view.selection.n} of {view.selection.n_total}",
-    "Filters: " + ("; ".join(view.cohort_filter.describe()) or "none"),
+    "Filters: " + ("; ".join((*view.cohort_filter.describe(), *filter_description()))
+                   or "none"),
+    *filter(None, (rules_text(),)),
     *view.selection.notes(),
     ENDPOINTS["os"][2],
     ENDPOINTS["rfs"][2],
@@ -193,4 +201,4 @@ st.caption("One HTML file for projecting or printing: filters and counts, baseli
            "and RFS curves with their statistics, and the patient list. It opens offline in "
            "any browser and loads nothing from the internet; it contains patient-level data, "
            "so share it as you would share the records themselves.")
-deliverables(view, "cohort")
+deliverables(view, "cohort", km_downloads)

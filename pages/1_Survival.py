@@ -29,6 +29,7 @@ from ui.shell import (
     url_choice,
     url_value,
 )
+from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
 view = page_setup("Survival", ":material/monitoring:")
@@ -106,7 +107,9 @@ with stats_column:
             second.metric("Permutation p", format_p(report.permutation.p_value))
         st.markdown(plain(report.which_p))
 st.caption(plain(report.caption))
-deliverables(view, "survival", figure, report.caption, f"km_{endpoint}")
+rules = rules_caption(by)  # a custom group's rules under its curves and in the image
+deliverables(view, "survival", figure, " ".join(filter(None, (report.caption, rules))),
+             f"km_{endpoint}")
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 

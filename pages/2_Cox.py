@@ -30,6 +30,7 @@ from ui import cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
 view = page_setup("Cox regression", ":material/forest:")
@@ -298,7 +299,8 @@ st.plotly_chart(forest, key="cox.forest", config={"displaylogo": False})
 st.caption("Square: hazard ratio; whisker: its 95% CI; dashed line: HR = 1 (no association). "
            "Each row shows the patients and events with that level. A whisker running to the "
            "edge has no finite bound.")
-deliverables(view, "cox", forest, figure_name=f"forest_cox_{endpoint}")
+rules = rules_caption(*covariates)  # the custom group's rules when it is a covariate
+deliverables(view, "cox", forest, rules, figure_name=f"forest_cox_{endpoint}")
 
 with st.expander("Proportional-hazards check (scaled Schoenfeld residuals)",
                  icon=":material/timeline:"):

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 from core.patients import timelines
@@ -20,6 +21,7 @@ from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.deliverables import deliverables
 from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.subgroups import rules_caption
 
 view = page_setup("Patients", ":material/person:")
 cohort = view.cohort
@@ -30,7 +32,8 @@ MODE_LABELS = {"rfs": "Relapse-free survival (from maintenance start)",
                "os": "Overall survival (from diagnosis)"}
 SORT_LABELS = {"duration": "Longest first", "group": "By colour group",
                "patient": "By patient number"}
-color_options = ["none", *[c for c in timelines.COLOR_CHOICES if c in cohort.columns]]
+color_options = ["none", *[c for c in (*timelines.COLOR_CHOICES, CUSTOM_GROUP_COLUMN)
+                            if c in cohort.columns]]
 
 # ---- swimmer plot --------------------------------------------------------------------------
 st.subheader("Swimmer plot")
@@ -61,7 +64,8 @@ if swimmer.hidden_note:
 
 chart = st.plotly_chart(swimmer_figure(swimmer), on_select="rerun", selection_mode="points",
                         key="patients.chart", config={"displaylogo": False})
-deliverables(view, "patients", swimmer_figure(swimmer), figure_name=f"swimmer_{mode}")
+rules = rules_caption(color_by)  # lanes coloured by the custom group: its rules
+deliverables(view, "patients", swimmer_figure(swimmer), rules, figure_name=f"swimmer_{mode}")
 markers = "; ".join(f"{glyph} {name}" for glyph, name, _ in end_marker_legend()
                     if name in set(swimmer.lanes["end_marker"]))
 start_glyph = SYMBOL_GLYPHS[START_SYMBOLS["maintenance start"]]

@@ -14,7 +14,9 @@ from core.survival.competing_report import CAUSES, KM_CONTRAST, landmark_table
 from core.survival.figures_competing import cif_figure
 from core.survival.report import format_p, stratifier_options
 from ui import competing as cached
+from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.subgroups import rules_caption
 
 view = page_setup("Competing risks", ":material/call_split:")
 cohort = view.cohort
@@ -55,14 +57,20 @@ st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death
 
 groups = list(report.incidence[1].groups)
 figures = st.columns(2)
+drawn = {}
 for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
     with column:
         st.markdown(f"**{title}**")
-        fig = cif_figure(report.incidence[cause].table, report.at_risk, groups=groups,
-                         show_ci=show_ci, km=report.km.table if show_km and cause == 1 else None,
-                         y_title=f"Cumulative incidence of {'relapse' if cause == 1 else 'NRM'}")
-        st.plotly_chart(fig, key=f"competing.figure.{cause}", config={"displaylogo": False})
+        drawn[cause] = cif_figure(
+            report.incidence[cause].table, report.at_risk, groups=groups, show_ci=show_ci,
+            km=report.km.table if show_km and cause == 1 else None,
+            y_title=f"Cumulative incidence of {'relapse' if cause == 1 else 'NRM'}")
+        st.plotly_chart(drawn[cause], key=f"competing.figure.{cause}",
+                        config={"displaylogo": False})
 st.caption(plain(report.caption))
+rules = rules_caption(by)  # a custom group's rules under its curves and in the image
+deliverables(view, "competing", drawn[1], " ".join(filter(None, (report.caption, rules))),
+             "cif_relapse")
 if show_km:
     st.caption(plain(f"Dotted: 1 − Kaplan-Meier of relapse. {KM_CONTRAST}"))
 for note in report.notes:
@@ -129,6 +137,7 @@ if covariates:
                             key="competing.forest", config={"displaylogo": False})
         for warning in models.warnings:
             st.warning(plain(warning), icon=":material/warning:")
+        rules_caption(*covariates)
         st.caption("SHR: subdistribution hazard ratio (Fine-Gray, R cmprsk::crr: censoring "
                    "weights from the Kaplan-Meier of censoring, Breslow ties, robust standard "
                    "errors, Wald CI and p) — how the cumulative incidence differs. CSHR: "

@@ -30,6 +30,7 @@ from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_fi
 from core.report.sections import ReportChoices
 from core.survival.report import stratifier_options
 from ui.shell import View
+from ui.subgroups import filter_description, rules_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PRESENT_PAGE = "pages/8_Present.py"
@@ -64,7 +65,8 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         cox_covariates=covariates,
         swimmer_mode=_state("patients.mode", "rfs") if _state("patients.mode", "rfs") in (
             "os", "rfs") else "rfs",
-        swimmer_color_by=None if color_by == "none" else color_by)
+        swimmer_color_by=None if color_by == "none" else color_by,
+        group_rules=rules_text())
 
 
 def _landmarks(value) -> tuple[float, ...]:
@@ -144,8 +146,10 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         From :func:`ui.shell.page_setup`.
     page : str
         Short page name for widget keys ("cohort", "survival", "cox", "patients").
-    figure : plotly.graph_objects.Figure, optional
-        The page's main figure, offered as PNG/SVG/PDF.
+    figure : plotly.graph_objects.Figure or dict, optional
+        The page's main figure, offered as PNG/SVG/PDF; or several, as a dict
+        ``{menu label: (figure, caption, file stem)}`` (the Cohort page's OS and RFS curves),
+        one chosen in a menu.
     caption : str
         Written under the figure in the exported image.
     figure_name : str
@@ -155,7 +159,7 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     if cohort.empty:
         return
     choices = report_choices(cohort)
-    filters = tuple(view.cohort_filter.describe())
+    filters = (*view.cohort_filter.describe(), *filter_description())
     notes = tuple(view.selection.notes())
     ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
     base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices))
@@ -186,7 +190,10 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
                           query_params={**view.cohort_filter.to_query_params(),
                                         "present": "1"})
-        if figure is not None:
+        if isinstance(figure, dict) and figure:
+            label = st.selectbox("Figure", list(figure), key=f"deliver.{page}.which")
+            figure, caption, figure_name = figure[label]
+        if figure is not None and not isinstance(figure, dict):
             _figure_downloads(figure, caption, figure_name, page, base)
 
 

@@ -280,6 +280,9 @@ def _reset_filters() -> None:
     st.session_state[STATE_AGE_LINK] = ()
     for key in WIDGET.values():
         st.session_state.pop(key, None)
+    from ui.subgroups import clear_filter  # the custom group filter is a filter too
+
+    clear_filter()
 
 
 def _age_bounds(cohort: pd.DataFrame) -> tuple[int, int]:

@@ -115,6 +115,43 @@ def custom_groups_sidebar(selection: FilterResult) -> FilterResult:
     return FilterResult(cohort=cohort, n_total=selection.n_total, missing=tuple(missing))
 
 
+def rules_text() -> str:
+    """The session's group rules in one sentence ("" without custom groups)."""
+    current = st.session_state.get(STATE_DEFINITION)
+    return current.caption() if current is not None else ""
+
+
+def rules_for(*columns: str | None) -> str:
+    """The rules when one of ``columns`` (a stratifier, covariates, a colouring) is the
+    custom group, else ""."""
+    return rules_text() if CUSTOM_GROUP_COLUMN in columns else ""
+
+
+def rules_caption(*columns: str | None) -> str:
+    """Draw the rules as a caption when the custom group is among ``columns``; returns the
+    text (for an exported figure's caption)."""
+    text = rules_for(*columns)
+    if text:
+        st.caption(markdown_safe(text))
+    return text
+
+
+def filter_description() -> tuple[str, ...]:
+    """The custom group filter in words (for footers and file notes), empty when unused."""
+    chosen = st.session_state.get(FILTER_WIDGET) or []
+    if not chosen or st.session_state.get(STATE_DEFINITION) is None:
+        return ()
+    return (f"{CUSTOM_GROUP_COLUMN}: {', '.join(chosen)}",)
+
+
+def clear_filter() -> None:
+    """Forget the custom group filter (the sidebar's "Clear all filters")."""
+    st.session_state.pop(FILTER_WIDGET, None)
+    st.session_state.pop(f"saved.{FILTER_WIDGET}", None)
+    if URL_FILTER in st.query_params:
+        del st.query_params[URL_FILTER]
+
+
 # ---- cached wrappers ---------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -231,6 +231,16 @@ class GroupDefinition:
             lines.append(f"{self.other}: every other patient")
         return lines
 
+    def caption(self) -> str:
+        """The rules in one sentence for captions, exports and slides, e.g. ``"Custom group:
+        High risk = ELN 2022 risk == adverse AND MRD ... == positive; Everyone else = every
+        other patient (first matching rule wins)."``"""
+        rules = [f"{g.name} = {g.describe()}" for g in self.groups]
+        if self.other is not None:
+            rules.append(f"{self.other} = every other patient")
+        return (f"{CUSTOM_GROUP_COLUMN}: " + "; ".join(rules)
+                + " (first matching rule wins).")
+
     @property
     def labels(self) -> tuple[str, ...]:
         """Group labels in order (everyone else last)."""

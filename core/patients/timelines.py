@@ -44,6 +44,7 @@ from typing import Literal
 
 import pandas as pd
 
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ENDPOINTS, LABELS
 from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
@@ -60,7 +61,8 @@ COLOR_CHOICES: tuple[str, ...] = (
     "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "sex", "fab_class", "fab",
     "cytogenetics", "fusion_gene", "relapse_type", "outcome",
 )
-"""Categorical columns the swimmer lanes can be coloured by, in menu order."""
+"""Categorical columns the swimmer lanes can be coloured by, in menu order; also the custom
+group (:data:`core.cohort.groups.CUSTOM_GROUP_COLUMN`) when the cohort has it."""
 
 END_MARKERS: tuple[str, ...] = (
     "molecular relapse", "morphological relapse", "relapse, type not recorded", "censored",
@@ -243,8 +245,9 @@ def check_color_by(cohort: pd.DataFrame, color_by: str | None) -> None:
     categorical column of ``cohort`` offered in :data:`COLOR_CHOICES`."""
     if color_by is None:
         return
-    if color_by not in COLOR_CHOICES or color_by not in cohort.columns:
-        offered = ", ".join(f"'{c}'" for c in COLOR_CHOICES if c in cohort.columns)
+    choices = (*COLOR_CHOICES, CUSTOM_GROUP_COLUMN)
+    if color_by not in choices or color_by not in cohort.columns:
+        offered = ", ".join(f"'{c}'" for c in choices if c in cohort.columns)
         raise AnalysisError(
             f"Cannot colour lanes by {color_by!r}: it is not a categorical column of the "
             f"cohort. Fix: colour by one of {offered}, or by nothing (None).")

@@ -144,12 +144,13 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                            by=by, y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
                            x_title=("Months from diagnosis" if endpoint == "os"
                                     else "Months from maintenance start"))
-        paragraphs = [report.caption]
+        caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
+        paragraphs = [caption]
         if comparison_text(report):
             paragraphs += [comparison_text(report), report.which_p]
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
                                 report.notes, key=f"km.{endpoint}",
-                                notes=(report.caption,), metrics=key_numbers(report)))
+                                notes=(caption,), metrics=key_numbers(report)))
     if printed_rates:
         sections.append(Section("The study's printed rates and the Kaplan-Meier estimates",
                                 (PRINTED_RATES_NOTE,), printed_rates_table(),

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
 from core.survival.figures import tick_times
@@ -52,6 +53,11 @@ class ReportChoices:
         Covariates of the multivariable Cox model; empty for no Cox section.
     swimmer_mode : {"rfs", "os"}
     swimmer_color_by : str or None
+    group_rules : str
+        The custom group's rules in one sentence
+        (:meth:`core.cohort.groups.GroupDefinition.caption`), "" without custom groups; shown
+        wherever the custom group is the stratifier, a covariate or the lanes' colour, and on
+        the methods slide.
     """
 
     endpoint: str = "rfs"
@@ -62,6 +68,12 @@ class ReportChoices:
     cox_covariates: tuple[str, ...] = ("mrd_pre_status", "eln2022_risk")
     swimmer_mode: str = "rfs"
     swimmer_color_by: str | None = "eln2022_risk"
+    group_rules: str = ""
+
+    def rules_for(self, *columns: str | None) -> tuple[str, ...]:
+        """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
+        return (self.group_rules,) if self.group_rules and CUSTOM_GROUP_COLUMN in columns \
+            else ()
 
     @property
     def endpoints(self) -> tuple[str, ...]:
@@ -143,7 +155,8 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     metrics = tuple((labels.get(term, term),
                      f"HR {table['HR'].iloc[i]} ({table.iloc[i, 2]}), p {table['p'].iloc[i]}")
                     for i, term in enumerate(used.table.index))
-    notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.")
+    notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.",
+             *choices.rules_for(*covariates))
     if used.excluded:
         warnings.append(used.excluded_reason)
     warnings = [_readable(w, labels) for w in dict.fromkeys(warnings)]
@@ -176,7 +189,8 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
                                                       "clock)")
     warnings = tuple(n for n in (lanes.excluded_note, lanes.hidden_note) if n)
     return section("Patient timelines", (f"One lane per patient, {clock}; the marker at the "
-                                         "end of a lane says how follow-up ended (legend).",),
+                                         "end of a lane says how follow-up ended (legend).",
+                                         *choices.rules_for(color_by)),
                    figure=swimmer_figure(lanes), warnings=warnings, key="swimmer",
                    metrics=(("Patients drawn", str(len(lanes.lanes))),))
 
@@ -213,7 +227,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
             for v, lo, hi in zip(at["cif"], at["ci_lower"], at["ci_upper"], strict=True)],
         "At risk": at["n_risk"].map(lambda n: "–" if n != n else str(int(n)))})
     paragraphs = [f"{fit.method}. Relapse is the event; death without relapse competes with "
-                  "it (it is not censored), so the curves do not overstate relapse."]
+                  "it (it is not censored), so the curves do not overstate relapse.",
+                  *choices.rules_for(choices.by)]
     metrics = ()
     if test is not None:
         paragraphs.insert(0, f"Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
@@ -248,7 +263,8 @@ def methods_section(choices: ReportChoices):
         "Cox proportional-hazards regression with Efron ties and Wald intervals (R coxph); "
         "Firth's penalized likelihood with profile intervals when a level has no event.",
         "Every number in this deck can be recomputed with the \"Reproduce this\" zip "
-        "(filtered rows, standalone R and Python scripts)."), key="methods")
+        "(filtered rows, standalone R and Python scripts).",
+        *((choices.group_rules,) if choices.group_rules else ())), key="methods")
 
 
 def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:

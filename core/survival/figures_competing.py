@@ -14,7 +14,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.cohort.text import plural
+from core.cohort.text import plotly_safe, plural
 from core.survival.figures import group_style, km_figure
 
 
@@ -59,8 +59,9 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         if trace.mode == "lines" and trace.x and trace.x[0] == 0.0:
             trace.y = (0.0, *trace.y[1:])
             if trace.hovertext:
-                group = trace.legendgroup
-                rows = table[table["group"].astype(str) == group].sort_values("time")
+                group = trace.legendgroup  # the group as drawn (plotly_safe), e.g. "A &amp; B"
+                typed = next((g for g in groups if plotly_safe(g) == group), group)
+                rows = table[table["group"].astype(str) == typed].sort_values("time")
                 trace.hovertext = [
                     f"<b>{group}</b><br>{plural(t, 'month')}<br>cumulative incidence "
                     f"{_pct(v)}<br>{level} CI {_pct(lo)} to {_pct(hi)}"

@@ -1,0 +1,94 @@
+"""A custom group's rule in the deliverables' sections (HTML report, deck, projector mode) and
+in the swimmer lanes and competing-risk figure of a cohort that carries it (issue 16)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pptx import Presentation
+
+from core.cohort.groups import (
+    CUSTOM_GROUP_COLUMN,
+    Condition,
+    GroupDefinition,
+    GroupRule,
+    with_custom_group,
+)
+from core.cohort.read import load_seed_cohort
+from core.errors import AnalysisError
+from core.patients.timelines import swimmer_lanes
+from core.report.deck import DeckContext, slide_deck
+from core.report.html import report_sections, tumor_board_html
+from core.report.sections import ReportChoices
+from core.survival.competing import cumulative_incidence
+from core.survival.competing_input import competing_status
+from core.survival.figures_competing import cif_figure
+
+DEFINITION = GroupDefinition((GroupRule("Adverse & MRD+", (
+    Condition("eln2022_risk", "==", "adverse"), Condition("mrd_pre_status", "==", "positive"))),))
+RULE = ("Custom group: Adverse & MRD+ = ELN 2022 risk == adverse AND MRD before maintenance "
+        "== positive; Everyone else = every other patient (first matching rule wins).")
+
+
+@pytest.fixture(scope="module")
+def cohort():
+    return with_custom_group(load_seed_cohort(), DEFINITION)
+
+
+def test_caption_states_every_rule_and_the_order():
+    assert DEFINITION.caption() == RULE
+    two = GroupDefinition((GroupRule("Old", (Condition("age", ">=", 60),)),
+                           GroupRule("High WBC", (Condition("wbc", ">", 50),))), other=None)
+    assert two.caption() == ("Custom group: Old = Age (years) >= 60; High WBC = WBC (×10⁹/L) "
+                             "> 50 (first matching rule wins).")
+
+
+def test_rules_for_only_when_the_custom_group_is_used():
+    choices = ReportChoices(group_rules=RULE)
+    assert choices.rules_for(CUSTOM_GROUP_COLUMN) == (RULE,)
+    assert choices.rules_for("mrd_pre_status", None) == ()
+    assert ReportChoices().rules_for(CUSTOM_GROUP_COLUMN) == ()
+
+
+def test_sections_carry_the_rule_where_the_group_is_used(cohort):
+    choices = ReportChoices(by=CUSTOM_GROUP_COLUMN, cox_covariates=(CUSTOM_GROUP_COLUMN,),
+                            swimmer_color_by=CUSTOM_GROUP_COLUMN, group_rules=RULE)
+    sections = {s.key: s for s in report_sections(cohort, choices=choices)}
+    for key in ("km.rfs", "km.os"):
+        assert sections[key].paragraphs[0].endswith(" " + RULE)
+        assert sections[key].notes[0] == sections[key].paragraphs[0]  # image caption
+    assert RULE in sections["cox"].notes
+    assert RULE in sections["competing"].paragraphs
+    assert RULE in sections["swimmer"].paragraphs
+    assert RULE in sections["methods"].paragraphs
+    plain = {s.key: s for s in report_sections(cohort, choices=ReportChoices(
+        by="mrd_pre_status", group_rules=RULE))}
+    assert not any(RULE in p for p in plain["km.rfs"].paragraphs)
+    assert RULE in plain["methods"].paragraphs  # the groups exist: the methods say so
+
+
+def test_deck_and_html_show_the_rule(cohort):
+    choices = ReportChoices(by=CUSTOM_GROUP_COLUMN, group_rules=RULE)
+    deck = Presentation(io.BytesIO(slide_deck(cohort, DeckContext("seed", 19), choices)))
+    texts = [shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+             if shape.has_text_frame]
+    assert any(RULE in t for t in texts)
+    page = tumor_board_html(cohort, source="seed", n_total=19, filters=[], choices=choices)
+    assert "Adverse &amp; MRD+ = ELN 2022 risk == adverse" in page.decode()
+
+
+def test_swimmer_lanes_coloured_by_the_custom_group(cohort):
+    lanes = swimmer_lanes(cohort, mode="rfs", color_by=CUSTOM_GROUP_COLUMN)
+    assert list(lanes.groups) == ["Adverse & MRD+", "Everyone else"]
+    with pytest.raises(AnalysisError, match=r"Cannot colour lanes by 'Custom group': it is not "
+                                            r"a categorical column of the cohort"):
+        swimmer_lanes(load_seed_cohort(), mode="rfs", color_by=CUSTOM_GROUP_COLUMN)
+
+
+def test_competing_figure_with_a_group_name_plotly_escapes(cohort):
+    data = cohort.assign(cr_status=competing_status(cohort).status)
+    fit = cumulative_incidence(data, "rfs_months", "cr_status", cause=1, by=CUSTOM_GROUP_COLUMN)
+    figure = cif_figure(fit.table, None, groups=list(fit.groups))
+    hover = [t.hovertext[0] for t in figure.data if t.hovertext]
+    assert "<b>Adverse &amp; MRD+</b><br>0 months<br>cumulative incidence 0.0%" in hover[0]
