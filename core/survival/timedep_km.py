@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.errors import AnalysisError
 from core.survival.input import Exclusion
 from core.survival.km import (
     KaplanMeierResult,
@@ -230,8 +231,17 @@ def intervention_sensitivity(df: pd.DataFrame, time: str, event: str, switch_tim
     Returns
     -------
     SensitivityResult
+
+    Raises
+    ------
+    AnalysisError
+        No row has a usable time and event.
     """
     data = intervention_data(df, time, event, switch_time)
+    if data.n == 0:
+        raise AnalysisError(f"No patient is left for the sensitivity curves: none has a usable "
+                            f"`{time}` and `{event}`. Fix: widen the filters, or choose an "
+                            "endpoint the cohort has times for.")
     groups = ("as observed", f"censored at {name or switch_time}")
     cut_time, cut_event = censor_at_intervention(data)
     frame = pd.DataFrame({"time": np.concatenate([data.time, cut_time]),

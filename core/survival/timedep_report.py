@@ -187,7 +187,8 @@ def during_follow_up_report(cohort: pd.DataFrame, endpoint: str, switch_time: st
     Raises
     ------
     AnalysisError
-        The endpoint is unknown, or the columns cannot be read (then nothing can be shown).
+        The endpoint is unknown, no patient has a usable time and event on its clock, or
+        the columns cannot be read (then nothing can be shown).
     """
     if endpoint not in ENDPOINTS:
         raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: choose one of "
@@ -195,6 +196,10 @@ def during_follow_up_report(cohort: pd.DataFrame, endpoint: str, switch_time: st
     time, event, _ = ENDPOINTS[endpoint]
     name = intervention_name(switch_time)
     process = counting_process(cohort, time, event, switch_time)
+    if process.n_patients == 0:
+        raise AnalysisError(f"No patient here has a usable {endpoint.upper()} time and event "
+                            f"(`{time}`, `{event}`), so nothing can be analysed on this clock. "
+                            "Fix: choose the other endpoint, or widen the filters.")
     recorded = pd.to_numeric(cohort[switch_time], errors="coerce").notna()
     return DuringFollowUpReport(
         endpoint=endpoint, switch_time=switch_time, name=name, landmark=float(landmark),

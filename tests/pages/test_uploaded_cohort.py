@@ -76,9 +76,7 @@ def test_every_page_with_only_the_required_columns(page):
     assert any("Uploaded file my\\_cohort.csv" in c.value for c in at.caption)
 
 
-OS_ONLY_KNOWN_BUG = {
-    "pages/6_During_follow_up.py": "KeyError 'as observed' in core.survival.km landmark look-up "
-                                   "when the cohort has no RFS rows (reported to its owner)"}
+OS_ONLY_KNOWN_BUG: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("page", [

@@ -326,6 +326,13 @@ def test_report_keeps_each_analysis_or_its_reason():
     assert any("at or before time 0" in n for n in report.notes())
     with pytest.raises(AnalysisError, match="Unknown endpoint 'pfs'"):
         during_follow_up_report(example, "pfs", "hsct_months", 6)
+    no_rfs = example.assign(rfs_months=np.nan)
+    with pytest.raises(AnalysisError, match="No patient here has a usable RFS time and event "
+                                            "\\(`rfs_months`, `rfs_event`\\).*choose the other"):
+        during_follow_up_report(no_rfs, "rfs", "hsct_months", 6)
+    with pytest.raises(AnalysisError, match="No patient is left for the sensitivity curves: "
+                                            "none has a usable `rfs_months`"):
+        intervention_sensitivity(no_rfs, "rfs_months", "rfs_event", "hsct_months")
 
 
 def test_intervention_options_put_known_columns_first_and_skip_endpoints():
