@@ -1,0 +1,181 @@
+"""Baseline characteristics (the study's Table 1) of a cohort held by a query engine.
+
+Design: :func:`engine_baseline` returns the table of :func:`core.cohort.baseline.baseline_characteristics`
+for a :class:`core.cohort.engine.CohortSource` without fetching patient rows: one aggregate
+query gives every continuous column's count, median, minimum and maximum and every column's
+missing count; one ``GROUP BY`` per categorical column gives its level counts (a co-mutation
+list is counted per distinct list text, then split into genes in Python: the number of distinct
+lists is small). Rows, levels, order and texts are those of the in-memory table, built by its
+own row helpers.
+
+Conventions: medians are DuckDB's ``MEDIAN`` (interpolated, as :meth:`pandas.Series.median`);
+percentages use the rows with a recorded value as denominator; missing means NULL or NaN
+(:func:`core.cohort.engine.missing`).
+
+References
+----------
+DuckDB aggregate functions, https://duckdb.org/docs/sql/functions/aggregates (``median``).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from core.cohort.baseline import (
+    CATEGORICAL,
+    COLUMNS,
+    CONTINUOUS,
+    SEX_NAMES,
+    _percent,
+    _row,
+)
+from core.cohort.engine import CohortSource, count_true, missing, numeric
+from core.cohort.filters import filter_levels
+from core.cohort.read import split_list
+from core.cohort.schema import LABELS
+
+FOLLOW_UP = "os_months"
+ORDER = ("sex", "age", "wbc", "blasts_pct", "fab_class", "cytogenetics", "co_mutations",
+         "fusion_gene", "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "relapse_type",
+         "outcome")
+
+
+def level_counts(source: CohortSource, column: str) -> pd.Series:
+    """Rows per recorded value of ``column`` (a ``GROUP BY`` in the engine).
+
+    Returns
+    -------
+    pandas.Series
+        Index: the value as text; values: row counts (int), sorted by value.
+    """
+    t = source.table
+    kept = t.filter(~missing(t, column))
+    grouped = (kept.group_by(level=kept[column].cast("string"))
+               .aggregate(n=kept.count()).to_pandas())
+    return pd.Series(grouped["n"].astype(int).to_numpy(), index=grouped["level"].astype(str),
+                     dtype=int).sort_index()
+
+
+def distinct_frame(source: CohortSource, columns) -> pd.DataFrame:
+    """A small DataFrame with the distinct recorded values of each of ``columns`` (padded
+    with missing values), so that :func:`core.cohort.filters.filter_levels` and the sidebar's
+    "has any value" tests read the engine's levels without its rows.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Columns of ``source``; numeric ones give their minimum and maximum only.
+    """
+    values: dict[str, list] = {}
+    t = source.table
+    for column in columns:
+        if t[column].type().is_numeric() or t[column].type().is_boolean():
+            row = source.aggregate(low=numeric(t, column).min(), high=numeric(t, column).max())
+            values[column] = [v for v in (row["low"], row["high"])
+                              if v is not None and not pd.isna(v)]
+        else:
+            values[column] = list(level_counts(source, column).index)
+    length = max([1, *map(len, values.values())])
+    return pd.DataFrame({c: pd.Series(v + [None] * (length - len(v)), dtype=object
+                                      if v and isinstance(v[0], str) else None)
+                         for c, v in values.items()})
+
+
+def engine_baseline(source: CohortSource) -> pd.DataFrame:
+    """The baseline table of the rows of ``source``, computed in the engine.
+
+    Parameters
+    ----------
+    source : CohortSource
+        A (filtered) cohort source with the cohort schema's columns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`core.cohort.baseline.COLUMNS`, the same rows and texts as
+        :func:`core.cohort.baseline.baseline_characteristics` on the same rows.
+    """
+    t = source.table
+    present = set(source.columns)
+    continuous = [c for c in (*CONTINUOUS, FOLLOW_UP) if c in present]
+    metrics = {"n": t.count()}
+    for c in continuous:
+        value = numeric(t, c)
+        metrics.update({f"{c}__n": value.count(), f"{c}__median": value.median(),
+                        f"{c}__min": value.min(), f"{c}__max": value.max()})
+    for c in (*CATEGORICAL, "co_mutations"):
+        if c in present:
+            metrics[f"{c}__missing"] = count_true(missing(t, c))
+    agg = source.aggregate(**metrics)
+    n = int(agg["n"])
+    rows: list[dict] = [_row("Patients", "", n=n, summary=str(n))]
+    if n == 0:
+        return pd.DataFrame(rows, columns=list(COLUMNS))
+    counts = {c: level_counts(source, c) for c in (*CATEGORICAL, "co_mutations") if c in present}
+    levels = filter_levels(_levels_frame(counts))
+    for name in ORDER:
+        if name in CONTINUOUS:
+            rows.append(_continuous(LABELS[name], agg, name, n))
+        elif name == "co_mutations":
+            rows.extend(_co_mutations(counts[name], int(agg[f"{name}__missing"])))
+        else:
+            order = levels.get(name) or list(counts[name].index)
+            rows.extend(_categorical(LABELS[name], counts[name], order, name,
+                                     int(agg[f"{name}__missing"])))
+    rows.append(_continuous("Follow-up, OS time (months)", agg, FOLLOW_UP, n))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _levels_frame(counts: dict[str, pd.Series]) -> pd.DataFrame:
+    length = max([1, *(len(s) for s in counts.values())])
+    return pd.DataFrame({c: list(s.index) + [None] * (length - len(s))
+                         for c, s in counts.items()}, dtype=object)
+
+
+def _categorical(label: str, counts: pd.Series, order: list[str], name: str,
+                 n_missing: int) -> list[dict]:
+    recorded = int(counts.sum())
+    out = []
+    for level in [*order, *sorted(set(counts.index) - set(order))]:
+        count = int(counts.get(level, 0))
+        shown = SEX_NAMES.get(level, level) if name == "sex" else level
+        out.append(_row(label, shown, n=count,
+                        percent=100 * count / recorded if recorded else float("nan"),
+                        summary=_percent(count, recorded)))
+    return out + _not_recorded(label, n_missing)
+
+
+def _co_mutations(lists: pd.Series, n_missing: int) -> list[dict]:
+    label = "Co-mutations (other than FLT3-ITD)"
+    recorded = int(lists.sum())
+    genes: Counter = Counter()
+    none = 0
+    for text, count in lists.items():
+        found = split_list(text)
+        genes.update({g: int(count) for g in found})
+        none += 0 if found else int(count)
+    out = [_row(label, gene, n=count, percent=100 * count / recorded,
+                summary=_percent(count, recorded))
+           for gene, count in sorted(genes.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if none:
+        out.append(_row(label, "none", n=none, percent=100 * none / recorded,
+                        summary=_percent(none, recorded)))
+    return out + _not_recorded(label, n_missing)
+
+
+def _continuous(label: str, agg: dict, name: str, n: int) -> dict:
+    count = int(agg[f"{name}__n"])
+    if count == 0:
+        return _row(label, "median (range)", summary="not recorded")
+    median, low, high = (float(agg[f"{name}__{k}"]) for k in ("median", "min", "max"))
+    return _row(label, "median (range)", median=median, minimum=low, maximum=high, n=count,
+                summary=f"{median:g} ({low:g}–{high:g})"
+                + ("" if count == n else f"; not recorded for {n - count}"))
+
+
+def _not_recorded(label: str, n_missing: int) -> list[dict]:
+    return [_row(label, "not recorded", n=n_missing, summary=str(n_missing))] if n_missing else []
+
+

@@ -1,0 +1,73 @@
+"""The baseline table computed in the engine equals the in-memory one on the same rows."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.cohort import open_cohort
+from core.cohort.baseline import baseline_characteristics
+from core.cohort.engine_baseline import distinct_frame, engine_baseline, level_counts
+from core.cohort.engine_filters import filter_source
+from core.cohort.filters import CohortFilter, filter_levels
+from core.cohort.read import load_seed_cohort
+
+
+@pytest.fixture(scope="module")
+def seed_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("baseline") / "seed.parquet"
+    load_seed_cohort().to_parquet(path)
+    return path
+
+
+def assert_same(engine: pd.DataFrame, memory: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(engine.reset_index(drop=True), memory.reset_index(drop=True),
+                                  check_dtype=False, rtol=1e-12, atol=0)
+
+
+def test_seed_cohort_baseline_equals_the_in_memory_table(seed_file):
+    assert_same(engine_baseline(open_cohort(seed_file)), baseline_characteristics(
+        load_seed_cohort()))
+
+
+@pytest.mark.parametrize("cohort_filter", [
+    CohortFilter(eln2022_risk=("adverse",)),
+    CohortFilter(sex=("F",), age_min=40.0),
+    CohortFilter(co_mutations=("NPM1",)),
+    CohortFilter(eln2022_risk=("favorable",), sex=("M",), age_max=20.0),  # nobody
+])
+def test_filtered_seed_baseline_equals_the_in_memory_table(seed_file, cohort_filter):
+    memory = cohort_filter.apply(load_seed_cohort()).cohort
+    engine = filter_source(open_cohort(seed_file), cohort_filter).source
+    assert_same(engine_baseline(engine), baseline_characteristics(memory))
+
+
+def test_distinct_frame_gives_the_filter_levels_of_the_rows(seed_file):
+    seed = load_seed_cohort()
+    columns = ["eln2022_risk", "sex", "fab_class", "fusion_gene", "relapse_type", "outcome",
+               "sorafenib_timing", "mrd_pre_status", "co_mutations", "age"]
+    small = distinct_frame(open_cohort(seed_file), columns)
+    assert filter_levels(small) == filter_levels(seed)
+    assert (small["age"].min(), small["age"].max()) == (seed["age"].min(), seed["age"].max())
+
+
+def test_level_counts_leave_missing_values_out(tmp_path):
+    pd.DataFrame({"x": ["a", None, "b", "a"]}).to_parquet(tmp_path / "x.parquet")
+    assert level_counts(open_cohort(tmp_path / "x.parquet"), "x").to_dict() == {"a": 2, "b": 1}
+
+
+@settings(max_examples=6, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.integers(min_value=0, max_value=2**31 - 1))
+def test_resampled_seed_rows_give_the_same_table(tmp_path, seed):
+    """Invariant: for any multiset of seed rows (with missing values blanked at random), the
+    engine's table equals pandas' (medians of even counts interpolate as pandas does)."""
+    rng = np.random.default_rng(seed)
+    base = load_seed_cohort()
+    rows = base.iloc[rng.integers(0, len(base), rng.integers(1, 40))].reset_index(drop=True)
+    for column in ("age", "wbc", "sex", "co_mutations", "fab_class"):
+        rows.loc[rng.random(len(rows)) < 0.2, column] = None
+    path = tmp_path / f"r{seed}.parquet"
+    rows.to_parquet(path)
+    assert_same(engine_baseline(open_cohort(path)), baseline_characteristics(rows))
