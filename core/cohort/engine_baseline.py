@@ -1,6 +1,7 @@
 """Baseline characteristics (the study's Table 1) of a cohort held by a query engine.
 
-Design: :func:`engine_baseline` returns the table of :func:`core.cohort.baseline.baseline_characteristics`
+Design: :func:`engine_baseline` returns the table of
+:func:`core.cohort.baseline.baseline_characteristics`
 for a :class:`core.cohort.engine.CohortSource` without fetching patient rows: one aggregate
 query gives every continuous column's count, median, minimum and maximum and every column's
 missing count; one ``GROUP BY`` per categorical column gives its level counts (a co-mutation
