@@ -90,10 +90,7 @@ def test_every_page_with_os_only(page):
     assert header_text(at).startswith("**19 of 19 patients**")
 
 
-EXTRA_KNOWN_BUG = {
-    "pages/8_Present.py": "ValueError 'zip() argument 3 is shorter' in the competing-risks "
-                          "figure's hover text when grouped by a file column (reported to its "
-                          "owner)"}
+EXTRA_KNOWN_BUG: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("page", [
