@@ -16,6 +16,9 @@ from core.survival.report import ENDPOINT_NAMES, format_percent_ci, stratifier_o
 from ui import cached
 from ui.deliverables import deliverables
 from ui.overview import follow_up, readable_csv
+from ui.registry import baseline as registry_baseline
+from ui.registry import first_rows, sample_caption
+from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 from ui.subgroups import filter_description, rules_text
 
@@ -23,6 +26,7 @@ view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
 
 stop_if_empty(view)
+registry = view.registry  # registry mode (ui.registry): statistics in the engine
 
 # ---- at a glance ---------------------------------------------------------------------------
 LANDMARK = 24.0
@@ -30,7 +34,7 @@ reports = {}
 for endpoint in ("os", "rfs"):
     if {ENDPOINTS[endpoint][0], ENDPOINTS[endpoint][1]} <= set(cohort.columns):
         try:
-            reports[endpoint] = cached.survival(cohort, endpoint, None, (LANDMARK,), LANDMARK)
+            reports[endpoint] = registry_survival(view, endpoint, None, (LANDMARK,), LANDMARK)
         except ValueError as error:  # AnalysisError: no usable row for this endpoint
             st.warning(plain(str(error)), icon=":material/info:")
 
@@ -47,7 +51,8 @@ def at_landmark(endpoint: str) -> str:
 
 
 metrics = st.columns(6)
-metrics[0].metric("Patients", f"{view.selection.n}", help="After the filters in the sidebar.")
+metrics[0].metric("Patients", f"{registry.n:,}" if registry else f"{view.selection.n}",
+                  help="After the filters in the sidebar.")
 if "os" in reports:
     metrics[1].metric("Deaths", sum(reports["os"].fit.events.values()))
 if "rfs" in reports:
@@ -84,6 +89,7 @@ for column, endpoint in zip(curves, ("os", "rfs"), strict=True):
 if "os" in reports:
     st.caption(plain(f"Median follow-up {followed.text()}: {followed.method}, on the OS clock; "
                      f"{plural(followed.n, 'patient')}."))
+    sample_caption(view)  # registry mode: follow-up and patient views use a named sample
 
 st.markdown("**Where next:**")
 nav = st.columns(4)
@@ -99,7 +105,8 @@ nav[3].page_link("pages/9_About.py", label="Definitions and data source",
 
 # ---- baseline ------------------------------------------------------------------------------
 st.subheader("Baseline characteristics")
-table = cached.baseline(cohort)
+table = registry_baseline(registry.path, view.cohort_filter) if registry else \
+    cached.baseline(cohort)
 shown = table[["characteristic", "level", "summary"]].rename(
     columns={"characteristic": "Characteristic", "level": "",
              "summary": "n (%) or median (range)"})
@@ -124,7 +131,12 @@ number_format = {"age": "%d", "rfs_months": "%g", "os_months": "%g", "wbc": "%g"
                  "blasts_pct": "%g", "mrd_pre_flow_pct": "%g%%",
                  "mrd_pre_aml1eto_abl_pct": "%g%%"}
 MAX_ROWS_SHOWN = 5_000  # a registry-size upload is summarised and downloaded, not scrolled
-if len(cohort) > MAX_ROWS_SHOWN:
+if registry:  # the first rows by patient id, paged in the engine (ORDER BY ... LIMIT)
+    cohort = first_rows(registry.path, view.cohort_filter, MAX_ROWS_SHOWN)
+    st.info(f"Registry mode: the first {len(cohort):,} of {registry.n:,} filtered rows by "
+            "patient id (ORDER BY ... LIMIT in the engine). The baseline table and the "
+            "survival statistics use every row.", icon=":material/table_rows:")
+elif len(cohort) > MAX_ROWS_SHOWN:
     st.info(f"Showing the first {MAX_ROWS_SHOWN:,} of {len(cohort):,} patients. Every patient "
             "is in the downloads, the baseline table and the analyses.",
             icon=":material/table_rows:")
@@ -146,6 +158,11 @@ st.caption(
     "for the rest. Click a column header to sort. MRD positive = ≥ 0.01% by flow cytometry "
     "before maintenance; the AML1-ETO/ABL ratio (qPCR) is shown as measured."
 )
+
+if registry:
+    st.caption("Registry mode: patient downloads, the tumor-board report and the deliverables "
+               "need the in-memory cohort; extract rows from the registry's own database.")
+    st.stop()
 
 notes = (
     f"Source: {view.source}",

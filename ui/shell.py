@@ -36,6 +36,7 @@ from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
 from ui import cached, warmup
+from ui.registry import ENV, filter_frame, registry_path, sample, select, selection_result
 from ui.upload import remove_my_data, set_aside_count
 
 warmup.start()  # heavy Cox imports in the background, once per server process
@@ -93,6 +94,9 @@ class View:
     selection: FilterResult
     cohort_filter: CohortFilter
     source: str
+    registry: object = None
+    """In registry mode (:mod:`ui.registry`) the filtered registry
+    (:class:`ui.registry.RegistrySelection`); then ``selection.cohort`` is a seeded sample."""
 
     @property
     def cohort(self) -> pd.DataFrame:
@@ -117,16 +121,23 @@ def page_setup(title: str, icon: str) -> View:
     nav = st.sidebar.container()
     cohort, source = _cohort_source()
     cohort_filter = _filter_sidebar(cohort)
-    from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
-    selection = custom_groups_sidebar(cohort_filter.apply(cohort))
+    registry = None
+    if registry_path():  # a server-side registry: filters and counts in the engine
+        registry = select(registry_path(), cohort_filter)
+        selection = selection_result(registry, sample(registry_path(), cohort_filter)
+                                     if registry.n else cohort.iloc[:0])
+    else:
+        from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
+        selection = custom_groups_sidebar(cohort_filter.apply(cohort))
     with nav:
         st.markdown(f"### {APP_NAME}")
         for path, label, page_icon in PAGES:
             st.page_link(path, label=label, icon=page_icon,
                          query_params=cohort_filter.to_query_params())
         st.divider()
-    _header(title, selection, source, cohort_filter)
-    return View(selection=selection, cohort_filter=cohort_filter, source=source)
+    _header(title, selection, source, cohort_filter, registry)
+    return View(selection=selection, cohort_filter=cohort_filter, source=source,
+                registry=registry)
 
 
 def stop_if_empty(view: View, what: str = "") -> None:
@@ -233,7 +244,14 @@ def plain(text: str) -> str:
 # --------------------------------------------------------------------------------------------
 
 def _cohort_source() -> tuple[pd.DataFrame, str]:
-    """The cohort of this session: the embedded one, or one the user uploaded."""
+    """The cohort of this session: the embedded one, or one the user uploaded (in registry
+    mode: the distinct values of the registry's filter columns, see :mod:`ui.registry`)."""
+    if registry_path():
+        with st.sidebar.expander("Cohort data", icon=":material/database:"):
+            st.caption(f"Registry mode: the server's file {plain(registry_path())} (set by "
+                       f"{ENV}), read by DuckDB where it lies. Uploads are off.")
+        return filter_frame(registry_path()), (f"Registry file {Path(registry_path()).name} "
+                                               "(DuckDB, on the server)")
     with st.sidebar.expander("Cohort data", icon=":material/database:"):
         upload = st.file_uploader(
             f"Load your own cohort (up to {MAX_UPLOAD_MB} MB: CSV/TSV/TXT, XLSX, Parquet, SPSS "
@@ -387,13 +405,14 @@ def _sync_query_params(cohort_filter: CohortFilter) -> None:
 
 
 def _header(title: str, selection: FilterResult, source: str,
-            cohort_filter: CohortFilter) -> None:
+            cohort_filter: CohortFilter, registry=None) -> None:
     st.title(title)
     described = "; ".join(cohort_filter.describe()) or "no filters"
     aside = set_aside_count()
     aside_text = f", {aside} row{'s' if aside != 1 else ''} set aside" if aside else ""
-    st.markdown(f"**{selection.n} of {selection.n_total} patients**{aside_text} · "
-                f"{plain(described)}")
+    n, n_total = (selection.n, selection.n_total) if registry is None else \
+        (f"{registry.n:,}", f"{registry.n_total:,}")
+    st.markdown(f"**{n} of {n_total} patients**{aside_text} · {plain(described)}")
     st.caption(plain(source))
     notices = st.session_state.get(STATE_NOTICES, [])
     for notice in notices:

@@ -1,0 +1,153 @@
+"""Registry mode: a server-side cohort file, opened in DuckDB and never loaded whole.
+
+Design: when the environment variable :data:`ENV` names a Parquet or CSV file
+(``RRE_REGISTRY_PATH=/data/registry.parquet streamlit run app.py``), every page works on that
+file through :func:`core.cohort.open_cohort` instead of the embedded cohort; uploads are off
+(a registry is too big for a browser upload; it is read where it lies on the server). The
+sidebar filters compile to the engine's ``WHERE`` (:func:`core.cohort.engine_filters.filter_source`),
+the header's counts, the Cohort page's baseline table, the Survival page's statistics and the
+Cox model of categorical covariates are computed in the engine. Views that need patient rows
+get a seeded random sample of at most :data:`SAMPLE_ROWS` filtered rows (rows ordered by a
+seeded hash of ``patient_id``, so the same filter always gives the same rows), named on screen
+by :func:`sample_note`. Engine objects are kept with ``st.cache_resource`` (one DuckDB
+connection per file and server process); small results with ``st.cache_data``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.engine import CohortSource, open_cohort
+from core.cohort.engine_baseline import distinct_frame, engine_baseline
+from core.cohort.engine_filters import filter_source
+from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
+from core.cohort.validate import validate_cohort
+from core.survival.report import SurvivalReport, survival_report
+from ui import cached
+
+ENV = "RRE_REGISTRY_PATH"
+SAMPLE_ROWS = 100_000
+SAMPLE_SEED = 2026
+FILTER_COLUMNS = (*CATEGORY_FIELDS, "co_mutations", "age")
+
+
+@dataclass(frozen=True, eq=False)
+class RegistrySelection:
+    """The filtered registry of a page run.
+
+    Attributes
+    ----------
+    source : CohortSource
+        The filtered rows (a ``WHERE`` in the engine).
+    n, n_total : int
+        Rows after and before the filters (``COUNT`` in the engine).
+    missing : tuple of (str, int)
+        Rows left out per filtered column for a missing value.
+    path : str
+        The registry file.
+    """
+
+    source: CohortSource
+    n: int
+    n_total: int
+    missing: tuple[tuple[str, int], ...]
+    path: str
+
+
+def registry_path() -> str | None:
+    """The registry file named by :data:`ENV`, or None (the app's usual in-memory mode)."""
+    return os.environ.get(ENV) or None
+
+
+@st.cache_resource(show_spinner=False)
+def _open(path: str) -> CohortSource:
+    return open_cohort(path)
+
+
+@st.cache_data(show_spinner=False)
+def filter_frame(path: str) -> pd.DataFrame:
+    """The distinct values of every filter column (absent columns empty): what the sidebar
+    needs to offer its filters, computed in the engine."""
+    source = _open(path)
+    present = [c for c in FILTER_COLUMNS if c in source.columns]
+    frame = distinct_frame(source, present)
+    for column in FILTER_COLUMNS:
+        if column not in frame:
+            frame[column] = pd.Series([None] * len(frame), dtype=object)
+    return frame
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def select(path: str, cohort_filter: CohortFilter) -> RegistrySelection:
+    """The registry's rows kept by ``cohort_filter``, with the counts of the header."""
+    kept = filter_source(_open(path), cohort_filter)
+    return RegistrySelection(kept.source, kept.n, kept.n_total, kept.missing, path)
+
+
+@st.cache_data(show_spinner="Fetching a sample of the registry...", max_entries=8)
+def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
+    """At most :data:`SAMPLE_ROWS` filtered rows, chosen by a hash of ``patient_id`` seeded
+    with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
+    table = select(path, cohort_filter).source.table
+    if "patient_id" in table.columns:
+        key = (table["patient_id"].cast("string") + f"#{SAMPLE_SEED}").hash()
+        table = table.order_by([key, table["patient_id"]])
+    rows = table.limit(SAMPLE_ROWS).to_pandas()
+    if "patient_id" in rows:
+        rows = rows.sort_values("patient_id", kind="stable")
+    return validate_cohort(rows.reset_index(drop=True))
+
+
+def selection_result(selection: RegistrySelection, rows: pd.DataFrame) -> FilterResult:
+    """The page's :class:`FilterResult`: the sample's rows with the engine's totals."""
+    return FilterResult(cohort=rows, n_total=selection.n_total, missing=selection.missing)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def baseline(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
+    """The baseline table of the filtered registry, computed in the engine."""
+    return engine_baseline(select(path, cohort_filter).source)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def first_rows(path: str, cohort_filter: CohortFilter, n: int) -> pd.DataFrame:
+    """The first ``n`` filtered rows by ``patient_id`` (``ORDER BY ... LIMIT`` in the engine)."""
+    return select(path, cohort_filter).source.head(n)
+
+
+def sample_note(selection: RegistrySelection, rows: pd.DataFrame) -> str:
+    """One sentence naming the rows a sample-based view works on."""
+    if len(rows) >= selection.n:
+        return (f"Registry mode: this view works on all {selection.n:,} filtered rows, "
+                "fetched from the engine.")
+    return (f"Registry mode: this view works on a random sample of {len(rows):,} of the "
+            f"{selection.n:,} filtered rows (seeded hash of the patient id, seed "
+            f"{SAMPLE_SEED}; the same filters always give the same sample).")
+
+
+def sample_caption(view) -> None:
+    """Show :func:`sample_note` under a page title when the page works on a registry sample."""
+    registry = getattr(view, "registry", None)
+    if registry is not None:
+        st.info(sample_note(registry, view.cohort), icon=":material/shuffle:")
+
+
+@st.cache_data(show_spinner="Counting in the registry...", max_entries=32)
+def _engine_survival(path: str, cohort_filter: CohortFilter, endpoint: str, by: str | None,
+                     landmark_months: tuple[float, ...], horizon: float):
+    return survival_report(select(path, cohort_filter).source, endpoint, by, landmark_months,
+                           horizon)
+
+
+def survival(view, endpoint: str, by: str | None, landmark_months: tuple[float, ...],
+             horizon: float) -> SurvivalReport:
+    """:func:`core.survival.report.survival_report` of the page's cohort: on the engine's
+    count table (one ``GROUP BY`` over every filtered row) in registry mode, else in memory."""
+    if getattr(view, "registry", None) is None:
+        return cached.survival(view.cohort, endpoint, by, landmark_months, horizon)
+    return _engine_survival(view.registry.path, view.cohort_filter, endpoint, by,
+                            landmark_months, horizon)
