@@ -12,7 +12,9 @@ spec filled in), ``app_numbers.json`` and a README. Each script recomputes the n
 independently of this app and compares them with ``app_numbers.json`` (1e-6).
 
 Conventions: numbers are those of R survival (``survfit`` log-log intervals, ``summary(fit,
-times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``, Wald intervals);
+times)``, ``print.survfit`` medians, restricted means as ``print(fit, rmean = horizon)``,
+``survdiff`` and the trend test from its observed - expected and variance, ``coxph(ties =
+"efron")``, Wald intervals);
 intervals R reports as NA, medians not reached and infinite bounds are JSON null. The Cox
 block is the ordinary Cox fit; when the page shows Firth's penalized fit instead, its numbers
 are kept under ``cox_shown`` (Firth needs R's coxphf or the firthmodels package, not part of
@@ -73,7 +75,9 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     Returns
     -------
     dict
-        ``time, event, by, groups, landmark_months, conf_level, cox`` where ``cox`` is None or
+        ``time, event, by, groups, landmark_months, horizon, conf_level, trend, cox`` where
+        ``horizon`` is the RMST horizon (months), ``trend`` is None or ``{order, scores}`` (the
+        log-rank trend test the Survival page shows across ELN groups) and ``cox`` is None or
         ``{time, event, encodings: [{column, kind, terms, scale, levels}]}``, levels with the
         reference first.
     """
@@ -92,7 +96,11 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     return {"time": time, "event": event, "by": choices.by,
             "groups": list(report.fit.groups),
             "landmark_months": [float(m) for m in choices.landmark_months],
-            "conf_level": CONF_LEVEL, "cox": cox}
+            "horizon": float(choices.horizon), "conf_level": CONF_LEVEL,
+            "trend": None if report.trend is None else {
+                "order": list(report.trend.groups),
+                "scores": [float(w) for w in report.trend.scores]},
+            "cox": cox}
 
 
 def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
@@ -103,7 +111,9 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     dict
         ``n`` (patients analysed), ``landmarks`` (group, time, survival, ci_lower, ci_upper,
         n_risk), ``medians`` (group, n, events, median, median_lower, median_upper),
-        ``logrank`` (statistic, dof, p_value, or None), ``cox`` (n, events, converged, terms:
+        ``logrank`` (statistic, dof, p_value, or None), ``rmst`` (group, rmst, se, ci_lower,
+        ci_upper; months, to the horizon), ``trend`` (statistic, p_value of the log-rank test
+        for trend, or None), ``cox`` (n, events, converged, terms:
         term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
         for the fit the page shows, with its method).
     """
@@ -122,6 +132,10 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         "landmarks": _records(landmarks), "medians": _records(medians),
         "logrank": None if lr is None else {"statistic": float(lr.statistic),
                                             "dof": int(lr.dof), "p_value": float(lr.p_value)},
+        "rmst": _records(report.rmst.table[["group", "rmst", "se", "ci_lower", "ci_upper"]]),
+        "trend": None if report.trend is None else {
+            "statistic": float(report.trend.statistic),
+            "p_value": float(report.trend.p_value)},
         "cox": _cox_numbers(ordinary), "cox_shown": _cox_numbers(shown),
     }
     return _clean(numbers)

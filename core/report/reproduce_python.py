@@ -5,7 +5,9 @@ Design: the script's text lives here as one string with a single placeholder, ``
 replaced by the analysis the app ran (endpoint columns, grouping, landmark months, Cox terms)
 written as a JSON literal. The script needs pandas, numpy and scipy only; it recomputes from
 ``cohort_filtered.csv`` the Kaplan-Meier landmarks with log-log intervals, the medians with
-their intervals, the log-rank test and the ordinary Cox model (Efron ties, Wald intervals),
+their intervals, the restricted mean survival times (the Kaplan-Meier step function integrated
+to the horizon, R's standard error), the log-rank test and its trend version (when the page
+shows it) and the ordinary Cox model (Efron ties, Wald intervals),
 writes ``python_numbers.json`` and compares every number with ``app_numbers.json``.
 
 Conventions: R survival 3.x (``survfit`` with ``conf.type = "log-log"``, ``summary(fit,
@@ -22,8 +24,10 @@ Needs pandas, numpy and scipy only. Run next to cohort_filtered.csv:
 Writes python_numbers.json and compares every number with app_numbers.json (largest absolute
 difference per block). Methods follow R survival: Kaplan-Meier with Greenwood variance and
 log-log intervals (survfit conf.type = "log-log"), survival at landmarks as summary(fit,
-times), medians as print.survfit, the log-rank test as survdiff, Cox regression with Efron
-ties and Wald intervals as coxph.
+times), medians as print.survfit, restricted means as print(fit, rmean = horizon) (the
+step function integrated to the horizon), the log-rank test as survdiff and its trend version
+from survdiff's observed - expected and variance, Cox regression with Efron ties and Wald
+intervals as coxph.
 """
 
 import json
@@ -108,9 +112,33 @@ def kaplan_meier(rows):
                       row)) for row in medians])
 
 
-def logrank(rows):
-    if not SPEC["by"] or len(SPEC["groups"]) < 2:
-        return None
+def restricted_means(rows):
+    """Area under each group's Kaplan-Meier step function from 0 to the horizon, with R's
+    standard error: sum over times of (area from that time to the horizon)^2 d / (n (n - d))."""
+    horizon = SPEC["horizon"]
+    z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
+    out = []
+    for group, part in groups_of(rows).items():
+        time = part[SPEC["time"]].to_numpy(float)
+        event = part[SPEC["event"]].to_numpy(float)
+        times = np.unique(time)
+        d = np.array([event[time == t].sum() for t in times], dtype=float)
+        n = np.array([(time >= t).sum() for t in times], dtype=float)
+        surv = np.cumprod(1 - d / n)
+        inside = times <= horizon
+        widths = np.diff(np.concatenate([[0.0], times[inside], [horizon]]))
+        rectangles = widths * np.concatenate([[1.0], surv[inside]])
+        tail = np.cumsum(rectangles[1:][::-1])[::-1]  # area from each time to the horizon
+        with np.errstate(divide="ignore", invalid="ignore"):
+            h = np.where(n - d > 0, d / (n * (n - d)), 0.0)[inside]
+        area, se = float(rectangles.sum()), float(np.sqrt(np.sum(tail ** 2 * h)))
+        out.append({"group": group, "rmst": area, "se": se, "ci_lower": area - z * se,
+                    "ci_upper": area + z * se})
+    return out
+
+
+def observed_minus_expected(rows):
+    """Per group (SPEC order) observed - expected events and their covariance (survdiff)."""
     time = rows[SPEC["time"]].to_numpy(float)
     event = rows[SPEC["event"]].to_numpy(float)
     label = rows[SPEC["by"]].to_numpy()
@@ -127,6 +155,25 @@ def logrank(rows):
         expected += d * n_g / n
         if n > 1:
             variance += d * (n - d) / (n - 1) * (np.diag(n_g / n) - np.outer(n_g, n_g) / n**2)
+    return observed, expected, variance
+
+
+def trend(rows):
+    """Log-rank test for trend: (w'(O - E))^2 / (w'Vw) on 1 df, scores w in the page's order."""
+    if not SPEC["trend"]:
+        return None
+    observed, expected, variance = observed_minus_expected(rows)
+    index = [SPEC["groups"].index(g) for g in SPEC["trend"]["order"]]
+    w = np.array(SPEC["trend"]["scores"], float)
+    statistic = float((w @ (observed - expected)[index]) ** 2
+                      / (w @ variance[np.ix_(index, index)] @ w))
+    return {"statistic": statistic, "p_value": float(chi2.sf(statistic, 1))}
+
+
+def logrank(rows):
+    if not SPEC["by"] or len(SPEC["groups"]) < 2:
+        return None
+    observed, expected, variance = observed_minus_expected(rows)
     keep = expected > 0
     diff = (observed - expected)[keep][:-1]
     v = variance[np.ix_(keep, keep)][:-1, :-1]
@@ -246,14 +293,15 @@ def main():
     data, rows = load()
     landmarks, medians = kaplan_meier(rows)
     numbers = clean({"n": int(len(rows)), "landmarks": landmarks, "medians": medians,
-                     "logrank": logrank(rows), "cox": cox(data)})
+                     "rmst": restricted_means(rows), "logrank": logrank(rows),
+                     "trend": trend(rows), "cox": cox(data)})
     (HERE / "python_numbers.json").write_text(json.dumps(numbers, indent=1))
     app = HERE / "app_numbers.json"
     if not app.exists():
         return 0
     shown = json.loads(app.read_text())
     worst = 0.0
-    for block in ("n", "landmarks", "medians", "logrank", "cox"):
+    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox"):
         if block == "cox" and numbers["cox"] and not numbers["cox"]["converged"]:
             print("cox: the model does not converge (a coefficient runs to infinity); "
                   "its numbers depend on where the iterations stop and are not compared")

@@ -3,9 +3,10 @@
 
 Design: one string with a single placeholder, ``__SPEC__``, replaced by the analysis the app
 ran as a JSON literal inside an R raw string. The script uses R's survival package (survfit
-with log-log intervals, summary at landmarks, print.survfit medians, survdiff, coxph with
-Efron ties) and jsonlite, writes ``r_numbers.json`` and compares every number with
-``app_numbers.json``. R >= 4.0 (raw strings).
+with log-log intervals, summary at landmarks, print.survfit medians, restricted means as
+``print(fit, rmean = horizon)``, survdiff and the trend test from its observed - expected and
+variance, coxph with Efron ties) and jsonlite, writes ``r_numbers.json`` and compares every
+number with ``app_numbers.json``. R >= 4.0 (raw strings).
 '''
 
 SCRIPT = r'''#!/usr/bin/env Rscript
@@ -67,13 +68,31 @@ medians <- lapply(seq_len(nrow(table)), function(i) list(
   events = as.integer(table[i, "events"]), median = na_null(table[i, "median"]),
   median_lower = na_null(table[i, lcl]), median_upper = na_null(table[i, ucl])))
 
-# ---- log-rank: survdiff ---------------------------------------------------------------------
+# ---- restricted mean survival time: print(fit, rmean = horizon) ------------------------------
+means <- summary(fit, rmean = spec$horizon)$table
+if (is.null(dim(means))) means <- t(as.matrix(means))
+z_rm <- qnorm(1 - (1 - spec$conf_level) / 2)
+rmst <- lapply(seq_len(nrow(means)), function(i) list(
+  group = if (is.null(by)) "All" else groups[i], rmst = unname(means[i, "rmean"]),
+  se = unname(means[i, "se(rmean)"]),
+  ci_lower = unname(means[i, "rmean"] - z_rm * means[i, "se(rmean)"]),
+  ci_upper = unname(means[i, "rmean"] + z_rm * means[i, "se(rmean)"])))
+
+# ---- log-rank: survdiff; trend: (w'(O - E))^2 / (w'Vw), 1 df ----------------------------------
 logrank <- NULL
+trend <- NULL
 if (!is.null(by) && length(groups) >= 2) {
   test <- survdiff(Surv(.time, .event) ~ .group, data = rows)
   dof <- sum(test$exp > 0) - 1
   logrank <- list(statistic = test$chisq, dof = as.integer(dof),
                   p_value = pchisq(test$chisq, dof, lower.tail = FALSE))
+  if (!is.null(spec$trend)) {
+    idx <- match(unlist(spec$trend$order), groups)
+    w <- unlist(spec$trend$scores)
+    oe <- (test$obs - test$exp)[idx]
+    stat <- sum(w * oe)^2 / drop(t(w) %*% test$var[idx, idx] %*% w)
+    trend <- list(statistic = stat, p_value = pchisq(stat, 1, lower.tail = FALSE))
+  }
 }
 
 # ---- Cox: coxph(ties = "efron"), Wald intervals ----------------------------------------------
@@ -109,8 +128,8 @@ if (!is.null(spec$cox)) {
                 p_value = 2 * pnorm(-abs(b[i] / se[i])))))
 }
 
-numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, logrank = logrank,
-                cox = cox)
+numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, rmst = rmst,
+                logrank = logrank, trend = trend, cox = cox)
 write_json(numbers, file.path(here, "r_numbers.json"), auto_unbox = TRUE, digits = NA,
            null = "null", pretty = TRUE)
 
@@ -130,7 +149,7 @@ app_file <- file.path(here, "app_numbers.json")
 if (file.exists(app_file)) {
   shown <- fromJSON(app_file, simplifyVector = FALSE)
   worst <- 0
-  for (block in c("n", "landmarks", "medians", "logrank", "cox")) {
+  for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox")) {
     if (block == "cox" && !is.null(cox) && !cox$converged) {
       cat("cox: the model does not converge (a coefficient runs to infinity); its numbers",
           "depend on where the iterations stop and are not compared\n")

@@ -38,6 +38,9 @@ CASES = {
         ReportChoices(endpoint="os", by="eln2022_risk", landmark_months=(6.0, 12.0, 24.0, 60.0),
                       cox_endpoint="os", cox_covariates=("age",))),
     "rfs whole cohort, default Cox (separation, Firth shown)": (SEED, ReportChoices()),
+    "rfs by ELN (trend test), RMST to 12 months": (
+        SEED, ReportChoices(endpoint="rfs", by="eln2022_risk", horizon=12.0,
+                            cox_covariates=())),
 }
 
 
@@ -67,7 +70,7 @@ def _largest_difference(mine, theirs) -> float:
 
 
 def _check(numbers: dict, shown: dict) -> None:
-    for block in ("n", "landmarks", "medians", "logrank"):
+    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend"):
         assert _largest_difference(numbers[block], shown[block]) <= 1e-6, block
     if shown["cox"] is not None and numbers["cox"]["converged"]:
         assert _largest_difference(numbers["cox"], {**shown["cox"], "converged": True}) <= 1e-6
@@ -82,6 +85,31 @@ def test_python_script_reproduces_the_pages_numbers(case, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.stdout.strip().endswith("REPRODUCED")
     _check(json.loads((tmp_path / "python_numbers.json").read_text()), shown)
+
+
+def test_scripts_compare_rmst_and_the_trend_test(tmp_path):
+    """The Survival page's RMST (R print(fit, rmean = 12)) and log-rank trend p across ELN
+    groups are in app_numbers.json and recomputed by the script.
+
+    R 4.2, survival 3.5.3 (the zip's reproduce.R on the seed cohort): rmean 10, 12, 10.4285714
+    (se 1.63299316, 0, 1.45486016) for favorable, intermediate, adverse; trend
+    (w'(O-E))^2/(w'Vw) from survdiff = 0.961309051010664, p 0.326857283568769."""
+    cohort, choices = CASES["rfs by ELN (trend test), RMST to 12 months"]
+    shown = _unzip(cohort, choices, tmp_path)
+    assert [r["group"] for r in shown["rmst"]] == ["favorable", "intermediate", "adverse"]
+    assert [r["rmst"] for r in shown["rmst"]] == pytest.approx([10, 12, 10.4285714285714],
+                                                                abs=1e-9)
+    assert [r["se"] for r in shown["rmst"]] == pytest.approx(
+        [1.63299316185545, 0, 1.45486015678544], abs=1e-9)
+    assert shown["trend"]["statistic"] == pytest.approx(0.961309051010664, abs=1e-9)
+    assert shown["trend"]["p_value"] == pytest.approx(0.326857283568769, abs=1e-9)
+    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert "rmst: largest absolute difference" in run.stdout
+    assert "trend: largest absolute difference" in run.stdout
+    assert run.stdout.strip().endswith("REPRODUCED")
+    without = _unzip(*CASES["rfs by MRD, OS Cox on MRD + age (converges)"], tmp_path)
+    assert without["trend"] is None  # two groups: no trend test on the page
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -180,8 +208,10 @@ def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
     script = _script_namespace(spec)
     landmarks, medians = script["kaplan_meier"](cohort)
     mine = script["clean"]({"landmarks": landmarks, "medians": medians,
-                            "logrank": script["logrank"](cohort), "cox": script["cox"](cohort)})
-    for block in ("landmarks", "medians", "logrank"):
+                            "rmst": script["restricted_means"](cohort),
+                            "logrank": script["logrank"](cohort), "trend": script["trend"](cohort),
+                            "cox": script["cox"](cohort)})
+    for block in ("landmarks", "medians", "rmst", "logrank", "trend"):
         assert _largest_difference(mine[block], shown[block]) <= 1e-8, block
     if mine["cox"]["converged"]:
         assert _largest_difference(mine["cox"], {**shown["cox"], "converged": True}) <= 1e-8
