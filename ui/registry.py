@@ -4,7 +4,8 @@ Design: when the environment variable :data:`ENV` names a Parquet or CSV file
 (``RRE_REGISTRY_PATH=/data/registry.parquet streamlit run app.py``), every page works on that
 file through :func:`core.cohort.open_cohort` instead of the embedded cohort; uploads are off
 (a registry is too big for a browser upload; it is read where it lies on the server). The
-sidebar filters compile to the engine's ``WHERE`` (:func:`core.cohort.engine_filters.filter_source`),
+sidebar filters compile to the engine's ``WHERE``
+(:func:`core.cohort.engine_filters.filter_source`),
 the header's counts, the Cohort page's baseline table, the Survival page's statistics and the
 Cox model of categorical covariates are computed in the engine. Views that need patient rows
 get a seeded random sample of at most :data:`SAMPLE_ROWS` filtered rows (rows ordered by a
