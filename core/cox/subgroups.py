@@ -129,7 +129,8 @@ def _rows(data: pd.DataFrame, time: str, event: str, factor: str, reference: dic
 
 def _dummies(values: pd.Series, levels: list[str]) -> np.ndarray:
     text = values.astype(str).to_numpy()
-    return np.column_stack([(text == level).astype(float) for level in levels[1:]])
+    columns = [(text == level).astype(float) for level in levels[1:]]
+    return np.column_stack(columns) if columns else np.empty((len(text), 0))
 
 
 def interaction_test(data: pd.DataFrame, time: str, event: str, factor: str, attribute: str,
@@ -140,12 +141,12 @@ def interaction_test(data: pd.DataFrame, time: str, event: str, factor: str, att
            "statistic": math.nan, "df": 0, "p_value": math.nan, "note": ""}
     numeric = pd.api.types.is_numeric_dtype(data[factor])
     f_levels = [] if numeric else _ordered(data, factor, reference)
-    f_design = (data[factor].to_numpy(dtype=float)[:, None] if numeric
-                else _dummies(data[factor], f_levels))
     a_levels = _ordered(data, attribute, {})
     if len(a_levels) < 2 or (not numeric and len(f_levels) < 2):
         row["note"] = "one level only: no interaction to test"
         return row
+    f_design = (data[factor].to_numpy(dtype=float)[:, None] if numeric
+                else _dummies(data[factor], f_levels))
     a_design = _dummies(data[attribute], a_levels)
     base = np.column_stack([f_design, a_design])
     columns, kept = {}, base

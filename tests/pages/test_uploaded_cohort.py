@@ -104,10 +104,7 @@ def test_every_page_with_30_extra_columns(page):
         assert at.selectbox(key="survival.by").value == "Marker 0"
 
 
-REGISTRY_KNOWN_BUG = {
-    "pages/7_Subgroups.py": "ValueError 'need at least one array to concatenate' in the "
-                            "subgroup forest's interaction test with the file column 'arm' "
-                            "(reported to its owner)"}
+REGISTRY_KNOWN_BUG: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("page", [

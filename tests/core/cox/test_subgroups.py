@@ -101,6 +101,19 @@ def test_interaction_without_variation_is_explained():
     assert row["df"] == 0 and row["note"].startswith("no estimable interaction")
     row = interaction_test(data.assign(a="p"), "t", "e", "f", "a", {})
     assert row["note"] == "one level only: no interaction to test"
+    row = interaction_test(data.iloc[:0], "t", "e", "f", "a", {})  # attribute all missing
+    assert row["note"] == "one level only: no interaction to test" and row["n"] == 0
+
+
+def test_forest_with_an_attribute_missing_for_everyone():
+    """An uploaded file without sex: the forest of a two-level file column still draws (the
+    interaction row says why there is no test) instead of failing on an empty design."""
+    data = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 7, 8], "e": [1, 1, 0, 1, 1, 0, 1, 1],
+                         "arm": ["A", "B"] * 4, "sex": [None] * 8})
+    forest = subgroup_forest(data, "t", "e", "arm", ["sex"])
+    row = forest.interactions.iloc[0]
+    assert row["note"] == "one level only: no interaction to test; 8 patients without this " \
+                          "attribute left out"
 
 
 def test_univariable_models_side_by_side(seed):
