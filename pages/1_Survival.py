@@ -29,6 +29,7 @@ from ui.shell import (
     url_choice,
     url_value,
 )
+from ui.registry import survival as registry_survival
 from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
@@ -72,8 +73,8 @@ except AnalysisError as error:
     landmark_months = ()
 
 try:
-    report = cached.survival(cohort, endpoint, None if by == NONE else by,
-                             tuple(sorted(landmark_months)), float(horizon))
+    report = registry_survival(view, endpoint, None if by == NONE else by,
+                               tuple(sorted(landmark_months)), float(horizon))
 except AnalysisError as error:
     st.error(str(error), icon=":material/error:")
     st.stop()
@@ -107,6 +108,9 @@ with stats_column:
             second.metric("Permutation p", format_p(report.permutation.p_value))
         st.markdown(plain(report.which_p))
 st.caption(plain(report.caption))
+if view.registry:
+    st.caption(f"Registry mode: every statistic here is computed from the engine's event-count "
+               f"table (one GROUP BY over all {view.registry.n:,} filtered rows).")
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
 deliverables(view, "survival", figure, " ".join(filter(None, (report.caption, rules))),
              f"km_{endpoint}")

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from core.cohort.read import load_seed_cohort
@@ -39,3 +40,27 @@ def test_cohort_page_counts_and_baseline_come_from_the_engine(registry):
     baseline = next(f for f in frames if "Characteristic" in f.columns)
     assert baseline.iloc[0]["n (%) or median (range)"] == "10000"
     assert any("first 5,000 of 10,000 filtered rows" in i.value for i in at.info)
+
+
+def test_survival_page_numbers_equal_the_in_memory_path_on_the_same_rows(registry):
+    """Log-rank, medians and curve of the engine's count table equal survival_report on the
+    same 10^4 rows loaded in pandas."""
+    from core.cohort.filters import CohortFilter
+    from core.cohort.validate import validate_cohort
+    from core.survival.report import format_p, per_group_table, survival_report
+
+    at = run_page("app.py", timeout=90)
+    at.switch_page("pages/1_Survival.py").run()
+    at.selectbox(key="survival.by").set_value("eln2022_risk").run()
+    assert not at.exception
+    memory = validate_cohort(pd.read_parquet(registry))
+    memory = CohortFilter().apply(memory).cohort
+    report = survival_report(memory, at.radio(key="survival.endpoint").value,
+                             "eln2022_risk", (12, 24), 24)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Log-rank chi-square"] == f"{report.logrank.statistic:.2f}"
+    assert metrics["Log-rank p"] == format_p(report.logrank.p_value)
+    assert "10,000 filtered rows" in " ".join(c.value for c in at.caption)
+    shown = next(f.value for f in at.dataframe if len(f.value) == len(report.medians))
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True),
+                                  per_group_table(report).reset_index(drop=True))
