@@ -19,6 +19,7 @@ from core.survival.report import (
 )
 from ui import cached
 from ui.deliverables import deliverables
+from ui.registry import survival as registry_survival
 from ui.shell import (
     SEED_SOURCE,
     keep_in_url,
@@ -29,7 +30,6 @@ from ui.shell import (
     url_choice,
     url_value,
 )
-from ui.registry import survival as registry_survival
 from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
