@@ -29,6 +29,7 @@ from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
 from ui import cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables
+from ui.registry import count_cox_section, sample_caption
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
 from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
@@ -193,6 +194,10 @@ if not covariates:
     st.stop()
 
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
+if view.registry:  # registry mode: counts-based model on every row, then the named sample
+    count_cox_section(view, endpoint, covariates, ties)
+    st.subheader("Sample of the registry: the full analysis")
+    sample_caption(view)
 
 
 model_cohort, sample_note = model_rows(

@@ -26,7 +26,10 @@ from core.cohort.engine import CohortSource, open_cohort
 from core.cohort.engine_baseline import distinct_frame, engine_baseline
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
+from core.cohort.schema import ENDPOINTS
 from core.cohort.validate import validate_cohort
+from core.cox.counts import CountCoxResult, cox_from_counts
+from core.cox.display import NUMERIC_COVARIATES
 from core.survival.report import SurvivalReport, survival_report
 from ui import cached
 
@@ -152,3 +155,45 @@ def survival(view, endpoint: str, by: str | None, landmark_months: tuple[float, 
         return cached.survival(view.cohort, endpoint, by, landmark_months, horizon)
     return _engine_survival(view.registry.path, view.cohort_filter, endpoint, by,
                             landmark_months, horizon)
+
+
+@st.cache_data(show_spinner="Fitting the Cox model on the registry's counts...", max_entries=32)
+def count_cox(path: str, cohort_filter: CohortFilter, endpoint: str,
+              covariates: tuple[str, ...], ties: str) -> CountCoxResult:
+    """:func:`core.cox.counts.cox_from_counts` on every filtered registry row (one
+    ``GROUP BY`` per covariate pattern and time in the engine)."""
+    time, event, _ = ENDPOINTS[endpoint]
+    return cox_from_counts(select(path, cohort_filter).source, time, event, list(covariates),
+                           ties=ties)
+
+
+def count_cox_section(view, endpoint: str, covariates: list[str], ties: str) -> None:
+    """Registry mode, Cox page: the multivariable model of the chosen categorical covariates
+    on every filtered row (counts-based, exact), above the sample-based page."""
+    registry = getattr(view, "registry", None)
+    if registry is None:
+        return
+    categorical = [c for c in covariates if c not in NUMERIC_COVARIATES]
+    st.subheader("Every filtered registry row: categorical covariates")
+    if not categorical:
+        st.caption("No categorical covariate chosen: the counts-based model needs one.")
+        return
+    try:
+        result = count_cox(registry.path, view.cohort_filter, endpoint, tuple(categorical),
+                           ties)
+    except ValueError as error:  # AnalysisError / CohortError
+        st.error(str(error), icon=":material/error:")
+        return
+    shown = result.table.reset_index()[["term", "hr", "hr_lower", "hr_upper", "p_value"]]
+    st.dataframe(shown.rename(columns={"term": "Term", "hr": "Hazard ratio",
+                                       "hr_lower": "95% CI lower", "hr_upper": "95% CI upper",
+                                       "p_value": "p"}),
+                 hide_index=True, key="cox.registry.counts")
+    left_out = "; ".join(f"{e.count:,} left out: {e.reason}" for e in result.exclusions)
+    st.caption(f"{result.method}; {result.n:,} patients, {result.events:,} events, "
+               f"{result.patterns} covariate patterns; reference = first level of each "
+               f"covariate (as text)." + (f" {left_out}." if left_out else ""))
+    numeric = [c for c in covariates if c in NUMERIC_COVARIATES]
+    if numeric:
+        st.caption(f"Numeric covariates ({', '.join(numeric)}) are not in this model: they "
+                   "are fitted below on the named sample.")

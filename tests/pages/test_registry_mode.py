@@ -64,3 +64,20 @@ def test_survival_page_numbers_equal_the_in_memory_path_on_the_same_rows(registr
     shown = next(f.value for f in at.dataframe if len(f.value) == len(report.medians))
     pd.testing.assert_frame_equal(shown.reset_index(drop=True),
                                   per_group_table(report).reset_index(drop=True))
+
+
+def test_cox_page_fits_categorical_covariates_on_every_row_and_names_the_sample(registry):
+    from core.cohort.validate import validate_cohort
+    from core.cox.counts import cox_from_counts
+
+    at = run_page("app.py", timeout=90)
+    at.switch_page("pages/2_Cox.py").run()
+    assert not at.exception
+    frame = next(f.value for f in at.dataframe if "Hazard ratio" in f.value.columns
+                 and "95% CI upper" in f.value.columns)
+    memory = validate_cohort(pd.read_parquet(registry))
+    expected = cox_from_counts(memory, "rfs_months", "rfs_event",
+                               ["mrd_pre_status", "eln2022_risk"]).table
+    assert list(frame["Term"]) == list(expected.index)
+    np.testing.assert_allclose(frame["Hazard ratio"], expected["hr"], rtol=1e-12)
+    assert any("all 10,000 filtered rows" in i.value for i in at.info)
