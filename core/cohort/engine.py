@@ -163,6 +163,28 @@ def is_source(obj: object) -> bool:
     return isinstance(obj, CohortSource)
 
 
+def columns_frame(df, columns) -> Any:
+    """The rows of ``df`` as a pandas DataFrame holding what an analysis reads.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame or CohortSource
+        A DataFrame is returned as it is; a source fetches only ``patient_id`` (when present,
+        text as written) and the named columns, one engine query.
+    columns : iterable of str or None
+        Columns the analysis reads; None entries and columns the source lacks are skipped
+        (the analysis's own check then names the missing column).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if not is_source(df):
+        return df
+    wanted = [c for c in (ID_COLUMN, *columns) if c is not None and c in df.columns]
+    return df.table.select(*dict.fromkeys(wanted)).to_pandas()
+
+
 def numeric(table, column: str):
     """Column ``column`` as float64 with NaN and unparseable text as NULL (Ibis expression),
     as :func:`pandas.to_numeric` with ``errors="coerce"`` reads it; booleans give 0/1."""

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core.cohort.engine import columns_frame
 from core.cohort.schema import BY_NAME, INTERVENTION_COLUMNS
 from core.cox.concordance import harrell_c
 from core.cox.firth import firth_estimator, fit_firth  # noqa: F401  (firth_estimator re-exported)
@@ -204,8 +205,9 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        The cohort, one row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        The cohort, one row per patient (from an engine, only the model's columns are
+        fetched).
     time : str
         Column of follow-up times (non-negative; months for the project's endpoints).
     event : str
@@ -388,7 +390,7 @@ def _complete_rows(df: pd.DataFrame, time: str, event: str,
     if missing:
         raise AnalysisError(f"The cohort has no column {', '.join(f'`{c}`' for c in missing)}; "
                             f"available columns: {', '.join(map(str, df.columns))}.")
-    frame = df[columns].copy()
+    frame = columns_frame(df, columns)[columns].copy()  # an engine source: these columns only
     na = frame.isna()
     keep = ~na.any(axis=1)
     excluded = int((~keep).sum())

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.cohort.engine import is_source
+from core.cohort.engine import columns_frame
 from core.errors import AnalysisError
 from core.survival.input import SurvivalData, _show, survival_data
 
@@ -138,10 +138,7 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
 def fetched(df, *columns: str | None) -> pd.DataFrame:
     """``df`` itself, or for an engine source (:func:`core.cohort.open_cohort`) its rows with
     only ``patient_id`` and the named columns, as a DataFrame."""
-    if not is_source(df):
-        return df
-    wanted = [c for c in ("patient_id", *columns) if c is not None and c in df.columns]
-    return df.table.select(*dict.fromkeys(wanted)).to_pandas()
+    return columns_frame(df, columns)
 
 
 @dataclass(frozen=True)

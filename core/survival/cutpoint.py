@@ -54,6 +54,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.stats import norm, permutation_test
 
+from core.cohort.engine import columns_frame
 from core.errors import AnalysisError
 from core.survival.input import Exclusion, survival_data
 from core.survival.logrank import SEED, PermutationResult
@@ -194,6 +195,7 @@ def _prepare(df: pd.DataFrame, time: str, event: str, marker: str, minprop: floa
     if marker not in df.columns:
         raise AnalysisError(f"Column `{marker}` is not in the cohort. Fix: choose a numeric "
                             "column of the cohort as the marker.")
+    df = columns_frame(df, (time, event, marker))  # an engine source: these columns only
     values = pd.to_numeric(df[marker], errors="coerce")
     bad = df[marker].notna() & values.isna()
     if bad.any() or pd.api.types.is_bool_dtype(df[marker]):
@@ -314,8 +316,8 @@ def max_logrank(df: pd.DataFrame, time: str, event: str, marker: str, minprop: f
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient (from an engine, only the three columns are fetched).
     time, event : str
         Follow-up time (months) and event indicator (1 = event, 0 = censored) columns.
     marker : str

@@ -46,9 +46,10 @@ class LogRankResult:
     statistic : float
         Chi-square statistic.
     dof : int
-        Degrees of freedom (number of groups with patients, minus 1).
+        Degrees of freedom as R's ``survdiff`` counts them: groups with expected events > 0,
+        minus 1 (a group censored before the first event does not count).
     p_value : float
-        From the chi-square distribution.
+        From the chi-square distribution (1 when ``dof`` is 0, NaN without any event).
     groups : tuple of str
     observed, expected : tuple of float
         Observed and expected events per group.
@@ -234,10 +235,22 @@ def logrank_counts(counts: SurvivalCounts) -> LogRankResult:
     at_risk, deaths, groups = _risk_tables(counts)
     observed, ome, cov = _compare(at_risk, deaths)
     statistic = float(_chi_square(ome, cov)[0])
-    dof = len(groups) - 1
-    return LogRankResult(statistic=statistic, dof=dof, p_value=float(chi2.sf(statistic, dof)),
+    dof, p_value = _dof_and_p(statistic, observed[0] - ome[0])
+    return LogRankResult(statistic=statistic, dof=dof, p_value=p_value,
                          groups=tuple(groups), observed=tuple(observed[0].tolist()),
                          expected=tuple((observed[0] - ome[0]).tolist()))
+
+
+def _dof_and_p(statistic: float, expected: np.ndarray) -> tuple[int, float]:
+    """Degrees of freedom and p as R's ``survdiff``: df counts only the groups with expected
+    events > 0 (a group whose patients all left before the first event adds nothing to the
+    statistic), minus 1. With one such group R reports df 0 and p 1; with none (no events
+    at all) p is undefined (NaN)."""
+    informative = int((expected > 0).sum())
+    if informative == 0:
+        return 0, float("nan")
+    dof = informative - 1
+    return dof, float(chi2.sf(statistic, dof)) if dof > 0 else 1.0
 
 
 def _assignments(sizes: list[int]) -> int:

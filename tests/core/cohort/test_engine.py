@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.cohort import CohortSource, load_seed_cohort, open_cohort, spark_source
-from core.cohort.engine import count_true, is_source, missing, numeric
+from core.cohort.engine import columns_frame, count_true, is_source, missing, numeric
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CohortFilter
 from core.errors import CohortError
@@ -46,6 +46,18 @@ def test_csv_patient_ids_stay_text(files):
     """``000123`` stays ``000123`` (DuckDB would read the column as integers)."""
     head = open_cohort(files / "cohort.csv").head()
     assert head["patient_id"].tolist() == ["000001", "000007", "000042", "000123"]
+
+
+@pytest.mark.parametrize("name", ["cohort.parquet", "cohort.csv"])
+def test_columns_frame_fetches_ids_and_the_named_columns_only(files, frame, name):
+    """A source gives ``patient_id`` (text as written) and the named columns, skipping None
+    and absent names; a DataFrame is returned as it is."""
+    got = columns_frame(open_cohort(files / name), ["rfs_months", None, "nope", "rfs_months"])
+    assert list(got.columns) == ["patient_id", "rfs_months"]
+    assert got["patient_id"].tolist() == ["000123", "000007", "000042", "000001"]
+    np.testing.assert_array_equal(got["rfs_months"].to_numpy(float),
+                                  frame["rfs_months"].to_numpy(float))
+    assert columns_frame(frame, ["rfs_months"]) is frame
 
 
 def test_where_is_a_filter_in_the_engine(files):

@@ -67,7 +67,8 @@ competing <- function(d, at, levels = NULL) {
   d0 <- d
   d <- d[!is.na(d$time) & !is.na(d$group), ]
   grp <- as.character(d$group)
-  fit <- cuminc(d$time, d$status, d$group)  # cuminc's factor(group): numeric order 1 < 2 < 10
+  # cuminc orders groups as table(group): numeric order 1 < 2 < 10, a factor's levels
+  fit <- cuminc(d$time, d$status, if (is.null(levels)) d$group else factor(grp, levels = levels))
   tp <- timepoints(fit, at)
   rows <- list()
   for (name in rownames(tp$est)) {
