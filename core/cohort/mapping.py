@@ -179,11 +179,16 @@ class Proposal:
         Columns that fit each field, best first (the first is proposed when it is alone).
     choices : tuple of str
         One sentence per decision the user must make (empty: the proposal is complete).
+    checked_by_row : tuple of str
+        The choices the gatekeeper also reports row by row when no mapping is given (event
+        values that are no known code: ``mapping`` codes the known ones and passes the rest
+        on), so :func:`resolve_mapping` leaves them to it.
     """
 
     mapping: Mapping
     candidates: tuple[tuple[str, tuple[str, ...]], ...] = ()
     choices: tuple[str, ...] = field(default=())
+    checked_by_row: tuple[str, ...] = field(default=())
 
 
 def _key(text: object) -> str:
@@ -256,12 +261,13 @@ def propose_mapping(raw: pd.DataFrame) -> Proposal:
             candidates.append((name, tuple(ranked)))
     units = tuple((f, _unit_of(chosen[f])) for f in ("os_months", "rfs_months")
                   if f in chosen and _unit_of(chosen[f]) != "months")
-    events, event_choices = _event_codes(raw, chosen)
+    events, event_choices, checked_by_row = _event_codes(raw, chosen)
     values = _value_codes(raw, chosen)
     date_format, date_choices = _date_format(raw, chosen)
     mapping = Mapping(columns=tuple(sorted(chosen.items())), time_units=units,
                       event_codes=events, value_codes=values, date_format=date_format)
-    return Proposal(mapping, tuple(candidates), tuple(choices + event_choices + date_choices))
+    return Proposal(mapping, tuple(candidates), tuple(choices + event_choices + date_choices),
+                    checked_by_row)
 
 
 def _looks_like_dates(values: pd.Series) -> bool:
@@ -300,7 +306,7 @@ def distinct_values(raw: pd.DataFrame, column: str, limit: int = 50) -> list[str
 
 
 def _event_codes(raw, chosen):
-    events, choices = [], []
+    events, choices, checked_by_row = [], [], []
     for name in ("os_event", "rfs_event"):
         if name not in chosen:
             continue
@@ -314,9 +320,14 @@ def _event_codes(raw, chosen):
                            f"{', '.join(map(repr, unknown or values))} that are not known event "
                            "codes. Assign each value to event (1) or censored (0) in the "
                            "mapping.")
+            if len(values) <= MAX_EVENT_CODES:  # a few codes: the known ones coded, the
+                known = {v: c for v, c in codes.items() if c is not None}  # rest per row
+                if known:
+                    events.append((name, _pairs(known)))
+                checked_by_row.append(choices[-1])
             continue
         events.append((name, _pairs(codes)))
-    return tuple(events), choices
+    return tuple(events), choices, tuple(checked_by_row)
 
 
 def _value_codes(raw, chosen):
@@ -357,15 +368,20 @@ def _normalise_date_text(text: str) -> str:
 def resolve_mapping(raw: pd.DataFrame) -> Mapping:
     """The proposal for ``raw`` when it needs no choice (used when no mapping is given).
 
+    Event values that are no known code are left in place: the gatekeeper
+    (:func:`core.cohort.validate.validate_cohort`) reports them row by row together with every
+    other problem of the file.
+
     Raises
     ------
     core.errors.CohortError
         Listing every choice the proposal cannot make on its own.
     """
     proposal = propose_mapping(raw)
-    if proposal.choices:
+    blocking = [c for c in proposal.choices if c not in proposal.checked_by_row]
+    if blocking:
         raise CohortError([f"{c} (No mapping was given and the file is ambiguous here.)"
-                           for c in proposal.choices])
+                           for c in blocking])
     return proposal.mapping
 
 

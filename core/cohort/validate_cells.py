@@ -167,7 +167,7 @@ def parse_column(column: Column, values: pd.Series, row_label, problems: Problem
             problems.add(
                 f"Column `{name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} not an "
                 f"event code. Fix: write 1 for {meaning} and 0 for censored (no {meaning} at "
-                "last contact).", bad)
+                "last contact), or map the file's codes on the Your data page.", bad)
         return mapped
     return parse_number(column, texts, row_label, problems)
 

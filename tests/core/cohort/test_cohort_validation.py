@@ -80,7 +80,8 @@ def test_bad_event_code(raw):
     raw.loc[5, "rfs_event"] = "2"
     assert problems_of(raw) == [
         "Column `rfs_event`, row 7 (patient 6): value '2' is not an event code. Fix: write 1 for "
-        "relapse and 0 for censored (no relapse at last contact)."]
+        "relapse and 0 for censored (no relapse at last contact), or map the file's codes on "
+        "the Your data page."]
 
 
 def test_unknown_category(raw):

@@ -90,17 +90,33 @@ def test_mapping_round_trips_through_json(tmp_path):
 
 
 def test_unknown_event_codes_need_a_choice_then_load(tmp_path):
+    """Without a mapping, unknown codes are reported row by row (with the file's other
+    problems); the proposal asks the Your data page for them."""
     path = chinese_workbook(tmp_path / "export.xlsx", death_codes=("死于感染", "在随访"))
     with pytest.raises(CohortError) as info:
         load_cohort(path)
     assert info.value.problems == [
-        "Column '是否死亡' (Death) has values '在随访', '死于感染' that are not known event codes. "
-        "Assign each value to event (1) or censored (0) in the mapping. (No mapping was given "
-        "and the file is ambiguous here.)"]
+        "Column `os_event`, rows 3, 4, 5 (patients 000101, 000102, 000103): values '死于感染', "
+        "'在随访', '在随访' are not an event code. Fix: write 1 for death and 0 for censored (no "
+        "death at last contact), or map the file's codes on the Your data page."]
     proposal = propose_mapping(read_table(path))
+    assert proposal.choices == proposal.checked_by_row == (
+        "Column '是否死亡' (Death) has values '在随访', '死于感染' that are not known event codes. "
+        "Assign each value to event (1) or censored (0) in the mapping.",)
     chosen = proposal.mapping.to_dict()
     chosen["event_codes"] = {"os_event": {"死于感染": 1, "在随访": 0}}
     assert load_cohort(path, chosen)["os_event"].tolist() == [1, 0, 0]
+
+
+def test_known_event_codes_are_kept_beside_an_unknown_one():
+    raw = pd.DataFrame({"patient_id": ["a", "b", "c"], "os_months": ["1", "2", "3"],
+                        "os_event": ["yes", "no", "maybe"]})
+    proposal = propose_mapping(raw)
+    assert dict(proposal.mapping.event_codes)["os_event"] == (("no", 0), ("yes", 1))
+    with pytest.raises(CohortError, match=r"Column `os_event`, row 4 \(patient c\): value "
+                                          r"'maybe' is not an event code\. Fix: write 1 for "
+                                          "death .* or map the file's codes on the Your data"):
+        load_cohort(io.BytesIO(raw.to_csv(index=False).encode()))
 
 
 def test_ambiguous_columns_are_listed():
