@@ -16,9 +16,11 @@ from core.cohort.schema import BY_NAME, data_dictionary_markdown, with_labels
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
 from core.errors import CohortError
 from ui import upload
+from ui.registry import stop_uploads
 from ui.shell import page_setup, plain
 
 view = page_setup("Your data", ":material/upload_file:")
+stop_uploads(view)  # registry mode: the server's file, no uploads
 ROOT = Path(__file__).resolve().parents[1]
 PREVIEW_ROWS = 10
 

@@ -197,3 +197,22 @@ def count_cox_section(view, endpoint: str, covariates: list[str], ties: str) -> 
     if numeric:
         st.caption(f"Numeric covariates ({', '.join(numeric)}) are not in this model: they "
                    "are fitted below on the named sample.")
+
+
+def stop_uploads(view) -> None:
+    """Registry mode, Your data page: say in one line that uploads are off, and stop."""
+    if getattr(view, "registry", None) is not None:
+        st.info(f"Registry mode: this server explores the registry file set by {ENV}; "
+                "uploading or mapping another cohort is off (registries are read on the "
+                "server, not uploaded).", icon=":material/database:")
+        st.stop()
+
+
+def header_note(selection: RegistrySelection, rows: pd.DataFrame) -> str:
+    """The header's line in registry mode: what runs on every row and what on the sample."""
+    return ("Registry mode: the counts above, the Cohort page's baseline table, the Survival "
+            "statistics and the Cox model of categorical covariates use every filtered row "
+            "(computed in the engine); views that need patient rows use "
+            + (f"all {len(rows):,} filtered rows." if len(rows) >= selection.n else
+               f"a random sample of {len(rows):,} of the {selection.n:,} filtered rows "
+               f"(seeded hash of the patient id, seed {SAMPLE_SEED})."))

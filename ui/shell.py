@@ -36,7 +36,15 @@ from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
 from ui import cached, warmup
-from ui.registry import ENV, filter_frame, registry_path, sample, select, selection_result
+from ui.registry import (
+    ENV,
+    filter_frame,
+    header_note,
+    registry_path,
+    sample,
+    select,
+    selection_result,
+)
 from ui.upload import remove_my_data, set_aside_count
 
 warmup.start()  # heavy Cox imports in the background, once per server process
@@ -414,6 +422,8 @@ def _header(title: str, selection: FilterResult, source: str,
         (f"{registry.n:,}", f"{registry.n_total:,}")
     st.markdown(f"**{n} of {n_total} patients**{aside_text} · {plain(described)}")
     st.caption(plain(source))
+    if registry is not None:
+        st.caption(header_note(registry, selection.cohort))
     notices = st.session_state.get(STATE_NOTICES, [])
     for notice in notices:
         st.warning(notice, icon=":material/link_off:")

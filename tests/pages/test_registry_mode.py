@@ -81,3 +81,55 @@ def test_cox_page_fits_categorical_covariates_on_every_row_and_names_the_sample(
     assert list(frame["Term"]) == list(expected.index)
     np.testing.assert_allclose(frame["Hazard ratio"], expected["hr"], rtol=1e-12)
     assert any("all 10,000 filtered rows" in i.value for i in at.info)
+
+
+PAGES = ["pages/0_Your_data.py", "pages/3_Patients.py", "pages/4_Competing_risks.py",
+         "pages/5_Paper_check.py", "pages/6_During_follow_up.py", "pages/7_Subgroups.py",
+         "pages/8_Present.py", "pages/9_About.py"]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_other_page_runs_and_says_which_rows_it_uses(registry, page):
+    at = run_page(page, timeout=120)
+    assert not at.exception
+    assert "10,000 of 10,000 patients" in header_text(at)
+    assert any("views that need patient rows use all 10,000 filtered rows" in c.value
+               for c in at.caption)
+
+
+def test_your_data_page_says_uploads_are_off(registry):
+    at = run_page("pages/0_Your_data.py")
+    assert any("uploading or mapping another cohort is off" in i.value for i in at.info)
+
+
+def test_a_filter_runs_in_the_engine_and_counts_match_pandas(registry):
+    from core.cohort.filters import CohortFilter
+    from core.cohort.validate import validate_cohort
+
+    at = run_page("app.py", query={"eln2022_risk": "adverse", "age_min": "40"}, timeout=90)
+    assert not at.exception
+    memory = validate_cohort(pd.read_parquet(registry))
+    kept = CohortFilter(eln2022_risk=("adverse",), age_min=40.0).apply(memory).cohort
+    assert f"{len(kept):,} of 10,000 patients" in header_text(at)
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/1_Survival.py", "pages/2_Cox.py",
+                                  "pages/3_Patients.py"])
+def test_a_filter_that_selects_nobody_shows_the_empty_message(registry, page):
+    at = run_page(page, query={"eln2022_risk": "favorable", "age_max": "1"}, timeout=90)
+    assert not at.exception
+    assert "0 of 10,000 patients" in header_text(at)
+    assert any("No patient matches the current filters" in i.value for i in at.info)
+
+
+def test_a_registry_larger_than_the_sample_cap_names_the_sample(tmp_path, monkeypatch):
+    import ui.registry
+
+    monkeypatch.setattr(ui.registry, "SAMPLE_ROWS", 1_500)
+    path = write_registry(tmp_path / "capped.parquet", 4_000, seed=3)
+    monkeypatch.setenv("RRE_REGISTRY_PATH", str(path))
+    at = run_page("pages/3_Patients.py", timeout=90)
+    assert not at.exception
+    assert "4,000 of 4,000 patients" in header_text(at)
+    assert any("a random sample of 1,500 of the 4,000 filtered rows (seeded hash of the "
+               "patient id, seed 2026)" in c.value for c in at.caption)
