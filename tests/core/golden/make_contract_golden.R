@@ -1,5 +1,5 @@
 # Golden values for tests/core/test_contract_vs_r.py: every name in ../shared/CONTRACT.md
-# against R on 17 seeded cohorts this script generates itself (written into the JSON too).
+# against R on 19 seeded cohorts this script generates itself (written into the JSON too).
 #
 # Run from the repository root:  Rscript tests/core/golden/make_contract_golden.R
 # Writes tests/core/golden/contract_r_golden.json (committed; CI does not need R).
@@ -300,6 +300,23 @@ d <- make(80, 26, step = 1, groups = c("p", "q"))
 d$status[d$event == 1] <- sample(1:3, sum(d$event), replace = TRUE)
 cases$c17_three_causes <- analyse("c17_three_causes", d, at = c(2, 6, 12, 24),
                                   note = "status 0-3")
+
+# 18. only one group at risk at any event time: group b's 3 patients are censored before the
+#     first event, so survdiff has df 0 (p 1); coxph's group term diverges (warning)
+d <- make(20, 27, step = 1, groups = c("a"))
+early <- data.frame(id = c("000011", "000012", "000013"), time = c(0.2, 0.4, 0.6),
+                    event = 0, status = 0L, group = "b", x = c(45, 55, 65),
+                    marker = c(2.1, 3.1, 4.1), switch = NA, stringsAsFactors = FALSE)
+d <- rbind(d, early)
+cases$c18_one_group_at_risk <- analyse("c18_one_group_at_risk", d, at = c(0.5, 2, 6),
+  note = "group b: 3 patients censored at 0.2-0.6, before the first event; survdiff df 0")
+
+# 19. four groups whose factor levels run against the alphabet (d < c < b < a), continuous
+#     times, 150 patients: every group-wise result in level order
+d <- make(150, 28, groups = c("d", "c", "b", "a"), rate = 1 / 20, cens = c(3, 60))
+cases$c19_reverse_levels <- analyse("c19_reverse_levels", d, at = c(2, 12, 24, 48),
+  levels = c("d", "c", "b", "a"), landmark = 6,
+  note = "group is factor(levels = c('d', 'c', 'b', 'a'))")
 
 out <- list(generator = "tests/core/golden/make_contract_golden.R",
             r_version = R.version.string,
