@@ -78,10 +78,11 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server() -> StreamlitServer:
+def start_server(env: dict[str, str] | None = None) -> StreamlitServer:
     """Start a fresh ``streamlit run app.py`` on a free port and wait until it is healthy.
 
-    The caller stops it (:meth:`StreamlitServer.stop`).
+    ``env`` adds environment variables (e.g. ``RRE_REGISTRY_PATH`` for registry mode). The
+    caller stops it (:meth:`StreamlitServer.stop`).
     """
     port = _free_port()
     log = Path(tempfile.mkstemp(prefix=f"streamlit-{port}-", suffix=".log")[1])
@@ -93,6 +94,7 @@ def start_server() -> StreamlitServer:
              # a test server runs the code as it was at start, whatever is edited meanwhile
              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],
             cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
         )
     server = StreamlitServer(process=process, port=port, log=log)
     deadline = time.monotonic() + SERVER_START_TIMEOUT
