@@ -28,6 +28,7 @@ from core.cohort.text import parse_months
 from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
+from core.survival.competing_input import DEATH_RULES
 from core.survival.report import stratifier_options
 from ui.shell import View
 from ui.subgroups import filter_description, rules_text
@@ -57,6 +58,8 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     marks = _landmarks(_state("survival.landmarks", "12, 24"))
     covariates = tuple(_state("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
     color_by = _state("patients.color_by", "eln2022_risk")
+    competing_by = _state("competing.by", by or "none")  # unvisited: the Survival grouping
+    rule = _state("competing.rule", "censor")
     return ReportChoices(
         endpoint=endpoint if endpoint in ("os", "rfs") else "rfs", by=by, landmark_months=marks,
         horizon=_number(_state("survival.horizon", 24.0), 24.0),
@@ -66,7 +69,9 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         swimmer_mode=_state("patients.mode", "rfs") if _state("patients.mode", "rfs") in (
             "os", "rfs") else "rfs",
         swimmer_color_by=None if color_by == "none" else color_by,
-        group_rules=rules_text())
+        group_rules=rules_text(),
+        competing_by=competing_by if competing_by in stratifier_options(cohort) else None,
+        competing_rule=rule if rule in DEATH_RULES else "censor")
 
 
 def _landmarks(value) -> tuple[float, ...]:
@@ -169,11 +174,11 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             "Slides: title, baseline table, Kaplan-Meier curves with at-risk tables and "
             "statistics, medians and landmarks, Cox table and forest plot with its caveats, "
             "competing risks, swimmer plot and methods, for the current filters and the "
-            "choices on the Survival, Cox and Patients pages; the HTML report holds the same "
-            "sections in one offline file. Reproduce this: the filtered "
-            "rows with an R script and a Python script that recompute the Kaplan-Meier, "
-            "log-rank and Cox numbers, and the numbers the app showed. Both files contain "
-            "patient-level data.")
+            "choices on the Survival, Cox, Patients and Competing risks pages; the HTML "
+            "report holds the same sections in one offline file. Reproduce this: the "
+            "filtered rows with an R script and a Python script that recompute the "
+            "Kaplan-Meier, RMST, log-rank (and trend) and Cox numbers, and the numbers the "
+            "app showed. Both files contain patient-level data.")
         left, middle, right, present = st.columns([1, 1, 1, 1])
         _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
                   lambda: _deck(cohort, view.source, view.selection.n_total, filters, notes,

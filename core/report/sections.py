@@ -10,8 +10,9 @@ and is plain data (hashable; a page passes it through ``st.cache_data``).
 
 Conventions: the Cox section follows the Cox page (ordinary Cox with Efron ties, Firth's
 penalized fit when the ordinary fit shows separation or does not converge; its caveats as
-warnings); the competing-risk section is included only when :mod:`core.survival.competing`
-is importable (relapse as the event, death without relapse as the competing one).
+warnings); the competing-risk section follows the Competing risks page (its grouping and
+death rule, :func:`core.survival.competing_report.competing_report`: relapse as the event,
+death without relapse as the competing one, CIR and NRM with Gray's test per cause).
 
 References
 ----------
@@ -21,7 +22,6 @@ See :mod:`core.cox.fit` (Cox, Firth), :mod:`core.patients.timelines` (swimmer la
 
 from __future__ import annotations
 
-import importlib
 import re
 from dataclasses import dataclass
 
@@ -30,8 +30,6 @@ import pandas as pd
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
-from core.survival.figures import tick_times
-from core.survival.km import at_risk_table
 from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_p, p_phrase
 
 
@@ -58,6 +56,11 @@ class ReportChoices:
         (:meth:`core.cohort.groups.GroupDefinition.caption`), "" without custom groups; shown
         wherever the custom group is the stratifier, a covariate or the lanes' colour, and on
         the methods slide.
+    competing_by : str or None
+        Grouping of the competing-risk section (the Competing risks page's).
+    competing_rule : {"censor", "end_of_rfs"}
+        How a death recorded only on the OS clock counts (the Competing risks page's rule,
+        :data:`core.survival.competing_input.DEATH_RULES`).
     """
 
     endpoint: str = "rfs"
@@ -69,6 +72,8 @@ class ReportChoices:
     swimmer_mode: str = "rfs"
     swimmer_color_by: str | None = "eln2022_risk"
     group_rules: str = ""
+    competing_by: str | None = None
+    competing_rule: str = "censor"
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:
         """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
@@ -196,55 +201,42 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
 
 
 def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
-    """Cumulative incidence of relapse with death without relapse as a competing event, or
-    None when :mod:`core.survival.competing` is not available."""
-    try:
-        competing = importlib.import_module("core.survival.competing")
-        status_of = importlib.import_module("core.survival.competing_input").competing_status
-    except ImportError:
-        return None
+    """The Competing risks page's view: cumulative incidence of relapse and of non-relapse
+    mortality (NRM) by the page's grouping and death rule, Gray's test per cause with its
+    permutation p for small samples, CIR and NRM at the landmarks."""
+    from core.survival import competing_report as module
+    from core.survival.figures_competing import cif_figure
+
     section = _section()
     title = "Relapse with death as a competing risk"
-    data = cohort.copy()
+    by = choices.competing_by
     try:
-        data["cr_status"] = status_of(cohort).status
-        fit = competing.cumulative_incidence(data, "rfs_months", "cr_status", cause=1,
-                                             by=choices.by)
-        test = (competing.gray_test(data, "rfs_months", "cr_status", choices.by)
-                if choices.by and len(fit.groups) > 1 else None)
-        at = competing.incidence_at(fit, list(choices.landmark_months))
-    except (AnalysisError, AttributeError, TypeError) as error:
+        report = module.competing_report(cohort, by, choices.landmark_months,
+                                         choices.competing_rule)
+    except AnalysisError as error:
         return section(title, key="competing", warnings=(str(error),))
-    if sum(fit.n.values()) == 0:
-        return section(title, key="competing", warnings=(
-            "No patient has a recorded relapse-free time and status, so there is no "
-            "cumulative incidence to show.",))
-    table = pd.DataFrame({
-        "Group": at["group"], "Months": at["time"].map(lambda t: f"{t:g}"),
-        "Cumulative incidence of relapse (95% CI)": [
-            "beyond follow-up" if v != v else
-            f"{100 * v:.1f}% ({100 * lo:.1f}–{100 * hi:.1f})" if lo == lo else f"{100 * v:.1f}%"
-            for v, lo, hi in zip(at["cif"], at["ci_lower"], at["ci_upper"], strict=True)],
-        "At risk": at["n_risk"].map(lambda n: "–" if n != n else str(int(n)))})
-    paragraphs = [f"{fit.method}. Relapse is the event; death without relapse competes with "
-                  "it (it is not censored), so the curves do not overstate relapse.",
-                  *choices.rules_for(choices.by)]
-    metrics = ()
-    if test is not None:
-        paragraphs.insert(0, f"Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
-                          f"{p_phrase(test.p_value)}.")
-        metrics = (("Gray's test p", format_p(test.p_value)),)
-    figure = None
-    try:
-        cif_figure = importlib.import_module("core.survival.figures_competing").cif_figure
-        ticks = tick_times(float(data["rfs_months"].max()))
-        figure = cif_figure(fit.table, at_risk_table(data, "rfs_months", "rfs_event", ticks,
-                                                     choices.by),
-                            groups=list(fit.groups), y_title="Cumulative incidence of relapse")
-    except (ImportError, AttributeError, AnalysisError):
-        paragraphs.append("No figure: the cumulative-incidence figure module is not available.")
-    return section(title, tuple(paragraphs), table, figure, key="competing",
-                   notes=(fit.method,), metrics=metrics)
+    paragraphs, metrics = [], []
+    for cause, test in report.tests.items():
+        perm = report.permutation.get(cause)
+        noun = module.CAUSES[cause]
+        paragraphs.append(f"{noun}: Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
+                          f"{p_phrase(test.p_value)}"
+                          + (f"; permutation p {format_p(perm.p_value)} ({perm.describe()})."
+                             if perm else "."))
+        metrics.append((f"Gray's test p, {noun}", format_p(test.p_value)))
+        if perm:
+            metrics.append((f"Permutation p, {noun}", format_p(perm.p_value)))
+    paragraphs += [f"Relapse is the event; death without relapse competes with it (it is not "
+                   f"censored), so the curves do not overstate relapse. "
+                   f"{report.rule.describe()}", report.caption, *choices.rules_for(by)]
+    figure = cif_figure(report.incidence[1].table, report.at_risk,
+                        groups=list(report.incidence[1].groups),
+                        y_title="Cumulative incidence of relapse")
+    table = module.landmark_table(report) if choices.landmark_months else None
+    return section(title, tuple(paragraphs), table, figure, tuple(report.notes),
+                   key="competing", notes=(" ".join((report.caption,
+                                                     *choices.rules_for(by))),),
+                   metrics=tuple(metrics))
 
 
 def methods_section(choices: ReportChoices):
@@ -268,13 +260,11 @@ def methods_section(choices: ReportChoices):
 
 
 def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
-    """Cox, competing-risk (when available) and swimmer sections, then methods."""
+    """Cox, competing-risk and swimmer sections, then methods."""
     sections = []
     if choices.cox_covariates:
         sections.append(cox_section(cohort, choices))
-    competing = competing_section(cohort, choices)
-    if competing is not None:
-        sections.append(competing)
+    sections.append(competing_section(cohort, choices))
     sections.append(swimmer_section(cohort, choices))
     sections.append(methods_section(choices))
     return sections

@@ -101,3 +101,15 @@ def test_empty_filter_competing_page():
     assert not at.exception
     assert header_text(at).startswith("**0 of 19 patients**")
     assert not at.get("plotly_chart")
+
+
+def test_competing_page_report_follows_its_grouping_and_rule():
+    """The HTML report prepared on the Competing risks page shows that page's grouping and
+    death rule (R cuminc by MRD, deaths at the end of RFS follow-up: Gray NRM stat 3.75)."""
+    at = run_page("pages/4_Competing_risks.py", {"competing.by": "mrd_pre_status",
+                                                 "competing.rule": "end_of_rfs"})
+    at.button(key="deliver.competing.html.prepare").click().run()
+    assert not at.exception
+    report = at.session_state["deliver.competing.html.bytes"][1].decode()
+    assert "Non-relapse mortality (NRM): Gray&#x27;s test chi-square 3.75" in report
+    assert "Relapse with death as a competing risk" in report

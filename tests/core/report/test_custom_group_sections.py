@@ -53,7 +53,8 @@ def test_rules_for_only_when_the_custom_group_is_used():
 
 def test_sections_carry_the_rule_where_the_group_is_used(cohort):
     choices = ReportChoices(by=CUSTOM_GROUP_COLUMN, cox_covariates=(CUSTOM_GROUP_COLUMN,),
-                            swimmer_color_by=CUSTOM_GROUP_COLUMN, group_rules=RULE)
+                            swimmer_color_by=CUSTOM_GROUP_COLUMN, group_rules=RULE,
+                            competing_by=CUSTOM_GROUP_COLUMN)
     sections = {s.key: s for s in report_sections(cohort, choices=choices)}
     for key in ("km.rfs", "km.os"):
         assert sections[key].paragraphs[0].endswith(" " + RULE)
@@ -92,3 +93,34 @@ def test_competing_figure_with_a_group_name_plotly_escapes(cohort):
     figure = cif_figure(fit.table, None, groups=list(fit.groups))
     hover = [t.hovertext[0] for t in figure.data if t.hovertext]
     assert "<b>Adverse &amp; MRD+</b><br>0 months<br>cumulative incidence 0.0%" in hover[0]
+
+
+def test_competing_section_follows_the_competing_page():
+    """The Competing risks page's grouping and death rule. R (tests/pages/
+    test_competing_page.py): cuminc(rfs_months, status, mrd_pre_status): Gray relapse stat
+    1.1587, p 0.2817; CIR of MRD-positive at 24 months 0.625; with deaths on the OS clock
+    counted at the end of RFS follow-up (end_of_rfs), Gray NRM stat 3.75."""
+    seed = load_seed_cohort()
+    section = {s.key: s for s in report_sections(seed, choices=ReportChoices(
+        competing_by="mrd_pre_status", cox_covariates=()))}["competing"]
+    assert section.paragraphs[0].startswith("Relapse (CIR): Gray's test chi-square 1.16, 1 df")
+    assert dict(section.metrics)["Gray's test p, Relapse (CIR)"] == "0.282"
+    row = section.table.set_index(["Group", "Months"]).loc[("positive", "24")]
+    assert row["CIR (95% CI)"].startswith("62.5%")
+    assert section.figure is not None and section.notes[0].startswith("Cumulative incidence")
+    end_of_rfs = {s.key: s for s in report_sections(seed, choices=ReportChoices(
+        competing_by="mrd_pre_status", competing_rule="end_of_rfs", cox_covariates=()))}
+    text = " ".join(end_of_rfs["competing"].paragraphs)
+    assert "Non-relapse mortality (NRM): Gray's test chi-square 3.75" in text
+    whole = {s.key: s for s in report_sections(seed, choices=ReportChoices(
+        by="mrd_pre_status", cox_covariates=()))}["competing"]
+    assert whole.metrics == () and whole.paragraphs[0].startswith("Relapse is the event")
+
+
+def test_competing_section_without_relapse_times_says_so():
+    rows = load_seed_cohort().assign(rfs_months=float("nan"))
+    section = {s.key: s for s in report_sections(rows, choices=ReportChoices(
+        cox_covariates=()))}["competing"]
+    assert section.figure is None
+    assert section.warnings[0].startswith("No patient has a recorded relapse-free time and "
+                                          "status. Fix: widen the filters.")

@@ -157,8 +157,7 @@ def test_a_cohort_with_only_overall_survival_gets_explained_sections():
     assert list(sections)[:3] == ["baseline", "km.os", "km.rfs"]
     assert sections["km.os"].figure is not None
     assert sections["competing"].warnings == (
-        "No patient has a recorded relapse-free time and status, so there is no cumulative "
-        "incidence to show.",)
+        "No patient has a recorded relapse-free time and status. Fix: widen the filters.",)
     assert sections["cox"].warnings[0].startswith("No Cox model: none of the chosen "
                                                   "covariates varies")
     assert sections["swimmer"].warnings[0].startswith("19 patients without a recorded RFS")
