@@ -97,9 +97,11 @@ def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     """At most :data:`SAMPLE_ROWS` filtered rows, chosen by a hash of ``patient_id`` seeded
     with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
     table = select(path, cohort_filter).source.table
-    if "patient_id" in table.columns:
+    if "patient_id" in table.columns:  # sort only (id, hash), then fetch those rows: memory
         key = (table["patient_id"].cast("string") + f"#{SAMPLE_SEED}").hash()
-        table = table.order_by([key, table["patient_id"]])
+        ids = table.select(table["patient_id"], sample_key=key) \
+            .order_by(["sample_key", "patient_id"]).limit(SAMPLE_ROWS)
+        table = table.semi_join(ids, "patient_id").order_by("patient_id")
     rows = table.limit(SAMPLE_ROWS).to_pandas()
     if "patient_id" in rows:
         rows = rows.sort_values("patient_id", kind="stable")
