@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from core.cohort.filters import filter_from_query_params
 from core.cohort.read import load_seed_cohort
@@ -92,3 +94,14 @@ def url_path(script: str) -> str:
         return ""
     stem = Path(script).stem
     return re.sub(r"^[0-9]*[_ -]*", "", stem)
+
+
+def click_sidebar_link(page: Page, label: str, come_back: Callable[[], None]) -> None:
+    """Click the sidebar link ``label``; on a page without a sidebar (projector mode hides it)
+    first return to a page that has one with ``come_back``."""
+    target = sidebar_link(page, label)
+    try:
+        target.click(timeout=5_000)
+    except PlaywrightTimeout:
+        come_back()
+        target.click()

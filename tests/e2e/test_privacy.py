@@ -6,7 +6,14 @@ import pytest
 from playwright.sync_api import expect
 
 from core.cohort.schema import LABELS
-from tests.e2e.helpers import choose, expect_count, page_title, sidebar_link, title, wait_idle
+from tests.e2e.helpers import (
+    choose,
+    click_sidebar_link,
+    expect_count,
+    page_title,
+    title,
+    wait_idle,
+)
 from ui.shell import PAGES
 
 pytestmark = pytest.mark.e2e
@@ -42,11 +49,15 @@ def test_a_full_session_contacts_only_the_app_server(server, new_context):
     expect_count(page, 19)
     choose(page, LABELS["mrd_pre_status"], "positive")
     expect_count(page, 4)
+    def come_back() -> None:  # a fresh load of the first page, with the filter in its link
+        page.goto(f"{server.url}/?mrd_pre_status=positive")
+        expect_count(page, 4)
+
     for script, label, _icon in PAGES:
-        sidebar_link(page, label).click()
+        click_sidebar_link(page, label, come_back)
         expect(title(page)).to_have_text(page_title(script))
         expect_count(page, 4)
-    sidebar_link(page, PAGES[0][1]).click()
+    click_sidebar_link(page, PAGES[0][1], come_back)
     expect(title(page)).to_have_text(page_title(PAGES[0][0]))
     expect_count(page, 4)
     with page.expect_download() as caught:
