@@ -30,7 +30,7 @@ from ui.shell import (
     url_choice,
     url_value,
 )
-from ui.subgroups import rules_caption
+from ui.subgroups import rules_caption, with_rule_column
 from ui.upload import endpoint_options
 
 view = page_setup("Survival", ":material/monitoring:")
@@ -158,7 +158,8 @@ if view.source == SEED_SOURCE:
         st.page_link("pages/5_Paper_check.py", label="Every printed figure of the study "
                      "checked against its rows: Paper check", icon=":material/fact_check:")
 
-st.download_button("Download the curve table (CSV)", lambda: cached.csv_bytes(fit.table),
+curve_table = with_rule_column(fit.table, by)  # a custom group's rule beside its label
+st.download_button("Download the curve table (CSV)", lambda: cached.csv_bytes(curve_table),
                    download_name("survival", "km-table", "csv",
                                  filters=view.cohort_filter.to_query_params(),
                                  endpoint=endpoint if by == NONE else f"{endpoint}-by-{by}"),

@@ -136,6 +136,19 @@ def rules_caption(*columns: str | None) -> str:
     return text
 
 
+def with_rule_column(table: pd.DataFrame, by: str | None,
+                     column: str = "group") -> pd.DataFrame:
+    """``table`` with a ``group_rule`` column after ``column`` when ``by`` is the custom group
+    (each row's rule, for a downloaded table); unchanged otherwise."""
+    current = st.session_state.get(STATE_DEFINITION)
+    if by != CUSTOM_GROUP_COLUMN or current is None or column not in table.columns:
+        return table
+    out = table.copy()
+    out.insert(out.columns.get_loc(column) + 1, "group_rule",
+               out[column].astype(str).map(current.rules()))
+    return out
+
+
 def filter_description() -> tuple[str, ...]:
     """The custom group filter in words (for footers and file notes), empty when unused."""
     chosen = st.session_state.get(FILTER_WIDGET) or []

@@ -241,6 +241,14 @@ class GroupDefinition:
         return (f"{CUSTOM_GROUP_COLUMN}: " + "; ".join(rules)
                 + " (first matching rule wins).")
 
+    def rules(self) -> dict[str, str]:
+        """Each label's rule, e.g. ``{"High risk": "ELN 2022 risk == adverse AND ...",
+        "Everyone else": "every other patient"}`` (for a table's rule column)."""
+        rules = {g.name: g.describe() for g in self.groups}
+        if self.other is not None:
+            rules[self.other] = "every other patient"
+        return rules
+
     @property
     def labels(self) -> tuple[str, ...]:
         """Group labels in order (everyone else last)."""

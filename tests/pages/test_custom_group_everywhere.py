@@ -113,3 +113,25 @@ def test_competing_page_report_follows_its_grouping_and_rule():
     report = at.session_state["deliver.competing.html.bytes"][1].decode()
     assert "Non-relapse mortality (NRM): Gray&#x27;s test chi-square 3.75" in report
     assert "Relapse with death as a competing risk" in report
+
+
+def test_downloaded_curve_table_carries_each_groups_rule():
+    """The Survival page's curve CSV (ui.subgroups.with_rule_column): a group_rule column
+    beside the label when the custom group is the stratifier, nothing added otherwise."""
+    import pandas as pd
+    import streamlit as st
+
+    from ui import subgroups
+
+    table = pd.DataFrame({"group": ["Everyone else", "Adverse & MRD+"], "time": [1.0, 2.0]})
+    st.session_state[subgroups.STATE_DEFINITION] = ADVERSE_MRD  # bare mode: a plain mapping
+    try:
+        out = subgroups.with_rule_column(table, "Custom group")
+        assert out.columns.tolist() == ["group", "group_rule", "time"]
+        assert out["group_rule"].tolist() == [
+            "every other patient",
+            "ELN 2022 risk == adverse AND MRD before maintenance == positive"]
+        assert subgroups.with_rule_column(table, "mrd_pre_status") is table
+    finally:
+        del st.session_state[subgroups.STATE_DEFINITION]
+    assert subgroups.with_rule_column(table, "Custom group") is table

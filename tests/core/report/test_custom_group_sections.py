@@ -124,3 +124,11 @@ def test_competing_section_without_relapse_times_says_so():
     assert section.figure is None
     assert section.warnings[0].startswith("No patient has a recorded relapse-free time and "
                                           "status. Fix: widen the filters.")
+
+
+def test_rules_per_label():
+    assert DEFINITION.rules() == {
+        "Adverse & MRD+": "ELN 2022 risk == adverse AND MRD before maintenance == positive",
+        "Everyone else": "every other patient"}
+    alone = GroupDefinition(DEFINITION.groups, other=None)
+    assert list(alone.rules()) == ["Adverse & MRD+"]
