@@ -135,3 +135,21 @@ def test_downloaded_curve_table_carries_each_groups_rule():
     finally:
         del st.session_state[subgroups.STATE_DEFINITION]
     assert subgroups.with_rule_column(table, "Custom group") is table
+
+
+def test_deck_footer_names_the_custom_group_filter_and_slides_the_rule():
+    import io
+
+    from pptx import Presentation
+
+    at = run_page("pages/1_Survival.py", {**LINK, "survival.by": "Custom group",
+                                          "group_filter": json.dumps(["Everyone else"])})
+    assert header_text(at).startswith("**16 of 19 patients**")
+    at.button(key="deliver.survival.pptx.prepare").click().run()
+    assert not at.exception
+    deck = Presentation(io.BytesIO(at.session_state["deliver.survival.pptx.bytes"][1]))
+    footer = next(s.text_frame.text for s in deck.slides[1].shapes if s.name == "Footer")
+    assert footer == "Custom group: Everyone else · n = 16 of 19 patients"
+    texts = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                     if shape.has_text_frame)
+    assert RULE in texts
