@@ -20,7 +20,7 @@ from ui.registry import baseline as registry_baseline
 from ui.registry import first_rows, sample_caption
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
-from ui.subgroups import filter_description, rules_text
+from ui.subgroups import filter_description, rules_for, rules_text
 
 view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
@@ -204,11 +204,12 @@ report_by = st.selectbox(
     "Kaplan-Meier curves in the report compare", [NO_GROUPS, *stratifier_options(cohort)],
     key="report.by", format_func=lambda c: "no groups (whole cohort)" if c == NO_GROUPS
     else LABELS.get(c, c))
+report_notes = (*view.selection.notes(), *filter(None, (rules_for(report_by),)))
 st.download_button(
     "Download tumor-board report (HTML)",
     lambda: cached.tumor_board_html(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
-        tuple(view.selection.notes()), None if report_by == NO_GROUPS else report_by,
+        report_notes, None if report_by == NO_GROUPS else report_by,
         view.source == SEED_SOURCE),
     download_name("cohort", "report", "html", filters=filters,
                   endpoint=None if report_by == NO_GROUPS else f"by-{report_by}"),
