@@ -6,7 +6,11 @@
   against transformed time, one panel per term, with the fitted coefficient as a reference
   line and a running-mean trend (a flat trend supports proportional hazards).
 
-Traces are built from Python lists, so the figure JSON holds plain numbers.
+Traces are built from Python lists, so the figure JSON holds plain numbers. Term labels,
+titles and panel titles may carry user text (a category value or column name of an uploaded
+cohort) and pass through :func:`core.cohort.text.plotly_safe`, so ``<a href=...>`` or ``<b>``
+is drawn as typed; axes use :func:`core.survival.figures.readable_axes` (14 px near-black
+text) like every figure of the app.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.survival.figures import OKABE_ITO
+from core.cohort.text import plotly_safe
+from core.survival.figures import OKABE_ITO, readable_axes
 from core.survival.report import p_phrase
 
 LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
@@ -70,7 +75,7 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
     rows = []
     for term in terms:
         row = table.loc[term]
-        name = labels.get(term, term)
+        name = plotly_safe(labels.get(term, term))
         if "n" in table.columns and "events" in table.columns:
             name = f"{name} (n={int(row['n'])}, events={int(row['events'])})"
         rows.append(name)
@@ -116,9 +121,9 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
                      minor={"showgrid": False, "ticks": ""})
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
                      tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
-    fig.update_layout(title=title or None, template="simple_white",
+    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
                       height=max(260, 140 + 50 * len(rows)), margin={"l": 10, "r": 20})
-    return fig
+    return readable_axes(fig)
 
 
 def _fmt(value: object) -> str:
@@ -164,7 +169,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
     terms = [c for c in residuals.columns if c not in ("time", "transformed_time")]
     titles = []
     for term in terms:
-        text = (labels or {}).get(term, term)
+        text = plotly_safe((labels or {}).get(term, term))
         if table is not None:
             base = term.split("[")[0]
             key = term if term in table.index else base
@@ -187,7 +192,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
         fig.add_trace(go.Scatter(
             x=x, y=y, mode="markers", marker={"color": OKABE_ITO[0], "size": 7},
             customdata=times, hovertemplate="time %{customdata:g}<br>residual %{y:.3g}",
-            name=term, showlegend=False), row=i, col=1)
+            name=plotly_safe(term), showlegend=False), row=i, col=1)
         trend = _running_mean(y_all, width)[shown].tolist()
         fig.add_trace(go.Scatter(x=x, y=trend, mode="lines",
                                  line={"color": OKABE_ITO[1], "width": 2},
@@ -201,7 +206,7 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
         fig.update_yaxes(title_text="β(t)", row=i, col=1)
     fig.update_xaxes(title_text=x_title, row=len(terms), col=1)
     fig.update_layout(template="simple_white", height=max(260, 240 * len(terms)))
-    return fig
+    return readable_axes(fig)
 
 
 def _running_mean(y: np.ndarray, width: int) -> np.ndarray:
@@ -260,7 +265,8 @@ def prediction_figure(table: pd.DataFrame, *, title: str = "",
             fig.add_vline(x=mark, line={"dash": "dot", "color": "#888888", "width": 1})
     fig.update_xaxes(title_text=x_title, rangemode="tozero", dtick=12)  # 12-month steps, as KM
     fig.update_yaxes(title_text=y_title, range=[0, 1.02], tickformat=".0%")
-    fig.update_layout(title=title or None, template="simple_white", height=360,
+    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
+                      height=360,
                       legend={"orientation": "h", "y": -0.25},
                       margin={"l": 10, "r": 20, "t": 50 if title else 20})
-    return fig
+    return readable_axes(fig)

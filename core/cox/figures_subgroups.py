@@ -6,8 +6,9 @@ hazard-ratio axis labelled at 0.1, 0.2, 0.5, 1, 2, 5, 10, ... (the conventions o
 :func:`core.cox.figures.forest_figure`: squares at the estimate, whiskers over the interval,
 dashed line at HR = 1, bounds beyond the axis drawn to its edge). Rows without an estimate are
 kept, with the reason in the row label. Firth-penalized rows are drawn as open diamonds.
-User text (group names) is escaped with :func:`core.cohort.text.plotly_safe`; traces are
-built from lists.
+User text (group names, attribute names, notes, the title) is escaped with
+:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.readable_axes`;
+traces are built from lists.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
-from core.survival.figures import OKABE_ITO
+from core.survival.figures import OKABE_ITO, readable_axes
 
 LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
              200, 500, 1000)
@@ -122,8 +123,9 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                      tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_yaxes(autorange=False, tickmode="array", tickvals=positions, ticktext=names,
                      range=[len(names) - 0.5, -0.5], showgrid=False)  # rows top to bottom
-    fig.update_layout(title=title or None, template="simple_white", showlegend=any(firth),
+    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
+                      showlegend=any(firth),
                       height=max(280, 120 + 30 * len(names)), margin={"l": 10, "r": 20},
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                               "yanchor": "bottom"})
-    return fig
+    return readable_axes(fig)

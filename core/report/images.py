@@ -37,6 +37,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
 
 CSS_PX_PER_INCH = 96.0
@@ -170,7 +171,7 @@ def publication_style(figure: go.Figure, preset: str = "slide_full", caption: st
         chars = max(int((width - 16) / (font * 0.9 * 0.6)), 30)
         lines = textwrap.wrap(caption, chars)
         caption_px = len(lines) * font * 0.9 * 1.3 + 12
-        fig.add_annotation(text="<br>".join(_escape(line) for line in lines), showarrow=False,
+        fig.add_annotation(text="<br>".join(plotly_safe(line) for line in lines), showarrow=False,
                            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
                            xshift=-left + 8, yshift=-(bottom + 4), align="left",
                            font={"size": font * 0.9, "color": "#333333"})
@@ -343,7 +344,3 @@ def _preset(name: str) -> ImagePreset:
         raise AnalysisError(f"Unknown figure size preset {name!r}. Fix: use one of "
                             f"{', '.join(PRESETS)}.")
     return PRESETS[name]
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -4,7 +4,10 @@ The Kaplan-Meier figure (:func:`core.survival.figures.km_figure`) draws the fram
 pointwise bands, censoring ticks, the number-at-risk table under the x-axis ticks, Okabe-Ito
 colours with line styles per group. Here its curves start at 0% instead of 100% and the hover
 text names the cumulative incidence.
-Optionally the 1 - Kaplan-Meier curve of the same cause is drawn thin and dotted for contrast.
+Optionally the 1 - Kaplan-Meier curve of the same cause is drawn thin and dotted for contrast,
+in its group's colour. Colours come from :func:`core.survival.figures.group_colors` (ELN risk
+always in :data:`core.survival.figures.RISK_COLORS`); every group name passes through
+:func:`core.cohort.text.plotly_safe`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.cohort.text import plotly_safe, plural
-from core.survival.figures import group_style, km_figure
+from core.survival.figures import group_colors, km_figure
 
 
 def _pct(value: float) -> str:
@@ -26,7 +29,7 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                groups: list[str] | None = None, show_ci: bool = True, show_censor: bool = True,
                km: pd.DataFrame | None = None, y_title: str = "Cumulative incidence",
                x_title: str = "Months from maintenance start", tick_step: float = 12,
-               conf_level: float = 0.95) -> go.Figure:
+               conf_level: float = 0.95, by: str | None = None) -> go.Figure:
     """Cumulative-incidence step curves with an aligned number-at-risk table.
 
     Parameters
@@ -45,6 +48,8 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     conf_level : float
         Level of the bands, for the hover text. ``n_risk`` values of ``cif`` (all causes)
         give the legend's group sizes.
+    by : str, optional
+        The stratifying column, for its fixed colours (``"eln2022_risk"``: the risk palette).
 
     Returns
     -------
@@ -53,7 +58,7 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     groups = groups or list(dict.fromkeys(cif["group"].astype(str)))
     table = cif.rename(columns={"cif": "survival"})
     fig = km_figure(table, at_risk, groups=groups, show_ci=show_ci, show_censor=show_censor,
-                    y_title=y_title, x_title=x_title, tick_step=tick_step)
+                    y_title=y_title, x_title=x_title, tick_step=tick_step, by=by)
     level = f"{conf_level:.0%}"
     for trace in fig.data:  # the KM frame starts every curve at 100%; incidence starts at 0
         if trace.mode == "lines" and trace.x and trace.x[0] == 0.0:
@@ -71,13 +76,14 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                                             strict=True)]
     if km is not None:
         kwargs = {"row": 1, "col": 1} if at_risk is not None else {}
-        for index, group in enumerate(groups):
-            color, _ = group_style(index)
+        colors = group_colors(groups, by)
+        for group in groups:
             k = km[km["group"].astype(str) == group].sort_values("time")
             fig.add_trace(go.Scatter(
                 x=[0.0, *k["time"].astype(float).tolist()],
                 y=[0.0, *(1 - k["survival"].astype(float)).tolist()], mode="lines",
-                line={"color": color, "dash": "dot", "width": 1.2, "shape": "hv"},
-                name=f"{group}: 1 − Kaplan-Meier", legendgroup=group, hoverinfo="skip"),
+                line={"color": colors[group], "dash": "dot", "width": 1.2, "shape": "hv"},
+                name=f"{plotly_safe(group)}: 1 − Kaplan-Meier", legendgroup=plotly_safe(group),
+                hoverinfo="skip"),
                 **kwargs)
     return fig

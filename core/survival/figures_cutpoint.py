@@ -5,7 +5,9 @@
 (a step line, the statistic being constant between marker values), the chosen cut, the 5%
 critical value corrected for the search (Lausen & Schumacher 1992) and, for contrast, the
 uncorrected 1.96 a naive single test would use: peaks between the two lines are what a search
-produces by chance. Traces are built from lists.
+produces by chance. The marker's name and unit pass through
+:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.readable_axes`.
+Traces are built from lists.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.survival.cutpoint import CutpointResult, lausen92_critical
-from core.survival.figures import OKABE_ITO
+from core.survival.figures import OKABE_ITO, readable_axes
 
 NAIVE_CRITICAL = 1.959963984540054
 """Two-sided 5% point of the standard normal: right for one pre-specified cut, not a search."""
@@ -66,4 +68,4 @@ def cutpoint_figure(result: CutpointResult, *, unit: str = "") -> go.Figure:
     fig.update_yaxes(title_text="Standardized log-rank statistic", rangemode="tozero")
     fig.update_layout(template="simple_white", height=380, showlegend=False,
                       margin={"l": 10, "r": 20, "t": 40})
-    return fig
+    return readable_axes(fig)
