@@ -48,7 +48,7 @@ try:
     report = cached.report(cohort, None if by == NONE else by,
                            tuple(sorted(landmark_months)), rule_choice)
 except AnalysisError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(plain(str(error)), icon=":material/error:")
     st.stop()
 
 st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death without "
@@ -64,7 +64,8 @@ for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
         drawn[cause] = cif_figure(
             report.incidence[cause].table, report.at_risk, groups=groups, show_ci=show_ci,
             km=report.km.table if show_km and cause == 1 else None,
-            y_title=f"Cumulative incidence of {'relapse' if cause == 1 else 'NRM'}")
+            y_title=f"Cumulative incidence of {'relapse' if cause == 1 else 'NRM'}",
+            by=report.by)
         st.plotly_chart(drawn[cause], key=f"competing.figure.{cause}",
                         config={"displaylogo": False})
 st.caption(plain(report.caption))
@@ -122,7 +123,7 @@ if covariates:
                                model == "multivariable",
                                rule_choice)
     except AnalysisError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(str(error)), icon=":material/error:")
     else:
         left_out = max((f.excluded for f in models.fine_gray), default=0)
         if left_out:

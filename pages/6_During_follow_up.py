@@ -61,7 +61,7 @@ st.caption(f"The intervention time must be on the endpoint's clock: {CLOCKS[endp
 try:
     report = timedep.report(cohort, endpoint, switch, float(landmark), (12.0, 24.0))
 except AnalysisError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(plain(str(error)), icon=":material/error:")
     st.stop()
 
 with st.expander("Why the simple comparison is not shown", expanded=report.n_recorded == 0,
@@ -90,7 +90,7 @@ for note in report.notes():
 
 st.subheader(f"1 · Landmark analysis from {landmark:g} months")
 if report.landmark_analysis.error:
-    st.error(report.landmark_analysis.error, icon=":material/error:")
+    st.error(plain(report.landmark_analysis.error), icon=":material/error:")
 else:
     lm = report.landmark_analysis.result
     st.plotly_chart(landmark_figure(lm, y_title), key="timedep.landmark_figure",
@@ -104,7 +104,7 @@ else:
 
 st.subheader("2 · Simon-Makuch curves and the Mantel-Byar test")
 if report.simon_makuch.error:
-    st.error(report.simon_makuch.error, icon=":material/error:")
+    st.error(plain(report.simon_makuch.error), icon=":material/error:")
 else:
     sm = report.simon_makuch.result
     st.plotly_chart(simon_makuch_figure(sm, y_title, x_title), key="timedep.simon_makuch",
@@ -113,7 +113,7 @@ else:
                      f"as \"{sm.groups[1]}\" from then on; the numbers at risk move with them. "
                      "Ticks mark censorings, not moves."))
 if report.cox.error:
-    st.error(report.cox.error, icon=":material/error:")
+    st.error(plain(report.cox.error), icon=":material/error:")
 else:
     score = report.cox.result.score
     cols = st.columns(3)
@@ -122,7 +122,7 @@ else:
     cols[2].metric("Events", score.events)
     st.caption(plain(f"{score.method}, 1 df."))
 
-    st.subheader(f"3 · Time-dependent Cox model: hazard after vs before {name}")
+    st.subheader(f"3 · Time-dependent Cox model: hazard after vs before {plain(name)}")
     st.dataframe(cox_table(report.cox.result, name), hide_index=True, key="timedep.cox")
     for warning in report.cox.result.warnings:
         st.warning(plain(warning), icon=":material/warning:")
@@ -130,9 +130,9 @@ else:
                      f"{'relapses' if endpoint == 'rfs' else 'deaths'} per month at risk "
                      f"after the {name} than before or without it, assumed constant over time."))
 
-st.subheader(f"4 · {what}: as observed vs censored at the {name}")
+st.subheader(f"4 · {what}: as observed vs censored at the {plain(name)}")
 if report.sensitivity.error:
-    st.error(report.sensitivity.error, icon=":material/error:")
+    st.error(plain(report.sensitivity.error), icon=":material/error:")
 else:
     sens = report.sensitivity.result
     st.plotly_chart(sensitivity_figure(sens, y_title, x_title), key="timedep.sensitivity",

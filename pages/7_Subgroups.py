@@ -204,7 +204,8 @@ with tab_cut:
                 st.error(plain(str(error)), icon=":material/error:")
             else:
                 st.plotly_chart(km_figure(km.fit.table, km.at_risk, groups=list(km.fit.groups),
-                                          y_title=f"{ENDPOINT_NAMES[endpoint]} probability"),
+                                          y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
+                                          by=split_name(result)),
                                 key="cut.km")
                 st.caption(f"Kaplan-Meier {ENDPOINT_NAMES[endpoint]} by {plain(readable(marker))}"
                            f" ≤ {result.cutpoint:g} vs > {result.cutpoint:g} (the data-driven "

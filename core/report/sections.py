@@ -231,7 +231,7 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                    f"{report.rule.describe()}", report.caption, *choices.rules_for(by)]
     figure = cif_figure(report.incidence[1].table, report.at_risk,
                         groups=list(report.incidence[1].groups),
-                        y_title="Cumulative incidence of relapse")
+                        y_title="Cumulative incidence of relapse", by=by)
     table = module.landmark_table(report) if choices.landmark_months else None
     return section(title, tuple(paragraphs), table, figure, tuple(report.notes),
                    key="competing", notes=(" ".join((report.caption,
