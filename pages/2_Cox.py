@@ -168,7 +168,7 @@ if categorical:
         levels = category_levels(cohort, column)
         key = f"cox.ref.{column}"
         seed_choice(key, levels, levels[0])
-        reference[column] = where.selectbox(f"Reference: {LABELS.get(column, column)}",
+        reference[column] = where.selectbox(f"Reference: {plain(LABELS.get(column, column))}",
                                             levels, key=key)
 keep_in_url("cox.endpoint", "cox.covariates", "cox.model", "cox.firth", "cox.ties",
             "cox.age_scale", *(f"cox.ref.{c}" for c in categorical))
@@ -365,12 +365,14 @@ try:
             key = f"cox.profile.{column}"
             if column in NUMERIC_COVARIATES:
                 seed_number(key, float(start[column]))
-                profile[column] = where.number_input(LABELS.get(column, column), min_value=0.0,
-                                                     max_value=2000.0, step=1.0, key=key)
+                profile[column] = where.number_input(plain(LABELS.get(column, column)),
+                                                     min_value=0.0, max_value=2000.0,
+                                                     step=1.0, key=key)
             else:
                 levels = category_levels(cohort, column)
                 seed_choice(key, levels, start[column])
-                profile[column] = where.selectbox(LABELS.get(column, column), levels, key=key)
+                profile[column] = where.selectbox(plain(LABELS.get(column, column)), levels,
+                                                  key=key)
         keep_in_url("cox.profile", *(f"cox.profile.{c}" for c in covariates))
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
