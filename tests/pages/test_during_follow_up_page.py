@@ -134,3 +134,21 @@ def test_empty_filter():
     assert not at.exception
     assert header_text(at).startswith("**0 of 19 patients**")
     assert at.info[0].value.startswith("No patient matches the current filters")
+
+
+def test_an_intervention_column_named_with_markup_is_shown_as_typed():
+    """Issue 18: a column name from an uploaded file never becomes Markdown (bold, a link) in
+    the page's headings and sentences, nor in its figures' legends."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    cohort = load_cohort(EXAMPLE).rename(columns={"hsct_months": "<b>bold</b>"})
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file markup.csv"
+    at.run()
+    at = at.switch_page(PAGE).run()
+    at = at.selectbox(key="timedep.switch").select("<b>bold</b>").run()
+    assert not at.exception
+    shown = [s.value for s in at.subheader] + [m.value for m in at.markdown]
+    assert not [s for s in shown if "<b>bold" in s]
+    assert any("\\<b\\>bold\\</b\\>" in s.value for s in at.subheader)
+    figures = [c.proto.spec for c in at.get("plotly_chart")]
+    assert figures and not [f for f in figures if "<b>bold" in f]
