@@ -58,11 +58,11 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
     ("pages/4_Competing_risks.py", "Competing risks", ":material/call_split:"),
     ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
+    ("pages/7_Subgroups.py", "Subgroups & cut-points", ":material/account_tree:"),
     ("pages/3_Patients.py", "Patients", ":material/person:"),
     ("pages/6_During_follow_up.py", "During follow-up", ":material/swap_horiz:"),
     ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
     ("pages/8_Present.py", "Projector mode", ":material/slideshow:"),
-    ("pages/7_Subgroups.py", "Subgroups & cut-points", ":material/account_tree:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""
