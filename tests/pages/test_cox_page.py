@@ -414,3 +414,32 @@ def test_intervention_time_is_refused_as_a_covariate_with_the_reason():
         at.error[0].proto.body.replace("\\", ""))
     assert '"Transplant & events during follow-up" page' in at.error[0].value.replace("\\", "")
     assert list(table(at)["Term"]) == ["MRD before maintenance: positive vs negative"]
+
+
+def test_category_values_with_markup_are_shown_as_typed():
+    """Issue 18: a category value from an uploaded file (``<a href=...>``) is drawn as typed in
+    the forest plot, the residual panels and every Markdown text of the page."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.core.figure_text import assert_drawn_as_typed
+    from tests.pages.helpers import ROOT
+
+    link = '<a href="https://example.org">x</a>'
+    cohort = load_seed_cohort()
+    cohort["mrd_pre_status"] = cohort["mrd_pre_status"].replace({"positive": link})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file markup.csv"
+    at.query_params["cox.covariates"] = "mrd_pre_status"
+    at.run()
+    at = at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    texts = [e.value for kind in ("markdown", "caption", "info", "warning", "error")
+             for e in at.get(kind)]
+    assert not [t for t in texts if "<a " in t]
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert len(figures) >= 2  # forest, residuals (and predictions)
+    for figure in figures[:2]:
+        assert_drawn_as_typed(figure, link)
+    for figure in figures[2:]:
+        assert_drawn_as_typed(figure)
