@@ -101,3 +101,36 @@ def test_nrm_models_from_the_link():
     assert not at.exception
     assert at.radio(key="competing.cause").value == "nrm"
     assert any("A Cox model needs at least 2 events" in e.value for e in at.error)
+
+
+def test_group_values_with_markup_drawn_as_typed_and_risk_in_its_palette():
+    """Issues 17 and 18: a category value ``<a href=...>`` is drawn as typed in both incidence
+    figures (legend, hover, 1 - KM contrast); grouped by ELN risk, each risk level has its
+    colour of the one palette (adverse never green)."""
+    from streamlit.testing.v1 import AppTest
+
+    from core.cohort.read import load_seed_cohort
+    from core.survival.figures import RISK_COLORS
+    from tests.core.figure_text import LINK, assert_drawn_as_typed
+    from tests.pages.helpers import ROOT
+
+    cohort = load_seed_cohort()
+    cohort["mrd_pre_status"] = cohort["mrd_pre_status"].replace({"positive": LINK})
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file markup.csv"
+    at.query_params["competing.by"] = "mrd_pre_status"
+    at.run()
+    at = at.switch_page(PAGE).run()
+    at = at.toggle(key="competing.km").set_value(True).run()
+    assert not at.exception, at.exception
+    drawn = figures(at)
+    assert len(drawn) >= 2
+    for figure in drawn[:2]:
+        assert_drawn_as_typed(figure, LINK)
+    assert any(t.get("name", "").endswith("1 − Kaplan-Meier") for t in drawn[0]["data"])
+
+    by_risk = figures(run_page(PAGE, {"competing.by": "eln2022_risk"}))[0]
+    colors = {t["legendgroup"]: t["line"]["color"] for t in by_risk["data"]
+              if t.get("legendgroup") in RISK_COLORS and t.get("line", {}).get("color")}
+    assert colors == RISK_COLORS
