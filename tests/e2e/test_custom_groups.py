@@ -36,11 +36,17 @@ def _metrics(page) -> list[str]:
     return page.locator('[data-testid="stMetric"]').all_inner_texts()
 
 
-def _survival_view(page) -> tuple[list, list[str]]:
-    """(every trace of every plotly figure: name, x, y; the metric texts)."""
+PLOTS_DRAWN = """n => { const plots = document.querySelectorAll('.js-plotly-plot');
+    return plots.length >= n && Array.from(plots).every(p => p.data && p.data.length > 0); }"""
+
+
+def _survival_view(page, n_plots: int = 1) -> tuple[list, list[str]]:
+    """(every trace of every plotly figure: name, x, y; the metric texts). The metrics can
+    arrive before plotly.js has drawn the figures, so wait for ``n_plots`` drawn figures."""
     expect(page.locator('[data-testid="stMetric"]').filter(has_text="Log-rank p")
            ).to_be_visible()
     wait_idle(page)
+    page.wait_for_function(PLOTS_DRAWN, arg=n_plots, timeout=30_000)
     return page.evaluate(FIGURE_DATA), _metrics(page)
 
 
@@ -74,7 +80,7 @@ def test_custom_group_link_reopens_the_same_curves(server, page, new_context):
     fresh = new_context().new_page()  # a new browser context: no cookies, no session
     fresh.goto(copied)
     expect_count(fresh, 19)
-    again, metrics_again = _survival_view(fresh)
+    again, metrics_again = _survival_view(fresh, n_plots=len(figures))
     expect_no_error(fresh)
     assert json.dumps(again, sort_keys=True) == json.dumps(figures, sort_keys=True)
     assert metrics_again == metrics
