@@ -29,6 +29,23 @@ def boxes(page, selector: str) -> list[dict]:
         " return {top: b.top, bottom: b.bottom, text: e.textContent}; })")
 
 
+def settled_layout(page) -> tuple[dict, list[dict]]:
+    """The table area and its at-risk texts once plotly.js has stopped moving them: measured
+    until two readings 100 ms apart agree (a relayout after the page's width settles would
+    otherwise catch the texts and the area from two different drawings)."""
+    def reading():
+        return (boxes(page, '[data-testid="stPlotlyChart"] .draglayer .x2y2 .nsewdrag')[0],
+                boxes(page, '[data-testid="stPlotlyChart"] .subplot.x2y2 .textpoint text'))
+    last = reading()
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        now = reading()
+        if now == last:
+            return now
+        last = now
+    return last
+
+
 @pytest.mark.parametrize("query", [
     {"survival.endpoint": "rfs", "survival.by": "eln2022_risk"},
     {"survival.endpoint": "os", "survival.by": "mrd_pre_status", "survival.counts": "True"},
@@ -40,8 +57,8 @@ def test_every_at_risk_row_is_drawn_inside_its_table(server, new_context, query)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
     expect(chart.locator(".subplot.x2y2 .textpoint text").first).to_be_attached(
         timeout=RENDER_TIMEOUT)
-    area = boxes(page, '[data-testid="stPlotlyChart"] .draglayer .x2y2 .nsewdrag')[0]
-    rows = boxes(page, '[data-testid="stPlotlyChart"] .subplot.x2y2 .textpoint text')
+    wait_idle(page)
+    area, rows = settled_layout(page)
     assert rows, "no at-risk numbers drawn"
     outside = [r for r in rows if r["top"] < area["top"] - 0.5
                or r["bottom"] > area["bottom"] + 0.5]
