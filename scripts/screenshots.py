@@ -25,6 +25,9 @@ SHOTS = {  # page file -> (file name, query string that shows the page at its be
     "pages/1_Survival.py": ("survival", "?survival.endpoint=rfs&survival.by=mrd_pre_status"),
     "pages/2_Cox.py": ("cox", ""),
     "pages/3_Patients.py": ("patients", "?patient=9"),
+    "pages/4_Competing_risks.py": ("competing", "?competing.by=mrd_pre_status"),
+    "pages/7_Subgroups.py": ("subgroups", ""),
+    "pages/0_Your_data.py": ("your_data", ""),
 }
 
 
