@@ -275,6 +275,8 @@ def rows_message(column: str, count: int, shown, problem: str, fix: str) -> str:
     """The message of a row error: the count, up to 10 (patient id, value) pairs, the fix."""
     listed = ", ".join(f"patient {i} ({_show(v)})" if i is not None else _show(v)
                        for i, v in list(shown)[:10])
+    if count != 1 and problem.startswith("is "):  # "2 values are negative"
+        problem = "are " + problem[3:]
     return (f"Column `{column}`: {count} value{'s' if count != 1 else ''} {problem}: "
             f"{listed}. Fix: {fix}.")
 

@@ -180,8 +180,7 @@ def test_a_bad_event_code_is_the_same_error_on_the_engine(tmp_path):
                           "e": [1, 2, 7]})
     pandas_message, engine_message = _both(tmp_path, frame, "t", "e", name="c.parquet")
     assert engine_message == pandas_message
-    with pytest.raises(AnalysisError, match=r"Column `e`: 2 values are not 0 or 1|"
-                                            r"Column `e`: 2 values is not 0 or 1"):
+    with pytest.raises(AnalysisError, match=r"Column `e`: 2 values are not 0 or 1"):
         survival_counts(_write(tmp_path, frame, "e.parquet"), "t", "e")
 
 
