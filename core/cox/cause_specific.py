@@ -64,7 +64,7 @@ class CompetingModels:
 
     @property
     def warnings(self) -> tuple[str, ...]:
-        notes = [w for f in self.fine_gray for w in f.warnings]
+        notes = [w for f in self.fine_gray for w in (*f.warnings, *f.notes)]
         notes += [f"Cause-specific Cox: {w}" for f in self.cause_specific for w in f.warnings]
         return tuple(dict.fromkeys(notes))
 

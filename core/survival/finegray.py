@@ -73,7 +73,10 @@ class FineGrayResult:
         Log pseudo-likelihood at the estimate and at 0.
     conf_level : float
     warnings : tuple of str
-        Divergence, a level without events of the cause, few events per coefficient.
+        Why estimates must not be read as hazard ratios: no convergence, a diverging
+        coefficient, a level without events of the cause. Empty for a sound fit.
+    notes : tuple of str
+        Caveats of a sound fit (few events per coefficient).
     flagged : tuple of str
         Terms whose estimate is not to be shown as a hazard ratio (the fit did not converge,
         the coefficient diverges, or the term's level or its reference has no event).
@@ -94,6 +97,7 @@ class FineGrayResult:
     warnings: tuple[str, ...]
     flagged: tuple[str, ...] = ()
     method: str = METHOD
+    notes: tuple[str, ...] = ()
 
 
 def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]
@@ -253,7 +257,8 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
     -------
     FineGrayResult
         ``warnings`` is non-empty when the fit does not converge, a coefficient diverges, or a
-        level has no event of the cause; the page then shows no hazard ratio for that term.
+        level has no event of the cause (the page then shows no hazard ratio for that term),
+        and empty for a sound fit; ``notes`` carries the few-events-per-coefficient caveat.
 
     Raises
     ------
@@ -312,13 +317,14 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
                   for j in range(len(terms))]
     table["events"] = [int(((x[:, j] == 1) & (code == 1)).sum()) if indicator[j] else n_events
                        for j in range(len(terms))]
-    caveats = _warnings(kept, code, factors, table, converged, n_events, len(terms), cause)
+    caveats = _warnings(kept, code, factors, table, converged, cause)
+    notes = _epv_note(n_events, len(terms), cause)
     flagged = _flagged(kept, code, factors, table, converged)
     return FineGrayResult(table=table, cause=int(cause), n=len(kept), events=n_events,
                           competing=int((code == 2).sum()), excluded=excluded,
                           converged=converged, iterations=iterations, loglik=-lik,
                           loglik_null=-lik0, conf_level=conf_level, warnings=caveats,
-                          flagged=flagged)
+                          flagged=flagged, notes=notes)
 
 
 def _newton(model: _Model, b: np.ndarray) -> tuple[np.ndarray, bool, int, float]:
@@ -371,7 +377,7 @@ def _flagged(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFrame
 
 
 def _warnings(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFrame,
-              converged: bool, n_events: int, n_terms: int, cause: int) -> tuple[str, ...]:
+              converged: bool, cause: int) -> tuple[str, ...]:
     notes = []
     if not converged:
         notes.append("The Fine-Gray fit did not converge (R crr reports converged = FALSE "
@@ -389,6 +395,12 @@ def _warnings(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFram
     if len(big):
         notes.append(f"Coefficient(s) of {', '.join(big)} are beyond ±{DIVERGENT_COEF:g} on "
                      "the log scale: the estimate diverges and its interval is meaningless.")
+    return tuple(notes)
+
+
+def _epv_note(n_events: int, n_terms: int, cause: int) -> tuple[str, ...]:
+    """The events-per-coefficient caveat (a note, not a warning: the fit itself is sound)."""
+    notes = []
     epv = n_events / max(n_terms, 1)
     if epv < 10:
         notes.append(f"Only {n_events} event{'s' if n_events != 1 else ''} of cause {cause} "

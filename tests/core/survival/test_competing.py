@@ -258,3 +258,22 @@ def test_engine_source_gives_the_same_numbers(tmp_path):
     np.testing.assert_allclose(fine_gray(source, "time", "status", ["x", "k"]).table["coef"],
                                fine_gray(d, "time", "status", ["x", "k"]).table["coef"],
                                rtol=1e-10)
+
+
+def test_fine_gray_warnings_are_empty_for_a_sound_fit_and_epv_is_a_note():
+    """``warnings`` is for estimates that must not be read (divergence, no event in a level):
+    a sound fit on 400 seeded patients has none; with 3 coefficients for 12 events of the
+    cause the fit is sound too, and the few-events caveat is a note."""
+    rng = np.random.default_rng(20261125)
+    n = 400
+    big = pd.DataFrame({"t": rng.exponential(20, n).round(1), "s": rng.integers(0, 3, n),
+                        "g": rng.choice(["a", "b"], n), "x": rng.normal(size=n)})
+    fit = fine_gray(big, "t", "s", ["g", "x"])
+    assert fit.warnings == () and fit.notes == ()
+    small = big.iloc[:40].copy()
+    small["s"] = np.where(np.arange(40) < 12, 1, 0)
+    small["h"] = rng.choice(["u", "v"], 40)
+    fit = fine_gray(small, "t", "s", ["g", "x", "h"])
+    assert fit.warnings == ()
+    assert len(fit.notes) == 1 and fit.notes[0].startswith(
+        "Only 12 events of cause 1 for 3 coefficients (4.0 per coefficient")
