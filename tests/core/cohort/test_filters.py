@@ -13,10 +13,13 @@ from hypothesis import strategies as st
 from core.cohort.filters import (
     CATEGORY_FIELDS,
     CohortFilter,
+    extra_filter_levels,
     filter_from_query_params,
     filter_levels,
+    is_filter_key,
 )
 from core.cohort.read import load_seed_cohort
+from core.errors import CohortError
 
 SEED = load_seed_cohort()
 
@@ -166,3 +169,95 @@ def test_repeated_link_keys_get_a_notice():
 def test_single_value_lists_are_not_repeats():
     assert filter_from_query_params({"sex": ["F"], "age_min": ["50"]}, SEED) == (
         CohortFilter(sex=("F",), age_min=50.0), [])
+
+
+# ---- an uploaded cohort's extra columns --------------------------------------------------------
+
+def extra_cohort() -> pd.DataFrame:
+    """The study's patients with only ids and endpoints plus a text column ``arm`` (A/B, patient
+    3 missing) and a numeric ``ldh`` (10 x id U/L, patient 4 missing), through the real loader."""
+    import io
+
+    from core.cohort.read import load_cohort
+
+    rows = SEED[["patient_id", "os_months", "os_event", "rfs_months", "rfs_event"]].copy()
+    rows["arm"] = ["A" if i % 2 else "B" for i in rows["patient_id"]]
+    rows.loc[rows["patient_id"] == 3, "arm"] = None
+    rows["ldh"] = rows["patient_id"] * 10.0
+    rows.loc[rows["patient_id"] == 4, "ldh"] = None
+    return load_cohort(io.BytesIO(rows.to_csv(index=False).encode()))
+
+
+EXTRA = extra_cohort()
+
+
+def test_extra_levels_keep_the_chosen_level_and_count_the_missing():
+    result = CohortFilter(extra_levels=(("arm", ("A",)),)).apply(EXTRA)
+    assert result.cohort["patient_id"].tolist() == [1, 5, 7, 9, 11, 13, 15, 17, 19]
+    assert result.missing == (("arm", 1),)
+    assert result.notes() == ["1 patient with no recorded arm is left out by that filter."]
+
+
+def test_extra_range_is_inclusive_and_counts_the_missing():
+    result = CohortFilter(extra_ranges=(("ldh", 30.0, 60.0),)).apply(EXTRA)
+    assert result.cohort["patient_id"].tolist() == [3, 5, 6]
+    assert result.missing == (("ldh", 1),)
+    assert ids(CohortFilter(extra_ranges=(("ldh", None, 20),)), EXTRA) == [1, 2]
+    assert ids(CohortFilter(extra_ranges=(("ldh", 185, None),)), EXTRA) == [19]
+
+
+def test_extra_filters_combine_with_each_other():
+    both = CohortFilter(extra_levels=(("arm", ("B",)),), extra_ranges=(("ldh", 30, 80),))
+    assert ids(both, EXTRA) == [6, 8]
+    assert both.describe() == ["arm: B", "ldh: 30–80"]
+    assert both.is_active()
+
+
+def test_extra_filters_round_trip_through_dict_json_and_link():
+    cohort_filter = CohortFilter(extra_levels=(("arm", ("A", "B")),),
+                                 extra_ranges=(("ldh", 12.5, None),))
+    assert CohortFilter.from_dict(json.loads(json.dumps(cohort_filter.to_dict()))) == \
+        cohort_filter
+    params = cohort_filter.to_query_params()
+    assert params == {"x.arm": "A,B", "x.ldh.min": "12.5"}
+    assert filter_from_query_params(params, EXTRA) == (cohort_filter, [])
+
+
+def test_extra_filter_link_notices():
+    params = {"x.arm": "A,C", "x.nope": "1", "x.ldh.min": "abc", "x.ldh.max": "40",
+              "x.<script>alert(1)</script>": "<b>x</b>"}
+    cohort_filter, notices = filter_from_query_params(params, EXTRA)
+    assert cohort_filter == CohortFilter(extra_levels=(("arm", ("A",)),),
+                                         extra_ranges=(("ldh", None, 40.0),))
+    assert any("arm' 'C', which this cohort does not have" in n for n in notices)
+    assert any("column 'nope' that this cohort does not have" in n for n in notices)
+    assert any("'abc' is not a finite number" in n for n in notices)
+    hostile = [n for n in notices if "scriptalert" in n]
+    assert len(hostile) == 1 and "<" not in hostile[0]
+    _, notices = filter_from_query_params({"x.ldh.min": "50", "x.ldh.max": "10"}, EXTRA)
+    assert notices == ["The link's range on 'ldh' is empty (minimum above maximum) and was "
+                       "ignored."]
+    # the seed cohort has no extra columns: every x. key is a notice, nothing is filtered
+    cohort_filter, notices = filter_from_query_params({"x.arm": "A"}, SEED)
+    assert cohort_filter == CohortFilter() and len(notices) == 1
+
+
+def test_extra_filter_errors():
+    with pytest.raises(ValueError, match=r"range on 'ldh' is empty: minimum 5 is above maximum 1"):
+        CohortFilter(extra_ranges=(("ldh", 5, 1),))
+    with pytest.raises(ValueError, match=r"names an extra column twice"):
+        CohortFilter(extra_levels=(("ldh", ("1",)),), extra_ranges=(("ldh", 5, None),))
+    with pytest.raises(TypeError, match=r"extra_levels must hold \(column, tuple of strings\)"):
+        CohortFilter(extra_levels=(("arm", "A"),))
+    with pytest.raises(TypeError, match=r"extra_ranges names a column 3, not a string"):
+        CohortFilter(extra_ranges=((3, 1, 2),))
+    with pytest.raises(CohortError, match=r"column\(s\) 'arm' that this cohort does not have"):
+        CohortFilter(extra_levels=(("arm", ("A",)),)).apply(SEED)
+    with pytest.raises(CohortError, match=r"range filter needs a numeric column, but 'arm'"):
+        CohortFilter(extra_ranges=(("arm", 1, 2),)).apply(EXTRA)
+
+
+def test_extra_filter_levels_lists_categorical_extra_columns():
+    assert extra_filter_levels(EXTRA) == {"arm": ["A", "B"]}
+    assert extra_filter_levels(SEED) == {}
+    assert is_filter_key("x.arm") and is_filter_key("age_min") and not is_filter_key("tab")
