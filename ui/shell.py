@@ -23,13 +23,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core.cohort.columns import extra_columns
 from core.cohort.filters import (
     CATEGORY_FIELDS,
-    QUERY_KEYS,
     CohortFilter,
     FilterResult,
+    extra_filter_levels,
     filter_from_query_params,
     filter_levels,
+    is_filter_key,
 )
 from core.cohort.read import MAX_UPLOAD_MB, load_cohort
 from core.cohort.schema import LABELS
@@ -83,6 +85,9 @@ LOST_UPLOAD_NOTICE = (
     "uploaded file. Load the file again under *Cohort data* to see it.")
 WIDGET = {name: f"filter.{name}" for name in (*CATEGORY_FIELDS, "age", "co_mutations",
                                               "co_mutation_mode")}
+EXTRA_WIDGET = "filter.x."
+"""Prefix of the widget keys of the extra-column filters: ``filter.x.<column>`` (levels),
+``filter.x.<column>.min`` / ``.max`` (bounds)."""
 
 
 @dataclass(frozen=True)
@@ -304,11 +309,48 @@ def _reset_filters() -> None:
     st.session_state[STATE_FILTER] = CohortFilter()
     st.session_state[STATE_NOTICES] = []
     st.session_state[STATE_AGE_LINK] = ()
-    for key in WIDGET.values():
+    for key in [*WIDGET.values(), *_extra_widget_keys()]:
         st.session_state.pop(key, None)
     from ui.subgroups import clear_filter  # the custom group filter is a filter too
 
     clear_filter()
+
+
+def _extra_widget_keys() -> list[str]:
+    return [k for k in st.session_state if str(k).startswith(EXTRA_WIDGET)]
+
+
+def _extra_filters(cohort: pd.DataFrame, stored: CohortFilter) -> tuple[tuple, tuple]:
+    """One multiselect per categorical extra column and two number inputs per numeric one,
+    labelled with the column's own name; returns ``(extra_levels, extra_ranges)``."""
+    extras = extra_columns(cohort)
+    levels = extra_filter_levels(cohort)
+    chosen_levels, ranges = dict(stored.extra_levels), {c: (lo, hi)
+                                                         for c, lo, hi in stored.extra_ranges}
+    extra_levels, extra_ranges = [], []
+    for column in extras.categorical:
+        key = f"{EXTRA_WIDGET}{column}"
+        st.session_state.setdefault(key, [v for v in chosen_levels.get(column, ())
+                                          if v in levels[column]])
+        st.multiselect(plain(column), levels[column], key=key, placeholder="All patients")
+        extra_levels.append((column, tuple(st.session_state[key])))
+    for column in extras.numeric:
+        low, high = ranges.get(column, (None, None))
+        st.session_state.setdefault(f"{EXTRA_WIDGET}{column}.min", low)
+        st.session_state.setdefault(f"{EXTRA_WIDGET}{column}.max", high)
+        values = cohort[column].dropna()
+        st.markdown(f"{plain(column)} (observed {values.min():g} to {values.max():g})")
+        left, right = st.columns(2)
+        low = left.number_input("from", key=f"{EXTRA_WIDGET}{column}.min", value=None,
+                                placeholder="no minimum")
+        high = right.number_input("to", key=f"{EXTRA_WIDGET}{column}.max", value=None,
+                                  placeholder="no maximum")
+        if low is not None and high is not None and low > high:
+            st.error(f"The range on {plain(column)} is empty (from {low:g} is above to "
+                     f"{high:g}); swap the bounds. That filter is not applied.")
+        else:
+            extra_ranges.append((column, low, high))
+    return tuple(extra_levels), tuple(extra_ranges)
 
 
 def _age_bounds(cohort: pd.DataFrame) -> tuple[int, int]:
@@ -349,7 +391,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
         st.session_state[STATE_NOTICES] = notices
         st.session_state[STATE_AGE_LINK] = tuple(
             int(a) for a in (from_link.age_min, from_link.age_max) if a is not None)
-    for key in WIDGET.values():  # keep widget values when the user moves to another page
+    for key in [*WIDGET.values(), *_extra_widget_keys()]:  # keep values across pages
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     stored: CohortFilter = st.session_state[STATE_FILTER]
@@ -375,6 +417,8 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
                            placeholder="All patients")
             st.radio("Patients with", ["any", "all"], key=WIDGET["co_mutation_mode"],
                      format_func=lambda m: f"{m} of the chosen co-mutations", horizontal=True)
+        extra_levels, extra_ranges = ((), ()) if registry_path() else \
+            _extra_filters(cohort, stored)
         missing = [LABELS[n] for n in ("eln2022_risk", "sorafenib_timing", "mrd_pre_status",
                                        "sex", "age") if cohort[n].isna().all()]
         if missing:
@@ -389,6 +433,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
         age_max=None if age_max >= high else float(age_max),
         co_mutations=tuple(st.session_state[WIDGET["co_mutations"]]),
         co_mutation_mode=st.session_state[WIDGET["co_mutation_mode"]],
+        extra_levels=extra_levels, extra_ranges=extra_ranges,
     )
     if current != stored:  # link notices stay until dismissed: they explain the link
         st.session_state[STATE_FILTER] = current
@@ -399,12 +444,13 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
 def _more_active(cohort_filter: CohortFilter) -> bool:
     return bool(cohort_filter.sex or cohort_filter.fab_class or cohort_filter.fusion_gene
                 or cohort_filter.relapse_type or cohort_filter.outcome or cohort_filter.co_mutations
-                or cohort_filter.age_min is not None or cohort_filter.age_max is not None)
+                or cohort_filter.age_min is not None or cohort_filter.age_max is not None
+                or bool(cohort_filter.extra_levels) or bool(cohort_filter.extra_ranges))
 
 
 def _sync_query_params(cohort_filter: CohortFilter) -> None:
     current = st.query_params.to_dict()
-    wanted = {k: v for k, v in current.items() if k not in (*QUERY_KEYS, UPLOAD_MARKER)}
+    wanted = {k: v for k, v in current.items() if not is_filter_key(k) and k != UPLOAD_MARKER}
     wanted.update(cohort_filter.to_query_params())
     if STATE_COHORT in st.session_state:
         wanted[UPLOAD_MARKER] = "upload"
@@ -431,4 +477,4 @@ def _header(title: str, selection: FilterResult, source: str,
         st.button("Dismiss the link notices", key="filters.dismiss_notices",
                   on_click=lambda: st.session_state.__setitem__(STATE_NOTICES, []))
     for note in selection.notes():
-        st.info(note, icon=":material/person_off:")
+        st.info(plain(note), icon=":material/person_off:")

@@ -154,3 +154,47 @@ def test_cox_page_offers_only_the_recorded_endpoint():
     assert at.radio(key="cox.endpoint").options == ["Overall survival (OS)"]
     assert "No relapse-free survival (RFS): this cohort has no `rfs_months`/`rfs_event` " \
         "values, so it is not offered." in [c.value for c in at.caption]
+
+
+def arm_ldh_cohort():
+    """The study's patients (minimal columns) plus a text ``arm`` (A for odd ids, B for even,
+    patient 3 missing) and a numeric ``ldh`` (10 x id U/L, patient 4 missing)."""
+    rows = load_seed_cohort()[MINIMAL].copy()
+    rows["arm"] = ["A" if i % 2 else "B" for i in rows["patient_id"]]
+    rows.loc[rows["patient_id"] == 3, "arm"] = None
+    rows["ldh"] = rows["patient_id"] * 10.0
+    rows.loc[rows["patient_id"] == 4, "ldh"] = None
+    return load_cohort(io.BytesIO(rows.to_csv(index=False).encode()))
+
+
+def test_extra_columns_are_sidebar_filters_and_travel_in_the_link():
+    at = run_with(arm_ldh_cohort(), "app.py")
+    assert not at.exception
+    at.multiselect(key="filter.x.arm").set_value(["A"]).run()
+    assert header_text(at).startswith("**9 of 19 patients**")
+    assert "arm: A" in header_text(at)
+    assert any("1 patient with no recorded arm" in i.value for i in at.info)
+    at.number_input(key="filter.x.ldh.max").set_value(100.0).run()
+    assert header_text(at).startswith("**4 of 19 patients**")  # 1, 5, 7, 9; 3 has no arm
+    assert (at.query_params["x.arm"], at.query_params["x.ldh.max"]) == ("A", "100.0")
+    reopened = run_with(arm_ldh_cohort(), "app.py",
+                        query={"x.arm": "A", "x.ldh.max": "100.0", "x.nope": "1"})
+    assert not reopened.exception
+    assert header_text(reopened).startswith("**4 of 19 patients**")
+    assert any("column 'nope'" in w.value for w in reopened.warning)
+    reopened.button(key="filter.clear").click().run()
+    assert header_text(reopened).startswith("**19 of 19 patients**")
+    assert reopened.multiselect(key="filter.x.arm").value == []
+    assert reopened.number_input(key="filter.x.ldh.max").value is None
+    assert "x.arm" not in reopened.query_params
+
+
+def test_the_seed_cohort_has_no_extra_column_filters():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["x.arm"] = "A"
+    at.run()
+    assert not at.exception
+    assert not [w for w in (*at.multiselect, *at.number_input)
+                if (w.key or "").startswith("filter.x.")]
+    assert header_text(at).startswith("**19 of 19 patients**")
+    assert any("column 'arm'" in w.value for w in at.warning)
