@@ -86,8 +86,10 @@ LOST_UPLOAD_NOTICE = (
 WIDGET = {name: f"filter.{name}" for name in (*CATEGORY_FIELDS, "age", "co_mutations",
                                               "co_mutation_mode")}
 EXTRA_WIDGET = "filter.x."
-"""Prefix of the widget keys of the extra-column filters: ``filter.x.<column>`` (levels),
-``filter.x.<column>.min`` / ``.max`` (bounds)."""
+"""Prefix of the widget keys of the extra-column level filters: ``filter.x.<column>``."""
+RANGE_WIDGET = "filter.xr."
+"""Prefix of the extra-column range inputs, ``filter.xr.<column>.min`` / ``.max`` (a prefix of
+its own, so a text column called ``ldh.min`` beside a numeric ``ldh`` cannot share a key)."""
 
 
 @dataclass(frozen=True)
@@ -317,7 +319,7 @@ def _reset_filters() -> None:
 
 
 def _extra_widget_keys() -> list[str]:
-    return [k for k in st.session_state if str(k).startswith(EXTRA_WIDGET)]
+    return [k for k in st.session_state if str(k).startswith((EXTRA_WIDGET, RANGE_WIDGET))]
 
 
 def _extra_filters(cohort: pd.DataFrame, stored: CohortFilter) -> tuple[tuple, tuple]:
@@ -336,14 +338,14 @@ def _extra_filters(cohort: pd.DataFrame, stored: CohortFilter) -> tuple[tuple, t
         extra_levels.append((column, tuple(st.session_state[key])))
     for column in extras.numeric:
         low, high = ranges.get(column, (None, None))
-        st.session_state.setdefault(f"{EXTRA_WIDGET}{column}.min", low)
-        st.session_state.setdefault(f"{EXTRA_WIDGET}{column}.max", high)
+        st.session_state.setdefault(f"{RANGE_WIDGET}{column}.min", low)
+        st.session_state.setdefault(f"{RANGE_WIDGET}{column}.max", high)
         values = cohort[column].dropna()
         st.markdown(f"{plain(column)} (observed {values.min():g} to {values.max():g})")
         left, right = st.columns(2)
-        low = left.number_input("from", key=f"{EXTRA_WIDGET}{column}.min", value=None,
+        low = left.number_input("from", key=f"{RANGE_WIDGET}{column}.min", value=None,
                                 placeholder="no minimum")
-        high = right.number_input("to", key=f"{EXTRA_WIDGET}{column}.max", value=None,
+        high = right.number_input("to", key=f"{RANGE_WIDGET}{column}.max", value=None,
                                   placeholder="no maximum")
         if low is not None and high is not None and low > high:
             st.error(f"The range on {plain(column)} is empty (from {low:g} is above to "

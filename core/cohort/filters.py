@@ -7,9 +7,10 @@ silently: patients with a missing value in a filtered field are counted in the r
 An uploaded cohort's extra columns (:func:`core.cohort.columns.extra_columns`) are filters too,
 under their own names: a categorical one keeps the chosen levels (``extra_levels``), a numeric
 one keeps an inclusive range (``extra_ranges``). In a link they travel as ``x.<column>=a,b``
-and ``x.<column>.min=1`` / ``x.<column>.max=9`` (a column name that is itself categorical is
-read first, so a categorical column called ``ldh.min`` stays unambiguous). A level containing
-a comma cannot travel in a link (the comma separates levels); the sidebar still filters on it.
+and ``x.<column>.min=1`` / ``x.<column>.max=9``. A key that names a categorical column exactly
+is read as that column first: in the rare file with a text column ``ldh.min`` beside a numeric
+``ldh``, ``x.ldh.min`` means the text column. A level containing a comma cannot travel in a
+link (the comma separates levels); the sidebar still filters on it.
 """
 
 from __future__ import annotations

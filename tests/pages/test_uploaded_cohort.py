@@ -174,7 +174,7 @@ def test_extra_columns_are_sidebar_filters_and_travel_in_the_link():
     assert header_text(at).startswith("**9 of 19 patients**")
     assert "arm: A" in header_text(at)
     assert any("1 patient with no recorded arm" in i.value for i in at.info)
-    at.number_input(key="filter.x.ldh.max").set_value(100.0).run()
+    at.number_input(key="filter.xr.ldh.max").set_value(100.0).run()
     assert header_text(at).startswith("**4 of 19 patients**")  # 1, 5, 7, 9; 3 has no arm
     assert (at.query_params["x.arm"], at.query_params["x.ldh.max"]) == ("A", "100.0")
     reopened = run_with(arm_ldh_cohort(), "app.py",
@@ -185,7 +185,7 @@ def test_extra_columns_are_sidebar_filters_and_travel_in_the_link():
     reopened.button(key="filter.clear").click().run()
     assert header_text(reopened).startswith("**19 of 19 patients**")
     assert reopened.multiselect(key="filter.x.arm").value == []
-    assert reopened.number_input(key="filter.x.ldh.max").value is None
+    assert reopened.number_input(key="filter.xr.ldh.max").value is None
     assert "x.arm" not in reopened.query_params
 
 
@@ -195,6 +195,21 @@ def test_the_seed_cohort_has_no_extra_column_filters():
     at.run()
     assert not at.exception
     assert not [w for w in (*at.multiselect, *at.number_input)
-                if (w.key or "").startswith("filter.x.")]
+                if (w.key or "").startswith(("filter.x.", "filter.xr."))]
     assert header_text(at).startswith("**19 of 19 patients**")
     assert any("column 'arm'" in w.value for w in at.warning)
+
+
+def test_extra_range_filter_refuses_an_empty_range_and_names_cannot_collide():
+    cohort = arm_ldh_cohort()
+    cohort["ldh.min"] = ["x" if i % 3 else "y" for i in cohort["patient_id"]]  # beside ldh
+    at = run_with(cohort, "app.py")
+    assert not at.exception
+    at.number_input(key="filter.xr.ldh.min").set_value(50.0)
+    at.number_input(key="filter.xr.ldh.max").set_value(20.0).run()
+    assert [e.value for e in at.error] == [
+        "The range on ldh is empty (from 50 is above to 20); swap the bounds. That filter is "
+        "not applied."]
+    assert header_text(at).startswith("**19 of 19 patients**")
+    at.multiselect(key="filter.x.ldh.min").set_value(["y"]).run()
+    assert header_text(at).startswith("**6 of 19 patients**")
