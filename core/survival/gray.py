@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, permutation_test
+from scipy.stats import chi2
 
 from core.errors import AnalysisError
 from core.survival.competing_input import CompetingData, competing_data
@@ -34,7 +34,7 @@ from core.survival.logrank import (
     MONTE_CARLO_RESAMPLES,
     SEED,
     PermutationResult,
-    _assignments,
+    label_permutation_p,
 )
 
 METHOD = "Gray's K-sample test (R cmprsk::cuminc, rho = 0)"
@@ -203,30 +203,9 @@ def permutation_gray(df, time: str, status: str, by: str, cause: int = 1, *,
     """
     data = competing_data(df, time, status, by)
     time_, code, labels, groups = _prepare(data, cause)
-    sizes = [int((labels == k).sum()) for k in range(len(groups))]
-    if min(sizes) < 2:
-        lone = ", ".join(g for g, s in zip(groups, sizes, strict=True) if s < 2)
-        raise AnalysisError(f"The permutation test needs at least 2 patients in every group; "
-                            f"{lone} has 1. Fix: widen the filters or group differently.")
-    total = _assignments(sizes)
-    exact = total <= exact_limit
-    samples = tuple(np.flatnonzero(labels == k) for k in range(len(groups)))
     k = len(groups)
-
-    def statistic(*parts, axis=-1):
-        parts = [np.atleast_2d(p) for p in parts]
-        onehot = np.zeros((parts[0].shape[0], k, time_.size))
-        for j, part in enumerate(parts):
-            np.put_along_axis(onehot[:, j, :], part.astype(int), 1.0, axis=-1)
-        return np.nan_to_num(_statistic(time_, code, onehot), nan=-np.inf)
-
-    result = permutation_test(samples, statistic, permutation_type="independent",
-                              vectorized=True, n_resamples=np.inf if exact else n_resamples,
-                              alternative="greater",
-                              batch=max(1, min(500, MAX_CELLS // (10 * k * k * time_.size))),
-                              rng=None if exact else np.random.default_rng(seed))
-    p = float(result.pvalue)
-    used = total if exact else n_resamples
-    return PermutationResult(p_value=p, exact=exact, n_resamples=int(used),
-                             mc_standard_error=0.0 if exact else float(np.sqrt(p * (1 - p) / used)),
-                             seed=None if exact else seed)
+    return label_permutation_p(
+        labels, groups, lambda onehot: np.nan_to_num(_statistic(time_, code, onehot),
+                                                     nan=-np.inf),
+        exact_limit=exact_limit, n_resamples=n_resamples, seed=seed,
+        batch=max(1, min(500, MAX_CELLS // (10 * k * k * time_.size))))

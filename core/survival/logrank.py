@@ -291,28 +291,55 @@ def permutation_logrank_data(data: SurvivalData, *, exact_limit: int = EXACT_LIM
     """:func:`permutation_logrank` on checked rows."""
     time_, event_, labels, groups = _design(data)
     event_ = event_.astype(float)
-    sizes = [int((labels == k).sum()) for k in range(len(groups))]
+
+    def chi_square(onehot: np.ndarray) -> np.ndarray:
+        _, ome, cov = _observed_minus_expected(time_, event_, onehot)
+        return _chi_square(ome, cov)
+
+    return label_permutation_p(labels, groups, chi_square, exact_limit=exact_limit,
+                               n_resamples=n_resamples, seed=seed, batch=2000)
+
+
+def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit: int,
+                        n_resamples: int, seed: int, batch: int) -> PermutationResult:
+    """Permutation p-value of a K-sample statistic over re-assignments of group labels.
+
+    Shared by the log-rank test and Gray's test. Group sizes are kept; every assignment is
+    enumerated when there are at most ``exact_limit`` of them, otherwise ``n_resamples``
+    seeded random ones (scipy ``permutation_test``, ``alternative="greater"``).
+
+    Parameters
+    ----------
+    labels : ndarray of int, shape (n,)
+        Group code (0 .. K-1) of each patient, in the order ``statistic_of`` expects.
+    groups : sequence of str
+        Group names (for the message when a group has fewer than 2 patients).
+    statistic_of : callable
+        Maps a one-hot array of shape (batch, K, n) to the statistics, shape (batch,).
+    batch : int
+        Assignments scored at once (memory: batch x K x n).
+    """
+    k = len(groups)
+    sizes = [int((labels == j).sum()) for j in range(k)]
     if min(sizes) < 2:
         lone = ", ".join(g for g, size in zip(groups, sizes, strict=True) if size < 2)
         raise AnalysisError(f"The permutation test needs at least 2 patients in every group; "
                             f"{lone} has 1. Fix: widen the filters or group differently.")
     total = _assignments(sizes)
     exact = total <= exact_limit
-    samples = tuple(np.flatnonzero(labels == k) for k in range(len(groups)))
-    k = len(groups)
+    samples = tuple(np.flatnonzero(labels == j) for j in range(k))
+    n = len(labels)
 
     def statistic(*parts, axis=-1):
         parts = [np.atleast_2d(p) for p in parts]
-        batch = parts[0].shape[0]
-        onehot = np.zeros((batch, k, time_.size))
+        onehot = np.zeros((parts[0].shape[0], k, n))
         for j, part in enumerate(parts):
             np.put_along_axis(onehot[:, j, :], part.astype(int), 1.0, axis=-1)
-        _, ome, cov = _observed_minus_expected(time_, event_, onehot)
-        return _chi_square(ome, cov)
+        return statistic_of(onehot)
 
     result = permutation_test(samples, statistic, permutation_type="independent",
                               vectorized=True, n_resamples=np.inf if exact else n_resamples,
-                              alternative="greater", batch=2000,
+                              alternative="greater", batch=batch,
                               rng=None if exact else np.random.default_rng(seed))
     p = float(result.pvalue)
     used = total if exact else n_resamples
