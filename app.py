@@ -11,8 +11,9 @@ from core.cohort.exports import download_name
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
 from core.cohort.text import plural
-from core.survival.figures import km_figure
-from core.survival.report import ENDPOINT_NAMES, format_percent_ci, stratifier_options
+from core.style.numbers import format_percent_ci
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached
 from ui.deliverables import deliverables
 from ui.overview import follow_up, readable_csv

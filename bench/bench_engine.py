@@ -13,13 +13,13 @@ Compared, on the same rows:
   integer group code and time, ``reduceat``, reverse cumulative sums), no input checks: the
   practical lower bound;
 - **ours**: :func:`core.survival.kaplan_meier` (gatekeeper, exclusions, string group labels,
-  the count table, the estimate with intervals) and :func:`core.survival.logrank`;
+  the count table, the estimate with intervals) and :func:`core.survival.km.logrank`;
 - **scikit-survival**: ``kaplan_meier_estimator(conf_type="log-log")`` per group and
   ``compare_survival``;
 - **lifelines** only if importable (it pins pandas < 3; never installed here for this);
 - **R survival** (``survfit``, ``survdiff``; ``system.time`` inside R, reading excluded) when
   ``Rscript`` is present;
-- **page**: :func:`core.survival.report.survival_report` by 3 groups (everything the Survival
+- **page**: :func:`core.survival.km.summary.survival_report` by 3 groups (everything the Survival
   page shows: KM, at-risk, landmarks, medians, RMST, log-rank, trend);
 - **DuckDB**: the page statistics on a Parquet file through :func:`core.cohort.open_cohort`, and
   the counts-based Cox model of 3 categorical covariates (:func:`core.cox.counts.cox_from_counts`),
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core.survival import kaplan_meier, logrank  # noqa: E402
-from core.survival.report import survival_report  # noqa: E402
+from core.survival.km.summary import survival_report  # noqa: E402
 
 REPEATS = 3
 GROUPS = np.array(["favorable", "intermediate", "adverse"], dtype=object)

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.bench_cohort import measure, synthetic_cohort  # noqa: E402
 from core.cohort.read import load_seed_cohort  # noqa: E402
-from core.survival.counts import survival_counts  # noqa: E402
-from core.survival.km import kaplan_meier_from_counts  # noqa: E402
-from core.survival.report import survival_report  # noqa: E402
+from core.survival.km.counts import survival_counts  # noqa: E402
+from core.survival.km.estimate import kaplan_meier_from_counts  # noqa: E402
+from core.survival.km.summary import survival_report  # noqa: E402
 
 
 def main(sizes: list[int]) -> None:

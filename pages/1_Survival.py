@@ -7,12 +7,10 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
 from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
-from core.survival.figures import km_figure
-from core.survival.report import (
+from core.style.numbers import format_median, format_p, p_phrase
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import (
     ENDPOINT_NAMES,
-    format_median,
-    format_p,
-    p_phrase,
     per_group_table,
     rmst_difference_text,
     stratifier_options,

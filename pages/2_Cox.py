@@ -25,7 +25,8 @@ from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
 from core.cox.fit import refuse_interventions
 from core.cox.guardrails import guardrail_box
 from core.errors import AnalysisError
-from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_percent_ci
+from core.style.numbers import format_percent_ci
+from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 from ui import cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables

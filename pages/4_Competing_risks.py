@@ -9,10 +9,11 @@ from core.cox.cause_specific import forest_table, models_table
 from core.cox.display import covariate_options
 from core.cox.figures import forest_figure
 from core.errors import AnalysisError
-from core.survival.competing_input import DEATH_RULES
-from core.survival.competing_report import CAUSES, KM_CONTRAST, landmark_table
-from core.survival.figures_competing import cif_figure
-from core.survival.report import format_p, stratifier_options
+from core.style.numbers import format_p
+from core.survival.competing.input import DEATH_RULES
+from core.survival.competing.summary import CAUSES, KM_CONTRAST, landmark_table
+from core.survival.figures.competing import cif_figure
+from core.survival.km.summary import stratifier_options
 from ui import competing as cached
 from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from core.survival.paper_check import AGREES, DIFFERS, NOT_CHECKABLE, summary_counts
+from core.survival.paper.check import AGREES, DIFFERS, NOT_CHECKABLE, summary_counts
 from ui import cached as shared
 from ui import competing as cached
 from ui.shell import SEED_SOURCE, page_setup, plain

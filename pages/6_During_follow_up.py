@@ -5,13 +5,14 @@ import streamlit as st
 
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
-from core.survival.figures_timedep import (
+from core.style.numbers import format_p
+from core.survival.figures.timedep import (
     landmark_figure,
     sensitivity_figure,
     simon_makuch_figure,
 )
-from core.survival.report import ENDPOINT_NAMES, format_p
-from core.survival.timedep_report import (
+from core.survival.km.summary import ENDPOINT_NAMES
+from core.survival.timedep.summary import (
     CLOCKS,
     IMMORTAL_TIME,
     WHICH_METHOD,

@@ -17,10 +17,11 @@ from core.cox.display import category_levels, covariate_options, format_hr
 from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
 from core.errors import AnalysisError, CohortError
-from core.survival.cutpoint import marker_options, split_name, with_split
-from core.survival.figures import km_figure
-from core.survival.figures_cutpoint import cutpoint_figure
-from core.survival.report import ENDPOINT_NAMES, format_p, stratifier_options
+from core.style.numbers import format_p
+from core.survival.cutpoint.maxstat import marker_options, split_name, with_split
+from core.survival.figures.cutpoint import cutpoint_figure
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached, subgroups
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice, url_value
 

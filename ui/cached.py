@@ -11,7 +11,7 @@ from core.cohort.read import load_seed_cohort
 from core.cohort.schema import ENDPOINTS
 from core.cox.fit import CoxResult, fit_cox
 from core.report import html as report
-from core.survival.report import SurvivalReport, survival_report
+from core.survival.km.summary import SurvivalReport, survival_report
 
 
 @st.cache_data(show_spinner=False)

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core.cox.cause_specific import CompetingModels, competing_models
-from core.survival.competing_report import CompetingReport, competing_report
-from core.survival.paper_check import paper_check
+from core.survival.competing.summary import CompetingReport, competing_report
+from core.survival.paper.check import paper_check
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

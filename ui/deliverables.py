@@ -28,8 +28,8 @@ from core.cohort.text import parse_months
 from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
-from core.survival.competing_input import DEATH_RULES
-from core.survival.report import stratifier_options
+from core.survival.competing.input import DEATH_RULES
+from core.survival.km.summary import stratifier_options
 from ui.shell import View
 from ui.subgroups import filter_description, rules_text
 

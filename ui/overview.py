@@ -7,12 +7,12 @@ import streamlit as st
 
 from core.cohort.exports import readable_table, table_to_csv
 from core.cohort.schema import LABELS
-from core.survival.followup import FollowUp, median_follow_up
+from core.survival.km.followup import FollowUp, median_follow_up
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def follow_up(cohort: pd.DataFrame) -> FollowUp:
-    """:func:`core.survival.followup.median_follow_up` on the OS clock."""
+    """:func:`core.survival.km.followup.median_follow_up` on the OS clock."""
     return median_follow_up(cohort, "os_months", "os_event")
 
 

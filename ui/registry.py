@@ -30,7 +30,7 @@ from core.cohort.schema import ENDPOINTS
 from core.cohort.validate import validate_cohort
 from core.cox.counts import CountCoxResult, cox_from_counts
 from core.cox.display import NUMERIC_COVARIATES
-from core.survival.report import SurvivalReport, survival_report
+from core.survival.km.summary import SurvivalReport, survival_report
 from ui import cached
 
 ENV = "RRE_REGISTRY_PATH"
@@ -151,7 +151,7 @@ def _engine_survival(path: str, cohort_filter: CohortFilter, endpoint: str, by: 
 
 def survival(view, endpoint: str, by: str | None, landmark_months: tuple[float, ...],
              horizon: float) -> SurvivalReport:
-    """:func:`core.survival.report.survival_report` of the page's cohort: on the engine's
+    """:func:`core.survival.km.summary.survival_report` of the page's cohort: on the engine's
     count table (one ``GROUP BY`` over every filtered row) in registry mode, else in memory."""
     if getattr(view, "registry", None) is None:
         return cached.survival(view.cohort, endpoint, by, landmark_months, horizon)

@@ -25,13 +25,13 @@ from core.cohort.schema import ENDPOINTS
 from core.cohort.text import markdown_safe
 from core.cox.subgroups import SubgroupForest, subgroup_forest, univariable_forest
 from core.errors import CohortError
-from core.survival.cutpoint import (
+from core.survival.cutpoint.maxstat import (
     CutpointResult,
     max_logrank,
     permutation_max_logrank,
     permutation_resamples,
 )
-from core.survival.logrank import PermutationResult
+from core.survival.km.logrank import PermutationResult
 
 STATE_DEFINITION = "groups.definition"
 FILTER_WIDGET = "filter.custom_group"

@@ -6,7 +6,7 @@ DuckDB (no server; the file is scanned where it lies, never loaded whole into Py
 :func:`spark_source` puts the same expression on a Spark session (``ibis.pyspark``), local or
 a cluster. Filters become the engine's ``WHERE`` (:meth:`CohortSource.where`) and statistics
 ask the engine for small aggregates only: the survival gatekeeper on a source
-(:mod:`core.survival.counts`) counts the excluded rows and builds the event-count table with
+(:mod:`core.survival.km.counts`) counts the excluded rows and builds the event-count table with
 one ``GROUP BY``; Kaplan-Meier, log-rank and the rest then run on those counts in Python.
 
 Conventions: column names as in the cohort schema (:mod:`core.cohort.schema`); a CSV's
@@ -98,7 +98,7 @@ def open_cohort(path: str | Path) -> CohortSource:
     -------
     CohortSource
         Accepted wherever :func:`core.survival.kaplan_meier`, :func:`core.survival.survival_at`
-        and :func:`core.survival.logrank` accept a DataFrame, with the same numbers.
+        and :func:`core.survival.km.logrank` accept a DataFrame, with the same numbers.
 
     Raises
     ------

@@ -4,8 +4,9 @@ Fine-Gray subdistribution fits, with the guardrails of the Cox page.
 Design: a cause-specific Cox model of cause k is an ordinary Cox model in which the event is
 "status == k" and every other cause is censored at its time; it is fitted by
 :func:`core.cox.fit.fit_cox` (Efron ties, Wald inference, its own warnings). The Fine-Gray
-model comes from :func:`core.survival.finegray.fine_gray` (R ``cmprsk::crr``). This module only
-glues them to the cause codes of :func:`core.survival.competing_report.prepared`, runs them
+model comes from :func:`core.survival.competing.finegray.fine_gray` (R ``cmprsk::crr``).
+This module only glues them to the cause codes of
+:func:`core.survival.competing.input.prepared`, runs them
 univariably (one fit per covariate) or multivariably (one fit), and formats them for the page:
 a term whose level (or reference level) has no event of the cause, or whose fit diverges, is
 shown as "not estimable", never as a hazard ratio near 0 with a narrow interval.
@@ -35,9 +36,9 @@ from core.cohort.schema import BY_NAME
 from core.cox.display import format_hr
 from core.cox.fit import DIVERGENT_COEF, CoxResult, fit_cox
 from core.errors import AnalysisError
-from core.survival.competing_report import STATUS, TIME, prepared
-from core.survival.finegray import FineGrayResult, fine_gray
-from core.survival.report import format_p
+from core.style.numbers import format_p
+from core.survival.competing.finegray import FineGrayResult, fine_gray
+from core.survival.competing.input import STATUS, TIME, prepared
 
 NOT_ESTIMABLE = "not estimable"
 

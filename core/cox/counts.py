@@ -4,7 +4,7 @@ Design: with categorical covariates every patient has one of a few covariate *pa
 the Cox partial likelihood (Breslow or Efron ties) depends on the data only through the number
 of events and censorings per pattern and distinct time. :func:`cox_from_counts` therefore asks
 for that table (one ``GROUP BY pattern, time`` on an engine source, or ``np.bincount`` in
-memory, through the survival gatekeeper :func:`core.survival.counts.survival_counts`, so
+memory, through the survival gatekeeper :func:`core.survival.km.counts.survival_counts`, so
 exclusions and row errors are counted exactly as on the Survival page) and maximises the
 likelihood by Newton-Raphson from beta = 0 with step halving, as R's ``coxph.fit`` does. With
 P patterns and m distinct event times one iteration costs O(P m p^2) plus O(total events) for
@@ -34,8 +34,8 @@ from scipy import special, stats
 from core.cohort.engine import is_source
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
-from core.survival.counts import SEPARATOR, survival_counts
 from core.survival.input import Exclusion, check_columns
+from core.survival.km.counts import SEPARATOR, survival_counts
 
 PATTERN = "__pattern__"
 MAX_ITER = 30

@@ -19,8 +19,8 @@ from core.cox.fit import CoxResult
 from core.cox.ph import NOT_COMPUTABLE as PH_NOT_COMPUTABLE
 from core.cox.ph import PHTestResult
 from core.errors import AnalysisError
-from core.survival.report import format_p as _format_p
-from core.survival.report import p_phrase
+from core.style.numbers import format_p as _format_p
+from core.style.numbers import p_phrase
 
 NOT_COMPUTABLE = "not computable"
 """What a table shows for a statistic that cannot be computed (never 'nan')."""

@@ -9,7 +9,7 @@
 Traces are built from Python lists, so the figure JSON holds plain numbers. Term labels,
 titles and panel titles may carry user text (a category value or column name of an uploaded
 cohort) and pass through :func:`core.cohort.text.plotly_safe`, so ``<a href=...>`` or ``<b>``
-is drawn as typed; axes use :func:`core.survival.figures.readable_axes` (14 px near-black
+is drawn as typed; axes use :func:`core.survival.figures.km.readable_axes` (14 px near-black
 text) like every figure of the app.
 """
 
@@ -23,8 +23,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe
-from core.survival.figures import OKABE_ITO, readable_axes
-from core.survival.report import p_phrase
+from core.style.numbers import p_phrase
+from core.style.plot import OKABE_ITO, readable_axes
 
 LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
              50.0, 100.0, 200.0, 500.0, 1000.0)

@@ -7,7 +7,7 @@ hazard-ratio axis labelled at 0.1, 0.2, 0.5, 1, 2, 5, 10, ... (the conventions o
 dashed line at HR = 1, bounds beyond the axis drawn to its edge). Rows without an estimate are
 kept, with the reason in the row label. Firth-penalized rows are drawn as open diamonds.
 User text (group names, attribute names, notes, the title) is escaped with
-:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.readable_axes`;
+:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.km.readable_axes`;
 traces are built from lists.
 """
 
@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
-from core.survival.figures import OKABE_ITO, readable_axes
+from core.style.plot import OKABE_ITO, readable_axes
 
 LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
              200, 500, 1000)

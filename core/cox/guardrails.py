@@ -22,7 +22,7 @@ from core.cohort.schema import LABELS
 from core.cox.display import format_hr, term_labels
 from core.cox.fit import CoxResult
 from core.cox.ph import PHTestResult
-from core.survival.report import p_phrase
+from core.style.numbers import p_phrase
 
 SEPARATION = "Monotone likelihood (separation) for `"
 NOT_CONVERGED = "The likelihood maximisation did not converge"

@@ -29,13 +29,7 @@ from core.patients.timelines import (
     END_MARKERS,
     SwimmerLanes,
 )
-from core.survival.figures import (
-    NOT_RECORDED_COLOR,
-    OKABE_ITO,
-    group_colors,
-    readable_axes,
-    tick_times,
-)
+from core.style.plot import NOT_RECORDED_COLOR, OKABE_ITO, group_colors, readable_axes, tick_times
 
 END_SYMBOLS: dict[str, str] = {
     "molecular relapse": "triangle-up",

@@ -1,6 +1,6 @@
 """Where one patient sits on the Kaplan-Meier curve of their (filtered) cohort.
 
-Design: the cohort's curve comes from :func:`core.survival.km.kaplan_meier` (one KM
+Design: the cohort's curve comes from :func:`core.survival.km.estimate.kaplan_meier` (one KM
 implementation in the app); the patient's point is the estimate at their own time on the
 chosen clock (RFS from maintenance start, or OS from diagnosis).
 
@@ -19,7 +19,7 @@ from core.cohort.text import plural
 from core.errors import AnalysisError
 from core.patients.card import find_patient
 from core.patients.timelines import MODES, Mode, is_missing
-from core.survival.km import kaplan_meier
+from core.survival.km.estimate import kaplan_meier
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class PatientOnKM:
     km : pandas.DataFrame
         Columns ``time`` (months; starts with 0), ``n_risk``, ``n_event``, ``n_censor``,
         ``survival`` (product-limit estimate just after ``time``), from
-        :func:`core.survival.km.kaplan_meier`.
+        :func:`core.survival.km.estimate.kaplan_meier`.
     patient_id : str
     patient_time : float
         The patient's time on the endpoint's clock (months).

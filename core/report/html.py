@@ -6,7 +6,7 @@ statistics and captions, and the patient list. plotly.js is embedded once in the
 opening it makes no request to any host (clinical data stay on the machine). Every value
 coming from the data is HTML-escaped.
 
-The content is the same as the pages show (built from :mod:`core.survival.report`); a
+The content is the same as the pages show (built from :mod:`core.survival.km.summary`); a
 slide-deck export can reuse :func:`report_sections` and draw each section on a slide.
 """
 
@@ -25,15 +25,15 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.errors import AnalysisError
 from core.report.sections import ReportChoices, analysis_sections, key_numbers
-from core.survival.figures import km_figure
-from core.survival.headline import headline_comparison
-from core.survival.report import (
+from core.style.numbers import format_percent_ci
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import (
     ENDPOINT_NAMES,
     comparison_text,
-    format_percent_ci,
     per_group_table,
     survival_report,
 )
+from core.survival.paper.headline import headline_comparison
 
 MAX_REPORT_PATIENTS = 500
 """Rows of the report's patient list; a larger cohort's list is cut with a note (a 10^6-row

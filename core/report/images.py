@@ -245,7 +245,7 @@ def _scale_marks(fig: go.Figure, factor: float) -> None:
 
 def _make_room_for_risk_table(fig: go.Figure, plot_px: float, font: float,
                               left: float) -> None:
-    """Give the number-at-risk table of :func:`core.survival.figures.km_figure` enough height
+    """Give the number-at-risk table of :func:`core.survival.figures.km.km_figure` enough height
     for its rows at this font, and move its title above it (survminer's layout)."""
     table = [name for name in fig.layout if name.startswith("yaxis")
              and fig.layout[name].title and fig.layout[name].title.text == "Number at risk"]

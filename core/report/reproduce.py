@@ -5,7 +5,7 @@ Design: :func:`analysis_spec` writes down the analysis the pages ran for the use
 :class:`~core.report.sections.ReportChoices` (endpoint columns, grouping with its levels in the
 app's order, landmark months, confidence level, the Cox model's terms with their encoding);
 :func:`app_numbers` takes the unrounded numbers behind what the pages show from the same core
-calls the pages use (:func:`core.survival.report.survival_report`,
+calls the pages use (:func:`core.survival.km.summary.survival_report`,
 :func:`core.cox.fit.fit_cox`); :func:`reproduce_zip` packs the rows (CSV), the two scripts
 (templates in :mod:`core.report.reproduce_python` and :mod:`core.report.reproduce_r` with the
 spec filled in), ``app_numbers.json`` and a README. Each script recomputes the numbers
@@ -81,7 +81,7 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         ``{time, event, encodings: [{column, kind, terms, scale, levels}]}``, levels with the
         reference first.
     """
-    from core.survival.report import survival_report
+    from core.survival.km.summary import survival_report
 
     time, event, _ = ENDPOINTS[choices.endpoint]
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
@@ -117,7 +117,7 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
         for the fit the page shows, with its method).
     """
-    from core.survival.report import survival_report
+    from core.survival.km.summary import survival_report
 
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
                              choices.horizon)

@@ -11,13 +11,13 @@ and is plain data (hashable; a page passes it through ``st.cache_data``).
 Conventions: the Cox section follows the Cox page (ordinary Cox with Efron ties, Firth's
 penalized fit when the ordinary fit shows separation or does not converge; its caveats as
 warnings); the competing-risk section follows the Competing risks page (its grouping and
-death rule, :func:`core.survival.competing_report.competing_report`: relapse as the event,
+death rule, :func:`core.survival.competing.summary.competing_report`: relapse as the event,
 death without relapse as the competing one, CIR and NRM with Gray's test per cause).
 
 References
 ----------
 See :mod:`core.cox.fit` (Cox, Firth), :mod:`core.patients.timelines` (swimmer lanes),
-:mod:`core.survival.competing` (Aalen-Johansen, Gray).
+:mod:`core.survival.competing.estimate` (Aalen-Johansen, Gray).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ import pandas as pd
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
-from core.survival.report import ENDPOINT_NAMES, EVENT_NOUN, format_p, p_phrase
+from core.style.numbers import format_p, p_phrase
+from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class ReportChoices:
         Grouping of the competing-risk section (the Competing risks page's).
     competing_rule : {"censor", "end_of_rfs"}
         How a death recorded only on the OS clock counts (the Competing risks page's rule,
-        :data:`core.survival.competing_input.DEATH_RULES`).
+        :data:`core.survival.competing.input.DEATH_RULES`).
     """
 
     endpoint: str = "rfs"
@@ -87,7 +88,7 @@ class ReportChoices:
 
 
 def key_numbers(report) -> tuple[tuple[str, str], ...]:
-    """Key numbers of a :class:`~core.survival.report.SurvivalReport` for projector mode:
+    """Key numbers of a :class:`~core.survival.km.summary.SurvivalReport` for projector mode:
     per group the median and the first landmark, then the log-rank (and permutation) p."""
     out = []
     first = report.landmark_months[0] if report.landmark_months else None
@@ -204,8 +205,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The Competing risks page's view: cumulative incidence of relapse and of non-relapse
     mortality (NRM) by the page's grouping and death rule, Gray's test per cause with its
     permutation p for small samples, CIR and NRM at the landmarks."""
-    from core.survival import competing_report as module
-    from core.survival.figures_competing import cif_figure
+    import core.survival.competing.summary as module
+    from core.survival.figures.competing import cif_figure
 
     section = _section()
     title = "Relapse with death as a competing risk"

@@ -4,9 +4,9 @@ log-rank tests, the Survival page's report, the study's printed rates and the KM
 Built on :mod:`core.cohort`; never imports from ``cox``, ``patients`` or ``report``.
 """
 
-from core.survival.km import (  # noqa: F401  (re-exported: outside checks call these names)
+from core.survival.km.estimate import (  # noqa: F401  (re-exported: outside checks call these names)
     KaplanMeierResult,
     kaplan_meier,
     survival_at,
 )
-from core.survival.logrank import LogRankResult, logrank  # noqa: F401
+from core.survival.km.logrank import LogRankResult, logrank  # noqa: F401

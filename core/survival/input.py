@@ -1,6 +1,6 @@
 """The gatekeeper of every survival analysis: which rows enter, which are left out, and why.
 
-Every estimator in :mod:`core.survival.km` and :mod:`core.survival.logrank` calls
+Every estimator in :mod:`core.survival.km.estimate` and :mod:`core.survival.km.logrank` calls
 :func:`survival_data` first. It checks the columns, keeps the rows with a usable time, event
 and group, and counts every row it leaves out with the reason, so a page can say "2 patients
 without a recorded RFS time are not in this analysis" instead of dropping them silently.

@@ -110,7 +110,7 @@ def test_group_values_with_markup_drawn_as_typed_and_risk_in_its_palette():
     from streamlit.testing.v1 import AppTest
 
     from core.cohort.read import load_seed_cohort
-    from core.survival.figures import RISK_COLORS
+    from core.style.plot import RISK_COLORS
     from tests.core.figure_text import LINK, assert_drawn_as_typed
     from tests.pages.helpers import ROOT
 

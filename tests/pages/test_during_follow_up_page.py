@@ -2,7 +2,7 @@
 
 The seed cohort has no transplant times (the study does not say who was transplanted): the
 page explains and shows no number. The synthetic example data/examples/hsct_example.csv has
-HSCT times: every number on the page equals core.survival.timedep*, whose values are
+HSCT times: every number on the page equals core.survival.timedep.models*, whose values are
 golden-tested against R in tests/core/survival/test_timedep.py.
 """
 
@@ -14,9 +14,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.cohort.read import load_cohort
-from core.survival.report import format_p
-from core.survival.timedep import landmark_logrank, mantel_byar, time_dependent_cox
-from core.survival.timedep_km import intervention_sensitivity
+from core.style.numbers import format_p
+from core.survival.timedep.km import intervention_sensitivity
+from core.survival.timedep.models import landmark_logrank, mantel_byar, time_dependent_cox
 from tests.pages.helpers import ROOT, header_text, run_page
 
 PAGE = "pages/6_During_follow_up.py"

@@ -47,7 +47,8 @@ def test_survival_page_numbers_equal_the_in_memory_path_on_the_same_rows(registr
     same 10^4 rows loaded in pandas."""
     from core.cohort.filters import CohortFilter
     from core.cohort.validate import validate_cohort
-    from core.survival.report import format_p, per_group_table, survival_report
+    from core.style.numbers import format_p
+    from core.survival.km.summary import per_group_table, survival_report
 
     at = run_page("app.py", timeout=90)
     at.switch_page("pages/1_Survival.py").run()

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from core.cohort.read import load_seed_cohort
-from core.survival.report import stratifier_options
+from core.survival.km.summary import stratifier_options
 from tests.pages.helpers import header_text, run_page
 
 PAGE = "pages/1_Survival.py"

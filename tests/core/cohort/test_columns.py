@@ -8,7 +8,7 @@ import numpy as np
 from core.cohort.columns import MAX_LEVELS, extra_columns, has_values
 from core.cohort.read import load_cohort, load_seed_cohort
 from core.cox.display import covariate_options
-from core.survival.report import stratifier_options
+from core.survival.km.summary import stratifier_options
 
 
 def cohort_with_extras():

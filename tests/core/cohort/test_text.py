@@ -17,7 +17,7 @@ from core.cohort.text import (
     plural,
 )
 from core.errors import AnalysisError
-from core.survival.report import p_phrase
+from core.style.numbers import p_phrase
 
 
 @pytest.mark.parametrize(("count", "noun", "expected"), [

@@ -14,7 +14,7 @@ from core.cox.fit import fit_cox
 from core.cox.ph import ph_test
 from core.cox.predict import predict_survival
 from core.cox.subgroups import subgroup_forest, univariable_forest
-from core.survival.figures import TICK_FONT
+from core.style.plot import TICK_FONT
 from tests.core.figure_text import BOLD, LINK, assert_drawn_as_typed
 
 

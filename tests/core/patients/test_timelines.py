@@ -403,7 +403,7 @@ def test_patient_17_maintenance_start_is_drawn_as_an_upper_bound():
 
 def test_swimmer_adverse_lanes_use_the_one_risk_palette():
     """Issue 17: the swimmer plot drew adverse risk green."""
-    from core.survival.figures import RISK_COLORS
+    from core.style.plot import RISK_COLORS
     fig = figure_data(swimmer_figure(swimmer_lanes(SEED, color_by="eln2022_risk")))
     bars = {t["name"].split(" (")[0]: t["marker"]["color"] for t in fig["data"]
             if t["type"] == "bar"}

@@ -22,8 +22,8 @@ from core.report.deck import DeckContext, slide_deck
 from core.report.html import report_sections, tumor_board_html
 from core.report.sections import ReportChoices
 from core.survival.competing import cumulative_incidence
-from core.survival.competing_input import competing_status
-from core.survival.figures_competing import cif_figure
+from core.survival.competing.input import competing_status
+from core.survival.figures.competing import cif_figure
 
 DEFINITION = GroupDefinition((GroupRule("Adverse & MRD+", (
     Condition("eln2022_risk", "==", "adverse"), Condition("mrd_pre_status", "==", "positive"))),))

@@ -6,8 +6,8 @@ import numpy as np
 
 from core.cohort.read import load_seed_cohort
 from core.report import images
-from core.survival.figures import km_figure
-from core.survival.report import survival_report
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import survival_report
 from tests.core.figure_text import BOLD, LINK, assert_drawn_as_typed
 
 

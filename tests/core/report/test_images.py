@@ -15,8 +15,8 @@ import pytest
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.report import images
-from core.survival.figures import km_figure
-from core.survival.report import survival_report
+from core.survival.figures.km import km_figure
+from core.survival.km.summary import survival_report
 
 
 @pytest.fixture(scope="module")

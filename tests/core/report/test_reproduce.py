@@ -26,7 +26,7 @@ from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
 from core.report.sections import ReportChoices
-from core.survival.km import survival_at
+from core.survival.km.estimate import survival_at
 
 SEED = load_seed_cohort()
 CASES = {

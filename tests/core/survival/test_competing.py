@@ -16,14 +16,14 @@ import pytest
 
 from core.errors import AnalysisError
 from core.survival.competing import (
-    VARIANCE,
     cumulative_incidence,
     cumulative_incidence_at,
     fine_gray,
     gray_test,
 )
-from core.survival.competing_input import competing_data, competing_status
-from core.survival.gray import permutation_gray
+from core.survival.competing.estimate import VARIANCE
+from core.survival.competing.gray import permutation_gray
+from core.survival.competing.input import competing_data, competing_status
 
 GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "competing_r_golden.json")
                     .read_text())
@@ -234,7 +234,7 @@ def test_categorical_dtype_orders_levels_as_r_factor():
 
 
 def test_gray_test_refuses_an_oversized_problem(monkeypatch):
-    import core.survival.gray as gray
+    import core.survival.competing.gray as gray
 
     monkeypatch.setattr(gray, "MAX_CELLS", 10)
     with pytest.raises(AnalysisError, match="exceeds this app's limit of 10 cells"):

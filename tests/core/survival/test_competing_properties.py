@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.survival.competing import cumulative_incidence, fine_gray, gray_test
-from core.survival.km import kaplan_meier
+from core.survival.km.estimate import kaplan_meier
 
 ROWS = st.lists(st.tuples(st.integers(0, 12), st.integers(0, 3), st.sampled_from("ab")),
                 min_size=4, max_size=40)

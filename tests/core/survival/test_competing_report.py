@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import core.survival.competing_report as report_module
+import core.survival.competing.summary as report_module
 from core.cohort import load_seed_cohort
 from core.cox.cause_specific import (
     NOT_ESTIMABLE,
@@ -24,8 +24,8 @@ from core.cox.cause_specific import (
     models_table,
 )
 from core.errors import AnalysisError
-from core.survival.competing_report import competing_report, landmark_table
-from core.survival.figures_competing import cif_figure
+from core.survival.competing.summary import competing_report, landmark_table
+from core.survival.figures.competing import cif_figure
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The same survival numbers from pandas, DuckDB and Spark on the same synthetic cohort.
 
 Every statistic of :mod:`core.survival` starts from the event-count table
-(:mod:`core.survival.counts`); on an engine source that table, and the gatekeeper's exclusion
+(:mod:`core.survival.km.counts`); on an engine source that table, and the gatekeeper's exclusion
 counts and row errors, come from SQL. These tests pin the engine paths to the pandas path to
 1e-12 on seeded synthetic cohorts (integer-month ties and continuous times, three groups, rows
 with a missing time, event or group), and the error messages on the engine to the gatekeeper's.
@@ -20,11 +20,11 @@ from core.cohort import open_cohort, spark_source
 from core.cox.counts import cox_from_counts
 from core.errors import AnalysisError
 from core.survival import kaplan_meier, logrank, survival_at
-from core.survival.counts import count_table, survival_counts, time_ranks
 from core.survival.input import survival_data
-from core.survival.km import at_risk_table
-from core.survival.logrank import logrank_trend, permutation_logrank
-from core.survival.report import survival_report
+from core.survival.km.counts import count_table, survival_counts, time_ranks
+from core.survival.km.estimate import at_risk_table
+from core.survival.km.logrank import logrank_trend, permutation_logrank
+from core.survival.km.summary import survival_report
 
 TOL = dict(rtol=1e-12, atol=1e-12)
 

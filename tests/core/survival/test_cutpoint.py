@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
-from core.survival.cutpoint import (
+from core.survival.cutpoint.maxstat import (
     exact_gauss_p,
     lausen92_critical,
     lausen92_p,
@@ -232,7 +232,7 @@ def test_lausen92_critical_value_equals_r_qlausen92():
 
 
 def test_cutpoint_figure_draws_curve_cut_and_both_reference_lines():
-    from core.survival.figures_cutpoint import NAIVE_CRITICAL, cutpoint_figure
+    from core.survival.figures.cutpoint import NAIVE_CRITICAL, cutpoint_figure
     result = max_logrank(load_seed_cohort(), "rfs_months", "rfs_event", "age")
     figure = cutpoint_figure(result)
     assert list(figure.data[0].x) == result.curve["cut"].tolist()

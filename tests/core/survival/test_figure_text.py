@@ -7,18 +7,18 @@ import numpy as np
 import pytest
 
 from core.cohort.read import load_seed_cohort
-from core.survival.competing_report import competing_report
-from core.survival.cutpoint import max_logrank
-from core.survival.figures import RISK_COLORS, TICK_FONT, group_colors
-from core.survival.figures_competing import cif_figure
-from core.survival.figures_cutpoint import cutpoint_figure
-from core.survival.figures_timedep import (
+from core.style.plot import RISK_COLORS, TICK_FONT, group_colors
+from core.survival.competing.summary import competing_report
+from core.survival.cutpoint.maxstat import max_logrank
+from core.survival.figures.competing import cif_figure
+from core.survival.figures.cutpoint import cutpoint_figure
+from core.survival.figures.timedep import (
     landmark_figure,
     sensitivity_figure,
     simon_makuch_figure,
 )
-from core.survival.timedep_km import intervention_sensitivity, simon_makuch
-from core.survival.timedep_landmark import landmark_logrank
+from core.survival.timedep.km import intervention_sensitivity, simon_makuch
+from core.survival.timedep.landmark import landmark_logrank
 from tests.core.figure_text import BOLD, LINK, assert_drawn_as_typed
 
 

@@ -7,7 +7,8 @@ S(3) = 2/3 (3 at risk, 1 event), S(5) = 2/3 * 1/2 = 1/3.
 import pandas as pd
 import pytest
 
-from core.survival.figures import OKABE_ITO, km_figure, tick_times
+from core.style.plot import OKABE_ITO, tick_times
+from core.survival.figures.km import km_figure
 
 KM = pd.DataFrame({
     "group": ["A"] * 4, "time": [2.0, 3.0, 5.0, 8.0], "n_risk": [4, 3, 2, 1],
@@ -131,7 +132,7 @@ def test_every_at_risk_row_lies_inside_the_drawing_area(n_groups, extra):
 
 def test_seed_grouped_figures_keep_every_at_risk_row_inside():
     from core.cohort.read import load_seed_cohort
-    from core.survival.report import survival_report
+    from core.survival.km.summary import survival_report
     seed = load_seed_cohort()
     for endpoint in ("os", "rfs"):
         for by in ("eln2022_risk", "mrd_pre_status", "sorafenib_timing"):
@@ -159,7 +160,7 @@ GREENS = {"#009E73", "#00A000", "#2CA02C", "green"}
 
 def test_one_risk_palette_ordered_and_adverse_never_green():
     """Issue 17: adverse was drawn green on the swimmer plot; one ELN palette everywhere."""
-    from core.survival.figures import RISK_COLORS, group_colors
+    from core.style.plot import RISK_COLORS, group_colors
     assert list(RISK_COLORS) == ["favorable", "intermediate", "adverse"]
     assert RISK_COLORS["adverse"] not in GREENS
     assert set(RISK_COLORS.values()) <= set(OKABE_ITO)
@@ -172,8 +173,8 @@ def test_one_risk_palette_ordered_and_adverse_never_green():
 
 def test_km_by_eln_risk_uses_the_risk_palette_and_readable_axes():
     from core.cohort.read import load_seed_cohort
-    from core.survival.figures import RISK_COLORS
-    from core.survival.report import survival_report
+    from core.style.plot import RISK_COLORS
+    from core.survival.km.summary import survival_report
     report = survival_report(load_seed_cohort(), "rfs", "eln2022_risk")
     fig = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
                     by="eln2022_risk")

@@ -1,4 +1,4 @@
-"""Median follow-up by the reverse Kaplan-Meier method (core.survival.followup).
+"""Median follow-up by the reverse Kaplan-Meier method (core.survival.km.followup).
 
 Golden values: tests/core/golden/followup_r_golden.json, written by
 tests/core/golden/make_followup_golden.R (R 4.2.2, survival 3.5.3).
@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
-from core.survival.followup import median_follow_up
+from core.survival.km.followup import median_follow_up
 
 GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "followup_r_golden.json")
                     .read_text())

@@ -14,7 +14,7 @@ import pytest
 from core.cohort import open_cohort
 from core.survival import kaplan_meier, logrank, survival_at
 from core.survival.input import group_order, survival_data
-from core.survival.logrank import logrank_trend, permutation_logrank
+from core.survival.km.logrank import logrank_trend, permutation_logrank
 
 LEVELS = ["favorable", "intermediate", "adverse"]
 KM_VALUES = ["time", "n_risk", "n_event", "survival", "ci_lower", "ci_upper"]
@@ -110,7 +110,7 @@ def test_one_group_with_expected_events_gives_df_0_and_p_1():
 def test_max_logrank_and_fit_cox_accept_a_source(tmp_path, suffix):
     """``max_logrank`` and ``fit_cox`` on ``open_cohort`` give the DataFrame's numbers."""
     from core.cox import fit_cox
-    from core.survival.cutpoint import max_logrank
+    from core.survival.cutpoint.maxstat import max_logrank
 
     df = eln_cohort().assign(marker=np.round(np.linspace(1, 9, 30) ** 1.3, 2),
                              x=np.random.default_rng(5).normal(50, 10, 30))

@@ -9,7 +9,7 @@ summary(fit, times = c(12, 24)) (tests/core/golden/seed_r_reference.json, "os.al
 import pytest
 
 from core.cohort.read import load_seed_cohort
-from core.survival.headline import headline_comparison
+from core.survival.paper.headline import headline_comparison
 
 
 def test_printed_and_kaplan_meier_values_side_by_side():

@@ -6,7 +6,7 @@ import pytest
 
 from core.cohort import load_seed_cohort
 from core.errors import AnalysisError
-from core.survival.paper_check import (
+from core.survival.paper.check import (
     AGREES,
     COLUMNS,
     DIFFERS,

@@ -20,7 +20,7 @@ from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.survival import logrank  # the contract's path
 from core.survival.input import survival_data
-from core.survival.km import (
+from core.survival.km.estimate import (
     at_risk_table,
     event_counts,
     kaplan_meier,
@@ -31,7 +31,7 @@ from core.survival.km import (
     restricted_mean_difference,
     survival_at,
 )
-from core.survival.logrank import logrank_trend, permutation_logrank
+from core.survival.km.logrank import logrank_trend, permutation_logrank
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 R = json.loads((GOLDEN / "survival_r_golden.json").read_text())["results"]

@@ -2,7 +2,7 @@
 
 scikit-survival's ``kaplan_meier_estimator(conf_type="log-log")`` and ``compare_survival``
 are independent implementations of the same estimators; ours work from event counts (see
-core/survival/km.py) and must agree with them to rounding error on any data.
+core/survival/km/estimate.py) and must agree with them to rounding error on any data.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from sksurv.compare import compare_survival
 from sksurv.nonparametric import kaplan_meier_estimator
 from sksurv.util import Surv
 
-from core.survival.km import kaplan_meier, medians, restricted_mean
-from core.survival.logrank import logrank
+from core.survival.km.estimate import kaplan_meier, medians, restricted_mean
+from core.survival.km.logrank import logrank
 
 SETTINGS = settings(max_examples=60, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])

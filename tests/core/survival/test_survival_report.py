@@ -6,14 +6,8 @@ import pytest
 
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
-from core.survival.report import (
-    format_median,
-    format_p,
-    format_percent_ci,
-    rmst_difference_text,
-    stratifier_options,
-    survival_report,
-)
+from core.style.numbers import format_median, format_p, format_percent_ci
+from core.survival.km.summary import rmst_difference_text, stratifier_options, survival_report
 
 
 def test_small_sample_gets_permutation_and_explanation():
@@ -70,7 +64,7 @@ def test_formatting():
 
 
 def test_large_cohort_skips_the_permutation_with_a_note(monkeypatch):
-    monkeypatch.setattr("core.survival.report.PERMUTATION_MAX_N", 10)
+    monkeypatch.setattr("core.survival.km.summary.PERMUTATION_MAX_N", 10)
     report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
     assert report.permutation is None
     assert any(n.startswith("No permutation p-value for more than 10 patients") for n in

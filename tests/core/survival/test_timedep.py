@@ -1,4 +1,4 @@
-"""Interventions during follow-up (core.survival.timedep*) against R's survival package.
+"""Interventions during follow-up (core.survival.timedep.models*) against R's survival package.
 
 Golden values: ``tests/core/golden/timedep_r_golden.json``, written by
 ``tests/core/golden/make_timedep_golden.R`` (R 4.2.2, survival 3.5.3). Each case holds the
@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from statsmodels.duration.hazard_regression import PHReg
 
 from core.errors import AnalysisError
-from core.survival.timedep import (
+from core.survival.timedep.km import intervention_sensitivity, simon_makuch
+from core.survival.timedep.models import (
     counting_process,
     landmark_logrank,
     mantel_byar,
     time_dependent_cox,
 )
-from core.survival.timedep_km import intervention_sensitivity, simon_makuch
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 R = json.loads((GOLDEN / "timedep_r_golden.json").read_text())["results"]
@@ -309,13 +309,13 @@ def test_example_file_has_hsct_times():
 
 
 # --------------------------------------------------------------------------------------------
-# What the page shows (core.survival.timedep_report) and draws (figures_timedep)
+# What the page shows (core.survival.timedep.summary) and draws (figures_timedep)
 # --------------------------------------------------------------------------------------------
 
 def test_report_keeps_each_analysis_or_its_reason():
     """On the example: all four analyses; at L = 48 only the landmark one fails, with why."""
     from core.cohort.read import load_cohort
-    from core.survival.timedep_report import during_follow_up_report
+    from core.survival.timedep.summary import during_follow_up_report
 
     example = load_cohort(EXAMPLE)
     report = during_follow_up_report(example, "rfs", "hsct_months", 48)
@@ -336,7 +336,7 @@ def test_report_keeps_each_analysis_or_its_reason():
 
 
 def test_intervention_options_put_known_columns_first_and_skip_endpoints():
-    from core.survival.timedep_report import intervention_options
+    from core.survival.timedep.summary import intervention_options
 
     d = cohort("ties").rename(columns={"time": "rfs_months", "event": "rfs_event"})
     d["hsct_months"], d["note"], d["dose"] = d["switch"], "x", "5"
@@ -345,7 +345,7 @@ def test_intervention_options_put_known_columns_first_and_skip_endpoints():
 
 def test_tables_for_the_page():
     """The HR row and the side-by-side sensitivity table format core's numbers."""
-    from core.survival.timedep_report import cox_table, sensitivity_table
+    from core.survival.timedep.summary import cox_table, sensitivity_table
 
     d = cohort("random100")
     cox = time_dependent_cox(d, "time", "event", "switch")
@@ -364,7 +364,7 @@ def test_simon_makuch_figure_ticks_censorings_not_moves():
     """"Not yet" rows ending at 1, 2, 2 and 3 are moves to "after", not censorings; the real
     censorings are both in "after": the patient treated from 0 (censored at 3) and the one
     treated at 3 (censored at 7)."""
-    from core.survival.figures_timedep import simon_makuch_figure
+    from core.survival.figures.timedep import simon_makuch_figure
 
     d = pd.DataFrame({"time": [5, 3, 4, 6, 2, 7, 4, 8], "event": [1, 0, 1, 1, 1, 0, 1, 1],
                       "switch": [2, 0, 4, np.nan, 5, 3, 1, 2]})
@@ -391,7 +391,7 @@ def test_engine_source_gives_the_same_numbers(tmp_path):
 def test_gatekeeper_drift_is_caught(monkeypatch):
     """If survival_data ever kept other rows than intervention_data, ids and intervention
     times would be misaligned silently; the guard stops that."""
-    import core.survival.timedep_data as module
+    import core.survival.timedep.data as module
 
     real = module.survival_data
     monkeypatch.setattr(module, "survival_data",

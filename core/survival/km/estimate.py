@@ -36,8 +36,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.errors import AnalysisError
-from core.survival.counts import SurvivalCounts, count_table, counts_of, survival_counts
 from core.survival.input import ALL, Exclusion, SurvivalData, survival_data
+from core.survival.km.counts import SurvivalCounts, count_table, counts_of, survival_counts
 
 KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
               "ci_lower", "ci_upper"]
@@ -115,7 +115,7 @@ def kaplan_meier_from_counts(counts: pd.DataFrame, conf_level: float = 0.95,
         :func:`event_counts` or a ``GROUP BY`` query gives them). An optional ``n_risk``
         column (patients at risk just before each time) is used as given: counting-process
         data with late entry, where the risk set is not the reverse sum of later exits
-        (:mod:`core.survival.timedep_km`); without it ``n_risk`` is that reverse sum.
+        (:mod:`core.survival.timedep.km`); without it ``n_risk`` is that reverse sum.
     conf_level : float
         Level of the pointwise log-log intervals, in (0, 1).
     groups : tuple of str, optional
@@ -208,7 +208,7 @@ def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
 
 def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierResult:
     """:func:`kaplan_meier` from a checked count table
-    (:func:`core.survival.counts.survival_counts`)."""
+    (:func:`core.survival.km.counts.survival_counts`)."""
     table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups, counts.codes)
     per_group = counts.per_group()
     fit = KaplanMeierResult(table=table, groups=counts.groups,

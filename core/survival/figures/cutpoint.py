@@ -1,12 +1,12 @@
 """Plotly figure of a cut-point search (drawing only: every number comes from
-:func:`core.survival.cutpoint.max_logrank`).
+:func:`core.survival.cutpoint.maxstat.max_logrank`).
 
 :func:`cutpoint_figure` draws the standardized log-rank statistic against each candidate cut
 (a step line, the statistic being constant between marker values), the chosen cut, the 5%
 critical value corrected for the search (Lausen & Schumacher 1992) and, for contrast, the
 uncorrected 1.96 a naive single test would use: peaks between the two lines are what a search
 produces by chance. The marker's name and unit pass through
-:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.readable_axes`.
+:func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.km.readable_axes`.
 Traces are built from lists.
 """
 
@@ -16,8 +16,8 @@ import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
-from core.survival.cutpoint import CutpointResult, lausen92_critical
-from core.survival.figures import OKABE_ITO, readable_axes
+from core.style.plot import OKABE_ITO, readable_axes
+from core.survival.cutpoint.maxstat import CutpointResult, lausen92_critical
 
 NAIVE_CRITICAL = 1.959963984540054
 """Two-sided 5% point of the standard normal: right for one pre-specified cut, not a search."""

@@ -1,7 +1,8 @@
 """Competing-risks input: which rows enter, the cause codes, and the seed cohort's cause rule.
 
-Design: every competing-risks estimator (:mod:`core.survival.competing`,
-:mod:`core.survival.gray`, :mod:`core.survival.finegray`) calls :func:`competing_data` once. It
+Design: every competing-risks estimator (:mod:`core.survival.competing.estimate`,
+:mod:`core.survival.competing.gray`, :mod:`core.survival.competing.finegray`) calls
+:func:`competing_data` once. It
 checks the status codes (0 = censored, 1, 2, ... = causes, as R ``cmprsk`` expects them) and
 hands the time, "any event" indicator and group to the survival gatekeeper
 :func:`core.survival.input.survival_data`, so time checks, group labels (R factor style: "1",
@@ -50,6 +51,10 @@ DEATH_RULE_TEXT = {
         "relapse-free follow-up ended with the death, i.e. maintenance began "
         "`os_months - rfs_months` after diagnosis."),
 }
+
+TIME = "rfs_months"
+STATUS = "cr_status"
+"""Column added to the cohort copy: the cause code of :func:`competing_status`."""
 
 
 @dataclass(frozen=True)
@@ -229,3 +234,12 @@ def with_competing_status(cohort: pd.DataFrame, death_rule: str = "censor",
     out = cohort.copy()
     out[column] = competing_status(cohort, death_rule).status
     return out
+
+
+def prepared(cohort: pd.DataFrame, death_rule: str = "censor") -> tuple[pd.DataFrame,
+                                                                          CompetingStatus]:
+    """A copy of ``cohort`` with the cause code in :data:`STATUS`, and the rule used."""
+    rule = competing_status(cohort, death_rule)
+    frame = cohort.copy()
+    frame[STATUS] = rule.status
+    return frame, rule

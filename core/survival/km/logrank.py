@@ -3,7 +3,7 @@
 All three share one statistic computed from per-time counts of events and patients at risk
 in each group (the observed-minus-expected vector and its hypergeometric covariance, as R's
 ``survdiff`` with ``rho = 0``). The log-rank and trend tests take those counts from the
-event-count table (:mod:`core.survival.counts`; O(K^2 x distinct times), so a registry of any
+event-count table (:mod:`core.survival.km.counts`; O(K^2 x distinct times), so a registry of any
 size, in memory or in an engine, costs what its count table costs). The permutation version
 re-evaluates that statistic over re-assignments of the group labels with
 :func:`scipy.stats.permutation_test`: by full enumeration when the number of distinct
@@ -27,8 +27,8 @@ import numpy as np
 from scipy.stats import chi2, permutation_test
 
 from core.errors import AnalysisError
-from core.survival.counts import SurvivalCounts, counts_of, survival_counts
 from core.survival.input import SurvivalData
+from core.survival.km.counts import SurvivalCounts, counts_of, survival_counts
 
 EXACT_LIMIT = 200_000
 """Largest number of distinct group assignments enumerated exactly."""

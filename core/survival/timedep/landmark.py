@@ -2,13 +2,13 @@
 
 Design: the question is asked at a landmark L. Patients whose follow-up ended at or before L
 are left out (counted); the others are grouped by whether the intervention happened by L and
-compared from L on, with the project's Kaplan-Meier (:func:`core.survival.km.kaplan_meier`)
-and log-rank test (:func:`core.survival.logrank.logrank`) on the time since L. An
+compared from L on, with the project's Kaplan-Meier (:func:`core.survival.km.estimate.kaplan_meier`)
+and log-rank test (:func:`core.survival.km.logrank.logrank`) on the time since L. An
 intervention after L counts as "none by L": the groups are fixed at L, so neither is credited
 with time it had to survive to be treated (no immortal time), at the price of depending on L.
 
 Conventions: R ``survdiff(Surv(time - L, event) ~ switch <= L, subset = time > L)``; rows are
-checked by :func:`core.survival.timedep_data.intervention_data`.
+checked by :func:`core.survival.timedep.data.intervention_data`.
 
 References
 ----------
@@ -26,9 +26,9 @@ import pandas as pd
 
 from core.errors import AnalysisError
 from core.survival.input import Exclusion
-from core.survival.km import KaplanMeierResult, kaplan_meier
-from core.survival.logrank import LogRankResult, logrank
-from core.survival.timedep_data import intervention_data
+from core.survival.km.estimate import KaplanMeierResult, kaplan_meier
+from core.survival.km.logrank import LogRankResult, logrank
+from core.survival.timedep.data import intervention_data
 
 METHOD_LANDMARK = ("Landmark analysis: patients still in follow-up at the landmark, grouped by "
                    "the intervention by then; log-rank test from the landmark on")

@@ -6,7 +6,7 @@ the caveats for small groups, and the plain-language caption. Pages (and later t
 report) only format and draw it.
 
 Validate once, count once: the rows pass the gatekeeper once and become one event-count table
-(:func:`core.survival.counts.survival_counts`); every statistic is derived from that table, so
+(:func:`core.survival.km.counts.survival_counts`); every statistic is derived from that table, so
 the same report runs on a DataFrame or on an engine source (:func:`core.cohort.open_cohort`),
 where only the count table leaves the engine. The permutation test, the one statistic that
 needs rows, uses the checked rows (rebuilt from the counts on an engine; it runs only on small
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from core.cohort.columns import extra_columns, has_values
@@ -25,9 +24,10 @@ from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
-from core.survival.counts import survival_counts
-from core.survival.figures import tick_times
-from core.survival.km import (
+from core.style.numbers import format_median, format_percent_ci, p_phrase
+from core.style.plot import tick_times
+from core.survival.km.counts import survival_counts
+from core.survival.km.estimate import (
     KaplanMeierResult,
     RestrictedMean,
     at_risk_from_counts,
@@ -37,7 +37,7 @@ from core.survival.km import (
     restricted_mean,
     restricted_mean_difference,
 )
-from core.survival.logrank import (
+from core.survival.km.logrank import (
     LogRankResult,
     PermutationResult,
     TrendResult,
@@ -284,39 +284,3 @@ def rmst_difference_text(report: SurvivalReport) -> str:
 
 def _group_name(by: str | None, group: str) -> str:
     return f"{LABELS.get(by, by)} = {group}" if by else "The cohort"
-
-
-def format_percent_ci(value: float, lower: float, upper: float) -> str:
-    """'87.9% (59.4-96.9)'; '100%' with no interval where none is defined."""
-    if np.isnan(value):
-        return "–"
-    if np.isnan(lower) or np.isnan(upper) or (lower == upper == value):
-        return f"{100 * value:.1f}%"
-    return f"{100 * value:.1f}% ({100 * lower:.1f}–{100 * upper:.1f})"
-
-
-def format_median(median: float, lower: float, upper: float) -> str:
-    """'16.0 (1.0–NR)' in months; 'not reached' when the curve never falls to 50%."""
-    if np.isnan(median):
-        text = "not reached"
-    else:
-        text = f"{median:.1f}"
-    if np.isnan(lower) and np.isnan(upper):
-        return text
-    show = [("NR" if np.isnan(v) else f"{v:.1f}") for v in (lower, upper)]
-    return f"{text} ({show[0]}–{show[1]})"
-
-
-def p_phrase(p: float) -> str:
-    """'p = 0.269', 'p < 0.001' (never 'p = < 0.001'), 'p not computable' for NaN."""
-    text = format_p(p)
-    if text == "–":
-        return "p not computable"
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
-
-
-def format_p(p: float) -> str:
-    """p-value as clinicians read it: three significant digits, '< 0.001' below."""
-    if p is None or np.isnan(p):
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"

@@ -1,12 +1,12 @@
 """Plotly figures of cumulative incidence (drawing only: every number comes in as a table).
 
-The Kaplan-Meier figure (:func:`core.survival.figures.km_figure`) draws the frame: step curves,
+The Kaplan-Meier figure (:func:`core.survival.figures.km.km_figure`) draws the frame: step curves,
 pointwise bands, censoring ticks, the number-at-risk table under the x-axis ticks, Okabe-Ito
 colours with line styles per group. Here its curves start at 0% instead of 100% and the hover
 text names the cumulative incidence.
 Optionally the 1 - Kaplan-Meier curve of the same cause is drawn thin and dotted for contrast,
-in its group's colour. Colours come from :func:`core.survival.figures.group_colors` (ELN risk
-always in :data:`core.survival.figures.RISK_COLORS`); every group name passes through
+in its group's colour. Colours come from :func:`core.survival.figures.km.group_colors` (ELN risk
+always in :data:`core.survival.figures.km.RISK_COLORS`); every group name passes through
 :func:`core.cohort.text.plotly_safe`.
 """
 
@@ -18,7 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.cohort.text import plotly_safe, plural
-from core.survival.figures import group_colors, km_figure
+from core.style.plot import group_colors
+from core.survival.figures.km import km_figure
 
 
 def _pct(value: float) -> str:
@@ -35,7 +36,7 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     Parameters
     ----------
     cif : pandas.DataFrame
-        :class:`core.survival.competing.CumulativeIncidence` ``.table``: ``group, time,
+        :class:`core.survival.competing.estimate.CumulativeIncidence` ``.table``: ``group, time,
         n_risk, n_event, n_censor, cif, ci_lower, ci_upper`` (months).
     at_risk : pandas.DataFrame, optional
         ``group, time, n_risk`` at the ticks, drawn under the plot.

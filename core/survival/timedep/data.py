@@ -1,6 +1,6 @@
 """The checked per-patient table and the counting-process split of an intervention during follow-up.
 
-Design: every analysis of :mod:`core.survival.timedep` starts from :func:`intervention_data`,
+Design: every analysis of :mod:`core.survival.timedep.models` starts from :func:`intervention_data`,
 the gatekeeper (time and event checked by :func:`core.survival.input.survival_data`, the
 intervention time checked here, every row left out counted with its reason), and the Cox
 model and Simon-Makuch curves from :func:`split_follow_up`, which cuts each follow-up at the

@@ -10,7 +10,7 @@ Fortran accumulates them. The statistic s' V^-1 s over the first K - 1 groups is
 with K - 1 degrees of freedom. Cost O(times · K^2); K is the number of groups present.
 
 The permutation version (small groups) re-evaluates the statistic over re-assignments of the
-group labels with :func:`scipy.stats.permutation_test`, as :mod:`core.survival.logrank` does for
+group labels with :func:`scipy.stats.permutation_test`, as :mod:`core.survival.km.logrank` does for
 the log-rank test (exact enumeration when feasible, else seeded Monte Carlo).
 
 References
@@ -28,8 +28,8 @@ import numpy as np
 from scipy.stats import chi2
 
 from core.errors import AnalysisError
-from core.survival.competing_input import CompetingData, competing_data
-from core.survival.logrank import (
+from core.survival.competing.input import CompetingData, competing_data
+from core.survival.km.logrank import (
     EXACT_LIMIT,
     MONTE_CARLO_RESAMPLES,
     SEED,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.cohort.schema import ENDPOINTS
-from core.survival.km import kaplan_meier, landmarks
+from core.survival.km.estimate import kaplan_meier, landmarks
 
 PRINTED: tuple[tuple[str, float, int, int], ...] = (
     ("os", 12, 19, 19),

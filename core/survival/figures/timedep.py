@@ -1,8 +1,8 @@
 """Figures of an intervention during follow-up (drawing only: every number comes in as a table).
 
-All three are :func:`core.survival.figures.km_figure` (step curves, censoring ticks, Okabe-Ito
-colours, number-at-risk table) fed with the tables of :mod:`core.survival.timedep_km` and
-:mod:`core.survival.timedep_landmark`, with the few changes each method needs:
+All three are :func:`core.survival.figures.km.km_figure` (step curves, censoring ticks, Okabe-Ito
+colours, number-at-risk table) fed with the tables of :mod:`core.survival.timedep.km` and
+:mod:`core.survival.timedep.landmark`, with the few changes each method needs:
 
 * Simon-Makuch: the censoring ticks mark real censorings only (a patient leaving "not yet"
   for "after" is a move, not a censoring), and the legend carries no "n=" (the "after" group
@@ -17,10 +17,11 @@ import re
 
 import plotly.graph_objects as go
 
-from core.survival.figures import km_figure, tick_times
-from core.survival.km import at_risk_from_counts
-from core.survival.timedep_km import SensitivityResult, SimonMakuchResult
-from core.survival.timedep_landmark import LandmarkResult
+from core.style.plot import tick_times
+from core.survival.figures.km import km_figure
+from core.survival.km.estimate import at_risk_from_counts
+from core.survival.timedep.km import SensitivityResult, SimonMakuchResult
+from core.survival.timedep.landmark import LandmarkResult
 
 
 def simon_makuch_figure(result: SimonMakuchResult, y_title: str, x_title: str,

@@ -36,7 +36,7 @@ from scipy.stats import norm
 
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
-from core.survival.competing_input import competing_data, fetched
+from core.survival.competing.input import competing_data, fetched
 
 METHOD = ("Fine-Gray subdistribution hazards (R cmprsk::crr): censoring weights from the "
           "Kaplan-Meier estimate of censoring, Breslow ties, robust (sandwich) standard "

@@ -9,7 +9,8 @@ hypergeometric correction for ties), evaluated with cumulative sums instead of a
 cost is O(n log n) (the sort). :func:`cumulative_incidence_at` reads the step function at
 fixed times as ``cmprsk::timepoints`` does (value at the last event time <= t; NaN after the
 group's last follow-up). Gray's test and the Fine-Gray model live in
-:mod:`core.survival.gray` and :mod:`core.survival.finegray` and are re-exported here.
+:mod:`core.survival.competing.gray` and :mod:`core.survival.competing.finegray`; the package
+re-exports all three.
 
 Conventions: status 0 = censored, 1, 2, ... = causes (``cuminc``'s ``cencode = 0``); groups
 labelled as R's factor prints them; ``se`` is the square root of ``cuminc``'s ``var``. R's
@@ -36,7 +37,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.errors import AnalysisError
-from core.survival.competing_input import CompetingData, competing_data
+from core.survival.competing.input import CompetingData, competing_data
 from core.survival.input import Exclusion
 
 CIF_COLUMNS = ["group", "time", "n_risk", "n_event", "n_competing", "n_censor", "cif", "se",
@@ -250,7 +251,3 @@ def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cau
         the variance (``"se"``: :data:`VARIANCE`) and the interval (``"ci"``).
     """
     return incidence_at(cumulative_incidence(df, time, status, cause, by, conf_level), times)
-
-
-from core.survival.finegray import FineGrayResult, fine_gray  # noqa: E402,F401  (contract names)
-from core.survival.gray import GrayTestResult, gray_test  # noqa: E402,F401

@@ -1,7 +1,7 @@
 """Everything the Competing risks page shows for one grouping, computed in one call.
 
 :func:`competing_report` places each patient's end of relapse-free follow-up into a cause
-(:func:`core.survival.competing_input.competing_status`: 0 censored, 1 relapse, 2 death without
+(:func:`core.survival.competing.input.competing_status`: 0 censored, 1 relapse, 2 death without
 relapse), then gathers the cumulative incidence of relapse (CIR) and of non-relapse mortality
 (NRM) per group (Aalen-Johansen, Gray's variance), the 1 - Kaplan-Meier "relapse" curve for
 contrast, the at-risk table at the x-axis ticks, CIR and NRM at landmark months, Gray's test per
@@ -19,17 +19,19 @@ import pandas as pd
 from core.cohort.schema import LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
-from core.survival.competing import CumulativeIncidence, cumulative_incidence, incidence_at
-from core.survival.competing_input import CompetingStatus, competing_data, competing_status
-from core.survival.figures import tick_times
-from core.survival.gray import GrayTestResult, gray_test_data, permutation_gray
-from core.survival.km import KaplanMeierResult, at_risk_table, kaplan_meier
-from core.survival.logrank import PermutationResult
-from core.survival.report import SMALL_EVENTS, SMALL_N, format_percent_ci
+from core.style.numbers import format_percent_ci
+from core.style.plot import tick_times
+from core.survival.competing.estimate import (
+    CumulativeIncidence,
+    cumulative_incidence,
+    incidence_at,
+)
+from core.survival.competing.gray import GrayTestResult, gray_test_data, permutation_gray
+from core.survival.competing.input import STATUS, TIME, CompetingStatus, competing_data, prepared
+from core.survival.km.estimate import KaplanMeierResult, at_risk_table, kaplan_meier
+from core.survival.km.logrank import PermutationResult
+from core.survival.km.summary import SMALL_EVENTS, SMALL_N
 
-TIME = "rfs_months"
-STATUS = "cr_status"
-"""Column added to the cohort copy: the cause code of :func:`competing_status`."""
 CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
 CAUSE_NOUNS = {1: "relapse", 2: "non-relapse mortality (death without relapse)"}
 PERMUTATION_MAX_N = 500
@@ -81,15 +83,6 @@ class CompetingReport:
     caption: str = ""
 
 
-def prepared(cohort: pd.DataFrame, death_rule: str = "censor") -> tuple[pd.DataFrame,
-                                                                          CompetingStatus]:
-    """A copy of ``cohort`` with the cause code in :data:`STATUS`, and the rule used."""
-    rule = competing_status(cohort, death_rule)
-    frame = cohort.copy()
-    frame[STATUS] = rule.status
-    return frame, rule
-
-
 def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_months=(12, 24),
                      death_rule: str = "censor", conf_level: float = 0.95,
                      tick_step: float = 12) -> CompetingReport:
@@ -104,7 +97,7 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
     landmark_months : sequence of float
         Months at which CIR and NRM are read.
     death_rule : {"censor", "end_of_rfs"}
-        See :data:`core.survival.competing_input.DEATH_RULE_TEXT`.
+        See :data:`core.survival.competing.input.DEATH_RULE_TEXT`.
     conf_level : float
     tick_step : float
         Spacing of the x-axis ticks and at-risk columns (months).

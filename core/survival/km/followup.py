@@ -5,7 +5,7 @@ the roles of event and censoring are swapped (Schemper & Smith 1996): a patient 
 at last contact "has the event" of the reverse curve, and a patient who died is censored at
 death, because their follow-up was cut short by the event, not by the end of observation.
 Unlike the median of all observed times, it does not shrink when many patients die early.
-The reverse curve is computed with :func:`core.survival.km.kaplan_meier` on the swapped
+The reverse curve is computed with :func:`core.survival.km.estimate.kaplan_meier` on the swapped
 indicator, so counts, ties, exclusions and the median rule are those of every other curve.
 
 Conventions: R ``survfit(Surv(time, 1 - event) ~ 1, conf.type = "log-log")``; the median
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.survival.input import survival_data
-from core.survival.km import kaplan_meier, medians
+from core.survival.km.estimate import kaplan_meier, medians
 
 METHOD = ("reverse Kaplan-Meier (deaths censored, patients alive at last contact counted as "
           "end of follow-up), log-log 95% CI")

@@ -8,7 +8,7 @@ range, Kaplan-Meier, reverse Kaplan-Meier for follow-up) and marks it ``agrees``
 (with the likely reason written out) or ``not checkable`` (the rows do not hold the data).
 Nothing is tuned to agree: each value is computed the standard way and compared with the print
 at the print's precision. The 12- and 24-month rates reuse
-:func:`core.survival.headline.headline_comparison`.
+:func:`core.survival.paper.headline.headline_comparison`.
 
 References
 ----------
@@ -23,8 +23,8 @@ import math
 import pandas as pd
 
 from core.errors import AnalysisError
-from core.survival.headline import headline_comparison
-from core.survival.km import kaplan_meier, medians
+from core.survival.km.estimate import kaplan_meier, medians
+from core.survival.paper.headline import headline_comparison
 
 COLUMNS = ["topic", "figure", "printed", "recomputed", "method", "mark", "reason"]
 AGREES, DIFFERS, NOT_CHECKABLE = "agrees", "differs", "not checkable"

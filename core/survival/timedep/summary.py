@@ -18,19 +18,19 @@ import pandas as pd
 
 from core.cohort.schema import ENDPOINTS, INTERVENTION_COLUMNS, LABELS
 from core.errors import AnalysisError
+from core.style.numbers import format_median, format_p, format_percent_ci
 from core.survival.input import Exclusion
-from core.survival.report import format_median, format_p, format_percent_ci
-from core.survival.timedep import (
+from core.survival.timedep.km import (
+    SensitivityResult,
+    intervention_sensitivity,
+    simon_makuch,
+)
+from core.survival.timedep.models import (
     LandmarkResult,
     TimeDependentCoxResult,
     counting_process,
     landmark_logrank,
     time_dependent_cox,
-)
-from core.survival.timedep_km import (
-    SensitivityResult,
-    intervention_sensitivity,
-    simon_makuch,
 )
 
 CLOCKS = {"rfs": "months from maintenance start (the RFS clock)",

@@ -1,11 +1,11 @@
 """Curves for an intervention during follow-up: Simon-Makuch curves and the censoring sensitivity.
 
-Design: both are Kaplan-Meier estimates computed by :mod:`core.survival.km` from an
+Design: both are Kaplan-Meier estimates computed by :mod:`core.survival.km.estimate` from an
 event-count table, so they share its product-limit formula, Greenwood variance and log-log
 intervals.
 
 * **Simon-Makuch** (:func:`simon_makuch`): Kaplan-Meier with a time-dependent group. The
-  counting-process rows of :func:`core.survival.timedep.split_follow_up` are counted per
+  counting-process rows of :func:`core.survival.timedep.models.split_follow_up` are counted per
   status ("no intervention yet" / "after the intervention") and stop time; the number at risk
   at t is the number of rows with ``start < t <= stop`` (a difference of two sorted counts),
   so a patient leaves the "not yet" risk set at the intervention and joins the "after" one
@@ -36,14 +36,14 @@ import pandas as pd
 
 from core.errors import AnalysisError
 from core.survival.input import Exclusion
-from core.survival.km import (
+from core.survival.km.estimate import (
     KaplanMeierResult,
     kaplan_meier,
     kaplan_meier_from_counts,
     landmarks,
     medians,
 )
-from core.survival.timedep_data import InterventionData, intervention_data, split_follow_up
+from core.survival.timedep.data import InterventionData, intervention_data, split_follow_up
 
 METHOD_SIMON_MAKUCH = ("Simon-Makuch: Kaplan-Meier with a time-dependent group (patients move "
                        "from 'not yet' to 'after' at the intervention); Greenwood variance, "
@@ -62,7 +62,7 @@ class SimonMakuchResult:
     Attributes
     ----------
     table : pandas.DataFrame
-        The Kaplan-Meier columns of :class:`core.survival.km.KaplanMeierResult` (``group,
+        The Kaplan-Meier columns of :class:`core.survival.km.estimate.KaplanMeierResult` (``group,
         time, n_risk, n_event, n_censor, survival, std_err, ci_lower, ci_upper``) plus
         ``n_switched``: rows of the "not yet" group that end because the patient moves to
         "after" at that time (counted in ``n_censor`` too, as R does). Times in months.
@@ -175,9 +175,9 @@ class SensitivityResult:
     fit : KaplanMeierResult
         Two curves: ``groups[0]`` as observed, ``groups[1]`` censored at the intervention.
     landmarks : pandas.DataFrame
-        :func:`core.survival.km.landmarks` of both curves.
+        :func:`core.survival.km.estimate.landmarks` of both curves.
     medians : pandas.DataFrame
-        :func:`core.survival.km.medians` of both curves.
+        :func:`core.survival.km.estimate.medians` of both curves.
     n_censored : int
         Patients whose follow-up is cut at the intervention (switch < time).
     events_removed : int

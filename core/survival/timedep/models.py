@@ -11,20 +11,20 @@ out and why) and answers the question in one of three honest ways:
   the intervention into rows ``(start, stop], event, after``, the input of the two below;
 * the **Mantel-Byar test** (:func:`mantel_byar`) and the **time-dependent Cox model**
   (:func:`time_dependent_cox`): the score test and the fit of the Cox model with the
-  intervention as a time-dependent covariate (Efron ties, :mod:`core.survival.timedep_cox`);
+  intervention as a time-dependent covariate (Efron ties, :mod:`core.survival.timedep.cox`);
 * the **landmark analysis** (:func:`landmark_logrank`): patients still in follow-up at a
   landmark L, grouped by whether the intervention happened by L, compared from L on with
-  :func:`core.survival.logrank.logrank`.
+  :func:`core.survival.km.logrank.logrank`.
 
 The Simon-Makuch curves and the censor-at-intervention sensitivity are in
-:mod:`core.survival.timedep_km`. Everything is vectorised (sorting and cumulative sums,
+:mod:`core.survival.timedep.km`. Everything is vectorised (sorting and cumulative sums,
 O(n log n)); no loop runs over patients.
 
 Conventions follow R's survival package (3.5): the split is R's ``tmerge`` with a ``tdc``
 term, with its edge rules (an intervention at or after the end of follow-up does not switch
 the patient; one at or before 0 switches from the start; a 0-month follow-up is left out):
-see :mod:`core.survival.timedep_data`. The landmark analysis is in
-:mod:`core.survival.timedep_landmark`, re-exported here.
+see :mod:`core.survival.timedep.data`. The landmark analysis is in
+:mod:`core.survival.timedep.landmark`, re-exported here.
 
 The Cox fit, its Wald test and interval are those of ``coxph(Surv(tstart, tstop, ev) ~ after)``
 (default Efron ties, R's Newton-Raphson with step halving, ``eps = 1e-9``, 20 iterations);
@@ -50,15 +50,15 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from core.errors import AnalysisError
-from core.survival.timedep_cox import EfronFit, efron_fit
-from core.survival.timedep_data import (  # noqa: F401  (re-exported: one place to import from)
+from core.survival.timedep.cox import EfronFit, efron_fit
+from core.survival.timedep.data import (  # noqa: F401  (re-exported: one place to import from)
     CountingProcess,
     InterventionData,
     counting_process,
     intervention_data,
     split_follow_up,
 )
-from core.survival.timedep_landmark import (  # noqa: F401  (contract name, re-exported)
+from core.survival.timedep.landmark import (  # noqa: F401  (contract name, re-exported)
     LandmarkResult,
     landmark_groups,
     landmark_logrank,

@@ -57,7 +57,7 @@ from scipy.stats import norm, permutation_test
 from core.cohort.engine import columns_frame
 from core.errors import AnalysisError
 from core.survival.input import Exclusion, survival_data
-from core.survival.logrank import SEED, PermutationResult
+from core.survival.km.logrank import SEED, PermutationResult
 
 METHOD = ("maximally selected log-rank statistic (standardized with the permutation variance; "
           "R maxstat, smethod = \"LogRank\")")

@@ -1,0 +1,45 @@
+"""Numbers as clinicians read them: percentages with intervals, medians, p-values.
+
+Every page, table and export formats through these functions, so a p-value reads the same
+everywhere ('< 0.001', never 'p = < 0.001'; '–' when not computable).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def format_percent_ci(value: float, lower: float, upper: float) -> str:
+    """'87.9% (59.4-96.9)'; '100%' with no interval where none is defined."""
+    if np.isnan(value):
+        return "–"
+    if np.isnan(lower) or np.isnan(upper) or (lower == upper == value):
+        return f"{100 * value:.1f}%"
+    return f"{100 * value:.1f}% ({100 * lower:.1f}–{100 * upper:.1f})"
+
+
+def format_median(median: float, lower: float, upper: float) -> str:
+    """'16.0 (1.0–NR)' in months; 'not reached' when the curve never falls to 50%."""
+    if np.isnan(median):
+        text = "not reached"
+    else:
+        text = f"{median:.1f}"
+    if np.isnan(lower) and np.isnan(upper):
+        return text
+    show = [("NR" if np.isnan(v) else f"{v:.1f}") for v in (lower, upper)]
+    return f"{text} ({show[0]}–{show[1]})"
+
+
+def p_phrase(p: float) -> str:
+    """'p = 0.269', 'p < 0.001' (never 'p = < 0.001'), 'p not computable' for NaN."""
+    text = format_p(p)
+    if text == "–":
+        return "p not computable"
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
+def format_p(p: float) -> str:
+    """p-value as clinicians read it: three significant digits, '< 0.001' below."""
+    if p is None or np.isnan(p):
+        return "–"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"

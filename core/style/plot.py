@@ -1,0 +1,73 @@
+"""The look every figure shares: palettes, line styles, fonts, axes and month ticks.
+
+One Okabe-Ito palette (colour-blind safe; ELN 2022 risk groups always in the same colours,
+adverse never green), line styles that separate groups in greyscale, and near-black 14 px
+axis text.
+"""
+
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+             "#F0E442")
+"""Okabe & Ito (2008) colour-blind-safe palette, most distinct colours first."""
+DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+RISK_COLORS: dict[str, str] = {"favorable": "#0072B2", "intermediate": "#E69F00",
+                               "adverse": "#D55E00"}
+"""The one ELN 2022 risk palette of every page and export: Okabe-Ito blue, orange and
+vermillion, ordered from cool to warm (and from light to dark for the two warm colours), so
+it reads in order and with colour-vision deficiency; adverse is never green."""
+NOT_RECORDED_COLOR = "#999999"
+TEXT_COLOR = "#1a1a1a"
+"""Axis text: near-black (plotly's default is a light grey-blue at 12 px)."""
+TICK_FONT = {"size": 14, "color": TEXT_COLOR}
+TITLE_FONT = {"size": 15, "color": TEXT_COLOR}
+
+
+def group_style(index: int) -> tuple[str, str]:
+    """Colour and dash of the ``index``-th group (cycles when there are many groups)."""
+    return OKABE_ITO[index % len(OKABE_ITO)], DASHES[index % len(DASHES)]
+
+
+def group_colors(groups: list[str] | tuple[str, ...], by: str | None = None) -> dict[str, str]:
+    """The colour of each group, the same on every page and in every export.
+
+    Parameters
+    ----------
+    groups : sequence of str
+        Group levels in display order.
+    by : str, optional
+        The column the groups come from. For ``"eln2022_risk"`` each risk level has its fixed
+        colour (:data:`RISK_COLORS`); otherwise groups take Okabe-Ito colours in order.
+        ``"not recorded"`` is always grey.
+    """
+    colors, index = {}, 0
+    for group in groups:
+        if group == "not recorded":
+            colors[group] = NOT_RECORDED_COLOR
+        elif by == "eln2022_risk" and group in RISK_COLORS:
+            colors[group] = RISK_COLORS[group]
+        else:
+            free = [c for c in OKABE_ITO if by != "eln2022_risk" or c not in
+                    RISK_COLORS.values()]
+            colors[group] = free[index % len(free)]
+            index += 1
+    return colors
+
+
+def readable_axes(fig: go.Figure) -> go.Figure:
+    """Larger, near-black tick labels and axis titles on every axis of ``fig``."""
+    fig.update_xaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
+    fig.update_yaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
+    fig.update_layout(font={"color": TEXT_COLOR})
+    return fig
+
+
+def tick_times(max_time: float, step: float = 12) -> list[float]:
+    """0, step, 2·step, ... up to the last tick at or after ``max_time`` (months)."""
+    if not math.isfinite(max_time) or max_time <= 0:
+        return [0.0]
+    return [step * k for k in range(int(math.ceil(max_time / step)) + 1)]
