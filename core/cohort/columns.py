@@ -6,7 +6,9 @@ Design: an uploaded cohort keeps the file's extra columns under their own names
 as text). This module decides, in one pass per column, which of them a page may offer: a text
 column with 2 to :data:`MAX_LEVELS` distinct values is a categorical filter/stratifier/
 covariate; a numeric column with at least two distinct values is a numeric filter/covariate;
-anything else (an identifier-like text column, a constant) is shown in tables only. Schema
+anything else (an identifier-like text column, a constant) is shown in tables only. Dates and
+the times derived from them (:data:`core.cohort.schema.DERIVED_FROM_DATES`) are endpoint
+ingredients, never groups or covariates. Schema
 columns a cohort leaves empty are not offered at all (a cohort without an MRD column has no MRD
 filter or grouping). Linear in the rows (``nunique`` hashes once per column).
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
-from core.cohort.schema import BY_NAME, DATE_FIELDS
+from core.cohort.schema import BY_NAME, DATE_FIELDS, DERIVED_FROM_DATES
 
 MAX_LEVELS = 12
 """A text column with more distinct values than this is not offered as a group."""
@@ -44,7 +46,8 @@ def extra_columns(cohort: pd.DataFrame) -> ExtraColumns:
     """Classify the columns of ``cohort`` that are not schema columns (see module docstring)."""
     categorical, numeric = [], []
     for name in cohort.columns:
-        if name in BY_NAME or name in DATE_FIELDS or name == CUSTOM_GROUP_COLUMN:
+        if name in BY_NAME or name in DATE_FIELDS or name in DERIVED_FROM_DATES \
+                or name == CUSTOM_GROUP_COLUMN:
             continue
         values = cohort[name]
         distinct = values.dropna().nunique()

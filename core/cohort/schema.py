@@ -136,7 +136,8 @@ COLUMNS: tuple[Column, ...] = (
            "`rfs_months`, for competing risks: 0 = censored, 1 = relapse, 2 = death without "
            "relapse. Optional; when empty the Competing risks page derives it from `rfs_event` "
            "and `os_event` by the rule it states.", "Not in the study's tables (its only death "
-           "without relapse is recorded on the OS clock), so empty in the seed cohort",
+           "without relapse is recorded on the OS clock), so empty in the seed cohort; derived "
+           "for uploads whose times come from dates (see the columns derived from dates)",
            minimum=0, maximum=2),
 )
 
@@ -167,6 +168,35 @@ DATE_FIELDS: dict[str, str] = {
     "date_last_contact": "Last contact",
 }
 """Dates a mapping may turn into times (kept as extra columns of the cohort, name -> label)."""
+
+DERIVED_FROM_DATES: dict[str, tuple[str, str]] = {
+    "maintenance_os_months": (
+        "Maintenance start (months from diagnosis)",
+        "The start of maintenance on the OS clock: (maintenance start - diagnosis) / 30.4375. "
+        "The entry time for OS with delayed entry at maintenance start (R "
+        "`Surv(maintenance_os_months, os_months, os_event)`); OS from maintenance start is "
+        "`os_months - maintenance_os_months`. Empty when either date is missing."),
+    "relapse_os_months": (
+        "Relapse (months from diagnosis)",
+        "Relapse on the OS clock: (relapse - diagnosis) / 30.4375; empty for a patient "
+        "without relapse. With `os_months`/`os_event` it gives event-free survival from "
+        "diagnosis (the earlier of relapse and death)."),
+    "death_at_last_contact": (
+        "Death dated at last contact",
+        "1 = the export records this death only as a flag or status word, without a death "
+        "date, so the death is dated at the last-contact date; 0 = the death date is "
+        "recorded, or the patient is alive at last contact; empty when OS is not derived "
+        "from dates. Methods text and previews count it."),
+}
+"""Columns a cohort gets when its OS/RFS are derived from dates (name -> (label, meaning)).
+
+Present only for date-based uploads (:mod:`core.cohort.dates`); times in months
+(days / 30.4375). Derived from the same dates, schema columns get these rules: `os_months` runs
+from diagnosis to death (a death date when recorded, else the last-contact date of a patient
+flagged dead) or last contact (censored); `rfs_months` from maintenance start to relapse
+(`rfs_event` 1), to death without relapse (censored, `rfs_status` 2: the competing event of
+the Competing risks page) or to last contact (censored, `rfs_status` 0)."""
+DERIVED_LABELS: dict[str, str] = {name: label for name, (label, _) in DERIVED_FROM_DATES.items()}
 
 
 def with_labels(df: pd.DataFrame) -> pd.DataFrame:
@@ -206,6 +236,20 @@ def data_dictionary_markdown() -> str:
             f"| `{c.name}` | {c.label} | {c.meaning} | {c.unit or ''} | {allowed} | "
             f"{_required_text(c)} | {c.source} |"
         )
+    lines += [
+        "",
+        "## Columns derived from dates (uploads)",
+        "",
+        "An upload whose OS and RFS are computed from dates (diagnosis, maintenance start,",
+        "relapse, death or a death flag, last contact) keeps its dates as `date_diagnosis`,",
+        "`date_maintenance_start`, `date_relapse`, `date_death`, `date_last_contact` and gets",
+        "these columns; `rfs_status` is filled (0 censored, 1 relapse, 2 death without relapse).",
+        "",
+        "| column | label | meaning |",
+        "|---|---|---|",
+        *(f"| `{name}` | {label} | {meaning} |"
+          for name, (label, meaning) in DERIVED_FROM_DATES.items()),
+    ]
     return "\n".join(lines) + "\n"
 
 
