@@ -27,14 +27,26 @@ import csv
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from core.cohort.caps import (  # noqa: F401  (re-exported: pages state the caps)
+    HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    MAX_UPLOAD_MB,
+    too_many_columns,
+    too_many_rows,
+)
 from core.cohort.sniff import decode_text, detect_format, detect_separator
+from core.cohort.typed_formats import read_parquet, read_stat
 from core.cohort.validate import split_list, validate_cohort  # noqa: F401  (re-exported)
+from core.cohort.xlsx import read_rows
+from core.cohort.xlsx import sheet_names as xlsx_sheet_names
 from core.errors import CohortError
 
 if TYPE_CHECKING:
@@ -42,14 +54,6 @@ if TYPE_CHECKING:
 
 SEED_PATH = Path(__file__).resolve().parents[2] / "data" / "seed_cohort.csv"
 
-MAX_COLUMNS = 500
-"""At most this many columns are read from an upload (a cohort export rarely has 100)."""
-MAX_ROWS = 1_000_000
-"""At most this many patient rows are read from an upload."""
-MAX_UPLOAD_MB = 200
-"""Largest upload in megabytes (``server.maxUploadSize`` in ``.streamlit/config.toml``)."""
-HEADER_SEARCH_ROWS = 30
-"""The header row is looked for in the first this-many rows of a sheet or text table."""
 
 ROW_INDEX = "row"
 """Name of the raw table's index: each row's number as a spreadsheet shows it."""
@@ -66,8 +70,8 @@ def load_seed_cohort() -> pd.DataFrame:
     return validate_cohort(read_table(SEED_PATH))
 
 
-def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None = None
-                ) -> pd.DataFrame:
+def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None = None,
+                progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """Read a user's cohort, map its columns to the schema and validate it.
 
     Parameters
@@ -80,6 +84,8 @@ def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None =
         it (a dict is read with :meth:`Mapping.from_dict`). ``None``: the proposal of
         :func:`core.cohort.mapping.propose_mapping` is used where it is unambiguous; otherwise
         the error lists every field that needs a choice.
+    progress : callable, optional
+        Called now and then with the share (0 to 1) of the file read so far.
 
     Returns
     -------
@@ -98,7 +104,7 @@ def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None =
         mapping = Mapping.from_dict(mapping)
     sheet = mapping.sheet if mapping is not None else None
     header_row = mapping.header_row if mapping is not None else None
-    raw = read_table(source, sheet=sheet, header_row=header_row)
+    raw = read_table(source, sheet=sheet, header_row=header_row, progress=progress)
     if mapping is None:
         mapping = resolve_mapping(raw)
     return validate_cohort(apply_mapping(raw, mapping))
@@ -143,11 +149,12 @@ def sheet_names(source: str | Path | IO[bytes]) -> list[str]:
     name, data = read_source(source)
     if detect_format(name, data) != "xlsx":
         return []
-    return list(_open_workbook(name, data).sheetnames)
+    return xlsx_sheet_names(Path(name).name or "(upload)", data)
 
 
 def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
-               header_row: int | None = None) -> pd.DataFrame:
+               header_row: int | None = None,
+               progress: Callable[[float], None] | None = None) -> pd.DataFrame:
     """Read a cohort file into a raw table, without interpreting any value.
 
     Parameters
@@ -160,6 +167,8 @@ def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
         Row number (1-based, as a spreadsheet shows it) of the header in an XLSX or text
         table; default the first row among the first :data:`HEADER_SEARCH_ROWS` that fills
         at least half as many cells as the fullest row (title lines above it are skipped).
+    progress : callable, optional
+        Called now and then with the share (0 to 1) of the file read so far.
 
     Returns
     -------
@@ -181,16 +190,20 @@ def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
     shown = Path(name).name or "(upload)"
     try:
         if kind == "csv":
-            grid, first_row = _read_text(shown, data)
-            return _frame_from_grid(shown, grid, first_row, header_row)
+            grid = _read_text(shown, data)
+            return _frame_from_grid(shown, grid, np.arange(1, len(grid) + 1), header_row)
         if kind == "xlsx":
-            return _read_xlsx(shown, data, sheet, header_row)
+            grid, numbers = read_rows(shown, data, sheet, MAX_ROWS + HEADER_SEARCH_ROWS,
+                                      progress)
+            return _frame_from_grid(shown, grid, numbers, header_row)
         if kind == "parquet":
-            return _typed_frame(shown, _read_parquet(shown, data))
-        return _typed_frame(shown, _read_stat(shown, data, kind))
-    except CohortError:
+            return _typed_frame(shown, read_parquet(shown, data))
+        return _typed_frame(shown, read_stat(shown, data, kind))
+    except (CohortError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one plain sentence
+        if "out of memory" in str(exc).lower():  # pandas' C parser words its MemoryError so
+            raise MemoryError(str(exc)) from exc
         raise CohortError([f"The file {shown} could not be read as {_KIND_NAMES[kind]}: "
                            f"{_plain_reason(exc)}. Fix: open it in the program that made it and "
                            "export it again (CSV UTF-8 or XLSX, one header row)."]) from exc
@@ -213,25 +226,13 @@ def _plain_reason(exc: Exception) -> str:
     return "the file is damaged or in a variant this reader does not know"
 
 
-def _too_many_columns(shown: str, count: str) -> CohortError:
-    return CohortError([f"The file {shown} has {count}; at most {MAX_COLUMNS:,} columns are read. "
-                        "Fix: delete the columns the analysis does not need (or unused "
-                        "formatted columns far to the right) and save again."])
-
-
-def _too_many_rows(shown: str) -> CohortError:
-    return CohortError([f"The file {shown} has more than {MAX_ROWS:,} rows; at most "
-                        f"{MAX_ROWS:,} patients are read. Fix: split the cohort or filter it "
-                        "before export."])
-
-
-def _read_text(shown: str, data: bytes) -> tuple[np.ndarray, int]:
+def _read_text(shown: str, data: bytes) -> np.ndarray:
     text, _ = decode_text(shown, data)
     sep = detect_separator(text)
     sample = [line for line in text.splitlines()[:200]]
     width = max((len(row) for row in csv.reader(sample, delimiter=sep)), default=1)
     if width > MAX_COLUMNS:
-        raise _too_many_columns(shown, f"{width:,} columns")
+        raise too_many_columns(shown, f"{width:,} columns")
     frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width),
                         dtype=object, keep_default_na=False, na_filter=False,
                         skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
@@ -240,7 +241,7 @@ def _read_text(shown: str, data: bytes) -> tuple[np.ndarray, int]:
     _check_ragged(shown, grid)
     if sep != ",":
         grid = _decimal_commas(grid)
-    return grid, 1
+    return grid
 
 
 def _check_ragged(shown: str, grid: np.ndarray) -> None:
@@ -279,52 +280,10 @@ def _decimal_commas(grid: np.ndarray) -> np.ndarray:
     return grid
 
 
-def _open_workbook(shown: str, data: bytes):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001
-        raise CohortError([f"The file {shown} could not be read as an Excel workbook: "
-                           f"{_plain_reason(exc)}. Fix: open it in Excel and save it again "
-                           "as .xlsx."]) from exc
-
-
-def _read_xlsx(shown: str, data: bytes, sheet: str | None, header_row: int | None
-               ) -> pd.DataFrame:
-    from openpyxl.utils import get_column_letter
-
-    book = _open_workbook(shown, data)
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise CohortError([f"The workbook {shown} has no sheet {sheet!r}; its sheets are "
-                               f"{', '.join(map(repr, book.sheetnames))}. Fix: choose one of "
-                               "them."])
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        declared = ws.max_column or 0
-        if declared > MAX_COLUMNS:
-            raise _too_many_columns(shown, f"cells up to column {get_column_letter(declared)} "
-                                           f"({declared:,} columns)")
-        if (ws.max_row or 0) > MAX_ROWS + HEADER_SEARCH_ROWS:
-            raise _too_many_rows(shown)
-        rows = []
-        for row in ws.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1,
-                                max_row=MAX_ROWS + HEADER_SEARCH_ROWS + 1):
-            if len(row) > MAX_COLUMNS and row[MAX_COLUMNS] is not None:
-                raise _too_many_columns(shown, f"more than {MAX_COLUMNS:,} columns")
-            rows.append(row[:MAX_COLUMNS])
-    finally:
-        book.close()
-    width = max((len(r) for r in rows), default=0)
-    grid = np.empty((len(rows), width), dtype=object)
-    for i, row in enumerate(rows):
-        grid[i, : len(row)] = row
-    return _frame_from_grid(shown, grid, 1, header_row)
-
-
-def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: int | None
+def _frame_from_grid(shown: str, grid: np.ndarray, numbers: np.ndarray, header_row: int | None
                      ) -> pd.DataFrame:
-    """Header detection, empty rows/columns, duplicate headers and the row cap."""
+    """Header detection, empty rows/columns, duplicate headers and the row cap; ``numbers``
+    holds each grid row's number as the spreadsheet shows it (ascending)."""
     from openpyxl.utils import get_column_letter
 
     filled = _filled(grid, exact=False)
@@ -336,11 +295,13 @@ def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: i
                                f"{HEADER_SEARCH_ROWS} rows). Fix: put the header row at the top."])
         header_at = int(np.flatnonzero(counts >= max(1, counts.max() / 2))[0])
     else:
-        header_at = header_row - first_row
-        if not 0 <= header_at < len(grid):
+        found = np.flatnonzero(numbers == header_row)
+        if not found.size:
+            last = int(numbers[-1]) if len(numbers) else 0
+            why = f"it has {last} rows" if header_row > last else "that row is empty"
             raise CohortError([f"The file {shown} has no row {header_row} to read the header "
-                               f"from (it has {len(grid) + first_row - 1} rows). Fix: choose "
-                               "the row that holds the column names."])
+                               f"from ({why}). Fix: choose the row that holds the column names."])
+        header_at = int(found[0])
     body_filled = filled[header_at:]
     keep_cols = np.flatnonzero(body_filled.any(axis=0))
     headers = []
@@ -362,8 +323,8 @@ def _frame_from_grid(shown: str, grid: np.ndarray, first_row: int, header_row: i
     keep_rows = np.flatnonzero(filled[header_at + 1:, keep_cols].any(axis=1)) if len(body) else \
         np.array([], dtype=int)
     if len(keep_rows) > MAX_ROWS:
-        raise _too_many_rows(shown)
-    index = pd.Index(keep_rows + first_row + header_at + 1, name=ROW_INDEX)
+        raise too_many_rows(shown)
+    index = pd.Index(numbers[header_at + 1:][keep_rows], name=ROW_INDEX)
     frame = pd.DataFrame(body[keep_rows], columns=headers, index=index, dtype=object)
     return frame
 
@@ -379,56 +340,6 @@ def _filled(grid: np.ndarray, exact: bool = True) -> np.ndarray:
     flat = pd.Series(grid.ravel(), dtype=object)
     text = flat.astype("string").str.strip()
     return (flat.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool).reshape(grid.shape)
-
-
-def _read_parquet(shown: str, data: bytes) -> pd.DataFrame:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    meta = pq.ParquetFile(io.BytesIO(data)).metadata
-    if meta.num_columns > MAX_COLUMNS:
-        raise _too_many_columns(shown, f"{meta.num_columns:,} columns")
-    if meta.num_rows > MAX_ROWS:
-        raise _too_many_rows(shown)
-    table = pq.read_table(io.BytesIO(data))
-    columns = {}
-    for field, array in zip(table.schema, table.columns, strict=True):
-        kind = field.type
-        if pa.types.is_nested(kind) or pa.types.is_binary(kind) or \
-                pa.types.is_large_binary(kind) or pa.types.is_fixed_size_binary(kind) or \
-                pa.types.is_temporal(kind) or pa.types.is_decimal(kind) or \
-                pa.types.is_dictionary(kind) or pa.types.is_null(kind):
-            columns[field.name] = pd.Series(
-                [None if v is None else _text_of(v) for v in array.to_pylist()], dtype=object)
-        else:
-            columns[field.name] = array.to_pandas()
-    return pd.DataFrame(columns)
-
-
-def _text_of(value: object) -> object:
-    """A Parquet cell of a nested, binary, date or decimal type as a plain Python value."""
-    if isinstance(value, bytes):
-        try:
-            return value.decode("utf-8")
-        except UnicodeDecodeError:
-            return value.hex()
-    if hasattr(value, "isoformat") or isinstance(value, (int, float, str)):
-        return value
-    return str(value)
-
-
-def _read_stat(shown: str, data: bytes, kind: str) -> pd.DataFrame:
-    import pyreadstat
-
-    reader = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
-    _, meta = reader(io.BytesIO(data), metadataonly=True)
-    if (meta.number_columns or 0) > MAX_COLUMNS:
-        raise _too_many_columns(shown, f"{meta.number_columns:,} columns")
-    if (meta.number_rows or 0) > MAX_ROWS:
-        raise _too_many_rows(shown)
-    frame, _ = reader(io.BytesIO(data), apply_value_formats=True, formats_as_category=False,
-                      dates_as_pandas_datetime=True)
-    return frame
 
 
 def _typed_frame(shown: str, frame: pd.DataFrame) -> pd.DataFrame:

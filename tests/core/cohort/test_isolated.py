@@ -1,0 +1,65 @@
+"""The upload worker (core.cohort.isolated): limits end the worker, never the caller."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from core.cohort import isolated
+from core.cohort.isolated import ReadJob, run_isolated
+from core.errors import CohortError
+from tests.core.cohort import hostile_files as hostile
+
+
+@pytest.fixture(scope="module")
+def big_csv() -> bytes:
+    return hostile.csv_rows(100_000)
+
+
+def test_a_refusal_crosses_as_the_readers_own_sentence():
+    with pytest.raises(CohortError, match=r"^The cohort has 1 problem:\n- The file empty\.csv "
+                                          r"is empty\. Fix: export the cohort again"):
+        run_isolated("read", "empty.csv", b"  \n")
+
+
+def test_memory_limit_ends_the_worker_with_a_sentence(big_csv):
+    with pytest.raises(CohortError, match=r"Reading big\.csv stopped: the file needs more than "
+                                          r"the 40 MB of memory a file may use here\. Fix: "):
+        run_isolated("load", "big.csv", big_csv, memory_mb=40)
+    assert run_isolated("read", "ok.csv", b"patient_id,os_months,os_event\n1,2,1\n")[0] == []
+
+
+def test_cpu_limit_ends_the_worker_with_a_sentence(big_csv):
+    with pytest.raises(CohortError, match=r"Reading big\.csv was stopped after 1 seconds of "
+                                          r"work, the time a file may take here\. Fix: "):
+        run_isolated("load", "big.csv", big_csv * 6, seconds=1)
+
+
+def test_cancel_stops_the_worker_process(big_csv):
+    job = ReadJob("load", "big.csv", big_csv)
+    assert job.poll().state in ("running", "waiting")
+    job.poll(0.05)
+    pid = job._process.pid
+    job.cancel()
+    assert job.poll().state == "done"
+    with pytest.raises(CohortError, match=r"^The cohort has 1 problem:\n- Reading big\.csv was "
+                                          r"cancelled\.$"):
+        job.outcome()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_at_most_max_workers_parse_at_once(big_csv):
+    jobs = [ReadJob("load", "big.csv", big_csv) for _ in range(isolated.MAX_WORKERS + 1)]
+    states = [job.poll().state for job in jobs]
+    assert states == ["running"] * isolated.MAX_WORKERS + ["waiting"]
+    jobs[0].cancel()
+    assert jobs[-1].poll().state == "running"  # the freed worker slot goes to the next upload
+    for job in jobs:
+        job.cancel()
+
+
+def test_an_unknown_task_is_refused():
+    with pytest.raises(ValueError, match="unknown worker task 'exec'"):
+        ReadJob("exec", "x.csv", b"")
