@@ -166,8 +166,7 @@ class ReadJob:
 
     # ---- the worker's side -------------------------------------------------------------------
     def _start(self) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(_PRELOAD)
+        context = _context()
         self._conn, child = context.Pipe(duplex=True)
         self._process = context.Process(
             target=_work, args=(child, self._task, self.name, self._options, self._memory,
@@ -232,6 +231,35 @@ class ReadJob:
             pass
 
 
+_WORKER_ENVIRONMENT = {"ARROW_DEFAULT_MEMORY_POOL": "system", "MALLOC_ARENA_MAX": "1",
+                       "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+"""Set for the forkserver (and so every worker) only: Arrow's own allocator reserves a gigabyte
+of address space, and every thread's C-allocator arena 64 MB, which a memory limit on address
+space would count as used."""
+_START_LOCK = threading.Lock()
+
+
+def _context():
+    """The forkserver context, its server started with the readers imported and
+    :data:`_WORKER_ENVIRONMENT` (the caller's environment is restored at once)."""
+    import multiprocessing.forkserver as forkserver
+
+    context = multiprocessing.get_context("forkserver")
+    with _START_LOCK:
+        context.set_forkserver_preload(_PRELOAD)
+        saved = {key: os.environ.get(key) for key in _WORKER_ENVIRONMENT}
+        os.environ.update(_WORKER_ENVIRONMENT)
+        try:
+            forkserver.ensure_running()
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return context
+
+
 def run_isolated(task: str, name: str, data: bytes, **options) -> object:
     """Run ``task`` on the file in a worker and return its result (blocking).
 
@@ -287,8 +315,9 @@ def _work(conn, task: str, name: str, options: dict, memory_mb: int, seconds: in
 
 def _limit(memory_mb: int, seconds: int) -> None:
     """Cap this process's address space and CPU time. Address space is memory here because
-    Arrow allocates through the system allocator (its own pool reserves a gigabyte up front),
-    with one thread, and the C allocator keeps one arena (each thread's arena reserves 64 MB)."""
+    Arrow allocates through the system allocator with one thread, and the C allocator keeps
+    one arena (see :data:`_WORKER_ENVIRONMENT`; set again here in case the forkserver was
+    started by other code)."""
     import ctypes
 
     import pyarrow

@@ -63,3 +63,11 @@ def test_at_most_max_workers_parse_at_once(big_csv):
 def test_an_unknown_task_is_refused():
     with pytest.raises(ValueError, match="unknown worker task 'exec'"):
         ReadJob("exec", "x.csv", b"")
+
+
+def test_the_workers_environment_stays_with_the_workers(monkeypatch):
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "mimalloc")
+    run_isolated("read", "ok.csv", b"patient_id,os_months,os_event\n1,2,1\n")
+    assert "MALLOC_ARENA_MAX" not in os.environ
+    assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
