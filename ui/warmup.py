@@ -1,7 +1,7 @@
 """Warm the Cox page's heavy imports once per server process, in a background thread.
 
 The first visit to the Cox page after a server start used to take 5-11 s on the 2-core
-machine, almost all of it importing scipy, firthmodels, plotly's subplots and the ``core.cox``
+machine, almost all of it importing scipy, plotly's subplots and the ``core.cox``
 modules, and the first Firth fit. :func:`start` (called when ``ui.shell`` is first imported,
 i.e. when the first browser session opens any page) does that work in a daemon thread, so it
 overlaps with the user reading the first page. Python's per-module import locks make a page
@@ -17,8 +17,8 @@ import os
 import threading
 
 MODULES = ("scipy.stats", "scipy.optimize", "plotly.graph_objects", "plotly.subplots",
-           "firthmodels", "core.cox.fit", "core.cox.firth", "core.cox.ph", "core.cox.predict",
-           "core.cox.display", "core.cox.figures", "core.cox.guardrails")
+           "core.likelihood.partial", "core.cox.fit", "core.cox.firth", "core.cox.ph",
+           "core.cox.predict", "core.cox.display", "core.cox.figures", "core.cox.guardrails")
 """Imported by the warm-up thread, in this order."""
 
 _lock = threading.Lock()

@@ -67,7 +67,8 @@ class Concordance:
 
 
 def harrell_c(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
-              tied_tol: float = TIED_TOL) -> Concordance:
+              tied_tol: float = TIED_TOL, *, entry: np.ndarray | None = None,
+              strata: np.ndarray | None = None) -> Concordance:
     """Harrell's concordance index of a risk score, in O(n log n).
 
     Parameters
@@ -80,6 +81,13 @@ def harrell_c(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
         Risk score (higher = event expected sooner), e.g. the Cox linear predictor.
     tied_tol : float, default 1e-8
         Risk scores within this distance are tied.
+    entry : array-like of float, shape (n,), optional
+        Entry times (delayed entry): a patient is comparable with an event at t only when
+        under observation at t (entry < t), as R's ``concordance`` on ``Surv(entry, time,
+        event)``. The pairs of patients who enter at or after t are counted in one more
+        dominance count over the entry order and subtracted.
+    strata : array-like of int, shape (n,), optional
+        Pairs are compared within a stratum only (R ``strata()``); the counts are summed.
 
     Returns
     -------
@@ -101,6 +109,12 @@ def harrell_c(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
     if not (np.isfinite(time).all() and np.isfinite(risk).all()):
         raise AnalysisError("Concordance needs finite times and risk scores; found missing or "
                             "infinite values.")
+    if strata is not None:
+        strata = np.asarray(strata).ravel()
+        parts = [harrell_c(event[strata == s], time[strata == s], risk[strata == s], tied_tol,
+                           entry=None if entry is None else np.asarray(entry)[strata == s])
+                 for s in np.unique(strata)]
+        return _combine(parts)
     # the order: time descending, censored before events within a time
     order = np.lexsort((event, -time))
     t_sorted, e_sorted = time[order], event[order]
@@ -113,7 +127,6 @@ def harrell_c(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
     first_event = starts + n_censored_in_group
     events_at = np.flatnonzero(e_sorted)
     prefix = first_event[group[events_at]]
-    comparable = int(prefix.sum())
     tied_time = int(n_censored_in_group[group[events_at]].sum())
 
     levels, rank = np.unique(r_sorted, return_inverse=True)
@@ -124,13 +137,34 @@ def harrell_c(event: np.ndarray, time: np.ndarray, risk: np.ndarray,
     prefix = prefix[by_risk]
     below = _count_levels(levels, event_risk, tied_tol, upper=False)
     within = _count_levels(levels, event_risk, tied_tol, upper=True)
+    comparable = int(prefix.sum())
     n_below, n_within = _dominance_count(rank, len(levels), prefix, (below, within))
+    if entry is not None:  # not yet under observation at the event: not comparable
+        entry = np.asarray(entry, dtype=float).ravel()
+        late_order = np.argsort(-entry, kind="stable")
+        late_rank = np.searchsorted(levels, risk[late_order])
+        event_time = t_sorted[events_at][by_risk]
+        late = np.searchsorted(-entry[late_order], -event_time, side="right")
+        late_below, late_within = _dominance_count(late_rank, len(levels), late,
+                                                   (below, within))
+        comparable -= int(late.sum())
+        n_below -= late_below
+        n_within -= late_within
     concordant = n_below
     tied_risk = n_within - n_below
     discordant = comparable - n_within
     c = (concordant + 0.5 * tied_risk) / comparable if comparable else math.nan
     return Concordance(c_index=float(c), concordant=concordant, discordant=discordant,
                        tied_risk=tied_risk, tied_time=tied_time, comparable=comparable)
+
+
+def _combine(parts: list[Concordance]) -> Concordance:
+    """Counts summed over strata."""
+    total = {name: sum(getattr(c, name) for c in parts)
+             for name in ("concordant", "discordant", "tied_risk", "tied_time", "comparable")}
+    c = ((total["concordant"] + 0.5 * total["tied_risk"]) / total["comparable"]
+         if total["comparable"] else math.nan)
+    return Concordance(c_index=float(c), **total)
 
 
 def _count_levels(levels: np.ndarray, risk: np.ndarray, tol: float, upper: bool) -> np.ndarray:

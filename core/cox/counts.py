@@ -6,10 +6,11 @@ of events and censorings per pattern and distinct time. :func:`cox_from_counts` 
 for that table (one ``GROUP BY pattern, time`` on an engine source, or ``np.bincount`` in
 memory, through the survival gatekeeper :func:`core.survival.km.counts.survival_counts`, so
 exclusions and row errors are counted exactly as on the Survival page) and maximises the
-likelihood by Newton-Raphson from beta = 0 with step halving, as R's ``coxph.fit`` does. With
-P patterns and m distinct event times one iteration costs O(P m p^2) plus O(total events) for
-Efron's tie correction (a handful of scalars per tied event), independent of the number of
-rows. The estimates are exactly R's ``coxph`` on the expanded rows (not an approximation).
+likelihood on the one engine of :mod:`core.likelihood` (each cell a row weighted by its count,
+Efron's correction counting the weights; R's Newton-Raphson). With P patterns and m distinct
+times one iteration costs O(P m p^2) plus O(m) for Efron's tie sums (closed forms for large
+tie sets), independent of the number of patients. The estimates are exactly R's ``coxph``
+on the expanded rows (not an approximation).
 
 Conventions as :func:`core.cox.fit.fit_cox`: levels in schema order (else sorted), the first
 level the reference, terms ``"column[level]"``; Wald standard errors from the inverse
@@ -29,20 +30,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from core.cohort.engine import is_source
 from core.cohort.schema import BY_NAME
+from core.cox.data import CoxData
 from core.errors import AnalysisError
+from core.likelihood.newton import maximize
 from core.survival.input import Exclusion, check_columns
 from core.survival.km.counts import SEPARATOR, survival_counts
 
 PATTERN = "__pattern__"
-MAX_ITER = 30
-EPS = 1e-9
-"""Convergence: relative change of the log partial likelihood (R ``coxph.control``)."""
-EXPLICIT_TIES = 64
-"""Tie sets up to this size are summed event by event, larger ones in closed form."""
 
 
 @dataclass(frozen=True)
@@ -196,104 +194,25 @@ def _design(patterns: list[list[str]], covariates: list[str]) -> tuple[np.ndarra
     return np.array(columns, dtype=float).T, terms
 
 
-class _TieSums:
-    """Per event time, sums over the l = 0..D-1 tied events of Efron's risk set
-    S0(l) = S0 - (l/D) S0d (Breslow: l/D = 0): log S0(l), 1/S0(l), (l/D)/S0(l) and
-    (l/D)^k / S0(l)^2 for k = 0, 1, 2.
-
-    Up to :data:`EXPLICIT_TIES` tied events the sums run over every l; above, they are the
-    closed forms through the log-gamma, digamma and trigamma functions (with c = D S0/S0d,
-    sum 1/(c - l) = psi(c + 1) - psi(c - D + 1)), so an iteration costs O(distinct times),
-    not O(events), on a registry with thousands of events per month.
-    """
-
-    def __init__(self, deaths: np.ndarray, ties: str):
-        self.deaths, self.efron = deaths, ties == "efron"
-        small = deaths <= EXPLICIT_TIES if self.efron else np.zeros(deaths.size, bool)
-        self.small, self.large = np.flatnonzero(small), np.flatnonzero(~small)
-        counts = deaths[self.small].astype(np.int64)
-        self.index = np.repeat(np.arange(self.small.size), counts)
-        start = np.cumsum(counts) - counts
-        self.frac = (np.arange(self.index.size) - start[self.index]) / counts[self.index]
-
-    def __call__(self, s0: np.ndarray, s0d: np.ndarray):
-        m = self.deaths.size
-        log_total, out = 0.0, [np.zeros(m) for _ in range(5)]
-        if self.small.size:  # every tied event of every small tie set
-            k, frac = self.index, self.frac
-            s0l = s0[self.small][k] - frac * s0d[self.small][k]
-            log_total += float(np.log(s0l).sum())
-            for o, values in zip(out, (1 / s0l, frac / s0l, 1 / s0l ** 2, frac / s0l ** 2,
-                                       frac ** 2 / s0l ** 2), strict=True):
-                o[self.small] = np.bincount(k, values, self.small.size)
-        if self.large.size:
-            a, b, big_d = s0[self.large], s0d[self.large], self.deaths[self.large]
-            if not self.efron:  # Breslow: every tied event sees the whole risk set
-                log_total += float((big_d * np.log(a)).sum())
-                h1, k1, j0 = big_d / a, np.zeros(a.size), big_d / a ** 2
-                j1 = j2 = np.zeros(a.size)
-            else:
-                c = big_d * a / b
-                log_total += float((big_d * np.log(b / big_d) + special.gammaln(c + 1)
-                                    - special.gammaln(c - big_d + 1)).sum())
-                h1 = big_d / b * (special.digamma(c + 1) - special.digamma(c - big_d + 1))
-                j0 = (big_d / b) ** 2 * (special.polygamma(1, c - big_d + 1)
-                                         - special.polygamma(1, c + 1))
-                k1 = (a * h1 - big_d) / b
-                j1 = (a * j0 - h1) / b
-                j2 = (a ** 2 * j0 - 2 * a * h1 + big_d) / b ** 2
-            for o, values in zip(out, (h1, k1, j0, j1, j2), strict=True):
-                o[self.large] = values
-        return (log_total, *out)
-
-
 def _newton(table: pd.DataFrame, codes: np.ndarray, x: np.ndarray, ties: str):
-    """Newton-Raphson with step halving from beta = 0 (R ``coxph.fit``)."""
-    times, rank = np.unique(table["time"].to_numpy(float), return_inverse=True)
-    n_pat, m = x.shape[0], times.size
-    key = codes * m + rank
-    d = np.bincount(key, table["n_event"].to_numpy(float), n_pat * m).reshape(n_pat, m)
-    exits = np.bincount(key, (table["n_event"] + table["n_censor"]).to_numpy(float),
-                        n_pat * m).reshape(n_pat, m)
-    at_risk = np.cumsum(exits[:, ::-1], axis=1)[:, ::-1]
-    event_times = d.sum(axis=0) > 0
-    d, at_risk = d[:, event_times], at_risk[:, event_times]
-    deaths = d.sum(axis=0)
-    d_x = d.sum(axis=1) @ x
-    sums = _TieSums(deaths, ties)
-
-    def moments(beta):
-        w = np.exp(x @ beta)
-        s0 = w @ at_risk
-        s0d = w @ d
-        log_total, h1, k1, j0, j1, j2 = sums(s0, s0d)
-        loglik = float(d_x @ beta - log_total)
-        weight = w * (at_risk @ h1 - d @ k1)  # per pattern
-        score = d_x - weight @ x
-        s1 = (at_risk * w[:, None]).T @ x  # (m, p)
-        s1d = (d * w[:, None]).T @ x
-        cross = (s1 * j1[:, None]).T @ s1d
-        info = ((x * weight[:, None]).T @ x - (s1 * j0[:, None]).T @ s1
-                + cross + cross.T - (s1d * j2[:, None]).T @ s1d)
-        return loglik, score, info
-
-    beta = np.zeros(x.shape[1])
-    loglik, score, info = moments(beta)
-    null = loglik
-    converged, iterations = False, 0
-    for iterations in range(1, MAX_ITER + 1):  # noqa: B007 (the count is reported)
-        step = np.linalg.solve(info, score)
-        new = beta + step
-        new_loglik, new_score, new_info = moments(new)
-        halvings = 0
-        while not new_loglik >= loglik - 1e-12 * abs(loglik) and halvings < 30:
-            step /= 2
-            new = beta + step
-            new_loglik, new_score, new_info = moments(new)
-            halvings += 1
-        done = abs(1 - loglik / new_loglik) <= EPS if new_loglik else True
-        beta, loglik, score, info = new, new_loglik, new_score, new_info
-        if done:
-            converged = True
-            break
-    return beta, info, (null, loglik), iterations, converged
+    """R's Newton-Raphson on the one likelihood engine: each (pattern, time) cell with events
+    is one event row weighted by its count, each with censorings one censored row, and
+    Efron's correction counts the weights (frequency weights: exactly the expanded rows)."""
+    n_event = table["n_event"].to_numpy(float)
+    n_censor = table["n_censor"].to_numpy(float)
+    time = table["time"].to_numpy(float)
+    # one canonical row order (time, then the pattern's design row), whatever order the
+    # engine's GROUP BY returned: the same counts always sum in the same order
+    order = np.lexsort((*x[codes].T[::-1], time))
+    n_event, n_censor, time, codes = n_event[order], n_censor[order], time[order], codes[order]
+    has_event, has_censor = n_event > 0, n_censor > 0
+    data = CoxData(
+        times=np.concatenate([time[has_event], time[has_censor]]),
+        status=np.concatenate([np.ones(int(has_event.sum())),
+                               np.zeros(int(has_censor.sum()))]),
+        design=x[np.concatenate([codes[has_event], codes[has_censor]])],
+        weights=np.concatenate([n_event[has_event], n_censor[has_censor]]),
+        tie_count="weights")
+    fit = maximize(data.likelihood(ties), np.zeros(x.shape[1]))
+    return (fit.beta, fit.evaluation.information, (fit.loglik_start, fit.evaluation.loglik),
+            fit.iterations, fit.converged)

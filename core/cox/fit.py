@@ -41,16 +41,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from core.cohort.engine import columns_frame
-from core.cohort.schema import BY_NAME, INTERVENTION_COLUMNS
 from core.cox.concordance import harrell_c
-from core.cox.firth import firth_estimator, fit_firth  # noqa: F401  (firth_estimator re-exported)
+from core.cox.data import CoxData
+from core.cox.encoding import Encoding, covariate_encoding  # noqa: F401  (Encoding re-exported)
+from core.cox.firth import fit_firth
 from core.cox.ordinary import (  # noqa: F401  (the DIVERGENT_* limits re-exported)
     DIVERGENT_COEF,
     DIVERGENT_SE,
     fit_ordinary,
     separation_warnings,
 )
+from core.cox.rows import complete_rows, refuse_interventions  # noqa: F401  (re-exported)
 from core.errors import AnalysisError
 
 Ties = Literal["efron", "breslow"]
@@ -64,7 +65,7 @@ and would stall the page on a registry."""
 
 METHOD_PHREG = ("Cox partial likelihood (Newton-Raphson, as R coxph), {ties} ties, Wald CIs and "
                 "p-values")
-METHOD_FIRTH = ("Firth-penalized Cox (firthmodels FirthCoxPH), Breslow ties, "
+METHOD_FIRTH = ("Firth-penalized Cox (exact penalized score, as R coxphf), Breslow ties, "
                 "profile penalized-likelihood CIs, penalized likelihood-ratio p-values")
 
 TABLE_COLUMNS = ("coef", "se", "z", "hr", "hr_lower", "hr_upper", "p_value", "n", "events")
@@ -73,46 +74,6 @@ TABLE_COLUMNS = ("coef", "se", "z", "hr", "hr_lower", "hr_upper", "p_value", "n"
 # --------------------------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Encoding:
-    """How one covariate column becomes one or more model terms.
-
-    Parameters
-    ----------
-    column : str
-        Covariate column of the cohort.
-    kind : {"numeric", "categorical"}
-        Numeric columns enter as they are (divided by ``scale``); categorical columns are
-        dummy-coded against ``reference``.
-    terms : tuple of str
-        Term names, in design-matrix order.
-    scale : float
-        Divisor of a numeric column (1 when unscaled).
-    levels : tuple of str
-        Levels of a categorical column, reference first, then one per term.
-    reference : str or None
-        Reference level of a categorical column.
-    """
-
-    column: str
-    kind: Literal["numeric", "categorical"]
-    terms: tuple[str, ...]
-    scale: float = 1.0
-    levels: tuple[str, ...] = ()
-    reference: str | None = None
-
-    def encode(self, values: pd.Series) -> np.ndarray:
-        """Design-matrix columns, shape (n, len(terms)), for the values of this column."""
-        if self.kind == "numeric":
-            return (pd.to_numeric(values).to_numpy(dtype=float) / self.scale)[:, None]
-        # compare the distinct values as text, then spread by code: no per-row str() (a
-        # registry's million rows)
-        codes, uniques = pd.factorize(values)
-        text = np.array([str(u) for u in uniques], dtype=object)
-        return np.column_stack([(text[codes] == level).astype(float) if len(text) else
-                                np.zeros(len(codes)) for level in self.levels[1:]])
-
 
 @dataclass(frozen=True, eq=False)
 class CoxResult:
@@ -160,6 +121,10 @@ class CoxResult:
         Whether the optimiser reported convergence.
     warnings : tuple of str
         Statistical caveats in plain language (empty when there are none).
+    data : CoxData
+        The model's rows as the likelihood engine read them (entry times, strata, weights).
+    strata, entry : str or None
+        The strata and entry-time columns of the model, when given.
     """
 
     table: pd.DataFrame
@@ -188,6 +153,9 @@ class CoxResult:
     design: np.ndarray = field(repr=False)
     times: np.ndarray = field(repr=False)
     status: np.ndarray = field(repr=False)
+    data: CoxData | None = field(default=None, repr=False)
+    strata: str | None = None
+    entry: str | None = None
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -201,7 +169,8 @@ class CoxResult:
 def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             ties: Ties = "efron", firth: bool = False, conf_level: float = 0.95, *,
             reference: Mapping[str, str] | None = None,
-            scale: Mapping[str, float] | None = None) -> CoxResult:
+            scale: Mapping[str, float] | None = None, entry: str | None = None,
+            strata: str | None = None, weights: str | None = None) -> CoxResult:
     """Fit a Cox proportional-hazards model.
 
     Parameters
@@ -231,6 +200,15 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     scale : mapping of str to float, optional
         Divisor per numeric column: ``{"age": 10}`` gives the term ``"age (per 10 years)"``,
         a hazard ratio per 10 years.
+    entry : str, optional
+        Column of entry times on the time column's clock (delayed entry / left truncation,
+        R ``Surv(entry, time, event)``): a patient is at risk at t only when entry < t.
+    strata : str, optional
+        Column whose levels each get their own baseline hazard (R ``+ strata(s)``); its
+        effect is not estimated.
+    weights : str, optional
+        Column of positive case weights (R ``weights=``). Standard errors are model-based
+        (R ``naive.var``); R reports a robust variance when weights are not whole numbers.
 
     Returns
     -------
@@ -245,7 +223,8 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
 
     Notes
     -----
-    Rows with a missing time, event or covariate are excluded and counted in ``excluded``.
+    Rows with a missing time, event, covariate, entry, stratum or weight are excluded and
+    counted in ``excluded``, as are rows entering at or after their end of follow-up.
     Ordinary fits use Newton-Raphson from 0 with step halving: coefficients, standard errors
     (inverse observed information), Wald intervals and p-values, which match R's ``coxph``.
     """
@@ -262,17 +241,20 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     reference = dict(reference or {})
     scale = dict(scale or {})
 
-    data, excluded, excluded_reason = _complete_rows(df, time, event, covariates)
-    times = data[time].to_numpy(dtype=float)
-    status = data[event].to_numpy(dtype=float)
+    frame, excluded, excluded_reason = complete_rows(df, time, event, covariates,
+                                                     entry=entry, strata=strata,
+                                                     weights=weights)
+    times = frame[time].to_numpy(dtype=float)
+    status = frame[event].to_numpy(dtype=float)
     n_events = int(status.sum())
     if n_events < 2:
         raise AnalysisError(
             f"A Cox model needs at least 2 events; `{event}` has {n_events} among the "
-            f"{len(data)} patients with complete data. Widen the filters or choose another "
+            f"{len(frame)} patients with complete data. Widen the filters or choose another "
             "endpoint.")
 
-    encodings = tuple(_encoding(data[c], c, reference.get(c), scale.get(c)) for c in covariates)
+    encodings = tuple(covariate_encoding(frame[c], c, reference.get(c), scale.get(c))
+                      for c in covariates)
     unused = sorted(set(reference) - {e.column for e in encodings if e.kind == "categorical"})
     if unused:
         raise AnalysisError(f"reference is given for {unused}, which are not categorical "
@@ -281,8 +263,9 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     if unused:
         raise AnalysisError(f"scale is given for {unused}, which are not numeric covariates "
                             "of this model.")
-    design = np.column_stack([e.encode(data[e.column]) for e in encodings])
+    design = np.column_stack([e.encode(frame[e.column]) for e in encodings])
     terms = [t for e in encodings for t in e.terms]
+    data = _cox_data(frame, times, status, design, entry, strata, weights)
 
     notes: list[str] = []
     if firth:
@@ -290,23 +273,23 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             notes.append("Firth's penalized Cox model is available with Breslow ties only; "
                          "Breslow was used instead of Efron.")
         ties = "breslow"
-        if len(data) > FIRTH_MAX_ROWS:
+        if data.n > FIRTH_MAX_ROWS:
             raise AnalysisError(
                 f"Firth's penalized Cox model is offered for up to {FIRTH_MAX_ROWS:,} patients; "
-                f"this model has {len(data):,}. Its correction matters in small samples; in a "
+                f"this model has {data.n:,}. Its correction matters in small samples; in a "
                 "cohort this large a hazard ratio running to 0 or infinity means a level with "
                 "no events (or with all of them): combine that level with another or drop the "
                 "covariate, and use the ordinary Cox model.")
         try:
-            fit = fit_firth(times, status, design, conf_level)
+            fit = fit_firth(data, conf_level)
         except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero
             raise AnalysisError(
-                f"The Firth-penalized fit failed numerically (firthmodels: \"{error}\") with "
+                f"The Firth-penalized fit failed numerically (\"{error}\") with "
                 f"{len(terms)} coefficients for {n_events} events: some levels carry no "
                 "information. Combine levels or drop covariates.") from error
     else:
         try:
-            fit = fit_ordinary(times, status, design, ties, conf_level)
+            fit = fit_ordinary(data, ties, conf_level)
         except np.linalg.LinAlgError as error:  # collinear terms: singular information
             raise AnalysisError(
                 f"The Cox fit failed numerically (\"{error}\"): the information matrix of the "
@@ -337,7 +320,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             "other terms are fitted without it; drop or combine that covariate.")
     caveats += fit["messages"]
     if not firth:
-        caveats += separation_warnings(times, status, design, terms, fit)
+        caveats += separation_warnings(data, terms, fit)
     epv = n_events / len(terms)
     if epv < EPV_MIN:
         caveats.append(
@@ -346,124 +329,22 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             f"{EPV_MIN} is the usual minimum): estimates may be biased away from 1 and "
             "intervals too narrow. Fit fewer covariates or read the model as exploratory.")
 
-    concordance = harrell_c(status, times, design @ fit["coef"]).c_index
+    concordance = harrell_c(status, times, design @ fit["coef"], entry=data.entry,
+                            strata=data.strata).c_index
     lr_df = len(terms)
     lr = 2 * (fit["loglik"] - fit["loglik_null"])
     lr_p = float(stats.chi2.sf(lr, lr_df)) if math.isfinite(lr) else math.nan
     method = METHOD_FIRTH if firth else METHOD_PHREG.format(ties=ties.capitalize())
     return CoxResult(
         table=table, time=time, event=event, covariates=tuple(covariates),
-        encodings=encodings, n=len(data), events=n_events, excluded=excluded,
+        encodings=encodings, n=data.n, events=n_events, excluded=excluded,
         excluded_reason=excluded_reason, ties=ties, firth=firth, method=method,
         conf_level=conf_level, loglik=float(fit["loglik"]),
         loglik_null=float(fit["loglik_null"]), lr_statistic=float(lr), lr_df=lr_df,
         lr_p_value=lr_p, concordance=concordance, converged=bool(fit["converged"]),
         warnings=tuple(dict.fromkeys(caveats)), params=fit["coef"], cov=fit["cov"],
-        design=design, times=times, status=status)
-
-
-def refuse_interventions(covariates: Sequence[str]) -> None:
-    """Refuse a column holding the time of an intervention during follow-up (e.g. HSCT) as a
-    baseline covariate (the immortal-time error).
-
-    Raises
-    ------
-    core.errors.AnalysisError
-        Naming the column(s) and where to analyse them instead.
-    """
-    found = [c for c in covariates if c in INTERVENTION_COLUMNS]
-    if found:
-        names = ", ".join(f"`{c}`" for c in found)
-        raise AnalysisError(
-            f"{names} holds the time of an intervention during follow-up (e.g. HSCT), which "
-            "is not known at baseline: as a baseline covariate it would credit the patients "
-            "who received it with the time they had to survive to receive it (immortal-time "
-            "bias). Remove it from the covariates and analyse it on the \"Transplant & events "
-            "during follow-up\" page (landmark analysis, Mantel-Byar test, time-dependent Cox "
-            "model).")
-
-
-def _complete_rows(df: pd.DataFrame, time: str, event: str,
-                   covariates: list[str]) -> tuple[pd.DataFrame, int, str]:
-    """Check the columns and keep the rows with no missing value among them."""
-    columns = [time, event, *covariates]
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise AnalysisError(f"The cohort has no column {', '.join(f'`{c}`' for c in missing)}; "
-                            f"available columns: {', '.join(map(str, df.columns))}.")
-    frame = columns_frame(df, columns)[columns].copy()  # an engine source: these columns only
-    na = frame.isna()
-    keep = ~na.any(axis=1)
-    excluded = int((~keep).sum())
-    reason = ""
-    if excluded:
-        counts = ", ".join(f"`{c}` ({int(na[c].sum())})" for c in columns if na[c].any())
-        reason = (f"{excluded} row{'s' if excluded != 1 else ''} excluded for missing values: "
-                  f"{counts}.")
-    frame = frame[keep]
-    if frame.empty:
-        raise AnalysisError("No patient has complete data for the model's columns "
-                            f"({', '.join(columns)}); widen the filters or drop a covariate.")
-    t = pd.to_numeric(frame[time], errors="coerce")
-    if t.isna().any() or (t < 0).any():
-        bad = frame.loc[t.isna() | (t < 0), time].tolist()
-        raise AnalysisError(f"`{time}` must hold non-negative numbers (follow-up times); "
-                            f"found {bad[:8]}.")
-    e = pd.to_numeric(frame[event], errors="coerce")
-    if not e.isin([0, 1]).all():
-        bad = frame.loc[~e.isin([0, 1]), event].tolist()
-        raise AnalysisError(f"`{event}` must be 0 (censored) or 1 (event); found {bad[:8]}.")
-    frame[time] = t.astype(float)
-    frame[event] = e.astype(float)
-    return frame, excluded, reason
-
-
-def _encoding(values: pd.Series, column: str, reference: str | None,
-              scale: float | None) -> Encoding:
-    """Decide how a covariate column enters the model (see :class:`Encoding`)."""
-    if pd.api.types.is_bool_dtype(values):
-        values = values.astype(float)
-    if pd.api.types.is_numeric_dtype(values):
-        if reference is not None:
-            raise AnalysisError(f"reference is given for `{column}`, which is numeric; "
-                                "references apply to categorical covariates only.")
-        if values.nunique() < 2:
-            raise AnalysisError(
-                f"Covariate `{column}` is constant ({values.iloc[0]} for every patient in "
-                "the model): its hazard ratio cannot be estimated. Remove it or widen the "
-                "filters.")
-        if scale is None:
-            return Encoding(column, "numeric", (column,))
-        if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
-            raise AnalysisError(f"scale for `{column}` must be a positive number, not {scale!r}.")
-        unit = BY_NAME[column].unit if column in BY_NAME else None
-        term = f"{column} (per {scale:g}{' ' + unit if unit else ''})"
-        return Encoding(column, "numeric", (term,), scale=float(scale))
-    if scale is not None:
-        raise AnalysisError(f"scale is given for `{column}`, which is categorical; scales "
-                            "apply to numeric covariates only.")
-    present = {str(v) for v in values.unique()}
-    allowed = BY_NAME[column].allowed if column in BY_NAME else None
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        # A pandas Categorical is R's factor: its category order is the level order, the
-        # first present level the reference (as coxph takes it).
-        levels = [str(c) for c in values.cat.categories if str(c) in present]
-    elif allowed:
-        levels = [v for v in allowed if v in present] + sorted(present - set(allowed))
-    else:
-        levels = sorted(present)
-    if len(levels) < 2:
-        raise AnalysisError(
-            f"Covariate `{column}` is constant ({levels[0]!r} for every patient in the model): "
-            "its hazard ratio cannot be estimated. Remove it or widen the filters.")
-    if reference is None:
-        reference = levels[0]
-    elif reference not in levels:
-        raise AnalysisError(f"Reference level {reference!r} of `{column}` is not among its "
-                            f"levels in the model's patients: {levels}.")
-    levels = [reference, *(v for v in levels if v != reference)]
-    return Encoding(column, "categorical", tuple(f"{column}[{v}]" for v in levels[1:]),
-                    levels=tuple(levels), reference=reference)
+        design=design, times=times, status=status, data=data, strata=strata,
+        entry=entry)
 
 
 def _quote(terms: Sequence[str]) -> str:
@@ -475,3 +356,22 @@ def _term_counts(x: np.ndarray, status: np.ndarray) -> tuple[int, int]:
     if np.isin(x, (0.0, 1.0)).all():
         return int((x == 1).sum()), int(status[x == 1].sum())
     return len(x), int(status.sum())
+
+
+def _cox_data(frame: pd.DataFrame, times: np.ndarray, status: np.ndarray, design: np.ndarray,
+              entry: str | None, strata: str | None, weights: str | None) -> CoxData:
+    """The engine's view of the kept rows: strata coded in their levels' order."""
+    codes, labels = None, ()
+    if strata is not None:
+        values = frame[strata]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            values = values.cat.remove_unused_categories()
+            codes = values.cat.codes.to_numpy(dtype=np.int64)
+            labels = tuple(str(c) for c in values.cat.categories)
+        else:
+            codes, uniques = pd.factorize(values, sort=True)
+            labels = tuple(str(u) for u in uniques)
+    return CoxData(times=times, status=status, design=design,
+                   entry=None if entry is None else frame[entry].to_numpy(dtype=float),
+                   strata=codes, strata_labels=labels,
+                   weights=None if weights is None else frame[weights].to_numpy(dtype=float))

@@ -3,8 +3,9 @@
 Design: :func:`fit_ordinary` first asks, as R's ``coxph`` does with ``cholesky2``, which terms
 carry no information of their own at beta = 0 (:func:`aliased_terms`: they duplicate other
 terms, or their patients leave follow-up before the first event); those are reported as
-missing (R: NA) and the rest are fitted by Newton-Raphson on the sorted risk sets of
-:mod:`core.cox.riskset` (Efron or Breslow ties), with Wald intervals and p-values from the
+missing (R: NA) and the rest are fitted by R's Newton-Raphson on the one likelihood engine
+(:mod:`core.likelihood`: entry times, strata, case weights, Efron or Breslow ties), with Wald
+intervals and p-values from the
 inverse observed information. :func:`separation_warnings` then explains, per term, a
 likelihood that is monotone in it (a coefficient running to 0 or infinity). Called by
 :func:`core.cox.fit.fit_cox`; times in the unit of the time column (months).
@@ -23,7 +24,9 @@ import math
 import numpy as np
 from scipy import stats
 
-from core.cox.riskset import information, moments, newton_raphson, risk_sets
+from core.cox.data import CoxData
+from core.likelihood.monotone import indicator_extremes
+from core.likelihood.newton import COXPH, Control, aliased_terms, maximize
 
 DIVERGENT_COEF = 10.0
 """|coef| above which a coefficient is treated as diverging (a hazard ratio beyond e^10)."""
@@ -31,19 +34,27 @@ DIVERGENT_SE = 50.0
 """Standard error above which a coefficient is treated as diverging."""
 
 
-def fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties: str,
-                  conf_level: float) -> dict:
-    """Ordinary Cox fit: Newton-Raphson on the sorted risk sets (:mod:`core.cox.riskset`),
-    Wald intervals and p-values from the inverse observed information (R ``coxph``)."""
-    order = np.argsort(times, kind="stable")  # sorted once: every sum then reads in order
-    rs = risk_sets(times[order], status[order], ties)
-    centred = (design - design.mean(axis=0))[order]
-    keep = ~aliased_terms(information(rs, centred, moments(rs, centred, np.zeros(design.shape[1]))))
+def fit_ordinary(data: CoxData, ties: str, conf_level: float,
+                 control: Control = COXPH) -> dict:
+    """Ordinary Cox fit on the engine of :mod:`core.likelihood` (R ``coxph``): terms without
+    information of their own are NA, the rest fitted by R's Newton-Raphson; Wald intervals
+    and p-values from the inverse observed information.
+
+    Returns
+    -------
+    dict
+        ``coef``, ``se``, ``lower``, ``upper`` (log scale), ``p``, ``cov``, ``loglik``,
+        ``loglik_null``, ``score_test``, ``converged``, ``iterations``, ``infinite``,
+        ``messages``, ``aliased``, ``risk_sets``.
+    """
+    rs = data.risk_sets(ties)
+    p = data.design.shape[1]
+    start = data.likelihood(ties, rs=rs)(np.zeros(p))
+    keep = ~aliased_terms(start.information)
     if not keep.any():
         raise np.linalg.LinAlgError("Singular matrix")
     if not keep.all():  # R coxph: such a coefficient is NA, the others are fitted without it
-        fit = fit_ordinary(times, status, design[:, keep], ties, conf_level)
-        p = design.shape[1]
+        fit = fit_ordinary(data.subset(keep), ties, conf_level, control)
         full = {name: np.full(p, np.nan) for name in ("se", "lower", "upper", "p")}
         for name in full:
             full[name][keep] = fit[name]
@@ -51,23 +62,31 @@ def fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties
         coef[keep] = fit["coef"]
         cov = np.zeros((p, p))
         cov[np.ix_(keep, keep)] = fit["cov"]
-        return {**fit, **full, "coef": coef, "cov": cov, "aliased": ~keep}
-    nr = newton_raphson(rs, centred)
+        infinite = np.zeros(p, dtype=bool)
+        infinite[keep] = fit["infinite"]
+        return {**fit, **full, "coef": coef, "cov": cov, "aliased": ~keep,
+                "infinite": infinite}
+    nr = maximize(data.likelihood(ties, rs=rs), np.zeros(p), control)
     messages = []
-    converged = nr.converged
-    if not converged:
-        why = (", where the information matrix became singular" if nr.singular else "")
+    if not nr.converged:
         messages.append(
             f"The likelihood maximisation did not converge (Newton-Raphson stopped after "
-            f"{nr.iterations} iterations{why}). Usually a coefficient is running to infinity "
+            f"{nr.iterations} iterations). Usually a coefficient is running to infinity "
             "(see the separation warning); otherwise simplify the model.")
+    elif nr.infinite.any():
+        messages.append(
+            "The likelihood maximisation did not converge to a finite estimate: the "
+            "log-likelihood levelled off while a coefficient kept growing (R: \"coefficient "
+            "may be infinite\"). See the separation warning.")
+    information = nr.evaluation.information
     try:
-        cov = np.linalg.inv(nr.information)
+        cov = np.linalg.inv(information)
     except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(nr.information)
+        cov = np.linalg.pinv(information)
     variance = np.diag(cov)
     with np.errstate(invalid="ignore"):
         se = np.where(variance >= 0, np.sqrt(np.abs(variance)), np.nan)
+    converged = nr.converged and not nr.infinite.any()
     if np.isnan(se).any():
         converged = False
         messages.append("The fitted covariance matrix has a negative variance, so some "
@@ -79,69 +98,33 @@ def fit_ordinary(times: np.ndarray, status: np.ndarray, design: np.ndarray, ties
         p_values = 2 * stats.norm.sf(np.abs(coef / se))
     return {
         "coef": coef, "se": se, "lower": coef - z * se, "upper": coef + z * se,
-        "p": p_values, "cov": cov, "loglik": nr.loglik, "loglik_null": nr.loglik_null,
-        "converged": converged, "messages": messages, "risk_sets": rs, "order": order,
-        "aliased": np.zeros(len(coef), dtype=bool),
+        "p": p_values, "cov": cov, "loglik": nr.evaluation.loglik,
+        "loglik_null": nr.loglik_start, "score_test": nr.score_test,
+        "converged": converged, "iterations": nr.iterations, "infinite": nr.infinite,
+        "messages": messages, "risk_sets": rs, "aliased": np.zeros(len(coef), dtype=bool),
     }
 
 
-def aliased_terms(info: np.ndarray, toler: float = np.finfo(float).eps ** 0.75) -> np.ndarray:
-    """Terms whose information is (numerically) a combination of the terms before them.
-
-    R's ``cholesky2`` (survival's ``coxph.fit``, ``toler.chol = .Machine$double.eps^0.75``):
-    a Cholesky pass in column order in which a pivot below ``toler`` times the largest
-    diagonal element marks the column as singular; ``coxph`` then reports its coefficient as
-    NA. Returns a boolean mask, shape (p,).
-    """
-    m = np.array(info, dtype=float)
-    n = len(m)
-    largest = float(np.max(np.diag(m))) if n else 0.0
-    eps = toler if largest <= 0 else largest * toler
-    aliased = np.zeros(n, dtype=bool)
-    for i in range(n):  # p columns, not n patients: a p x p matrix
-        pivot = m[i, i]
-        if not np.isfinite(pivot) or pivot < eps:
-            m[i, i] = 0.0
-            aliased[i] = True
-            continue
-        for j in range(i + 1, n):
-            temp = m[j, i] / pivot
-            m[j, i] = temp
-            m[j, j] -= temp * temp * pivot
-            m[j + 1:, j] -= temp * m[j + 1:, i]
-    return aliased
-
-
-def separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarray,
-                         terms: list[str], fit: dict) -> list[str]:
+def separation_warnings(data: CoxData, terms: list[str], fit: dict) -> list[str]:
     """Explain monotone likelihood (separation), term by term.
 
     A term is flagged when, at every event time, the patient(s) with the event have the
     largest (or the smallest) value of the term in the risk set, which makes the partial
     likelihood monotone in that coefficient (for an indicator: one of its levels has no
     events, or all events while the other level is still at risk); or when the fitted
-    coefficient diverges (|coef| > 10 or SE > 50).
+    coefficient diverges (|coef| > 10, SE > 50, or R's "coefficient may be infinite").
     """
     out = []
-    rs = fit["risk_sets"]  # built on the rows sorted by time (fit["order"])
-    # per event time: the largest and smallest value among those at risk (suffix extremes
-    # in time order) and among the deaths (one reduceat per event time), all terms at once
-    ordered = design[fit["order"]][rs.order]
-    risk_max = np.maximum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
-    risk_min = np.minimum.accumulate(ordered[::-1], axis=0)[::-1][rs.start]
-    first_slot = np.cumsum(rs.deaths) - rs.deaths
-    dead = design[fit["order"]][rs.death_rows]
-    dead_min = np.minimum.reduceat(dead, first_slot, axis=0)
-    dead_max = np.maximum.reduceat(dead, first_slot, axis=0)
-    always_max_all = (dead_min >= risk_max).all(axis=0)
-    always_min_all = (dead_max <= risk_min).all(axis=0)
+    design = data.design
+    always_max_all, always_min_all = _extreme_at_every_event(data, fit["risk_sets"])
     for j, term in enumerate(terms):
         if fit["aliased"][j]:  # reported once, as not estimable
             continue
         x = design[:, j]
         always_max, always_min = bool(always_max_all[j]), bool(always_min_all[j])
         coef, se = fit["coef"][j], fit["se"][j]
-        diverging = abs(coef) > DIVERGENT_COEF or not math.isfinite(se) or se > DIVERGENT_SE
+        diverging = (abs(coef) > DIVERGENT_COEF or not math.isfinite(se) or se > DIVERGENT_SE
+                     or bool(fit["infinite"][j]))
         if not (always_max or always_min or diverging):
             continue
         if always_max or always_min:
@@ -163,3 +146,34 @@ def separation_warnings(times: np.ndarray, status: np.ndarray, design: np.ndarra
             "meaningless. Refit with firth=True (Firth-penalized Cox) for a finite estimate "
             "with a profile-likelihood interval, or combine levels.")
     return out
+
+
+def _extreme_at_every_event(data: CoxData, rs) -> tuple[np.ndarray, np.ndarray]:
+    """Per term: whether at every event time the deaths hold the largest (resp. smallest)
+    value of the term among those at risk. Indicators are read from the engine's risk-set
+    sums (exact with entry times and strata); other terms from suffix extremes in time order
+    within each stratum (without entry times; with them only divergence flags a numeric
+    term)."""
+    x = data.design
+    p = x.shape[1]
+    if rs.groups == 0:
+        return np.zeros(p, bool), np.zeros(p, bool)
+    indicator = np.isin(x, (0.0, 1.0)).all(axis=0)
+    risk_max, risk_min, dead_max, dead_min = indicator_extremes(rs, x)
+    if data.entry is None and not indicator.all():
+        strata = np.zeros(data.n, dtype=np.int64) if data.strata is None else data.strata
+        for s in np.unique(rs.group_stratum):
+            rows = np.flatnonzero(strata == s)
+            order = rows[np.argsort(data.times[rows], kind="stable")]
+            ordered = x[order]
+            suffix_max = np.maximum.accumulate(ordered[::-1], axis=0)[::-1]
+            suffix_min = np.minimum.accumulate(ordered[::-1], axis=0)[::-1]
+            g = np.flatnonzero(rs.group_stratum == s)
+            first = np.searchsorted(data.times[order], rs.event_times[g], side="left")
+            numeric = ~indicator
+            risk_max[np.ix_(g, numeric)] = suffix_max[first][:, numeric]
+            risk_min[np.ix_(g, numeric)] = suffix_min[first][:, numeric]
+    elif data.entry is not None:  # numeric terms with entry times: divergence only
+        risk_max[:, ~indicator] = np.inf
+        risk_min[:, ~indicator] = -np.inf
+    return (dead_min >= risk_max).all(axis=0), (dead_max <= risk_min).all(axis=0)

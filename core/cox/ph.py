@@ -20,8 +20,8 @@ import pandas as pd
 from scipy import stats
 
 from core.cox.fit import DIVERGENT_COEF, DIVERGENT_SE, CoxResult
-from core.cox.riskset import information, moments, risk_sets
 from core.errors import AnalysisError
+from core.likelihood.risksets import risk_sets
 
 NOT_COMPUTABLE = "The proportional-hazards test cannot be computed"
 """Opening of the caveat that explains a missing (NaN) statistic."""
@@ -91,12 +91,12 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
     if transform not in ("km", "identity", "log", "rank"):
         raise AnalysisError(f"transform must be 'km', 'identity', 'log' or 'rank', not "
                             f"{transform!r}.")
-    times, status, x = result.times, result.status, result.design
+    times, status = result.times, result.status
     beta = result.params
     p = len(beta)
     event = status == 1
     if transform == "km":
-        g_all = 1 - _km_left(times, status)
+        g_all = 1 - _km_left(times, status, result.data.entry)
     elif transform == "identity":
         g_all = times.copy()
     elif transform == "log":
@@ -105,21 +105,21 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
         g_all = stats.rankdata(times)
     gtime = g_all - g_all[event].mean()
 
-    xc = x - x.mean(axis=0)
-    # risk-set sums of every event time at once (core.cox.riskset): no loop over event times
-    rs = risk_sets(times, status, result.ties)
-    mom = moments(rs, xc, beta)
-    first_slot = np.cumsum(rs.deaths) - rs.deaths
-    g = gtime[rs.death_rows[first_slot]]  # g(t) of each event time
+    # risk-set sums of every event time at once (core.likelihood): no loop over event times;
+    # the model's own rows (entry times, strata) and tie handling
+    data = result.data
+    f = data.likelihood(result.ties)
+    rs, xc = f.rs, f.x
+    ev = f(beta)
+    g = gtime[rs.death_rows[rs.first_death]]  # g(t) of each event time
     death_rows = rs.death_rows
-    xbar_sum = np.column_stack([np.bincount(rs.slot_group, mom.mean[:, j],
-                                            minlength=len(rs.event_times)) for j in range(p)])
-    dead_sum = np.add.reduceat(xc[death_rows], first_slot, axis=0)
+    xbar_sum = ev.slot_mean_sum()
+    dead_sum = rs.death_sums(xc)
     u = g @ (dead_sum - xbar_sum)
-    i11 = information(rs, xc, mom)
-    i12 = information(rs, xc, mom, group_weight=g)
-    i22 = information(rs, xc, mom, group_weight=g * g)
-    resid = xc[death_rows] - (xbar_sum / rs.deaths[:, None])[rs.slot_group]
+    i11 = ev.information
+    i12 = f(beta, group_weight=g).information
+    i22 = f(beta, group_weight=g * g).information
+    resid = xc[death_rows] - (xbar_sum / rs.n_death_rows[:, None])[rs.death_group]
     imat = np.block([[i11, i12], [i12.T, i22]])
     full_u = np.concatenate([np.zeros(p), u])
 
@@ -204,9 +204,9 @@ def _score_statistic(score: np.ndarray, information: np.ndarray) -> float:
     return max(value, 0.0)  # rounding below zero
 
 
-def _km_left(times: np.ndarray, status: np.ndarray) -> np.ndarray:
+def _km_left(times: np.ndarray, status: np.ndarray, entry: np.ndarray | None) -> np.ndarray:
     """Kaplan-Meier survival of the whole sample just before each patient's time."""
-    rs = risk_sets(times, status, "breslow")
-    surv = np.cumprod(1 - rs.deaths / rs.n_risk)
+    rs = risk_sets(times, status, start=entry, ties="breslow")
+    surv = np.cumprod(1 - rs.n_death_rows / rs.n_risk)
     idx = np.searchsorted(rs.event_times, times, side="left")  # event times strictly before
     return np.concatenate([[1.0], surv])[idx]

@@ -18,7 +18,6 @@ import pandas as pd
 from scipy import stats
 
 from core.cox.fit import CoxResult
-from core.cox.riskset import moments, risk_sets
 from core.errors import AnalysisError
 
 
@@ -56,7 +55,8 @@ class SurvivalPrediction:
 
 def predict_survival(result: CoxResult, profile: Mapping[str, object],
                      times: Iterable[float], conf_type: Literal["log", "log-log"] = "log-log",
-                     conf_level: float | None = None) -> SurvivalPrediction:
+                     conf_level: float | None = None, stratum: str | None = None
+                     ) -> SurvivalPrediction:
     """Predicted survival S(t | profile) = exp(-H0(t) exp(x'beta)), as R's ``survfit.coxph``.
 
     The baseline cumulative hazard is Breslow's estimator for a Breslow fit and its Efron
@@ -81,6 +81,8 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
         "log-log" is S^exp(+/- z se(H) / H).
     conf_level : float, optional
         Default: the fit's ``conf_level``.
+    stratum : str, optional
+        For a stratified model, the stratum whose baseline hazard is used (required then).
 
     Returns
     -------
@@ -113,20 +115,22 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
             f"follow-up ends at {last:g}, and predictions are never extrapolated beyond it. "
             f"Choose times up to {last:g}.")
 
-    x, times_fit, status, beta = result.design, result.times, result.status, result.params
-    center = x.mean(axis=0)
-    xc = x - center
-    # risk-set sums of every event time at once (core.cox.riskset): no loop over event times
-    rs = risk_sets(times_fit, status, result.ties)
-    mom = moments(rs, xc, beta)
-    event_times = rs.event_times
+    beta = result.params
+    data = result.data
+    center = data.center()
+    # risk-set sums of every event time at once (core.likelihood): no loop over event times;
+    # the model's own rows (entry times, strata, weights) and tie handling
+    f = data.likelihood(result.ties)
+    ev = f(beta)
+    groups = _stratum_groups(result, f.rs, stratum)
+    event_times = f.rs.event_times[groups]
     with np.errstate(over="ignore"):
-        inv_den = np.exp(-mom.log_scale) / mom.denominator  # 1 / (S0 - a E0), true scale
-    groups = len(event_times)
-    dh = np.bincount(rs.slot_group, inv_den, minlength=groups)
-    dvar = np.bincount(rs.slot_group, inv_den ** 2, minlength=groups)
-    dxbar = np.column_stack([np.bincount(rs.slot_group, mom.mean[:, j] * inv_den,
-                                         minlength=groups) for j in range(len(beta))])
+        scale = np.exp(-ev.shift[groups])  # stored sums are on each stratum's shifted scale
+    omega, tie = ev.omega[groups], ev.tie
+    dh = omega * tie.h1[groups] * scale
+    dvar = omega * tie.j0[groups] * scale ** 2
+    dxbar = (omega * scale)[:, None] * (ev.s1[groups] * tie.j0[groups][:, None]
+                                         - ev.e1[groups] * tie.j1[groups][:, None])
     h0, v0, q0 = np.cumsum(dh), np.cumsum(dvar), np.cumsum(dxbar, axis=0)
 
     xn = x_new - center
@@ -186,3 +190,18 @@ def _profile_vector(result: CoxResult, profile: Mapping[str, object]) -> np.ndar
                                     f"the levels {list(enc.levels)}.")
             parts.append([float(str(value) == level) for level in enc.levels[1:]])
     return np.array([v for part in parts for v in part], dtype=float)
+
+
+def _stratum_groups(result: CoxResult, rs, stratum: str | None) -> np.ndarray:
+    """The event-time groups of the baseline hazard to predict from: all of them for an
+    unstratified model, those of ``stratum`` for a stratified one."""
+    labels = result.data.strata_labels
+    if not labels:
+        if stratum is not None:
+            raise AnalysisError("stratum is given, but the model is not stratified.")
+        return np.arange(rs.groups)
+    if stratum is None or str(stratum) not in labels:
+        raise AnalysisError(f"The model is stratified by `{result.strata}`, with one baseline "
+                            f"hazard per level: choose the stratum to predict for, one of "
+                            f"{list(labels)} (got {stratum!r}).")
+    return np.flatnonzero(rs.group_stratum == labels.index(str(stratum)))

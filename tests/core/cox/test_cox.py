@@ -26,14 +26,15 @@ from hypothesis import strategies as st
 from scipy import optimize, stats
 
 from core.cohort.read import load_seed_cohort
+from core.cox.data import CoxData
 from core.cox.display import model_rows
 from core.cox.figures import forest_figure, schoenfeld_figure
-from core.cox.firth import check_maximum, penalized_lr_p_values
-from core.cox.fit import CoxResult, firth_estimator, fit_cox
+from core.cox.fit import CoxResult, fit_cox
 from core.cox.guardrails import AUTO_FIRTH_NOTE, GuardrailBox, guardrail_box
 from core.cox.ph import ph_test
 from core.cox.predict import predict_survival
 from core.errors import AnalysisError
+from core.likelihood.firth import maximize_penalized, penalized
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 SEED_REF = json.loads((GOLDEN / "seed_r_reference.json").read_text())
@@ -309,8 +310,9 @@ def test_firth_hand_case_is_log_3():
         lambda b: -_breslow_penalized_loglik(np.array([b]), times, status, x),
         bounds=(-10, 10), method="bounded", options={"xatol": 1e-12}).x
     assert by_hand == pytest.approx(math.log(3), abs=1e-6)
-    est = firth_estimator().fit(x[:, None], (status.astype(bool), times))
-    assert est.coef_[0] == pytest.approx(math.log(3), abs=1e-6)
+    data = CoxData(times=times, status=status, design=x[:, None])
+    fit = maximize_penalized(data.likelihood("breslow"), np.zeros(1))
+    assert fit.converged and fit.beta[0] == pytest.approx(math.log(3), abs=1e-9)
 
 
 def test_firth_matches_penalized_likelihood_maximised_by_hand():
@@ -366,30 +368,37 @@ def test_firth_rfs_by_mrd_is_a_converged_maximum_with_its_lr_p(cohort):
                    for w in result.warnings)
 
 
-def test_firth_convergence_is_judged_by_the_penalized_score(cohort):
-    """check_maximum: at the estimate the penalized score is ~0 and the Hessian negative
-    definite; one unit away it is not a maximum."""
-    times = cohort["rfs_months"].to_numpy(dtype=float)
-    status = cohort["rfs_event"].to_numpy()
-    x = cohort[["mrd_pos"]].to_numpy(dtype=float)
-    coef = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"], firth=True).params
-    at = check_maximum(times, status, x, coef)
-    assert at.converged and at.negative_definite and at.max_abs_score < 1e-6
-    off = check_maximum(times, status, x, coef + 1)
-    assert not off.converged and off.max_abs_score > 0.1
+def test_firth_estimate_zeroes_the_exact_penalized_score(cohort):
+    """At the estimate the exact penalized score (core.likelihood.firth) is ~0 and the
+    information positive definite; one unit away it is not."""
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"], firth=True)
+    f = fit.data.likelihood("breslow")
+    at = penalized(f, fit.params)
+    assert np.abs(at.score).max() < 1e-8
+    assert np.linalg.eigvalsh(at.information).min() > 0
+    off = penalized(f, fit.params + 1)
+    assert np.abs(off.score).max() > 0.1
 
 
-def test_penalized_lr_p_values_of_two_covariates_match_firthmodels(cohort):
-    """Where firthmodels computes the penalized LR test (OS ~ MRD + adverse), the p-values
-    computed here agree with it."""
+def test_firth_equals_firthmodels_where_it_converges(cohort):
+    """An independent implementation: firthmodels 0.8.2 ``FirthCoxPH`` (Breslow ties) on
+    OS ~ MRD + adverse, where its own fit and penalized LR tests converge: the same
+    estimates, profile penalized-likelihood limits and penalized LR p-values."""
+    from firthmodels import FirthCoxPH
+
     times = cohort["os_months"].to_numpy(dtype=float)
     status = cohort["os_event"].to_numpy()
     x = cohort[["mrd_pos", "adverse"]].to_numpy(dtype=float)
-    est = firth_estimator().fit(x, (status.astype(bool), times))
+    est = FirthCoxPH(max_iter=200, max_halfstep=20, gtol=1e-9, xtol=1e-10,
+                     backend="numpy").fit(x, (status.astype(bool), times))
     est.lrt()
-    assert np.isfinite(est.lrt_pvalues_).all()
-    ours = penalized_lr_p_values(times, status, x, est.coef_)
-    assert ours == pytest.approx(est.lrt_pvalues_, abs=1e-6)
+    ci = np.asarray(est.conf_int(alpha=0.05, method="pl", max_iter=200, tol=1e-8))
+    assert est.converged_ and np.isfinite(est.lrt_pvalues_).all()
+    ours = fit_cox(cohort, "os_months", "os_event", ["mrd_pos", "adverse"], firth=True)
+    np.testing.assert_allclose(ours.table["coef"], est.coef_, atol=1e-7)
+    np.testing.assert_allclose(ours.table["p_value"], est.lrt_pvalues_, atol=1e-6)
+    np.testing.assert_allclose(np.log(ours.table[["hr_lower", "hr_upper"]].to_numpy()), ci,
+                               atol=1e-5)
 
 
 def test_firth_gives_finite_estimate_where_mle_diverges(cohort):

@@ -121,9 +121,9 @@ def test_duplicated_covariates_are_refused():
 def test_closed_form_tie_sums_give_the_same_r_values(case, ties, monkeypatch):
     """Every tie set summed in closed form (log-gamma, digamma, trigamma) instead of event
     by event, as on a registry with thousands of events per month: still R's coxph."""
-    import core.cox.counts as counts_module
+    import core.likelihood.ties as ties_module
 
-    monkeypatch.setattr(counts_module, "EXPLICIT_TIES", 0)
+    monkeypatch.setattr(ties_module, "EXPLICIT_TIES", 0)
     golden = GOLDEN[f"{case}.{ties}"]
     _check(cox_from_counts(_rows(case), "time", "event", golden["covariates"], ties=ties),
            golden)
