@@ -51,6 +51,12 @@ fit <- coxph(Surv(time, event) ~ x1 + x2 + x3 + x4 + x5, data = d, ties = "efron
 s <- summary(fit)
 cat(proc.time()[["elapsed"]] - t0, "\\n")
 cat(coef(fit), "\\n")
+t0 <- proc.time()[["elapsed"]]
+fit <- coxph(Surv(entry, time, event) ~ x1 + x2 + x3 + x4 + x5 + strata(s), data = d,
+             ties = "efron")
+s <- summary(fit)
+cat(proc.time()[["elapsed"]] - t0, "\\n")
+cat(coef(fit), "\\n")
 """
 
 
@@ -64,6 +70,10 @@ def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     frame = pd.DataFrame(x, columns=COVARIATES)
     frame["time"] = np.minimum(event_time, censor)
     frame["event"] = (event_time <= censor).astype(int)
+    # delayed entry for a third of the rows (whole months before their time), 3 strata
+    late = rng.random(n) < 1 / 3
+    frame["entry"] = np.where(late, np.floor(frame["time"] * rng.random(n)), 0.0)
+    frame["s"] = rng.integers(0, 3, n)
     return frame
 
 
@@ -73,8 +83,9 @@ def timed(func) -> tuple[float, object]:
     return time.perf_counter() - start, result
 
 
-def r_coxph(frame: pd.DataFrame) -> tuple[float, np.ndarray] | None:
-    """Seconds R's coxph + summary take on ``frame`` (excluding reading it), and its coef."""
+def r_coxph(frame: pd.DataFrame) -> tuple[float, np.ndarray, float, np.ndarray] | None:
+    """Seconds R's coxph + summary take on ``frame`` (excluding reading it) and its coef,
+    for the plain model and for the one with delayed entry and 3 strata."""
     if shutil.which("Rscript") is None:
         return None
     with tempfile.TemporaryDirectory() as folder:
@@ -83,7 +94,8 @@ def r_coxph(frame: pd.DataFrame) -> tuple[float, np.ndarray] | None:
         script.write_text(R_SCRIPT)
         out = subprocess.run(["Rscript", str(script), str(data)], capture_output=True,
                              text=True, check=True).stdout.split("\n")
-    return float(out[0]), np.array([float(v) for v in out[1].split()])
+    return (float(out[0]), np.array([float(v) for v in out[1].split()]), float(out[2]),
+            np.array([float(v) for v in out[3].split()]))
 
 
 def statsmodels_alone(frame: pd.DataFrame) -> np.ndarray:
@@ -136,6 +148,8 @@ def main(sizes: list[int]) -> None:
         frame = synthetic(n)
         r = r_coxph(frame)
         ours, fit = timed(lambda frame=frame: fit_cox(frame, "time", "event", COVARIATES))
+        ours_es, fit_es = timed(lambda frame=frame: fit_cox(frame, "time", "event", COVARIATES,
+                                                            entry="entry", strata="s"))
         sm, sm_coef = (timed(lambda frame=frame: statsmodels_alone(frame)) if n <= 10 ** 5
                        else (float("nan"), None))
         conc, _ = timed(lambda fit=fit: harrell_c(fit.status, fit.times,
@@ -146,11 +160,15 @@ def main(sizes: list[int]) -> None:
             fit, profile, np.linspace(0, fit.times.max(), 400)))
         if r is not None:
             assert np.allclose(r[1], fit.params, rtol=1e-6, atol=1e-8), (r[1], fit.params)
+            assert np.allclose(r[3], fit_es.params, rtol=1e-6, atol=1e-8), (r[3], fit_es.params)
         if sm_coef is not None:
             assert np.allclose(sm_coef, fit.params, rtol=1e-6, atol=1e-8)
         rows.append({"n": n, "fit_cox s": ours, "R coxph s": r[0] if r else float("nan"),
                      "statsmodels PHReg s": sm,
                      "fit_cox / R": ours / r[0] if r else float("nan"),
+                     "entry+strata s": ours_es,
+                     "R entry+strata s": r[2] if r else float("nan"),
+                     "entry+strata / R": ours_es / r[2] if r else float("nan"),
                      "of which Harrell's C s": conc, "PH test s": ph,
                      "prediction (400 times) s": pred})
         print(pd.DataFrame(rows).tail(1).to_string(index=False, float_format="%.3f"),

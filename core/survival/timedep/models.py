@@ -11,7 +11,8 @@ out and why) and answers the question in one of three honest ways:
   the intervention into rows ``(start, stop], event, after``, the input of the two below;
 * the **Mantel-Byar test** (:func:`mantel_byar`) and the **time-dependent Cox model**
   (:func:`time_dependent_cox`): the score test and the fit of the Cox model with the
-  intervention as a time-dependent covariate (Efron ties, :mod:`core.survival.timedep.cox`);
+  intervention as a time-dependent covariate (Efron ties, on the one likelihood engine
+  :mod:`core.likelihood`: the split rows are entry times);
 * the **landmark analysis** (:func:`landmark_logrank`): patients still in follow-up at a
   landmark L, grouped by whether the intervention happened by L, compared from L on with
   :func:`core.survival.km.logrank.logrank`.
@@ -50,7 +51,10 @@ import pandas as pd
 from scipy.stats import chi2, norm
 
 from core.errors import AnalysisError
-from core.survival.timedep.cox import EfronFit, efron_fit
+from core.likelihood.monotone import monotone_indicators, varies_at_some_event
+from core.likelihood.newton import Control, maximize
+from core.likelihood.partial import PartialLikelihood
+from core.likelihood.risksets import risk_sets
 from core.survival.timedep.data import (  # noqa: F401  (re-exported: one place to import from)
     CountingProcess,
     InterventionData,
@@ -131,7 +135,61 @@ class TimeDependentCoxResult:
     method: str = METHOD_COX
 
 
-def _fit(process: CountingProcess, max_iter: int = 20) -> EfronFit:
+@dataclass(frozen=True)
+class InterventionFit:
+    """The one-covariate Cox fit of the counting-process rows (R ``coxph``, Efron ties).
+
+    Attributes
+    ----------
+    coef : float
+        Log hazard ratio after vs before the intervention (NaN without contrast).
+    variance : float
+        Inverse information at ``coef``.
+    loglik_null, loglik : float
+        Log partial likelihood at 0 and at ``coef``.
+    score_statistic : float
+        U(0)^2 / I(0), the Mantel-Byar statistic (R ``sctest``).
+    information_null : float
+        I(0); 0 when the status never varies within a risk set at an event time.
+    iterations : int
+    converged : bool
+    infinite : bool
+        R's "coefficient may be infinite".
+    """
+
+    coef: float
+    variance: float
+    loglik_null: float
+    loglik: float
+    score_statistic: float
+    information_null: float
+    iterations: int
+    converged: bool
+    infinite: bool
+
+
+def _engine_fit(start: np.ndarray, stop: np.ndarray, event: np.ndarray, after: np.ndarray,
+                max_iter: int) -> InterventionFit:
+    """``coxph(Surv(start, stop, event) ~ after)`` on the engine: the split rows are entry
+    times of the counting process."""
+    rs = risk_sets(stop, event, start=start, ties="efron")
+    f = PartialLikelihood(rs, (after - after.mean())[:, None])
+    at_zero = f(np.zeros(1))
+    info0 = float(at_zero.information[0, 0])
+    if not varies_at_some_event(rs, after[:, None])[0]:  # exact, not a rounding residue
+        return InterventionFit(np.nan, np.nan, at_zero.loglik, at_zero.loglik, np.nan, 0.0, 0,
+                               False, False)
+    fit = maximize(f, np.zeros(1), Control(iter_max=max_iter))
+    info = float(fit.evaluation.information[0, 0])
+    return InterventionFit(
+        coef=float(fit.beta[0]), variance=1.0 / info if info > 0 else np.inf,
+        loglik_null=fit.loglik_start, loglik=fit.evaluation.loglik,
+        score_statistic=fit.score_test, information_null=info0,
+        iterations=fit.iterations, converged=fit.converged or max_iter == 0,
+        infinite=bool(fit.infinite[0] or monotone_indicators(rs, after[:, None])[0]))
+
+
+def _fit(process: CountingProcess, max_iter: int = 20) -> InterventionFit:
     rows = process.table
     if process.n_patients == 0:
         raise AnalysisError("No patient is left for the time-dependent analysis. Fix: widen "
@@ -146,9 +204,8 @@ def _fit(process: CountingProcess, max_iter: int = 20) -> EfronFit:
                             "comparison to make: the intervention's effect is not estimable "
                             "(R: coefficient NA). Fix: choose a cohort in which some patients "
                             "have the intervention during follow-up and some do not.")
-    fit = efron_fit(rows["start"].to_numpy(float), rows["stop"].to_numpy(float),
-                    rows["event"].to_numpy(bool), rows["after"].to_numpy(float),
-                    max_iter=max_iter)
+    fit = _engine_fit(rows["start"].to_numpy(float), rows["stop"].to_numpy(float),
+                      rows["event"].to_numpy(bool), rows["after"].to_numpy(float), max_iter)
     if fit.information_null <= 0:
         raise AnalysisError("At every event time all patients at risk have the same "
                             "intervention status, so the intervention's effect is not "
@@ -158,7 +215,7 @@ def _fit(process: CountingProcess, max_iter: int = 20) -> EfronFit:
     return fit
 
 
-def _score(fit: EfronFit, process: CountingProcess) -> MantelByarResult:
+def _score(fit: InterventionFit, process: CountingProcess) -> MantelByarResult:
     return MantelByarResult(statistic=fit.score_statistic,
                             p_value=float(chi2.sf(fit.score_statistic, 1)), dof=1,
                             n_patients=process.n_patients, n_switched=process.n_switched,
@@ -232,14 +289,14 @@ def time_dependent_cox(df: pd.DataFrame, time: str, event: str, switch_time: str
                                float(2 * norm.sf(abs(z))), process.n_patients, events,
                                len(process.table))], columns=COX_COLUMNS)
     warnings = []
-    if not fit.converged:
-        warnings.append(f"The Cox fit did not converge in {fit.iterations} iterations (as R "
-                        "would warn: 'Ran out of iterations'); read the estimate with care.")
-    elif fit.infinite:
+    if fit.infinite:
         warnings.append("The hazard ratio may be infinite (R: 'Loglik converged before "
                         "variable 1; beta may be infinite'): one status has no events. The "
                         "Wald interval and p are not meaningful; use the Mantel-Byar score "
                         "test.")
+    elif not fit.converged:
+        warnings.append(f"The Cox fit did not converge in {fit.iterations} iterations (as R "
+                        "would warn: 'Ran out of iterations'); read the estimate with care.")
     return TimeDependentCoxResult(
         table=table, score=_score(fit, process), loglik_null=fit.loglik_null,
         loglik=fit.loglik, likelihood_ratio=2 * (fit.loglik - fit.loglik_null),
