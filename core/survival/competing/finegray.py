@@ -10,8 +10,9 @@ The sums over each risk set split into a suffix sum over later times and a prefi
 earlier other-cause failures, so likelihood, score, information and the robust variance
 (``crr``'s sandwich H^-1 (sum of (eta_i + psi_i)(eta_i + psi_i)') H^-1, psi being the
 correction for estimating G) cost O(n log n + n p^2), not the O(n^2) of ``crr``'s Fortran.
-Newton-Raphson with step halving, the convergence rule and the iteration limit (10) are
-``crr``'s, so a fit that diverges stops where R's stops and is reported as not converged.
+The Newton step is the Cox engine's (:func:`core.likelihood.newton.newton_step`); the step
+halving, the convergence rule and the iteration limit (10) are ``crr``'s, so a fit that
+diverges stops where R's stops and is reported as not converged.
 
 Covariates: a numeric column enters as it is (term = column name); a text column is
 dummy-coded against its first level (the schema's order, else sorted), terms
@@ -36,6 +37,7 @@ from scipy.stats import norm
 
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
+from core.likelihood.newton import newton_step
 from core.survival.competing.input import competing_data, fetched
 
 METHOD = ("Fine-Gray subdistribution hazards (R cmprsk::crr): censoring weights from the "
@@ -336,9 +338,8 @@ def _newton(model: _Model, b: np.ndarray) -> tuple[np.ndarray, bool, int, float]
             return b, True, iteration, lik
         if iteration == MAX_ITER:
             break
-        try:
-            step = -np.linalg.solve(hess, grad)
-        except np.linalg.LinAlgError:
+        step = newton_step(hess, -grad)  # the Cox engine's Newton step (I^-1 U)
+        if step is None:
             break
         new = b + step
         f_new = _value(model, new)
