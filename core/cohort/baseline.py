@@ -1,19 +1,33 @@
-"""Baseline characteristics of a (filtered) cohort, in the style of the study's Table 1.
+"""Baseline characteristics of a (filtered) cohort, in the style of the study's Table 1, and
+the test of each characteristic across groups (gtsummary ``add_p`` defaults).
 
 Counts with percentages for categories, median (range) for continuous values. Percentages use
 the patients with a recorded value as denominator; patients with a missing value get their own
 "not recorded" row, so the counts of each characteristic always add up to the cohort size.
+
+:func:`compare_groups` tests each column across the groups of another: Fisher's exact test for
+a categorical column on any r x c table (:mod:`core.cohort.fisher`, R ``fisher.test``), the
+Wilcoxon rank-sum test for a numeric column and two groups (R ``wilcox.test`` defaults: exact
+when both groups have fewer than 50 values and no value is tied, else the normal approximation
+with continuity correction and tie-corrected variance), the Kruskal-Wallis test for more groups
+(R ``kruskal.test``). Rows without a group or without a value are left out of that column's
+test and counted. A baseline p describes imbalance between the groups; it says nothing about
+what caused a difference in outcome.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
+import numpy as np
 import pandas as pd
+from scipy.stats import kruskal, mannwhitneyu
 
 from core.cohort.filters import filter_levels
+from core.cohort.fisher import fisher_test
 from core.cohort.read import split_list
 from core.cohort.schema import LABELS
+from core.errors import AnalysisError
 
 CONTINUOUS = ("age", "wbc", "blasts_pct")
 CATEGORICAL = ("sex", "fab_class", "cytogenetics", "fusion_gene", "eln2022_risk",
@@ -109,3 +123,95 @@ def _continuous(label: str, values: pd.Series) -> dict:
 def _not_recorded(label: str, values: pd.Series) -> list[dict]:
     missing = int(values.isna().sum())
     return [_row(label, "not recorded", n=missing, summary=str(missing))] if missing else []
+
+
+FISHER = "Fisher's exact test"
+WILCOXON_EXACT = "Wilcoxon rank-sum test (exact)"
+WILCOXON_NORMAL = "Wilcoxon rank-sum test (normal approximation, continuity correction)"
+KRUSKAL = "Kruskal-Wallis test"
+EXACT_BELOW = 50
+"""R ``wilcox.test``: the exact p when both groups have fewer values than this (and no ties)."""
+COMPARE_COLUMNS = ["test", "p_value", "n", "n_missing", "groups", "note"]
+IMBALANCE_NOTE = ("Baseline p-values describe imbalance between the groups in this cohort; "
+                  "they do not show that a characteristic causes a difference in outcome, "
+                  "and a large p does not prove the groups comparable.")
+
+
+def is_numeric_column(values: pd.Series) -> bool:
+    """Numeric columns are summarised and tested as numbers; text, booleans and categories
+    as categories."""
+    return (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+            and not isinstance(values.dtype, pd.CategoricalDtype))
+
+
+def compare_groups(df: pd.DataFrame, by: str, columns) -> pd.DataFrame:
+    """Test each of ``columns`` across the groups of ``by`` (gtsummary ``add_p`` defaults).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per patient.
+    by : str
+        Grouping column (rows without a group are left out of every test).
+    columns : sequence of str
+        Columns to test; numeric ones by rank tests, the others by Fisher's exact test.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by column name, columns ``test, p_value, n, n_missing, groups, note``: the
+        test's name, its two-sided p (NaN with a ``note`` when the column cannot be tested,
+        e.g. one group or one value only), the rows tested, the rows with a group but no
+        value, and the number of groups with values.
+
+    Raises
+    ------
+    AnalysisError
+        ``by`` or a column is not in ``df``, or ``by`` is among ``columns``.
+    """
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    absent = [c for c in (by, *columns) if c not in df.columns]
+    if absent:
+        raise AnalysisError(f"Column(s) {', '.join(f'`{c}`' for c in absent)} not in the "
+                            f"cohort (columns: {', '.join(map(str, df.columns))}). "
+                            "Fix: choose columns of the cohort.")
+    if by in columns:
+        raise AnalysisError(f"`{by}` is the grouping column and cannot be tested against "
+                            "itself. Fix: leave it out of the columns.")
+    grouped = df[df[by].notna()]
+    rows = {column: _compare_one(grouped[column], grouped[by]) for column in columns}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=COMPARE_COLUMNS)
+
+
+def _compare_one(values: pd.Series, groups: pd.Series) -> tuple:
+    present = values.notna().to_numpy()
+    n_missing = int((~present).sum())
+    x, g = values[present], groups[present]
+    codes, levels = pd.factorize(g, sort=True)
+    k = len(levels)
+    numeric = is_numeric_column(values)
+    test = (WILCOXON_EXACT if k == 2 else KRUSKAL) if numeric else FISHER
+    if k < 2:
+        return (test, np.nan, len(x), n_missing, k,
+                "not testable: fewer than two groups have a recorded value")
+    if not numeric:
+        table = pd.crosstab(x.astype(str).to_numpy(), codes).to_numpy()
+        if table.shape[0] < 2:
+            return (test, np.nan, len(x), n_missing, k, "not testable: one value only")
+        result = fisher_test(table)
+        if not result.exact:
+            test = f"{FISHER} (Monte Carlo p, {result.n_tables:,} random tables)"
+        return test, result.p_value, len(x), n_missing, k, ""
+    numbers = x.to_numpy(dtype=float)
+    samples = [numbers[codes == j] for j in range(k)]
+    if k > 2:
+        statistic = kruskal(*samples)
+        return test, float(statistic.pvalue), len(x), n_missing, k, ""
+    tied = np.unique(numbers).size < numbers.size
+    if not tied and max(s.size for s in samples) < EXACT_BELOW:
+        p = mannwhitneyu(*samples, alternative="two-sided", method="exact").pvalue
+    else:
+        test = WILCOXON_NORMAL
+        p = mannwhitneyu(*samples, alternative="two-sided", method="asymptotic",
+                         use_continuity=True).pvalue
+    return test, float(min(1.0, p)), len(x), n_missing, k, ""

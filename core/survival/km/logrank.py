@@ -2,9 +2,11 @@
 
 All three share one statistic computed from per-time counts of events and patients at risk
 in each group (the observed-minus-expected vector and its hypergeometric covariance, as R's
-``survdiff`` with ``rho = 0``). The log-rank and trend tests take those counts from the
-event-count table (:mod:`core.survival.km.counts`; O(K^2 x distinct times), so a registry of any
-size, in memory or in an engine, costs what its count table costs). The permutation version
+``survdiff``). The log-rank and trend tests take those counts from the risk tables of
+:mod:`core.survival.km.risktables` (built from the event-count table; O(K^2 x distinct times),
+so a registry of any size, in memory or in an engine, costs what its count table costs); the
+same tables carry strata (``survdiff(... + strata(s))``: per-stratum sums) and the
+Fleming-Harrington weights S(t-)^rho (``survdiff(rho = )``). The permutation version
 re-evaluates that statistic over re-assignments of the group labels with
 :func:`scipy.stats.permutation_test`: by full enumeration when the number of distinct
 assignments is small enough, otherwise by Monte Carlo with a fixed seed, reporting the
@@ -27,8 +29,14 @@ import numpy as np
 from scipy.stats import chi2, permutation_test
 
 from core.errors import AnalysisError
-from core.survival.input import SurvivalData
+from core.survival.input import Exclusion, SurvivalData
 from core.survival.km.counts import SurvivalCounts, counts_of, survival_counts
+from core.survival.km.risktables import (
+    RiskTables,
+    fleming_harrington_weights,
+    risk_tables,
+    tables_of_counts,
+)
 
 EXACT_LIMIT = 200_000
 """Largest number of distinct group assignments enumerated exactly."""
@@ -39,7 +47,8 @@ SEED = 20261125
 
 @dataclass(frozen=True)
 class LogRankResult:
-    """Log-rank test of equal survival across groups (R ``survdiff``, rho = 0).
+    """Log-rank test of equal survival across groups (R ``survdiff``), possibly weighted
+    (Fleming-Harrington ``rho``) or stratified.
 
     Attributes
     ----------
@@ -52,7 +61,16 @@ class LogRankResult:
         From the chi-square distribution (1 when ``dof`` is 0, NaN without any event).
     groups : tuple of str
     observed, expected : tuple of float
-        Observed and expected events per group.
+        Observed and expected events per group, summed over strata; weighted by S(t-)^rho
+        when ``rho`` is not 0 (as R's ``survdiff`` prints them).
+    rho : float
+        Fleming-Harrington exponent (0: the log-rank test).
+    strata : str or None
+        The stratifying column, if any.
+    n_strata : int
+        Strata with patients (1 without ``strata``).
+    exclusions : tuple of Exclusion
+        Rows left out and why.
     """
 
     statistic: float
@@ -61,6 +79,10 @@ class LogRankResult:
     groups: tuple[str, ...]
     observed: tuple[float, ...]
     expected: tuple[float, ...]
+    rho: float = 0.0
+    strata: str | None = None
+    n_strata: int = 1
+    exclusions: tuple[Exclusion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -152,47 +174,21 @@ def _observed_minus_expected(time: np.ndarray, event: np.ndarray, onehot: np.nda
     return _compare(at_risk, deaths)
 
 
-def _risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    cached = counts.__dict__.get("_risk_tables")
-    if cached is None:  # the log-rank and trend tests of one report share the tables
-        cached = _build_risk_tables(counts)
-        object.__setattr__(counts, "_risk_tables", cached)
-    return cached
-
-
-def _build_risk_tables(counts: SurvivalCounts) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Patients at risk and events per group (rows) and distinct time (columns).
-
-    Returns
-    -------
-    at_risk, deaths : arrays, shape (1, k, m)
-        For the k groups with patients and the m distinct times of the count table.
-    groups : list of str
-    """
-    groups = _present(list(counts.groups))
-    table = counts.table
-    code = counts.codes  # groups with patients are all of counts.groups, in that order
-    times, rank = np.unique(table["time"].to_numpy(float), return_inverse=True)
-    k, m = len(groups), times.size
-    key = code * m + rank
-    deaths = np.bincount(key, weights=table["n_event"].to_numpy(float), minlength=k * m)
-    exits = np.bincount(key, weights=(table["n_event"] + table["n_censor"]).to_numpy(float),
-                        minlength=k * m)
-    at_risk = np.cumsum(exits.reshape(k, m)[:, ::-1], axis=1)[:, ::-1]
-    return at_risk[None], deaths.reshape(1, k, m), groups
-
-
-def _compare(at_risk: np.ndarray, deaths: np.ndarray
+def _compare(at_risk: np.ndarray, deaths: np.ndarray, weight: np.ndarray | None = None
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Observed, O - E and covariance from at-risk and event tables of shape (b, k, m)."""
+    """Observed, O - E and covariance from at-risk and event tables of shape (b, k, m).
+
+    ``weight`` (shape (m,), default 1) multiplies each time's observed and expected events
+    and, squared, its covariance (R ``survdiff``: observed and expected are then weighted)."""
+    w = np.ones(at_risk.shape[-1]) if weight is None else weight
     n = at_risk.sum(axis=1, keepdims=True)  # (b, 1, m)
     d = deaths.sum(axis=1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
         share = np.where(n > 0, at_risk / n, 0.0)
         factor = np.where(n > 1, d * (n - d) / (n - 1), 0.0)  # hypergeometric variance factor
-    expected = (d * share).sum(axis=-1)
-    observed = deaths.sum(axis=-1)
-    weighted = share * factor
+    expected = (w * d * share).sum(axis=-1)
+    observed = (w * deaths).sum(axis=-1)
+    weighted = share * factor * w ** 2
     covariance = (weighted.sum(axis=-1)[..., None] * np.eye(share.shape[1])
                   - np.einsum("bim,bjm->bij", weighted, share))
     return observed, observed - expected, covariance
@@ -205,7 +201,8 @@ def _chi_square(o_minus_e: np.ndarray, covariance: np.ndarray) -> np.ndarray:
     return np.einsum("bi,bij,bj->b", u, np.linalg.pinv(v, hermitian=True), u)
 
 
-def logrank(df, time: str, event: str, by: str) -> LogRankResult:
+def logrank(df, time: str, event: str, by: str, rho: float = 0.0,
+            strata: str | None = None) -> LogRankResult:
     """Log-rank test of equal survival across the groups of column ``by``.
 
     Parameters
@@ -216,13 +213,36 @@ def logrank(df, time: str, event: str, by: str) -> LogRankResult:
         Columns of follow-up time (months) and event indicator.
     by : str
         Grouping column.
+    rho : float
+        Fleming-Harrington weight S(t-)^rho, S the pooled Kaplan-Meier estimate (R
+        ``survdiff(rho = )``): 0 (default) the log-rank test, which weights every event time
+        alike; 1 the Peto-Peto generalised Wilcoxon test, which weights early differences
+        more (useful when curves cross or separate early and converge later).
+    strata : str, optional
+        Column of strata (e.g. centre): the groups are compared within each stratum and the
+        differences summed (R ``survdiff(Surv(time, event) ~ by + strata(s))``). Rows
+        without a stratum are left out and counted.
 
     Returns
     -------
     LogRankResult
-        Chi-square, degrees of freedom and p as R's ``survdiff(Surv(time, event) ~ by)``.
+        Chi-square, degrees of freedom and p as R's ``survdiff``.
     """
-    return logrank_counts(survival_counts(df, time, event, by))
+    rho = _checked_rho(rho)
+    if strata is None:
+        return logrank_counts(survival_counts(df, time, event, by), rho)
+    return logrank_tables(risk_tables(df, time, event, by, strata), rho, strata)
+
+
+def _checked_rho(rho) -> float:
+    try:
+        value = float(rho)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not np.isfinite(value) or value < 0:
+        raise AnalysisError(f"The weight exponent rho must be a number >= 0, not {rho!r}. "
+                            "Fix: use 0 for the log-rank test or 1 for the Peto-Peto test.")
+    return value
 
 
 def logrank_data(data: SurvivalData) -> LogRankResult:
@@ -230,15 +250,24 @@ def logrank_data(data: SurvivalData) -> LogRankResult:
     return logrank_counts(counts_of(data))
 
 
-def logrank_counts(counts: SurvivalCounts) -> LogRankResult:
-    """:func:`logrank` on a checked event-count table."""
-    at_risk, deaths, groups = _risk_tables(counts)
-    observed, ome, cov = _compare(at_risk, deaths)
+def logrank_counts(counts: SurvivalCounts, rho: float = 0.0) -> LogRankResult:
+    """:func:`logrank` on a checked event-count table (no strata)."""
+    return logrank_tables(tables_of_counts(counts), rho)
+
+
+def logrank_tables(tables: RiskTables, rho: float = 0.0, strata: str | None = None
+                   ) -> LogRankResult:
+    """:func:`logrank` on risk tables (:mod:`core.survival.km.risktables`)."""
+    _present(list(tables.groups))
+    weight = fleming_harrington_weights(tables, rho)
+    observed, ome, cov = _compare(tables.at_risk, tables.deaths, weight)
     statistic = float(_chi_square(ome, cov)[0])
     dof, p_value = _dof_and_p(statistic, observed[0] - ome[0])
     return LogRankResult(statistic=statistic, dof=dof, p_value=p_value,
-                         groups=tuple(groups), observed=tuple(observed[0].tolist()),
-                         expected=tuple((observed[0] - ome[0]).tolist()))
+                         groups=tuple(tables.groups), observed=tuple(observed[0].tolist()),
+                         expected=tuple((observed[0] - ome[0]).tolist()), rho=rho,
+                         strata=strata, n_strata=len(tables.strata),
+                         exclusions=tables.counts.exclusions)
 
 
 def _dof_and_p(statistic: float, expected: np.ndarray) -> tuple[int, float]:
@@ -369,7 +398,8 @@ def logrank_trend(df, time: str, event: str, by: str, order: tuple[str, ...] | N
 def logrank_trend_counts(counts: SurvivalCounts, order: tuple[str, ...] | None = None,
                          scores: tuple[float, ...] | None = None) -> TrendResult:
     """:func:`logrank_trend` on a checked event-count table."""
-    at_risk, deaths, groups = _risk_tables(counts)
+    tables = tables_of_counts(counts)
+    at_risk, deaths, groups = tables.at_risk, tables.deaths, _present(list(tables.groups))
     order = tuple(g for g in (order or counts.groups) if g in groups)
     if sorted(order) != sorted(groups):
         raise AnalysisError(f"The trend order {order} must list every group ({groups}). "
