@@ -15,6 +15,7 @@ from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached
+from ui.comparisons import baseline_split
 from ui.deliverables import deliverables
 from ui.overview import follow_up, readable_csv
 from ui.registry import baseline as registry_baseline
@@ -111,8 +112,12 @@ table = registry_baseline(registry.path, view.cohort_filter) if registry else \
 shown = table[["characteristic", "level", "summary"]].rename(
     columns={"characteristic": "Characteristic", "level": "",
              "summary": "n (%) or median (range)"})
-st.dataframe(shown, hide_index=True, key="cohort.baseline",
-             height=35 * (len(shown) + 1) + 3)  # every row visible: no inner scroll box
+split = None if registry else baseline_split(cohort, stratifier_options(cohort))
+if split is not None:
+    table = split
+else:
+    st.dataframe(shown, hide_index=True, key="cohort.baseline",
+                 height=35 * (len(shown) + 1) + 3)  # every row visible: no inner scroll box
 st.caption("Counts with percentages of the patients with a recorded value; continuous values "
            "as median (range). Follow-up is the median (range) of OS times, as the study "
            "reports it; the median follow-up above is the reverse Kaplan-Meier estimate.")

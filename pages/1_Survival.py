@@ -8,7 +8,7 @@ from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_mon
 from core.errors import AnalysisError
 from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
 from core.style.numbers import format_median, format_p, p_phrase
-from core.survival.figures.km import km_figure
+from core.survival.figures.km import curtail_caption, km_figure
 from core.survival.km.summary import (
     ENDPOINT_NAMES,
     per_group_table,
@@ -16,6 +16,7 @@ from core.survival.km.summary import (
     stratifier_options,
 )
 from ui import cached
+from ui.comparisons import effect_sizes, further_tests
 from ui.deliverables import deliverables
 from ui.registry import survival as registry_survival
 from ui.shell import (
@@ -49,20 +50,29 @@ by = middle.selectbox("Compare groups by", by_options, key="survival.by",
                       format_func=lambda c: "No grouping (whole cohort)" if c == NONE
                       else LABELS.get(c, c))
 url_value("survival.ci", parse_flag, True)
-url_value("survival.counts", parse_flag, False)
+url_value("survival.counts", parse_flag, True)  # KMunicate table by default
 url_value("survival.landmarks", lambda text: format_months(parse_months(text)), "12, 24")
 url_value("survival.horizon", parse_horizon, 24.0)
+url_value("survival.curtail", lambda text: max(0, min(100, int(text))), 0)
+url_value("survival.small_cells", parse_flag, bool(view.registry))  # on for registries
 with right:
     c1, c2 = st.columns(2)
     show_ci = c1.toggle("95% confidence bands", key="survival.ci")
-    show_counts = c2.toggle("Events & censored rows", key="survival.counts")
+    show_counts = c2.toggle("Events & censored rows", key="survival.counts",
+                            help="KMunicate: at risk, cumulative events and censored")
     c3, c4 = st.columns(2)
     landmark_text = c3.text_input("Landmarks (months)", key="survival.landmarks",
                                   help="Any months, separated by commas, e.g. 12, 24, 30")
     horizon = c4.number_input("RMST horizon (months)", min_value=1.0, max_value=MAX_MONTHS,
                               step=6.0, key="survival.horizon", format="%g")
+    c5, c6 = st.columns(2)
+    curtail = c5.number_input("Stop curves below n at risk", min_value=0, max_value=100,
+                              step=1, key="survival.curtail",
+                              help="Pocock's rule: 0 draws every curve to its end")
+    small_cells = c6.toggle("Counts 1–4 as \"<5\"", key="survival.small_cells")
 keep_in_url("survival.endpoint", "survival.by", "survival.ci", "survival.counts",
-            "survival.landmarks", "survival.horizon")
+            "survival.landmarks", "survival.horizon", "survival.curtail",
+            "survival.small_cells")
 try:
     landmark_months = parse_months(landmark_text)
 except AnalysisError as error:
@@ -84,7 +94,9 @@ figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,
                    x_title="Months from diagnosis" if endpoint == "os"
                    else "Months from maintenance start",
                    extra_rows=("cum_events", "cum_censored") if show_counts else (),
-                   by=None if by == NONE else by)
+                   by=None if by == NONE else by, curtail_below=int(curtail),
+                   small_cells=small_cells)
+caption = " ".join(filter(None, (report.caption, curtail_caption(int(curtail)))))
 noun = "deaths" if endpoint == "os" else "relapses"
 plot_column, stats_column = st.columns([3, 2])  # key numbers beside the curve at 1366 px
 plot_column.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
@@ -105,13 +117,14 @@ with stats_column:
         if report.permutation:
             second.metric("Permutation p", format_p(report.permutation.p_value))
         st.markdown(plain(report.which_p))
-st.caption(plain(report.caption))
+st.caption(plain(caption))
+effects_table = effect_sizes(cohort, endpoint, None if by == NONE else by, groups)
 if view.registry:
     st.caption(f"Registry mode: every statistic here is computed from the engine's event-count "
                f"table (one GROUP BY over all {view.registry.n:,} filtered rows).")
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
-deliverables(view, "survival", figure, " ".join(filter(None, (report.caption, rules))),
-             f"km_{endpoint}")
+deliverables(view, "survival", figure, " ".join(filter(None, (caption, rules))),
+             f"km_{endpoint}", table=effects_table)
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 
@@ -143,6 +156,7 @@ if report.logrank is not None:
                    "differs.")
     if rmst_difference_text(report):
         st.markdown(plain(rmst_difference_text(report)))
+    further_tests(cohort, endpoint, None if by == NONE else by, report.logrank, by_options[1:])
 
 if view.source == SEED_SOURCE:
     with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows",

@@ -142,7 +142,7 @@ def _prepared(name: str, signature: str, label: str, build, filename: str, mime:
 
 
 def deliverables(view: View, page: str, figure=None, caption: str = "",
-                 figure_name: str = "figure") -> None:
+                 figure_name: str = "figure", table=None) -> None:
     """Slides, "Reproduce this", figure downloads and the projector-mode link of a page.
 
     Parameters
@@ -159,6 +159,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         Written under the figure in the exported image.
     figure_name : str
         Stem of the figure's file name.
+    table : pandas.DataFrame, optional
+        Text table drawn into the exported image under the plot (the hazard ratios and
+        medians of a Kaplan-Meier figure).
     """
     cohort = view.cohort
     if cohort.empty:
@@ -199,10 +202,11 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             label = st.selectbox("Figure", list(figure), key=f"deliver.{page}.which")
             figure, caption, figure_name = figure[label]
         if figure is not None and not isinstance(figure, dict):
-            _figure_downloads(figure, caption, figure_name, page, base)
+            _figure_downloads(figure, caption, figure_name, page, base, table)
 
 
-def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple) -> None:
+def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple,
+                      table=None) -> None:
     st.markdown("**This page's figure for slides or a paper**")
     size, fmt, go = st.columns([2, 1, 1], vertical_alignment="bottom")
     preset = size.selectbox("Size", list(PRESETS), key=f"deliver.{page}.preset",
@@ -210,9 +214,10 @@ def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: t
     kind = fmt.selectbox("Format", list(FORMATS), key=f"deliver.{page}.format",
                          format_func=lambda f: {"png": "PNG (300 dpi)", "svg": "SVG",
                                                 "pdf": "PDF"}[f])
-    signature = _signature("figure", base, preset, kind, figure.to_json(), caption)
+    signature = _signature("figure", base, preset, kind, figure.to_json(), caption,
+                           None if table is None else table.to_json())
     _prepared("figure", signature, f"figure ({kind.upper()})",
-              lambda: render_figure(figure, kind, preset, caption=caption),
+              lambda: render_figure(figure, kind, preset, caption=caption, table=table),
               image_filename(figure_name, kind, preset), MIME[kind], f"deliver.{page}.figure",
               go)
     st.caption("Publication style: white background, black axes, larger fonts, one dash "

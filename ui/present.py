@@ -76,6 +76,9 @@ def show_section(section: Section, number: int, total: int) -> None:
         figure.update_layout(autosize=True, width=None, height=600)
         st.plotly_chart(figure, key=f"present.figure.{section.key}",
                         config={"displaylogo": False})
+    if section.figure_table is not None:
+        st.dataframe(section.figure_table, hide_index=True,
+                     key=f"present.figure_table.{section.key}")
     for paragraph in section.paragraphs:
         if paragraph:
             st.markdown(paragraph.replace("*", "\\*"))

@@ -172,7 +172,7 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
     # methods go under them as text.
     caption = section.notes[0] if section.notes and section.key.startswith("km.") else ""
     picture = render_figure(section.figure, "png", "slide_body", caption=caption,
-                            dpi=DECK_DPI)
+                            dpi=DECK_DPI, table=section.figure_table)
     preset = PRESETS["slide_body"]
     width, height = Emu(int(preset.width_mm * 36000)), Emu(int(preset.height_mm * 36000))
     top = Inches(1.0)

@@ -23,6 +23,7 @@ from core.cohort.baseline import baseline_characteristics
 from core.cohort.read import load_seed_cohort
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
+from core.cox.annotation import km_effects
 from core.errors import AnalysisError
 from core.report.sections import ReportChoices, analysis_sections, key_numbers
 from core.style.numbers import format_percent_ci
@@ -61,6 +62,9 @@ class Section:
         Methods behind the numbers (slide notes; small print in the HTML report).
     metrics : tuple of (str, str)
         Key numbers as (label, value), shown large in projector mode.
+    figure_table : pandas.DataFrame or None
+        Text table that travels with the figure (a Kaplan-Meier figure's hazard ratios and
+        medians): drawn into exported images and slides, shown under the figure elsewhere.
     """
 
     title: str
@@ -71,6 +75,7 @@ class Section:
     key: str = ""
     notes: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
+    figure_table: pd.DataFrame | None = None
 
 
 def printed_rates_table() -> pd.DataFrame:
@@ -145,12 +150,17 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                            x_title=("Months from diagnosis" if endpoint == "os"
                                     else "Months from maintenance start"))
         caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
+        effects = km_effects(cohort, endpoint, by)
         paragraphs = [caption]
         if comparison_text(report):
             paragraphs += [comparison_text(report), report.which_p]
+        if effects is not None:
+            paragraphs.append(effects.method)
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
-                                report.notes, key=f"km.{endpoint}",
-                                notes=(caption,), metrics=key_numbers(report)))
+                                report.notes + (effects.notes if effects else ()),
+                                key=f"km.{endpoint}", notes=(caption,),
+                                metrics=key_numbers(report),
+                                figure_table=effects.display() if effects else None))
     if printed_rates:
         sections.append(Section("The study's printed rates and the Kaplan-Meier estimates",
                                 (PRINTED_RATES_NOTE,), printed_rates_table(),
@@ -223,6 +233,9 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                                      include_plotlyjs=bool(first_figure),
                                      config={"displaylogo": False, "responsive": True}))
             first_figure = False
+        if section.figure_table is not None:
+            parts.append(section.figure_table.to_html(index=False, escape=True, na_rep="–",
+                                                      border=0, classes="table"))
         parts += [f"<p>{esc(p)}</p>" for p in section.paragraphs if p]
         parts += [f"<p class='muted'>{esc(n)}</p>" for n in section.notes
                   if n not in section.paragraphs]

@@ -116,7 +116,7 @@ def _renderer() -> None:
 
 
 def publication_style(figure: go.Figure, preset: str = "slide_full", caption: str = "",
-                      style: str = "publication") -> go.Figure:
+                      style: str = "publication", table=None) -> go.Figure:
     """A copy of ``figure`` laid out for ``preset``, with ``caption`` written under the plot.
 
     Parameters
@@ -130,6 +130,10 @@ def publication_style(figure: go.Figure, preset: str = "slide_full", caption: st
     style : {"publication", "screen"}
         "publication": white background, black axis lines, outside ticks, no grid, fonts of the
         preset (survminer's look). "screen": the figure's own style, only resized.
+    table : pandas.DataFrame, optional
+        Text cells drawn under the plot, above the caption: the hazard ratios and medians of
+        a Kaplan-Meier figure (:meth:`core.cox.annotation.GroupEffects.display`), so they
+        travel with it (:func:`figure_table_layout` shrinks its font to fit the width).
 
     Returns
     -------
@@ -167,6 +171,9 @@ def publication_style(figure: go.Figure, preset: str = "slide_full", caption: st
     if style == "publication":
         _scale_marks(fig, max(scale, 0.6))
     caption_px = 0.0
+    if table is not None and len(table):
+        table_px = _add_figure_table(fig, table, width, left, bottom, font)
+        bottom += table_px
     if caption:
         chars = max(int((width - 16) / (font * 0.9 * 0.6)), 30)
         lines = textwrap.wrap(caption, chars)
@@ -185,7 +192,8 @@ def publication_style(figure: go.Figure, preset: str = "slide_full", caption: st
 
 
 def render_figure(figure: go.Figure, fmt: str = "png", preset: str = "slide_full",
-                  caption: str = "", style: str = "publication", dpi: int = DPI) -> bytes:
+                  caption: str = "", style: str = "publication", dpi: int = DPI,
+                  table=None) -> bytes:
     """Render ``figure`` to PNG (300 dpi), SVG or PDF bytes at a preset's physical size.
 
     Parameters
@@ -195,7 +203,7 @@ def render_figure(figure: go.Figure, fmt: str = "png", preset: str = "slide_full
     preset : str
         Key of :data:`PRESETS`. PNG: :meth:`ImagePreset.pixel_size` pixels with a 300-dpi
         ``pHYs`` chunk; SVG: the CSS-pixel size; PDF: a page of the physical size.
-    caption, style
+    caption, style, table
         See :func:`publication_style`.
     dpi : int
         PNG resolution (default 300; the deck uses less to stay fast).
@@ -213,7 +221,7 @@ def render_figure(figure: go.Figure, fmt: str = "png", preset: str = "slide_full
         raise AnalysisError(f"Unknown image format {fmt!r}. Fix: use one of "
                             f"{', '.join(FORMATS)}.")
     size = _preset(preset)
-    fig = publication_style(figure, preset, caption, style)
+    fig = publication_style(figure, preset, caption, style, table)
     css_w, css_h = size.css_size
     if fmt == "png":
         px_w, px_h = size.pixel_size(dpi)
@@ -243,16 +251,37 @@ def _scale_marks(fig: go.Figure, factor: float) -> None:
             marker.size = marker.size * factor
 
 
+RISK_TABLE_SHARE = 0.45
+"""Largest share of the plot height the number-at-risk table may take."""
+MIN_TABLE_FONT = 6.0
+"""Smallest font (CSS px) a table under a figure is drawn in (about 4.5 pt: the legible floor
+of a printed journal figure)."""
+
+
+def risk_table_font(rows: int, plot_px: float, font: float) -> float:
+    """Font (CSS px) of a number-at-risk table of ``rows`` rows (KMunicate: 3 per group) so that
+    every row keeps its own line within :data:`RISK_TABLE_SHARE` of the plot height (rows at
+    1.6 line heights): ``font`` when it fits, smaller (not below :data:`MIN_TABLE_FONT`)."""
+    room = RISK_TABLE_SHARE * plot_px
+    fitting = room / (rows * 1.6 + 0.5)
+    return max(MIN_TABLE_FONT, min(font, fitting))
+
+
 def _make_room_for_risk_table(fig: go.Figure, plot_px: float, font: float,
                               left: float) -> None:
     """Give the number-at-risk table of :func:`core.survival.figures.km.km_figure` enough height
-    for its rows at this font, and move its title above it (survminer's layout)."""
+    for its rows at this font (a smaller one when the rows would not fit), and move its title
+    above it (survminer's layout)."""
     table = [name for name in fig.layout if name.startswith("yaxis")
              and fig.layout[name].title and fig.layout[name].title.text == "Number at risk"]
     if not table or plot_px <= 0:
         return
     rows = len(fig.layout[table[0]].categoryarray or ()) or 1
-    table_f = min((rows * font * 1.6 + font * 0.5) / plot_px, 0.45)
+    row_font = risk_table_font(rows, plot_px, font * 0.95)
+    if row_font < font * 0.95:
+        fig.update_traces(textfont={"size": row_font}, selector={"mode": "text"})
+        fig.layout[table[0]].tickfont = {"size": row_font}
+    table_f = min((rows * row_font * 1.6 + row_font * 0.5) / plot_px, RISK_TABLE_SHARE)
     gap_f = min(font * 3.4 / plot_px, 0.2)
     fig.layout[table[0]].domain = [0, table_f]
     fig.layout[table[0]].title.text = ""
@@ -260,6 +289,73 @@ def _make_room_for_risk_table(fig: go.Figure, plot_px: float, font: float,
     fig.add_annotation(text="<b>Number at risk</b>", showarrow=False, xref="paper",
                        yref="paper", x=0, y=table_f, xanchor="left", yanchor="bottom",
                        xshift=-left + 8, yshift=2, font={"size": font * 0.9})
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where the columns of a table drawn under a figure go.
+
+    Attributes
+    ----------
+    font : float
+        Font size (CSS px), at most the figure's, smaller when the table would not fit.
+    x : tuple of float
+        Left edge of each column (CSS px from the figure's left edge).
+    width : float
+        Total width (CSS px).
+    height : float
+        Header plus rows (CSS px).
+    fits : bool
+        Whether the table fits the width at a font of at least :data:`MIN_TABLE_FONT`.
+    """
+
+    font: float
+    x: tuple[float, ...]
+    width: float
+    height: float
+    fits: bool
+
+
+CHAR_EM = 0.58
+"""Width of an average character of Liberation Sans / Arial in ems (digits are 0.556)."""
+
+
+def figure_table_layout(table, width: float, font: float) -> TableLayout:
+    """Column positions and font of ``table`` (a DataFrame of text) drawn under a figure of
+    ``width`` CSS px: columns as wide as their longest entry (header included) plus one em;
+    the font shrinks (to :data:`MIN_TABLE_FONT` at least) until the table fits."""
+    texts = [[str(c), *map(str, table[c].tolist())] for c in table.columns]
+    chars = [max(len(t) for t in column) for column in texts]
+    room = width - 16
+
+    def widths(size: float) -> list[float]:
+        return [n * size * CHAR_EM + size for n in chars]
+
+    size = font
+    if sum(widths(size)) > room:
+        size = max(MIN_TABLE_FONT, room / sum(n * CHAR_EM + 1 for n in chars))
+    w = widths(size)
+    x = [8.0]
+    for step in w[:-1]:
+        x.append(x[-1] + step)
+    return TableLayout(font=size, x=tuple(x), width=sum(w),
+                       height=(len(table) + 1) * size * 1.45, fits=sum(w) <= room + 1e-9)
+
+
+def _add_figure_table(fig: go.Figure, table, width: float, left: float, bottom: float,
+                      font: float) -> float:
+    """Draw ``table`` (text cells) in the bottom margin, under the plot and its x-axis title;
+    return the height it takes (CSS px)."""
+    layout = figure_table_layout(table, width, font * 0.9)
+    lines = [list(map(str, table.columns)), *[list(map(str, r)) for r in table.to_numpy()]]
+    for row, cells in enumerate(lines):
+        for x, text in zip(layout.x, cells, strict=True):
+            fig.add_annotation(text=f"<b>{plotly_safe(text)}</b>" if row == 0 else
+                               plotly_safe(text), showarrow=False, xref="paper", yref="paper",
+                               x=0, y=0, xanchor="left", yanchor="top", xshift=-left + x,
+                               yshift=-(bottom + 4 + row * layout.font * 1.45),
+                               font={"size": layout.font, "color": "black"})
+    return layout.height + 8
 
 
 def _fit_axes(fig: go.Figure, plot_w: float, plot_h: float, font: float) -> None:

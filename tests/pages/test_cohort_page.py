@@ -197,3 +197,13 @@ def test_column_names_in_error_messages_show_without_backslashes():
     error = at.sidebar.error[0].value
     assert "column `blasts_pct`:" in error and "blasts\\_pct`" not in error
     assert "**bad\\_file.csv was not loaded**" in error  # outside code spans, escaped
+
+
+def test_baseline_table_split_by_group_with_p_and_note():
+    at = run_page(timeout=120)
+    at.selectbox(key="cohort.baseline_by").select("mrd_pre_status").run()
+    assert not at.exception
+    split = next(d.value for d in at.dataframe if "Overall" in d.value.columns)
+    assert "positive (n = 4)" in split.columns
+    assert split.loc[split["Characteristic"] == "Sex", "p"].iloc[0] == "1.000"
+    assert any("describe imbalance" in c.value for c in at.caption)

@@ -26,6 +26,11 @@ def traces(at) -> dict[str, dict]:
     return {t["name"]: t for t in figure(at)["data"]}
 
 
+def per_group(at):
+    """The per-group table (the hazard-ratio table under the figure comes first)."""
+    return next(d.value for d in at.dataframe if "Patients" in d.value.columns)
+
+
 def metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
@@ -45,7 +50,7 @@ def test_answers_do_mrd_positive_patients_relapse_sooner():
     assert curves["negative (n=15)"]["y"][-1] == pytest.approx(0.628571428571429, abs=1e-9)
     at_risk = curves["positive at risk"]
     assert at_risk["x"][:3] == [0.0, 12.0, 24.0] and at_risk["text"][:3] == ["4", "2", "1"]
-    table = at.dataframe[0].value.set_index("Group")
+    table = per_group(at).set_index("Group")
     assert table.loc["positive", "Median, months (95% CI)"] == "16.0 (1.0–NR)"
     assert table.loc["negative", "Median, months (95% CI)"] == "not reached (13.0–NR)"
     assert table.loc["positive", "12 months: % (95% CI)"] == "75.0% (12.8–96.1)"
@@ -59,7 +64,7 @@ def test_every_endpoint_and_study_stratifier_renders(endpoint, by):
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
     n_groups = 1 if by == "none" else load_seed_cohort()[by].nunique()
-    assert len(at.dataframe[0].value) == n_groups
+    assert len(per_group(at)) == n_groups
     assert ("Log-rank p" in metrics(at)) == (by != "none")
     assert any(c.value.startswith("Overall survival" if endpoint == "os" else "Relapse-free")
                for c in at.caption)
@@ -139,13 +144,13 @@ def test_link_reproduces_bands_landmarks_and_horizon():
                          "survival.landmarks": "6, 30", "survival.horizon": "36"})
     assert not at.exception
     assert not any(name.endswith("95% CI") for name in traces(at))
-    columns = list(at.dataframe[0].value.columns)
+    columns = list(per_group(at).columns)
     assert "6 months: % (95% CI)" in columns and "30 months: % (95% CI)" in columns
     assert "12 months: % (95% CI)" not in columns
     assert "RMST to 36 months (95% CI)" in columns
     at.text_input(key="survival.landmarks").set_value("12, 24, 30").run()
     assert at.query_params["survival.landmarks"] in ("12, 24, 30", ["12, 24, 30"])
-    assert "30 months: at risk" in at.dataframe[0].value.columns
+    assert "30 months: at risk" in per_group(at).columns
     for key, value in (("survival.ci", "False"), ("survival.horizon", "36.0")):
         assert at.query_params[key] in (value, [value])
 
@@ -179,3 +184,28 @@ def test_a_page_choice_notice_from_the_link_stays_after_a_click():
     assert sum(message in w.value for w in at.warning) == 1
     at.radio(key="survival.endpoint").set_value("rfs").run()
     assert sum(message in w.value for w in at.warning) == 1
+
+
+def test_effect_sizes_under_the_curves_and_further_tests():
+    """HR of MRD positive vs negative: R coxph(Surv(rfs_months, rfs_event) ~ mrd_pre_status)
+    HR 2.59 (0.47-14.25), p 0.274; the weighted and stratified tests with their sentences;
+    the KMunicate rows (events, censored) under the curves by default."""
+    at = run_page(PAGE, {"survival.endpoint": "rfs", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    effects = next(d.value for d in at.dataframe if "HR (95% CI)" in d.value.columns)
+    shown = effects.set_index("Group")
+    assert shown.at["positive", "HR (95% CI)"] == "2.59 (0.47–14.25)"
+    assert shown.at["negative", "HR (95% CI)"] == "1 (reference)"
+    assert any(m.value.startswith("Weighted test: Fleming-Harrington (rho = 1)")
+               for m in at.markdown)
+    assert any(m.value.startswith("Stratified by") for m in at.markdown)
+    names = {t["name"] for t in figure(at)["data"]}
+    assert "positive: events at risk" in names and "positive: censored at risk" in names
+
+
+def test_pairwise_tests_for_three_groups():
+    at = run_page(PAGE, {"survival.endpoint": "os", "survival.by": "eln2022_risk"})
+    assert not at.exception
+    pairs = next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
+    assert len(pairs) == 3
+    assert any("adjust" in m.value for m in at.markdown)

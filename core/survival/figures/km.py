@@ -36,7 +36,9 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
               groups: list[str] | None = None, show_ci: bool = True,
               show_censor: bool = True, y_title: str = "Survival probability",
               x_title: str = "Months", tick_step: float = 12,
-              extra_rows: tuple[str, ...] = (), by: str | None = None) -> go.Figure:
+              extra_rows: tuple[str, ...] = ("cum_events", "cum_censored"),
+              by: str | None = None, curtail_below: int = 0,
+              small_cells: bool = False) -> go.Figure:
     """Kaplan-Meier step curves with an aligned number-at-risk table.
 
     Parameters
@@ -55,7 +57,15 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     show_censor : bool
         Mark censoring times with a vertical tick on the curve.
     extra_rows : tuple of {"cum_events", "cum_censored"}
-        Rows to add under each group's number at risk.
+        Rows to add under each group's number at risk; by default both (the KMunicate table:
+        at risk, cumulative events, cumulative censored; Morris et al. 2019). ``()`` for the
+        number at risk alone.
+    curtail_below : int
+        Pocock's rule: stop drawing a curve (and its band and ticks) after the last time at
+        which at least this many patients were at risk (0: draw to the end);
+        :func:`curtail_caption` says so in the caption.
+    small_cells : bool
+        Show counts of 1 to 4 in the table as "<5" (registries' small-cell rule).
     by : str, optional
         The stratifying column, for its fixed colours (:func:`group_colors`: ELN risk always
         in :data:`RISK_COLORS`).
@@ -68,6 +78,8 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     groups = groups or list(dict.fromkeys(km["group"].astype(str)))
     max_time = float(km["time"].max()) if len(km) else 0.0
     ticks = tick_times(max_time, tick_step)
+    if at_risk is not None:  # the KMunicate rows the table has the counts for
+        extra_rows = tuple(r for r in extra_rows if r in at_risk.columns)
     table_rows = (len(groups) * (1 + len(extra_rows))) if at_risk is not None else 0
     if table_rows:
         fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
@@ -79,8 +91,10 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     for index, group in enumerate(groups):
         color, dash = colors[group], DASHES[index % len(DASHES)]
         rows = km[km["group"].astype(str) == group].sort_values("time")
-        group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         n_start = int(rows["n_risk"].iloc[0]) if len(rows) else 0
+        if curtail_below > 0:
+            rows = rows[rows["n_risk"] >= curtail_below]
+        group = plotly_safe(group)  # noqa: PLW2901 - a value from the data, drawn as typed
         times = [0.0, *rows["time"].astype(float).tolist()]
         surv = [1.0, *rows["survival"].astype(float).tolist()]
         lower = [1.0, *[s if math.isnan(v) else v for s, v in
@@ -115,7 +129,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 hoverinfo="text"), **kwargs)
 
     if table_rows:
-        _add_at_risk_table(fig, at_risk, groups, extra_rows, colors)
+        _add_at_risk_table(fig, at_risk, groups, extra_rows, colors, small_cells)
     axis = {"tickmode": "array", "tickvals": ticks, "range": [-0.02 * ticks[-1],
                                                               ticks[-1] * 1.02 + 0.5]}
     fig.update_xaxes(**axis, showgrid=True, gridcolor="#eeeeee", zeroline=False)
@@ -184,8 +198,22 @@ def km_layout(table_rows: int) -> KMLayout:
                     table_domain=(0.0, table_px / plot_px))
 
 
+def cell_text(value: int, small_cells: bool) -> str:
+    """A count as printed in a table: "<5" for 1 to 4 under the small-cell rule."""
+    return "<5" if small_cells and 0 < value < 5 else str(value)
+
+
+def curtail_caption(curtail_below: int) -> str:
+    """The caption sentence of Pocock's rule ("" when off)."""
+    if curtail_below <= 0:
+        return ""
+    return (f"Curves stop once fewer than {curtail_below} patients remain at risk (Pocock et "
+            "al., Lancet 2002): the estimate beyond is too uncertain to draw.")
+
+
 def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
-                       extra_rows: tuple[str, ...], colors: dict[str, str]) -> None:
+                       extra_rows: tuple[str, ...], colors: dict[str, str],
+                       small_cells: bool = False) -> None:
     labels: list[str] = []
     names = {"cum_events": "events", "cum_censored": "censored"}
     for group in groups:
@@ -197,7 +225,7 @@ def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
             labels.append(label)
             fig.add_trace(go.Scatter(
                 x=rows["time"].astype(float).tolist(), y=[label] * len(rows), mode="text",
-                text=[str(int(v)) for v in rows[column]],
+                text=[cell_text(int(v), small_cells) for v in rows[column]],
                 textfont={"color": color, "size": AT_RISK_FONT}, cliponaxis=False,
                 hoverinfo="skip", showlegend=False, name=f"{label} at risk"), row=2, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)),

@@ -114,17 +114,45 @@ class SurvivalReport:
     caption: str = ""
     landmark_months: tuple[float, ...] = (12, 24)
 
+    small_sample: bool = False
+
     @property
     def which_p(self) -> str:
-        """One line on which p-value to read."""
+        """One line on which p-value to read, in the one vocabulary of
+        :func:`approximation_sentence` (so it never says "adequate" next to a caution)."""
         if self.logrank is None:
             return ""
-        if self.permutation is None:
-            return ("With this many patients and events the chi-square approximation of the "
-                    "log-rank test is adequate; read the log-rank p.")
-        return ("Small sample (fewer than 30 patients, or a group with fewer than 5 events): "
-                "the chi-square approximation can mislead, so read the permutation p, which "
-                "needs no large-sample assumption.")
+        return approximation_sentence(self.small_sample, self.permutation is not None,
+                                      "log-rank")
+
+
+SMALL_SAMPLE = "fewer than 30 patients, or a group with fewer than 5 events"
+
+
+def approximation_sentence(small: bool, has_permutation: bool, test: str) -> str:
+    """Whether a chi-square test's large-sample approximation can be trusted, in words shared
+    by every page and deliverable: "adequate" only when the sample is not small; a small
+    sample says to read the permutation p when there is one, else to read the p with caution
+    (never both "adequate" and "caution" for one test).
+
+    Parameters
+    ----------
+    small : bool
+        Fewer than :data:`SMALL_N` patients or a group with fewer than :data:`SMALL_EVENTS`.
+    has_permutation : bool
+        Whether a permutation p-value is shown beside it.
+    test : str
+        The test's name, e.g. "log-rank", "Gray's".
+    """
+    if not small:
+        return (f"With this many patients and events the chi-square approximation of the "
+                f"{test} test is adequate; read the {test} p.")
+    if has_permutation:
+        return (f"Small sample ({SMALL_SAMPLE}): the chi-square approximation can mislead, "
+                "so read the permutation p, which needs no large-sample assumption.")
+    return (f"Small sample ({SMALL_SAMPLE}): the chi-square approximation can mislead and no "
+            f"permutation p is available here (see the notes); read the {test} p with "
+            "caution.")
 
 
 def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
@@ -179,19 +207,19 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                      "(as R does), which assumes no further events.")
 
     test = permutation = trend = difference = None
+    small = False
     if by is not None and len(fit.groups) >= 2:
         test = logrank_counts(counts)
         difference = restricted_mean_difference(rmst, fit.groups[0])
         small = counts.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
         if small and counts.n > PERMUTATION_MAX_N:
             notes.append(f"No permutation p-value for more than {PERMUTATION_MAX_N:,} patients "
-                         "(too slow for an interactive page). A group has fewer than "
-                         f"{SMALL_EVENTS} events, so read the log-rank p with caution.")
+                         "(too slow for an interactive page).")
         elif small and min(fit.n.values()) >= 2:
             permutation = permutation_logrank_data(counts.rows())
         elif small:
             notes.append("No permutation p-value: a group with a single patient cannot be "
-                         "permuted meaningfully; read the log-rank p with great caution.")
+                         "permuted meaningfully.")
         if by == "eln2022_risk" and len(fit.groups) >= 3:
             trend = logrank_trend_counts(counts, order=ELN_LEVELS)
     elif by is not None:
@@ -211,7 +239,7 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                           landmarks=landmarks(fit, landmark_months), medians=medians(fit),
                           rmst=rmst, rmst_difference=difference, logrank=test,
                           permutation=permutation, trend=trend, notes=tuple(notes),
-                          caption=caption,
+                          caption=caption, small_sample=bool(test is not None and small),
                           landmark_months=tuple(sorted(float(m) for m in landmark_months)))
 
 

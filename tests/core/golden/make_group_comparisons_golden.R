@@ -1,4 +1,5 @@
-# Golden values for tests/core/survival/test_group_comparisons_vs_r.py: the weighted and
+# Golden values for tests/core/survival/test_group_comparisons_vs_r.py (and
+# tests/core/cox/test_group_effects_vs_r.py): the weighted and
 # stratified log-rank tests, pairwise log-rank tests, milestone survival differences and RMST
 # contrasts, on seeded cohorts this script generates itself (written into the JSON too).
 #
@@ -17,6 +18,8 @@
 #   rmst2_unadjusted(): survRM2 1.0-4 rmst1/rmst2 (unadjusted) reproduced below, because
 #       survRM2 is not in Debian; its per-group RMST and se are checked here against survival's
 #       own print(survfit, rmean = tau) (summary(fit, rmean = tau)$table) before writing.
+#   coxph(Surv(time, event) ~ group) (Efron, first level reference) and
+#       summary(survfit(..., conf.type = "log-log"))$table medians -> the KM figures' annotation
 suppressMessages({library(survival); library(survminer); library(jsonlite)})
 
 set.seed(20261206)
@@ -177,6 +180,16 @@ analyse <- function(d, milestone, conf = 0.95) {
     cbind(data.frame(group = a$g, reference = levels[1]),
           rmst2_unadjusted(a$time, a$status, a$arm, tau, 1 - conf))
   }))
+  cox <- suppressWarnings(summary(coxph(Surv(time, event) ~ g, data = complete)))
+  km <- summary(survfit(Surv(time, event) ~ g, data = complete, conf.type = "log-log"))$table
+  out$effects <- list(
+    call = "coxph(Surv(time, event) ~ group) with the first level as reference (Efron)",
+    group = I(levels[-1]), hr = I(unname(cox$conf.int[, "exp(coef)"])),
+    hr_lower = I(unname(cox$conf.int[, "lower .95"])),
+    hr_upper = I(unname(cox$conf.int[, "upper .95"])),
+    p_value = I(unname(cox$coefficients[, "Pr(>|z|)"])),
+    events = I(unname(km[, "events"])), median = I(unname(km[, "median"])),
+    median_lower = I(unname(km[, "0.95LCL"])), median_upper = I(unname(km[, "0.95UCL"])))
   out$rmst <- list(tau = tau, groups = per_group, table = contrasts,
                    call = "rmst2(time, status, arm = (group == g), tau) for each g vs the first")
   out

@@ -156,3 +156,23 @@ def test_rmst_tau_after_a_groups_follow_up_is_not_estimable():
     result = rmst_comparison(df, "time", "event", "group", tau=float(last) + 50)
     assert result.table["estimate"].isna().any()
     assert any("not estimable" in note for note in result.notes)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10_000), st.integers(4, 60))
+def test_one_vocabulary_for_the_chi_square_approximation(seed, n):
+    """Never "adequate" next to a caution: which_p and the notes of one report agree."""
+    from core.survival.km.summary import survival_report
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"rfs_months": np.floor(rng.exponential(20, n)) + 1,
+                       "rfs_event": (rng.uniform(size=n) < 0.5).astype(int),
+                       "mrd_pre_status": rng.choice(["negative", "positive"], n,
+                                                    p=[0.9, 0.1])})
+    if df["mrd_pre_status"].nunique() < 2:
+        return
+    report = survival_report(df, "rfs", "mrd_pre_status")
+    text = " ".join((report.which_p, *report.notes))
+    assert not ("adequate" in report.which_p and "caution" in text)
+    if report.permutation is None and report.small_sample:
+        assert "caution" in report.which_p

@@ -1,0 +1,116 @@
+"""Table 1 by group: the baseline table split by any grouping, with an Overall column and a p
+per characteristic (gtsummary ``tbl_summary(by =) |> add_p() |> add_overall()``).
+
+Design: every column of the table is :func:`core.cohort.baseline.baseline_characteristics` of
+the patients of one group (Overall: all patients with a group), aligned on (characteristic,
+level); a level a group does not have reads "0". The p-value of each characteristic is
+:func:`core.cohort.baseline.compare_groups` (Fisher's exact test for categories, Wilcoxon or
+Kruskal-Wallis for numbers) with the test named on its row. Patients without a recorded group
+are counted in a note, never silently dropped; missing values per group are the "not recorded"
+rows. The table describes imbalance; :data:`core.cohort.baseline.IMBALANCE_NOTE` says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.cohort.baseline import IMBALANCE_NOTE, baseline_characteristics, compare_groups
+from core.cohort.schema import BY_NAME, LABELS
+from core.errors import AnalysisError
+
+OVERALL = "Overall"
+TESTED = ("sex", "age", "wbc", "blasts_pct", "fab_class", "cytogenetics", "fusion_gene",
+          "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "relapse_type", "outcome")
+"""Characteristics with a p-value (co-mutations hold several values per patient: counted,
+not tested; follow-up is not a baseline characteristic)."""
+
+
+@dataclass(frozen=True)
+class BaselineByGroup:
+    """Table 1 split by a grouping.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Columns ``Characteristic``, ``Level``, ``Overall``, one column per group (headed
+        "<group> (n = k)"), ``p`` (formatted) and ``Test``; one row per characteristic level.
+    tests : pandas.DataFrame
+        :func:`compare_groups` of the tested characteristics (unformatted p-values).
+    by : str
+    notes : tuple of str
+        Patients without a group; the imbalance note.
+    """
+
+    table: pd.DataFrame
+    tests: pd.DataFrame
+    by: str
+    notes: tuple[str, ...]
+
+
+def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
+    """Baseline characteristics per group of ``by``, an Overall column and a p per row.
+
+    Raises
+    ------
+    AnalysisError
+        ``by`` is not a column, or fewer than two groups have patients.
+    """
+    if by not in cohort.columns:
+        raise AnalysisError(f"Column `{by}` is not in the cohort. Fix: choose one of its "
+                            "columns to split the table by.")
+    grouped = cohort[cohort[by].notna()]
+    groups = sorted(pd.unique(grouped[by].astype(str)), key=_order(by))
+    if len(groups) < 2:
+        raise AnalysisError(f"Splitting the baseline table needs two groups; `{by}` has "
+                            f"{len(groups)} here. Fix: widen the filters or choose another "
+                            "grouping.")
+    key = ["characteristic", "level"]
+    overall = baseline_characteristics(grouped)[[*key, "summary"]].rename(
+        columns={"summary": OVERALL})
+    table = overall
+    labels = {}
+    for g in groups:
+        part = grouped[grouped[by].astype(str) == g]
+        label = f"{g} (n = {len(part)})"
+        labels[g] = label
+        one = baseline_characteristics(part)[[*key, "summary"]].rename(columns={"summary": label})
+        table = table.merge(one, on=key, how="left")
+    table[list(labels.values())] = table[list(labels.values())].fillna("0")
+    table = table[table["characteristic"] != LABELS.get(by, by)].reset_index(drop=True)
+    columns = [c for c in TESTED if c in cohort.columns and c != by]
+    tests = compare_groups(grouped, by, columns)
+    by_label = {LABELS.get(c, c): c for c in columns}
+    first = ~table["characteristic"].duplicated()
+    table["p"] = ""
+    table["Test"] = ""
+    for index in table.index[first]:
+        column = by_label.get(table.at[index, "characteristic"])
+        if column is None:
+            continue
+        row = tests.loc[column]
+        table.at[index, "p"] = _p(row["p_value"]) if not row["note"] else "–"
+        table.at[index, "Test"] = row["test"] if not row["note"] else row["note"]
+    table = table.rename(columns={"characteristic": "Characteristic", "level": "Level"})
+    notes = []
+    missing = len(cohort) - len(grouped)
+    if missing:
+        notes.append(f"{missing} patient{'s' if missing != 1 else ''} without a recorded "
+                     f"{LABELS.get(by, by)} are not in this table (nor in Overall).")
+    notes.append(IMBALANCE_NOTE)
+    return BaselineByGroup(table, tests, by, tuple(notes))
+
+
+def _p(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def _order(by: str):
+    column = BY_NAME.get(by)
+    allowed = list(column.allowed) if column is not None and column.allowed else []
+
+    def key(group: str):
+        return (allowed.index(group) if group in allowed else len(allowed), group)
+
+    return key

@@ -1,0 +1,130 @@
+"""The Survival page's effect sizes and further tests: hazard ratios and medians beside the
+curves, and whether the difference survives a weighted test, stratification and pairwise
+comparison. Cached wrappers around :mod:`core` and the drawing, so the page calls two
+functions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.cohort.baseline_groups import BaselineByGroup, baseline_by_group
+from core.cohort.schema import ENDPOINTS, LABELS
+from core.cox.annotation import GroupEffects, km_effects
+from core.errors import AnalysisError
+from core.survival import logrank, pairwise_logrank
+from core.survival.km.logrank import LogRankResult
+from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
+from core.survival.km.robustness import (
+    PAIRWISE_WHY,
+    STRATIFIED_WHY,
+    WEIGHTED_WHY,
+    pairwise_sentence,
+    stratified_sentence,
+    weighted_sentence,
+)
+from ui.shell import plain
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def effects(cohort: pd.DataFrame, endpoint: str, by: str | None,
+            reference: str | None) -> GroupEffects | None:
+    return km_effects(cohort, endpoint, by, reference)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _logrank(cohort: pd.DataFrame, endpoint: str, by: str, rho: float,
+             strata: str | None) -> LogRankResult:
+    time, event, _ = ENDPOINTS[endpoint]
+    return logrank(cohort, time, event, by, rho=rho, strata=strata)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _pairwise(cohort: pd.DataFrame, endpoint: str, by: str, adjust: str) -> PairwiseLogRank:
+    time, event, _ = ENDPOINTS[endpoint]
+    return pairwise_logrank(cohort, time, event, by, p_adjust=adjust)
+
+
+def effect_sizes(cohort: pd.DataFrame, endpoint: str, by: str | None, groups: list[str]
+                 ) -> pd.DataFrame | None:
+    """Draw the hazard ratio of each group against a chosen reference and the medians under
+    the curves; return the displayed table (it goes into the exported figure), or None."""
+    if by is None or len(groups) < 2:
+        return None
+    reference = st.selectbox("Reference group for the hazard ratios", groups,
+                             key="survival.reference")
+    result = effects(cohort, endpoint, by, reference)
+    if result is None:
+        return None
+    shown = result.display()
+    st.dataframe(shown, hide_index=True, key="survival.effects")
+    st.caption(plain(result.method))
+    for note in result.notes:
+        st.warning(plain(note), icon=":material/info:")
+    return shown
+
+
+def further_tests(cohort: pd.DataFrame, endpoint: str, by: str | None,
+                  plain_test: LogRankResult | None, strata_options: list[str]) -> None:
+    """Weighted, stratified and pairwise log-rank tests, each with its sentence."""
+    if by is None or plain_test is None:
+        return
+    with st.expander("Does the difference survive a weighted test, stratification, and which "
+                     "pairs differ?", icon=":material/rule:"):
+        left, right = st.columns(2)
+        rho = left.selectbox("Weight (Fleming-Harrington rho)", [1.0, 0.5],
+                             key="survival.rho", format_func=lambda r: f"rho = {r:g}"
+                             + (" (Peto-Peto)" if r == 1 else ""))
+        try:
+            st.markdown(plain(weighted_sentence(plain_test,
+                                                _logrank(cohort, endpoint, by, rho, None))))
+        except AnalysisError as error:
+            st.error(plain(str(error)), icon=":material/error:")
+        st.caption(WEIGHTED_WHY)
+        choices = [c for c in strata_options if c != by]
+        if choices:
+            strata = right.selectbox("Stratify by", choices, key="survival.strata",
+                                     format_func=lambda c: LABELS.get(c, c))
+            try:
+                st.markdown(plain(stratified_sentence(
+                    plain_test, _logrank(cohort, endpoint, by, 0.0, strata))))
+            except AnalysisError as error:
+                st.error(plain(str(error)), icon=":material/error:")
+            st.caption(STRATIFIED_WHY)
+        if len(plain_test.groups) > 2:
+            adjust = st.radio("Adjust pairwise p-values", list(ADJUSTMENTS), horizontal=True,
+                              key="survival.adjust", format_func=lambda a: ADJUSTMENTS[a])
+            pairs = _pairwise(cohort, endpoint, by, adjust)
+            st.dataframe(pairs.table, hide_index=True, key="survival.pairwise")
+            st.markdown(plain(pairwise_sentence(pairs)))
+            st.caption(PAIRWISE_WHY)
+
+
+@st.cache_data(show_spinner="Testing each characteristic across the groups…", max_entries=32)
+def _baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
+    return baseline_by_group(cohort, by)
+
+
+def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | None:
+    """The Cohort page's choice to split Table 1 by a grouping; draws the split table with its
+    tests and notes and returns it (None when not split)."""
+    by = st.selectbox("Split the table by", ["none", *options], key="cohort.baseline_by",
+                      format_func=lambda c: "No split (whole cohort)" if c == "none"
+                      else LABELS.get(c, c))
+    if by == "none":
+        return None
+    try:
+        split = _baseline_by_group(cohort, by)
+    except AnalysisError as error:
+        st.info(plain(str(error)), icon=":material/info:")
+        return None
+    st.dataframe(split.table, hide_index=True, key="cohort.baseline_split",
+                 height=35 * (len(split.table) + 1) + 3)
+    st.caption("p per characteristic, with its test: Fisher's exact test for categories (any "
+               "number of levels), Wilcoxon rank-sum for a number by two groups (exact without "
+               "ties below 50 per group, else the normal approximation), Kruskal-Wallis by more "
+               "(as R fisher.test, wilcox.test, kruskal.test; gtsummary's add_p). Missing "
+               "values per group are the \"not recorded\" rows.")
+    for note in split.notes:
+        st.caption(plain(note))
+    return split.table
