@@ -16,7 +16,7 @@ from core.survival.km.summary import (
     stratifier_options,
 )
 from ui import cached
-from ui.comparisons import effect_sizes, further_tests
+from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.registry import survival as registry_survival
 from ui.shell import (
@@ -118,13 +118,13 @@ with stats_column:
             second.metric("Permutation p", format_p(report.permutation.p_value))
         st.markdown(plain(report.which_p))
 st.caption(plain(caption))
-effects_table = effect_sizes(cohort, endpoint, None if by == NONE else by, groups)
 if view.registry:
     st.caption(f"Registry mode: every statistic here is computed from the engine's event-count "
                f"table (one GROUP BY over all {view.registry.n:,} filtered rows).")
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
+effects = effects_for(cohort, endpoint, None if by == NONE else by, groups)
 deliverables(view, "survival", figure, " ".join(filter(None, (caption, rules))),
-             f"km_{endpoint}", table=effects_table)
+             f"km_{endpoint}", table=effects.display() if effects else None)
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 
@@ -136,6 +136,9 @@ st.caption("Median: first time the curve reaches 50% (\"not reached\" when it ne
            "the group's last patient left observation earlier, nothing is extrapolated. "
            "RMST: restricted mean survival time, the average months lived event-free up to "
            "the horizon (area under the curve).")
+if effects is not None:
+    st.subheader("How big is the difference?")
+    show_effects(effects, groups)
 
 if report.logrank is not None:
     st.subheader("Do the groups differ?")

@@ -45,23 +45,32 @@ def _pairwise(cohort: pd.DataFrame, endpoint: str, by: str, adjust: str) -> Pair
     return pairwise_logrank(cohort, time, event, by, p_adjust=adjust)
 
 
-def effect_sizes(cohort: pd.DataFrame, endpoint: str, by: str | None, groups: list[str]
-                 ) -> pd.DataFrame | None:
-    """Draw the hazard ratio of each group against a chosen reference and the medians under
-    the curves; return the displayed table (it goes into the exported figure), or None."""
+REFERENCE_KEY = "survival.reference"
+
+
+def effects_for(cohort: pd.DataFrame, endpoint: str, by: str | None, groups: list[str]
+                ) -> GroupEffects | None:
+    """The hazard ratios and medians against the reference chosen in
+    :func:`show_effects` (read from the session before its selectbox is drawn, so the table
+    can go into the exported figure above it); None without groups."""
     if by is None or len(groups) < 2:
         return None
-    reference = st.selectbox("Reference group for the hazard ratios", groups,
-                             key="survival.reference")
-    result = effects(cohort, endpoint, by, reference)
+    reference = st.session_state.get(REFERENCE_KEY)
+    if reference not in groups:
+        reference = groups[0]
+        st.session_state[REFERENCE_KEY] = reference
+    return effects(cohort, endpoint, by, reference)
+
+
+def show_effects(result: GroupEffects | None, groups: list[str]) -> None:
+    """Draw the reference choice, the hazard-ratio and median table and its notes."""
     if result is None:
-        return None
-    shown = result.display()
-    st.dataframe(shown, hide_index=True, key="survival.effects")
+        return
+    st.selectbox("Reference group for the hazard ratios", groups, key=REFERENCE_KEY)
+    st.dataframe(result.display(), hide_index=True, key="survival.effects")
     st.caption(plain(result.method))
     for note in result.notes:
         st.warning(plain(note), icon=":material/info:")
-    return shown
 
 
 def further_tests(cohort: pd.DataFrame, endpoint: str, by: str | None,
