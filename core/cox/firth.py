@@ -32,6 +32,9 @@ BRACKET_STEP = 1.0
 """Initial outward step (log hazard ratio) when bracketing a profile limit."""
 BRACKET_MAX = 60.0
 """A profile limit beyond this distance from the estimate is reported as infinite."""
+PROFILE_GTOL = 1e-7
+"""Penalized score at a profile point's restricted maximum: the profile value is then exact
+to about 1e-14, far below what moves a limit."""
 
 
 def fit_firth(data: CoxData, conf_level: float) -> dict:
@@ -56,7 +59,7 @@ def fit_firth(data: CoxData, conf_level: float) -> dict:
     numpy.linalg.LinAlgError
         When the information at 0 is singular (a term without information of its own).
     """
-    f = data.likelihood("breslow")
+    f = _collapsed(data).likelihood("breslow")
     p = data.design.shape[1]
     if np.linalg.matrix_rank(f(np.zeros(p)).information) < p:
         raise np.linalg.LinAlgError("Singular matrix")
@@ -83,31 +86,62 @@ def fit_firth(data: CoxData, conf_level: float) -> dict:
             "infinite": np.zeros(p, dtype=bool), "iterations": fit.iterations}
 
 
+def _collapsed(data: CoxData) -> CoxData:
+    """Identical rows (time, event, entry, stratum, design) merged into one row weighted by
+    their count (and summed case weights). Under Breslow ties case weights are frequency
+    weights, so the likelihood is exactly the same; with categorical covariates the profile
+    fits then run over patterns and times instead of patients."""
+    columns = [data.times, data.status,
+               np.zeros(data.n) if data.entry is None else data.entry,
+               np.zeros(data.n) if data.strata is None else data.strata.astype(float)]
+    key = np.column_stack([*columns, data.design])
+    unique, inverse = np.unique(key, axis=0, return_inverse=True)
+    if len(unique) == data.n:
+        return data
+    inverse = inverse.ravel()
+    weights = np.bincount(inverse, np.ones(data.n) if data.weights is None else data.weights)
+    return CoxData(times=unique[:, 0], status=unique[:, 1], design=unique[:, 4:],
+                   entry=None if data.entry is None else unique[:, 2],
+                   strata=None if data.strata is None else unique[:, 3].astype(np.int64),
+                   strata_labels=data.strata_labels, weights=weights)
+
+
 class _Profile:
-    """max over the other coefficients of l*(b) with b_j held at a value (warm-started)."""
+    """max over the other coefficients of l*(b) with b_j held at a value, warm-started from the
+    nearest point already profiled (its estimate and quasi-Newton curvature); each value is
+    computed once, so the root finder sees one function."""
 
     def __init__(self, f, beta: np.ndarray, j: int) -> None:
-        self.f, self.j = f, j
+        self.f, self.j, self.beta = f, j, beta
         self.fixed = np.zeros(len(beta), dtype=bool)
         self.fixed[j] = True
-        self.last = beta.copy()
+        self.done: dict[float, tuple[float, np.ndarray, np.ndarray | None]] = {}
 
     def __call__(self, value: float) -> float:
-        start = self.last.copy()
+        value = float(value)
+        if value in self.done:
+            return self.done[value][0]
+        start, curvature = self.beta.copy(), None
+        if self.done:
+            near = min(self.done, key=lambda v: abs(v - value))
+            _, start, curvature = self.done[near]
+            start = start.copy()
         start[self.j] = value
         if len(start) == 1:
-            return penalized(self.f, start, score=False).loglik
-        fit = maximize_penalized(self.f, start, fixed=self.fixed)
-        if math.isfinite(fit.evaluation.loglik):
-            self.last = fit.beta
-        return fit.evaluation.loglik
+            top = penalized(self.f, start, score=False).loglik
+            self.done[value] = (top, start, None)
+            return top
+        fit = maximize_penalized(self.f, start, fixed=self.fixed, hessian=curvature,
+                                 gtol=PROFILE_GTOL)
+        top = fit.evaluation.loglik if math.isfinite(fit.evaluation.loglik) else -math.inf
+        self.done[value] = (top, fit.beta, fit.curvature if math.isfinite(top) else curvature)
+        return top
 
 
 def _limit(profile: _Profile, estimate: float, top: float, cut: float, side: float) -> float:
     """The profile limit on one side: where top - profile(b) = cut (log scale)."""
     def excess(b: float) -> float:
-        value = profile(b)
-        return (top - value - cut) if math.isfinite(value) else math.inf
+        return top - profile(b) - cut  # +inf where the profile is not finite
 
     inner, step = estimate, BRACKET_STEP
     outer = estimate + side * step
@@ -116,5 +150,16 @@ def _limit(profile: _Profile, estimate: float, top: float, cut: float, side: flo
         outer = estimate + side * step
         if step > BRACKET_MAX:
             return side * math.inf
-    return float(optimize.brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-10,
-                                 rtol=1e-12))
+    if not math.isfinite(excess(outer)):  # bisect toward a finite outer end first
+        for _ in range(60):
+            middle = (inner + outer) / 2
+            if math.isfinite(excess(middle)):
+                if excess(middle) < 0:
+                    inner = middle
+                else:
+                    outer = middle
+                    break
+            else:
+                outer = middle
+    low, high = min(inner, outer), max(inner, outer)
+    return float(optimize.brentq(excess, low, high, xtol=1e-8, rtol=1e-10))
