@@ -36,4 +36,7 @@ if ! command -v java >/dev/null 2>&1; then
   fi
 fi
 
+# Lint first: a lint error fails the run before any test starts (config in pyproject.toml).
+python3 -m ruff check .
+
 exec python3 -m pytest -n 2 "$@"

@@ -34,6 +34,7 @@ import pandas as pd
 from core.cohort.mapping_words import EVENT_CODES, SYNONYMS, VALUE_CODES
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate import clean_column, normalise_column_name
+from core.cohort.validate_cells import to_numbers
 from core.errors import CohortError
 
 DAYS_PER_MONTH = 30.4375
@@ -424,7 +425,7 @@ def apply_mapping(raw: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
         elif name in DATE_FIELDS:
             series = parse_dates(series, mapping.date_format)
         elif name in ("os_months", "rfs_months") and units.get(name, "months") != "months":
-            numbers = pd.to_numeric(clean_column(series), errors="coerce")
+            numbers = to_numbers(clean_column(series))
             factor = UNIT_DAYS[units[name]] / DAYS_PER_MONTH
             series = (numbers * factor).astype(object).where(numbers.notna(), series)
         out[name] = series

@@ -192,7 +192,33 @@ def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.
 
 
 def to_numbers(texts: pd.Series) -> pd.Series:
-    return pd.to_numeric(texts.astype("string"), errors="coerce").astype("float64")
+    """Cells as float64 numbers, NaN where a cell is not a number, each read exactly.
+
+    Which cells are numbers is decided by :func:`pandas.to_numeric` (``errors="coerce"``); the
+    value of each is then read by numpy's correctly rounded parser, because pandas < 3 reads a
+    17-digit decimal to the nearest few ulps only (``0.30000000000000004`` becomes 0.3), and
+    an exported table read back must give the same numbers on every pandas the requirements
+    allow.
+    """
+    strings = texts.astype("string")
+    numbers = pd.to_numeric(strings, errors="coerce").astype("float64")
+    found = numbers.notna().to_numpy()
+    if found.any():  # one vectorised, correctly rounded parse of the number cells
+        cells = strings[found].str.strip().to_numpy(dtype=str)
+        try:
+            exact = cells.astype(np.float64)
+        except ValueError:  # a spelling pandas reads and numpy does not: keep pandas' value
+            exact = np.array([_exact(c, v) for c, v in zip(cells, numbers[found], strict=True)])
+        numbers = numbers.copy()
+        numbers[found] = exact
+    return numbers
+
+
+def _exact(cell: str, fallback: float) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return fallback
 
 
 def parse_number(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:

@@ -11,9 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core.cohort.exports import table_to_csv, table_to_xlsx
-from core.cohort.read import load_seed_cohort
+from core.cohort.read import load_cohort, load_seed_cohort
 
 SEED = load_seed_cohort()
+EXACT = "round_trip"
+"""pandas.read_csv's exact float parser; pandas < 3's default reads 0.30000000000000004 as 0.3."""
 DANGEROUS = ['=HYPERLINK("http://evil.example","click")', "+1+1", "-2+3", "@SUM(A1)",
              "\t=1", "\r=1"]
 
@@ -67,7 +69,8 @@ def test_xlsx_stores_formula_like_text_as_text():
 def test_property_csv_text_and_numbers_survive(texts, numbers):
     size = min(len(texts), len(numbers))
     df = pd.DataFrame({"t": texts[:size], "x": numbers[:size]})
-    back = pd.read_csv(io.BytesIO(table_to_csv(df)), keep_default_na=False, dtype={"t": str})
+    back = pd.read_csv(io.BytesIO(table_to_csv(df)), keep_default_na=False, dtype={"t": str},
+                       float_precision=EXACT)
     expected = ["'" + t if t.startswith(("=", "+", "-", "@", "\t", "\r")) else t
                 for t in df["t"]]
     assert back["t"].tolist() == expected
@@ -82,12 +85,23 @@ def test_csv_writes_whole_numbers_without_decimals_and_keeps_other_floats():
     text = table_to_csv(table).decode("utf-8")
     assert text.splitlines() == ["age,wbc,id", "59,0.30000000000000004,1", "62.5,1e+20,2",
                                  ",-4,3"]
-    back = pd.read_csv(io.BytesIO(table_to_csv(table)))
+    back = pd.read_csv(io.BytesIO(table_to_csv(table)), float_precision=EXACT)
     np.testing.assert_array_equal(back["age"].to_numpy(float), table["age"].to_numpy(float))
     np.testing.assert_array_equal(back["wbc"].to_numpy(float), table["wbc"].to_numpy(float))
     seed = table_to_csv(SEED).decode("utf-8").splitlines()
     assert seed[1].startswith("1,M,59,59,81,M2a,")
     assert ".0," not in "\n".join(seed)
+
+
+def test_exported_csv_uploaded_again_keeps_every_double_exactly():
+    """The app's own reader (the upload path) reads 17-digit numbers exactly on every pandas
+    the requirements allow (pandas < 3's parser alone would read 0.30000000000000004 as 0.3)."""
+    values = [0.1 + 0.2, 123.45678912345679, 1 / 3, 1e-20, 0.8571428571428571, 59.0]
+    table = pd.DataFrame({"patient_id": [str(i) for i in range(1, 7)], "os_months": values,
+                          "os_event": [1, 0, 1, 0, 1, 0], "ldh": values[::-1]})
+    back = load_cohort(io.BytesIO(table_to_csv(table)))
+    assert back["os_months"].tolist() == values
+    assert back["ldh"].tolist() == values[::-1]
 
 
 # ---- readable CSV and file names -------------------------------------------------------------

@@ -42,11 +42,16 @@ def problems(source) -> list[str]:
     return info.value.problems
 
 
+GENEROUS_SECONDS = 10.0
+"""A bound that catches only a pathological path (reading a refused file cell by cell takes
+minutes), never a busy machine; speed itself is measured in bench/bench_upload.py."""
+
+
 def test_caps_are_stated():
     assert (MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB) == (500, 1_000_000, 200)
 
 
-def test_xfd_workbook_is_refused_in_well_under_a_second():
+def test_xfd_workbook_is_refused_without_reading_its_cells():
     book = openpyxl.Workbook()
     for row in range(1, 200):
         book.active.cell(row, 16384, "x")
@@ -55,7 +60,7 @@ def test_xfd_workbook_is_refused_in_well_under_a_second():
     assert len(data.getvalue()) < 10_000
     start = time.perf_counter()
     found = problems(upload(data.getvalue(), "xfd.xlsx"))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < GENEROUS_SECONDS
     assert found == [
         "The file xfd.xlsx has cells up to column XFD (16,384 columns); at most 500 columns are "
         "read. Fix: delete the columns the analysis does not need (or unused formatted columns "
@@ -67,7 +72,7 @@ def test_4000_column_csv_is_refused_at_once():
     data = (header + "\n" + "\n".join(f"{i},1,1" + ",1" * 4000 for i in range(200))).encode()
     start = time.perf_counter()
     found = problems(upload(data, "wide.csv"))
-    assert time.perf_counter() - start < 0.5
+    assert time.perf_counter() - start < GENEROUS_SECONDS
     assert found == [
         "The file wide.csv has 4,003 columns; at most 500 columns are read. Fix: delete the "
         "columns the analysis does not need (or unused formatted columns far to the right) and "
@@ -90,10 +95,10 @@ def test_too_many_rows_parquet_is_refused_from_its_metadata():
     assert problems(upload(data.getvalue(), "big.parquet")) == [
         "The file big.parquet has more than 1,000,000 rows; at most 1,000,000 patients are "
         "read. Fix: split the cohort or filter it before export."]
-    assert time.perf_counter() - start < 2
+    assert time.perf_counter() - start < GENEROUS_SECONDS
 
 
-def test_10_5_rows_load_quickly():
+def test_10_5_rows_load():
     n = 100_000
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"patient_id": [f"P{i:06d}" for i in range(n)],
@@ -102,7 +107,7 @@ def test_10_5_rows_load_quickly():
     data = frame.to_csv(index=False).encode()
     start = time.perf_counter()
     cohort = load_cohort(upload(data))
-    assert time.perf_counter() - start < 15
+    assert time.perf_counter() - start < 4 * GENEROUS_SECONDS
     assert len(cohort) == n and cohort["patient_id"].iloc[0] == "P000000"
 
 

@@ -52,7 +52,7 @@ def test_row_order_does_not_matter(rows, rnd):
 
 
 def test_fine_gray_is_fast_on_a_registry_size_cohort():
-    """O(n log n): 20,000 patients, two covariates, well under a few seconds."""
+    """O(n log n): 20,000 patients, two covariates (a quadratic path would take minutes)."""
     rng = np.random.default_rng(7)
     n = 20_000
     x = rng.normal(size=n)
@@ -64,6 +64,6 @@ def test_fine_gray_is_fast_on_a_registry_size_cohort():
                       "x": x, "g": rng.choice(["p", "q"], size=n)})
     start = clock.perf_counter()
     fit = fine_gray(d, "time", "status", ["x", "g"])
-    assert clock.perf_counter() - start < 10
+    assert clock.perf_counter() - start < 60  # generous: catches O(n^2) only (bench/)
     assert fit.converged
     assert 0.3 < fit.table.loc["x", "coef"] < 0.7
