@@ -23,6 +23,7 @@ from typing import Literal
 
 import pandas as pd
 
+from core.cohort.coding import present_levels
 from core.cohort.columns import extra_columns
 from core.cohort.read import split_list
 from core.cohort.schema import BY_NAME, LABELS
@@ -290,14 +291,14 @@ def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
     """The values each filter field can take in this cohort, in display order.
 
     Fixed vocabularies (ELN risk, sex, ...) keep the schema's order and include levels with
-    no patients; open ones (FAB class, fusion gene) list the observed values sorted.
+    no patients; open ones (FAB class, fusion gene) list the observed values in the one level
+    order of :func:`core.cohort.coding.present_levels` (natural order: "2" before "10").
     ``co_mutations`` lists every gene seen.
     """
     levels: dict[str, list[str]] = {}
     for name in CATEGORY_FIELDS:
         allowed = BY_NAME[name].allowed
-        observed = sorted(str(v) for v in cohort[name].dropna().unique())
-        levels[name] = list(allowed) if allowed else observed
+        levels[name] = list(allowed) if allowed else list(present_levels(cohort[name], name))
     genes: set[str] = set()
     for value in cohort["co_mutations"]:
         genes |= split_list(value)
@@ -306,9 +307,10 @@ def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def extra_filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
-    """The levels of each categorical extra column (observed values as text, sorted), in
-    file order of the columns (see :func:`core.cohort.columns.extra_columns`)."""
-    return {name: sorted({str(v) for v in cohort[name].dropna()})
+    """The levels of each categorical extra column (observed values as text, in the one level
+    order of :func:`core.cohort.coding.present_levels`), in file order of the columns (see
+    :func:`core.cohort.columns.extra_columns`)."""
+    return {name: list(present_levels(cohort[name], name))
             for name in extra_columns(cohort).categorical}
 
 

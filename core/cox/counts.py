@@ -32,8 +32,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from core.cohort.coding import code_levels
 from core.cohort.engine import is_source
-from core.cohort.schema import BY_NAME
 from core.cox.data import CoxData
 from core.errors import AnalysisError
 from core.likelihood.newton import maximize
@@ -177,21 +177,15 @@ def _with_pattern(cohort, covariates: list[str]):
 
 
 def _design(patterns: list[list[str]], covariates: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Dummy coding of each pattern (rows) against each covariate's first level."""
-    columns, terms = [], []
+    """Dummy coding of each pattern (rows) against each covariate's first level, in the one
+    level order of :func:`core.cohort.coding.code_levels` (schema's order, else natural)."""
+    blocks, terms = [], []
     for j, column in enumerate(covariates):
-        present = {p[j] for p in patterns}
-        allowed = BY_NAME[column].allowed if column in BY_NAME else None
-        levels = ([v for v in allowed if v in present] + sorted(present - set(allowed))
-                  if allowed else sorted(present))
-        if len(levels) < 2:
-            raise AnalysisError(
-                f"Covariate `{column}` is constant ({levels[0]!r} for every patient in the "
-                "model): its hazard ratio cannot be estimated. Remove it or widen the filters.")
-        for level in levels[1:]:
-            columns.append([1.0 if p[j] == level else 0.0 for p in patterns])
-            terms.append(f"{column}[{level}]")
-    return np.array(columns, dtype=float).T, terms
+        values = pd.Series([p[j] for p in patterns], dtype=object)
+        coding = code_levels(values, column)
+        blocks.append(coding.indicators(values))
+        terms.extend(coding.terms)
+    return np.hstack(blocks), terms
 
 
 def _newton(table: pd.DataFrame, codes: np.ndarray, x: np.ndarray, ties: str):

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import present_levels
 from core.cohort.columns import extra_columns
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME
@@ -87,12 +88,10 @@ def model_rows(cohort: pd.DataFrame, columns: Sequence[str],
 
 
 def category_levels(cohort: pd.DataFrame, column: str) -> list[str]:
-    """Levels of a categorical column present in ``cohort``, in the schema's order (the
-    order :func:`fit_cox` uses; its first level is the default reference)."""
-    present = {str(v) for v in cohort[column].dropna().unique()}
-    allowed = BY_NAME[column].allowed if column in BY_NAME else None
-    ordered = [v for v in (allowed or ()) if v in present]
-    return ordered + sorted(present - set(ordered))
+    """Levels of a categorical column present in ``cohort``, in the one level order of
+    :func:`core.cohort.coding.present_levels` (the order the models use; its first level is the
+    default reference)."""
+    return list(present_levels(cohort[column], column))
 
 
 def needs_firth(result: CoxResult) -> bool:

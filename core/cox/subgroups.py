@@ -17,9 +17,10 @@ freedom as estimable interaction columns (columns the design already spans are d
 ties (R: ``anova(coxph(Surv(t, e) ~ f + a), coxph(Surv(t, e) ~ f * a))``); when either fit
 shows monotone likelihood, the test is flagged as unreliable.
 
-Conventions: hazard ratios versus the factor's reference level (first level in the schema's
-order, else sorted) or per unit of a numeric factor; Wald 95% intervals and p for ordinary
-fits, profile penalized-likelihood intervals and penalized LR p for Firth fits.
+Conventions: hazard ratios versus the factor's reference level (first level in the one order of
+:mod:`core.cohort.coding`: a Categorical's, else the schema's, else natural) or per unit of a
+numeric factor; Wald 95% intervals and p for ordinary fits, profile penalized-likelihood
+intervals and penalized LR p for Firth fits.
 
 References
 ----------
@@ -38,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from core.cohort.coding import Coding, level_labels
 from core.cohort.schema import LABELS
 from core.cox.display import category_levels, needs_firth, term_labels
 from core.cox.fit import CoxResult, fit_cox
@@ -128,9 +130,10 @@ def _rows(data: pd.DataFrame, time: str, event: str, factor: str, reference: dic
 
 
 def _dummies(values: pd.Series, levels: list[str]) -> np.ndarray:
-    text = values.astype(str).to_numpy()
-    columns = [(text == level).astype(float) for level in levels[1:]]
-    return np.column_stack(columns) if columns else np.empty((len(text), 0))
+    """Indicators of ``levels[1:]`` against ``levels[0]`` (:class:`core.cohort.coding.Coding`)."""
+    column = str(values.name)
+    return Coding(column, tuple(levels), levels[0],
+                  tuple(f"{column}[{v}]" for v in levels[1:])).indicators(values)
 
 
 def interaction_test(data: pd.DataFrame, time: str, event: str, factor: str, attribute: str,
@@ -236,8 +239,9 @@ def subgroup_forest(df: pd.DataFrame, time: str, event: str, factor: str,
             raise AnalysisError(f"{LABELS.get(attribute, attribute)} has {len(levels)} levels; "
                                 f"a subgroup forest takes at most {MAX_LEVELS}. Fix: group "
                                 "its values (custom groups) first.")
+        labels = level_labels(data[attribute])
         for level in levels:
-            subset = data[data[attribute].astype(str) == level]
+            subset = data[labels == level]
             rows.extend(_rows(subset, time, event, factor, ref, attribute, level))
         missing = len(base) - len(data)
         test = interaction_test(data, time, event, factor, attribute, ref)

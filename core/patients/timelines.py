@@ -38,14 +38,14 @@ Everything here is pure Python/pandas (no streamlit); times are in months throug
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from typing import Literal
 
 import pandas as pd
 
+from core.cohort.coding import natural_key, present_levels
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
-from core.cohort.schema import BY_NAME, ENDPOINTS, LABELS
+from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
 
@@ -226,18 +226,7 @@ def maintenance_start(row: pd.Series) -> tuple[float, str]:
 
 
 def _levels(cohort: pd.DataFrame, column: str) -> list[str]:
-    present = [str(v) for v in cohort[column].dropna().unique()]
-    allowed = BY_NAME[column].allowed if column in BY_NAME else None
-    if allowed:
-        ordered = [v for v in allowed if v in present]
-        ordered += sorted(set(present) - set(ordered))
-    else:
-        ordered = sorted(present, key=_natural_key)
-    return ordered
-
-
-def _natural_key(text: str) -> list:
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", str(text))]
+    return list(present_levels(cohort[column], column))
 
 
 def check_color_by(cohort: pd.DataFrame, color_by: str | None) -> None:
@@ -363,7 +352,7 @@ def _first_lanes(rows: pd.DataFrame, time_col: str, color_by: str | None, groups
 def _sort(lanes: pd.DataFrame, sort_by: str, groups: list[str]) -> pd.DataFrame:
     if lanes.empty:
         return lanes.reset_index(drop=True)
-    key = lanes["patient_id"].map(lambda p: tuple(_natural_key(p)))
+    key = lanes["patient_id"].map(natural_key)
     order = pd.DataFrame({"pid": key, "end": -lanes["end"],
                           "group": lanes["group"].map({g: i for i, g in enumerate(groups)})})
     columns = {"duration": ["end", "pid"], "group": ["group", "end", "pid"],

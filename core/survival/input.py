@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.cohort.schema import BY_NAME
+from core.cohort.coding import level_labels, order_levels, present_levels
 from core.errors import AnalysisError
 
 ALL = "All"
@@ -97,38 +97,10 @@ class SurvivalData:
 
 
 def group_order(values: pd.Series | np.ndarray, by: str | None) -> tuple[str, ...]:
-    """Display order of the groups of column ``by``: a pandas Categorical's categories (R's
-    factor levels), else the schema's order, else numeric order when every group is a number,
-    else sorted text. Labels as :func:`group_labels` writes them ("1", not "1.0")."""
-    series = pd.Series(values).dropna()
-    present = set(group_labels(series))
-    return order_labels(present, by, category_labels(series))
-
-
-def category_labels(values: pd.Series) -> tuple[str, ...] | None:
-    """The labels of a pandas Categorical's categories in their order (R's factor levels), or
-    None when ``values`` is not categorical."""
-    if not isinstance(values.dtype, pd.CategoricalDtype):
-        return None
-    return tuple(group_labels(pd.Series(values.cat.categories)))
-
-
-def order_labels(present, by: str | None,
-                 categories: tuple[str, ...] | None = None) -> tuple[str, ...]:
-    """:func:`group_order` of a set of distinct group labels; ``categories`` (the labels of a
-    pandas Categorical's categories, in order) come first in their order when given."""
-    present = set(present)
-    if categories is not None:
-        known = [level for level in categories if level in present]
-        return (*known, *sorted(present - set(known)))
-    column = BY_NAME.get(by) if by else None
-    if column is not None and column.allowed:
-        known = [level for level in column.allowed if level in present]
-        return (*known, *sorted(present - set(known)))
-    try:  # numbers in numeric order ("2" before "10"), as R orders a numeric factor
-        return tuple(sorted(present, key=float))
-    except ValueError:
-        return tuple(sorted(present))
+    """Display order of the groups of column ``by``: the one order of
+    :func:`core.cohort.coding.present_levels` (a Categorical's categories, else the schema's
+    order, else numbers in numeric order, else natural order: "2" before "10")."""
+    return present_levels(pd.Series(values), by)
 
 
 def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None) -> SurvivalData:
@@ -199,10 +171,12 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     every = bool(keep.all())
     if by is not None:
         codes = all_codes if every else all_codes[keep]
-        labels = group_labels(pd.Series(uniques))
+        labels = level_labels(pd.Series(uniques))
         used = np.bincount(codes, minlength=len(labels)) > 0  # groups of the kept rows only
-        groups = order_labels({label for label, u in zip(labels, used, strict=True) if u}, by,
-                              category_labels(df[by]))
+        categories = (level_labels(pd.Series(df[by].cat.categories))
+                      if isinstance(df[by].dtype, pd.CategoricalDtype) else None)
+        groups = order_levels({label for label, u in zip(labels, used, strict=True) if u}, by,
+                              categories)
         position = np.array([groups.index(label) if label in groups else -1
                              for label in labels], dtype=np.int64)
         group_code = position[codes] if codes.size else np.zeros(0, dtype=np.int64)
@@ -242,20 +216,6 @@ def check_columns(columns, names) -> None:
             listed = ", ".join(map(str, columns))
             raise AnalysisError(f"Column `{name}` is not in the cohort (columns: {listed}). "
                                 "Fix: choose one of these columns, or add it to the file.")
-
-
-def group_labels(values: pd.Series) -> np.ndarray:
-    """Group values as text, as R's ``factor`` prints them: whole numbers without a decimal
-    part (a 0/1 column stored as floats gives groups "0" and "1", not "0.0" and "1.0"); a
-    pandas Categorical's values are labelled as its categories would be."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        labels = group_labels(pd.Series(values.cat.categories))
-        codes = values.cat.codes.to_numpy()
-        return np.where(codes >= 0, labels[np.maximum(codes, 0)] if labels.size else "", None)
-    if pd.api.types.is_float_dtype(values):
-        return np.array([str(int(v)) if float(v).is_integer() else repr(float(v))
-                         for v in values], dtype=object)
-    return values.astype(str).to_numpy(dtype=object)
 
 
 def _ids(df: pd.DataFrame, mask: pd.Series) -> list[str]:

@@ -15,8 +15,9 @@ halving, the convergence rule and the iteration limit (10) are ``crr``'s, so a f
 diverges stops where R's stops and is reported as not converged.
 
 Covariates: a numeric column enters as it is (term = column name); a text column is
-dummy-coded against its first level (the schema's order, else sorted), terms
-``"column[level]"``, as :func:`core.cox.fit.fit_cox` names them.
+dummy-coded against its first level (:func:`core.cohort.coding.code_levels`: a Categorical's
+order, else the schema's, else natural order), terms ``"column[level]"``, as
+:func:`core.cox.fit.fit_cox` names them.
 
 References
 ----------
@@ -35,7 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from core.cohort.schema import BY_NAME
+from core.cohort.coding import code_levels, level_labels, present_levels
 from core.errors import AnalysisError
 from core.likelihood.newton import newton_step
 from core.survival.competing.input import competing_data, fetched
@@ -120,18 +121,12 @@ def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]
             blocks.append(values.to_numpy(dtype=float)[:, None])
             terms.append(column)
             continue
-        text = values.astype(str)
-        present = set(text)
-        if isinstance(values.dtype, pd.CategoricalDtype):  # R's factor: its level order
-            allowed = [str(v) for v in values.cat.categories]
-        else:
-            allowed = BY_NAME[column].allowed if column in BY_NAME else None
-        levels = ([v for v in allowed if v in present] + sorted(present - set(allowed))
-                  if allowed else sorted(present))
-        factors.append((column, levels))
-        for level in levels[1:]:
-            blocks.append((text.to_numpy() == level).astype(float)[:, None])
-            terms.append(f"{column}[{level}]")
+        levels = present_levels(values, column)  # the one level order (core.cohort.coding)
+        factors.append((column, list(levels)))
+        if len(levels) > 1:  # one level: no term (reported as constant by the caller)
+            coding = code_levels(values, column)
+            blocks.append(coding.indicators(values))
+            terms.extend(coding.terms)
     if not terms:
         return np.empty((len(frame), 0)), terms, factors
     return np.hstack(blocks), terms, factors
@@ -250,8 +245,9 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
         0 censored, 1, 2, ... cause; every cause other than ``cause`` competes.
     covariates : str or sequence of str
         Numeric columns enter as they are; text columns are dummy-coded against their first
-        level (a pandas Categorical's category order, else the schema's order, else
-        sorted), terms ``"column[level]"``.
+        level (:func:`core.cohort.coding.code_levels`: a pandas Categorical's category order,
+        else the schema's order, else natural order, "2" before "10"), terms
+        ``"column[level]"``.
     cause : int
     conf_level : float
 
@@ -369,7 +365,7 @@ def _flagged(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFrame
         return tuple(table.index)
     out = set(table.index[(table["coef"].abs() > DIVERGENT_COEF) | ~np.isfinite(table["se"])])
     for column, levels in factors:
-        text = frame[column].astype(str).to_numpy()
+        text = level_labels(frame[column])
         empty = [level for level in levels if not ((text == level) & (code == 1)).any()]
         if levels[0] in empty:
             out |= {f"{column}[{level}]" for level in levels[1:]}
@@ -385,7 +381,7 @@ def _warnings(frame: pd.DataFrame, code: np.ndarray, factors, table: pd.DataFram
                      "here): the estimates are where the iterations stopped, not a maximum. "
                      "Their hazard ratios are not shown.")
     for column, levels in factors:
-        text = frame[column].astype(str).to_numpy()
+        text = level_labels(frame[column])
         for level in levels:
             if not ((text == level) & (code == 1)).any():
                 notes.append(f"No event of cause {cause} among patients with {column} = "

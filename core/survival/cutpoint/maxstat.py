@@ -431,9 +431,12 @@ def split_name(result: CutpointResult) -> str:
 
 def with_split(cohort: pd.DataFrame, result: CutpointResult) -> pd.DataFrame:
     """``cohort`` with the column :func:`split_name`: ``"<= c"`` or ``"> c"`` (missing marker
-    stays missing), for Kaplan-Meier curves of the chosen cut."""
+    stays missing), for Kaplan-Meier curves of the chosen cut. The column is a pandas
+    Categorical with the low group first, so every figure, table and model orders the two
+    groups low, high (:mod:`core.cohort.coding`)."""
     values = pd.to_numeric(cohort[result.marker], errors="coerce")
-    labels = np.where(values <= result.cutpoint, f"<= {result.cutpoint:g}",
-                      f"> {result.cutpoint:g}").astype(object)
+    low, high = f"<= {result.cutpoint:g}", f"> {result.cutpoint:g}"
+    labels = np.where(values <= result.cutpoint, low, high).astype(object)
     labels[values.isna().to_numpy()] = None
-    return cohort.assign(**{split_name(result): labels})
+    split = pd.Categorical(labels, categories=[low, high])
+    return cohort.assign(**{split_name(result): split})

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import level_labels, order_levels
 from core.cohort.engine import count_true, is_source, missing, numeric
 from core.errors import AnalysisError
 from core.survival.input import (
@@ -43,9 +44,7 @@ from core.survival.input import (
     Exclusion,
     SurvivalData,
     check_columns,
-    group_labels,
     missing_reason,
-    order_labels,
     rows_message,
     survival_data,
 )
@@ -335,7 +334,7 @@ def _from_engine_table(raw: pd.DataFrame, by, names: list[str], n_input: int,
     else:
         if len(names) == 1:
             found, uniques = pd.factorize(raw[names[0]])
-            labels = list(group_labels(pd.Series(uniques)))
+            labels = list(level_labels(pd.Series(uniques)))
         else:
             number = np.zeros(len(raw), dtype=np.int64)
             parts = []
@@ -351,7 +350,8 @@ def _from_engine_table(raw: pd.DataFrame, by, names: list[str], n_input: int,
                     value, code = divmod(int(value), size)
                     text.append(names_j[code])
                 labels.append(SEPARATOR.join(reversed(text)))
-        groups = order_labels(set(labels), by) if len(raw) else ()
+        groups = order_levels(set(labels), by if isinstance(by, str) else None) if len(raw) \
+            else ()
         position = np.array([groups.index(label) for label in labels], dtype=np.int64)
         codes = position[found] if len(raw) else np.zeros(0, dtype=np.int64)
         if len(set(labels)) < len(labels):  # two raw values with one label: add them up
