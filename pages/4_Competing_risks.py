@@ -139,6 +139,8 @@ if covariates:
                             key="competing.forest", config={"displaylogo": False})
         for warning in models.warnings:
             st.warning(plain(warning), icon=":material/warning:")
+        for note in models.notes:
+            st.info(plain(note), icon=":material/info:")
         rules_caption(*covariates)
         st.caption("SHR: subdistribution hazard ratio (Fine-Gray, R cmprsk::crr: censoring "
                    "weights from the Kaplan-Meier of censoring, Breslow ties, robust standard "

@@ -35,7 +35,7 @@ import pandas as pd
 from core.cohort.schema import BY_NAME
 from core.cox.display import format_hr
 from core.cox.fit import DIVERGENT_COEF, CoxResult, fit_cox
-from core.errors import AnalysisError
+from core.errors import AnalysisError, Caveats
 from core.style.numbers import format_p
 from core.survival.competing.finegray import FineGrayResult, fine_gray
 from core.survival.competing.input import STATUS, TIME, prepared
@@ -64,10 +64,21 @@ class CompetingModels:
     errors: tuple[str, ...]
 
     @property
+    def caveats(self) -> Caveats:
+        """Every fit's warnings (must not be read) and notes (read with care), each once; the
+        cause-specific ones start with "Cause-specific Cox: " (:class:`core.errors.Caveats`)."""
+        return (Caveats.of(self.fine_gray)
+                + Caveats.of(self.cause_specific).prefixed("Cause-specific Cox: "))
+
+    @property
     def warnings(self) -> tuple[str, ...]:
-        notes = [w for f in self.fine_gray for w in (*f.warnings, *f.notes)]
-        notes += [f"Cause-specific Cox: {w}" for f in self.cause_specific for w in f.warnings]
-        return tuple(dict.fromkeys(notes))
+        """What must not be read (:attr:`caveats`)."""
+        return self.caveats.warnings
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What to read with care (:attr:`caveats`)."""
+        return self.caveats.notes
 
 
 def cause_specific_cox(cohort: pd.DataFrame, covariates: Sequence[str], cause: int = 1,

@@ -13,7 +13,6 @@ slide-deck export can reuse :func:`report_sections` and draw each section on a s
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -25,7 +24,7 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.cox.annotation import km_effects
 from core.errors import AnalysisError
-from core.report.sections import ReportChoices, analysis_sections, key_numbers
+from core.report.sections import ReportChoices, Section, analysis_sections, key_numbers
 from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import (
@@ -41,41 +40,6 @@ MAX_REPORT_PATIENTS = 500
 list made a 247 MB report)."""
 PATIENT_COLUMNS = ("patient_id", "age", "sex", "eln2022_risk", "sorafenib_timing",
                    "mrd_pre_status", "rfs_months", "relapse_type", "os_months", "outcome")
-
-
-@dataclass(frozen=True)
-class Section:
-    """One block of the report: a heading, paragraphs, an optional table and figure.
-
-    Attributes
-    ----------
-    title : str
-    paragraphs : tuple of str
-        Plain text (escaped when rendered).
-    table : pandas.DataFrame or None
-    figure : plotly.graph_objects.Figure or None
-    warnings : tuple of str
-        Caveats shown highlighted.
-    key : str
-        Stable name of the section ("baseline", "km.rfs", "cox", ...), for file names and links.
-    notes : tuple of str
-        Methods behind the numbers (slide notes; small print in the HTML report).
-    metrics : tuple of (str, str)
-        Key numbers as (label, value), shown large in projector mode.
-    figure_table : pandas.DataFrame or None
-        Text table that travels with the figure (a Kaplan-Meier figure's hazard ratios and
-        medians): drawn into exported images and slides, shown under the figure elsewhere.
-    """
-
-    title: str
-    paragraphs: tuple[str, ...] = ()
-    table: pd.DataFrame | None = None
-    figure: object | None = None
-    warnings: tuple[str, ...] = ()
-    key: str = ""
-    notes: tuple[str, ...] = ()
-    metrics: tuple[tuple[str, str], ...] = ()
-    figure_table: pd.DataFrame | None = None
 
 
 def printed_rates_table() -> pd.DataFrame:

@@ -35,6 +35,41 @@ from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 
 
 @dataclass(frozen=True)
+class Section:
+    """One block of the report: a heading, paragraphs, an optional table and figure.
+
+    Attributes
+    ----------
+    title : str
+    paragraphs : tuple of str
+        Plain text (escaped when rendered).
+    table : pandas.DataFrame or None
+    figure : plotly.graph_objects.Figure or None
+    warnings : tuple of str
+        Caveats shown highlighted.
+    key : str
+        Stable name of the section ("baseline", "km.rfs", "cox", ...), for file names and links.
+    notes : tuple of str
+        Methods behind the numbers (slide notes; small print in the HTML report).
+    metrics : tuple of (str, str)
+        Key numbers as (label, value), shown large in projector mode.
+    figure_table : pandas.DataFrame or None
+        Text table that travels with the figure (a Kaplan-Meier figure's hazard ratios and
+        medians): drawn into exported images and slides, shown under the figure elsewhere.
+    """
+
+    title: str
+    paragraphs: tuple[str, ...] = ()
+    table: pd.DataFrame | None = None
+    figure: object | None = None
+    warnings: tuple[str, ...] = ()
+    key: str = ""
+    notes: tuple[str, ...] = ()
+    metrics: tuple[tuple[str, str], ...] = ()
+    figure_table: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
 class ReportChoices:
     """What the user chose on the pages, for the deliverables.
 
@@ -107,12 +142,6 @@ def key_numbers(report) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
-def _section():
-    from core.report.html import Section  # html imports this module inside report_sections
-
-    return Section
-
-
 def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The multivariable Cox model of the chosen covariates: table, forest plot, caveats."""
     from core.cox.display import (
@@ -124,12 +153,11 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     from core.cox.figures import forest_figure
     from core.cox.fit import fit_cox
 
-    section = _section()
     endpoint = choices.cox_endpoint
     title = f"Cox regression: {ENDPOINT_NAMES[endpoint].lower()} ({endpoint.upper()})"
     covariates = [c for c in choices.cox_covariates if c in covariate_options(cohort)]
     if not covariates:
-        return section(title, key="cox", warnings=(
+        return Section(title, key="cox", warnings=(
             "No Cox model: none of the chosen covariates varies among the filtered patients. "
             "Choose covariates on the Cox regression page, or widen the filters.",))
     time, event, _ = ENDPOINTS[endpoint]
@@ -146,7 +174,7 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
                             "2001).")
             warnings += [w for w in used.warnings if w not in warnings]
     except AnalysisError as error:
-        return section(title, key="cox", warnings=(str(error),))
+        return Section(title, key="cox", warnings=(str(error),))
     labels = term_labels(used)
     table = hazard_ratio_table([used])
     figure = forest_figure(used.table, labels=labels, x_title="Hazard ratio (log scale)",
@@ -166,7 +194,7 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     if used.excluded:
         warnings.append(used.excluded_reason)
     warnings = [_readable(w, labels) for w in dict.fromkeys(warnings)]
-    return section(title, (model,), table, figure, tuple(warnings), key="cox",
+    return Section(title, (model,), table, figure, tuple(warnings), key="cox",
                    notes=notes, metrics=metrics)
 
 
@@ -184,17 +212,16 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
     from core.patients.figures import swimmer_figure
     from core.patients.timelines import swimmer_lanes
 
-    section = _section()
     color_by = choices.swimmer_color_by if choices.swimmer_color_by in cohort.columns else None
     try:
         lanes = swimmer_lanes(cohort, mode=choices.swimmer_mode, color_by=color_by)
     except AnalysisError as error:
-        return section("Patient timelines", key="swimmer", warnings=(str(error),))
+        return Section("Patient timelines", key="swimmer", warnings=(str(error),))
     clock = ("months from maintenance start (relapse-free survival clock)"
              if choices.swimmer_mode == "rfs" else "months from diagnosis (overall survival "
                                                       "clock)")
     warnings = tuple(n for n in (lanes.excluded_note, lanes.hidden_note) if n)
-    return section("Patient timelines", (f"One lane per patient, {clock}; the marker at the "
+    return Section("Patient timelines", (f"One lane per patient, {clock}; the marker at the "
                                          "end of a lane says how follow-up ended (legend).",
                                          *choices.rules_for(color_by)),
                    figure=swimmer_figure(lanes), warnings=warnings, key="swimmer",
@@ -208,14 +235,13 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     import core.survival.competing.summary as module
     from core.survival.figures.competing import cif_figure
 
-    section = _section()
     title = "Relapse with death as a competing risk"
     by = choices.competing_by
     try:
         report = module.competing_report(cohort, by, choices.landmark_months,
                                          choices.competing_rule)
     except AnalysisError as error:
-        return section(title, key="competing", warnings=(str(error),))
+        return Section(title, key="competing", warnings=(str(error),))
     paragraphs, metrics = [], []
     for cause, test in report.tests.items():
         perm = report.permutation.get(cause)
@@ -234,7 +260,7 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                         groups=list(report.incidence[1].groups),
                         y_title="Cumulative incidence of relapse", by=by)
     table = module.landmark_table(report) if choices.landmark_months else None
-    return section(title, tuple(paragraphs), table, figure, tuple(report.notes),
+    return Section(title, tuple(paragraphs), table, figure, tuple(report.notes),
                    key="competing", notes=(" ".join((report.caption,
                                                      *choices.rules_for(by))),),
                    metrics=tuple(metrics))
@@ -242,9 +268,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
 
 def methods_section(choices: ReportChoices):
     """Definitions and methods, in the words of the pages."""
-    section = _section()
     by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"
-    return section("Methods and definitions", (
+    return Section("Methods and definitions", (
         ENDPOINTS["os"][2], ENDPOINTS["rfs"][2],
         "Relapse: bone-marrow blasts > 5% (morphological) or MRD >= 0.01% (molecular).",
         f"Kaplan-Meier estimates by {by}; pointwise {0.95:.0%} confidence intervals with "
