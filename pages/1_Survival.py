@@ -19,16 +19,8 @@ from ui import cached
 from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.registry import survival as registry_survival
-from ui.shell import (
-    SEED_SOURCE,
-    keep_in_url,
-    page_setup,
-    parse_flag,
-    plain,
-    stop_if_empty,
-    url_choice,
-    url_value,
-)
+from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, parse_flag, url_choice, url_value
 from ui.subgroups import rules_caption, with_rule_column
 from ui.upload import endpoint_options
 

@@ -1,6 +1,8 @@
 """Cox regression: hazard ratios for relapse and death, their guardrails, and the predicted
 relapse-free and overall survival of one patient profile."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -9,29 +11,22 @@ from core.cox.display import (
     NUMERIC_COVARIATES,
     category_levels,
     covariate_options,
-    curve_times,
-    hazard_ratio_table,
-    model_names,
     model_rows,
-    model_table,
     needs_firth,
     patient_profile,
     ph_not_computable,
     ph_table,
-    term_labels,
-    uncertainty_note,
 )
 from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
 from core.cox.fit import refuse_interventions
-from core.cox.guardrails import guardrail_box
+from core.cox.view import ENDPOINT_KEYS, MARKS, CoxChoices, no_model_reason, readable
 from core.errors import AnalysisError
-from core.style.numbers import format_percent_ci
 from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
-from ui import cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.registry import count_cox_section, sample_caption
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, seed_choice, seed_list, url_number, wanted
 from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
@@ -39,7 +34,6 @@ view = page_setup("Cox regression", ":material/forest:")
 cohort = view.cohort
 stop_if_empty(view)
 
-ENDPOINT_KEYS = ["rfs", "os"]
 MODELS = {"multivariable": "Multivariable (all together)",
           "univariable": "Univariable (one model each)"}
 FIRTH = {"auto": "Automatic: Firth when separation", "ordinary": "Ordinary Cox",
@@ -49,81 +43,7 @@ AGE_SCALE = {"decade": "per 10 years", "year": "per year"}
 PROFILE = {"patient": "A patient of the filtered cohort", "custom": "Enter a profile"}
 DEFAULT_COVARIATES = ["mrd_pre_status", "eln2022_risk"]
 TIME_AXIS = {"rfs": "Months from maintenance start", "os": "Months from diagnosis"}
-MARKS = (12.0, 24.0)
 PATIENT_LIST_MAX = 1000  # patients listed in the profile's picker at most (registries: millions)
-
-
-def seed_list(key: str, options: list[str], default: list[str]) -> list[str]:
-    """Like ``url_choice`` for a multiselect: widget, saved value, URL (comma-separated), or
-    default. The values the user wants are remembered under ``"<key>.wanted"``: one the
-    filters make unavailable is hidden, not forgotten, and comes back when it is offered
-    again (e.g. after **Clear all filters**)."""
-    wanted_key, shown_key, offered_key = f"{key}.wanted", f"{key}.shown", f"{key}.offered"
-    if key not in st.session_state:
-        saved = st.session_state.get(f"saved.{key}")
-        from_link = st.query_params.get(key)
-        if st.session_state.get(wanted_key) is not None:
-            value = list(st.session_state[wanted_key])
-        elif saved is not None:
-            value = list(saved)
-        elif from_link is not None:
-            value = [v for v in from_link.split(",") if v]
-        else:
-            value = list(default)
-        st.session_state[wanted_key] = value
-    elif list(st.session_state[key]) != st.session_state.get(shown_key):  # the user's edit
-        current = list(st.session_state[key])
-        offered = st.session_state.get(offered_key, [])
-        hidden = [v for v in st.session_state.get(wanted_key, []) if v not in offered]
-        st.session_state[wanted_key] = current + [v for v in hidden if v not in current]
-        st.session_state.pop("cox.refused", None)
-    try:  # an intervention during follow-up is never a baseline covariate
-        refuse_interventions(st.session_state[wanted_key])
-    except AnalysisError as error:
-        st.session_state["cox.refused"] = str(error)
-    shown = [v for v in st.session_state[wanted_key] if v in options]
-    st.session_state[key] = shown
-    st.session_state[shown_key] = shown
-    st.session_state[offered_key] = list(options)
-    return shown
-
-
-def seed_number(key: str, default: float) -> float:
-    """Seed a number input from the widget, the saved value, the link or ``default``."""
-    if key not in st.session_state:
-        saved = st.session_state.get(f"saved.{key}")
-        try:
-            from_link = float(st.query_params[key]) if key in st.query_params else None
-        except ValueError:
-            from_link = None
-        if from_link is not None and not 0 <= from_link <= 2000:
-            from_link = None
-        st.session_state[key] = float(saved if saved is not None else
-                                      from_link if from_link is not None else default)
-    return st.session_state[key]
-
-
-def seed_choice(key: str, options: list, default: object) -> object:
-    """``url_choice``, and back to the default when the filters removed the chosen value."""
-    url_choice(key, options, default)
-    if st.session_state[key] not in options:
-        st.session_state[key] = default
-    return st.session_state[key]
-
-
-def readable(text: str, labels: dict[str, str]) -> str:
-    """A core caveat as Markdown: `term` spans become the term's readable name, the advice
-    to set firth=True becomes the page's own control, user text is escaped."""
-    out = []
-    for i, part in enumerate(text.split("`")):
-        if i % 2:
-            out.append(f"*{plain(labels.get(part, LABELS.get(part, part)))}*")
-        else:
-            out.append(plain(part).replace(
-                "Refit with firth=True (Firth-penalized Cox)",
-                "Choose **Firth-penalized Cox** (or **Automatic**) under Estimation"
-            ).replace("firth=True", "Firth-penalized Cox"))
-    return "".join(out)
 
 
 options = covariate_options(cohort)
@@ -139,9 +59,11 @@ seed_list("cox.covariates", options, DEFAULT_COVARIATES)
 covariates = right.multiselect("Covariates", options, key="cox.covariates",
                                format_func=lambda c: LABELS.get(c, c),
                                placeholder="Choose one or more covariates")
-if "cox.refused" in st.session_state:
-    st.error(plain(st.session_state["cox.refused"]), icon=":material/block:")
-hidden = [c for c in st.session_state.get("cox.covariates.wanted", DEFAULT_COVARIATES)
+try:  # an intervention during follow-up is never a baseline covariate
+    refuse_interventions(wanted("cox.covariates", DEFAULT_COVARIATES))
+except AnalysisError as error:
+    st.error(plain(str(error)), icon=":material/block:")
+hidden = [c for c in wanted("cox.covariates", DEFAULT_COVARIATES)
           if c in cohort.columns and c not in options]
 if hidden:
     right.caption("Not offered under the current filters (every patient has the same "
@@ -174,24 +96,10 @@ if categorical:
 keep_in_url("cox.endpoint", "cox.covariates", "cox.model", "cox.firth", "cox.ties",
             "cox.age_scale", *(f"cox.ref.{c}" for c in categorical))
 
-time_col, event_col, definition = ENDPOINTS[endpoint]
-noun = EVENT_NOUN[endpoint]
-if len(cohort) < 2:
-    st.info("Only one patient matches the current filters. A Cox model compares patients "
-            "with each other, so it needs several patients and at least two events. Widen "
-            "the filters, or press **Clear all filters** in the sidebar.",
-            icon=":material/person_off:")
-    st.stop()
-n_events = int(cohort[event_col].fillna(0).sum())
-if n_events < 2:
-    st.info(f"The {len(cohort)} filtered patients have {n_events} {noun} "
-            f"({ENDPOINT_NAMES[endpoint].lower()}): a hazard ratio compares the rate of "
-            f"{noun}, so the Cox model needs at least two. Widen the filters or choose the "
-            "other endpoint.", icon=":material/event_busy:")
-    st.stop()
-if not covariates:
-    st.info("Choose at least one covariate above to fit a Cox model.",
-            icon=":material/checklist:")
+kind, reason = no_model_reason(cohort, endpoint, covariates)
+if reason:
+    icon = {"patients": "person_off", "events": "event_busy", "covariates": "checklist"}[kind]
+    st.info(reason, icon=f":material/{icon}:")
     st.stop()
 
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
@@ -199,108 +107,42 @@ if view.registry:  # registry mode: counts-based model on every row, then the na
     count_cox_section(view, endpoint, covariates, ties)
     st.subheader("Sample of the registry: the full analysis")
     sample_caption(view)
-
-
 model_cohort, sample_note = model_rows(
     cohort, ["patient_id", *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
              *covariates])
 if sample_note:
     st.info(sample_note, icon=":material/casino:")
-
-
-def model_key(ep: str, columns: list[str]) -> tuple:
-    """The hashable description of a model that every cached wrapper takes."""
-    return (model_cohort, ep, tuple(columns), ties,
-            tuple(sorted((c, reference[c]) for c in columns if c in reference)),
-            tuple(sorted((c, v) for c, v in scale.items() if c in columns)))
-
-
-def fit(ep: str, columns: list[str], firth: bool):
-    data, ep, columns, ties_, ref, sc = model_key(ep, columns)
-    return cached.cox(data, ep, columns, ties_, firth, ref, sc)
-
-
-model_sets = [covariates] if model == "multivariable" else [[c] for c in covariates]
-names = model_names(model, covariates)
-fits, ordinary_fits = [], []
+choices = CoxChoices(endpoint, tuple(covariates), model, firth_mode, ties,
+                     tuple(sorted(reference.items())), tuple(sorted(scale.items())))
 try:
-    for name, columns in zip(names, model_sets, strict=True):
-        ordinary = fit(endpoint, columns, False)
-        ordinary_fits.append(ordinary)
-        if firth_mode == "firth":
-            fits.append(fit(endpoint, columns, True))
-        elif firth_mode == "auto" and needs_firth(ordinary):
-            try:
-                fits.append(fit(endpoint, columns, True))
-            except AnalysisError as error:  # Firth failed too: show the ordinary fit
-                st.warning(f"**{plain(name)}**: {plain(str(error))} The ordinary fit is shown "
-                           "instead.", icon=":material/warning:")
-                fits.append(ordinary)
-        else:
-            fits.append(ordinary)
+    result = cached_cox.view(model_cohort, choices)
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
     st.stop()
-
-labels = {term: label for f in fits for term, label in term_labels(f).items()}
+caveat = partial(readable, labels=result.labels, names=LABELS)  # core caveat -> Markdown
 
 # ---- guardrails: one box in plain words, the technical caveats on demand ---------------------
-ph_results, ph_errors = [], []
-for columns in model_sets:
-    try:
-        ph_results.append(cached_cox.ph(*model_key(endpoint, columns)))
-        ph_errors.append(None)
-    except AnalysisError as error:
-        ph_results.append(None)
-        ph_errors.append(str(error))
-prediction_fits: dict = {}  # the ordinary model of the chosen covariates, per endpoint
-for ep in ENDPOINT_KEYS:
-    if int(cohort[ENDPOINTS[ep][1]].fillna(0).sum()) >= 2:
-        try:
-            prediction_fits[ep] = fit(ep, covariates, False)
-        except AnalysisError as error:
-            prediction_fits[ep] = error
-box = guardrail_box(
-    [(name if model == "univariable" else "", ordinary, used)
-     for name, ordinary, used in zip(names, ordinary_fits, fits, strict=True)],
-    noun, auto_firth=firth_mode == "auto", ph_results=ph_results,
-    separated_predictions=[ENDPOINT_NAMES[ep].lower() for ep, f in prediction_fits.items()
-                           if not isinstance(f, AnalysisError) and needs_firth(f)])
-if box.points:
+for m in result.models:
+    if m.firth_error:  # Firth failed too: the ordinary fit is shown
+        st.warning(f"**{plain(m.name)}**: {plain(m.firth_error)} The ordinary fit is shown "
+                   "instead.", icon=":material/warning:")
+if result.box.points:
     st.warning("**Read these hazard ratios with care**\n\n"
-               + "\n".join(f"- {readable(point, labels)}" for point in box.points),
+               + "\n".join(f"- {caveat(point)}" for point in result.box.points),
                icon=":material/warning:")
     with st.expander("Guardrail details (technical wording)", icon=":material/info:"):
-        st.markdown("\n".join(f"- {readable(detail, labels)}" for detail in box.details))
-for used in fits:
-    if used.excluded:
-        st.info(plain(used.excluded_reason), icon=":material/person_off:")
+        st.markdown("\n".join(f"- {caveat(detail)}" for detail in result.box.details))
+for excluded in result.excluded:
+    st.info(plain(excluded), icon=":material/person_off:")
 
 # ---- results --------------------------------------------------------------------------------
 st.subheader(f"Hazard ratios for {ENDPOINT_NAMES[endpoint].lower()}")
-hr_table = hazard_ratio_table(fits)
-st.dataframe(hr_table, hide_index=True, key="cox.table")
-st.dataframe(model_table(fits, names), hide_index=True, key="cox.models")
-ties_used = sorted({f.ties.capitalize() for f in fits})
-firth_used = any(f.firth for f in fits)
-st.caption(
-    f"HR: hazard ratio of {noun} (above 1: {noun} sooner), versus the reference level of a "
-    "category, per 10 years or per year of age. "
-    + ("95% CI and p: Wald, from the ordinary Cox partial likelihood. " if not firth_used else
-       "95% CI and p: Wald for ordinary fits; for Firth-penalized fits, profile penalized-"
-       "likelihood CI and penalized likelihood-ratio p. ")
-    + f"Tied event times: {' and '.join(ties_used)}"
-    + (" (Firth's penalized model uses Breslow). " if firth_used else ". ")
-    + "Likelihood-ratio p: test that every coefficient of the model is 0 (not available for "
-    "Firth fits). Harrell's C: concordance of the model's risk score with the order of "
-    f"{noun} (0.5 = chance, 1 = perfect; optimistic when computed on the same patients). "
-    "Patients/events with level: those in the term's level (all of them for age).")
-st.caption(" · ".join(dict.fromkeys(plain(f.method) for f in fits)))
-
-forest = forest_figure(pd.concat([f.table for f in fits]), labels=labels,
-                       x_title="Hazard ratio (log scale)", conf_level=fits[0].conf_level,
-                       title=f"{names[0] if model == 'multivariable' else 'Univariable'} "
-                             f"Cox model, {endpoint.upper()}")
+st.dataframe(result.hr_table, hide_index=True, key="cox.table")
+st.dataframe(result.model_table, hide_index=True, key="cox.models")
+st.caption(result.caption)
+st.caption(" · ".join(plain(m) for m in result.methods))
+forest = forest_figure(result.forest, labels=result.labels, x_title="Hazard ratio (log scale)",
+                       conf_level=result.conf_level, title=result.forest_title)
 st.plotly_chart(forest, key="cox.forest", config={"displaylogo": False})
 st.caption("Square: hazard ratio; whisker: its 95% CI; dashed line: HR = 1 (no association). "
            "Each row shows the patients and events with that level. A whisker running to the "
@@ -310,24 +152,22 @@ deliverables(view, "cox", forest, rules, figure_name=f"forest_cox_{endpoint}")
 
 with st.expander("Proportional-hazards check (scaled Schoenfeld residuals)",
                  icon=":material/timeline:"):
-    for i, (name, ordinary) in enumerate(zip(names, ordinary_fits, strict=True)):
-        ph = ph_results[i]
-        if ph is None:
-            st.error(plain(ph_errors[i]), icon=":material/error:")
+    for i, m in enumerate(result.models):
+        if m.ph is None:
+            st.error(plain(m.ph_error), icon=":material/error:")
             continue
         if model == "univariable":
-            st.markdown(f"**{plain(name)}**")
-        st.dataframe(ph_table(ph, LABELS), hide_index=True, key=f"cox.ph.{i}")
-        for reason in ph_not_computable(ph):
-            st.caption(readable(reason, labels))
-        if needs_firth(ordinary):
+            st.markdown(f"**{plain(m.name)}**")
+        st.dataframe(ph_table(m.ph, LABELS), hide_index=True, key=f"cox.ph.{i}")
+        for not_computable in ph_not_computable(m.ph):
+            st.caption(caveat(not_computable))
+        if needs_firth(m.ordinary):
             st.caption("This test uses the ordinary fit, in which a coefficient diverges "
                        "(separation): for that covariate it has nothing to measure.")
-        st.plotly_chart(schoenfeld_figure(ph.residuals, ph.table, coefficients=dict(
-            zip(ordinary.terms, ordinary.params, strict=True)), labels=labels),
-            key=f"cox.schoenfeld.{i}",
-            config={"displaylogo": False})
-        st.caption(plain(ph.method) + ". A small p (below 0.05) suggests the hazard ratio "
+        st.plotly_chart(schoenfeld_figure(m.ph.residuals, m.ph.table, coefficients=dict(
+            zip(m.ordinary.terms, m.ordinary.params, strict=True)), labels=result.labels),
+            key=f"cox.schoenfeld.{i}", config={"displaylogo": False})
+        st.caption(plain(m.ph.method) + ". A small p (below 0.05) suggests the hazard ratio "
                    "changes over follow-up (said in the box above the table). In the plots the "
                    "running mean should stay flat around the fitted coefficient (dashed) if "
                    "hazards are proportional. With few events the test has little power: a "
@@ -341,10 +181,9 @@ st.caption("From the ordinary multivariable Cox model of the covariates chosen a
 source = seed_choice("cox.profile", list(PROFILE), "patient")
 source = st.radio("Profile", list(PROFILE), key="cox.profile", horizontal=True,
                   format_func=PROFILE.__getitem__)
-listed = cohort["patient_id"].head(PATIENT_LIST_MAX)
-ids = [str(i) for i in listed]
-first_event = cohort.loc[cohort[event_col] == 1, "patient_id"].head(1)
-with_event = [str(i) for i in first_event]
+ids = [str(i) for i in cohort["patient_id"].head(PATIENT_LIST_MAX)]
+with_event = [str(i) for i in cohort.loc[cohort[ENDPOINTS[endpoint][1]] == 1,
+                                         "patient_id"].head(1)]
 linked = str(st.query_params.get("cox.patient", ""))
 if linked and linked not in ids and (cohort["patient_id"].astype("string") == linked).any():
     ids = [*ids, linked]
@@ -363,17 +202,15 @@ try:
         start = patient_profile(cohort, ids[0], covariates)
         inputs = st.columns(max(len(covariates), 4))
         for column, where in zip(covariates, inputs, strict=False):
-            key = f"cox.profile.{column}"
+            key, label = f"cox.profile.{column}", plain(LABELS.get(column, column))
             if column in NUMERIC_COVARIATES:
-                seed_number(key, float(start[column]))
-                profile[column] = where.number_input(plain(LABELS.get(column, column)),
-                                                     min_value=0.0, max_value=2000.0,
+                url_number(key, float(start[column]), 0.0, 2000.0)
+                profile[column] = where.number_input(label, min_value=0.0, max_value=2000.0,
                                                      step=1.0, key=key)
             else:
                 levels = category_levels(cohort, column)
                 seed_choice(key, levels, start[column])
-                profile[column] = where.selectbox(plain(LABELS.get(column, column)), levels,
-                                                  key=key)
+                profile[column] = where.selectbox(label, levels, key=key)
         keep_in_url("cox.profile", *(f"cox.profile.{c}" for c in covariates))
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
@@ -382,51 +219,31 @@ st.markdown("**Profile:** " + "; ".join(
     f"{plain(LABELS.get(c, c))}: {plain(f'{v:g}' if isinstance(v, float) else str(v))}"
     for c, v in profile.items()))
 
-rows = []
-curves = st.columns(2)
-for ep, where in zip(ENDPOINT_KEYS, curves, strict=True):
+panels = cached_cox.predictions(cohort, model_cohort, result, profile)
+for panel, where in zip(panels, st.columns(2), strict=True):
     with where:
-        ep_events = int(cohort[ENDPOINTS[ep][1]].fillna(0).sum())
-        if ep_events < 2:
-            st.info(f"No {ENDPOINT_NAMES[ep].lower()} prediction: the filtered patients have "
-                    f"{ep_events} {EVENT_NOUN[ep]}, and a Cox model needs at least two.",
-                    icon=":material/event_busy:")
-            continue
-        try:
-            ep_fit = fit(ep, covariates, False)
-            times = curve_times(ep_fit)
-            curve = cached_cox.prediction(*model_key(ep, covariates),
-                                          tuple(sorted(profile.items())), tuple(times))
-        except AnalysisError as error:
-            st.error(f"{ENDPOINT_NAMES[ep]}: {plain(str(error))}", icon=":material/error:")
-            continue
-        last = max(times)
-        st.plotly_chart(prediction_figure(
-            curve.table, title=f"Predicted {ENDPOINT_NAMES[ep].lower()}",
-            x_title=TIME_AXIS[ep], y_title=f"{ENDPOINT_NAMES[ep]} probability", marks=MARKS,
-            conf_level=curve.conf_level), key=f"cox.predict.{ep}",
-            config={"displaylogo": False})
-        if needs_firth(ep_fit):
-            st.caption(f"The {ep.upper()} model with these covariates shows separation (a "
-                       f"level with no {EVENT_NOUN[ep]}, or with all of them): see the box "
-                       "above the hazard ratios before reading this curve.")
-        st.caption(plain(uncertainty_note(ep_fit, EVENT_NOUN[ep])))
-        row = {"Endpoint": ENDPOINT_NAMES[ep]}
-        for months in MARKS:
-            column = f"{months:g} months: % (95% CI)"
-            if months > last:
-                row[column] = f"beyond follow-up (last {last:g} months)"
-            else:
-                hit = cached_cox.prediction(*model_key(ep, covariates),
-                                            tuple(sorted(profile.items())),
-                                            (months,)).table.iloc[0]
-                row[column] = format_percent_ci(hit["survival"], hit["ci_lower"],
-                                                hit["ci_upper"])
-        rows.append(row)
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="cox.prediction")
-    st.caption(f"{curve.method}. RFS months count from the start of maintenance, OS months "
-               "from diagnosis. Each curve stops at its model's last follow-up time: nothing "
-               "is extrapolated beyond the data.")
+        if panel.message:
+            st.info(panel.message, icon=":material/event_busy:")
+        elif panel.error:
+            st.error(plain(panel.error), icon=":material/error:")
+        else:
+            ep = panel.endpoint
+            st.plotly_chart(prediction_figure(
+                panel.curve.table, title=f"Predicted {ENDPOINT_NAMES[ep].lower()}",
+                x_title=TIME_AXIS[ep], y_title=f"{ENDPOINT_NAMES[ep]} probability",
+                marks=MARKS, conf_level=panel.curve.conf_level), key=f"cox.predict.{ep}",
+                config={"displaylogo": False})
+            if panel.separated:
+                st.caption(f"The {ep.upper()} model with these covariates shows separation (a "
+                           f"level with no {EVENT_NOUN[ep]}, or with all of them): see the box "
+                           "above the hazard ratios before reading this curve.")
+            st.caption(plain(panel.uncertainty))
+drawn = [p for p in panels if p.curve is not None]
+if drawn:
+    st.dataframe(pd.DataFrame([dict(p.row) for p in drawn]), hide_index=True,
+                 key="cox.prediction")
+    st.caption(f"{drawn[-1].curve.method}. RFS months count from the start of maintenance, OS "
+               "months from diagnosis. Each curve stops at its model's last follow-up time: "
+               "nothing is extrapolated beyond the data.")
 
-st.caption(plain(definition))
+st.caption(plain(ENDPOINTS[endpoint][2]))  # the endpoint's definition

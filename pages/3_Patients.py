@@ -20,7 +20,8 @@ from core.patients.figures import (
 from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.deliverables import deliverables
-from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
 
 view = page_setup("Patients", ":material/person:")

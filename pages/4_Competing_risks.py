@@ -16,7 +16,8 @@ from core.survival.figures.competing import cif_figure
 from core.survival.km.summary import stratifier_options
 from ui import competing as cached
 from ui.deliverables import deliverables
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
 
 view = page_setup("Competing risks", ":material/call_split:")

@@ -22,7 +22,8 @@ from core.survival.timedep.summary import (
     sensitivity_table,
 )
 from ui import timedep
-from ui.shell import SEED_SOURCE, keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, url_choice, url_number
 
 view = page_setup("Transplant & events during follow-up", ":material/swap_horiz:")
 cohort = view.cohort
@@ -45,7 +46,7 @@ if not options:
 
 url_choice("timedep.switch", options, options[0])
 url_choice("timedep.clock", ["rfs", "os"], "rfs")
-timedep.url_number("timedep.landmark", 6.0)
+url_number("timedep.landmark", 6.0)
 left, middle, right = st.columns([3, 3, 2])
 switch = left.selectbox("Intervention time (column)", options, key="timedep.switch",
                         format_func=lambda c: LABELS.get(c, c))

@@ -23,7 +23,8 @@ from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached, subgroups
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice, url_value
+from ui.shell import page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, url_choice, url_value
 
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort

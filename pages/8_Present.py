@@ -7,7 +7,8 @@ import streamlit as st
 from core.errors import AnalysisError
 from ui import present
 from ui.deliverables import report_choices
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice
+from ui.shell import page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, url_choice
 
 view = page_setup("Projector mode", ":material/slideshow:")
 present.projector_style()

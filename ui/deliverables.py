@@ -31,42 +31,31 @@ from core.report.sections import ReportChoices
 from core.survival.competing.input import DEATH_RULES
 from core.survival.km.summary import stratifier_options
 from ui.shell import View
+from ui.state import saved_value
 from ui.subgroups import filter_description, rules_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PRESENT_PAGE = "pages/8_Present.py"
 
 
-def _state(key: str, default):
-    """A page widget's value, the value saved when the user left that page, or the link's."""
-    if key in st.session_state:
-        return st.session_state[key]
-    if f"saved.{key}" in st.session_state:
-        return st.session_state[f"saved.{key}"]
-    if key in st.query_params:
-        text = st.query_params[key]
-        return [v for v in text.split(",") if v] if isinstance(default, list) else text
-    return default
-
-
 def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     """The deliverables' choices from the pages' widgets (defaults where a page was not
     visited); values the filtered cohort does not offer fall back to the defaults."""
-    endpoint = _state("survival.endpoint", "rfs")
-    by = _state("survival.by", _state("report.by", "none"))
+    endpoint = saved_value("survival.endpoint", "rfs")
+    by = saved_value("survival.by", saved_value("report.by", "none"))
     by = by if by in stratifier_options(cohort) else None
-    marks = _landmarks(_state("survival.landmarks", "12, 24"))
-    covariates = tuple(_state("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
-    color_by = _state("patients.color_by", "eln2022_risk")
-    competing_by = _state("competing.by", by or "none")  # unvisited: the Survival grouping
-    rule = _state("competing.rule", "censor")
+    marks = _landmarks(saved_value("survival.landmarks", "12, 24"))
+    covariates = tuple(saved_value("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
+    color_by = saved_value("patients.color_by", "eln2022_risk")
+    competing_by = saved_value("competing.by", by or "none")  # unvisited: the Survival grouping
+    rule = saved_value("competing.rule", "censor")
     return ReportChoices(
         endpoint=endpoint if endpoint in ("os", "rfs") else "rfs", by=by, landmark_months=marks,
-        horizon=_number(_state("survival.horizon", 24.0), 24.0),
-        cox_endpoint=_state("cox.endpoint", "rfs") if _state("cox.endpoint", "rfs") in (
+        horizon=_number(saved_value("survival.horizon", 24.0), 24.0),
+        cox_endpoint=saved_value("cox.endpoint", "rfs") if saved_value("cox.endpoint", "rfs") in (
             "os", "rfs") else "rfs",
         cox_covariates=covariates,
-        swimmer_mode=_state("patients.mode", "rfs") if _state("patients.mode", "rfs") in (
+        swimmer_mode=saved_value("patients.mode", "rfs") if saved_value("patients.mode", "rfs") in (
             "os", "rfs") else "rfs",
         swimmer_color_by=None if color_by == "none" else color_by,
         group_rules=rules_text(),

@@ -16,7 +16,6 @@ Filter state lives in three places, kept in step here:
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +46,25 @@ from ui.registry import (
     select,
     selection_result,
 )
+
+# keep_in_url, parse_flag, url_choice, url_value: re-exported for pages of branches still in
+# flight; new code imports them from ui.state (remove once every branch has landed)
+from ui.state import (
+    EXTRA_WIDGET,
+    RANGE_WIDGET,
+    STATE_AGE_LINK,
+    STATE_COHORT,
+    STATE_FILTER,
+    STATE_NOTICES,
+    STATE_SOURCE,
+    WIDGET,
+    extra_widget_keys,
+    keep_in_url,  # noqa: F401
+    parse_flag,  # noqa: F401
+    reset_filters,
+    url_choice,  # noqa: F401
+    url_value,  # noqa: F401
+)
 from ui.upload import remove_my_data, set_aside_count
 
 warmup.start()  # heavy Cox imports in the background, once per server process
@@ -71,27 +89,13 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 
 ROOT = Path(__file__).resolve().parents[1]
 FAVICON = ROOT / "assets" / "favicon.png"
-STATE_FILTER = "filters.current"
-STATE_NOTICES = "filters.notices"
-STATE_COHORT = "cohort.data"
-STATE_SOURCE = "cohort.source"
 STATE_UPLOAD_ID = "cohort.upload_id"
-STATE_AGE_LINK = "filters.age_link"
 UPLOAD_MARKER = "cohort"
 """URL key set to ``upload`` while the view shows an uploaded cohort."""
 LOST_UPLOAD_NOTICE = (
     "This link was made on an uploaded cohort. Uploaded cohorts are not kept across reloads "
     "and are not shared by links, so this view shows the embedded study cohort, not the "
     "uploaded file. Load the file again under *Cohort data* to see it.")
-WIDGET = {name: f"filter.{name}" for name in (*CATEGORY_FIELDS, "age", "co_mutations",
-                                              "co_mutation_mode")}
-EXTRA_WIDGET = "filter.x."
-"""Prefix of the widget keys of the extra-column level filters: ``filter.x.<column>``."""
-RANGE_WIDGET = "filter.xr."
-"""Prefix of the extra-column range inputs, ``filter.xr.<column>.min`` / ``.max`` (a prefix of
-its own, so a text column called ``ldh.min`` beside a numeric ``ldh`` cannot share a key)."""
-
-
 @dataclass(frozen=True)
 class View:
     """What a page works on after :func:`page_setup`.
@@ -169,87 +173,6 @@ def stop_if_empty(view: View, what: str = "") -> None:
         st.stop()
 
 
-def url_choice(key: str, options: list, default: object) -> object:
-    """Seed the widget ``key`` for this run and return its value.
-
-    Use for a page's own choices (endpoint, stratifier, ...). The value comes from, in order:
-    the widget itself, the value saved when the user last left the page, the URL (once per
-    session, so a copied link reopens the choice), the default. A URL value the page does not
-    offer is ignored with a notice. Call before drawing the widget and :func:`keep_in_url`
-    after it.
-    """
-    saved = f"saved.{key}"
-    if key not in st.session_state:
-        if saved in st.session_state and st.session_state[saved] in options:
-            st.session_state[key] = st.session_state[saved]
-        else:
-            wanted = st.query_params.get(key)
-            if wanted is not None and wanted not in options:
-                _link_notice(f"The link's value {_safe_value(wanted)} for `{key}` is not "
-                             "offered on this page and was ignored.")
-                wanted = None
-            st.session_state[key] = wanted if wanted is not None else default
-    return st.session_state[key]
-
-
-def url_value(key: str, parse, default: object) -> object:
-    """Like :func:`url_choice` for a typed value (a number, a list of months, a toggle).
-
-    ``parse`` turns the link's text into the widget's value or raises ``ValueError`` (the
-    project's errors are ValueErrors) with a message; the link's value is then ignored with
-    that message as a notice. What :func:`keep_in_url` writes (``str(value)``) must parse
-    back to the same value.
-    """
-    saved = f"saved.{key}"
-    if key not in st.session_state:
-        if saved in st.session_state:
-            st.session_state[key] = st.session_state[saved]
-        else:
-            value = default
-            wanted = st.query_params.get(key)
-            if wanted is not None:
-                try:
-                    value = parse(wanted)
-                except ValueError as error:
-                    _link_notice(f"The link's value {_safe_value(wanted)} for `{key}` was "
-                                 f"ignored: {error}")
-            st.session_state[key] = value
-    return st.session_state[key]
-
-
-def _link_notice(message: str) -> None:
-    """Show a page's link notice now, and keep it with the filter notices (drawn under the
-    header on every later run until dismissed), so it does not vanish on the next click."""
-    st.warning(message, icon=":material/link_off:")
-    notices = st.session_state.setdefault(STATE_NOTICES, [])
-    if message not in notices:
-        notices.append(message)
-
-
-def parse_flag(text: str) -> bool:
-    """``"True"``/``"False"`` (as :func:`keep_in_url` writes a toggle), also 1/0, yes/no."""
-    lowered = str(text).strip().lower()
-    if lowered in ("true", "1", "yes", "on"):
-        return True
-    if lowered in ("false", "0", "no", "off"):
-        return False
-    raise ValueError("a switch is True or False.")
-
-
-def keep_in_url(*keys: str) -> None:
-    """Save the page widgets ``keys`` for the next visit and write them into the URL."""
-    for key in keys:
-        value = st.session_state.get(key)
-        st.session_state[f"saved.{key}"] = value
-        text = ",".join(map(str, value)) if isinstance(value, (list, tuple)) else str(value)
-        if st.query_params.get(key) != text:
-            st.query_params[key] = text
-
-
-def _safe_value(value: str) -> str:
-    return "'" + re.sub(r"[^0-9A-Za-z _.\-+/%()]", "", value)[:40] + "'"
-
-
 def plain(text: str) -> str:
     """Escape Markdown so user-supplied text (values from a file or a link) shows as typed:
     :func:`core.cohort.text.markdown_safe` (no link, no markup, code spans kept as written)."""
@@ -277,7 +200,7 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
             try:
                 st.session_state[STATE_COHORT] = load_cohort(upload)
                 st.session_state[STATE_SOURCE] = f"Uploaded file {upload.name}"
-                _reset_filters()
+                reset_filters()
             except CohortError as error:
                 st.session_state["cohort.problems"] = (upload.name, error.problems)
         if "cohort.problems" in st.session_state:
@@ -291,7 +214,7 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
         if STATE_COHORT in st.session_state and st.button(
                 "Back to the embedded study cohort", key="cohort.reset"):
             remove_my_data()
-            _reset_filters()
+            reset_filters()
             st.rerun()
         st.page_link("pages/0_Your_data.py", label="Map any export (Chinese headers, dates, "
                      "SPSS/Stata) on Your data", icon=":material/upload_file:")
@@ -300,26 +223,6 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
     if STATE_COHORT in st.session_state:
         return st.session_state[STATE_COHORT], st.session_state[STATE_SOURCE]
     return cached.seed_cohort(), SEED_SOURCE
-
-
-def reset_filters() -> None:
-    """Forget every filter of this session (a new cohort was loaded)."""
-    _reset_filters()
-
-
-def _reset_filters() -> None:
-    st.session_state[STATE_FILTER] = CohortFilter()
-    st.session_state[STATE_NOTICES] = []
-    st.session_state[STATE_AGE_LINK] = ()
-    for key in [*WIDGET.values(), *_extra_widget_keys()]:
-        st.session_state.pop(key, None)
-    from ui.subgroups import clear_filter  # the custom group filter is a filter too
-
-    clear_filter()
-
-
-def _extra_widget_keys() -> list[str]:
-    return [k for k in st.session_state if str(k).startswith((EXTRA_WIDGET, RANGE_WIDGET))]
 
 
 def _extra_filters(cohort: pd.DataFrame, stored: CohortFilter) -> tuple[tuple, tuple]:
@@ -393,7 +296,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
         st.session_state[STATE_NOTICES] = notices
         st.session_state[STATE_AGE_LINK] = tuple(
             int(a) for a in (from_link.age_min, from_link.age_max) if a is not None)
-    for key in [*WIDGET.values(), *_extra_widget_keys()]:  # keep values across pages
+    for key in [*WIDGET.values(), *extra_widget_keys()]:  # keep values across pages
         if key in st.session_state:
             st.session_state[key] = st.session_state[key]
     stored: CohortFilter = st.session_state[STATE_FILTER]
@@ -425,7 +328,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
                                        "sex", "age") if cohort[n].isna().all()]
         if missing:
             st.caption(f"No filter for {', '.join(missing)}: the cohort has no values there.")
-    side.button("Clear all filters", on_click=_reset_filters, key="filter.clear",
+    side.button("Clear all filters", on_click=reset_filters, key="filter.clear",
                 icon=":material/filter_alt_off:")
 
     age_min, age_max = st.session_state[WIDGET["age"]]

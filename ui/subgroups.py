@@ -32,11 +32,12 @@ from core.survival.cutpoint.maxstat import (
     permutation_resamples,
 )
 from core.survival.km.logrank import PermutationResult
+from ui.state import GROUP_URL, GROUP_WIDGET
 
 STATE_DEFINITION = "groups.definition"
-FILTER_WIDGET = "filter.custom_group"
+FILTER_WIDGET = GROUP_WIDGET
 URL_DEFINITION = "groups"
-URL_FILTER = "group_filter"
+URL_FILTER = GROUP_URL
 
 
 def definition() -> GroupDefinition | None:
@@ -155,14 +156,6 @@ def filter_description() -> tuple[str, ...]:
     if not chosen or st.session_state.get(STATE_DEFINITION) is None:
         return ()
     return (f"{CUSTOM_GROUP_COLUMN}: {', '.join(chosen)}",)
-
-
-def clear_filter() -> None:
-    """Forget the custom group filter (the sidebar's "Clear all filters")."""
-    st.session_state.pop(FILTER_WIDGET, None)
-    st.session_state.pop(f"saved.{FILTER_WIDGET}", None)
-    if URL_FILTER in st.query_params:
-        del st.query_params[URL_FILTER]
 
 
 # ---- cached wrappers ---------------------------------------------------------------------

@@ -18,9 +18,8 @@ from core.cohort.read import read_table, sheet_names
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate import CohortSplit
 from core.errors import CohortError
+from ui.state import STATE_COHORT, STATE_SOURCE, reset_filters
 
-STATE_COHORT = "cohort.data"
-STATE_SOURCE = "cohort.source"
 STATE_SET_ASIDE = "cohort.set_aside"
 """Rows set aside when the user chose to continue without them (DataFrame of ``CohortSplit``)."""
 KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw",
@@ -163,8 +162,6 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None,
 
 def use_cohort(split: CohortSplit, name: str) -> None:
     """Make the checked cohort this session's cohort (set-aside rows kept for the header)."""
-    from ui.shell import reset_filters  # imported here: ui.shell imports this module
-
     st.session_state[STATE_COHORT] = split.cohort
     st.session_state[STATE_SOURCE] = f"Uploaded file {name}"
     st.session_state[STATE_SET_ASIDE] = split.set_aside
@@ -178,8 +175,6 @@ def remove_my_data() -> None:
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith("map.")]:
         del st.session_state[key]
-    from ui.shell import reset_filters  # imported here: ui.shell imports this module
-
     reset_filters()
 
 

@@ -1,0 +1,327 @@
+"""Everything the Cox regression page shows, from its choices, in two calls.
+
+Design: the page reads its widgets into :class:`CoxChoices` and calls :func:`cox_view`, which
+holds the page's model policy: one multivariable model or one model per covariate; the
+ordinary fit always (it feeds the guardrails and the proportional-hazards check), Firth's
+penalized fit when asked or, under "auto", when the ordinary fit shows separation or does not
+converge (and the ordinary fit, with a warning, when Firth fails too); the guardrail box
+(:func:`core.cox.guardrails.guardrail_box`); the tables, forest data and captions; the ordinary
+model of the chosen covariates on each endpoint for predictions. :func:`prediction_panels`
+then gives the predicted curves of one patient profile. Fits come through callables, so the
+page passes cached wrappers (``ui.cox``) and nothing is fitted twice; the defaults fit directly
+(:func:`core.cox.fit.fit_cox`, :func:`core.cox.ph.ph_test`). Nothing here draws or touches
+Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from core.cohort.schema import ENDPOINTS
+from core.cohort.text import markdown_safe
+from core.cox.display import (
+    curve_times,
+    hazard_ratio_table,
+    model_names,
+    model_table,
+    needs_firth,
+    term_labels,
+    uncertainty_note,
+)
+from core.cox.fit import CoxResult, fit_cox
+from core.cox.guardrails import GuardrailBox, guardrail_box
+from core.cox.ph import PHTestResult, ph_test
+from core.cox.predict import SurvivalPrediction, predict_survival
+from core.errors import AnalysisError
+from core.style.numbers import format_percent_ci
+from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
+
+ENDPOINT_KEYS = ("rfs", "os")
+MARKS = (12.0, 24.0)
+"""Months at which the predicted survival of a profile is tabulated."""
+
+Fit = Callable[[str, tuple[str, ...], bool], CoxResult]
+"""``fit(endpoint_key, covariates, firth)``."""
+PH = Callable[[str, tuple[str, ...]], PHTestResult]
+"""``ph(endpoint_key, covariates)``: the check of the ordinary fit."""
+Predict = Callable[[str, tuple[tuple[str, object], ...], tuple[float, ...]], SurvivalPrediction]
+"""``predict(endpoint_key, profile_pairs, times)`` from the ordinary model of all covariates."""
+
+
+@dataclass(frozen=True)
+class CoxChoices:
+    """The Cox page's choices (hashable: the cached wrappers take them as they are).
+
+    Attributes
+    ----------
+    endpoint : {"rfs", "os"}
+    covariates : tuple of str
+    model : {"multivariable", "univariable"}
+    firth : {"auto", "ordinary", "firth"}
+    ties : {"efron", "breslow"}
+    reference : tuple of (column, level)
+        Reference level of each categorical covariate, sorted.
+    scale : tuple of (column, divisor)
+        Per-unit divisor of numeric covariates (age per 10 years: ``("age", 10.0)``), sorted.
+    """
+
+    endpoint: str
+    covariates: tuple[str, ...]
+    model: str = "multivariable"
+    firth: str = "auto"
+    ties: str = "efron"
+    reference: tuple[tuple[str, str], ...] = ()
+    scale: tuple[tuple[str, float], ...] = ()
+
+    def fit_cox(self, cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...],
+                firth: bool) -> CoxResult:
+        """:func:`core.cox.fit.fit_cox` of ``covariates`` with these ties, references, scales."""
+        time, event, _ = ENDPOINTS[endpoint]
+        return fit_cox(cohort, time, event, list(covariates), ties=self.ties, firth=firth,
+                       reference={c: v for c, v in self.reference if c in covariates},
+                       scale={c: v for c, v in self.scale if c in covariates})
+
+
+@dataclass(frozen=True)
+class CoxModel:
+    """One model of the page: its ordinary fit, the fit shown, and its proportional-hazards
+    check (``ph`` None with ``ph_error`` the reason when it could not be made)."""
+
+    name: str
+    covariates: tuple[str, ...]
+    ordinary: CoxResult
+    shown: CoxResult
+    firth_error: str
+    ph: PHTestResult | None
+    ph_error: str
+
+
+@dataclass(frozen=True, eq=False)
+class CoxView:
+    """Everything above the prediction section of the Cox page.
+
+    Attributes
+    ----------
+    choices : CoxChoices
+    models : tuple of CoxModel
+    labels : dict of str to str
+        Readable name of every term.
+    box : GuardrailBox
+        The caveats in plain words (``points``) and technical wording (``details``).
+    excluded : tuple of str
+        One sentence per model that left patients out (missing values).
+    hr_table, model_table : pandas.DataFrame
+        The hazard-ratio table and the per-model table (likelihood-ratio p, C, events).
+    forest : pandas.DataFrame
+        The shown fits' tables stacked, for the forest plot; ``forest_title`` its title.
+    caption : str
+        What HR, CI, p and ties mean for these fits.
+    methods : tuple of str
+        The distinct method sentences of the fits.
+    predictions : dict of str to CoxResult or str
+        Per endpoint with at least two events: the ordinary model of all covariates, or the
+        message of the error that prevented it.
+    """
+
+    choices: CoxChoices
+    models: tuple[CoxModel, ...]
+    labels: dict
+    box: GuardrailBox
+    excluded: tuple[str, ...]
+    hr_table: pd.DataFrame
+    model_table: pd.DataFrame
+    forest: pd.DataFrame
+    forest_title: str
+    caption: str
+    methods: tuple[str, ...]
+    predictions: dict
+
+    @property
+    def conf_level(self) -> float:
+        return self.models[0].shown.conf_level
+
+
+def no_model_reason(cohort: pd.DataFrame, endpoint: str, covariates) -> tuple[str, str]:
+    """Why no Cox model can be fitted, as (kind, sentence for ``st.info``): kind
+    ``"patients"`` (fewer than two), ``"events"`` (fewer than two) or ``"covariates"`` (none
+    chosen); ``("", "")`` when a model can be tried."""
+    noun = EVENT_NOUN[endpoint]
+    if len(cohort) < 2:
+        return "patients", (
+            "Only one patient matches the current filters. A Cox model compares patients "
+            "with each other, so it needs several patients and at least two events. Widen "
+            "the filters, or press **Clear all filters** in the sidebar.")
+    events = int(cohort[ENDPOINTS[endpoint][1]].fillna(0).sum())
+    if events < 2:
+        return "events", (
+            f"The {len(cohort)} filtered patients have {events} {noun} "
+            f"({ENDPOINT_NAMES[endpoint].lower()}): a hazard ratio compares the rate of "
+            f"{noun}, so the Cox model needs at least two. Widen the filters or choose the "
+            "other endpoint.")
+    if not covariates:
+        return "covariates", "Choose at least one covariate above to fit a Cox model."
+    return "", ""
+
+
+def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
+             ph: PH | None = None) -> CoxView:
+    """Fit the page's models and gather what the page shows.
+
+    Parameters
+    ----------
+    cohort : pandas.DataFrame
+        The rows the models use (the page's sample of a registry, see
+        :func:`core.cox.display.model_rows`).
+    choices : CoxChoices
+    fit, ph : callable, optional
+        Cached fits (see :data:`Fit`, :data:`PH`); default: fit directly.
+
+    Returns
+    -------
+    CoxView
+
+    Raises
+    ------
+    AnalysisError
+        When an ordinary fit (or a Firth fit asked for explicitly) cannot be made.
+    """
+    fit = fit or (lambda ep, cols, firth: choices.fit_cox(cohort, ep, cols, firth))
+    ph = ph or (lambda ep, cols: ph_test(fit(ep, cols, False)))
+    covariates = tuple(choices.covariates)
+    sets = ([covariates] if choices.model == "multivariable" else [(c,) for c in covariates])
+    models = []
+    for name, columns in zip(model_names(choices.model, covariates), sets, strict=True):
+        ordinary = fit(choices.endpoint, columns, False)
+        shown, firth_error = ordinary, ""
+        if choices.firth == "firth":
+            shown = fit(choices.endpoint, columns, True)
+        elif choices.firth == "auto" and needs_firth(ordinary):
+            try:
+                shown = fit(choices.endpoint, columns, True)
+            except AnalysisError as error:  # Firth failed too: show the ordinary fit
+                firth_error = str(error)
+        try:
+            check, check_error = ph(choices.endpoint, columns), ""
+        except AnalysisError as error:
+            check, check_error = None, str(error)
+        models.append(CoxModel(name, columns, ordinary, shown, firth_error, check, check_error))
+    predictions = {}
+    for ep in ENDPOINT_KEYS:
+        if int(cohort[ENDPOINTS[ep][1]].fillna(0).sum()) >= 2:
+            try:
+                predictions[ep] = fit(ep, covariates, False)
+            except AnalysisError as error:
+                predictions[ep] = str(error)
+    shown = [m.shown for m in models]
+    noun = EVENT_NOUN[choices.endpoint]
+    box = guardrail_box(
+        [(m.name if choices.model == "univariable" else "", m.ordinary, m.shown)
+         for m in models], noun, auto_firth=choices.firth == "auto",
+        ph_results=[m.ph for m in models],
+        separated_predictions=[ENDPOINT_NAMES[ep].lower() for ep, f in predictions.items()
+                               if isinstance(f, CoxResult) and needs_firth(f)])
+    first = models[0].name if choices.model == "multivariable" else "Univariable"
+    return CoxView(
+        choices=choices, models=tuple(models),
+        labels={t: label for f in shown for t, label in term_labels(f).items()}, box=box,
+        excluded=tuple(f.excluded_reason for f in shown if f.excluded),
+        hr_table=hazard_ratio_table(shown), model_table=model_table(shown,
+                                                                    [m.name for m in models]),
+        forest=pd.concat([f.table for f in shown]),
+        forest_title=f"{first} Cox model, {choices.endpoint.upper()}",
+        caption=_caption(shown, noun),
+        methods=tuple(dict.fromkeys(f.method for f in shown)), predictions=predictions)
+
+
+def _caption(fits: list[CoxResult], noun: str) -> str:
+    ties = " and ".join(sorted({f.ties.capitalize() for f in fits}))
+    firth = any(f.firth for f in fits)
+    return (
+        f"HR: hazard ratio of {noun} (above 1: {noun} sooner), versus the reference level of a "
+        "category, per 10 years or per year of age. "
+        + ("95% CI and p: Wald, from the ordinary Cox partial likelihood. " if not firth else
+           "95% CI and p: Wald for ordinary fits; for Firth-penalized fits, profile penalized-"
+           "likelihood CI and penalized likelihood-ratio p. ")
+        + f"Tied event times: {ties}"
+        + (" (Firth's penalized model uses Breslow). " if firth else ". ")
+        + "Likelihood-ratio p: test that every coefficient of the model is 0 (not available "
+        "for Firth fits). Harrell's C: concordance of the model's risk score with the order of "
+        f"{noun} (0.5 = chance, 1 = perfect; optimistic when computed on the same patients). "
+        "Patients/events with level: those in the term's level (all of them for age).")
+
+
+def readable(text: str, labels: Mapping[str, str], names: Mapping[str, str]) -> str:
+    """A core caveat as Markdown for the page: `term` spans become the term's readable name
+    (``labels``, else the column's ``names``), the advice to set firth=True becomes the page's
+    own control, user text is escaped."""
+    out = []
+    for i, part in enumerate(text.split("`")):
+        if i % 2:
+            out.append(f"*{markdown_safe(labels.get(part, names.get(part, part)))}*")
+        else:
+            out.append(markdown_safe(part).replace(
+                "Refit with firth=True (Firth-penalized Cox)",
+                "Choose **Firth-penalized Cox** (or **Automatic**) under Estimation"
+            ).replace("firth=True", "Firth-penalized Cox"))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class PredictionPanel:
+    """The predicted survival of one profile on one endpoint (one column of the page).
+
+    ``message`` (no model: too few events) or ``error`` is set when there is no ``curve``;
+    ``row`` holds the endpoint's predicted survival at :data:`MARKS` as text.
+    """
+
+    endpoint: str
+    message: str = ""
+    error: str = ""
+    curve: SurvivalPrediction | None = None
+    separated: bool = False
+    uncertainty: str = ""
+    row: tuple[tuple[str, str], ...] = ()
+
+
+def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str, object],
+                      predict: Predict | None = None) -> tuple[PredictionPanel, ...]:
+    """Predicted relapse-free and overall survival of ``profile`` from the ordinary model of
+    the chosen covariates on each endpoint (:attr:`CoxView.predictions`), curves stopping at
+    each model's last follow-up time, never extrapolated."""
+    pairs = tuple(sorted(profile.items()))
+    if predict is None:
+        def predict(ep, prof, times):
+            return predict_survival(view.predictions[ep], dict(prof), times)
+    panels = []
+    for ep in ENDPOINT_KEYS:
+        result = view.predictions.get(ep)
+        if result is None:
+            events = int(cohort[ENDPOINTS[ep][1]].fillna(0).sum())
+            panels.append(PredictionPanel(ep, message=(
+                f"No {ENDPOINT_NAMES[ep].lower()} prediction: the filtered patients have "
+                f"{events} {EVENT_NOUN[ep]}, and a Cox model needs at least two.")))
+            continue
+        try:
+            if isinstance(result, str):
+                raise AnalysisError(result)
+            times = curve_times(result)
+            curve = predict(ep, pairs, tuple(times))
+            last, row = max(times), [("Endpoint", ENDPOINT_NAMES[ep])]
+            for months in MARKS:
+                column = f"{months:g} months: % (95% CI)"
+                if months > last:
+                    row.append((column, f"beyond follow-up (last {last:g} months)"))
+                    continue
+                hit = predict(ep, pairs, (months,)).table.iloc[0]
+                row.append((column, format_percent_ci(hit["survival"], hit["ci_lower"],
+                                                      hit["ci_upper"])))
+        except AnalysisError as error:
+            panels.append(PredictionPanel(ep, error=f"{ENDPOINT_NAMES[ep]}: {error}"))
+            continue
+        panels.append(PredictionPanel(ep, curve=curve, separated=needs_firth(result),
+                                      uncertainty=uncertainty_note(result, EVENT_NOUN[ep]),
+                                      row=tuple(row)))
+    return tuple(panels)
