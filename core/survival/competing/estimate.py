@@ -81,6 +81,10 @@ class CumulativeIncidence:
     method: str = f"Aalen-Johansen estimate; {VARIANCE}; {CI_METHOD}"
 
     def group_table(self, group: str) -> pd.DataFrame:
+        """The rows of one group (a slice: the table is written group after group)."""
+        positions = self.__dict__.get("_positions")
+        if positions is not None and group in positions:
+            return self.table.iloc[positions[group]]
         return self.table[self.table["group"] == group]
 
 
@@ -104,9 +108,8 @@ def loglog_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarr
 
 
 def _group_curve(time: np.ndarray, status: np.ndarray, cause: int) -> pd.DataFrame:
-    """One group's Aalen-Johansen curve and Gray's variance at its distinct times."""
-    order = np.argsort(time, kind="stable")
-    time, status = time[order], status[order]
+    """One group's Aalen-Johansen curve and Gray's variance at its distinct times; ``time``
+    sorted (:func:`by_group_and_time`)."""
     times, first = np.unique(time, return_index=True)
     d1 = np.add.reduceat((status == cause).astype(float), first) if time.size else np.array([])
     d_all = np.add.reduceat((status > 0).astype(float), first) if time.size else np.array([])
@@ -144,26 +147,58 @@ def _group_curve(time: np.ndarray, status: np.ndarray, cause: int) -> pd.DataFra
                          "se": np.sqrt(np.maximum(var, 0.0))})
 
 
-def _fit(data: CompetingData, cause: int, conf_level: float) -> CumulativeIncidence:
+def fit_data(data: CompetingData, cause: int = 1, conf_level: float = 0.95
+             ) -> CumulativeIncidence:
+    """:func:`cumulative_incidence` of rows already checked by
+    :func:`core.survival.competing.input.competing_data` (no second validation; the sort by
+    group and time is shared through :func:`by_group_and_time`)."""
     z = _z(conf_level)
     if not (isinstance(cause, (int, np.integer)) and cause >= 1):
         raise AnalysisError(f"cause must be a status code 1, 2, ..., not {cause!r}. Fix: use "
                             "1 for the event of interest (e.g. relapse).")
+    time, status, code, edges = by_group_and_time(data)
     parts = []
-    for g in data.groups:
-        mask = data.group == g
-        part = _group_curve(data.time[mask], data.status[mask], int(cause))
+    for k, g in enumerate(data.groups):
+        rows = slice(edges[k], edges[k + 1])
+        part = _group_curve(time[rows], status[rows], int(cause))
         part.insert(0, "group", g)
         parts.append(part)
     table = (pd.concat(parts, ignore_index=True) if parts
              else pd.DataFrame({c: [] for c in CIF_COLUMNS[:-2]}))
     table["ci_lower"], table["ci_upper"] = loglog_interval(table["cif"].to_numpy(),
                                                            table["se"].to_numpy(), z)
-    n = {g: int((data.group == g).sum()) for g in data.groups}
-    events = {g: int((data.status[data.group == g] == cause).sum()) for g in data.groups}
-    return CumulativeIncidence(table=table[CIF_COLUMNS], cause=int(cause), groups=data.groups,
-                               n=n, events=events, conf_level=conf_level,
-                               exclusions=data.survival.exclusions)
+    sizes = np.diff(edges)
+    own = np.bincount(code[status == cause], minlength=len(data.groups))
+    n = {g: int(sizes[k]) for k, g in enumerate(data.groups)}
+    events = {g: int(own[k]) for k, g in enumerate(data.groups)}
+    fit = CumulativeIncidence(table=table[CIF_COLUMNS], cause=int(cause), groups=data.groups,
+                              n=n, events=events, conf_level=conf_level,
+                              exclusions=data.survival.exclusions)
+    ends = np.cumsum([len(p) for p in parts]).tolist()
+    object.__setattr__(fit, "_positions", {g: slice(e - len(p), e) for g, p, e in
+                                           zip(data.groups, parts, ends, strict=True)})
+    return fit
+
+
+def by_group_and_time(data: CompetingData) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                     np.ndarray]:
+    """The rows sorted by group (display order) then time, once per :class:`CompetingData`.
+
+    Returns
+    -------
+    (time, status, group_code, edges)
+        Sorted arrays, and ``edges`` (len(groups) + 1,): group k is rows
+        ``edges[k]:edges[k + 1]``. Cached on ``data``, so the two causes' curves, the report
+        and the tests share one sort.
+    """
+    cached = data.__dict__.get("_by_group_and_time")
+    if cached is None:
+        code = data.survival.group_code
+        order = np.lexsort((data.time, code))
+        edges = np.r_[0, np.cumsum(np.bincount(code, minlength=len(data.groups)))]
+        cached = (data.time[order], data.status[order], code[order], edges)
+        object.__setattr__(data, "_by_group_and_time", cached)
+    return cached
 
 
 def cumulative_incidence(df: pd.DataFrame, time: str, status: str, cause: int = 1,
@@ -190,7 +225,7 @@ def cumulative_incidence(df: pd.DataFrame, time: str, status: str, cause: int = 
     -------
     CumulativeIncidence
     """
-    return _fit(competing_data(df, time, status, by), cause, conf_level)
+    return fit_data(competing_data(df, time, status, by), cause, conf_level)
 
 
 def incidence_at(fit: CumulativeIncidence, times) -> pd.DataFrame:

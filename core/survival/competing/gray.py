@@ -73,7 +73,8 @@ class GrayTestResult:
 
 def _prepare(data: CompetingData, cause: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                          list[str]]:
-    groups = [g for g in data.groups if (data.group == g).any()]
+    sizes = np.bincount(data.survival.group_code, minlength=len(data.groups))
+    groups = [g for g, size in zip(data.groups, sizes, strict=True) if size]
     if len(groups) < 2:
         raise AnalysisError(f"Gray's test compares groups, and only {len(groups)} group has "
                             f"patients here ({', '.join(groups) or 'none'}). Fix: widen the "
@@ -88,10 +89,15 @@ def _prepare(data: CompetingData, cause: int) -> tuple[np.ndarray, np.ndarray, n
                             f"times exceeds this app's limit of {MAX_CELLS:,} cells "
                             "(groups x groups x times). Fix: compare fewer groups, or round the "
                             "times (e.g. to whole days or months).")
-    order = np.argsort(data.time, kind="stable")
-    index = {g: k for k, g in enumerate(groups)}
-    labels = np.array([index[g] for g in data.group[order]], dtype=int)
-    code = np.where(data.status[order] == cause, 1, np.where(data.status[order] > 0, 2, 0))
+    order = data.__dict__.get("_by_time")
+    if order is None:  # one stable sort by time per CompetingData, shared by both causes
+        order = np.argsort(data.time, kind="stable")
+        object.__setattr__(data, "_by_time", order)
+    present = np.full(len(data.groups), -1, dtype=np.int64)  # display code -> label 0..k-1
+    present[[data.groups.index(g) for g in groups]] = np.arange(len(groups))
+    labels = present[data.survival.group_code[order]]
+    status = data.status[order]
+    code = np.where(status == cause, 1, np.where(status > 0, 2, 0))
     return data.time[order], code, labels, groups
 
 
@@ -201,7 +207,16 @@ def permutation_gray(df, time: str, status: str, by: str, cause: int = 1, *,
     exchangeable; group sizes are kept. Exact enumeration up to ``exact_limit`` assignments,
     otherwise ``n_resamples`` seeded random ones.
     """
-    data = competing_data(df, time, status, by)
+    return permutation_gray_data(competing_data(df, time, status, by), cause,
+                                 exact_limit=exact_limit, n_resamples=n_resamples, seed=seed)
+
+
+def permutation_gray_data(data: CompetingData, cause: int = 1, *,
+                          exact_limit: int = EXACT_LIMIT,
+                          n_resamples: int = MONTE_CARLO_RESAMPLES,
+                          seed: int = SEED) -> PermutationResult:
+    """:func:`permutation_gray` of rows already checked by
+    :func:`core.survival.competing.input.competing_data`."""
     time_, code, labels, groups = _prepare(data, cause)
     k = len(groups)
     return label_permutation_p(

@@ -219,13 +219,19 @@ def competing_status(cohort: pd.DataFrame, death_rule: str = "censor") -> Compet
     if STATUS_COLUMN in cohort.columns:
         recorded = pd.to_numeric(cohort[STATUS_COLUMN], errors="coerce")
         status = status.where(recorded.isna(), recorded.astype(float))
-    ids = (cohort["patient_id"].astype(str) if "patient_id" in cohort.columns
-           else pd.Series([f"row {i + 2}" for i in range(len(cohort))], index=cohort.index))
-    unplaced = tuple(ids[died_first & (status == 0)])
-    placed = tuple(ids[status == 2])
+    unplaced = _ids(cohort, died_first & (status == 0))
+    placed = _ids(cohort, status == 2)
     return CompetingStatus(status=status, rule=death_rule,
                            explanation=DEATH_RULE_TEXT[death_rule], unplaced=unplaced,
                            placed=placed)
+
+
+def _ids(cohort: pd.DataFrame, mask: pd.Series) -> tuple[str, ...]:
+    """Patient ids (row numbers, header = row 1, without ids) of the rows in ``mask``; only
+    those rows are turned into text (a registry sample has 10^5 rows)."""
+    if "patient_id" in cohort.columns:
+        return tuple(cohort.loc[mask, "patient_id"].astype(str).tolist())
+    return tuple(f"row {i + 2}" for i in np.flatnonzero(mask.to_numpy()))
 
 
 def with_competing_status(cohort: pd.DataFrame, death_rule: str = "censor",

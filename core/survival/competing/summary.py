@@ -11,7 +11,7 @@ Times are months from the start of maintenance (the RFS clock).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -21,14 +21,15 @@ from core.cohort.text import plural
 from core.errors import AnalysisError
 from core.style.numbers import format_percent_ci
 from core.style.plot import tick_times
-from core.survival.competing.estimate import (
-    CumulativeIncidence,
-    cumulative_incidence,
-    incidence_at,
+from core.survival.competing.estimate import CumulativeIncidence, fit_data, incidence_at
+from core.survival.competing.gray import (
+    GrayTestResult,
+    gray_test_data,
+    permutation_gray_data,
 )
-from core.survival.competing.gray import GrayTestResult, gray_test_data, permutation_gray
 from core.survival.competing.input import STATUS, TIME, CompetingStatus, competing_data, prepared
-from core.survival.km.estimate import KaplanMeierResult, at_risk_table, kaplan_meier
+from core.survival.km.counts import counts_of
+from core.survival.km.estimate import KaplanMeierResult, at_risk_from_counts, fit_counts
 from core.survival.km.logrank import PermutationResult
 from core.survival.km.summary import SMALL_EVENTS, SMALL_N
 
@@ -103,18 +104,16 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
         Spacing of the x-axis ticks and at-risk columns (months).
     """
     frame, rule = prepared(cohort, death_rule)
-    data = competing_data(frame, TIME, STATUS, by)
-    if data.survival.n == 0:
+    data = competing_data(frame, TIME, STATUS, by)  # validated once; every number below
+    if data.survival.n == 0:                        # comes from these rows
         raise AnalysisError("No patient has a recorded relapse-free time and status. Fix: "
                             "widen the filters.")
-    incidence = {c: cumulative_incidence(frame, TIME, STATUS, c, by, conf_level)
-                 for c in CAUSES}
-    relapse = frame.assign(_relapse=(frame[STATUS] == 1).astype(float)
-                           .where(frame[STATUS].notna()))
-    km = kaplan_meier(relapse, TIME, "_relapse", by, conf_level)
+    incidence = {c: fit_data(data, c, conf_level) for c in CAUSES}  # one shared sort
+    relapse = replace(data.survival, event=data.status == 1)  # deaths censored
+    km = fit_counts(counts_of(relapse), conf_level)
     ticks = tick_times(float(np.max(data.time)), tick_step)
-    any_event = frame.assign(_any=(frame[STATUS] > 0).astype(float).where(frame[STATUS].notna()))
-    at_risk = at_risk_table(any_event, TIME, "_any", ticks, by)
+    any_event = counts_of(data.survival)  # its event is "any cause"
+    at_risk = at_risk_from_counts(any_event.table, ticks, any_event.groups, any_event.codes)
     parts = []
     for cause, fit in incidence.items():
         part = incidence_at(fit, landmark_months)
@@ -159,8 +158,8 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
                              f"page); a group has fewer than {SMALL_EVENTS} events of "
                              f"{CAUSE_NOUNS[cause]}, so read Gray's p with caution.")
             elif few and min(incidence[cause].n.values()) >= 2:
-                permutation[cause] = permutation_gray(frame, TIME, STATUS, by, cause,
-                                                      n_resamples=PERMUTATION_RESAMPLES)
+                permutation[cause] = permutation_gray_data(data, cause,
+                                                           n_resamples=PERMUTATION_RESAMPLES)
     elif by is not None:
         notes.append(f"Only one {LABELS.get(by, by)} group is left after filtering: no test.")
 

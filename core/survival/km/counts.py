@@ -234,10 +234,17 @@ def _frame(group, time, n_event, n_censor) -> pd.DataFrame:
 # ---- the same rules in an engine ------------------------------------------------------------
 
 def _engine_counts(source, time: str, event: str, by) -> SurvivalCounts:
-    """The gatekeeper's rules and the count table as two aggregate queries on ``source``.
+    """The gatekeeper's rules and the count table in one scan of ``source``.
 
-    ``by`` may also be a tuple of columns (the Cox model's covariate pattern): the group is
-    their combination, labelled by the values as text joined with :data:`SEPARATOR`."""
+    Each row gets a kind: an error (a time that is not a number, a negative time, an event that
+    is not 0/1), a reason to leave it out (no time; no event; no group), or usable, the first
+    that applies in that order. One ``GROUP BY kind, group, time`` then gives the count table
+    (usable rows) and the tallies (the other kinds collapse to one row each). Only when a kind
+    other than usable occurs does a second, small query fetch example patient ids for the
+    message. ``by`` may also be a tuple of columns (the Cox model's covariate pattern): the group
+    is their combination, labelled by the values as text joined with :data:`SEPARATOR`."""
+    import ibis
+
     t = source.table
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     check_columns(source.columns, (time, event, *keys))
@@ -246,39 +253,44 @@ def _engine_counts(source, time: str, event: str, by) -> SurvivalCounts:
     negative = time_value < 0
     bad_event = t[event].notnull() & (event_value.isnull() | ~event_value.isin([0.0, 1.0]))
     no_time = time_value.isnull()
-    no_event = ~no_time & event_value.isnull()
-    checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
-    usable = ~no_time & event_value.notnull()
+    no_event = event_value.isnull()
+    checks = [(no_time, missing_reason(time)), (~no_time & no_event, missing_reason(event))]
+    absent = None
     if keys:
         absent = missing(t, keys[0])
         for key in keys[1:]:
             absent = absent | missing(t, key)
         reason = (missing_reason(by) if isinstance(by, str)
                   else "no recorded " + ", ".join(f"`{k}`" for k in keys))
-        checks.append((usable & absent, reason))
-        usable = usable & ~absent
-    tallies = source.aggregate(
-        n_input=t.count(), bad_time=count_true(bad_time), negative=count_true(negative),
-        bad_event=count_true(bad_event),
-        **{f"missing_{k}": count_true(mask) for k, (mask, _) in enumerate(checks)})
-    for name, mask, column, (problem, fix) in (("bad_time", bad_time, time, BAD_TIME),
-                                               ("negative", negative, time, NEGATIVE_TIME),
-                                               ("bad_event", bad_event, event, BAD_EVENT)):
-        if tallies[name]:
-            shown = _examples(source, mask, column)
-            raise AnalysisError(rows_message(column, int(tallies[name]), shown, problem, fix))
-    found = [k for k in range(len(checks)) if tallies[f"missing_{k}"]]
-    named = _excluded_ids(source, [checks[k][0] for k in found]) if found else {}
-    exclusions = tuple(Exclusion(checks[k][1], int(tallies[f"missing_{k}"]),
-                                 tuple(named.get(j, ()))) for j, k in enumerate(found))
-
+        checks.append((~no_time & ~no_event & absent, reason))
+    # kinds: 1-3 errors (BAD_TIME, NEGATIVE_TIME, BAD_EVENT), 4.. the checks' reasons, 0 usable
+    kinds = [bad_time, negative, bad_event, no_time, no_event,
+             *([absent] if absent is not None else [])]
+    kind = ibis.cases(*[(c.fill_null(False), k + 1) for k, c in enumerate(kinds)], else_=0)
     names = [f"key{j}" for j in range(len(keys))]
-    rows = t.filter(usable).select(time=time_value, flag=event_value,
-                                   **{n: t[k] for n, k in zip(names, keys, strict=True)})
-    grouped = rows.group_by([*names, "time"]).aggregate(
-        n_event=count_true(rows.flag == 1.0), n_censor=count_true(rows.flag == 0.0))
+    usable = kind == 0
+    rows = t.select(kind=kind, time=usable.ifelse(time_value, ibis.null("float64")),
+                    flag=usable.ifelse(event_value, ibis.null("float64")),
+                    **{n: usable.ifelse(t[k], ibis.null(t[k].type()))
+                       for n, k in zip(names, keys, strict=True)})
+    grouped = rows.group_by(["kind", *names, "time"]).aggregate(
+        n=rows.count(), n_event=count_true(rows.flag == 1.0),
+        n_censor=count_true(rows.flag == 0.0))
     raw = grouped.to_pyarrow().to_pandas()  # Arrow's conversion: fast on long tables
-    return _from_engine_table(raw, by, names, int(tallies["n_input"]), exclusions)
+    tallies = raw.groupby("kind")["n"].sum()
+    for k, mask, column, (problem, fix) in ((1, bad_time, time, BAD_TIME),
+                                            (2, negative, time, NEGATIVE_TIME),
+                                            (3, bad_event, event, BAD_EVENT)):
+        if tallies.get(k, 0):  # the first error kind counts all its rows
+            shown = _examples(source, mask, column)
+            raise AnalysisError(rows_message(column, int(tallies[k]), shown, problem, fix))
+    counted = [int(tallies.get(k + 4, 0)) for k in range(len(checks))]
+    found = [k for k, count in enumerate(counted) if count]
+    named = _excluded_ids(source, [checks[k][0] for k in found]) if found else {}
+    exclusions = tuple(Exclusion(checks[k][1], counted[k], tuple(named.get(j, ())))
+                       for j, k in enumerate(found))
+    usable_rows = raw[raw["kind"] == 0].drop(columns=["kind", "n"]).reset_index(drop=True)
+    return _from_engine_table(usable_rows, by, names, int(raw["n"].sum()), exclusions)
 
 
 def _examples(source, mask, column: str | None) -> list[tuple[str | None, object]]:
