@@ -3,7 +3,7 @@
 The seed cohort has no transplant times (the study does not say who was transplanted): the
 page explains and shows no number. The synthetic example data/examples/hsct_example.csv has
 HSCT times: every number on the page equals core.survival.timedep.models*, whose values are
-golden-tested against R in tests/core/survival/test_timedep.py.
+golden-tested against R in tests/core/survival/timedep/test_timedep.py.
 """
 
 from __future__ import annotations

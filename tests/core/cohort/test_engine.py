@@ -1,7 +1,7 @@
 """Cohort sources on DuckDB: opening files, their errors, and rows that never enter pandas.
 
 The statistics on a source (the same numbers as the pandas path, to 1e-12) are tested in
-``tests/core/survival/test_counts_engine.py``.
+``tests/core/survival/km/test_counts_engine.py``.
 """
 
 import numpy as np

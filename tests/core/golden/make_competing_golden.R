@@ -1,4 +1,4 @@
-# Golden values for tests/core/survival/test_competing.py, from R's cmprsk (2.2.11).
+# Golden values for tests/core/survival/competing/test_competing.py, from R's cmprsk (2.2.11).
 #
 # Run from the repository root:  Rscript tests/core/golden/make_competing_golden.R
 # Writes tests/core/golden/competing_r_golden.json (committed; CI does not need R).

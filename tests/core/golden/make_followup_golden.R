@@ -1,4 +1,4 @@
-# Golden values for tests/core/survival/test_followup.py: median follow-up by the reverse
+# Golden values for tests/core/survival/km/test_followup.py: median follow-up by the reverse
 # Kaplan-Meier method, from R's survival package.
 #
 # Run from the repository root:  Rscript tests/core/golden/make_followup_golden.R

@@ -1,4 +1,4 @@
-# Golden values for tests/core/survival/test_cutpoint.py, from R's maxstat package.
+# Golden values for tests/core/survival/cutpoint/test_cutpoint.py, from R's maxstat package.
 #
 # Run from the repository root:  Rscript tests/core/golden/make_maxstat_golden.R
 # Writes tests/core/golden/maxstat_r_golden.json (committed; CI does not need R).

@@ -1,4 +1,4 @@
-# Golden values for tests/core/survival/test_timedep.py, from R's survival package.
+# Golden values for tests/core/survival/timedep/test_timedep.py, from R's survival package.
 #
 # Run from the repository root:  Rscript tests/core/golden/make_timedep_golden.R
 # Writes tests/core/golden/timedep_r_golden.json (committed; CI does not need R).

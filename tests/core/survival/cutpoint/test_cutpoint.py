@@ -35,7 +35,7 @@ from core.survival.cutpoint.maxstat import (
     with_split,
 )
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 R = json.loads((GOLDEN / "maxstat_r_golden.json").read_text())["results"]
 TOL = 1e-9
 CASES = sorted(R)

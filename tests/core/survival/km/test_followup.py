@@ -17,7 +17,7 @@ from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.survival.km.followup import median_follow_up
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "followup_r_golden.json")
+GOLDEN = json.loads((Path(__file__).parents[2] / "golden" / "followup_r_golden.json")
                     .read_text())
 SEED = load_seed_cohort()
 

@@ -25,7 +25,7 @@ from core.survival.competing.estimate import VARIANCE
 from core.survival.competing.gray import permutation_gray
 from core.survival.competing.input import competing_data, competing_status
 
-GOLDEN = json.loads((Path(__file__).parents[1] / "golden" / "competing_r_golden.json")
+GOLDEN = json.loads((Path(__file__).parents[2] / "golden" / "competing_r_golden.json")
                     .read_text())
 CASES = sorted(GOLDEN)
 TOL = 1e-6

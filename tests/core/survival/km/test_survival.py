@@ -33,7 +33,7 @@ from core.survival.km.estimate import (
 )
 from core.survival.km.logrank import logrank_trend, permutation_logrank
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 R = json.loads((GOLDEN / "survival_r_golden.json").read_text())["results"]
 SHARED = json.loads((GOLDEN / "seed_r_reference.json").read_text())["results"]
 TOL = 1e-6

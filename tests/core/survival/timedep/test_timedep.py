@@ -30,12 +30,12 @@ from core.survival.timedep.models import (
     time_dependent_cox,
 )
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 R = json.loads((GOLDEN / "timedep_r_golden.json").read_text())["results"]
 TOL = 1e-6
 FITTED = [k for k, v in R.items() if "cox" in v]
 NOT_ESTIMABLE = [k for k, v in R.items() if v.get("estimable") is False]
-EXAMPLE = Path(__file__).resolve().parents[3] / "data" / "examples" / "hsct_example.csv"
+EXAMPLE = Path(__file__).resolve().parents[4] / "data" / "examples" / "hsct_example.csv"
 
 
 def cohort(key: str) -> pd.DataFrame:
@@ -316,7 +316,7 @@ def test_example_file_has_hsct_times():
 
 
 # --------------------------------------------------------------------------------------------
-# What the page shows (core.survival.timedep.summary) and draws (figures_timedep)
+# What the page shows (core.survival.timedep.summary) and draws (core.survival.figures.timedep)
 # --------------------------------------------------------------------------------------------
 
 def test_report_keeps_each_analysis_or_its_reason():
