@@ -291,8 +291,7 @@ def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
     """The values each filter field can take in this cohort, in display order.
 
     Fixed vocabularies (ELN risk, sex, ...) keep the schema's order and include levels with
-    no patients; open ones (FAB class, fusion gene) list the observed values in the one level
-    order of :func:`core.cohort.coding.present_levels` (natural order: "2" before "10").
+    no patients; open ones (FAB class, fusion gene) list the observed values in natural order.
     ``co_mutations`` lists every gene seen.
     """
     levels: dict[str, list[str]] = {}
@@ -307,9 +306,8 @@ def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
 
 
 def extra_filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
-    """The levels of each categorical extra column (observed values as text, in the one level
-    order of :func:`core.cohort.coding.present_levels`), in file order of the columns (see
-    :func:`core.cohort.columns.extra_columns`)."""
+    """The levels of each categorical extra column (:mod:`core.cohort.coding`'s order), in
+    file order of the columns (see :func:`core.cohort.columns.extra_columns`)."""
     return {name: list(present_levels(cohort[name], name))
             for name in extra_columns(cohort).categorical}
 

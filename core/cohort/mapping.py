@@ -33,8 +33,7 @@ import pandas as pd
 
 from core.cohort.mapping_words import EVENT_CODES, SYNONYMS, VALUE_CODES
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
-from core.cohort.validate import clean_column, normalise_column_name
-from core.cohort.validate_cells import to_numbers
+from core.cohort.validate import clean_column, normalise_column_name, to_numbers
 from core.errors import CohortError
 
 DAYS_PER_MONTH = 30.4375

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
-from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_column re-exported)
+from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_column, to_numbers re-exported)
     ALIASES,
     MAX_LISTED,
     Problem,
@@ -44,6 +44,7 @@ from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_colum
     quote_list,
     row_labeller,
     split_list,
+    to_numbers,
 )
 from core.errors import CohortError
 
