@@ -35,8 +35,8 @@ import pandas as pd
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
 
-__all__ = ["Coding", "code_levels", "level_labels", "natural_key", "order_levels",
-           "present_levels"]
+__all__ = ["Coding", "categories_of", "code_levels", "level_labels", "natural_key",
+           "order_levels", "present_levels"]
 
 
 def level_labels(values: pd.Series | np.ndarray) -> np.ndarray:
@@ -158,10 +158,12 @@ def present_levels(values: pd.Series, column: str | None = None) -> tuple[str, .
     labels = level_labels(values)
     present = {v for v in pd.unique(labels) if v is not None}
     return order_levels(present, name if isinstance(name, str) else None,
-                        _categories(values))
+                        categories_of(values))
 
 
-def _categories(values: pd.Series) -> tuple[str, ...] | None:
+def categories_of(values: pd.Series) -> tuple[str, ...] | None:
+    """The level texts of a pandas Categorical's categories, in their order (R's factor
+    levels), or None when ``values`` is not categorical."""
     if not isinstance(values.dtype, pd.CategoricalDtype):
         return None
     return tuple(level_labels(pd.Series(values.cat.categories)))

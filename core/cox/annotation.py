@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import level_labels
 from core.cohort.schema import ENDPOINTS
 from core.cox.fit import fit_cox
 from core.errors import AnalysisError
 from core.style.numbers import format_median, format_p
-from core.survival.input import group_labels
 from core.survival.km.estimate import kaplan_meier, medians
 
 EFFECT_COLUMNS = ["group", "n", "events", "median", "median_lower", "median_upper", "hr",
@@ -157,7 +157,7 @@ def _as_text(df: pd.DataFrame, by: str) -> pd.DataFrame:
         return df
     labels = pd.Series(np.where(values.notna(), None, None), index=df.index, dtype=object)
     present = values.notna()
-    labels[present] = group_labels(values[present])
+    labels[present] = level_labels(values[present])
     return df.assign(**{by: labels})
 
 

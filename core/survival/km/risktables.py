@@ -28,14 +28,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import categories_of, level_labels, order_levels
 from core.cohort.engine import is_source
-from core.survival.input import (
-    category_labels,
-    check_columns,
-    group_labels,
-    missing_reason,
-    order_labels,
-)
+from core.survival.input import check_columns, missing_reason
 from core.survival.km.counts import SEPARATOR, SurvivalCounts, survival_counts
 
 KEY = "\x1fgroup\x1fstratum"
@@ -105,10 +100,10 @@ def risk_tables(cohort, time: str, event: str, by: str, strata: str | None = Non
     labels = [label.split(SEPARATOR, 1) for label in counts.groups]
     group_label = np.array([g for g, _ in labels], dtype=object)
     stratum_label = np.array([s for _, s in labels], dtype=object)
-    categories = None if is_source(cohort) else category_labels(cohort[by])
-    groups = order_labels(set(group_label), by, categories)
-    levels = order_labels(set(stratum_label), strata,
-                          None if is_source(cohort) else category_labels(cohort[strata]))
+    categories = None if is_source(cohort) else categories_of(cohort[by])
+    groups = order_levels(set(group_label), by, categories)
+    levels = order_levels(set(stratum_label), strata,
+                          None if is_source(cohort) else categories_of(cohort[strata]))
     g_of = np.array([groups.index(g) for g in group_label], dtype=np.int64)
     s_of = np.array([levels.index(s) for s in stratum_label], dtype=np.int64)
     table = counts.table
@@ -138,7 +133,7 @@ def _combined_counts(df: pd.DataFrame, time: str, event: str, by: str, strata: s
     parts = []
     for column in (by, strata):
         codes, uniques = pd.factorize(df[column])
-        labels = group_labels(pd.Series(uniques))
+        labels = level_labels(pd.Series(uniques))
         parts.append((codes, np.asarray(labels, dtype=object)))
     (g, g_labels), (s, s_labels) = parts
     both = (g >= 0) & (s >= 0)

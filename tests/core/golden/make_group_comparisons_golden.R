@@ -1,4 +1,4 @@
-# Golden values for tests/core/survival/test_group_comparisons_vs_r.py (and
+# Golden values for tests/core/survival/km/test_group_comparisons_vs_r.py (and
 # tests/core/cox/test_group_effects_vs_r.py): the weighted and
 # stratified log-rank tests, pairwise log-rank tests, milestone survival differences and RMST
 # contrasts, on seeded cohorts this script generates itself (written into the JSON too).

@@ -31,7 +31,7 @@ import pytest
 from core.survival import logrank, pairwise_logrank
 from core.survival.km.contrasts import milestone_difference, rmst_comparison
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "group_comparisons_r_golden.json"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "group_comparisons_r_golden.json"
 CASES = json.loads(GOLDEN.read_text())["cases"]
 NAMES = sorted(CASES)
 TOL = 1e-9
