@@ -7,6 +7,7 @@ table with its key columns first, then downloads, built only when their button i
 
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.exports import download_name
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS, with_labels
@@ -15,8 +16,10 @@ from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached
+from ui.access import may
 from ui.comparisons import baseline_split
 from ui.deliverables import deliverables
+from ui.exports import download_button
 from ui.overview import follow_up, readable_csv
 from ui.registry import baseline as registry_baseline
 from ui.registry import first_rows, sample_caption
@@ -122,13 +125,16 @@ st.caption("Counts with percentages of the patients with a recorded value; conti
            "as median (range). Follow-up is the median (range) of OS times, as the study "
            "reports it; the median follow-up above is the reverse Kaplan-Meier estimate.")
 filters = view.cohort_filter.to_query_params()
-st.download_button("Download baseline table (CSV)", lambda: cached.csv_bytes(table),
-                   download_name("cohort", "baseline", "csv", filters=filters),
-                   mime="text/csv", on_click="ignore",
-                   icon=":material/download:", key="cohort.download_baseline")
+download_button("cohort.baseline", "Download baseline table (CSV)",
+                lambda export: cached.csv_bytes(export.table),
+                download_name("cohort", "baseline", "csv", filters=filters), "text/csv",
+                table=table, icon=":material/download:", key="cohort.download_baseline")
 
 # ---- patients ------------------------------------------------------------------------------
 st.subheader("Patients")
+if not may(Permission.VIEW_ROWS):
+    st.info("Your role (viewer) shows aggregate results only: no patient rows, no patient "
+            "downloads.", icon=":material/lock:")
 KEY_COLUMNS = ("patient_id", "eln2022_risk", "mrd_pre_status", "sorafenib_timing",
                "rfs_months", "rfs_event", "os_months", "os_event")
 ordered = [c for c in KEY_COLUMNS if c in cohort.columns] + \
@@ -152,18 +158,14 @@ column_config.update({LABELS[name]: st.column_config.Column(width="small")
                       for name in KEY_COLUMNS if name in LABELS})
 if rules_text():  # the custom group's column says its rules
     column_config[CUSTOM_GROUP_COLUMN] = st.column_config.TextColumn(help=rules_text())
-st.dataframe(
-    with_labels(cohort[ordered].head(MAX_ROWS_SHOWN)),
-    hide_index=True,
-    height=min(35 * (len(cohort) + 1) + 3, 700),
-    key="cohort.table",
-    column_config=column_config,
-)
-st.caption(
-    f"{plain(ENDPOINTS['os'][2])} {plain(ENDPOINTS['rfs'][2])} Key columns first; scroll right "
-    "for the rest. Click a column header to sort. MRD positive = ≥ 0.01% by flow cytometry "
-    "before maintenance; the AML1-ETO/ABL ratio (qPCR) is shown as measured."
-)
+if may(Permission.VIEW_ROWS):
+    st.dataframe(with_labels(cohort[ordered].head(MAX_ROWS_SHOWN)), hide_index=True,
+                 height=min(35 * (len(cohort) + 1) + 3, 700), key="cohort.table",
+                 column_config=column_config)
+    st.caption(
+        f"{plain(ENDPOINTS['os'][2])} {plain(ENDPOINTS['rfs'][2])} Key columns first; scroll "
+        "right for the rest. Click a column header to sort. MRD positive = ≥ 0.01% by flow "
+        "cytometry before maintenance; the AML1-ETO/ABL ratio (qPCR) is shown as measured.")
 
 if registry:
     st.caption("Registry mode: patient downloads, the tumor-board report and the deliverables "
@@ -184,19 +186,21 @@ notes = (
 # Every download is built only when its button is pressed (a callable ``data``): a rerun
 # never spends time on files nobody asked for (issue 18: 151 s per rerun on 10^6 rows).
 left, middle, right, _ = st.columns([1, 1.4, 1, 1.6])
-left.download_button("Download CSV", lambda: cached.csv_bytes(cohort),
-                     download_name("cohort", "patients", "csv", filters=filters),
-                     mime="text/csv", icon=":material/download:", key="cohort.download_csv",
-                     on_click="ignore")
-middle.download_button("Download CSV, readable headers", lambda: readable_csv(cohort),
-                       download_name("cohort", "patients-readable", "csv", filters=filters),
-                       mime="text/csv", icon=":material/download:",
-                       key="cohort.download_readable", on_click="ignore")
-right.download_button(
-    "Download XLSX", lambda: cached.xlsx_bytes(cohort, notes),
-    download_name("cohort", "patients", "xlsx", filters=filters),
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    icon=":material/download:", key="cohort.download_xlsx", on_click="ignore")
+download_button("cohort.patients", "Download CSV",
+                lambda export: cached.csv_bytes(export.table),
+                download_name("cohort", "patients", "csv", filters=filters), "text/csv",
+                table=cohort, where=left, icon=":material/download:", key="cohort.download_csv")
+download_button("cohort.patients", "Download CSV, readable headers",
+                lambda export: readable_csv(export.table),
+                download_name("cohort", "patients-readable", "csv", filters=filters),
+                "text/csv", table=cohort, where=middle, icon=":material/download:",
+                key="cohort.download_readable")
+download_button("cohort.patients", "Download XLSX",
+                lambda export: cached.xlsx_bytes(export.table, (*export.note, *notes)),
+                download_name("cohort", "patients", "xlsx", filters=filters),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                table=cohort, where=right, icon=":material/download:",
+                key="cohort.download_xlsx")
 st.caption("*Download CSV* and *XLSX* use the column names and 0/1 codes of the data "
            "dictionary, so the file can be loaded again under *Cohort data*; the readable CSV "
            "has headers with units and events spelled out (relapse, death, censored), for "
@@ -211,16 +215,15 @@ report_by = st.selectbox(
     key="report.by", format_func=lambda c: "no groups (whole cohort)" if c == NO_GROUPS
     else LABELS.get(c, c))
 report_notes = (*view.selection.notes(), *filter(None, (rules_for(report_by),)))
-st.download_button(
-    "Download tumor-board report (HTML)",
-    lambda: cached.tumor_board_html(
+download_button(
+    "cohort.report", "Download tumor-board report (HTML)",
+    lambda export: cached.tumor_board_html(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
         report_notes, None if report_by == NO_GROUPS else report_by,
-        view.source == SEED_SOURCE),
+        view.source == SEED_SOURCE, export.privacy),
     download_name("cohort", "report", "html", filters=filters,
                   endpoint=None if report_by == NO_GROUPS else f"by-{report_by}"),
-    mime="text/html", on_click="ignore",
-    icon=":material/summarize:", key="report.download")
+    "text/html", icon=":material/summarize:", key="report.download")
 st.caption("One HTML file for projecting or printing: filters and counts, baseline table, OS "
            "and RFS curves with their statistics, and the patient list. It opens offline in "
            "any browser and loads nothing from the internet; it contains patient-level data, "

@@ -16,6 +16,7 @@ from core.cohort.schema import BY_NAME, data_dictionary_markdown, with_labels
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
 from core.errors import CohortError
 from ui import upload
+from ui.exports import download_button
 from ui.registry import stop_uploads
 from ui.shell import page_setup, plain
 
@@ -153,9 +154,10 @@ if "upload.name" in st.session_state:
         except CohortError as error:
             st.error("\n".join(f"- {plain(p)}" for p in error.problems), icon=":material/error:")
             st.stop()
-        st.download_button("Download this mapping (JSON)", mapping.to_json().encode("utf-8"),
-                           "cohort_mapping.json", mime="application/json",
-                           icon=":material/download:", key="upload.download_mapping")
+        download_button("your_data.mapping", "Download this mapping (JSON)",
+                        lambda _: mapping.to_json().encode("utf-8"),
+                        "cohort_mapping.json", "application/json",
+                        icon=":material/download:", key="upload.download_mapping")
 
         st.subheader("Preview: the first rows as the app will read them")
         try:
@@ -229,13 +231,15 @@ if upload.STATE_COHORT in st.session_state or "upload.name" in st.session_state:
 st.subheader("Templates and help")
 left, right, _ = st.columns([1, 1, 2])
 templates = ROOT / "data" / "templates"
-left.download_button("Template (CSV)", (templates / "cohort_template.csv").read_bytes(),
-                     "cohort_template.csv", mime="text/csv", key="upload.template_csv",
-                     icon=":material/download:")
-right.download_button("Template (XLSX)", (templates / "cohort_template.xlsx").read_bytes(),
-                      "cohort_template.xlsx", key="upload.template_xlsx",
-                      mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                      icon=":material/download:")
+download_button("your_data.template", "Template (CSV)",
+                lambda _: (templates / "cohort_template.csv").read_bytes(),
+                "cohort_template.csv", "text/csv", where=left, key="upload.template_csv",
+                icon=":material/download:")
+download_button("your_data.template", "Template (XLSX)",
+                lambda _: (templates / "cohort_template.xlsx").read_bytes(),
+                "cohort_template.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                where=right, key="upload.template_xlsx", icon=":material/download:")
 st.caption("The templates hold the minimal columns (id, OS and RFS times in months and events "
            "as 1/0) and two example rows; add any column you like.")
 with st.expander("How to export from your system"):

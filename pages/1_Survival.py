@@ -18,6 +18,7 @@ from core.survival.km.summary import (
 from ui import cached
 from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
+from ui.exports import download_button
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, parse_flag, url_choice, url_value
@@ -166,10 +167,11 @@ if view.source == SEED_SOURCE:
                      "checked against its rows: Paper check", icon=":material/fact_check:")
 
 curve_table = with_rule_column(fit.table, by)  # a custom group's rule beside its label
-st.download_button("Download the curve table (CSV)", lambda: cached.csv_bytes(curve_table),
-                   download_name("survival", "km-table", "csv",
-                                 filters=view.cohort_filter.to_query_params(),
-                                 endpoint=endpoint if by == NONE else f"{endpoint}-by-{by}"),
-                   mime="text/csv", icon=":material/download:", key="survival.download",
-                   on_click="ignore")
+download_button("survival.curve_table", "Download the curve table (CSV)",
+                lambda export: cached.csv_bytes(export.table),
+                download_name("survival", "km-table", "csv",
+                              filters=view.cohort_filter.to_query_params(),
+                              endpoint=endpoint if by == NONE else f"{endpoint}-by-{by}"),
+                "text/csv", table=curve_table, icon=":material/download:",
+                key="survival.download")
 st.caption(plain(ENDPOINTS[endpoint][2]))

@@ -6,6 +6,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cox.display import (
     NUMERIC_COVARIATES,
@@ -23,6 +24,7 @@ from core.cox.view import ENDPOINT_KEYS, MARKS, CoxChoices, no_model_reason, rea
 from core.errors import AnalysisError
 from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 from ui import cox as cached_cox
+from ui.access import may
 from ui.deliverables import deliverables
 from ui.registry import count_cox_section, sample_caption
 from ui.shell import page_setup, plain, stop_if_empty
@@ -178,8 +180,9 @@ st.subheader("Predicted relapse-free and overall survival for one patient")
 st.caption("From the ordinary multivariable Cox model of the covariates chosen above (fitted "
            "once for RFS and once for OS, same ties and reference levels). Firth fits are not "
            "used for predictions. Only the model's covariates enter the profile.")
-source = seed_choice("cox.profile", list(PROFILE), "patient")
-source = st.radio("Profile", list(PROFILE), key="cox.profile", horizontal=True,
+profiles = list(PROFILE) if may(Permission.VIEW_ROWS) else ["custom"]  # viewer: no rows
+source = seed_choice("cox.profile", profiles, profiles[0])
+source = st.radio("Profile", profiles, key="cox.profile", horizontal=True,
                   format_func=PROFILE.__getitem__)
 ids = [str(i) for i in cohort["patient_id"].head(PATIENT_LIST_MAX)]
 with_event = [str(i) for i in cohort.loc[cohort[ENDPOINTS[endpoint][1]] == 1,

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.schema import ENDPOINTS
 from core.patients.conflicts import SEED_CONFLICTS
+from ui.access import may
 from ui.shell import page_setup, plain
 
 view = page_setup("About & definitions", ":material/info:")
@@ -27,9 +29,11 @@ st.markdown((ROOT / "data" / "PROVENANCE.md").read_text(encoding="utf-8").split(
 st.subheader("Where the study's text and its Table 2 disagree")
 st.markdown("The embedded cohort is transcribed from Tables 1 and 2. Where a sentence of the "
             "study's Results cannot be squared with a patient's row, the app keeps the table "
-            "(the only patient-level source) and says so on that patient's card:")
-st.markdown("\n".join(f"- **Patient {c.patient_id}**, {plain(c.sentence())}"
-                      for c in SEED_CONFLICTS))
+            "(the only patient-level source) and says so on that patient's card"
+            + (":" if may(Permission.VIEW_ROWS) else " (patient cards need the analyst role)."))
+if may(Permission.VIEW_ROWS):  # each item names a patient's recorded values
+    st.markdown("\n".join(f"- **Patient {c.patient_id}**, {plain(c.sentence())}"
+                          for c in SEED_CONFLICTS))
 
 with st.expander("Data dictionary (every column, unit and allowed value)"):
     st.markdown((ROOT / "data" / "DATA_DICTIONARY.md").read_text(encoding="utf-8")

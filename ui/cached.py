@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.access.deidentify import IDENTIFIED, Privacy
 from core.cohort.baseline import baseline_characteristics
 from core.cohort.exports import table_to_csv, table_to_xlsx
 from core.cohort.read import load_seed_cohort
@@ -54,6 +55,7 @@ def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: 
 @st.cache_data(show_spinner=False, max_entries=16)
 def tumor_board_html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
                      notes: tuple[str, ...], by: str | None,
-                     printed_rates: bool = False) -> bytes:
+                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED) -> bytes:
     return report.tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
-                                   notes=list(notes), by=by, printed_rates=printed_rates)
+                                   notes=list(notes), by=by, printed_rates=printed_rates,
+                                   privacy=privacy)

@@ -24,12 +24,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from core.access.deidentify import Privacy
 from core.cohort.text import parse_months
 from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
 from core.survival.competing.input import DEATH_RULES
 from core.survival.km.summary import stratifier_options
+from ui.exports import guarded, may_download, privacy
 from ui.shell import View
 from ui.state import saved_value
 from ui.subgroups import filter_description, rules_text
@@ -84,28 +86,30 @@ def _number(value, default: float) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
-          notes: tuple[str, ...], choices: tuple) -> bytes:
+          notes: tuple[str, ...], choices: tuple, privacy: Privacy) -> bytes:
     from core.report.deck import DeckContext, slide_deck
 
     return slide_deck(cohort, DeckContext(source, n_total, filters, notes),
-                      ReportChoices(*choices))
+                      ReportChoices(*choices), privacy=privacy)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
-          notes: tuple[str, ...], choices: tuple) -> bytes:
+          notes: tuple[str, ...], choices: tuple, privacy: Privacy) -> bytes:
     from core.report.html import tumor_board_html
 
     choice = ReportChoices(*choices)
     return tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
-                            notes=list(notes), by=choice.by, choices=choice)
+                            notes=list(notes), by=choice.by, choices=choice, privacy=privacy)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _zip(cohort: pd.DataFrame, source: str, filters: tuple[str, ...], choices: tuple) -> bytes:
+def _zip(cohort: pd.DataFrame, source: str, filters: tuple[str, ...], choices: tuple,
+         privacy: Privacy) -> bytes:
     from core.report.reproduce import reproduce_zip
 
-    return reproduce_zip(cohort, ReportChoices(*choices), source=source, filters=filters)
+    return reproduce_zip(cohort, ReportChoices(*choices), source=source, filters=filters,
+                         privacy=privacy)
 
 
 def _signature(*parts: object) -> str:
@@ -113,8 +117,15 @@ def _signature(*parts: object) -> str:
 
 
 def _prepared(name: str, signature: str, label: str, build, filename: str, mime: str,
-              key: str, where) -> None:
-    """A Prepare button, then the download button for what it built (same signature)."""
+              key: str, where, download: str) -> None:
+    """A Prepare button, then the download button for what it built (same signature).
+
+    ``download`` names the file's rule (:data:`core.access.roles.DOWNLOADS`): nothing is drawn
+    for a role without it, and the build checks the role and is recorded
+    (:func:`ui.exports.guarded`; ``build`` takes the :class:`ui.exports.Export`).
+    """
+    if not may_download(download):
+        return
     stored = st.session_state.get(f"{key}.bytes")
     if stored is not None and stored[0] == signature:
         where.download_button(f"Download {label}", stored[1], filename, mime=mime,
@@ -123,7 +134,7 @@ def _prepared(name: str, signature: str, label: str, build, filename: str, mime:
     if where.button(f"Prepare {label}", key=f"{key}.prepare", icon=":material/build:"):
         with st.spinner(f"Building the {name}…"):
             try:
-                st.session_state[f"{key}.bytes"] = (signature, build())
+                st.session_state[f"{key}.bytes"] = (signature, guarded(download, build)())
             except AnalysisError as error:
                 where.error(str(error), icon=":material/error:")
                 return
@@ -159,7 +170,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     filters = (*view.cohort_filter.describe(), *filter_description())
     notes = tuple(view.selection.notes())
     ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
-    base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices))
+    level = privacy()  # the role's and the header switch's de-identification
+    base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices),
+            level)
     stamp = date.today().isoformat()
     with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
         st.caption(
@@ -173,17 +186,20 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             "app showed. Both files contain patient-level data.")
         left, middle, right, present = st.columns([1, 1, 1, 1])
         _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
-                  lambda: _deck(cohort, view.source, view.selection.n_total, filters, notes,
-                                astuple(choices)),
-                  f"tumor_board_{stamp}.pptx", PPTX_MIME, f"deliver.{page}.pptx", left)
+                  lambda export: _deck(cohort, view.source, view.selection.n_total, filters,
+                                       notes, astuple(choices), export.privacy),
+                  f"tumor_board_{stamp}.pptx", PPTX_MIME, f"deliver.{page}.pptx", left,
+                  "deliver.deck")
         _prepared("report", _signature("html", base), "report (HTML)",
-                  lambda: _html(cohort, view.source, view.selection.n_total, filters, notes,
-                                astuple(choices)),
+                  lambda export: _html(cohort, view.source, view.selection.n_total, filters,
+                                       notes, astuple(choices), export.privacy),
                   f"tumor_board_report_{stamp}.html", "text/html", f"deliver.{page}.html",
-                  middle)
+                  middle, "deliver.report")
         _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
-                  lambda: _zip(cohort, view.source, filters, astuple(choices)),
-                  f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip", right)
+                  lambda export: _zip(cohort, view.source, filters, astuple(choices),
+                                      export.privacy),
+                  f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip", right,
+                  "deliver.zip")
         present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
                           query_params={**view.cohort_filter.to_query_params(),
                                         "present": "1"})
@@ -191,7 +207,13 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             label = st.selectbox("Figure", list(figure), key=f"deliver.{page}.which")
             figure, caption, figure_name = figure[label]
         if figure is not None and not isinstance(figure, dict):
-            _figure_downloads(figure, caption, figure_name, page, base, table)
+            if level.deidentified and page == "patients":  # its lanes are named by patient id
+                st.caption("The swimmer plot names each patient, so it is not offered as a "
+                           "de-identified figure; the slides carry it with pseudonyms.")
+            else:
+                _figure_downloads(figure, " ".join(filter(None, (level.note, caption))),
+                                  figure_name, page, base,
+                                  None if table is None else level.aggregate(table))
 
 
 def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple,
@@ -206,9 +228,9 @@ def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: t
     signature = _signature("figure", base, preset, kind, figure.to_json(), caption,
                            None if table is None else table.to_json())
     _prepared("figure", signature, f"figure ({kind.upper()})",
-              lambda: render_figure(figure, kind, preset, caption=caption, table=table),
+              lambda _: render_figure(figure, kind, preset, caption=caption, table=table),
               image_filename(figure_name, kind, preset), MIME[kind], f"deliver.{page}.figure",
-              go)
+              go, "deliver.figure")
     st.caption("Publication style: white background, black axes, larger fonts, one dash "
                "pattern per group (readable in greyscale); the at-risk table and the caption "
                "are inside the image. Rendered on the server.")

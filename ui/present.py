@@ -13,9 +13,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.access.deidentify import IDENTIFIED, Privacy
+from core.access.roles import Permission
 from core.report.html import Section, report_sections
 from core.report.images import publication_style
 from core.report.sections import ReportChoices
+from ui import access, exports
 
 CSS = """
 <style>
@@ -52,10 +55,16 @@ if (!doc.__presentKeys) {
 """
 
 
-@st.cache_data(show_spinner="Preparing the sections…", max_entries=8)
 def sections(cohort: pd.DataFrame, choices: tuple) -> list[Section]:
-    """:func:`report_sections` for the deliverables' choices (cached)."""
-    return report_sections(cohort, choices=ReportChoices(*choices))
+    """:func:`report_sections` for the deliverables' choices, as the session's role may see
+    them (a viewer: no patient list, no swimmer plot, small counts as "<5")."""
+    return _sections(cohort, choices, exports.privacy() if not access.may(
+        Permission.VIEW_ROWS) else IDENTIFIED)
+
+
+@st.cache_data(show_spinner="Preparing the sections…", max_entries=8)
+def _sections(cohort: pd.DataFrame, choices: tuple, privacy: Privacy) -> list[Section]:
+    return report_sections(cohort, choices=ReportChoices(*choices), privacy=privacy)
 
 
 def projector_style() -> None:

@@ -16,12 +16,14 @@ Filter state lives in three places, kept in step here:
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.columns import extra_columns
 from core.cohort.filters import (
     CATEGORY_FIELDS,
@@ -36,7 +38,7 @@ from core.cohort.read import MAX_UPLOAD_MB, load_cohort
 from core.cohort.schema import LABELS
 from core.cohort.text import markdown_safe
 from core.errors import CohortError
-from ui import cached, warmup
+from ui import access, cached, warmup
 from ui.registry import (
     ENV,
     filter_frame,
@@ -84,6 +86,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/5_Paper_check.py", "Paper check", ":material/fact_check:"),
     ("pages/8_Present.py", "Projector mode", ":material/slideshow:"),
     ("pages/9_About.py", "About & definitions", ":material/info:"),
+    ("pages/10_Audit_log.py", "Audit log", ":material/policy:"),
 )
 """(script path relative to the app root, navigation label, icon) of every page, in order."""
 
@@ -137,6 +140,7 @@ def page_setup(title: str, icon: str) -> View:
     # SVG from fonts.gstatic.com, which tests/e2e/test_privacy.py forbids.
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=str(FAVICON),
                        layout="wide")
+    access.gate(sys._getframe(1).f_code.co_filename, title)  # sign-in and the page's role rule
     nav = st.sidebar.container()
     cohort, source = _cohort_source()
     cohort_filter = _filter_sidebar(cohort)
@@ -148,11 +152,14 @@ def page_setup(title: str, icon: str) -> View:
     else:
         from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
         selection = custom_groups_sidebar(cohort_filter.apply(cohort))
+    access.track(title, source, cohort, cohort_filter.to_query_params())
+    selection = access.visible(selection)  # a viewer's rows carry pseudonyms only
     with nav:
         st.markdown(f"### {APP_NAME}")
         for path, label, page_icon in PAGES:
-            st.page_link(path, label=label, icon=page_icon,
-                         query_params=cohort_filter.to_query_params())
+            if access.may_open(path):
+                st.page_link(path, label=label, icon=page_icon,
+                             query_params=cohort_filter.to_query_params())
         st.divider()
     _header(title, selection, source, cohort_filter, registry)
     return View(selection=selection, cohort_filter=cohort_filter, source=source,
@@ -185,11 +192,14 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
     """The cohort of this session: the embedded one, or one the user uploaded (in registry
     mode: the distinct values of the registry's filter columns, see :mod:`ui.registry`)."""
     if registry_path():
+        shown = registry_path() if access.may(Permission.SEE_SERVER_PATHS) else "a file"
         with st.sidebar.expander("Cohort data", icon=":material/database:"):
-            st.caption(f"Registry mode: the server's file {plain(registry_path())} (set by "
+            st.caption(f"Registry mode: the server's file {plain(shown)} (set by "
                        f"{ENV}), read by DuckDB where it lies. Uploads are off.")
         return filter_frame(registry_path()), (f"Registry file {Path(registry_path()).name} "
                                                "(DuckDB, on the server)")
+    if not access.may(Permission.UPLOAD):  # uploads are the data manager's
+        return cached.seed_cohort(), SEED_SOURCE
     with st.sidebar.expander("Cohort data", icon=":material/database:"):
         upload = st.file_uploader(
             f"Load your own cohort (up to {MAX_UPLOAD_MB} MB: CSV/TSV/TXT, XLSX, Parquet, SPSS "
@@ -198,10 +208,15 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
         if upload is not None and st.session_state.get(STATE_UPLOAD_ID) != upload.file_id:
             st.session_state[STATE_UPLOAD_ID] = upload.file_id
             try:
+                access.require_here(Permission.UPLOAD, "an upload")
                 st.session_state[STATE_COHORT] = load_cohort(upload)
                 st.session_state[STATE_SOURCE] = f"Uploaded file {upload.name}"
+                access.record("upload", "upload.sidebar", action="C",
+                              detail={"n_rows": len(st.session_state[STATE_COHORT])})
                 reset_filters()
             except CohortError as error:
+                access.record("upload", "upload.sidebar", action="C", outcome="failure",
+                              detail={"problems": len(error.problems)})
                 st.session_state["cohort.problems"] = (upload.name, error.problems)
         if "cohort.problems" in st.session_state:
             name, problems = st.session_state["cohort.problems"]

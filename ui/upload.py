@@ -13,11 +13,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values, propose_mapping
 from core.cohort.read import read_table, sheet_names
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate import CohortSplit
 from core.errors import CohortError
+from ui import access
 from ui.state import STATE_COHORT, STATE_SOURCE, reset_filters
 
 STATE_SET_ASIDE = "cohort.set_aside"
@@ -50,6 +52,8 @@ def field_label(name: str) -> str:
 
 def start_upload(name: str, data: bytes, file_id: str, sheet: str | None = None) -> None:
     """Read an uploaded file into the session and propose a mapping (problems kept to show)."""
+    access.require_here(Permission.UPLOAD, "an upload")
+    access.record("upload", "upload.file", action="C", detail={"bytes": len(data)})
     for key in KEYS:
         st.session_state.pop(key, None)
     st.session_state["upload.name"] = name
@@ -165,11 +169,16 @@ def use_cohort(split: CohortSplit, name: str) -> None:
     st.session_state[STATE_COHORT] = split.cohort
     st.session_state[STATE_SOURCE] = f"Uploaded file {name}"
     st.session_state[STATE_SET_ASIDE] = split.set_aside
+    access.record("mapping", "mapping.applied", action="U",
+                  detail={"n_rows": len(split.cohort), "n_set_aside": len(split.set_aside),
+                          "columns": list(map(str, split.cohort.columns))})
     reset_filters()  # the study's filters (age 21-76, ...) mean nothing on another cohort
 
 
 def remove_my_data() -> None:
     """Forget the upload, its mapping and the cohort built from it (back to the study)."""
+    if STATE_COHORT in st.session_state or "upload.name" in st.session_state:
+        access.record("removal", "removal.my_data", action="D")
     for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE,
                 "cohort.upload_id", "cohort.problems"]:
         st.session_state.pop(key, None)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import io
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
+from core.access.deidentify import IDENTIFIED, Privacy
 from core.report.html import Section, report_sections
 from core.report.images import PRESETS, render_figure
 from core.report.sections import ReportChoices
@@ -84,7 +85,8 @@ def software_version() -> str:
 
 
 def slide_deck(cohort: pd.DataFrame, context: DeckContext, choices: ReportChoices,
-               today: date | None = None, sections: list[Section] | None = None) -> bytes:
+               today: date | None = None, sections: list[Section] | None = None,
+               privacy: Privacy = IDENTIFIED) -> bytes:
     """The tumor-board deck as PPTX bytes.
 
     Parameters
@@ -98,13 +100,19 @@ def slide_deck(cohort: pd.DataFrame, context: DeckContext, choices: ReportChoice
         Date on the title slide (default: today).
     sections : list of Section, optional
         Already computed :func:`report_sections` for these arguments.
+    privacy : core.access.deidentify.Privacy
+        De-identified or aggregate-only slides (:func:`report_sections`); the title slide
+        says so first.
 
     Returns
     -------
     bytes
         A .pptx file.
     """
-    sections = sections if sections is not None else report_sections(cohort, choices=choices)
+    sections = sections if sections is not None else report_sections(cohort, choices=choices,
+                                                                      privacy=privacy)
+    if privacy.note:
+        context = replace(context, notes=(privacy.note, *context.notes))
     deck = Presentation()
     deck.slide_width, deck.slide_height = SLIDE_W, SLIDE_H
     footer = context.footer(len(cohort))

@@ -13,11 +13,13 @@ slide-deck export can reuse :func:`report_sections` and draw each section on a s
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
 import plotly.io as pio
 
+from core.access.deidentify import IDENTIFIED, Privacy
 from core.cohort.baseline import baseline_characteristics
 from core.cohort.read import load_seed_cohort
 from core.cohort.schema import ENDPOINTS, LABELS
@@ -70,7 +72,8 @@ PRINTED_RATES_NOTE = (
 def report_sections(cohort: pd.DataFrame, by: str | None = None,
                     landmark_months=(12, 24), horizon: float = 24,
                     choices: ReportChoices | None = None,
-                    printed_rates: bool = False) -> list[Section]:
+                    printed_rates: bool = False,
+                    privacy: Privacy = IDENTIFIED) -> list[Section]:
     """The report's content, independent of its format (HTML now, slides later).
 
     Parameters
@@ -90,11 +93,15 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
     printed_rates : bool
         Add the study's printed rates against the Kaplan-Meier estimates of its 19 rows
         (:func:`printed_rates_table`); only meaningful for the embedded study cohort.
+    privacy : core.access.deidentify.Privacy
+        De-identified: pseudonyms in the patient list and swimmer plot, small counts as "<5"
+        in every table; aggregate: no patient list and no swimmer plot either.
     """
     if choices is not None:
         by, landmark_months, horizon = choices.by, choices.landmark_months, choices.horizon
     if cohort.empty:
         raise AnalysisError("The report needs at least one patient. Fix: widen the filters.")
+    cohort = privacy.rows(cohort)
     sections = [Section(
         "Baseline characteristics",
         ("Counts (% of patients with a recorded value); continuous values as median (range).",),
@@ -142,14 +149,29 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         "the statistics above and in the CSV and XLSX downloads.",)
     sections.append(Section("Patients", (ENDPOINTS["os"][2], ENDPOINTS["rfs"][2]),
                             patients.rename(columns=LABELS), warnings=capped, key="patients"))
-    return sections
+    return private_sections(sections, privacy)
+
+
+PATIENT_SECTIONS = ("patients", "swimmer")
+"""Sections with one entry per patient: left out of an aggregate (viewer) export."""
+
+
+def private_sections(sections: list[Section], privacy: Privacy) -> list[Section]:
+    """``sections`` as ``privacy`` lets them leave: every table through
+    :meth:`Privacy.aggregate` (the patient list's rows already carry pseudonyms), and at the
+    aggregate level without the per-patient sections."""
+    if not privacy.deidentified:
+        return sections
+    kept = [s for s in sections if privacy.rows_allowed or s.key not in PATIENT_SECTIONS]
+    return [s if s.table is None or s.key == "patients"
+            else replace(s, table=privacy.aggregate(s.table)) for s in kept]
 
 
 def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                      filters: list[str], notes: list[str] = (), by: str | None = None,
                      landmark_months=(12, 24), horizon: float = 24,
                      today: date | None = None, choices: ReportChoices | None = None,
-                     printed_rates: bool = False) -> bytes:
+                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED) -> bytes:
     """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
 
     Parameters
@@ -172,8 +194,12 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         When given, the same sections as the slide deck (see :func:`report_sections`).
     printed_rates : bool
         Include the study's printed rates against Kaplan-Meier (embedded cohort only).
+    privacy : core.access.deidentify.Privacy
+        How much of the patients the file may carry (:func:`report_sections`); a de-identified
+        report says so first, above its title.
     """
-    sections = report_sections(cohort, by, landmark_months, horizon, choices, printed_rates)
+    sections = report_sections(cohort, by, landmark_months, horizon, choices, printed_rates,
+                               privacy)
     esc = html.escape
     stamp = (today or date.today()).isoformat()
     stratified = f" by {LABELS.get(by, by)}" if by else ""
@@ -181,6 +207,8 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
         f"<title>Tumor-board report · {esc(stamp)}</title><style>{_CSS}</style></head><body>",
+        *([f"<p class='note' id='deidentified'><strong>{esc(privacy.note)}</strong></p>"]
+          if privacy.note else []),
         "<header><h1>Relapse Risk Explorer · tumor-board report</h1>",
         f"<p><strong>{len(cohort)} of {n_total} patients</strong> · "
         f"{esc('; '.join(filters) or 'no filters')}</p>",
@@ -209,9 +237,14 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         parts.append("</section>")
     parts.append("<footer class='muted'>Methods: Kaplan-Meier with Greenwood log-log 95% "
                  "intervals, log-rank (R survdiff), permutation p for small samples; see "
-                 "docs/methods-survival.md of the Relapse Risk Explorer. This file contains "
-                 "patient-level data: share it only as patient data may be shared. It loads "
-                 "nothing from the internet.</footer></body></html>")
+                 "docs/methods-survival.md of the Relapse Risk Explorer. "
+                 + {"identified": "This file contains patient-level data: share it only as "
+                                  "patient data may be shared. ",
+                    "deidentified": "This file is de-identified (see its first line) but still "
+                                    "holds one row per patient: share it as your hospital "
+                                    "allows for pseudonymised data. ",
+                    "aggregate": "This file holds aggregate results only. "}[privacy.level]
+                 + "It loads nothing from the internet.</footer></body></html>")
     return "\n".join(parts).encode("utf-8")
 
 

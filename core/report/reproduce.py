@@ -36,6 +36,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from core.access.deidentify import IDENTIFIED, Privacy
 from core.cohort.exports import table_to_csv
 from core.cohort.schema import ENDPOINTS
 from core.errors import AnalysisError
@@ -178,7 +179,8 @@ def r_script(spec: dict) -> str:
 
 
 def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
-                  filters: tuple[str, ...] = (), today: date | None = None) -> bytes:
+                  filters: tuple[str, ...] = (), today: date | None = None,
+                  privacy: Privacy = IDENTIFIED) -> bytes:
     """The "Reproduce this" zip.
 
     Parameters
@@ -191,6 +193,10 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
     filters : tuple of str
         The filters in words (README).
     today : datetime.date, optional
+    privacy : core.access.deidentify.Privacy
+        ``deidentified``: the rows carry pseudonyms, no dates and no free text (the numbers
+        are the same), and the README's first line says so. The zip holds rows, so the
+        ``aggregate`` level is refused.
 
     Returns
     -------
@@ -201,10 +207,15 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
     if cohort.empty:
         raise AnalysisError("Nothing to reproduce: no patient matches the filters. Fix: widen "
                             "the filters.")
+    if not privacy.rows_allowed:
+        raise AnalysisError("The reproduce zip holds patient rows, which an aggregate "
+                            "(viewer) export may not contain. Fix: ask for the analyst role.")
+    cohort = privacy.rows(cohort)
     spec = analysis_spec(cohort, choices)
     numbers = app_numbers(cohort, choices)
     firth = numbers["cox_shown"] is not None and numbers["cox_shown"] != numbers["cox"]
     readme = "\n".join([
+        *([privacy.note, ""] if privacy.note else []),
         "Reproduce this - Relapse Risk Explorer",
         f"Made {(today or date.today()).isoformat()} from: {source}",
         f"Filters: {'; '.join(filters) or 'none'}; {len(cohort)} patients.",
@@ -230,7 +241,9 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
            "recompute the ordinary fit, which does not converge in that case and is not "
            "compared. Firth's model is in R's coxphf package."] if firth else []),
         "",
-        "The file holds patient-level data: share it only as patient data may be shared.",
+        "The file holds patient-level data" + (" (de-identified, see the first line)"
+                                                if privacy.deidentified else "")
+        + ": share it only as patient data may be shared.",
     ])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:

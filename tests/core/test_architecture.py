@@ -13,19 +13,22 @@ ROOT = Path(__file__).resolve().parents[2]
 # cohort is the ground floor; survival stands on it; cox and patients on those; risk (patient-level
 # prediction and its validation) on cox; report on everything.
 # style (how numbers and figures look) sits on cohort and serves every floor above it;
-# likelihood (the one Cox partial likelihood engine) depends on nothing of the app.
-FLOORS = {"errors": 0, "likelihood": 0, "cohort": 0, "style": 0, "survival": 1, "cox": 2,
-          "patients": 2, "risk": 3, "report": 4}
+# likelihood (the one Cox partial likelihood engine) depends on nothing of the app;
+# access (roles, audit log, de-identification) stands on cohort and serves report.
+FLOORS = {"errors": 0, "likelihood": 0, "cohort": 0, "style": 0, "access": 1, "survival": 1,
+          "cox": 2, "patients": 2, "risk": 3, "report": 4}
 ALLOWED = {
     "errors": set(),
     "likelihood": {"errors", "likelihood"},
     "cohort": {"errors", "cohort"},
     "style": {"errors", "cohort", "style"},
+    "access": {"errors", "cohort", "access"},
     "survival": {"errors", "likelihood", "cohort", "style", "survival"},
     "cox": {"errors", "likelihood", "cohort", "style", "survival", "cox"},
     "patients": {"errors", "cohort", "style", "survival", "patients"},
     "risk": {"errors", "likelihood", "cohort", "style", "survival", "cox", "risk"},
-    "report": {"errors", "cohort", "style", "survival", "cox", "patients", "risk", "report"},
+    "report": {"errors", "cohort", "style", "survival", "cox", "patients", "risk", "access",
+               "report"},
 }
 
 

@@ -78,17 +78,20 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(env: dict[str, str] | None = None) -> StreamlitServer:
+def start_server(env: dict[str, str] | None = None, script: str = "app.py",
+                 args: tuple[str, ...] = (), port: int | None = None) -> StreamlitServer:
     """Start a fresh ``streamlit run app.py`` on a free port and wait until it is healthy.
 
-    ``env`` adds environment variables (e.g. ``RRE_REGISTRY_PATH`` for registry mode). The
-    caller stops it (:meth:`StreamlitServer.stop`).
+    ``env`` adds environment variables (e.g. ``RRE_REGISTRY_PATH`` for registry mode);
+    ``script`` is the entry (``serve.py`` for the sign-in tests), ``args`` more flags
+    (``--secrets.files``), ``port`` a port chosen beforehand. The caller stops it
+    (:meth:`StreamlitServer.stop`).
     """
-    port = _free_port()
+    port = port or _free_port()
     log = Path(tempfile.mkstemp(prefix=f"streamlit-{port}-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
+            [sys.executable, "-m", "streamlit", "run", script, *args,
              "--server.address", "127.0.0.1", "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # a test server runs the code as it was at start, whatever is edited meanwhile

@@ -1,0 +1,228 @@
+"""Sign-in in a real browser against a real OpenID Connect provider (issue 26).
+
+The provider is npm's OpenID-certified ``oidc-provider`` on Node.js, started by the test on
+127.0.0.1 (tests/e2e/idp.py) with three accounts, one per role; the app runs as a hospital
+would start it (``streamlit run serve.py`` with a secrets.toml naming the provider). Chromium
+signs in through the provider's password form: a deep link before sign-in shows nothing, a
+wrong password is refused, a signed-in user sees their name and role and can sign out, an
+expired sign-in must be repeated, a viewer cannot open a patient, ``/_stcore/metrics`` answers
+only signed-in users, and the audit log of a whole session verifies and holds no patient value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from core.access.audit_verify import verify_chain
+from core.cohort.read import load_seed_cohort
+from tests.e2e.conftest import ROOT, _free_port, start_server
+from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
+
+pytestmark = pytest.mark.e2e
+LIFETIME = 30
+"""Seconds a sign-in lasts on the second server (the expired-session test)."""
+
+
+@pytest.fixture(scope="module")
+def servers(chromium_path):
+    """The provider, the app (8 h sign-ins) and a second app whose sign-ins last 30 s."""
+    ports = [_free_port(), _free_port()]
+    provider = start_provider(ports)
+    folder = Path(tempfile.mkdtemp(prefix="signin-"))
+    started = []
+    try:
+        for port, extra in zip(ports, ({}, {"max_session_seconds": LIFETIME}), strict=True):
+            sub = folder / str(port)
+            sub.mkdir()
+            secrets = secrets_toml(sub, port, provider, sub / "audit.jsonl", **extra)
+            started.append(start_server(script="serve.py", port=port,
+                                        args=("--secrets.files", str(secrets))))
+        yield started[0], started[1], folder
+    finally:
+        for server in started:
+            server.stop()
+        provider.stop()
+
+
+def audit_path(folder: Path, server) -> Path:
+    return folder / str(server.port) / "audit.jsonl"
+
+
+def sign_in(page, user: str, password: str | None = None) -> None:
+    """From the app's sign-in screen through the provider's form (back on the app)."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password or ACCOUNTS[user][0])
+    page.get_by_role("button", name="Sign in").click()
+    if password is None:
+        expect(page.get_by_text(f"Signed in as {ACCOUNTS[user][1]}")).to_be_visible()
+
+
+def expect_sign_in_screen(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(page.get_by_text("patients", exact=False)).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    expect(page.get_by_test_id("stSidebarNav")).to_have_count(0)
+
+
+def metrics_status(page, url: str) -> int:
+    return page.request.get(f"{url}/_stcore/metrics").status
+
+
+def test_deep_link_before_sign_in_shows_only_the_sign_in_screen(servers, page):
+    app, _, _ = servers
+    page.goto(f"{app.url}/Patients?patient=9&eln2022_risk=adverse")
+    expect_sign_in_screen(page)
+    assert "Sign in with your hospital account" in page.inner_text("body")
+    assert metrics_status(page, app.url) == 403
+
+
+def test_wrong_password_is_refused(servers, page):
+    from playwright.sync_api import expect
+
+    app, _, _ = servers
+    page.goto(app.url)
+    sign_in(page, "ana", "not-her-password")
+    expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
+    page.goto(app.url)
+    expect_sign_in_screen(page)
+
+
+def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
+    from playwright.sync_api import expect
+
+    app, _, folder = servers
+    page.goto(app.url)
+    sign_in(page, "ana")
+    expect(page.get_by_text("Signed in as Ana Analyst (ana@hospital.example) · analyst")) \
+        .to_be_visible()
+    expect(page.get_by_text("19 of 19 patients")).to_be_visible()
+    assert metrics_status(page, app.url) == 200
+    page.get_by_role("button", name="Sign out").click()
+    expect_sign_in_screen(page)
+    assert metrics_status(page, app.url) == 403
+    page.goto(f"{app.url}/Survival")
+    expect_sign_in_screen(page)
+    categories = [json.loads(x)["category"] for x in audit_path(folder, app).read_text()
+                  .splitlines() if "ana@hospital.example" in x]
+    assert categories[0] == "login" and categories[-1] == "logout"
+
+
+def test_viewer_cannot_open_a_patient_by_link(servers, page):
+    from playwright.sync_api import expect
+
+    app, _, _ = servers
+    page.goto(app.url)
+    sign_in(page, "vera")
+    expect(page.get_by_text("aggregate results only")).to_be_visible()
+    page.goto(f"{app.url}/Patients?patient=9")
+    expect(page.get_by_text("Your role (viewer) may not see patient rows")).to_be_visible()
+    expect(page.get_by_text("Recorded value")).to_have_count(0)
+
+
+def test_expired_session_must_sign_in_again(servers, page):
+    from playwright.sync_api import expect
+
+    _, short, _ = servers
+    page.goto(short.url)
+    sign_in(page, "ana")  # the ID token is issued during this call
+    signed = time.monotonic()
+    expect(page.get_by_text("19 of 19 patients")).to_be_visible()
+    time.sleep(max(0.0, LIFETIME + 1 - (time.monotonic() - signed)))
+    page.goto(f"{short.url}/Survival")
+    expect(page.get_by_text("Your session has expired")).to_be_visible()
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    assert metrics_status(page, short.url) == 403
+    sign_in(page, "ana")  # the provider asks for the password again (prompt=login)
+    expect(page.get_by_text("Signed in as Ana Analyst")).to_be_visible()
+
+
+def cohort_values() -> set[str]:
+    """Every value of the embedded cohort as text (numbers also as written in the CSV)."""
+    seed = load_seed_cohort()
+    values = set()
+    for column in seed.columns:
+        for value in seed[column].dropna().unique():
+            values.add(str(value))
+            if isinstance(value, float) and value.is_integer():
+                values.add(str(int(value)))
+    for text in (ROOT / "data" / "seed_cohort.csv").read_text().splitlines()[1:]:
+        values.update(cell.strip('"') for cell in text.split(","))
+    return {v for v in values if v}
+
+
+OPAQUE = {"recorded", "hash", "prev", "id", "session", "query", "content_sha256", "seq",
+          "n_rows", "n_columns", "bytes", "n_set_aside", "problems"}
+"""Fields that are timestamps, digests, ids or counts (never copied from a patient's row)."""
+
+
+def leaves(node, key=None):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from leaves(v, k)
+    elif isinstance(node, list):
+        for v in node:
+            yield from leaves(v, key)
+    elif key not in OPAQUE and node is not None:
+        yield key, node
+
+
+def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, page):
+    """A data manager opens every page, filters, downloads de-identified and identified CSVs,
+    reads the audit page and signs out; then the chain verifies and no string in the log, nor
+    any word of it, is a value of the cohort."""
+    from playwright.sync_api import expect
+
+    app, _, folder = servers
+    page.goto(f"{app.url}/?eln2022_risk=adverse")
+    sign_in(page, "dan")
+    for path in ("Survival", "Competing_risks", "Cox", "Subgroups", "Patients?patient=9",
+                 "During_follow_up", "Paper_check", "About", "Your_data"):
+        page.goto(f"{app.url}/{path}")
+        expect(page.get_by_text("Signed in as Dan Manager")).to_be_visible()
+    page.goto(f"{app.url}/?mrd_pre_status=positive")
+    expect(page.get_by_text("of 19 patients")).to_be_visible()
+    for switch in (True, False):  # a data manager's exports start identified
+        page.get_by_text("De-identify exports").click()
+        expect(page.get_by_role("checkbox", name="De-identify exports")).to_be_checked(
+            checked=switch)
+        with page.expect_download() as caught:
+            page.get_by_role("button", name="Download CSV", exact=True).click()
+        data = Path(caught.value.path()).read_text(encoding="utf-8")
+        assert ("P-" in data) is switch
+    page.goto(f"{app.url}/Audit_log")
+    expect(page.get_by_text("Chain intact")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect_sign_in_screen(page)
+
+    log = audit_path(folder, app)
+    assert verify_chain(log).ok
+    done = subprocess.run([sys.executable, "-m", "core.access", "verify", str(log)], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and done.stdout.startswith("Chain intact")
+    events = [json.loads(x) for x in log.read_text().splitlines()]
+    mine = [e for e in events if e["agent"]["who"] == "dan@hospital.example"]
+    assert {"login", "cohort", "view", "export", "audit", "logout"} <= \
+        {e["category"] for e in mine}
+    exports = [e["entity"]["detail"] for e in mine if e["category"] == "export"]
+    assert [d["deidentified"] for d in exports] == [True, False]
+    values = cohort_values()
+    found = set()
+    for event in events:
+        for key, leaf in leaves(event):
+            text = str(leaf)
+            words = set(re.split(r"[^0-9A-Za-z.+\-]+", text)) | {text}
+            found |= {(key, text, w) for w in words & values}
+    assert found == set()

@@ -1,0 +1,132 @@
+"""Every download of the app passes here: the role's rule, de-identification, the audit event.
+
+A page draws a download with :func:`download_button` (a named download of
+:data:`core.access.roles.DOWNLOADS`) instead of ``st.download_button``. The button is drawn only
+for a role that may have the file, and the file itself is built by :func:`guarded`, which checks
+the role again when the bytes are made (:func:`core.access.roles.require`), so the rule holds
+however the build is reached. The builder receives an :class:`Export`: the table as the
+session's :class:`~core.access.deidentify.Privacy` lets it leave (rows de-identified, small
+counts suppressed) and the privacy itself, for files that apply it inside (report, slides,
+reproduce zip). Each build writes one ``export`` event to the audit log: what, the view's link
+digest, the number of rows, and whether it was de-identified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from core.access.audit import query_digest
+from core.access.deidentify import IDENTIFIED, Privacy
+from core.access.roles import (
+    ROW_LEVEL_DOWNLOADS,
+    AccessDenied,
+    Permission,
+    can,
+    download_permission,
+    require,
+)
+from ui.access import DEIDENTIFY, Session, audit, current, pseudonym_key
+
+
+@dataclass(frozen=True)
+class Export:
+    """What a builder gets.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame or None
+        The table passed to :func:`guarded`, de-identified (rows) or with small counts
+        suppressed (aggregates) as the privacy asks.
+    privacy : core.access.deidentify.Privacy
+    """
+
+    table: pd.DataFrame | None
+    privacy: Privacy
+
+    @property
+    def note(self) -> tuple[str, ...]:
+        """The privacy note as a one-element tuple (empty when identified), for file notes."""
+        return (self.privacy.note,) if self.privacy.note else ()
+
+
+def privacy(session: Session | None = None) -> Privacy:
+    """What the session's files may carry: aggregate only for a role without row exports
+    (viewer); de-identified when the header's switch is on; else identified."""
+    session = session or current()
+    key = pseudonym_key(session)
+    if not can(session.role, Permission.EXPORT_IDENTIFIED):
+        return Privacy("aggregate", key)
+    if st.session_state.get(DEIDENTIFY):
+        return Privacy("deidentified", key)
+    return IDENTIFIED
+
+
+def may_download(name: str) -> bool:
+    """Whether this session's role may have the download ``name``."""
+    return can(current().role, download_permission(name))
+
+
+def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | None = None,
+            *, rows: bool | None = None, view: dict | None = None) -> Callable[[], bytes]:
+    """A zero-argument builder for the download ``name`` that checks the role, prepares the
+    table, builds the bytes and records the export.
+
+    Everything is captured now (the role, the privacy, the link), because Streamlit runs a
+    download's builder outside the page's run, when the button is pressed.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`core.access.roles.DOWNLOADS`.
+    build : callable
+        ``Export -> bytes``.
+    table : pandas.DataFrame, optional
+        The table the file is made of.
+    rows : bool, optional
+        Whether ``table`` holds patient rows (default: the download is row-level,
+        :data:`core.access.roles.ROW_LEVEL_DOWNLOADS`); otherwise it is an aggregate table.
+    view : dict, optional
+        The view's link parameters, recorded as a digest.
+    """
+    session = current()
+    need = download_permission(name)
+    level = privacy(session)
+    row_level = name in ROW_LEVEL_DOWNLOADS if rows is None else rows
+    digest = query_digest(view if view is not None else st.query_params.to_dict())
+
+    def data() -> bytes:
+        try:
+            require(session.role, need, name)
+        except AccessDenied:
+            audit(session, "denied", name, outcome="denied", query=digest)
+            raise
+        prepared = None
+        if table is not None:
+            prepared = level.rows(table) if row_level else level.aggregate(table)
+        out = build(Export(prepared, level))
+        audit(session, "export", name, what=name, query=digest,
+              detail={"n_rows": None if table is None else len(table),
+                      "deidentified": level.deidentified, "privacy": level.level,
+                      "bytes": len(out)})
+        return out
+
+    return data
+
+
+def download_button(name: str, label: str, build: Callable[[Export], bytes], file_name: str,
+                    mime: str, *, table: pd.DataFrame | None = None, rows: bool | None = None,
+                    where=None, **kwargs) -> bool:
+    """``st.download_button`` for the download ``name``, guarded (see :func:`guarded`).
+
+    Draws nothing for a role that may not have the file; returns whether it was drawn. The
+    file is built only when the button is pressed.
+    """
+    if not may_download(name):
+        return False
+    (where or st).download_button(label, guarded(name, build, table, rows=rows), file_name,
+                                  mime=mime, on_click="ignore", **kwargs)
+    return True
