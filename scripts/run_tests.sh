@@ -36,6 +36,25 @@ if ! command -v java >/dev/null 2>&1; then
   fi
 fi
 
+# Sign-in tests (tests/e2e/test_sign_in.py) run a real OpenID Connect provider, npm's
+# oidc-provider, on Node.js: its exact versions come from tests/idp/package-lock.json
+# (npm ci: the npm registry only, nothing else is downloaded). Node.js is installed from
+# Debian under CI=true when missing; elsewhere the sign-in tests skip without it.
+if ! command -v node >/dev/null 2>&1 && [ "${CI:-}" = "true" ]; then
+  echo "Installing Debian's nodejs and npm for the sign-in tests..."
+  sudo=""
+  if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm
+fi
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d tests/idp/node_modules/oidc-provider ] || [ tests/idp/package-lock.json -nt tests/idp/node_modules ]; then
+    npm ci --prefix tests/idp --no-audit --no-fund --loglevel=error
+  fi
+else
+  echo "note: npm is not installed; the sign-in browser tests will be skipped."
+fi
+
 # Lint first: a lint error fails the run before any test starts (config in pyproject.toml).
 python3 -m ruff check .
 

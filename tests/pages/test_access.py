@@ -218,3 +218,17 @@ def test_audit_page_lists_and_filters_events(tmp_path):
     assert set(table["category"]) >= {"login", "cohort", "view"}
     at.multiselect(key="audit.categories").set_value(["login"]).run()
     assert set(at.dataframe[0].value["category"]) == {"login"}
+
+
+def test_every_download_goes_through_the_guard():
+    """Pages draw downloads only with ui.exports.download_button (role, de-identification,
+    audit); the deliverables' stored files were built by ui.exports.guarded."""
+    allowed = {"ui/exports.py", "ui/deliverables.py"}
+    offenders = [str(path.relative_to(ROOT)) for path in
+                 [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+                 if str(path.relative_to(ROOT)) not in allowed
+                 and ".download_button(" in path.read_text()]
+    assert offenders == []
+    deliverables = (ROOT / "ui" / "deliverables.py").read_text()
+    assert deliverables.count(".download_button(") == 1
+    assert "guarded(download, build)()" in deliverables
