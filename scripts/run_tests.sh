@@ -36,6 +36,16 @@ if ! command -v java >/dev/null 2>&1; then
   fi
 fi
 
+# The deployment tests put nginx in front of the app (docs/deployment.md's recipe): installed
+# from Debian under CI=true when missing; elsewhere those tests skip without it.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ] && [ "${CI:-}" = "true" ]; then
+  echo "Installing Debian's nginx for the reverse-proxy tests..."
+  sudo=""
+  if [ "$(id -u)" != "0" ]; then sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nginx-light
+fi
+
 # Sign-in tests (tests/e2e/test_sign_in.py) run a real OpenID Connect provider, npm's
 # oidc-provider, on Node.js: its exact versions come from tests/idp/package-lock.json
 # (npm ci: the npm registry only, nothing else is downloaded). Node.js is installed from

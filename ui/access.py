@@ -188,7 +188,7 @@ def gate(script: str, title: str) -> Session:
     except AccessConfigError as error:
         st.error(str(error), icon=":material/lock:")
         st.stop()
-    if config.signs_in and _served() and not server_guard.installed():
+    if config.signs_in and _unguarded():
         st.error("Sign-in is configured, but the app was started with `streamlit run app.py`, "
                  "which leaves Streamlit's metrics endpoint open to anyone. Start it with "
                  "`streamlit run serve.py` (docs/access.md).", icon=":material/lock:")
@@ -207,11 +207,12 @@ def gate(script: str, title: str) -> Session:
     return session
 
 
-def _served() -> bool:
-    """Whether a real Streamlit server runs this page (AppTest has no server)."""
-    from streamlit import runtime
+def _unguarded() -> bool:
+    """Whether a Streamlit server runs this page without :mod:`ui.server_guard` (started by
+    ``streamlit run app.py``; AppTest runs no server)."""
+    from streamlit import config
 
-    return runtime.exists() and isinstance(runtime.get_instance(), runtime.Runtime)
+    return getattr(config, "_server_mode", None) is not None and not server_guard.installed()
 
 
 def _session_id() -> str:
@@ -263,6 +264,9 @@ def _identify(config: AccessConfig) -> Session:
     session = Session(config, role or Role.VIEWER, agent)
     if config.mode == "oidc":
         _check_age(session, claims)
+    elif not st.session_state.get("access.proxy_login"):  # signed in at the proxy
+        st.session_state["access.proxy_login"] = True
+        audit(session, "login", "login.proxy")
     if role is None:
         audit(session, "denied", "no-role", outcome="denied")
         st.title("Relapse Risk Explorer")

@@ -89,6 +89,22 @@ def test_deep_link_before_sign_in_shows_only_the_sign_in_screen(servers, page):
     assert metrics_status(page, app.url) == 403
 
 
+def test_started_without_the_guard_a_configured_app_shows_nothing(servers, page):
+    """``streamlit run app.py`` would leave /_stcore/metrics open: the pages refuse."""
+    from playwright.sync_api import expect
+
+    app, _, folder = servers
+    plain = start_server(args=("--secrets.files", str(folder / str(app.port) /
+                                                        "secrets.toml")))
+    try:
+        page.goto(plain.url)
+        expect(page.get_by_text("Start it with streamlit run serve.py")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+        expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+    finally:
+        plain.stop()
+
+
 def test_wrong_password_is_refused(servers, page):
     from playwright.sync_api import expect
 

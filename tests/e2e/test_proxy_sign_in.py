@@ -1,0 +1,197 @@
+"""Sign-in at a reverse proxy (docs/deployment.md): the documented nginx ``location /`` block,
+with a stand-in for oauth2-proxy answering nginx's ``auth_request``, in front of
+``streamlit run serve.py`` configured to trust the user header from the proxy's address.
+
+Checks, in Chromium: without the proxy's sign-in nothing of the app is reached; signed in, the
+user's name and role (from the groups header) are in the app's header and audit log, and the
+user is in nginx's access log; the same header from an address that is not the configured
+proxy is not believed. Needs nginx (``apt-get install -y nginx``; skips without it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import ROOT, _free_port, start_server
+from tests.e2e.idp import PSEUDONYM_KEY
+
+pytestmark = pytest.mark.e2e
+DOC = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+USERS = {"ana": ("ana@hospital.example", "hem-physicians"),
+         "vera": ("vera@hospital.example", "hem-staff,other")}
+
+
+def documented(pattern: str) -> str:
+    match = re.search(pattern, DOC, re.S)
+    assert match, f"docs/deployment.md has no {pattern!r}"
+    return match.group(0)
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """oauth2-proxy's two answers to nginx: /oauth2/auth (202 with X-Auth-Request-* or 401)
+    and /oauth2/sign_in (its sign-in page); the signed-in user is the cookie ``who``."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        who = re.search(r"who=(\w+)", self.headers.get("Cookie", ""))
+        if self.path.startswith("/oauth2/auth"):
+            if who and who.group(1) in USERS:
+                email, groups = USERS[who.group(1)]
+                self.send_response(202)
+                self.send_header("X-Auth-Request-Email", email)
+                self.send_header("X-Auth-Request-Groups", groups)
+            else:
+                self.send_response(401)
+            self.end_headers()
+            return
+        body = b"<html><body><h1>Stand-in hospital sign-in</h1></body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def proxy_settings(folder: Path, proxies: list[str]) -> Path:
+    access = {"trusted_user_header": "X-Forwarded-User",
+              "trusted_groups_header": "X-Forwarded-Groups",
+              "client_address_header": "X-Real-IP", "trusted_proxies": proxies,
+              "viewer": ["hem-staff"], "analyst": ["hem-physicians"],
+              "pseudonym_key": PSEUDONYM_KEY, "audit_log": str(folder / "audit.jsonl")}
+    path = folder / "secrets.toml"
+    path.write_text("[access]\n" + "".join(f"{k} = {json.dumps(v)}\n"
+                                           for k, v in access.items()))
+    return path
+
+
+def start_nginx(folder: Path, app_port: int, stand_in: int) -> tuple[subprocess.Popen, str]:
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
+                                      else None)
+    if nginx is None:
+        pytest.skip("nginx not installed: apt-get install -y nginx")
+    port = _free_port()
+    location = documented(r"    # BEGIN relapse-explorer app location\n.*?"
+                          r"# END relapse-explorer app location\n")
+    log_format = documented(r"log_format combined_no_query .*?;\n")
+    (folder / "nginx.conf").write_text(f"""
+pid {folder}/nginx.pid;
+error_log {folder}/error.log;
+events {{ worker_connections 64; }}
+http {{
+    {log_format}
+    client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;
+    fastcgi_temp_path {folder}/fcgi; uwsgi_temp_path {folder}/uwsgi;
+    scgi_temp_path {folder}/scgi;
+    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
+    upstream relapse_explorer {{ server 127.0.0.1:{app_port}; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location /oauth2/ {{ proxy_pass http://127.0.0.1:{stand_in}; }}
+        location = /oauth2/auth {{
+            internal;
+            proxy_pass http://127.0.0.1:{stand_in};
+            proxy_set_header Content-Length "";
+            proxy_pass_request_body off;
+        }}
+{location}
+        access_log {folder}/access.log combined_no_query;
+    }}
+}}
+""")
+    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"),
+                                "-g", "daemon off;"], stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/oauth2/sign_in", timeout=1).read()
+            return process, url
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"nginx did not start: {process.stderr.read().decode()[-1000:]}")
+            time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def proxied(chromium_path):
+    """(nginx URL, its folder) for an app trusting 127.0.0.1, and the same for an app whose
+    configured proxy address is another one (192.0.2.1)."""
+    stand_in = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    threading.Thread(target=stand_in.serve_forever, daemon=True).start()
+    running, setups = [], []
+    try:
+        for proxies in (["127.0.0.1"], ["192.0.2.1"]):
+            folder = Path(tempfile.mkdtemp(prefix="proxy-"))
+            app = start_server(script="serve.py",
+                               args=("--secrets.files", str(proxy_settings(folder, proxies))))
+            running.append(app)
+            nginx, url = start_nginx(folder, app.port, stand_in.server_address[1])
+            running.append(nginx)
+            setups.append((url, folder, app))
+        yield setups
+    finally:
+        for item in running:
+            item.terminate() if isinstance(item, subprocess.Popen) else item.stop()
+        stand_in.shutdown()
+
+
+def signed_in_page(new_context, url: str, user: str | None):
+    context = new_context()
+    if user:
+        context.add_cookies([{"name": "who", "value": user, "url": url}])
+    return context.new_page()
+
+
+def test_without_the_proxys_sign_in_nothing_of_the_app_is_reached(proxied, new_context):
+    from playwright.sync_api import expect
+
+    url, _, app = proxied[0]
+    page = signed_in_page(new_context, url, None)
+    page.goto(f"{url}/Patients?patient=9")
+    expect(page.get_by_text("Stand-in hospital sign-in")).to_be_visible()
+    assert "patients" not in page.inner_text("body").lower()
+    assert page.request.get(f"{app.url}/_stcore/metrics").status == 403
+
+
+def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, new_context):
+    from playwright.sync_api import expect
+
+    url, folder, _ = proxied[0]
+    page = signed_in_page(new_context, url, "vera")
+    page.goto(url)
+    expect(page.get_by_text("Signed in as vera@hospital.example")).to_be_visible()
+    expect(page.get_by_text("· viewer")).to_be_visible()
+    expect(page.get_by_text("aggregate results only")).to_be_visible()
+    assert page.request.get(f"{url}/_stcore/metrics").status == 200
+    events = [json.loads(x) for x in (folder / "audit.jsonl").read_text().splitlines()]
+    assert events[0]["category"] == "login" and \
+        events[0]["agent"]["who"] == "vera@hospital.example"
+    assert events[0]["agent"]["role"] == "viewer" and events[0]["agent"]["network"] == "127.0.0.1"
+    logged = (folder / "access.log").read_text()
+    assert re.search(r'^127\.0\.0\.1 - vera@hospital\.example \[.*\] "GET /" 200', logged, re.M)
+    assert "?" not in logged  # no query strings (filters) in the access log
+
+
+def test_the_header_is_not_believed_from_another_address(proxied, new_context):
+    from playwright.sync_api import expect
+
+    url, folder, _ = proxied[1]
+    page = signed_in_page(new_context, url, "ana")
+    page.goto(url)
+    expect(page.get_by_text("this request did not come through it")).to_be_visible()
+    expect(page.get_by_text("Signed in as")).to_have_count(0)
+    assert not (folder / "audit.jsonl").exists()
