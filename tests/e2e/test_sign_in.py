@@ -212,7 +212,7 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
     expect(page.get_by_text("of 19 patients")).to_be_visible()
     for switch in (True, False):  # a data manager's exports start identified
         page.get_by_text("De-identify exports").click()
-        expect(page.get_by_role("checkbox", name="De-identify exports")).to_be_checked(
+        expect(page.get_by_role("switch", name="De-identify exports")).to_be_checked(
             checked=switch)
         with page.expect_download() as caught:
             page.get_by_role("button", name="Download CSV", exact=True).click()
