@@ -126,7 +126,7 @@ def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
         .to_be_visible()
     expect(page.get_by_text("19 of 19 patients")).to_be_visible()
     assert metrics_status(page, app.url) == 200
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click(timeout=90_000)  # a busy page
     expect_sign_in_screen(page)
     assert metrics_status(page, app.url) == 403
     page.goto(f"{app.url}/Survival")
@@ -220,7 +220,7 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
         assert ("P-" in data) is switch
     page.goto(f"{app.url}/Audit_log")
     expect(page.get_by_text("Chain intact")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out").click(timeout=90_000)  # a busy page
     expect_sign_in_screen(page)
 
     log = audit_path(folder, app)
