@@ -134,7 +134,7 @@ def group_effects(df, time: str, event: str, by: str, reference: str | None = No
                 continue
             row = cox.table.loc[term]
             hr.loc[g] = [row["hr"], row["hr_lower"], row["hr_upper"], row["p_value"]]
-        notes += [w for w in cox.warnings if w not in notes]
+        notes += [w for w in (*cox.warnings, *cox.notes) if w not in notes]
     out = pd.DataFrame({"group": groups,
                         "n": [fit.n[g] for g in groups],
                         "events": [fit.events[g] for g in groups],

@@ -1,6 +1,7 @@
 """How a covariate column becomes model terms: numeric as it is (or per ``scale`` units),
-categorical dummy-coded against a reference level (the Categorical's order, else the schema's,
-else sorted), terms named ``"column[level]"`` as R prints them."""
+categorical dummy-coded against a reference level by the one coder of categories
+(:mod:`core.cohort.coding`: the Categorical's order, else the schema's, else numeric or natural
+order, so "2" comes before "10"), terms named ``"column[level]"`` as R prints them."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import Coding, code_levels
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
 
@@ -47,12 +49,7 @@ class Encoding:
         """Design-matrix columns, shape (n, len(terms)), for the values of this column."""
         if self.kind == "numeric":
             return (pd.to_numeric(values).to_numpy(dtype=float) / self.scale)[:, None]
-        # compare the distinct values as text, then spread by code: no per-row str() (a
-        # registry's million rows)
-        codes, uniques = pd.factorize(values)
-        text = np.array([str(u) for u in uniques], dtype=object)
-        return np.column_stack([(text[codes] == level).astype(float) if len(text) else
-                                np.zeros(len(codes)) for level in self.levels[1:]])
+        return Coding(self.column, self.levels, self.reference, self.terms).indicators(values)
 
 
 def covariate_encoding(values: pd.Series, column: str, reference: str | None,
@@ -79,25 +76,6 @@ def covariate_encoding(values: pd.Series, column: str, reference: str | None,
     if scale is not None:
         raise AnalysisError(f"scale is given for `{column}`, which is categorical; scales "
                             "apply to numeric covariates only.")
-    present = {str(v) for v in values.unique()}
-    allowed = BY_NAME[column].allowed if column in BY_NAME else None
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        # A pandas Categorical is R's factor: its category order is the level order, the
-        # first present level the reference (as coxph takes it).
-        levels = [str(c) for c in values.cat.categories if str(c) in present]
-    elif allowed:
-        levels = [v for v in allowed if v in present] + sorted(present - set(allowed))
-    else:
-        levels = sorted(present)
-    if len(levels) < 2:
-        raise AnalysisError(
-            f"Covariate `{column}` is constant ({levels[0]!r} for every patient in the model): "
-            "its hazard ratio cannot be estimated. Remove it or widen the filters.")
-    if reference is None:
-        reference = levels[0]
-    elif reference not in levels:
-        raise AnalysisError(f"Reference level {reference!r} of `{column}` is not among its "
-                            f"levels in the model's patients: {levels}.")
-    levels = [reference, *(v for v in levels if v != reference)]
-    return Encoding(column, "categorical", tuple(f"{column}[{v}]" for v in levels[1:]),
-                    levels=tuple(levels), reference=reference)
+    coding = code_levels(values, column, reference)  # the one coder: one level order
+    return Encoding(column, "categorical", coding.terms, levels=coding.levels,
+                    reference=coding.reference)

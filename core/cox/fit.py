@@ -52,7 +52,7 @@ from core.cox.ordinary import (  # noqa: F401  (the DIVERGENT_* limits re-export
     separation_warnings,
 )
 from core.cox.rows import complete_rows, refuse_interventions  # noqa: F401  (re-exported)
-from core.errors import AnalysisError
+from core.errors import AnalysisError, Caveats
 
 Ties = Literal["efron", "breslow"]
 
@@ -120,7 +120,10 @@ class CoxResult:
     converged : bool
         Whether the optimiser reported convergence.
     warnings : tuple of str
-        Statistical caveats in plain language (empty when there are none).
+        What must not be read, in plain language (separation, non-convergence, terms not
+        estimable); empty when there is nothing (the convention of :class:`core.errors.Caveats`).
+    notes : tuple of str
+        What to read with care: few events per coefficient, Breslow used for Firth.
     data : CoxData
         The model's rows as the likelihood engine read them (entry times, strata, weights).
     strata, entry : str or None
@@ -156,6 +159,12 @@ class CoxResult:
     data: CoxData | None = field(default=None, repr=False)
     strata: str | None = None
     entry: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def caveats(self) -> Caveats:
+        """Warnings and notes together (:class:`core.errors.Caveats`)."""
+        return Caveats(self.warnings, self.notes)
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -309,7 +318,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     table["n"] = [c[0] for c in counts]
     table["events"] = [c[1] for c in counts]
 
-    caveats = list(notes)
+    caveats: list[str] = []
     if not firth and fit["aliased"].any():
         aliased = [t for t, a in zip(terms, fit["aliased"], strict=True) if a]
         table.loc[aliased, ["coef", "z", "hr", "hr_lower", "hr_upper"]] = np.nan
@@ -323,7 +332,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         caveats += separation_warnings(data, terms, fit)
     epv = n_events / len(terms)
     if epv < EPV_MIN:
-        caveats.append(
+        notes.append(
             f"Only {n_events} events for {len(terms)} coefficient"
             f"{'s' if len(terms) != 1 else ''} ({epv:.1f} events per coefficient; at least "
             f"{EPV_MIN} is the usual minimum): estimates may be biased away from 1 and "
@@ -335,6 +344,10 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
     lr = 2 * (fit["loglik"] - fit["loglik_null"])
     lr_p = float(stats.chi2.sf(lr, lr_df)) if math.isfinite(lr) else math.nan
     method = METHOD_FIRTH if firth else METHOD_PHREG.format(ties=ties.capitalize())
+    method += "".join(part for given, part in (
+        (entry, f"; delayed entry at `{entry}` (at risk only after it)"),
+        (strata, f"; stratified by `{strata}` (one baseline hazard per level)"),
+        (weights, f"; case weights `{weights}` (model-based standard errors)")) if given)
     return CoxResult(
         table=table, time=time, event=event, covariates=tuple(covariates),
         encodings=encodings, n=data.n, events=n_events, excluded=excluded,
@@ -342,7 +355,8 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         conf_level=conf_level, loglik=float(fit["loglik"]),
         loglik_null=float(fit["loglik_null"]), lr_statistic=float(lr), lr_df=lr_df,
         lr_p_value=lr_p, concordance=concordance, converged=bool(fit["converged"]),
-        warnings=tuple(dict.fromkeys(caveats)), params=fit["coef"], cov=fit["cov"],
+        warnings=tuple(dict.fromkeys(caveats)), notes=tuple(dict.fromkeys(notes)),
+        params=fit["coef"], cov=fit["cov"],
         design=design, times=times, status=status, data=data, strata=strata,
         entry=entry)
 

@@ -117,8 +117,8 @@ def guardrail_box(models: Sequence[tuple[str, CoxResult, CoxResult]], event_noun
     for i, (name, ordinary, shown) in enumerate(models):
         prefix = f"{name}: " if name else ""
         labels = {**term_labels(ordinary), **term_labels(shown)}
-        caveats = list(ordinary.warnings) + [w for w in shown.warnings
-                                             if w not in ordinary.warnings]
+        caveats = list(dict.fromkeys((*ordinary.warnings, *ordinary.notes, *shown.warnings,
+                                      *shown.notes)))
         separated = [w[len(SEPARATION):].split("`")[0] for w in ordinary.warnings
                      if w.startswith(SEPARATION)]
         if separated:

@@ -161,7 +161,7 @@ def ph_test(result: CoxResult, transform: Literal["km", "identity", "log", "rank
     residuals = pd.DataFrame({"time": times[death_rows], "transformed_time": g_all[death_rows]})
     for j, term in enumerate(result.terms):
         residuals[term] = scaled[:, j]
-    caveats = list(result.warnings)
+    caveats = [*result.warnings, *result.notes]
     if diverging:
         caveats.append(f"{NOT_COMPUTABLE} for {_names(diverging)}: a coefficient of the "
                        "fit runs to infinity (separation), so its residuals carry no "

@@ -163,7 +163,8 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
               "cumulative hazard, Tsiatis/Link variance, pointwise "
               f"{conf_type} {conf_level:.0%} interval")
     return SurvivalPrediction(table=table, profile=dict(profile), conf_type=conf_type,
-                              conf_level=conf_level, method=method, notes=result.warnings)
+                              conf_level=conf_level, method=method,
+                              notes=(*result.warnings, *result.notes))
 
 
 def _profile_vector(result: CoxResult, profile: Mapping[str, object]) -> np.ndarray:

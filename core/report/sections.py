@@ -165,14 +165,14 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
         ordinary = fit_cox(cohort, time, event, covariates, ties="efron",
                            scale={"age": 10.0} if "age" in covariates else None)
         used = ordinary
-        warnings = list(ordinary.warnings)
+        warnings = [*ordinary.warnings, *ordinary.notes]
         if needs_firth(ordinary):
             used = fit_cox(cohort, time, event, covariates, firth=True,
                            scale={"age": 10.0} if "age" in covariates else None)
             warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
                             "model, which stays finite under separation (Heinze & Schemper "
                             "2001).")
-            warnings += [w for w in used.warnings if w not in warnings]
+            warnings += [w for w in (*used.warnings, *used.notes) if w not in warnings]
     except AnalysisError as error:
         return Section(title, key="cox", warnings=(str(error),))
     labels = term_labels(used)
