@@ -211,11 +211,11 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
     page.goto(f"{app.url}/?mrd_pre_status=positive")
     expect(page.get_by_text("of 19 patients")).to_be_visible()
     for switch in (True, False):  # a data manager's exports start identified
-        page.get_by_text("De-identify exports").click()
+        page.get_by_text("De-identify exports").click(timeout=90_000)  # a busy page
         expect(page.get_by_role("switch", name="De-identify exports")).to_be_checked(
             checked=switch)
         with page.expect_download() as caught:
-            page.get_by_role("button", name="Download CSV", exact=True).click()
+            page.get_by_role("button", name="Download CSV", exact=True).click(timeout=90_000)
         data = Path(caught.value.path()).read_text(encoding="utf-8")
         assert ("P-" in data) is switch
     page.goto(f"{app.url}/Audit_log")
