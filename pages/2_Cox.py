@@ -6,7 +6,6 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from core.access.roles import Permission
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cox.display import (
     NUMERIC_COVARIATES,
@@ -14,7 +13,6 @@ from core.cox.display import (
     covariate_options,
     model_rows,
     needs_firth,
-    patient_profile,
     ph_not_computable,
     ph_table,
 )
@@ -24,11 +22,11 @@ from core.cox.view import ENDPOINT_KEYS, MARKS, CoxChoices, no_model_reason, rea
 from core.errors import AnalysisError
 from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 from ui import cox as cached_cox
-from ui.access import may
+from ui.cox_profile import profile_picker
 from ui.deliverables import deliverables
 from ui.registry import count_cox_section, sample_caption
 from ui.shell import page_setup, plain, stop_if_empty
-from ui.state import keep_in_url, seed_choice, seed_list, url_number, wanted
+from ui.state import keep_in_url, seed_choice, seed_list, wanted
 from ui.subgroups import rules_caption
 from ui.upload import endpoint_options
 
@@ -42,10 +40,8 @@ FIRTH = {"auto": "Automatic: Firth when separation", "ordinary": "Ordinary Cox",
          "firth": "Firth-penalized Cox"}
 TIES = {"efron": "Efron (R's default)", "breslow": "Breslow"}
 AGE_SCALE = {"decade": "per 10 years", "year": "per year"}
-PROFILE = {"patient": "A patient of the filtered cohort", "custom": "Enter a profile"}
 DEFAULT_COVARIATES = ["mrd_pre_status", "eln2022_risk"]
 TIME_AXIS = {"rfs": "Months from maintenance start", "os": "Months from diagnosis"}
-PATIENT_LIST_MAX = 1000  # patients listed in the profile's picker at most (registries: millions)
 
 
 options = covariate_options(cohort)
@@ -180,44 +176,7 @@ st.subheader("Predicted relapse-free and overall survival for one patient")
 st.caption("From the ordinary multivariable Cox model of the covariates chosen above (fitted "
            "once for RFS and once for OS, same ties and reference levels). Firth fits are not "
            "used for predictions. Only the model's covariates enter the profile.")
-profiles = list(PROFILE) if may(Permission.VIEW_ROWS) else ["custom"]  # viewer: no rows
-source = seed_choice("cox.profile", profiles, profiles[0])
-source = st.radio("Profile", profiles, key="cox.profile", horizontal=True,
-                  format_func=PROFILE.__getitem__)
-ids = [str(i) for i in cohort["patient_id"].head(PATIENT_LIST_MAX)]
-with_event = [str(i) for i in cohort.loc[cohort[ENDPOINTS[endpoint][1]] == 1,
-                                         "patient_id"].head(1)]
-linked = str(st.query_params.get("cox.patient", ""))
-if linked and linked not in ids and (cohort["patient_id"].astype("string") == linked).any():
-    ids = [*ids, linked]
-profile: dict = {}
-try:
-    if source == "patient":
-        seed_choice("cox.patient", ids, (with_event or ids)[0])
-        patient = st.selectbox("Patient", ids, key="cox.patient",
-                               format_func=lambda i: f"Patient {i}")
-        if len(cohort) > PATIENT_LIST_MAX:
-            st.caption(f"The first {PATIENT_LIST_MAX:,} of {len(cohort):,} patients are listed; "
-                       "choose **Enter a profile** to predict for any other.")
-        profile = patient_profile(cohort, patient, covariates)
-        keep_in_url("cox.profile", "cox.patient")
-    else:
-        start = patient_profile(cohort, ids[0], covariates)
-        inputs = st.columns(max(len(covariates), 4))
-        for column, where in zip(covariates, inputs, strict=False):
-            key, label = f"cox.profile.{column}", plain(LABELS.get(column, column))
-            if column in NUMERIC_COVARIATES:
-                url_number(key, float(start[column]), 0.0, 2000.0)
-                profile[column] = where.number_input(label, min_value=0.0, max_value=2000.0,
-                                                     step=1.0, key=key)
-            else:
-                levels = category_levels(cohort, column)
-                seed_choice(key, levels, start[column])
-                profile[column] = where.selectbox(label, levels, key=key)
-        keep_in_url("cox.profile", *(f"cox.profile.{c}" for c in covariates))
-except AnalysisError as error:
-    st.error(plain(str(error)), icon=":material/error:")
-    st.stop()
+profile = profile_picker(cohort, covariates, endpoint)
 st.markdown("**Profile:** " + "; ".join(
     f"{plain(LABELS.get(c, c))}: {plain(f'{v:g}' if isinstance(v, float) else str(v))}"
     for c, v in profile.items()))

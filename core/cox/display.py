@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from core.cohort.coding import present_levels
+from core.cohort.coding import level_labels, present_levels
 from core.cohort.columns import extra_columns
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME
@@ -190,6 +190,32 @@ def patient_profile(cohort: pd.DataFrame, patient_id: object,
                             "patient or enter the profile by hand.")
     return {c: (float(row[c]) if c in NUMERIC_COVARIATES else str(row[c]))
             for c in covariates}
+
+
+def typical_profile(cohort: pd.DataFrame, covariates: Sequence[str]) -> dict:
+    """A typical profile, to start "Enter a profile" from: the median of each numeric
+    covariate (rounded to a whole number) and the most frequent level of each categorical one
+    (ties: the first in the coder's level order). Not read off any one patient's row, so a
+    viewer, who may not see patient rows, cannot read a patient's values off the defaults.
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        When a covariate has no recorded value among the filtered patients.
+    """
+    out: dict = {}
+    for column in covariates:
+        values = cohort[column].dropna()
+        if values.empty:
+            raise AnalysisError(f"`{column}` is not recorded for any filtered patient; widen "
+                                "the filters or drop it from the model.")
+        if column in NUMERIC_COVARIATES:
+            out[column] = float(round(float(pd.to_numeric(values).median())))
+        else:
+            levels = category_levels(cohort, column)
+            counts = pd.Series(level_labels(values)).value_counts()
+            out[column] = max(levels, key=lambda v: (counts.get(v, 0), -levels.index(v)))
+    return out
 
 
 def uncertainty_note(result: CoxResult, event_noun: str) -> str:
