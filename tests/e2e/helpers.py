@@ -63,9 +63,19 @@ def link(base: str, path: str = "", query: dict[str, str] | None = None) -> str:
 
 
 def choose(page: Page, label: str, option: str) -> None:
-    """Pick ``option`` in the sidebar multiselect labelled ``label``, then close the list."""
-    page.get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option, exact=True).click()
+    """Pick ``option`` in the sidebar multiselect labelled ``label``, then close the list. A
+    rerun can redraw the open list before the click lands (the option detaches): the open and
+    the click are retried together."""
+    for attempt in range(5):
+        wait_idle(page)
+        page.get_by_label(label, exact=True).click()
+        try:
+            page.get_by_role("option", name=option, exact=True).click(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 4:
+                raise
+            page.keyboard.press("Escape")
     page.keyboard.press("Escape")
 
 

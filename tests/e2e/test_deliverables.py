@@ -26,19 +26,22 @@ def _open_deliverables(page) -> None:
 
 
 def _select(page, label: str, option: str) -> None:
-    """Pick ``option`` in the selectbox labelled ``label`` (the list opens on a click; a click
-    that lands during a rerun is repeated)."""
+    """Pick ``option`` in the selectbox labelled ``label``. The list opens on a click; a rerun
+    can redraw it between "visible" and the click (the option detaches), so the open and the
+    click are retried together."""
     box = page.get_by_label(label, exact=True)
     choice = page.get_by_role("option", name=option, exact=True)
-    for _ in range(5):
+    for attempt in range(5):
+        wait_idle(page)
         expect(box).to_be_visible()
         box.click()
         try:
-            choice.wait_for(state="visible", timeout=3_000)
+            choice.click(timeout=5_000)
             break
         except PlaywrightTimeout:
+            if attempt == 4:
+                raise
             page.keyboard.press("Escape")
-    choice.click()
     wait_idle(page)
 
 
