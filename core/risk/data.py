@@ -141,12 +141,21 @@ def validation_data(df: pd.DataFrame, time: str, status: str, risk: str, horizon
                             "nothing to validate. Fix: widen the filters or fill these columns.")
     if isinstance(cause, bool) or not isinstance(cause, (int, np.integer)) or cause < 1:
         raise AnalysisError(f"cause must be a status code 1, 2, ..., not {cause!r}.")
-    horizon = _checked_horizon(horizon, t, time)
-    order = np.lexsort((s == 0, t))  # by time, events before censorings (as Score)
-    causes = tuple(int(c) for c in np.unique(s[s > 0]))
-    return ValidationData(time=t[order], status=s[order].astype(np.int64), risk=r[order],
-                          horizon=horizon, cause=int(cause), causes=causes,
-                          n_input=len(frame), exclusions=tuple(exclusions), order=order)
+    horizon = checked_horizon(horizon, t, time)
+    return sorted_data(t, s, r, horizon, int(cause), len(frame), tuple(exclusions))
+
+
+def sorted_data(time: np.ndarray, status: np.ndarray, risk: np.ndarray, horizon: float,
+                cause: int = 1, n_input: int | None = None,
+                exclusions: tuple[Exclusion, ...] = ()) -> ValidationData:
+    """:class:`ValidationData` of arrays already checked (a fitted model's own patients):
+    sorted by time, events before censorings at a tied time, as ``Score`` sorts them."""
+    order = np.lexsort((status == 0, time))
+    causes = tuple(int(c) for c in np.unique(status[status > 0]))
+    return ValidationData(time=time[order], status=status[order].astype(np.int64),
+                          risk=risk[order], horizon=float(horizon), cause=cause, causes=causes,
+                          n_input=time.size if n_input is None else n_input,
+                          exclusions=exclusions, order=order)
 
 
 def _risk_values(frame: pd.DataFrame, risk: str, probability: bool) -> np.ndarray:
@@ -169,7 +178,7 @@ def _risk_values(frame: pd.DataFrame, risk: str, probability: bool) -> np.ndarra
     return values
 
 
-def _checked_horizon(horizon: float, time: np.ndarray, column: str) -> float:
+def checked_horizon(horizon: float, time: np.ndarray, column: str) -> float:
     try:
         value = float(horizon)
     except (TypeError, ValueError):

@@ -106,11 +106,230 @@ cases$seed_cir_24 <- score(d, 24)
 d$status[d$status == 2] <- 0
 cases$seed_rfs_12 <- score(d, 12)
 
+# Section "models": risk by the horizon of every patient from each kind of model, and the
+# 95% log-log interval of a Cox profile. Covariates x (numeric) and k (text, levels a < b < c).
+#   cox:            fit <- coxph(Surv(time, status) ~ x + k, ties = "efron")
+#                   1 - summary(survfit(fit, newdata = d), times = h)$surv
+#                   summary(survfit(fit, newdata = profile, conf.type = "log-log"), times = h)
+#   fine_gray:      fit <- crr(time, status, model.matrix(~ x + k)[, -1], failcode = cause)
+#                   predict(fit, cov1 = model.matrix(~ x + k)[, -1]) at the last time <= h
+#   cause_specific: predictRisk(CSC(Hist(time, status) ~ x + k, data = d), newdata = d,
+#                               times = h, cause = cause)     (product.limit = TRUE)
+suppressMessages(library(cmprsk))
+model_cohort <- function(n, competing, months) {
+  x <- round(rnorm(n, 50, 10), 1); k <- sample(c("a", "b", "c"), n, replace = TRUE)
+  lp <- 0.04 * (x - 50) + 0.6 * (k == "b") + 1.0 * (k == "c")
+  t1 <- rexp(n, 0.04 * exp(lp)); t2 <- if (competing) rexp(n, 0.02 * exp(-0.3 * (k == "c")))
+  else rep(Inf, n)
+  c <- rexp(n, 0.02); time <- pmin(t1, t2, c)
+  status <- ifelse(time == t1, 1, ifelse(time == t2, 2, 0))
+  if (months) time <- pmax(1, ceiling(time))
+  data.frame(time = time, status = status, x = x, k = k, stringsAsFactors = FALSE)
+}
+models <- list()
+for (spec in list(list("cox_months", FALSE, TRUE), list("cox_continuous", FALSE, FALSE),
+                  list("cr_months", TRUE, TRUE), list("cr_continuous", TRUE, FALSE))) {
+  d <- model_cohort(120, spec[[2]], spec[[3]])
+  h <- 12
+  profile <- data.frame(x = 62.5, k = "c", stringsAsFactors = FALSE)
+  entry <- list(data = d, horizon = h, profile = profile)
+  if (!spec[[2]]) {
+    fit <- coxph(Surv(time, status) ~ x + k, data = d, ties = "efron")
+    entry$cox <- 1 - summary(survfit(fit, newdata = d), times = h)$surv[1, ]
+    sp <- summary(survfit(fit, newdata = profile, conf.type = "log-log"), times = h)
+    entry$cox_profile <- list(risk = 1 - sp$surv, lower = 1 - sp$upper, upper = 1 - sp$lower)
+  } else {
+    mm <- model.matrix(~ x + k, d)[, -1]
+    for (cause in 1:2) {
+      fg <- crr(d$time, d$status, mm, failcode = cause)
+      pr <- predict(fg, cov1 = mm)
+      row <- max(which(pr[, 1] <= h))
+      csc <- CSC(Hist(time, status) ~ x + k, data = d, cause = cause)
+      entry[[paste0("fine_gray_", cause)]] <- unname(pr[row, -1])
+      entry[[paste0("cause_specific_", cause)]] <-
+        c(predictRisk(csc, newdata = d, times = h, cause = cause))
+    }
+  }
+  models[[spec[[1]]]] <- entry
+}
+
+# Section "concordance": Harrell's and Uno's C of the risk column of every single-cause
+# cohort of section "score", events counted up to the horizon for Uno's:
+#   concordance(Surv(time, status) ~ risk, reverse = TRUE)                    -> harrell
+#   concordance(Surv(time, status) ~ risk, reverse = TRUE, timewt = "n/G2",
+#               ymax = horizon)                                               -> uno
+# (concordance and var; the counts concordant, discordant, tied.x)
+conc <- list()
+for (name in names(cases)) {
+  if (cases[[name]]$competing) next
+  d <- cases[[name]]$data
+  entry <- list()
+  for (kind in c("harrell", "uno")) {
+    a <- if (kind == "harrell") concordance(Surv(time, status) ~ risk, data = d, reverse = TRUE)
+         else concordance(Surv(time, status) ~ risk, data = d, reverse = TRUE,
+                          timewt = "n/G2", ymax = cases[[name]]$horizon)
+    entry[[kind]] <- list(c = a$concordance, var = a$var, counts = unname(a$count[1:3]))
+  }
+  conc[[name]] <- entry
+}
+
+# Section "validate": rms::validate of a Cox model (bootstrap optimism), with the bootstrap
+# samples R draws written out, so that the same samples can be replayed:
+#   fit <- cph(Surv(time, status) ~ x + k, data = d, x = TRUE, y = TRUE, surv = TRUE)
+#   set.seed(s); v <- validate(fit, method = "boot", B = B)
+#   set.seed(s); samples <- replicate(B, sample(n, replace = TRUE))   (predab.resample draws
+#   exactly one sample(n, replace = TRUE) per replicate and nothing else at random)
+# -> rows Dxy, R2, Slope: index.orig, training, test, optimism, index.corrected, n
+# rms refits every sample with coxphFit(eps = 1e-4, iter.max = 10); "replay" repeats the same
+# samples with coxph's default convergence (eps = 1e-9), Dxy = 2 concordance - 1 from
+# concordance(Surv(time, status) ~ lp, reverse = TRUE), slope and R2 from coxph(Surv ~ lp):
+# the means of training and test, the numbers a fully converged fit gives.
+replay <- function(d, samples) {
+  X <- model.matrix(~ x + k, d)[, -1]
+  r2 <- function(f, n) (1 - exp(-2 * diff(f$loglik) / n)) / (1 - exp(2 * f$loglik[1] / n))
+  dxy <- function(lp, dd) 2 * concordance(Surv(time, status) ~ lp, data = dd,
+                                          reverse = TRUE)$concordance - 1
+  one <- sapply(seq_len(ncol(samples)), function(b) {
+    s <- samples[, b]; db <- d[s, ]
+    f <- coxph(Surv(time, status) ~ x + k, data = db, ties = "efron")
+    lp <- drop(X %*% coef(f))
+    g <- coxph(Surv(time, status) ~ lp, data = cbind(d, lp = lp), ties = "efron")
+    c(dxy(lp[s], cbind(db, lp = lp[s])), r2(f, nrow(d)), 1,
+      dxy(lp, cbind(d, lp = lp)), r2(g, nrow(d)), unname(coef(g)))
+  })
+  m <- rowMeans(one)
+  list(Dxy = list(training = m[1], test = m[4]), R2 = list(training = m[2], test = m[5]),
+       Slope = list(training = m[3], test = m[6]))
+}
+suppressMessages(library(rms))
+validations <- list()
+for (spec in list(list("months", TRUE, 160, 40, 11), list("continuous", FALSE, 120, 25, 12))) {
+  d <- model_cohort(spec[[3]], FALSE, spec[[2]])
+  fit <- cph(Surv(time, status) ~ x + k, data = d, x = TRUE, y = TRUE, surv = TRUE)
+  set.seed(spec[[5]]); v <- validate(fit, method = "boot", B = spec[[4]])
+  set.seed(spec[[5]]); samples <- replicate(spec[[4]], sample(nrow(d), replace = TRUE))
+  rows <- c("Dxy", "R2", "Slope")
+  validations[[spec[[1]]]] <- list(
+    data = d, samples = samples - 1L,  # 0-based for Python
+    index = lapply(setNames(rows, rows), function(r) as.list(v[r, ])),
+    replay = replay(d, samples))
+}
+
+# Section "calibration": the risks of section "models" (cox_months: the Cox risk; cr_months:
+# the Fine-Gray risk of cause 1) calibrated at the horizon:
+#   cll <- log(-log(1 - risk)); knots <- quantile(cll, c(.1, .5, .9))
+#   b <- Hmisc::rcspline.eval(cll, knots = knots)                   (norm = 2, one column)
+#   one cause:  observed = 1 - survfit(coxph(Surv(time, status) ~ cll + b), newdata) at h
+#   competing:  observed = predict(crr(time, status, cbind(cll, b)), cbind(cll, b)) at h
+#   ici / e50 / e90 = mean / quantile(|observed - risk|, .5 / .9)
+#   slope = coef(coxph(Surv(time, status) ~ cll)) or coef(crr(time, status, cll))
+#   groups: g <- cut(risk, unique(quantile(risk, seq(0, 1, length = 6))), include.lowest = TRUE)
+#     one cause: 1 - summary(survfit(Surv(time, status) ~ g, conf.type = "log-log"), times = h)
+#     competing: timepoints(cuminc(time, status, g), h), log(-log) interval from est and var
+#   overall: the same without groups
+cal_observed <- function(d, g, h, competing) {
+  if (!competing) {
+    s <- summary(survfit(Surv(time, status) ~ g, data = d, conf.type = "log-log"), times = h)
+    list(observed = 1 - s$surv, lower = 1 - s$upper, upper = 1 - s$lower)
+  } else {
+    tp <- timepoints(cuminc(d$time, d$status, g), h)
+    rows <- grep(" 1$", rownames(tp$est))
+    est <- tp$est[rows, 1]; v <- tp$var[rows, 1]
+    shift <- qnorm(0.975) * sqrt(v) / (est * log(est))
+    list(observed = unname(est), lower = unname(est^exp(-shift)), upper = unname(est^exp(shift)))
+  }
+}
+calib <- list()
+for (spec in list(list("cox_months", "cox", FALSE), list("cr_months", "fine_gray_1", TRUE))) {
+  e <- models[[spec[[1]]]]; d <- e$data; h <- e$horizon; risk <- e[[spec[[2]]]]
+  cll <- log(-log(1 - risk)); knots <- unname(quantile(cll, c(.1, .5, .9)))
+  b <- as.numeric(Hmisc::rcspline.eval(cll, knots = knots))
+  if (!spec[[3]]) {
+    cal <- coxph(Surv(time, status) ~ cll + b, data = cbind(d, cll = cll, b = b))
+    observed <- 1 - summary(survfit(cal, newdata = data.frame(cll = cll, b = b)),
+                            times = h)$surv[1, ]
+    slope <- unname(coef(coxph(Surv(time, status) ~ cll, data = cbind(d, cll = cll))))
+  } else {
+    cal <- crr(d$time, d$status, cbind(cll, b))
+    pr <- predict(cal, cov1 = cbind(cll, b)); observed <- unname(pr[max(which(pr[, 1] <= h)), -1])
+    slope <- unname(crr(d$time, d$status, cbind(cll))$coef)
+  }
+  gap <- abs(observed - risk)
+  g <- cut(risk, unique(quantile(risk, seq(0, 1, length = 6))), include.lowest = TRUE)
+  calib[[spec[[1]]]] <- list(
+    knots = knots, basis = b, observed = observed, ici = mean(gap),
+    e50 = unname(quantile(gap, .5)), e90 = unname(quantile(gap, .9)), slope = slope,
+    groups = cal_observed(d, g, h, spec[[3]]), group_n = as.vector(table(g)),
+    # a group whose follow-up ends before h with an event (nobody censored at its last time)
+    # keeps its final value: read there
+    groups_closed = lapply(levels(g), function(lev) {
+      dd <- d[g == lev, ]; last <- max(dd$time)
+      if (last >= h || any(dd$status[dd$time == last] == 0)) return(NULL)
+      c(level = which(levels(g) == lev),
+        unlist(cal_observed(dd, rep(1, nrow(dd)), last, spec[[3]])))
+    }),
+    overall = cal_observed(d, rep(1, nrow(d)), h, spec[[3]]))
+}
+
+# Section "samplesize": Riley et al.'s minimum sample size for a survival outcome, the formulas
+# of pmsampsize 1.1 (R/pmsampsize_surv.R; the package is not in Debian) written out here:
+#   criterion 1: n1 = ceiling(p / ((S - 1) log(1 - R2 / S))), S = 0.9
+#   max R2 = round(1 - exp(2 lnL0 / n), 2), n = 10000, E = ceiling(rate meanfup n),
+#            lnL0 = E log(E / n) - E
+#   criterion 2: S2 = round(R2 / (R2 + 0.05 max R2), 3); n2 as n1 with S2
+#   criterion 3: n3 = max(n1, n2); overall risk 1 - exp(-rate t), its 95% interval with
+#                person-time round(meanfup n3, 1): 1 - exp(-(rate +/- 1.96 sqrt(rate / pt)) t)
+#   final: max(n1, n2, n3); events = final rate meanfup; EPP = round(events / p, 2)
+# "package" holds the expectations of pmsampsize's own tests (tests/testthat/test_surv.R);
+# "cohorts" applies the formulas to the event rate and follow-up of cohorts of section
+# "models" and of the seed cohort (RFS; relapse with death competing), R2 = 0.15 max R2.
+riley <- function(r2, p, rate, t, meanfup, S = 0.9) {
+  n <- 10000; E <- ceiling(rate * meanfup * n); lnl0 <- E * log(E / n) - E
+  max_r2 <- round(1 - exp(2 * lnl0 / n), 2)
+  size <- function(s) ceiling(p / ((s - 1) * log(1 - r2 / s)))
+  n1 <- size(S); s2 <- round(r2 / (r2 + 0.05 * max_r2), 3); n2 <- size(s2); n3 <- max(n1, n2)
+  pt <- round(meanfup * n3, 1); spread <- 1.96 * sqrt(rate / pt)
+  final <- max(n1, n2, n3)
+  list(sizes = c(n1, n2, n3, final), shrinkage = max(S, s2), max_r2 = max_r2,
+       events = final * rate * meanfup, epp = round(final * rate * meanfup / p, 2),
+       risk = 1 - exp(-rate * t), lower = 1 - exp(-(rate - spread) * t),
+       upper = 1 - exp(-(rate + spread) * t))
+}
+package <- list(
+  list(args = c(0.051, 25, 0.065, 2, 2.07), sizes = c(4286, 875, 4286, 4286), epp = 23.07),
+  list(args = c(0.065, 25, 0.065, 2, 2.07), sizes = c(3335, 868, 3335, 3335), epp = 17.95),
+  list(args = c(0.051, 50, 0.065, 2, 2.07), sizes = c(8572, 1749, 8572, 8572), epp = 23.07),
+  list(args = c(0.051, 25, 0.1, 2, 2.07), sizes = c(4286, 725, 4286, 4286), epp = 35.49),
+  list(args = c(0.051, 25, 0.065, 4, 2.07), sizes = c(4286, 875, 4286, 4286), epp = 23.07),
+  list(args = c(0.051, 25, 0.065, 2, 4), sizes = c(4286, 684, 4286, 4286), epp = 44.57),
+  list(args = c(0.06, 40, 0.08, 3, 5), sizes = c(5798, 974, 5798, 5798), epp = 57.98),
+  list(args = c(0.03, 10, 0.09, 3, 3), sizes = c(2950, 273, 2950, 2950), epp = 79.65),
+  list(args = c(0.3, 80, 0.03, 1, 5), sizes = c(1974, 2279, 2279, 2279), epp = 4.27))
+for (k in seq_along(package)) {
+  a <- package[[k]]$args
+  stopifnot(all(riley(a[1], a[2], a[3], a[4], a[5])$sizes == package[[k]]$sizes))
+}
+size_cohorts <- list()
+add_cohort <- function(name, time, event, p, h) {
+  rate <- sum(event) / sum(time); meanfup <- mean(time)
+  max_r2 <- suppressWarnings(riley(1e-9, p, rate, h, meanfup))$max_r2
+  size_cohorts[[name]] <<- c(list(time = time, event = event, parameters = p, horizon = h,
+                                  r2 = 0.15 * max_r2),
+                             riley(0.15 * max_r2, p, rate, h, meanfup))
+}
+add_cohort("cox_months", models$cox_months$data$time, models$cox_months$data$status, 3, 12)
+add_cohort("cr_months_relapse", models$cr_months$data$time,
+           as.integer(models$cr_months$data$status == 1), 3, 12)
+add_cohort("seed_relapse_mrd_age", seed$rfs_months, seed$rfs_event, 2, 24)
+add_cohort("seed_os_three_terms", seed$os_months, seed$os_event, 3, 24)
+
 out <- list(source = paste0(R.version.string, ", riskRegression ",
                             packageVersion("riskRegression"), ", prodlim ",
                             packageVersion("prodlim"), ", survival ",
                             packageVersion("survival")),
-            score = cases)
+            score = cases, models = models, concordance = conc,
+            validate = validations, calibration = calib,
+            samplesize = list(package = package, cohorts = size_cohorts))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE,
                   dataframe = "columns"),
            "tests/core/golden/risk_r_golden.json")
