@@ -95,6 +95,10 @@ class SampleSize:
         """Whether the cohort has the patients and events the criteria ask for."""
         return self.n >= self.n_required and self.events >= self.events_required
 
+    def events_at(self, n: int) -> int:
+        """Events expected among ``n`` patients at the cohort's rate and follow-up."""
+        return math.ceil(n * self.rate * self.mean_followup - 1e-9)
+
     @property
     def label(self) -> str:
         """"not validated: N events, M needed" when the cohort falls short."""

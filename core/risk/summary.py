@@ -147,6 +147,26 @@ def risk_report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: Sequ
                       nomogram=chart)
 
 
+def external_validation(model: RiskModel, endpoint: str, cohort: pd.DataFrame,
+                        death_rule: str = "censor") -> Assessment:
+    """Validate a (frozen) model on another cohort: the endpoint prepared the same way, every
+    patient predicted, the same figures as the apparent validation (calibration-in-the-large
+    included: observed against mean predicted risk).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        The cohort lacks the endpoint or a covariate, holds a level the model does not know,
+        or ends its follow-up before the model's horizon.
+    """
+    prepared = prepare_endpoint(cohort, endpoint, death_rule)
+    frame = prepared.frame
+    if model.spec.status not in frame.columns or model.spec.time not in frame.columns:
+        raise AnalysisError(f"The model predicts `{model.spec.time}` / `{model.spec.status}`, "
+                            "which this cohort does not have.")
+    return assess(model, frame)
+
+
 def predict_profile(report: RiskReport, profile: Mapping[str, object],
                     validation: Validation | None = None,
                     conf_level: float = 0.95) -> ProfilePrediction:
