@@ -144,6 +144,9 @@ class RiskModel:
     loglik : tuple of float
         (log likelihood at 0, at the estimate) of the first component's fit (partial, or
         pseudo-likelihood for Fine-Gray).
+    concordance : float
+        Harrell's C of the first component's linear predictor on the fitted patients (Cox
+        fits; NaN for Fine-Gray).
     """
 
     spec: ModelSpec
@@ -156,6 +159,7 @@ class RiskModel:
     exclusions: tuple[Exclusion, ...]
     warnings: tuple[str, ...]
     loglik: tuple[float, float] = (float("nan"), float("nan"))
+    concordance: float = float("nan")
 
     @property
     def terms(self) -> tuple[str, ...]:
@@ -227,9 +231,10 @@ def fit_risk_model(df: pd.DataFrame, spec: ModelSpec) -> RiskModel:
         tables = [_table(fit.table, "Fine-Gray")]
         warnings = (*fit.warnings, *fit.notes)
         loglik = (fit.loglik_null, fit.loglik)
+        concordance = float("nan")
     else:
         causes = [spec.cause] if spec.kind == "cox" else _causes(status, spec.cause)
-        hazards, tables, warning_list, codings, logliks = [], [], [], (), []
+        hazards, tables, warning_list, codings, logliks, concordances = [], [], [], (), [], []
         for cause in causes:
             frame[EVENT] = (status == cause).astype(float)
             try:
@@ -246,16 +251,17 @@ def fit_risk_model(df: pd.DataFrame, spec: ModelSpec) -> RiskModel:
                                                             fit.ties)))
             tables.append(_table(fit.table, "Cox" if spec.kind == "cox" else f"cause {cause}"))
             logliks.append((fit.loglik_null, fit.loglik))
+            concordances.append(fit.concordance)
             warning_list += [w if spec.kind == "cox" else f"Cause {cause}: {w}"
                              for w in fit.warnings]
         warnings = tuple(warning_list)
-        loglik = logliks[0]
+        loglik, concordance = logliks[0], concordances[0]
     return RiskModel(spec=spec, codings=codings, hazards=tuple(hazards),
                      table=pd.concat(tables, ignore_index=True), n=len(frame),
                      events=int((status == spec.cause).sum()),
                      competing=int(((status > 0) & (status != spec.cause)).sum()),
                      exclusions=exclusions, warnings=tuple(dict.fromkeys(warnings)),
-                     loglik=loglik)
+                     loglik=loglik, concordance=concordance)
 
 
 def complete_rows(df: pd.DataFrame, spec: ModelSpec) -> tuple[pd.DataFrame, tuple[Exclusion,

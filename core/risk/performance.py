@@ -87,15 +87,19 @@ def evaluate(model: RiskModel, x: np.ndarray, time: np.ndarray, status: np.ndarr
         return Indexes(math.nan, math.nan, slope, auc, brier)
     lp = model.linear_predictor(x)
     event = status == spec.cause
-    c = harrell_c(event, time, lp).c_index if np.ptp(lp) > 0 else 0.5
-    if own:
-        return Indexes(c, _r2(*model.loglik, time.size), 1.0, auc, brier)
     if np.ptp(lp) == 0:  # rms: a constant predictor has Dxy 0, slope 1, R2 0
-        return Indexes(0.5, 0.0, 1.0, auc, brier)
+        return Indexes(0.5, 0.0 if not own else _r2(*model.loglik, time.size), 1.0, auc,
+                       brier)
+    if own:  # the fit's own C is Harrell's C of its linear predictor on these patients
+        c = model.concordance if math.isfinite(model.concordance) else \
+            harrell_c(event, time, lp).c_index
+        return Indexes(c, _r2(*model.loglik, time.size), 1.0, auc, brier)
     fit = fit_cox(pd.DataFrame({"time": time, "event": event.astype(float), "lp": lp}),
                   "time", "event", ["lp"])
-    return Indexes(c, _r2(fit.loglik_null, fit.loglik, time.size),
-                   float(fit.table["coef"].iloc[0]), auc, brier)
+    slope = float(fit.table["coef"].iloc[0])
+    # the slope fit's C is that of slope x lp: the C of lp, reversed when the slope is < 0
+    c = fit.concordance if slope > 0 else 1.0 - fit.concordance
+    return Indexes(c, _r2(fit.loglik_null, fit.loglik, time.size), slope, auc, brier)
 
 
 def calibration_slope(risk: np.ndarray, time: np.ndarray, status: np.ndarray,
