@@ -24,6 +24,7 @@ from core.risk.model import KIND_LABELS
 from core.risk.summary import external_validation, predict_profile
 from core.survival.competing.input import DEATH_RULES
 from ui import risk as cached
+from ui.deliverables import deliverables
 from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice, url_value
 
 view = page_setup("Relapse risk", ":material/target:")
@@ -152,10 +153,12 @@ st.caption("Apparent figures: computed on the patients the model was fitted on, 
            "flatter it; the internal validation below corrects them for that optimism.")
 st.dataframe(validation_table(assessment), hide_index=True, key="risk.validation")
 st.caption(f"{assessment.auc.method}. {assessment.brier.method}.")  # our own words
-st.plotly_chart(calibration_figure(assessment.calibration,
-                                   f"Calibration at {horizon:g} months"),
-                key="risk.calibration", config={"displaylogo": False})
+calibration = calibration_figure(assessment.calibration, f"Calibration at {horizon:g} months")
+st.plotly_chart(calibration, key="risk.calibration", config={"displaylogo": False})
 st.dataframe(calibration_groups_table(assessment), hide_index=True, key="risk.groups")
+deliverables(view, "risk", calibration,
+             f"Calibration of the {model.label} model at {horizon:g} months ({size.label}).",
+             "calibration")
 st.caption(assessment.calibration.method)
 for note in assessment.calibration.notes:
     st.caption(plain(note))

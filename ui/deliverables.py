@@ -62,7 +62,26 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         swimmer_color_by=None if color_by == "none" else color_by,
         group_rules=rules_text(),
         competing_by=competing_by if competing_by in stratifier_options(cohort) else None,
-        competing_rule=rule if rule in DEATH_RULES else "censor")
+        competing_rule=rule if rule in DEATH_RULES else "censor",
+        **_risk_choices(cohort))
+
+
+def _risk_choices(cohort: pd.DataFrame) -> dict:
+    """The Relapse risk page's model, when the page was visited (else no risk section)."""
+    from core.cox.display import covariate_options
+    from core.risk.endpoints import endpoint_choices
+
+    endpoint = _state("risk.endpoint", "cir")
+    if endpoint not in endpoint_choices(cohort):
+        return {}
+    kinds = ("fine_gray", "cause_specific") if endpoint == "cir" else ("cox",)
+    kind = _state("risk.kind", kinds[0])
+    rule = _state("risk.rule", "censor")
+    return {"risk_endpoint": endpoint, "risk_kind": kind if kind in kinds else kinds[0],
+            "risk_covariates": tuple(c for c in _state("risk.covariates", [])
+                                     if c in covariate_options(cohort)),
+            "risk_horizon": _number(_state("risk.horizon", 24.0), 24.0),
+            "risk_rule": rule if rule in DEATH_RULES else "censor"}
 
 
 def _landmarks(value) -> tuple[float, ...]:

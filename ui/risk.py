@@ -22,6 +22,8 @@ from core.risk.summary import RiskReport, risk_report
 
 JOB = "risk.job"
 """Session-state key of the running or finished bootstrap."""
+WORKERS = 2
+"""Refitting threads of a bootstrap on 1,000 patients or more (bench/bench_risk.py)."""
 
 
 @st.cache_data(show_spinner="Fitting the risk model…", max_entries=32)
@@ -74,7 +76,8 @@ def start_bootstrap(rep: RiskReport, key: tuple, n_boot: int, seed: int) -> Boot
     def work() -> None:
         try:
             job.result = validate_model(rep.endpoint.frame, rep.model.spec, n_boot, seed,
-                                        progress=progress, cancel=job.cancel)
+                                        progress=progress, cancel=job.cancel,
+                                        workers=WORKERS if rep.model.n >= 1_000 else 1)
         except AnalysisError as error:
             job.error = str(error)
 

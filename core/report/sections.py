@@ -97,6 +97,9 @@ class ReportChoices:
     competing_rule : {"censor", "end_of_rfs"}
         How a death recorded only on the OS clock counts (the Competing risks page's rule,
         :data:`core.survival.competing.input.DEATH_RULES`).
+    risk_endpoint, risk_kind, risk_covariates, risk_horizon, risk_rule
+        The Relapse risk page's model (:func:`core.risk.summary.risk_report`); no
+        covariates (the page not visited): no risk section.
     """
 
     endpoint: str = "rfs"
@@ -110,6 +113,11 @@ class ReportChoices:
     group_rules: str = ""
     competing_by: str | None = None
     competing_rule: str = "censor"
+    risk_endpoint: str = "cir"
+    risk_kind: str = "fine_gray"
+    risk_covariates: tuple[str, ...] = ()
+    risk_horizon: float = 24.0
+    risk_rule: str = "censor"
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:
         """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
@@ -286,11 +294,15 @@ def methods_section(choices: ReportChoices):
 
 
 def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
-    """Cox, competing-risk and swimmer sections, then methods."""
+    """Cox, competing-risk, swimmer and relapse-risk sections, then methods."""
     sections = []
     if choices.cox_covariates:
         sections.append(cox_section(cohort, choices))
     sections.append(competing_section(cohort, choices))
     sections.append(swimmer_section(cohort, choices))
+    if choices.risk_covariates:
+        from core.report.risk import risk_section
+
+        sections.append(risk_section(cohort, choices))
     sections.append(methods_section(choices))
     return sections

@@ -105,6 +105,8 @@ def test_seeded_progress_and_cancel():
         if done == 4:
             stop.set()
 
+    threaded = validate_model(df, SPEC, n_boot=12, seed=5, workers=2)
+    pd.testing.assert_frame_equal(first.table, threaded.table)  # draws do not depend on it
     cut = validate_model(df, SPEC, n_boot=12, seed=5, progress=halt, cancel=stop)
     assert (cut.done, cut.cancelled, len(cut.replicates)) == (4, True, 4)
     assert "cancelled after 4" in cut.method
