@@ -99,3 +99,20 @@ def test_report_refuses_a_kind_that_does_not_fit_the_endpoint():
         risk_report(load_seed_cohort(), "cir", "cox", ["age"], 24)
     with pytest.raises(AnalysisError, match=r"no columns for the endpoint 'efs'"):
         risk_report(load_seed_cohort(), "efs", "cox", ["age"], 24)
+
+
+def test_external_validation_refuses_what_the_model_cannot_read():
+    from core.risk.summary import external_validation
+
+    seed = load_seed_cohort()
+    report = risk_report(seed, "rfs", "cox", ["age"], 24)
+    model, endpoint, _ = thaw(freeze(report.model, "rfs"))
+    with pytest.raises(AnalysisError, match=r"`age` must be a number; found \['old'\]"):
+        external_validation(model, endpoint, seed.assign(age=seed.age.astype(object)
+                                                         .where(seed.index > 0, "old")))
+    with pytest.raises(AnalysisError, match=r"no columns for the endpoint 'rfs'"):
+        external_validation(model, endpoint, seed.drop(columns=["rfs_event"]))
+    with pytest.raises(AnalysisError, match=r"The horizon 24 lies beyond the last follow-up "
+                                            r"time \(12 in `rfs_months`\)"):
+        external_validation(model, endpoint, seed.assign(rfs_months=seed.rfs_months.clip(
+            upper=12)))
