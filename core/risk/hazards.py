@@ -29,8 +29,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import AnalysisError
+
 BLOCK = 2_000
 """Patients per block when combining cause-specific hazards (bounds memory at BLOCK x m)."""
+MAX_CELLS = 200_000_000
+"""Distinct covariate patterns x event times at most when combining cause-specific hazards:
+beyond it (continuous times on a registry with numeric covariates) the page is asked to use
+whole months or the Fine-Gray model instead of stalling."""
 EPS = np.finfo(float).eps
 
 
@@ -156,12 +162,18 @@ def combined_risk(hazards: tuple[Hazard, ...], x: np.ndarray, horizon: float) ->
     for b, h in zip(base, hazards, strict=True):
         inside = h.times <= horizon
         b[np.searchsorted(grid, h.times[inside])] = h.jumps[inside]
-    out = np.empty(x.shape[0])
-    for start in range(0, x.shape[0], BLOCK):
-        rows = x[start:start + BLOCK]
+    patterns, back = np.unique(x, axis=0, return_inverse=True)  # patients sharing covariates
+    if patterns.shape[0] * grid.size > MAX_CELLS:
+        raise AnalysisError(
+            f"Combining cause-specific hazards for {patterns.shape[0]:,} distinct covariate "
+            f"patterns over {grid.size:,} event times is too large to compute here. Fix: record "
+            "times in whole days or months, or choose the Fine-Gray model.")
+    out = np.empty(patterns.shape[0])
+    for start in range(0, patterns.shape[0], BLOCK):
+        rows = patterns[start:start + BLOCK]
         steps = [np.outer(h.relative(rows), b) for h, b in zip(hazards, base, strict=True)]
         total = np.sum(steps, axis=0)
         survival = np.cumprod(1.0 - total, axis=1)
         before = np.hstack((np.ones((rows.shape[0], 1)), survival[:, :-1]))
         out[start:start + BLOCK] = np.sum(before * steps[0], axis=1)
-    return out
+    return out[back.ravel()]

@@ -101,3 +101,21 @@ def test_errors_name_the_problem_and_the_fix():
     with pytest.raises(AnalysisError, match=r"`k` has the value\(s\) \['z'\], which the model "
                                             r"does not know \(its levels: \['a', 'b', 'c'\]\)"):
         model.design(pd.DataFrame({"k": ["a", "z"]}))
+
+
+def test_cause_specific_risk_is_computed_once_per_covariate_pattern(monkeypatch):
+    """Patients sharing their covariates share one pass over the event times; a size beyond
+    the cap is refused with the fix instead of stalling the page."""
+    import core.risk.hazards as hazards
+
+    df = cohort("cr_continuous")
+    model = fit_risk_model(df, ModelSpec("cause_specific", "time", "status", ("k",), 12))
+    x = model.design(df)
+    risks = model.predict(x)
+    assert len(np.unique(risks)) == 3
+    monkeypatch.setattr(hazards, "MAX_CELLS", 10)
+    with pytest.raises(AnalysisError, match=r"Combining cause-specific hazards for 3 distinct "
+                                            r"covariate patterns over \d+ event times is too "
+                                            r"large to compute here\. Fix: record times in "
+                                            r"whole days or months"):
+        model.predict(x)
