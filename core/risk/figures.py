@@ -23,6 +23,15 @@ from core.risk.nomogram import Nomogram
 from core.style.plot import OKABE_ITO, readable_axes
 
 PERCENT_AXIS = {"tickformat": ".0%", "rangemode": "tozero"}
+MAX_POINTS = 2_000
+"""Points drawn per trace at most (evenly spread in the sorted order): a registry's 10^5
+patients would slow the browser without changing the picture."""
+
+
+def _thin(values) -> np.ndarray:
+    """At most :data:`MAX_POINTS` positions, evenly spread, first and last kept."""
+    n = len(values)
+    return np.unique(np.linspace(0, n - 1, min(n, MAX_POINTS)).round().astype(int))
 
 
 def _values(values) -> list:
@@ -39,8 +48,9 @@ def calibration_figure(cal: Calibration, title: str = "") -> go.Figure:
     fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Perfect calibration",
                              line={"color": "#777777", "dash": "dot"}, hoverinfo="skip"))
     if not cal.curve.empty:
-        fig.add_trace(go.Scatter(x=_values(cal.curve["predicted"]),
-                                 y=_values(cal.curve["observed"]), mode="lines",
+        keep = _thin(cal.curve)
+        fig.add_trace(go.Scatter(x=_values(cal.curve["predicted"].to_numpy()[keep]),
+                                 y=_values(cal.curve["observed"].to_numpy()[keep]), mode="lines",
                                  name=f"Smoothed (ICI {cal.ici:.3f})",
                                  line={"color": OKABE_ITO[0], "width": 2}))
     groups = cal.groups
@@ -69,9 +79,10 @@ def position_figure(risks, profile_risk: float, lower: float | None = None,
                     label: str = "This patient") -> go.Figure:
     """The cohort's predicted risks (one dot each) and the profile's risk with its interval."""
     risks = np.sort(np.asarray(risks, dtype=float))
-    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, risks.size)
+    drawn = risks[_thin(risks)]
+    jitter = np.random.default_rng(0).uniform(-0.3, 0.3, drawn.size)
     fig = go.Figure()
-    fig.add_trace(go.Scatter(x=risks.tolist(), y=jitter.tolist(), mode="markers",
+    fig.add_trace(go.Scatter(x=drawn.tolist(), y=jitter.tolist(), mode="markers",
                              name="Patients of the cohort",
                              marker={"color": "#8a8a8a", "size": 7, "opacity": 0.6},
                              hovertemplate="predicted %{x:.1%}<extra></extra>"))
