@@ -25,15 +25,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from core.errors import AnalysisError
+from core.risk.hazards import Hazard, cox_baseline
 from core.risk.model import ModelSpec, RiskModel, complete_rows, fit_risk_model
 from core.risk.performance import INDEXES, Indexes, evaluate
+from core.risk.refits import CoxRefits, Fit
 
 MAX_REPLICATES = 2_000
 
@@ -137,14 +139,20 @@ def validate_model(df: pd.DataFrame, spec: ModelSpec, n_boot: int = 200, seed: i
     rng = np.random.default_rng(seed)
     n = len(frame)
 
+    refits = (CoxRefits(time, status == spec.cause, x) if spec.kind == "cox" else None)
+
     def replicate(rows: np.ndarray):
         """(training, test, refit) of one sample, or the reason its refit failed."""
         try:
-            refit = fit_risk_model(frame.iloc[rows], spec)
-            if refit.terms != model.terms:
-                raise AnalysisError("a category level is absent from the sample")
+            if refits is not None:  # the engine on the encoded rows (core.risk.refits)
+                refit = _cox_refit(model, refits.refit(rows), time[rows],
+                                   status[rows] == spec.cause, x[rows])
+            else:
+                refit = fit_risk_model(frame.iloc[rows], spec)
+                if refit.terms != model.terms:
+                    raise AnalysisError("a category level is absent from the sample")
             return (evaluate(refit, x[rows], time[rows], status[rows], own=True),
-                    evaluate(refit, x, time, status), refit)
+                    evaluate(refit, x, time, status, refits=refits), refit)
         except AnalysisError as error:
             return str(error).split(". ")[0]
 
@@ -171,6 +179,15 @@ def validate_model(df: pd.DataFrame, spec: ModelSpec, n_boot: int = 200, seed: i
                       failures=tuple(f"{count} × {reason}" for reason, count in
                                      sorted(reasons.items(), key=lambda kv: -kv[1])),
                       seed=seed, cancelled=done < n_boot, replicates=tuple(kept))
+
+
+def _cox_refit(model: RiskModel, fit: Fit, time: np.ndarray, event: np.ndarray,
+               x: np.ndarray) -> RiskModel:
+    """``model`` with the coefficients and baseline hazard of a refit on a sample."""
+    hazard = Hazard(model.hazards[0].name, fit.coef, *cox_baseline(time, event, x, fit.coef))
+    return replace(model, hazards=(hazard,), table=model.table.iloc[:0], n=int(time.size),
+                   events=int(event.sum()), loglik=(fit.loglik_null, fit.loglik),
+                   concordance=math.nan, warnings=(), exclusions=())
 
 
 def _table(apparent: np.ndarray, train: list[Indexes], test: list[Indexes]) -> pd.DataFrame:

@@ -32,6 +32,7 @@ from core.risk.auc import auc_of
 from core.risk.brier import brier_of
 from core.risk.data import sorted_data
 from core.risk.model import RiskModel
+from core.risk.refits import CoxRefits
 from core.survival.competing import fine_gray
 
 INDEXES = ("c_index", "r2", "slope", "auc", "brier")
@@ -59,7 +60,7 @@ class Indexes:
 
 
 def evaluate(model: RiskModel, x: np.ndarray, time: np.ndarray, status: np.ndarray,
-             own: bool = False) -> Indexes:
+             own: bool = False, refits: CoxRefits | None = None) -> Indexes:
     """The indexes of ``model`` on the patients (design ``x``, ``time``, ``status``).
 
     Parameters
@@ -71,6 +72,9 @@ def evaluate(model: RiskModel, x: np.ndarray, time: np.ndarray, status: np.ndarr
         0 censored, 1, 2, ... causes.
     own : bool, default False
         True when these are the patients ``model`` was fitted on (slope 1, R2 from the fit).
+    refits : CoxRefits, optional
+        The bootstrap's engine on these patients (a Cox model's slope fit reuses its sorted
+        risk sets instead of a full :func:`core.cox.fit_cox`).
 
     Returns
     -------
@@ -94,6 +98,11 @@ def evaluate(model: RiskModel, x: np.ndarray, time: np.ndarray, status: np.ndarr
         c = model.concordance if math.isfinite(model.concordance) else \
             harrell_c(event, time, lp).c_index
         return Indexes(c, _r2(*model.loglik, time.size), 1.0, auc, brier)
+    if refits is not None:
+        fit = refits.slope(lp)
+        return Indexes(harrell_c(event, time, lp).c_index,
+                       _r2(fit.loglik_null, fit.loglik, time.size), float(fit.coef[0]), auc,
+                       brier)
     fit = fit_cox(pd.DataFrame({"time": time, "event": event.astype(float), "lp": lp}),
                   "time", "event", ["lp"])
     slope = float(fit.table["coef"].iloc[0])
