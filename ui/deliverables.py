@@ -71,16 +71,16 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
     from core.cox.display import covariate_options
     from core.risk.endpoints import endpoint_choices
 
-    endpoint = _state("risk.endpoint", "cir")
+    endpoint = saved_value("risk.endpoint", "cir")
     if endpoint not in endpoint_choices(cohort):
         return {}
     kinds = ("fine_gray", "cause_specific") if endpoint == "cir" else ("cox",)
-    kind = _state("risk.kind", kinds[0])
-    rule = _state("risk.rule", "censor")
+    kind = saved_value("risk.kind", kinds[0])
+    rule = saved_value("risk.rule", "censor")
     return {"risk_endpoint": endpoint, "risk_kind": kind if kind in kinds else kinds[0],
-            "risk_covariates": tuple(c for c in _state("risk.covariates", [])
+            "risk_covariates": tuple(c for c in saved_value("risk.covariates", [])
                                      if c in covariate_options(cohort)),
-            "risk_horizon": _number(_state("risk.horizon", 24.0), 24.0),
+            "risk_horizon": _number(saved_value("risk.horizon", 24.0), 24.0),
             "risk_rule": rule if rule in DEATH_RULES else "censor"}
 
 

@@ -80,7 +80,7 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("pages/1_Survival.py", "Survival", ":material/monitoring:"),
     ("pages/4_Competing_risks.py", "Competing risks", ":material/call_split:"),
     ("pages/2_Cox.py", "Cox regression", ":material/forest:"),
-    ("pages/10_Relapse_risk.py", "Relapse risk", ":material/target:"),
+    ("pages/11_Relapse_risk.py", "Relapse risk", ":material/target:"),
     ("pages/7_Subgroups.py", "Subgroups & cut-points", ":material/account_tree:"),
     ("pages/3_Patients.py", "Patients", ":material/person:"),
     ("pages/6_During_follow_up.py", "During follow-up", ":material/swap_horiz:"),

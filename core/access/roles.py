@@ -76,6 +76,7 @@ PAGES: dict[str, Permission] = {
     "8_Present.py": Permission.VIEW_AGGREGATES,
     "9_About.py": Permission.VIEW_AGGREGATES,
     "10_Audit_log.py": Permission.READ_AUDIT,
+    "11_Relapse_risk.py": Permission.VIEW_AGGREGATES,
 }
 """The permission each page script needs to open at all (a test keeps every page listed)."""
 
@@ -94,6 +95,7 @@ DOWNLOADS: dict[str, Permission] = {
     "your_data.mapping": Permission.UPLOAD,
     "your_data.template": Permission.UPLOAD,
     "audit.log": Permission.READ_AUDIT,
+    "risk.model": Permission.EXPORT_AGGREGATES,
 }
 """The permission each download needs (names as the pages pass them to the guard)."""
 

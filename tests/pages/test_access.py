@@ -52,6 +52,9 @@ OFFERS: dict[str, list[tuple[str, str]]] = {
     "pages/0_Your_data.py": [("your_data.template", "label:Template (CSV)"),
                              ("your_data.template", "label:Template (XLSX)")],
     "pages/10_Audit_log.py": [("audit.log", "label:Download these events (CSV)")],
+    "pages/11_Relapse_risk.py": [("risk.model", "label:Freeze this model (JSON)"),
+                                 ("deliver.deck", "key:deliver.risk.pptx.prepare"),
+                                 ("deliver.zip", "key:deliver.risk.zip.prepare")],
 }
 ALL_PAGES = ["app.py", *sorted((f"pages/{name}" for name in PAGES if name != "app.py"),
                                key=lambda p: int(p.split("/")[1].split("_")[0]))]

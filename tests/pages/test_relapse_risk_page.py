@@ -1,4 +1,4 @@
-"""AppTest tests of the Relapse risk page (pages/10_Relapse_risk.py).
+"""AppTest tests of the Relapse risk page (pages/11_Relapse_risk.py).
 
 Every number on the page comes from core.risk (golden-tested against R in tests/core/risk/);
 these tests check that the page shows those numbers, puts the verdict at the top, never shows
@@ -16,7 +16,7 @@ from core.risk.display import bootstrap_table, percent, validation_table
 from core.risk.summary import predict_profile, risk_report
 from tests.pages.helpers import run_page
 
-PAGE = "pages/10_Relapse_risk.py"
+PAGE = "pages/11_Relapse_risk.py"
 
 
 def test_seed_cohort_says_too_few_events_at_the_top_and_labels_the_prediction():

@@ -6,6 +6,7 @@ import math
 
 import streamlit as st
 
+from core.access.roles import Permission
 from core.cohort.schema import LABELS
 from core.cox.display import covariate_options, patient_profile
 from core.errors import AnalysisError
@@ -24,8 +25,11 @@ from core.risk.model import KIND_LABELS
 from core.risk.summary import external_validation, predict_profile
 from core.survival.competing.input import DEATH_RULES
 from ui import risk as cached
+from ui.access import may
 from ui.deliverables import deliverables
-from ui.shell import keep_in_url, page_setup, plain, stop_if_empty, url_choice, url_value
+from ui.exports import download_button
+from ui.shell import page_setup, plain, stop_if_empty
+from ui.state import keep_in_url, seed_list, url_choice, url_value
 
 view = page_setup("Relapse risk", ":material/target:")
 cohort = view.cohort
@@ -65,9 +69,7 @@ if st.session_state["risk.horizon"] not in HORIZONS:
 horizon = c.selectbox("Horizon (months)", HORIZONS, key="risk.horizon",
                       format_func=lambda h: f"{h:g}")
 options = covariate_options(cohort)
-wanted = url_value("risk.covariates", lambda t: [v for v in t.split(",") if v],
-                   [v for v in ("mrd_pre_status", "age") if v in options])
-st.session_state["risk.covariates"] = [v for v in wanted if v in options]
+seed_list("risk.covariates", options, [v for v in ("mrd_pre_status", "age") if v in options])
 covariates = st.multiselect("Covariates", options, key="risk.covariates",
                             format_func=lambda col: plain(LABELS.get(col, col)))
 rule = "censor"
@@ -107,8 +109,9 @@ validation = job.result if job is not None and job.result is not None else None
 
 # ---------------------------------------------------------------- one patient's risk
 st.subheader(f"One patient's risk of {what} by {horizon:g} months")
-url_choice("risk.source", ["patient", "custom"], "patient")
-source = st.radio("Profile", ["patient", "custom"], key="risk.source", horizontal=True,
+sources = ["patient", "custom"] if may(Permission.VIEW_ROWS) else ["custom"]  # viewer: no rows
+url_choice("risk.source", sources, sources[0])
+source = st.radio("Profile", sources, key="risk.source", horizontal=True,
                   format_func={"patient": "A patient of the filtered cohort",
                                "custom": "Enter a profile"}.get)
 ids = [str(i) for i in cohort["patient_id"].head(1000)]
@@ -143,9 +146,12 @@ left.caption(plain(prediction.interval))
 if not prediction.validated:
     left.warning(f"**{prediction.label}.** Read this number as the model's arithmetic, not as "
                  "a prognosis.", icon=":material/block:")
-right.plotly_chart(position_figure(assessment.patients["risk"], prediction.risk,
-                                   prediction.ci_lower, prediction.ci_upper, horizon),
-                   key="risk.position", config={"displaylogo": False})
+if may(Permission.VIEW_ROWS):  # one dot per patient: row-level
+    right.plotly_chart(position_figure(assessment.patients["risk"], prediction.risk,
+                                       prediction.ci_lower, prediction.ci_upper, horizon),
+                       key="risk.position", config={"displaylogo": False})
+else:
+    right.caption(f"Higher than {prediction.percentile:.0%} of the cohort's predicted risks.")
 
 # ---------------------------------------------------------------- how far to trust it
 st.subheader("How far to trust the model")
@@ -232,9 +238,10 @@ development = {"apparent_auc": assessment.auc.auc, "apparent_brier": assessment.
 if validation is not None:
     development["corrected"] = {k: v for k, v in validation.table["corrected"].items()
                                 if not math.isnan(v)}
-st.download_button("Freeze this model (JSON)", freeze(model, endpoint, development),
-                   file_name=f"risk-model_{endpoint}_{kind}_{horizon:g}m.json",
-                   mime="application/json", key="risk.freeze", icon=":material/download:")
+download_button("risk.model", "Freeze this model (JSON)",
+                lambda _: freeze(model, endpoint, development).encode(),
+                f"risk-model_{endpoint}_{kind}_{horizon:g}m.json", "application/json",
+                rows=False, key="risk.freeze", icon=":material/download:")
 uploaded = st.file_uploader("Validate a frozen model on the filtered cohort", type=["json"],
                             key="risk.frozen_file")
 if uploaded is not None:
