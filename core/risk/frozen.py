@@ -31,7 +31,7 @@ import pandas as pd
 
 from core.errors import AnalysisError
 from core.risk.hazards import Hazard
-from core.risk.model import KIND_LABELS, Coding, ModelSpec, RiskModel
+from core.risk.model import KIND_LABELS, CovariateCoding, ModelSpec, RiskModel
 
 FORMAT = "relapse-risk-explorer/risk-model"
 VERSION = 1
@@ -98,7 +98,7 @@ def thaw(text: str | bytes) -> tuple[RiskModel, str, dict]:
     if kind not in KIND_LABELS:
         raise AnalysisError(f"The model file's \"kind\" is {kind!r}; expected one of "
                             f"{sorted(KIND_LABELS)}.")
-    codings = tuple(Coding(_field(c, "column", str),
+    codings = tuple(CovariateCoding(_field(c, "column", str),
                            tuple(str(v) for v in _field(c, "levels", list)))
                     for c in _field(doc, "covariates", list))
     p = sum(len(c.terms) for c in codings)

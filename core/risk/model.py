@@ -30,6 +30,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from core.cohort.coding import Coding, level_labels
 from core.cox import fit_cox
 from core.errors import AnalysisError
 from core.risk.hazards import (
@@ -82,8 +83,10 @@ class ModelSpec:
 
 
 @dataclass(frozen=True)
-class Coding:
-    """How one covariate column becomes design columns.
+class CovariateCoding:
+    """How one covariate column becomes design columns (numeric as it is; categorical by the
+    one coder of categories, :class:`core.cohort.coding.Coding`, with the levels the model
+    was fitted with).
 
     Attributes
     ----------
@@ -111,14 +114,15 @@ class Coding:
                 raise AnalysisError(f"`{self.column}` must be a number; found "
                                     f"{values[bad].astype(str).unique()[:5].tolist()}.")
             return numbers.to_numpy(dtype=float)[:, None]
-        text = values.astype(str)
-        unknown = sorted(set(text[values.notna()]) - set(self.levels))
-        if unknown:
-            raise AnalysisError(f"`{self.column}` has the value(s) {unknown[:5]}, which the model "
-                                f"does not know (its levels: {list(self.levels)}). Fix: recode "
-                                "them to one of these levels.")
-        return np.column_stack([(text == level).to_numpy(dtype=float)
-                                for level in self.levels[1:]])
+        coding = Coding(self.column, self.levels, self.levels[0], self.terms)
+        try:
+            return coding.indicators(values)
+        except AnalysisError as error:  # the coder's fix speaks of recoding from these rows
+            unknown = sorted(set(level_labels(values[values.notna()])) - set(self.levels))
+            raise AnalysisError(
+                f"`{self.column}` has the value(s) {unknown[:5]}, which the model does not "
+                f"know (its levels: {list(self.levels)}). Fix: recode them to one of these "
+                "levels.") from error
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +132,7 @@ class RiskModel:
     Attributes
     ----------
     spec : ModelSpec
-    codings : tuple of Coding
+    codings : tuple of CovariateCoding
     hazards : tuple of Hazard
         Cox: one; Fine-Gray: the subdistribution hazard; cause-specific: the cause first,
         then each competing cause.
@@ -150,7 +154,7 @@ class RiskModel:
     """
 
     spec: ModelSpec
-    codings: tuple[Coding, ...]
+    codings: tuple[CovariateCoding, ...]
     hazards: tuple[Hazard, ...]
     table: pd.DataFrame
     n: int
@@ -253,7 +257,7 @@ def fit_risk_model(df: pd.DataFrame, spec: ModelSpec) -> RiskModel:
             logliks.append((fit.loglik_null, fit.loglik))
             concordances.append(fit.concordance)
             warning_list += [w if spec.kind == "cox" else f"Cause {cause}: {w}"
-                             for w in fit.warnings]
+                             for w in (*fit.warnings, *fit.notes)]
         warnings = tuple(warning_list)
         loglik, concordance = logliks[0], concordances[0]
     return RiskModel(spec=spec, codings=codings, hazards=tuple(hazards),
@@ -295,8 +299,8 @@ def _causes(status: np.ndarray, cause: int) -> list[int]:
     return [cause, *others]
 
 
-def _codings(covariates: Sequence[str], levels: dict) -> tuple[Coding, ...]:
-    return tuple(Coding(c, tuple(map(str, levels[c])) if c in levels else ())
+def _codings(covariates: Sequence[str], levels: dict) -> tuple[CovariateCoding, ...]:
+    return tuple(CovariateCoding(c, tuple(map(str, levels[c])) if c in levels else ())
                  for c in covariates)
 
 

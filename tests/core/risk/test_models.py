@@ -119,3 +119,18 @@ def test_cause_specific_risk_is_computed_once_per_covariate_pattern(monkeypatch)
                                             r"large to compute here\. Fix: record times in "
                                             r"whole days or months"):
         model.predict(x)
+
+
+def test_categorical_covariates_use_the_one_coder_of_categories():
+    """A level is the value as R's factor prints it (``1.0`` is level ``"1"``), so a model
+    fitted on text levels predicts for a cohort that read the same codes as numbers; a
+    missing value gives a row of NaN, never silently the reference's row."""
+    from core.risk.model import CovariateCoding
+
+    coding = CovariateCoding("stage", ("1", "2", "3"))
+    x = coding.encode(pd.Series([1.0, 3.0, None, 2.0]))
+    np.testing.assert_array_equal(x[[0, 1, 3]], [[0, 0], [0, 1], [1, 0]])
+    assert np.isnan(x[2]).all()
+    with pytest.raises(AnalysisError, match=r"`stage` has the value\(s\) \['4'\], which the "
+                                            r"model does not know"):
+        coding.encode(pd.Series([4.0, 1.0]))
