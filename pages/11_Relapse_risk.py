@@ -16,6 +16,7 @@ from core.risk.display import (
     coefficient_table,
     percent,
     sample_size_table,
+    starting_profile,
     validation_table,
 )
 from core.risk.endpoints import CIR, endpoint_choices
@@ -124,16 +125,17 @@ try:
         profile = patient_profile(cohort, patient, covariates)
         keep_in_url("risk.source", "risk.patient")
     else:
+        start = starting_profile(model, cohort)  # no patient's row (viewers see none)
         inputs = st.columns(max(len(model.codings), 3))
         for coding, where in zip(model.codings, inputs, strict=False):
             label = plain(LABELS.get(coding.column, coding.column))
             if coding.levels:
-                profile[coding.column] = where.selectbox(label, list(coding.levels),
-                                                         key=f"risk.profile.{coding.column}")
+                profile[coding.column] = where.selectbox(
+                    label, list(coding.levels), key=f"risk.profile.{coding.column}",
+                    index=coding.levels.index(start[coding.column]))
             else:
                 profile[coding.column] = where.number_input(
-                    label, value=float(cohort[coding.column].median()),
-                    key=f"risk.profile.{coding.column}")
+                    label, value=start[coding.column], key=f"risk.profile.{coding.column}")
         keep_in_url("risk.source")
     prediction = predict_profile(report, profile, validation)
 except AnalysisError as error:

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from core.cohort.coding import level_labels
+from core.errors import AnalysisError
 from core.risk.assess import Assessment
 from core.risk.bootstrap import Validation
 from core.risk.model import RiskModel
@@ -105,3 +107,30 @@ def coefficient_table(model: RiskModel) -> pd.DataFrame:
         "HR (95% CI)": [_ci(hr, lo, hi, 2) for hr, lo, hi in
                         zip(t["hr"], t["hr_lower"], t["hr_upper"], strict=True)],
         "p": [format_p(p) if math.isfinite(p) else DASH for p in t["p_value"]]})
+
+
+def starting_profile(model: RiskModel, cohort: pd.DataFrame) -> dict:
+    """Where "Enter a profile" starts: the median of each numeric covariate (rounded to a
+    whole number) and the most frequent of the model's levels of each categorical one (ties:
+    the first in the model's level order), as the Cox page's
+    :func:`core.cox.display.typical_profile`. Not read off any one patient's row, so a viewer,
+    who may not see patient rows, cannot read a patient's values off the defaults.
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        When a covariate has no recorded value among the filtered patients.
+    """
+    out: dict = {}
+    for coding in model.codings:
+        values = cohort[coding.column].dropna()
+        if values.empty:
+            raise AnalysisError(f"`{coding.column}` is not recorded for any filtered patient; "
+                                "widen the filters or drop it from the model.")
+        if not coding.levels:
+            out[coding.column] = float(round(float(pd.to_numeric(values).median())))
+        else:
+            counts = pd.Series(level_labels(values)).value_counts()
+            out[coding.column] = max(coding.levels, key=lambda v: (
+                counts.get(v, 0), -coding.levels.index(v)))
+    return out

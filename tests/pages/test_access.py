@@ -149,6 +149,29 @@ def test_viewer_never_sees_a_patient_row_or_id(tmp_path):
     assert not any("**Patient " in m.value for m in about.markdown)
 
 
+def test_viewer_sees_risk_validation_but_no_patients_profile(tmp_path):
+    """Relapse risk page: the aggregate validation is there; the profile is only "Enter a
+    profile" (not even by link), started from medians and most frequent levels, and the
+    patients' risks are a percentile, not one dot per patient."""
+    from core.cohort import load_seed_cohort
+    from core.risk.display import starting_profile
+    from core.risk.summary import risk_report
+
+    at = signed_in(Role.VIEWER, tmp_path, query={"risk.source": "patient", "risk.patient": "9"})
+    risk = at.switch_page("pages/11_Relapse_risk.py").run()
+    assert not risk.exception
+    assert risk.radio(key="risk.source").options == ["Enter a profile"]
+    assert all(s.label != "Patient" for s in risk.selectbox)
+    assert any("Figure" in f.value.columns for f in risk.dataframe)  # validation table
+    assert all(c.proto.id != "risk.position" for c in risk.get("plotly_chart"))
+    assert any(c.value.startswith("Higher than ") for c in risk.caption)
+    model = risk_report(load_seed_cohort(), "cir", "fine_gray", ["mrd_pre_status", "age"],
+                        24).model
+    start = starting_profile(model, load_seed_cohort())
+    assert risk.selectbox(key="risk.profile.mrd_pre_status").value == start["mrd_pre_status"]
+    assert risk.number_input(key="risk.profile.age").value == start["age"]
+
+
 def _visible_ids():
     """A page that prints the ids of the rows page_setup hands to the page."""
     import streamlit as st
