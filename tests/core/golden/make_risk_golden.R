@@ -239,12 +239,10 @@ cal_observed <- function(d, g, h, competing) {
     list(observed = unname(est), lower = unname(est^exp(-shift)), upper = unname(est^exp(shift)))
   }
 }
-calib <- list()
-for (spec in list(list("cox_months", "cox", FALSE), list("cr_months", "fine_gray_1", TRUE))) {
-  e <- models[[spec[[1]]]]; d <- e$data; h <- e$horizon; risk <- e[[spec[[2]]]]
+calibration_r <- function(d, risk, h, competing) {
   cll <- log(-log(1 - risk)); knots <- unname(quantile(cll, c(.1, .5, .9)))
   b <- as.numeric(Hmisc::rcspline.eval(cll, knots = knots))
-  if (!spec[[3]]) {
+  if (!competing) {
     cal <- coxph(Surv(time, status) ~ cll + b, data = cbind(d, cll = cll, b = b))
     observed <- 1 - summary(survfit(cal, newdata = data.frame(cll = cll, b = b)),
                             times = h)$surv[1, ]
@@ -256,19 +254,24 @@ for (spec in list(list("cox_months", "cox", FALSE), list("cr_months", "fine_gray
   }
   gap <- abs(observed - risk)
   g <- cut(risk, unique(quantile(risk, seq(0, 1, length = 6))), include.lowest = TRUE)
-  calib[[spec[[1]]]] <- list(
+  list(
     knots = knots, basis = b, observed = observed, ici = mean(gap),
     e50 = unname(quantile(gap, .5)), e90 = unname(quantile(gap, .9)), slope = slope,
-    groups = cal_observed(d, g, h, spec[[3]]), group_n = as.vector(table(g)),
+    groups = cal_observed(d, g, h, competing), group_n = as.vector(table(g)),
     # a group whose follow-up ends before h with an event (nobody censored at its last time)
     # keeps its final value: read there
     groups_closed = lapply(levels(g), function(lev) {
       dd <- d[g == lev, ]; last <- max(dd$time)
       if (last >= h || any(dd$status[dd$time == last] == 0)) return(NULL)
       c(level = which(levels(g) == lev),
-        unlist(cal_observed(dd, rep(1, nrow(dd)), last, spec[[3]])))
+        unlist(cal_observed(dd, rep(1, nrow(dd)), last, competing)))
     }),
-    overall = cal_observed(d, rep(1, nrow(d)), h, spec[[3]]))
+    overall = cal_observed(d, rep(1, nrow(d)), h, competing))
+}
+calib <- list()
+for (spec in list(list("cox_months", "cox", FALSE), list("cr_months", "fine_gray_1", TRUE))) {
+  e <- models[[spec[[1]]]]
+  calib[[spec[[1]]]] <- calibration_r(e$data, e[[spec[[2]]]], e$horizon, spec[[3]])
 }
 
 # Section "samplesize": Riley et al.'s minimum sample size for a survival outcome, the formulas
@@ -323,12 +326,66 @@ add_cohort("cr_months_relapse", models$cr_months$data$time,
 add_cohort("seed_relapse_mrd_age", seed$rfs_months, seed$rfs_event, 2, 24)
 add_cohort("seed_os_three_terms", seed$os_months, seed$os_event, 3, 24)
 
+# Section "external": external validation of a frozen model. A model fitted on a development
+# cohort of section "models" is applied unchanged to a new cohort drawn from another truth
+# (baseline hazard 0.06 instead of 0.04, effects 0.6 times as large; whole months, so ties),
+# and validated there with the figures above:
+#   cox:            fit <- coxph(Surv(time, status) ~ x + k, data = development, ties = "efron")
+#                   risk <- 1 - summary(survfit(fit, newdata = v), times = 12)$surv
+#   fine_gray:      fit <- crr(time, status, model.matrix(~ x + k)[, -1]) on development
+#                   risk <- predict(fit, cov1 = model.matrix(~ x + k, v)[, -1]) at the last
+#                           time <= 12
+#   cause_specific: risk <- predictRisk(CSC(Hist(time, status) ~ x + k, data = development),
+#                                       newdata = v, times = 12, cause = 1)
+# then on v: score(v with risk, 12) (Score: AUC, Brier, IPA), concordance (Harrell's and
+# Uno's C, one cause only), calibration_r(v, risk, 12) (curve, ICI, slope, risk groups,
+# the overall observed risk: calibration-in-the-large against mean(risk)).
+set.seed(20261206)
+external_cohort <- function(n, competing) {
+  x <- round(rnorm(n, 50, 10), 1); k <- sample(c("a", "b", "c"), n, replace = TRUE)
+  lp <- 0.6 * (0.04 * (x - 50) + 0.6 * (k == "b") + 1.0 * (k == "c"))
+  t1 <- rexp(n, 0.06 * exp(lp)); t2 <- if (competing) rexp(n, 0.02 * exp(-0.3 * (k == "c")))
+  else rep(Inf, n)
+  c <- rexp(n, 0.02); time <- pmax(1, ceiling(pmin(t1, t2, c)))
+  status <- ifelse(pmin(t1, t2, c) == t1, 1, ifelse(pmin(t1, t2, c) == t2, 2, 0))
+  data.frame(time = time, status = status, x = x, k = k, stringsAsFactors = FALSE)
+}
+external <- list()
+for (spec in list(list("cox", "cox_months", FALSE), list("fine_gray", "cr_months", TRUE),
+                  list("cause_specific", "cr_months", TRUE))) {
+  dev <- models[[spec[[2]]]]$data; h <- 12
+  v <- external_cohort(150, spec[[3]])
+  if (spec[[1]] == "cox") {
+    fit <- coxph(Surv(time, status) ~ x + k, data = dev, ties = "efron")
+    risk <- 1 - summary(survfit(fit, newdata = v), times = h)$surv[1, ]
+  } else if (spec[[1]] == "fine_gray") {
+    fit <- crr(dev$time, dev$status, model.matrix(~ x + k, dev)[, -1], failcode = 1)
+    pr <- predict(fit, cov1 = model.matrix(~ x + k, v)[, -1])
+    risk <- unname(pr[max(which(pr[, 1] <= h)), -1])
+  } else {
+    csc <- CSC(Hist(time, status) ~ x + k, data = dev, cause = 1)
+    risk <- c(predictRisk(csc, newdata = v, times = h, cause = 1))
+  }
+  entry <- score(cbind(v, risk = risk), h)
+  entry$development <- spec[[2]]
+  entry$risk <- risk
+  entry$calibration <- calibration_r(v, risk, h, spec[[3]])
+  entry$expected <- mean(risk)
+  if (!spec[[3]]) {
+    entry$harrell <- concordance(Surv(time, status) ~ risk, data = cbind(v, risk = risk),
+                                 reverse = TRUE)$concordance
+    entry$uno <- concordance(Surv(time, status) ~ risk, data = cbind(v, risk = risk),
+                             reverse = TRUE, timewt = "n/G2", ymax = h)$concordance
+  }
+  external[[spec[[1]]]] <- entry
+}
+
 out <- list(source = paste0(R.version.string, ", riskRegression ",
                             packageVersion("riskRegression"), ", prodlim ",
                             packageVersion("prodlim"), ", survival ",
                             packageVersion("survival")),
             score = cases, models = models, concordance = conc,
-            validate = validations, calibration = calib,
+            validate = validations, calibration = calib, external = external,
             samplesize = list(package = package, cohorts = size_cohorts))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE,
                   dataframe = "columns"),
