@@ -48,9 +48,29 @@ def test_cohorts_equal_the_r_transcription(name):
 
 
 def test_seed_cohort_falls_short_and_says_so():
+    """pmsampsize_surv worked by hand for the embedded cohort, relapse with 2 parameters
+    (MRD status, age), horizon 24 months:
+
+    - 19 patients, 6 relapses, 599.0 patient-months: rate = 6 / 599 = 0.010017 per month,
+      mean follow-up = 599 / 19 = 31.526 months (rate x mean follow-up = 6 / 19);
+    - max R2: n = 10000, E = ceiling(10000 x 6 / 19) = 3158,
+      lnL0 = 3158 ln(0.3158) - 3158 = -6798.057, max R2 = round(1 - exp(2 lnL0 / n), 2)
+      = round(1 - 0.25676, 2) = 0.74; anticipated R2 = 0.15 x 0.74 = 0.111;
+    - criterion 1 (shrinkage 0.9): 2 / (-0.1 ln(1 - 0.111 / 0.9)) = 2 / 0.0131628 = 151.94
+      -> 152 patients;
+    - criterion 2: S = round(0.111 / (0.111 + 0.05 x 0.74), 3) = 0.75,
+      2 / (-0.25 ln(1 - 0.111 / 0.75)) = 49.95 -> 50;
+    - criterion 3 (overall risk 1 - exp(-24 x 6 / 599) = 0.21369) needs max(152, 50) = 152;
+    - 152 patients x 6 / 19 = 48 events; the cohort has 6.
+    """
     seed = load_seed_cohort()
     got = cohort_sample_size(seed.rfs_months.to_numpy(float), seed.rfs_event.to_numpy() == 1,
                              2, 24)
+    assert (got.n, got.events, seed.rfs_months.sum()) == (19, 6, 599.0)
+    assert got.max_r2 == 0.74 and got.r2 == pytest.approx(0.111, abs=1e-15)
+    assert got.criteria == (152, 50, 152) and got.shrinkage == 0.9
+    assert (got.n_required, got.events_required) == (152, 48)
+    assert got.risk_at_horizon == pytest.approx(0.21368725223984741, abs=1e-15)
     assert not got.sufficient
     assert got.label == "not validated: 6 events, 48 needed"
 
