@@ -17,7 +17,7 @@ from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached
 from ui.access import may
-from ui.comparisons import baseline_split
+from ui.comparisons import baseline_split, flow_section
 from ui.deliverables import deliverables
 from ui.exports import download_button
 from ui.overview import follow_up, readable_csv
@@ -124,6 +124,7 @@ else:
 st.caption("Counts with percentages of the patients with a recorded value; continuous values "
            "as median (range). Follow-up is the median (range) of OS times, as the study "
            "reports it; the median follow-up above is the reverse Kaplan-Meier estimate.")
+flow_section(view, st.session_state.get("cohort.baseline_by") if split is not None else None)
 filters = view.cohort_filter.to_query_params()
 download_button("cohort.baseline", "Download baseline table (CSV)",
                 lambda export: cached.csv_bytes(export.table),

@@ -12,7 +12,9 @@ from core.cohort.baseline_groups import BaselineByGroup, baseline_by_group
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cox.annotation import GroupEffects, km_effects
 from core.errors import AnalysisError
+from core.report.images import MIME, render_figure
 from core.survival import logrank, pairwise_logrank
+from core.survival.flow import analysis_flow, flow_figure
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
 from core.survival.km.robustness import (
@@ -23,7 +25,9 @@ from core.survival.km.robustness import (
     stratified_sentence,
     weighted_sentence,
 )
-from ui.shell import plain
+from ui import cached
+from ui.shell import STATE_COHORT, plain
+from ui.upload import STATE_SET_ASIDE
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -137,3 +141,34 @@ def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | N
     for note in split.notes:
         st.caption(plain(note))
     return split.table
+
+
+def flow_section(view, by: str | None) -> None:
+    """The Cohort page's flow diagram (rows in the file to the patients analysed per group),
+    with SVG/PNG downloads; not in registry mode (the sidebar's counts say it there)."""
+    if getattr(view, "registry", None) is not None:
+        return
+    cohort = st.session_state.get(STATE_COHORT)
+    if cohort is None:
+        cohort = cached.seed_cohort()
+    aside = st.session_state.get(STATE_SET_ASIDE)
+    with st.expander("Who is in the analysis: flow diagram (CONSORT/STROBE)",
+                     icon=":material/account_tree:"):
+        endpoint = st.radio("Endpoint", ["rfs", "os"], horizontal=True,
+                            key="cohort.flow_endpoint", format_func=str.upper)
+        try:
+            flow = analysis_flow(cohort, view.cohort_filter, endpoint, by, aside)
+        except AnalysisError as error:
+            st.error(plain(str(error)), icon=":material/error:")
+            return
+        figure = flow_figure(flow)
+        st.plotly_chart(figure, key="cohort.flow", config={"displaylogo": False})
+        st.caption("Every row of the file is counted once: set aside by the checks, left out "
+                   "by each filter (not matching, or no value recorded), left out for a "
+                   "missing time, event or group, or analysed.")
+        for column, fmt in zip(st.columns(2), ("svg", "png"), strict=True):
+            column.download_button(
+                f"Flow diagram ({fmt.upper()})",
+                lambda f=fmt: render_figure(figure, f, "slide_half", style="screen"),
+                f"flow_diagram_{endpoint}.{fmt}", MIME[fmt], key=f"cohort.flow_{fmt}",
+                on_click="ignore", icon=":material/download:")

@@ -1,5 +1,7 @@
 """AppTest tests of the Cohort page (app.py) and of the shared sidebar/URL behaviour."""
 
+import json
+
 from core.cohort.read import load_seed_cohort
 from core.cohort.schema import LABELS
 from tests.pages.helpers import baseline_table, header_text, patient_table, run_page
@@ -207,3 +209,13 @@ def test_baseline_table_split_by_group_with_p_and_note():
     assert "positive (n = 4)" in split.columns
     assert split.loc[split["Characteristic"] == "Sex", "p"].iloc[0] == "1.000"
     assert any("describe imbalance" in c.value for c in at.caption)
+
+
+def test_flow_diagram_counts_every_row():
+    at = run_page(query={"sorafenib_timing": "induction"}, timeout=120)
+    assert not at.exception
+    spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                if "Rows in the file" in c.proto.spec)
+    texts = [a["text"] for a in spec["layout"]["annotations"]]
+    assert "Rows in the file: n = 19" in texts
+    assert any(t.startswith("Filter: Sorafenib timing = induction: n = 14") for t in texts)
