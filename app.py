@@ -17,7 +17,7 @@ from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached
 from ui.access import may
-from ui.comparisons import baseline_split, flow_section
+from ui.comparisons import baseline_split, current_flow, flow_section
 from ui.deliverables import deliverables
 from ui.exports import download_button
 from ui.overview import follow_up, readable_csv
@@ -221,12 +221,15 @@ download_button(
     lambda export: cached.tumor_board_html(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
         report_notes, None if report_by == NO_GROUPS else report_by,
-        view.source == SEED_SOURCE, export.privacy),
+        view.source == SEED_SOURCE, export.privacy,
+        current_flow(view, st.session_state.get("cohort.flow_endpoint", "rfs"),
+                     None if report_by == NO_GROUPS else report_by)),
     download_name("cohort", "report", "html", filters=filters,
                   endpoint=None if report_by == NO_GROUPS else f"by-{report_by}"),
     "text/html", icon=":material/summarize:", key="report.download")
-st.caption("One HTML file for projecting or printing: filters and counts, baseline table, OS "
-           "and RFS curves with their statistics, and the patient list. It opens offline in "
-           "any browser and loads nothing from the internet; it contains patient-level data, "
-           "so share it as you would share the records themselves.")
+st.caption("One HTML file for projecting or printing: who is in the analysis (the flow "
+           "diagram above), filters and counts, baseline table, OS and RFS curves with their "
+           "statistics, and the patient list. It opens offline in any browser and loads nothing "
+           "from the internet; it contains patient-level data, so share it as you would share "
+           "the records themselves.")
 deliverables(view, "cohort", km_downloads)

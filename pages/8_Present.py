@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.errors import AnalysisError
 from ui import present
+from ui.comparisons import current_flow
 from ui.deliverables import report_choices
 from ui.shell import page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
@@ -17,7 +18,9 @@ if st.query_params.get("present") != "1":
     st.query_params["present"] = "1"  # kept in the link, so a copied link reopens this mode
 
 try:
-    sections = present.sections(view.cohort, astuple(report_choices(view.cohort)))
+    choices = report_choices(view.cohort)
+    sections = present.sections(view.cohort, astuple(choices),
+                                current_flow(view, choices.endpoint, choices.by))
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
     st.stop()

@@ -55,7 +55,8 @@ def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: 
 @st.cache_data(show_spinner=False, max_entries=16)
 def tumor_board_html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
                      notes: tuple[str, ...], by: str | None,
-                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED) -> bytes:
+                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED,
+                     flow=None) -> bytes:
     return report.tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
                                    notes=list(notes), by=by, printed_rates=printed_rates,
-                                   privacy=privacy)
+                                   privacy=privacy, flow=flow)

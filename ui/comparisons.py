@@ -14,7 +14,7 @@ from core.cox.annotation import GroupEffects, km_effects
 from core.errors import AnalysisError
 from core.report.images import MIME, render_figure
 from core.survival import logrank, pairwise_logrank
-from core.survival.flow import analysis_flow, flow_figure
+from core.survival.flow import AnalysisFlow, analysis_flow, flow_figure
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
 from core.survival.km.robustness import (
@@ -143,29 +143,48 @@ def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | N
     return split.table
 
 
+def _flow(view, endpoint: str, by: str | None) -> AnalysisFlow:
+    """:func:`analysis_flow` of the loaded cohort's rows, the rows set aside and the page's
+    selection (raises AnalysisError)."""
+    cohort = st.session_state.get(STATE_COHORT)
+    if cohort is None:
+        cohort = cached.seed_cohort()
+    return analysis_flow(cohort, view.cohort_filter, endpoint, by,
+                         st.session_state.get(STATE_SET_ASIDE), view.selection)
+
+
+def current_flow(view, endpoint: str, by: str | None) -> AnalysisFlow | None:
+    """Who is in the analysis for ``endpoint`` and grouping ``by`` on the current filters, for
+    the deliverables; None in registry mode (the sidebar's counts say it there) or when the
+    data cannot give it (the reason is on the page that analyses them)."""
+    if getattr(view, "registry", None) is not None:
+        return None
+    try:
+        return _flow(view, endpoint, by)
+    except AnalysisError:
+        return None
+
+
 def flow_section(view, by: str | None) -> None:
     """The Cohort page's flow diagram (rows in the file to the patients analysed per group),
     with SVG/PNG downloads; not in registry mode (the sidebar's counts say it there)."""
     if getattr(view, "registry", None) is not None:
         return
-    cohort = st.session_state.get(STATE_COHORT)
-    if cohort is None:
-        cohort = cached.seed_cohort()
-    aside = st.session_state.get(STATE_SET_ASIDE)
     with st.expander("Who is in the analysis: flow diagram (CONSORT/STROBE)",
                      icon=":material/account_tree:"):
         endpoint = st.radio("Endpoint", ["rfs", "os"], horizontal=True,
                             key="cohort.flow_endpoint", format_func=str.upper)
         try:
-            flow = analysis_flow(cohort, view.cohort_filter, endpoint, by, aside)
+            flow = _flow(view, endpoint, by)
         except AnalysisError as error:
             st.error(plain(str(error)), icon=":material/error:")
             return
         figure = flow_figure(flow)
         st.plotly_chart(figure, key="cohort.flow", config={"displaylogo": False})
-        st.caption("Every row of the file is counted once: set aside by the checks, left out "
-                   "by each filter (not matching, or no value recorded), left out for a "
-                   "missing time, event or group, or analysed.")
+        st.caption(plain(flow.describe()) + " Every row of the file is counted once: set "
+                   "aside by the checks, left out by each filter (not matching, or no value "
+                   "recorded), left out for a missing time, event or group, or analysed. The "
+                   "diagram is the first section of the slides and the reports.")
         for column, fmt in zip(st.columns(2), ("svg", "png"), strict=True):
             column.download_button(
                 f"Flow diagram ({fmt.upper()})",

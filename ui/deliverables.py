@@ -30,7 +30,9 @@ from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
 from core.survival.competing.input import DEATH_RULES
+from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
+from ui.comparisons import current_flow
 from ui.exports import guarded, may_download, privacy
 from ui.shell import View
 from ui.state import saved_value
@@ -105,21 +107,24 @@ def _number(value, default: float) -> float:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
-          notes: tuple[str, ...], choices: tuple, privacy: Privacy) -> bytes:
+          notes: tuple[str, ...], choices: tuple, privacy: Privacy,
+          flow: AnalysisFlow | None) -> bytes:
     from core.report.deck import DeckContext, slide_deck
 
     return slide_deck(cohort, DeckContext(source, n_total, filters, notes),
-                      ReportChoices(*choices), privacy=privacy)
+                      ReportChoices(*choices), privacy=privacy, flow=flow)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
-          notes: tuple[str, ...], choices: tuple, privacy: Privacy) -> bytes:
+          notes: tuple[str, ...], choices: tuple, privacy: Privacy,
+          flow: AnalysisFlow | None) -> bytes:
     from core.report.html import tumor_board_html
 
     choice = ReportChoices(*choices)
     return tumor_board_html(cohort, source=source, n_total=n_total, filters=list(filters),
-                            notes=list(notes), by=choice.by, choices=choice, privacy=privacy)
+                            notes=list(notes), by=choice.by, choices=choice, privacy=privacy,
+                            flow=flow)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -190,13 +195,15 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     notes = tuple(view.selection.notes())
     ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
     level = privacy()  # the role's and the header switch's de-identification
+    flow = current_flow(view, choices.endpoint, choices.by)  # first section of deck and report
     base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices),
-            level)
+            level, flow)
     stamp = date.today().isoformat()
     with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
         st.caption(
-            "Slides: title, baseline table, Kaplan-Meier curves with at-risk tables and "
-            "statistics, medians and landmarks, Cox table and forest plot with its caveats, "
+            "Slides: title, who is in the analysis (flow diagram), baseline table, "
+            "Kaplan-Meier curves with at-risk tables and statistics, medians and landmarks, "
+            "Cox table and forest plot with its caveats, "
             "competing risks, swimmer plot and methods, for the current filters and the "
             "choices on the Survival, Cox, Patients and Competing risks pages; the HTML "
             "report holds the same sections in one offline file. Reproduce this: the "
@@ -206,12 +213,12 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         left, middle, right, present = st.columns([1, 1, 1, 1])
         _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
                   lambda export: _deck(cohort, view.source, view.selection.n_total, filters,
-                                       notes, astuple(choices), export.privacy),
+                                       notes, astuple(choices), export.privacy, flow),
                   f"tumor_board_{stamp}.pptx", PPTX_MIME, f"deliver.{page}.pptx", left,
                   "deliver.deck")
         _prepared("report", _signature("html", base), "report (HTML)",
                   lambda export: _html(cohort, view.source, view.selection.n_total, filters,
-                                       notes, astuple(choices), export.privacy),
+                                       notes, astuple(choices), export.privacy, flow),
                   f"tumor_board_report_{stamp}.html", "text/html", f"deliver.{page}.html",
                   middle, "deliver.report")
         _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",

@@ -55,16 +55,17 @@ if (!doc.__presentKeys) {
 """
 
 
-def sections(cohort: pd.DataFrame, choices: tuple) -> list[Section]:
-    """:func:`report_sections` for the deliverables' choices, as the session's role may see
-    them (a viewer: no patient list, no swimmer plot, small counts as "<5")."""
+def sections(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Section]:
+    """:func:`report_sections` for the deliverables' choices and the flow diagram, as the
+    session's role may see them (a viewer: no patient list, no swimmer plot, small counts as
+    "<5")."""
     return _sections(cohort, choices, exports.privacy() if not access.may(
-        Permission.VIEW_ROWS) else IDENTIFIED)
+        Permission.VIEW_ROWS) else IDENTIFIED, flow)
 
 
 @st.cache_data(show_spinner="Preparing the sections…", max_entries=8)
-def _sections(cohort: pd.DataFrame, choices: tuple, privacy: Privacy) -> list[Section]:
-    return report_sections(cohort, choices=ReportChoices(*choices), privacy=privacy)
+def _sections(cohort: pd.DataFrame, choices: tuple, privacy: Privacy, flow) -> list[Section]:
+    return report_sections(cohort, choices=ReportChoices(*choices), privacy=privacy, flow=flow)
 
 
 def projector_style() -> None:

@@ -86,7 +86,7 @@ def software_version() -> str:
 
 def slide_deck(cohort: pd.DataFrame, context: DeckContext, choices: ReportChoices,
                today: date | None = None, sections: list[Section] | None = None,
-               privacy: Privacy = IDENTIFIED) -> bytes:
+               privacy: Privacy = IDENTIFIED, flow=None) -> bytes:
     """The tumor-board deck as PPTX bytes.
 
     Parameters
@@ -103,6 +103,8 @@ def slide_deck(cohort: pd.DataFrame, context: DeckContext, choices: ReportChoice
     privacy : core.access.deidentify.Privacy
         De-identified or aggregate-only slides (:func:`report_sections`); the title slide
         says so first.
+    flow : core.survival.flow.AnalysisFlow, optional
+        Who is in the analysis: the flow diagram, the first slide after the title.
 
     Returns
     -------
@@ -110,7 +112,8 @@ def slide_deck(cohort: pd.DataFrame, context: DeckContext, choices: ReportChoice
         A .pptx file.
     """
     sections = sections if sections is not None else report_sections(cohort, choices=choices,
-                                                                      privacy=privacy)
+                                                                      privacy=privacy,
+                                                                      flow=flow)
     if privacy.note:
         context = replace(context, notes=(privacy.note, *context.notes))
     deck = Presentation()

@@ -26,7 +26,13 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.cox.annotation import km_effects
 from core.errors import AnalysisError
-from core.report.sections import ReportChoices, Section, analysis_sections, key_numbers
+from core.report.sections import (
+    ReportChoices,
+    Section,
+    analysis_sections,
+    flow_section,
+    key_numbers,
+)
 from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import (
@@ -73,7 +79,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                     landmark_months=(12, 24), horizon: float = 24,
                     choices: ReportChoices | None = None,
                     printed_rates: bool = False,
-                    privacy: Privacy = IDENTIFIED) -> list[Section]:
+                    privacy: Privacy = IDENTIFIED, flow=None) -> list[Section]:
     """The report's content, independent of its format (HTML now, slides later).
 
     Parameters
@@ -96,19 +102,23 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
     privacy : core.access.deidentify.Privacy
         De-identified: pseudonyms in the patient list and swimmer plot, small counts as "<5"
         in every table; aggregate: no patient list and no swimmer plot either.
+    flow : core.survival.flow.AnalysisFlow, optional
+        Who is in the analysis, from the file's rows to the patients analysed: drawn first
+        (:func:`core.report.sections.flow_section`).
     """
     if choices is not None:
         by, landmark_months, horizon = choices.by, choices.landmark_months, choices.horizon
     if cohort.empty:
         raise AnalysisError("The report needs at least one patient. Fix: widen the filters.")
     cohort = privacy.rows(cohort)
-    sections = [Section(
+    sections = [] if flow is None else [flow_section(flow)]
+    sections.append(Section(
         "Baseline characteristics",
         ("Counts (% of patients with a recorded value); continuous values as median (range).",),
         baseline_characteristics(cohort)[["characteristic", "level", "summary"]].rename(
             columns={"characteristic": "Characteristic", "level": "",
                      "summary": "n (%) or median (range)"}), key="baseline",
-        metrics=(("Patients", str(len(cohort))),))]
+        metrics=(("Patients", str(len(cohort))),)))
     for endpoint in (choices.endpoints if choices else ("os", "rfs")):
         title = f"{ENDPOINT_NAMES[endpoint]} ({endpoint.upper()})"
         try:
@@ -171,7 +181,8 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                      filters: list[str], notes: list[str] = (), by: str | None = None,
                      landmark_months=(12, 24), horizon: float = 24,
                      today: date | None = None, choices: ReportChoices | None = None,
-                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED) -> bytes:
+                     printed_rates: bool = False, privacy: Privacy = IDENTIFIED,
+                     flow=None) -> bytes:
     """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
 
     Parameters
@@ -197,9 +208,11 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
     privacy : core.access.deidentify.Privacy
         How much of the patients the file may carry (:func:`report_sections`); a de-identified
         report says so first, above its title.
+    flow : core.survival.flow.AnalysisFlow, optional
+        The flow diagram, drawn first.
     """
     sections = report_sections(cohort, by, landmark_months, horizon, choices, printed_rates,
-                               privacy)
+                               privacy, flow)
     esc = html.escape
     stamp = (today or date.today()).isoformat()
     stratified = f" by {LABELS.get(by, by)}" if by else ""

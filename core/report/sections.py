@@ -274,6 +274,21 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                    metrics=tuple(metrics))
 
 
+def flow_section(flow):
+    """Who is in the analysis (:class:`core.survival.flow.AnalysisFlow`): the CONSORT/STROBE
+    flow diagram and its sentence, first in every deliverable."""
+    from core.survival.flow import flow_figure
+
+    endpoint = flow.endpoint.upper() or "the endpoint"
+    return Section(f"Who is in the analysis ({endpoint})", (flow.describe(),),
+                   figure=flow_figure(flow), key="flow",
+                   notes=("Every row of the file is counted once: set aside by the checks, left "
+                          "out by each filter (not matching, or no value recorded), left out "
+                          f"for a missing {endpoint} time, event or group, or analysed.",),
+                   metrics=(("Rows in the file", f"{flow.steps[0].n:,}"),
+                            ("Analysed", f"{flow.steps[-1].n:,}")))
+
+
 def methods_section(choices: ReportChoices):
     """Definitions and methods, in the words of the pages."""
     by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"

@@ -3,9 +3,12 @@ patients analysed per group, with every exclusion counted and named.
 
 Design: computed in steps, each a count of what remains and what left with its reason:
 rows in the file -> set aside by the gatekeeper (by the column of the first problem) -> each
-active filter in turn (not matching, or no value recorded) -> no recorded time or event of the
-endpoint, or no group -> analysed, per group. Compute here (:func:`analysis_flow`), draw in
-:func:`flow_figure` (plotly shapes, exportable as SVG/PNG by :mod:`core.report.images`).
+active filter in turn (not matching, or no value recorded) -> the chosen custom groups (when the
+page analyses only some) -> no recorded time or event of the endpoint, or no group -> analysed,
+per group. The analysed patients are those the pages analyse (the page's own selection, with
+its custom group column, when given), so the diagram's n is the pages' n. Compute here
+(:func:`analysis_flow`), draw in :func:`flow_figure` (plotly shapes, exportable as SVG/PNG by
+:mod:`core.report.images`).
 
 References
 ----------
@@ -16,12 +19,14 @@ The STROBE statement. Lancet 2007;370:1453-1457.
 from __future__ import annotations
 
 import re
+import textwrap
 from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.cohort.filters import CATEGORY_FIELDS, CohortFilter
+from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import plotly_safe
 from core.survival.input import survival_data
@@ -55,20 +60,40 @@ class AnalysisFlow:
     steps : tuple of FlowStep
     groups : tuple of (str, int)
         Patients analysed per group (("All", n) without grouping).
+    endpoint : str
+        The endpoint whose time and event the analysed patients have ("os", "rfs").
     """
 
     steps: tuple[FlowStep, ...]
     groups: tuple[tuple[str, int], ...]
+    endpoint: str = ""
+
+    def describe(self) -> str:
+        """The flow in one sentence: file rows, each kind of exclusion, analysed per group."""
+        parts = [f"{self.steps[0].n:,} rows in the file"]
+        for step in self.steps[1:]:
+            for reason, count in step.excluded:
+                parts.append(f"{count:,} left out ({reason})")
+        groups = ", ".join(f"{g} {n:,}" for g, n in self.groups)
+        analysed = f"{self.steps[-1].n:,} analysed" + (
+            f" ({groups})" if len(self.groups) > 1 else "")
+        return "; ".join([*parts, analysed]) + "."
 
 
 def _problem_column(reasons: str) -> str:
     found = re.search(r"`([^`]+)`", str(reasons))
-    return f"a problem in `{found.group(1)}`" if found else "a problem in the row"
+    return (f"a problem in {LABELS.get(found.group(1), found.group(1))}" if found
+            else "a problem in the row")
+
+
+def _readable(reason: str) -> str:
+    """A reason with `column` names as the pages label them."""
+    return re.sub(r"`([^`]+)`", lambda m: LABELS.get(m.group(1), m.group(1)), reason)
 
 
 def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: str,
-                  by: str | None = None, set_aside: pd.DataFrame | None = None
-                  ) -> AnalysisFlow:
+                  by: str | None = None, set_aside: pd.DataFrame | None = None,
+                  selection: FilterResult | None = None) -> AnalysisFlow:
     """Count every step from the file's rows to the patients analysed.
 
     Parameters
@@ -83,6 +108,16 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
     set_aside : pandas.DataFrame, optional
         The gatekeeper's set-aside rows (``reasons`` column), when the user continued without
         them.
+    selection : FilterResult, optional
+        What the pages analyse after the filter (``ui.shell.View.selection``): with the custom
+        group column, restricted to the chosen custom groups (patients no rule places are in
+        its ``missing``). Patients the filter kept but the selection does not are counted as
+        left out by the custom-group choice. Default: the filtered cohort itself.
+
+    Returns
+    -------
+    AnalysisFlow
+        Rows in the file = analysed + every exclusion.
     """
     aside = set_aside if set_aside is not None else pd.DataFrame({"reasons": []})
     n_file = len(cohort) + len(aside)
@@ -101,13 +136,23 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
             if count)
         steps.append(FlowStep(f"Filter: {label}", result.n, excluded))
         current = result.cohort
+    if selection is not None:
+        chosen = selection.cohort
+        unplaced = dict(selection.missing).get(CUSTOM_GROUP_COLUMN, 0)
+        left_out = len(current) - len(chosen)
+        if left_out:
+            excluded = tuple((reason, count) for reason, count in (
+                ("not in the chosen custom groups", left_out - unplaced),
+                ("no custom group (no rule decides)", unplaced)) if count)
+            steps.append(FlowStep("Filter: custom groups", len(chosen), excluded))
+        current = chosen
     time, event, _ = ENDPOINTS[endpoint]
     data = survival_data(current, time, event, by)
-    steps.append(FlowStep("Analysed", data.n, tuple((e.reason, e.count)
+    steps.append(FlowStep("Analysed", data.n, tuple((_readable(e.reason), e.count)
                                                     for e in data.exclusions)))
     counts = pd.Series(data.group).value_counts()
     groups = tuple((g, int(counts.get(g, 0))) for g in data.groups)
-    return AnalysisFlow(tuple(steps), groups)
+    return AnalysisFlow(tuple(steps), groups, endpoint)
 
 
 def _filter_parts(cohort_filter: CohortFilter):
@@ -132,40 +177,55 @@ def _filter_parts(cohort_filter: CohortFilter):
         yield replace(empty, extra_ranges=(rng,)), f"{rng[0]} in range"
 
 
-BOX_W, BOX_H, SIDE_X = 0.42, 0.07, 0.55
+MAIN_X, SIDE_X = 0.3, 0.56
+"""Centre of the main column and left edge of the exclusion boxes (fractions of the width)."""
+WRAP = 30
+"""Characters per line in a box: the diagram fits half a slide at 16 px type."""
+
+
+def _wrapped(text: str) -> str:
+    return "<br>".join(plotly_safe(line) for line in textwrap.wrap(text, WRAP)) or " "
 
 
 def flow_figure(flow: AnalysisFlow) -> go.Figure:
-    """The flow as boxes and arrows: the main column on the left, exclusions to the right,
-    the analysed groups at the bottom. Text passes through :func:`plotly_safe`."""
+    """The flow as a CONSORT diagram: the main column of boxes (what remains after each step)
+    joined by a line, each step's exclusions in a box to the right with an arrow, and the
+    analysed groups side by side at the bottom. Box text follows the layout font (so an
+    exported figure's type grows with the preset); every text passes :func:`plotly_safe`."""
     fig = go.Figure()
     rows = len(flow.steps) + 1
-    step_y = 1.0 / rows
+    y = [1 - (k + 0.5) / rows for k in range(rows)]
+    line = {"color": "black", "width": 1.2}
 
-    def box(x0, y, text, width=BOX_W):
-        fig.add_shape(type="rect", x0=x0, x1=x0 + width, y0=y - BOX_H / 2, y1=y + BOX_H / 2,
-                      line={"color": "black", "width": 1}, fillcolor="white")
-        fig.add_annotation(x=x0 + width / 2, y=y, text=plotly_safe(text), showarrow=False,
-                           font={"size": 12})
+    def box(x, yy, text, **kw):
+        fig.add_annotation(x=x, y=yy, text=text, showarrow=False, bgcolor="white",
+                           bordercolor="black", borderwidth=1.2, borderpad=6, **kw)
 
+    fig.add_shape(type="line", x0=MAIN_X, x1=MAIN_X, y0=y[0], y1=y[-2], line=line,
+                  layer="below")
     for k, step in enumerate(flow.steps):
-        y = 1 - (k + 0.5) * step_y
-        box(0.02, y, f"{step.label}: n = {step.n:,}")
-        if k:
-            fig.add_annotation(x=0.23, y=y + BOX_H / 2, ax=0.23, ay=y + step_y - BOX_H / 2,
-                               xref="x", yref="y", axref="x", ayref="y", showarrow=True,
-                               arrowhead=2, text="")
         if step.excluded:
-            text = "<br>".join(f"{plotly_safe(r)}: {c:,}" for r, c in step.excluded)
-            fig.add_annotation(x=SIDE_X, y=y + step_y / 2, text=text, showarrow=False,
-                               xanchor="left", align="left", bordercolor="black",
-                               borderwidth=1, borderpad=4, font={"size": 11})
-    y = 0.5 * step_y
-    width = 0.96 / max(len(flow.groups), 1)
-    for j, (group, n) in enumerate(flow.groups):
-        box(0.02 + j * width, y, f"{group}: n = {n:,}", width * 0.95)
-    fig.update_xaxes(visible=False, range=[0, 1])
-    fig.update_yaxes(visible=False, range=[0, 1])
-    fig.update_layout(template="plotly_white", height=110 * rows, showlegend=False,
+            mid = (y[k - 1] + y[k]) / 2 if k else y[k]
+            fig.add_annotation(x=SIDE_X, y=mid, ax=MAIN_X, ay=mid, xref="x", yref="y",
+                               axref="x", ayref="y", text="", showarrow=True, arrowhead=2,
+                               arrowwidth=1.2)
+            box(SIDE_X, mid, "<br>".join(_wrapped(f"{reason}: {count:,}")
+                                         for reason, count in step.excluded),
+                xanchor="left", align="left")
+        box(MAIN_X, y[k], f"{_wrapped(step.label)}<br><b>n = {step.n:,}</b>")
+    split = (y[-2] + y[-1]) / 2
+    centres = [(j + 0.5) / len(flow.groups) for j in range(len(flow.groups))] or [MAIN_X]
+    fig.add_shape(type="line", x0=MAIN_X, x1=MAIN_X, y0=y[-2], y1=split, line=line,
+                  layer="below")
+    fig.add_shape(type="line", x0=min(centres[0], MAIN_X), x1=max(centres[-1], MAIN_X),
+                  y0=split, y1=split, line=line, layer="below")
+    for centre, (group, n) in zip(centres, flow.groups, strict=False):
+        fig.add_shape(type="line", x0=centre, x1=centre, y0=split, y1=y[-1], line=line,
+                      layer="below")
+        box(centre, y[-1], f"{_wrapped(group)}<br><b>n = {n:,}</b>")
+    fig.update_xaxes(visible=False, range=[0, 1], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[0, 1], fixedrange=True)
+    fig.update_layout(template="plotly_white", height=95 * rows + 20, showlegend=False,
+                      font={"size": 14}, plot_bgcolor="white", paper_bgcolor="white",
                       margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig

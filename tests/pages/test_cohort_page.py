@@ -17,7 +17,8 @@ def test_renders_all_19_patients():
     assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
     assert {b.label for b in at.get("download_button")} == {
         "Download CSV", "Download CSV, readable headers", "Download XLSX",
-        "Download baseline table (CSV)", "Download tumor-board report (HTML)"}
+        "Download baseline table (CSV)", "Download tumor-board report (HTML)",
+        "Flow diagram (SVG)", "Flow diagram (PNG)"}
 
 
 def test_filter_changes_count_table_and_url():
@@ -217,5 +218,6 @@ def test_flow_diagram_counts_every_row():
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "Rows in the file" in c.proto.spec)
     texts = [a["text"] for a in spec["layout"]["annotations"]]
-    assert "Rows in the file: n = 19" in texts
-    assert any(t.startswith("Filter: Sorafenib timing = induction: n = 14") for t in texts)
+    assert "Rows in the file<br><b>n = 19</b>" in texts
+    assert "Filter: Sorafenib timing =<br>induction<br><b>n = 14</b>" in texts
+    assert "not Sorafenib timing =<br>induction: 5" in texts

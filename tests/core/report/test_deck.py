@@ -19,6 +19,7 @@ from core.report import images
 from core.report.deck import DeckContext, slide_deck, software_version
 from core.report.html import report_sections, tumor_board_html
 from core.report.sections import ReportChoices
+from core.survival.flow import analysis_flow
 
 CHOICES = ReportChoices(endpoint="rfs", by="mrd_pre_status")
 
@@ -29,7 +30,8 @@ def deck(chromium):
     selection = cohort_filter.apply(load_seed_cohort())
     context = DeckContext("Embedded study cohort", selection.n_total,
                           tuple(cohort_filter.describe()), tuple(selection.notes()))
-    data = slide_deck(selection.cohort, context, CHOICES, today=date(2026, 11, 25))
+    flow = analysis_flow(load_seed_cohort(), cohort_filter, "rfs", "mrd_pre_status")
+    data = slide_deck(selection.cohort, context, CHOICES, today=date(2026, 11, 25), flow=flow)
     return Presentation(io.BytesIO(data)), selection, context
 
 
@@ -44,7 +46,8 @@ def test_deck_is_16_9_with_the_expected_slides_in_order(deck):
                                                                      Inches(7.5))
     titles = _titles(presentation)
     assert titles[0] == "Relapse Risk Explorer · tumor board"
-    expected = ["Baseline characteristics (1/2)", "Baseline characteristics (2/2)",
+    expected = ["Who is in the analysis (RFS)",
+                "Baseline characteristics (1/2)", "Baseline characteristics (2/2)",
                 "Relapse-free survival (RFS)", "Relapse-free survival (RFS): numbers",
                 "Overall survival (OS)", "Overall survival (OS): numbers",
                 "Cox regression: relapse-free survival (RFS)",
@@ -89,7 +92,8 @@ def test_figures_are_high_resolution_pictures_and_tables_are_editable(deck):
                 pictures[title] = shape.image
             if shape.has_table:
                 tables.setdefault(title, []).append(shape.table)
-    assert set(pictures) == {"Relapse-free survival (RFS)", "Overall survival (OS)",
+    assert set(pictures) == {"Who is in the analysis (RFS)",
+                             "Relapse-free survival (RFS)", "Overall survival (OS)",
                              "Cox regression: relapse-free survival (RFS)",
                              "Relapse with death as a competing risk", "Patient timelines"}
     for image in pictures.values():

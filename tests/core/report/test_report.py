@@ -5,9 +5,11 @@ from datetime import date
 
 import pytest
 
+from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.report.html import report_sections, tumor_board_html
+from core.survival.flow import analysis_flow
 
 
 def html_of(cohort, **kwargs) -> str:
@@ -133,3 +135,19 @@ def test_one_covariate_cox_section_is_not_called_multivariable():
     two = cox_section(load_seed_cohort(), ReportChoices())
     assert "Multivariable Cox model" in " ".join(two.paragraphs)
     assert "p = <" not in " ".join(two.paragraphs + one.paragraphs)
+
+
+def test_flow_diagram_is_the_first_section_of_the_report():
+    """Who is in the analysis comes first, with its sentence; 19 rows, 5 consolidation patients
+    left out by the filter (counted by hand from the seed cohort), 14 analysed."""
+    seed = load_seed_cohort()
+    cohort_filter = CohortFilter(sorafenib_timing=("induction",))
+    flow = analysis_flow(seed, cohort_filter, "rfs")
+    sections = report_sections(cohort_filter.apply(seed).cohort, flow=flow)
+    assert sections[0].key == "flow" and sections[0].title == "Who is in the analysis (RFS)"
+    assert sections[0].paragraphs[0] == ("19 rows in the file; 5 left out (not Sorafenib "
+                                         "timing = induction); 14 analysed.")
+    page = tumor_board_html(cohort_filter.apply(seed).cohort, source="x", n_total=19,
+                            filters=[], flow=flow).decode()
+    assert page.index("Who is in the analysis") < page.index("Baseline characteristics")
+    assert [s.key for s in report_sections(seed)][0] == "baseline"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 
 from core.cohort import load_seed_cohort
-from core.cohort.filters import CohortFilter
+from core.cohort.filters import CohortFilter, FilterResult
+from core.cohort.groups import CUSTOM_GROUP_COLUMN
+from core.cohort.schema import LABELS
 from core.survival.flow import analysis_flow, flow_figure
 
 
@@ -19,8 +21,9 @@ def test_every_patient_is_accounted_for():
                          "mrd_pre_status", aside)
     steps = {s.label: s for s in flow.steps}
     assert steps["Rows in the file"].n == 21
-    assert steps["Passed the checks"].excluded == (("set aside: a problem in `rfs_months`", 1),
-                                                   ("set aside: a problem in `os_event`", 1))
+    assert steps["Passed the checks"].excluded == (
+        (f"set aside: a problem in {LABELS['rfs_months']}", 1),
+        (f"set aside: a problem in {LABELS['os_event']}", 1))
     induction = int((cohort["sorafenib_timing"] == "induction").sum())
     after = steps["Filter: Sorafenib timing = induction"]
     assert after.n == induction
@@ -28,7 +31,7 @@ def test_every_patient_is_accounted_for():
     analysed = steps["Analysed"]
     missing = int(cohort.loc[cohort["sorafenib_timing"] == "induction",
                              "mrd_pre_status"].isna().sum())
-    assert dict(analysed.excluded) == {"no recorded `mrd_pre_status`": missing}
+    assert dict(analysed.excluded) == {f"no recorded {LABELS['mrd_pre_status']}": missing}
     assert sum(n for _, n in flow.groups) == analysed.n == induction - missing
     # every exclusion adds up: file rows = analysed + everything excluded
     assert 21 == analysed.n + sum(c for s in flow.steps for _, c in s.excluded)
@@ -39,5 +42,28 @@ def test_figure_draws_one_box_per_step_and_group_with_inert_text():
     cohort["group"] = ["<b>x</b>"] * 10 + ["y"] * 9
     flow = analysis_flow(cohort, CohortFilter(), "os", "group")
     fig = flow_figure(flow)
-    assert len(fig.layout.shapes) == len(flow.steps) + len(flow.groups)
+    boxes = [a.text for a in fig.layout.annotations if a.bordercolor]
+    assert len(boxes) == len(flow.steps) + len(flow.groups)  # no exclusion without a filter
+    assert boxes[0] == "Rows in the file<br><b>n = 19</b>"
+    assert boxes[-2:] == ["&lt;b&gt;x&lt;/b&gt;<br><b>n = 10</b>", "y<br><b>n = 9</b>"]
     assert not any("<b>x</b>" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_custom_group_choice_is_a_step_and_the_selection_is_analysed():
+    """The pages analyse the chosen custom groups only: 19 rows, the filter keeps 14 (induction),
+    the custom group choice keeps those with a rule's label 'A' (hand-built here), the rest is
+    counted as not chosen or not placed."""
+    cohort = load_seed_cohort()
+    kept = cohort[cohort["sorafenib_timing"] == "induction"]
+    labels = pd.Series(["A"] * 6 + ["B"] * 6 + [None] * (len(kept) - 12), index=kept.index)
+    chosen = kept.assign(**{CUSTOM_GROUP_COLUMN: labels})
+    chosen = chosen[chosen[CUSTOM_GROUP_COLUMN] == "A"]
+    selection = FilterResult(chosen, 19, ((CUSTOM_GROUP_COLUMN, len(kept) - 12),))
+    flow = analysis_flow(cohort, CohortFilter(sorafenib_timing=("induction",)), "os",
+                         CUSTOM_GROUP_COLUMN, selection=selection)
+    step = next(s for s in flow.steps if s.label == "Filter: custom groups")
+    assert step.n == 6
+    assert dict(step.excluded) == {"not in the chosen custom groups": 6,
+                                   "no custom group (no rule decides)": len(kept) - 12}
+    assert flow.groups == (("A", 6),)
+    assert 19 == flow.steps[-1].n + sum(c for s in flow.steps for _, c in s.excluded)
