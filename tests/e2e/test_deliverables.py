@@ -64,9 +64,10 @@ def test_survival_page_slides_reproduce_and_figure(server, page):
     deck = Presentation(io.BytesIO(_prepare_and_download(page, "slides (PPTX)")))
     titles = [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
               for slide in deck.slides]
-    assert titles[2:5] == ["Baseline characteristics (2/2)", "Relapse-free survival (RFS)",
+    assert titles[1:2] == ["Who is in the analysis (RFS)"]  # the flow diagram comes first
+    assert titles[3:6] == ["Baseline characteristics (2/2)", "Relapse-free survival (RFS)",
                            "Relapse-free survival (RFS): numbers"]
-    footer = next(s.text_frame.text for s in deck.slides[3].shapes if s.name == "Footer")
+    footer = next(s.text_frame.text for s in deck.slides[4].shapes if s.name == "Footer")
     assert footer.endswith("n = 19 of 19 patients")
 
     archive = zipfile.ZipFile(io.BytesIO(_prepare_and_download(page, "Reproduce this (zip)")))
@@ -89,7 +90,8 @@ def test_cohort_page_reproduce_zip_and_html_report(server, page):
     rows = archive.read("cohort_filtered.csv").decode().strip().splitlines()
     assert len(rows) == 1 + 14
     report = _prepare_and_download(page, "report (HTML)").decode()
-    for title in ("Baseline characteristics", "Relapse-free survival (RFS)",
+    for title in ("Who is in the analysis (RFS)", "Baseline characteristics",
+                  "Relapse-free survival (RFS)",
                   "Cox regression: relapse-free survival (RFS)", "Patient timelines",
                   "Methods and definitions"):
         assert f"<h2>{title}</h2>" in report  # the deck's sections
@@ -121,8 +123,10 @@ def test_projector_mode_steps_with_buttons_and_arrow_keys(server, page):
     page.goto(link(server.url, "Present", {**RFS_BY_MRD, "present": "1"}))
     expect_count(page, 19)
     heading = page.locator('[data-testid="stMain"] h2').first
-    expect(heading).to_contain_text("Baseline characteristics")
+    expect(heading).to_contain_text("Who is in the analysis (RFS)")
     expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    page.get_by_role("button", name="Next").click()
+    expect(heading).to_contain_text("Baseline characteristics")
     page.get_by_role("button", name="Next").click()
     expect(heading).to_contain_text("Relapse-free survival (RFS)")
     expect(page.get_by_text("Log-rank p", exact=True)).to_be_visible()
@@ -131,5 +135,5 @@ def test_projector_mode_steps_with_buttons_and_arrow_keys(server, page):
     expect(heading).to_contain_text("Overall survival (OS)")
     page.keyboard.press("ArrowLeft")
     expect(heading).to_contain_text("Relapse-free survival (RFS)")
-    assert "present=1" in page.url and "present.slide=2" in page.url
+    assert "present=1" in page.url and "present.slide=3" in page.url
     expect_no_error(page)

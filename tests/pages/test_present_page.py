@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.report.html import report_sections
 from core.report.sections import ReportChoices
+from core.survival.flow import analysis_flow
 from tests.pages.helpers import header_text, run_page
 
 PAGE = "pages/8_Present.py"
 
 
 def _expected_titles(cohort=None, **choices) -> list[str]:
+    """The deck's section titles, the flow diagram first (as the page builds them)."""
     cohort = load_seed_cohort() if cohort is None else cohort
-    return [s.title for s in report_sections(cohort, choices=ReportChoices(**choices))]
+    report = ReportChoices(**choices)
+    flow = analysis_flow(cohort, CohortFilter(), report.endpoint, report.by)
+    return [s.title for s in report_sections(cohort, choices=report, flow=flow)]
 
 
 def test_first_section_with_its_key_numbers_and_present_in_the_link():
@@ -20,7 +25,8 @@ def test_first_section_with_its_key_numbers_and_present_in_the_link():
     assert not at.exception
     titles = _expected_titles()
     assert at.header[0].value == f"{titles[0]}  ·  1/{len(titles)}"
-    assert {m.label: m.value for m in at.metric} == {"Patients": "19"}
+    assert titles[0] == "Who is in the analysis (RFS)"  # the flow diagram comes first
+    assert {m.label: m.value for m in at.metric} == {"Rows in the file": "19", "Analysed": "19"}
     assert at.query_params["present"] == "1"
     assert at.button(key="present.previous").disabled
     assert "19 of 19 patients" in header_text(at)
@@ -30,21 +36,22 @@ def test_next_and_previous_step_through_the_deck_sections():
     at = run_page(PAGE)
     titles = _expected_titles()
     at.button(key="present.next").click().run()
-    assert at.header[0].value.startswith(titles[1])  # the chosen endpoint's curves (RFS)
+    at.button(key="present.next").click().run()
+    assert at.header[0].value.startswith(titles[2])  # the chosen endpoint's curves (RFS)
     assert at.header[0].value.startswith("Relapse-free survival (RFS)")
     assert len(at.get("plotly_chart")) == 1
     assert "Log-rank p" not in {m.label for m in at.metric}  # no grouping: no test
-    assert at.query_params["present.slide"] == "2"
+    assert at.query_params["present.slide"] == "3"
     at.button(key="present.previous").click().run()
-    assert at.header[0].value.startswith(titles[0])
+    assert at.header[0].value.startswith(titles[1])
 
 
 def test_link_opens_a_section_with_the_pages_choices():
-    """?survival.by=mrd_pre_status&present.slide=2: RFS by MRD with its log-rank p."""
+    """?survival.by=mrd_pre_status&present.slide=3: RFS by MRD with its log-rank p."""
     at = run_page("pages/1_Survival.py", {"survival.by": "mrd_pre_status",
                                           "survival.endpoint": "rfs"})
     at.switch_page(PAGE).run()
-    at.selectbox(key="present.slide").set_value("2").run()
+    at.selectbox(key="present.slide").set_value("3").run()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Log-rank p"] == "0.269"
     assert metrics["positive (n=4): median"] == "16.0 months"
@@ -57,7 +64,7 @@ def test_link_opens_a_section_with_the_pages_choices():
 
 
 def test_cox_section_shows_its_caveats():
-    at = run_page(PAGE, {"present.slide": "4"})
+    at = run_page(PAGE, {"present.slide": "5"})
     assert at.header[0].value.startswith("Cox regression: relapse-free survival (RFS)")
     assert any("Monotone likelihood" in w.value for w in at.warning)
     assert not any("eln2022_risk[" in w.value for w in at.warning)  # terms in words
