@@ -326,6 +326,34 @@ add_cohort("cr_months_relapse", models$cr_months$data$time,
 add_cohort("seed_relapse_mrd_age", seed$rfs_months, seed$rfs_event, 2, 24)
 add_cohort("seed_os_three_terms", seed$os_months, seed$os_event, 3, 24)
 
+# Section "nomogram": rms::nomogram of the Cox model of cohort cox_months (section "models"),
+# the axis of x at 5 equally spaced values from its minimum to its maximum (as the app draws
+# it), risk by 12 months on the bottom axis:
+#   fit <- cph(Surv(time, status) ~ x + k, x = TRUE, y = TRUE, surv = TRUE, eps = 1e-12)
+#   nom <- nomogram(fit, x = ticks, fun = function(lp) 1 - Survival(fit)(12, lp),
+#                   fun.at = c(.01, .02, .05, .1, ..., .95, .99), lp = FALSE)
+# -> points of each value; sc (points per unit of the linear predictor) and Intercept (its
+# value at 0 points); the total points of each risk tick (rms inverts the risk by linear
+# interpolation on a grid of 1000 linear-predictor values); and the exact risk
+# 1 - Survival(fit)(12, Intercept + T / sc) at totals T = 0, 20, ..., 140.
+nomo_data <- models$cox_months$data
+dd <- datadist(nomo_data); options(datadist = "dd")
+nomo_fit <- suppressWarnings(cph(Surv(time, status) ~ x + k, data = nomo_data, x = TRUE,
+                                 y = TRUE, surv = TRUE, eps = 1e-12, iter.max = 50))
+nomo_surv <- Survival(nomo_fit)
+nomo_ticks <- seq(min(nomo_data$x), max(nomo_data$x), length = 5)
+nomo <- nomogram(nomo_fit, x = nomo_ticks, fun = function(lp) 1 - nomo_surv(12, lp),
+                 fun.at = c(.01, .02, .05, .1, .2, .3, .4, .5, .6, .7, .8, .9, .95, .99),
+                 funlabel = "risk", lp = FALSE)
+nomo_info <- attr(nomo, "info")
+nomo_totals <- seq(0, 140, by = 20)
+nomogram_golden <- list(
+  x = nomo_ticks, x_points = unname(nomo$x$points), k = nomo$k$k,
+  k_points = unname(nomo$k$points), sc = nomo_info$sc, intercept = nomo_info$Intercept,
+  risk_ticks = nomo$risk$x.real, risk_points = nomo$risk$x, totals = nomo_totals,
+  totals_risk = 1 - nomo_surv(12, nomo_info$Intercept + nomo_totals / nomo_info$sc))
+options(datadist = NULL)
+
 # Section "external": external validation of a frozen model. A model fitted on a development
 # cohort of section "models" is applied unchanged to a new cohort drawn from another truth
 # (baseline hazard 0.06 instead of 0.04, effects 0.6 times as large; whole months, so ties),
@@ -386,6 +414,7 @@ out <- list(source = paste0(R.version.string, ", riskRegression ",
                             packageVersion("survival")),
             score = cases, models = models, concordance = conc,
             validate = validations, calibration = calib, external = external,
+            nomogram = nomogram_golden,
             samplesize = list(package = package, cohorts = size_cohorts))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE,
                   dataframe = "columns"),
