@@ -2,15 +2,11 @@
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from core.cohort.mapping import (
-    DATE_FORMATS,
-    DAYS_PER_MONTH,
-    Mapping,
-    apply_mapping,
-    distinct_values,
-)
+from core.cohort.derive import derivation_table, methods_sentences, unavailable_endpoints
+from core.cohort.mapping import DAYS_PER_MONTH, Mapping, apply_mapping, distinct_values
 from core.cohort.read import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB
 from core.cohort.schema import BY_NAME, data_dictionary_markdown, with_labels
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
@@ -89,10 +85,13 @@ if "upload.name" in st.session_state:
         st.caption(f"{plain(name)}: {len(raw):,} rows, {raw.shape[1]} columns. The proposal is "
                    "preselected; change any choice. Times may come from dates: OS from "
                    "diagnosis to death or last contact, RFS from maintenance start to relapse "
-                   f"or last contact, in months = days / {DAYS_PER_MONTH} (R's and SPSS's "
-                   "usual month).")
+                   "(a death without relapse ends it, censored, as the competing event) or "
+                   f"last contact, in months = days / {DAYS_PER_MONTH} (R's and SPSS's usual "
+                   "month). A death known only by a flag is dated at the last contact.")
         for choice in proposal.choices:
             st.warning(plain(choice), icon=":material/help:")
+        for note in proposal.notes:
+            st.info(plain(note), icon=":material/info:")
         options = [upload.NOT_IN_FILE, *map(str, raw.columns)]
         left, right = st.columns(2)
         for i, field in enumerate(upload.MAIN_FIELDS):
@@ -125,9 +124,13 @@ if "upload.name" in st.session_state:
                                       for f in upload.DATE_FIELD_NAMES)):
             cols = st.columns(3)
             for i, field in enumerate(upload.DATE_FIELD_NAMES):
-                cols[i % 3].selectbox(upload.field_label(field), options, key=f"map.{field}")
-            st.selectbox("Date format of text dates", ["automatic (ISO 8601)", *DATE_FORMATS],
-                         key="map.date_format")
+                cols[i % 3].selectbox(
+                    upload.field_label(field), options, key=f"map.{field}",
+                    help=upload.DEATH_DATE_HELP if field == "date_death" else None)
+            st.selectbox("Order of day and month in dates such as 03/04/2020",
+                         upload.DATE_ORDER_CHOICES, key="map.date_format",
+                         help="Dates with a year first (2020-04-03), spreadsheet dates and "
+                         "dotted dates (03.04.2020, always day first) need no choice.")
         with st.expander("Optional fields (groups, filters, covariates)"):
             cols = st.columns(3)
             for i, field in enumerate(upload.OPTIONAL_FIELDS):
@@ -159,6 +162,15 @@ if "upload.name" in st.session_state:
                         "cohort_mapping.json", "application/json",
                         icon=":material/download:", key="upload.download_mapping")
 
+        fields = mapping.used_columns()
+        endpoint_notes = unavailable_endpoints(set(fields))
+        for note in endpoint_notes.values():
+            st.warning(plain(note), icon=":material/block:")
+        sources = derivation_table(fields)
+        if sources:
+            st.markdown("**Where each time comes from** (file columns in quotes)")
+            st.dataframe(sources, hide_index=True, key="upload.sources")
+
         st.subheader("Preview: the first rows as the app will read them")
         try:
             head = apply_mapping(raw.head(PREVIEW_ROWS), mapping)
@@ -168,43 +180,67 @@ if "upload.name" in st.session_state:
             except CohortError:
                 pass  # the check below lists the problems of the whole file
             st.dataframe(with_labels(head), hide_index=True, key="upload.preview")
+            if "death_at_last_contact" in head.columns:
+                at_last = int((head["death_at_last_contact"] == 1).sum())
+                st.caption(f"Death taken at the last contact: {at_last} of the "
+                           f"{len(head)} rows shown die at their last-contact date, because "
+                           "the file records their death only by a flag (column *Death dated "
+                           "at last contact* = 1).")
         except CohortError as error:
             st.error("\n".join(f"- {plain(p)}" for p in error.problems), icon=":material/error:")
 
         if st.button("Check and use this cohort", type="primary", key="upload.check",
                      icon=":material/task_alt:"):
+            st.session_state.pop("upload.problem_page", None)
+            st.session_state["upload.checked"] = mapping.to_json()
             try:
                 split = set_aside_invalid_rows(apply_mapping(raw, mapping))
                 st.session_state["upload.split"] = split
                 if split.n_set_aside == 0:
-                    upload.use_cohort(split, name)
+                    upload.use_cohort(split, name, endpoint_notes)
                     st.session_state.pop("upload.split", None)
                     st.session_state["upload.loaded"] = name
             except CohortError as error:
                 st.session_state["upload.split"] = None
                 st.session_state["upload.check_problems"] = error.problems
-        if st.session_state.get("upload.split") is None and \
+        current = st.session_state.get("upload.checked") == mapping.to_json()
+        if current and st.session_state.get("upload.split") is None and \
                 st.session_state.get("upload.check_problems"):
-            problems = st.session_state.pop("upload.check_problems")
-            st.error(f"**The cohort cannot be used yet** ({len(problems)} problem"
+            problems = st.session_state["upload.check_problems"]
+            st.error(f"**The cohort cannot be used yet** ({len(problems):,} problem"
                      f"{'s' if len(problems) != 1 else ''}). Fix the file or the mapping:\n\n"
-                     + "\n".join(f"- {plain(p)}" for p in problems), icon=":material/error:")
-        split = st.session_state.get("upload.split")
+                     + "\n".join(f"- {plain(p)}" for p in problems[:upload.SHOWN_PROBLEMS]),
+                     icon=":material/error:")
+            if len(problems) > upload.SHOWN_PROBLEMS:
+                upload.paged_table(pd.DataFrame({"problem": problems}), "every problem")
+        split = st.session_state.get("upload.split") if current else None
         if split is not None and split.n_set_aside:
             k = split.n_set_aside
-            st.warning(f"**{k} row{'s' if k != 1 else ''} of {len(raw):,} break a rule** "
-                       f"({len(split.problems)} problem{'s' if len(split.problems) != 1 else ''}"
-                       "). Fix the file and upload it again, or continue without "
-                       f"{'these rows' if k != 1 else 'this row'}:\n\n"
-                       + "\n".join(f"- {plain(p)}" for p in split.problems),
-                       icon=":material/rule:")
-            st.dataframe(split.set_aside, hide_index=True, key="upload.set_aside")
-            if st.button(f"Continue without these {k} rows", key="upload.continue"):
-                upload.use_cohort(split, name)
-                st.session_state.pop("upload.split", None)
-                st.session_state["upload.loaded"] = name
-                st.rerun()
+            st.warning(f"**{k:,} row{'s' if k != 1 else ''} of {len(raw):,} "
+                       f"break{'s' if k == 1 else ''} a rule** "
+                       f"({len(split.problems):,} problem"
+                       f"{'s' if len(split.problems) != 1 else ''}). Every problem row is "
+                       "listed below. Fix the file and upload it again, or continue without "
+                       f"{'these rows' if k != 1 else 'this row'}.", icon=":material/rule:")
+            upload.paged_table(split.problem_rows(), "every problem row")
+            removes = (f"Setting {'these' if k != 1 else 'this'} {k:,} row"
+                       f"{'s' if k != 1 else ''} aside {split.events_removed()}.")
+            if split.removes_all_events():
+                st.error(f"{removes} An endpoint without any of its events would read as if "
+                         "nobody died or relapsed, so the app does not offer to continue. Fix "
+                         "the file or the mapping (a death flag without a death date is dated "
+                         "at the last contact; map the flag under Death).",
+                         icon=":material/block:")
+            else:
+                st.markdown(removes)
+                if st.button(f"Continue without these {k:,} rows ({split.events_removed()})",
+                             key="upload.continue"):
+                    upload.use_cohort(split, name, endpoint_notes)
+                    st.session_state.pop("upload.split", None)
+                    st.session_state["upload.loaded"] = name
+                    st.rerun()
         if st.session_state.pop("upload.loaded", None):
+            st.session_state.pop("upload.check_problems", None)
             st.rerun()
 
 if upload.STATE_COHORT in st.session_state:
@@ -213,11 +249,16 @@ if upload.STATE_COHORT in st.session_state:
     st.success(f"In use: {plain(st.session_state[upload.STATE_SOURCE])}, {len(cohort):,} "
                f"patients{f', {k} rows set aside' if k else ''}. Every page now shows it.",
                icon=":material/check_circle:")
+    reasons = st.session_state.get(upload.STATE_ENDPOINT_NOTES) or {}
     present = upload.endpoints_present(cohort)
     for key, name in (("os", "overall survival"), ("rfs", "relapse-free survival")):
         if not present[key]:
-            st.info(f"No {name} in this cohort: its time and event columns are not mapped, so "
-                    f"the pages offer only the other endpoint.", icon=":material/info:")
+            st.info(plain(reasons.get(key) or f"No {name} in this cohort: its time and event "
+                          "columns are not mapped, so the pages offer only the other "
+                          "endpoint."), icon=":material/info:")
+    methods = methods_sentences(cohort)
+    if methods:
+        st.caption("**How the times were computed.** " + " ".join(methods))
     if k:
         with st.expander(f"The {k} rows set aside and why"):
             st.dataframe(st.session_state[upload.STATE_SET_ASIDE], hide_index=True,

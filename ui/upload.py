@@ -14,7 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from core.access.roles import Permission
-from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values, propose_mapping
+from core.cohort.dates import DAY_FIRST, MONTH_FIRST, ORDER_FORMATS, order_of_format
+from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values
+from core.cohort.proposal import propose_mapping
 from core.cohort.read import read_table, sheet_names
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate import CohortSplit
@@ -24,13 +26,19 @@ from ui.state import STATE_COHORT, STATE_SOURCE, reset_filters
 
 STATE_SET_ASIDE = "cohort.set_aside"
 """Rows set aside when the user chose to continue without them (DataFrame of ``CohortSplit``)."""
+STATE_ENDPOINT_NOTES = "cohort.endpoint_notes"
+"""Endpoint key -> why the uploaded cohort does not offer it (from its mapping)."""
 KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw",
         "upload.proposal", "upload.problems", "upload.split", "upload.mapping_id",
         "upload.seeded", "upload.sheet", "upload.read_as", "upload.header_row",
-        "upload.check_problems", "upload.loaded")
+        "upload.check_problems", "upload.loaded", "upload.problem_page", "upload.checked")
 NOT_IN_FILE = "(not in the file)"
 NOT_ASSIGNED = "(not assigned)"
 EVENT_CHOICES = (NOT_ASSIGNED, "1 = event", "0 = censored")
+SHOWN_PROBLEMS = 10
+"""Problems listed in the message itself; all of them are in the paged table below it."""
+PAGE_ROWS = 25
+"""Rows per page of a problem table."""
 MAX_CODED_VALUES = 12
 """An event column with more distinct values than this is not offered for coding."""
 
@@ -43,11 +51,22 @@ DATE_FIELD_NAMES = tuple(DATE_FIELDS)
 OPTIONAL_FIELDS = tuple(c.name for c in COLUMNS if c.name not in MAIN_FIELDS)
 
 
+DATE_ORDER_CHOICES = ("automatic (read from the data)", f"{DAY_FIRST} (25/03/2020)",
+                      f"{MONTH_FIRST} (03/25/2020)")
+"""How the page offers the order of day and month in dates such as 03/04/2020."""
+DEATH_DATE_HELP = ("A death known only by a flag or status word (是/否, dead/alive, "
+                   "verstorben/lebend): choose the last-contact column here, or leave the field "
+                   "empty, and map the flag under Death. Each flagged death is then dated at the "
+                   "last contact, and the preview and methods text say so.")
+FIELD_LABELS = {"os_event": "Death (event code, flag or status word) · `os_event`",
+                "rfs_event": "Relapse (event code or flag) · `rfs_event`"}
+
+
 def field_label(name: str) -> str:
     """Readable label of a mapping field (schema column or date)."""
     if name in DATE_FIELDS:
         return f"{DATE_FIELDS[name]} date"
-    return f"{BY_NAME[name].label} · `{name}`"
+    return FIELD_LABELS.get(name, f"{BY_NAME[name].label} · `{name}`")
 
 
 def start_upload(name: str, data: bytes, file_id: str, sheet: str | None = None) -> None:
@@ -69,7 +88,7 @@ def read_sheet(sheet: str | None, header_row: int | None = None) -> None:
 
     data, name = st.session_state["upload.data"], st.session_state["upload.name"]
     for key in ("upload.raw", "upload.proposal", "upload.problems", "upload.split",
-                "upload.seeded", "upload.check_problems", "upload.loaded"):
+                "upload.seeded", "upload.check_problems", "upload.loaded", "upload.checked"):
         st.session_state.pop(key, None)
     try:
         handle = io.BytesIO(data)
@@ -104,7 +123,9 @@ def seed_widgets(mapping: Mapping, raw: pd.DataFrame) -> None:
                 code = int(value)
             st.session_state[f"map.code.{name}.{i}"] = EVENT_CHOICES[
                 0 if code is None else (1 if code == 1 else 2)]
-    st.session_state["map.date_format"] = mapping.date_format or "automatic (ISO 8601)"
+    order = order_of_format(mapping.date_format)
+    st.session_state["map.date_format"] = DATE_ORDER_CHOICES[
+        {None: 0, DAY_FIRST: 1, MONTH_FIRST: 2}[order]]
     st.session_state["map.keep_extra"] = mapping.keep_extra
     values = dict(mapping.value_codes)
     for name in CODED_CATEGORIES:
@@ -145,7 +166,8 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None,
                 codes[value] = 1 if choice == EVENT_CHOICES[1] else 0
         if codes and not set(values) <= {"0", "1"}:
             events[name] = codes
-    date_format = st.session_state.get("map.date_format", "automatic (ISO 8601)")
+    choice = st.session_state.get("map.date_format", DATE_ORDER_CHOICES[0])
+    order = {DATE_ORDER_CHOICES[1]: DAY_FIRST, DATE_ORDER_CHOICES[2]: MONTH_FIRST}.get(choice)
     value_codes = {}
     for name in CODED_CATEGORIES:
         if name not in columns:
@@ -159,16 +181,19 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None,
     return Mapping.from_dict({
         "format": "relapse-risk-explorer mapping", "columns": columns, "time_units": units,
         "event_codes": events, "value_codes": value_codes,
-        "date_format": None if date_format.startswith("automatic") else date_format,
+        "date_format": ORDER_FORMATS.get(order),
         "sheet": sheet, "header_row": header_row,
         "keep_extra": bool(st.session_state.get("map.keep_extra", True))})
 
 
-def use_cohort(split: CohortSplit, name: str) -> None:
-    """Make the checked cohort this session's cohort (set-aside rows kept for the header)."""
+def use_cohort(split: CohortSplit, name: str, endpoint_notes: dict[str, str] | None = None
+               ) -> None:
+    """Make the checked cohort this session's cohort (set-aside rows kept for the header, and
+    the reasons an endpoint is not offered)."""
     st.session_state[STATE_COHORT] = split.cohort
     st.session_state[STATE_SOURCE] = f"Uploaded file {name}"
     st.session_state[STATE_SET_ASIDE] = split.set_aside
+    st.session_state[STATE_ENDPOINT_NOTES] = dict(endpoint_notes or {})
     access.record("mapping", "mapping.applied", action="U",
                   detail={"n_rows": len(split.cohort), "n_set_aside": len(split.set_aside),
                           "columns": list(map(str, split.cohort.columns))})
@@ -179,7 +204,7 @@ def remove_my_data() -> None:
     """Forget the upload, its mapping and the cohort built from it (back to the study)."""
     if STATE_COHORT in st.session_state or "upload.name" in st.session_state:
         access.record("removal", "removal.my_data", action="D")
-    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE,
+    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE, STATE_ENDPOINT_NOTES,
                 "cohort.upload_id", "cohort.problems"]:
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith("map.")]:
@@ -212,9 +237,25 @@ def endpoint_options(cohort: pd.DataFrame) -> tuple[list[str], str]:
     offered = [key for key, ok in present.items() if ok] or list(present)
     absent = [key for key in present if key not in offered]
     names = {"os": "overall survival (OS)", "rfs": "relapse-free survival (RFS)"}
-    note = " ".join(f"No {names[k]}: this cohort has no `{ENDPOINTS[k][0]}`/`{ENDPOINTS[k][1]}` "
-                    "values, so it is not offered." for k in absent)
+    reasons = st.session_state.get(STATE_ENDPOINT_NOTES) or {}
+    note = " ".join(reasons.get(k) or f"No {names[k]}: this cohort has no "
+                    f"`{ENDPOINTS[k][0]}`/`{ENDPOINTS[k][1]}` values, so it is not offered."
+                    for k in absent)
     return offered, note
 
 
 UNITS = tuple(UNIT_DAYS)
+
+
+def paged_table(table: pd.DataFrame, what: str) -> None:
+    """Show every row of ``table``, :data:`PAGE_ROWS` at a time, with a page choice."""
+    pages = max(1, -(-len(table) // PAGE_ROWS))
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(f"Page of {what} (1-{pages})", min_value=1, max_value=pages,
+                                   step=1, key="upload.problem_page"))
+    first = (page - 1) * PAGE_ROWS
+    shown = table.iloc[first:first + PAGE_ROWS]
+    st.dataframe(shown, hide_index=True, key=f"upload.problems.{page}",
+                 column_config={"problem": st.column_config.TextColumn(width="large")})
+    st.caption(f"{what.capitalize()}: {first + 1:,}-{first + len(shown):,} of {len(table):,}.")

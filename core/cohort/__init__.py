@@ -5,7 +5,8 @@ The ground floor of ``core``: nothing here imports from the other packages.
 """
 
 from core.cohort.engine import CohortSource, open_cohort, spark_source  # noqa: F401
-from core.cohort.mapping import Mapping, apply_mapping, propose_mapping  # noqa: F401
+from core.cohort.mapping import Mapping, apply_mapping  # noqa: F401
+from core.cohort.proposal import propose_mapping  # noqa: F401
 from core.cohort.read import (  # noqa: F401  (re-exported: outside checks call these names)
     load_cohort,
     load_seed_cohort,

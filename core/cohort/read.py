@@ -98,7 +98,8 @@ def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None =
         When the file cannot be read, the mapping is ambiguous or does not fit the file, or any
         value breaks a rule of the schema (every problem listed).
     """
-    from core.cohort.mapping import Mapping, apply_mapping, resolve_mapping
+    from core.cohort.mapping import Mapping, apply_mapping
+    from core.cohort.proposal import resolve_mapping
 
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)

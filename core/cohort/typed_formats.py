@@ -30,6 +30,9 @@ from core.cohort.caps import (
 from core.cohort.stat_header import declared_shape
 
 _MIB = 2 ** 20
+COLUMN_LABELS = "column_labels"
+"""Key of a raw table's ``attrs``: SPSS/Stata variable labels by column (the mapping proposal
+reads them as headers)."""
 
 
 def read_parquet(shown: str, data: bytes) -> pd.DataFrame:
@@ -131,6 +134,9 @@ def read_stat(shown: str, data: bytes, kind: str) -> pd.DataFrame:
         raise too_many_columns(shown, f"{meta.number_columns:,} columns")
     if (meta.number_rows or 0) > MAX_ROWS:
         raise too_many_rows(shown)
-    frame, _ = reader(io.BytesIO(data), apply_value_formats=True, formats_as_category=False,
-                      dates_as_pandas_datetime=True)
+    frame, meta = reader(io.BytesIO(data), apply_value_formats=True, formats_as_category=False,
+                         dates_as_pandas_datetime=True)
+    labels = getattr(meta, "column_names_to_labels", None) or {}
+    frame.attrs[COLUMN_LABELS] = {str(k).strip(): str(v).strip() for k, v in labels.items()
+                                  if v and str(v).strip()}  # variable labels count as headers
     return frame

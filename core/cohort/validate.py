@@ -31,6 +31,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.cohort import derive
+from core.cohort.dates import read_date_columns
+from core.cohort.derive import DateInputs, derive_endpoints, missing_ingredients
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_column, to_numbers re-exported)
     ALIASES,
@@ -50,13 +53,9 @@ from core.errors import CohortError
 
 MAX_ID_PROBLEMS = 50
 """Duplicated ids beyond this many get one summary problem (their rows are all set aside)."""
-DATE_ORDER: tuple[tuple[str, str], ...] = (
-    ("date_diagnosis", "date_maintenance_start"), ("date_maintenance_start", "date_relapse"),
-    ("date_diagnosis", "date_relapse"), ("date_diagnosis", "date_death"),
-    ("date_diagnosis", "date_last_contact"), ("date_maintenance_start", "date_last_contact"),
-    ("date_relapse", "date_death"),
-)
-"""(earlier, later) date pairs that must be in this order for every patient."""
+SOURCE_COLUMNS = "source_columns"
+"""Key of ``DataFrame.attrs`` where :func:`core.cohort.mapping.apply_mapping` leaves the file's
+own header of each field, so that problems name the column the user knows."""
 
 
 @dataclass(frozen=True)
@@ -73,15 +72,37 @@ class CohortSplit:
         naming that row, joined by newlines).
     problems : tuple of str
         Every problem found in the whole table.
+    events : tuple of (str, int, int)
+        Per kind of event recorded in the file (``"deaths"``, ``"relapses"``): how many the
+        set-aside rows hold and how many the whole file holds (a death flag or date, a relapse
+        flag or date, an event code 1), so that nobody continues without rows unaware of the
+        events they take away.
     """
 
     cohort: pd.DataFrame
     set_aside: pd.DataFrame
     problems: tuple[str, ...] = field(default=())
+    events: tuple[tuple[str, int, int], ...] = field(default=())
 
     @property
     def n_set_aside(self) -> int:
         return len(self.set_aside)
+
+    def events_removed(self) -> str:
+        """``"removes 51 of 51 deaths and 0 of 12 relapses"`` (kinds the file records)."""
+        parts = [f"{removed:,} of {total:,} {kind}" for kind, removed, total in self.events
+                 if total]
+        return "removes " + " and ".join(parts) if parts else "removes no recorded event"
+
+    def problem_rows(self) -> pd.DataFrame:
+        """One line per set-aside row and problem: columns ``row``, ``patient_id``,
+        ``problem`` (for a page to list every problem row, not only the first few)."""
+        table = self.set_aside.assign(problem=self.set_aside["reasons"].str.split("\n"))
+        return table.explode("problem")[["row", "patient_id", "problem"]].reset_index(drop=True)
+
+    def removes_all_events(self) -> bool:
+        """Whether the set-aside rows hold every recorded event of some kind."""
+        return any(total and removed == total for _, removed, total in self.events)
 
 
 def normalise_column_name(name: object) -> str:
@@ -113,7 +134,7 @@ def validate_cohort(raw: pd.DataFrame) -> pd.DataFrame:
     core.errors.CohortError
         With every problem found, each naming row(s), column, value(s) and fix.
     """
-    cohort, problems = _check(raw)
+    cohort, problems, _ = _check(raw)
     if problems:
         raise CohortError([p.text for p in problems])
     return cohort
@@ -131,7 +152,7 @@ def set_aside_invalid_rows(raw: pd.DataFrame) -> CohortSplit:
         When a problem concerns the whole file (a missing column, a duplicated header), or
         when no row is valid.
     """
-    cohort, problems = _check(raw)
+    cohort, problems, events = _check(raw)
     if not problems:
         return CohortSplit(cohort, _set_aside_table(raw, {}), ())
     if any(not p.rows for p in problems):
@@ -146,7 +167,11 @@ def set_aside_invalid_rows(raw: pd.DataFrame) -> CohortSplit:
                            "problem). Fix: correct the file; the problems are:",
                            *(p.text for p in problems)])
     cohort = validate_cohort(raw.iloc[keep])
-    return CohortSplit(cohort, _set_aside_table(raw, reasons), tuple(p.text for p in problems))
+    aside = np.fromiter(reasons, dtype=int)
+    counts = tuple((kind, int(flags[aside].sum()), int(flags.sum()))
+                   for kind, flags in events.items())
+    return CohortSplit(cohort, _set_aside_table(raw, reasons), tuple(p.text for p in problems),
+                       counts)
 
 
 def _set_aside_table(raw: pd.DataFrame, reasons: dict[int, list[str]]) -> pd.DataFrame:
@@ -169,7 +194,10 @@ def _row_numbers(raw: pd.DataFrame) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------
 
-def _check(raw: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
+def _check(raw: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem],
+                                        dict[str, np.ndarray]]:
+    """The gatekeeper's work: the cohort (``None`` when a problem was found), every problem,
+    and per kind of event the rows recording one (see :attr:`CohortSplit.events`)."""
     problems = Problems()
     originals = [str(c).strip() for c in raw.columns]
     names = [n if (n := normalise_column_name(c)) in BY_NAME or n in DATE_FIELDS else c
@@ -184,15 +212,15 @@ def _check(raw: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
             problems.add(f"Column `{col}` appears more than once in the header. Fix: keep one "
                          "column of that name and rename or delete the others.")
     if problems:
-        return None, problems
+        return None, problems, {}
     df = raw.set_axis(names, axis=1).reset_index(drop=True)
     if len(df) == 0:
         problems.add("The table has a header but no patient rows. Fix: add one row per patient "
                      "below the header.")
-        return None, problems
+        return None, problems, {}
     _check_required(df, problems)
     if problems:
-        return None, problems
+        return None, problems, {}
 
     numbers = _row_numbers(raw)
     ids = clean_column(df["patient_id"])
@@ -201,21 +229,39 @@ def _check(raw: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem]]:
     for column in COLUMNS:
         if column.name in df.columns:
             out[column.name] = parse_column(column, df[column.name], row_label, problems)
+    events = _recorded_events(df, out)
+    dates, derived = _from_dates(df, out, raw.attrs.get(SOURCE_COLUMNS, {}), row_label,
+                                 problems)
     _derive_missing_columns(out, len(df))
     _check_ids(out["patient_id"], ids, row_label, problems)
     _check_consistency(out, df, row_label, problems)
     extra = {name: parse_extra(name, df[name], row_label, problems)
-             for name in df.columns if name not in BY_NAME}
-    _check_dates(extra, row_label, problems)
+             for name in df.columns if name not in BY_NAME and name not in DATE_FIELDS}
+    extra = {**extra, **dates, **derived}
     if problems:
-        return None, problems
+        return None, problems, events
     cohort = pd.DataFrame(out)
     if extra:
         cohort = pd.concat([cohort, pd.DataFrame(extra)], axis=1)
     for name in ("rfs_event", "os_event"):
-        events = cohort[name]
-        cohort[name] = events.astype("int64") if events.notna().all() else events.astype("Int64")
-    return cohort, problems
+        codes = cohort[name]
+        cohort[name] = codes.astype("int64") if codes.notna().all() else codes.astype("Int64")
+    return cohort, problems, events
+
+
+def _recorded_events(df: pd.DataFrame, out: dict[str, pd.Series]) -> dict[str, np.ndarray]:
+    """Rows recording a death / a relapse by an event code or flag of 1 or by a date."""
+    events = {}
+    for kind, event, date in (("deaths", "os_event", "date_death"),
+                              ("relapses", "rfs_event", "date_relapse")):
+        flags = np.zeros(len(df), dtype=bool)
+        if event in out:
+            flags |= out[event].eq(1).fillna(False).to_numpy(dtype=bool)
+        if date in df.columns:
+            flags |= clean_column(df[date]).notna().to_numpy(dtype=bool)
+        if event in out or date in df.columns:
+            events[kind] = flags
+    return events
 
 
 def _check_required(df: pd.DataFrame, problems: Problems) -> None:
@@ -223,40 +269,91 @@ def _check_required(df: pd.DataFrame, problems: Problems) -> None:
         problems.add(f"Required column `patient_id` ({BY_NAME['patient_id'].label}) is missing; "
                      f"the file has {quote_list(df.columns, 30)}. Fix: add the column or "
                      "rename the matching one to this name (see data/DATA_DICTIONARY.md).")
-    complete = 0
+    fields = set(df.columns)
+    has_dates = bool(fields & set(DATE_FIELDS))
+    missing = missing_ingredients(fields) if has_dates else {}
+    complete, before = 0, len(problems)
     for key, (time, event, _) in ENDPOINTS.items():
-        has_time, has_event = time in df.columns, event in df.columns
-        complete += has_time and has_event
-        if has_time != has_event:
+        has_time, has_event = time in fields, event in fields
+        complete += (has_time and has_event) or (not has_time and missing.get(key) == [])
+        if has_time != has_event and not (has_event and has_dates):  # with dates: a flag
             present, absent = (time, event) if has_time else (event, time)
             problems.add(f"Column `{absent}` ({BY_NAME[absent].label}) is missing while "
                          f"`{present}` is present: the {key.upper()} endpoint needs both its time "
                          "and its event. Fix: add the column, or remove "
                          f"`{present}` if {key.upper()} is not recorded.")
-    if complete == 0 and not any(t in df.columns or e in df.columns
-                                 for t, e, _ in ENDPOINTS.values()):
-        problems.add(f"The table has no endpoint; the file has {quote_list(df.columns, 30)}. "
-                     "Fix: add a time and an event column for overall survival (`os_months`, "
-                     "`os_event`) or relapse-free survival (`rfs_months`, `rfs_event`), or both "
-                     "(see data/DATA_DICTIONARY.md).")
+    if complete == 0 and len(problems) == before:
+        from_dates = "".join(f" {derive.not_available_text(k, m)}" for k, m in missing.items())
+        problems.add(f"The table has no endpoint; the file has {quote_list(df.columns, 30)}."
+                     f"{from_dates} Fix: add a time and an event column for overall survival "
+                     "(`os_months`, `os_event`) or relapse-free survival (`rfs_months`, "
+                     "`rfs_event`), or both, or the dates they are computed from (see "
+                     "data/DATA_DICTIONARY.md).")
+
+
+def _from_dates(df: pd.DataFrame, out: dict[str, pd.Series], sources: dict[str, str],
+                row_label, problems: Problems) -> tuple[dict[str, pd.Series],
+                                                        dict[str, pd.Series]]:
+    """Read the date columns, derive the endpoints whose times the table lacks (into ``out``)
+    and return the dates and the other derived columns (see :mod:`core.cohort.derive`)."""
+    present = [f for f in DATE_FIELDS if f in df.columns]
+    if not present:
+        return {}, {}
+    read = read_date_columns({f: df[f] for f in present})
+    names = {f: derive.column_name(f, sources.get(f)) for f in [*present, "os_event",
+                                                                "rfs_event"]}
+    for name, column in read.items():
+        if column.ambiguous:
+            problems.add(ambiguous_dates_text(names[name], column.texts))
+        for i in positions(column.bad):
+            problems.add(f"Column {names[name]}, {row_label([i])}: value "
+                         f"{column.texts.iloc[i]!r} is not a date. Fix: correct it (a "
+                         "calendar date from 1900 on, e.g. 2020-03-25 or 25.03.2020).", [i])
+    missing = missing_ingredients(set(df.columns))
+    wanted = {key for key, (time, _, _) in ENDPOINTS.items()
+              if time not in df.columns and not missing[key]}
+    inputs = DateInputs({f: c.dates.reset_index(drop=True) for f, c in read.items()},
+                        _flag(out, "os_event"), _flag(out, "rfs_event"),
+                        {f: sources[f] for f in sources})
+    derived = derive_endpoints(inputs, wanted, row_label, problems, derive.today())
+    for key, (time, event, _) in ENDPOINTS.items():
+        if key in wanted:
+            out[time], out[event] = derived.pop(time), derived.pop(event)
+        elif time not in df.columns:  # a flag without its endpoint: no endpoint at all
+            out.pop(event, None)
+    if "rfs_status" in derived:
+        out["rfs_status"] = derived.pop("rfs_status")
+    return {f: c.dates.reset_index(drop=True) for f, c in read.items()}, derived
+
+
+def _flag(out: dict[str, pd.Series], name: str) -> pd.Series | None:
+    values = out.get(name)
+    return None if values is None else values.astype("float64").reset_index(drop=True)
+
+
+def ambiguous_dates_text(name: str, texts: pd.Series) -> str:
+    """The problem of a date column whose day-month order nothing decides."""
+    example = texts.dropna().iloc[0] if texts.notna().any() else ""
+    return (f"Column {name}: dates such as {example!r} read both as day/month/year and as "
+            "month/day/year, and no date in the file has a day above 12 to tell which. Fix: "
+            "choose the order (day first or month first) under Dates on the Your data page "
+            "(in a saved mapping: date_format '%d/%m/%Y' or '%m/%d/%Y'), or write the dates as "
+            "YYYY-MM-DD.")
 
 
 def _derive_missing_columns(out: dict[str, pd.Series], n: int) -> None:
     """Fill absent optional columns by their documented rule, or leave them empty."""
     empty = pd.Series([None] * n, dtype=object)
 
-    def derive(values: pd.Series, rule: Callable[[Any], str | None]) -> pd.Series:
+    def by_rule(values: pd.Series, rule: Callable[[Any], str | None]) -> pd.Series:
         return pd.Series([None if pd.isna(v) else rule(v) for v in values], dtype=object)
 
     if "fab_class" not in out and "fab" in out:
-        out["fab_class"] = derive(
+        out["fab_class"] = by_rule(
             out["fab"], lambda f: m.group(1) if (m := re.match(r"(M\d)", f)) else f)
-    if "relapse_type" not in out and "rfs_event" in out:  # a relapse's type is not derivable
-        out["relapse_type"] = out["rfs_event"].map({0: "none"}).astype(object)
-        out["relapse_type"] = out["relapse_type"].where(out["relapse_type"].notna(), None)
-    if "outcome" not in out and "os_event" in out:  # "alive"/"lost" cannot be told apart
-        out["outcome"] = out["os_event"].map({1: "dead"}).astype(object)
-        out["outcome"] = out["outcome"].where(out["outcome"].notna(), None)
+    # relapse_type and outcome are never made up from the events: a relapse's type is not
+    # derivable, and "alive" cannot be told from "lost to follow-up"; half-filled columns
+    # would read "dead 100 %" in a baseline table. Absent, they stay "not recorded".
     for column in COLUMNS:
         if column.name not in out:
             out[column.name] = (pd.Series([math.nan] * n, dtype="float64")
@@ -296,12 +393,15 @@ def _check_consistency(out: dict[str, pd.Series], raw: pd.DataFrame, row_label,
                 f"Columns `{time}`/`{event}`, {row_label(rows)}: one of the pair is empty. Fix: "
                 "fill both (time and event code) or leave both empty if the endpoint is "
                 "unknown.", rows)
-    rows = positions(out["rfs_months"] > out["os_months"])
-    if rows:
+    from_dates = "os_months" not in raw.columns and "rfs_months" not in raw.columns
+    rows = [] if from_dates else positions(out["rfs_months"] > out["os_months"])
+    if rows:  # (times from dates are ordered by the date rules)
+        shown = ", ".join(f"RFS {out['rfs_months'].iloc[i]:.4g} > OS {out['os_months'].iloc[i]:.4g}"
+                          for i in rows[:MAX_LISTED])
         problems.add(
-            f"Columns `rfs_months`/`os_months`, {row_label(rows)}: RFS is longer than OS. RFS "
-            "starts at maintenance, which begins after diagnosis, so it cannot exceed OS. Fix: "
-            "check both times.", rows)
+            f"Columns `rfs_months`/`os_months`, {row_label(rows)}: RFS is longer than OS "
+            f"({shown} months). RFS starts at maintenance, which begins after diagnosis, so it "
+            "cannot exceed OS. Fix: check both times.", rows)
     pairs = (
         ("relapse_type", "rfs_event", lambda kind, e: (kind == "none") == (e == 0),
          "relapse_type 'none' goes with rfs_event 0, 'molecular'/'morphological' with 1"),
@@ -323,19 +423,3 @@ def _check_consistency(out: dict[str, pd.Series], raw: pd.DataFrame, row_label,
             f"Columns `mrd_pre_status`/`mrd_pre_flow_pct`, {row_label(rows)}: status 'negative' "
             f"with a flow MRD of {quote_list(out['mrd_pre_flow_pct'].iloc[rows])}%. Fix: MRD is "
             "positive at >= 0.01%; correct the status or the level.", rows)
-
-
-def _check_dates(extra: dict[str, pd.Series], row_label, problems: Problems) -> None:
-    """Dates of one patient must follow the course of the disease (see :data:`DATE_ORDER`)."""
-    for earlier, later in DATE_ORDER:
-        if earlier not in extra or later not in extra:
-            continue
-        first, second = extra[earlier], extra[later]
-        rows = positions(pd.Series(second < first))
-        if rows:
-            shown = ", ".join(f"{first.iloc[i]:%Y-%m-%d} > {second.iloc[i]:%Y-%m-%d}"
-                              for i in rows[:MAX_LISTED])
-            problems.add(f"Columns `{earlier}`/`{later}`, {row_label(rows)}: the dates are out "
-                         f"of order ({shown}): {DATE_FIELDS[earlier].lower()} must come before "
-                         f"{DATE_FIELDS[later].lower()}. Fix: check both dates (day and month "
-                         "swapped?).", rows)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.cohort.schema import DATE_FIELDS, Column
+from core.cohort.schema import Column
 
 MISSING_TOKENS = frozenset({"", "na", "n/a", "nan", "null", "none recorded", ".", "?"})
 """Cell texts read as a missing value (case-insensitive). ``-``/``–`` are missing too, except
@@ -255,15 +255,8 @@ def noun(column: Column) -> str:
 
 
 def parse_extra(name: str, values: pd.Series, row_label, problems) -> pd.Series:
-    """A column outside the schema: numbers when every value is a finite number, else text."""
-    if name in DATE_FIELDS:
-        texts = check_nul(name, clean_text(values), row_label, problems)
-        dates = pd.to_datetime(texts, errors="coerce", format="ISO8601")
-        bad = positions(texts.notna() & dates.isna())
-        if bad:
-            problems.add(f"Column `{name}`, {row_label(bad)}: {values_are(texts.iloc[bad])} "
-                         "not a date. Fix: write dates as YYYY-MM-DD.", bad)
-        return dates
+    """A column outside the schema: numbers when every value is a finite number, else text
+    (date columns are read by :mod:`core.cohort.dates`)."""
     texts = check_nul(name, clean_text(values), row_label, problems)
     numbers = to_numbers(texts)
     known = texts.notna()

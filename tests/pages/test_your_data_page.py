@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.cohort.mapping import propose_mapping
+from core.cohort.proposal import propose_mapping
 from core.cohort.read import read_table
 from tests.pages.helpers import ROOT
 
@@ -65,6 +65,11 @@ def button(at: AppTest, key: str):
     return next(b for b in at.button if b.key == key)
 
 
+def frame(at: AppTest, column: str) -> pd.DataFrame:
+    """The first table the page drew that has ``column`` (AppTest keeps no key of a table)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
 def test_page_without_upload_states_the_limits_and_offers_templates():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
@@ -88,7 +93,7 @@ def test_chinese_export_is_mapped_previewed_and_used():
     codes = {at.selectbox(key=f"map.code.os_event.{i}").label:
              at.selectbox(key=f"map.code.os_event.{i}").value for i in range(2)}
     assert codes == {"否": "0 = censored", "是": "1 = event"}
-    preview = at.dataframe[0].value
+    preview = frame(at, "Patient")
     assert preview["Patient"].tolist() == ["000101", "000102", "000103"]
     assert preview["ELN 2022 risk"].tolist() == ["adverse", "favorable", "intermediate"]
     button(at, "upload.check").click()
@@ -96,7 +101,9 @@ def test_chinese_export_is_mapped_previewed_and_used():
     assert not at.exception
     assert header(at).startswith("**3 of 3 patients** · ")
     assert any("In use: Uploaded file export.xlsx, 3 patients." in s.value for s in at.success)
-    assert any("No relapse-free survival in this cohort" in i.value for i in at.info)
+    assert any(i.value.startswith("Relapse-free survival (RFS) is not available from this "
+                                  "file's dates: it needs a maintenance-start date")
+               for i in at.info)
     at.switch_page("pages/1_Survival.py").run()
     assert not at.exception
     assert header(at).startswith("**3 of 3 patients** · ")
@@ -109,9 +116,14 @@ def test_problem_rows_are_listed_and_can_be_set_aside():
     at.run()
     assert not at.exception
     warning = next(w.value for w in at.warning if "break a rule" in w.value)
-    assert warning.startswith("**3 rows of 5 break a rule** (2 problems). Fix the file and "
-                              "upload it again, or continue without these rows:")
-    assert at.dataframe[-1].value["row"].tolist() == [3, 4, 5]
+    assert warning == ("**3 rows of 5 break a rule** (2 problems). Every problem row is listed "
+                       "below. Fix the file and upload it again, or continue without these "
+                       "rows.")
+    assert frame(at, "problem")["row"].tolist() == [3, 4, 5]
+    assert any(m.value == "Setting these 3 rows aside removes 1 of 2 deaths." for m in
+               at.markdown)
+    assert button(at, "upload.continue").label == ("Continue without these 3 rows (removes 1 "
+                                                   "of 2 deaths)")
     button(at, "upload.continue").click()
     at.run()
     assert not at.exception
@@ -192,7 +204,8 @@ def test_category_values_are_coded_in_the_form():
                                   for i in range(3)}.items()}
     at.selectbox(key=f"map.value.eln2022_risk.{label_of['中危']}").set_value("adverse").run()
     assert not at.exception
-    assert at.dataframe[0].value["ELN 2022 risk"].tolist() == ["adverse", "favorable", "adverse"]
+    assert frame(at, "Patient")["ELN 2022 risk"].tolist() == ["adverse", "favorable",
+                                                                     "adverse"]
 
 
 def two_sheet_workbook() -> bytes:

@@ -30,7 +30,7 @@ def test_extra_columns_are_classified():
 
 def test_pages_offer_extra_columns_and_not_empty_schema_columns():
     cohort = cohort_with_extras()
-    assert stratifier_options(cohort) == ["outcome", "Transplant"]  # outcome: derived "dead"
+    assert stratifier_options(cohort) == ["Transplant"]  # outcome is never made up from events
     assert covariate_options(cohort) == ["Transplant", "LDH (U/L)"]
     assert not has_values(cohort, "mrd_pre_status") and has_values(cohort, "os_months")
 

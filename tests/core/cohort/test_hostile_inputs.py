@@ -188,9 +188,9 @@ def test_event_without_time_and_rfs_longer_than_os():
     assert problems(upload(data)) == [
         "Columns `os_months`/`os_event`, row 3 (patient 2): one of the pair is empty. Fix: fill "
         "both (time and event code) or leave both empty if the endpoint is unknown.",
-        "Columns `rfs_months`/`os_months`, row 2 (patient 1): RFS is longer than OS. RFS starts "
-        "at maintenance, which begins after diagnosis, so it cannot exceed OS. Fix: check both "
-        "times."]
+        "Columns `rfs_months`/`os_months`, row 2 (patient 1): RFS is longer than OS (RFS 7 > OS "
+        "5 months). RFS starts at maintenance, which begins after diagnosis, so it cannot exceed "
+        "OS. Fix: check both times."]
 
 
 def test_problem_rows_can_be_set_aside_with_reasons():

@@ -9,13 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.cohort.mapping import (
-    DAYS_PER_MONTH,
-    Mapping,
-    apply_mapping,
-    propose_mapping,
-    resolve_mapping,
-)
+from core.cohort.mapping import DAYS_PER_MONTH, Mapping, apply_mapping
+from core.cohort.proposal import propose_mapping, resolve_mapping
 from core.cohort.read import SEED_PATH, load_cohort, load_seed_cohort, read_table
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
 from core.errors import CohortError
@@ -163,16 +158,12 @@ def test_text_dates_out_of_order_are_reported_and_can_be_set_aside():
     with pytest.raises(CohortError) as info:
         validate_cohort(apply_mapping(raw, mapping))
     assert info.value.problems == [
-        "Column `os_months`, row 3 (patient 2): value '-11.991786447638603' is below the "
-        "minimum 0 in months (times are counted from the start point and cannot be negative). "
-        "Fix: correct the value or leave the cell empty if unknown.",
-        "Columns `os_months`/`os_event`, row 4 (patient 3): one of the pair is empty. Fix: fill "
-        "both (time and event code) or leave both empty if the endpoint is unknown.",
-        "Column `date_diagnosis`, row 4 (patient 3): value '2020-02-30' is not a date. Fix: "
-        "write dates as YYYY-MM-DD.",
-        "Columns `date_diagnosis`/`date_last_contact`, row 3 (patient 2): the dates are out of "
-        "order (2021-05-01 > 2020-05-01): diagnosis must come before last contact. Fix: check "
-        "both dates (day and month swapped?)."]
+        "Column 'diagnosis date', row 4 (patient 3): value '2020-02-30' is not a date. Fix: "
+        "correct it (a calendar date from 1900 on, e.g. 2020-03-25 or 25.03.2020).",
+        "Column 'last contact', row 3 (patient 2): the last contact "
+        "2020-05-01 is before diagnosis 2021-05-01 (column 'diagnosis date'). Fix: correct one "
+        "of the two dates (day and month swapped?); every date of the course follows "
+        "diagnosis."]
     split = set_aside_invalid_rows(apply_mapping(raw, mapping))
     assert split.cohort["patient_id"].tolist() == [1]
     assert split.set_aside["row"].tolist() == [3, 4]
@@ -180,11 +171,14 @@ def test_text_dates_out_of_order_are_reported_and_can_be_set_aside():
 
 def test_ambiguous_day_month_dates_need_a_choice():
     raw = pd.DataFrame({"id": ["1"], "diagnosis date": ["03/04/2020"],
-                        "last contact": ["05/06/2021"]})
+                        "last contact": ["05/06/2021"], "dead": ["no"]})
     proposal = propose_mapping(raw)
     assert proposal.choices == (
-        "The dates (e.g. '03/04/2020') read both as day/month/year and as month/day/year. "
-        "Choose the format in the mapping.",)
+        "Columns 'diagnosis date', 'last contact' hold dates such as '03/04/2020' that read "
+        "both as day/month/year and as month/day/year (no date in the file has a day above 12 "
+        "to tell which). Choose the order (day first or month first) under Dates on the Your "
+        "data page (in a saved mapping: date_format '%d/%m/%Y' or '%m/%d/%Y'), or write the "
+        "dates as YYYY-MM-DD.",)
     mapping = Mapping.from_dict({**proposal.mapping.to_dict(), "date_format": "%d/%m/%Y"})
     cohort = validate_cohort(apply_mapping(raw, mapping))
     days = (pd.Timestamp("2021-06-05") - pd.Timestamp("2020-04-03")).days

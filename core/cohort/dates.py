@@ -1,0 +1,272 @@
+"""Date cells as hospitals export them, read into calendar dates (never guessed silently).
+
+Design: :func:`read_date_columns` reads every date column of a table at once, because the
+order of day and month is a property of the exporting system: a column holding ``25/03/2020``
+shows that its sibling columns' ``03/04/2020`` are day first too. Each cell may be a real
+spreadsheet date (a ``datetime``), an Excel serial number (``43831`` = 2020-01-01, as a number
+or as text: what a date cell becomes in a CSV saved with the "General" format), ISO text
+(``2020-01-10``, ``2020/01/10``, ``2020.01.10``, ``20200110``, with or without a time), Chinese
+text (``2020年1月10日``), or day-month-year text with ``.``, ``/`` or ``-``. Dotted dates
+(``03.04.2020``) are day first, the convention of every system that writes them; with ``/`` or
+``-`` the order is read from the data (a first number above 12 means day first, a second one
+above 12 month first) or given by the mapping; when neither decides, the column is reported as
+ambiguous, with the fix (choose the order on the Your data page, or write YYYY-MM-DD). Vectorised
+throughout: each pattern is one regular-expression pass over the column.
+
+Conventions: Excel's 1900 date system (serial 1 = 1900-01-01, day 0 = 1899-12-30 because of
+Excel's 1900 leap-year bug, which only affects serials below 61); a date before 1900 or after
+2199 is not a plausible clinical date and is reported. Times of day are ignored (dates only).
+
+References: ECMA-376 Part 1, sec. 18.17.4 (date systems); ISO 8601.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from core.cohort.validate_cells import clean_text
+
+DAYS_PER_MONTH = 30.4375
+"""Mean Gregorian month in days (365.25 / 12): months = days / 30.4375."""
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's 1900 date system (serials count days from here)."""
+FIRST_DATE = pd.Timestamp("1900-01-01")
+LAST_DATE = pd.Timestamp("2199-12-31")
+"""Plausible dates: anything outside is an entry error."""
+DAY_FIRST, MONTH_FIRST = "day first", "month first"
+ORDERS = (DAY_FIRST, MONTH_FIRST)
+ORDER_FORMATS = {DAY_FIRST: "%d/%m/%Y", MONTH_FIRST: "%m/%d/%Y"}
+"""The mapping stores the order as the ``strptime`` format of a slashed date."""
+DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y",
+                "%Y/%m/%d", "%Y%m%d")
+"""Formats a mapping may name (older mappings name any of them); only whether day or month
+comes first matters: year-first dates are unambiguous."""
+
+_TIME = r"(?:[ T]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?"
+_YMD = rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_TIME}$"
+_COMPACT = rf"^((?:19|20|21)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]){_TIME}$"
+_DMY = rf"^(\d{{1,2}})([./-])(\d{{1,2}})[./-](\d{{4}}){_TIME}$"
+_SERIAL = r"^\d{3,6}(?:\.\d+)?$"
+
+
+def order_of_format(date_format: str | None) -> str | None:
+    """Day or month first as a mapping's ``date_format`` says (None: read from the data)."""
+    if not date_format:
+        return None
+    first = date_format.replace("%Y", "").lstrip("-/. ")[:2]
+    return {"%d": DAY_FIRST, "%m": MONTH_FIRST}.get(first)
+
+
+@dataclass(frozen=True)
+class DateColumn:
+    """One column's cells read as dates.
+
+    Attributes
+    ----------
+    dates : pandas.Series of datetime64
+        The date of each cell; ``NaT`` for an empty cell or one that is no date.
+    bad : pandas.Series of bool
+        Cells that hold something but no plausible date.
+    ambiguous : bool
+        Day-month-year text with ``/`` or ``-`` whose order nothing decides (those cells are
+        ``NaT`` and not ``bad``: the column needs the user's choice).
+    order : str or None
+        The order used for day-month-year text (:data:`DAY_FIRST`, :data:`MONTH_FIRST`), and
+        ``None`` when the column has no such text.
+    texts : pandas.Series
+        The cells as stripped text (``<NA>`` when empty), for messages.
+    """
+
+    dates: pd.Series
+    bad: pd.Series
+    ambiguous: bool
+    order: str | None
+    texts: pd.Series
+
+
+def day_month_evidence(values: pd.Series) -> str | None:
+    """What a column's day-month-year text says about the order: :data:`DAY_FIRST` (a first
+    number above 12), :data:`MONTH_FIRST` (a second one above 12), ``"both"`` (the column
+    contradicts itself), ``"dots"`` (only dotted dates, day first by convention), ``"none"``
+    (nothing decides) or ``None`` (no such text)."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return None
+    parts = clean_text(values).str.extract(_DMY)
+    parts = parts[parts[0].notna()]
+    if parts.empty:
+        return None
+    first, second = parts[0].astype(int), parts[2].astype(int)
+    day, month = bool((first > 12).any()), bool((second > 12).any())
+    if day and month:
+        return "both"
+    if day or month:
+        return DAY_FIRST if day else MONTH_FIRST
+    return "dots" if bool((parts[1] == ".").all()) else "none"
+
+
+def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = None
+                      ) -> dict[str, DateColumn]:
+    """Read several date columns of one table, deciding day-month order for all of them.
+
+    Parameters
+    ----------
+    columns : dict of str to pandas.Series
+        Name -> cells (any mix of dates, numbers and text).
+    date_format : str, optional
+        The mapping's choice (see :func:`order_of_format`); it decides every day-month-year
+        text. ``None``: each column's own evidence decides, else the evidence of its sibling
+        columns when they agree, else dotted dates are day first and the rest is ambiguous.
+    """
+    chosen = order_of_format(date_format)
+    evidence = {name: day_month_evidence(values) for name, values in columns.items()}
+    decided = {e for e in evidence.values() if e in ORDERS}
+    shared = decided.pop() if len(decided) == 1 else None
+    out = {}
+    for name, values in columns.items():
+        own = evidence[name]
+        order = chosen or (own if own in ORDERS else None) or \
+            (shared if own in ("none", "dots") else None) or \
+            (DAY_FIRST if own == "dots" else None)
+        out[name] = read_dates(values, order, has_dmy=own is not None)
+    return out
+
+
+def read_dates(values: pd.Series, order: str | None, has_dmy: bool = True) -> DateColumn:
+    """Read one column's cells as dates, day-month-year text in ``order`` (see
+    :func:`read_date_columns`, which decides the order)."""
+    index = values.index
+    if pd.api.types.is_datetime64_any_dtype(values):
+        dates = pd.Series(pd.to_datetime(values).dt.tz_localize(None).dt.normalize()
+                          if getattr(values.dt, "tz", None) else values.dt.normalize(),
+                          index=index)
+        texts = clean_text(values.astype(object).where(values.notna(), None))
+        return _checked(dates, texts, False, None)
+    texts = clean_text(values)
+    dates = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    kinds = _cell_kinds(values)
+    present = values.notna()
+    objects, numbers = (kinds == "date") & present, (kinds == "number") & present
+    if objects.any():
+        dates[objects] = pd.to_datetime(values[objects].map(_date_of), errors="coerce")
+    if numbers.any():
+        dates[numbers] = _from_numbers(pd.to_numeric(values[numbers], errors="coerce"))
+    text = texts[texts.notna() & (kinds == "text")]
+    if text.empty:
+        return _checked(dates, texts, False, None)
+    iso = text.str.fullmatch(r"\d{4}-\d\d-\d\d").fillna(False).astype(bool)
+    if iso.all():  # the common case, and what apply_mapping hands the gatekeeper
+        dates[text.index] = _plausible_iso(text)
+        return _checked(dates, texts, False, None)
+    for pattern, parts in ((_YMD, (0, 1, 2)), (_COMPACT, (0, 1, 2))):
+        found = text.str.extract(pattern)
+        hit = found[0].notna()
+        if hit.any():
+            dates[found.index[hit]] = _assemble(*(found.loc[hit, i] for i in parts))
+    rest = text[dates[text.index].isna()]
+    serial = rest.str.fullmatch(_SERIAL).fillna(False).astype(bool)
+    if serial.any():
+        dates[rest.index[serial]] = _from_numbers(pd.to_numeric(rest[serial], errors="coerce"))
+    dmy = rest.str.extract(_DMY)
+    hit = dmy[0].notna()
+    ambiguous = bool(hit.any()) and order is None
+    if hit.any() and order is not None:
+        day, month = (0, 2) if order == DAY_FIRST else (2, 0)
+        dates[dmy.index[hit]] = _assemble(dmy.loc[hit, 3], dmy.loc[hit, month],
+                                          dmy.loc[hit, day])
+    result = _checked(dates, texts, ambiguous, order if has_dmy else None)
+    if ambiguous:  # undecided cells are the column's problem, not each cell's
+        undecided = pd.Series(False, index=index)
+        undecided[dmy.index[hit]] = True
+        result = DateColumn(result.dates, result.bad & ~undecided, True, None, texts)
+    return result
+
+
+def _cell_kinds(values: pd.Series) -> pd.Series:
+    """``"date"``, ``"number"`` or ``"text"`` per cell (one C pass for a column of one kind)."""
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if pd.api.types.is_bool_dtype(values) or kind in ("string", "empty", "boolean", "bytes"):
+        return pd.Series("text", index=values.index)
+    if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return pd.Series("number", index=values.index)
+    if kind in ("datetime", "date", "datetime64"):
+        return pd.Series("date", index=values.index)
+    return values.map(lambda v: "date" if hasattr(v, "year") and not isinstance(v, str)
+                      else "number" if isinstance(v, (int, float, np.integer, np.floating))
+                      and not isinstance(v, bool) else "text")
+
+
+def _plausible_iso(text: pd.Series) -> pd.Series:
+    years = text.str[:4].astype(int)
+    out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    plausible = years.between(FIRST_DATE.year, LAST_DATE.year)
+    out[plausible] = pd.to_datetime(text[plausible], format="%Y-%m-%d", errors="coerce")
+    return out
+
+
+def _date_of(value: object) -> object:
+    return pd.Timestamp(value.year, value.month, value.day)  # type: ignore[attr-defined]
+
+
+def _from_numbers(numbers: pd.Series) -> pd.Series:
+    """Excel serials (whole days since 1899-12-30) and yyyymmdd numbers as dates."""
+    out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
+    compact = (numbers >= 19000101) & (numbers <= 21991231) & (numbers % 1 == 0)
+    if compact.any():
+        text = numbers[compact].astype("int64").astype(str)
+        out[compact] = _assemble(text.str[:4], text.str[4:6], text.str[6:8])
+    serial = ~compact & (numbers >= 1) & (numbers < 109_574)  # up to 2199-12-31
+    if serial.any():
+        out[serial] = EXCEL_EPOCH + pd.to_timedelta(np.floor(numbers[serial]), unit="D")
+    return out
+
+
+def _assemble(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
+    """Dates from year, month and day text; an impossible date (2020-02-30) is ``NaT``."""
+    parts = pd.DataFrame({"year": year.astype(int), "month": month.astype(int),
+                          "day": day.astype(int)})
+    plausible = parts["year"].between(FIRST_DATE.year, LAST_DATE.year)
+    out = pd.Series(pd.NaT, index=parts.index, dtype="datetime64[ns]")
+    if plausible.any():  # (a year such as 1021 is out of pandas' range: never converted)
+        out[plausible] = pd.to_datetime(parts[plausible], errors="coerce")
+    return out
+
+
+def _checked(dates: pd.Series, texts: pd.Series, ambiguous: bool, order: str | None
+             ) -> DateColumn:
+    implausible = (dates < FIRST_DATE) | (dates > LAST_DATE)
+    dates = dates.where(~implausible)
+    bad = (texts.notna() & dates.isna()).fillna(False).astype(bool)
+    return DateColumn(dates.astype("datetime64[ns]"), bad, ambiguous, order, texts)
+
+
+def iso_text(column: DateColumn) -> pd.Series:
+    """``YYYY-MM-DD`` text of each date; cells that are no date keep their text (for the
+    gatekeeper to report), empty cells are ``None``."""
+    iso = column.dates.dt.strftime("%Y-%m-%d").astype(object)
+    texts = column.texts.astype(object).where(column.texts.notna(), None)
+    return iso.where(column.dates.notna(), texts)
+
+
+def looks_like_dates(values: pd.Series) -> bool:
+    """Whether most recorded cells of a column are dates (spreadsheet dates, Excel serials in
+    a plausible range, or date-shaped text); ``2020-02-30`` counts (the gatekeeper reports
+    it), ``unknown`` does not."""
+    sample = values.head(2000)
+    if pd.api.types.is_datetime64_any_dtype(sample):
+        return True
+    texts = clean_text(sample).dropna()
+    if texts.empty:
+        return True
+    shaped = texts.str.fullmatch(_YMD) | texts.str.fullmatch(_COMPACT) | \
+        texts.str.fullmatch(_DMY)
+    numbers = pd.to_numeric(texts, errors="coerce")
+    serial = (numbers >= 10_000) & (numbers < 110_000)  # 1927-05-18 .. 2201
+    return float((shaped.fillna(False) | serial.fillna(False)).sum()) >= 0.5 * len(texts)
+
+
+def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
+    """Months from ``start`` to ``end`` (days / 30.4375), ``NaN`` where a date is missing."""
+    return (end - start).dt.days.astype("float64") / DAYS_PER_MONTH
