@@ -72,6 +72,8 @@ from ui.upload import remove_my_data, set_aside_count
 warmup.start()  # heavy Cox imports in the background, once per server process
 
 APP_NAME = "Relapse Risk Explorer"
+SIDEBAR_PROBLEMS = 10
+"""Problems of a sidebar upload listed in the sidebar (Your data lists all of them)."""
 SEED_SOURCE = "Embedded study cohort (sorafenib + ITI maintenance, FLT3-ITD AML, n = 19)"
 
 PAGES: tuple[tuple[str, str, str], ...] = (
@@ -221,9 +223,12 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
                 st.session_state["cohort.problems"] = (upload.name, error.problems)
         if "cohort.problems" in st.session_state:
             name, problems = st.session_state["cohort.problems"]
-            st.error(f"**{plain(name)} was not loaded** ({len(problems)} problem"
+            more = len(problems) - SIDEBAR_PROBLEMS
+            st.error(f"**{plain(name)} was not loaded** ({len(problems):,} problem"
                      f"{'s' if len(problems) != 1 else ''}); the current cohort is unchanged.\n\n"
-                     + "\n".join(f"- {plain(p)}" for p in problems))
+                     + "\n".join(f"- {plain(p)}" for p in problems[:SIDEBAR_PROBLEMS])
+                     + (f"\n\n{more:,} more: load the file on *Your data*, which lists every "
+                        "problem row." if more > 0 else ""))
             if st.button("Dismiss", key="cohort.dismiss"):
                 del st.session_state["cohort.problems"]
                 st.rerun()

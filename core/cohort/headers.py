@@ -19,7 +19,7 @@ import unicodedata
 from core.cohort.mapping_words import DATE_WORDS, FLAG_TOPICS, SYNONYMS, TOPICS
 from core.cohort.schema import COLUMNS
 
-_SHORT = {"dt", "day", "tag", "jour", "dia", "dx", "tod", "mort"}
+_SHORT = {"dt", "day", "tag", "jour", "dia", "dx", "tod", "mort", "last"}
 """Short words that count only as whole words of a header."""
 
 

@@ -22,7 +22,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "编号", "序号", "患者id", "病案号", "登记号", "patienten_id", "patientennummer",
                    "pat_nr", "patient_nr", "fallnummer", "identifiant", "numero_patient",
                    "n_patient", "no_patient", "id_patient", "numero_de_paciente", "id_paciente",
-                   "paciente", "nhc", "numero_paciente", "identificador"),
+                   "paciente", "nhc", "numero_paciente", "identificador", "nr", "n", "numero",
+                   "identifiant_patient", "code_patient", "codigo_paciente", "id_del_paciente",
+                   "patient_number", "study_id", "record_id"),
     "sex": ("sex", "gender", "性别", "geschlecht", "sexe", "sexo"),
     "age": ("age", "age_years", "age_at_diagnosis", "年龄", "诊断年龄", "alter", "edad",
             "age_ans", "alter_jahre"),
@@ -85,12 +87,11 @@ TOPICS: dict[str, tuple[str, ...]] = {
     "date_death": ("death", "dead", "died", "deceased", "todes", "sterbe", "verstorb", "deces",
                    "decede", "fallec", "defuncion", "muerte", "死亡", "tod", "mort"),
     "date_last_contact": ("lastcontact", "lastfollow", "lastseen", "lastvisit", "lastknown",
-                          "letzterkontakt", "letztenachsorge", "letztesfollow", "letztkontakt",
-                          "dernier", "ultimocontacto", "ultimoseguimiento", "ultimocontrol",
-                          "末次", "最后随访", "最近随访", "随访"),
+                          "lastfu", "last", "letzt", "dernier", "ultim", "末次", "最后随访",
+                          "最近随访", "随访"),
 }
-"""Topic words of each date field (substrings of the folded header; ``dx``, ``tod`` and
-``mort`` only as whole words)."""
+"""Topic words of each date field (substrings of the folded header; ``dx``, ``tod``, ``mort``
+and ``last`` only as whole words)."""
 FLAG_TOPICS: dict[str, str] = {"os_event": "date_death", "rfs_event": "date_relapse"}
 """A header with a death (relapse) topic word and no date word is a death (relapse) flag."""
 

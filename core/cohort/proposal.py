@@ -145,8 +145,13 @@ def _check_kinds(raw: pd.DataFrame, chosen: dict[str, str], notes: list[str],
                               ("rfs_event", DEATH_WORDS, "death")):
         if flag not in chosen or named.get(flag) == chosen[flag]:
             continue
-        words = {fold(v) for v in distinct_values(raw, chosen[flag], MAX_EVENT_CODES + 1)}
-        if words & {w for group in wrong.values() for w in group}:
+        values = distinct_values(raw, chosen[flag], MAX_EVENT_CODES + 1)
+        if len(values) > MAX_EVENT_CODES:  # "Cause of death", "Relapse site": no flag
+            notes.append(f"Column {chosen[flag]!r} was not used as {_label(flag)}: it holds "
+                         f"more than {MAX_EVENT_CODES} different values, a flag two or three. "
+                         "It is kept under its own name.")
+            del chosen[flag]
+        elif {fold(v) for v in values} & {w for group in wrong.values() for w in group}:
             notes.append(f"Column {chosen[flag]!r} was not used as {_label(flag)}: its values "
                          f"are {kind} words. Map it under the {kind} field if it is that.")
             del chosen[flag]

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.cohort.derive import methods_sentences
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
 from core.errors import AnalysisError
@@ -289,11 +290,13 @@ def flow_section(flow):
                             ("Analysed", f"{flow.steps[-1].n:,}")))
 
 
-def methods_section(choices: ReportChoices):
-    """Definitions and methods, in the words of the pages."""
+def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
+    """Definitions and methods, in the words of the pages (for a cohort whose times come from
+    dates, how they were computed and how many deaths were dated at the last contact)."""
     by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"
     return Section("Methods and definitions", (
         ENDPOINTS["os"][2], ENDPOINTS["rfs"][2],
+        *(methods_sentences(cohort) if cohort is not None else ()),
         "Relapse: bone-marrow blasts > 5% (morphological) or MRD >= 0.01% (molecular).",
         f"Kaplan-Meier estimates by {by}; pointwise {0.95:.0%} confidence intervals with "
         "Greenwood variance on the log-log scale (R survfit conf.type = \"log-log\"); medians "
@@ -319,5 +322,5 @@ def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
         from core.report.risk import risk_section
 
         sections.append(risk_section(cohort, choices))
-    sections.append(methods_section(choices))
+    sections.append(methods_section(choices, cohort))
     return sections

@@ -132,3 +132,18 @@ def test_rules_per_label():
         "Everyone else": "every other patient"}
     alone = GroupDefinition(DEFINITION.groups, other=None)
     assert list(alone.rules()) == ["Adverse & MRD+"]
+
+
+def test_methods_say_when_deaths_were_dated_at_the_last_contact():
+    """Issue 21: the methods text of a date-based upload names the deaths known only by a flag
+    (dated at the last contact); a cohort of times adds nothing."""
+    from core.cohort import load_cohort
+    from core.report.sections import methods_section
+    from tests.core.cohort.date_exports import export
+
+    cohort = load_cohort(io.BytesIO(export("zh_flag_xlsx")))
+    paragraphs = methods_section(ReportChoices(), cohort).paragraphs
+    assert "5 of 5 deaths are recorded only by a flag, without a date of death, and are dated " \
+        "at the last-contact date, which may differ from the true date of death." in paragraphs
+    assert methods_section(ReportChoices(), load_seed_cohort()).paragraphs == \
+        methods_section(ReportChoices()).paragraphs
