@@ -6,7 +6,8 @@ shows that its sibling columns' ``03/04/2020`` are day first too. Each cell may 
 spreadsheet date (a ``datetime``), an Excel serial number (``43831`` = 2020-01-01, as a number
 or as text: what a date cell becomes in a CSV saved with the "General" format), ISO text
 (``2020-01-10``, ``2020/01/10``, ``2020.01.10``, ``20200110``, with or without a time), Chinese
-text (``2020年1月10日``), or day-month-year text with ``.``, ``/`` or ``-``. Dotted dates
+text (``2020年1月10日``), a month name (``10JAN2020``, ``10-Jan-2020``, ``Jan 10, 2020``,
+``10. März 2020``), or day-month-year text with ``.``, ``/`` or ``-``. Dotted dates
 (``03.04.2020``) are day first, the convention of every system that writes them; with ``/`` or
 ``-`` the order is read from the data (a first number above 12 means day first, a second one
 above 12 month first) or given by the mapping; when neither decides, the column is reported as
@@ -50,6 +51,19 @@ _YMD = rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_T
 _COMPACT = rf"^((?:19|20|21)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]){_TIME}$"
 _DMY = rf"^(\d{{1,2}})([./-])(\d{{1,2}})[./-](\d{{4}}){_TIME}$"
 _SERIAL = r"^\d{3,6}(?:\.\d+)?$"
+MONTH_NAMES: dict[str, int] = {
+    **{m: i + 1 for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                       "sep", "oct", "nov", "dec"))},
+    "mär": 3, "mrz": 3, "mai": 5, "okt": 10, "dez": 12,  # German
+    "janv": 1, "févr": 2, "fev": 2, "avr": 4, "juin": 6, "juil": 7, "août": 8, "aou": 8,
+    "déc": 12,  # French
+    "ene": 1, "abr": 4, "ago": 8, "set": 9, "dic": 12,  # Spanish
+}
+"""Month names and abbreviations (lower case; a name's first three or four letters): dates
+such as ``10JAN2020`` (SAS), ``10-Jan-2020``, ``Jan 10, 2020``, ``10. März 2020``."""
+_MONTH_WORD = r"([^\W\d_]{3,9})\.?"
+_DAY_MONTH_NAME = rf"^(\d{{1,2}})\.?[\s/-]*{_MONTH_WORD}[\s/,-]*(\d{{4}}){_TIME}$"
+_MONTH_NAME_DAY = rf"^{_MONTH_WORD}[\s/-]*(\d{{1,2}}),?[\s/-]*(\d{{4}}){_TIME}$"
 
 
 def order_of_format(date_format: str | None) -> str | None:
@@ -87,14 +101,17 @@ class DateColumn:
     texts: pd.Series
 
 
-def day_month_evidence(values: pd.Series) -> str | None:
+def day_month_evidence(values: pd.Series, texts: pd.Series | None = None) -> str | None:
     """What a column's day-month-year text says about the order: :data:`DAY_FIRST` (a first
     number above 12), :data:`MONTH_FIRST` (a second one above 12), ``"both"`` (the column
     contradicts itself), ``"dots"`` (only dotted dates, day first by convention), ``"none"``
-    (nothing decides) or ``None`` (no such text)."""
+    (nothing decides) or ``None`` (no such text). ``texts``: the cells' :func:`clean_text`
+    when already at hand."""
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return None
-    parts = clean_text(values).str.extract(_DMY)
+    texts = clean_text(values) if texts is None else texts
+    distinct = pd.Series(texts.dropna().unique(), dtype="string")
+    parts = distinct.str.extract(_DMY)
     parts = parts[parts[0].notna()]
     if parts.empty:
         return None
@@ -118,25 +135,32 @@ def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = N
     date_format : str, optional
         The mapping's choice (see :func:`order_of_format`); it decides every day-month-year
         text. ``None``: each column's own evidence decides, else the evidence of its sibling
-        columns when they agree, else dotted dates are day first and the rest is ambiguous.
+        columns when they agree, else dotted dates are day first and the rest is ambiguous;
+        columns whose evidence disagrees are all ambiguous.
     """
     chosen = order_of_format(date_format)
-    evidence = {name: day_month_evidence(values) for name, values in columns.items()}
+    texts = {name: clean_text(values) for name, values in columns.items()}
+    evidence = {name: day_month_evidence(values, texts[name])
+                for name, values in columns.items()}
     decided = {e for e in evidence.values() if e in ORDERS}
-    shared = decided.pop() if len(decided) == 1 else None
+    shared = next(iter(decided)) if len(decided) == 1 else None
     out = {}
     for name, values in columns.items():
         own = evidence[name]
+        if len(decided) > 1:  # the columns disagree: no day-month-year text is read
+            own = "both" if own in ORDERS else own
         order = chosen or (own if own in ORDERS else None) or \
             (shared if own in ("none", "dots") else None) or \
             (DAY_FIRST if own == "dots" else None)
-        out[name] = read_dates(values, order, has_dmy=own is not None)
+        out[name] = read_dates(values, order, has_dmy=own is not None, texts=texts[name])
     return out
 
 
-def read_dates(values: pd.Series, order: str | None, has_dmy: bool = True) -> DateColumn:
+def read_dates(values: pd.Series, order: str | None, has_dmy: bool = True,
+               texts: pd.Series | None = None) -> DateColumn:
     """Read one column's cells as dates, day-month-year text in ``order`` (see
-    :func:`read_date_columns`, which decides the order)."""
+    :func:`read_date_columns`, which decides the order; ``texts`` as in
+    :func:`day_month_evidence`)."""
     index = values.index
     if pd.api.types.is_datetime64_any_dtype(values):
         dates = pd.Series(pd.to_datetime(values).dt.tz_localize(None).dt.normalize()
@@ -144,44 +168,73 @@ def read_dates(values: pd.Series, order: str | None, has_dmy: bool = True) -> Da
                           index=index)
         texts = clean_text(values.astype(object).where(values.notna(), None))
         return _checked(dates, texts, False, None)
-    texts = clean_text(values)
+    texts = clean_text(values) if texts is None else texts
     dates = pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
     kinds = _cell_kinds(values)
     present = values.notna()
     objects, numbers = (kinds == "date") & present, (kinds == "number") & present
     if objects.any():
-        dates[objects] = pd.to_datetime(values[objects].map(_date_of), errors="coerce")
+        dates[objects] = _dates_of(values[objects])
     if numbers.any():
         dates[numbers] = _from_numbers(pd.to_numeric(values[numbers], errors="coerce"))
     text = texts[texts.notna() & (kinds == "text")]
     if text.empty:
         return _checked(dates, texts, False, None)
+    codes, distinct = pd.factorize(text.to_numpy(dtype=object))  # each distinct text once
+    parsed, undecided = _text_dates(pd.Series(distinct, dtype="string"), order)
+    dates[text.index] = parsed.to_numpy()[codes]
+    ambiguous = bool(undecided.any())
+    result = _checked(dates, texts, ambiguous, order if has_dmy else None)
+    if ambiguous:  # undecided cells are the column's problem, not each cell's
+        mask = pd.Series(False, index=index)
+        mask[text.index] = undecided.to_numpy()[codes]
+        result = DateColumn(result.dates, result.bad & ~mask, True, None, texts)
+    return result
+
+
+def _text_dates(text: pd.Series, order: str | None) -> tuple[pd.Series, pd.Series]:
+    """Dates of distinct texts, and which are day-month-year text no ``order`` decides."""
+    dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
+    undecided = pd.Series(False, index=text.index)
     iso = text.str.fullmatch(r"\d{4}-\d\d-\d\d").fillna(False).astype(bool)
     if iso.all():  # the common case, and what apply_mapping hands the gatekeeper
-        dates[text.index] = _plausible_iso(text)
-        return _checked(dates, texts, False, None)
-    for pattern, parts in ((_YMD, (0, 1, 2)), (_COMPACT, (0, 1, 2))):
+        return _plausible_iso(text), undecided
+    for pattern in (_YMD, _COMPACT):
         found = text.str.extract(pattern)
         hit = found[0].notna()
         if hit.any():
-            dates[found.index[hit]] = _assemble(*(found.loc[hit, i] for i in parts))
-    rest = text[dates[text.index].isna()]
+            dates[hit] = _assemble(found.loc[hit, 0], found.loc[hit, 1], found.loc[hit, 2])
+    for pattern, day, month, year in ((_DAY_MONTH_NAME, 0, 1, 2), (_MONTH_NAME_DAY, 1, 0, 2)):
+        found = text[dates.isna()].str.extract(pattern)
+        hit = found[0].notna()
+        if hit.any():
+            months = found.loc[hit, month].str.lower().map(_month_number)
+            named = months.notna()
+            if named.any():
+                dates[found.index[hit][named.to_numpy()]] = _assemble(
+                    found.loc[hit, year][named], months[named].astype(int).astype(str),
+                    found.loc[hit, day][named])
+    rest = text[dates.isna()]
     serial = rest.str.fullmatch(_SERIAL).fillna(False).astype(bool)
     if serial.any():
         dates[rest.index[serial]] = _from_numbers(pd.to_numeric(rest[serial], errors="coerce"))
     dmy = rest.str.extract(_DMY)
     hit = dmy[0].notna()
-    ambiguous = bool(hit.any()) and order is None
-    if hit.any() and order is not None:
+    if hit.any() and order is None:
+        undecided[dmy.index[hit]] = True
+    elif hit.any():
         day, month = (0, 2) if order == DAY_FIRST else (2, 0)
         dates[dmy.index[hit]] = _assemble(dmy.loc[hit, 3], dmy.loc[hit, month],
                                           dmy.loc[hit, day])
-    result = _checked(dates, texts, ambiguous, order if has_dmy else None)
-    if ambiguous:  # undecided cells are the column's problem, not each cell's
-        undecided = pd.Series(False, index=index)
-        undecided[dmy.index[hit]] = True
-        result = DateColumn(result.dates, result.bad & ~undecided, True, None, texts)
-    return result
+    return dates, undecided
+
+
+def _month_number(word: str) -> float:
+    """1-12 for a month name or abbreviation (``"january"``, ``"Jan"``, ``"März"``), else NaN."""
+    for size in (4, 3):
+        if word[:size] in MONTH_NAMES:
+            return float(MONTH_NAMES[word[:size]])
+    return float("nan")
 
 
 def _cell_kinds(values: pd.Series) -> pd.Series:
@@ -206,8 +259,15 @@ def _plausible_iso(text: pd.Series) -> pd.Series:
     return out
 
 
-def _date_of(value: object) -> object:
-    return pd.Timestamp(value.year, value.month, value.day)  # type: ignore[attr-defined]
+def _dates_of(cells: pd.Series) -> pd.Series:
+    """Dates of ``datetime``/``date`` cells (times of day and time zones dropped)."""
+    try:
+        dates = pd.to_datetime(cells, errors="coerce")
+    except (TypeError, ValueError):  # mixed time zones: one cell at a time
+        return pd.to_datetime(cells.map(lambda v: pd.Timestamp(v.year, v.month, v.day)))
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.dt.normalize()
 
 
 def _from_numbers(numbers: pd.Series) -> pd.Series:
@@ -261,7 +321,8 @@ def looks_like_dates(values: pd.Series) -> bool:
     if texts.empty:
         return True
     shaped = texts.str.fullmatch(_YMD) | texts.str.fullmatch(_COMPACT) | \
-        texts.str.fullmatch(_DMY)
+        texts.str.fullmatch(_DMY) | texts.str.fullmatch(_DAY_MONTH_NAME) | \
+        texts.str.fullmatch(_MONTH_NAME_DAY)
     numbers = pd.to_numeric(texts, errors="coerce")
     serial = (numbers >= 10_000) & (numbers < 110_000)  # 1927-05-18 .. 2201
     return float((shaped.fillna(False) | serial.fillna(False)).sum()) >= 0.5 * len(texts)

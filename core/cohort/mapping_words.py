@@ -24,7 +24,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "n_patient", "no_patient", "id_patient", "numero_de_paciente", "id_paciente",
                    "paciente", "nhc", "numero_paciente", "identificador", "nr", "n", "numero",
                    "identifiant_patient", "code_patient", "codigo_paciente", "id_del_paciente",
-                   "patient_number", "study_id", "record_id"),
+                   "patient_number", "study_id", "record_id", "usubjid", "subjid"),
     "sex": ("sex", "gender", "性别", "geschlecht", "sexe", "sexo"),
     "age": ("age", "age_years", "age_at_diagnosis", "年龄", "诊断年龄", "alter", "edad",
             "age_ans", "alter_jahre"),
@@ -45,14 +45,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                  "死亡", "是否死亡", "生存状态", "死亡情况", "verstorben", "status_verstorben",
                  "tod", "vitalstatus", "exitus", "deces", "decede", "statut_vital",
                  "fallecido", "fallecimiento", "muerte", "estado_vital", "status", "statut",
-                 "estado", "状态", "随访状态"),
+                 "estado", "状态", "随访状态", "dthfl"),
     "rfs_months": ("rfs_months", "rfs", "rfs_time", "relapse_free_survival", "rfs_m",
                    "无复发生存", "无复发生存期", "无复发生存时间"),
     "rfs_event": ("rfs_event", "rfs_status", "relapse", "relapsed", "复发", "是否复发",
                   "复发状态", "复发情况", "rezidiv", "rechute", "recaida", "recidiva"),
     "relapse_type": ("relapse_type", "复发类型", "复发方式"),
     "outcome": ("outcome", "转归", "结局", "预后"),
-    "date_diagnosis": ("date_diagnosis", "diagnosis_date", "date_of_diagnosis", "dx_date",
+    "date_diagnosis": ("date_diagnosis", "diagnosis_date", "date_of_diagnosis", "dx_date", "diagdt",
                        "诊断日期", "确诊日期", "诊断时间", "diagnosedatum", "datum_diagnose",
                        "erstdiagnose", "date_de_diagnostic", "date_diagnostic",
                        "fecha_de_diagnostico", "fecha_diagnostico"),
@@ -65,15 +65,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                      "fecha_de_recaida"),
     "date_death": ("date_death", "death_date", "date_of_death", "死亡日期", "死亡时间",
                    "sterbedatum", "todesdatum", "date_de_deces", "fecha_de_muerte",
-                   "fecha_de_fallecimiento", "fecha_de_defuncion", "dod"),
+                   "fecha_de_fallecimiento", "fecha_de_defuncion", "dod", "dthdt"),
     "date_last_contact": ("date_last_contact", "last_contact", "last_follow_up",
                           "last_followup", "date_last_follow_up", "末次随访日期",
                           "最后随访日期", "末次随访", "随访日期", "letzter_kontakt",
                           "date_des_dernieres_nouvelles", "dernieres_nouvelles",
                           "date_du_dernier_contact", "fecha_de_ultimo_contacto",
-                          "ultimo_contacto", "last_seen", "date_last_known_alive"),
+                          "ultimo_contacto", "last_seen", "date_last_known_alive", "lstalvdt",
+                          "lstcndt"),
 }
-"""Header spellings (compared after :func:`core.cohort.headers.header_key`) per field."""
+"""Header spellings (compared after :func:`core.cohort.headers.header_key`) per field, with
+the CDISC ADaM names of the same variables (USUBJID, DTHDT, DTHFL, LSTALVDT)."""
 
 DATE_WORDS: tuple[str, ...] = ("date", "datum", "fecha", "日期", "时间", "dt", "day", "tag",
                                "jour", "dia")

@@ -240,7 +240,8 @@ def _date_order(raw, chosen):
     decided = {e for e in evidence.values() if e in ORDERS}
     if len(decided) == 1:
         return ORDER_FORMATS[decided.pop()], []
-    unclear = [chosen[f] for f in fields if evidence[f] in ("none", "both")]
+    unclear = [chosen[f] for f in fields if evidence[f] in ("none", "both")
+               or (len(decided) > 1 and evidence[f] in ORDERS)]
     if not unclear:
         return None, []
     example = clean_column(raw[unclear[0]]).dropna().iloc[0]

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import RENDER_TIMEOUT
-from tests.e2e.helpers import expect_count, expect_no_error, sidebar_link
+from tests.e2e.helpers import expect_count, expect_no_error, header, sidebar_link
 from tests.e2e.test_upload_mapping import upload_export
 
 pytestmark = pytest.mark.e2e
@@ -72,6 +72,7 @@ def test_chinese_death_flag_export_to_km_and_competing_risks(server, page):
     deaths = int(expected["dead"].sum())
     assert 0 < deaths < N and expected["nrm"].any()
     page.goto(f"{server.url}/Your_data")
+    expect(header(page)).to_have_text("19 of 19 patients", timeout=4 * RENDER_TIMEOUT)  # cold
     expect_count(page, 19)
     main = page.locator('[data-testid="stMain"]')
     upload_export(page, data)

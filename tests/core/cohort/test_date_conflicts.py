@@ -318,3 +318,61 @@ def test_any_table_of_dates_loads_in_order_or_is_refused(patients):
                 assert stop == pd.Timestamp(rel)
             assert row["rfs_status"] in (0, 1, 2)
             assert (row["rfs_status"] == 1) == (row["rfs_event"] == 1)
+
+
+def test_the_other_flag_messages_are_pinned():
+    no_death_date = ("id,diagnosis date,maintenance start,relapse date,last contact,dead,"
+                     "relapse\n1,2020-01-01,2020-03-01,,,yes,no\n"
+                     "2,2020-01-01,2020-03-01,,2021-01-01,no,yes\n"
+                     "3,2020-01-01,2020-03-01,2020-06-01,2021-01-01,no,no\n")
+    assert refusal(no_death_date) == [
+        "Column 'dead' (death flag), row 2 (patient 1): the patient died but no last-contact "
+        "date is recorded (column 'last contact'). Fix: enter the date of death or of the "
+        "last contact.",
+        "Column 'relapse', row 3 (patient 2): the patient relapsed but no "
+        "relapse date is recorded (column 'relapse date'). Fix: enter the relapse date, or "
+        "code the flag as no relapse if there was none.",
+        "Column 'relapse', row 4 (patient 3): the flag says no relapse, but "
+        "relapse 2020-06-01 is recorded (column 'relapse date'). Fix: correct the flag or "
+        "remove the date."]
+
+
+def test_more_than_500_patients_breaking_one_rule_get_one_summary_for_the_rest():
+    rows = "".join(f"{i},2020-01-01,2020-03-01,2022-01-01,,2021-01-01,no\n"
+                   for i in range(2, 504))  # 502 relapses after the last contact
+    found = problems(rows)
+    assert len(found) == 501
+    assert found[-1] == (
+        "Column 'relapse date': 2 more patients break this rule (rows 503, 504 (patients 502, "
+        "503)).")
+
+
+def test_the_other_proposal_sentences_are_pinned():
+    text = ("id,diagnosis date,last contact,dead\n1,13/01/2020,01/02/2021,no\n"
+            "2,01/02/2020,01/13/2021,yes\n")
+    proposal = propose_mapping(read_table(csv(text)))
+    assert proposal.choices == (
+        "Columns 'diagnosis date', 'last contact' hold dates such as '13/01/2020' that read "
+        "both as day/month/year and as month/day/year (the columns disagree on the order). "
+        "Choose the order (day first or month first) under Dates on the Your data page (in a "
+        "saved mapping: date_format '%d/%m/%Y' or '%m/%d/%Y'), or write the dates as "
+        "YYYY-MM-DD.",)
+    text = "id,diagnosis date,last contact,dead\n1,2020-01-01,unknown,no\n2,2020-01-01,?,yes\n"
+    assert propose_mapping(read_table(csv(text))).notes == (
+        "Column 'last contact' was not used as the last contact date: its cells are not "
+        "dates. It is kept under its own name.",)
+    assert unavailable_endpoints({"patient_id", "os_months"}) == {
+        "os": "Overall survival (OS) is not available: the time column is mapped but not its "
+              "event (`os_event`). Map the event column too.",
+        "rfs": "Relapse-free survival (RFS) is not available from this file's dates: it needs a "
+               "maintenance-start date (RFS runs from maintenance start) and a relapse date or "
+               "relapse flag (without one every patient would look relapse-free: a curve "
+               "without relapses) and a last-contact date (the end of follow-up without "
+               "relapse). Map the column under Dates if the file has it."}
+
+
+def test_a_clean_file_sets_nothing_aside_and_removes_no_event():
+    raw = read_table(csv(HEAD + GOOD))
+    split = set_aside_invalid_rows(apply_mapping(raw, propose_mapping(raw).mapping))
+    assert split.n_set_aside == 0 and split.events == ()
+    assert split.events_removed() == "removes no recorded event"

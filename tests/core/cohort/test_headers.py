@@ -85,3 +85,31 @@ def test_folding_and_scores():
     assert header_score("Tod", "date_death") == 1  # a date only if its cells are dates
     assert header_score("v7", "os_event", label="Status verstorben") == 3
     assert header_score("Todesursache", "os_event") == 2  # ranked; cells decide
+
+
+def test_a_sas_export_with_cdisc_names_and_month_name_dates_loads():
+    from core.cohort import load_cohort
+
+    text = ("USUBJID,DIAGDT,Maintenance start,Relapse date,DTHDT,LSTALVDT\n"
+            "A-1,10JAN2019,01JUN2019,,15MAR2020,15MAR2020\n"
+            "A-2,05FEB2019,20JUL2019,01DEC2019,,31MAY2024\n")
+    cohort = load_cohort(io.BytesIO(text.encode()))
+    # R: as.numeric(as.Date("2020-03-15") - as.Date("2019-01-10")) = 430; likewise 1942, 288, 134
+    assert cohort["os_months"].tolist() == pytest.approx([430 / 30.4375, 1942 / 30.4375])
+    assert cohort["rfs_months"].tolist() == pytest.approx([288 / 30.4375, 134 / 30.4375])
+    assert cohort["os_event"].tolist() == [1, 0] and cohort["rfs_status"].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize(("text", "iso"), [
+    ("10JAN2020", "2020-01-10"), ("10-Jan-2020", "2020-01-10"), ("Jan 10, 2020", "2020-01-10"),
+    ("10. März 2020", "2020-03-10"), ("3 janv. 2021", "2021-01-03"), ("15-ago-2019",
+                                                                    "2019-08-15"),
+    ("August 3, 2018", "2018-08-03"), ("2020年1月10日", "2020-01-10"), ("20200110", "2020-01-10"),
+    ("2020/1/10", "2020-01-10"), ("2020-01-10 00:00:00", "2020-01-10"), ("43840", "2020-01-10")])
+def test_date_texts(text, iso):
+    import pandas as pd
+
+    from core.cohort.dates import read_dates
+
+    column = read_dates(pd.Series([text]), None)
+    assert column.dates.dt.strftime("%Y-%m-%d").tolist() == [iso] and not column.bad.any()
