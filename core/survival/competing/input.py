@@ -51,6 +51,13 @@ DEATH_RULE_TEXT = {
         "relapse-free follow-up ended with the death, i.e. maintenance began "
         "`os_months - rfs_months` after diagnosis."),
 }
+DATED_TEXT = (
+    "The export's dates place every death without relapse on the relapse-free clock: it "
+    "ends relapse-free follow-up at the date of death (a death known only by a flag: at the "
+    "last contact) and counts as the competing event (cause 2), whichever rule is chosen for "
+    "deaths recorded only on the OS clock.")
+"""The rule in words when every patient's cause is recorded on the RFS clock (``rfs_status``,
+which :mod:`core.cohort.derive` fills for cohorts built from dates)."""
 
 TIME = "rfs_months"
 STATUS = "cr_status"
@@ -216,14 +223,16 @@ def competing_status(cohort: pd.DataFrame, death_rule: str = "censor") -> Compet
     died_first = (relapse == 0) & (death == 1)
     if death_rule == "end_of_rfs":
         status[died_first] = 2.0
+    explanation = DEATH_RULE_TEXT[death_rule]
     if STATUS_COLUMN in cohort.columns:
         recorded = pd.to_numeric(cohort[STATUS_COLUMN], errors="coerce")
         status = status.where(recorded.isna(), recorded.astype(float))
+        if recorded.notna().any() and recorded.notna()[relapse.notna()].all():
+            explanation = DATED_TEXT  # no death waits for a rule: the dates placed them all
     unplaced = _ids(cohort, died_first & (status == 0))
     placed = _ids(cohort, status == 2)
-    return CompetingStatus(status=status, rule=death_rule,
-                           explanation=DEATH_RULE_TEXT[death_rule], unplaced=unplaced,
-                           placed=placed)
+    return CompetingStatus(status=status, rule=death_rule, explanation=explanation,
+                           unplaced=unplaced, placed=placed)
 
 
 def _ids(cohort: pd.DataFrame, mask: pd.Series) -> tuple[str, ...]:
