@@ -46,6 +46,11 @@ def validation_table(a: Assessment) -> pd.DataFrame:
         rows.append((f"Uno's C (to {a.uno.truncation:g} months)",
                      _ci(a.uno.c_index, a.uno.ci_lower, a.uno.ci_upper),
                      "the same, weighted so that censoring does not bias it"))
+    else:  # competing events: said, not silently left out
+        rows.append(("Harrell's / Uno's C", DASH,
+                     "not shown with competing events: the C-index is not a proper measure of "
+                     "a risk by a horizon (Blanche et al. 2019); the time-dependent AUC below "
+                     "is its proper counterpart"))
     rows.append((f"Time-dependent AUC at {a.auc.horizon:g} months",
                  _ci(a.auc.auc, a.auc.ci_lower, a.auc.ci_upper),
                  f"{a.auc.cases} patients with the event by then against {a.auc.controls} "

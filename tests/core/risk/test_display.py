@@ -1,4 +1,4 @@
-"""The Relapse risk page's starting profile (core.risk.display.starting_profile)."""
+"""The Relapse risk page's tables and starting profile (core.risk.display)."""
 
 from dataclasses import replace
 
@@ -7,8 +7,9 @@ import pytest
 
 from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
-from core.risk.display import starting_profile
+from core.risk.display import starting_profile, validation_table
 from core.risk.model import CovariateCoding, ModelSpec, fit_risk_model
+from core.risk.summary import risk_report
 
 
 def test_starting_profile_is_median_and_most_frequent_level_not_a_row():
@@ -27,3 +28,14 @@ def test_starting_profile_is_median_and_most_frequent_level_not_a_row():
     assert (50.0, "M") not in set(toy.itertuples(index=False, name=None))
     with pytest.raises(AnalysisError, match=r"`age` is not recorded for any filtered patient"):
         starting_profile(model, cohort.assign(age=None))
+
+
+def test_competing_risks_table_says_why_there_is_no_c_index():
+    cohort = load_seed_cohort()
+    report = risk_report(cohort, "cir", "fine_gray", ["mrd_pre_status", "age"], 24)
+    table = validation_table(report.assessment).set_index("Figure")
+    assert table.loc["Harrell's / Uno's C", "How to read it"].startswith(
+        "not shown with competing events: the C-index is not a proper measure")
+    assert table.index[1] == "Time-dependent AUC at 24 months"
+    cox = validation_table(risk_report(cohort, "rfs", "cox", ["age"], 24).assessment)
+    assert cox["Figure"].tolist()[:2] == ["Harrell's C", "Uno's C (to 24 months)"]
