@@ -24,7 +24,7 @@ from ui.overview import follow_up, readable_csv
 from ui.registry import baseline as registry_baseline
 from ui.registry import first_rows, sample_caption
 from ui.registry import survival as registry_survival
-from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.subgroups import filter_description, rules_for, rules_text
 
 view = page_setup("Cohort", ":material/groups:")
@@ -41,7 +41,7 @@ for endpoint in ("os", "rfs"):
         try:
             reports[endpoint] = registry_survival(view, endpoint, None, (LANDMARK,), LANDMARK)
         except ValueError as error:  # AnalysisError: no usable row for this endpoint
-            st.warning(plain(str(error)), icon=":material/info:")
+            st.warning(explain(view, error), icon=":material/info:")
 
 
 def at_landmark(endpoint: str) -> str:
@@ -175,7 +175,7 @@ if registry:
 
 notes = (
     f"Source: {view.source}",
-    f"Patients: {view.selection.n} of {view.selection.n_total}",
+    f"Patients: {view.selection.n:,} of {view.selection.n_total:,}",
     "Filters: " + ("; ".join((*view.cohort_filter.describe(), *filter_description()))
                    or "none"),
     *filter(None, (rules_text(),)),

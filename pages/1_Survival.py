@@ -20,7 +20,7 @@ from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.exports import download_button
 from ui.registry import survival as registry_survival
-from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, parse_flag, url_choice, url_value
 from ui.subgroups import rules_caption, with_rule_column
 from ui.upload import endpoint_options
@@ -69,7 +69,7 @@ keep_in_url("survival.endpoint", "survival.by", "survival.ci", "survival.counts"
 try:
     landmark_months = parse_months(landmark_text)
 except AnalysisError as error:
-    st.error(f"{plain(str(error))} No landmark is shown until this is fixed.",
+    st.error(f"{explain(view, error)} No landmark is shown until this is fixed.",
              icon=":material/error:")
     landmark_months = ()
 
@@ -77,7 +77,7 @@ try:
     report = registry_survival(view, endpoint, None if by == NONE else by,
                                tuple(sorted(landmark_months)), float(horizon))
 except AnalysisError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
 fit = report.fit

@@ -20,7 +20,7 @@ from core.patients.figures import (
 from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.deliverables import deliverables
-from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
 
@@ -56,7 +56,7 @@ try:
                                       color_by=None if color_by == "none" else color_by,
                                       sort_by=sort_by)
 except AnalysisError as error:
-    st.error(plain(str(error)))
+    st.error(explain(view, error))
     st.stop()
 if swimmer.excluded_note:
     st.info(plain(swimmer.excluded_note), icon=":material/person_off:")
@@ -141,7 +141,7 @@ try:
     card = patient_card(cohort, patient_id)
     row = find_patient(cohort, patient_id)
 except AnalysisError as error:
-    st.error(plain(str(error)))
+    st.error(explain(view, error))
     st.stop()
 
 if view.source == SEED_SOURCE:
@@ -184,7 +184,7 @@ st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
 try:
     place = patient_on_km(cohort, patient_id, mode)
 except AnalysisError as error:
-    st.error(plain(str(error)))
+    st.error(explain(view, error))
 else:
     st.plotly_chart(patient_km_figure(place), key="patients.km", config={"displaylogo": False})
     st.caption(plain(place.summary()) + f" Kaplan-Meier estimate of the {place.n_patients} "

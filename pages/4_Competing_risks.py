@@ -16,7 +16,7 @@ from core.survival.figures.competing import cif_figure
 from core.survival.km.summary import stratifier_options
 from ui import competing as cached
 from ui.deliverables import deliverables
-from ui.shell import page_setup, plain, stop_if_empty
+from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
 
@@ -50,7 +50,7 @@ try:
     report = cached.report(cohort, None if by == NONE else by,
                            tuple(sorted(landmark_months)), rule_choice)
 except AnalysisError as error:
-    st.error(plain(str(error)), icon=":material/error:")
+    st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
 st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death without "
@@ -125,7 +125,7 @@ if covariates:
                                model == "multivariable",
                                rule_choice)
     except AnalysisError as error:
-        st.error(plain(str(error)), icon=":material/error:")
+        st.error(explain(view, error), icon=":material/error:")
     else:
         left_out = max((f.excluded for f in models.fine_gray), default=0)
         if left_out:

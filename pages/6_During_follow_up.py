@@ -22,7 +22,7 @@ from core.survival.timedep.summary import (
     sensitivity_table,
 )
 from ui import timedep
-from ui.shell import SEED_SOURCE, page_setup, plain, stop_if_empty
+from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_number
 
 view = page_setup("Transplant & events during follow-up", ":material/swap_horiz:")
@@ -63,7 +63,7 @@ st.caption(f"The intervention time must be on the endpoint's clock: {CLOCKS[endp
 try:
     report = timedep.report(cohort, endpoint, switch, float(landmark), (12.0, 24.0))
 except AnalysisError as error:
-    st.error(plain(str(error)), icon=":material/error:")
+    st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
 with st.expander("Why the simple comparison is not shown", expanded=report.n_recorded == 0,

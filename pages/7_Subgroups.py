@@ -13,7 +13,7 @@ from core.cohort.groups import (
     rule_operators,
 )
 from core.cohort.schema import ENDPOINTS, LABELS
-from core.cox.display import category_levels, covariate_options, format_hr
+from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
 from core.errors import AnalysisError, CohortError
@@ -23,7 +23,7 @@ from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from ui import cached, subgroups
-from ui.shell import page_setup, plain, stop_if_empty
+from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_value
 
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
@@ -174,7 +174,7 @@ with tab_cut:
             permutation = subgroups.cutpoint_permutation(cohort, endpoint, marker,
                                                          float(minprop), float(maxprop))
         except AnalysisError as error:
-            st.error(plain(str(error)), icon=":material/error:")
+            st.error(explain(view, error), icon=":material/error:")
         else:
             st.warning("A cut-point chosen from these data fits these data best by "
                        "construction: its effect is overestimated and it needs validation in "
@@ -203,7 +203,7 @@ with tab_cut:
             try:
                 km = cached.survival(split, endpoint, split_name(result), (12.0, 24.0), 24.0)
             except AnalysisError as error:
-                st.error(plain(str(error)), icon=":material/error:")
+                st.error(explain(view, error), icon=":material/error:")
             else:
                 st.plotly_chart(km_figure(km.fit.table, km.at_risk, groups=list(km.fit.groups),
                                           y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
@@ -246,7 +246,7 @@ with tab_forest:
             result = subgroups.forest(framed, endpoint, factor,
                                       tuple(c for c in chosen if c != factor))
         except AnalysisError as error:
-            st.error(plain(str(error)), icon=":material/error:")
+            st.error(explain(view, error), icon=":material/error:")
         else:
             st.plotly_chart(subgroup_forest_figure(
                 result.table, result.interactions,
@@ -262,19 +262,9 @@ with tab_forest:
                 st.warning("Some subgroups have an arm without events (monotone likelihood): "
                            "their hazard ratios are Firth-penalized estimates, shown as open "
                            "diamonds, with the reason in the table.", icon=":material/warning:")
-            table = result.table.assign(
-                HR=result.table["hr"].map(format_hr),
-                CI=[f"{format_hr(lo)}–{format_hr(up)}" for lo, up in
-                    zip(result.table["hr_lower"], result.table["hr_upper"], strict=True)],
-                p=result.table["p_value"].map(format_p),
-                attribute=result.table["attribute"].map(readable))
-            st.dataframe(table[["attribute", "level", "n", "events", "HR", "CI", "p", "method",
-                                "note"]], hide_index=True)
-            inter = result.interactions.assign(
-                attribute=result.interactions["attribute"].map(readable),
-                p=result.interactions["p_value"].map(format_p))
-            st.dataframe(inter[["attribute", "statistic", "df", "p", "n", "events", "note"]],
-                         hide_index=True)
+            rows, tests = subgroup_tables(result, readable)
+            st.dataframe(rows, hide_index=True)
+            st.dataframe(tests, hide_index=True)
 
     st.markdown("**Univariable models side by side**")
     options = covariate_options(cohort)

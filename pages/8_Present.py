@@ -8,7 +8,7 @@ from core.errors import AnalysisError
 from ui import present
 from ui.comparisons import current_flow
 from ui.deliverables import report_choices
-from ui.shell import page_setup, plain, stop_if_empty
+from ui.shell import explain, page_setup, stop_if_empty
 from ui.state import keep_in_url, url_choice
 
 view = page_setup("Projector mode", ":material/slideshow:")
@@ -22,7 +22,7 @@ try:
     sections = present.sections(view.cohort, astuple(choices),
                                 current_flow(view, choices.endpoint, choices.by))
 except AnalysisError as error:
-    st.error(plain(str(error)), icon=":material/error:")
+    st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
 numbers = [str(i) for i in range(1, len(sections) + 1)]

@@ -121,8 +121,9 @@ def baseline(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def first_rows(path: str, cohort_filter: CohortFilter, n: int) -> pd.DataFrame:
-    """The first ``n`` filtered rows by ``patient_id`` (``ORDER BY ... LIMIT`` in the engine)."""
-    return select(path, cohort_filter).source.head(n)
+    """The first ``n`` filtered rows by ``patient_id`` (``ORDER BY ... LIMIT`` in the engine),
+    validated as the sample is (so an optional column the file lacks is there, empty)."""
+    return validate_cohort(select(path, cohort_filter).source.head(n))
 
 
 def sample_note(selection: RegistrySelection, rows: pd.DataFrame) -> str:

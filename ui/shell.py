@@ -36,7 +36,7 @@ from core.cohort.filters import (
 )
 from core.cohort.read import MAX_UPLOAD_MB, load_cohort
 from core.cohort.schema import LABELS
-from core.cohort.text import markdown_safe
+from core.cohort.text import filter_advice, markdown_safe
 from core.errors import CohortError
 from ui import access, cached, warmup
 from ui.registry import (
@@ -181,6 +181,14 @@ def stop_if_empty(view: View, what: str = "") -> None:
         st.info(f"No patient matches the current filters{what}. Widen them, or press **Clear "
                 "all filters** in the sidebar.", icon=":material/filter_alt_off:")
         st.stop()
+
+
+def explain(view: View, message: object) -> str:
+    """An error or caveat (an exception or text) for ``st.error``/``st.warning``: as typed
+    (:func:`plain`), with "widen the filters" only where a filter leaves patients out
+    (:func:`core.cohort.text.filter_advice`)."""
+    filtered = view.selection.n < view.selection.n_total
+    return plain(filter_advice(str(message), filtered))
 
 
 def plain(text: str) -> str:
@@ -391,8 +399,8 @@ def _header(title: str, selection: FilterResult, source: str,
     aside = set_aside_count()
     aside_text = f", {aside} row{'s' if aside != 1 else ''} set aside" if aside else ""
     n, n_total = (selection.n, selection.n_total) if registry is None else \
-        (f"{registry.n:,}", f"{registry.n_total:,}")
-    st.markdown(f"**{n} of {n_total} patients**{aside_text} · {plain(described)}")
+        (registry.n, registry.n_total)  # "1,000,000 of 1,000,000" in every mode
+    st.markdown(f"**{n:,} of {n_total:,} patients**{aside_text} · {plain(described)}")
     st.caption(plain(source))
     if registry is not None:
         st.caption(header_note(registry, selection.cohort))

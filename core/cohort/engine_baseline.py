@@ -109,12 +109,17 @@ def engine_baseline(source: CohortSource) -> pd.DataFrame:
     for c in (*CATEGORICAL, "co_mutations"):
         if c in present:
             metrics[f"{c}__missing"] = count_true(missing(t, c))
-    agg = source.aggregate(**metrics)
+    agg = dict(source.aggregate(**metrics))
     n = int(agg["n"])
     rows: list[dict] = [_row("Patients", "", n=n, summary=str(n))]
     if n == 0:
         return pd.DataFrame(rows, columns=list(COLUMNS))
-    counts = {c: level_counts(source, c) for c in (*CATEGORICAL, "co_mutations") if c in present}
+    for c in {*CONTINUOUS, FOLLOW_UP} - present:  # an optional column the file lacks:
+        agg[f"{c}__n"] = 0                        # not recorded for anyone, as in memory
+    for c in {*CATEGORICAL, "co_mutations"} - present:
+        agg[f"{c}__missing"] = n
+    counts = {c: level_counts(source, c) if c in present else pd.Series(dtype=int)
+              for c in (*CATEGORICAL, "co_mutations")}
     levels = filter_levels(_levels_frame(counts))
     for name in ORDER:
         if name in CONTINUOUS:
@@ -130,6 +135,8 @@ def engine_baseline(source: CohortSource) -> pd.DataFrame:
 
 
 def _levels_frame(counts: dict[str, pd.Series]) -> pd.DataFrame:
+    """The recorded levels of every categorical column (an absent column: none), in the shape
+    :func:`core.cohort.filters.filter_levels` reads."""
     length = max([1, *(len(s) for s in counts.values())])
     return pd.DataFrame({c: list(s.index) + [None] * (length - len(s))
                          for c, s in counts.items()}, dtype=object)

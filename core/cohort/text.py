@@ -207,3 +207,24 @@ def parse_horizon(text: str) -> float:
         raise AnalysisError(f"RMST horizon: {str(text)[:20]!r} is not a number of months "
                             f"between 1 and {MAX_MONTHS:g}. Fix: type e.g. 24.")
     return value
+
+
+_WIDEN = re.compile(r"\b([Ww])iden (?:the filters|them)\b")
+
+
+def filter_advice(message: str, filtered: bool) -> str:
+    """A message's advice fitted to the view: "widen the filters" where a filter leaves
+    patients out, "use a cohort with more patients" where none does (widening nothing helps).
+
+    Examples
+    --------
+    >>> filter_advice("Only 1 event. Fix: widen the filters or choose another stratifier.",
+    ...               filtered=False)
+    'Only 1 event. Fix: use a cohort with more patients or choose another stratifier.'
+    >>> filter_advice("Widen the filters.", filtered=True)
+    'Widen the filters.'
+    """
+    if filtered:
+        return message
+    return _WIDEN.sub(lambda m: ("U" if m.group(1) == "W" else "u")
+                      + "se a cohort with more patients", str(message))

@@ -40,6 +40,11 @@ from core.style.numbers import format_p
 from core.survival.competing.finegray import FineGrayResult, fine_gray
 from core.survival.competing.input import STATUS, TIME, prepared
 
+CAUSE_EVENT = {1: "relapse (cause-specific event)",
+               2: "death without relapse (cause-specific event)"}
+"""The event column of each cause-specific fit, named for what it counts (never an internal
+name such as ``_cause_event`` in a message)."""
+
 NOT_ESTIMABLE = "not estimable"
 
 
@@ -100,8 +105,9 @@ def cause_specific_cox(cohort: pd.DataFrame, covariates: Sequence[str], cause: i
         From :func:`core.cox.fit.fit_cox` with event ``status == cause``.
     """
     frame, _ = prepared(cohort, death_rule)
-    frame["_cause_event"] = (frame[STATUS] == cause).astype(float).where(frame[STATUS].notna())
-    return fit_cox(frame, TIME, "_cause_event", list(covariates), conf_level=conf_level)
+    event = CAUSE_EVENT[cause]  # a name a reader understands when a message cites the column
+    frame[event] = (frame[STATUS] == cause).astype(float).where(frame[STATUS].notna())
+    return fit_cox(frame, TIME, event, list(covariates), conf_level=conf_level)
 
 
 def competing_models(cohort: pd.DataFrame, covariates: Sequence[str], cause: int = 1,

@@ -20,8 +20,11 @@ from core.cox.fit import CoxResult
 from core.cox.ph import NOT_COMPUTABLE as PH_NOT_COMPUTABLE
 from core.cox.ph import PHTestResult
 from core.errors import AnalysisError
+from core.style.numbers import (
+    format_hr,  # noqa: F401  (re-exported: pages and tests use it)
+    p_phrase,
+)
 from core.style.numbers import format_p as _format_p
-from core.style.numbers import p_phrase
 
 NOT_COMPUTABLE = "not computable"
 """What a table shows for a statistic that cannot be computed (never 'nan')."""
@@ -115,23 +118,6 @@ def term_labels(result: CoxResult) -> dict[str, str]:
             for term, level in zip(enc.terms, enc.levels[1:], strict=True):
                 out[term] = f"{label}: {level} vs {enc.reference}"
     return out
-
-
-def format_hr(value: float) -> str:
-    """A hazard ratio with three significant digits; '∞' and '0' for diverging ones
-    (beyond 1e6 or below 1e-6), '> 1000' and '< 0.001' in between."""
-    if value is None or math.isnan(value):
-        return "–"
-    if value > 1e6:
-        return "∞"
-    if value < 1e-6:
-        return "0"
-    if value > 1000:
-        return "> 1000"
-    if value < 0.001:
-        return "< 0.001"
-    return f"{value:.3g}"
-
 
 
 def hazard_ratio_table(results: Sequence[CoxResult]) -> pd.DataFrame:
@@ -283,3 +269,38 @@ def curve_times(result: CoxResult, step: float = 0.5, max_points: int = 2000) ->
     if len(grid) + len(follow) > max_points:
         grid, follow = np.linspace(0.0, last, max_points), np.array([])
     return sorted({*(float(t) for t in grid if t <= last), *(float(t) for t in follow), last})
+
+
+def subgroup_tables(forest, readable=lambda column: column) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The subgroup forest's two tables as a clinician reads them.
+
+    Parameters
+    ----------
+    forest : core.cox.subgroups.SubgroupForest
+    readable : callable
+        Column name -> label (the page's).
+
+    Returns
+    -------
+    (pandas.DataFrame, pandas.DataFrame)
+        Subgroups: ``Subgroup of, Level, Patients, Events, HR, 95% CI, p, Method, Note``;
+        interactions: ``Subgroup of, LR chi-square, df, Interaction p, Patients, Events,
+        Note``. Numbers are text formatted once (HR with three significant digits, chi-square
+        with two decimals, '–' when not computable), never raw floats.
+    """
+    table = forest.table
+    rows = pd.DataFrame({
+        "Subgroup of": table["attribute"].map(readable), "Level": table["level"],
+        "Patients": table["n"].astype(int), "Events": table["events"].astype(int),
+        "HR": table["hr"].map(format_hr),
+        "95% CI": [f"{format_hr(lo)}–{format_hr(up)}" if lo == lo else "–"
+                   for lo, up in zip(table["hr_lower"], table["hr_upper"], strict=True)],
+        "p": table["p_value"].map(_format_p), "Method": table["method"], "Note": table["note"]})
+    inter = forest.interactions
+    tests = pd.DataFrame({
+        "Subgroup of": inter["attribute"].map(readable),
+        "LR chi-square": ["–" if v != v else f"{v:.2f}" for v in inter["statistic"]],
+        "df": inter["df"].astype(int), "Interaction p": inter["p_value"].map(_format_p),
+        "Patients": inter["n"].astype(int), "Events": inter["events"].astype(int),
+        "Note": inter["note"]})
+    return rows, tests

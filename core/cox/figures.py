@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe
-from core.style.numbers import p_phrase
+from core.style.numbers import format_hr, p_phrase
 from core.style.plot import OKABE_ITO, readable_axes
 
 LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
@@ -131,11 +131,7 @@ def _fmt(value: object) -> str:
         number = float(value)
     except (TypeError, ValueError):
         return "–"
-    if math.isnan(number):
-        return "–"
-    if math.isinf(number):
-        return "∞"
-    return f"{number:.3g}"
+    return format_hr(number)
 
 
 def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None, *,

@@ -72,7 +72,7 @@ class DeckContext:
 
     def footer(self, n: int) -> str:
         """The footer line: filters in words and n of N."""
-        return f"{'; '.join(self.filters) or 'No filters'} · n = {n} of {self.n_total} patients"
+        return f"{'; '.join(self.filters) or 'No filters'} · n = {n:,} of {self.n_total:,} patients"
 
 
 def software_version() -> str:
@@ -159,7 +159,7 @@ def _title_slide(deck, context: DeckContext, n: int, choices: ReportChoices,
     by = f"by {LABELS.get(choices.by, choices.by)}" if choices.by else "of the whole cohort"
     first = "relapse-free survival" if choices.endpoint == "rfs" else "overall survival"
     lines = [
-        (f"{n} of {context.n_total} patients · {'; '.join(context.filters) or 'no filters'}",
+        (f"{n:,} of {context.n_total:,} patients · {'; '.join(context.filters) or 'no filters'}",
          22, INK),
         (f"Kaplan-Meier curves {by}, {first} first", 18, INK),
         (context.source, 16, MUTED),

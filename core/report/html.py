@@ -223,7 +223,7 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         *([f"<p class='note' id='deidentified'><strong>{esc(privacy.note)}</strong></p>"]
           if privacy.note else []),
         "<header><h1>Relapse Risk Explorer · tumor-board report</h1>",
-        f"<p><strong>{len(cohort)} of {n_total} patients</strong> · "
+        f"<p><strong>{len(cohort):,} of {n_total:,} patients</strong> · "
         f"{esc('; '.join(filters) or 'no filters')}</p>",
         f"<p class='muted'>{esc(source)} · generated {esc(stamp)} · curves{esc(stratified)}</p>",
         *[f"<p class='note'>{esc(n)}</p>" for n in notes],

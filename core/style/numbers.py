@@ -1,10 +1,13 @@
-"""Numbers as clinicians read them: percentages with intervals, medians, p-values.
+"""Numbers as clinicians read them: percentages with intervals, medians, p-values, ratios.
 
 Every page, table and export formats through these functions, so a p-value reads the same
-everywhere ('< 0.001', never 'p = < 0.001'; '–' when not computable).
+everywhere ('< 0.001', never 'p = < 0.001'; '–' when not computable) and so does a hazard
+ratio (three significant digits, trailing zeros kept: '2.40 (0.310–26.0)').
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -43,3 +46,27 @@ def format_p(p: float) -> str:
     if p is None or np.isnan(p):
         return "–"
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_hr(value: float | None) -> str:
+    """A hazard (or subdistribution hazard) ratio with three significant digits, trailing
+    zeros kept so that an estimate and its limits read alike ('2.40 (0.310–26.0)');
+    '∞' and '0' for diverging ones (beyond 1e6 or below 1e-6), '> 1000' and '< 0.001' in
+    between, '–' when missing.
+
+    Examples
+    --------
+    >>> [format_hr(v) for v in (2.4, 0.31, 26.04, 1.0, 123.4, 0.0164, float("inf"))]
+    ['2.40', '0.310', '26.0', '1.00', '123', '0.0164', '∞']
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    if value > 1e6:
+        return "∞"
+    if value < 1e-6:
+        return "0"
+    if value > 1000:
+        return "> 1000"
+    if value < 0.001:
+        return "< 0.001"
+    return f"{value:#.3g}".rstrip(".")

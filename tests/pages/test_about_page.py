@@ -39,3 +39,13 @@ def test_text_versus_table_conflicts_are_listed():
     text = "\n".join(m.value for m in at.markdown)
     assert "**Patient 9**, MRD and relapse during maintenance" in text
     assert "**Patient 17**" in text and "**Patient 10**" in text
+
+
+def test_no_workspace_path_is_shown():
+    """Seen: '../shared/seed/ of the project workspace' on the About page: a reader of the
+    app has no such folder."""
+    import re
+
+    at = run_page("pages/9_About.py")
+    text = "\n".join(m.value for m in at.markdown)
+    assert not re.search(r"\.\./|/work/|workspace", text)

@@ -134,3 +134,16 @@ def test_a_registry_larger_than_the_sample_cap_names_the_sample(tmp_path, monkey
     assert "4,000 of 4,000 patients" in header_text(at)
     assert any("a random sample of 1,500 of the 4,000 filtered rows (seeded hash of the "
                "patient id, seed 2026)" in c.value for c in at.caption)
+
+
+def test_the_landing_page_runs_on_a_registry_without_an_optional_column(tmp_path, monkeypatch):
+    """Seen at scale: KeyError 'sorafenib_timing' (engine_baseline -> filter_levels) when the
+    registry file lacks an optional column; the baseline says "not recorded" instead."""
+    path = write_registry(tmp_path / "lean.parquet", 2_000, seed=4)
+    pd.read_parquet(path).drop(columns=["sorafenib_timing", "cytogenetics"]).to_parquet(path)
+    monkeypatch.setenv("RRE_REGISTRY_PATH", str(path))
+    at = run_page("app.py", timeout=90)
+    assert not at.exception
+    baseline = next(f.value for f in at.dataframe if "Characteristic" in f.value.columns)
+    timing = baseline[baseline["Characteristic"] == "Sorafenib timing"]
+    assert timing.iloc[-1, 1:].tolist() == ["not recorded", "2000"]

@@ -144,6 +144,12 @@ def test_forest_controls():
     assert ticks[0].startswith("<b>All patients</b>: Sorafenib timing")
     assert any(t.startswith("<b>Sex</b>  interaction p") for t in ticks)
     assert len(univariable["layout"]["yaxis"]["ticktext"]) == 4  # 2 headings + 2 terms
+    tests = next(f.value for f in at.dataframe if "Interaction p" in f.value.columns)
+    statistic = tests["LR chi-square"].iloc[0]  # seen: a raw float, 1.6961520477164598
+    assert statistic == "–" or (len(statistic.split(".")[1]) == 2), statistic
+    rows = next(f.value for f in at.dataframe if "Subgroup of" in f.value.columns
+                and "HR" in f.value.columns)
+    assert all(isinstance(v, str) for v in rows["HR"])
     at.multiselect(key="forest.by").select("eln2022_risk").run()
     assert not at.exception
     assert "eln2022_risk" in at.query_params["forest.by"]

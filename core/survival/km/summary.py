@@ -202,6 +202,8 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
     rmst = restricted_mean(fit, horizon)
     beyond = rmst.table[rmst.table["beyond_follow_up"]]
     for g in beyond["group"]:
+        if reached_zero(fit, g):
+            continue  # a curve at 0 stays at 0: carrying it flat assumes nothing
         notes.append(f"{_group_name(by, g)}: follow-up ends before the RMST horizon of "
                      f"{plural(horizon, 'month')}; its curve is carried flat to the horizon "
                      "(as R does), which assumes no further events.")
@@ -248,7 +250,10 @@ def per_group_table(report: SurvivalReport) -> pd.DataFrame:
 
     Columns: Group, Patients, Deaths/Relapses, "Median, months (95% CI)", then for each
     landmark "<m> months: % (95% CI)" and "<m> months: at risk", then "RMST to <h> months
-    (95% CI)". A landmark after a group's last follow-up reads "beyond follow-up".
+    (95% CI)". A landmark after a group's last follow-up reads "beyond follow-up", unless
+    the group's curve had already fallen to 0 (every patient had the event): then it is 0%,
+    as R's ``summary(fit, times, extend = TRUE)`` reads it. RMST intervals are clipped to
+    [0, horizon] (the area under a survival curve cannot leave that range).
     """
     noun = EVENT_NOUN[report.endpoint].capitalize()
     rmst = report.rmst.table.set_index("group")
@@ -261,16 +266,25 @@ def per_group_table(report: SurvivalReport) -> pd.DataFrame:
         marks = report.landmarks[report.landmarks["group"] == m["group"]]
         for months in report.landmark_months:
             hit = marks[marks["time"] == months]
+            zero = hit.empty and reached_zero(report.fit, m["group"])
             row[f"{plural(months, 'month')}: % (95% CI)"] = (
-                "beyond follow-up" if hit.empty else format_percent_ci(
+                "0%" if zero else "beyond follow-up" if hit.empty else format_percent_ci(
                     hit["survival"].iloc[0], hit["ci_lower"].iloc[0], hit["ci_upper"].iloc[0]))
-            row[f"{plural(months, 'month')}: at risk"] = ("–" if hit.empty
-                                                   else str(int(hit["n_risk"].iloc[0])))
+            row[f"{plural(months, 'month')}: at risk"] = (
+                "0" if zero else "–" if hit.empty else str(int(hit["n_risk"].iloc[0])))
         r = rmst.loc[m["group"]]
         row[f"RMST to {plural(horizon, 'month')} (95% CI)"] = (
-            f"{r['rmst']:.1f} ({r['ci_lower']:.1f}–{r['ci_upper']:.1f})")
+            f"{r['rmst']:.1f} ({max(r['ci_lower'], 0.0):.1f}–"
+            f"{min(r['ci_upper'], horizon):.1f})")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def reached_zero(fit: KaplanMeierResult, group: str) -> bool:
+    """Whether the group's Kaplan-Meier curve has fallen to 0 (its last patient had the
+    event): the estimate at any later time is then 0, not unknown."""
+    table = fit.group_table(group)
+    return bool(len(table)) and float(table["survival"].iloc[-1]) == 0.0
 
 
 def comparison_text(report: SurvivalReport) -> str:

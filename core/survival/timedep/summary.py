@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from core.cohort.schema import ENDPOINTS, INTERVENTION_COLUMNS, LABELS
 from core.errors import AnalysisError
-from core.style.numbers import format_median, format_p, format_percent_ci
+from core.style.numbers import format_hr, format_median, format_p, format_percent_ci
 from core.survival.input import Exclusion
 from core.survival.timedep.km import (
     SensitivityResult,
@@ -228,10 +227,10 @@ def cox_table(result: TimeDependentCoxResult, name: str) -> pd.DataFrame:
     """The hazard ratio row for the page: term, HR (95% CI), coef, SE, Wald p, counts."""
     row = result.table.iloc[0]
     level = f"{100 * result.conf_level:g}%"
-    upper = "∞" if not np.isfinite(row["hr_upper"]) else f"{row['hr_upper']:.2f}"
     return pd.DataFrame({
         "Term": [f"after {name} (time-dependent) vs before / without"],
-        f"HR ({level} CI)": [f"{row['hr']:.2f} ({row['hr_lower']:.2f}–{upper})"],
+        f"HR ({level} CI)": [f"{format_hr(row['hr'])} ({format_hr(row['hr_lower'])}–"
+                             f"{format_hr(row['hr_upper'])})"],
         "coef (log HR)": [f"{row['coef']:.3f}"], "SE": [f"{row['se']:.3f}"],
         "Wald p": [format_p(row["p_value"])], "Patients": [int(row["n"])],
         "Events": [int(row["events"])], "Counting-process rows": [int(row["n_rows"])]})

@@ -71,3 +71,16 @@ def test_resampled_seed_rows_give_the_same_table(tmp_path, seed):
     path = tmp_path / f"r{seed}.parquet"
     rows.to_parquet(path)
     assert_same(engine_baseline(open_cohort(path)), baseline_characteristics(rows))
+
+
+@pytest.mark.parametrize("absent", [["sorafenib_timing"], ["age", "co_mutations", "cytogenetics"]])
+def test_a_registry_without_optional_columns_gives_the_in_memory_table(tmp_path, absent):
+    """A registry file may lack optional columns (seen: KeyError 'sorafenib_timing' on the
+    registry's landing page); they read "not recorded", as after validate_cohort in memory."""
+    from core.cohort.validate import validate_cohort
+
+    seed = load_seed_cohort()
+    seed.drop(columns=absent).to_parquet(tmp_path / "lean.parquet")
+    memory = validate_cohort(seed.drop(columns=absent))
+    assert_same(engine_baseline(open_cohort(tmp_path / "lean.parquet")),
+                baseline_characteristics(memory))

@@ -100,3 +100,20 @@ def test_plotly_safe_leaves_no_tag_for_plotly_to_render():
 ])
 def test_markdown_safe(text, expected):
     assert markdown_safe(text) == expected
+
+
+@pytest.mark.parametrize("message, filtered, expected", [
+    ("Only 1 event. Fix: widen the filters.", False,
+     "Only 1 event. Fix: use a cohort with more patients."),
+    ("Widen the filters or choose another covariate.", False,
+     "Use a cohort with more patients or choose another covariate."),
+    ("No patient matches. Widen them.", False, "No patient matches. Use a cohort with more "
+                                               "patients."),
+    ("Only 1 event. Fix: widen the filters.", True, "Only 1 event. Fix: widen the filters."),
+])
+def test_filter_advice_only_says_widen_the_filters_when_a_filter_is_on(message, filtered,
+                                                                       expected):
+    """Seen: 'widen the filters' on a page with no filter in force."""
+    from core.cohort.text import filter_advice
+
+    assert filter_advice(message, filtered) == expected

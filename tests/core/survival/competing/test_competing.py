@@ -277,3 +277,15 @@ def test_fine_gray_warnings_are_empty_for_a_sound_fit_and_epv_is_a_note():
     assert fit.warnings == ()
     assert len(fit.notes) == 1 and fit.notes[0].startswith(
         "Only 12 events of cause 1 for 3 coefficients (4.0 per coefficient")
+
+
+def test_cause_specific_messages_name_the_event_not_an_internal_column():
+    """Seen: '`_cause_event` has 1 event' on the Competing risks page."""
+    from core.cohort.read import load_seed_cohort
+    from core.cox.cause_specific import cause_specific_cox
+
+    few = load_seed_cohort().query("mrd_pre_status == 'positive'")
+    with pytest.raises(AnalysisError, match=r"`death without relapse \(cause-specific event\)` "
+                                            r"has \d+ among") as error:
+        cause_specific_cox(few, ["sex"], cause=2)
+    assert "_cause_event" not in str(error.value)

@@ -93,3 +93,34 @@ def test_rmst_difference_in_words():
         "Difference in RMST to 24 months against favorable: intermediate +0.0 months (no "
         "events in either group before the horizon, so no interval); adverse -0.7 months "
         "(95% CI -1.9 to +0.5, p = 0.273)")
+
+
+def _all_relapse_early():
+    """Seed cohort where every MRD-positive patient relapses by month 6 (the group's curve
+    falls to 0 before the 12- and 24-month landmarks and the RMST horizon)."""
+    seed = load_seed_cohort()
+    positive = seed["mrd_pre_status"] == "positive"
+    seed.loc[positive, "rfs_months"] = [2.0, 3.0, 5.0, 6.0][:int(positive.sum())]
+    seed.loc[positive, "rfs_event"] = 1
+    return seed
+
+
+def test_a_landmark_after_the_curve_reached_zero_reads_zero_not_beyond_follow_up():
+    """R: summary(survfit(Surv(rfs_months, rfs_event) ~ mrd, d), times = 12, extend = TRUE)
+    gives surv 0 and n.risk 0 for the group whose last patient relapsed at 6 months."""
+    from core.survival.km.summary import per_group_table
+
+    report = survival_report(_all_relapse_early(), "rfs", "mrd_pre_status")
+    table = per_group_table(report).set_index("Group")
+    assert table.loc["positive", "12 months: % (95% CI)"] == "0%"
+    assert table.loc["positive", "24 months: at risk"] == "0"
+    assert not any("carried flat" in note for note in report.notes)  # S = 0 assumes nothing
+
+
+def test_rmst_intervals_stay_within_zero_and_the_horizon():
+    from core.survival.km.summary import per_group_table
+
+    report = survival_report(_all_relapse_early(), "rfs", "mrd_pre_status", horizon=24)
+    for text in per_group_table(report)["RMST to 24 months (95% CI)"]:
+        low, high = (float(v) for v in text.split("(")[1].rstrip(")").split("–"))
+        assert 0.0 <= low <= high <= 24.0, text
