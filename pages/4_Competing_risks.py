@@ -100,7 +100,8 @@ if report.tests:
         rows.append({"Cause": CAUSES[cause], "Gray chi-square": f"{test.statistic:.2f}",
                      "df": test.dof, "Gray p": format_p(test.p_value),
                      "Permutation p": format_p(perm.p_value) if perm else "–",
-                     "Permutation": perm.describe() if perm else "not needed (large sample)"})
+                     "Permutation": perm.describe() if perm else
+                     report.samples[cause].permutation_status()})
     st.dataframe(pd.DataFrame(rows), hide_index=True, key="competing.tests")
     st.caption("Gray's K-sample test (R cmprsk::cuminc, rho = 0) compares the cumulative "
                "incidence of one cause across groups. With fewer than 30 patients or a group "

@@ -31,7 +31,7 @@ from core.survival.competing.input import STATUS, TIME, CompetingStatus, competi
 from core.survival.km.counts import counts_of
 from core.survival.km.estimate import KaplanMeierResult, at_risk_from_counts, fit_counts
 from core.survival.km.logrank import PermutationResult
-from core.survival.km.summary import SMALL_EVENTS, SMALL_N
+from core.survival.small_sample import SampleSize, judge_sample
 
 CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
 CAUSE_NOUNS = {1: "relapse", 2: "non-relapse mortality (death without relapse)"}
@@ -82,6 +82,8 @@ class CompetingReport:
     counts: pd.DataFrame
     notes: tuple[str, ...] = field(default=())
     caption: str = ""
+    samples: dict[int, SampleSize] = field(default_factory=dict)
+    """How to read Gray's test of each cause (:mod:`core.survival.small_sample`)."""
 
 
 def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_months=(12, 24),
@@ -143,21 +145,22 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
     tests: dict[int, GrayTestResult] = {}
     permutation: dict[int, PermutationResult] = {}
     present = [g for g in data.groups if (data.group == g).any()]
+    samples: dict[int, SampleSize] = {}
     if by is not None and len(present) >= 2:
-        small = data.survival.n < SMALL_N
         for cause in CAUSES:
             if cause not in data.causes:
                 notes.append(f"No Gray's test for {CAUSE_NOUNS[cause]}: no event of this "
                              "cause.")
                 continue
             tests[cause] = gray_test_data(data, cause)
-            few = small or min(incidence[cause].events.values()) < SMALL_EVENTS
-            if few and data.survival.n > PERMUTATION_MAX_N:
-                notes.append(f"No permutation p for Gray's test with more than "
-                             f"{PERMUTATION_MAX_N:,} patients (too slow for an interactive "
-                             f"page); a group has fewer than {SMALL_EVENTS} events of "
-                             f"{CAUSE_NOUNS[cause]}, so read Gray's p with caution.")
-            elif few and min(incidence[cause].n.values()) >= 2:
+            samples[cause] = sample = judge_sample(
+                data.survival.n, incidence[cause].events.values(),
+                incidence[cause].n.values(), PERMUTATION_MAX_N)
+            if sample.small and not sample.permutation:
+                notes.append(f"{CAUSE_NOUNS[cause].capitalize()}: "
+                             + sample.advice("Gray's").replace("Small sample", "small sample",
+                                                                1))
+            elif sample.permutation:
                 permutation[cause] = permutation_gray_data(data, cause,
                                                            n_resamples=PERMUTATION_RESAMPLES)
     elif by is not None:
@@ -175,7 +178,7 @@ def competing_report(cohort: pd.DataFrame, by: str | None = None, landmark_month
     return CompetingReport(by=by, rule=rule, incidence=incidence, km=km, at_risk=at_risk,
                            landmarks=marks.reset_index(drop=True), tests=tests,
                            permutation=permutation, counts=counts, notes=tuple(notes),
-                           caption=caption)
+                           caption=caption, samples=samples)
 
 
 def landmark_table(report: CompetingReport) -> pd.DataFrame:

@@ -45,11 +45,8 @@ from core.survival.km.logrank import (
     logrank_trend_counts,
     permutation_logrank_data,
 )
+from core.survival.small_sample import SampleSize, judge_sample
 
-SMALL_N = 30
-"""Below this many patients, or with a group of fewer than SMALL_EVENTS events, the page also
-shows the permutation p-value."""
-SMALL_EVENTS = 5
 PERMUTATION_MAX_N = 1000
 """Above this many patients the permutation test is not run on the page (its cost grows with
 patients x resamples); the note says so."""
@@ -114,45 +111,21 @@ class SurvivalReport:
     caption: str = ""
     landmark_months: tuple[float, ...] = (12, 24)
 
-    small_sample: bool = False
+    sample: SampleSize | None = None
+    """How to read the log-rank test (:mod:`core.survival.small_sample`); None without one."""
 
     @property
     def which_p(self) -> str:
-        """One line on which p-value to read, in the one vocabulary of
-        :func:`approximation_sentence` (so it never says "adequate" next to a caution)."""
-        if self.logrank is None:
+        """One line on which p-value to read (the one wording of
+        :meth:`core.survival.small_sample.SampleSize.advice`)."""
+        if self.logrank is None or self.sample is None:
             return ""
-        return approximation_sentence(self.small_sample, self.permutation is not None,
-                                      "log-rank")
+        return self.sample.advice("log-rank")
 
-
-SMALL_SAMPLE = "fewer than 30 patients, or a group with fewer than 5 events"
-
-
-def approximation_sentence(small: bool, has_permutation: bool, test: str) -> str:
-    """Whether a chi-square test's large-sample approximation can be trusted, in words shared
-    by every page and deliverable: "adequate" only when the sample is not small; a small
-    sample says to read the permutation p when there is one, else to read the p with caution
-    (never both "adequate" and "caution" for one test).
-
-    Parameters
-    ----------
-    small : bool
-        Fewer than :data:`SMALL_N` patients or a group with fewer than :data:`SMALL_EVENTS`.
-    has_permutation : bool
-        Whether a permutation p-value is shown beside it.
-    test : str
-        The test's name, e.g. "log-rank", "Gray's".
-    """
-    if not small:
-        return (f"With this many patients and events the chi-square approximation of the "
-                f"{test} test is adequate; read the {test} p.")
-    if has_permutation:
-        return (f"Small sample ({SMALL_SAMPLE}): the chi-square approximation can mislead, "
-                "so read the permutation p, which needs no large-sample assumption.")
-    return (f"Small sample ({SMALL_SAMPLE}): the chi-square approximation can mislead and no "
-            f"permutation p is available here (see the notes); read the {test} p with "
-            "caution.")
+    @property
+    def small_sample(self) -> bool:
+        """Whether the log-rank test is a small sample (:mod:`core.survival.small_sample`)."""
+        return self.sample is not None and self.sample.small
 
 
 def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
@@ -208,20 +181,15 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                      f"{plural(horizon, 'month')}; its curve is carried flat to the horizon "
                      "(as R does), which assumes no further events.")
 
-    test = permutation = trend = difference = None
-    small = False
+    test = permutation = trend = difference = sample = None
     if by is not None and len(fit.groups) >= 2:
         test = logrank_counts(counts)
         difference = restricted_mean_difference(rmst, fit.groups[0])
-        small = counts.n < SMALL_N or min(fit.events.values()) < SMALL_EVENTS
-        if small and counts.n > PERMUTATION_MAX_N:
-            notes.append(f"No permutation p-value for more than {PERMUTATION_MAX_N:,} patients "
-                         "(too slow for an interactive page).")
-        elif small and min(fit.n.values()) >= 2:
+        sample = judge_sample(counts.n, fit.events.values(), fit.n.values(), PERMUTATION_MAX_N)
+        if sample.permutation:
             permutation = permutation_logrank_data(counts.rows())
-        elif small:
-            notes.append("No permutation p-value: a group with a single patient cannot be "
-                         "permuted meaningfully.")
+        elif sample.small:
+            notes.append(sample.advice("log-rank"))
         if by == "eln2022_risk" and len(fit.groups) >= 3:
             trend = logrank_trend_counts(counts, order=ELN_LEVELS)
     elif by is not None:
@@ -241,8 +209,9 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                           landmarks=landmarks(fit, landmark_months), medians=medians(fit),
                           rmst=rmst, rmst_difference=difference, logrank=test,
                           permutation=permutation, trend=trend, notes=tuple(notes),
-                          caption=caption, small_sample=bool(test is not None and small),
-                          landmark_months=tuple(sorted(float(m) for m in landmark_months)))
+                          caption=caption,
+                          landmark_months=tuple(sorted(float(m) for m in landmark_months)),
+                          sample=sample)
 
 
 def per_group_table(report: SurvivalReport) -> pd.DataFrame:

@@ -67,8 +67,9 @@ def test_permutation_skipped_above_the_cap_with_a_note(seed, monkeypatch):
     monkeypatch.setattr(report_module, "PERMUTATION_MAX_N", 10)
     r = competing_report(seed, "mrd_pre_status", (12,))
     assert not r.permutation
-    assert any("No permutation p for Gray's test with more than 10 patients" in n
-               for n in r.notes)
+    assert any(n.startswith("Relapse: small sample") and "there is no permutation p (too "
+               "slow to compute for more than 10 patients" in n for n in r.notes)
+    assert r.samples[1].permutation_status().startswith("none: too slow")
 
 
 def test_report_errors_are_named(seed):

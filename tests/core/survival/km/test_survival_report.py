@@ -40,8 +40,12 @@ def test_at_risk_ticks_every_12_months_to_the_last_time():
 def test_singleton_group_note_and_no_permutation():
     report = survival_report(load_seed_cohort(), "rfs", "fab")
     assert report.permutation is None
-    assert any("a group with a single patient cannot be permuted" in n for n in report.notes)
+    assert any("a group has a single patient, which cannot be permuted" in n
+               for n in report.notes)
     assert any("FAB subtype = M7: only 1 patient" in n for n in report.notes)
+    # seen: 'the chi-square approximation is adequate; read the log-rank p' beside 'read the
+    # log-rank p with great caution' for this one-patient group: one wording now
+    assert "adequate" not in report.which_p and "great caution" in report.which_p
 
 
 def test_unknown_endpoint():
@@ -67,8 +71,10 @@ def test_large_cohort_skips_the_permutation_with_a_note(monkeypatch):
     monkeypatch.setattr("core.survival.km.summary.PERMUTATION_MAX_N", 10)
     report = survival_report(load_seed_cohort(), "rfs", "mrd_pre_status")
     assert report.permutation is None
-    assert any(n.startswith("No permutation p-value for more than 10 patients") for n in
-               report.notes)
+    assert any("there is no permutation p (too slow to compute for more than 10 patients"
+               in n for n in report.notes)
+    assert report.which_p in report.notes  # the page, deck and projector read one wording
+
 
 
 def test_no_usable_rows():
