@@ -24,12 +24,8 @@ from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe
 from core.style.numbers import format_hr, p_phrase
-from core.style.plot import OKABE_ITO, readable_axes
+from core.style.plot import OKABE_ITO, ratio_ticks, readable_axes
 
-LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0,
-             50.0, 100.0, 200.0, 500.0, 1000.0)
-"""The only labelled hazard ratios of the forest plot's log axis (1-2-5 steps), drawn as far
-as the data reach; no minor labels ("6 7 8 9")."""
 MAX_RESIDUAL_POINTS = 2000
 """Residual points drawn per panel at most (evenly spread over the events, in time order);
 the running mean always uses every event."""
@@ -114,7 +110,7 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         hovertext=hover, hoverinfo="text+y", name="Hazard ratio", showlegend=False))
     fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
                   line={"dash": "dash", "color": "#555555", "width": 1})
-    ticks = [v for v in LOG_TICKS if low <= v <= high]
+    ticks = ratio_ticks(low, high)
     fig.update_xaxes(type="log", title_text=x_title,
                      range=[math.log10(low), math.log10(high)],
                      tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks],

@@ -21,10 +21,7 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
-from core.style.plot import OKABE_ITO, readable_axes
-
-LOG_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100,
-             200, 500, 1000)
+from core.style.plot import OKABE_ITO, ratio_ticks, readable_axes
 
 
 def _p_text(p: object) -> str:
@@ -116,7 +113,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                      "color": OKABE_ITO[1 if is_firth else 0]},
             hovertext=[f"{names[i].strip()}<br>{hover[i]}" for i in pick],
             hoverinfo="text"))
-    ticks = [t for t in LOG_TICKS if low <= t <= high]
+    ticks = ratio_ticks(low, high)
     fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
                   line={"dash": "dash", "color": "#555555", "width": 1})
     fig.update_xaxes(type="log", title_text=x_title, range=[math.log10(low), math.log10(high)],

@@ -63,3 +63,14 @@ def test_subgroup_forests_drawn_as_typed(hostile):
                                                     ["arm", "age"]))
     assert_drawn_as_typed(uni, BOLD)
     assert uni.layout.yaxis.tickfont.size == TICK_FONT["size"]
+
+
+@pytest.mark.parametrize("low, high, expected", [
+    (0.001 / 1.5, 26.5 * 1.5, [0.001, 0.01, 0.1, 1.0, 10.0]),  # seen: 13 labels on their side
+    (0.3, 4.0, [0.5, 1.0, 2.0]),
+    (1 / 1.5, 1.5, [1.0]),  # the narrowest forest axis
+])
+def test_ratio_axis_labels_decades_when_wide_and_1_2_5_when_narrow(low, high, expected):
+    from core.style.plot import ratio_ticks
+
+    assert ratio_ticks(low, high) == expected
