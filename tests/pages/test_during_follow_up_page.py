@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.cohort.read import load_cohort
-from core.style.numbers import format_p
+from core.style.numbers import format_hr, format_p
 from core.survival.timedep.km import intervention_sensitivity
 from core.survival.timedep.models import landmark_logrank, mantel_byar, time_dependent_cox
 from tests.pages.helpers import ROOT, header_text, run_page
@@ -67,8 +67,8 @@ def test_example_numbers_equal_core():
                f"{lm.n_excluded} patients left out: follow-up ended at or before the "
                "landmark of 6 months" in c.value for c in at.caption)
     table = at.dataframe[0].value.iloc[0]
-    assert table["HR (95% CI)"] == (f"{cox['hr']:.2f} ({cox['hr_lower']:.2f}–"
-                                    f"{cox['hr_upper']:.2f})")
+    assert table["HR (95% CI)"] == (f"{format_hr(cox['hr'])} ({format_hr(cox['hr_lower'])}–"
+                                    f"{format_hr(cox['hr_upper'])})")
     assert table["Wald p"] == format_p(cox["p_value"])
     sens = intervention_sensitivity(*args, landmark_times=(12, 24), name="HSCT")
     side = at.dataframe[1].value.set_index("Analysis")

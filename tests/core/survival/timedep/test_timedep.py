@@ -357,7 +357,7 @@ def test_tables_for_the_page():
     d = cohort("random100")
     cox = time_dependent_cox(d, "time", "event", "switch")
     row = cox_table(cox, "X").iloc[0]
-    assert row["HR (95% CI)"] == "0.64 (0.36–1.12)"  # R: 0.635 (0.359-1.123)
+    assert row["HR (95% CI)"] == "0.635 (0.359–1.12)"  # R: 0.635 (0.359-1.123), 3 digits
     sens = intervention_sensitivity(d, "time", "event", "switch", landmark_times=(12, 240),
                                     name="X")
     table = sensitivity_table(sens).set_index("Analysis")
