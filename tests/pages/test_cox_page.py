@@ -75,7 +75,7 @@ def test_default_view_answers_mrd_adjusted_for_risk_group():
                                  "ELN 2022 risk: intermediate vs favorable",
                                  "ELN 2022 risk: adverse vs favorable"]
     assert list(shown["HR"]) == [format_hr(v) for v in expected["hr"]]
-    assert shown.loc["MRD before maintenance: positive vs negative", "HR"] == "2.4"
+    assert shown.loc["MRD before maintenance: positive vs negative", "HR"] == "2.40"
     assert set(shown["p method"]) == {"penalized likelihood ratio (Firth)"}
     models = table(at, "cox.models").iloc[0]
     assert (models["Patients used"], models["Events used"]) == (19, 6)
