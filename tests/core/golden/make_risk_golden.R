@@ -183,8 +183,17 @@ for (name in names(cases)) {
 # rms refits every sample with coxphFit(eps = 1e-4, iter.max = 10); "replay" repeats the same
 # samples with coxph's default convergence (eps = 1e-9), Dxy = 2 concordance - 1 from
 # concordance(Surv(time, status) ~ lp, reverse = TRUE), slope and R2 from coxph(Surv ~ lp):
-# the means of training and test, the numbers a fully converged fit gives.
-replay <- function(d, samples) {
+# the means of training and test, the numbers a fully converged fit gives. The replay also
+# judges each refit's risk by 12 months, 1 - summary(survfit(f, newdata), times = 12)$surv,
+# on its sample (training) and on the cohort (test) by Score(..., times = 12, cens.model =
+# "km", metrics = c("auc", "brier")): the AUC and Brier rows rms does not have.
+score_ab <- function(risk, dd, h) {
+  s <- Score(list(m = risk), formula = Surv(time, status) ~ 1, data = dd, times = h,
+             cens.model = "km", metrics = c("auc", "brier"), se.fit = FALSE)
+  b <- as.data.frame(s$Brier$score)
+  c(as.data.frame(s$AUC$score)$AUC, b$Brier[b$model == "m"])
+}
+replay <- function(d, samples, h = 12) {
   X <- model.matrix(~ x + k, d)[, -1]
   r2 <- function(f, n) (1 - exp(-2 * diff(f$loglik) / n)) / (1 - exp(2 * f$loglik[1] / n))
   dxy <- function(lp, dd) 2 * concordance(Surv(time, status) ~ lp, data = dd,
@@ -194,12 +203,15 @@ replay <- function(d, samples) {
     f <- coxph(Surv(time, status) ~ x + k, data = db, ties = "efron")
     lp <- drop(X %*% coef(f))
     g <- coxph(Surv(time, status) ~ lp, data = cbind(d, lp = lp), ties = "efron")
+    risk <- 1 - summary(survfit(f, newdata = d), times = h)$surv[1, ]
     c(dxy(lp[s], cbind(db, lp = lp[s])), r2(f, nrow(d)), 1,
-      dxy(lp, cbind(d, lp = lp)), r2(g, nrow(d)), unname(coef(g)))
+      dxy(lp, cbind(d, lp = lp)), r2(g, nrow(d)), unname(coef(g)),
+      score_ab(risk[s], db, h), score_ab(risk, d, h))
   })
   m <- rowMeans(one)
   list(Dxy = list(training = m[1], test = m[4]), R2 = list(training = m[2], test = m[5]),
-       Slope = list(training = m[3], test = m[6]))
+       Slope = list(training = m[3], test = m[6]), AUC = list(training = m[7], test = m[9]),
+       Brier = list(training = m[8], test = m[10]))
 }
 suppressMessages(library(rms))
 validations <- list()
@@ -408,13 +420,52 @@ for (spec in list(list("cox", "cox_months", FALSE), list("fine_gray", "cr_months
   external[[spec[[1]]]] <- entry
 }
 
+# Section "validate_fine_gray": the bootstrap of a Fine-Gray model replayed on R's samples
+# (rms::validate has no Fine-Gray fit): for each sample s of a seeded competing-risks cohort
+#   fg <- crr(time, status, model.matrix(~ x + k)[, -1]) on d[s, ]
+#   risk <- predict(fg, cov1 = model.matrix(~ x + k, d)[, -1]) at the last time <= 12
+#   training: Score(list(m = risk[s]), Hist(time, status) ~ 1, d[s, ], times = 12, cause = 1,
+#                   cens.model = "km", metrics = c("auc", "brier")), slope 1 (its own fit)
+#   test:     the same on d with risk, slope = crr(time, status, log(-log(1 - risk)))$coef
+# -> the means of training and test over the samples, and the apparent figures of the fit on d.
+set.seed(20261207)
+score_cr <- function(risk, dd, h) {
+  s <- Score(list(m = risk), formula = Hist(time, status) ~ 1, data = dd, times = h,
+             cause = 1, cens.model = "km", metrics = c("auc", "brier"), se.fit = FALSE)
+  b <- as.data.frame(s$Brier$score)
+  c(as.data.frame(s$AUC$score)$AUC, b$Brier[b$model == "m"])
+}
+fg_risk <- function(fit, dd, h) {
+  pr <- predict(fit, cov1 = model.matrix(~ x + k, dd)[, -1])
+  unname(pr[max(which(pr[, 1] <= h)), -1])
+}
+fg_data <- model_cohort(150, TRUE, TRUE)
+fg_samples <- replicate(30, sample(nrow(fg_data), replace = TRUE))
+fg_full <- crr(fg_data$time, fg_data$status, model.matrix(~ x + k, fg_data)[, -1])
+fg_rows <- sapply(seq_len(ncol(fg_samples)), function(b) {
+  s <- fg_samples[, b]; db <- fg_data[s, ]
+  fit <- crr(db$time, db$status, model.matrix(~ x + k, db)[, -1])
+  risk <- fg_risk(fit, fg_data, 12)
+  slope <- unname(crr(fg_data$time, fg_data$status, cbind(log(-log(1 - risk))))$coef)
+  c(score_cr(risk[s], db, 12), score_cr(risk, fg_data, 12), slope, fit$converged)
+})
+stopifnot(all(fg_rows[6, ] == 1))
+fg_means <- rowMeans(fg_rows)
+validate_fine_gray <- list(
+  data = fg_data, samples = fg_samples - 1L,
+  apparent = as.list(setNames(score_cr(fg_risk(fg_full, fg_data, 12), fg_data, 12),
+                              c("auc", "brier"))),
+  AUC = list(training = fg_means[1], test = fg_means[3]),
+  Brier = list(training = fg_means[2], test = fg_means[4]),
+  Slope = list(training = 1, test = fg_means[5]))
+
 out <- list(source = paste0(R.version.string, ", riskRegression ",
                             packageVersion("riskRegression"), ", prodlim ",
                             packageVersion("prodlim"), ", survival ",
                             packageVersion("survival")),
             score = cases, models = models, concordance = conc,
             validate = validations, calibration = calib, external = external,
-            nomogram = nomogram_golden,
+            nomogram = nomogram_golden, validate_fine_gray = validate_fine_gray,
             samplesize = list(package = package, cohorts = size_cohorts))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE,
                   dataframe = "columns"),

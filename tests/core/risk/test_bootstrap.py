@@ -13,7 +13,10 @@ holds the samples R used and the test replays them. The apparent indexes equal r
 rms refits each sample with ``coxphFit(eps = 1e-4, iter.max = 10)``, stopping early; the
 script's "replay" refits the same samples with coxph's default convergence and gives the
 training and test means we match to 1e-8; against rms's own printout they differ by ~1e-5,
-the size of its early stop (pinned at 5e-5).
+the size of its early stop (pinned at 5e-5). The replay also judges each refit's risk by 12
+months (``1 - summary(survfit(f, newdata), times = 12)$surv``) with ``Score(..., times = 12,
+cens.model = "km", metrics = c("auc", "brier"))`` on its sample and on the cohort: the
+training and test means of the AUC and Brier rows, equal to 1e-8.
 """
 
 from __future__ import annotations
@@ -62,7 +65,8 @@ def test_apparent_indexes_equal_rms(replayed):
 def test_training_and_test_equal_the_converged_replay(replayed):
     case, result = replayed
     t = result.table
-    for index, r_name in [("c_index", "Dxy"), ("r2", "R2"), ("slope", "Slope")]:
+    for index, r_name in [("c_index", "Dxy"), ("r2", "R2"), ("slope", "Slope"),
+                          ("auc", "AUC"), ("brier", "Brier")]:
         for column in ("training", "test"):
             ours = dxy(t.loc[index, column], column) if index == "c_index" else \
                 t.loc[index, column]
@@ -138,3 +142,24 @@ def test_number_of_samples_is_checked():
     with pytest.raises(AnalysisError, match=r"bootstrap samples must be a whole number from 1 "
                                             r"to 2,000, not 0"):
         validate_model(small_cohort(), SPEC, n_boot=0)
+
+
+def test_fine_gray_bootstrap_equals_the_r_replay():
+    """Section "validate_fine_gray" (rms::validate has no Fine-Gray fit): R's 30 samples of a
+    seeded competing-risks cohort of 150 patients, each refitted with ``crr``, its risk by 12
+    months judged by ``Score(Hist(time, status) ~ 1, cause = 1, cens.model = "km")`` on its
+    sample (training) and on the cohort (test), the test slope
+    ``crr(time, status, log(-log(1 - risk)))$coef``. Means to 1e-10."""
+    case = json.loads(GOLDEN.read_text())["validate_fine_gray"]
+    result = validate_model(pd.DataFrame(case["data"]),
+                            ModelSpec("fine_gray", "time", "status", ("x", "k"), 12),
+                            samples=np.asarray(case["samples"]))
+    t = result.table
+    assert (result.done, result.failed) == (30, 0)
+    assert t.loc["auc", "apparent"] == pytest.approx(case["apparent"]["auc"], abs=1e-10)
+    assert t.loc["brier", "apparent"] == pytest.approx(case["apparent"]["brier"], abs=1e-10)
+    for index, r_name in [("auc", "AUC"), ("brier", "Brier"), ("slope", "Slope")]:
+        for column in ("training", "test"):
+            assert t.loc[index, column] == pytest.approx(case[r_name][column], abs=1e-10), \
+                (index, column)
+    assert t.loc[["c_index", "r2"], "n"].tolist() == [0, 0]  # not defined: not shown
