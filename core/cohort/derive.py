@@ -22,6 +22,10 @@ Conventions (the study's definitions, see ``data/DATA_DICTIONARY.md``):
   Competing risks page); otherwise RFS is censored at last contact (``rfs_status`` 0).
 - A death after the last contact is accepted (registries learn of deaths later): OS and RFS
   end at the death date.
+- RFS needs a relapse-date column: a relapse flag alone does not say when the relapse
+  happened, so a file with a flag and no such column has no RFS (:func:`missing_ingredients`
+  says why) and its OS still loads. In a file with the column, a flagged relapse without its
+  date is a conflict.
 - Conflicts: a relapse after the last contact or after death; an origin after the date that
   ends its endpoint; maintenance before diagnosis; a date in the future; an event flag without
   the date its endpoint needs; a flag that says "no" beside a recorded date.
@@ -52,8 +56,9 @@ OS_NEEDS = {"date_diagnosis": "a diagnosis date (OS runs from diagnosis)",
             "date_last_contact": "a last-contact date (the end of follow-up of the living)"}
 RFS_NEEDS = {"date_maintenance_start": "a maintenance-start date (RFS runs from maintenance "
                                        "start)",
-             "relapse": "a relapse date or relapse flag (without one every patient would "
-                        "look relapse-free: a curve without relapses)",
+             "relapse": "a relapse-date column (without one every patient would look "
+                        "relapse-free: a curve without relapses; a relapse flag alone does "
+                        "not say when the relapse happened)",
              "date_last_contact": "a last-contact date (the end of follow-up without relapse)"}
 
 
@@ -72,7 +77,7 @@ def missing_ingredients(fields: set[str]) -> dict[str, list[str]]:
         the endpoint can be derived).
     """
     have = set(fields) | ({"death"} if {"date_death", "os_event"} & set(fields) else set()) \
-        | ({"relapse"} if {"date_relapse", "rfs_event"} & set(fields) else set())
+        | ({"relapse"} if "date_relapse" in set(fields) else set())
     return {"os": [text for need, text in OS_NEEDS.items() if need not in have],
             "rfs": [text for need, text in RFS_NEEDS.items() if need not in have]}
 
@@ -255,7 +260,7 @@ def derive_endpoints(inputs: DateInputs, derive: set[str], row_label: Callable,
     else:
         dead = death.notna().to_numpy()
     died_at = death.where(death.notna(), last.where(dead))
-    if inputs.relapse_flag is not None:
+    if inputs.relapse_flag is not None and "date_relapse" in inputs.dates:
         relapsed = (inputs.relapse_flag.eq(1).fillna(False)
                     | (inputs.relapse_flag.isna() & relapse.notna())).to_numpy(bool)
         rules.flag_without_date("rfs_event", relapsed & relapse.isna().to_numpy(),
@@ -362,9 +367,7 @@ class _Rules:
                      else f"no last-contact date is recorded (column {self.name(date_field)})")
             fix = "enter the date of death or of the last contact"
         else:
-            needs = (f"no relapse date is recorded (column {self.name(date_field)})"
-                     if date_field in self.inputs.dates else
-                     "the file has no relapse-date column (RFS ends at the relapse date)")
+            needs = f"no relapse date is recorded (column {self.name(date_field)})"
             fix = "enter the relapse date, or code the flag as no relapse if there was none"
         self.add(mask, lambda i: (
             f"Column {self.name(flag)}, {self.row_label([i])}: the patient {happened} "

@@ -101,13 +101,20 @@ def test_one_date_breaking_two_rules_gets_both_sentences():
         "negative."]
 
 
-def test_a_relapse_flag_without_its_date_is_refused():
+def test_a_relapse_flag_without_a_relapse_date_column_leaves_rfs_out_and_os_in():
+    """A flag does not date a relapse: no RFS (with the reason), never the whole file refused
+    (setting the flagged rows aside would remove every relapse and block the upload)."""
     text = ("id,diagnosis date,maintenance start,relapse,last contact,dead\n"
-            "1,2020-01-01,2020-03-01,no,2021-01-01,no\n2,2020-01-01,2020-03-01,yes,2021-01-01,no\n")
-    assert refusal(text) == [
-        "Column 'relapse', row 3 (patient 2): the patient relapsed but the file "
-        "has no relapse-date column (RFS ends at the relapse date). Fix: enter the relapse "
-        "date, or code the flag as no relapse if there was none."]
+            "1,2020-01-01,2020-03-01,no,2021-01-01,no\n2,2020-01-01,2020-03-01,yes,2021-01-01,yes\n")
+    cohort = load_cohort(csv(text))
+    assert cohort["os_event"].tolist() == [0, 1]
+    assert cohort["rfs_months"].isna().all() and cohort["rfs_event"].isna().all()
+    fields = set(propose_mapping(read_table(csv(text))).mapping.used_columns())
+    assert unavailable_endpoints(fields) == {
+        "rfs": "Relapse-free survival (RFS) is not available from this file's dates: it needs "
+               "a relapse-date column (without one every patient would look relapse-free: a "
+               "curve without relapses; a relapse flag alone does not say when the relapse "
+               "happened). Map the column under Dates if the file has it."}
 
 
 def test_every_problem_of_a_file_is_listed_at_once_each_with_its_patient():
@@ -365,9 +372,10 @@ def test_the_other_proposal_sentences_are_pinned():
         "os": "Overall survival (OS) is not available: the time column is mapped but not its "
               "event (`os_event`). Map the event column too.",
         "rfs": "Relapse-free survival (RFS) is not available from this file's dates: it needs a "
-               "maintenance-start date (RFS runs from maintenance start) and a relapse date or "
-               "relapse flag (without one every patient would look relapse-free: a curve "
-               "without relapses) and a last-contact date (the end of follow-up without "
+               "maintenance-start date (RFS runs from maintenance start) and a relapse-date "
+               "column (without one every patient would look relapse-free: a curve without "
+               "relapses; a relapse flag alone does not say when the relapse happened) and a "
+               "last-contact date (the end of follow-up without "
                "relapse). Map the column under Dates if the file has it."}
 
 
