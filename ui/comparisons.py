@@ -26,6 +26,7 @@ from core.survival.km.robustness import (
     weighted_sentence,
 )
 from ui import cached
+from ui.exports import download_button
 from ui.shell import STATE_COHORT, plain
 from ui.upload import STATE_SET_ASIDE
 
@@ -186,8 +187,8 @@ def flow_section(view, by: str | None) -> None:
                    "recorded), left out for a missing time, event or group, or analysed. The "
                    "diagram is the first section of the slides and the reports.")
         for column, fmt in zip(st.columns(2), ("svg", "png"), strict=True):
-            column.download_button(
-                f"Flow diagram ({fmt.upper()})",
-                lambda f=fmt: render_figure(figure, f, "slide_half", style="screen"),
-                f"flow_diagram_{endpoint}.{fmt}", MIME[fmt], key=f"cohort.flow_{fmt}",
-                on_click="ignore", icon=":material/download:")
+            download_button(  # guarded: role, audit (an aggregate figure)
+                "cohort.flow", f"Flow diagram ({fmt.upper()})",
+                lambda _, f=fmt: render_figure(figure, f, "slide_half", style="screen"),
+                f"flow_diagram_{endpoint}.{fmt}", MIME[fmt], rows=False, where=column,
+                key=f"cohort.flow_{fmt}", icon=":material/download:")

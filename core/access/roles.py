@@ -87,6 +87,7 @@ DOWNLOADS: dict[str, Permission] = {
     "cohort.baseline": Permission.EXPORT_AGGREGATES,
     "cohort.patients": Permission.EXPORT_ROWS,
     "cohort.report": Permission.EXPORT_AGGREGATES,
+    "cohort.flow": Permission.EXPORT_AGGREGATES,
     "survival.curve_table": Permission.EXPORT_AGGREGATES,
     "deliver.deck": Permission.EXPORT_AGGREGATES,
     "deliver.report": Permission.EXPORT_AGGREGATES,

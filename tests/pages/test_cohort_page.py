@@ -221,3 +221,5 @@ def test_flow_diagram_counts_every_row():
     assert "Rows in the file<br><b>n = 19</b>" in texts
     assert "Filter: Sorafenib timing =<br>induction<br><b>n = 14</b>" in texts
     assert "not Sorafenib timing =<br>induction: 5" in texts
+    labels = {d.proto.label for d in at.get("download_button")}
+    assert {"Flow diagram (SVG)", "Flow diagram (PNG)"} <= labels  # through the guard
