@@ -116,6 +116,9 @@ source = st.radio("Profile", sources, key="risk.source", horizontal=True,
                   format_func={"patient": "A patient of the filtered cohort",
                                "custom": "Enter a profile"}.get)
 ids = [str(i) for i in cohort["patient_id"].head(1000)]
+chosen = str(st.session_state.get("saved.risk.patient", st.query_params.get("risk.patient", "")))
+if chosen and chosen not in ids and (cohort["patient_id"].astype("string") == chosen).any():
+    ids.append(chosen)  # a patient opened from the card, beyond the first 1000 listed
 profile: dict = {}
 try:
     if source == "patient":

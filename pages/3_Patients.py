@@ -20,6 +20,7 @@ from core.patients.figures import (
 from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.deliverables import deliverables
+from ui.risk import open_for_patient
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
@@ -153,6 +154,9 @@ half = (len(card) + 1) // 2
 for column, fields in zip(st.columns(2), (card[:half], card[half:]), strict=True):
     column.markdown("| Field | Recorded value |\n|---|---|\n" + "\n".join(
         f"| **{plain(label)}** | {plain(value)} |" for label, value in fields))
+if st.button("This patient's relapse risk", key="patients.risk", icon=":material/target:",
+             help="Open the Relapse risk page with this patient's covariates as the profile"):
+    open_for_patient(patient_id)
 
 steps = regimen_steps(row.get("pretreatment_regimens"))
 if steps:

@@ -91,3 +91,16 @@ def current_job(key: tuple) -> BootstrapJob | None:
     """The session's bootstrap of this model, if any."""
     job = st.session_state.get(JOB)
     return job if job is not None and job.key == key else None
+
+
+RISK_PAGE = "pages/11_Relapse_risk.py"
+
+
+def open_for_patient(patient_id: str) -> None:
+    """Go to the Relapse risk page with this patient's profile chosen (the patient card's
+    button). The choice is saved as the page's own (``saved.risk.*``, :mod:`ui.state`), so it
+    wins over an earlier visit's; the page offers patients only to roles that see rows."""
+    for key, value in (("risk.source", "patient"), ("risk.patient", str(patient_id))):
+        st.session_state.pop(key, None)
+        st.session_state[f"saved.{key}"] = value
+    st.switch_page(RISK_PAGE)

@@ -78,3 +78,23 @@ def test_no_covariate_and_empty_filter():
     at = run_page(PAGE, {"eln2022_risk": "favorable", "mrd_pre_status": "positive",
                          "sorafenib_timing": "induction"}, timeout=120)
     assert not at.exception
+
+
+def test_patient_card_opens_this_patients_risk():
+    """The Patients page's card: "This patient's relapse risk" opens the Relapse risk page
+    with that patient as the profile, also after an earlier visit chose another patient."""
+    from core.cox.display import patient_profile
+
+    at = run_page(PAGE, timeout=120)
+    assert at.selectbox(key="risk.patient").value == "1"
+    at = at.switch_page("pages/3_Patients.py").run()
+    at.selectbox(key="patient").set_value("5").run()
+    at.button(key="patients.risk").click().run()
+    assert not at.exception
+    assert at.radio(key="risk.source").value == "patient"
+    assert at.selectbox(key="risk.patient").value == "5"
+    seed = load_seed_cohort()
+    report = risk_report(seed, "cir", "fine_gray", ["mrd_pre_status", "age"], 24)
+    prediction = predict_profile(report, patient_profile(seed, "5", ["mrd_pre_status", "age"]))
+    assert at.metric[0].value == percent(prediction.risk)
+    assert at.metric[0].label.endswith("(not validated: 6 events, 48 needed)")
