@@ -46,6 +46,19 @@ DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-
 """Formats a mapping may name (older mappings name any of them); only whether day or month
 comes first matters: year-first dates are unambiguous."""
 
+_NO = ("无", "否", "没有", "/", "／", "none", "no", "nil", "not applicable", "n.a.", "n. a.",
+       "keine", "kein", "nein", "entfällt", "aucun", "aucune", "non", "sans objet", "ninguno",
+       "ninguna", "no aplica")
+NO_EVENT_WORDS: dict[str, frozenset[str]] = {
+    "date_relapse": frozenset((*_NO, "未复发", "无复发", "no relapse", "kein rezidiv",
+                               "pas de rechute", "sin recaída", "sin recaida")),
+    "date_death": frozenset((*_NO, "alive", "living", "存活", "生存", "健在", "未死亡", "lebend",
+                             "vivant", "vivante", "en vie", "vivo", "viva")),
+}
+"""Cell texts that, in a relapse or death date column, say the event did not happen: read as
+a blank date (compared in lower case). Words that say the date is unknown (``不详``,
+``unknown``) are not among them: they are reported, since a blank would mean "no event"."""
+
 _TIME = r"(?:[ T]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?"
 _YMD = rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_TIME}$"
 _COMPACT = rf"^((?:19|20|21)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01]){_TIME}$"
@@ -139,6 +152,7 @@ def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = N
         columns whose evidence disagrees are all ambiguous.
     """
     chosen = order_of_format(date_format)
+    columns = {name: without_no_event_words(values, name) for name, values in columns.items()}
     texts = {name: clean_text(values) for name, values in columns.items()}
     evidence = {name: day_month_evidence(values, texts[name])
                 for name, values in columns.items()}
@@ -154,6 +168,23 @@ def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = N
             (DAY_FIRST if own == "dots" else None)
         out[name] = read_dates(values, order, has_dmy=own is not None, texts=texts[name])
     return out
+
+
+def no_event_cells(values: pd.Series, field: str | None = None) -> pd.Series:
+    """Cells of a date column that say the event did not happen (:data:`NO_EVENT_WORDS` of
+    ``field``; of both event dates when ``None``)."""
+    words = NO_EVENT_WORDS.get(field) if field else \
+        NO_EVENT_WORDS["date_relapse"] | NO_EVENT_WORDS["date_death"]
+    if not words or pd.api.types.is_datetime64_any_dtype(values) or \
+            pd.api.types.is_numeric_dtype(values):
+        return pd.Series(False, index=values.index)
+    return clean_text(values).str.lower().isin(words).fillna(False).astype(bool)
+
+
+def without_no_event_words(values: pd.Series, field: str) -> pd.Series:
+    """``values`` with the cells of :func:`no_event_cells` blank (an event date column)."""
+    said_no = no_event_cells(values, field)
+    return values.astype(object).where(~said_no, None) if said_no.any() else values
 
 
 def read_dates(values: pd.Series, order: str | None, has_dmy: bool = True,
@@ -313,11 +344,11 @@ def iso_text(column: DateColumn) -> pd.Series:
 def looks_like_dates(values: pd.Series) -> bool:
     """Whether most recorded cells of a column are dates (spreadsheet dates, Excel serials in
     a plausible range, or date-shaped text); ``2020-02-30`` counts (the gatekeeper reports
-    it), ``unknown`` does not."""
+    it), ``unknown`` does not, a word that says "no event" (``无``, ``none``) is left out."""
     sample = values.head(2000)
     if pd.api.types.is_datetime64_any_dtype(sample):
         return True
-    texts = clean_text(sample).dropna()
+    texts = clean_text(sample)[~no_event_cells(sample)].dropna()
     if texts.empty:
         return True
     shaped = texts.str.fullmatch(_YMD) | texts.str.fullmatch(_COMPACT) | \

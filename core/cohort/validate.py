@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort import derive
-from core.cohort.dates import read_date_columns
+from core.cohort.dates import no_event_cells, read_date_columns
 from core.cohort.derive import DateInputs, derive_endpoints, missing_ingredients
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_column, to_numbers re-exported)
@@ -258,7 +258,8 @@ def _recorded_events(df: pd.DataFrame, out: dict[str, pd.Series]) -> dict[str, n
         if event in out:
             flags |= out[event].eq(1).fillna(False).to_numpy(dtype=bool)
         if date in df.columns:
-            flags |= clean_column(df[date]).notna().to_numpy(dtype=bool)
+            flags |= (clean_column(df[date]).notna()
+                      & ~no_event_cells(df[date], date)).to_numpy(dtype=bool)
         if event in out or date in df.columns:
             events[kind] = flags
     return events

@@ -59,26 +59,31 @@ def _workbook(header: list[str], rows: list[list]) -> bytes:
     return data.getvalue()
 
 
-def chinese_flag_export(p: pd.DataFrame | None = None) -> tuple[bytes, pd.DataFrame]:
+def chinese_flag_export(p: pd.DataFrame | None = None, no_relapse: str | None = None
+                        ) -> tuple[bytes, pd.DataFrame]:
     """The issue's XLSX: 病历号, 索拉非尼, 诊断日期, 维持治疗开始日期, 复发日期, 复发类型,
-    末次随访日期, 死亡 (是/否); real spreadsheet dates. A death is dated at the last contact."""
+    末次随访日期, 死亡 (是/否); real spreadsheet dates. A death is dated at the last contact.
+    The relapse date of a patient without relapse is blank, or ``no_relapse`` (``无``)."""
     p = patients() if p is None else p
     header = ["病历号", "索拉非尼", "诊断日期", "维持治疗开始日期", "复发日期", "复发类型",
               "末次随访日期", "死亡"]
-    rows = [[r.id, r.sorafenib, r.dx, r.start, r.relapse, r.relapse_type, r.last,
+    rows = [[r.id, r.sorafenib, r.dx, r.start, no_relapse if r.relapse is None else r.relapse,
+             r.relapse_type, r.last,
              "是" if r.dead else "否"] for r in p.itertuples()]
     return _workbook(header, rows), p
 
 
-def english_iso_export(p: pd.DataFrame | None = None) -> tuple[bytes, pd.DataFrame]:
+def english_iso_export(p: pd.DataFrame | None = None, no_relapse: str | None = None,
+                       alive: str | None = None) -> tuple[bytes, pd.DataFrame]:
     """The same patients as a CSV with ISO dates; the death date is the last contact of the
-    dead and blank for the living (no flag column)."""
+    dead and blank for the living (no flag column), or ``alive`` (a word such as ``none``);
+    a relapse date is blank when there was none, or ``no_relapse``."""
     p = patients() if p is None else p
     frame = pd.DataFrame({
         "Patient ID": p["id"], "Date of diagnosis": p["dx"].map(dt.date.isoformat),
         "Maintenance start": p["start"].map(dt.date.isoformat),
-        "Relapse date": [None if d is None else d.isoformat() for d in p["relapse"]],
-        "Date of death": [r.last.isoformat() if r.dead else None for r in p.itertuples()],
+        "Relapse date": [no_relapse if d is None else d.isoformat() for d in p["relapse"]],
+        "Date of death": [r.last.isoformat() if r.dead else alive for r in p.itertuples()],
         "Last contact": p["last"].map(dt.date.isoformat)})
     return frame.to_csv(index=False).encode(), p
 

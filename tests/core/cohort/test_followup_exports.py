@@ -109,6 +109,38 @@ def test_an_english_iso_export_with_blank_death_dates_for_the_living_loads():
     assert (cohort["death_at_last_contact"] == 0).all()  # every death has its date
 
 
+@pytest.mark.parametrize(("no_relapse", "alive"), [("none", "n.a."), ("/", "alive"),
+                                                  ("No", "None")])
+def test_words_that_say_no_event_in_an_english_date_column_read_as_blank(no_relapse, alive):
+    data, truth = english_iso_export(no_relapse=no_relapse, alive=alive)
+    cohort = load_cohort(upload(data, "export.csv"))
+    assert cohort["os_event"].tolist() == truth["dead"].astype(int).tolist()
+    assert cohort["rfs_status"].tolist() == truth["rfs_status"].tolist()
+
+
+def test_a_chinese_relapse_date_column_mostly_reading_none_is_still_the_relapse_date(chinese):
+    """无 for each of the 49 patients without relapse: still a date column (not left unmapped
+    as "its cells are not dates"), each 无 a blank date."""
+    _, truth, cohort = chinese
+    data, _ = chinese_flag_export(no_relapse="无")
+    same = load_cohort(upload(data, "x.xlsx"))
+    assert (truth["relapse"].isna()).sum() > N / 2
+    assert same[["rfs_months", "rfs_event", "rfs_status", "os_event"]].equals(
+        cohort[["rfs_months", "rfs_event", "rfs_status", "os_event"]])
+
+
+def test_a_date_said_to_be_unknown_is_reported_not_read_as_no_event():
+    data, truth = english_iso_export(alive="unknown")
+    with pytest.raises(CohortError) as info:
+        load_cohort(upload(data, "export.csv"))
+    first = int(np.flatnonzero(~truth["dead"].to_numpy())[0])  # the first patient alive
+    assert len(info.value.problems) == N - DEATHS
+    assert info.value.problems[0] == (
+        f"Column 'Date of death' (death date), row {first + 2} (patient {first + 1:06d}): "
+        "value 'unknown' is not a date. Fix: correct it (a calendar date from 1900 on, e.g. "
+        "2020-03-25 or 25.03.2020).")
+
+
 def test_deaths_without_relapse_are_the_competing_event_of_a_dated_upload(chinese):
     """NRM is not 0 % and the page does not claim the dates are unknown."""
     _, truth, cohort = chinese
