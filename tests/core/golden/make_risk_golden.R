@@ -459,6 +459,27 @@ validate_fine_gray <- list(
   Brier = list(training = fg_means[2], test = fg_means[4]),
   Slope = list(training = 1, test = fg_means[5]))
 
+# Section "rms_calibrate": rms::calibrate's apparent calibration (its index.orig columns) of
+# the Cox model of cohort cox_months by Kaplan-Meier in groups of predicted risk, the groups
+# those of section "calibration" (quintiles of the risk; cut2's [a, b) on the survival scale
+# is cut's (a, b] on the risk scale):
+#   fit <- cph(Surv(time, status) ~ x + k, x = TRUE, y = TRUE, surv = TRUE, time.inc = 12)
+#   risk <- 1 - survest(fit, times = 12)$surv; q <- quantile(risk, seq(0, 1, length = 6))
+#   calibrate(fit, cmethod = "KM", u = 12, cuts = sort(1 - q)[2:5], B = 2)
+#   -> mean.predicted and KM per group (lowest predicted survival first)
+# (B = 2: the bootstrap columns are not used; rms::calibrate's KM.corrected is not computed
+# by the app.)
+set.seed(20261208)
+cal_fit <- suppressWarnings(cph(Surv(time, status) ~ x + k, data = models$cox_months$data,
+                                x = TRUE, y = TRUE, surv = TRUE, time.inc = 12, eps = 1e-12,
+                                iter.max = 50))
+cal_risk <- 1 - survest(cal_fit, times = 12, conf.int = FALSE)$surv
+cal_q <- quantile(cal_risk, seq(0, 1, length = 6))
+rms_cal <- suppressWarnings(calibrate(cal_fit, cmethod = "KM", u = 12,
+                                      cuts = sort(1 - cal_q)[2:5], B = 2))
+rms_calibrate <- list(mean_predicted = unname(rms_cal[, "mean.predicted"]),
+                      km = unname(rms_cal[, "KM"]))
+
 out <- list(source = paste0(R.version.string, ", riskRegression ",
                             packageVersion("riskRegression"), ", prodlim ",
                             packageVersion("prodlim"), ", survival ",
@@ -466,6 +487,7 @@ out <- list(source = paste0(R.version.string, ", riskRegression ",
             score = cases, models = models, concordance = conc,
             validate = validations, calibration = calib, external = external,
             nomogram = nomogram_golden, validate_fine_gray = validate_fine_gray,
+            rms_calibrate = rms_calibrate,
             samplesize = list(package = package, cohorts = size_cohorts))
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", pretty = FALSE,
                   dataframe = "columns"),

@@ -98,3 +98,17 @@ def test_a_constant_prediction_has_no_curve_and_says_why():
     assert got.curve.empty and np.isnan(got.ici)
     assert got.notes == ("No smoothed calibration curve: the predicted risks take too few "
                          "distinct values for a spline.",)
+
+
+def test_risk_groups_equal_rms_calibrate():
+    """Section "rms_calibrate": rms::calibrate(cph(...), cmethod = "KM", u = 12,
+    cuts = sort(1 - quantile(risk, seq(0, 1, length = 6)))[2:5]) on cohort cox_months: its
+    apparent mean predicted survival and Kaplan-Meier per group (lowest predicted survival
+    first) are 1 - our groups' predicted and observed risk, highest risk first. To 1e-8
+    (Cox-based; seen 1e-16)."""
+    df, risk, horizon, _ = inputs("cox_months")
+    ref = GOLDEN["rms_calibrate"]
+    groups = calibrate(df.time.to_numpy(), df.status.to_numpy(), risk, horizon,
+                       groups=5).groups[::-1]
+    np.testing.assert_allclose(1 - groups["predicted"], ref["mean_predicted"], atol=1e-8)
+    np.testing.assert_allclose(1 - groups["observed"], ref["km"], atol=1e-8)
