@@ -23,7 +23,7 @@ from core.risk.endpoints import CIR, endpoint_choices
 from core.risk.figures import calibration_figure, nomogram_figure, position_figure
 from core.risk.frozen import freeze
 from core.risk.model import KIND_LABELS
-from core.risk.summary import external_validation, predict_profile
+from core.risk.summary import external_caveat, external_validation, predict_profile
 from core.survival.competing.input import DEATH_RULES
 from ui import risk as cached
 from ui.access import may
@@ -258,6 +258,9 @@ if uploaded is not None:
     else:
         st.markdown(f"**External validation** of a {plain(frozen_model.label)} model "
                     f"({frozen_model.spec.horizon:g} months) on {external.n} patients.")
+        caveat = external_caveat(external)
+        if caveat:
+            st.warning(caveat, icon=":material/warning:")
         st.dataframe(validation_table(external), hide_index=True, key="risk.external")
         st.plotly_chart(calibration_figure(external.calibration, "Calibration (external)"),
                         key="risk.external_calibration", config={"displaylogo": False})

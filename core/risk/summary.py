@@ -167,6 +167,23 @@ def external_validation(model: RiskModel, endpoint: str, cohort: pd.DataFrame,
     return assess(model, frame)
 
 
+EXTERNAL_MIN_EACH = 100
+"""Patients with and without the event by the horizon an external validation needs at least
+(Collins, Ogundimu & Altman 2016, Stat Med 35:214)."""
+
+
+def external_caveat(assessment: Assessment) -> str | None:
+    """What to say above an external validation on too few patients with (or without) the
+    event by the horizon; None when there are at least :data:`EXTERNAL_MIN_EACH` of each."""
+    cases, controls = assessment.auc.cases, assessment.auc.controls
+    if min(cases, controls) >= EXTERNAL_MIN_EACH:
+        return None
+    return (f"Few outcomes to validate on: {cases} patients had the event by "
+            f"{assessment.auc.horizon:g} months and {controls} did not. An external validation "
+            f"needs at least {EXTERNAL_MIN_EACH} of each (Collins et al. 2016) to judge a "
+            "model; read these figures with their wide intervals, not as a verdict.")
+
+
 def predict_profile(report: RiskReport, profile: Mapping[str, object],
                     validation: Validation | None = None,
                     conf_level: float = 0.95) -> ProfilePrediction:

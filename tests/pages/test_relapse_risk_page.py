@@ -98,3 +98,29 @@ def test_patient_card_opens_this_patients_risk():
     prediction = predict_profile(report, patient_profile(seed, "5", ["mrd_pre_status", "age"]))
     assert at.metric[0].value == percent(prediction.risk)
     assert at.metric[0].label.endswith("(not validated: 6 events, 48 needed)")
+
+
+def test_a_frozen_model_is_validated_on_the_filtered_cohort():
+    """Upload a frozen model: the page shows the figures of external_validation on the
+    filtered cohort, with the few-outcomes caveat; a file that is not a model is refused
+    with the reason."""
+    from core.risk.frozen import freeze, thaw
+    from core.risk.summary import external_caveat, external_validation
+
+    seed = load_seed_cohort()
+    text = freeze(risk_report(seed, "rfs", "cox", ["age"], 24).model, "rfs")
+    at = run_page(PAGE, timeout=120)
+    at.file_uploader(key="risk.frozen_file").set_value(("model.json", text.encode(),
+                                                        "application/json")).run()
+    assert not at.exception
+    model, endpoint, _ = thaw(text)
+    expected = external_validation(model, endpoint, seed)
+    apparent, shown = [d.value for d in at.dataframe if "Figure" in d.value.columns]
+    assert shown.equals(validation_table(expected))
+    assert any(m.value.startswith("**External validation** of a Cox proportional hazards "
+                                  f"model (24 months) on {expected.n} patients")
+               for m in at.markdown)
+    assert any(w.value == external_caveat(expected) for w in at.warning)
+    at.file_uploader(key="risk.frozen_file").set_value(("other.json", b'{"format": "x"}',
+                                                        "application/json")).run()
+    assert any("This JSON file is not a frozen risk model" in e.value for e in at.error)

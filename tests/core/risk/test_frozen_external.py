@@ -116,3 +116,24 @@ def test_external_validation_refuses_what_the_model_cannot_read():
                                             r"time \(12 in `rfs_months`\)"):
         external_validation(model, endpoint, seed.assign(rfs_months=seed.rfs_months.clip(
             upper=12)))
+
+
+def test_external_validation_on_few_outcomes_says_so():
+    """Collins et al. (2016): at least 100 patients with and 100 without the event by the
+    horizon; fewer gives a caveat naming both counts, enough gives none."""
+    from core.risk.summary import external_caveat, external_validation
+
+    seed = load_seed_cohort()
+    model, endpoint, _ = thaw(freeze(risk_report(seed, "rfs", "cox", ["age"], 24).model,
+                                     "rfs"))
+    few = external_validation(model, endpoint, seed)
+    assert external_caveat(few) == (
+        f"Few outcomes to validate on: {few.auc.cases} patients had the event by 24 months "
+        f"and {few.auc.controls} did not. An external validation needs at least 100 of each "
+        "(Collins et al. 2016) to judge a model; read these figures with their wide "
+        "intervals, not as a verdict.")
+    model = fit_risk_model(simulated(800, 2, False),
+                           ModelSpec("cox", "time", "status", ("age", "mrd_pre_status"), 24))
+    many = assess(model, simulated(800, 3, False))
+    assert min(many.auc.cases, many.auc.controls) >= 100
+    assert external_caveat(many) is None
