@@ -57,7 +57,8 @@ NO_EVENT_WORDS: dict[str, frozenset[str]] = {
 }
 """Cell texts that, in a relapse or death date column, say the event did not happen: read as
 a blank date (compared in lower case). Words that say the date is unknown (``不详``,
-``unknown``) are not among them: they are reported, since a blank would mean "no event"."""
+``unknown``, ``?``) are not among them: they are reported, since a blank would mean "no
+event"."""
 
 _TIME = r"(?:[ T]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?"
 _YMD = rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_TIME}$"
@@ -166,8 +167,23 @@ def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = N
         order = chosen or (own if own in ORDERS else None) or \
             (shared if own in ("none", "dots") else None) or \
             (DAY_FIRST if own == "dots" else None)
-        out[name] = read_dates(values, order, has_dmy=own is not None, texts=texts[name])
+        out[name] = _unknown_reported(
+            read_dates(values, order, has_dmy=own is not None, texts=texts[name]), values, name)
     return out
+
+
+def _unknown_reported(column: DateColumn, values: pd.Series, field: str) -> DateColumn:
+    """A ``?`` in an event date column is reported, not read as the blank of "no event"
+    (elsewhere ``?`` is an empty cell, see :data:`core.cohort.validate_cells.MISSING_TOKENS`)."""
+    if field not in NO_EVENT_WORDS or pd.api.types.is_datetime64_any_dtype(values) or \
+            pd.api.types.is_numeric_dtype(values):
+        return column
+    unknown = values.astype("string").str.strip().str.fullmatch(r"\?+").fillna(False)
+    if not unknown.any():
+        return column
+    texts = column.texts.astype("string").where(~unknown, values.astype("string").str.strip())
+    return DateColumn(column.dates, column.bad | unknown.astype(bool), column.ambiguous,
+                      column.order, texts)
 
 
 def no_event_cells(values: pd.Series, field: str | None = None) -> pd.Series:

@@ -129,15 +129,16 @@ def test_a_chinese_relapse_date_column_mostly_reading_none_is_still_the_relapse_
         cohort[["rfs_months", "rfs_event", "rfs_status", "os_event"]])
 
 
-def test_a_date_said_to_be_unknown_is_reported_not_read_as_no_event():
-    data, truth = english_iso_export(alive="unknown")
+@pytest.mark.parametrize("unknown", ["unknown", "?"])
+def test_a_date_said_to_be_unknown_is_reported_not_read_as_no_event(unknown):
+    data, truth = english_iso_export(alive=unknown)
     with pytest.raises(CohortError) as info:
         load_cohort(upload(data, "export.csv"))
     first = int(np.flatnonzero(~truth["dead"].to_numpy())[0])  # the first patient alive
     assert len(info.value.problems) == N - DEATHS
     assert info.value.problems[0] == (
         f"Column 'Date of death' (death date), row {first + 2} (patient {first + 1:06d}): "
-        "value 'unknown' is not a date. Fix: correct it (a calendar date from 1900 on, e.g. "
+        f"value {unknown!r} is not a date. Fix: correct it (a calendar date from 1900 on, e.g. "
         "2020-03-25 or 25.03.2020).")
 
 
