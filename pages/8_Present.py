@@ -1,4 +1,4 @@
-"""Projector mode: the tumor-board sections one per screen, large type, no sidebar."""
+"""Projector mode: the tumor-board sections one screen at a time, large type, no sidebar."""
 
 from dataclasses import astuple
 
@@ -11,7 +11,9 @@ from ui.deliverables import report_choices
 from ui.shell import explain, page_setup, stop_if_empty
 from ui.state import keep_in_url, url_choice
 
-view = page_setup("Projector mode", ":material/slideshow:")
+top = st.container(key="projector-top", horizontal=True, vertical_alignment="center")
+with top.container(key="projector-frame"):  # the n and filters line stays; title, source go
+    view = page_setup("Projector mode", ":material/slideshow:")
 present.projector_style()
 stop_if_empty(view, ", so there is nothing to present")
 if st.query_params.get("present") != "1":
@@ -19,34 +21,31 @@ if st.query_params.get("present") != "1":
 
 try:
     choices = report_choices(view.cohort)
-    sections = present.sections(view.cohort, astuple(choices),
-                                current_flow(view, choices.endpoint, choices.by))
+    screens = present.screens(view.cohort, astuple(choices),
+                              current_flow(view, choices.endpoint, choices.by))
 except AnalysisError as error:
     st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
-numbers = [str(i) for i in range(1, len(sections) + 1)]
+numbers = [str(i) for i in range(1, len(screens) + 1)]
 url_choice("present.slide", numbers, "1")
 
 
 def step(by: int) -> None:
     current = int(st.session_state["present.slide"])
-    st.session_state["present.slide"] = str(min(max(current + by, 1), len(sections)))
+    st.session_state["present.slide"] = str(min(max(current + by, 1), len(screens)))
 
 
-back, where, forward = st.columns([1, 4, 1])
-back.button("Previous", key="present.previous", icon=":material/arrow_back:",
-            on_click=step, args=(-1,), disabled=st.session_state["present.slide"] == "1",
-            use_container_width=True)
-where.selectbox("Section", numbers, key="present.slide", label_visibility="collapsed",
-                format_func=lambda n: f"{n}/{len(sections)} · {sections[int(n) - 1].title}")
-forward.button("Next", key="present.next", icon=":material/arrow_forward:", on_click=step,
-               args=(1,), disabled=st.session_state["present.slide"] == numbers[-1],
-               use_container_width=True)
+with top.container(key="projector-nav", horizontal=True, vertical_alignment="center",
+                   width="content"):
+    st.button("Previous", key="present.previous", icon=":material/arrow_back:",
+              on_click=step, args=(-1,), disabled=st.session_state["present.slide"] == "1")
+    st.selectbox("Screen", numbers, key="present.slide", label_visibility="collapsed",
+                 format_func=lambda n: f"{n}/{len(screens)} · {screens[int(n) - 1].title}")
+    st.button("Next", key="present.next", icon=":material/arrow_forward:", on_click=step,
+              args=(1,), disabled=st.session_state["present.slide"] == numbers[-1])
+    st.page_link("app.py", label="Leave", icon=":material/close:",
+                 query_params=view.cohort_filter.to_query_params())
 keep_in_url("present.slide")
 
-number = int(st.session_state["present.slide"])
-present.show_section(sections[number - 1], number, len(sections))
-st.caption("Arrow keys ← → step through the sections: the same sections as the slide deck.")
-st.page_link("app.py", label="Leave projector mode", icon=":material/close:",
-             query_params=view.cohort_filter.to_query_params())
+present.show_screen(screens[int(st.session_state["present.slide"]) - 1])

@@ -1,11 +1,15 @@
-"""Projector mode: one section of the tumor-board deck per screen, large type, no sidebar.
+"""Projector mode: the tumor-board sections one screen at a time, large type, no sidebar.
 
-The page (``pages/8_Present.py``) steps through the same sections as the slide deck
+The page (``pages/8_Present.py``) steps through the screens of
+:func:`core.report.screens.projector_screens`, cut from the slide deck's sections
 (:func:`core.report.html.report_sections` with the pages' choices), so what is projected is
-what the deck and the HTML report contain. The position is kept in the link
-(``?present=1&present.slide=3``); Previous/Next buttons step, and the left/right arrow keys
-press them (a few lines of inline script in a one-pixel ``st.iframe``; nothing is loaded from
-another host).
+what the deck and the HTML report contain. Every screen fits the browser window at 1366 x 768
+and 1920 x 1080 without scrolling (``tests/e2e/test_projector_fit.py`` measures it): the main
+area is exactly one window tall (CSS below), the figure takes the height the n line,
+navigation, title, caption and caveats leave (``height="stretch"``), and long tables are paged.
+The position is kept in the link (``?present=1&present.slide=3``); Previous/Next buttons step,
+and the left/right arrow keys press them (a few lines of inline script in a one-pixel
+``st.iframe``; nothing is loaded from another host).
 """
 
 from __future__ import annotations
@@ -15,23 +19,53 @@ import streamlit as st
 
 from core.access.deidentify import IDENTIFIED, Privacy
 from core.access.roles import Permission
-from core.report.html import Section, report_sections
-from core.report.images import publication_style
+from core.report.html import report_sections
+from core.report.screens import Screen, projector_figure, projector_screens
 from core.report.sections import ReportChoices
 from ui import access, exports
+from ui.shell import plain
 
 CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
 [data-testid="collapsedControl"] {display: none !important;}
-.block-container {max-width: 100% !important; padding-top: 1.2rem !important;}
-html, body, [data-testid="stMarkdownContainer"] p {font-size: 22px !important;}
-[data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p
-  {font-size: 2.0rem !important; font-weight: 600;}
-[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"] p
-  {font-size: 1.1rem !important;}
-[data-testid="stMain"] h1 {display: none !important;}
-h2 {font-size: 2.2rem !important;}
+/* One window tall, below Streamlit's header (3.75rem): nothing scrolls, the screen stretches */
+[data-testid="stMain"] {overflow: hidden !important;}
+[data-testid="stMainBlockContainer"] {max-width: 100% !important; height: 100vh;
+  padding: 3.9rem 1.5rem 0.5rem 1.5rem !important; box-sizing: border-box;
+  display: flex; flex-direction: column;}
+[data-testid="stMainBlockContainer"] > div {flex: 1 1 auto; min-height: 0;
+  display: flex; flex-direction: column;}
+[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"]
+  {flex: 1 1 auto; min-height: 0; gap: 0.5rem;}
+/* the sign-in line and the de-identify switch (exports only) are not for the room */
+.st-key-projector-frame [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"]),
+.st-key-projector-frame [data-testid="stElementContainer"]:has(h1),
+.st-key-projector-frame [data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]),
+[data-testid="stLayoutWrapper"]:has(> .st-key-projector-hidden) {display: none !important;}
+.st-key-projector-frame {gap: 0.2rem; flex: 1 1 0; min-width: 18rem;}
+.st-key-projector-nav {gap: 0.6rem; flex-wrap: nowrap;}
+.st-key-projector-nav [data-testid="stSelectbox"] {width: 26rem;}
+html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
+  {font-size: 20px !important;}
+.st-key-projector-screen h2 {font-size: 1.8rem !important; padding: 0 !important;}
+.st-key-projector-numbers p {font-size: 19px !important; margin-bottom: 0.4rem !important;}
+.st-key-projector-text p {font-size: 15px !important; color: #444;
+  margin: 0 0 0.2rem 0 !important;}
+.st-key-projector-screen [data-testid="stAlert"] > div {padding: 0.45rem 0.8rem !important;}
+.st-key-projector-screen table {font-size: 19px !important;}
+.st-key-projector-screen [data-testid="stAlert"] p,
+.st-key-projector-screen [data-testid="stAlert"] li {font-size: 17px !important;}
+/* the columns of a figure screen take the height left; the figure fills its column */
+.st-key-projector-screen > [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"])
+  {flex: 1 1 0; min-height: 0;}
+.st-key-projector-screen [data-testid="stHorizontalBlock"] {height: 100%;}
+.st-key-projector-screen [data-testid="stColumn"] {height: 100%; min-height: 0;}
+.st-key-projector-screen [data-testid="stColumn"] > [data-testid="stVerticalBlock"]
+  {height: 100%; min-height: 0;}
+.st-key-projector-screen [data-testid="stLayoutWrapper"]:has(> .st-key-projector-figure)
+  {flex: 1 1 0; min-height: 0;}
+.st-key-projector-figure {height: 100%; min-height: 0;}
 </style>
 """
 
@@ -55,47 +89,73 @@ if (!doc.__presentKeys) {
 """
 
 
-def sections(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Section]:
-    """:func:`report_sections` for the deliverables' choices and the flow diagram, as the
-    session's role may see them (a viewer: no patient list, no swimmer plot, small counts as
-    "<5")."""
-    return _sections(cohort, choices, exports.privacy() if not access.may(
+def screens(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Screen]:
+    """:func:`projector_screens` of :func:`report_sections` for the deliverables' choices and
+    the flow diagram, as the session's role may see them (a viewer: no patient list, no
+    swimmer plot, small counts as "<5")."""
+    return _screens(cohort, choices, exports.privacy() if not access.may(
         Permission.VIEW_ROWS) else IDENTIFIED, flow)
 
 
 @st.cache_data(show_spinner="Preparing the sections…", max_entries=8)
-def _sections(cohort: pd.DataFrame, choices: tuple, privacy: Privacy, flow) -> list[Section]:
-    return report_sections(cohort, choices=ReportChoices(*choices), privacy=privacy, flow=flow)
+def _screens(cohort: pd.DataFrame, choices: tuple, privacy: Privacy, flow) -> list[Screen]:
+    return projector_screens(report_sections(cohort, choices=ReportChoices(*choices),
+                                             privacy=privacy, flow=flow))
 
 
 def projector_style() -> None:
-    """Large type, no sidebar, and arrow keys that press Previous/Next."""
-    st.markdown(CSS, unsafe_allow_html=True)
-    st.iframe(ARROW_KEYS, height=1)
+    """One window tall, large type, no sidebar, and arrow keys that press Previous/Next
+    (drawn in a container that takes no room)."""
+    with st.container(key="projector-hidden"):
+        st.markdown(CSS, unsafe_allow_html=True)
+        st.iframe(ARROW_KEYS, height=1)
 
 
-def show_section(section: Section, number: int, total: int) -> None:
-    """One section on one screen: title, key numbers, figure, caveats, then its table."""
-    st.header(f"{section.title}  ·  {number}/{total}")
-    if section.metrics:
-        columns = st.columns(min(len(section.metrics), 4))
-        for i, (label, value) in enumerate(section.metrics):
-            columns[i % len(columns)].metric(label, value)
-    if section.figure is not None:
-        figure = publication_style(section.figure, "slide_full")  # a copy with large type
-        figure.update_layout(autosize=True, width=None, height=600)
-        st.plotly_chart(figure, key=f"present.figure.{section.key}",
-                        config={"displaylogo": False})
-    if section.figure_table is not None:
-        st.dataframe(section.figure_table, hide_index=True,
-                     key=f"present.figure_table.{section.key}")
-    for paragraph in section.paragraphs:
-        if paragraph:
-            st.markdown(paragraph.replace("*", "\\*"))
-    for warning in section.warnings:
-        st.warning(warning, icon=":material/warning:")
-    if section.table is not None:
-        st.dataframe(section.table, hide_index=True, key=f"present.table.{section.key}")
-    for note in section.notes:
-        if note not in section.paragraphs:
-            st.caption(note)
+def show_screen(screen: Screen) -> None:
+    """One screen: title, then the figure with its key numbers and caption beside it (or the
+    table, or the text), the statistics in words, and the caveats in one box; it fills the
+    rest of the window."""
+    with st.container(key="projector-screen", height="stretch", gap="small"):
+        st.markdown(f"## {plain(screen.title)}", anchors=False)
+        side = bool(screen.metrics)
+        if screen.figure is not None:
+            left, right = st.columns([2.3, 1], gap="medium") if side else (st, None)
+            with left.container(key="projector-figure", height="stretch"):
+                st.plotly_chart(projector_figure(screen.figure),
+                                key=f"present.figure.{screen.key}", height="stretch",
+                                config={"displaylogo": False, "displayModeBar": False})
+            if right is not None:
+                with right.container(key="projector-numbers"):
+                    _numbers(screen)
+        elif screen.tables:
+            if side:
+                with st.container(key="projector-numbers"):
+                    _numbers(screen)
+            for column, table in zip(st.columns(len(screen.tables)), screen.tables,
+                                     strict=True):
+                column.table(_shown(table, screen.blank_repeats), hide_index=True)
+        else:
+            st.markdown("\n".join(f"- {plain(p)}" for p in screen.paragraphs))
+        text = [*screen.paragraphs, screen.caption] if screen.figure is not None or \
+            screen.tables else [screen.caption]
+        if any(text):  # the statistics in words and who the figure shows, full width
+            with st.container(key="projector-text"):
+                st.markdown("\n\n".join(plain(p) for p in text if p))
+        if screen.warnings:
+            st.warning("\n".join(f"- {plain(w)}" for w in screen.warnings),
+                       icon=":material/warning:")
+
+
+def _numbers(screen: Screen) -> None:
+    """Key numbers as '<label>: **<value>**' lines (they wrap, never truncate)."""
+    for label, value in screen.metrics:
+        st.markdown(f"{plain(label)}: **{plain(value)}**")
+
+
+def _shown(table: pd.DataFrame, blank_repeats: bool) -> pd.DataFrame:
+    """A table page as text: '–' for a missing value, a repeated first cell left empty."""
+    shown = table.astype(object).where(table.notna(), "–").astype(str)
+    if blank_repeats and len(shown.columns):
+        first = shown.iloc[:, 0]
+        shown.iloc[:, 0] = first.where(first != first.shift(), "")
+    return shown

@@ -53,6 +53,14 @@ class GuardrailBox:
     details: tuple[str, ...]
 
 
+def separated_terms(ordinary: CoxResult) -> tuple[str, ...]:
+    """Terms whose ordinary fit shows separation (monotone likelihood): a level with none or
+    all of the events, whose hazard ratio runs off to 0 or infinity. A headline must not show
+    a number for them (Firth's finite estimate is a direction, not a size)."""
+    return tuple(w[len(SEPARATION):].split("`")[0] for w in ordinary.warnings
+                 if w.startswith(SEPARATION))
+
+
 def firth_disagreements(ordinary: CoxResult, firth: CoxResult,
                         labels: Mapping[str, str] | None = None) -> list[str]:
     """One sentence per term whose Firth interval and ordinary Cox interval disagree on
@@ -119,8 +127,7 @@ def guardrail_box(models: Sequence[tuple[str, CoxResult, CoxResult]], event_noun
         labels = {**term_labels(ordinary), **term_labels(shown)}
         caveats = list(dict.fromkeys((*ordinary.warnings, *ordinary.notes, *shown.warnings,
                                       *shown.notes)))
-        separated = [w[len(SEPARATION):].split("`")[0] for w in ordinary.warnings
-                     if w.startswith(SEPARATION)]
+        separated = separated_terms(ordinary)
         if separated:
             names = " and ".join(labels.get(t, t) for t in separated)
             text = (f"{prefix}{names}: a group with none of the {event_noun} (or with all of "

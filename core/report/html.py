@@ -132,14 +132,16 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                     else "Months from maintenance start"))
         caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
         effects = km_effects(cohort, endpoint, by)
-        paragraphs = [caption]
+        paragraphs, warnings = [caption], list(report.notes)
         if comparison_text(report):
-            paragraphs += [comparison_text(report), report.which_p]
+            paragraphs.append(comparison_text(report))
+            if report.which_p not in warnings:  # a small sample's advice is a caveat
+                (warnings if report.small_sample else paragraphs).append(report.which_p)
         if effects is not None:
             paragraphs.append(effects.method)
+            warnings += [n for n in effects.notes if n not in warnings]
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
-                                report.notes + (effects.notes if effects else ()),
-                                key=f"km.{endpoint}", notes=(caption,),
+                                tuple(warnings), key=f"km.{endpoint}", notes=(caption,),
                                 metrics=key_numbers(report),
                                 figure_table=effects.display() if effects else None))
     if printed_rates:

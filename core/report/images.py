@@ -115,16 +115,17 @@ def _renderer() -> None:
     _STARTED = True
 
 
-def publication_style(figure: go.Figure, preset: str = "slide_full", caption: str = "",
-                      style: str = "publication", table=None) -> go.Figure:
+def publication_style(figure: go.Figure, preset: str | ImagePreset = "slide_full",
+                      caption: str = "", style: str = "publication", table=None) -> go.Figure:
     """A copy of ``figure`` laid out for ``preset``, with ``caption`` written under the plot.
 
     Parameters
     ----------
     figure : plotly.graph_objects.Figure
         Not modified.
-    preset : str
-        Key of :data:`PRESETS`.
+    preset : str or ImagePreset
+        Key of :data:`PRESETS`, or a size of the caller's own (projector mode lays a figure
+        out for the smallest screen it must fit).
     caption : str
         Plain text; wrapped to the figure's width. Empty for none.
     style : {"publication", "screen"}
@@ -139,7 +140,7 @@ def publication_style(figure: go.Figure, preset: str = "slide_full", caption: st
     -------
     plotly.graph_objects.Figure
     """
-    size = _preset(preset)
+    size = preset if isinstance(preset, ImagePreset) else _preset(preset)
     if style not in ("publication", "screen"):
         raise AnalysisError(f"Unknown figure style {style!r}. Fix: use 'publication' or "
                             "'screen'.")

@@ -133,21 +133,28 @@ class ReportChoices:
 
 def key_numbers(report) -> tuple[tuple[str, str], ...]:
     """Key numbers of a :class:`~core.survival.km.summary.SurvivalReport` for projector mode:
-    per group the median and the first landmark, then the log-rank (and permutation) p."""
+    one line per group (its median and the Kaplan-Meier estimate at the first landmark, 0%
+    once the curve has reached 0), then the log-rank, permutation and trend p."""
+    from core.survival.km.summary import reached_zero
+
     out = []
     first = report.landmark_months[0] if report.landmark_months else None
     for _, row in report.medians.iterrows():
-        name = f"{row['group']} (n={int(row['n'])})"
-        out.append((f"{name}: median", "not reached" if row["median"] != row["median"]
-                    else f"{row['median']:.1f} months"))
+        parts = ["median not reached" if row["median"] != row["median"]
+                 else f"median {row['median']:.1f} months"]
         hit = report.landmarks[(report.landmarks["group"] == row["group"])
                                & (report.landmarks["time"] == first)]
         if first is not None and not hit.empty:
-            out.append((f"{name}: {first:g} months", f"{100 * hit['survival'].iloc[0]:.1f}%"))
+            parts.append(f"{100 * hit['survival'].iloc[0]:.1f}% at {first:g} months")
+        elif first is not None and reached_zero(report.fit, row["group"]):
+            parts.append(f"0% at {first:g} months")
+        out.append((f"{row['group']} (n={int(row['n'])})", "; ".join(parts)))
     if report.logrank is not None:
         out.append(("Log-rank p", format_p(report.logrank.p_value)))
     if report.permutation is not None:
         out.append(("Permutation p", format_p(report.permutation.p_value)))
+    if report.trend is not None:
+        out.append(("Trend across ELN groups, p", format_p(report.trend.p_value)))
     return tuple(out)
 
 
@@ -161,6 +168,7 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     )
     from core.cox.figures import forest_figure
     from core.cox.fit import fit_cox
+    from core.cox.guardrails import guardrail_box, separated_terms
 
     endpoint = choices.cox_endpoint
     title = f"Cox regression: {ENDPOINT_NAMES[endpoint].lower()} ({endpoint.upper()})"
@@ -195,15 +203,22 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
                 if used.lr_p_value == used.lr_p_value else "")
              + (f"Harrell's C {used.concordance:.3f}." if used.concordance == used.concordance
                 else ""))
-    metrics = tuple((labels.get(term, term),
-                     f"HR {table['HR'].iloc[i]} ({table.iloc[i, 2]}), p {table['p'].iloc[i]}")
-                    for i, term in enumerate(used.table.index))
-    notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.",
-             *choices.rules_for(*covariates))
+    # The Cox page's plain box: what the caveats mean for reading the hazard ratios; a level
+    # that separates is never headlined with a number (its estimate is Firth's, or infinite).
+    box = guardrail_box([("", ordinary, used)], noun)
+    separated = separated_terms(ordinary)
+    metrics = tuple(
+        (labels.get(term, term),
+         "not estimable: see the caveat" if term in separated else
+         f"HR {table['HR'].iloc[i]} ({table.iloc[i, 2]}), p {table['p'].iloc[i]}")
+        for i, term in enumerate(used.table.index))
+    points = list(box.points)
     if used.excluded:
-        warnings.append(used.excluded_reason)
-    warnings = [_readable(w, labels) for w in dict.fromkeys(warnings)]
-    return Section(title, (model,), table, figure, tuple(warnings), key="cox",
+        points.append(used.excluded_reason)
+    details = [_readable(w, labels) for w in dict.fromkeys([*warnings, *box.details])]
+    notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.",
+             *choices.rules_for(*covariates), *details)
+    return Section(title, (model,), table, figure, tuple(dict.fromkeys(points)), key="cox",
                    notes=notes, metrics=metrics)
 
 
@@ -251,7 +266,7 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                                          choices.competing_rule)
     except AnalysisError as error:
         return Section(title, key="competing", warnings=(str(error),))
-    paragraphs, metrics = [], []
+    paragraphs, metrics = [], list(_incidence_numbers(report, choices.landmark_months))
     for cause, test in report.tests.items():
         perm = report.permutation.get(cause)
         noun = module.CAUSES[cause]
@@ -273,6 +288,22 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                    key="competing", notes=(" ".join((report.caption,
                                                      *choices.rules_for(by))),),
                    metrics=tuple(metrics))
+
+
+def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
+    """Per group, the cumulative incidence of relapse at the first landmark ("beyond
+    follow-up" when the group's follow-up ended before it)."""
+    if not landmark_months:
+        return []
+    first = min(landmark_months)
+    marks = report.landmarks[(report.landmarks["cause"] == 1)
+                             & (report.landmarks["time"] == first)].set_index("group")
+    out = []
+    for group, n in report.incidence[1].n.items():
+        value = marks["cif"].get(group, float("nan"))
+        out.append((f"{group} (n={n}): relapse by {first:g} months",
+                    "beyond follow-up" if value != value else f"{100 * value:.1f}%"))
+    return out
 
 
 def flow_section(flow):

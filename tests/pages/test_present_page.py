@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.report.html import report_sections
+from core.report.screens import projector_screens
 from core.report.sections import ReportChoices
 from core.survival.flow import analysis_flow
 from tests.pages.helpers import header_text, run_page
@@ -13,68 +16,95 @@ PAGE = "pages/8_Present.py"
 
 
 def _expected_titles(cohort=None, **choices) -> list[str]:
-    """The deck's section titles, the flow diagram first (as the page builds them)."""
+    """The projector's screen titles: the deck's sections (the flow diagram first) cut into
+    screens, as the page builds them."""
     cohort = load_seed_cohort() if cohort is None else cohort
     report = ReportChoices(**choices)
     flow = analysis_flow(cohort, CohortFilter(), report.endpoint, report.by)
-    return [s.title for s in report_sections(cohort, choices=report, flow=flow)]
+    return [s.title for s in projector_screens(report_sections(cohort, choices=report,
+                                                                flow=flow))]
 
 
-def test_first_section_with_its_key_numbers_and_present_in_the_link():
+def title(at) -> str:
+    """The screen's title (a '## ' heading in the screen's container)."""
+    return next(m.value[3:] for m in at.markdown if m.value.startswith("## "))
+
+
+def numbers(at) -> dict[str, str]:
+    """The key numbers, drawn as '<label>: **<value>**' lines (they wrap, never truncate)."""
+    found = (re.fullmatch(r"(.+): \*\*(.+)\*\*", m.value) for m in at.markdown)
+    return {m.group(1): m.group(2) for m in found if m}
+
+
+def test_first_screen_with_its_key_numbers_and_present_in_the_link():
     at = run_page(PAGE)
     assert not at.exception
     titles = _expected_titles()
-    assert at.header[0].value == f"{titles[0]}  ·  1/{len(titles)}"
-    assert titles[0] == "Who is in the analysis (RFS)"  # the flow diagram comes first
-    assert {m.label: m.value for m in at.metric} == {"Rows in the file": "19", "Analysed": "19"}
+    assert title(at) == titles[0] == "Who is in the analysis (RFS)"  # the flow diagram first
+    assert at.selectbox(key="present.slide").options[0] == f"1/{len(titles)} · {titles[0]}"
+    assert numbers(at) == {"Rows in the file": "19", "Analysed": "19"}
     assert at.query_params["present"] == "1"
     assert at.button(key="present.previous").disabled
     assert "19 of 19 patients" in header_text(at)
 
 
-def test_next_and_previous_step_through_the_deck_sections():
+def test_next_and_previous_step_through_the_screens():
     at = run_page(PAGE)
     titles = _expected_titles()
     at.button(key="present.next").click().run()
+    assert title(at) == titles[1] == "Baseline characteristics · 1/3"  # a long table, paged
     at.button(key="present.next").click().run()
-    assert at.header[0].value.startswith(titles[2])  # the chosen endpoint's curves (RFS)
-    assert at.header[0].value.startswith("Relapse-free survival (RFS)")
-    assert len(at.get("plotly_chart")) == 1
-    assert "Log-rank p" not in {m.label for m in at.metric}  # no grouping: no test
+    assert title(at) == "Baseline characteristics · 2/3"
     assert at.query_params["present.slide"] == "3"
+    at.selectbox(key="present.slide").set_value(str(titles.index(
+        "Relapse-free survival (RFS)") + 1)).run()
+    assert len(at.get("plotly_chart")) == 1
+    assert "Log-rank p" not in numbers(at)  # no grouping: no test
     at.button(key="present.previous").click().run()
-    assert at.header[0].value.startswith(titles[1])
+    assert title(at) == "Baseline characteristics · 3/3"
 
 
-def test_link_opens_a_section_with_the_pages_choices():
-    """?survival.by=mrd_pre_status&present.slide=3: RFS by MRD with its log-rank p."""
+def test_a_survival_screen_shows_one_line_per_group_and_the_tests():
+    """?survival.by=mrd_pre_status: RFS by MRD with its log-rank p (R: survdiff 0.269)."""
     at = run_page("pages/1_Survival.py", {"survival.by": "mrd_pre_status",
                                           "survival.endpoint": "rfs"})
     at.switch_page(PAGE).run()
-    at.selectbox(key="present.slide").set_value("3").run()
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Log-rank p"] == "0.269"
-    assert metrics["positive (n=4): median"] == "16.0 months"
-    assert metrics["positive (n=4): 12 months"] == "75.0%"
-    assert metrics["negative (n=15): median"] == "not reached"
     titles = _expected_titles(by="mrd_pre_status")
+    at.selectbox(key="present.slide").set_value(
+        str(titles.index("Relapse-free survival (RFS)") + 1)).run()
+    shown = numbers(at)
+    assert shown["Log-rank p"] == "0.269"
+    assert shown["positive (n=4)"] == "median 16.0 months; 75.0% at 12 months"
+    assert shown["negative (n=15)"] == "median not reached; 91.7% at 12 months"
+    assert any(m.value.startswith("n = 19 patients, 6 relapses") for m in at.markdown)
+    # the small-sample advice is a caveat on the screen, in the one wording
+    assert any("read the permutation p" in w.value for w in at.warning)
     at.selectbox(key="present.slide").set_value(str(len(titles))).run()
     assert at.button(key="present.next").disabled
-    assert at.header[0].value.startswith("Patients")
+    assert title(at).startswith("Patients")
 
 
-def test_cox_section_shows_its_caveats():
-    at = run_page(PAGE, {"present.slide": "5"})
-    assert at.header[0].value.startswith("Cox regression: relapse-free survival (RFS)")
-    assert any("Monotone likelihood" in w.value for w in at.warning)
-    assert not any("eln2022_risk[" in w.value for w in at.warning)  # terms in words
+def test_cox_screen_headlines_no_separated_level_and_says_why_in_plain_words():
+    """Seen: 'ELN intermediate: HR 0.0164, p 0.003' headlined for a level with no relapse,
+    and five technical warnings below the fold."""
+    titles = _expected_titles()
+    at = run_page(PAGE, {"present.slide": str(titles.index(
+        "Cox regression: relapse-free survival (RFS)") + 1)})
+    assert title(at) == "Cox regression: relapse-free survival (RFS)"
+    shown = numbers(at)
+    assert shown["ELN 2022 risk: intermediate vs favorable"] == "not estimable: see the caveat"
+    assert shown["MRD before maintenance: positive vs negative"].startswith("HR 2.40 (")
+    assert len(at.warning) == 1  # one plain box, as on the Cox page
+    box = at.warning[0].value
+    assert "ELN 2022 risk: intermediate" in box and "none of the relapses" in box
+    assert "Monotone likelihood" not in box and "eln2022_risk[" not in box
 
 
 def test_empty_filter_says_so():
     at = run_page(PAGE, {"mrd_pre_status": "positive", "eln2022_risk": "favorable"})
     assert not at.exception
     assert any("nothing to present" in i.value for i in at.info)
-    assert not at.header
+    assert not any(m.value.startswith("## ") for m in at.markdown)
 
 
 def test_deliverables_build_only_when_asked_then_offer_the_download():

@@ -114,7 +114,9 @@ def test_competing_section_follows_the_competing_page():
     assert "Non-relapse mortality (NRM): Gray's test chi-square 3.75" in text
     whole = {s.key: s for s in report_sections(seed, choices=ReportChoices(
         by="mrd_pre_status", cox_covariates=()))}["competing"]
-    assert whole.metrics == () and whole.paragraphs[0].startswith("Relapse is the event")
+    # no grouping: no test, only the incidence of relapse at the first landmark
+    assert whole.metrics == (("All (n=19): relapse by 12 months", "12.0%"),)
+    assert whole.paragraphs[0].startswith("Relapse is the event")
 
 
 def test_competing_section_without_relapse_times_says_so():
