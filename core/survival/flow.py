@@ -82,8 +82,11 @@ class AnalysisFlow:
 
 def _problem_column(reasons: str) -> str:
     found = re.search(r"`([^`]+)`", str(reasons))
-    return (f"a problem in {LABELS.get(found.group(1), found.group(1))}" if found
-            else "a problem in the row")
+    if found:
+        return f"a problem in {LABELS.get(found.group(1), found.group(1))}"
+    named = re.match(r"Columns? '([^']+)'( \([^)]+\))?", str(reasons))  # a file's own column
+    return f"a problem in {named.group(1)}{named.group(2) or ''}" if named else \
+        "a problem in the row"
 
 
 def _readable(reason: str) -> str:

@@ -37,6 +37,16 @@ def test_every_patient_is_accounted_for():
     assert 21 == analysed.n + sum(c for s in flow.steps for _, c in s.excluded)
 
 
+def test_a_date_conflict_names_the_file_column_it_was_found_in():
+    aside = pd.DataFrame({"row": [9, 10], "patient_id": ["000007", "000008"], "reasons": [
+        "Column '复发日期' (relapse date), row 9 (patient 000007): relapse 2021-03-01 is after "
+        "the last contact 2021-02-01 (column '末次随访日期' (last contact date)). Fix: ...",
+        "Column 'Relapse date', row 10 (patient 000008): value 'x' is not a date. Fix: ..."]})
+    flow = analysis_flow(load_seed_cohort(), CohortFilter(), "rfs", None, aside)
+    assert flow.steps[1].excluded == (("set aside: a problem in 复发日期 (relapse date)", 1),
+                                      ("set aside: a problem in Relapse date", 1))
+
+
 def test_figure_draws_one_box_per_step_and_group_with_inert_text():
     cohort = load_seed_cohort()
     cohort["group"] = ["<b>x</b>"] * 10 + ["y"] * 9
