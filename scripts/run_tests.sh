@@ -68,4 +68,5 @@ fi
 # Lint first: a lint error fails the run before any test starts (config in pyproject.toml).
 python3 -m ruff check .
 
-exec python3 -m pytest -n 2 "$@"
+# The slowest tests are listed at the end of every run, so a slow one is seen where it lands.
+exec python3 -m pytest -n 2 --durations=25 "$@"
