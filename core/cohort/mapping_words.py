@@ -22,7 +22,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                    "编号", "序号", "患者id", "病案号", "登记号", "patienten_id", "patientennummer",
                    "pat_nr", "patient_nr", "fallnummer", "identifiant", "numero_patient",
                    "n_patient", "no_patient", "id_patient", "numero_de_paciente", "id_paciente",
-                   "paciente", "nhc", "numero_paciente", "identificador", "nr", "n", "numero",
+                   "paciente", "nhc", "numero_paciente", "no_paciente", "n_paciente",
+                   "nro_paciente", "num_paciente", "identificador", "nr", "n", "numero",
                    "identifiant_patient", "code_patient", "codigo_paciente", "id_del_paciente",
                    "patient_number", "study_id", "record_id", "usubjid", "subjid"),
     "sex": ("sex", "gender", "性别", "geschlecht", "sexe", "sexo"),
@@ -84,7 +85,7 @@ DATE_WORDS: tuple[str, ...] = ("date", "datum", "fecha", "日期", "时间", "dt
 
 TOPICS: dict[str, tuple[str, ...]] = {
     "date_diagnosis": ("diagnos", "diagnostic", "诊断", "确诊", "初诊", "dx"),
-    "date_maintenance_start": ("maintenance", "erhaltung", "mantenimiento", "维持"),
+    "date_maintenance_start": ("maint", "erhaltung", "mantenimiento", "维持"),
     "date_relapse": ("relapse", "rezidiv", "rechute", "recaida", "recidiv", "复发"),
     "date_death": ("death", "dead", "died", "deceased", "todes", "sterbe", "verstorb", "deces",
                    "decede", "fallec", "defuncion", "muerte", "死亡", "tod", "mort"),

@@ -132,9 +132,9 @@ def _check_kinds(raw: pd.DataFrame, chosen: dict[str, str], notes: list[str],
     its event's date; a death flag holding relapse words is no death flag (and vice versa).
     A column named exactly as its field (``named``) is taken at its word."""
     for flag, date_field in (("os_event", "date_death"), ("rfs_event", "date_relapse")):
-        if flag in chosen and date_field not in chosen and "_months" not in flag and \
-                looks_like_dates(raw[chosen[flag]]) and \
-                clean_column(raw[chosen[flag]]).dropna().nunique() > MAX_EVENT_CODES:
+        if flag in chosen and date_field not in chosen and looks_like_dates(raw[chosen[flag]]) \
+                and not all(fold(v) in EVENT_CODES  # ("Rezidiv am", "death" holding dates)
+                            for v in distinct_values(raw, chosen[flag], MAX_EVENT_CODES + 1)):
             chosen[date_field] = chosen.pop(flag)
     for name in [f for f in chosen if f in DATE_FIELDS]:
         if not looks_like_dates(raw[chosen[name]]):

@@ -49,6 +49,33 @@ CASES = {
          "date_maintenance_start": "开始维持治疗日期", "rfs_event": "是否复发",
          "date_relapse": "复发时间", "date_last_contact": "随访截止日期",
          "os_event": "生存状态"}),
+    "english abbreviations": (
+        "id,dx_date,maint_start,relapse_dt,death_dt,last_fu_date\n"
+        "1,2020-01-01,2020-03-01,2020-09-01,2021-01-01,2021-01-01\n"
+        "2,2020-02-01,2020-04-01,,,2022-02-01\n",
+        {"patient_id": "id", "date_diagnosis": "dx_date", "date_maintenance_start": "maint_start",
+         "date_relapse": "relapse_dt", "date_death": "death_dt",
+         "date_last_contact": "last_fu_date"}),
+    "event names holding dates": (  # few distinct dates: still dates, not event codes
+        "patient_id,diagnosis,maintenance_start,relapse,death,last_contact\n"
+        "1,2020-01-01,2020-03-01,2020-09-01,2021-01-01,2021-01-01\n"
+        "2,2020-02-01,2020-04-01,,,2022-02-01\n",
+        {"patient_id": "patient_id", "date_diagnosis": "diagnosis",
+         "date_maintenance_start": "maintenance_start", "date_relapse": "relapse",
+         "date_death": "death", "date_last_contact": "last_contact"}),
+    "german relapse on": (
+        "Patientennummer,Datum der Erstdiagnose,Beginn der Erhaltung,Rezidiv am,Todesdatum,"
+        "Letzte Vorstellung\n1,01.01.2020,01.03.2020,01.09.2020,01.01.2021,01.01.2021\n"
+        "2,01.02.2020,01.04.2020,,,01.02.2022\n",
+        {"patient_id": "Patientennummer", "date_diagnosis": "Datum der Erstdiagnose",
+         "date_maintenance_start": "Beginn der Erhaltung", "date_relapse": "Rezidiv am",
+         "date_death": "Todesdatum", "date_last_contact": "Letzte Vorstellung"}),
+    "spanish ordinal sign": (
+        "Nº paciente,Fecha diagnóstico,Inicio mantenimiento,Fecha recaída,Fecha fallecimiento,"
+        "Fecha último contacto\n1,2020-01-01,2020-03-01,2020-09-01,2021-01-01,2021-01-01\n",
+        {"patient_id": "Nº paciente", "date_diagnosis": "Fecha diagnóstico",
+         "date_maintenance_start": "Inicio mantenimiento", "date_relapse": "Fecha recaída",
+         "date_death": "Fecha fallecimiento", "date_last_contact": "Fecha último contacto"}),
 }
 
 
