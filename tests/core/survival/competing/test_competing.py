@@ -23,7 +23,12 @@ from core.survival.competing import (
 )
 from core.survival.competing.estimate import VARIANCE
 from core.survival.competing.gray import permutation_gray
-from core.survival.competing.input import competing_data, competing_status
+from core.survival.competing.input import (
+    DATED_TEXT,
+    DEATH_RULE_TEXT,
+    competing_data,
+    competing_status,
+)
 
 GOLDEN = json.loads((Path(__file__).parents[2] / "golden" / "competing_r_golden.json")
                     .read_text())
@@ -165,6 +170,9 @@ def test_recorded_status_column_wins():
     d = pd.DataFrame({"patient_id": [1, 2, 3], "rfs_event": [0, 1, 0], "os_event": [1, 0, 0],
                       "rfs_status": [2, np.nan, 0]})
     assert competing_status(d).status.tolist() == [2.0, 1.0, 0.0]
+    assert competing_status(d).explanation == DEATH_RULE_TEXT["censor"]  # one not recorded
+    d["rfs_status"] = [2, 1, 0]  # every cause recorded (an upload built from dates)
+    assert competing_status(d).explanation == DATED_TEXT
 
 
 def test_bad_inputs_are_named():
