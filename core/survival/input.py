@@ -69,6 +69,9 @@ class SurvivalData:
         Rows left out, one entry per reason.
     group_code : numpy.ndarray of int, shape (n,), optional
         Position of each row's group in ``groups`` (computed from ``group`` when not given).
+    entry : numpy.ndarray of float, shape (n,), optional
+        Delayed entry (left truncation): the time on the same clock after which the row is
+        at risk, always < ``time``; None when every row is at risk from 0.
     """
 
     time: np.ndarray
@@ -78,6 +81,7 @@ class SurvivalData:
     n_input: int
     exclusions: tuple[Exclusion, ...] = ()
     group_code: np.ndarray | None = None
+    entry: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.group_code is None:
@@ -103,7 +107,8 @@ def group_order(values: pd.Series | np.ndarray, by: str | None) -> tuple[str, ..
     return present_levels(pd.Series(values), by)
 
 
-def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None) -> SurvivalData:
+def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None,
+                  entry: str | None = None) -> SurvivalData:
     """Check the columns of a survival analysis and keep the usable rows.
 
     Parameters
@@ -116,31 +121,27 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         Column of event indicators: 1 (or True) = event, 0 (or False) = censored.
     by : str, optional
         Column whose values define the groups; None for one group labelled ``"All"``.
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time`` (left truncation, R
+        ``Surv(entry, time, event)``): the row is at risk at t only when entry < t <= time.
 
     Returns
     -------
     SurvivalData
-        Rows with a missing time, event or group are left out and counted in
-        ``exclusions``; they are never silently dropped.
+        Rows with a missing time, event, entry or group are left out and counted in
+        ``exclusions``; they are never silently dropped. A row whose entry equals its time
+        is left out too (it is never at risk; R's ``Surv`` makes it NA and drops it).
 
     Raises
     ------
     AnalysisError
-        A named column is absent, a time is negative or not a number, or an event value is
-        neither 0 nor 1. The message names the rows, the value and the fix.
+        A named column is absent, a time or entry is negative or not a number, an entry is
+        after the time, or an event value is neither 0 nor 1. The message names the rows,
+        the value and the fix.
     """
-    check_columns(df.columns, (time, event, by))
-    times = pd.to_numeric(df[time], errors="coerce")
-    t = times.to_numpy(dtype=float, na_value=np.nan)
+    check_columns(df.columns, (time, event, by, entry))
+    t = _checked_times(df, time)
     no_time = np.isnan(t)
-    if not pd.api.types.is_numeric_dtype(df[time]):  # text that is not a number
-        bad_time = df[time].notna() & no_time
-        if bad_time.any():
-            raise AnalysisError(_rows_message(df, bad_time, df[time], time, *BAD_TIME))
-    negative = t < 0
-    if negative.any():
-        raise AnalysisError(_rows_message(df, pd.Series(negative, index=df.index), df[time],
-                                          time, *NEGATIVE_TIME))
     raw_event = df[event]
     if pd.api.types.is_bool_dtype(raw_event):
         raw_event = raw_event.astype("Int64" if raw_event.hasnans else np.int64)
@@ -156,6 +157,15 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     exclusions = []
     keep = np.ones(len(df), dtype=bool)
     checks = [(no_time, missing_reason(time)), (no_event, missing_reason(event))]
+    if entry is not None:
+        e_in = _checked_times(df, entry)
+        with np.errstate(invalid="ignore"):
+            late = e_in > t
+        if late.any():
+            raise AnalysisError(_rows_message(df, pd.Series(late, index=df.index), df[entry],
+                                              entry, *late_entry(time)))
+        checks += [(np.isnan(e_in), missing_reason(entry)),
+                   (e_in == t, ENTRY_AT_END.format(entry=entry, time=time))]
     if by is not None:  # one hash pass gives the groups and the missing ones (code -1)
         all_codes, uniques = pd.factorize(df[by])
         checks.append((all_codes < 0, missing_reason(by)))
@@ -194,7 +204,22 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
         n_input=len(df),
         exclusions=tuple(exclusions),
         group_code=group_code,
+        entry=None if entry is None else (e_in if every else e_in[keep]),
     )
+
+
+def _checked_times(df: pd.DataFrame, column: str) -> np.ndarray:
+    """A column of times as floats (NaN where empty); raises on text and negative values."""
+    t = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    if not pd.api.types.is_numeric_dtype(df[column]):  # text that is not a number
+        bad = df[column].notna() & np.isnan(t)
+        if bad.any():
+            raise AnalysisError(_rows_message(df, bad, df[column], column, *BAD_TIME))
+    negative = t < 0
+    if negative.any():
+        raise AnalysisError(_rows_message(df, pd.Series(negative, index=df.index), df[column],
+                                          column, *NEGATIVE_TIME))
+    return t
 
 
 BAD_TIME = ("is not a number", "enter the time in months")
@@ -202,6 +227,16 @@ NEGATIVE_TIME = ("is negative", "times are months from the start of follow-up an
                  "negative")
 BAD_EVENT = ("is not 0 or 1", "use 1 for the event and 0 for censored")
 """(problem, fix) of the three row errors of the gatekeeper, shared with the engine path."""
+ENTRY_AT_END = ("`{entry}` equals `{time}`: a patient whose follow-up ends when it begins is "
+                "never at risk (R's Surv(entry, time, event) drops such rows)")
+"""Exclusion reason of rows whose entry equals their time."""
+
+
+def late_entry(time: str) -> tuple[str, str]:
+    """(problem, fix) of an entry time after the end of follow-up."""
+    return (f"is after `{time}`",
+            f"an entry time is when a patient joins the risk set and must come before the end "
+            f"of follow-up (`{time}`); correct the dates, or leave the entry empty")
 
 
 def missing_reason(column: str) -> str:

@@ -12,6 +12,16 @@ group's last follow-up). Gray's test and the Fine-Gray model live in
 :mod:`core.survival.competing.gray` and :mod:`core.survival.competing.finegray`; the package
 re-exports all three.
 
+Delayed entry (left truncation, R ``survfit(Surv(entry, time, factor(status)) ~ by, id =)``):
+a patient is at risk at t when entry < t <= time, so ``n`` above becomes entries before t
+minus exits before t. Gray's variance is not defined for it; the standard error is then R
+``survfit``'s multi-state one, the infinitesimal jackknife (:data:`VARIANCE_IJ`): the square
+root of the sum over patients of the squared derivative of F(t) with respect to the
+patient's case weight. Each derivative is a jump at the patient's exit minus cumulative
+hazard-type sums over the times the patient was at risk, so the sum of squares at every time
+comes from sorted cumulative sums over entries and exits (O(n log n), no patient x time
+table).
+
 Conventions: status 0 = censored, 1, 2, ... = causes (``cuminc``'s ``cencode = 0``); groups
 labelled as R's factor prints them; ``se`` is the square root of ``cuminc``'s ``var``. R's
 cmprsk prints no confidence interval; the pointwise interval here is on the log(-log) scale,
@@ -44,6 +54,7 @@ CIF_COLUMNS = ["group", "time", "n_risk", "n_event", "n_competing", "n_censor", 
                "ci_lower", "ci_upper"]
 AT_COLUMNS = ["group", "time", "cif", "se", "ci_lower", "ci_upper", "n_risk"]
 VARIANCE = "Gray's variance (R cmprsk::cuminc)"
+VARIANCE_IJ = "infinitesimal jackknife (R survfit multi-state)"
 CI_METHOD = "log(-log) pointwise confidence interval"
 
 
@@ -107,9 +118,12 @@ def loglog_interval(cif: np.ndarray, se: np.ndarray, z: float) -> tuple[np.ndarr
     return lower, upper
 
 
-def _group_curve(time: np.ndarray, status: np.ndarray, cause: int) -> pd.DataFrame:
-    """One group's Aalen-Johansen curve and Gray's variance at its distinct times; ``time``
-    sorted (:func:`by_group_and_time`)."""
+def _group_curve(time: np.ndarray, status: np.ndarray, cause: int,
+                 entry: np.ndarray | None = None) -> pd.DataFrame:
+    """One group's Aalen-Johansen curve and Gray's variance at its distinct times (the
+    infinitesimal jackknife with delayed entry); ``time`` sorted (:func:`by_group_and_time`)."""
+    if entry is not None:
+        return _entry_curve(entry, time, status, cause)
     times, first = np.unique(time, return_index=True)
     d1 = np.add.reduceat((status == cause).astype(float), first) if time.size else np.array([])
     d_all = np.add.reduceat((status > 0).astype(float), first) if time.size else np.array([])
@@ -147,6 +161,65 @@ def _group_curve(time: np.ndarray, status: np.ndarray, cause: int) -> pd.DataFra
                          "se": np.sqrt(np.maximum(var, 0.0))})
 
 
+def _entry_curve(entry: np.ndarray, time: np.ndarray, status: np.ndarray, cause: int
+                 ) -> pd.DataFrame:
+    """One group's Aalen-Johansen curve with delayed entry and its infinitesimal-jackknife
+    standard error (R ``survfit`` multi-state, one row per patient as its own ``id``).
+
+    With hazards l(u) = d(u)/n(u), l1(u) = d1(u)/n(u), S the all-cause product limit and
+    c(u) = 1/(1 - l(u)), patient i's influence on F(t) is a(t) - F(t) b(t), where
+    a(t) = [exit <= t] J - (G(min(t, exit)) - G(entry)), b(t) likewise with K and H,
+    J = (S(u-) [cause] + c F(u) [any event]) / n(u) and K = c [any event] / n(u) at the exit
+    u, G and H the cumulative sums of g = (c F l + S(u-) l1)/n and h = c l / n.
+    """
+    times = np.unique(time)
+    exit_at = np.searchsorted(times, time)
+    n_risk = (np.searchsorted(np.sort(entry), times, side="left")
+              - np.searchsorted(np.sort(time), times, side="left")).astype(float)
+    events = status > 0
+    d_all = np.bincount(exit_at, events, minlength=times.size)
+    d1 = np.bincount(exit_at, status == cause, minlength=times.size)
+    n_obs = np.bincount(exit_at, minlength=times.size)
+    lam, lam1 = d_all / n_risk, d1 / n_risk  # n_risk >= 1 at every exit time
+    s_before = np.r_[1.0, np.cumprod(1.0 - lam)[:-1]]
+    cif = np.cumsum(s_before * lam1)
+    c = np.where(lam < 1, 1.0 / np.where(lam < 1, 1.0 - lam, 1.0), 0.0)
+    g_cum = np.cumsum((c * cif * lam + s_before * lam1) / n_risk)
+    h_cum = np.cumsum(c * lam / n_risk)
+    before_entry = np.searchsorted(times, entry, side="right") - 1  # last time <= entry
+    u = np.where(before_entry >= 0, g_cum[np.maximum(before_entry, 0)], 0.0)
+    v = np.where(before_entry >= 0, h_cum[np.maximum(before_entry, 0)], 0.0)
+    jump_a = np.where(status == cause, s_before[exit_at], 0.0) + \
+        np.where(events, c[exit_at] * cif[exit_at], 0.0)
+    alpha = jump_a / n_risk[exit_at] - (g_cum[exit_at] - u)
+    beta = np.where(events, c[exit_at], 0.0) / n_risk[exit_at] - (h_cum[exit_at] - v)
+
+    def finished(values):  # sums over patients whose exit is at or before each time
+        return np.cumsum(np.bincount(exit_at, values, minlength=times.size))
+
+    order = np.argsort(entry, kind="stable")
+    entered_before = np.searchsorted(entry[order], times, side="left")
+
+    def entered(values):  # sums over patients whose entry is before each time
+        return np.r_[0.0, np.cumsum(values[order])][entered_before]
+
+    def active(values):  # entry < t < exit
+        return entered(values) - finished(values)
+
+    ones = np.ones(time.size)
+    k = cif
+    var_finished = finished(alpha ** 2) - 2 * k * finished(alpha * beta) + \
+        k ** 2 * finished(beta ** 2)
+    a0 = -g_cum + k * h_cum  # the active patients' influence is a0 + u - k v
+    var_active = (a0 ** 2 * active(ones) + active(u ** 2) + k ** 2 * active(v ** 2)
+                  + 2 * a0 * active(u) - 2 * a0 * k * active(v) - 2 * k * active(u * v))
+    return pd.DataFrame({"time": times, "n_risk": n_risk.astype(np.int64),
+                         "n_event": d1.astype(np.int64),
+                         "n_competing": (d_all - d1).astype(np.int64),
+                         "n_censor": (n_obs - d_all).astype(np.int64), "cif": cif,
+                         "se": np.sqrt(np.maximum(var_finished + var_active, 0.0))})
+
+
 def fit_data(data: CompetingData, cause: int = 1, conf_level: float = 0.95
              ) -> CumulativeIncidence:
     """:func:`cumulative_incidence` of rows already checked by
@@ -156,11 +229,12 @@ def fit_data(data: CompetingData, cause: int = 1, conf_level: float = 0.95
     if not (isinstance(cause, (int, np.integer)) and cause >= 1):
         raise AnalysisError(f"cause must be a status code 1, 2, ..., not {cause!r}. Fix: use "
                             "1 for the event of interest (e.g. relapse).")
-    time, status, code, edges = by_group_and_time(data)
+    time, status, code, edges, entry = by_group_and_time(data)
     parts = []
     for k, g in enumerate(data.groups):
         rows = slice(edges[k], edges[k + 1])
-        part = _group_curve(time[rows], status[rows], int(cause))
+        part = _group_curve(time[rows], status[rows], int(cause),
+                            None if entry is None else entry[rows])
         part.insert(0, "group", g)
         parts.append(part)
     table = (pd.concat(parts, ignore_index=True) if parts
@@ -171,9 +245,13 @@ def fit_data(data: CompetingData, cause: int = 1, conf_level: float = 0.95
     own = np.bincount(code[status == cause], minlength=len(data.groups))
     n = {g: int(sizes[k]) for k, g in enumerate(data.groups)}
     events = {g: int(own[k]) for k, g in enumerate(data.groups)}
+    variance = VARIANCE if entry is None else VARIANCE_IJ
+    method = f"Aalen-Johansen estimate; {variance}; {CI_METHOD}" + (
+        "" if entry is None else "; delayed entry (at risk from entry to the end of follow-up)")
     fit = CumulativeIncidence(table=table[CIF_COLUMNS], cause=int(cause), groups=data.groups,
                               n=n, events=events, conf_level=conf_level,
-                              exclusions=data.survival.exclusions)
+                              exclusions=data.survival.exclusions, variance=variance,
+                              method=method)
     ends = np.cumsum([len(p) for p in parts]).tolist()
     object.__setattr__(fit, "_positions", {g: slice(e - len(p), e) for g, p, e in
                                            zip(data.groups, parts, ends, strict=True)})
@@ -181,29 +259,31 @@ def fit_data(data: CompetingData, cause: int = 1, conf_level: float = 0.95
 
 
 def by_group_and_time(data: CompetingData) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                     np.ndarray]:
+                                                     np.ndarray, np.ndarray | None]:
     """The rows sorted by group (display order) then time, once per :class:`CompetingData`.
 
     Returns
     -------
-    (time, status, group_code, edges)
-        Sorted arrays, and ``edges`` (len(groups) + 1,): group k is rows
-        ``edges[k]:edges[k + 1]``. Cached on ``data``, so the two causes' curves, the report
-        and the tests share one sort.
+    (time, status, group_code, edges, entry)
+        Sorted arrays (``entry`` None without delayed entry), and ``edges``
+        (len(groups) + 1,): group k is rows ``edges[k]:edges[k + 1]``. Cached on ``data``,
+        so the two causes' curves, the report and the tests share one sort.
     """
     cached = data.__dict__.get("_by_group_and_time")
     if cached is None:
         code = data.survival.group_code
         order = np.lexsort((data.time, code))
         edges = np.r_[0, np.cumsum(np.bincount(code, minlength=len(data.groups)))]
-        cached = (data.time[order], data.status[order], code[order], edges)
+        entry = data.survival.entry
+        cached = (data.time[order], data.status[order], code[order], edges,
+                  None if entry is None else entry[order])
         object.__setattr__(data, "_by_group_and_time", cached)
     return cached
 
 
 def cumulative_incidence(df: pd.DataFrame, time: str, status: str, cause: int = 1,
-                         by: str | None = None, conf_level: float = 0.95
-                         ) -> CumulativeIncidence:
+                         by: str | None = None, conf_level: float = 0.95,
+                         entry: str | None = None) -> CumulativeIncidence:
     """Aalen-Johansen cumulative incidence of ``cause`` per group (R ``cmprsk::cuminc``).
 
     Parameters
@@ -220,12 +300,16 @@ def cumulative_incidence(df: pd.DataFrame, time: str, status: str, cause: int = 
         Grouping column; None for ``"All"``.
     conf_level : float
         Level of the pointwise log(-log) intervals.
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time``; the estimate is then R's
+        ``survfit(Surv(entry, time, factor(status)) ~ by, id = )`` with its
+        infinitesimal-jackknife standard error (:data:`VARIANCE_IJ`).
 
     Returns
     -------
     CumulativeIncidence
     """
-    return fit_data(competing_data(df, time, status, by), cause, conf_level)
+    return fit_data(competing_data(df, time, status, by, entry), cause, conf_level)
 
 
 def incidence_at(fit: CumulativeIncidence, times) -> pd.DataFrame:
@@ -261,7 +345,8 @@ def incidence_at(fit: CumulativeIncidence, times) -> pd.DataFrame:
 
 
 def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cause: int = 1,
-                            by: str | None = None, conf_level: float = 0.95) -> pd.DataFrame:
+                            by: str | None = None, conf_level: float = 0.95,
+                            entry: str | None = None) -> pd.DataFrame:
     """Cumulative incidence of ``cause`` at fixed times (R ``timepoints(cuminc(...), times)``).
 
     Parameters
@@ -274,6 +359,11 @@ def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cau
     cause : int
     by : str, optional
     conf_level : float
+    entry : str, optional
+        Delayed entry (see :func:`cumulative_incidence`): the values are then R's
+        ``summary(survfit(Surv(entry, time, factor(status)) ~ by, id = ), times =)``
+        (``pstate`` and ``std.err`` of the cause's state, ``n.risk``), the standard error
+        the infinitesimal jackknife.
 
     Returns
     -------
@@ -282,7 +372,10 @@ def cumulative_incidence_at(df: pd.DataFrame, time: str, status: str, times, cau
         distinct time <= each time; ``se`` is Gray's (square root of ``cuminc``'s ``var``),
         the interval log(-log) (NaN where ``cif`` is 0). After a group's last follow-up time
         ``cif``, ``se`` and the interval are NaN (``timepoints`` gives NA) and ``n_risk`` 0.
-        ``n_risk`` counts the group's patients with follow-up >= the time. ``.attrs`` names
-        the variance (``"se"``: :data:`VARIANCE`) and the interval (``"ci"``).
+        ``n_risk`` is the number at risk at the group's first observed time >= the time
+        (without delayed entry: the patients with follow-up >= the time). ``.attrs`` names
+        the variance (``"se"``: :data:`VARIANCE` or :data:`VARIANCE_IJ`) and the interval
+        (``"ci"``).
     """
-    return incidence_at(cumulative_incidence(df, time, status, cause, by, conf_level), times)
+    return incidence_at(cumulative_incidence(df, time, status, cause, by, conf_level, entry),
+                        times)

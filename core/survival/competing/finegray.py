@@ -39,7 +39,7 @@ from scipy.stats import norm
 from core.cohort.coding import code_levels, level_labels, present_levels
 from core.errors import AnalysisError
 from core.likelihood.newton import newton_step
-from core.survival.competing.input import competing_data, fetched
+from core.survival.competing.input import competing_data, fetched, refuse_entry
 
 METHOD = ("Fine-Gray subdistribution hazards (R cmprsk::crr): censoring weights from the "
           "Kaplan-Meier estimate of censoring, Breslow ties, robust (sandwich) standard "
@@ -233,7 +233,8 @@ class _Model:
 
 
 def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str] | str,
-              cause: int = 1, conf_level: float = 0.95) -> FineGrayResult:
+              cause: int = 1, conf_level: float = 0.95, entry: str | None = None
+              ) -> FineGrayResult:
     """Fit a Fine-Gray model for ``cause`` (R ``crr(time, status, cov1, failcode = cause)``).
 
     Parameters
@@ -250,6 +251,9 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
         ``"column[level]"``.
     cause : int
     conf_level : float
+    entry : str, optional
+        Refused with an :class:`AnalysisError` naming the column: ``crr`` has no delayed
+        entry.
 
     Returns
     -------
@@ -264,6 +268,7 @@ def fine_gray(df: pd.DataFrame, time: str, status: str, covariates: Sequence[str
         Missing columns, no covariate, no event of the cause, a constant covariate,
         or a singular information matrix (collinear covariates).
     """
+    refuse_entry("The Fine-Gray model", entry)
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise AnalysisError("Choose at least one covariate for the Fine-Gray model.")

@@ -28,7 +28,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from core.errors import AnalysisError
-from core.survival.competing.input import CompetingData, competing_data
+from core.survival.competing.input import CompetingData, competing_data, refuse_entry
 from core.survival.km.logrank import (
     EXACT_LIMIT,
     MONTE_CARLO_RESAMPLES,
@@ -73,6 +73,8 @@ class GrayTestResult:
 
 def _prepare(data: CompetingData, cause: int) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                          list[str]]:
+    if data.survival.entry is not None:  # checked rows with delayed entry
+        refuse_entry("Gray's test", "entry")
     sizes = np.bincount(data.survival.group_code, minlength=len(data.groups))
     groups = [g for g, size in zip(data.groups, sizes, strict=True) if size]
     if len(groups) < 2:
@@ -165,7 +167,8 @@ def _statistic(time: np.ndarray, code: np.ndarray, onehot: np.ndarray) -> np.nda
     return out
 
 
-def gray_test(df, time: str, status: str, by: str, cause: int = 1) -> GrayTestResult:
+def gray_test(df, time: str, status: str, by: str, cause: int = 1,
+              entry: str | None = None) -> GrayTestResult:
     """Gray's test that the cumulative incidence of ``cause`` is equal across groups of ``by``.
 
     Parameters
@@ -177,12 +180,16 @@ def gray_test(df, time: str, status: str, by: str, cause: int = 1) -> GrayTestRe
         Grouping column (two or more groups; groups without patients are dropped, as R does).
     cause : int
         The cause compared (default 1).
+    entry : str, optional
+        Refused with an :class:`AnalysisError` naming the column: cmprsk has no delayed
+        entry.
 
     Returns
     -------
     GrayTestResult
         Statistic, degrees of freedom and p as ``cmprsk::cuminc(time, status, by)$Tests``.
     """
+    refuse_entry("Gray's test", entry)
     return gray_test_data(competing_data(df, time, status, by), cause)
 
 
@@ -200,13 +207,15 @@ def gray_test_data(data: CompetingData, cause: int = 1) -> GrayTestResult:
 
 def permutation_gray(df, time: str, status: str, by: str, cause: int = 1, *,
                      exact_limit: int = EXACT_LIMIT, n_resamples: int = MONTE_CARLO_RESAMPLES,
-                     seed: int = SEED) -> PermutationResult:
+                     seed: int = SEED, entry: str | None = None) -> PermutationResult:
     """Permutation p-value of Gray's statistic over re-assignments of the group labels.
 
     Under equal cumulative incidence (and equal competing incidence) the labels are
     exchangeable; group sizes are kept. Exact enumeration up to ``exact_limit`` assignments,
-    otherwise ``n_resamples`` seeded random ones.
+    otherwise ``n_resamples`` seeded random ones. ``entry`` is refused as by
+    :func:`gray_test`.
     """
+    refuse_entry("Gray's test", entry)
     return permutation_gray_data(competing_data(df, time, status, by), cause,
                                  exact_limit=exact_limit, n_resamples=n_resamples, seed=seed)
 

@@ -95,8 +95,8 @@ class CompetingData:
         return self.survival.groups
 
 
-def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = None
-                   ) -> CompetingData:
+def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = None,
+                   entry: str | None = None) -> CompetingData:
     """Check a competing-risks analysis's columns and keep the usable rows.
 
     Parameters
@@ -109,18 +109,21 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
         Column of status codes: 0 = censored, 1, 2, ... = the cause that ended follow-up.
     by : str, optional
         Grouping column; None for one group ``"All"``.
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time`` (checked by the survival
+        gatekeeper: a row is at risk when entry < t <= time).
 
     Returns
     -------
     CompetingData
-        Rows with a missing time, status or group are left out and counted.
+        Rows with a missing time, status, entry or group are left out and counted.
 
     Raises
     ------
     AnalysisError
         A column is absent, a time is negative, or a status is not a whole number >= 0.
     """
-    df = fetched(df, time, status, by)
+    df = fetched(df, time, status, by, entry)
     if status not in df.columns:
         columns = ", ".join(map(str, df.columns))
         raise AnalysisError(f"Column `{status}` is not in the cohort (columns: {columns}). "
@@ -138,13 +141,31 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
                             "cause that ended follow-up.")
     frame = df.copy()
     frame[status] = np.where(codes.isna(), np.nan, (codes > 0).astype(float))
-    data = survival_data(frame, time, status, by)
-    keep = codes.notna() & pd.to_numeric(df[time], errors="coerce").notna()
+    data = survival_data(frame, time, status, by, entry)
+    times = pd.to_numeric(df[time], errors="coerce")
+    keep = codes.notna() & times.notna()
+    if entry is not None:  # the gatekeeper's rules: entry recorded and before the time
+        entries = pd.to_numeric(df[entry], errors="coerce")
+        keep &= entries.notna() & (entries != times)
     if by is not None:
         keep &= df[by].notna()
     values = codes[keep].to_numpy(dtype=float).astype(np.int64)
     causes = tuple(int(c) for c in np.unique(values[values > 0]))
     return CompetingData(survival=data, status=values, causes=causes)
+
+
+NO_ENTRY_IN_CMPRSK = (
+    "{what} cannot take a delayed-entry time (`{entry}`): R's cmprsk, which it reproduces, "
+    "has no left truncation, and no published extension is implemented here. Fix: read the "
+    "cumulative incidence with delayed entry (Aalen-Johansen) and compare groups with the "
+    "cause-specific Cox model, or drop the entry time for this test.")
+
+
+def refuse_entry(what: str, entry: str | None) -> None:
+    """Raise :class:`AnalysisError` when a cmprsk-only method (Gray's test, Fine-Gray) is
+    asked for delayed entry."""
+    if entry is not None:
+        raise AnalysisError(NO_ENTRY_IN_CMPRSK.format(what=what, entry=entry))
 
 
 def fetched(df, *columns: str | None) -> pd.DataFrame:

@@ -1,5 +1,6 @@
 """Kaplan-Meier and the log-rank family: the event-count table every estimate is read from
-(:mod:`.counts`), the estimates, landmarks, medians and RMST (:mod:`.estimate`), log-rank,
+(:mod:`.counts`, :mod:`.engine_counts`), the estimates, landmarks and medians (:mod:`.estimate`),
+restricted means (:mod:`.rmst`), log-rank,
 permutation and trend tests (:mod:`.logrank`), median follow-up (:mod:`.followup`) and the
 Survival page's summary in one call (:mod:`.summary`).
 """

@@ -35,7 +35,8 @@ from scipy.stats import norm
 from core.errors import AnalysisError
 from core.survival.input import Exclusion
 from core.survival.km.counts import survival_counts
-from core.survival.km.estimate import KaplanMeierResult, fit_counts, landmarks, restricted_mean
+from core.survival.km.estimate import KaplanMeierResult, fit_counts, landmarks
+from core.survival.km.rmst import restricted_mean
 
 MILESTONE_COLUMNS = ["group", "reference", "time", "survival", "reference_survival",
                      "difference", "se", "ci_lower", "ci_upper", "p_value"]

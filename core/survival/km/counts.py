@@ -6,16 +6,23 @@ at-risk, median, RMST and log-rank functions. It applies the rules of the surviv
 and reduces the rows to one row per group and distinct time with the number of events and
 censorings. A pandas DataFrame is checked row by row in memory and counted with
 ``np.bincount`` over integer group codes and time ranks (O(n log n), the sort of the times);
-a :class:`core.cohort.engine.CohortSource` is checked and counted by the engine itself (DuckDB,
-Spark), in two scans: one aggregate of the error and exclusion counts, then::
+a :class:`core.cohort.engine.CohortSource` is checked and counted by the engine itself
+(DuckDB, Spark; :mod:`core.survival.km.engine_counts`) in one scan::
 
-    SELECT grp, time, SUM(event = 1) AS n_event, SUM(event = 0) AS n_censor
-    FROM cohort WHERE <filters> AND time IS NOT NULL AND event IS NOT NULL AND grp IS NOT NULL
-    GROUP BY grp, time
+    SELECT kind, grp, time, COUNT(*), SUM(event = 1) AS n_event, SUM(event = 0) AS n_censor
+    FROM cohort WHERE <filters> GROUP BY kind, grp, time
 
-so a registry never has to fit in pandas. Both paths give the same table, the same exclusion
+where ``kind`` is 0 for a usable row, else the error or the reason it is left out, so a
+registry never has to fit in pandas. Both paths give the same table, the same exclusion
 counts and the same error messages (on an engine the patients named are the first ten by
 ``patient_id``, which has no row order of its own).
+
+Delayed entry (left truncation, R ``Surv(entry, time, event)``) adds a second, smaller table
+of *entries*: one row per group and distinct entry time with the number of patients entering
+then (a second ``GROUP BY grp, entry`` on an engine). A patient is at risk at t when
+entry < t <= time, so the number at risk just before each time is the entries before t minus
+the exits before t (:func:`risk_set_sizes`); the count table then carries that ``n_risk``
+column and every estimate reads it instead of the reverse sum of later exits.
 
 Conventions: group labels and their order are the gatekeeper's (R factor style, schema order);
 times in the unit of the column (months here).
@@ -33,23 +40,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from core.cohort.coding import level_labels, order_levels
-from core.cohort.engine import count_true, is_source, missing, numeric
+from core.cohort.engine import is_source
 from core.errors import AnalysisError
 from core.survival.input import (
-    ALL,
-    BAD_EVENT,
-    BAD_TIME,
-    NEGATIVE_TIME,
     Exclusion,
     SurvivalData,
-    check_columns,
-    missing_reason,
-    rows_message,
     survival_data,
 )
 
 COUNT_COLUMNS = ["group", "time", "n_event", "n_censor"]
+ENTRY_COLUMNS = ["group", "time", "n_enter"]
 ID_COLUMN = "patient_id"
 SHOWN_IDS = 10
 """Patient ids an engine returns per exclusion reason or row error (the count is exact)."""
@@ -76,6 +76,11 @@ class SurvivalCounts:
         The checked rows, when they were in memory (None for an engine source).
     codes : numpy.ndarray of int, optional
         Position in ``groups`` of each row's group (computed from ``table`` when not given).
+    entries : pandas.DataFrame or None
+        With delayed entry: columns ``group, time, n_enter`` (one row per group and distinct
+        entry time, in group order then time), and ``table`` then has a fourth count column
+        ``n_risk`` (patients with entry < time <= their end, just before each time). None
+        when every patient is at risk from 0.
     """
 
     table: pd.DataFrame
@@ -84,10 +89,20 @@ class SurvivalCounts:
     exclusions: tuple[Exclusion, ...] = ()
     data: SurvivalData | None = None
     codes: np.ndarray | None = None
+    entries: pd.DataFrame | None = None
 
     def __post_init__(self) -> None:
         if self.codes is None:
             object.__setattr__(self, "codes", _codes(self.table["group"], self.groups))
+        if self.entries is not None and "n_risk" not in self.table.columns:
+            table = self.table.copy()
+            table["n_risk"] = risk_set_sizes(self, self.codes, table["time"].to_numpy(float))
+            object.__setattr__(self, "table", table)
+
+    @property
+    def delayed_entry(self) -> bool:
+        """True when patients enter the risk set after time 0 (an ``entries`` table)."""
+        return self.entries is not None
 
     @property
     def n(self) -> int:
@@ -108,6 +123,11 @@ class SurvivalCounts:
         row per counted patient, ordered by group then time)."""
         if self.data is not None:
             return self.data
+        if self.entries is not None:
+            raise AnalysisError("The rows of an engine source with delayed entry cannot be "
+                                "rebuilt from its counts (which entry belongs to which exit "
+                                "is not kept). Fix: load the cohort into memory for this "
+                                "statistic.")
         t = self.table
         reps = np.concatenate([t["n_event"].to_numpy(np.int64), t["n_censor"].to_numpy(np.int64)])
         time = np.repeat(np.concatenate([t["time"].to_numpy(float)] * 2), reps)
@@ -130,7 +150,8 @@ def _codes(labels: pd.Series, groups: tuple[str, ...]) -> np.ndarray:
     return position[codes]
 
 
-def survival_counts(cohort, time: str, event: str, by: str | None = None) -> SurvivalCounts:
+def survival_counts(cohort, time: str, event: str, by: str | None = None,
+                    entry: str | None = None) -> SurvivalCounts:
     """Check a survival analysis's columns and count events and censorings per group and time.
 
     Parameters
@@ -144,6 +165,9 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None) -> Sur
         Grouping column; None for one group labelled ``"All"``. On an engine source also a
         tuple of columns, whose combination is the group (labels: the values as text joined
         by :data:`SEPARATOR`; used by the counts-based Cox model).
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time`` (months); the counts then
+        carry an ``entries`` table and ``n_risk`` (see :class:`SurvivalCounts`).
 
     Returns
     -------
@@ -152,20 +176,83 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None) -> Sur
     Raises
     ------
     AnalysisError
-        As :func:`core.survival.input.survival_data`: a column is absent, a time is negative
-        or not a number, or an event is neither 0 nor 1.
+        As :func:`core.survival.input.survival_data`: a column is absent, a time or entry is
+        negative or not a number, an entry is after the time, or an event is neither 0 nor 1.
     """
     if is_source(cohort):
-        return _engine_counts(cohort, time, event, by)
-    data = survival_data(cohort, time, event, by)
+        from core.survival.km.engine_counts import engine_counts  # needs this module
+
+        return engine_counts(cohort, time, event, by, entry)
+    data = survival_data(cohort, time, event, by, entry)
     return counts_of(data)
 
 
 def counts_of(data: SurvivalData) -> SurvivalCounts:
     """:class:`SurvivalCounts` of rows already checked by the gatekeeper."""
     codes, table = _count_arrays(data)
+    entries = None
+    if data.entry is not None:
+        entries = _count_arrays(SurvivalData(
+            time=data.entry, event=np.zeros(data.n, bool), group=data.group,
+            groups=data.groups, n_input=data.n_input, group_code=data.group_code))[1]
+        entries = entries.rename(columns={"n_censor": "n_enter"})[ENTRY_COLUMNS]
     return SurvivalCounts(table=table, groups=data.groups, n_input=data.n_input,
-                          exclusions=data.exclusions, data=data, codes=codes)
+                          exclusions=data.exclusions, data=data, codes=codes, entries=entries)
+
+
+def risk_set_sizes(counts: SurvivalCounts, codes: np.ndarray, times: np.ndarray,
+                   at_zero: bool = False) -> np.ndarray:
+    """Patients at risk at each (group code, time): entry < t <= end, R's risk set of
+    ``Surv(entry, time, event)``, as entries before t minus exits before t.
+
+    Parameters
+    ----------
+    counts : SurvivalCounts
+        The count table (exits) and, with delayed entry, its ``entries``.
+    codes : numpy.ndarray of int
+        Group position of each query.
+    times : numpy.ndarray of float
+        Query times (months).
+    at_zero : bool
+        Count entries at exactly t = 0 at time 0 (the at-risk table under a plot: patients
+        entering at 0 are at risk from the start); R's risk sets never need it.
+
+    Returns
+    -------
+    numpy.ndarray of int
+        One size per query; O((rows + queries) log) by ranks and cumulative sums.
+    """
+    t = counts.table
+    exit_codes, exit_times = counts.codes, t["time"].to_numpy(float)
+    exits = (t["n_event"] + t["n_censor"]).to_numpy(np.int64)
+    if counts.entries is None:  # every patient enters at 0
+        entry_codes = np.arange(len(counts.groups), dtype=np.int64)
+        entry_times = np.zeros(len(counts.groups))
+        entered = np.bincount(exit_codes, exits, minlength=len(counts.groups)).astype(np.int64)
+    else:
+        e = counts.entries
+        entry_codes = _codes(e["group"], counts.groups)
+        entry_times, entered = e["time"].to_numpy(float), e["n_enter"].to_numpy(np.int64)
+    times = np.asarray(times, dtype=float)
+    codes = np.asarray(codes, dtype=np.int64)
+    values = np.unique(np.concatenate([exit_times, entry_times, times]))
+    m = values.size + 1
+
+    def below(item_codes, item_times, weights, inclusive):
+        """Sum of ``weights`` of the items of each query's group before (or at) its time."""
+        keys = item_codes * m + np.searchsorted(values, item_times)
+        order = np.argsort(keys, kind="stable")
+        total = np.r_[0, np.cumsum(weights[order])]
+        sorted_keys = keys[order]
+        query = codes * m + np.searchsorted(values, times)
+        upto = np.searchsorted(sorted_keys, query, side="right" if inclusive else "left")
+        return total[upto] - total[np.searchsorted(sorted_keys, codes * m, side="left")]
+
+    entered_before = below(entry_codes, entry_times, entered, False)
+    if at_zero:
+        entered_before = np.where(times == 0, below(entry_codes, entry_times, entered, True),
+                                  entered_before)
+    return (entered_before - below(exit_codes, exit_times, exits, False)).astype(np.int64)
 
 
 def count_table(data: SurvivalData) -> pd.DataFrame:
@@ -230,149 +317,3 @@ def _frame(group, time, n_event, n_censor) -> pd.DataFrame:
                          "n_event": np.asarray(n_event, dtype=np.int64),
                          "n_censor": np.asarray(n_censor, dtype=np.int64)})
 
-
-# ---- the same rules in an engine ------------------------------------------------------------
-
-def _engine_counts(source, time: str, event: str, by) -> SurvivalCounts:
-    """The gatekeeper's rules and the count table in one scan of ``source``.
-
-    Each row gets a kind: an error (a time that is not a number, a negative time, an event that
-    is not 0/1), a reason to leave it out (no time; no event; no group), or usable, the first
-    that applies in that order. One ``GROUP BY kind, group, time`` then gives the count table
-    (usable rows) and the tallies (the other kinds collapse to one row each). Only when a kind
-    other than usable occurs does a second, small query fetch example patient ids for the
-    message. ``by`` may also be a tuple of columns (the Cox model's covariate pattern): the group
-    is their combination, labelled by the values as text joined with :data:`SEPARATOR`."""
-    import ibis
-
-    t = source.table
-    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
-    check_columns(source.columns, (time, event, *keys))
-    time_value, event_value = numeric(t, time), numeric(t, event)
-    bad_time = t[time].notnull() & time_value.isnull()
-    negative = time_value < 0
-    bad_event = t[event].notnull() & (event_value.isnull() | ~event_value.isin([0.0, 1.0]))
-    no_time = time_value.isnull()
-    no_event = event_value.isnull()
-    checks = [(no_time, missing_reason(time)), (~no_time & no_event, missing_reason(event))]
-    absent = None
-    if keys:
-        absent = missing(t, keys[0])
-        for key in keys[1:]:
-            absent = absent | missing(t, key)
-        reason = (missing_reason(by) if isinstance(by, str)
-                  else "no recorded " + ", ".join(f"`{k}`" for k in keys))
-        checks.append((~no_time & ~no_event & absent, reason))
-    # kinds: 1-3 errors (BAD_TIME, NEGATIVE_TIME, BAD_EVENT), 4.. the checks' reasons, 0 usable
-    kinds = [bad_time, negative, bad_event, no_time, no_event,
-             *([absent] if absent is not None else [])]
-    kind = ibis.cases(*[(c.fill_null(False), k + 1) for k, c in enumerate(kinds)], else_=0)
-    names = [f"key{j}" for j in range(len(keys))]
-    usable = kind == 0
-    rows = t.select(kind=kind, time=usable.ifelse(time_value, ibis.null("float64")),
-                    flag=usable.ifelse(event_value, ibis.null("float64")),
-                    **{n: usable.ifelse(t[k], ibis.null(t[k].type()))
-                       for n, k in zip(names, keys, strict=True)})
-    grouped = rows.group_by(["kind", *names, "time"]).aggregate(
-        n=rows.count(), n_event=count_true(rows.flag == 1.0),
-        n_censor=count_true(rows.flag == 0.0))
-    raw = grouped.to_pyarrow().to_pandas()  # Arrow's conversion: fast on long tables
-    tallies = raw.groupby("kind")["n"].sum()
-    for k, mask, column, (problem, fix) in ((1, bad_time, time, BAD_TIME),
-                                            (2, negative, time, NEGATIVE_TIME),
-                                            (3, bad_event, event, BAD_EVENT)):
-        if tallies.get(k, 0):  # the first error kind counts all its rows
-            shown = _examples(source, mask, column)
-            raise AnalysisError(rows_message(column, int(tallies[k]), shown, problem, fix))
-    counted = [int(tallies.get(k + 4, 0)) for k in range(len(checks))]
-    found = [k for k, count in enumerate(counted) if count]
-    named = _excluded_ids(source, [checks[k][0] for k in found]) if found else {}
-    exclusions = tuple(Exclusion(checks[k][1], counted[k], tuple(named.get(j, ())))
-                       for j, k in enumerate(found))
-    usable_rows = raw[raw["kind"] == 0].drop(columns=["kind", "n"]).reset_index(drop=True)
-    return _from_engine_table(usable_rows, by, names, int(raw["n"].sum()), exclusions)
-
-
-def _examples(source, mask, column: str | None) -> list[tuple[str | None, object]]:
-    """Up to :data:`SHOWN_IDS` (patient id, value) pairs of the rows in ``mask``."""
-    t = source.table
-    has_id = ID_COLUMN in source.columns
-    picked = t.filter(mask.fill_null(False))
-    fields = {}
-    if has_id:
-        fields["id"] = t[ID_COLUMN].cast("string")
-    if column is not None:
-        fields["value"] = t[column]
-    if not fields:
-        return []
-    picked = picked.select(**fields)
-    if has_id:
-        picked = picked.order_by("id")
-    frame = picked.limit(SHOWN_IDS).to_pandas()
-    ids = frame["id"].tolist() if has_id else [None] * len(frame)
-    values = frame["value"].tolist() if column is not None else [None] * len(frame)
-    return list(zip(ids, values, strict=True))
-
-
-def _excluded_ids(source, masks) -> dict[int, list[str]]:
-    """The first :data:`SHOWN_IDS` patient ids (by id) of each exclusion mask, in one query
-    (a window per reason); empty without a ``patient_id`` column."""
-    if ID_COLUMN not in source.columns:
-        return {}
-    import ibis
-
-    t = source.table
-    reason = ibis.cases(*[(mask.fill_null(False), k) for k, mask in enumerate(masks)],
-                        else_=-1)
-    rows = t.select(reason=reason, id=t[ID_COLUMN].cast("string"))
-    rows = rows.filter(rows.reason >= 0)
-    rank = ibis.row_number().over(group_by=rows.reason, order_by=rows.id)
-    picked = rows.mutate(rank=rank).filter(lambda r: r["rank"] < SHOWN_IDS)
-    frame = picked.order_by(["reason", "id"]).to_pandas()
-    return {int(k): part["id"].tolist() for k, part in frame.groupby("reason")}
-
-
-def _from_engine_table(raw: pd.DataFrame, by, names: list[str], n_input: int,
-                       exclusions: tuple[Exclusion, ...]) -> SurvivalCounts:
-    """Label and order the engine's ``GROUP BY`` result as the in-memory path does.
-
-    Each grouping column is factorized once; one column gives the gatekeeper's labels (R
-    factor style), several give their values as text joined by :data:`SEPARATOR`."""
-    time = raw["time"].to_numpy(float)
-    n_event = raw["n_event"].to_numpy(np.int64)
-    n_censor = raw["n_censor"].to_numpy(np.int64)
-    if not names:
-        codes, groups = np.zeros(len(raw), dtype=np.int64), (ALL,)
-    else:
-        if len(names) == 1:
-            found, uniques = pd.factorize(raw[names[0]])
-            labels = list(level_labels(pd.Series(uniques)))
-        else:
-            number = np.zeros(len(raw), dtype=np.int64)
-            parts = []
-            for name in names:
-                codes_j, uniques_j = pd.factorize(raw[name])
-                number = number * max(len(uniques_j), 1) + codes_j
-                parts.append((len(uniques_j), [str(u) for u in uniques_j]))
-            distinct, found = np.unique(number, return_inverse=True)
-            labels = []
-            for value in distinct:
-                text = []
-                for size, names_j in reversed(parts):
-                    value, code = divmod(int(value), size)
-                    text.append(names_j[code])
-                labels.append(SEPARATOR.join(reversed(text)))
-        groups = order_levels(set(labels), by if isinstance(by, str) else None) if len(raw) \
-            else ()
-        position = np.array([groups.index(label) for label in labels], dtype=np.int64)
-        codes = position[found] if len(raw) else np.zeros(0, dtype=np.int64)
-        if len(set(labels)) < len(labels):  # two raw values with one label: add them up
-            merged = (pd.DataFrame({"c": codes, "t": time, "d": n_event, "x": n_censor})
-                      .groupby(["c", "t"], sort=False).sum().reset_index())
-            codes, time = merged["c"].to_numpy(np.int64), merged["t"].to_numpy(float)
-            n_event, n_censor = merged["d"].to_numpy(np.int64), merged["x"].to_numpy(np.int64)
-    order = np.lexsort((time, codes))
-    codes = codes[order]
-    return SurvivalCounts(table=_frame(np.asarray(groups, dtype=object)[codes] if codes.size
-                                       else [], time[order], n_event[order], n_censor[order]),
-                          groups=groups, n_input=n_input, exclusions=exclusions, codes=codes)

@@ -1,4 +1,4 @@
-"""Kaplan-Meier estimation, landmark survival, medians, numbers at risk and restricted means.
+"""Kaplan-Meier estimation, landmark survival, medians and numbers at risk.
 
 Design: every estimate is computed from an *event-count table*, one row per group and
 distinct time with the number of events and censorings (:func:`event_counts`). For the 19
@@ -37,11 +37,19 @@ from scipy.stats import norm
 
 from core.errors import AnalysisError
 from core.survival.input import ALL, Exclusion, SurvivalData, survival_data
-from core.survival.km.counts import SurvivalCounts, count_table, counts_of, survival_counts
+from core.survival.km.counts import (
+    SurvivalCounts,
+    count_table,
+    counts_of,
+    risk_set_sizes,
+    survival_counts,
+)
 
 KM_COLUMNS = ["group", "time", "n_risk", "n_event", "n_censor", "survival", "std_err",
               "ci_lower", "ci_upper"]
 CI_METHOD = "Greenwood variance, log-log pointwise confidence interval"
+ENTRY_METHOD = ("delayed entry (left truncation): a patient is at risk from entry to the end of "
+                "follow-up, R Surv(entry, time, event)")
 _TOLERANCE = np.sqrt(np.finfo(float).eps)  # R's tolerance when a curve sits exactly at 0.5
 
 
@@ -68,6 +76,9 @@ class KaplanMeierResult:
         Rows left out and why.
     method : str
         The estimator and interval, for captions.
+    delayed_entry : bool
+        True when patients entered the risk sets at their entry times (``n_risk`` then
+        counts patients with entry < time <= end, and can rise between two times).
     """
 
     table: pd.DataFrame
@@ -77,6 +88,7 @@ class KaplanMeierResult:
     conf_level: float
     exclusions: tuple[Exclusion, ...] = ()
     method: str = f"Kaplan-Meier product-limit estimate; {CI_METHOD}"
+    delayed_entry: bool = False
 
     def group_table(self, group: str) -> pd.DataFrame:
         """The rows of one group (their positions are found once per fit)."""
@@ -184,7 +196,7 @@ def _group_rows(counts: pd.DataFrame, groups: tuple[str, ...] | None,
 
 
 def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
-                 conf_level: float = 0.95) -> KaplanMeierResult:
+                 conf_level: float = 0.95, entry: str | None = None) -> KaplanMeierResult:
     """Kaplan-Meier estimate per group with Greenwood log-log intervals (R ``survfit``).
 
     Parameters
@@ -197,13 +209,18 @@ def kaplan_meier(df: pd.DataFrame, time: str, event: str, by: str | None = None,
         Stratifying column; None gives one group labelled ``"All"``.
     conf_level : float
         Level of the pointwise intervals (default 0.95).
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time`` (left truncation): a patient
+        is at risk at t when entry < t <= time, as R ``survfit(Surv(entry, time, event) ~
+        by)``. A row whose entry equals its time is left out and counted (R drops it).
 
     Returns
     -------
     KaplanMeierResult
-        ``.table`` has one row per distinct observed time per group (see the class).
+        ``.table`` has one row per distinct observed time (event or censoring; entry times
+        alone make no row, as in R) per group (see the class).
     """
-    return fit_counts(survival_counts(df, time, event, by), conf_level)
+    return fit_counts(survival_counts(df, time, event, by, entry), conf_level)
 
 
 def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierResult:
@@ -211,10 +228,12 @@ def fit_counts(counts: SurvivalCounts, conf_level: float = 0.95) -> KaplanMeierR
     (:func:`core.survival.km.counts.survival_counts`)."""
     table = kaplan_meier_from_counts(counts.table, conf_level, counts.groups, counts.codes)
     per_group = counts.per_group()
+    method = KaplanMeierResult.method + (f"; {ENTRY_METHOD}" if counts.delayed_entry else "")
     fit = KaplanMeierResult(table=table, groups=counts.groups,
                             n={g: int(per_group.at[g, "n"]) for g in counts.groups},
                             events={g: int(per_group.at[g, "events"]) for g in counts.groups},
-                            conf_level=conf_level, exclusions=counts.exclusions)
+                            conf_level=conf_level, exclusions=counts.exclusions,
+                            method=method, delayed_entry=counts.delayed_entry)
     # the KM table has the count table's rows, group after group: its slices are known
     edges = np.r_[0, np.cumsum(np.bincount(counts.codes, minlength=len(counts.groups)))]
     object.__setattr__(fit, "_positions", {g: slice(int(edges[k]), int(edges[k + 1]))
@@ -226,8 +245,10 @@ def _fit(data: SurvivalData, conf_level: float) -> KaplanMeierResult:
     return fit_counts(counts_of(data), conf_level)
 
 
-def _lookup(rows: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> pd.DataFrame:
-    """R's ``summary(fit, times)`` for one group's KM rows."""
+def _lookup(rows: pd.DataFrame, times: np.ndarray, group: str) -> pd.DataFrame:
+    """R's ``summary(fit, times)`` for one group's KM rows: the estimate at the last time
+    <= t, and ``n.risk`` of the first time >= t (before the first time: its number at risk,
+    the whole group without delayed entry)."""
     observed = rows["time"].to_numpy()
     out = []
     if observed.size == 0:
@@ -236,7 +257,7 @@ def _lookup(rows: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> 
         if t > observed[-1]:
             continue  # R omits times after the group's last observation (extend = FALSE)
         if t < observed[0]:
-            out.append((group, t, 1.0, 0.0, 1.0, 1.0, n_group))
+            out.append((group, t, 1.0, 0.0, 1.0, 1.0, int(rows["n_risk"].iloc[0])))
             continue
         last = rows.iloc[int(np.searchsorted(observed, t, side="right")) - 1]
         at_risk = int(rows["n_risk"].iloc[int(np.searchsorted(observed, t, side="left"))])
@@ -247,7 +268,7 @@ def _lookup(rows: pd.DataFrame, times: np.ndarray, group: str, n_group: int) -> 
 
 
 def survival_at(df: pd.DataFrame, time: str, event: str, times, by: str | None = None,
-                conf_level: float = 0.95) -> pd.DataFrame:
+                conf_level: float = 0.95, entry: str | None = None) -> pd.DataFrame:
     """Survival at fixed times with log-log intervals, as R's ``summary(fit, times = ...)``.
 
     Parameters
@@ -262,16 +283,20 @@ def survival_at(df: pd.DataFrame, time: str, event: str, times, by: str | None =
         Stratifying column.
     conf_level : float
         Level of the intervals.
+    entry : str, optional
+        Column of delayed-entry times (see :func:`kaplan_meier`); equals R's
+        ``summary(survfit(Surv(entry, time, event) ~ by, conf.type = "log-log"), times =)``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``group, time, survival, std_err, ci_lower, ci_upper, n_risk``. A time before
-        a group's first observation gives survival 1 with interval (1, 1) and all patients at
-        risk; a time after its last observation is omitted (the curve is not extrapolated);
-        ``n_risk`` counts patients still under observation at that time.
+        a group's first observation gives survival 1 with interval (1, 1); a time after its
+        last observation is omitted (the curve is not extrapolated). ``n_risk`` is R's: the
+        number at risk at the group's first observed time >= the time (without delayed
+        entry, the patients still under observation at that time).
     """
-    fit = kaplan_meier(df, time, event, by, conf_level)
+    fit = kaplan_meier(df, time, event, by, conf_level, entry)
     return landmarks(fit, times)
 
 
@@ -281,7 +306,7 @@ def landmarks(fit: KaplanMeierResult, times) -> pd.DataFrame:
     if np.isnan(times).any() or (times < 0).any():
         raise AnalysisError(f"Landmark times must be months >= 0, not {times.tolist()}. "
                             "Fix: give times such as [12, 24].")
-    parts = [_lookup(fit.group_table(g), times, g, fit.n[g]) for g in fit.groups]
+    parts = [_lookup(fit.group_table(g), times, g) for g in fit.groups]
     parts = [p for p in parts if not p.empty]
     if not parts:
         return pd.DataFrame(columns=["group", "time", "survival", "std_err", "ci_lower",
@@ -325,107 +350,37 @@ def medians(fit: KaplanMeierResult) -> pd.DataFrame:
                                        "median_upper"])
 
 
-@dataclass(frozen=True)
-class RestrictedMean:
-    """Restricted mean survival time (RMST) up to a horizon, per group.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        Columns ``group, n, horizon, rmst, se, ci_lower, ci_upper, last_time,
-        beyond_follow_up`` (months). ``beyond_follow_up`` is True where the horizon lies after
-        the group's last observation: the curve is then carried flat to the horizon, as R
-        does, and the value rests on an assumption.
-    conf_level : float
-    """
-
-    table: pd.DataFrame
-    conf_level: float
-
-
-def restricted_mean(fit: KaplanMeierResult, horizon: float) -> RestrictedMean:
-    """Area under each Kaplan-Meier curve from 0 to ``horizon`` months (R ``rmean``).
-
-    The standard error is R's (``print(fit, rmean = horizon)``): the sum over event times of
-    (area from that time to the horizon)^2 · d / (n (n - d)); the interval is normal,
-    estimate ± z·se.
-    """
-    if not np.isfinite(horizon) or horizon <= 0:
-        raise AnalysisError(f"The RMST horizon must be a positive number of months, not "
-                            f"{horizon!r}. Fix: choose e.g. 24 months.")
-    z = norm.ppf(0.5 + fit.conf_level / 2)
-    rows = []
-    for g in fit.groups:
-        t = fit.group_table(g)
-        inside = t[t["time"] <= horizon]
-        times = np.append(inside["time"].to_numpy(), horizon)
-        surv = np.append(inside["survival"].to_numpy(), 0.0)
-        d = np.append(inside["n_event"].to_numpy(float), 0.0)
-        n = np.append(inside["n_risk"].to_numpy(float), 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = np.where(n - d > 0, d / (n * (n - d)), 0.0)
-        widths = np.diff(np.concatenate([[0.0], times]))
-        heights = np.concatenate([[1.0], surv[:-1]])
-        rectangles = widths * heights
-        rmst = float(rectangles.sum())
-        tail_area = np.cumsum(rectangles[1:][::-1])[::-1]  # area from each time to the horizon
-        se = float(np.sqrt(np.sum(tail_area ** 2 * h[:-1])))
-        last = float(t["time"].max()) if len(t) else np.nan
-        rows.append((g, fit.n[g], float(horizon), rmst, se, rmst - z * se, rmst + z * se, last,
-                     bool(horizon > last)))
-    return RestrictedMean(pd.DataFrame(rows, columns=[
-        "group", "n", "horizon", "rmst", "se", "ci_lower", "ci_upper", "last_time",
-        "beyond_follow_up"]), fit.conf_level)
-
-
-def restricted_mean_difference(rmst: RestrictedMean, reference: str) -> pd.DataFrame:
-    """Difference in RMST of every group against ``reference``, with a normal interval.
-
-    The groups are independent, so the variance of a difference is the sum of the variances.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``group, reference, difference, se, ci_lower, ci_upper, p_value`` (months;
-        two-sided Wald p).
-    """
-    table = rmst.table.set_index("group")
-    if reference not in table.index:
-        raise AnalysisError(f"Reference group {reference!r} is not among the groups "
-                            f"({', '.join(table.index)}). Fix: choose one of them.")
-    z = norm.ppf(0.5 + rmst.conf_level / 2)
-    rows = []
-    for g in table.index:
-        if g == reference:
-            continue
-        diff = table.at[g, "rmst"] - table.at[reference, "rmst"]
-        se = float(np.hypot(table.at[g, "se"], table.at[reference, "se"]))
-        p = float(2 * norm.sf(abs(diff) / se)) if se > 0 else np.nan
-        rows.append((g, reference, diff, se, diff - z * se, diff + z * se, p))
-    return pd.DataFrame(rows, columns=["group", "reference", "difference", "se", "ci_lower",
-                                       "ci_upper", "p_value"])
-
-
-def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None = None
-                  ) -> pd.DataFrame:
+def at_risk_table(df: pd.DataFrame, time: str, event: str, times, by: str | None = None,
+                  entry: str | None = None) -> pd.DataFrame:
     """Numbers at risk, cumulative events and cumulative censorings at given times.
 
     As survminer's risk table: ``n_risk`` at time t counts patients with follow-up >= t;
-    ``cum_events`` and ``cum_censored`` count those that ended at or before t.
+    ``cum_events`` and ``cum_censored`` count those that ended at or before t. With
+    ``entry`` (delayed entry), ``n_risk`` counts patients with entry < t <= end (at t = 0,
+    those entering at 0): patients join the table when they enter.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``group, time, n_risk, cum_events, cum_censored``.
     """
-    counts = survival_counts(df, time, event, by)
-    return at_risk_from_counts(counts.table, times, counts.groups, counts.codes)
+    return counts_at_risk(survival_counts(df, time, event, by, entry), times)
+
+
+def counts_at_risk(counts: SurvivalCounts, times) -> pd.DataFrame:
+    """:func:`at_risk_table` of a checked count table (delayed entry included)."""
+    table = at_risk_from_counts(counts.table, times, counts.groups, counts.codes)
+    if counts.delayed_entry and len(table):
+        codes = np.repeat(np.arange(len(counts.groups)), len(np.atleast_1d(times)))
+        table["n_risk"] = risk_set_sizes(counts, codes, table["time"].to_numpy(float),
+                                         at_zero=True)
+    return table
 
 
 def at_risk_from_counts(counts: pd.DataFrame, times, groups: tuple[str, ...] | None = None,
                         codes: np.ndarray | None = None) -> pd.DataFrame:
     """:func:`at_risk_table` from an event-count table (``codes`` as in
-    :func:`kaplan_meier_from_counts`)."""
+    :func:`kaplan_meier_from_counts`; every patient at risk from 0)."""
     times = np.atleast_1d(np.asarray(times, dtype=float))
     groups, positions = _group_rows(counts, groups, codes)
     rows = []
@@ -448,8 +403,7 @@ def describe_exclusions(exclusions: tuple[Exclusion, ...]) -> list[str]:
     return [e.describe() for e in exclusions]
 
 
-__all__ = ["ALL", "CI_METHOD", "KM_COLUMNS", "KaplanMeierResult",
-           "RestrictedMean", "at_risk_from_counts", "at_risk_table", "describe_exclusions",
-           "event_counts", "kaplan_meier", "kaplan_meier_from_counts", "landmarks",
-           "medians", "restricted_mean", "restricted_mean_difference", "survival_at",
+__all__ = ["ALL", "CI_METHOD", "KM_COLUMNS", "KaplanMeierResult", "at_risk_from_counts",
+           "at_risk_table", "counts_at_risk", "describe_exclusions", "event_counts",
+           "kaplan_meier", "kaplan_meier_from_counts", "landmarks", "medians", "survival_at",
            "survival_data"]

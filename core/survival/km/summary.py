@@ -29,13 +29,10 @@ from core.style.plot import tick_times
 from core.survival.km.counts import survival_counts
 from core.survival.km.estimate import (
     KaplanMeierResult,
-    RestrictedMean,
     at_risk_from_counts,
     fit_counts,
     landmarks,
     medians,
-    restricted_mean,
-    restricted_mean_difference,
 )
 from core.survival.km.logrank import (
     LogRankResult,
@@ -44,6 +41,11 @@ from core.survival.km.logrank import (
     logrank_counts,
     logrank_trend_counts,
     permutation_logrank_data,
+)
+from core.survival.km.rmst import (
+    RestrictedMean,
+    restricted_mean,
+    restricted_mean_difference,
 )
 from core.survival.small_sample import SampleSize, judge_sample
 

@@ -27,11 +27,13 @@ from core.survival.km.estimate import (
     kaplan_meier_from_counts,
     landmarks,
     medians,
-    restricted_mean,
-    restricted_mean_difference,
     survival_at,
 )
 from core.survival.km.logrank import logrank_trend, permutation_logrank
+from core.survival.km.rmst import (
+    restricted_mean,
+    restricted_mean_difference,
+)
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden"
 R = json.loads((GOLDEN / "survival_r_golden.json").read_text())["results"]

@@ -1,0 +1,149 @@
+"""Delayed entry (left truncation) in Kaplan-Meier against R, on the cohorts of
+``tests/core/golden/make_entry_golden.R`` (R 4.2, survival 3.5.3), written with R's values into
+``tests/core/golden/entry_r_golden.json``.
+
+The cohorts hold ties between entry and event times (whole months), entries after some events,
+a group that starts late (it enters after month 8), rows whose entry equals their time (R's
+``Surv`` makes them NA and drops them; we leave them out and count them), and one cohort
+whose every entry is 0. The R calls are quoted in each test. Tolerance 1e-9 (R writes 15
+significant digits).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.cohort import open_cohort
+from core.errors import AnalysisError
+from core.survival import kaplan_meier, survival_at
+from core.survival.km.estimate import at_risk_table, medians
+from core.survival.km.rmst import restricted_mean
+
+GOLDEN = json.loads((Path(__file__).resolve().parents[2] / "golden" /
+                     "entry_r_golden.json").read_text())
+AT = GOLDEN["meta"]["at"]
+NAMES = sorted(k for k in GOLDEN if k != "meta")
+TOL = 1e-9
+
+
+def cohort(name: str) -> pd.DataFrame:
+    return pd.DataFrame(GOLDEN[name]["cohort"]).rename(columns={"id": "patient_id"})
+
+
+def close(ours, theirs, what: str) -> None:
+    np.testing.assert_allclose(np.asarray(ours, dtype=float),
+                               np.asarray([np.nan if v is None else v for v in theirs],
+                                          dtype=float),
+                               rtol=TOL, atol=TOL, equal_nan=True, err_msg=what)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_kaplan_meier_with_entry_matches_survfit(name):
+    """``summary(survfit(Surv(entry, time, event) ~ group, conf.type = "log-log"),
+    censored = TRUE)``: every row, n.risk with entry < t <= time."""
+    ours = kaplan_meier(cohort(name), "time", "event", by="group", entry="entry").table
+    r = pd.DataFrame(GOLDEN[name]["km"])
+    assert ours["group"].tolist() == r["group"].tolist()
+    for column in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "ci_lower",
+                   "ci_upper"):
+        close(ours[column], r[column], f"{name}: {column}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_survival_at_with_entry_matches_summary_times(name):
+    """``summary(fit, times = at)``: before a group's first time S = 1 with R's n.risk (that
+    of the first time), after its last time no row."""
+    ours = survival_at(cohort(name), "time", "event", AT, by="group", entry="entry")
+    r = pd.DataFrame(GOLDEN[name]["at"])
+    assert ours["group"].tolist() == r["group"].tolist()
+    for column in ("time", "survival", "std_err", "ci_lower", "ci_upper", "n_risk"):
+        close(ours[column], r[column], f"{name}: {column}")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_medians_and_rmst_with_entry_match_print_survfit(name):
+    """``summary(fit, rmean = 12)$table``: records, events, median with its 0.95 limits,
+    rmean and se(rmean)."""
+    fit = kaplan_meier(cohort(name), "time", "event", by="group", entry="entry")
+    r = pd.DataFrame(GOLDEN[name]["medians"])
+    m = medians(fit)
+    assert m["group"].tolist() == r["group"].tolist()
+    for column in ("n", "events", "median", "median_lower", "median_upper"):
+        close(m[column], r[column], f"{name}: {column}")
+    rmst = restricted_mean(fit, 12).table
+    close(rmst["rmst"], r["rmst"], f"{name}: rmst")
+    close(rmst["se"], r["rmst_se"], f"{name}: se(rmean)")
+
+
+def test_entry_equal_to_time_is_left_out_and_counted():
+    """R: ``Surv(5, 5, 1)`` is NA ("Stop time must be > start time") and survfit drops it."""
+    fit = kaplan_meier(cohort("ties_late_group"), "time", "event", by="group", entry="entry")
+    (exclusion,) = fit.exclusions
+    assert exclusion.count == 2 and exclusion.patients == ("P900", "P901")
+    assert "`entry` equals `time`" in exclusion.describe()
+
+
+def test_small_cohort_worked_by_hand():
+    """Patients (entry, time]: (0,2] (0,3] (1,4] (2,3] (2,6] (3,5] (5,8] (4,7]. At t = 2 the
+    two entering at 2 are not yet at risk: 3 at risk, S = 2/3; at t = 3 four (0,3] (1,4]
+    (2,3] (2,6]: S = 2/3 * 3/4 = 1/2."""
+    table = kaplan_meier(cohort("small"), "time", "event", entry="entry").table
+    assert table["n_risk"].tolist()[:2] == [3, 4]
+    assert table["survival"].tolist()[:2] == pytest.approx([2 / 3, 1 / 2], abs=1e-15)
+
+
+def test_at_risk_table_counts_patients_who_have_entered():
+    """Under the plot: entry < t <= time (at t = 0 those entering at 0)."""
+    risk = at_risk_table(cohort("small"), "time", "event", [0, 2, 3, 6], entry="entry")
+    assert risk["n_risk"].tolist() == [2, 3, 4, 3]
+    assert risk["cum_events"].tolist() == [0, 1, 2, 4]
+
+
+def test_engine_source_gives_the_same_numbers_with_entry(tmp_path):
+    """The entries per group and time are a second GROUP BY on the engine."""
+    frame = cohort("ties_late_group")
+    path = tmp_path / "cohort.parquet"
+    frame.to_parquet(path)
+    source = open_cohort(path)
+    ours = kaplan_meier(source, "time", "event", by="group", entry="entry")
+    memory = kaplan_meier(frame, "time", "event", by="group", entry="entry")
+    pd.testing.assert_frame_equal(ours.table, memory.table)
+    assert [e.count for e in ours.exclusions] == [2]
+    assert ours.exclusions[0].patients == ("P900", "P901")
+    ticks = [0, 6, 12, 24]
+    pd.testing.assert_frame_equal(
+        at_risk_table(source, "time", "event", ticks, by="group", entry="entry"),
+        at_risk_table(frame, "time", "event", ticks, by="group", entry="entry"))
+
+
+def test_entry_after_time_is_an_error_naming_the_patient():
+    frame = cohort("small")
+    frame.loc[3, "entry"] = 9
+    with pytest.raises(AnalysisError, match=r"Column `entry`: 1 value is after `time`: "
+                                            r"patient S4 \(9\)\. Fix: an entry time is when"):
+        kaplan_meier(frame, "time", "event", entry="entry")
+
+
+def test_negative_and_text_entries_are_errors():
+    frame = cohort("small")
+    frame.loc[0, "entry"] = -1
+    with pytest.raises(AnalysisError, match=r"Column `entry`: 1 value is negative: patient S1"):
+        survival_at(frame, "time", "event", [3], entry="entry")
+    frame["entry"] = frame["entry"].astype(object)
+    frame.loc[0, "entry"] = "soon"
+    with pytest.raises(AnalysisError, match=r"Column `entry`: 1 value is not a number: "
+                                            r"patient S1 \('soon'\)"):
+        survival_at(frame, "time", "event", [3], entry="entry")
+
+
+def test_missing_entry_is_left_out_with_its_reason():
+    frame = cohort("small")
+    frame.loc[1, "entry"] = np.nan
+    fit = kaplan_meier(frame, "time", "event", entry="entry")
+    assert [e.describe() for e in fit.exclusions] == [
+        "1 patient left out (no recorded `entry`): S2."]
