@@ -3,14 +3,13 @@
 import streamlit as st
 
 from core.cohort.exports import download_name
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
 from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
 from core.style.numbers import format_median, format_p, p_phrase
 from core.survival.figures.km import curtail_caption, km_figure
 from core.survival.km.summary import (
-    ENDPOINT_NAMES,
     per_group_table,
     rmst_difference_text,
     stratifier_options,
@@ -18,12 +17,12 @@ from core.survival.km.summary import (
 from ui import cached
 from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
+from ui.endpoints import endpoint_choice, guarantee_time_section
 from ui.exports import download_button
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, parse_flag, url_choice, url_value
 from ui.subgroups import rules_caption, with_rule_column
-from ui.upload import endpoint_options
 
 view = page_setup("Survival", ":material/monitoring:")
 cohort = view.cohort
@@ -31,14 +30,9 @@ stop_if_empty(view)
 
 NONE = "none"
 by_options = [NONE, *stratifier_options(cohort)]
-endpoints, missing_endpoint = endpoint_options(cohort)
-url_choice("survival.endpoint", endpoints, endpoints[0])
 url_choice("survival.by", by_options, NONE)
 left, middle, right = st.columns([2, 2, 3])
-endpoint = left.radio("Endpoint", endpoints, key="survival.endpoint", horizontal=True,
-                      format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
-if missing_endpoint:
-    left.caption(plain(missing_endpoint))
+endpoint = endpoint_choice(view, "survival.endpoint", container=left)
 by = middle.selectbox("Compare groups by", by_options, key="survival.by",
                       format_func=lambda c: "No grouping (whole cohort)" if c == NONE
                       else LABELS.get(c, c))
@@ -83,21 +77,20 @@ except AnalysisError as error:
 fit = report.fit
 groups = list(fit.groups)
 figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,
-                   y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
-                   x_title="Months from diagnosis" if endpoint == "os"
-                   else "Months from maintenance start",
+                   y_title=f"{endpoint.name} probability",
+                   x_title=f"Months from {endpoint.origin}",
                    extra_rows=("cum_events", "cum_censored") if show_counts else (),
                    by=None if by == NONE else by, curtail_below=int(curtail),
                    small_cells=small_cells)
 caption = " ".join(filter(None, (report.caption, curtail_caption(int(curtail)))))
-noun = "deaths" if endpoint == "os" else "relapses"
+noun = endpoint.noun
 plot_column, stats_column = st.columns([3, 2])  # key numbers beside the curve at 1366 px
 plot_column.plotly_chart(figure, key="survival.figure", config={"displaylogo": False})
 with stats_column:
     st.markdown("**Key numbers**")
     st.markdown("\n".join(
         f"- **{plain(m['group'])}**: {plural(int(m['n']), 'patient')}, "
-        f"{plural(int(m['events']), noun[:-1])}; median, months: "
+        f"{plural(int(m['events']), endpoint.singular, noun)}; median, months: "
         f"{format_median(m['median'], m['median_lower'], m['median_upper'])}"
         for _, m in report.medians.iterrows()))
     st.caption("Median with its 95% CI (Brookmeyer-Crowley, log-log); NR: not reached.")
@@ -117,7 +110,7 @@ if view.registry:
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
 effects = effects_for(cohort, endpoint, None if by == NONE else by, groups)
 deliverables(view, "survival", figure, " ".join(filter(None, (caption, rules))),
-             f"km_{endpoint}", table=effects.display() if effects else None)
+             f"km_{endpoint.key}", table=effects.display() if effects else None)
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 
@@ -132,6 +125,9 @@ st.caption("Median: first time the curve reaches 50% (\"not reached\" when it ne
 if effects is not None:
     st.subheader("How big is the difference?")
     show_effects(effects, groups)
+
+guarantee_time_section(view, endpoint, None if by == NONE else by, tuple(sorted(landmark_months)),
+                       float(horizon))
 
 if report.logrank is not None:
     st.subheader("Do the groups differ?")
@@ -171,7 +167,8 @@ download_button("survival.curve_table", "Download the curve table (CSV)",
                 lambda export: cached.csv_bytes(export.table),
                 download_name("survival", "km-table", "csv",
                               filters=view.cohort_filter.to_query_params(),
-                              endpoint=endpoint if by == NONE else f"{endpoint}-by-{by}"),
+                              endpoint=endpoint.key if by == NONE
+                              else f"{endpoint.key}-by-{by}"),
                 "text/csv", table=curve_table, icon=":material/download:",
                 key="survival.download")
-st.caption(plain(ENDPOINTS[endpoint][2]))
+st.caption(plain(endpoint.definition()))

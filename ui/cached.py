@@ -36,7 +36,7 @@ def xlsx_bytes(table: pd.DataFrame, notes: tuple[str, ...]) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def survival(cohort: pd.DataFrame, endpoint: str, by: str | None,
+def survival(cohort: pd.DataFrame, endpoint, by: str | None,
              landmark_months: tuple[float, ...], horizon: float) -> SurvivalReport:
     return survival_report(cohort, endpoint, by, landmark_months, horizon)
 

@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core.cohort.baseline_groups import BaselineByGroup, baseline_by_group
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cox.annotation import GroupEffects, km_effects
 from core.errors import AnalysisError
 from core.report.images import MIME, render_figure
 from core.survival import logrank, pairwise_logrank
+from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.flow import AnalysisFlow, analysis_flow, flow_figure
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
@@ -32,28 +33,30 @@ from ui.upload import STATE_SET_ASIDE
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def effects(cohort: pd.DataFrame, endpoint: str, by: str | None,
+def effects(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
             reference: str | None) -> GroupEffects | None:
     return km_effects(cohort, endpoint, by, reference)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _logrank(cohort: pd.DataFrame, endpoint: str, by: str, rho: float,
+def _logrank(cohort: pd.DataFrame, endpoint: Endpoint, by: str, rho: float,
              strata: str | None) -> LogRankResult:
-    time, event, _ = ENDPOINTS[endpoint]
-    return logrank(cohort, time, event, by, rho=rho, strata=strata)
+    resolved = resolve_endpoint(cohort, endpoint)
+    return logrank(resolved.frame, resolved.time, resolved.event, by, rho=rho, strata=strata)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _pairwise(cohort: pd.DataFrame, endpoint: str, by: str, adjust: str) -> PairwiseLogRank:
-    time, event, _ = ENDPOINTS[endpoint]
-    return pairwise_logrank(cohort, time, event, by, p_adjust=adjust)
+def _pairwise(cohort: pd.DataFrame, endpoint: Endpoint, by: str, adjust: str
+              ) -> PairwiseLogRank:
+    resolved = resolve_endpoint(cohort, endpoint)
+    return pairwise_logrank(resolved.frame, resolved.time, resolved.event, by,
+                            p_adjust=adjust)
 
 
 REFERENCE_KEY = "survival.reference"
 
 
-def effects_for(cohort: pd.DataFrame, endpoint: str, by: str | None, groups: list[str]
+def effects_for(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None, groups: list[str]
                 ) -> GroupEffects | None:
     """The hazard ratios and medians against the reference chosen in
     :func:`show_effects` (read from the session before its selectbox is drawn, so the table
@@ -78,10 +81,10 @@ def show_effects(result: GroupEffects | None, groups: list[str]) -> None:
         st.warning(plain(note), icon=":material/info:")
 
 
-def further_tests(cohort: pd.DataFrame, endpoint: str, by: str | None,
+def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
                   plain_test: LogRankResult | None, strata_options: list[str]) -> None:
     """Weighted, stratified and pairwise log-rank tests, each with its sentence."""
-    if by is None or plain_test is None:
+    if by is None or plain_test is None or endpoint.entry:
         return
     with st.expander("Does the difference survive a weighted test, stratification, and which "
                      "pairs differ?", icon=":material/rule:"):

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.coding import level_labels
-from core.cohort.schema import ENDPOINTS
 from core.cox.fit import fit_cox
 from core.errors import AnalysisError
 from core.style.numbers import format_median, format_p
+from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.km.estimate import kaplan_meier, medians
 
 EFFECT_COLUMNS = ["group", "n", "events", "median", "median_lower", "median_upper", "hr",
@@ -76,7 +76,7 @@ def _two(value: float) -> str:
 
 
 def group_effects(df, time: str, event: str, by: str, reference: str | None = None,
-                  conf_level: float = 0.95) -> GroupEffects:
+                  conf_level: float = 0.95, entry: str | None = None) -> GroupEffects:
     """Each group's Cox hazard ratio against ``reference`` and its median survival.
 
     Parameters
@@ -92,12 +92,15 @@ def group_effects(df, time: str, event: str, by: str, reference: str | None = No
         favorable).
     conf_level : float
         Level of the intervals.
+    entry : str, optional
+        Column of delayed-entry times (R ``Surv(entry, time, event)``) for both the curves
+        and the Cox model.
 
     Returns
     -------
     GroupEffects
     """
-    fit = kaplan_meier(df, time, event, by, conf_level)
+    fit = kaplan_meier(df, time, event, by, conf_level, entry=entry)
     groups = list(fit.groups)
     if len(groups) < 2:
         raise AnalysisError(f"Hazard ratios compare groups; `{by}` has {len(groups)} group "
@@ -117,7 +120,7 @@ def group_effects(df, time: str, event: str, by: str, reference: str | None = No
     else:
         frame = _as_text(df, by)
         cox = fit_cox(frame, time, event, [by], conf_level=conf_level,
-                      reference={by: reference})
+                      reference={by: reference}, entry=entry)
         # a level without events drives the fit's non-convergence (its coefficient runs to
         # -inf); the other levels' estimates are still R's. Anything else: not estimable.
         separated = any(fit.events[g] == 0 for g in groups if g != reference)
@@ -144,7 +147,8 @@ def group_effects(df, time: str, event: str, by: str, reference: str | None = No
                         **{c: hr.loc[groups, c].to_numpy(float) for c in hr.columns}})
     method = (f"Hazard ratio against {reference}: univariable Cox model (Efron ties), "
               f"{conf_level:.0%} Wald interval and p. Median: Kaplan-Meier, "
-              f"{conf_level:.0%} log-log interval (Brookmeyer-Crowley).")
+              f"{conf_level:.0%} log-log interval (Brookmeyer-Crowley)."
+              + (" Both with delayed entry (R Surv(entry, time, event))." if entry else ""))
     return GroupEffects(out[EFFECT_COLUMNS], reference, method, tuple(notes))
 
 
@@ -161,15 +165,18 @@ def _as_text(df: pd.DataFrame, by: str) -> pd.DataFrame:
     return df.assign(**{by: labels})
 
 
-def km_effects(cohort: pd.DataFrame, endpoint: str, by: str | None,
-               reference: str | None = None) -> GroupEffects | None:
-    """:func:`group_effects` of an endpoint's curves by ``by`` (``os`` or ``rfs``), or None
-    when there is nothing to compare (no grouping, fewer than two groups) or the data cannot
-    give it (the reason is then on the page with the curves)."""
+def km_effects(cohort: pd.DataFrame, endpoint: Endpoint | str, by: str | None,
+               reference: str | None = None, user_endpoints: tuple[Endpoint, ...] = ()
+               ) -> GroupEffects | None:
+    """:func:`group_effects` of an endpoint's curves by ``by`` (an :class:`Endpoint` or its
+    key; with its delayed entry, if any), or None when there is nothing to compare (no
+    grouping, fewer than two groups) or the data cannot give it (the reason is then on the
+    page with the curves)."""
     if by is None or by not in cohort.columns:
         return None
-    time, event, _ = ENDPOINTS[endpoint]
     try:
-        return group_effects(cohort, time, event, by, reference)
+        resolved = resolve_endpoint(cohort, endpoint, user_endpoints)
+        return group_effects(resolved.frame, resolved.time, resolved.event, by, reference,
+                             entry=resolved.entry)
     except AnalysisError:
         return None

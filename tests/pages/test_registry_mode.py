@@ -56,7 +56,7 @@ def test_survival_page_numbers_equal_the_in_memory_path_on_the_same_rows(registr
     assert not at.exception
     memory = validate_cohort(pd.read_parquet(registry))
     memory = CohortFilter().apply(memory).cohort
-    report = survival_report(memory, at.radio(key="survival.endpoint").value,
+    report = survival_report(memory, at.selectbox(key="survival.endpoint").value,
                              "eln2022_risk", (12, 24), 24)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Log-rank chi-square"] == f"{report.logrank.statistic:.2f}"

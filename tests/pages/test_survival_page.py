@@ -182,7 +182,7 @@ def test_a_page_choice_notice_from_the_link_stays_after_a_click():
     at = run_page(PAGE, {"survival.by": "shoe_size"})
     message = "The link's value 'shoe_size' for `survival.by` is not offered on this page"
     assert sum(message in w.value for w in at.warning) == 1
-    at.radio(key="survival.endpoint").set_value("rfs").run()
+    at.selectbox(key="survival.endpoint").set_value("rfs").run()
     assert sum(message in w.value for w in at.warning) == 1
 
 

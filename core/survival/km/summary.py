@@ -21,15 +21,16 @@ import pandas as pd
 
 from core.cohort.columns import extra_columns, has_values
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
-from core.cohort.schema import BY_NAME, ELN_LEVELS, ENDPOINTS, LABELS
+from core.cohort.schema import BY_NAME, ELN_LEVELS, LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
 from core.style.numbers import format_median, format_percent_ci, p_phrase
 from core.style.plot import tick_times
+from core.survival.endpoint import BUILT_IN, OS, SURVIVAL, Endpoint, resolve_endpoint
 from core.survival.km.counts import survival_counts
 from core.survival.km.estimate import (
     KaplanMeierResult,
-    at_risk_from_counts,
+    counts_at_risk,
     fit_counts,
     landmarks,
     medians,
@@ -52,10 +53,15 @@ from core.survival.small_sample import SampleSize, judge_sample
 PERMUTATION_MAX_N = 1000
 """Above this many patients the permutation test is not run on the page (its cost grows with
 patients x resamples); the note says so."""
-EVENT_NOUN = {"os": "deaths", "rfs": "relapses"}
+EVENT_NOUN = {e.key: e.noun for e in BUILT_IN}
 OUTCOME_DEFINED = ("relapse_type", "outcome")
 """Columns recorded at the end of follow-up: grouping by them looks into the future."""
-ENDPOINT_NAMES = {"os": "Overall survival", "rfs": "Relapse-free survival"}
+ENDPOINT_NAMES = {e.key: e.name for e in BUILT_IN}
+"""Built-in endpoint key -> name (pages not yet on :class:`Endpoint` read these)."""
+ENTRY_TEST_PENDING = (
+    "No log-rank p with delayed entry yet: the test for this endpoint is the score test of "
+    "the Cox model with Surv(entry, time, event), which is not in this version. The curves, "
+    "medians, landmarks and RMST above do use delayed entry.")
 
 
 def stratifier_options(cohort: pd.DataFrame) -> list[str]:
@@ -74,7 +80,8 @@ class SurvivalReport:
 
     Attributes
     ----------
-    endpoint : {"os", "rfs"}
+    endpoint : str
+        The endpoint's key (``"os"``, ``"rfs"``, ``"efs"``, ``"u.grfs"``, ...).
     by : str or None
         Stratifying column.
     fit : KaplanMeierResult
@@ -112,6 +119,8 @@ class SurvivalReport:
     notes: tuple[str, ...] = field(default=())
     caption: str = ""
     landmark_months: tuple[float, ...] = (12, 24)
+    definition: Endpoint = OS
+    """The endpoint itself (name, events, entry, caution)."""
 
     sample: SampleSize | None = None
     """How to read the log-rank test (:mod:`core.survival.small_sample`); None without one."""
@@ -130,16 +139,19 @@ class SurvivalReport:
         return self.sample is not None and self.sample.small
 
 
-def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
+def survival_report(cohort: pd.DataFrame, endpoint: str | Endpoint, by: str | None = None,
                     landmark_months=(12, 24), horizon: float = 24, conf_level: float = 0.95,
-                    tick_step: float = 12) -> SurvivalReport:
+                    tick_step: float = 12, user_endpoints: tuple[Endpoint, ...] = ()
+                    ) -> SurvivalReport:
     """Compute every statistic of a Kaplan-Meier view.
 
     Parameters
     ----------
     cohort : pandas.DataFrame or core.cohort.engine.CohortSource
         The (filtered) patients, in memory or in an engine.
-    endpoint : {"os", "rfs"}
+    endpoint : str or Endpoint
+        A survival endpoint or its key (:mod:`core.survival.endpoint`); with delayed entry
+        every estimate uses it and the log-rank test waits for the Cox score test.
     by : str, optional
         Stratifying column; None for the whole cohort.
     landmark_months : sequence of float
@@ -150,24 +162,29 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
         Level of every interval.
     tick_step : float
         Spacing of the x-axis ticks and at-risk columns (months).
+    user_endpoints : tuple of Endpoint
+        User-defined endpoints an endpoint key may name.
     """
-    if endpoint not in ENDPOINTS:
-        raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: use 'os' or 'rfs'.")
-    time, event, definition = ENDPOINTS[endpoint]
-    counts = survival_counts(cohort, time, event, by)
+    resolved = resolve_endpoint(cohort, endpoint, user_endpoints)
+    endpoint = resolved.endpoint
+    if endpoint.kind != SURVIVAL:
+        raise AnalysisError(f"{endpoint.label} is a cumulative incidence with competing "
+                            "events, not a survival curve. Fix: open it on the Competing "
+                            "risks page.")
+    counts = survival_counts(resolved.frame, resolved.time, resolved.event, by, resolved.entry)
     if counts.n == 0:
         raise AnalysisError("No patient has a recorded time and event for this endpoint. "
                             "Fix: widen the filters.")
     fit = fit_counts(counts, conf_level)
     ticks = tick_times(float(counts.table["time"].max()), tick_step)
-    risk = at_risk_from_counts(counts.table, ticks, counts.groups, counts.codes)
-    notes = [e.describe() for e in fit.exclusions]
+    risk = counts_at_risk(counts, ticks)
+    notes = [*resolved.notes, *(e.describe() for e in fit.exclusions)]
     for g in fit.groups:
         if fit.n[g] < 2:
             notes.append(f"{_group_name(by, g)}: only {fit.n[g]} patient, too few for a curve "
                          "with a confidence interval; drawn as observed.")
         elif fit.events[g] == 0:
-            notes.append(f"{_group_name(by, g)}: no {EVENT_NOUN[endpoint]} among "
+            notes.append(f"{_group_name(by, g)}: no {endpoint.noun} among "
                          f"{plural(fit.n[g], 'patient')}, so the curve stays at 100%, the "
                          "median is not reached and no interval can be computed.")
     if by in OUTCOME_DEFINED:
@@ -184,7 +201,10 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                      "(as R does), which assumes no further events.")
 
     test = permutation = trend = difference = sample = None
-    if by is not None and len(fit.groups) >= 2:
+    if by is not None and len(fit.groups) >= 2 and counts.delayed_entry:
+        difference = restricted_mean_difference(rmst, fit.groups[0])
+        notes.append(ENTRY_TEST_PENDING)
+    elif by is not None and len(fit.groups) >= 2:
         test = logrank_counts(counts)
         difference = restricted_mean_difference(rmst, fit.groups[0])
         sample = judge_sample(counts.n, fit.events.values(), fit.n.values(), PERMUTATION_MAX_N)
@@ -199,15 +219,16 @@ def survival_report(cohort: pd.DataFrame, endpoint: str, by: str | None = None,
                      "is nothing to compare: no log-rank test.")
 
     total_events = sum(fit.events.values())
-    noun = EVENT_NOUN[endpoint][:-1]
-    caption = (f"{definition} n = {plural(counts.n, 'patient')}, {plural(total_events, noun)}"
+    caption = (f"{endpoint.definition()} n = {plural(counts.n, 'patient')}, "
+               f"{plural(total_events, endpoint.singular, endpoint.noun)}"
                + (f", in {plural(len(fit.groups), 'group')} by {LABELS.get(by, by)}" if by
                   else "")
                + ". Kaplan-Meier estimates; shaded bands are pointwise "
                f"{conf_level:.0%} confidence intervals (Greenwood variance, log-log "
                "transformation); tick marks are censored patients. The table under the plot "
                "counts patients still at risk at each time.")
-    return SurvivalReport(endpoint=endpoint, by=by, fit=fit, at_risk=risk,
+    return SurvivalReport(endpoint=endpoint.key, definition=endpoint, by=by, fit=fit,
+                          at_risk=risk,
                           landmarks=landmarks(fit, landmark_months), medians=medians(fit),
                           rmst=rmst, rmst_difference=difference, logrank=test,
                           permutation=permutation, trend=trend, notes=tuple(notes),
@@ -226,7 +247,7 @@ def per_group_table(report: SurvivalReport) -> pd.DataFrame:
     as R's ``summary(fit, times, extend = TRUE)`` reads it. RMST intervals are clipped to
     [0, horizon] (the area under a survival curve cannot leave that range).
     """
-    noun = EVENT_NOUN[report.endpoint].capitalize()
+    noun = report.definition.noun.capitalize()
     rmst = report.rmst.table.set_index("group")
     horizon = float(rmst["horizon"].iloc[0]) if len(rmst) else float("nan")
     rows = []

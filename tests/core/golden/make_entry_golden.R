@@ -15,7 +15,7 @@
 #   fit <- survfit(Surv(entry, time, event) ~ group, conf.type = "log-log")
 #       summary(fit, censored = TRUE)           -> Kaplan-Meier table (std.err of S)
 #       summary(fit, times = at)                -> survival_at (extend = FALSE)
-#       summary(fit, rmean = 12)$table          -> median, 0.95LCL, 0.95UCL, rmean, se(rmean)
+#       summary(fit, rmean = 24)$table          -> median, 0.95LCL, 0.95UCL, rmean, se(rmean)
 #   ms <- survfit(Surv(entry, time, factor(status, 0:2)) ~ group, id = id)
 #       summary(ms, times = at)                 -> pstate, std.err (infinitesimal jackknife),
 #                                                  n.risk of the starting state
@@ -58,6 +58,13 @@ make_cohorts <- function() {
   out$small <- data.frame(id = sprintf("S%d", 1:8), entry = c(0, 0, 1, 2, 2, 3, 5, 4),
                           time = c(2, 3, 4, 3, 6, 5, 8, 7), status = c(1, 0, 2, 1, 0, 1, 0, 1),
                           group = "one")
+  # the embedded study: OS with delayed entry at maintenance start (os_months - rfs_months,
+  # the rule of core/survival/endpoint/resolve.py) by MRD before maintenance
+  seed <- read.csv("data/seed_cohort.csv")
+  out$seed_os_by_mrd <- data.frame(id = as.character(seed$patient_id),
+                                   entry = seed$os_months - seed$rfs_months,
+                                   time = seed$os_months, status = seed$os_event,
+                                   group = seed$mrd_pre_status)
   lapply(out, function(d) { d$event <- as.integer(d$status > 0); d })
 }
 
@@ -74,7 +81,7 @@ km_of <- function(d) {
   at <- data.frame(group = group_name(a$strata, d, length(a$time)), time = a$time, survival = a$surv,
                    std_err = a$std.err, ci_lower = a$lower, ci_upper = a$upper,
                    n_risk = a$n.risk)
-  tab <- summary(fit, rmean = 12)$table
+  tab <- summary(fit, rmean = 24)$table
   if (is.null(dim(tab))) tab <- t(as.matrix(tab))
   rows <- if (nrow(tab) == 1 && length(unique(d$group)) == 1) NULL else rownames(tab)
   med <- data.frame(group = group_name(rows, d, nrow(tab)), n = tab[, "records"],

@@ -67,7 +67,7 @@ def test_survival_at_with_entry_matches_summary_times(name):
 
 @pytest.mark.parametrize("name", NAMES)
 def test_medians_and_rmst_with_entry_match_print_survfit(name):
-    """``summary(fit, rmean = 12)$table``: records, events, median with its 0.95 limits,
+    """``summary(fit, rmean = 24)$table``: records, events, median with its 0.95 limits,
     rmean and se(rmean)."""
     fit = kaplan_meier(cohort(name), "time", "event", by="group", entry="entry")
     r = pd.DataFrame(GOLDEN[name]["medians"])
@@ -75,7 +75,7 @@ def test_medians_and_rmst_with_entry_match_print_survfit(name):
     assert m["group"].tolist() == r["group"].tolist()
     for column in ("n", "events", "median", "median_lower", "median_upper"):
         close(m[column], r[column], f"{name}: {column}")
-    rmst = restricted_mean(fit, 12).table
+    rmst = restricted_mean(fit, 24).table
     close(rmst["rmst"], r["rmst"], f"{name}: rmst")
     close(rmst["se"], r["rmst_se"], f"{name}: se(rmean)")
 

@@ -49,7 +49,8 @@ def test_singleton_group_note_and_no_permutation():
 
 
 def test_unknown_endpoint():
-    with pytest.raises(AnalysisError, match=r"Unknown endpoint 'pfs'\. Fix: use 'os' or 'rfs'"):
+    with pytest.raises(AnalysisError, match=r"Unknown endpoint 'pfs'\. Fix: choose one of os, "
+                                            r"rfs, efs, cir, nrm"):
         survival_report(load_seed_cohort(), "pfs")
 
 
