@@ -12,6 +12,7 @@ from core.cohort.schema import BY_NAME, data_dictionary_markdown, with_labels
 from core.cohort.validate import set_aside_invalid_rows, validate_cohort
 from core.errors import CohortError
 from ui import upload
+from ui.endpoint_form import endpoint_form
 from ui.exports import download_button
 from ui.registry import stop_uploads
 from ui.shell import page_setup, plain
@@ -263,6 +264,7 @@ if upload.STATE_COHORT in st.session_state:
         with st.expander(f"The {k} rows set aside and why"):
             st.dataframe(st.session_state[upload.STATE_SET_ASIDE], hide_index=True,
                          key="upload.set_aside_in_use")
+    endpoint_form(cohort)
 if upload.STATE_COHORT in st.session_state or "upload.name" in st.session_state:
     if st.button("Remove my data", key="upload.remove", icon=":material/delete:",
                  help="Forget the file, its mapping and the cohort; back to the study cohort."):

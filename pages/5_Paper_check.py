@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from core.survival.km.guarantee import STUDY_PRINTED
 from core.survival.paper.check import AGREES, DIFFERS, NOT_CHECKABLE, summary_counts
 from ui import cached as shared
 from ui import competing as cached
@@ -51,3 +52,4 @@ st.caption("Methods: counts and crude proportions of all 19 rows; medians and ra
            "recorded values; Kaplan-Meier estimates (R survfit conventions) for survival "
            "rates and medians; the reverse Kaplan-Meier (deaths censored) for follow-up. "
            "Sources: the study text and its Tables 1-2 (data/PROVENANCE.md).")
+st.caption(STUDY_PRINTED)

@@ -12,17 +12,19 @@ from core.cohort.groups import (
     assign_groups,
     rule_operators,
 )
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
 from core.errors import AnalysisError, CohortError
 from core.style.numbers import format_p
 from core.survival.cutpoint.maxstat import marker_options, split_name, with_split
+from core.survival.endpoint import find_endpoint
 from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
-from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
+from core.survival.km.summary import stratifier_options
 from ui import cached, subgroups
+from ui.endpoints import endpoint_choice, user_endpoints
 from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_value
 
@@ -156,13 +158,12 @@ with tab_cut:
         st.info("This cohort has no numeric column with at least 3 distinct values to cut.")
     else:
         url_choice("cut.marker", markers, markers[0])
-        url_choice("cut.endpoint", ["os", "rfs"], "rfs")
         url_value("cut.range", lambda t: tuple(float(v) for v in t.split(",")), (0.1, 0.9))
         c1, c2, c3 = st.columns([2, 2, 3])
         marker = c1.selectbox("Numeric marker", markers, key="cut.marker",
                               format_func=readable)
-        endpoint = c2.radio("Endpoint", ["os", "rfs"], key="cut.endpoint", horizontal=True,
-                            format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
+        endpoint = endpoint_choice(view, "cut.endpoint", entry=False, container=c2,
+                                   default="rfs")
         minprop, maxprop = c3.slider(
             "Share of patients below the cut (minprop, maxprop)", 0.0, 1.0, step=0.05,
             key="cut.range", help="Cuts leaving fewer than minprop or more than maxprop of "
@@ -206,10 +207,10 @@ with tab_cut:
                 st.error(explain(view, error), icon=":material/error:")
             else:
                 st.plotly_chart(km_figure(km.fit.table, km.at_risk, groups=list(km.fit.groups),
-                                          y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
+                                          y_title=f"{endpoint.name} probability",
                                           by=split_name(result)),
                                 key="cut.km")
-                st.caption(f"Kaplan-Meier {ENDPOINT_NAMES[endpoint]} by {plain(readable(marker))}"
+                st.caption(f"Kaplan-Meier {plain(endpoint.label)} by {plain(readable(marker))}"
                            f" ≤ {result.cutpoint:g} vs > {result.cutpoint:g} (the data-driven "
                            f"cut; 95% log-log bands).")
             if st.button("Use this cut as custom groups", key="cut.to_groups"):
@@ -229,14 +230,13 @@ with tab_forest:
     if not factors:
         st.info("No categorical column with two values to compare in the filtered cohort.")
     else:
-        url_choice("forest.endpoint", ["os", "rfs"], "rfs")
         url_choice("forest.factor", factors, factors[0])
         default_attributes = [c for c in ("sex", AGE_GROUP_COLUMN, "eln2022_risk",
                                           "sorafenib_timing") if c in attributes_all]
         url_value("forest.by", list_parser(attributes_all), default_attributes)
         c1, c2, c3 = st.columns([2, 2, 4])
-        endpoint = c1.radio("Endpoint", ["os", "rfs"], key="forest.endpoint", horizontal=True,
-                            format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
+        endpoint = endpoint_choice(view, "forest.endpoint", entry=False, container=c1,
+                                   default="rfs")
         factor = c2.selectbox("Hazard ratio of", factors, key="forest.factor",
                               format_func=readable)
         chosen = c3.multiselect("Within subgroups of", attributes_all, key="forest.by",
@@ -250,13 +250,13 @@ with tab_forest:
         else:
             st.plotly_chart(subgroup_forest_figure(
                 result.table, result.interactions,
-                title=f"{readable(factor)} within subgroups, {ENDPOINT_NAMES[endpoint]}"),
+                title=f"{readable(factor)} within subgroups, {endpoint.label}"),
                 key="forest.figure")
             st.caption(f"{plain(result.method)}. Read the interaction p (does the effect "
                        "differ between subgroups?), not the subgroup p-values one by one.")
             if result.excluded:
                 st.info(f"{result.excluded} patients without {plain(readable(factor))} or "
-                        f"{ENDPOINT_NAMES[endpoint]} are not in any row.",
+                        f"{plain(endpoint.label)} are not in any row.",
                         icon=":material/person_off:")
             if (result.table["method"] == "Firth").any():
                 st.warning("Some subgroups have an arm without events (monotone likelihood): "
@@ -273,10 +273,11 @@ with tab_forest:
                             format_func=readable)
     keep_in_url("forest.models")
     if models:
-        endpoint = st.session_state.get("forest.endpoint", "rfs")
+        endpoint = find_endpoint(st.session_state.get("forest.endpoint", "rfs"),
+                                 user_endpoints())
         uni = subgroups.univariable(cohort, endpoint, tuple(models))
         st.plotly_chart(subgroup_forest_figure(
-            uni, title=f"Univariable Cox models, {ENDPOINT_NAMES[endpoint]}"), key="forest.uni")
+            uni, title=f"Univariable Cox models, {endpoint.label}"), key="forest.uni")
         st.caption("One Cox model per covariate (Efron ties, Wald 95% CI; Firth-penalized "
                    "where a model separates); patients with the covariate recorded. "
-                   f"Endpoint: {plain(ENDPOINTS[endpoint][2])}")
+                   f"Endpoint: {plain(endpoint.definition())}")

@@ -5,8 +5,9 @@ from pathlib import Path
 import streamlit as st
 
 from core.access.roles import Permission
-from core.cohort.schema import ENDPOINTS
 from core.patients.conflicts import SEED_CONFLICTS
+from core.survival.endpoint import BUILT_IN
+from core.survival.km.guarantee import BIAS_SENTENCE, STUDY_PRINTED
 from ui.access import may
 from ui.shell import page_setup, plain
 
@@ -14,8 +15,8 @@ view = page_setup("About & definitions", ":material/info:")
 ROOT = Path(__file__).resolve().parents[1]
 
 st.subheader("Endpoints")
-for key in ("os", "rfs"):
-    st.markdown(f"- {ENDPOINTS[key][2]}")
+st.markdown("\n".join(f"- {plain(e.definition())}" for e in BUILT_IN))
+st.markdown(f"{BIAS_SENTENCE} {STUDY_PRINTED}")
 st.markdown(
     "- **Relapse**: bone-marrow blasts > 5% (morphological) or MRD ≥ 0.01% (molecular).\n"
     "- **MRD before maintenance**: positive when ≥ 0.01% by 10-colour flow cytometry "

@@ -30,11 +30,12 @@ from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
 from core.survival.competing.input import DEATH_RULES
+from core.survival.endpoint import BUILT_IN, SURVIVAL, find_endpoint
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
 from ui.exports import guarded, may_download, privacy
-from ui.shell import View
+from ui.shell import View, plain
 from ui.state import saved_value
 from ui.subgroups import filter_description, rules_text
 
@@ -54,7 +55,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     competing_by = saved_value("competing.by", by or "none")  # unvisited: the Survival grouping
     rule = saved_value("competing.rule", "censor")
     return ReportChoices(
-        endpoint=endpoint if endpoint in ("os", "rfs") else "rfs", by=by, landmark_months=marks,
+        endpoint=endpoint if endpoint in DELIVERED else "rfs", by=by, landmark_months=marks,
         horizon=_number(saved_value("survival.horizon", 24.0), 24.0),
         cox_endpoint=saved_value("cox.endpoint", "rfs") if saved_value("cox.endpoint", "rfs") in (
             "os", "rfs") else "rfs",
@@ -84,6 +85,21 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
                                      if c in covariate_options(cohort)),
             "risk_horizon": _number(saved_value("risk.horizon", 24.0), 24.0),
             "risk_rule": rule if rule in DEATH_RULES else "censor"}
+
+
+DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL and not e.entry)
+"""Endpoints the deck, report and scripts carry (delayed entry and your own endpoints: not
+yet; the expander says which endpoint they use instead)."""
+
+
+def _delivered_note(choices: ReportChoices) -> str:
+    """A sentence when the Survival page's endpoint is not the one the deliverables use."""
+    chosen = saved_value("survival.endpoint", "rfs")
+    if chosen == choices.endpoint:
+        return ""
+    return (f"The Survival page shows the endpoint `{chosen}`, which the slides, report and "
+            f"scripts do not carry yet (delayed entry or your own endpoint): they use "
+            f"{find_endpoint(choices.endpoint).label}.")
 
 
 def _landmarks(value) -> tuple[float, ...]:
@@ -210,6 +226,8 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             "filtered rows with an R script and a Python script that recompute the "
             "Kaplan-Meier, RMST, log-rank (and trend) and Cox numbers, and the numbers the "
             "app showed. Both files contain patient-level data.")
+        if _delivered_note(choices):
+            st.warning(plain(_delivered_note(choices)), icon=":material/info:")
         left, middle, right, present = st.columns([1, 1, 1, 1])
         _prepared("slide deck", _signature("deck", base), "slides (PPTX)",
                   lambda export: _deck(cohort, view.source, view.selection.n_total, filters,

@@ -26,7 +26,8 @@ from core.survival.km.guarantee import (
     needs_delayed_entry,
 )
 from ui import cached
-from ui.shell import keep_in_url, plain, url_choice
+from ui.shell import plain
+from ui.state import keep_in_url, url_choice
 
 STATE_USER = "endpoints.user"
 STATE_COHORT = "cohort.data"

@@ -21,7 +21,6 @@ import streamlit as st
 
 from core.cohort.filters import FilterResult
 from core.cohort.groups import CUSTOM_GROUP_COLUMN, GroupDefinition, assign_groups
-from core.cohort.schema import ENDPOINTS
 from core.cohort.text import markdown_safe
 from core.cox.subgroups import SubgroupForest, subgroup_forest, univariable_forest
 from core.errors import CohortError
@@ -31,6 +30,7 @@ from core.survival.cutpoint.maxstat import (
     permutation_max_logrank,
     permutation_resamples,
 )
+from core.survival.endpoint import resolve_endpoint
 from core.survival.km.logrank import PermutationResult
 from ui.state import GROUP_URL, GROUP_WIDGET
 
@@ -161,29 +161,29 @@ def filter_description() -> tuple[str, ...]:
 # ---- cached wrappers ---------------------------------------------------------------------
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cutpoint(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
+def cutpoint(cohort: pd.DataFrame, endpoint, marker: str, minprop: float,
              maxprop: float) -> CutpointResult:
-    time, event, _ = ENDPOINTS[endpoint]
-    return max_logrank(cohort, time, event, marker, minprop, maxprop)
+    r = resolve_endpoint(cohort, endpoint)
+    return max_logrank(r.frame, r.time, r.event, marker, minprop, maxprop)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cutpoint_permutation(cohort: pd.DataFrame, endpoint: str, marker: str, minprop: float,
+def cutpoint_permutation(cohort: pd.DataFrame, endpoint, marker: str, minprop: float,
                          maxprop: float) -> PermutationResult:
-    time, event, _ = ENDPOINTS[endpoint]
-    return permutation_max_logrank(cohort, time, event, marker, minprop, maxprop,
+    r = resolve_endpoint(cohort, endpoint)
+    return permutation_max_logrank(r.frame, r.time, r.event, marker, minprop, maxprop,
                                    n_resamples=permutation_resamples(len(cohort)))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def forest(cohort: pd.DataFrame, endpoint: str, factor: str,
+def forest(cohort: pd.DataFrame, endpoint, factor: str,
            attributes: tuple[str, ...]) -> SubgroupForest:
-    time, event, _ = ENDPOINTS[endpoint]
-    return subgroup_forest(cohort, time, event, factor, attributes)
+    r = resolve_endpoint(cohort, endpoint)
+    return subgroup_forest(r.frame, r.time, r.event, factor, attributes)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def univariable(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...]
+def univariable(cohort: pd.DataFrame, endpoint, covariates: tuple[str, ...]
                 ) -> pd.DataFrame:
-    time, event, _ = ENDPOINTS[endpoint]
-    return univariable_forest(cohort, time, event, covariates)
+    r = resolve_endpoint(cohort, endpoint)
+    return univariable_forest(r.frame, r.time, r.event, covariates)

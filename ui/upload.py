@@ -205,7 +205,7 @@ def remove_my_data() -> None:
     if STATE_COHORT in st.session_state or "upload.name" in st.session_state:
         access.record("removal", "removal.my_data", action="D")
     for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE, STATE_ENDPOINT_NOTES,
-                "cohort.upload_id", "cohort.problems"]:
+                "cohort.upload_id", "cohort.problems", "endpoints.user"]:
         st.session_state.pop(key, None)
     for key in [k for k in st.session_state if str(k).startswith("map.")]:
         del st.session_state[key]

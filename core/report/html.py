@@ -34,9 +34,9 @@ from core.report.sections import (
     key_numbers,
 )
 from core.style.numbers import format_percent_ci
+from core.survival.endpoint import find_endpoint
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import (
-    ENDPOINT_NAMES,
     comparison_text,
     per_group_table,
     survival_report,
@@ -120,16 +120,16 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                      "summary": "n (%) or median (range)"}), key="baseline",
         metrics=(("Patients", str(len(cohort))),)))
     for endpoint in (choices.endpoints if choices else ("os", "rfs")):
-        title = f"{ENDPOINT_NAMES[endpoint]} ({endpoint.upper()})"
+        definition = find_endpoint(endpoint)
+        title = definition.label
         try:
             report = survival_report(cohort, endpoint, by, landmark_months, horizon)
         except AnalysisError as error:
             sections.append(Section(title, warnings=(str(error),), key=f"km.{endpoint}"))
             continue
         figure = km_figure(report.fit.table, report.at_risk, groups=list(report.fit.groups),
-                           by=by, y_title=f"{ENDPOINT_NAMES[endpoint]} probability",
-                           x_title=("Months from diagnosis" if endpoint == "os"
-                                    else "Months from maintenance start"))
+                           by=by, y_title=f"{definition.name} probability",
+                           x_title=f"Months from {definition.origin}")
         caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
         effects = km_effects(cohort, endpoint, by)
         paragraphs, warnings = [caption], list(report.notes)

@@ -43,6 +43,7 @@ from core.errors import AnalysisError
 from core.report.reproduce_python import SCRIPT as PYTHON_SCRIPT
 from core.report.reproduce_r import SCRIPT as R_SCRIPT
 from core.report.sections import ReportChoices
+from core.survival.endpoint import resolve_endpoint
 
 CONF_LEVEL = 0.95
 
@@ -84,7 +85,12 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     """
     from core.survival.km.summary import survival_report
 
-    time, event, _ = ENDPOINTS[choices.endpoint]
+    resolved = resolve_endpoint(cohort, choices.endpoint)
+    if resolved.entry is not None:
+        raise AnalysisError(f"The reproduce scripts do not take delayed entry yet "
+                            f"({resolved.endpoint.label}). Fix: choose an endpoint without it "
+                            "for the download.")
+    time, event = resolved.time, resolved.event
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
                              choices.horizon)
     ordinary, _ = _cox_fits(cohort, choices)
@@ -247,7 +253,9 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
     ])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("cohort_filtered.csv", table_to_csv(cohort))
+        # the endpoint's derived columns (EFS, OS from maintenance, ...) go with the rows
+        rows = resolve_endpoint(cohort, choices.endpoint).frame
+        archive.writestr("cohort_filtered.csv", table_to_csv(rows))
         archive.writestr("app_numbers.json", json.dumps(numbers, indent=1))
         archive.writestr("reproduce.py", python_script(spec))
         archive.writestr("reproduce.R", r_script(spec))

@@ -35,6 +35,13 @@ BIAS_SENTENCE = (
     "survival look better and can distort a comparison of groups fixed at maintenance start. "
     "With delayed entry a patient counts as at risk only from maintenance start.")
 
+STUDY_PRINTED = (
+    "What the study printed: its OS figures run from diagnosis with every patient at risk "
+    "from diagnosis (no delayed entry), and the Paper check recomputes them that way. It "
+    "prints no OS comparison with delayed entry at maintenance start; the app shows that "
+    "comparison next to the naive one on the Survival page (OS by MRD before maintenance or "
+    "by sorafenib timing).")
+
 
 @dataclass(frozen=True)
 class GuaranteeTimeComparison:

@@ -1,0 +1,140 @@
+"""AppTest: the endpoint choice (ui/endpoints.py) on the pages that have one, the embedded
+study's OS with delayed entry next to the naive one, and endpoints defined on Your data.
+
+Numbers: the delayed-entry medians are R's (``survfit(Surv(os_months - rfs_months, os_months,
+os_event) ~ mrd_pre_status)``, tests/core/golden/entry_r_golden.json, case seed_os_by_mrd:
+MRD-positive median 32 (20-NR) months; naive 44 (20-NR)).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.cohort.read import load_seed_cohort
+from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, user_endpoint
+from core.survival.km.guarantee import BIAS_SENTENCE, STUDY_PRINTED
+from core.survival.km.summary import ENTRY_TEST_PENDING
+from tests.pages.helpers import ROOT, run_page
+
+SURVIVAL = "pages/1_Survival.py"
+LABELS = ["Overall survival (OS)", "Relapse-free survival (RFS; study: relapse only)",
+          "Event-free survival (EFS; ELN 2022 RFS: relapse or death)",
+          "Overall survival (OS; delayed entry at maintenance start)",
+          "Overall survival (OS; from maintenance start)"]
+
+
+def test_the_survival_page_offers_every_survival_endpoint_of_the_study():
+    at = run_page(SURVIVAL)
+    assert not at.exception
+    assert at.selectbox(key="survival.endpoint").options == LABELS
+    at.selectbox(key="survival.endpoint").set_value("efs").run()
+    assert not at.exception
+    assert at.query_params["survival.endpoint"] in ("efs", ["efs"])
+    captions = " ".join(c.value for c in at.caption)
+    assert "ELN 2022 calls this RFS" in captions
+    assert any("placed at the end of relapse-free follow-up" in w.value for w in at.warning)
+
+
+def test_os_by_mrd_shows_the_delayed_entry_comparison_and_why():
+    at = run_page(SURVIVAL, {"survival.endpoint": "os", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    assert any(BIAS_SENTENCE in m.value for m in at.markdown)
+    table = next(f.value for f in at.dataframe if "Median, delayed entry" in f.value.columns)
+    positive = table.set_index("MRD before maintenance").loc["positive"]
+    assert positive["Median, naive"] == "44.0 (20.0–NR)"
+    assert positive["Median, delayed entry"] == "32.0 (20.0–NR)"
+    assert any("upper bound" in c.value for c in at.caption)
+
+
+def test_os_with_delayed_entry_marks_the_test_pending():
+    at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    assert "Log-rank p" not in {m.label for m in at.metric}
+    assert any(ENTRY_TEST_PENDING in w.value for w in at.warning)
+
+
+@pytest.mark.parametrize(("page", "key"), [("pages/7_Subgroups.py", "cut.endpoint"),
+                                           ("pages/7_Subgroups.py", "forest.endpoint")])
+def test_subgroup_pages_offer_the_endpoints_without_delayed_entry(page, key):
+    at = run_page(page, {key: "efs"})
+    assert not at.exception
+    assert at.selectbox(key=key).value == "efs"
+    assert at.selectbox(key=key).options == [LABELS[0], LABELS[1], LABELS[2], LABELS[4]]
+
+
+def test_about_and_paper_check_say_which_version_the_study_printed():
+    for page in ("pages/9_About.py", "pages/5_Paper_check.py"):
+        at = run_page(page)
+        assert not at.exception
+        shown = " ".join([*(m.value for m in at.markdown), *(c.value for c in at.caption)])
+        assert STUDY_PRINTED in shown, page
+
+
+def dated_cohort() -> pd.DataFrame:
+    cohort = load_seed_cohort()
+    cohort["date_maintenance_start"] = pd.Timestamp("2020-01-01")
+    cohort["gvhd_date"] = pd.NaT
+    cohort.loc[cohort["patient_id"].astype(str).isin(["1", "3"]), "gvhd_date"] = \
+        pd.Timestamp("2020-06-01")
+    cohort["date_last_contact"] = pd.Timestamp("2020-01-01") + pd.to_timedelta(
+        cohort["rfs_months"] * 30.4375, unit="D")
+    return cohort
+
+
+def run_with(cohort, page, state=None, query=None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["cohort.data"] = cohort
+    at.session_state["cohort.source"] = "Uploaded file dated.csv"
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    return at if page == "app.py" else at.switch_page(page).run()
+
+
+def test_an_endpoint_defined_on_your_data_is_offered_on_the_survival_page():
+    at = run_with(dated_cohort(), "pages/0_Your_data.py")
+    assert not at.exception
+    at.text_input(key="endpoint.name").set_value("GVHD-free survival")
+    at.text_input(key="endpoint.abbreviation").set_value("GFS")
+    at.selectbox(key="endpoint.origin").set_value("date_maintenance_start")
+    at.selectbox(key="endpoint.censor").set_value("date_last_contact")
+    at.multiselect(key="endpoint.events").set_value(["gvhd_date"])
+    at.button(key="endpoint.add").click()
+    at.run()
+    assert not at.exception
+    assert any("GVHD-free survival (GFS) is offered on every page now" in s.value
+               for s in at.success)
+    defined = at.session_state["endpoints.user"]
+    at.switch_page(SURVIVAL).run()
+    assert "GVHD-free survival (GFS)" in at.selectbox(key="survival.endpoint").options
+    at.selectbox(key="survival.endpoint").set_value("u.gfs").run()
+    assert not at.exception
+    assert any("2 events" in m.value for m in at.markdown)
+    assert defined[0]["events"] == ["gvhd_date"]
+
+
+def test_an_endpoint_without_events_is_refused_with_the_reason():
+    at = run_with(dated_cohort().assign(gvhd_date=pd.NaT), "pages/0_Your_data.py")
+    at.text_input(key="endpoint.name").set_value("Never")
+    at.text_input(key="endpoint.abbreviation").set_value("NV")
+    at.selectbox(key="endpoint.censor").set_value("date_last_contact")
+    at.multiselect(key="endpoint.events").set_value(["gvhd_date"])
+    at.button(key="endpoint.add").click()
+    at.run()
+    assert any("Never (NV) is not offered: the cohort has no values in `gvhd_date`" in e.value
+               for e in at.error)
+    assert "endpoints.user" not in at.session_state
+
+
+def test_a_user_endpoint_in_the_session_is_offered_on_the_subgroups_page():
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    at = run_with(dated_cohort(), "pages/7_Subgroups.py",
+                  state={"endpoints.user": [endpoint_to_dict(endpoint)]},
+                  query={"cut.endpoint": "u.gfs"})
+    assert not at.exception
+    assert at.selectbox(key="cut.endpoint").value == "u.gfs"
