@@ -11,9 +11,7 @@ from core.survival.figures.timedep import (
     sensitivity_figure,
     simon_makuch_figure,
 )
-from core.survival.km.summary import ENDPOINT_NAMES
 from core.survival.timedep.summary import (
-    CLOCKS,
     IMMORTAL_TIME,
     WHICH_METHOD,
     cox_table,
@@ -22,6 +20,7 @@ from core.survival.timedep.summary import (
     sensitivity_table,
 )
 from ui import timedep
+from ui.endpoints import endpoint_choice
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_number
 
@@ -45,18 +44,17 @@ if not options:
     st.stop()
 
 url_choice("timedep.switch", options, options[0])
-url_choice("timedep.clock", ["rfs", "os"], "rfs")
 url_number("timedep.landmark", 6.0)
 left, middle, right = st.columns([3, 3, 2])
 switch = left.selectbox("Intervention time (column)", options, key="timedep.switch",
                         format_func=lambda c: LABELS.get(c, c))
-endpoint = middle.radio("Its clock, and the endpoint analysed", ["rfs", "os"],
-                        key="timedep.clock", horizontal=True,
-                        format_func=lambda e: f"{e.upper()}: {CLOCKS[e]}")
+endpoint = endpoint_choice(view, "timedep.clock", entry=False, container=middle,
+                           default="rfs", label="The endpoint analysed (and its clock)")
 landmark = right.number_input("Landmark L (months)", min_value=0.0, max_value=1200.0,
                               step=1.0, key="timedep.landmark")
 keep_in_url("timedep.switch", "timedep.clock", "timedep.landmark")
-st.caption(f"The intervention time must be on the endpoint's clock: {CLOCKS[endpoint]}. "
+st.caption(f"The intervention time must be on the endpoint's clock: months from "
+           f"{plain(endpoint.origin)}. "
            "Converting between the two clocks would need each patient's maintenance start, "
            "which the data do not hold for patients who relapsed.")
 
@@ -80,9 +78,9 @@ if report.n_recorded == 0:
     st.markdown(WHICH_METHOD)
     st.stop()
 
-name, what = report.name, ENDPOINT_NAMES[endpoint]
+name, what = report.name, endpoint.name
 y_title = f"{what} probability"
-x_title = "Months from maintenance start" if endpoint == "rfs" else "Months from diagnosis"
+x_title = f"Months from {endpoint.origin}"
 st.markdown(f"**{report.n_patients} patients** analysed · {report.n_recorded} with a "
             f"recorded {plain(name)} time · **{report.n_switched} switched during follow-up**")
 for exclusion in report.exclusions:
@@ -129,7 +127,7 @@ else:
     for warning in report.cox.result.warnings:
         st.warning(plain(warning), icon=":material/warning:")
     st.caption(plain(f"{report.cox.result.method}. A hazard ratio below 1 means fewer "
-                     f"{'relapses' if endpoint == 'rfs' else 'deaths'} per month at risk "
+                     f"{endpoint.noun} per month at risk "
                      f"after the {name} than before or without it, assumed constant over time."))
 
 st.subheader(f"4 · {what}: as observed vs censored at the {plain(name)}")

@@ -9,7 +9,7 @@ from core.survival.timedep.summary import DuringFollowUpReport, during_follow_up
 
 
 @st.cache_data(show_spinner="Splitting follow-up at the intervention…", max_entries=64)
-def report(cohort: pd.DataFrame, endpoint: str, switch_time: str, landmark: float,
+def report(cohort: pd.DataFrame, endpoint, switch_time: str, landmark: float,
            landmark_times: tuple[float, ...]) -> DuringFollowUpReport:
     """:func:`core.survival.timedep.summary.during_follow_up_report`, cached."""
     return during_follow_up_report(cohort, endpoint, switch_time, landmark, landmark_times)

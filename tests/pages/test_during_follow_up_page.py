@@ -93,7 +93,7 @@ def test_choices_are_kept_in_the_link():
     at = run_example({"timedep.clock": "os", "timedep.landmark": "12"})
     assert not at.exception
     assert at.number_input(key="timedep.landmark").value == 12.0
-    assert at.radio(key="timedep.clock").value == "os"
+    assert at.selectbox(key="timedep.clock").value == "os"
     assert at.query_params["timedep.landmark"] == "12.0"
     assert any(s.value.startswith("1 · Landmark analysis from 12 months") for s in at.subheader)
 

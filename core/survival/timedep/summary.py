@@ -18,6 +18,7 @@ import pandas as pd
 from core.cohort.schema import ENDPOINTS, INTERVENTION_COLUMNS, LABELS
 from core.errors import AnalysisError
 from core.style.numbers import format_hr, format_median, format_p, format_percent_ci
+from core.survival.endpoint import resolve_endpoint
 from core.survival.input import Exclusion
 from core.survival.timedep.km import (
     SensitivityResult,
@@ -104,7 +105,7 @@ class DuringFollowUpReport:
     Attributes
     ----------
     endpoint : str
-        "rfs" or "os"; the intervention time is on this endpoint's clock.
+        The endpoint's key; the intervention time is on its clock.
     switch_time : str
         The intervention column.
     name : str
@@ -170,8 +171,9 @@ def during_follow_up_report(cohort: pd.DataFrame, endpoint: str, switch_time: st
     ----------
     cohort : pandas.DataFrame
         The (filtered) cohort, one row per patient.
-    endpoint : {"rfs", "os"}
-        The endpoint; ``switch_time`` must be on its clock (see :data:`CLOCKS`).
+    endpoint : str or Endpoint
+        A survival endpoint without delayed entry (:mod:`core.survival.endpoint`);
+        ``switch_time`` must be on its clock (months from its origin).
     switch_time : str
         Column of intervention times (months on the endpoint's clock; empty = never).
     landmark : float
@@ -189,14 +191,18 @@ def during_follow_up_report(cohort: pd.DataFrame, endpoint: str, switch_time: st
         The endpoint is unknown, no patient has a usable time and event on its clock, or
         the columns cannot be read (then nothing can be shown).
     """
-    if endpoint not in ENDPOINTS:
-        raise AnalysisError(f"Unknown endpoint {endpoint!r}. Fix: choose one of "
-                            f"{', '.join(ENDPOINTS)}.")
-    time, event, _ = ENDPOINTS[endpoint]
+    resolved = resolve_endpoint(cohort, endpoint)
+    if resolved.entry is not None or resolved.endpoint.kind != "survival":
+        raise AnalysisError(f"{resolved.endpoint.label} cannot be analysed here: the "
+                            "methods of this page take no delayed entry or competing events. "
+                            "Fix: choose an endpoint without them.")
+    cohort, time, event = resolved.frame, resolved.time, resolved.event
+    endpoint = resolved.endpoint.key
     name = intervention_name(switch_time)
     process = counting_process(cohort, time, event, switch_time)
     if process.n_patients == 0:
-        raise AnalysisError(f"No patient here has a usable {endpoint.upper()} time and event "
+        raise AnalysisError(f"No patient here has a usable {resolved.endpoint.abbreviation} "
+                            "time and event "
                             f"(`{time}`, `{event}`), so nothing can be analysed on this clock. "
                             "Fix: choose the other endpoint, or widen the filters.")
     recorded = pd.to_numeric(cohort[switch_time], errors="coerce").notna()
