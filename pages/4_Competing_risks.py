@@ -16,6 +16,7 @@ from core.survival.figures.competing import cif_figure
 from core.survival.km.summary import stratifier_options
 from ui import competing as cached
 from ui.deliverables import deliverables
+from ui.endpoints import own_incidence_section
 from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
@@ -78,6 +79,8 @@ if show_km:
     st.caption(plain(f"Dotted: 1 − Kaplan-Meier of relapse. {KM_CONTRAST}"))
 for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
+own_incidence_section(view, None if by == NONE else by, tuple(sorted(landmark_months)),
+                      show_ci)
 
 st.subheader("Cumulative incidence at landmarks")
 if landmark_months:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.style.numbers import p_phrase
+from core.survival.competing.endpoint_incidence import EndpointIncidence, endpoint_incidence
 from core.survival.endpoint import (
+    INCIDENCE,
     SURVIVAL,
     Endpoint,
     endpoint_from_dict,
@@ -126,3 +129,39 @@ def guarantee_time_section(view, endpoint: Endpoint, by: str | None,
     st.dataframe(comparison.table, hide_index=True, key="survival.guarantee")
     for note in comparison.notes:
         st.caption(plain(note))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _incidence(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
+               landmark_months: tuple[float, ...]) -> EndpointIncidence:
+    return endpoint_incidence(cohort, endpoint, by, landmark_months)
+
+
+def own_incidence_section(view, by: str | None, landmark_months: tuple[float, ...],
+                          show_ci: bool) -> None:
+    """Competing risks page: the cumulative incidence of the user's own incidence endpoints
+    (with delayed entry where defined), when there are any."""
+    from core.survival.figures.competing import cif_figure  # only where drawn
+
+    users = tuple(e for e in user_endpoints() if e.kind == INCIDENCE)
+    if not users or getattr(view, "registry", None) is not None:
+        return
+    st.subheader("Your own endpoints")
+    endpoint = endpoint_choice(view, "competing.endpoint", kinds=(INCIDENCE,),
+                               default=users[0].key, label="Cumulative incidence of")
+    try:
+        result = _incidence(view.cohort, endpoint, by, landmark_months)
+    except ValueError as error:  # AnalysisError
+        st.error(plain(str(error)), icon=":material/error:")
+        return
+    st.plotly_chart(cif_figure(result.fit.table, result.at_risk, groups=list(result.fit.groups),
+                               show_ci=show_ci, y_title=f"Cumulative incidence, {endpoint.label}",
+                               x_title=f"Months from {endpoint.origin}", by=by),
+                    key="competing.own.figure", config={"displaylogo": False})
+    st.caption(plain(result.caption))
+    st.dataframe(result.landmarks, hide_index=True, key="competing.own.landmarks")
+    if result.gray is not None:
+        st.markdown(plain(f"Gray's test: chi-square {result.gray.statistic:.2f}, "
+                          f"{result.gray.dof} df, {p_phrase(result.gray.p_value)}."))
+    for note in result.notes:
+        st.warning(plain(note), icon=":material/info:")

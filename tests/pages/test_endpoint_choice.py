@@ -138,3 +138,24 @@ def test_a_user_endpoint_in_the_session_is_offered_on_the_subgroups_page():
                   query={"cut.endpoint": "u.gfs"})
     assert not at.exception
     assert at.selectbox(key="cut.endpoint").value == "u.gfs"
+
+
+def test_an_own_incidence_endpoint_with_entry_is_drawn_on_the_competing_risks_page():
+    """Relapse incidence from diagnosis with delayed entry at maintenance start and death as
+    the competing event: Aalen-Johansen with the infinitesimal-jackknife se; no Gray's test."""
+    cohort = dated_cohort()
+    cohort["date_diagnosis"] = pd.Timestamp("2019-06-01")
+    cohort["date_relapse"] = (pd.Timestamp("2020-01-01") + pd.to_timedelta(
+        cohort["rfs_months"] * 30.4375, unit="D")).where(cohort["rfs_event"] == 1)
+    cohort["date_death"] = cohort["date_last_contact"].where(
+        (cohort["os_event"] == 1) & (cohort["rfs_event"] == 0))
+    endpoint = user_endpoint("Relapse from diagnosis", "CIR-Dx", EndpointRecipe(
+        "date_diagnosis", ("date_relapse",), "date_last_contact", entry="date_maintenance_start",
+        competing=("date_death",)))
+    at = run_with(cohort, "pages/4_Competing_risks.py",
+                  state={"endpoints.user": [endpoint_to_dict(endpoint)]},
+                  query={"competing.by": "mrd_pre_status"})
+    assert not at.exception
+    assert at.selectbox(key="competing.endpoint").value == "u.cir-dx"
+    assert any("infinitesimal jackknife" in c.value for c in at.caption)
+    assert any("No Gray's test: it has no delayed entry" in w.value for w in at.warning)
