@@ -86,8 +86,9 @@ class Endpoint:
     def user_defined(self) -> bool:
         return self.recipe is not None
 
-    def definition(self) -> str:
-        """The endpoint in one or two sentences, for captions, methods text and the report."""
+    def definition(self, caution: bool = True) -> str:
+        """The endpoint in one or two sentences, for methods text and the page; figure
+        captions leave the caution out (``caution=False``): the label carries it."""
         ends = " or ".join(self.events)
         without = ("this event" if len(self.events) == 1 and not self.competing
                    else "any of these")
@@ -98,7 +99,7 @@ class Endpoint:
         if self.entry:
             text += (f" Delayed entry: a patient is counted at risk only from {self.entry} "
                      "(left truncation, R Surv(entry, time, event)).")
-        return text + (f" {self.caution}" if self.caution else "")
+        return text + (f" {self.caution}" if self.caution and caution else "")
 
 
 @dataclass(frozen=True)

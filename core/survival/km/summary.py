@@ -219,7 +219,7 @@ def survival_report(cohort: pd.DataFrame, endpoint: str | Endpoint, by: str | No
                      "is nothing to compare: no log-rank test.")
 
     total_events = sum(fit.events.values())
-    caption = (f"{endpoint.definition()} n = {plural(counts.n, 'patient')}, "
+    caption = (f"{endpoint.definition(caution=False)} n = {plural(counts.n, 'patient')}, "
                f"{plural(total_events, endpoint.singular, endpoint.noun)}"
                + (f", in {plural(len(fit.groups), 'group')} by {LABELS.get(by, by)}" if by
                   else "")
