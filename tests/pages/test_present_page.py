@@ -57,7 +57,7 @@ def test_next_and_previous_step_through_the_screens():
     assert title(at) == "Baseline characteristics · 2/3"
     assert at.query_params["present.slide"] == "3"
     at.selectbox(key="present.slide").set_value(str(titles.index(
-        "Relapse-free survival (RFS)") + 1)).run()
+        "Relapse-free survival (RFS; study: relapse only)") + 1)).run()
     assert len(at.get("plotly_chart")) == 1
     assert "Log-rank p" not in numbers(at)  # no grouping: no test
     at.button(key="present.previous").click().run()
@@ -71,7 +71,7 @@ def test_a_survival_screen_shows_one_line_per_group_and_the_tests():
     at.switch_page(PAGE).run()
     titles = _expected_titles(by="mrd_pre_status")
     at.selectbox(key="present.slide").set_value(
-        str(titles.index("Relapse-free survival (RFS)") + 1)).run()
+        str(titles.index("Relapse-free survival (RFS; study: relapse only)") + 1)).run()
     shown = numbers(at)
     assert shown["Log-rank p"] == "0.269"
     assert shown["positive (n=4)"] == "median 16.0 months; 75.0% at 12 months"

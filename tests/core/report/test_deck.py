@@ -48,7 +48,8 @@ def test_deck_is_16_9_with_the_expected_slides_in_order(deck):
     assert titles[0] == "Relapse Risk Explorer · tumor board"
     expected = ["Who is in the analysis (RFS)",
                 "Baseline characteristics (1/2)", "Baseline characteristics (2/2)",
-                "Relapse-free survival (RFS)", "Relapse-free survival (RFS): numbers",
+                "Relapse-free survival (RFS; study: relapse only)",
+                "Relapse-free survival (RFS; study: relapse only): numbers",
                 "Overall survival (OS)", "Overall survival (OS): numbers",
                 "Cox regression: relapse-free survival (RFS)",
                 "Cox regression: relapse-free survival (RFS): numbers",
@@ -93,7 +94,8 @@ def test_figures_are_high_resolution_pictures_and_tables_are_editable(deck):
             if shape.has_table:
                 tables.setdefault(title, []).append(shape.table)
     assert set(pictures) == {"Who is in the analysis (RFS)",
-                             "Relapse-free survival (RFS)", "Overall survival (OS)",
+                             "Relapse-free survival (RFS; study: relapse only)",
+                             "Overall survival (OS)",
                              "Cox regression: relapse-free survival (RFS)",
                              "Relapse with death as a competing risk", "Patient timelines"}
     for image in pictures.values():
@@ -101,7 +103,7 @@ def test_figures_are_high_resolution_pictures_and_tables_are_editable(deck):
         width, height = images.png_size(image.blob)
         assert width >= 2500  # 220 dpi over 12.4 inches
         assert round(images.png_dpi(image.blob)) == 220
-    rfs = tables["Relapse-free survival (RFS): numbers"][0]
+    rfs = tables["Relapse-free survival (RFS; study: relapse only): numbers"][0]
     header = [rfs.cell(0, j).text for j in range(len(rfs.columns))]
     assert header[:4] == ["Group", "Patients", "Relapses", "Median, months (95% CI)"]
     assert [rfs.cell(i, 0).text for i in range(1, len(rfs.rows))] == ["negative", "positive"]

@@ -22,7 +22,8 @@ def test_sections_in_order_with_the_page_numbers():
     """RFS by MRD status: R survdiff chisq 1.2212 (p 0.269); exact permutation p 0.326."""
     sections = report_sections(load_seed_cohort(), "mrd_pre_status")
     assert [s.title for s in sections] == ["Baseline characteristics", "Overall survival (OS)",
-                                           "Relapse-free survival (RFS)", "Patients"]
+                                           "Relapse-free survival (RFS; study: relapse only)",
+                                           "Patients"]
     rfs = sections[2]
     assert rfs.paragraphs[1].startswith("Log-rank chi-square 1.22, 1 df, p = 0.269; "
                                         "permutation p = 0.326 (exact, all 3,876")
