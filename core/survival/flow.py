@@ -27,8 +27,9 @@ import plotly.graph_objects as go
 
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
+from core.survival.endpoint import resolve_endpoint
 from core.survival.input import survival_data
 
 
@@ -105,7 +106,9 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
         The validated cohort before filtering (the rows the gatekeeper kept).
     cohort_filter : CohortFilter
         The filter in force; its parts are applied one after the other.
-    endpoint : {"os", "rfs"}
+    endpoint : str
+        Key of the endpoint (``"os"``, ``"rfs"``, ``"efs"``, ...,
+        :func:`core.survival.endpoint.resolve_endpoint`): its time, event and entry.
     by : str, optional
         Grouping of the analysis.
     set_aside : pandas.DataFrame, optional
@@ -149,8 +152,8 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
                 ("no custom group (no rule decides)", unplaced)) if count)
             steps.append(FlowStep("Filter: custom groups", len(chosen), excluded))
         current = chosen
-    time, event, _ = ENDPOINTS[endpoint]
-    data = survival_data(current, time, event, by)
+    resolved = resolve_endpoint(current, endpoint)
+    data = survival_data(resolved.frame, resolved.time, resolved.event, by, resolved.entry)
     steps.append(FlowStep("Analysed", data.n, tuple((_readable(e.reason), e.count)
                                                     for e in data.exclusions)))
     counts = pd.Series(data.group).value_counts()

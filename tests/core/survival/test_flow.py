@@ -77,3 +77,15 @@ def test_custom_group_choice_is_a_step_and_the_selection_is_analysed():
                                    "no custom group (no rule decides)": len(kept) - 12}
     assert flow.groups == (("A", 6),)
     assert 19 == flow.steps[-1].n + sum(c for s in flow.steps for _, c in s.excluded)
+
+
+def test_a_derived_endpoint_counts_its_own_rows():
+    """EFS (relapse or death from maintenance start) and OS with delayed entry are resolved
+    by the one endpoint resolver, as the Survival page resolves them: a patient without the
+    columns they are derived from is left out with the reason."""
+    cohort = load_seed_cohort()
+    cohort.loc[cohort.index[0], "rfs_months"] = None  # EFS's time; the entry of OS
+    for endpoint in ("efs", "os_entry"):
+        analysed = {s.label: s for s in analysis_flow(cohort, CohortFilter(), endpoint,
+                                                      "mrd_pre_status").steps}["Analysed"]
+        assert analysed.n == 18 and sum(c for _, c in analysed.excluded) == 1
