@@ -31,6 +31,7 @@ from core.survival.km.guarantee import (
 from ui import cached
 from ui.shell import plain
 from ui.state import keep_in_url, url_choice
+from ui.upload import STATE_ENDPOINT_NOTES
 
 STATE_USER = "endpoints.user"
 STATE_COHORT = "cohort.data"
@@ -95,6 +96,9 @@ def endpoint_choice(view, key: str, kinds: tuple[str, ...] = (SURVIVAL,), entry:
                    "offered."]
     else:
         offered, reasons = _offered(whole_cohort(), kinds, users, entry)
+        # an upload's own reasons first (e.g. OS is not derived: no death date or flag mapped)
+        dated = (st.session_state.get(STATE_ENDPOINT_NOTES) or {}).values()
+        reasons = [*dict.fromkeys(r for r in dated if r), *reasons]
     if not offered:
         st.info("No endpoint of this kind can be computed on this cohort. "
                 + " ".join(plain(r) for r in reasons), icon=":material/info:")

@@ -159,3 +159,14 @@ def test_an_own_incidence_endpoint_with_entry_is_drawn_on_the_competing_risks_pa
     assert at.selectbox(key="competing.endpoint").value == "u.cir-dx"
     assert any("infinitesimal jackknife" in c.value for c in at.caption)
     assert any("No Gray's test: it has no delayed entry" in w.value for w in at.warning)
+
+
+def test_an_uploads_reason_for_a_missing_endpoint_is_said_under_the_choice():
+    """The Your data page keeps why an endpoint was not derived from the dates (e.g. no death
+    date or status mapped); the endpoint choice says it first."""
+    reason = "No OS: no death date or death status column is mapped."
+    cohort = dated_cohort().assign(os_months=float("nan"), os_event=float("nan"))
+    at = run_with(cohort, SURVIVAL, {"cohort.endpoint_notes": {"os": reason}})
+    assert not at.exception
+    assert "os" not in at.selectbox(key="survival.endpoint").options
+    assert any(c.value.startswith(reason) for c in at.caption)
