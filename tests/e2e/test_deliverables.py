@@ -92,7 +92,7 @@ def test_cohort_page_reproduce_zip_and_html_report(server, page):
     assert len(rows) == 1 + 14
     report = _prepare_and_download(page, "report (HTML)").decode()
     for title in ("Who is in the analysis (RFS)", "Baseline characteristics",
-                  "Relapse-free survival (RFS)",
+                  "Relapse-free survival (RFS; study: relapse only)",
                   "Cox regression: relapse-free survival (RFS)", "Patient timelines",
                   "Methods and definitions"):
         assert f"<h2>{title}</h2>" in report  # the deck's sections
@@ -132,12 +132,13 @@ def test_projector_mode_steps_with_buttons_and_arrow_keys(server, page):
         title = heading.inner_text()
         page.get_by_role("button", name="Next").click()
         expect(heading).not_to_have_text(title)
-    expect(heading).to_have_text("Relapse-free survival (RFS)")
+    rfs = "Relapse-free survival (RFS; study: relapse only)"
+    expect(heading).to_have_text(rfs)
     expect(page.get_by_text("Log-rank p: 0.269")).to_be_visible()
     heading.click()  # focus the page (not an input) so the arrow keys step
     page.keyboard.press("ArrowRight")
-    expect(heading).to_contain_text("Relapse-free survival (RFS) · hazard ratios")
+    expect(heading).to_contain_text(f"{rfs} · hazard ratios")
     page.keyboard.press("ArrowLeft")
-    expect(heading).to_have_text("Relapse-free survival (RFS)")
+    expect(heading).to_have_text(rfs)
     assert "present=1" in page.url and "present.slide=5" in page.url
     expect_no_error(page)
