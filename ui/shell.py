@@ -25,14 +25,13 @@ import streamlit as st
 
 from core.access.roles import Permission
 from core.cohort.columns import extra_columns
+from core.cohort.filter_links import filter_from_query_params, is_filter_key
 from core.cohort.filters import (
     CATEGORY_FIELDS,
     CohortFilter,
     FilterResult,
     extra_filter_levels,
-    filter_from_query_params,
     filter_levels,
-    is_filter_key,
 )
 from core.cohort.read import MAX_UPLOAD_MB, load_cohort
 from core.cohort.schema import LABELS

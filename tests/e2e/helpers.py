@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from core.cohort.filters import filter_from_query_params
+from core.cohort.filter_links import filter_from_query_params
 from core.cohort.read import load_seed_cohort
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,13 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.cohort.filter_links import filter_from_query_params, is_filter_key
 from core.cohort.filters import (
     CATEGORY_FIELDS,
     CohortFilter,
     extra_filter_levels,
-    filter_from_query_params,
     filter_levels,
-    is_filter_key,
 )
 from core.cohort.read import load_seed_cohort
 from core.errors import CohortError
