@@ -101,3 +101,15 @@ def test_seed_csv_columns_match_schema():
 
     header = (ROOT / "data" / "seed_cohort.csv").read_text().splitlines()[0].split(",")
     assert header == [c.name for c in COLUMNS]
+
+
+MAX_MODULE_LINES = 450
+"""The house limit (docs/DEVELOPING.md): a longer module holds more than one question."""
+
+
+def test_no_module_passes_the_house_limit():
+    sources = [*ROOT.glob("core/**/*.py"), *ROOT.glob("ui/**/*.py"), *ROOT.glob("pages/*.py"),
+               ROOT / "app.py", ROOT / "serve.py"]
+    lengths = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in sources}
+    assert len(lengths) > 100
+    assert {p: n for p, n in lengths.items() if n > MAX_MODULE_LINES} == {}
