@@ -131,10 +131,9 @@ guarantee_time_section(view, endpoint, None if by == NONE else by, tuple(sorted(
 
 if report.logrank is not None:
     st.subheader("Do the groups differ?")
-    details = (f"Log-rank test (Mantel-Cox, R survdiff rho = 0), observed vs expected "
-               f"{noun}: " + "; ".join(f"{g} {o:g} vs {e:.2f}" for g, o, e in
-                                       zip(lr.groups, lr.observed, lr.expected, strict=True))
-               + ".")
+    details = (f"{lr.method}, observed vs expected {noun}: "
+               + "; ".join(f"{g} {o:g} vs {e:.2f}" for g, o, e in
+                           zip(lr.groups, lr.observed, lr.expected, strict=True)) + ".")
     if report.permutation:
         details += (" Permutation p: share of re-assignments of the group labels (group sizes "
                     f"fixed) with a chi-square at least as large; {report.permutation.describe()}.")

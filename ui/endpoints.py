@@ -131,6 +131,8 @@ def guarantee_time_section(view, endpoint: Endpoint, by: str | None,
     st.subheader("OS from diagnosis, naive and with delayed entry at maintenance start")
     st.markdown(plain(comparison.sentence))
     st.dataframe(comparison.table, hide_index=True, key="survival.guarantee")
+    if comparison.tests:
+        st.markdown(plain(comparison.tests))
     for note in comparison.notes:
         st.caption(plain(note))
 

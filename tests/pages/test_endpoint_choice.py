@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from core.cohort.read import load_seed_cohort
 from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, user_endpoint
 from core.survival.km.guarantee import BIAS_SENTENCE, STUDY_PRINTED
-from core.survival.km.summary import ENTRY_TEST_PENDING
+from core.survival.km.summary import ENTRY_TEST_NOTE
 from tests.pages.helpers import ROOT, run_page
 
 SURVIVAL = "pages/1_Survival.py"
@@ -48,11 +48,12 @@ def test_os_by_mrd_shows_the_delayed_entry_comparison_and_why():
     assert any("upper bound" in c.value for c in at.caption)
 
 
-def test_os_with_delayed_entry_marks_the_test_pending():
+def test_os_with_delayed_entry_shows_the_cox_score_test():
     at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "mrd_pre_status"})
     assert not at.exception
-    assert "Log-rank p" not in {m.label for m in at.metric}
-    assert any(ENTRY_TEST_PENDING in w.value for w in at.warning)
+    assert "Log-rank p" in {m.label for m in at.metric}
+    assert any(ENTRY_TEST_NOTE in w.value for w in at.warning)
+    assert any("score test of the Breslow Cox model" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize(("page", "key"), [("pages/7_Subgroups.py", "cut.endpoint"),

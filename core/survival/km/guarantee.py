@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.cohort.schema import LABELS
-from core.style.numbers import format_median, format_percent_ci
+from core.style.numbers import format_median, format_percent_ci, p_phrase
 from core.survival.endpoint import OS_ENTRY, unavailable_reason
 from core.survival.km.summary import SurvivalReport, survival_report
 
@@ -58,6 +58,9 @@ class GuaranteeTimeComparison:
         :data:`BIAS_SENTENCE`.
     notes : tuple of str
         How the entry was derived and how certain it is.
+    tests : str
+        The two log-rank p-values side by side (the delayed-entry one is the Breslow Cox
+        score test), or "" with fewer than two groups.
     """
 
     naive: SurvivalReport
@@ -65,6 +68,7 @@ class GuaranteeTimeComparison:
     table: pd.DataFrame
     sentence: str = BIAS_SENTENCE
     notes: tuple[str, ...] = ()
+    tests: str = ""
 
 
 def needs_delayed_entry(cohort: pd.DataFrame, endpoint: str, by: str | None) -> bool:
@@ -97,5 +101,10 @@ def guarantee_time_comparison(cohort: pd.DataFrame, by: str,
                         *hit[["survival", "ci_lower", "ci_upper"]].iloc[0]))
         rows.append(row)
     notes = tuple(n for n in delayed.notes if n not in naive.notes)
+    tests = ""
+    if naive.logrank is not None and delayed.logrank is not None:
+        tests = (f"Log-rank test: naive {p_phrase(naive.logrank.p_value)}; with delayed entry "
+                 f"{p_phrase(delayed.logrank.p_value)} (the score test of the Breslow Cox model "
+                 "with Surv(entry, time, event)).")
     return GuaranteeTimeComparison(naive=naive, delayed=delayed, table=pd.DataFrame(rows),
-                                   notes=notes)
+                                   notes=notes, tests=tests)

@@ -71,6 +71,9 @@ class LogRankResult:
         Strata with patients (1 without ``strata``).
     exclusions : tuple of Exclusion
         Rows left out and why.
+    delayed_entry : bool
+        True for the test with delayed entry: the score test of the Breslow Cox model
+        (:mod:`core.survival.km.entry_logrank`), R ``coxph(...)$sctest``, not ``survdiff``.
     """
 
     statistic: float
@@ -83,6 +86,16 @@ class LogRankResult:
     strata: str | None = None
     n_strata: int = 1
     exclusions: tuple[Exclusion, ...] = ()
+    delayed_entry: bool = False
+
+    @property
+    def method(self) -> str:
+        """The test in words, with the R call it equals."""
+        if self.delayed_entry:
+            return ("Log-rank test with delayed entry: the score test of the Breslow Cox model, "
+                    "R summary(coxph(Surv(entry, time, event) ~ group, ties = \"breslow\"))"
+                    "$sctest")
+        return f"Log-rank test (Mantel-Cox, R survdiff rho = {self.rho:g})"
 
 
 @dataclass(frozen=True)
@@ -202,7 +215,7 @@ def _chi_square(o_minus_e: np.ndarray, covariance: np.ndarray) -> np.ndarray:
 
 
 def logrank(df, time: str, event: str, by: str, rho: float = 0.0,
-            strata: str | None = None) -> LogRankResult:
+            strata: str | None = None, entry: str | None = None) -> LogRankResult:
     """Log-rank test of equal survival across the groups of column ``by``.
 
     Parameters
@@ -222,13 +235,23 @@ def logrank(df, time: str, event: str, by: str, rho: float = 0.0,
         Column of strata (e.g. centre): the groups are compared within each stratum and the
         differences summed (R ``survdiff(Surv(time, event) ~ by + strata(s))``). Rows
         without a stratum are left out and counted.
+    entry : str, optional
+        Column of delayed-entry times on the clock of ``time`` (left truncation): the test is
+        then the score test of ``coxph(Surv(entry, time, event) ~ factor(by) [+ strata(s)],
+        ties = "breslow")``, R ``summary(fit)$sctest``
+        (:func:`core.survival.km.entry_logrank.logrank_with_entry`); ``rho`` must be 0.
 
     Returns
     -------
     LogRankResult
-        Chi-square, degrees of freedom and p as R's ``survdiff``.
+        Chi-square, degrees of freedom and p as R's ``survdiff`` (with ``entry``: as R's
+        score test).
     """
     rho = _checked_rho(rho)
+    if entry is not None:
+        from core.survival.km.entry_logrank import logrank_with_entry  # imports this module
+
+        return logrank_with_entry(df, time, event, by, entry, rho, strata)
     if strata is None:
         return logrank_counts(survival_counts(df, time, event, by), rho)
     return logrank_tables(risk_tables(df, time, event, by, strata), rho, strata)

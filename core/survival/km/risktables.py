@@ -97,15 +97,7 @@ def risk_tables(cohort, time: str, event: str, by: str, strata: str | None = Non
         counts = survival_counts(cohort, time, event, (by, strata))
     else:
         counts = _combined_counts(cohort, time, event, by, strata)
-    labels = [label.split(SEPARATOR, 1) for label in counts.groups]
-    group_label = np.array([g for g, _ in labels], dtype=object)
-    stratum_label = np.array([s for _, s in labels], dtype=object)
-    categories = None if is_source(cohort) else categories_of(cohort[by])
-    groups = order_levels(set(group_label), by, categories)
-    levels = order_levels(set(stratum_label), strata,
-                          None if is_source(cohort) else categories_of(cohort[strata]))
-    g_of = np.array([groups.index(g) for g in group_label], dtype=np.int64)
-    s_of = np.array([levels.index(s) for s in stratum_label], dtype=np.int64)
+    groups, levels, g_of, s_of = split_groups(counts.groups, cohort, by, strata)
     table = counts.table
     return _tables(g_of[counts.codes], s_of[counts.codes], table["time"].to_numpy(float),
                    table["n_event"].to_numpy(float), table["n_censor"].to_numpy(float),
@@ -129,7 +121,18 @@ def _combined_counts(df: pd.DataFrame, time: str, event: str, by: str, strata: s
                      ) -> SurvivalCounts:
     """The count table of ``by`` x ``strata`` in memory, labelled as the engine labels it
     (the two values as text joined by :data:`SEPARATOR`), with the gatekeeper's rules."""
-    check_columns(df.columns, (time, event, by, strata))
+    counts = survival_counts(combined_frame(df, (time, event), by, strata), time, event, KEY)
+    return SurvivalCounts(table=counts.table, groups=counts.groups, n_input=counts.n_input,
+                          exclusions=combined_exclusions(counts.exclusions, by, strata),
+                          data=counts.data, codes=counts.codes)
+
+
+def combined_frame(df: pd.DataFrame, columns: tuple[str, ...], by: str, strata: str
+                   ) -> pd.DataFrame:
+    """``columns`` of ``df`` (and ``patient_id``) with one more column :data:`KEY`: the group
+    and stratum labels joined by :data:`SEPARATOR` (None where either is missing), so the
+    survival gatekeeper checks and counts group x stratum as one grouping."""
+    check_columns(df.columns, (*columns, by, strata))
     parts = []
     for column in (by, strata):
         codes, uniques = pd.factorize(df[column])
@@ -140,15 +143,36 @@ def _combined_counts(df: pd.DataFrame, time: str, event: str, by: str, strata: s
     key = np.full(len(df), None, dtype=object)
     if both.any():
         key[both] = g_labels[g[both]] + SEPARATOR + s_labels[s[both]]
-    frame = pd.DataFrame({time: df[time].to_numpy(), event: df[event].to_numpy(), KEY: key})
+    frame = pd.DataFrame({c: df[c].to_numpy() for c in dict.fromkeys(columns)})
+    frame[KEY] = key
     if "patient_id" in df.columns:
         frame["patient_id"] = df["patient_id"].to_numpy()
-    counts = survival_counts(frame, time, event, KEY)
-    reason = "no recorded " + ", ".join(f"`{k}`" for k in (by, strata))  # as the engine says
-    exclusions = tuple(type(e)(reason, e.count, e.patients)
-                       if e.reason == missing_reason(KEY) else e for e in counts.exclusions)
-    return SurvivalCounts(table=counts.table, groups=counts.groups, n_input=counts.n_input,
-                          exclusions=exclusions, data=counts.data, codes=counts.codes)
+    return frame
+
+
+def combined_exclusions(exclusions: tuple, by: str, strata: str) -> tuple:
+    """The gatekeeper's exclusions of a :func:`combined_frame`, the missing :data:`KEY`
+    named as the engine names it ("no recorded `by`, `strata`")."""
+    reason = "no recorded " + ", ".join(f"`{k}`" for k in (by, strata))
+    return tuple(type(e)(reason, e.count, e.patients)
+                 if e.reason == missing_reason(KEY) else e for e in exclusions)
+
+
+def split_groups(labels: tuple[str, ...], cohort, by: str, strata: str
+                 ) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray]:
+    """Groups and strata (each in display order) of combined group x stratum labels, and the
+    group and stratum code of each label."""
+    pairs = [label.split(SEPARATOR, 1) for label in labels]
+    group_label = np.array([g for g, _ in pairs], dtype=object)
+    stratum_label = np.array([s for _, s in pairs], dtype=object)
+    in_memory = not is_source(cohort)
+    groups = order_levels(set(group_label), by, categories_of(cohort[by]) if in_memory
+                          else None)
+    levels = order_levels(set(stratum_label), strata,
+                          categories_of(cohort[strata]) if in_memory else None)
+    g_of = np.array([groups.index(g) for g in group_label], dtype=np.int64)
+    s_of = np.array([levels.index(s) for s in stratum_label], dtype=np.int64)
+    return groups, levels, g_of, s_of
 
 
 def _tables(group: np.ndarray, stratum: np.ndarray, time: np.ndarray, n_event: np.ndarray,

@@ -28,6 +28,7 @@ from core.style.numbers import format_median, format_percent_ci, p_phrase
 from core.style.plot import tick_times
 from core.survival.endpoint import BUILT_IN, OS, SURVIVAL, Endpoint, resolve_endpoint
 from core.survival.km.counts import survival_counts
+from core.survival.km.entry_logrank import logrank_entry_data
 from core.survival.km.estimate import (
     KaplanMeierResult,
     counts_at_risk,
@@ -39,6 +40,7 @@ from core.survival.km.logrank import (
     LogRankResult,
     PermutationResult,
     TrendResult,
+    logrank,
     logrank_counts,
     logrank_trend_counts,
     permutation_logrank_data,
@@ -58,10 +60,13 @@ OUTCOME_DEFINED = ("relapse_type", "outcome")
 """Columns recorded at the end of follow-up: grouping by them looks into the future."""
 ENDPOINT_NAMES = {e.key: e.name for e in BUILT_IN}
 """Built-in endpoint key -> name (pages not yet on :class:`Endpoint` read these)."""
-ENTRY_TEST_PENDING = (
-    "No log-rank p with delayed entry yet: the test for this endpoint is the score test of "
-    "the Cox model with Surv(entry, time, event), which is not in this version. The curves, "
-    "medians, landmarks and RMST above do use delayed entry.")
+NO_PERMUTATION_WITH_ENTRY = "no permutation test is offered with delayed entry"
+"""Why a small sample with delayed entry has no permutation p (a clause of
+:meth:`core.survival.small_sample.SampleSize.advice`)."""
+ENTRY_TEST_NOTE = (
+    "With delayed entry the log-rank test is the score test of the Breslow Cox model with "
+    "Surv(entry, time, event) (R summary(coxph(...))$sctest): a patient counts in the risk "
+    "sets only from entry. No permutation or trend test is offered with delayed entry.")
 
 
 def stratifier_options(cohort: pd.DataFrame) -> list[str]:
@@ -202,8 +207,15 @@ def survival_report(cohort: pd.DataFrame, endpoint: str | Endpoint, by: str | No
 
     test = permutation = trend = difference = sample = None
     if by is not None and len(fit.groups) >= 2 and counts.delayed_entry:
+        test = (logrank_entry_data(counts.data) if counts.data is not None else
+                logrank(resolved.frame, resolved.time, resolved.event, by,
+                        entry=resolved.entry))
         difference = restricted_mean_difference(rmst, fit.groups[0])
-        notes.append(ENTRY_TEST_PENDING)
+        notes.append(ENTRY_TEST_NOTE)
+        sample = judge_sample(counts.n, fit.events.values(), fit.n.values(), PERMUTATION_MAX_N)
+        if sample.small:  # permuting labels ignores who was at risk when: no permutation p
+            sample = SampleSize(True, False, NO_PERMUTATION_WITH_ENTRY)
+            notes.append(sample.advice("log-rank"))
     elif by is not None and len(fit.groups) >= 2:
         test = logrank_counts(counts)
         difference = restricted_mean_difference(rmst, fit.groups[0])
@@ -284,7 +296,8 @@ def comparison_text(report: SurvivalReport) -> str:
     if report.logrank is None:
         return ""
     lr = report.logrank
-    text = (f"Log-rank chi-square {lr.statistic:.2f}, {lr.dof} df, {p_phrase(lr.p_value)}")
+    name = "Log-rank (Cox score test, delayed entry)" if lr.delayed_entry else "Log-rank"
+    text = (f"{name} chi-square {lr.statistic:.2f}, {lr.dof} df, {p_phrase(lr.p_value)}")
     if report.permutation is not None:
         text += f"; permutation {p_phrase(report.permutation.p_value)} " \
                 f"({report.permutation.describe()})"

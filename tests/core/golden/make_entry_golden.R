@@ -19,6 +19,10 @@
 #   ms <- survfit(Surv(entry, time, factor(status, 0:2)) ~ group, id = id)
 #       summary(ms, times = at)                 -> pstate, std.err (infinitesimal jackknife),
 #                                                  n.risk of the starting state
+#   cox <- coxph(Surv(entry, time, event) ~ factor(group) [+ strata(stratum)], ties = "breslow")
+#       summary(cox)$sctest                     -> logrank(..., entry=) (the score test);
+#   survdiff(Surv(time, event) ~ group)$chisq   -> beside it where every entry is 0 (with tied
+#                                                  event times the two differ slightly)
 suppressMessages({library(survival); library(jsonlite)})
 
 group_name <- function(strata, d, n) {
@@ -65,6 +69,20 @@ make_cohorts <- function() {
                                    entry = seed$os_months - seed$rfs_months,
                                    time = seed$os_months, status = seed$os_event,
                                    group = seed$mrd_pre_status)
+  # strata: two groups within two centres, delayed entry, whole months (ties)
+  n <- 60
+  entry <- sample(0:5, n, TRUE)
+  out$strata_two <- data.frame(id = sprintf("T%03d", seq_len(n)), entry = entry,
+                               time = entry + sample(1:15, n, TRUE),
+                               status = sample(0:2, n, TRUE, prob = c(0.4, 0.45, 0.15)),
+                               group = sample(c("a", "b"), n, TRUE),
+                               stratum = sample(c("s1", "s2"), n, TRUE))
+  # a group whose patients all leave before the first event: its indicator is aliased
+  out$aliased_group <- data.frame(id = sprintf("A%02d", 1:11),
+                                  entry = c(0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 0),
+                                  time = c(5, 6, 7, 8, 9, 10, 6, 12, 9, 1, 2),
+                                  status = c(1, 1, 0, 1, 2, 0, 1, 0, 1, 0, 0),
+                                  group = c(rep("a", 4), rep("b", 5), "gone", "gone"))
   lapply(out, function(d) { d$event <- as.integer(d$status > 0); d })
 }
 
@@ -102,10 +120,27 @@ ms_of <- function(d) {
        cif_2 = s$pstate[, states == "2"], se_2 = s$std.err[, states == "2"])
 }
 
+score_of <- function(d, formula) {
+  fit <- suppressWarnings(coxph(formula, data = d, ties = "breslow"))
+  sc <- summary(fit)$sctest
+  list(statistic = unname(sc["test"]), df = unname(sc["df"]), p_value = unname(sc["pvalue"]))
+}
+
+sctest_of <- function(d) {
+  if (length(unique(d$group)) < 2) return(list())
+  out <- list(sctest = score_of(d, Surv(entry, time, event) ~ factor(group)))
+  if ("stratum" %in% names(d))
+    out$sctest_strata <- score_of(d, Surv(entry, time, event) ~ factor(group) +
+                                    strata(stratum))
+  if (all(d$entry == 0))
+    out$survdiff_chisq <- survdiff(Surv(time, event) ~ group, data = d)$chisq
+  out
+}
+
 cohorts <- make_cohorts()
 golden <- lapply(names(cohorts), function(name) {
   d <- cohorts[[name]]
-  c(list(cohort = d), km_of(d), list(ms = ms_of(d)))
+  c(list(cohort = d), km_of(d), list(ms = ms_of(d)), sctest_of(d))
 })
 names(golden) <- names(cohorts)
 golden$meta <- list(R = R.version.string, survival = as.character(packageVersion("survival")),

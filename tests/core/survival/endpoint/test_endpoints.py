@@ -23,7 +23,7 @@ from core.survival.endpoint import (
     resolve_endpoint,
     user_endpoint,
 )
-from core.survival.km.summary import ENTRY_TEST_PENDING, survival_report
+from core.survival.km.summary import ENTRY_TEST_NOTE, survival_report
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +84,15 @@ def test_a_recorded_maintenance_start_wins_over_the_derivation(seed):
     assert (resolved.frame[resolved.entry] == 5.0).all() and resolved.notes == ()
 
 
-def test_the_survival_report_uses_delayed_entry_and_marks_the_test_pending(seed):
+def test_the_survival_report_uses_delayed_entry_in_curves_and_test(seed):
+    """The log-rank p of OS by MRD with entry at maintenance start is R's
+    ``summary(coxph(Surv(entry, time, event) ~ factor(group), ties = "breslow"))$sctest``
+    (seed_os_by_mrd in tests/core/golden/entry_r_golden.json: 5.24490291262136)."""
     report = survival_report(seed, "os_entry", "mrd_pre_status")
-    assert report.fit.delayed_entry and report.logrank is None
-    assert ENTRY_TEST_PENDING in report.notes
+    assert report.fit.delayed_entry and report.logrank.delayed_entry
+    assert report.logrank.statistic == pytest.approx(5.24490291262136, rel=1e-9)
+    assert report.permutation is None and report.trend is None
+    assert ENTRY_TEST_NOTE in report.notes
     assert report.definition is OS_ENTRY and "Delayed entry" in report.caption
     naive = survival_report(seed, "os", "mrd_pre_status")
     assert naive.fit.table["n_risk"].iloc[0] == 15  # all MRD-negative patients at month 13

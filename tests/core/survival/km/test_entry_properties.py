@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.survival.km.estimate import at_risk_table, kaplan_meier, medians
+from core.survival.km.logrank import logrank
 from core.survival.km.rmst import restricted_mean
 from tests.core.survival.km.test_survival_properties import assert_probability_curve
 
@@ -74,3 +75,18 @@ def test_numbers_at_risk_are_patients_with_entry_before_t_and_end_at_or_after(df
         mine = df[df["g"] == row.group]
         started = mine["entry"] <= 0 if row.time == 0 else mine["entry"] < row.time
         assert row.n_risk == int((started & (mine["t"] >= row.time)).sum())
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(1, 10**6), st.booleans(), st.sampled_from("abc")),
+                min_size=4, max_size=30, unique_by=lambda r: r[0]))
+def test_logrank_with_entry_zero_and_distinct_times_is_survdiff(rows):
+    """Without tied times the Breslow score test at 0 is the log-rank test (Therneau &
+    Grambsch 2000, 3.4): entry 0 everywhere gives survdiff's statistic and df."""
+    df = pd.DataFrame(rows, columns=["t", "e", "g"]).assign(entry=0.0, t=lambda d: d["t"] / 7)
+    if df["g"].nunique() < 2 or not df["e"].any():
+        return
+    plain, scored = logrank(df, "t", "e", "g"), logrank(df, "t", "e", "g", entry="entry")
+    assert scored.dof == plain.dof
+    np.testing.assert_allclose(scored.statistic, plain.statistic, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(scored.expected, plain.expected, rtol=1e-9)

@@ -20,7 +20,7 @@ import pytest
 
 from core.cohort import open_cohort
 from core.errors import AnalysisError
-from core.survival import kaplan_meier, survival_at
+from core.survival import kaplan_meier, logrank, survival_at
 from core.survival.km.estimate import at_risk_table, medians
 from core.survival.km.rmst import restricted_mean
 
@@ -147,3 +147,73 @@ def test_missing_entry_is_left_out_with_its_reason():
     fit = kaplan_meier(frame, "time", "event", entry="entry")
     assert [e.describe() for e in fit.exclusions] == [
         "1 patient left out (no recorded `entry`): S2."]
+
+
+SCORED = [n for n in NAMES if "sctest" in GOLDEN[n]]
+
+
+@pytest.mark.parametrize("name", SCORED)
+def test_logrank_with_entry_is_the_breslow_score_test(name):
+    """``summary(coxph(Surv(entry, time, event) ~ factor(group), ties = "breslow"))$sctest``:
+    test, df and pvalue (aliased_group: a group gone before the first event adds no degree of
+    freedom, as coxph drops its coefficient)."""
+    ours = logrank(cohort(name), "time", "event", "group", entry="entry")
+    r = GOLDEN[name]["sctest"]
+    close([ours.statistic, ours.dof, ours.p_value], [r["statistic"], r["df"], r["p_value"]],
+          f"{name}: sctest")
+    assert ours.delayed_entry
+
+
+def test_stratified_logrank_with_entry_is_the_stratified_score_test():
+    """``summary(coxph(Surv(entry, time, event) ~ factor(group) + strata(stratum),
+    ties = "breslow"))$sctest``."""
+    ours = logrank(cohort("strata_two"), "time", "event", "group", strata="stratum",
+                   entry="entry")
+    r = GOLDEN["strata_two"]["sctest_strata"]
+    close([ours.statistic, ours.dof, ours.p_value], [r["statistic"], r["df"], r["p_value"]],
+          "strata_two: stratified sctest")
+    assert (ours.strata, ours.n_strata) == ("stratum", 2)
+
+
+def test_with_every_entry_zero_and_tied_times_the_score_test_is_not_survdiff():
+    """entry_zero (whole months, tied event times): with an entry column the test is the
+    Breslow score test (3.554 in R), not survdiff's 3.722, whose variance is the exact
+    hypergeometric one; without the entry column it is survdiff."""
+    frame = cohort("entry_zero")
+    with_entry = logrank(frame, "time", "event", "group", entry="entry")
+    plain = logrank(frame, "time", "event", "group")
+    close([with_entry.statistic], [GOLDEN["entry_zero"]["sctest"]["statistic"]], "sctest")
+    close([plain.statistic], [GOLDEN["entry_zero"]["survdiff_chisq"]], "survdiff")
+    assert with_entry.observed == plain.observed
+    np.testing.assert_allclose(with_entry.expected, plain.expected, rtol=1e-12)
+
+
+def test_logrank_with_entry_on_an_engine_source_equals_memory(tmp_path):
+    frame = cohort("ties_late_group")
+    path = tmp_path / "cohort.parquet"
+    frame.to_parquet(path)
+    ours = logrank(open_cohort(path), "time", "event", "group", entry="entry")
+    memory = logrank(frame, "time", "event", "group", entry="entry")
+    assert ours == memory
+    assert [e.count for e in ours.exclusions] == [2]  # entry == time, left out and counted
+
+
+def test_weighted_logrank_refuses_an_entry_time():
+    with pytest.raises(AnalysisError, match=r"A weighted log-rank test \(rho = 1\) cannot take "
+                                            r"a delayed-entry time \(`entry`\)"):
+        logrank(cohort("strata_two"), "time", "event", "group", rho=1, entry="entry")
+
+
+def test_logrank_with_entry_needs_two_groups_and_checks_the_entry():
+    with pytest.raises(AnalysisError, match="only 1 group has patients here"):
+        logrank(cohort("small").assign(group="one"), "time", "event", "group", entry="entry")
+    frame = cohort("strata_two")
+    frame.loc[0, "entry"] = 99
+    with pytest.raises(AnalysisError, match=r"Column `entry`: 1 value is after `time`: "
+                                            r"patient T001"):
+        logrank(frame, "time", "event", "group", strata="stratum", entry="entry")
+    frame = cohort("strata_two")
+    frame.loc[[0, 1], "stratum"] = None
+    result = logrank(frame, "time", "event", "group", strata="stratum", entry="entry")
+    assert [e.describe() for e in result.exclusions] == [
+        "2 patients left out (no recorded `group`, `stratum`): T001, T002."]
