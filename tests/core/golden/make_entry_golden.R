@@ -10,8 +10,9 @@
 # Columns of a cohort: id, entry and time (months on one clock, entry <= time), event (0/1),
 # status (0 censored, 1 / 2 causes; event = status > 0), group (text).
 # The cohorts hold ties between entries and event times (whole months), entries after some
-# events, a group that starts late, rows whose entry equals their time (R's Surv makes them NA
-# and survfit drops them), and one cohort whose every entry is 0 (the ordinary estimate).
+# events, a group that starts late, a group whose risk set empties and then refills, rows whose
+# entry equals their time (R's Surv makes them NA and survfit drops them), three groups, strata,
+# and one cohort whose every entry is 0 (the ordinary estimate).
 #   fit <- survfit(Surv(entry, time, event) ~ group, conf.type = "log-log")
 #       summary(fit, censored = TRUE)           -> Kaplan-Meier table (std.err of S)
 #       summary(fit, times = at)                -> survival_at (extend = FALSE)
@@ -83,6 +84,16 @@ make_cohorts <- function() {
                                   time = c(5, 6, 7, 8, 9, 10, 6, 12, 9, 1, 2),
                                   status = c(1, 1, 0, 1, 2, 0, 1, 0, 1, 0, 0),
                                   group = c(rep("a", 4), rep("b", 5), "gone", "gone"))
+  # group "a" empties then refills: its first wave has left by month 4, nobody of it is at
+  # risk in (4, 6], a second wave enters at 6 and 7 (R carries S through the gap and reports,
+  # at a time inside it, the n.risk of its next time); entry == time rows (G18-G20); strata
+  out$gap_refill <- data.frame(
+    id = sprintf("G%02d", 1:20),
+    entry = c(0, 0, 0, 0, 6, 6, 7, 6, 7, 0, 0, 1, 2, 3, 0, 4, 5, 2, 5, 6),
+    time = c(1, 2, 3, 4, 8, 9, 9, 12, 14, 2, 5, 5, 6, 9, 11, 13, 15, 2, 5, 6),
+    status = c(1, 0, 2, 0, 1, 1, 0, 1, 0, 1, 2, 0, 1, 1, 0, 1, 0, 1, 0, 1),
+    group = c(rep("a", 9), rep("b", 8), "a", "b", "a"),
+    stratum = rep(c("s1", "s2"), 10))
   lapply(out, function(d) { d$event <- as.integer(d$status > 0); d })
 }
 

@@ -3,7 +3,8 @@
 ``tests/core/golden/entry_r_golden.json``.
 
 The cohorts hold ties between entry and event times (whole months), entries after some events,
-a group that starts late (it enters after month 8), rows whose entry equals their time (R's
+a group that starts late (it enters after month 8), a group whose risk set empties and then
+refills (gap_refill), three groups, strata, rows whose entry equals their time (R's
 ``Surv`` makes them NA and drops them; we leave them out and count them), and one cohort
 whose every entry is 0. The R calls are quoted in each test. Tolerance 1e-9 (R writes 15
 significant digits).
@@ -164,15 +165,26 @@ def test_logrank_with_entry_is_the_breslow_score_test(name):
     assert ours.delayed_entry
 
 
-def test_stratified_logrank_with_entry_is_the_stratified_score_test():
+@pytest.mark.parametrize("name", [n for n in NAMES if "sctest_strata" in GOLDEN[n]])
+def test_stratified_logrank_with_entry_is_the_stratified_score_test(name):
     """``summary(coxph(Surv(entry, time, event) ~ factor(group) + strata(stratum),
     ties = "breslow"))$sctest``."""
-    ours = logrank(cohort("strata_two"), "time", "event", "group", strata="stratum",
-                   entry="entry")
-    r = GOLDEN["strata_two"]["sctest_strata"]
+    ours = logrank(cohort(name), "time", "event", "group", strata="stratum", entry="entry")
+    r = GOLDEN[name]["sctest_strata"]
     close([ours.statistic, ours.dof, ours.p_value], [r["statistic"], r["df"], r["p_value"]],
-          "strata_two: stratified sctest")
+          f"{name}: stratified sctest")
     assert (ours.strata, ours.n_strata) == ("stratum", 2)
+
+
+def test_a_group_whose_risk_set_empties_and_refills():
+    """gap_refill, group a: nobody at risk in (4, 6], a second wave from 6. R carries S
+    through the gap (0.375) and, asked at 4.5 and 6, reports the n.risk of the group's next
+    time (8: five patients); the curve goes on from 0.375 with the new risk set."""
+    at = survival_at(cohort("gap_refill"), "time", "event", [4.5, 6, 8.5], by="group",
+                     entry="entry")
+    a = at[at["group"] == "a"]
+    assert a["n_risk"].tolist() == [5, 5, 4]
+    np.testing.assert_allclose(a["survival"], [0.375, 0.375, 0.375 * 4 / 5], rtol=1e-12)
 
 
 def test_with_every_entry_zero_and_tied_times_the_score_test_is_not_survdiff():
