@@ -98,11 +98,44 @@ def _score(data: SurvivalData, groups: tuple[str, ...], group_code: np.ndarray,
     present = np.bincount(group_code, minlength=len(groups)) > 0
     kept = tuple(g for g, p in zip(groups, present, strict=True) if p)
     _present(list(kept))
-    renumber = np.cumsum(present) - 1
+    codes = (np.cumsum(present) - 1)[group_code]
+    event = data.event.astype(float)
     statistic, dof, p_value, observed, expected = score_logrank(
-        data.time, data.event.astype(float), renumber[group_code], len(kept), entry=data.entry,
-        strata=stratum_code)
+        data.time, event, codes, len(kept), entry=data.entry, strata=stratum_code)
+    alone = ~_shares_a_risk_set(data.time, event, codes, len(kept), data.entry, stratum_code)
+    if alone[1:].any():  # R: an indicator without information is NA, and adds no df
+        merged = np.where(alone[codes], 0, codes)  # into the reference: the same risk sets
+        statistic, dof, p_value, _, _ = score_logrank(
+            data.time, event, merged, len(kept), entry=data.entry, strata=stratum_code)
     return LogRankResult(statistic=statistic, dof=dof, p_value=p_value, groups=kept,
                          observed=tuple(float(v) for v in observed),
                          expected=tuple(float(v) for v in expected), strata=strata,
                          n_strata=n_strata, exclusions=tuple(exclusions), delayed_entry=True)
+
+
+def _shares_a_risk_set(time: np.ndarray, event: np.ndarray, codes: np.ndarray, n_groups: int,
+                       entry: np.ndarray | None, strata: np.ndarray | None) -> np.ndarray:
+    """Per group: whether at some event time (within a stratum) it is at risk together with
+    another group. A group that never is has an indicator with no information (its score and
+    information are 0 at every event time), which R's ``coxph`` reports as NA; computed
+    exactly here, where the information itself carries rounding (about 1e-17).
+    Sorting and counting per stratum and group: O(groups * n log n)."""
+    start = np.zeros_like(time) if entry is None else entry
+    stratum = np.zeros(len(time), dtype=np.int64) if strata is None else strata
+    shares = np.zeros(n_groups, dtype=bool)
+    for s in np.unique(stratum):
+        rows = stratum == s
+        times = np.unique(time[rows & (event > 0)])
+        everyone = _at_risk(start[rows], time[rows], times)
+        for g in np.unique(codes[rows]):
+            mine = rows & (codes == g)
+            n = _at_risk(start[mine], time[mine], times)
+            shares[g] |= bool(((n > 0) & (n < everyone)).any())
+    return shares
+
+
+def _at_risk(start: np.ndarray, time: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Rows with start < t <= time at each of ``times`` (every start < its time)."""
+    return (np.searchsorted(np.sort(start), times, side="left")
+            - np.searchsorted(np.sort(time), times, side="left"))
+

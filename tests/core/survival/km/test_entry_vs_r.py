@@ -229,3 +229,14 @@ def test_logrank_with_entry_needs_two_groups_and_checks_the_entry():
     result = logrank(frame, "time", "event", "group", strata="stratum", entry="entry")
     assert [e.describe() for e in result.exclusions] == [
         "2 patients left out (no recorded `group`, `stratum`): T001, T002."]
+
+
+def test_a_group_never_at_risk_beside_another_adds_no_degree_of_freedom():
+    """Group a has left before the only event, so its indicator carries no information: R
+    ``coxph(Surv(entry, t, e) ~ factor(g), ties = "breslow")`` gives coefficient NA and
+    ``summary(fit)$sctest`` test 0, df 0, pvalue 1 (R 4.2, survival 3.5.3; the information
+    computed in floating point is about 1e-17 there, not 0)."""
+    frame = pd.DataFrame({"t": np.arange(1, 7) / 7, "e": [0, 0, 0, 1, 0, 0],
+                          "g": ["a", "a", "b", "b", "b", "b"], "entry": 0.0})
+    ours = logrank(frame, "t", "e", "g", entry="entry")
+    assert (ours.statistic, ours.dof, ours.p_value) == (0.0, 0, 1.0)
