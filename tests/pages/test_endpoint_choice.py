@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.cohort.read import load_seed_cohort
+from core.cohort.text import markdown_safe
 from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, user_endpoint
 from core.survival.km.guarantee import BIAS_SENTENCE, STUDY_PRINTED
 from core.survival.km.summary import ENTRY_TEST_NOTE
@@ -52,7 +53,7 @@ def test_os_with_delayed_entry_shows_the_cox_score_test():
     at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "mrd_pre_status"})
     assert not at.exception
     assert "Log-rank p" in {m.label for m in at.metric}
-    assert any(ENTRY_TEST_NOTE in w.value for w in at.warning)
+    assert any(markdown_safe(ENTRY_TEST_NOTE) in w.value for w in at.warning)  # as the page shows
     assert any("score test of the Breslow Cox model" in c.value for c in at.caption)
 
 
