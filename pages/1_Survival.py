@@ -18,7 +18,7 @@ from ui import cached
 from ui.comparisons import effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.endpoints import endpoint_choice, guarantee_time_section
-from ui.exports import download_button
+from ui.exports import download_button, small_cells_toggle
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, parse_flag, url_choice, url_value
@@ -41,7 +41,6 @@ url_value("survival.counts", parse_flag, True)  # KMunicate table by default
 url_value("survival.landmarks", lambda text: format_months(parse_months(text)), "12, 24")
 url_value("survival.horizon", parse_horizon, 24.0)
 url_value("survival.curtail", lambda text: max(0, min(100, int(text))), 0)
-url_value("survival.small_cells", parse_flag, bool(view.registry))  # on for registries
 with right:
     c1, c2 = st.columns(2)
     show_ci = c1.toggle("95% confidence bands", key="survival.ci")
@@ -56,10 +55,9 @@ with right:
     curtail = c5.number_input("Stop curves below n at risk", min_value=0, max_value=100,
                               step=1, key="survival.curtail",
                               help="Pocock's rule: 0 draws every curve to its end")
-    small_cells = c6.toggle("Counts 1–4 as \"<5\"", key="survival.small_cells")
+    small_cells = small_cells_toggle(c6)  # one option for figures and exports, in the link
 keep_in_url("survival.endpoint", "survival.by", "survival.ci", "survival.counts",
-            "survival.landmarks", "survival.horizon", "survival.curtail",
-            "survival.small_cells")
+            "survival.landmarks", "survival.horizon", "survival.curtail")
 try:
     landmark_months = parse_months(landmark_text)
 except AnalysisError as error:

@@ -8,7 +8,9 @@ however the build is reached. The builder receives an :class:`Export`: the table
 session's :class:`~core.access.deidentify.Privacy` lets it leave (rows de-identified, small
 counts suppressed) and the privacy itself, for files that apply it inside (report, slides,
 reproduce zip). Each build writes one ``export`` event to the audit log: what, the view's link
-digest, the number of rows, and whether it was de-identified.
+digest, the number of rows, and whether it was de-identified. The small-cell option
+(:func:`small_cells_toggle`, one per session, on by default in registry mode) shows counts of 1
+to 4 as "<5" in every aggregate table that leaves, whatever the role.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from core.access.audit import query_digest
-from core.access.deidentify import IDENTIFIED, Privacy
+from core.access.deidentify import IDENTIFIED, Privacy, suppress_small_counts
 from core.access.roles import (
     ROW_LEVEL_DOWNLOADS,
     AccessDenied,
@@ -30,6 +32,14 @@ from core.access.roles import (
     require,
 )
 from ui.access import DEIDENTIFY, Session, audit, current, pseudonym_key
+from ui.state import keep_in_url, parse_flag, saved_value, url_value
+
+SMALL_CELLS = "small_cells"
+"""Widget (and link) key of the small-cell option, one for the whole session."""
+SMALL_CELLS_HELP = ("Counts of 1 to 4 patients or events are shown as \"<5\" in at-risk and "
+                    "count tables and in the CSV, XLSX and Word files of aggregate tables, so "
+                    "no small group can be singled out (registries' disclosure rule). On by "
+                    "default in registry mode.")
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,34 @@ def privacy(session: Session | None = None) -> Privacy:
     return IDENTIFIED
 
 
+def _registry_mode() -> bool:
+    from ui.registry import registry_path  # registry mode: the server's registry file is set
+
+    return registry_path() is not None
+
+
+def small_cells_toggle(where=None) -> bool:
+    """Draw the small-cell option ("Counts 1–4 as "<5"") and return it: one value for the
+    session and the link, so every page that offers it shows the same; on by default in
+    registry mode."""
+    url_value(SMALL_CELLS, parse_flag, _registry_mode())
+    (where or st).toggle("Counts 1–4 as \"<5\"", key=SMALL_CELLS, help=SMALL_CELLS_HELP)
+    keep_in_url(SMALL_CELLS)
+    return bool(st.session_state[SMALL_CELLS])
+
+
+def small_cells_on() -> bool:
+    """The small-cell option without drawing it (the page's toggle, the value saved when the
+    user left a page that drew it, the link's, else on in registry mode)."""
+    value = saved_value(SMALL_CELLS, None)
+    if isinstance(value, str):
+        try:
+            return parse_flag(value)
+        except ValueError:
+            return _registry_mode()
+    return _registry_mode() if value is None else bool(value)
+
+
 def may_download(name: str) -> bool:
     """Whether this session's role may have the download ``name``."""
     return can(current().role, download_permission(name))
@@ -88,7 +126,9 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
         The table the file is made of.
     rows : bool, optional
         Whether ``table`` holds patient rows (default: the download is row-level,
-        :data:`core.access.roles.ROW_LEVEL_DOWNLOADS`); otherwise it is an aggregate table.
+        :data:`core.access.roles.ROW_LEVEL_DOWNLOADS`); otherwise it is an aggregate table,
+        whose counts of 1 to 4 become "<5" when the small-cell option is on
+        (:func:`small_cells_on`).
     view : dict, optional
         The view's link parameters, recorded as a digest.
     """
@@ -96,6 +136,7 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
     need = download_permission(name)
     level = privacy(session)
     row_level = name in ROW_LEVEL_DOWNLOADS if rows is None else rows
+    small = small_cells_on()  # counts 1-4 as "<5" in an aggregate table
     digest = query_digest(view if view is not None else st.query_params.to_dict())
 
     def data() -> bytes:
@@ -107,6 +148,8 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
         prepared = None
         if table is not None:
             prepared = level.rows(table) if row_level else level.aggregate(table)
+            if small and not row_level:
+                prepared = suppress_small_counts(prepared)
         out = build(Export(prepared, level))
         audit(session, "export", name, what=name, query=digest,
               detail={"n_rows": None if table is None else len(table),
