@@ -12,16 +12,14 @@ from core.cox.display import (
     category_levels,
     covariate_options,
     model_rows,
-    needs_firth,
-    ph_not_computable,
-    ph_table,
 )
-from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
+from core.cox.figures import forest_figure, prediction_figure
 from core.cox.fit import refuse_interventions
 from core.cox.view import ENDPOINT_KEYS, MARKS, CoxChoices, no_model_reason, readable
 from core.errors import AnalysisError
 from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 from ui import cox as cached_cox
+from ui.cox import ph_section, strata_choice, table2_section
 from ui.cox_profile import profile_picker
 from ui.deliverables import deliverables
 from ui.registry import count_cox_section, sample_caption
@@ -53,6 +51,7 @@ endpoint = left.radio("Endpoint", endpoint_keys, key="cox.endpoint", horizontal=
                       format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
 if missing_endpoint:
     left.caption(plain(missing_endpoint))
+strata = strata_choice(cohort, wanted("cox.covariates", DEFAULT_COVARIATES), left)
 seed_list("cox.covariates", options, DEFAULT_COVARIATES)
 covariates = right.multiselect("Covariates", options, key="cox.covariates",
                                format_func=lambda c: LABELS.get(c, c),
@@ -103,15 +102,19 @@ if reason:
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
 if view.registry:  # registry mode: counts-based model on every row, then the named sample
     count_cox_section(view, endpoint, covariates, ties)
+    if strata:
+        st.caption("The counts-based model above is not stratified; the sample's model below "
+                   "is.")
     st.subheader("Sample of the registry: the full analysis")
     sample_caption(view)
+profile_columns = [*covariates, *([strata] if strata else [])]  # a stratum picks its hazard
 model_cohort, sample_note = model_rows(
     cohort, ["patient_id", *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
-             *covariates])
+             *profile_columns])
 if sample_note:
     st.info(sample_note, icon=":material/casino:")
 choices = CoxChoices(endpoint, tuple(covariates), model, firth_mode, ties,
-                     tuple(sorted(reference.items())), tuple(sorted(scale.items())))
+                     tuple(sorted(reference.items())), tuple(sorted(scale.items())), strata)
 try:
     result = cached_cox.view(model_cohort, choices)
 except AnalysisError as error:
@@ -148,35 +151,16 @@ st.caption("Square: hazard ratio; whisker: its 95% CI; dashed line: HR = 1 (no a
 rules = rules_caption(*covariates)  # the custom group's rules when it is a covariate
 deliverables(view, "cox", forest, rules, figure_name=f"forest_cox_{endpoint}")
 
-with st.expander("Proportional-hazards check (scaled Schoenfeld residuals)",
-                 icon=":material/timeline:"):
-    for i, m in enumerate(result.models):
-        if m.ph is None:
-            st.error(plain(m.ph_error), icon=":material/error:")
-            continue
-        if model == "univariable":
-            st.markdown(f"**{plain(m.name)}**")
-        st.dataframe(ph_table(m.ph, LABELS), hide_index=True, key=f"cox.ph.{i}")
-        for not_computable in ph_not_computable(m.ph):
-            st.caption(caveat(not_computable))
-        if needs_firth(m.ordinary):
-            st.caption("This test uses the ordinary fit, in which a coefficient diverges "
-                       "(separation): for that covariate it has nothing to measure.")
-        st.plotly_chart(schoenfeld_figure(m.ph.residuals, m.ph.table, coefficients=dict(
-            zip(m.ordinary.terms, m.ordinary.params, strict=True)), labels=result.labels),
-            key=f"cox.schoenfeld.{i}", config={"displaylogo": False})
-        st.caption(plain(m.ph.method) + ". A small p (below 0.05) suggests the hazard ratio "
-                   "changes over follow-up (said in the box above the table). In the plots the "
-                   "running mean should stay flat around the fitted coefficient (dashed) if "
-                   "hazards are proportional. With few events the test has little power: a "
-                   "large p is not proof of proportional hazards.")
+table2_section(model_cohort, choices, view.cohort_filter.to_query_params())
+ph_section(result, caveat)
 
 # ---- prediction -------------------------------------------------------------------------------
 st.subheader("Predicted relapse-free and overall survival for one patient")
 st.caption("From the ordinary multivariable Cox model of the covariates chosen above (fitted "
            "once for RFS and once for OS, same ties and reference levels). Firth fits are not "
-           "used for predictions. Only the model's covariates enter the profile.")
-profile = profile_picker(cohort, covariates, endpoint)
+           "used for predictions. Only the model's covariates enter the profile"
+           + (", with the stratum whose baseline hazard the curve uses." if strata else "."))
+profile = profile_picker(cohort, profile_columns, endpoint)
 st.markdown("**Profile:** " + "; ".join(
     f"{plain(LABELS.get(c, c))}: {plain(f'{v:g}' if isinstance(v, float) else str(v))}"
     for c, v in profile.items()))

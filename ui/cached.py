@@ -44,12 +44,12 @@ def survival(cohort: pd.DataFrame, endpoint, by: str | None,
 @st.cache_data(show_spinner="Fitting the Cox model…", max_entries=128)
 def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
         firth: bool, reference: tuple[tuple[str, str], ...],
-        scale: tuple[tuple[str, float], ...]) -> CoxResult:
+        scale: tuple[tuple[str, float], ...], strata: str | None = None) -> CoxResult:
     """:func:`core.cox.fit.fit_cox` for an endpoint key ("os", "rfs"); reference and scale as
-    sorted (column, value) pairs so the call is hashable."""
+    sorted (column, value) pairs so the call is hashable; ``strata`` a column or None."""
     time, event, _ = ENDPOINTS[endpoint]
     return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,
-                   reference=dict(reference), scale=dict(scale))
+                   reference=dict(reference), scale=dict(scale), strata=strata)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -54,6 +54,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     color_by = saved_value("patients.color_by", "eln2022_risk")
     competing_by = saved_value("competing.by", by or "none")  # unvisited: the Survival grouping
     rule = saved_value("competing.rule", "censor")
+    strata = saved_value("cox.strata", "none")  # "none" is not a column: no stratification
     return ReportChoices(
         endpoint=endpoint if endpoint in DELIVERED else "rfs", by=by, landmark_months=marks,
         horizon=_number(saved_value("survival.horizon", 24.0), 24.0),
@@ -66,6 +67,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         group_rules=rules_text(),
         competing_by=competing_by if competing_by in stratifier_options(cohort) else None,
         competing_rule=rule if rule in DEATH_RULES else "censor",
+        cox_strata=strata if strata in stratifier_options(cohort) else None,
         **_risk_choices(cohort))
 
 

@@ -89,6 +89,7 @@ DOWNLOADS: dict[str, Permission] = {
     "cohort.report": Permission.EXPORT_AGGREGATES,
     "cohort.flow": Permission.EXPORT_AGGREGATES,
     "survival.curve_table": Permission.EXPORT_AGGREGATES,
+    "cox.table2": Permission.EXPORT_AGGREGATES,
     "deliver.deck": Permission.EXPORT_AGGREGATES,
     "deliver.report": Permission.EXPORT_AGGREGATES,
     "deliver.figure": Permission.EXPORT_AGGREGATES,

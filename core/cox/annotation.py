@@ -21,13 +21,12 @@ import pandas as pd
 from core.cohort.coding import level_labels
 from core.cox.fit import fit_cox
 from core.errors import AnalysisError
-from core.style.numbers import format_median, format_p
+from core.style.numbers import format_median, ratio_cells
 from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.km.estimate import kaplan_meier, medians
 
 EFFECT_COLUMNS = ["group", "n", "events", "median", "median_lower", "median_upper", "hr",
                   "hr_lower", "hr_upper", "p_value"]
-NOT_ESTIMABLE = "not estimable"
 
 
 @dataclass(frozen=True)
@@ -57,13 +56,8 @@ class GroupEffects:
         HR (95% CI), p."""
         rows = []
         for r in self.table.itertuples():
-            if r.group == self.reference:
-                hr, p = "1 (reference)", ""
-            elif np.isnan(r.hr):
-                hr, p = NOT_ESTIMABLE, ""
-            else:
-                hr = f"{_two(r.hr)} ({_two(r.hr_lower)}–{_two(r.hr_upper)})"
-                p = format_p(r.p_value)
+            hr, p = ratio_cells(r.hr, r.hr_lower, r.hr_upper, r.p_value,
+                                reference=r.group == self.reference, fmt=_two)
             rows.append({"Group": r.group, "N": int(r.n), "Events": int(r.events),
                          "Median, months (95% CI)": format_median(r.median, r.median_lower,
                                                                   r.median_upper),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.cohort.schema import ENDPOINTS
+from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import markdown_safe
 from core.cox.display import (
     curve_times,
@@ -66,6 +66,9 @@ class CoxChoices:
         Reference level of each categorical covariate, sorted.
     scale : tuple of (column, divisor)
         Per-unit divisor of numeric covariates (age per 10 years: ``("age", 10.0)``), sorted.
+    strata : str or None
+        A categorical column (not a covariate) whose levels each get their own baseline
+        hazard (R ``coxph(... + strata(s))``); its own effect is not estimated.
     """
 
     endpoint: str
@@ -75,14 +78,17 @@ class CoxChoices:
     ties: str = "efron"
     reference: tuple[tuple[str, str], ...] = ()
     scale: tuple[tuple[str, float], ...] = ()
+    strata: str | None = None
 
     def fit_cox(self, cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...],
                 firth: bool) -> CoxResult:
-        """:func:`core.cox.fit.fit_cox` of ``covariates`` with these ties, references, scales."""
+        """:func:`core.cox.fit.fit_cox` of ``covariates`` with these ties, references, scales
+        and strata."""
         time, event, _ = ENDPOINTS[endpoint]
         return fit_cox(cohort, time, event, list(covariates), ties=self.ties, firth=firth,
                        reference={c: v for c, v in self.reference if c in covariates},
-                       scale={c: v for c, v in self.scale if c in covariates})
+                       scale={c: v for c, v in self.scale if c in covariates},
+                       strata=self.strata)
 
 
 @dataclass(frozen=True)
@@ -232,8 +238,15 @@ def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
                                                                     [m.name for m in models]),
         forest=pd.concat([f.table for f in shown]),
         forest_title=f"{first} Cox model, {choices.endpoint.upper()}",
-        caption=_caption(shown, noun),
+        caption=_caption(shown, noun) + (STRATA_SENTENCE.format(stratum=markdown_safe(
+            LABELS.get(choices.strata, choices.strata))) if choices.strata else ""),
         methods=tuple(dict.fromkeys(f.method for f in shown)), predictions=predictions)
+
+
+STRATA_SENTENCE = (" Stratified by {stratum}: each level of {stratum} has its own baseline "
+                   "hazard (R coxph + strata), so the hazard ratios compare patients within "
+                   "the same level and no hazard ratio is estimated for {stratum} itself.")
+"""What a stratified model means, in one sentence (the page, the deck, the scripts' README)."""
 
 
 def _caption(fits: list[CoxResult], noun: str) -> str:
@@ -290,11 +303,16 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
                       predict: Predict | None = None) -> tuple[PredictionPanel, ...]:
     """Predicted relapse-free and overall survival of ``profile`` from the ordinary model of
     the chosen covariates on each endpoint (:attr:`CoxView.predictions`), curves stopping at
-    each model's last follow-up time, never extrapolated."""
+    each model's last follow-up time, never extrapolated. A stratified model predicts from the
+    baseline hazard of the profile's own stratum (the profile's value of the strata column;
+    R ``survfit(fit, newdata)``)."""
     pairs = tuple(sorted(profile.items()))
     if predict is None:
         def predict(ep, prof, times):
-            return predict_survival(view.predictions[ep], dict(prof), times)
+            prof = dict(prof)
+            stratum = prof.pop(view.choices.strata, None) if view.choices.strata else None
+            return predict_survival(view.predictions[ep], prof, times,
+                                    stratum=None if stratum is None else str(stratum))
     panels = []
     for ep in ENDPOINT_KEYS:
         result = view.predictions.get(ep)
@@ -307,6 +325,14 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
         try:
             if isinstance(result, str):
                 raise AnalysisError(result)
+            empty = _stratum_without_events(result, profile.get(view.choices.strata))
+            if empty:
+                panels.append(PredictionPanel(ep, message=(
+                    f"No {ENDPOINT_NAMES[ep].lower()} prediction: the model's patients in the "
+                    f"stratum {markdown_safe(empty)} have no {EVENT_NOUN[ep]}, so its baseline "
+                    "hazard is zero and the model has nothing to predict from. Choose another "
+                    "stratum or no stratification.")))
+                continue
             times = curve_times(result)
             curve = predict(ep, pairs, tuple(times))
             last, row = max(times), [("Endpoint", ENDPOINT_NAMES[ep])]
@@ -325,3 +351,13 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
                                       uncertainty=uncertainty_note(result, EVENT_NOUN[ep]),
                                       row=tuple(row)))
     return tuple(panels)
+
+
+def _stratum_without_events(result: CoxResult, stratum) -> str | None:
+    """``stratum`` (as text) when ``result`` is stratified and its rows in that stratum have
+    no event (R's survfit would draw a flat line at 1 there); else None."""
+    data = result.data
+    if stratum is None or data.strata is None or str(stratum) not in data.strata_labels:
+        return None
+    code = data.strata_labels.index(str(stratum))
+    return None if data.status[data.strata == code].sum() > 0 else str(stratum)

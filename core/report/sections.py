@@ -101,6 +101,9 @@ class ReportChoices:
     risk_endpoint, risk_kind, risk_covariates, risk_horizon, risk_rule
         The Relapse risk page's model (:func:`core.risk.summary.risk_report`); no
         covariates (the page not visited): no risk section.
+    cox_strata : str or None
+        The Cox page's stratum (R ``coxph(... + strata(s))``), for the Cox and Table 2
+        sections; None for no stratification.
     """
 
     endpoint: str = "rfs"
@@ -119,6 +122,7 @@ class ReportChoices:
     risk_covariates: tuple[str, ...] = ()
     risk_horizon: float = 24.0
     risk_rule: str = "censor"
+    cox_strata: str | None = None
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:
         """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
@@ -158,34 +162,43 @@ def key_numbers(report) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+NO_COVARIATES = ("none of the chosen covariates varies among the filtered patients. Choose "
+                 "covariates on the Cox regression page, or widen the filters.")
+
+
+def cox_columns(cohort: pd.DataFrame, choices: ReportChoices) -> tuple[list[str], str | None]:
+    """The Cox page's covariates that vary among ``cohort``, and its stratum (None when not
+    chosen or not in ``cohort``)."""
+    from core.cox.display import covariate_options
+
+    options = covariate_options(cohort)
+    strata = choices.cox_strata if choices.cox_strata in cohort.columns else None
+    return [c for c in choices.cox_covariates if c in options], strata
+
+
 def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The multivariable Cox model of the chosen covariates: table, forest plot, caveats."""
-    from core.cox.display import (
-        covariate_options,
-        hazard_ratio_table,
-        needs_firth,
-        term_labels,
-    )
+    from core.cox.display import hazard_ratio_table, needs_firth, term_labels
     from core.cox.figures import forest_figure
     from core.cox.fit import fit_cox
     from core.cox.guardrails import guardrail_box, separated_terms
 
     endpoint = choices.cox_endpoint
     title = f"Cox regression: {ENDPOINT_NAMES[endpoint].lower()} ({endpoint.upper()})"
-    covariates = [c for c in choices.cox_covariates if c in covariate_options(cohort)]
+    covariates, strata = cox_columns(cohort, choices)
     if not covariates:
-        return Section(title, key="cox", warnings=(
-            "No Cox model: none of the chosen covariates varies among the filtered patients. "
-            "Choose covariates on the Cox regression page, or widen the filters.",))
+        return Section(title, key="cox", warnings=(f"No Cox model: {NO_COVARIATES}",))
     time, event, _ = ENDPOINTS[endpoint]
     try:
         ordinary = fit_cox(cohort, time, event, covariates, ties="efron",
-                           scale={"age": 10.0} if "age" in covariates else None)
+                           scale={"age": 10.0} if "age" in covariates else None,
+                           strata=strata)
         used = ordinary
         warnings = [*ordinary.warnings, *ordinary.notes]
         if needs_firth(ordinary):
             used = fit_cox(cohort, time, event, covariates, firth=True,
-                           scale={"age": 10.0} if "age" in covariates else None)
+                           scale={"age": 10.0} if "age" in covariates else None,
+                           strata=strata)
             warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
                             "model, which stays finite under separation (Heinze & Schemper "
                             "2001).")
@@ -217,6 +230,8 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
         points.append(used.excluded_reason)
     details = [_readable(w, labels) for w in dict.fromkeys([*warnings, *box.details])]
     notes = (used.method, "HR above 1: " + noun + " sooner, versus the reference level.",
+             *((f"Stratified by {LABELS.get(strata, strata)}: one baseline hazard per level "
+                "(R coxph + strata); no hazard ratio for it.",) if strata else ()),
              *choices.rules_for(*covariates), *details)
     return Section(title, (model,), table, figure, tuple(dict.fromkeys(points)), key="cox",
                    notes=notes, metrics=metrics)
@@ -346,7 +361,9 @@ def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
     """Cox, competing-risk, swimmer and relapse-risk sections, then methods."""
     sections = []
     if choices.cox_covariates:
-        sections.append(cox_section(cohort, choices))
+        from core.report.table2 import table2_section
+
+        sections += [cox_section(cohort, choices), table2_section(cohort, choices)]
     sections.append(competing_section(cohort, choices))
     sections.append(swimmer_section(cohort, choices))
     if choices.risk_covariates:

@@ -70,3 +70,20 @@ def format_hr(value: float | None) -> str:
     if value < 0.001:
         return "< 0.001"
     return f"{value:#.3g}".rstrip(".")
+
+
+REFERENCE_CELL = "1 (reference)"
+NOT_ESTIMABLE = "not estimable"
+
+
+def ratio_cells(ratio: float, lower: float, upper: float, p: float, reference: bool = False,
+                fmt=format_hr) -> tuple[str, str]:
+    """A hazard ratio's two table cells, "HR (95% CI)" and "p", as every effect table prints
+    them: ``("1 (reference)", "")`` for the reference level, ``("not estimable", "")`` where
+    the ratio is missing (NaN: the data cannot give it), else ``("2.40 (0.310–26.0)", p)``
+    with ``fmt`` for the numbers (:func:`format_hr` by default)."""
+    if reference:
+        return REFERENCE_CELL, ""
+    if ratio is None or math.isnan(ratio):
+        return NOT_ESTIMABLE, ""
+    return f"{fmt(ratio)} ({fmt(lower)}–{fmt(upper)})", format_p(p)

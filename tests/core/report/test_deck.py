@@ -53,6 +53,7 @@ def test_deck_is_16_9_with_the_expected_slides_in_order(deck):
                 "Overall survival (OS)", "Overall survival (OS): numbers",
                 "Cox regression: relapse-free survival (RFS)",
                 "Cox regression: relapse-free survival (RFS): numbers",
+                "Table 2: hazard ratios for relapse-free survival",
                 "Relapse with death as a competing risk",
                 "Relapse with death as a competing risk: numbers",
                 "Patient timelines", "Methods and definitions"]
