@@ -59,6 +59,7 @@ st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death
         icon=":material/rule:")
 
 groups = list(report.incidence[1].groups)
+effects = cached.effects_for(cohort, None if by == NONE else by, groups, rule_choice)
 figures = st.columns(2)
 drawn = {}
 for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
@@ -71,10 +72,12 @@ for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
             by=report.by)
         st.plotly_chart(drawn[cause], key=f"competing.figure.{cause}",
                         config={"displaylogo": False})
+        cached.show_effect(effects.get(cause), cause)
 st.caption(plain(report.caption))
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
 deliverables(view, "competing", drawn[1], " ".join(filter(None, (report.caption, rules))),
-             "cif_relapse")
+             "cif_relapse", table=cached.figure_table(effects.get(1)))
+cached.show_reference(effects, groups)
 if show_km:
     st.caption(plain(f"Dotted: 1 − Kaplan-Meier of relapse. {KM_CONTRAST}"))
 for note in report.notes:

@@ -1,4 +1,5 @@
-"""Cached wrappers for the Competing risks and Paper check pages (``st.cache_data`` around core)."""
+"""Cached wrappers for the Competing risks and Paper check pages (``st.cache_data`` around
+core), and the Fine-Gray annotation tables under the cumulative-incidence figures."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from core.cox.cause_specific import CompetingModels, competing_models
+from core.errors import AnalysisError
+from core.survival.competing.annotation import IncidenceEffects, competing_effects
 from core.survival.competing.summary import CompetingReport, competing_report
 from core.survival.paper.check import paper_check
+from ui.shell import plain
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -25,3 +29,59 @@ def models(cohort: pd.DataFrame, covariates: tuple[str, ...], cause: int, multiv
 @st.cache_data(show_spinner=False, max_entries=4)
 def paper(cohort: pd.DataFrame) -> pd.DataFrame:
     return paper_check(cohort)
+
+
+REFERENCE_KEY = "competing.reference"
+
+
+@st.cache_data(show_spinner="Fitting the Fine-Gray hazard ratios…", max_entries=64)
+def _effects(cohort: pd.DataFrame, by: str, cause: int, death_rule: str,
+             reference: str) -> IncidenceEffects:
+    return competing_effects(cohort, by, cause, death_rule, reference)
+
+
+def effects_for(cohort: pd.DataFrame, by: str | None, groups: list[str], death_rule: str
+                ) -> dict[int, IncidenceEffects | str]:
+    """Per cause (1 relapse, 2 NRM): the Fine-Gray hazard ratios against the reference
+    chosen in :func:`show_reference` (read before its selectbox is drawn, so the table can go
+    into the exported figure above it), or the reason they cannot be given; empty without
+    groups."""
+    if by is None or len(groups) < 2:
+        return {}
+    reference = st.session_state.get(REFERENCE_KEY)
+    if reference not in groups:
+        reference = groups[0]
+        st.session_state[REFERENCE_KEY] = reference
+    out: dict[int, IncidenceEffects | str] = {}
+    for cause in (1, 2):
+        try:
+            out[cause] = _effects(cohort, by, cause, death_rule, reference)
+        except AnalysisError as error:
+            out[cause] = str(error)
+    return out
+
+
+def figure_table(effect: IncidenceEffects | str | None) -> pd.DataFrame | None:
+    """The annotation table that travels with the exported figure (None without one)."""
+    return effect.display() if isinstance(effect, IncidenceEffects) else None
+
+
+def show_effect(effect: IncidenceEffects | str | None, cause: int) -> None:
+    """Under one figure: the hazard-ratio table, or why there is none."""
+    if isinstance(effect, IncidenceEffects):
+        st.dataframe(effect.display(), hide_index=True, key=f"competing.effects.{cause}")
+    elif effect:
+        st.caption(plain(f"No hazard ratios: {effect}"))
+
+
+def show_reference(effects: dict[int, IncidenceEffects | str], groups: list[str]) -> None:
+    """The reference choice of the hazard ratios, their method and caveats."""
+    if not effects:
+        return
+    fitted = [e for e in effects.values() if isinstance(e, IncidenceEffects)]
+    st.selectbox("Reference group for the subdistribution hazard ratios", groups,
+                 key=REFERENCE_KEY)
+    for effect in fitted:
+        st.caption(plain(effect.method))
+        for note in effect.notes:
+            st.warning(plain(note), icon=":material/info:")

@@ -21,6 +21,7 @@ import pandas as pd
 from core.cohort.coding import level_labels
 from core.cox.fit import fit_cox
 from core.errors import AnalysisError
+from core.style.numbers import NOT_ESTIMABLE as NOT_ESTIMABLE
 from core.style.numbers import format_median, ratio_cells
 from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.km.estimate import kaplan_meier, medians

@@ -299,10 +299,27 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                         groups=list(report.incidence[1].groups),
                         y_title="Cumulative incidence of relapse", by=by)
     table = module.landmark_table(report) if choices.landmark_months else None
-    return Section(title, tuple(paragraphs), table, figure, tuple(report.notes),
+    effects = _relapse_effects(cohort, choices) if len(report.incidence[1].groups) > 1 else None
+    if effects is not None:
+        paragraphs.append(effects.method)
+    return Section(title, tuple(paragraphs), table, figure,
+                   tuple(report.notes) + (effects.notes if effects else ()),
                    key="competing", notes=(" ".join((report.caption,
                                                      *choices.rules_for(by))),),
-                   metrics=tuple(metrics))
+                   metrics=tuple(metrics),
+                   figure_table=effects.display() if effects else None)
+
+
+def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices):
+    """The Fine-Gray hazard ratios of relapse by the competing section's grouping, against
+    its first group (:func:`core.survival.competing.annotation.competing_effects`); None when
+    the data cannot give them (the section's notes say why)."""
+    from core.survival.competing.annotation import competing_effects
+
+    try:
+        return competing_effects(cohort, choices.competing_by, 1, choices.competing_rule)
+    except AnalysisError:
+        return None
 
 
 def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:

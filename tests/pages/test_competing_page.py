@@ -15,6 +15,14 @@ from tests.pages.helpers import header_text, run_page
 PAGE = "pages/4_Competing_risks.py"
 
 
+def frame(at, column: str):
+    """The dataframe that has ``column`` (AppTest does not expose dataframe keys)."""
+    for shown in at.dataframe:
+        if column in shown.value.columns:
+            return shown.value
+    raise AssertionError(f"no table with a {column!r} column on the page")
+
+
 def figures(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
 
@@ -24,11 +32,11 @@ def test_answers_two_year_relapse_incidence_for_mrd_positive():
     (seed_censor; patient 17 censored), Gray p 0.2817 (stat 1.1587)."""
     at = run_page(PAGE, {"competing.by": "mrd_pre_status"})
     assert not at.exception
-    landmarks = at.dataframe[0].value.set_index(["Group", "Months"])
+    landmarks = frame(at, "CIR (95% CI)").set_index(["Group", "Months"])
     assert landmarks.loc[("positive", "24"), "CIR (95% CI)"] == "62.5% (0.1–96.7)"
     assert landmarks.loc[("negative", "24"), "CIR (95% CI)"] == "26.7% (5.7–54.4)"
     assert landmarks.loc[("positive", "24"), "NRM (95% CI)"] == "0.0%"
-    tests = at.dataframe[2].value.set_index("Cause")
+    tests = frame(at, "Gray p").set_index("Cause")
     assert tests.loc["Relapse (CIR)", "Gray chi-square"] == "1.16"
     assert tests.loc["Relapse (CIR)", "Gray p"] == "0.282"
     assert tests.loc["Relapse (CIR)", "Permutation"].startswith("exact, all 3,876")
@@ -40,14 +48,38 @@ def test_answers_two_year_relapse_incidence_for_mrd_positive():
     assert at.query_params["competing.by"] == "mrd_pre_status"
 
 
+def test_fine_gray_hazard_ratios_under_the_figures_equal_crr():
+    """R: crr(rfs_months, status, mrd_pre_status == "positive", failcode = 1) on seed_censor:
+    SHR 2.490762 (0.5087703-12.193901), p 0.2601224; against positive: 1 / 2.490762 = 0.40.
+    No death without relapse: the NRM figure says why it has no hazard ratios."""
+    at = run_page(PAGE, {"competing.by": "mrd_pre_status"})
+    assert not at.exception
+    shown = frame(at, "SHR (95% CI)").set_index("Group")
+    assert shown.at["positive", "SHR (95% CI)"] == "2.49 (0.509–12.2)"
+    assert (shown.at["positive", "p"], shown.at["positive", "Relapses"]) == ("0.260", 2)
+    assert shown.at["negative", "SHR (95% CI)"] == "1 (reference)"
+    assert any(c.value.startswith("No hazard ratios: A Fine-Gray model needs at least 1 event "
+                                  "of cause 2") for c in at.caption)
+    at.selectbox(key="competing.reference").set_value("positive").run()
+    shown = frame(at, "SHR (95% CI)").set_index("Group")
+    assert shown.at["negative", "SHR (95% CI)"] == "0.401 (0.0820–1.97)"
+    assert shown.at["positive", "SHR (95% CI)"] == "1 (reference)"
+
+
+def test_no_grouping_no_hazard_ratios():
+    at = run_page(PAGE)
+    assert not at.exception
+    assert not any("SHR (95% CI)" in f.value.columns for f in at.dataframe)
+
+
 def test_sensitivity_rule_counts_patient_17_as_competing_death():
     """R seed_end_of_rfs: positive CIR at 24 months 0.5, NRM 0.25; Gray NRM stat 3.75."""
     at = run_page(PAGE, {"competing.by": "mrd_pre_status", "competing.rule": "end_of_rfs"})
     assert not at.exception
-    landmarks = at.dataframe[0].value.set_index(["Group", "Months"])
+    landmarks = frame(at, "CIR (95% CI)").set_index(["Group", "Months"])
     assert landmarks.loc[("positive", "24"), "CIR (95% CI)"].startswith("50.0%")
     assert landmarks.loc[("positive", "24"), "NRM (95% CI)"].startswith("25.0%")
-    tests = at.dataframe[2].value.set_index("Cause")
+    tests = frame(at, "Gray p").set_index("Cause")
     assert tests.loc["Non-relapse mortality (NRM)", "Gray chi-square"] == "3.75"
     assert any("Counted as death without relapse: patient 17" in i.value for i in at.info)
 
