@@ -133,7 +133,9 @@ def _effects(section) -> list[Screen]:
     table = getattr(section, "figure_table", None)
     if table is None or not len(table):
         return []
-    return [Screen(_title(section.title, 1, 1, "hazard ratios and medians"),
+    what = ("hazard ratios and medians" if any("Median" in str(c) for c in table.columns)
+            else "hazard ratios")  # a cumulative-incidence figure's Fine-Gray table: no medians
+    return [Screen(_title(section.title, 1, 1, what),
                    f"{section.key}.effects", tables=(table,))]
 
 

@@ -69,7 +69,10 @@ def test_a_survival_screen_shows_one_line_per_group_and_the_tests():
     at = run_page("pages/1_Survival.py", {"survival.by": "mrd_pre_status",
                                           "survival.endpoint": "rfs"})
     at.switch_page(PAGE).run()
-    titles = _expected_titles(by="mrd_pre_status")
+    # the competing-risk section follows the Survival grouping (page not visited): its
+    # Fine-Gray hazard ratios get a screen of their own
+    titles = _expected_titles(by="mrd_pre_status", competing_by="mrd_pre_status")
+    assert "Relapse with death as a competing risk · hazard ratios" in titles
     at.selectbox(key="present.slide").set_value(
         str(titles.index("Relapse-free survival (RFS; study: relapse only)") + 1)).run()
     shown = numbers(at)

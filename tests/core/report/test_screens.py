@@ -4,6 +4,8 @@ headline free of separated levels."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
@@ -49,7 +51,8 @@ def test_a_short_table_is_one_screen_without_a_page_number():
 
 def test_a_figure_keeps_its_screen_and_its_tables_follow():
     figure = go.Figure(go.Scatter(x=[0, 1], y=[1, 0.5]))
-    effects = pd.DataFrame({"Group": ["a", "b"], "HR (95% CI)": ["1 (reference)", "2.0"]})
+    effects = pd.DataFrame({"Group": ["a", "b"], "Median, months (95% CI)": ["12", "8"],
+                            "HR (95% CI)": ["1 (reference)", "2.0"]})
     section = Section("RFS", ("n = 19 patients, 6 relapses.", "Log-rank chi-square 1.2."),
                       table=_table(3), figure=figure, warnings=("Small sample.",),
                       key="km.rfs", notes=("RFS from maintenance. n = 19 patients, 6 "
@@ -60,6 +63,9 @@ def test_a_figure_keeps_its_screen_and_its_tables_follow():
     assert first.caption == "n = 19 patients, 6 relapses."  # who is drawn, not the method
     assert table_of_figure.title == "RFS · hazard ratios and medians"
     assert table_of_figure.tables[0] is effects
+    fine_gray = effects.drop(columns="Median, months (95% CI)")  # incidence: no medians
+    screens = projector_screens([replace(section, figure_table=fine_gray)])
+    assert screens[1].title == "RFS · hazard ratios"
     assert numbers.title == "RFS · numbers" and numbers.paragraphs == (
         "Log-rank chi-square 1.2.",)
 
