@@ -42,7 +42,7 @@ from core.cohort.schema import ENDPOINTS
 from core.errors import AnalysisError
 from core.report.reproduce_python import SCRIPT as PYTHON_SCRIPT
 from core.report.reproduce_r import SCRIPT as R_SCRIPT
-from core.report.sections import ReportChoices
+from core.report.sections import ReportChoices, cox_columns
 from core.survival.endpoint import resolve_endpoint
 
 CONF_LEVEL = 0.95
@@ -50,22 +50,24 @@ CONF_LEVEL = 0.95
 
 def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
     """(ordinary fit, fit shown on the page) of the chosen Cox model, or (None, None)."""
-    from core.cox.display import covariate_options, needs_firth
+    from core.cox.display import needs_firth
     from core.cox.fit import fit_cox
 
-    covariates = [c for c in choices.cox_covariates if c in covariate_options(cohort)]
+    covariates, strata = cox_columns(cohort, choices)  # the Cox page's model and stratum
     if not covariates:
         return None, None
     time, event, _ = ENDPOINTS[choices.cox_endpoint]
     scale = {"age": 10.0} if "age" in covariates else None
     try:
-        ordinary = fit_cox(cohort, time, event, covariates, ties="efron", scale=scale)
+        ordinary = fit_cox(cohort, time, event, covariates, ties="efron", scale=scale,
+                           strata=strata)
     except AnalysisError:
         return None, None
     shown = ordinary
     if needs_firth(ordinary):
         try:
-            shown = fit_cox(cohort, time, event, covariates, firth=True, scale=scale)
+            shown = fit_cox(cohort, time, event, covariates, firth=True, scale=scale,
+                            strata=strata)
         except AnalysisError:
             shown = ordinary
     return ordinary, shown
@@ -80,8 +82,8 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         ``time, event, by, groups, landmark_months, horizon, conf_level, trend, cox`` where
         ``horizon`` is the RMST horizon (months), ``trend`` is None or ``{order, scores}`` (the
         log-rank trend test the Survival page shows across ELN groups) and ``cox`` is None or
-        ``{time, event, encodings: [{column, kind, terms, scale, levels}]}``, levels with the
-        reference first.
+        ``{time, event, encodings: [{column, kind, terms, scale, levels}], strata}``, levels
+        with the reference first, ``strata`` the stratum column (R ``+ strata(s)``) or None.
     """
     from core.survival.km.summary import survival_report
 
@@ -99,7 +101,7 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         cox = {"time": ordinary.time, "event": ordinary.event, "encodings": [
             {"column": e.column, "kind": e.kind, "terms": list(e.terms),
              "scale": float(e.scale), "levels": list(e.levels)}
-            for e in ordinary.encodings]}
+            for e in ordinary.encodings], "strata": ordinary.strata}
     return {"time": time, "event": event, "by": choices.by,
             "groups": list(report.fit.groups),
             "landmark_months": [float(m) for m in choices.landmark_months],
@@ -241,7 +243,8 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
         "Analysis: " + json.dumps({k: v for k, v in spec.items() if k != "cox"}),
         "Cox model: " + ("none" if spec["cox"] is None else ", ".join(
             e["column"] for e in spec["cox"]["encodings"]) + " (ordinary Cox, Efron ties, "
-            "Wald intervals)"),
+            "Wald intervals" + (f"; stratified by {spec['cox']['strata']}, one baseline hazard "
+                                "per level" if spec["cox"]["strata"] else "") + ")"),
         *(["The page shows Firth's penalized Cox model for these covariates (separation or "
            "no convergence); its numbers are under cox_shown in app_numbers.json. The scripts "
            "recompute the ordinary fit, which does not converge in that case and is not "

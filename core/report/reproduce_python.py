@@ -182,14 +182,15 @@ def logrank(rows):
     return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
 
 
-def efron(beta, x, time, event):
-    """Efron partial log-likelihood, gradient and information (coxph ties = "efron")."""
+def efron(beta, x, time, event, stratum):
+    """Efron partial log-likelihood, gradient and information (coxph ties = "efron"); risk
+    sets within each stratum (coxph + strata(s): one baseline hazard per level)."""
     eta = x @ beta
     risk = np.exp(eta)
     loglik, grad, info = 0.0, np.zeros(len(beta)), np.zeros((len(beta), len(beta)))
-    for t in np.unique(time[event == 1]):
-        at = time >= t
-        dead = (time == t) & (event == 1)
+    for s, t in sorted({(s, t) for s, t in zip(stratum[event == 1], time[event == 1])}):
+        at = (time >= t) & (stratum == s)
+        dead = (time == t) & (event == 1) & (stratum == s)
         m = dead.sum()
         s0, s1 = risk[at].sum(), risk[at] @ x[at]
         s2 = (x[at] * risk[at][:, None]).T @ x[at]
@@ -211,7 +212,8 @@ def cox(data):
     spec = SPEC["cox"]
     if not spec:
         return None
-    columns = [spec["time"], spec["event"], *(e["column"] for e in spec["encodings"])]
+    columns = [spec["time"], spec["event"], *(e["column"] for e in spec["encodings"]),
+               *([spec["strata"]] if spec["strata"] else [])]
     rows = data.dropna(subset=columns)
     time = pd.to_numeric(rows[spec["time"]]).to_numpy(float)
     event = pd.to_numeric(rows[spec["event"]]).to_numpy(float)
@@ -224,8 +226,10 @@ def cox(data):
                 design.append((rows[enc["column"]] == level).to_numpy(float))
         terms += enc["terms"]
     x = np.column_stack(design)
+    stratum = (rows[spec["strata"]].to_numpy(str) if spec["strata"]
+               else np.zeros(len(time), dtype=str))
     beta = np.zeros(x.shape[1])
-    loglik, grad, info = efron(beta, x, time, event)
+    loglik, grad, info = efron(beta, x, time, event, stratum)
     converged = False
     for _ in range(100):
         try:
@@ -233,12 +237,12 @@ def cox(data):
         except np.linalg.LinAlgError:  # information singular: a coefficient diverged
             break
         new = beta + step
-        new_loglik, new_grad, new_info = efron(new, x, time, event)
+        new_loglik, new_grad, new_info = efron(new, x, time, event, stratum)
         halvings = 0
         while new_loglik < loglik - 1e-12 and halvings < 30:
             step /= 2
             new = beta + step
-            new_loglik, new_grad, new_info = efron(new, x, time, event)
+            new_loglik, new_grad, new_info = efron(new, x, time, event, stratum)
             halvings += 1
         beta, grad, info, change = new, new_grad, new_info, abs(new_loglik - loglik)
         loglik = new_loglik

@@ -99,7 +99,7 @@ if (!is.null(by) && length(groups) >= 2) {
 cox <- NULL
 if (!is.null(spec$cox)) {
   cs <- spec$cox
-  columns <- c(cs$time, cs$event, sapply(cs$encodings, function(e) e$column))
+  columns <- c(cs$time, cs$event, sapply(cs$encodings, function(e) e$column), cs$strata)
   cd <- data[complete.cases(data[, columns, drop = FALSE]), , drop = FALSE]
   cd$.time <- as.numeric(cd[[cs$time]])
   cd$.event <- as.numeric(cd[[cs$event]])
@@ -111,9 +111,11 @@ if (!is.null(spec$cox)) {
       factor(cd[[e$column]], levels = unlist(e$levels))
     terms <- c(terms, name)
   }
+  if (!is.null(cs$strata)) cd$.stratum <- factor(cd[[cs$strata]])  # one baseline per level
   converged <- TRUE
   model <- withCallingHandlers(
-    coxph(as.formula(paste("Surv(.time, .event) ~", paste(terms, collapse = " + "))),
+    coxph(as.formula(paste("Surv(.time, .event) ~", paste(terms, collapse = " + "),
+                           if (is.null(cs$strata)) "" else "+ strata(.stratum)")),
           data = cd, ties = "efron"),
     warning = function(w) { converged <<- FALSE; invokeRestart("muffleWarning") })
   z <- qnorm(1 - (1 - spec$conf_level) / 2)

@@ -38,6 +38,10 @@ CASES = {
         ReportChoices(endpoint="os", by="eln2022_risk", landmark_months=(6.0, 12.0, 24.0, 60.0),
                       cox_endpoint="os", cox_covariates=("age",))),
     "rfs whole cohort, default Cox (separation, Firth shown)": (SEED, ReportChoices()),
+    "rfs by MRD, RFS Cox on MRD + age stratified by sorafenib timing (coxph + strata)": (
+        SEED, ReportChoices(endpoint="rfs", by="mrd_pre_status", cox_endpoint="rfs",
+                            cox_covariates=("mrd_pre_status", "age"),
+                            cox_strata="sorafenib_timing")),
     "rfs by ELN (trend test), RMST to 12 months": (
         SEED, ReportChoices(endpoint="rfs", by="eln2022_risk", horizon=12.0,
                             cox_covariates=())),
