@@ -119,19 +119,26 @@ def _shares_a_risk_set(time: np.ndarray, event: np.ndarray, codes: np.ndarray, n
     another group. A group that never is has an indicator with no information (its score and
     information are 0 at every event time), which R's ``coxph`` reports as NA; computed
     exactly here, where the information itself carries rounding (about 1e-17).
-    Sorting and counting per stratum and group: O(groups * n log n)."""
+    One sort, then each stratum's and group's rows are a slice: O(groups * n log n)."""
     start = np.zeros_like(time) if entry is None else entry
     stratum = np.zeros(len(time), dtype=np.int64) if strata is None else strata
+    order = np.lexsort((codes, stratum))
+    start, time, event = start[order], time[order], event[order]
+    stratum, codes = stratum[order], codes[order]
     shares = np.zeros(n_groups, dtype=bool)
-    for s in np.unique(stratum):
-        rows = stratum == s
-        times = np.unique(time[rows & (event > 0)])
-        everyone = _at_risk(start[rows], time[rows], times)
-        for g in np.unique(codes[rows]):
-            mine = rows & (codes == g)
-            n = _at_risk(start[mine], time[mine], times)
-            shares[g] |= bool(((n > 0) & (n < everyone)).any())
+    for lo, hi in _runs(stratum):
+        times = np.unique(time[lo:hi][event[lo:hi] > 0])
+        everyone = _at_risk(start[lo:hi], time[lo:hi], times)
+        for a, b in _runs(codes[lo:hi]):
+            n = _at_risk(start[lo + a:lo + b], time[lo + a:lo + b], times)
+            shares[codes[lo + a]] |= bool(((n > 0) & (n < everyone)).any())
     return shares
+
+
+def _runs(values: np.ndarray) -> list[tuple[int, int]]:
+    """(first, end) of each run of equal values of sorted ``values``."""
+    cuts = np.flatnonzero(values[1:] != values[:-1]) + 1
+    return list(zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(values)].tolist(), strict=True))
 
 
 def _at_risk(start: np.ndarray, time: np.ndarray, times: np.ndarray) -> np.ndarray:
