@@ -15,7 +15,7 @@ from core.survival.km.summary import (
     stratifier_options,
 )
 from ui import cached
-from ui.comparisons import effects_for, further_tests, show_effects
+from ui.comparisons import difference_sizes, effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.endpoints import endpoint_choice, guarantee_time_section
 from ui.exports import download_button, small_cells_toggle
@@ -146,6 +146,8 @@ if report.logrank is not None:
     if rmst_difference_text(report):
         st.markdown(plain(rmst_difference_text(report)))
     further_tests(cohort, endpoint, None if by == NONE else by, report.logrank, by_options[1:])
+    difference_sizes(cohort, endpoint, None if by == NONE else by, groups,
+                     tuple(sorted(landmark_months)), float(horizon))
 
 if view.source == SEED_SOURCE:
     with st.expander("The study's printed rates and the Kaplan-Meier estimates from its rows",

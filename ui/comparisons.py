@@ -16,6 +16,13 @@ from core.report.images import MIME, render_figure
 from core.survival import logrank, pairwise_logrank
 from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.flow import AnalysisFlow, analysis_flow, flow_figure
+from core.survival.km.contrast_tables import milestone_table, rmst_table
+from core.survival.km.contrasts import (
+    MilestoneDifference,
+    RmstComparison,
+    milestone_difference,
+    rmst_comparison,
+)
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
 from core.survival.km.robustness import (
@@ -52,6 +59,31 @@ def _pairwise(cohort: pd.DataFrame, endpoint: Endpoint, by: str, adjust: str
     return pairwise_logrank(resolved.frame, resolved.time, resolved.event, by,
                             p_adjust=adjust)
 
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _milestone(cohort: pd.DataFrame, endpoint: Endpoint, by: str, at: float,
+               reference: str) -> MilestoneDifference:
+    resolved = resolve_endpoint(cohort, endpoint)
+    return milestone_difference(resolved.frame, resolved.time, resolved.event, by, at,
+                                reference=reference)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _rmst(cohort: pd.DataFrame, endpoint: Endpoint, by: str, tau: float,
+          reference: str) -> RmstComparison:
+    resolved = resolve_endpoint(cohort, endpoint)
+    return rmst_comparison(resolved.frame, resolved.time, resolved.event, by, tau,
+                           reference=reference)
+
+
+CONTRASTS_WHY = (
+    "Milestone difference: each group's Kaplan-Meier survival at the landmark minus the "
+    "reference's, in percentage points, with a normal interval and z-test from the Greenwood "
+    "standard errors (tern s_surv_timepoint_diff); nothing is extrapolated past a group's "
+    "follow-up. RMST: the mean months lived without the event up to the horizon; its "
+    "difference (months), ratio, and the ratio of restricted mean time lost (RMTL = horizon - "
+    "RMST), each with interval and p, as survRM2 rmst2. Both answer how big the difference "
+    "is without assuming proportional hazards.")
 
 REFERENCE_KEY = "survival.reference"
 
@@ -195,3 +227,38 @@ def flow_section(view, by: str | None) -> None:
                 lambda _, f=fmt: render_figure(figure, f, "slide_half", style="screen"),
                 f"flow_diagram_{endpoint}.{fmt}", MIME[fmt], rows=False, where=column,
                 key=f"cohort.flow_{fmt}", icon=":material/download:")
+
+
+def difference_sizes(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
+                     groups: list[str], landmark_months: tuple[float, ...],
+                     horizon: float) -> None:
+    """How big the difference is: the milestone survival difference at a chosen landmark and
+    the RMST contrasts up to the horizon, each group against the hazard ratios' reference."""
+    if by is None or len(groups) < 2:
+        return
+    reference = st.session_state.get(REFERENCE_KEY)
+    reference = reference if reference in groups else groups[0]
+    with st.expander(f"How big is the difference against {plain(reference)}: survival at a "
+                     "landmark and months up to the horizon (milestone, RMST)",
+                     icon=":material/straighten:"):
+        if landmark_months:
+            at = st.selectbox("Landmark (months)", list(landmark_months),
+                              key="survival.milestone_at", format_func=lambda m: f"{m:g}")
+            try:
+                milestone = _milestone(cohort, endpoint, by, float(at), reference)
+            except AnalysisError as error:
+                st.info(plain(str(error)), icon=":material/info:")
+            else:
+                st.dataframe(milestone_table(milestone), hide_index=True,
+                             key="survival.milestone")
+                for note in milestone.notes:
+                    st.caption(plain(note))
+        try:
+            rmst = _rmst(cohort, endpoint, by, float(horizon), reference)
+        except AnalysisError as error:
+            st.info(plain(str(error)), icon=":material/info:")
+        else:
+            st.dataframe(rmst_table(rmst), hide_index=True, key="survival.rmst_contrasts")
+            for note in rmst.notes:
+                st.caption(plain(note))
+        st.caption(CONTRASTS_WHY)
