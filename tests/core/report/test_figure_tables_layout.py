@@ -101,3 +101,29 @@ def test_pocock_curtail_and_small_cells():
     assert cell_text(0, True) == "0" and cell_text(4, True) == "<5" and cell_text(5, True) == "5"
     assert curtail_caption(0) == ""
     assert curtail_caption(10).startswith("Curves stop once fewer than 10 patients remain")
+
+
+def cif_with_fine_gray(by: str = "mrd_pre_status"):
+    """The Competing risks page's relapse figure and its Fine-Gray table (sensitivity rule,
+    so both causes have events)."""
+    from core.survival.competing.annotation import competing_effects
+    from core.survival.competing.summary import competing_report
+    from core.survival.figures.competing import cif_figure
+
+    report = competing_report(load_seed_cohort(), by, (12, 24), "end_of_rfs")
+    figure = cif_figure(report.incidence[1].table, report.at_risk,
+                        groups=list(report.incidence[1].groups), by=by)
+    return figure, competing_effects(load_seed_cohort(), by, 1, "end_of_rfs").display()
+
+
+@pytest.mark.parametrize("preset", list(PRESETS))
+def test_fine_gray_table_fits_and_travels_with_the_incidence_figure(preset):
+    """The subdistribution HR table under a cumulative-incidence figure fits every slide and
+    journal width at a font of at least MIN_TABLE_FONT, and is drawn into the export."""
+    figure, table = cif_with_fine_gray()
+    size = PRESETS[preset]
+    layout = figure_table_layout(table, size.css_size[0], size.font_px * 0.9)
+    assert layout.fits and layout.font >= MIN_TABLE_FONT
+    styled = publication_style(figure, preset, table=table)
+    texts = [a.text for a in styled.layout.annotations]
+    assert "<b>SHR (95% CI)</b>" in texts and "1 (reference)" in texts
