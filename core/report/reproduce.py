@@ -124,7 +124,8 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         ci_upper; months, to the horizon), ``trend`` (statistic, p_value of the log-rank test
         for trend, or None), ``cox`` (n, events, converged, terms:
         term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
-        for the fit the page shows, with its method).
+        for the fit the page shows, with its method) and ``table2`` (per covariate the
+        likelihood-ratio statistic and df, univariable and multivariable as R drop1; or None).
     """
     from core.survival.km.summary import survival_report
 
@@ -146,8 +147,29 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
             "statistic": float(report.trend.statistic),
             "p_value": float(report.trend.p_value)},
         "cox": _cox_numbers(ordinary), "cox_shown": _cox_numbers(shown),
+        "table2": None if ordinary is None else _table2_numbers(cohort, choices),
     }
     return _clean(numbers)
+
+
+def _table2_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict | None:
+    """Table 2's likelihood-ratio tests per covariate (:func:`core.cox.table2.fit_table2`,
+    the Cox page's model): univariable against the null, multivariable as R drop1."""
+    from core.cox.table2 import fit_table2
+
+    covariates, strata = cox_columns(cohort, choices)
+    time, event, _ = ENDPOINTS[choices.cox_endpoint]
+    try:
+        result = fit_table2(cohort, time, event, covariates, ties="efron", strata=strata,
+                            scale={"age": 10.0} if "age" in covariates else None)
+    except AnalysisError:
+        return None
+    first = result.table.groupby("covariate", sort=False).first()
+    return {"covariates": [
+        {"covariate": c, "uni_lr_statistic": float(first.at[c, "uni_lr_statistic"]),
+         "uni_lr_df": int(first.at[c, "uni_lr_df"]),
+         "multi_lr_statistic": float(first.at[c, "multi_lr_statistic"]),
+         "multi_lr_df": int(first.at[c, "multi_lr_df"])} for c in covariates]}
 
 
 def _cox_numbers(fit) -> dict | None:
@@ -245,6 +267,10 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
             e["column"] for e in spec["cox"]["encodings"]) + " (ordinary Cox, Efron ties, "
             "Wald intervals" + (f"; stratified by {spec['cox']['strata']}, one baseline hazard "
                                 "per level" if spec["cox"]["strata"] else "") + ")"),
+        *([] if spec["cox"] is None else [
+            "Table 2: the likelihood-ratio test of each covariate, alone against the null "
+            "model and in the full model against the model without it (R drop1), block "
+            "table2."]),
         *(["The page shows Firth's penalized Cox model for these covariates (separation or "
            "no convergence); its numbers are under cox_shown in app_numbers.json. The scripts "
            "recompute the ordinary fit, which does not converge in that case and is not "

@@ -208,28 +208,80 @@ def efron(beta, x, time, event, stratum):
     return loglik, grad, info
 
 
-def cox(data):
+def model_rows(data, encodings):
+    """The rows complete in the endpoint, ``encodings``' columns and the stratum, with their
+    time, event, design matrix, term names and stratum labels."""
     spec = SPEC["cox"]
-    if not spec:
-        return None
-    columns = [spec["time"], spec["event"], *(e["column"] for e in spec["encodings"]),
+    columns = [spec["time"], spec["event"], *(e["column"] for e in encodings),
                *([spec["strata"]] if spec["strata"] else [])]
     rows = data.dropna(subset=columns)
     time = pd.to_numeric(rows[spec["time"]]).to_numpy(float)
     event = pd.to_numeric(rows[spec["event"]]).to_numpy(float)
-    design, terms = [], []
-    for enc in spec["encodings"]:
+    design, terms = [np.zeros((len(rows), 0))], []
+    for enc in encodings:
         if enc["kind"] == "numeric":
-            design.append(pd.to_numeric(rows[enc["column"]]).to_numpy(float) / enc["scale"])
+            design.append(pd.to_numeric(rows[enc["column"]]).to_numpy(float)[:, None]
+                          / enc["scale"])
         else:
             for level in enc["levels"][1:]:
-                design.append((rows[enc["column"]] == level).to_numpy(float))
+                design.append((rows[enc["column"]] == level).to_numpy(float)[:, None])
         terms += enc["terms"]
-    x = np.column_stack(design)
     stratum = (rows[spec["strata"]].to_numpy(str) if spec["strata"]
                else np.zeros(len(time), dtype=str))
+    return rows, time, event, np.hstack(design), terms, stratum
+
+
+def cox(data):
+    spec = SPEC["cox"]
+    if not spec:
+        return None
+    _, time, event, x, terms, stratum = model_rows(data, spec["encodings"])
+    beta, loglik, info, converged, _ = newton(x, time, event, stratum)
+    with np.errstate(all="ignore"):
+        se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
+        z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
+        out = []
+        for term, b, s in zip(terms, beta, se):
+            out.append({"term": term, "coef": float(b), "se": float(s),
+                        "hr": float(np.exp(b)), "hr_lower": float(np.exp(b - z * s)),
+                        "hr_upper": float(np.exp(b + z * s)),
+                        "p_value": float(2 * norm.sf(abs(b / s)))})
+    return {"n": int(len(time)), "events": int(event.sum()), "converged": converged,
+            "terms": out}
+
+
+def table2(data):
+    """Table 2's likelihood-ratio tests: each covariate alone against the null model (on its
+    own complete rows), and the full model against the full model without it (both on the
+    rows complete in all), as R drop1(fit, test = "Chisq")."""
+    spec = SPEC["cox"]
+    if not spec:
+        return None
+    encodings = spec["encodings"]
+    _, time, event, x, terms, stratum = model_rows(data, encodings)
+    full = newton(x, time, event, stratum)
+    out, converged = [], full[3]
+    for enc in encodings:
+        _, t1, e1, x1, _, s1 = model_rows(data, [enc])  # its own complete rows
+        alone = newton(x1, t1, e1, s1)
+        keep = [k for k, term in enumerate(terms) if term not in enc["terms"]]
+        without = newton(x[:, keep], time, event, stratum)  # the multivariable rows
+        converged = converged and alone[3] and without[3]
+        out.append({"covariate": enc["column"],
+                    "uni_lr_statistic": 2 * (alone[1] - alone[4]), "uni_lr_df": x1.shape[1],
+                    "multi_lr_statistic": 2 * (full[1] - without[1]),
+                    "multi_lr_df": len(enc["terms"])})
+    return {"converged": bool(converged), "covariates": out}
+
+
+def newton(x, time, event, stratum):
+    """coxph's Newton-Raphson with step halving: (beta, loglik, information, converged,
+    loglik at beta = 0)."""
     beta = np.zeros(x.shape[1])
     loglik, grad, info = efron(beta, x, time, event, stratum)
+    loglik0 = loglik
+    if x.shape[1] == 0:
+        return beta, loglik, info, True, loglik0
     converged = False
     for _ in range(100):
         try:
@@ -249,17 +301,7 @@ def cox(data):
         if change < 1e-12 and np.max(np.abs(step)) < 1e-9:
             converged = True
             break
-    with np.errstate(all="ignore"):
-        se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
-        z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
-        out = []
-        for term, b, s in zip(terms, beta, se):
-            out.append({"term": term, "coef": float(b), "se": float(s),
-                        "hr": float(np.exp(b)), "hr_lower": float(np.exp(b - z * s)),
-                        "hr_upper": float(np.exp(b + z * s)),
-                        "p_value": float(2 * norm.sf(abs(b / s)))})
-    return {"n": int(len(time)), "events": int(event.sum()), "converged": converged,
-            "terms": out}
+    return beta, loglik, info, converged, loglik0
 
 
 def clean(value):
@@ -298,16 +340,16 @@ def main():
     landmarks, medians = kaplan_meier(rows)
     numbers = clean({"n": int(len(rows)), "landmarks": landmarks, "medians": medians,
                      "rmst": restricted_means(rows), "logrank": logrank(rows),
-                     "trend": trend(rows), "cox": cox(data)})
+                     "trend": trend(rows), "cox": cox(data), "table2": table2(data)})
     (HERE / "python_numbers.json").write_text(json.dumps(numbers, indent=1))
     app = HERE / "app_numbers.json"
     if not app.exists():
         return 0
     shown = json.loads(app.read_text())
     worst = 0.0
-    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox"):
-        if block == "cox" and numbers["cox"] and not numbers["cox"]["converged"]:
-            print("cox: the model does not converge (a coefficient runs to infinity); "
+    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2"):
+        if block in ("cox", "table2") and numbers[block] and not numbers[block]["converged"]:
+            print(f"{block}: a model does not converge (a coefficient runs to infinity); "
                   "its numbers depend on where the iterations stop and are not compared")
             continue
         diff = compare(numbers[block], shown.get(block))

@@ -97,27 +97,34 @@ if (!is.null(by) && length(groups) >= 2) {
 
 # ---- Cox: coxph(ties = "efron"), Wald intervals ----------------------------------------------
 cox <- NULL
+table2 <- NULL
 if (!is.null(spec$cox)) {
   cs <- spec$cox
-  columns <- c(cs$time, cs$event, sapply(cs$encodings, function(e) e$column), cs$strata)
-  cd <- data[complete.cases(data[, columns, drop = FALSE]), , drop = FALSE]
-  cd$.time <- as.numeric(cd[[cs$time]])
-  cd$.event <- as.numeric(cd[[cs$event]])
-  terms <- character(0)
-  for (k in seq_along(cs$encodings)) {
-    e <- cs$encodings[[k]]
-    name <- paste0(".x", k)
-    cd[[name]] <- if (e$kind == "numeric") as.numeric(cd[[e$column]]) / e$scale else
-      factor(cd[[e$column]], levels = unlist(e$levels))
-    terms <- c(terms, name)
+  cox_frame <- function(encs) {  # the rows complete in encs (and the stratum), coded
+    columns <- c(cs$time, cs$event, sapply(encs, function(e) e$column), cs$strata)
+    cd <- data[complete.cases(data[, columns, drop = FALSE]), , drop = FALSE]
+    cd$.time <- as.numeric(cd[[cs$time]])
+    cd$.event <- as.numeric(cd[[cs$event]])
+    terms <- character(0)
+    for (k in seq_along(encs)) {
+      e <- encs[[k]]
+      name <- paste0(".x", k)
+      cd[[name]] <- if (e$kind == "numeric") as.numeric(cd[[e$column]]) / e$scale else
+        factor(cd[[e$column]], levels = unlist(e$levels))
+      terms <- c(terms, name)
+    }
+    if (!is.null(cs$strata)) cd$.stratum <- factor(cd[[cs$strata]])  # one baseline per level
+    list(cd = cd, terms = terms)
   }
-  if (!is.null(cs$strata)) cd$.stratum <- factor(cd[[cs$strata]])  # one baseline per level
+  cox_fit <- function(frame) coxph(
+    as.formula(paste("Surv(.time, .event) ~", paste(frame$terms, collapse = " + "),
+                     if (is.null(cs$strata)) "" else "+ strata(.stratum)")),
+    data = frame$cd, ties = "efron")
   converged <- TRUE
-  model <- withCallingHandlers(
-    coxph(as.formula(paste("Surv(.time, .event) ~", paste(terms, collapse = " + "),
-                           if (is.null(cs$strata)) "" else "+ strata(.stratum)")),
-          data = cd, ties = "efron"),
-    warning = function(w) { converged <<- FALSE; invokeRestart("muffleWarning") })
+  quiet <- function(expr) withCallingHandlers(
+    expr, warning = function(w) { converged <<- FALSE; invokeRestart("muffleWarning") })
+  full <- cox_frame(cs$encodings)
+  model <- quiet(cox_fit(full))
   z <- qnorm(1 - (1 - spec$conf_level) / 2)
   b <- unname(coef(model))
   se <- unname(sqrt(diag(vcov(model))))
@@ -128,10 +135,21 @@ if (!is.null(spec$cox)) {
                 term = names_out[i], coef = b[i], se = se[i], hr = exp(b[i]),
                 hr_lower = exp(b[i] - z * se[i]), hr_upper = exp(b[i] + z * se[i]),
                 p_value = 2 * pnorm(-abs(b[i] / se[i])))))
+  # Table 2's likelihood-ratio tests: alone vs null (own rows); drop1 on the full model
+  dropped <- quiet(drop1(model, test = "Chisq"))
+  table2 <- list(converged = converged, covariates = lapply(seq_along(cs$encodings), function(k) {
+    alone <- quiet(cox_fit(cox_frame(cs$encodings[k])))
+    list(covariate = cs$encodings[[k]]$column,
+         uni_lr_statistic = 2 * (alone$loglik[2] - alone$loglik[1]),
+         uni_lr_df = length(coef(alone)),
+         multi_lr_statistic = dropped[full$terms[k], "LRT"],
+         multi_lr_df = dropped[full$terms[k], "Df"])
+  }))
+  table2$converged <- converged
 }
 
 numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, rmst = rmst,
-                logrank = logrank, trend = trend, cox = cox)
+                logrank = logrank, trend = trend, cox = cox, table2 = table2)
 write_json(numbers, file.path(here, "r_numbers.json"), auto_unbox = TRUE, digits = NA,
            null = "null", pretty = TRUE)
 
@@ -151,10 +169,10 @@ app_file <- file.path(here, "app_numbers.json")
 if (file.exists(app_file)) {
   shown <- fromJSON(app_file, simplifyVector = FALSE)
   worst <- 0
-  for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox")) {
-    if (block == "cox" && !is.null(cox) && !cox$converged) {
-      cat("cox: the model does not converge (a coefficient runs to infinity); its numbers",
-          "depend on where the iterations stop and are not compared\n")
+  for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2")) {
+    if (is.list(numbers[[block]]) && isFALSE(numbers[[block]]$converged)) {
+      cat(block, ": a model does not converge (a coefficient runs to infinity); its numbers",
+          "depend on where the iterations stop and are not compared\n", sep = "")
       next
     }
     diff <- compare(numbers[[block]], shown[[block]])

@@ -78,6 +78,8 @@ def _check(numbers: dict, shown: dict) -> None:
         assert _largest_difference(numbers[block], shown[block]) <= 1e-6, block
     if shown["cox"] is not None and numbers["cox"]["converged"]:
         assert _largest_difference(numbers["cox"], {**shown["cox"], "converged": True}) <= 1e-6
+    if shown["table2"] is not None and numbers["table2"]["converged"]:  # Table 2's LR tests
+        assert _largest_difference(shown["table2"], numbers["table2"]) <= 1e-6
 
 
 @pytest.mark.parametrize("case", list(CASES))
