@@ -89,19 +89,23 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
             "risk_rule": rule if rule in DEATH_RULES else "censor"}
 
 
-DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL and not e.entry)
-"""Endpoints the deck, report and scripts carry (delayed entry and your own endpoints: not
-yet; the expander says which endpoint they use instead)."""
+DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
+"""Endpoints the deck and report carry (your own endpoints: not yet; the expander says which
+endpoint they use instead). The reproduce zip refuses delayed entry with a sentence."""
 
 
 def _delivered_note(choices: ReportChoices) -> str:
-    """A sentence when the Survival page's endpoint is not the one the deliverables use."""
+    """A sentence when the deliverables cannot carry the Survival page's endpoint as shown."""
     chosen = saved_value("survival.endpoint", "rfs")
-    if chosen == choices.endpoint:
-        return ""
-    return (f"The Survival page shows the endpoint `{chosen}`, which the slides, report and "
-            f"scripts do not carry yet (delayed entry or your own endpoint): they use "
-            f"{find_endpoint(choices.endpoint).label}.")
+    if chosen != choices.endpoint:
+        return (f"The Survival page shows your own endpoint `{chosen}`, which the slides, "
+                f"report and scripts do not carry yet: they use "
+                f"{find_endpoint(choices.endpoint).label}.")
+    if find_endpoint(chosen).entry:
+        return (f"The slides and the report carry {find_endpoint(chosen).label} (delayed entry) "
+                "next to the naive OS; the reproduce scripts do not take delayed entry yet, "
+                "so the zip is not offered for this endpoint.")
+    return ""
 
 
 def _landmarks(value) -> tuple[float, ...]:
@@ -241,11 +245,12 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
                                        notes, astuple(choices), export.privacy, flow),
                   f"tumor_board_report_{stamp}.html", "text/html", f"deliver.{page}.html",
                   middle, "deliver.report")
-        _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
-                  lambda export: _zip(cohort, view.source, filters, astuple(choices),
-                                      export.privacy),
-                  f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip", right,
-                  "deliver.zip")
+        if not find_endpoint(choices.endpoint).entry:  # the scripts have no delayed entry
+            _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
+                      lambda export: _zip(cohort, view.source, filters, astuple(choices),
+                                          export.privacy),
+                      f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip",
+                      right, "deliver.zip")
         present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
                           query_params={**view.cohort_filter.to_query_params(),
                                         "present": "1"})

@@ -341,9 +341,11 @@ def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
 def flow_section(flow):
     """Who is in the analysis (:class:`core.survival.flow.AnalysisFlow`): the CONSORT/STROBE
     flow diagram and its sentence, first in every deliverable."""
+    from core.survival.endpoint import BUILT_IN
     from core.survival.flow import flow_figure
 
-    endpoint = flow.endpoint.upper() or "the endpoint"
+    short = {e.key: e.abbreviation for e in BUILT_IN}  # os_entry -> OS (the label says more)
+    endpoint = short.get(flow.endpoint, flow.endpoint.upper()) or "the endpoint"
     return Section(f"Who is in the analysis ({endpoint})", (flow.describe(),),
                    figure=flow_figure(flow), key="flow",
                    notes=("Every row of the file is counted once: set aside by the checks, left "

@@ -172,3 +172,22 @@ def test_an_uploads_reason_for_a_missing_endpoint_is_said_under_the_choice():
     assert not at.exception
     assert "os" not in at.selectbox(key="survival.endpoint").options
     assert any(c.value.startswith(reason) for c in at.caption)
+
+
+def test_the_html_report_carries_os_with_delayed_entry_and_no_zip_is_offered():
+    """OS with delayed entry on the Survival page: the report's first survival section is
+    that endpoint (its score-test p), the naive OS follows; the reproduce scripts have no
+    delayed entry, so the zip's Prepare button is not drawn and the expander says why."""
+    at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "mrd_pre_status"})
+    assert not at.exception
+    labels = [b.label for b in at.button]
+    assert "Prepare report (HTML)" in labels and "Prepare Reproduce this (zip)" not in labels
+    assert any("the reproduce scripts do not take delayed entry yet" in w.value
+               for w in at.warning)
+    at.button(key="deliver.survival.html.prepare").click().run()
+    assert not at.exception
+    html = at.session_state["deliver.survival.html.bytes"][1].decode()
+    assert "<h2>Who is in the analysis (OS)</h2>" in html  # not the key "OS_ENTRY"
+    first = html.index("<h2>Overall survival (OS; delayed entry at maintenance start)</h2>")
+    assert first < html.index("<h2>Overall survival (OS)</h2>")
+    assert "Log-rank (Cox score test, delayed entry) chi-square 5.24" in html
