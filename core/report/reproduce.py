@@ -125,7 +125,9 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         for trend, or None), ``cox`` (n, events, converged, terms:
         term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
         for the fit the page shows, with its method) and ``table2`` (per covariate the
-        likelihood-ratio statistic and df, univariable and multivariable as R drop1; or None).
+        likelihood-ratio statistic and df, univariable and multivariable as R drop1; or None)
+        and ``contrasts`` (``milestone`` and ``rmst`` rows of each group against the first, as
+        :mod:`core.survival.km.contrasts`; or None without groups).
     """
     from core.survival.km.summary import survival_report
 
@@ -148,8 +150,32 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
             "p_value": float(report.trend.p_value)},
         "cox": _cox_numbers(ordinary), "cox_shown": _cox_numbers(shown),
         "table2": None if ordinary is None else _table2_numbers(cohort, choices),
+        "contrasts": _contrast_numbers(cohort, choices, list(report.fit.groups)),
     }
     return _clean(numbers)
+
+
+def _contrast_numbers(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]
+                      ) -> dict | None:
+    """Each group against the first: the milestone difference at the first landmark and the
+    RMST contrasts up to the horizon (:mod:`core.survival.km.contrasts`, as the Survival
+    page computes them); None without groups."""
+    from core.survival.km.contrasts import milestone_difference, rmst_comparison
+
+    if not choices.by or len(groups) < 2:
+        return None
+    resolved = resolve_endpoint(cohort, choices.endpoint)
+    frame, time, event = resolved.frame, resolved.time, resolved.event
+    try:
+        milestone = (milestone_difference(frame, time, event, choices.by,
+                                          min(choices.landmark_months), reference=groups[0])
+                     if choices.landmark_months else None)
+        rmst = rmst_comparison(frame, time, event, choices.by, choices.horizon,
+                               reference=groups[0])
+    except AnalysisError:
+        return None
+    return {"milestone": None if milestone is None else _records(milestone.table),
+            "rmst": _records(rmst.table)}
 
 
 def _table2_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict | None:
@@ -267,6 +293,10 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
             e["column"] for e in spec["cox"]["encodings"]) + " (ordinary Cox, Efron ties, "
             "Wald intervals" + (f"; stratified by {spec['cox']['strata']}, one baseline hazard "
                                 "per level" if spec["cox"]["strata"] else "") + ")"),
+        *([] if not spec["by"] else [
+            "Contrasts (block contrasts): each group against the first, the milestone survival "
+            "difference at the first landmark and the RMST difference, RMST ratio and RMTL "
+            "ratio up to the horizon (survRM2 rmst2); recomputed by reproduce.py."]),
         *([] if spec["cox"] is None else [
             "Table 2: the likelihood-ratio test of each covariate, alone against the null "
             "model and in the full model against the model without it (R drop1), block "

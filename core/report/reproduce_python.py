@@ -119,22 +119,97 @@ def restricted_means(rows):
     z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
     out = []
     for group, part in groups_of(rows).items():
-        time = part[SPEC["time"]].to_numpy(float)
-        event = part[SPEC["event"]].to_numpy(float)
-        times = np.unique(time)
-        d = np.array([event[time == t].sum() for t in times], dtype=float)
-        n = np.array([(time >= t).sum() for t in times], dtype=float)
-        surv = np.cumprod(1 - d / n)
-        inside = times <= horizon
-        widths = np.diff(np.concatenate([[0.0], times[inside], [horizon]]))
-        rectangles = widths * np.concatenate([[1.0], surv[inside]])
-        tail = np.cumsum(rectangles[1:][::-1])[::-1]  # area from each time to the horizon
-        with np.errstate(divide="ignore", invalid="ignore"):
-            h = np.where(n - d > 0, d / (n * (n - d)), 0.0)[inside]
-        area, se = float(rectangles.sum()), float(np.sqrt(np.sum(tail ** 2 * h)))
+        area, se = rmst_of(part[SPEC["time"]].to_numpy(float),
+                           part[SPEC["event"]].to_numpy(float), horizon)
         out.append({"group": group, "rmst": area, "se": se, "ci_lower": area - z * se,
                     "ci_upper": area + z * se})
     return out
+
+
+def rmst_of(time, event, horizon):
+    """(area, standard error) of one group's Kaplan-Meier step function up to horizon."""
+    times = np.unique(time)
+    d = np.array([event[time == t].sum() for t in times], dtype=float)
+    n = np.array([(time >= t).sum() for t in times], dtype=float)
+    surv = np.cumprod(1 - d / n)
+    inside = times <= horizon
+    widths = np.diff(np.concatenate([[0.0], times[inside], [horizon]]))
+    rectangles = widths * np.concatenate([[1.0], surv[inside]])
+    tail = np.cumsum(rectangles[1:][::-1])[::-1]  # area from each time to the horizon
+    with np.errstate(divide="ignore", invalid="ignore"):
+        h = np.where(n - d > 0, d / (n * (n - d)), 0.0)[inside]
+    return float(rectangles.sum()), float(np.sqrt(np.sum(tail ** 2 * h)))
+
+
+def contrasts(rows):
+    """Each group against the first (SPEC order): the milestone survival difference at the
+    first landmark (Greenwood standard errors, z-test; tern s_surv_timepoint_diff) and
+    survRM2 rmst2's RMST difference, RMST ratio and RMTL ratio up to the horizon."""
+    if not SPEC["by"] or len(SPEC["groups"]) < 2:
+        return None
+    z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
+    data = {g: (part[SPEC["time"]].to_numpy(float), part[SPEC["event"]].to_numpy(float))
+            for g, part in groups_of(rows).items()}
+    reference, tau = SPEC["groups"][0], SPEC["horizon"]
+    areas = {g: dict(zip(("rmst", "se"), rmst_of(*data[g], tau))) for g in data}
+
+    def at(group, t):  # summary(survfit, times = t): surv and its Greenwood std.err
+        time, event = data[group]
+        times = np.unique(time)
+        if t > times[-1]:
+            return math.nan, math.nan
+        d = np.array([event[time == u].sum() for u in times], dtype=float)
+        n = np.array([(time >= u).sum() for u in times], dtype=float)
+        i = int(np.searchsorted(times, t, side="right")) - 1
+        if i < 0:
+            return 1.0, 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            surv = np.cumprod(1 - d / n)
+            var = np.cumsum(np.where(n - d > 0, d / (n * (n - d)), 0.0))
+        return float(surv[i]), float(surv[i] * np.sqrt(var[i]))
+
+    def two_sided(estimate, se):
+        ok = math.isfinite(estimate) and math.isfinite(se) and se > 0
+        return float(2 * norm.sf(abs(estimate) / se)) if ok else math.nan
+
+    milestone, rmst = None, []
+    if SPEC["landmark_months"]:
+        t = min(SPEC["landmark_months"])
+        s0, se0 = at(reference, t)
+        milestone = []
+        for g in SPEC["groups"][1:]:
+            s1, se1 = at(g, t)
+            diff, se = s1 - s0, float(np.hypot(se1, se0))
+            milestone.append({"group": g, "reference": reference, "time": float(t),
+                              "survival": s1, "reference_survival": s0, "difference": diff,
+                              "se": se, "ci_lower": diff - z * se, "ci_upper": diff + z * se,
+                              "p_value": two_sided(diff, se) if se > 0 else math.nan})
+    for g in SPEC["groups"][1:]:
+        (t0, e0), (t1, e1) = data[reference], data[g]
+        last0, last1 = t0.max(), t1.max()  # rmst2's largest tau (g is its arm 1):
+        first_time, first_event = (t1, e1) if last0 >= last1 else (t0, e0)
+        ends_with_event = bool((first_event[first_time == first_time.max()] == 1).all())
+        limit = max(last0, last1) if ends_with_event else min(last0, last1)
+        r1, v1 = areas[g]["rmst"], areas[g]["se"] ** 2
+        r0, v0 = areas[reference]["rmst"], areas[reference]["se"] ** 2
+        for name, a, b in (("RMST difference", r1, r0), ("RMST ratio", r1, r0),
+                           ("RMTL ratio", tau - r1, tau - r0)):
+            row = {"group": g, "reference": reference, "tau": float(tau), "contrast": name}
+            if tau > limit or (name != "RMST difference" and not (a > 0 and b > 0)):
+                rmst.append(row | dict.fromkeys(("estimate", "ci_lower", "ci_upper",
+                                                 "p_value"), math.nan))
+                continue
+            if name == "RMST difference":
+                est, se = a - b, math.sqrt(v1 + v0)
+                rmst.append(row | {"estimate": est, "ci_lower": est - z * se,
+                                   "ci_upper": est + z * se, "p_value": two_sided(est, se)})
+                continue
+            log_ratio, se = math.log(a) - math.log(b), math.sqrt(v1 / a ** 2 + v0 / b ** 2)
+            rmst.append(row | {"estimate": math.exp(log_ratio),
+                               "ci_lower": math.exp(log_ratio - z * se),
+                               "ci_upper": math.exp(log_ratio + z * se),
+                               "p_value": two_sided(log_ratio, se)})
+    return {"milestone": milestone, "rmst": rmst}
 
 
 def observed_minus_expected(rows):
@@ -340,14 +415,16 @@ def main():
     landmarks, medians = kaplan_meier(rows)
     numbers = clean({"n": int(len(rows)), "landmarks": landmarks, "medians": medians,
                      "rmst": restricted_means(rows), "logrank": logrank(rows),
-                     "trend": trend(rows), "cox": cox(data), "table2": table2(data)})
+                     "trend": trend(rows), "cox": cox(data), "table2": table2(data),
+                     "contrasts": contrasts(rows)})
     (HERE / "python_numbers.json").write_text(json.dumps(numbers, indent=1))
     app = HERE / "app_numbers.json"
     if not app.exists():
         return 0
     shown = json.loads(app.read_text())
     worst = 0.0
-    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2"):
+    for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2",
+                  "contrasts"):
         if block in ("cox", "table2") and numbers[block] and not numbers[block]["converged"]:
             print(f"{block}: a model does not converge (a coefficient runs to infinity); "
                   "its numbers depend on where the iterations stop and are not compared")

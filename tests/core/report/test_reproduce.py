@@ -76,6 +76,8 @@ def _largest_difference(mine, theirs) -> float:
 def _check(numbers: dict, shown: dict) -> None:
     for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend"):
         assert _largest_difference(numbers[block], shown[block]) <= 1e-6, block
+    if "contrasts" in numbers:  # the Python script: milestone and RMST contrasts too
+        assert _largest_difference(numbers["contrasts"], shown["contrasts"]) <= 1e-6
     if shown["cox"] is not None and numbers["cox"]["converged"]:
         assert _largest_difference(numbers["cox"], {**shown["cox"], "converged": True}) <= 1e-6
     if shown["table2"] is not None and numbers["table2"]["converged"]:  # Table 2's LR tests
@@ -197,8 +199,9 @@ def _script_namespace(spec: dict) -> dict:
 @given(st.integers(min_value=6, max_value=40), st.integers(min_value=0, max_value=10_000),
        st.sampled_from(["mrd_pre_status", "eln2022_risk", None]))
 def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
-    """Random cohorts with tied times: the standalone script's KM, medians, log-rank and Cox
-    equal the app's (core) numbers within 1e-8 (the same method, written twice)."""
+    """Random cohorts with tied times: the standalone script's KM, medians, log-rank, the
+    milestone and RMST contrasts (rmst2's tau limit included) and Cox equal the app's (core)
+    numbers within 1e-8 (the same method, written twice)."""
     rng = np.random.default_rng(seed)
     cohort = SEED.sample(n, replace=True, random_state=seed).reset_index(drop=True)
     cohort["patient_id"] = [str(i + 1) for i in range(n)]
@@ -216,8 +219,9 @@ def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
     mine = script["clean"]({"landmarks": landmarks, "medians": medians,
                             "rmst": script["restricted_means"](cohort),
                             "logrank": script["logrank"](cohort), "trend": script["trend"](cohort),
-                            "cox": script["cox"](cohort)})
-    for block in ("landmarks", "medians", "rmst", "logrank", "trend"):
+                            "cox": script["cox"](cohort),
+                            "contrasts": script["contrasts"](cohort)})
+    for block in ("landmarks", "medians", "rmst", "logrank", "trend", "contrasts"):
         assert _largest_difference(mine[block], shown[block]) <= 1e-8, block
     if mine["cox"]["converged"]:
         assert _largest_difference(mine["cox"], {**shown["cox"], "converged": True}) <= 1e-8
