@@ -65,7 +65,7 @@ def _milestone(cohort: pd.DataFrame, endpoint: Endpoint, by: str, at: float,
                reference: str) -> MilestoneDifference:
     resolved = resolve_endpoint(cohort, endpoint)
     return milestone_difference(resolved.frame, resolved.time, resolved.event, by, at,
-                                reference=reference)
+                                reference=reference, entry=resolved.entry)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -73,7 +73,7 @@ def _rmst(cohort: pd.DataFrame, endpoint: Endpoint, by: str, tau: float,
           reference: str) -> RmstComparison:
     resolved = resolve_endpoint(cohort, endpoint)
     return rmst_comparison(resolved.frame, resolved.time, resolved.event, by, tau,
-                           reference=reference)
+                           reference=reference, entry=resolved.entry)
 
 
 CONTRASTS_WHY = (

@@ -99,9 +99,9 @@ class RmstComparison:
     exclusions: tuple[Exclusion, ...] = ()
 
 
-def _fit(df, time: str, event: str, by: str, reference: str | None, conf_level: float
-         ) -> tuple[KaplanMeierResult, str, tuple[Exclusion, ...]]:
-    counts = survival_counts(df, time, event, by)
+def _fit(df, time: str, event: str, by: str, reference: str | None, conf_level: float,
+         entry: str | None = None) -> tuple[KaplanMeierResult, str, tuple[Exclusion, ...]]:
+    counts = survival_counts(df, time, event, by, entry)
     fit = fit_counts(counts, conf_level)
     if len(fit.groups) < 2:
         raise AnalysisError(f"A contrast needs two groups with patients; `{by}` has "
@@ -119,8 +119,8 @@ def _z(conf_level: float) -> float:
 
 
 def milestone_difference(df, time: str, event: str, by: str, at: float,
-                         reference: str | None = None, conf_level: float = 0.95
-                         ) -> MilestoneDifference:
+                         reference: str | None = None, conf_level: float = 0.95,
+                         entry: str | None = None) -> MilestoneDifference:
     """Difference in Kaplan-Meier survival at ``at`` months of each group against
     ``reference`` (tern ``s_surv_timepoint_diff``; R: ``summary(survfit(Surv(time, event) ~
     by), times = at)``, difference of ``surv``, se = sqrt of the summed ``std.err``^2).
@@ -136,12 +136,15 @@ def milestone_difference(df, time: str, event: str, by: str, at: float,
         Reference group (default: the first in display order).
     conf_level : float
         Level of the normal interval.
+    entry : str, optional
+        Column of delayed-entry times: the survival and its standard error are those of
+        ``survfit(Surv(entry, time, event) ~ by)`` at ``at``.
 
     Returns
     -------
     MilestoneDifference
     """
-    fit, reference, exclusions = _fit(df, time, event, by, reference, conf_level)
+    fit, reference, exclusions = _fit(df, time, event, by, reference, conf_level, entry)
     at_rows = landmarks(fit, [at]).set_index("group")
     z = _z(conf_level)
     rows, notes = [], []
@@ -183,7 +186,8 @@ def _tau_limit(a: pd.DataFrame, b: pd.DataFrame) -> float:
 
 
 def rmst_comparison(df, time: str, event: str, by: str, tau: float | None = None,
-                    reference: str | None = None, conf_level: float = 0.95) -> RmstComparison:
+                    reference: str | None = None, conf_level: float = 0.95,
+                    entry: str | None = None) -> RmstComparison:
     """RMST and RMTL per group up to ``tau`` and their contrasts against ``reference``
     (survRM2 ``rmst2(time, status, arm, tau, alpha = 1 - conf_level)``, unadjusted, with the
     compared group as arm 1 and the reference as arm 0).
@@ -195,12 +199,15 @@ def rmst_comparison(df, time: str, event: str, by: str, tau: float | None = None
         pairs (group, reference), so every contrast uses one tau.
     reference : str, optional
         Reference group (default: the first in display order).
+    entry : str, optional
+        Column of delayed-entry times: each group's RMST and its standard error are those of
+        ``print(survfit(Surv(entry, time, event) ~ by), rmean = tau)`` (rmst2 has no entry).
 
     Returns
     -------
     RmstComparison
     """
-    fit, reference, exclusions = _fit(df, time, event, by, reference, conf_level)
+    fit, reference, exclusions = _fit(df, time, event, by, reference, conf_level, entry)
     ref_rows = fit.group_table(reference)
     limits = {g: _tau_limit(ref_rows, fit.group_table(g)) for g in fit.groups if g != reference}
     notes = []

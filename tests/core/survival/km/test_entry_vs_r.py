@@ -22,6 +22,7 @@ import pytest
 from core.cohort import open_cohort
 from core.errors import AnalysisError
 from core.survival import kaplan_meier, logrank, survival_at
+from core.survival.km.contrasts import milestone_difference, rmst_comparison
 from core.survival.km.estimate import at_risk_table, medians
 from core.survival.km.rmst import restricted_mean
 
@@ -240,3 +241,21 @@ def test_a_group_never_at_risk_beside_another_adds_no_degree_of_freedom():
                           "g": ["a", "a", "b", "b", "b", "b"], "entry": 0.0})
     ours = logrank(frame, "t", "e", "g", entry="entry")
     assert (ours.statistic, ours.dof, ours.p_value) == (0.0, 0, 1.0)
+
+
+@pytest.mark.parametrize("name", ["ties_late_group", "gap_refill"])
+def test_milestone_and_rmst_contrasts_take_the_entry(name):
+    """``summary(fit, times = 12)`` with ``fit <- survfit(Surv(entry, time, event) ~ group)``:
+    the milestone difference is the difference of ``surv``, its se the root of the summed
+    ``std.err``^2; ``summary(fit, rmean = 24)$table``: each group's rmean and se(rmean)."""
+    frame = cohort(name)
+    at = pd.DataFrame(GOLDEN[name]["at"]).query("time == 12").set_index("group")
+    (row,) = milestone_difference(frame, "time", "event", "group", 12,
+                                  entry="entry").table.itertuples()
+    g, ref = at.loc[row.group], at.loc[row.reference]
+    close([row.difference, row.se], [g["survival"] - ref["survival"],
+                                     np.hypot(g["std_err"], ref["std_err"])], f"{name}: milestone")
+    groups = rmst_comparison(frame, "time", "event", "group", 24, entry="entry").groups
+    r = pd.DataFrame(GOLDEN[name]["medians"]).set_index("group").loc[groups["group"]]
+    close(groups["rmst"], r["rmst"], f"{name}: rmst")
+    close(groups["se"], r["rmst_se"], f"{name}: se(rmean)")
