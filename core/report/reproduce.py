@@ -296,7 +296,7 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
         *([] if not spec["by"] else [
             "Contrasts (block contrasts): each group against the first, the milestone survival "
             "difference at the first landmark and the RMST difference, RMST ratio and RMTL "
-            "ratio up to the horizon (survRM2 rmst2); recomputed by reproduce.py."]),
+            "ratio up to the horizon (survRM2 rmst2)."]),
         *([] if spec["cox"] is None else [
             "Table 2: the likelihood-ratio test of each covariate, alone against the null "
             "model and in the full model against the model without it (R drop1), block "

@@ -95,6 +95,68 @@ if (!is.null(by) && length(groups) >= 2) {
   }
 }
 
+# ---- each group against the first: milestone difference, rmst2's RMST contrasts --------------
+contrasts <- NULL
+if (!is.null(by) && length(groups) >= 2) {
+  z <- qnorm(1 - (1 - spec$conf_level) / 2)
+  two_sided <- function(est, se)
+    if (is.finite(est) && is.finite(se) && se > 0) 2 * pnorm(-abs(est) / se) else NA
+  ref <- groups[1]
+  milestone <- NULL
+  if (length(spec$landmark_months)) {  # summary(survfit, times): surv, Greenwood std.err
+    t <- min(unlist(spec$landmark_months))
+    at <- function(g) {
+      d <- rows[rows$.group == g, , drop = FALSE]
+      if (t > max(d$.time)) return(c(NA, NA))
+      s <- summary(survfit(Surv(.time, .event) ~ 1, data = d), times = t)
+      c(s$surv, s$std.err)
+    }
+    s0 <- at(ref)
+    milestone <- lapply(groups[-1], function(g) {
+      s1 <- at(g)
+      diff <- s1[1] - s0[1]
+      se <- sqrt(s1[2]^2 + s0[2]^2)
+      list(group = g, reference = ref, time = t, survival = na_null(s1[1]),
+           reference_survival = na_null(s0[1]), difference = na_null(diff), se = na_null(se),
+           ci_lower = na_null(diff - z * se), ci_upper = na_null(diff + z * se),
+           p_value = na_null(two_sided(diff, se)))
+    })
+  }
+  tau <- spec$horizon
+  r <- setNames(unname(means[, "rmean"]), groups)
+  v <- setNames(unname(means[, "se(rmean)"])^2, groups)
+  last <- function(g) {  # last observed time, and whether only events happen there
+    d <- rows[rows$.group == g, , drop = FALSE]
+    m <- max(d$.time)
+    c(m, all(d$.event[d$.time == m] == 1))
+  }
+  rmst_rows <- list()
+  for (g in groups[-1]) {
+    l0 <- last(ref)
+    l1 <- last(g)
+    first <- if (l0[1] >= l1[1]) l1 else l0  # rmst2's largest tau (g is its arm 1)
+    limit <- if (first[2] == 1) max(l0[1], l1[1]) else min(l0[1], l1[1])
+    for (name in c("RMST difference", "RMST ratio", "RMTL ratio")) {
+      a <- if (name == "RMTL ratio") tau - r[[g]] else r[[g]]
+      b <- if (name == "RMTL ratio") tau - r[[ref]] else r[[ref]]
+      est <- NA; lo <- NA; hi <- NA; p <- NA
+      if (tau <= limit && name == "RMST difference") {
+        est <- a - b
+        se <- sqrt(v[[g]] + v[[ref]])
+        lo <- est - z * se; hi <- est + z * se; p <- two_sided(est, se)
+      } else if (tau <= limit && a > 0 && b > 0) {
+        lr <- log(a) - log(b)
+        se <- sqrt(v[[g]] / a^2 + v[[ref]] / b^2)
+        est <- exp(lr); lo <- exp(lr - z * se); hi <- exp(lr + z * se); p <- two_sided(lr, se)
+      }
+      rmst_rows[[length(rmst_rows) + 1]] <- list(
+        group = g, reference = ref, tau = tau, contrast = name, estimate = na_null(est),
+        ci_lower = na_null(lo), ci_upper = na_null(hi), p_value = na_null(p))
+    }
+  }
+  contrasts <- list(milestone = milestone, rmst = rmst_rows)
+}
+
 # ---- Cox: coxph(ties = "efron"), Wald intervals ----------------------------------------------
 cox <- NULL
 table2 <- NULL
@@ -149,7 +211,8 @@ if (!is.null(spec$cox)) {
 }
 
 numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, rmst = rmst,
-                logrank = logrank, trend = trend, cox = cox, table2 = table2)
+                logrank = logrank, trend = trend, cox = cox, table2 = table2,
+                contrasts = contrasts)
 write_json(numbers, file.path(here, "r_numbers.json"), auto_unbox = TRUE, digits = NA,
            null = "null", pretty = TRUE)
 
@@ -169,9 +232,10 @@ app_file <- file.path(here, "app_numbers.json")
 if (file.exists(app_file)) {
   shown <- fromJSON(app_file, simplifyVector = FALSE)
   worst <- 0
-  for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2")) {
+  for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2",
+                  "contrasts")) {
     if (is.list(numbers[[block]]) && isFALSE(numbers[[block]]$converged)) {
-      cat(block, ": a model does not converge (a coefficient runs to infinity); its numbers",
+      cat(block, ": a model does not converge (a coefficient runs to infinity); its numbers ",
           "depend on where the iterations stop and are not compared\n", sep = "")
       next
     }
