@@ -26,6 +26,7 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_number
 from core.cox.annotation import km_effects
 from core.errors import AnalysisError
+from core.report.contrasts import contrasts_section
 from core.report.sections import (
     ReportChoices,
     Section,
@@ -144,6 +145,10 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                 tuple(warnings), key=f"km.{endpoint}", notes=(caption,),
                                 metrics=key_numbers(report),
                                 figure_table=effects.display() if effects else None))
+        contrasts = contrasts_section(cohort, endpoint, title, by, list(report.fit.groups),
+                                      landmark_months, horizon)
+        if contrasts is not None:
+            sections.append(contrasts)
     if printed_rates:
         sections.append(Section("The study's printed rates and the Kaplan-Meier estimates",
                                 (PRINTED_RATES_NOTE,), printed_rates_table(),

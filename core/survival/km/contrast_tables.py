@@ -62,3 +62,27 @@ def rmst_table(result: RmstComparison) -> pd.DataFrame:
             row |= {f"{name} (95% CI)": cell, f"{c.contrast} p": p}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def contrast_summary(milestone: MilestoneDifference | None,
+                     rmst: RmstComparison) -> pd.DataFrame:
+    """Both contrasts in one long table for slides and reports: Group, vs, Measure,
+    Estimate (95% CI), p; one row per group and measure (milestone difference in percentage
+    points, RMST difference in months, RMST ratio, RMTL ratio)."""
+    rows = []
+    if milestone is not None:
+        for r in milestone_table(milestone).to_dict(orient="records"):
+            rows.append({"Group": r["Group"], "vs": r["vs"],
+                         "Measure": f"Survival at {r['Months']} months: difference (points)",
+                         "Estimate (95% CI)": r["Difference, points (95% CI)"], "p": r["p"]})
+    for r in rmst_table(rmst).to_dict(orient="records"):
+        tau = r["Up to (months)"]
+        for name, column in ((f"RMST to {tau} months: difference (months)",
+                              "RMST difference, months"),
+                             (f"RMST to {tau} months: ratio", "RMST ratio"),
+                             (f"RMTL to {tau} months: ratio", "RMTL ratio")):
+            contrast = column.split(",")[0]
+            rows.append({"Group": r["Group"], "vs": r["vs"], "Measure": name,
+                         "Estimate (95% CI)": r[f"{column} (95% CI)"],
+                         "p": r[f"{contrast} p"]})
+    return pd.DataFrame(rows, columns=["Group", "vs", "Measure", "Estimate (95% CI)", "p"])

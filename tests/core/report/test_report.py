@@ -21,15 +21,18 @@ def html_of(cohort, **kwargs) -> str:
 def test_sections_in_order_with_the_page_numbers():
     """RFS by MRD status: R survdiff chisq 1.2212 (p 0.269); exact permutation p 0.326."""
     sections = report_sections(load_seed_cohort(), "mrd_pre_status")
-    assert [s.title for s in sections] == ["Baseline characteristics", "Overall survival (OS)",
-                                           "Relapse-free survival (RFS; study: relapse only)",
-                                           "Patients"]
-    rfs = sections[2]
+    assert [s.title for s in sections] == [
+        "Baseline characteristics", "Overall survival (OS)",
+        "Overall survival (OS): how big the difference is",
+        "Relapse-free survival (RFS; study: relapse only)",
+        "Relapse-free survival (RFS; study: relapse only): how big the difference is",
+        "Patients"]
+    rfs = sections[3]
     assert rfs.paragraphs[1].startswith("Log-rank chi-square 1.22, 1 df, p = 0.269; "
                                         "permutation p = 0.326 (exact, all 3,876")
     assert rfs.table.set_index("Group").loc["positive", "Median, months (95% CI)"] == \
         "16.0 (1.0–NR)"
-    assert len(sections[3].table) == 19
+    assert len(sections[5].table) == 19
 
 
 def test_html_header_counts_filters_and_date():

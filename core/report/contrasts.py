@@ -1,0 +1,46 @@
+"""The deck's and report's "how big is the difference" section after each Kaplan-Meier
+section: the milestone survival difference at the first landmark and the RMST contrasts up to
+the horizon, each group against the first (the Survival page's expander, in one table).
+
+Design: numbers from :mod:`core.survival.km.contrasts` (tern ``s_surv_timepoint_diff``,
+survRM2 ``rmst2``; tested against R), formatted by
+:func:`core.survival.km.contrast_tables.contrast_summary`; the section says what each measure
+means in one sentence.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.errors import AnalysisError
+from core.report.sections import Section
+from core.survival.endpoint import resolve_endpoint
+from core.survival.km.contrast_tables import contrast_summary
+from core.survival.km.contrasts import milestone_difference, rmst_comparison
+
+MEANING = ("How big the difference is, without assuming proportional hazards: survival at the "
+           "landmark minus the reference's (percentage points, z-test with Greenwood standard "
+           "errors); restricted mean survival time (RMST: mean months without the event up to "
+           "the horizon), its difference and ratio, and the ratio of restricted mean time lost "
+           "(RMTL), as survRM2 rmst2.")
+
+
+def contrasts_section(cohort: pd.DataFrame, endpoint: str, title: str, by: str | None,
+                      groups: list[str], landmark_months, horizon: float) -> Section | None:
+    """The section for ``endpoint`` grouped by ``by``, each group against ``groups[0]``; None
+    without two groups."""
+    if by is None or len(groups) < 2:
+        return None
+    resolved = resolve_endpoint(cohort, endpoint)
+    args = (resolved.frame, resolved.time, resolved.event, by)
+    try:
+        milestone = (milestone_difference(*args, min(landmark_months), reference=groups[0],
+                                          entry=resolved.entry) if landmark_months else None)
+        rmst = rmst_comparison(*args, horizon, reference=groups[0], entry=resolved.entry)
+    except AnalysisError as error:
+        return Section(f"{title}: how big the difference is", key=f"contrasts.{endpoint}",
+                       warnings=(str(error),))
+    notes = tuple(dict.fromkeys([*(milestone.notes if milestone else ()), *rmst.notes]))
+    return Section(f"{title}: how big the difference is", (MEANING,),
+                   contrast_summary(milestone, rmst), warnings=notes,
+                   key=f"contrasts.{endpoint}", notes=(MEANING,))
