@@ -18,6 +18,8 @@ from core.survival.endpoint import resolve_endpoint
 from core.survival.km.contrast_tables import contrast_summary
 from core.survival.km.contrasts import milestone_difference, rmst_comparison
 
+SHORT = ("Without assuming proportional hazards: survival difference at the landmark and "
+         "RMST up to the horizon, against the first group.")
 MEANING = ("How big the difference is, without assuming proportional hazards: survival at the "
            "landmark minus the reference's (percentage points, z-test with Greenwood standard "
            "errors); restricted mean survival time (RMST: mean months without the event up to "
@@ -25,12 +27,14 @@ MEANING = ("How big the difference is, without assuming proportional hazards: su
            "(RMTL), as survRM2 rmst2.")
 
 
-def contrasts_section(cohort: pd.DataFrame, endpoint: str, title: str, by: str | None,
+def contrasts_section(cohort: pd.DataFrame, endpoint: str, by: str | None,
                       groups: list[str], landmark_months, horizon: float) -> Section | None:
     """The section for ``endpoint`` grouped by ``by``, each group against ``groups[0]``; None
-    without two groups."""
+    without two groups. Titled "How big the difference is: RFS" (short enough for one line
+    on a slide)."""
     if by is None or len(groups) < 2:
         return None
+    title = f"How big the difference is: {endpoint.upper()}"
     resolved = resolve_endpoint(cohort, endpoint)
     args = (resolved.frame, resolved.time, resolved.event, by)
     try:
@@ -38,9 +42,7 @@ def contrasts_section(cohort: pd.DataFrame, endpoint: str, title: str, by: str |
                                           entry=resolved.entry) if landmark_months else None)
         rmst = rmst_comparison(*args, horizon, reference=groups[0], entry=resolved.entry)
     except AnalysisError as error:
-        return Section(f"{title}: how big the difference is", key=f"contrasts.{endpoint}",
-                       warnings=(str(error),))
+        return Section(title, key=f"contrasts.{endpoint}", warnings=(str(error),))
     notes = tuple(dict.fromkeys([*(milestone.notes if milestone else ()), *rmst.notes]))
-    return Section(f"{title}: how big the difference is", (MEANING,),
-                   contrast_summary(milestone, rmst), warnings=notes,
+    return Section(title, (SHORT,), contrast_summary(milestone, rmst), warnings=notes,
                    key=f"contrasts.{endpoint}", notes=(MEANING,))

@@ -145,7 +145,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                 tuple(warnings), key=f"km.{endpoint}", notes=(caption,),
                                 metrics=key_numbers(report),
                                 figure_table=effects.display() if effects else None))
-        contrasts = contrasts_section(cohort, endpoint, title, by, list(report.fit.groups),
+        contrasts = contrasts_section(cohort, endpoint, by, list(report.fit.groups),
                                       landmark_months, horizon)
         if contrasts is not None:
             sections.append(contrasts)

@@ -55,7 +55,7 @@ def test_deck_slide_is_an_editable_legible_table():
     deck = Presentation(io.BytesIO(slide_deck(load_seed_cohort(), DeckContext("Seed", 19),
                                               CHOICES)))
     slide = next(s for s in deck.slides if any(
-        sh.name == "Title" and sh.text_frame.text.endswith("how big the difference is")
+        sh.name == "Title" and sh.text_frame.text == "How big the difference is: RFS"
         for sh in s.shapes))
     table = next(sh for sh in slide.shapes if sh.name == "Table").table
     assert [c.text for c in table.rows[0].cells] == ["Group", "vs", "Measure",

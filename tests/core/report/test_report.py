@@ -23,9 +23,9 @@ def test_sections_in_order_with_the_page_numbers():
     sections = report_sections(load_seed_cohort(), "mrd_pre_status")
     assert [s.title for s in sections] == [
         "Baseline characteristics", "Overall survival (OS)",
-        "Overall survival (OS): how big the difference is",
+        "How big the difference is: OS",
         "Relapse-free survival (RFS; study: relapse only)",
-        "Relapse-free survival (RFS; study: relapse only): how big the difference is",
+        "How big the difference is: RFS",
         "Patients"]
     rfs = sections[3]
     assert rfs.paragraphs[1].startswith("Log-rank chi-square 1.22, 1 df, p = 0.269; "
