@@ -17,16 +17,15 @@ from core.cox.figures import forest_figure, prediction_figure
 from core.cox.fit import refuse_interventions
 from core.cox.view import ENDPOINT_KEYS, MARKS, CoxChoices, no_model_reason, readable
 from core.errors import AnalysisError
-from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 from ui import cox as cached_cox
 from ui.cox import ph_section, strata_choice, table2_section
 from ui.cox_profile import profile_picker
 from ui.deliverables import deliverables
+from ui.endpoints import endpoint_choice
 from ui.registry import count_cox_section, sample_caption
 from ui.shell import page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, seed_choice, seed_list, wanted
 from ui.subgroups import rules_caption
-from ui.upload import endpoint_options
 
 view = page_setup("Cox regression", ":material/forest:")
 cohort = view.cohort
@@ -39,18 +38,16 @@ FIRTH = {"auto": "Automatic: Firth when separation", "ordinary": "Ordinary Cox",
 TIES = {"efron": "Efron (R's default)", "breslow": "Breslow"}
 AGE_SCALE = {"decade": "per 10 years", "year": "per year"}
 DEFAULT_COVARIATES = ["mrd_pre_status", "eln2022_risk"]
-TIME_AXIS = {"rfs": "Months from maintenance start", "os": "Months from diagnosis"}
 
 
 options = covariate_options(cohort)
 left, right = st.columns([1, 2])
-recorded, missing_endpoint = endpoint_options(cohort)  # an endpoint the cohort lacks: absent
-endpoint_keys = [key for key in ENDPOINT_KEYS if key in recorded]
-endpoint = seed_choice("cox.endpoint", endpoint_keys, endpoint_keys[0])
-endpoint = left.radio("Endpoint", endpoint_keys, key="cox.endpoint", horizontal=True,
-                      format_func=lambda e: f"{ENDPOINT_NAMES[e]} ({e.upper()})")
-if missing_endpoint:
-    left.caption(plain(missing_endpoint))
+endpoint = endpoint_choice(view, "cox.endpoint", container=left, default="rfs")
+try:  # the one resolver: the endpoint's time, event and entry columns on the filtered rows
+    resolved = cached_cox.resolved(cohort, endpoint)
+except AnalysisError as error:
+    st.error(plain(str(error)), icon=":material/error:")
+    st.stop()
 strata = strata_choice(cohort, wanted("cox.covariates", DEFAULT_COVARIATES), left)
 seed_list("cox.covariates", options, DEFAULT_COVARIATES)
 covariates = right.multiselect("Covariates", options, key="cox.covariates",
@@ -93,7 +90,7 @@ if categorical:
 keep_in_url("cox.endpoint", "cox.covariates", "cox.model", "cox.firth", "cox.ties",
             "cox.age_scale", *(f"cox.ref.{c}" for c in categorical))
 
-kind, reason = no_model_reason(cohort, endpoint, covariates)
+kind, reason = no_model_reason(resolved.frame, endpoint, resolved.event, covariates)
 if reason:
     icon = {"patients": "person_off", "events": "event_busy", "covariates": "checklist"}[kind]
     st.info(reason, icon=f":material/{icon}:")
@@ -101,20 +98,22 @@ if reason:
 
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
 if view.registry:  # registry mode: counts-based model on every row, then the named sample
-    count_cox_section(view, endpoint, covariates, ties)
+    count_cox_section(view, endpoint.key, covariates, ties)
     if strata:
         st.caption("The counts-based model above is not stratified; the sample's model below "
                    "is.")
     st.subheader("Sample of the registry: the full analysis")
     sample_caption(view)
 profile_columns = [*covariates, *([strata] if strata else [])]  # a stratum picks its hazard
-model_cohort, sample_note = model_rows(
-    cohort, ["patient_id", *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
-             *profile_columns])
+columns = (resolved.time, resolved.event, resolved.entry)
+model_cohort, sample_note = model_rows(resolved.frame, [
+    "patient_id", *filter(None, columns), *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
+    *profile_columns])
 if sample_note:
     st.info(sample_note, icon=":material/casino:")
 choices = CoxChoices(endpoint, tuple(covariates), model, firth_mode, ties,
-                     tuple(sorted(reference.items())), tuple(sorted(scale.items())), strata)
+                     tuple(sorted(reference.items())), tuple(sorted(scale.items())), strata,
+                     columns=columns)
 try:
     result = cached_cox.view(model_cohort, choices)
 except AnalysisError as error:
@@ -137,11 +136,14 @@ for excluded in result.excluded:
     st.info(plain(excluded), icon=":material/person_off:")
 
 # ---- results --------------------------------------------------------------------------------
-st.subheader(f"Hazard ratios for {ENDPOINT_NAMES[endpoint].lower()}")
+st.subheader("Hazard ratios for " + (endpoint.name.lower() if endpoint.key in ENDPOINT_KEYS
+                                     else plain(endpoint.label)))
 st.dataframe(result.hr_table, hide_index=True, key="cox.table")
 st.dataframe(result.model_table, hide_index=True, key="cox.models")
 st.caption(result.caption)
 st.caption(" · ".join(plain(m) for m in result.methods))
+for note in resolved.notes:  # how a derived time or entry was obtained, naming the patients
+    st.caption(plain(note))
 forest = forest_figure(result.forest, labels=result.labels, x_title="Hazard ratio (log scale)",
                        conf_level=result.conf_level, title=result.forest_title)
 st.plotly_chart(forest, key="cox.forest", config={"displaylogo": False})
@@ -149,47 +151,51 @@ st.caption("Square: hazard ratio; whisker: its 95% CI; dashed line: HR = 1 (no a
            "Each row shows the patients and events with that level. A whisker running to the "
            "edge has no finite bound.")
 rules = rules_caption(*covariates)  # the custom group's rules when it is a covariate
-deliverables(view, "cox", forest, rules, figure_name=f"forest_cox_{endpoint}")
+deliverables(view, "cox", forest, rules, figure_name=f"forest_cox_{endpoint.key}")
 
 table2_section(model_cohort, choices, view.cohort_filter.to_query_params())
 ph_section(result, caveat)
 
 # ---- prediction -------------------------------------------------------------------------------
-st.subheader("Predicted relapse-free and overall survival for one patient")
-st.caption("From the ordinary multivariable Cox model of the covariates chosen above (fitted "
-           "once for RFS and once for OS, same ties and reference levels). Firth fits are not "
-           "used for predictions. Only the model's covariates enter the profile"
+both = result.predicted == ENDPOINT_KEYS  # OS or RFS chosen: the profile on both
+st.subheader("Predicted relapse-free and overall survival for one patient" if both else
+             f"Predicted {plain(endpoint.label)} for one patient")
+st.caption("From the ordinary multivariable Cox model of the covariates chosen above ("
+           + ("fitted once for RFS and once for OS, " if both else "")
+           + "same ties and reference levels). Firth fits are not used for predictions. Only "
+           "the model's covariates enter the profile"
            + (", with the stratum whose baseline hazard the curve uses." if strata else "."))
-profile = profile_picker(cohort, profile_columns, endpoint)
+profile = profile_picker(resolved.frame, profile_columns, resolved.event)
 st.markdown("**Profile:** " + "; ".join(
     f"{plain(LABELS.get(c, c))}: {plain(f'{v:g}' if isinstance(v, float) else str(v))}"
     for c, v in profile.items()))
 
-panels = cached_cox.predictions(cohort, model_cohort, result, profile)
-for panel, where in zip(panels, st.columns(2), strict=True):
+panels = cached_cox.predictions(resolved.frame, model_cohort, result, profile)
+for panel, where in zip(panels, st.columns(2), strict=False):
     with where:
         if panel.message:
             st.info(panel.message, icon=":material/event_busy:")
         elif panel.error:
             st.error(plain(panel.error), icon=":material/error:")
         else:
-            ep = panel.endpoint
+            ep = choices.endpoint_of(panel.endpoint)
             st.plotly_chart(prediction_figure(
-                panel.curve.table, title=f"Predicted {ENDPOINT_NAMES[ep].lower()}",
-                x_title=TIME_AXIS[ep], y_title=f"{ENDPOINT_NAMES[ep]} probability",
-                marks=MARKS, conf_level=panel.curve.conf_level), key=f"cox.predict.{ep}",
+                panel.curve.table, title=f"Predicted {ep.name.lower()}",
+                x_title=f"Months from {ep.origin}", y_title=f"{ep.name} probability",
+                marks=MARKS, conf_level=panel.curve.conf_level), key=f"cox.predict.{ep.key}",
                 config={"displaylogo": False})
             if panel.separated:
-                st.caption(f"The {ep.upper()} model with these covariates shows separation (a "
-                           f"level with no {EVENT_NOUN[ep]}, or with all of them): see the box "
+                st.caption(f"The {ep.abbreviation} model with these covariates shows separation "
+                           f"(a level with no {ep.noun}, or with all of them): see the box "
                            "above the hazard ratios before reading this curve.")
             st.caption(plain(panel.uncertainty))
 drawn = [p for p in panels if p.curve is not None]
 if drawn:
     st.dataframe(pd.DataFrame([dict(p.row) for p in drawn]), hide_index=True,
                  key="cox.prediction")
-    st.caption(f"{drawn[-1].curve.method}. RFS months count from the start of maintenance, OS "
-               "months from diagnosis. Each curve stops at its model's last follow-up time: "
-               "nothing is extrapolated beyond the data.")
+    st.caption(f"{drawn[-1].curve.method}. " + ", ".join(
+        f"{choices.endpoint_of(p.endpoint).abbreviation} months count from "
+        f"{choices.endpoint_of(p.endpoint).origin}" for p in drawn) + ". Each curve stops at "
+        "its model's last follow-up time: nothing is extrapolated beyond the data.")
 
-st.caption(plain(ENDPOINTS[endpoint][2]))  # the endpoint's definition
+st.caption(plain(endpoint.definition()))  # the endpoint's definition

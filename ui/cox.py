@@ -1,9 +1,11 @@
 """Cached wrappers of the Cox page around pure ``core.cox`` calls (``st.cache_data``), and
 the page's Table 2 section and strata choice.
 
-Each wrapper takes the same hashable description of a model as ``ui.cached.cox`` (cohort,
-endpoint key, covariates, ties, Firth, reference and scale as sorted pairs, strata), so a rerun
-that changes nothing recomputes nothing, whatever the cohort's size.
+Each wrapper takes a hashable description of a model (cohort, the endpoint's time, event and
+entry columns, covariates, ties, Firth, reference and scale as sorted pairs, strata), so a rerun
+that changes nothing recomputes nothing, whatever the cohort's size. :func:`resolved` gives the
+cohort with the chosen endpoint's columns (the one resolver,
+:func:`core.survival.endpoint.resolve_endpoint`).
 """
 
 from __future__ import annotations
@@ -12,43 +14,63 @@ import pandas as pd
 import streamlit as st
 
 from core.cohort.exports import download_name, table_to_csv, table_to_xlsx
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cohort.word import table_to_docx
 from core.cox.display import OUTCOME_COLUMNS, needs_firth, ph_not_computable, ph_table
 from core.cox.figures import schoenfeld_figure
+from core.cox.fit import CoxResult, fit_cox
 from core.cox.ph import PHTestResult, ph_test
 from core.cox.predict import SurvivalPrediction, predict_survival
 from core.cox.table2 import Table2, fit_table2
 from core.cox.view import CoxChoices, CoxView, PredictionPanel, cox_view, prediction_panels
 from core.errors import AnalysisError
-from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
-from ui import cached
+from core.survival.endpoint import Endpoint, ResolvedEndpoint, resolve_endpoint
+from core.survival.km.summary import stratifier_options
 from ui.exports import download_button, small_cells_toggle
 from ui.shell import plain
 from ui.state import keep_in_url, seed_choice
 
+Columns = tuple[str, str, str | None]
+"""(time, event, entry) columns of an endpoint."""
 
-@st.cache_data(show_spinner="Checking proportional hazards…", max_entries=64)
-def ph(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
-       reference: tuple[tuple[str, str], ...], scale: tuple[tuple[str, float], ...],
-       strata: str | None = None) -> PHTestResult:
-    """:func:`core.cox.ph.ph_test` of the ordinary fit ``cached.cox(..., firth=False)``."""
-    return ph_test(cached.cox(cohort, endpoint, covariates, ties, False, reference, scale,
-                              strata))
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
+    """:func:`core.survival.endpoint.resolve_endpoint` of the filtered cohort."""
+    return resolve_endpoint(cohort, endpoint)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def prediction(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
+def fit(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
+        firth: bool, reference: tuple[tuple[str, str], ...],
+        scale: tuple[tuple[str, float], ...], strata: str | None = None) -> CoxResult:
+    """:func:`core.cox.fit.fit_cox` on the endpoint's (time, event, entry) ``columns``;
+    reference and scale as sorted (column, value) pairs so the call is hashable."""
+    time, event, entry = columns
+    return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,
+                   reference=dict(reference), scale=dict(scale), strata=strata, entry=entry)
+
+
+@st.cache_data(show_spinner="Checking proportional hazards…", max_entries=64)
+def ph(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
+       reference: tuple[tuple[str, str], ...], scale: tuple[tuple[str, float], ...],
+       strata: str | None = None) -> PHTestResult:
+    """:func:`core.cox.ph.ph_test` of the ordinary fit ``fit(..., firth=False)``."""
+    return ph_test(fit(cohort, columns, covariates, ties, False, reference, scale, strata))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prediction(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
                reference: tuple[tuple[str, str], ...], scale: tuple[tuple[str, float], ...],
                strata: str | None, profile: tuple[tuple[str, object], ...],
                times: tuple[float, ...]) -> SurvivalPrediction:
     """:func:`core.cox.predict.predict_survival` of the ordinary fit for a profile given as
     (column, value) pairs, at ``times``; a stratified model predicts for the profile's own
     stratum (its value of ``strata``)."""
-    fit = cached.cox(cohort, endpoint, covariates, ties, False, reference, scale, strata)
+    model = fit(cohort, columns, covariates, ties, False, reference, scale, strata)
     values = dict(profile)
     stratum = values.pop(strata, None) if strata else None
-    return predict_survival(fit, values, times, stratum=None if stratum is None
+    return predict_survival(model, values, times, stratum=None if stratum is None
                             else str(stratum))
 
 
@@ -61,15 +83,16 @@ def _model(choices: CoxChoices, columns: tuple[str, ...]) -> tuple:
 
 def view(cohort: pd.DataFrame, choices: CoxChoices) -> CoxView:
     """:func:`core.cox.view.cox_view` with every fit and check cached (one per model)."""
-    def fit(endpoint, columns, firth):
+    def fitted(endpoint, columns, firth):
         ties, reference, scale, strata = _model(choices, columns)
-        return cached.cox(cohort, endpoint, tuple(columns), ties, firth, reference, scale,
-                          strata)
+        return fit(cohort, choices.columns_of(endpoint), tuple(columns), ties, firth,
+                   reference, scale, strata)
 
     def check(endpoint, columns):
-        return ph(cohort, endpoint, tuple(columns), *_model(choices, columns))
+        return ph(cohort, choices.columns_of(endpoint), tuple(columns),
+                  *_model(choices, columns))
 
-    return cox_view(cohort, choices, fit=fit, ph=check)
+    return cox_view(cohort, choices, fit=fitted, ph=check)
 
 
 def predictions(cohort: pd.DataFrame, model_cohort: pd.DataFrame, result: CoxView,
@@ -78,7 +101,7 @@ def predictions(cohort: pd.DataFrame, model_cohort: pd.DataFrame, result: CoxVie
     covariates = tuple(result.choices.covariates)
 
     def predict(endpoint, pairs, times):
-        return prediction(model_cohort, endpoint, covariates,
+        return prediction(model_cohort, result.choices.columns_of(endpoint), covariates,
                           *_model(result.choices, covariates), pairs, times)
 
     return prediction_panels(cohort, result, profile, predict)
@@ -110,7 +133,7 @@ def strata_choice(cohort: pd.DataFrame, covariates: list[str], where) -> str | N
 def table2(cohort: pd.DataFrame, choices: CoxChoices) -> Table2:
     """:func:`core.cox.table2.fit_table2` of the page's covariates, ties, references, scales
     and strata."""
-    time, event, _ = ENDPOINTS[choices.endpoint]
+    time, event, _ = choices.columns_of(choices.key)
     return fit_table2(cohort, time, event, choices.covariates, ties=choices.ties,
                       reference=dict(choices.reference), scale=dict(choices.scale),
                       strata=choices.strata,
@@ -122,6 +145,13 @@ def table2_section(cohort: pd.DataFrame, choices: CoxChoices, filters: dict) -> 
     """Table 2 (univariable and multivariable hazard ratios side by side) with its notes, the
     small-cell option and CSV, XLSX and Word downloads."""
     st.subheader("Table 2: univariable and multivariable hazard ratios")
+    if choices.endpoint.entry:
+        st.info(f"Table 2 is not made for {plain(choices.endpoint.label)} yet: its fits do not "
+                "take delayed entry, and without it they would count the months before "
+                f"{plain(choices.endpoint.entry)} as time at risk. The hazard-ratio table above "
+                "is the model with delayed entry; choose **Univariable** there for the "
+                "one-covariate models.", icon=":material/info:")
+        return
     try:
         result = table2(cohort, choices)
     except AnalysisError as error:
@@ -134,13 +164,13 @@ def table2_section(cohort: pd.DataFrame, choices: CoxChoices, filters: dict) -> 
                "in the table above when a level has no event).")
     for note in result.notes:  # the guardrail box above already warns; these explain cells
         st.caption(plain(note))
-    title = f"Table 2. Hazard ratios for {ENDPOINT_NAMES[choices.endpoint].lower()}"
+    title = f"Table 2. Hazard ratios for {choices.endpoint.label}"
     notes = (result.method, *result.notes)
     for (fmt, label, mime), where in zip(TABLE2_FORMATS, st.columns(3), strict=True):
         download_button(
             "cox.table2", f"Table 2 ({label})",
             lambda export, f=fmt: _table2_bytes(export.table, f, title, notes),
-            download_name("cox", "table2", fmt, filters=filters, endpoint=choices.endpoint),
+            download_name("cox", "table2", fmt, filters=filters, endpoint=choices.key),
             mime, table=shown, rows=False, where=where, icon=":material/download:",
             key=f"cox.table2_{fmt}")
 

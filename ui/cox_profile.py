@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.access.roles import Permission
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.cox.display import (
     NUMERIC_COVARIATES,
     category_levels,
@@ -28,16 +28,16 @@ PATIENT_LIST_MAX = 1000
 """Patients listed in the profile's picker at most (registries hold millions)."""
 
 
-def profile_picker(cohort: pd.DataFrame, covariates: list[str], endpoint: str) -> dict:
+def profile_picker(cohort: pd.DataFrame, covariates: list[str], event: str) -> dict:
     """Draw the profile choice and return the profile (covariate column -> value); an
-    :class:`AnalysisError` is shown and stops the page."""
+    :class:`AnalysisError` is shown and stops the page. ``event`` is the chosen endpoint's
+    event column (the first patient with the event is the default)."""
     profiles = list(PROFILE) if may(Permission.VIEW_ROWS) else ["custom"]  # viewer: no rows
     source = seed_choice("cox.profile", profiles, profiles[0])
     source = st.radio("Profile", profiles, key="cox.profile", horizontal=True,
                       format_func=PROFILE.__getitem__)
     ids = [str(i) for i in cohort["patient_id"].head(PATIENT_LIST_MAX)]
-    with_event = [str(i) for i in cohort.loc[cohort[ENDPOINTS[endpoint][1]] == 1,
-                                             "patient_id"].head(1)]
+    with_event = [str(i) for i in cohort.loc[cohort[event] == 1, "patient_id"].head(1)]
     linked = str(st.query_params.get("cox.patient", ""))
     if linked and linked not in ids and (cohort["patient_id"].astype("string") == linked).any():
         ids = [*ids, linked]

@@ -37,9 +37,10 @@ from core.cox.ph import PHTestResult, ph_test
 from core.cox.predict import SurvivalPrediction, predict_survival
 from core.errors import AnalysisError
 from core.style.numbers import format_percent_ci
-from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
+from core.survival.endpoint import BY_KEY, Endpoint, find_endpoint
 
 ENDPOINT_KEYS = ("rfs", "os")
+"""The stored endpoints: chosen on the page, the profile is predicted on both."""
 MARKS = (12.0, 24.0)
 """Months at which the predicted survival of a profile is tabulated."""
 
@@ -57,7 +58,12 @@ class CoxChoices:
 
     Attributes
     ----------
-    endpoint : {"rfs", "os"}
+    endpoint : Endpoint or str
+        The endpoint (a built-in key such as ``"rfs"`` is looked up).
+    columns : tuple of (str, str, str or None)
+        Time, event and entry columns of the endpoint in the cohort the page fits on (its
+        :func:`core.survival.endpoint.resolve_endpoint`); default: the stored columns of OS
+        or RFS.
     covariates : tuple of str
     model : {"multivariable", "univariable"}
     firth : {"auto", "ordinary", "firth"}
@@ -71,7 +77,7 @@ class CoxChoices:
         hazard (R ``coxph(... + strata(s))``); its own effect is not estimated.
     """
 
-    endpoint: str
+    endpoint: Endpoint | str
     covariates: tuple[str, ...]
     model: str = "multivariable"
     firth: str = "auto"
@@ -79,16 +85,36 @@ class CoxChoices:
     reference: tuple[tuple[str, str], ...] = ()
     scale: tuple[tuple[str, float], ...] = ()
     strata: str | None = None
+    columns: tuple[str, str, str | None] | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "endpoint", find_endpoint(self.endpoint))
+
+    @property
+    def key(self) -> str:
+        """The chosen endpoint's key (links, file names)."""
+        return self.endpoint.key
+
+    def endpoint_of(self, key: str) -> Endpoint:
+        """The chosen endpoint, or the stored one with ``key`` (predictions)."""
+        return self.endpoint if key == self.key else BY_KEY[key]
+
+    def columns_of(self, key: str) -> tuple[str, str, str | None]:
+        """(time, event, entry) columns of the endpoint ``key``."""
+        if key == self.key and self.columns:
+            return self.columns
+        time, event, _ = ENDPOINTS[key]
+        return time, event, None
 
     def fit_cox(self, cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...],
                 firth: bool) -> CoxResult:
-        """:func:`core.cox.fit.fit_cox` of ``covariates`` with these ties, references, scales
-        and strata."""
-        time, event, _ = ENDPOINTS[endpoint]
+        """:func:`core.cox.fit.fit_cox` of ``covariates`` on the endpoint ``endpoint`` (a
+        key) with these ties, references, scales and strata (and its delayed entry)."""
+        time, event, entry = self.columns_of(endpoint)
         return fit_cox(cohort, time, event, list(covariates), ties=self.ties, firth=firth,
                        reference={c: v for c, v in self.reference if c in covariates},
                        scale={c: v for c, v in self.scale if c in covariates},
-                       strata=self.strata)
+                       strata=self.strata, entry=entry)
 
 
 @dataclass(frozen=True)
@@ -130,6 +156,9 @@ class CoxView:
     predictions : dict of str to CoxResult or str
         Per endpoint with at least two events: the ordinary model of all covariates, or the
         message of the error that prevented it.
+    predicted : tuple of str
+        Endpoints whose predicted curves the page shows: RFS and OS when one of them is
+        chosen, else the chosen endpoint.
     """
 
     choices: CoxChoices
@@ -144,29 +173,38 @@ class CoxView:
     caption: str
     methods: tuple[str, ...]
     predictions: dict
+    predicted: tuple[str, ...] = ENDPOINT_KEYS
 
     @property
     def conf_level(self) -> float:
         return self.models[0].shown.conf_level
 
 
-def no_model_reason(cohort: pd.DataFrame, endpoint: str, covariates) -> tuple[str, str]:
+def _events(cohort: pd.DataFrame, column: str) -> int:
+    """Events in ``column`` (0 when the cohort does not have it)."""
+    if column not in cohort.columns:
+        return 0
+    return int((pd.to_numeric(cohort[column], errors="coerce") == 1).sum())
+
+
+def no_model_reason(cohort: pd.DataFrame, endpoint: Endpoint, event: str,
+                    covariates) -> tuple[str, str]:
     """Why no Cox model can be fitted, as (kind, sentence for ``st.info``): kind
-    ``"patients"`` (fewer than two), ``"events"`` (fewer than two) or ``"covariates"`` (none
-    chosen); ``("", "")`` when a model can be tried."""
-    noun = EVENT_NOUN[endpoint]
+    ``"patients"`` (fewer than two), ``"events"`` (fewer than two events in the column
+    ``event``) or ``"covariates"`` (none chosen); ``("", "")`` when a model can be tried."""
+    noun = endpoint.noun
     if len(cohort) < 2:
         return "patients", (
             "Only one patient matches the current filters. A Cox model compares patients "
             "with each other, so it needs several patients and at least two events. Widen "
             "the filters, or press **Clear all filters** in the sidebar.")
-    events = int(cohort[ENDPOINTS[endpoint][1]].fillna(0).sum())
+    events = _events(cohort, event)
     if events < 2:
         return "events", (
             f"The {len(cohort)} filtered patients have {events} {noun} "
-            f"({ENDPOINT_NAMES[endpoint].lower()}): a hazard ratio compares the rate of "
-            f"{noun}, so the Cox model needs at least two. Widen the filters or choose the "
-            "other endpoint.")
+            f"({markdown_safe(endpoint.label)}): a hazard ratio compares the rate of "
+            f"{noun}, so the Cox model needs at least two. Widen the filters or choose "
+            "another endpoint.")
     if not covariates:
         return "covariates", "Choose at least one covariate above to fit a Cox model."
     return "", ""
@@ -200,36 +238,42 @@ def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
     sets = ([covariates] if choices.model == "multivariable" else [(c,) for c in covariates])
     models = []
     for name, columns in zip(model_names(choices.model, covariates), sets, strict=True):
-        ordinary = fit(choices.endpoint, columns, False)
+        ordinary = fit(choices.key, columns, False)
         shown, firth_error = ordinary, ""
         if choices.firth == "firth":
-            shown = fit(choices.endpoint, columns, True)
+            shown = fit(choices.key, columns, True)
         elif choices.firth == "auto" and needs_firth(ordinary):
             try:
-                shown = fit(choices.endpoint, columns, True)
+                shown = fit(choices.key, columns, True)
             except AnalysisError as error:  # Firth failed too: show the ordinary fit
                 firth_error = str(error)
         try:
-            check, check_error = ph(choices.endpoint, columns), ""
+            check, check_error = ph(choices.key, columns), ""
         except AnalysisError as error:
             check, check_error = None, str(error)
         models.append(CoxModel(name, columns, ordinary, shown, firth_error, check, check_error))
     predictions = {}
-    for ep in ENDPOINT_KEYS:
-        if int(cohort[ENDPOINTS[ep][1]].fillna(0).sum()) >= 2:
+    predicted = ENDPOINT_KEYS if choices.key in ENDPOINT_KEYS else (choices.key,)
+    for ep in predicted:
+        if not choices.endpoint_of(ep).entry and _events(cohort, choices.columns_of(ep)[1]) >= 2:
             try:
                 predictions[ep] = fit(ep, covariates, False)
             except AnalysisError as error:
                 predictions[ep] = str(error)
     shown = [m.shown for m in models]
-    noun = EVENT_NOUN[choices.endpoint]
+    endpoint = choices.endpoint
+    noun = endpoint.noun
     box = guardrail_box(
         [(m.name if choices.model == "univariable" else "", m.ordinary, m.shown)
          for m in models], noun, auto_firth=choices.firth == "auto",
         ph_results=[m.ph for m in models],
-        separated_predictions=[ENDPOINT_NAMES[ep].lower() for ep, f in predictions.items()
+        separated_predictions=[choices.endpoint_of(ep).name.lower()
+                               for ep, f in predictions.items()
                                if isinstance(f, CoxResult) and needs_firth(f)])
     first = models[0].name if choices.model == "multivariable" else "Univariable"
+    entry = choices.columns_of(choices.key)[2]
+    methods = [f.method.replace(f"`{entry}`", endpoint.entry or "entry") if entry else f.method
+               for f in shown]
     return CoxView(
         choices=choices, models=tuple(models),
         labels={t: label for f in shown for t, label in term_labels(f).items()}, box=box,
@@ -237,10 +281,31 @@ def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
         hr_table=hazard_ratio_table(shown), model_table=model_table(shown,
                                                                     [m.name for m in models]),
         forest=pd.concat([f.table for f in shown]),
-        forest_title=f"{first} Cox model, {choices.endpoint.upper()}",
+        forest_title=f"{first} Cox model, {endpoint.abbreviation}" + (
+            f" ({endpoint.qualifier})" if endpoint.qualifier and choices.key not in ENDPOINT_KEYS
+            else ""),
         caption=_caption(shown, noun) + (STRATA_SENTENCE.format(stratum=markdown_safe(
-            LABELS.get(choices.strata, choices.strata))) if choices.strata else ""),
-        methods=tuple(dict.fromkeys(f.method for f in shown)), predictions=predictions)
+            LABELS.get(choices.strata, choices.strata))) if choices.strata else "")
+        + (ENTRY_SENTENCE.format(label=markdown_safe(endpoint.label),
+                                 entry=markdown_safe(endpoint.entry)) if entry else ""),
+        methods=tuple(dict.fromkeys(methods)), predictions=predictions, predicted=predicted)
+
+
+ENTRY_SENTENCE = (" {label}: patients count from {entry} (delayed entry, left truncation; R "
+                  "coxph(Surv(entry, time, event) ~ ...)): a patient is in the risk set of an "
+                  "event only when under observation at that time, so the months before "
+                  "{entry}, which every patient survived by design, add no time at risk. "
+                  "Harrell's C compares only patients both under observation at the earlier "
+                  "event time (R concordance on the same Surv).")
+"""What delayed entry means in the model, in words (the page's model description)."""
+
+ENTRY_PREDICTION = (
+    "No predicted curve for {label}: with delayed entry nobody is at risk before {entry}, so "
+    "a curve from the model would be survival given alive at {entry}, not survival from "
+    "{origin}, and drawing it as the latter would overstate survival. The hazard ratios above "
+    "are the answer of this model; for a predicted curve choose an endpoint without delayed "
+    "entry (e.g. OS from maintenance start).")
+"""Why the Cox page draws no predicted curve for an endpoint with delayed entry."""
 
 
 STRATA_SENTENCE = (" Stratified by {stratum}: each level of {stratum} has its own baseline "
@@ -301,9 +366,10 @@ class PredictionPanel:
 
 def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str, object],
                       predict: Predict | None = None) -> tuple[PredictionPanel, ...]:
-    """Predicted relapse-free and overall survival of ``profile`` from the ordinary model of
-    the chosen covariates on each endpoint (:attr:`CoxView.predictions`), curves stopping at
-    each model's last follow-up time, never extrapolated. A stratified model predicts from the
+    """Predicted survival of ``profile`` from the ordinary model of the chosen covariates on
+    each endpoint of :attr:`CoxView.predicted` (:attr:`CoxView.predictions`), curves stopping
+    at each model's last follow-up time, never extrapolated; an endpoint with delayed entry
+    gets :data:`ENTRY_PREDICTION` instead of a curve. A stratified model predicts from the
     baseline hazard of the profile's own stratum (the profile's value of the strata column;
     R ``survfit(fit, newdata)``)."""
     pairs = tuple(sorted(profile.items()))
@@ -314,13 +380,20 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
             return predict_survival(view.predictions[ep], prof, times,
                                     stratum=None if stratum is None else str(stratum))
     panels = []
-    for ep in ENDPOINT_KEYS:
+    for ep in view.predicted:
+        endpoint = view.choices.endpoint_of(ep)
+        name, noun = endpoint.name.lower(), endpoint.noun
+        if endpoint.entry:
+            panels.append(PredictionPanel(ep, message=ENTRY_PREDICTION.format(
+                label=markdown_safe(endpoint.label), entry=markdown_safe(endpoint.entry),
+                origin=markdown_safe(endpoint.origin))))
+            continue
         result = view.predictions.get(ep)
         if result is None:
-            events = int(cohort[ENDPOINTS[ep][1]].fillna(0).sum())
+            events = _events(cohort, view.choices.columns_of(ep)[1])
             panels.append(PredictionPanel(ep, message=(
-                f"No {ENDPOINT_NAMES[ep].lower()} prediction: the filtered patients have "
-                f"{events} {EVENT_NOUN[ep]}, and a Cox model needs at least two.")))
+                f"No {name} prediction: the filtered patients have "
+                f"{events} {noun}, and a Cox model needs at least two.")))
             continue
         try:
             if isinstance(result, str):
@@ -328,14 +401,15 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
             empty = _stratum_without_events(result, profile.get(view.choices.strata))
             if empty:
                 panels.append(PredictionPanel(ep, message=(
-                    f"No {ENDPOINT_NAMES[ep].lower()} prediction: the model's patients in the "
-                    f"stratum {markdown_safe(empty)} have no {EVENT_NOUN[ep]}, so its baseline "
+                    f"No {name} prediction: the model's patients in the "
+                    f"stratum {markdown_safe(empty)} have no {noun}, so its baseline "
                     "hazard is zero and the model has nothing to predict from. Choose another "
                     "stratum or no stratification.")))
                 continue
             times = curve_times(result)
             curve = predict(ep, pairs, tuple(times))
-            last, row = max(times), [("Endpoint", ENDPOINT_NAMES[ep])]
+            last, row = max(times), [("Endpoint", endpoint.name if ep in ENDPOINT_KEYS
+                                      else endpoint.label)]
             for months in MARKS:
                 column = f"{months:g} months: % (95% CI)"
                 if months > last:
@@ -345,10 +419,10 @@ def prediction_panels(cohort: pd.DataFrame, view: CoxView, profile: Mapping[str,
                 row.append((column, format_percent_ci(hit["survival"], hit["ci_lower"],
                                                       hit["ci_upper"])))
         except AnalysisError as error:
-            panels.append(PredictionPanel(ep, error=f"{ENDPOINT_NAMES[ep]}: {error}"))
+            panels.append(PredictionPanel(ep, error=f"{endpoint.name}: {error}"))
             continue
         panels.append(PredictionPanel(ep, curve=curve, separated=needs_firth(result),
-                                      uncertainty=uncertainty_note(result, EVENT_NOUN[ep]),
+                                      uncertainty=uncertainty_note(result, noun),
                                       row=tuple(row)))
     return tuple(panels)
 

@@ -66,7 +66,7 @@ def test_default_view_answers_mrd_adjusted_for_risk_group():
     """Defaults: RFS ~ mrd_pre_status + eln2022_risk. The intermediate group has no relapse
     (monotone likelihood), so 'Automatic' uses Firth's penalized fit (Breslow ties)."""
     at = open_page()
-    assert at.radio(key="cox.endpoint").value == "rfs"
+    assert at.selectbox(key="cox.endpoint").value == "rfs"
     assert at.multiselect(key="cox.covariates").value == ["mrd_pre_status", "eln2022_risk"]
     expected = fit_cox(load_seed_cohort(), "rfs_months", "rfs_event",
                        ["mrd_pre_status", "eln2022_risk"], firth=True).table
@@ -247,8 +247,11 @@ def test_custom_profile():
 def test_every_widget_option_renders():
     cohort = load_seed_cohort()
     at = open_page()
-    for key, values in [("cox.endpoint", ["os", "rfs"]),
-                        ("cox.model", ["univariable", "multivariable"]),
+    for value in ["os", "rfs"]:
+        at.selectbox(key="cox.endpoint").set_value(value).run()
+        assert not at.exception, value
+        assert at.query_params["cox.endpoint"] in (value, [value])
+    for key, values in [("cox.model", ["univariable", "multivariable"]),
                         ("cox.firth", ["ordinary", "firth", "auto"]),
                         ("cox.ties", ["breslow", "efron"])]:
         for value in values:
@@ -381,7 +384,7 @@ def test_every_cox_choice_survives_a_link():
     """Endpoint, covariates, model, estimation, ties, age scale, reference level and the
     custom profile are written into the link, and the link reopens them."""
     at = open_page()
-    at.radio(key="cox.endpoint").set_value("os").run()
+    at.selectbox(key="cox.endpoint").set_value("os").run()
     at.multiselect(key="cox.covariates").set_value(["mrd_pre_status", "age"]).run()
     at.radio(key="cox.model").set_value("univariable").run()
     at.radio(key="cox.firth").set_value("ordinary").run()
@@ -395,8 +398,9 @@ def test_every_cox_choice_survives_a_link():
     link = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
     assert link["cox.covariates"] == "mrd_pre_status,age"
     again = open_page(link)
-    for key, value in [("cox.endpoint", "os"), ("cox.model", "univariable"),
-                       ("cox.firth", "ordinary"), ("cox.ties", "breslow"),
+    assert again.selectbox(key="cox.endpoint").value == "os"
+    for key, value in [("cox.model", "univariable"), ("cox.firth", "ordinary"),
+                       ("cox.ties", "breslow"),
                        ("cox.age_scale", "year"), ("cox.profile", "custom")]:
         assert again.radio(key=key).value == value, key
     assert again.multiselect(key="cox.covariates").value == ["mrd_pre_status", "age"]

@@ -151,9 +151,9 @@ def test_survival_page_offers_only_the_recorded_endpoint():
 def test_cox_page_offers_only_the_recorded_endpoint():
     at = run_with(minimal_cohort(("patient_id", "os_months", "os_event")), "pages/2_Cox.py")
     assert not at.exception
-    assert at.radio(key="cox.endpoint").options == ["Overall survival (OS)"]
-    assert "No relapse-free survival (RFS): this cohort has no `rfs_months`/`rfs_event` " \
-        "values, so it is not offered." in [c.value for c in at.caption]
+    assert at.selectbox(key="cox.endpoint").options == ["Overall survival (OS)"]
+    assert any("Relapse-free survival (RFS; study: relapse only) is not offered: the cohort "
+               "has no values in `rfs_months`, `rfs_event`." in c.value for c in at.caption)
 
 
 def arm_ldh_cohort():

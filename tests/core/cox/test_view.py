@@ -5,6 +5,9 @@ the policy: univariable vs multivariable, Firth when asked or under "auto" on se
 predictions per endpoint, and the reasons no model is fitted.
 """
 
+import json
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -19,6 +22,7 @@ from core.cox.view import (
     readable,
 )
 from core.errors import AnalysisError
+from core.survival.endpoint import OS, OS_ENTRY, RFS, resolve_endpoint
 
 SEED = load_seed_cohort()
 
@@ -69,15 +73,15 @@ def test_fits_come_through_the_given_callable():
 
 
 def test_no_model_reasons_are_pinned():
-    kind, text = no_model_reason(SEED.iloc[:1], "rfs", ["age"])
+    kind, text = no_model_reason(SEED.iloc[:1], RFS, "rfs_event", ["age"])
     assert kind == "patients" and text.startswith("Only one patient matches")
-    kind, text = no_model_reason(SEED.assign(os_event=0), "os", ["age"])
-    assert (kind, text) == ("events", "The 19 filtered patients have 0 deaths (overall "
-                            "survival): a hazard ratio compares the rate of deaths, so the Cox "
-                            "model needs at least two. Widen the filters or choose the other "
-                            "endpoint.")
-    assert no_model_reason(SEED, "rfs", [])[0] == "covariates"
-    assert no_model_reason(SEED, "rfs", ["age"]) == ("", "")
+    kind, text = no_model_reason(SEED.assign(os_event=0), OS, "os_event", ["age"])
+    assert (kind, text) == ("events", "The 19 filtered patients have 0 deaths (Overall "
+                            "survival (OS)): a hazard ratio compares the rate of deaths, "
+                            "so the Cox model needs at least two. Widen the filters or choose "
+                            "another endpoint.")
+    assert no_model_reason(SEED, RFS, "rfs_event", [])[0] == "covariates"
+    assert no_model_reason(SEED, RFS, "rfs_event", ["age"]) == ("", "")
 
 
 def test_a_fit_that_cannot_be_made_raises_for_the_page():
@@ -111,3 +115,37 @@ def test_readable_names_terms_and_escapes_user_text():
                     "(Firth-penalized Cox).", {"arm[<b>x</b>]": "Arm: <b>x</b> vs a"}, {})
     assert text == ("Monotone likelihood for *Arm: \\<b\\>x\\</b\\> vs a*. Choose "
                     "**Firth-penalized Cox** (or **Automatic**) under Estimation.")
+
+
+def test_delayed_entry_endpoint_fits_with_entry_and_equals_r():
+    """OS with delayed entry at maintenance start: R (tests/core/golden/
+    make_cox_entry_golden.R) ``coxph(Surv(entry, os_months, os_event) ~ mrd_pre_status,
+    data = seed)``, entry = os_months - rfs_months: coefficient, SE, HR, CI, p and
+    concordance to 1e-6; no predicted curve (a sentence instead); the entry is named in
+    the model description."""
+    golden = json.loads((Path(__file__).resolve().parents[1] / "golden"
+                         / "cox_entry_r_golden.json").read_text())["mrd.efron"]
+    resolved = resolve_endpoint(SEED, OS_ENTRY)
+    assert resolved.frame[resolved.entry].tolist() == json.loads((
+        Path(__file__).resolve().parents[1] / "golden" / "cox_entry_r_golden.json"
+    ).read_text())["entry"]
+    choices = CoxChoices(OS_ENTRY, ("mrd_pre_status",), firth="ordinary",
+                         columns=(resolved.time, resolved.event, resolved.entry))
+    view = cox_view(resolved.frame, choices)
+    fit = view.models[0].shown
+    row = fit.table.iloc[0]
+    for ours, theirs in [("coef", "coef"), ("se", "se"), ("hr", "hr"), ("hr_lower", "lower"),
+                         ("hr_upper", "upper"), ("p_value", "p")]:
+        assert row[ours] == pytest.approx(golden[theirs], rel=1e-6), ours
+    assert fit.concordance == pytest.approx(golden["concordance"], rel=1e-9)
+    assert (fit.n, fit.events) == (golden["n"], golden["events"])
+    assert fit.lr_p_value == pytest.approx(golden["lr_p"], rel=1e-6)
+    assert "patients count from maintenance start" in view.caption
+    assert all("delayed entry at maintenance start" in m for m in view.methods)
+    assert view.predicted == ("os_entry",) and view.predictions == {}
+    panel, = prediction_panels(resolved.frame, view, {"mrd_pre_status": "negative"})
+    assert panel.curve is None
+    assert panel.message.startswith("No predicted curve for Overall survival (OS; delayed "
+                                     "entry at maintenance start): with delayed entry")
+    naive = cox_view(SEED, CoxChoices("os", ("mrd_pre_status",), firth="ordinary"))
+    assert naive.models[0].shown.table.iloc[0]["hr"] != pytest.approx(golden["hr"], rel=1e-3)
