@@ -30,7 +30,7 @@ from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import ReportChoices
 from core.survival.competing.input import DEATH_RULES
-from core.survival.endpoint import BUILT_IN, SURVIVAL, find_endpoint
+from core.survival.endpoint import BUILT_IN, BY_KEY, SURVIVAL, find_endpoint
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
@@ -95,7 +95,12 @@ endpoint they use instead). The reproduce zip refuses delayed entry with a sente
 
 
 def _delivered_note(choices: ReportChoices) -> str:
-    """A sentence when the deliverables cannot carry the Survival page's endpoint as shown."""
+    """Sentences when the deliverables cannot carry the Survival or Cox page's endpoint as
+    shown."""
+    return " ".join(filter(None, (_survival_note(choices), _cox_note(choices))))
+
+
+def _survival_note(choices: ReportChoices) -> str:
     chosen = saved_value("survival.endpoint", "rfs")
     if chosen != choices.endpoint:
         return (f"The Survival page shows your own endpoint `{chosen}`, which the slides, "
@@ -106,6 +111,17 @@ def _delivered_note(choices: ReportChoices) -> str:
                 "next to the naive OS; the reproduce scripts do not take delayed entry yet, "
                 "so the zip is not offered for this endpoint.")
     return ""
+
+
+def _cox_note(choices: ReportChoices) -> str:
+    """The Cox models of the deck, report and scripts are on OS or RFS only (stored columns)."""
+    chosen = saved_value("cox.endpoint", "rfs")
+    if chosen == choices.cox_endpoint:
+        return ""
+    name = find_endpoint(chosen).label if chosen in BY_KEY else f"your own endpoint `{chosen}`"
+    return (f"The Cox page's model is on {name}, which the slides, report and scripts do not "
+            f"carry yet: their Cox section and Table 2 use "
+            f"{find_endpoint(choices.cox_endpoint).label}.")
 
 
 def _landmarks(value) -> tuple[float, ...]:
