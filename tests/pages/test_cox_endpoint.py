@@ -113,3 +113,29 @@ def test_os_from_maintenance_start_predicts_on_its_own_clock():
               for c in at.get("plotly_chart") if "Predicted" in c.proto.spec]
     assert titles == ["Months from maintenance start"]
     assert any("OS months count from maintenance start" in c.value for c in at.caption)
+
+
+def test_a_user_survival_endpoint_is_offered_and_fitted_on_its_own_columns():
+    """An endpoint defined on the Your data page (GVHD-free survival from maintenance start)
+    is in the Cox page's choice and its model is fit_cox on the resolver's columns."""
+    from core.survival.endpoint import (
+        EndpointRecipe,
+        endpoint_to_dict,
+        resolve_endpoint,
+        user_endpoint,
+    )
+    from tests.pages.test_endpoint_choice import dated_cohort, run_with
+
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    cohort = dated_cohort()
+    at = run_with(cohort, PAGE, state={"endpoints.user": [endpoint_to_dict(endpoint)]},
+                  query={"cox.endpoint": "u.gfs", "cox.covariates": "age",
+                         "cox.firth": "ordinary"})
+    assert not at.exception, at.exception
+    assert at.selectbox(key="cox.endpoint").value == "u.gfs"
+    resolved = resolve_endpoint(cohort, endpoint)
+    expected = fit_cox(resolved.frame, resolved.time, resolved.event, ["age"],
+                       scale={"age": 10.0}).table["hr"].iloc[0]
+    assert hr_table(at)["HR"].iloc[0] == format_hr(expected)
+    assert [s.value for s in at.subheader][0].startswith("Hazard ratios for GVHD-free survival")
