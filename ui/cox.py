@@ -131,12 +131,12 @@ def strata_choice(cohort: pd.DataFrame, covariates: list[str], where) -> str | N
 @st.cache_data(show_spinner="Fitting the univariable and multivariable models…",
                max_entries=32)
 def table2(cohort: pd.DataFrame, choices: CoxChoices) -> Table2:
-    """:func:`core.cox.table2.fit_table2` of the page's covariates, ties, references, scales
-    and strata."""
-    time, event, _ = choices.columns_of(choices.key)
+    """:func:`core.cox.table2.fit_table2` of the page's covariates, ties, references, scales,
+    strata and the endpoint's delayed entry."""
+    time, event, entry = choices.columns_of(choices.key)
     return fit_table2(cohort, time, event, choices.covariates, ties=choices.ties,
                       reference=dict(choices.reference), scale=dict(choices.scale),
-                      strata=choices.strata,
+                      strata=choices.strata, entry=entry,
                       labels={c: LABELS.get(c, c) for c in (
                           *choices.covariates, *((choices.strata,) if choices.strata else ()))})
 
@@ -145,13 +145,6 @@ def table2_section(cohort: pd.DataFrame, choices: CoxChoices, filters: dict) -> 
     """Table 2 (univariable and multivariable hazard ratios side by side) with its notes, the
     small-cell option and CSV, XLSX and Word downloads."""
     st.subheader("Table 2: univariable and multivariable hazard ratios")
-    if choices.endpoint.entry:
-        st.info(f"Table 2 is not made for {plain(choices.endpoint.label)} yet: its fits do not "
-                "take delayed entry, and without it they would count the months before "
-                f"{plain(choices.endpoint.entry)} as time at risk. The hazard-ratio table above "
-                "is the model with delayed entry; choose **Univariable** there for the "
-                "one-covariate models.", icon=":material/info:")
-        return
     try:
         result = table2(cohort, choices)
     except AnalysisError as error:

@@ -134,7 +134,8 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
                ties: str = "efron", conf_level: float = 0.95,
                reference: Mapping[str, str] | None = None,
                scale: Mapping[str, float] | None = None,
-               strata: str | None = None, labels: Mapping[str, str] | None = None) -> Table2:
+               strata: str | None = None, labels: Mapping[str, str] | None = None,
+               entry: str | None = None) -> Table2:
     """Univariable and multivariable Cox models of ``covariates``, side by side.
 
     Parameters
@@ -151,6 +152,8 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
         per level, R ``+ strata(s)``).
     labels : mapping of str to str, optional
         Readable names of the covariates and the strata column (default: the column names).
+    entry : str, optional
+        Entry-time column (delayed entry, R ``Surv(entry, time, event)``), for every model.
 
     Returns
     -------
@@ -171,13 +174,15 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
     def fit(frame, columns):
         return fit_cox(frame, time, event, list(columns), ties=ties, conf_level=conf_level,
                        reference={c: v for c, v in reference.items() if c in columns},
-                       scale={c: v for c, v in scale.items() if c in columns}, strata=strata)
+                       scale={c: v for c, v in scale.items() if c in columns}, strata=strata,
+                       entry=entry)
 
     names = {c: (labels or {}).get(c, c) for c in covariates}
     univariable = tuple(_fit_named(fit, df, [c], f"univariable model of {names[c]}")
                         for c in covariates)
     multivariable = _fit_named(fit, df, covariates, "multivariable model")
-    rows, _, _ = complete_rows(df, time, event, covariates, strata=strata)  # its own rows
+    rows, _, _ = complete_rows(df, time, event, covariates, strata=strata,
+                               entry=entry)  # its own rows
     dropped = {}
     for c in covariates:
         if len(covariates) == 1:
@@ -199,6 +204,8 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
                      "recorded.")
     stratum = (f", stratified by {(labels or {}).get(strata, strata)} (one baseline hazard "
                "per level)") if strata else ""
+    if entry:
+        stratum += ", delayed entry: each patient at risk only after entry"
     method = (f"Cox proportional-hazards models ({univariable[0].ties.capitalize()} ties"
               f"{stratum}), one per covariate (univariable) and one of all covariates "
               f"(multivariable, {multivariable.n:,} patients, {multivariable.events:,} events). "

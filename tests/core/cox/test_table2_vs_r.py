@@ -162,3 +162,32 @@ def test_errors_name_the_model():
     with pytest.raises(AnalysisError, match=r"Table 2, univariable model of sex: A Cox model "
                                             "needs at least 2 events"):
         fit_table2(cohort, "rfs_months", "rfs_event", ["sex"])
+
+
+def test_delayed_entry_table2_equals_coxph_and_drop1_with_entry():
+    """OS with delayed entry at maintenance start on the seed cohort (entry = os_months -
+    rfs_months), R tests/core/golden/make_cox_entry_golden.R:
+    coxph(Surv(entry, os_months, os_event) ~ mrd_pre_status + I(age / 10)) and each covariate
+    alone; drop1(fit, test = "Chisq") for the multivariable LR p."""
+    from core.survival.endpoint import OS_ENTRY, resolve_endpoint
+
+    golden = json.loads((Path(__file__).resolve().parents[1] / "golden"
+                         / "cox_entry_r_golden.json").read_text())
+    resolved = resolve_endpoint(load_seed_cohort(), OS_ENTRY)
+    result = fit_table2(resolved.frame, resolved.time, resolved.event,
+                        ["mrd_pre_status", "age"], scale={"age": 10.0}, entry=resolved.entry)
+    table = result.table.set_index("level")
+    multi, rows = golden["mrd_age.efron"], ["positive", "per 10 years"]
+    np.testing.assert_allclose(table.loc[rows, "multi_hr"].astype(float), multi["hr"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(table.loc[rows, "multi_hr_lower"].astype(float),
+                               multi["lower"], rtol=1e-6)
+    np.testing.assert_allclose(table.loc[rows, "multi_lr_statistic"], multi["drop1_lrt"],
+                               rtol=1e-6)
+    np.testing.assert_allclose(table.loc[rows, "multi_lr_p_value"], multi["drop1_p"],
+                               rtol=1e-6)
+    for row, name in zip(rows, ["mrd.efron", "age.efron"], strict=True):
+        np.testing.assert_allclose(table.at[row, "uni_hr"], golden[name]["hr"], rtol=1e-6)
+        np.testing.assert_allclose(table.at[row, "uni_lr_p_value"], golden[name]["lr_p"],
+                                   rtol=1e-6)
+    assert "delayed entry" in result.method

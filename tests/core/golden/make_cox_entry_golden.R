@@ -9,9 +9,11 @@
 # maintenance start = os_months - rfs_months (negative values left empty).
 #   fit <- coxph(Surv(entry, os_months, os_event) ~ <model>, data = seed, ties = ties)
 #   per term: coef, se, hr, Wald 95% CI, Wald p; the likelihood-ratio p; n, events;
-#   concordance(fit) (Harrell's C on the same Surv, counting-process risk sets).
-# Models: mrd_pre_status (reference negative), with Efron and Breslow ties, and
-# mrd_pre_status + age per 10 years (Efron).
+#   concordance(fit) (Harrell's C on the same Surv, counting-process risk sets);
+#   drop1(fit, test = "Chisq"): likelihood-ratio statistic and p of each covariate
+#   (Table 2's LR p of the multivariable model).
+# Models: mrd_pre_status (reference negative), with Efron and Breslow ties; age per 10 years
+# alone and mrd_pre_status + age per 10 years (Efron): Table 2 of the Cox page.
 
 suppressPackageStartupMessages({
   library(survival)
@@ -25,7 +27,7 @@ seed$mrd_pre_status <- factor(seed$mrd_pre_status, levels = c("negative", "posit
 seed$age10 <- seed$age / 10
 
 one <- function(formula, ties) {
-  fit <- coxph(formula, data = seed, ties = ties)
+  fit <- eval(bquote(coxph(.(formula), data = seed, ties = .(ties))))  # drop1 refits it
   s <- summary(fit)
   list(
     call = paste(deparse(formula), "ties =", ties),
@@ -38,7 +40,9 @@ one <- function(formula, ties) {
     p = unname(s$coefficients[, "Pr(>|z|)"]),
     lr_p = unname(s$logtest["pvalue"]),
     n = fit$n, events = fit$nevent,
-    concordance = unname(concordance(fit)$concordance)
+    concordance = unname(concordance(fit)$concordance),
+    drop1_lrt = unname(drop1(fit, test = "Chisq")[-1, "LRT"]),
+    drop1_p = unname(drop1(fit, test = "Chisq")[-1, "Pr(>Chi)"])
   )
 }
 
@@ -46,6 +50,7 @@ out <- list(
   entry = seed$entry,
   mrd.efron = one(Surv(entry, os_months, os_event) ~ mrd_pre_status, "efron"),
   mrd.breslow = one(Surv(entry, os_months, os_event) ~ mrd_pre_status, "breslow"),
+  age.efron = one(Surv(entry, os_months, os_event) ~ age10, "efron"),
   mrd_age.efron = one(Surv(entry, os_months, os_event) ~ mrd_pre_status + age10, "efron")
 )
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE),
