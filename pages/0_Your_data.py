@@ -32,10 +32,16 @@ st.caption("Your file stays in this browser session's memory on this server: it 
            "written to disk, not shared with other sessions, and gone when you press *Remove "
            "my data* or close the tab.")
 
-file = st.file_uploader(f"Cohort file (up to {MAX_UPLOAD_MB} MB)", key="upload.file",
+file = st.file_uploader(f"Cohort file (up to {MAX_UPLOAD_MB} MB)",
+                        key=upload.uploader_key("upload.file"),
                         help="The format is recognised from the content, not the name.")
 if file is not None and st.session_state.get("upload.file_id") != file.file_id:
     upload.start_upload(file.name, file.getvalue(), file.file_id)
+if cancelled := st.session_state.pop("upload.cancelled", None):
+    st.info(f"Reading {plain(cancelled)} was cancelled; nothing of it is kept.",
+            icon=":material/cancel:")
+if st.session_state.get(upload.STATE_JOB) is not None:  # read in a worker process
+    upload.take_read(upload.follow_job())
 
 if "upload.name" in st.session_state:
     name = st.session_state["upload.name"]
@@ -56,6 +62,7 @@ if "upload.name" in st.session_state:
     if st.session_state.get("upload.read_as") != (sheet, header_row):
         if "upload.read_as" in st.session_state:  # the first read happened on upload
             upload.read_sheet(sheet, header_row)
+            upload.take_read(upload.follow_job())
         st.session_state["upload.read_as"] = (sheet, header_row)
     if st.session_state.get("upload.problems"):
         problems = st.session_state["upload.problems"]
@@ -66,7 +73,7 @@ if "upload.name" in st.session_state:
         proposal = st.session_state["upload.proposal"]
         mapping_file = st.file_uploader("Saved mapping (JSON) of an earlier export of the same "
                                         "system: applies its choices", type=["json"],
-                                        key="upload.mapping_file")
+                                        key=upload.uploader_key("upload.mapping_file"))
         if mapping_file is not None and \
                 st.session_state.get("upload.mapping_id") != mapping_file.file_id:
             st.session_state["upload.mapping_id"] = mapping_file.file_id

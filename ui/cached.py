@@ -13,6 +13,7 @@ from core.cohort.schema import ENDPOINTS
 from core.cox.fit import CoxResult, fit_cox
 from core.report import html as report
 from core.survival.km.summary import SurvivalReport, survival_report
+from ui.session_cache import session_cached
 
 
 @st.cache_data(show_spinner=False)
@@ -20,28 +21,28 @@ def seed_cohort() -> pd.DataFrame:
     return load_seed_cohort()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def baseline(cohort: pd.DataFrame) -> pd.DataFrame:
     return baseline_characteristics(cohort)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def csv_bytes(table: pd.DataFrame) -> bytes:
     return table_to_csv(table)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def xlsx_bytes(table: pd.DataFrame, notes: tuple[str, ...]) -> bytes:
     return table_to_xlsx(table, notes=notes)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def survival(cohort: pd.DataFrame, endpoint, by: str | None,
              landmark_months: tuple[float, ...], horizon: float) -> SurvivalReport:
     return survival_report(cohort, endpoint, by, landmark_months, horizon)
 
 
-@st.cache_data(show_spinner="Fitting the Cox model…", max_entries=128)
+@session_cached(show_spinner="Fitting the Cox model…", max_entries=128)
 def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: str,
         firth: bool, reference: tuple[tuple[str, str], ...],
         scale: tuple[tuple[str, float], ...], strata: str | None = None) -> CoxResult:
@@ -52,7 +53,7 @@ def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: 
                    reference=dict(reference), scale=dict(scale), strata=strata)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@session_cached(show_spinner=False, max_entries=16)
 def tumor_board_html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
                      notes: tuple[str, ...], by: str | None,
                      printed_rates: bool = False, privacy: Privacy = IDENTIFIED,

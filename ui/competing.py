@@ -11,22 +11,23 @@ from core.errors import AnalysisError
 from core.survival.competing.annotation import IncidenceEffects, competing_effects
 from core.survival.competing.summary import CompetingReport, competing_report
 from core.survival.paper.check import paper_check
+from ui.session_cache import session_cached
 from ui.shell import plain
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def report(cohort: pd.DataFrame, by: str | None, landmark_months: tuple[float, ...],
            death_rule: str) -> CompetingReport:
     return competing_report(cohort, by, landmark_months, death_rule)
 
 
-@st.cache_data(show_spinner="Fitting Fine-Gray and cause-specific Cox models…", max_entries=64)
+@session_cached(show_spinner="Fitting Fine-Gray and cause-specific Cox models…", max_entries=64)
 def models(cohort: pd.DataFrame, covariates: tuple[str, ...], cause: int, multivariable: bool,
            death_rule: str) -> CompetingModels:
     return competing_models(cohort, list(covariates), cause, multivariable, death_rule)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@session_cached(show_spinner=False, max_entries=4)
 def paper(cohort: pd.DataFrame) -> pd.DataFrame:
     return paper_check(cohort)
 
@@ -34,7 +35,7 @@ def paper(cohort: pd.DataFrame) -> pd.DataFrame:
 REFERENCE_KEY = "competing.reference"
 
 
-@st.cache_data(show_spinner="Fitting the Fine-Gray hazard ratios…", max_entries=64)
+@session_cached(show_spinner="Fitting the Fine-Gray hazard ratios…", max_entries=64)
 def _effects(cohort: pd.DataFrame, by: str, cause: int, death_rule: str,
              reference: str) -> IncidenceEffects:
     return competing_effects(cohort, by, cause, death_rule, reference)

@@ -27,6 +27,7 @@ from core.errors import AnalysisError
 from core.survival.endpoint import Endpoint, ResolvedEndpoint, resolve_endpoint
 from core.survival.km.summary import stratifier_options
 from ui.exports import download_button, small_cells_toggle
+from ui.session_cache import session_cached
 from ui.shell import plain
 from ui.state import keep_in_url, seed_choice
 
@@ -34,13 +35,13 @@ Columns = tuple[str, str, str | None]
 """(time, event, entry) columns of an endpoint."""
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@session_cached(show_spinner=False, max_entries=8)
 def resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
     """:func:`core.survival.endpoint.resolve_endpoint` of the filtered cohort."""
     return resolve_endpoint(cohort, endpoint)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def fit(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
         firth: bool, reference: tuple[tuple[str, str], ...],
         scale: tuple[tuple[str, float], ...], strata: str | None = None) -> CoxResult:
@@ -51,7 +52,7 @@ def fit(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], tie
                    reference=dict(reference), scale=dict(scale), strata=strata, entry=entry)
 
 
-@st.cache_data(show_spinner="Checking proportional hazards…", max_entries=64)
+@session_cached(show_spinner="Checking proportional hazards…", max_entries=64)
 def ph(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
        reference: tuple[tuple[str, str], ...], scale: tuple[tuple[str, float], ...],
        strata: str | None = None) -> PHTestResult:
@@ -59,7 +60,7 @@ def ph(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties
     return ph_test(fit(cohort, columns, covariates, ties, False, reference, scale, strata))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def prediction(cohort: pd.DataFrame, columns: Columns, covariates: tuple[str, ...], ties: str,
                reference: tuple[tuple[str, str], ...], scale: tuple[tuple[str, float], ...],
                strata: str | None, profile: tuple[tuple[str, object], ...],
@@ -128,7 +129,7 @@ def strata_choice(cohort: pd.DataFrame, covariates: list[str], where) -> str | N
     return None if choice == NO_STRATA else choice
 
 
-@st.cache_data(show_spinner="Fitting the univariable and multivariable models…",
+@session_cached(show_spinner="Fitting the univariable and multivariable models…",
                max_entries=32)
 def table2(cohort: pd.DataFrame, choices: CoxChoices) -> Table2:
     """:func:`core.cox.table2.fit_table2` of the page's covariates, ties, references, scales,

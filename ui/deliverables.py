@@ -35,6 +35,7 @@ from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
 from ui.exports import guarded, may_download, privacy
+from ui.session_cache import session_cached
 from ui.shell import View, plain
 from ui.state import saved_value
 from ui.subgroups import filter_description, rules_text
@@ -143,7 +144,7 @@ def _number(value, default: float) -> float:
 
 # ---- cached builders (run only when a Prepare button is pressed) -----------------------------
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@session_cached(show_spinner=False, max_entries=8)
 def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
           notes: tuple[str, ...], choices: tuple, privacy: Privacy,
           flow: AnalysisFlow | None) -> bytes:
@@ -153,7 +154,7 @@ def _deck(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, .
                       ReportChoices(*choices), privacy=privacy, flow=flow)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@session_cached(show_spinner=False, max_entries=8)
 def _html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, ...],
           notes: tuple[str, ...], choices: tuple, privacy: Privacy,
           flow: AnalysisFlow | None) -> bytes:
@@ -165,7 +166,7 @@ def _html(cohort: pd.DataFrame, source: str, n_total: int, filters: tuple[str, .
                             flow=flow)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@session_cached(show_spinner=False, max_entries=8)
 def _zip(cohort: pd.DataFrame, source: str, filters: tuple[str, ...], choices: tuple,
          privacy: Privacy) -> bytes:
     from core.report.reproduce import reproduce_zip

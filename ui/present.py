@@ -23,6 +23,7 @@ from core.report.html import report_sections
 from core.report.screens import Screen, projector_figure, projector_screens
 from core.report.sections import ReportChoices
 from ui import access, exports
+from ui.session_cache import session_cached
 from ui.shell import plain
 
 CSS = """
@@ -97,7 +98,7 @@ def screens(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Screen]:
         Permission.VIEW_ROWS) else IDENTIFIED, flow)
 
 
-@st.cache_data(show_spinner="Preparing the sections…", max_entries=8)
+@session_cached(show_spinner="Preparing the sections…", max_entries=8)
 def _screens(cohort: pd.DataFrame, choices: tuple, privacy: Privacy, flow) -> list[Screen]:
     return projector_screens(report_sections(cohort, choices=ReportChoices(*choices),
                                              privacy=privacy, flow=flow))

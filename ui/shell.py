@@ -33,10 +33,10 @@ from core.cohort.filters import (
     extra_filter_levels,
     filter_levels,
 )
-from core.cohort.read import MAX_UPLOAD_MB, load_cohort
+from core.cohort.isolated import ReadJob
+from core.cohort.read import MAX_UPLOAD_MB
 from core.cohort.schema import LABELS
 from core.cohort.text import filter_advice, markdown_safe
-from core.errors import CohortError
 from ui import access, cached, warmup
 from ui.registry import (
     ENV,
@@ -66,7 +66,7 @@ from ui.state import (
     url_choice,  # noqa: F401
     url_value,  # noqa: F401
 )
-from ui.upload import remove_my_data, set_aside_count
+from ui.upload import follow_job, remove_my_data, set_aside_count, uploader_key
 
 warmup.start()  # heavy Cox imports in the background, once per server process
 
@@ -95,6 +95,8 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 ROOT = Path(__file__).resolve().parents[1]
 FAVICON = ROOT / "assets" / "favicon.png"
 STATE_UPLOAD_ID = "cohort.upload_id"
+STATE_LOAD_JOB = "cohort.job"
+"""The worker job loading the sidebar's upload (:class:`core.cohort.isolated.ReadJob`)."""
 UPLOAD_MARKER = "cohort"
 """URL key set to ``upload`` while the view shows an uploaded cohort."""
 LOST_UPLOAD_NOTICE = (
@@ -214,20 +216,24 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
         upload = st.file_uploader(
             f"Load your own cohort (up to {MAX_UPLOAD_MB} MB: CSV/TSV/TXT, XLSX, Parquet, SPSS "
             ".sav, Stata .dta, with the data dictionary's column names; any other export: "
-            "Your data page)", key="cohort.upload")
+            "Your data page)", key=uploader_key("cohort.upload"))
         if upload is not None and st.session_state.get(STATE_UPLOAD_ID) != upload.file_id:
             st.session_state[STATE_UPLOAD_ID] = upload.file_id
-            try:
-                access.require_here(Permission.UPLOAD, "an upload")
-                st.session_state[STATE_COHORT] = load_cohort(upload)
-                st.session_state[STATE_SOURCE] = f"Uploaded file {upload.name}"
+            access.require_here(Permission.UPLOAD, "an upload")
+            st.session_state[STATE_LOAD_JOB] = ReadJob("load", upload.name, upload.getvalue())
+        job = st.session_state.get(STATE_LOAD_JOB)
+        if job is not None:  # read, mapped and checked in a worker process
+            kind, value = follow_job(STATE_LOAD_JOB) or (None, None)
+            if kind == "done":
+                st.session_state[STATE_COHORT] = value
+                st.session_state[STATE_SOURCE] = f"Uploaded file {job.name}"
                 access.record("upload", "upload.sidebar", action="C",
-                              detail={"n_rows": len(st.session_state[STATE_COHORT])})
+                              detail={"n_rows": len(value)})
                 reset_filters()
-            except CohortError as error:
+            elif kind == "refused":
                 access.record("upload", "upload.sidebar", action="C", outcome="failure",
-                              detail={"problems": len(error.problems)})
-                st.session_state["cohort.problems"] = (upload.name, error.problems)
+                              detail={"problems": len(value)})
+                st.session_state["cohort.problems"] = (job.name, value)
         if "cohort.problems" in st.session_state:
             name, problems = st.session_state["cohort.problems"]
             more = len(problems) - SIDEBAR_PROBLEMS

@@ -32,6 +32,7 @@ from core.survival.cutpoint.maxstat import (
 )
 from core.survival.endpoint import resolve_endpoint
 from core.survival.km.logrank import PermutationResult
+from ui.session_cache import session_cached
 from ui.state import GROUP_URL, GROUP_WIDGET
 
 STATE_DEFINITION = "groups.definition"
@@ -160,14 +161,14 @@ def filter_description() -> tuple[str, ...]:
 
 # ---- cached wrappers ---------------------------------------------------------------------
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def cutpoint(cohort: pd.DataFrame, endpoint, marker: str, minprop: float,
              maxprop: float) -> CutpointResult:
     r = resolve_endpoint(cohort, endpoint)
     return max_logrank(r.frame, r.time, r.event, marker, minprop, maxprop)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def cutpoint_permutation(cohort: pd.DataFrame, endpoint, marker: str, minprop: float,
                          maxprop: float) -> PermutationResult:
     r = resolve_endpoint(cohort, endpoint)
@@ -175,14 +176,14 @@ def cutpoint_permutation(cohort: pd.DataFrame, endpoint, marker: str, minprop: f
                                    n_resamples=permutation_resamples(len(cohort)))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def forest(cohort: pd.DataFrame, endpoint, factor: str,
            attributes: tuple[str, ...]) -> SubgroupForest:
     r = resolve_endpoint(cohort, endpoint)
     return subgroup_forest(r.frame, r.time, r.event, factor, attributes)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def univariable(cohort: pd.DataFrame, endpoint, covariates: tuple[str, ...]
                 ) -> pd.DataFrame:
     r = resolve_endpoint(cohort, endpoint)

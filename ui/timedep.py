@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pandas as pd
-import streamlit as st
 
 from core.survival.timedep.summary import DuringFollowUpReport, during_follow_up_report
+from ui.session_cache import session_cached
 
 
-@st.cache_data(show_spinner="Splitting follow-up at the intervention…", max_entries=64)
+@session_cached(show_spinner="Splitting follow-up at the intervention…", max_entries=64)
 def report(cohort: pd.DataFrame, endpoint, switch_time: str, landmark: float,
            landmark_times: tuple[float, ...]) -> DuringFollowUpReport:
     """:func:`core.survival.timedep.summary.during_follow_up_report`, cached."""

@@ -6,6 +6,10 @@ deletes every key this module and ``ui.shell`` keep for it. The page reads the f
 upload (:func:`start_upload`), keeps the raw table and the proposal, seeds the mapping widgets
 from a :class:`~core.cohort.mapping.Mapping` (the proposal or an uploaded mapping JSON) and
 rebuilds the mapping from the widgets on every run (:func:`mapping_from_widgets`).
+
+Reading is done by a worker process (:class:`core.cohort.isolated.ReadJob`), never by the
+server: the job waits in the session under :data:`STATE_JOB` and :func:`follow_job` draws its
+progress with a Cancel button until it ends; a job whose session ends is stopped with it.
 """
 
 from __future__ import annotations
@@ -15,20 +19,22 @@ import streamlit as st
 
 from core.access.roles import Permission
 from core.cohort.dates import DAY_FIRST, MONTH_FIRST, ORDER_FORMATS, order_of_format
+from core.cohort.isolated import ReadJob
 from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values
 from core.cohort.proposal import propose_mapping
-from core.cohort.read import read_table, sheet_names
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
 from core.cohort.validate import CohortSplit
 from core.errors import CohortError
-from ui import access
+from ui import access, session_cache
 from ui.state import STATE_COHORT, STATE_SOURCE, reset_filters
 
 STATE_SET_ASIDE = "cohort.set_aside"
 """Rows set aside when the user chose to continue without them (DataFrame of ``CohortSplit``)."""
 STATE_ENDPOINT_NOTES = "cohort.endpoint_notes"
 """Endpoint key -> why the uploaded cohort does not offer it (from its mapping)."""
-KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw",
+STATE_JOB = "upload.job"
+"""The worker job reading the upload (a :class:`~core.cohort.isolated.ReadJob`), while it runs."""
+KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw", STATE_JOB,
         "upload.proposal", "upload.problems", "upload.split", "upload.mapping_id",
         "upload.seeded", "upload.sheet", "upload.read_as", "upload.header_row",
         "upload.check_problems", "upload.loaded", "upload.problem_page", "upload.checked")
@@ -83,21 +89,83 @@ def start_upload(name: str, data: bytes, file_id: str, sheet: str | None = None)
 
 def read_sheet(sheet: str | None, header_row: int | None = None) -> None:
     """(Re-)read the uploaded file, on ``sheet`` for a workbook, with the header on
-    ``header_row`` (``None``: found automatically), and propose a mapping."""
-    import io
-
+    ``header_row`` (``None``: found automatically): start the worker job that reads it
+    (:func:`follow_job` shows it and takes its outcome)."""
     data, name = st.session_state["upload.data"], st.session_state["upload.name"]
     for key in ("upload.raw", "upload.proposal", "upload.problems", "upload.split",
                 "upload.seeded", "upload.check_problems", "upload.loaded", "upload.checked"):
         st.session_state.pop(key, None)
+    old = st.session_state.pop(STATE_JOB, None)
+    if old is not None:
+        old.cancel()
+    st.session_state[STATE_JOB] = ReadJob("read", name, data, sheet=sheet, header_row=header_row)
+
+
+def follow_job(key: str = STATE_JOB, place=None) -> tuple[str, object] | None:
+    """Draw the progress of the worker job in ``st.session_state[key]`` with a Cancel button,
+    wait until it ends, and return ``("done", result)`` or ``("refused", problems)``; ``None``
+    when there is no job (or it was cancelled).
+
+    A click on Cancel (or any other widget) interrupts this run; the job keeps running in the
+    session, and the next run follows it again (Cancel stops it first).
+    """
+    job = st.session_state.get(key)
+    if job is None:
+        return None
+    place = place if place is not None else st
+    box = place.container(border=True)
+    bar = box.progress(0.0, text=f"Reading {job.name} in a separate process…")
+    box.button("Cancel", key=f"{key}.cancel", icon=":material/cancel:",
+               on_click=cancel_job, args=(key,),
+               help="Stop reading this file (nothing of it is kept).")
+    while (progress := job.poll(0.25)).state != "done":
+        share = progress.fraction or 0.0
+        bar.progress(share, text=(f"Waiting for another upload to finish ({progress.seconds:.0f} "
+                                  "s)…" if progress.state == "waiting" else
+                                  f"Reading {job.name}: {share:.0%} ({progress.seconds:.0f} s)"))
+    box.empty()
+    st.session_state.pop(key, None)
     try:
-        handle = io.BytesIO(data)
-        handle.name = name
-        st.session_state["upload.sheets"] = sheet_names(handle)
-        raw = read_table(handle, sheet=sheet, header_row=header_row)
+        return "done", job.outcome()
     except CohortError as error:
-        st.session_state["upload.problems"] = error.problems
+        return "refused", error.problems
+
+
+def cancel_job(key: str = STATE_JOB) -> None:
+    """Stop the worker job under ``key`` (the Cancel button): nothing of the file is kept and
+    the file chooser is emptied."""
+    job = st.session_state.pop(key, None)
+    if job is not None:
+        job.cancel()
+        st.session_state["upload.cancelled"] = job.name
+    if key == STATE_JOB:
+        for name in KEYS:
+            st.session_state.pop(name, None)
+    forget_chosen_files()
+
+
+def uploader_key(base: str) -> str:
+    """The key of a file chooser, renewed by :func:`forget_chosen_files` (a new key is a new,
+    empty widget; Streamlit drops the old one with the file it held)."""
+    return f"{base}.{st.session_state.get('upload.generation', 0)}"
+
+
+def forget_chosen_files() -> None:
+    """Empty the file choosers of this session (their files leave the server's memory)."""
+    st.session_state["upload.generation"] = st.session_state.get("upload.generation", 0) + 1
+
+
+def take_read(outcome: tuple[str, object] | None) -> None:
+    """Keep the outcome of a finished read (:func:`follow_job`): the sheets, the raw table and
+    the proposal, or the problems to show; nothing for ``None`` (no job, or cancelled)."""
+    if outcome is None:
         return
+    kind, value = outcome
+    if kind == "refused":
+        st.session_state["upload.problems"] = value
+        return
+    sheets, raw = value
+    st.session_state["upload.sheets"] = sheets
     st.session_state["upload.raw"] = raw
     st.session_state["upload.proposal"] = propose_mapping(raw)
 
@@ -200,16 +268,52 @@ def use_cohort(split: CohortSplit, name: str, endpoint_notes: dict[str, str] | N
     reset_filters()  # the study's filters (age 21-76, ...) mean nothing on another cohort
 
 
+KEEP_ON_REMOVE = ("audit.", "access.", "auth.")
+"""Session-state keys that hold nothing of an upload (sign-in and audit state): the only ones
+*Remove my data* keeps."""
+
+
 def remove_my_data() -> None:
-    """Forget the upload, its mapping and the cohort built from it (back to the study)."""
+    """Forget the upload and everything derived from it (back to the study).
+
+    Every session-state key goes except :data:`KEEP_ON_REMOVE`: the file, the mapping, the
+    cohort, this session's cached results (:mod:`ui.session_cache`), every page's choices (a
+    stratifier or a patient id may name the upload's columns or patients), the chosen files of
+    both file choosers, and the link's parameters; the filters start afresh. The removal is
+    written to the audit log.
+    """
     if STATE_COHORT in st.session_state or "upload.name" in st.session_state:
         access.record("removal", "removal.my_data", action="D")
-    for key in [*KEYS, STATE_COHORT, STATE_SOURCE, STATE_SET_ASIDE, STATE_ENDPOINT_NOTES,
-                "cohort.upload_id", "cohort.problems", "endpoints.user"]:
-        st.session_state.pop(key, None)
-    for key in [k for k in st.session_state if str(k).startswith("map.")]:
+    for key in (STATE_JOB, "cohort.job"):
+        if st.session_state.get(key) is not None:
+            st.session_state[key].cancel()
+    generation = st.session_state.get("upload.generation", 0)
+    session_cache.clear()
+    for key in [k for k in st.session_state if not str(k).startswith(KEEP_ON_REMOVE)
+                or k in (access.STATE_COHORT, access.STATE_VIEW)]:  # the file's name, columns
         del st.session_state[key]
+    st.session_state["upload.generation"] = generation + 1  # empties the file choosers
+    _forget_stale_widget_metadata()
+    st.query_params.clear()
     reset_filters()
+
+
+def _forget_stale_widget_metadata() -> None:
+    """Drop what Streamlit keeps of widgets that hold no value now.
+
+    Streamlit keeps each widget's metadata (its options, its format function and so the page
+    script's variables, an uploaded cohort among them) for the session's whole life, even
+    for widgets no longer drawn (``WStates.widget_metadata`` is never pruned in 1.67). A
+    widget drawn again registers anew.
+    """
+    from streamlit.runtime.state import get_session_state
+
+    try:
+        widgets = get_session_state()._state._new_widget_state
+        widgets.widget_metadata = {k: v for k, v in widgets.widget_metadata.items()
+                                   if k in widgets.states}
+    except AttributeError:  # another Streamlit version: its own bookkeeping
+        pass
 
 
 def set_aside_count() -> int:
