@@ -27,6 +27,7 @@ from core.cohort.engine_baseline import distinct_frame, engine_baseline
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
 from core.cohort.schema import ENDPOINTS
+from core.cohort.text import markdown_safe
 from core.cohort.validate import validate_cohort
 from core.cox.counts import CountCoxResult, cox_from_counts
 from core.cox.display import NUMERIC_COVARIATES
@@ -185,7 +186,7 @@ def count_cox_section(view, endpoint: str, covariates: list[str], ties: str) -> 
         result = count_cox(registry.path, view.cohort_filter, endpoint, tuple(categorical),
                            ties)
     except ValueError as error:  # AnalysisError / CohortError
-        st.error(str(error), icon=":material/error:")
+        st.error(markdown_safe(str(error)), icon=":material/error:")
         return
     shown = result.table.reset_index()[["term", "hr", "hr_lower", "hr_upper", "p_value"]]
     st.dataframe(shown.rename(columns={"term": "Term", "hr": "Hazard ratio",

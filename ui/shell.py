@@ -102,7 +102,9 @@ UPLOAD_MARKER = "cohort"
 LOST_UPLOAD_NOTICE = (
     "This link was made on an uploaded cohort. Uploaded cohorts are not kept across reloads "
     "and are not shared by links, so this view shows the embedded study cohort, not the "
-    "uploaded file. Load the file again under *Cohort data* to see it.")
+    "uploaded file. Load the file again under Cohort data to see it.")
+
+
 @dataclass(frozen=True)
 class View:
     """What a page works on after :func:`page_setup`.
@@ -410,8 +412,8 @@ def _header(title: str, selection: FilterResult, source: str,
     if registry is not None:
         st.caption(header_note(registry, selection.cohort))
     notices = st.session_state.get(STATE_NOTICES, [])
-    for notice in notices:
-        st.warning(notice, icon=":material/link_off:")
+    for notice in notices:  # they quote the link's values: plain text, never Markdown
+        st.warning(plain(notice), icon=":material/link_off:")
     if notices:
         st.button("Dismiss the link notices", key="filters.dismiss_notices",
                   on_click=lambda: st.session_state.__setitem__(STATE_NOTICES, []))

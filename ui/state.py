@@ -27,6 +27,7 @@ import re
 import streamlit as st
 
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter
+from core.cohort.text import markdown_safe
 
 STATE_COHORT = "cohort.data"
 """An uploaded cohort of this session (absent: the embedded study cohort)."""
@@ -220,7 +221,7 @@ def parse_flag(text: str) -> bool:
 def link_notice(message: str) -> None:
     """Show a page's link notice now, and keep it with the filter notices (drawn under the
     header on every later run until dismissed), so it does not vanish on the next click."""
-    st.warning(message, icon=":material/link_off:")
+    st.warning(markdown_safe(message), icon=":material/link_off:")
     notices = st.session_state.setdefault(STATE_NOTICES, [])
     if message not in notices:
         notices.append(message)

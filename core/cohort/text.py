@@ -16,8 +16,11 @@ Conventions
 - plotly renders a small HTML subset in every text property (``<b>``, ``<a href>``, ``<br>``)
   and has no switch to turn it off; :func:`plotly_safe` replaces ``&``, ``<`` and ``>`` with
   HTML entities, which plotly draws as the characters themselves. Markdown additionally turns
-  a bare URL into a link (GitHub-flavoured autolinks), which :func:`markdown_safe` breaks with
-  an invisible escape of the ``:`` in ``://`` and of the ``.`` in ``www.``.
+  a bare URL or e-mail address into a link (GitHub-flavoured autolinks). Streamlit does so
+  even when the ``:``, ``.`` or ``@`` is a backslash escape or a character reference (seen in
+  Chromium with Streamlit 1.67), so :func:`markdown_safe` puts an invisible WORD JOINER
+  (U+2060) inside every such pattern: after the ``:`` of a scheme, after ``www`` and before
+  ``@``. The text reads and copies the same, and no pattern is left to link.
 
 References: plotly.js ``lib/svg_text_utils.js`` (the tags it renders); CommonMark 0.31 §2.4
 (backslash escapes), GFM autolinks extension.
@@ -114,10 +117,11 @@ def markdown_safe(text: object) -> str:
 
     Outside code spans every character that makes emphasis, links, HTML, tables, headings,
     maths or e-mail links is backslash-escaped (CommonMark renders ``\\_`` as ``_``), and a
-    bare URL (``https://...``, ``www.``) cannot become a link: a ``:`` followed by a
-    non-space (as in ``://``, Streamlit's ``:red[...]`` and ``:emoji:``) and the ``.`` of
-    ``www.`` are written as HTML character references. A colon followed by a space (prose,
-    "Age: 50") is left alone, so the app's own sentences read unchanged. A code
+    bare URL or address (``https://...``, ``www.``, ``name@host``, ``mailto:``) cannot become
+    a link: a ``:`` followed by a non-space (as in ``://``, Streamlit's ``:red[...]`` and
+    ``:emoji:``) is written as a character reference followed by :data:`WORD_JOINER`, which
+    also follows ``www`` and precedes ``@``. A colon followed by a space (prose, "Age: 50") is
+    left alone, so the app's own sentences read unchanged. A code
     span (text between single backticks, as error messages quote column names) is left
     exactly as written, because Markdown shows a code span literally: escaping inside it
     would show the backslash (``blasts\\_pct``).
@@ -132,10 +136,15 @@ def markdown_safe(text: object) -> str:
                    for index, part in enumerate(parts))
 
 
+WORD_JOINER = "\u2060"
+"""Invisible, unbreakable: inside ``://``, ``www.`` and ``x@y`` it stops every autolink."""
+
+
 def _escape_markdown(text: str) -> str:
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    escaped = re.sub(r":(?=\S)", "&#58;", escaped)  # https://, :red[...], :emoji:
-    return re.sub(r"(?i)www\.", "www&#46;", escaped)
+    escaped = escaped.replace("\\@", WORD_JOINER + "\\@")  # name@host, mailto:
+    escaped = re.sub(r":(?=\S)", "&#58;" + WORD_JOINER, escaped)  # https://, :red[...]
+    return re.sub(r"(?i)(www)\.", r"\1" + WORD_JOINER + ".", escaped)
 
 
 MAX_MONTHS = 1200.0
@@ -228,3 +237,23 @@ def filter_advice(message: str, filtered: bool) -> str:
         return message
     return _WIDEN.sub(lambda m: ("U" if m.group(1) == "W" else "u")
                       + "se a cohort with more patients", str(message))
+
+
+def parse_share_range(text: str) -> tuple[float, float]:
+    """Two shares ``low, high`` with ``0 <= low < high <= 1`` (the cut-point finder's search
+    range, as its slider writes it into a link: ``"0.1,0.9"`` or ``"(0.1, 0.9)"``).
+
+    Raises
+    ------
+    core.errors.AnalysisError
+        For anything else (one or three numbers, a share outside 0-1, ``low >= high``).
+    """
+    parts = [p for p in re.split(r"[,;\s]+", str(text).strip().strip("()[]")) if p]
+    try:
+        low, high = (float(p) for p in parts)
+    except ValueError:
+        low = high = math.nan
+    if not (0 <= low < high <= 1):
+        raise AnalysisError(f"Search range: {str(text)[:20]!r} is not two shares from 0 to 1, "
+                            "the first below the second. Fix: e.g. 0.1, 0.9.")
+    return low, high

@@ -13,6 +13,7 @@ from core.cohort.text import (
     markdown_safe,
     parse_horizon,
     parse_months,
+    parse_share_range,
     plotly_safe,
     plural,
 )
@@ -78,8 +79,28 @@ def test_parse_horizon():
         parse_horizon("0")
     with pytest.raises(AnalysisError, match=r"RMST horizon: 'nan' is not a number"):
         parse_horizon("nan")
+    for text in ("1e308", "5000", "inf"):  # issue 25: the link's bound is the page's bound
+        with pytest.raises(AnalysisError, match=r"^RMST horizon: '"):
+            parse_horizon(text)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0.1,0.9", (0.1, 0.9)), (" 0 , 1 ", (0.0, 1.0)), ("(0.2, 0.75)", (0.2, 0.75))])
+def test_parse_share_range(text, expected):
+    assert parse_share_range(text) == expected
+    assert parse_share_range(",".join(map(str, expected))) == expected
+
+
+@pytest.mark.parametrize("text", ["-5,5", "0.1,0.5,0.9", "0.9,0.1", "0.5,0.5", "a,b", "",
+                                  "0.1", "nan,0.9"])
+def test_parse_share_range_refuses_what_the_slider_cannot_show(text):
+    """Issue 25: ``cut.range=-5,5`` or three values showed the generic error page."""
+    with pytest.raises(AnalysisError, match=r"^Search range: '.*' is not two shares from 0 to "
+                       r"1, the first below the second\. Fix: e\.g\. 0\.1, 0\.9\.$"):
+        parse_share_range(text)
+
+
+WJ = "\u2060"
 LINK = '<a href="https://example.org">x</a>'
 
 
@@ -92,13 +113,19 @@ def test_plotly_safe_leaves_no_tag_for_plotly_to_render():
 @pytest.mark.parametrize(("text", "expected"), [
     ("blasts_pct", "blasts\\_pct"),
     ("column `blasts_pct` is missing", "column `blasts_pct` is missing"),
-    ("see https://evil.example", "see https&#58;//evil.example"),
-    ("www.evil.example", "www&#46;evil.example"),
-    (LINK, '\\<a href="https&#58;//example.org"\\>x\\</a\\>'),
-    ("**bold** [x](y) :red[z] $x$", "\\*\\*bold\\*\\* \\[x\\](y) &#58;red\\[z\\] \\$x\\$"),
-    ("Age (years): 50-60, a@b.org", "Age (years): 50-60, a\\@b.org"),
+    ("see https://evil.example", f"see https&#58;{WJ}//evil.example"),
+    ("www.evil.example", f"www{WJ}.evil.example"),
+    ("WWW.EVIL.EXAMPLE/x", f"WWW{WJ}.EVIL.EXAMPLE/x"),
+    (LINK, f'\\<a href="https&#58;{WJ}//example.org"\\>x\\</a\\>'),
+    ("**bold** [x](y) :red[z] $x$",
+     f"\\*\\*bold\\*\\* \\[x\\](y) &#58;{WJ}red\\[z\\] \\$x\\$"),
+    ("Age (years): 50-60, a@b.org", f"Age (years): 50-60, a{WJ}\\@b.org"),
+    ("mailto:x@evil.example", f"mailto&#58;{WJ}x{WJ}\\@evil.example"),
 ])
 def test_markdown_safe(text, expected):
+    """Streamlit's Markdown links a bare URL even when its ``:``, ``.`` or ``@`` is a
+    backslash escape or a character reference (seen in Chromium, Streamlit 1.67): only an
+    invisible word joiner (U+2060) inside the pattern stops it."""
     assert markdown_safe(text) == expected
 
 

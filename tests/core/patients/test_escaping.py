@@ -60,4 +60,4 @@ def test_patient_card_values_cannot_become_links_in_markdown():
     card = dict(patient_card(cohort, 1))
     shown = markdown_safe(card["Cytogenetics"])
     assert "https://" not in shown and "www." not in shown
-    assert shown == "see https&#58;//evil.example and www&#46;evil.example"
+    assert shown == "see https&#58;\u2060//evil.example and www\u2060.evil.example"
