@@ -13,6 +13,7 @@ from core.cohort.groups import (
     rule_operators,
 )
 from core.cohort.schema import LABELS
+from core.cohort.text import parse_share_range
 from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
@@ -158,7 +159,7 @@ with tab_cut:
         st.info("This cohort has no numeric column with at least 3 distinct values to cut.")
     else:
         url_choice("cut.marker", markers, markers[0])
-        url_value("cut.range", lambda t: tuple(float(v) for v in t.split(",")), (0.1, 0.9))
+        url_value("cut.range", parse_share_range, (0.1, 0.9))
         c1, c2, c3 = st.columns([2, 2, 3])
         marker = c1.selectbox("Numeric marker", markers, key="cut.marker",
                               format_func=readable)

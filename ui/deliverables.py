@@ -25,19 +25,19 @@ import pandas as pd
 import streamlit as st
 
 from core.access.deidentify import Privacy
-from core.cohort.text import parse_months
+from core.cohort.text import format_number, markdown_safe, parse_horizon, parse_months
 from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
-from core.report.sections import ReportChoices
+from core.report.sections import DELIVERED, ReportChoices
 from core.survival.competing.input import DEATH_RULES
-from core.survival.endpoint import BUILT_IN, BY_KEY, SURVIVAL, find_endpoint
+from core.survival.endpoint import BY_KEY, find_endpoint
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
 from ui.exports import guarded, may_download, privacy
 from ui.session_cache import session_cached
 from ui.shell import View, plain
-from ui.state import saved_value
+from ui.state import link_notice, saved_value
 from ui.subgroups import filter_description, rules_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -58,7 +58,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     strata = saved_value("cox.strata", "none")  # "none" is not a column: no stratification
     return ReportChoices(
         endpoint=endpoint if endpoint in DELIVERED else "rfs", by=by, landmark_months=marks,
-        horizon=_number(saved_value("survival.horizon", 24.0), 24.0),
+        horizon=_checked("survival.horizon", parse_horizon, 24.0),
         cox_endpoint=saved_value("cox.endpoint", "rfs") if saved_value("cox.endpoint", "rfs") in (
             "os", "rfs") else "rfs",
         cox_covariates=covariates,
@@ -90,9 +90,6 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
             "risk_rule": rule if rule in DEATH_RULES else "censor"}
 
 
-DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
-"""Endpoints the deck and report carry (your own endpoints: not yet; the expander says which
-endpoint they use instead). The reproduce zip refuses delayed entry with a sentence."""
 
 
 def _delivered_note(choices: ReportChoices) -> str:
@@ -134,12 +131,15 @@ def _landmarks(value) -> tuple[float, ...]:
     return tuple(sorted(marks)) or (12.0, 24.0)
 
 
-def _number(value, default: float) -> float:
+def _checked(key: str, parse, default):
+    """The choice ``key`` read by the parser its page uses; a value it refuses (from a link
+    to another page) gives ``default``, with the page's notice."""
+    value = saved_value(key, default)
     try:
-        number = float(value)
-    except (ValueError, TypeError):
+        return parse(format_number(value) if isinstance(value, float) else str(value))
+    except ValueError as error:  # AnalysisError is a ValueError
+        link_notice(f"The link's value for `{key}` was ignored: {error}")
         return default
-    return number if number > 0 else default
 
 
 # ---- cached builders (run only when a Prepare button is pressed) -----------------------------
@@ -199,7 +199,7 @@ def _prepared(name: str, signature: str, label: str, build, filename: str, mime:
             try:
                 st.session_state[f"{key}.bytes"] = (signature, guarded(download, build)())
             except AnalysisError as error:
-                where.error(str(error), icon=":material/error:")
+                where.error(markdown_safe(str(error)), icon=":material/error:")
                 return
         st.rerun()
 

@@ -30,8 +30,10 @@ import pandas as pd
 from core.cohort.derive import methods_sentences
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.text import format_months, format_number, parse_horizon, parse_months
 from core.errors import AnalysisError
 from core.style.numbers import format_p, p_phrase
+from core.survival.endpoint import BUILT_IN, SURVIVAL
 from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
 
 
@@ -68,6 +70,12 @@ class Section:
     notes: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
     figure_table: pd.DataFrame | None = None
+
+
+DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
+"""Endpoints the deck and report carry (your own endpoints: not yet; the Deliverables expander
+says which endpoint they use instead). The reproduce zip refuses delayed entry with a
+sentence."""
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,21 @@ class ReportChoices:
     risk_horizon: float = 24.0
     risk_rule: str = "censor"
     cox_strata: str | None = None
+
+    def __post_init__(self) -> None:
+        """The deliverables' gatekeeper: every choice is checked as its page checks it (the
+        same parsers and sentences), whatever the link said."""
+        from core.survival.competing.input import DEATH_RULES
+
+        for name, allowed in (("endpoint", DELIVERED), ("cox_endpoint", ENDPOINTS),
+                              ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES)):
+            value = getattr(self, name)
+            if value not in allowed:
+                raise AnalysisError(f"The deliverables' {name} is {str(value)[:40]!r}; it is one "
+                                    f"of {', '.join(map(repr, allowed))}. Fix: choose it on its "
+                                    "page.")
+        parse_horizon(format_number(self.horizon))
+        parse_months(format_months(self.landmark_months))
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:
         """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
