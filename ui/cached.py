@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.access.deidentify import IDENTIFIED, Privacy
 from core.cohort.baseline import baseline_characteristics
+from core.cohort.columns import check_covariate_levels
 from core.cohort.exports import table_to_csv, table_to_xlsx
 from core.cohort.read import load_seed_cohort
 from core.cohort.schema import ENDPOINTS
@@ -49,6 +50,7 @@ def cox(cohort: pd.DataFrame, endpoint: str, covariates: tuple[str, ...], ties: 
     """:func:`core.cox.fit.fit_cox` for an endpoint key ("os", "rfs"); reference and scale as
     sorted (column, value) pairs so the call is hashable; ``strata`` a column or None."""
     time, event, _ = ENDPOINTS[endpoint]
+    check_covariate_levels(cohort, covariates)  # until fit_cox's own design calls it
     return fit_cox(cohort, time, event, list(covariates), ties=ties, firth=firth,
                    reference=dict(reference), scale=dict(scale), strata=strata)
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.columns import check_covariate_levels
 from core.cohort.schema import BY_NAME
 from core.cox.display import format_hr
 from core.cox.fit import DIVERGENT_COEF, CoxResult, fit_cox
@@ -105,6 +106,7 @@ def cause_specific_cox(cohort: pd.DataFrame, covariates: Sequence[str], cause: i
         From :func:`core.cox.fit.fit_cox` with event ``status == cause``.
     """
     frame, _ = prepared(cohort, death_rule)
+    check_covariate_levels(frame, covariates)  # the group cap, before any level is expanded
     event = CAUSE_EVENT[cause]  # a name a reader understands when a message cites the column
     frame[event] = (frame[STATUS] == cause).astype(float).where(frame[STATUS].notna())
     return fit_cox(frame, TIME, event, list(covariates), conf_level=conf_level)

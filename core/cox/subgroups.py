@@ -40,6 +40,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from core.cohort.coding import Coding, level_labels
+from core.cohort.columns import check_covariate_levels, check_levels
 from core.cohort.schema import LABELS
 from core.cox.display import category_levels, needs_firth, term_labels
 from core.cox.fit import CoxResult, fit_cox
@@ -48,8 +49,6 @@ from core.errors import AnalysisError
 FOREST_COLUMNS = ["attribute", "level", "term", "label", "n", "events", "hr", "hr_lower",
                   "hr_upper", "p_value", "method", "note"]
 AGE_GROUP_COLUMN = "Age group"
-MAX_LEVELS = 12
-"""Attributes with more levels than this are refused (a forest row per level stays readable)."""
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,8 @@ def subgroup_forest(df: pd.DataFrame, time: str, event: str, factor: str,
     Raises
     ------
     AnalysisError
-        A column is absent, an attribute has more than :data:`MAX_LEVELS` levels, or the
+        A column is absent, an attribute or the factor has more than
+        :data:`core.cohort.columns.MAX_LEVELS` levels, or the
         factor has no two values among the patients.
     """
     for column in (time, event, factor, *attributes):
@@ -221,6 +221,7 @@ def subgroup_forest(df: pd.DataFrame, time: str, event: str, factor: str,
             raise AnalysisError(f"Column `{column}` is not in the cohort. Fix: choose one of "
                                 "the cohort's columns.")
     base = df.dropna(subset=[time, event, factor])
+    check_covariate_levels(base, [factor])
     if base[factor].nunique() < 2:
         raise AnalysisError(f"{LABELS.get(factor, factor)} takes fewer than 2 values among "
                             f"the {len(base)} patients with it recorded, so there is no hazard "
@@ -234,11 +235,8 @@ def subgroup_forest(df: pd.DataFrame, time: str, event: str, factor: str,
         if attribute == factor:
             continue
         data = base.dropna(subset=[attribute])
+        check_levels(data[attribute], attribute)  # the one group cap
         levels = category_levels(data, attribute)
-        if len(levels) > MAX_LEVELS:
-            raise AnalysisError(f"{LABELS.get(attribute, attribute)} has {len(levels)} levels; "
-                                f"a subgroup forest takes at most {MAX_LEVELS}. Fix: group "
-                                "its values (custom groups) first.")
         labels = level_labels(data[attribute])
         for level in levels:
             subset = data[labels == level]
@@ -276,6 +274,7 @@ def univariable_forest(df: pd.DataFrame, time: str, event: str,
         data = df.dropna(subset=[time, event, covariate])
         base = {"attribute": covariate, "n": len(data), "events": int(data[event].sum())}
         try:
+            check_covariate_levels(data, [covariate])  # too many levels: this row says so
             result, note = _fit(data, time, event, [covariate], {})
         except AnalysisError as error:
             rows.append({**base, "level": "", "term": "", "label": LABELS.get(covariate,

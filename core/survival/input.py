@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.coding import level_labels, order_levels, present_levels
+from core.cohort.columns import check_levels
 from core.errors import AnalysisError
 
 ALL = "All"
@@ -108,7 +109,7 @@ def group_order(values: pd.Series | np.ndarray, by: str | None) -> tuple[str, ..
 
 
 def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None,
-                  entry: str | None = None) -> SurvivalData:
+                  entry: str | None = None, capped: bool = True) -> SurvivalData:
     """Check the columns of a survival analysis and keep the usable rows.
 
     Parameters
@@ -120,10 +121,14 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     event : str
         Column of event indicators: 1 (or True) = event, 0 (or False) = censored.
     by : str, optional
-        Column whose values define the groups; None for one group labelled ``"All"``.
+        Column whose values define the groups; None for one group labelled ``"All"``. At most
+        :data:`core.cohort.columns.MAX_LEVELS` groups (:func:`~core.cohort.columns.check_levels`).
     entry : str, optional
         Column of delayed-entry times on the clock of ``time`` (left truncation, R
         ``Surv(entry, time, event)``): the row is at risk at t only when entry < t <= time.
+    capped : bool
+        False only for a caller whose "groups" are the distinct values of a marker it scans
+        (the cut-point finder) or that checks the cap per column (strata), not groups to compare.
 
     Returns
     -------
@@ -135,11 +140,13 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
     Raises
     ------
     AnalysisError
-        A named column is absent, a time or entry is negative or not a number, an entry is
-        after the time, or an event value is neither 0 nor 1. The message names the rows,
-        the value and the fix.
+        A named column is absent, ``by`` has more than the group cap, a time or entry is
+        negative or not a number, an entry is after the time, or an event value is neither 0
+        nor 1. The message names the rows, the value and the fix.
     """
     check_columns(df.columns, (time, event, by, entry))
+    if by is not None and capped:
+        check_levels(df[by], by)
     t = _checked_times(df, time)
     no_time = np.isnan(t)
     raw_event = df[event]

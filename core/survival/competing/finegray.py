@@ -37,6 +37,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from core.cohort.coding import code_levels, level_labels, present_levels
+from core.cohort.columns import check_covariate_levels
 from core.errors import AnalysisError
 from core.likelihood.newton import newton_step
 from core.survival.competing.input import competing_data, fetched, refuse_entry
@@ -112,6 +113,7 @@ def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]
     (numpy.ndarray, list of str, list of (column, levels))
         Design matrix (n, p), term names, and the levels (reference first) of each text column.
     """
+    check_covariate_levels(frame, covariates)  # the group cap, before any level is expanded
     blocks, terms, factors = [], [], []
     for column in covariates:
         values = frame[column]

@@ -205,7 +205,7 @@ def _prepare(df: pd.DataFrame, time: str, event: str, marker: str, minprop: floa
     keep = [c for c in ("patient_id", time, event) if c in df.columns]
     work = df[keep].copy()
     work[marker] = values.astype(float)
-    data = survival_data(work, time, event, by=marker)
+    data = survival_data(work, time, event, by=marker, capped=False)  # a marker's values
     x = np.asarray(data.group, dtype=float)  # group labels round-trip the float exactly
     order = np.argsort(x, kind="stable")
     y = logrank_scores(data.time, data.event.astype(float))

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.coding import level_labels, order_levels
+from core.cohort.columns import MAX_LEVELS, too_many_levels
 from core.cohort.engine import count_true, missing, numeric
 from core.errors import AnalysisError
 from core.survival.input import (
@@ -105,6 +106,8 @@ def engine_counts(source, time: str, event: str, by, entry: str | None = None
     exclusions = tuple(Exclusion(reasons[k][1], counted[k], tuple(named.get(j, ())))
                        for j, k in enumerate(found))
     usable_rows = raw[raw["kind"] == 0].drop(columns=["kind", "n"]).reset_index(drop=True)
+    if isinstance(by, str) and usable_rows[names[0]].nunique() > MAX_LEVELS:  # the group cap
+        raise too_many_levels(by, int(usable_rows[names[0]].nunique()))
     counts = _from_engine_table(usable_rows, by, names, int(raw["n"].sum()), exclusions)
     if entry is None:
         return counts

@@ -25,7 +25,7 @@ def test_extra_columns_are_classified():
     extra = extra_columns(cohort_with_extras())
     assert extra.categorical == ("Transplant",)
     assert extra.numeric == ("LDH (U/L)",)
-    assert MAX_LEVELS == 12
+    assert MAX_LEVELS == 20
 
 
 def test_pages_offer_extra_columns_and_not_empty_schema_columns():

@@ -161,5 +161,7 @@ def test_errors_name_the_rule_and_the_fix(seed):
     with pytest.raises(AnalysisError, match="takes fewer than 2 values among the 19 patients"):
         subgroup_forest(seed.assign(mrd_pre_status="negative"), "rfs_months", "rfs_event",
                         "mrd_pre_status", ["sex"])
-    with pytest.raises(AnalysisError, match="has 19 levels; a subgroup forest takes at most 12"):
-        subgroup_forest(seed, "rfs_months", "rfs_event", "mrd_pre_status", ["patient_id"])
+    twice = pd.concat([seed, seed], ignore_index=True).assign(ward=[f"w{i}" for i in range(38)])
+    with pytest.raises(AnalysisError, match=r"^Column `ward` has 38 different values; at most 20 "
+                                            r"groups \(or levels of a covariate\) are compared"):
+        subgroup_forest(twice, "rfs_months", "rfs_event", "mrd_pre_status", ["ward"])
