@@ -191,12 +191,13 @@ def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
     shown = Path(name).name or "(upload)"
     try:
         if kind == "csv":
-            grid = _read_text(shown, data)
-            return _frame_from_grid(shown, grid, np.arange(1, len(grid) + 1), header_row)
+            table = _read_text(shown, data)
+            return _frame_from_table(shown, table, np.arange(1, len(table) + 1), header_row)
         if kind == "xlsx":
             grid, numbers = read_rows(shown, data, sheet, MAX_ROWS + HEADER_SEARCH_ROWS,
                                       progress)
-            return _frame_from_grid(shown, grid, numbers, header_row)
+            return _frame_from_table(shown, pd.DataFrame(grid, dtype=object), numbers,
+                                     header_row)
         if kind == "parquet":
             return _typed_frame(shown, read_parquet(shown, data))
         return _typed_frame(shown, read_stat(shown, data, kind))
@@ -227,35 +228,43 @@ def _plain_reason(exc: Exception) -> str:
     return "the file is damaged or in a variant this reader does not know"
 
 
-def _read_text(shown: str, data: bytes) -> np.ndarray:
-    text, _ = decode_text(shown, data)
-    sep = detect_separator(text)
-    sample = [line for line in text.splitlines()[:200]]
+TEXT_DTYPE = pd.StringDtype("pyarrow")
+"""Cells of a text table: Arrow-backed text (about the file's own size in memory; a Python
+string per cell would take four to eight times more)."""
+
+
+def _read_text(shown: str, data: bytes) -> pd.DataFrame:
+    """A text table as positional text columns (rows as lines, short rows padded with "")."""
+    text, encoding = decode_text(shown, data)
+    sep = detect_separator(text[:1_000_000])
+    sample = text[:1_000_000].splitlines()[:200]
     width = max((len(row) for row in csv.reader(sample, delimiter=sep)), default=1)
     if width > MAX_COLUMNS:
         raise too_many_columns(shown, f"{width:,} columns")
-    frame = pd.read_csv(io.StringIO(text), sep=sep, header=None, names=range(width),
-                        dtype=object, keep_default_na=False, na_filter=False,
+    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else \
+        text.encode("utf-8")
+    del text
+    table = pd.read_csv(io.BytesIO(utf8), sep=sep, header=None, names=range(width),
+                        dtype=TEXT_DTYPE, keep_default_na=False, na_filter=False,
                         skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
-                        quoting=csv.QUOTE_MINIMAL, engine="c")
-    grid = frame.to_numpy(dtype=object)
-    _check_ragged(shown, grid)
+                        quoting=csv.QUOTE_MINIMAL, engine="c", encoding="utf-8")
+    _check_ragged(shown, table)
     if sep != ",":
-        grid = _decimal_commas(grid)
-    return grid
+        table = _decimal_commas(table)
+    return table
 
 
-def _check_ragged(shown: str, grid: np.ndarray) -> None:
+def _check_ragged(shown: str, table: pd.DataFrame) -> None:
     """Rows of a text table with more values than its header (a stray separator)."""
-    filled = _filled(grid[:HEADER_SEARCH_ROWS])
+    filled = _filled(table.iloc[:HEADER_SEARCH_ROWS])
     counts = filled.sum(axis=1)
     if not counts.size or counts.max() == 0:
         return
     header_at = int(np.flatnonzero(counts >= max(1, counts.max() / 2))[0])
     width = int(np.flatnonzero(filled[header_at])[-1]) + 1
-    if width >= grid.shape[1]:
+    if width >= table.shape[1]:
         return
-    beyond = _filled(grid[header_at + 1:, width:], exact=False).any(axis=1)
+    beyond = _filled(table.iloc[header_at + 1:, width:], exact=False).any(axis=1)
     lines = (np.flatnonzero(beyond) + header_at + 2).tolist()
     if lines:
         shown_lines = ", ".join(map(str, lines[:8])) + (f" and {len(lines) - 8} more"
@@ -271,24 +280,26 @@ _DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+\s*$")
 _PLAIN_NUMBER = re.compile(r"^\s*[+-]?(\d+|\d*\.\d+)\s*$|^\s*$")
 
 
-def _decimal_commas(grid: np.ndarray) -> np.ndarray:
+def _decimal_commas(table: pd.DataFrame) -> pd.DataFrame:
     """Columns whose numbers use a decimal comma (``32,25``) get a decimal point."""
-    for j in range(grid.shape[1]):
-        column = pd.Series(grid[1:, j], dtype="string")
+    for j in table.columns:
+        column = table[j].iloc[1:]
         comma = column.str.match(_DECIMAL_COMMA.pattern).fillna(False)
         if comma.any() and (comma | column.str.match(_PLAIN_NUMBER.pattern).fillna(True)).all():
-            grid[1:, j] = column.str.replace(",", ".", regex=False).to_numpy(dtype=object)
-    return grid
+            table.loc[table.index[1:], j] = column.str.replace(",", ".", regex=False)
+    return table
 
 
-def _frame_from_grid(shown: str, grid: np.ndarray, numbers: np.ndarray, header_row: int | None
-                     ) -> pd.DataFrame:
-    """Header detection, empty rows/columns, duplicate headers and the row cap; ``numbers``
-    holds each grid row's number as the spreadsheet shows it (ascending)."""
+def _frame_from_table(shown: str, table: pd.DataFrame, numbers: np.ndarray,
+                      header_row: int | None) -> pd.DataFrame:
+    """Header detection, empty rows/columns, duplicate headers and the row cap.
+
+    ``table`` has positional columns (0, 1, ...; text for a text table, typed cells for a
+    workbook) and ``numbers`` each row's number as the spreadsheet shows it (ascending)."""
     from openpyxl.utils import get_column_letter
 
-    filled = _filled(grid, exact=False)
-    filled[:HEADER_SEARCH_ROWS] = _filled(grid[:HEADER_SEARCH_ROWS])
+    filled = _filled(table, exact=False)
+    filled[:HEADER_SEARCH_ROWS] = _filled(table.iloc[:HEADER_SEARCH_ROWS])
     if header_row is None:
         counts = filled[:HEADER_SEARCH_ROWS].sum(axis=1)
         if not counts.size or counts.max() == 0:
@@ -303,12 +314,11 @@ def _frame_from_grid(shown: str, grid: np.ndarray, numbers: np.ndarray, header_r
             raise CohortError([f"The file {shown} has no row {header_row} to read the header "
                                f"from ({why}). Fix: choose the row that holds the column names."])
         header_at = int(found[0])
-    body_filled = filled[header_at:]
-    keep_cols = np.flatnonzero(body_filled.any(axis=0))
+    keep_cols = np.flatnonzero(filled[header_at:].any(axis=0))
     headers = []
     for j in keep_cols:
-        value = grid[header_at, j]
-        text = "" if value is None else str(value).strip()
+        value = table.iat[header_at, int(j)]
+        text = "" if value is None or value is pd.NA else str(value).strip()
         headers.append(text or f"column {get_column_letter(j + 1)}")
     counts = Counter(headers)
     repeated = [h for h, c in counts.items() if c > 1]
@@ -320,27 +330,30 @@ def _frame_from_grid(shown: str, grid: np.ndarray, numbers: np.ndarray, header_r
         raise CohortError([f"Column `{h}` appears {counts[h]} times in the header (columns "
                            f"{', '.join(where[h])}). Fix: keep one column of that name and "
                            "rename or delete the others." for h in repeated])
-    body = grid[header_at + 1:, keep_cols]
-    keep_rows = np.flatnonzero(filled[header_at + 1:, keep_cols].any(axis=1)) if len(body) else \
-        np.array([], dtype=int)
+    keep_rows = np.flatnonzero(filled[header_at + 1:, keep_cols].any(axis=1)) + header_at + 1
     if len(keep_rows) > MAX_ROWS:
         raise too_many_rows(shown)
-    index = pd.Index(numbers[header_at + 1:][keep_rows], name=ROW_INDEX)
-    frame = pd.DataFrame(body[keep_rows], columns=headers, index=index, dtype=object)
+    frame = table.iloc[keep_rows, keep_cols]
+    frame.columns = headers
+    frame.index = pd.Index(numbers[keep_rows], name=ROW_INDEX)
     return frame
 
 
-def _filled(grid: np.ndarray, exact: bool = True) -> np.ndarray:
-    """Boolean grid: the cell holds a value (not None, not blank text). ``exact=False`` counts
-    whitespace-only text as filled (fast path for whole tables; the gatekeeper reads such a
-    cell as missing)."""
-    if grid.size == 0:
-        return np.zeros(grid.shape, dtype=bool)
-    if not exact:
-        return ~(pd.isna(grid) | (grid == ""))
-    flat = pd.Series(grid.ravel(), dtype=object)
-    text = flat.astype("string").str.strip()
-    return (flat.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool).reshape(grid.shape)
+def _filled(table: pd.DataFrame, exact: bool = True) -> np.ndarray:
+    """Boolean grid (rows x columns): the cell holds a value (not missing, not blank text).
+    ``exact=False`` counts whitespace-only text as filled (fast path for whole tables; the
+    gatekeeper reads such a cell as missing)."""
+    if table.size == 0:
+        return np.zeros(table.shape, dtype=bool)
+    columns = []
+    for j in table.columns:
+        column = table[j]
+        if exact:
+            text = column.astype("string").str.strip()
+            columns.append((column.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool))
+        else:
+            columns.append((column.notna() & column.ne("").fillna(True)).to_numpy(dtype=bool))
+    return np.column_stack(columns)
 
 
 def _typed_frame(shown: str, frame: pd.DataFrame) -> pd.DataFrame:

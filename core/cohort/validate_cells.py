@@ -62,8 +62,13 @@ def clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
 
 
 def as_objects(text: pd.Series) -> pd.Series:
-    """A ``string`` Series as object dtype with ``None`` for missing cells."""
-    return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
+    """A ``string`` Series as object dtype with ``None`` for missing cells; equal texts share
+    one Python string (a column of four words in 10^6 rows takes 8 MB, not 60)."""
+    codes, uniques = pd.factorize(text)
+    shared = np.empty(len(uniques) + 1, dtype=object)
+    shared[:-1] = np.asarray(uniques, dtype=object)
+    shared[-1] = None  # code -1: missing
+    return pd.Series(shared[codes], index=text.index, dtype=object)
 
 
 def clean_text(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
@@ -158,7 +163,7 @@ def parse_column(column: Column, values: pd.Series, row_label, problems: Problem
     if column.kind == "category":
         return parse_category(column, texts, row_label, problems)
     if column.kind == "event":
-        numbers = pd.to_numeric(texts, errors="coerce")
+        numbers = to_numbers(texts)
         mapped = numbers.where(numbers.isin([0, 1]) & texts.isin(["0", "1", "0.0", "1.0"])
                                ).astype("Float64")
         bad = positions(texts.notna() & mapped.isna())
@@ -191,34 +196,30 @@ def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.
     return values.where(values.notna(), None)
 
 
+_NUMBER = r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$"
+_SPECIAL_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan",
+                    "-nan")
+
+
 def to_numbers(texts: pd.Series) -> pd.Series:
-    """Cells as float64 numbers, NaN where a cell is not a number, each read exactly.
+    """Each cell's number (``float64``), NaN where the text is not a number: what
+    ``pandas.to_numeric(errors="coerce")`` gives, computed in Arrow (about ten times faster on
+    a 10^6-row column). Numbers are decimal (``+1.5``, ``.5``, ``1e-3``, ``inf``, ``nan``);
+    anything else (``1,5``, ``0x1A``, ``12 mg``) is not a number. Each value is read exactly
+    (Arrow's parser rounds correctly, where pandas < 3 reads ``0.30000000000000004`` as 0.3),
+    so an exported table read back gives the same numbers on every pandas the requirements
+    allow."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    Which cells are numbers is decided by :func:`pandas.to_numeric` (``errors="coerce"``); the
-    value of each is then read by numpy's correctly rounded parser, because pandas < 3 reads a
-    17-digit decimal to the nearest few ulps only (``0.30000000000000004`` becomes 0.3), and
-    an exported table read back must give the same numbers on every pandas the requirements
-    allow.
-    """
-    strings = texts.astype("string")
-    numbers = pd.to_numeric(strings, errors="coerce").astype("float64")
-    found = numbers.notna().to_numpy()
-    if found.any():  # one vectorised, correctly rounded parse of the number cells
-        cells = strings[found].str.strip().to_numpy(dtype=str)
-        try:
-            exact = cells.astype(np.float64)
-        except ValueError:  # a spelling pandas reads and numpy does not: keep pandas' value
-            exact = np.array([_exact(c, v) for c, v in zip(cells, numbers[found], strict=True)])
-        numbers = numbers.copy()
-        numbers[found] = exact
-    return numbers
-
-
-def _exact(cell: str, fallback: float) -> float:
-    try:
-        return float(cell)
-    except ValueError:
-        return fallback
+    text = pa.array(texts.astype(pd.StringDtype("pyarrow")).array)
+    number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+    special = pc.fill_null(pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
+                                    value_set=pa.array(_SPECIAL_NUMBERS)), False)
+    kept = pc.if_else(pc.or_(number, special), pc.utf8_trim_whitespace(text),
+                      pa.scalar(None, pa.string()))
+    values = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=texts.index, dtype="float64")
 
 
 def parse_number(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
