@@ -132,6 +132,8 @@ class ReadJob:
         self._fraction: float | None = None
         self._outcome: tuple[str, object] | None = None
         self._holds_slot = False
+        self.peak_mb: float | None = None
+        """The worker's peak resident memory in MiB, once it has answered."""
 
     # ---- the page's side -------------------------------------------------------------------
     def poll(self, wait: float = 0.0) -> Progress:
@@ -200,6 +202,8 @@ class ReadJob:
                 break
             if kind == "progress":
                 self._fraction = value
+            elif kind == "peak":
+                self.peak_mb = value
             else:
                 self._finish(kind, value)
         if self._outcome is None and \
@@ -306,6 +310,7 @@ def _work(conn, task: str, name: str, options: dict, memory_mb: int, seconds: in
                    "in the program that made it and export it again (CSV UTF-8 or XLSX, one "
                    "header row)."]
     try:  # outside the except blocks: the failed reader's frames are freed by now
+        conn.send(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         conn.send(("done", result) if refusal is None else ("refused", refusal))
     except MemoryError:
         os._exit(3)  # the server reports the memory limit for a worker that says nothing

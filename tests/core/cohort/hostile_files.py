@@ -181,12 +181,12 @@ def csv_rows(n: int, columns: int = 20, seed: int = 25) -> bytes:
         "blasts_pct": np.round(rng.uniform(0, 100, n), 1),
         "eln2022_risk": rng.choice(["favorable", "intermediate", "adverse"], n),
         "mrd_pre_status": rng.choice(["negative", "positive"], n),
-        "os_months": np.round(rng.exponential(30, n), 2),
+        "os_months": (os_months := np.round(rng.exponential(30, n), 2)),
         "os_event": rng.integers(0, 2, n),
-        "rfs_months": np.round(rng.exponential(20, n), 2),
+        "rfs_months": np.round(os_months * rng.uniform(0.3, 1.0, n), 2),
         "rfs_event": rng.integers(0, 2, n),
     })
     for k in range(columns - frame.shape[1]):
-        frame[f"lab_{k}"] = np.round(rng.normal(100, 20, n), 3) if k % 2 else \
-            rng.choice(["low", "normal", "high", "very high"], n)
+        frame[f"lab_{k}"] = np.round(rng.normal(100, 20, n), 6) if k % 2 else \
+            rng.choice(["below range", "normal range", "above range", "not measured"], n)
     return frame.to_csv(index=False).encode()
