@@ -42,6 +42,7 @@ from core.access.roles import (
     role_from_groups,
 )
 from ui import server_guard
+from ui.session_cache import session_cached
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_SESSION = "access.session"
@@ -167,7 +168,7 @@ def visible(selection):
     return replace(selection, cohort=_pseudonymised(selection.cohort, pseudonym_key(session)))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@session_cached(show_spinner=False, max_entries=16)
 def _pseudonymised(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
     return deidentify_rows(cohort, key).table
 

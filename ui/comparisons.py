@@ -35,24 +35,25 @@ from core.survival.km.robustness import (
 )
 from ui import cached
 from ui.exports import download_button
+from ui.session_cache import session_cached
 from ui.shell import STATE_COHORT, plain
 from ui.upload import STATE_SET_ASIDE
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def effects(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
             reference: str | None) -> GroupEffects | None:
     return km_effects(cohort, endpoint, by, reference)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def _logrank(cohort: pd.DataFrame, endpoint: Endpoint, by: str, rho: float,
              strata: str | None) -> LogRankResult:
     resolved = resolve_endpoint(cohort, endpoint)
     return logrank(resolved.frame, resolved.time, resolved.event, by, rho=rho, strata=strata)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def _pairwise(cohort: pd.DataFrame, endpoint: Endpoint, by: str, adjust: str
               ) -> PairwiseLogRank:
     resolved = resolve_endpoint(cohort, endpoint)
@@ -60,7 +61,7 @@ def _pairwise(cohort: pd.DataFrame, endpoint: Endpoint, by: str, adjust: str
                             p_adjust=adjust)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def _milestone(cohort: pd.DataFrame, endpoint: Endpoint, by: str, at: float,
                reference: str) -> MilestoneDifference:
     resolved = resolve_endpoint(cohort, endpoint)
@@ -68,7 +69,7 @@ def _milestone(cohort: pd.DataFrame, endpoint: Endpoint, by: str, at: float,
                                 reference=reference, entry=resolved.entry)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@session_cached(show_spinner=False, max_entries=64)
 def _rmst(cohort: pd.DataFrame, endpoint: Endpoint, by: str, tau: float,
           reference: str) -> RmstComparison:
     resolved = resolve_endpoint(cohort, endpoint)
@@ -149,7 +150,7 @@ def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
             st.caption(PAIRWISE_WHY)
 
 
-@st.cache_data(show_spinner="Testing each characteristic across the groups…", max_entries=32)
+@session_cached(show_spinner="Testing each characteristic across the groups…", max_entries=32)
 def _baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
     return baseline_by_group(cohort, by)
 
