@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 import pandas as pd
 
 from core.cohort.dates import DAYS_PER_MONTH, iso_text, read_date_columns
+from core.cohort.mapping_file import mapping_fields, mapping_json
 from core.cohort.schema import BY_NAME, DATE_FIELDS
 from core.cohort.validate import SOURCE_COLUMNS, clean_column, to_numbers
 from core.errors import CohortError
@@ -131,28 +132,14 @@ class Mapping:
         Raises
         ------
         core.errors.CohortError
-            When ``data`` is not a mapping of this app.
+            When ``data`` is not a mapping of this app or a field holds the wrong kind of value
+            (:func:`core.cohort.mapping_file.mapping_fields`).
         """
         if not isinstance(data, dict) or data.get("format") != "relapse-risk-explorer mapping":
             raise CohortError(["This is not a mapping file of this app (no 'format': "
                                "'relapse-risk-explorer mapping'). Fix: upload the JSON file "
                                "downloaded from the mapping step."])
-        try:
-            return cls(
-                columns=_pairs(data.get("columns", {})),
-                time_units=_pairs(data.get("time_units", {})),
-                event_codes=tuple(sorted((f, _pairs({k: int(v) for k, v in c.items()}))
-                                         for f, c in data.get("event_codes", {}).items())),
-                value_codes=tuple(sorted((f, _pairs(c))
-                                         for f, c in data.get("value_codes", {}).items())),
-                date_format=data.get("date_format"), sheet=data.get("sheet"),
-                header_row=None if data.get("header_row") is None else int(data["header_row"]),
-                keep_extra=bool(data.get("keep_extra", True)))
-        except (AttributeError, TypeError, ValueError) as exc:
-            if isinstance(exc, CohortError):
-                raise
-            raise CohortError([f"The mapping file is malformed ({exc}). Fix: download the "
-                               "mapping again from the mapping step."]) from None
+        return cls(**mapping_fields(data))
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, sort_keys=True)
@@ -164,14 +151,10 @@ class Mapping:
         Raises
         ------
         core.errors.CohortError
-            When the text is not JSON or not a mapping of this app.
+            When the text is too long, not JSON or not a mapping of this app
+            (:func:`core.cohort.mapping_file.mapping_json`).
         """
-        try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise CohortError(["The mapping file is not valid JSON. Fix: upload the JSON file "
-                               "downloaded from the mapping step."]) from None
-        return cls.from_dict(data)
+        return cls.from_dict(mapping_json(text))
 
 
 def distinct_values(raw: pd.DataFrame, column: str, limit: int = 50) -> list[str]:
