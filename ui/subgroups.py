@@ -55,11 +55,7 @@ def definition() -> GroupDefinition | None:
         st.session_state[STATE_DEFINITION] = found
         wanted = st.query_params.get(URL_FILTER)
         if found is not None and wanted:
-            try:
-                chosen = [v for v in json.loads(wanted) if v in found.labels]
-            except (json.JSONDecodeError, TypeError):
-                chosen = []
-            st.session_state[FILTER_WIDGET] = chosen
+            st.session_state[FILTER_WIDGET] = found.chosen_from_link(wanted)
     return st.session_state[STATE_DEFINITION]
 
 

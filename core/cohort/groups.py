@@ -223,6 +223,19 @@ class GroupDefinition:
                                "ignored. Fix: rebuild the groups on the Subgroups page."])
         return cls.from_dict(data)
 
+    def chosen_from_link(self, text: str) -> list[str]:
+        """The group labels a link's group filter (a JSON list) names, in its order; anything
+        else in it (other values, nesting, too long a text) is ignored."""
+        if len(text) > MAX_QUERY_LENGTH:
+            return []
+        try:
+            values = json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            return []
+        labels = self.labels
+        return [v for v in values if isinstance(v, str) and v in labels] \
+            if isinstance(values, list) else []
+
     def describe(self) -> list[str]:
         """One line per group, e.g. ``"High risk: ELN 2022 risk == adverse AND ..."``,
         then the rule of everyone else."""

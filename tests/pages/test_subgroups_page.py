@@ -164,6 +164,9 @@ def test_malformed_or_hostile_link_values():
     at = run_page(PAGE, {"groups": hostile.to_json()})
     assert not at.exception
     assert any("\\<img src=x onerror=alert(1)\\>\\*" in c.value for c in at.sidebar.caption)
+    deep = "[" * 50_000 + "]" * 50_000  # issue 25: the group filter's JSON nested too deeply
+    at = run_page("app.py", {"groups": ADVERSE_MRD.to_json(), "group_filter": deep})
+    assert not at.exception
 
 
 def test_empty_filter_shows_friendly_message():
