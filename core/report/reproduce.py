@@ -230,8 +230,15 @@ def python_script(spec: dict) -> str:
 
 
 def r_script(spec: dict) -> str:
-    """The standalone R script for ``spec``."""
-    return R_SCRIPT.replace("__SPEC__", json.dumps(spec, indent=1))
+    """The standalone R script for ``spec``: its JSON in an R raw string whose delimiter
+    (``r"---(...)---"``, with as many dashes as needed) does not occur in the JSON, so a value
+    such as ``arm)---`` cannot close it early."""
+    text = json.dumps(spec, indent=1)
+    dashes = "---"
+    while f'){dashes}"' in text:
+        dashes += "-"
+    return R_SCRIPT.replace('r"---(__SPEC__)---"', f'r"{dashes}(__SPEC__){dashes}"').replace(
+        "__SPEC__", text, 1)
 
 
 def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,

@@ -276,6 +276,8 @@ def efron(beta, x, time, event, stratum):
         for r in range(m):
             f = r / m
             a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
+            if not a0 > 0:  # every risk in the set underflowed: beta ran off (no optimum)
+                return -math.inf, grad, info
             loglik -= math.log(a0)
             mean = a1 / a0
             grad -= mean
@@ -371,6 +373,8 @@ def newton(x, time, event, stratum):
             new = beta + step
             new_loglik, new_grad, new_info = efron(new, x, time, event, stratum)
             halvings += 1
+        if not math.isfinite(new_loglik):  # a coefficient diverged: not converged
+            break
         beta, grad, info, change = new, new_grad, new_info, abs(new_loglik - loglik)
         loglik = new_loglik
         if change < 1e-12 and np.max(np.abs(step)) < 1e-9:

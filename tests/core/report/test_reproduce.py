@@ -224,3 +224,42 @@ def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
         assert _largest_difference(mine[block], shown[block]) <= 1e-8, block
     if mine["cox"]["converged"]:
         assert _largest_difference(mine["cox"], {**shown["cox"], "converged": True}) <= 1e-8
+
+
+def test_scripts_end_in_a_sentence_on_a_cox_model_that_does_not_converge(tmp_path):
+    """Issue 25: WBC rising with the time to relapse and every patient relapsing (monotone
+    likelihood: the coefficient runs to minus infinity; R's coxph warns and stops). The
+    Python script took exp() of ever larger linear predictors until a risk set summed to 0
+    and ended in 'math domain error'."""
+    cohort = SEED.sort_values("rfs_months").reset_index(drop=True)
+    cohort["rfs_months"] = np.arange(len(cohort)) + 1.0
+    cohort["rfs_event"] = 1
+    cohort["wbc"] = 100.0 + np.arange(len(cohort))
+    choices = ReportChoices(cox_endpoint="rfs", cox_covariates=("wbc",))
+    assert not app_numbers(cohort, choices)["cox"]["converged"]
+    _unzip(cohort, choices, tmp_path)
+    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "cox: a model does not converge" in run.stdout
+    assert run.stdout.strip().endswith("REPRODUCED")
+
+
+def test_r_script_reads_a_group_value_that_closes_its_raw_string(tmp_path):
+    """Issue 25: the spec sits in an R raw string r"---(...)---"; a group value ending in
+    ')---' closed it early and the script did not parse. R: fromJSON() of the literal gives
+    the value back as written."""
+    if shutil.which("Rscript") is None:
+        pytest.skip("Rscript not installed; the R script is checked where R is present")
+    from core.report.reproduce import r_script
+
+    hostile = 'arm)---", "x": 1)---'
+    spec = {"groups": [hostile, "b)----", ")--"], "by": "arm"}
+    (tmp_path / "spec.R").write_text(r_script(spec))
+    probe = ('suppressPackageStartupMessages(library(jsonlite)); for (e in parse("spec.R")) '
+             'if (identical(e[[1]], as.name("<-")) && identical(e[[2]], as.name("spec"))) '
+             '{ eval(e); cat(unlist(spec$groups), sep = "\\n") }')
+    run = subprocess.run(["Rscript", "-e", probe], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [hostile, "b)----", ")--"]
