@@ -228,4 +228,4 @@ def link_notice(message: str) -> None:
 
 
 def _safe_value(value: str) -> str:
-    return "'" + re.sub(r"[^0-9A-Za-z _.\-+/%()]", "", value)[:40] + "'"
+    return "'" + re.sub(r"[^0-9A-Za-z _.,\-+/%()]", "", value)[:40] + "'"

@@ -129,10 +129,14 @@ def test_cutpoint_controls_and_use_as_groups():
     assert definition.other == "WBC (×10⁹/L) > 1.26"
 
 
-def test_cutpoint_range_without_cuts_is_an_error():
-    at = run_page(PAGE, {"cut.marker": "age", "cut.range": "0.5,0.5"})
-    assert not at.exception
-    assert any("(got minprop = 0.5, maxprop = 0.5)" in e.value for e in at.error)
+@pytest.mark.parametrize("bad", ["0.5,0.5", "-5,5", "0.1,0.5,0.9", "nan,1"])
+def test_a_link_search_range_without_cuts_is_ignored_with_a_notice(bad):
+    """Issue 25: cut.range=-5,5 or three values showed the generic error page; every link
+    value is checked where it is read (core.cohort.text.parse_share_range)."""
+    at = run_page(PAGE, {"cut.marker": "age", "cut.range": bad})
+    assert not at.exception and not at.error
+    assert any(f"The link's value '{bad}' for `cut.range` was ignored: Search range: "
+               in w.value and "is not two shares from 0 to 1" in w.value for w in at.warning)
 
 
 def test_forest_controls():
