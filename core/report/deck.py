@@ -37,6 +37,8 @@ from core.report.sections import ReportChoices
 
 ROOT = Path(__file__).resolve().parents[2]
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
+MIN_ROW_HEIGHT = Pt(11 * 1.6)
+"""A table row at the smallest table font; caveats that leave less go to their own slide."""
 MARGIN = Inches(0.5)
 TABLE_ROWS_PER_SLIDE = 13
 MAX_TABLE_SLIDES = 4
@@ -237,18 +239,25 @@ def _table_slides(deck, section: Section, footer: str) -> None:
                   color=MUTED, name="Paragraph")
             top += Inches(0.45)
         warnings = warnings_last if index == len(chunks) - 1 else ()
-        warn_h = _warnings_height(warnings)
-        bottom = SLIDE_H - Inches(0.6) - warn_h
         halves = [chunk.iloc[:per_table], chunk.iloc[per_table:]] if len(chunk) > per_table \
             else [chunk]
+        rows = max(len(h) for h in halves) + 1  # one font size for the whole slide
+        if SLIDE_H - Inches(0.6) - _warnings_height(warnings) - top < rows * MIN_ROW_HEIGHT:
+            overflow, warnings = warnings, ()  # caveats too long to sit under the table
+        else:
+            overflow = ()
+        warn_h = _warnings_height(warnings)
+        bottom = SLIDE_H - Inches(0.6) - warn_h
         gap = Inches(0.3)
         width = int((SLIDE_W - 2 * MARGIN - gap * (len(halves) - 1)) / len(halves))
-        rows = max(len(h) for h in halves) + 1  # one font size for the whole slide
         for k, half in enumerate(halves):
             _add_table(slide, half, MARGIN + k * (width + gap), top, width, bottom - top,
                        blank_repeats=section.key == "baseline", rows_for_font=rows)
         if warnings:
             _warnings(slide, warnings, bottom + Inches(0.05), warn_h)
+        if overflow:
+            _text_slide(deck, Section(f"{title}: caveats", warnings=overflow,
+                                      notes=section.notes), footer)
 
 
 def _warnings_height(warnings: tuple[str, ...]) -> int:

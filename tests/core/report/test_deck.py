@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pandas as pd
 import pytest
 from pptx import Presentation
 from pptx.util import Inches
@@ -173,3 +174,23 @@ def test_a_cohort_with_only_overall_survival_gets_explained_sections():
     assert sections["cox"].warnings[0].startswith("No Cox model: none of the chosen "
                                                   "covariates varies")
     assert sections["swimmer"].warnings[0].startswith("19 patients without a recorded RFS")
+
+
+def test_long_caveats_under_a_table_get_their_own_slide():
+    """Issue 25: long Cox caveats left the table a negative height and the deck crashed
+    (python-pptx refuses a negative row height). The table keeps its slide; the caveats that
+    do not fit under it follow on a slide of their own."""
+    from core.report.sections import Section
+
+    table = pd.DataFrame({"Term": [f"term {i}" for i in range(12)], "HR": ["1.00"] * 12})
+    caveats = tuple(f"Caveat {i}: " + "a long explanation of a model problem " * 12
+                    for i in range(8))
+    section = Section("Cox regression", table=table, warnings=caveats, key="cox")
+    data = slide_deck(load_seed_cohort(), DeckContext("x", 19), CHOICES, sections=[section])
+    presentation = Presentation(io.BytesIO(data))
+    assert _titles(presentation)[1:] == ["Cox regression", "Cox regression: caveats"]
+    table_slide, caveat_slide = presentation.slides[1], presentation.slides[2]
+    grid = next(s for s in table_slide.shapes if s.has_table).table
+    assert all(row.height > 0 for row in grid.rows) and len(grid.rows) == 13
+    text = "\n".join(s.text_frame.text for s in caveat_slide.shapes if s.has_text_frame)
+    assert all(c in text for c in caveats)
