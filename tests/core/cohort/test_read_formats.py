@@ -231,6 +231,19 @@ def test_upload_limit_matches_the_server_setting():
     assert tomllib.loads(config.read_text())["server"]["maxUploadSize"] == MAX_UPLOAD_MB
 
 
+def test_deployment_notes_allow_the_same_upload_size():
+    """Issue 25: the nginx block allowed 50 MB while the app allowed 200 MB (nginx answered
+    413 to a file the page said it takes)."""
+    import re
+    from pathlib import Path
+
+    from core.cohort.read import MAX_UPLOAD_MB
+
+    notes = (Path(__file__).resolve().parents[3] / "docs" / "deployment.md").read_text()
+    assert re.findall(r"client_max_body_size (\d+)m;", notes) == [str(MAX_UPLOAD_MB)]
+    assert f"| `server.maxUploadSize` | `{MAX_UPLOAD_MB}` (MB) |" in notes
+
+
 @pytest.mark.parametrize("name", ["cohort_template.csv", "cohort_template.xlsx"])
 def test_templates_load_as_minimal_cohorts(name):
     from pathlib import Path
