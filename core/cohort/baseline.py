@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kruskal, mannwhitneyu
 
+from core.cohort.columns import MAX_LEVELS, check_levels
 from core.cohort.filters import filter_levels
 from core.cohort.fisher import fisher_test
 from core.cohort.read import split_list
@@ -167,7 +168,9 @@ def compare_groups(df: pd.DataFrame, by: str, columns) -> pd.DataFrame:
     Raises
     ------
     AnalysisError
-        ``by`` or a column is not in ``df``, or ``by`` is among ``columns``.
+        ``by`` or a column is not in ``df``, ``by`` is among ``columns`` or has more than
+        :data:`core.cohort.columns.MAX_LEVELS` groups. A column with more values than that is
+        not tested (its ``note`` says so).
     """
     columns = [columns] if isinstance(columns, str) else list(columns)
     absent = [c for c in (by, *columns) if c not in df.columns]
@@ -178,6 +181,7 @@ def compare_groups(df: pd.DataFrame, by: str, columns) -> pd.DataFrame:
     if by in columns:
         raise AnalysisError(f"`{by}` is the grouping column and cannot be tested against "
                             "itself. Fix: leave it out of the columns.")
+    check_levels(df[by], by)  # the one group cap
     grouped = df[df[by].notna()]
     rows = {column: _compare_one(grouped[column], grouped[by]) for column in columns}
     return pd.DataFrame.from_dict(rows, orient="index", columns=COMPARE_COLUMNS)
@@ -195,6 +199,10 @@ def _compare_one(values: pd.Series, groups: pd.Series) -> tuple:
         return (test, np.nan, len(x), n_missing, k,
                 "not testable: fewer than two groups have a recorded value")
     if not numeric:
+        distinct = x.astype(str).nunique()
+        if distinct > MAX_LEVELS:  # an exact test on thousands of rows x groups never ends
+            return (test, np.nan, len(x), n_missing, k, f"not tested: {distinct:,} different "
+                    f"values (at most {MAX_LEVELS} levels are compared)")
         table = pd.crosstab(x.astype(str).to_numpy(), codes).to_numpy()
         if table.shape[0] < 2:
             return (test, np.nan, len(x), n_missing, k, "not testable: one value only")

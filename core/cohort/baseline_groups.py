@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from core.cohort.baseline import IMBALANCE_NOTE, baseline_characteristics, compare_groups
+from core.cohort.columns import check_levels
 from core.cohort.schema import BY_NAME, LABELS
 from core.errors import AnalysisError
 
@@ -55,11 +56,13 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
     Raises
     ------
     AnalysisError
-        ``by`` is not a column, or fewer than two groups have patients.
+        ``by`` is not a column, has more than :data:`core.cohort.columns.MAX_LEVELS` groups,
+        or fewer than two groups have patients.
     """
     if by not in cohort.columns:
         raise AnalysisError(f"Column `{by}` is not in the cohort. Fix: choose one of its "
                             "columns to split the table by.")
+    check_levels(cohort[by], by)  # the one group cap, before a table per group
     grouped = cohort[cohort[by].notna()]
     groups = sorted(pd.unique(grouped[by].astype(str)), key=_order(by))
     if len(groups) < 2:

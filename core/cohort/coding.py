@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.cohort.columns import MAX_LEVELS, too_many_levels
 from core.cohort.schema import BY_NAME
 from core.errors import AnalysisError
 
@@ -242,7 +243,9 @@ def code_levels(values: pd.Series, column: str | None = None,
     Raises
     ------
     AnalysisError
-        When fewer than two levels occur (nothing to compare), or ``reference`` does not occur.
+        When fewer than two levels occur (nothing to compare), more than
+        :data:`core.cohort.columns.MAX_LEVELS` (the one group cap), or ``reference`` does not
+        occur.
 
     Examples
     --------
@@ -259,6 +262,8 @@ def code_levels(values: pd.Series, column: str | None = None,
         raise AnalysisError(
             f"Covariate `{name}` is constant ({shown} for every patient in the model): its "
             "hazard ratio cannot be estimated. Remove it or widen the filters.")
+    if len(levels) > MAX_LEVELS:  # the one group cap, before any indicator column is built
+        raise too_many_levels(name, len(levels))
     if reference is None:
         reference = levels[0]
     elif reference not in levels:

@@ -151,7 +151,7 @@ def _codes(labels: pd.Series, groups: tuple[str, ...]) -> np.ndarray:
 
 
 def survival_counts(cohort, time: str, event: str, by: str | None = None,
-                    entry: str | None = None) -> SurvivalCounts:
+                    entry: str | None = None, capped: bool = True) -> SurvivalCounts:
     """Check a survival analysis's columns and count events and censorings per group and time.
 
     Parameters
@@ -168,6 +168,8 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None,
     entry : str, optional
         Column of delayed-entry times on the clock of ``time`` (months); the counts then
         carry an ``entries`` table and ``n_risk`` (see :class:`SurvivalCounts`).
+    capped : bool
+        False when the caller checks the group cap itself (a combined group x stratum key).
 
     Returns
     -------
@@ -183,7 +185,7 @@ def survival_counts(cohort, time: str, event: str, by: str | None = None,
         from core.survival.km.engine_counts import engine_counts  # needs this module
 
         return engine_counts(cohort, time, event, by, entry)
-    data = survival_data(cohort, time, event, by, entry)
+    data = survival_data(cohort, time, event, by, entry, capped=capped)
     return counts_of(data)
 
 

@@ -80,7 +80,7 @@ def logrank_with_entry(df, time: str, event: str, by: str, entry: str, rho: floa
         data = survival_data(frame, time, event, by, entry)
         return logrank_entry_data(data)
     data = survival_data(combined_frame(frame, (time, event, entry), by, strata), time, event,
-                         KEY, entry)
+                         KEY, entry, capped=False)  # capped per column in split_groups
     groups, levels, g_of, s_of = split_groups(data.groups, frame, by, strata)
     return _score(data, groups, g_of[data.group_code], s_of[data.group_code], strata,
                   len(levels), combined_exclusions(data.exclusions, by, strata))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.coding import categories_of, level_labels, order_levels
+from core.cohort.columns import MAX_LEVELS, too_many_levels
 from core.cohort.engine import is_source
 from core.survival.input import check_columns, missing_reason
 from core.survival.km.counts import SEPARATOR, SurvivalCounts, survival_counts
@@ -121,7 +122,8 @@ def _combined_counts(df: pd.DataFrame, time: str, event: str, by: str, strata: s
                      ) -> SurvivalCounts:
     """The count table of ``by`` x ``strata`` in memory, labelled as the engine labels it
     (the two values as text joined by :data:`SEPARATOR`), with the gatekeeper's rules."""
-    counts = survival_counts(combined_frame(df, (time, event), by, strata), time, event, KEY)
+    counts = survival_counts(combined_frame(df, (time, event), by, strata), time, event, KEY,
+                             capped=False)  # capped per column in split_groups
     return SurvivalCounts(table=counts.table, groups=counts.groups, n_input=counts.n_input,
                           exclusions=combined_exclusions(counts.exclusions, by, strata),
                           data=counts.data, codes=counts.codes)
@@ -170,6 +172,9 @@ def split_groups(labels: tuple[str, ...], cohort, by: str, strata: str
                           else None)
     levels = order_levels(set(stratum_label), strata,
                           categories_of(cohort[strata]) if in_memory else None)
+    for column, found in ((by, groups), (strata, levels)):  # the group cap, each column
+        if len(found) > MAX_LEVELS:
+            raise too_many_levels(column, len(found))
     g_of = np.array([groups.index(g) for g in group_label], dtype=np.int64)
     s_of = np.array([levels.index(s) for s in stratum_label], dtype=np.int64)
     return groups, levels, g_of, s_of

@@ -13,11 +13,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.cohort.baseline import compare_groups
+from core.cohort.baseline_groups import baseline_by_group
 from core.cohort.columns import MAX_LEVELS, check_levels
+from core.cox.fit import fit_cox
 from core.errors import AnalysisError
 from core.survival import kaplan_meier, logrank, survival_at
 from core.survival.competing import cumulative_incidence_at, fine_gray, gray_test
 from core.survival.input import survival_data
+from core.survival.km.logrank import logrank_trend
+from core.survival.km.pairwise import pairwise_logrank
 
 MESSAGE = (r"^Column `cytogenetics` has {n:,} different values; at most 20 groups \(or levels of "
            r"a covariate\) are compared\. Fix: combine its values into fewer groups \(custom "
@@ -54,7 +59,13 @@ def test_check_levels_counts_distinct_values_and_ignores_missing():
     lambda df: cumulative_incidence_at(df, "rfs_months", "status", [12], by="cytogenetics"),
     lambda df: gray_test(df, "rfs_months", "status", "cytogenetics"),
     lambda df: fine_gray(df, "rfs_months", "status", ["cytogenetics", "age"]),
-], ids=["survival_data", "kaplan_meier", "survival_at", "logrank", "cif", "gray", "fine_gray"])
+    lambda df: fit_cox(df, "rfs_months", "rfs_event", ["cytogenetics", "age"]),
+    lambda df: pairwise_logrank(df, "rfs_months", "rfs_event", "cytogenetics"),
+    lambda df: logrank_trend(df, "rfs_months", "rfs_event", "cytogenetics"),
+    lambda df: compare_groups(df, "cytogenetics", ["age"]),
+    lambda df: baseline_by_group(df, "cytogenetics"),
+], ids=["survival_data", "kaplan_meier", "survival_at", "logrank", "cif", "gray", "fine_gray",
+        "fit_cox", "pairwise", "trend", "compare_groups", "baseline_by_group"])
 def test_every_estimator_refuses_a_3000_level_column(call):
     with pytest.raises(AnalysisError, match=MESSAGE.format(n=3_000)):
         call(registry())
@@ -70,3 +81,24 @@ def test_a_numeric_stratifier_is_capped_too():
     df = registry(n=500)
     with pytest.raises(AnalysisError, match=r"^Column `age` has 500 different values; at most "):
         kaplan_meier(df, "rfs_months", "rfs_event", by="age")
+
+
+def test_a_characteristic_with_many_values_is_not_tested_across_groups():
+    """Fisher's exact test on a 300 x 2 table ran for minutes (Table 1 split by a group, a
+    free-text karyotype column); it is reported as not tested instead."""
+    df = registry(n=20_000, levels=300).assign(arm=lambda d: np.where(d.index % 2, "A", "B"))
+    row = compare_groups(df, "arm", ["cytogenetics"]).loc["cytogenetics"]
+    assert np.isnan(row["p_value"]) and row["groups"] == 2
+    assert row["note"] == "not tested: 300 different values (at most 20 levels are compared)"
+
+
+def test_strata_are_capped_per_column_not_as_combinations():
+    """A stratified log-rank compares groups within strata: 3 groups in 10 strata (30
+    combinations) is allowed; 3,000 strata are refused naming the strata column (the
+    combined key's internal name showed before)."""
+    df = registry(n=5_000, levels=10).assign(arm=lambda d: d.index % 3)
+    result = logrank(df, "rfs_months", "rfs_event", "arm", strata="cytogenetics")
+    assert result.n_strata == 10
+    with pytest.raises(AnalysisError, match=MESSAGE.format(n=3_000)):
+        logrank(registry().assign(arm=lambda d: d.index % 3), "rfs_months", "rfs_event",
+                "arm", strata="cytogenetics")
