@@ -86,7 +86,8 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
     return {"risk_endpoint": endpoint, "risk_kind": kind if kind in kinds else kinds[0],
             "risk_covariates": tuple(c for c in saved_value("risk.covariates", [])
                                      if c in covariate_options(cohort)),
-            "risk_horizon": _number(saved_value("risk.horizon", 24.0), 24.0),
+            "risk_horizon": _checked("risk.horizon",
+                                     lambda text: parse_horizon(text, "Risk horizon"), 24.0),
             "risk_rule": rule if rule in DEATH_RULES else "censor"}
 
 

@@ -200,8 +200,9 @@ def format_months(months: tuple[float, ...]) -> str:
     return ", ".join(format_number(m) for m in months)
 
 
-def parse_horizon(text: str) -> float:
-    """An RMST horizon typed or linked by a user, in months (1 to :data:`MAX_MONTHS`).
+def parse_horizon(text: str, what: str = "RMST horizon") -> float:
+    """An RMST horizon (or another horizon, named ``what`` in the message) typed or linked by
+    a user, in months (1 to :data:`MAX_MONTHS`).
 
     Raises
     ------
@@ -213,7 +214,7 @@ def parse_horizon(text: str) -> float:
     except (TypeError, ValueError):
         value = math.nan
     if not math.isfinite(value) or not 1 <= value <= MAX_MONTHS:
-        raise AnalysisError(f"RMST horizon: {str(text)[:20]!r} is not a number of months "
+        raise AnalysisError(f"{what}: {str(text)[:20]!r} is not a number of months "
                             f"between 1 and {MAX_MONTHS:g}. Fix: type e.g. 24.")
     return value
 

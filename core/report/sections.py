@@ -138,13 +138,15 @@ class ReportChoices:
         from core.survival.competing.input import DEATH_RULES
 
         for name, allowed in (("endpoint", DELIVERED), ("cox_endpoint", ENDPOINTS),
-                              ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES)):
+                              ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES),
+                              ("risk_rule", DEATH_RULES)):
             value = getattr(self, name)
             if value not in allowed:
                 raise AnalysisError(f"The deliverables' {name} is {str(value)[:40]!r}; it is one "
                                     f"of {', '.join(map(repr, allowed))}. Fix: choose it on its "
                                     "page.")
         parse_horizon(format_number(self.horizon))
+        parse_horizon(format_number(self.risk_horizon), "Risk horizon")
         parse_months(format_months(self.landmark_months))
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:

@@ -30,11 +30,20 @@ def test_landmarks_the_survival_page_refuses_are_refused(marks):
 
 @pytest.mark.parametrize(("field", "value"), [
     ("endpoint", "dfs"), ("cox_endpoint", "x"), ("swimmer_mode", "www.evil.example"),
-    ("competing_rule", "drop")])
+    ("competing_rule", "drop"), ("risk_rule", "drop")])
 def test_a_choice_outside_its_options_is_refused(field, value):
     with pytest.raises(AnalysisError, match=rf"^The deliverables' {field} is {value!r}; it is "
                                             r"one of "):
         ReportChoices(**{field: value})
+
+
+@pytest.mark.parametrize("horizon", [1e308, 5000.0, math.nan])
+def test_a_risk_horizon_out_of_range_is_refused(horizon):
+    """/Relapse_risk?risk.horizon=1e308 reached the report's risk section (main added it after
+    the RMST bound)."""
+    with pytest.raises(AnalysisError, match=r"^Risk horizon: '.*' is not a number of months "
+                                            r"between 1 and 1200\."):
+        ReportChoices(risk_horizon=horizon)
 
 
 def test_the_pages_defaults_pass():
