@@ -44,7 +44,8 @@ CASES = {
                                   "frame = read_table(h)",
     "app: worker read + map + gatekeeper": (
         "from core.cohort.isolated import ReadJob\n"
-        "from core.cohort.mapping import resolve_mapping, apply_mapping\n"
+        "from core.cohort.mapping import apply_mapping\n"
+        "from core.cohort.proposal import resolve_mapping\n"
         "from core.cohort.validate import set_aside_invalid_rows\n"
         "job = ReadJob('read', 'c.csv', data)\n"
         "sheets, raw = job.outcome()\n"

@@ -19,6 +19,7 @@ from core.risk.bootstrap import Validation, validate_model
 from core.risk.frozen import thaw
 from core.risk.model import RiskModel
 from core.risk.summary import RiskReport, risk_report
+from ui.session_cache import session_cached
 
 JOB = "risk.job"
 """Session-state key of the running or finished bootstrap."""
@@ -26,13 +27,13 @@ WORKERS = 2
 """Refitting threads of a bootstrap on 1,000 patients or more (bench/bench_risk.py)."""
 
 
-@st.cache_data(show_spinner="Fitting the risk model…", max_entries=32)
+@session_cached(show_spinner="Fitting the risk model…", max_entries=32)
 def report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: tuple[str, ...],
            horizon: float, death_rule: str) -> RiskReport:
     return risk_report(cohort, endpoint, kind, list(covariates), horizon, death_rule)
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@session_cached(show_spinner=False, max_entries=8)
 def frozen(text: bytes) -> tuple[RiskModel, str, dict]:
     return thaw(text)
 

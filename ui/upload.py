@@ -287,6 +287,9 @@ def remove_my_data() -> None:
     for key in (STATE_JOB, "cohort.job"):
         if st.session_state.get(key) is not None:
             st.session_state[key].cancel()
+    bootstrap = st.session_state.get("risk.job")  # ui.risk.JOB: its thread holds the cohort
+    if bootstrap is not None:
+        bootstrap.cancel.set()
     generation = st.session_state.get("upload.generation", 0)
     session_cache.clear()
     for key in [k for k in st.session_state if not str(k).startswith(KEEP_ON_REMOVE)

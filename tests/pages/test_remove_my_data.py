@@ -21,12 +21,13 @@ import pandas as pd
 from streamlit.runtime.state.common import TESTING_KEY
 from streamlit.testing.v1 import AppTest
 
-from core.cohort.mapping import propose_mapping
+from core.cohort.proposal import propose_mapping
 from core.cohort.read import read_table
 from tests.pages.helpers import ROOT
 
 PAGES = ("app.py", "pages/1_Survival.py", "pages/4_Competing_risks.py", "pages/2_Cox.py",
-         "pages/3_Patients.py", "pages/7_Subgroups.py", "pages/6_During_follow_up.py")
+         "pages/3_Patients.py", "pages/7_Subgroups.py", "pages/6_During_follow_up.py",
+         "pages/11_Relapse_risk.py")
 _PARTS = ("qz", "upload", "marker", "5821")
 
 
@@ -102,8 +103,12 @@ def session_with_upload() -> AppTest:
 def test_remove_my_data_leaves_no_trace_of_the_upload():
     at = session_with_upload()
     for page in PAGES:
+        if page == "pages/11_Relapse_risk.py":  # a model of the upload's own columns
+            at.session_state["risk.covariates"] = ["eln2022_risk", "site"]
         at.switch_page(page).run()
         assert not at.exception, page
+    assert any(s.value == "How far to trust the model" for s in at.subheader), \
+        "the Relapse risk page fitted a model of the upload"
     at.switch_page("app.py").run()
     csv_button = next((b for b in at.button if "CSV" in str(b.label)), None)
     if csv_button is not None:  # the download is built only when asked
