@@ -29,6 +29,7 @@ from core.survival.km.guarantee import (
     needs_delayed_entry,
 )
 from ui import cached
+from ui.session_cache import session_cached
 from ui.shell import plain
 from ui.state import keep_in_url, url_choice
 from ui.upload import STATE_ENDPOINT_NOTES
@@ -56,7 +57,7 @@ def remove_user_endpoint(key: str) -> None:
                                     if endpoint_from_dict(d).key != key]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@session_cached(show_spinner=False, max_entries=32)
 def _offered(cohort: pd.DataFrame, kinds: tuple[str, ...], users: tuple[Endpoint, ...],
              entry: bool) -> tuple[list[Endpoint], list[str]]:
     return offered_endpoints(cohort, kinds, users, entry)
@@ -114,7 +115,7 @@ def endpoint_choice(view, key: str, kinds: tuple[str, ...] = (SURVIVAL,), entry:
     return by_key[chosen]
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@session_cached(show_spinner=False, max_entries=32)
 def _comparison(cohort: pd.DataFrame, by: str, landmark_months: tuple[float, ...],
                 horizon: float) -> GuaranteeTimeComparison:
     return guarantee_time_comparison(cohort, by, landmark_months, horizon)
@@ -137,7 +138,7 @@ def guarantee_time_section(view, endpoint: Endpoint, by: str | None,
         st.caption(plain(note))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@session_cached(show_spinner=False, max_entries=32)
 def _incidence(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
                landmark_months: tuple[float, ...]) -> EndpointIncidence:
     return endpoint_incidence(cohort, endpoint, by, landmark_months)
