@@ -114,7 +114,7 @@ REGISTRY_KNOWN_BUG: dict[str, str] = {}
 def test_every_page_with_10_5_patients(page, registry):
     at = run_with(registry, page)
     assert not at.exception, page
-    assert header_text(at).startswith("**100000 of 100000 patients**")
+    assert header_text(at).startswith("**100,000 of 100,000 patients**")  # thousands as read
 
 
 @pytest.fixture(scope="module")
