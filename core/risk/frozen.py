@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.cohort.columns import MAX_LEVELS, too_many_levels
 from core.errors import AnalysisError
 from core.risk.hazards import Hazard
 from core.risk.model import KIND_LABELS, CovariateCoding, ModelSpec, RiskModel
@@ -88,6 +89,9 @@ def thaw(text: str | bytes) -> tuple[RiskModel, str, dict]:
     except (ValueError, UnicodeDecodeError) as error:
         raise AnalysisError(f"The model file is not valid JSON ({error}). Fix: choose the "
                             "file written by 'Freeze this model'.") from error
+    except RecursionError:
+        raise AnalysisError("The model file is not valid JSON (nested too deeply). Fix: choose "
+                            "the file written by 'Freeze this model'.") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise AnalysisError(f"This JSON file is not a frozen risk model (its \"format\" is not "
                             f"{FORMAT!r}). Fix: choose the file written by 'Freeze this model'.")
@@ -101,6 +105,9 @@ def thaw(text: str | bytes) -> tuple[RiskModel, str, dict]:
     codings = tuple(CovariateCoding(_field(c, "column", str),
                            tuple(str(v) for v in _field(c, "levels", list)))
                     for c in _field(doc, "covariates", list))
+    for coding in codings:  # the one group cap, before any level becomes a design column
+        if len(coding.levels) > MAX_LEVELS:
+            raise too_many_levels(coding.column, len(coding.levels))
     p = sum(len(c.terms) for c in codings)
     hazards = tuple(_hazard(h, p) for h in _field(doc, "hazards", list))
     if not hazards or (kind != "cause_specific" and len(hazards) != 1):

@@ -137,3 +137,20 @@ def test_external_validation_on_few_outcomes_says_so():
     many = assess(model, simulated(800, 3, False))
     assert min(many.auc.cases, many.auc.controls) >= 100
     assert external_caveat(many) is None
+
+
+def test_thaw_refuses_hostile_files_with_a_sentence():
+    """Issue 25, the same class as the mapping file: JSON nested 100,000 deep raised a
+    RecursionError (the generic error page), and a covariate listing 5,000 levels would expand
+    into 5,000 indicator columns per patient of the cohort it is validated on."""
+    with pytest.raises(AnalysisError, match=r"^The model file is not valid JSON \(nested too "
+                                            r"deeply\)\. Fix: "):
+        thaw("[" * 100_000 + "]" * 100_000)
+    df = simulated(200, 4, competing=False)
+    doc = json.loads(freeze(fit_risk_model(df, ModelSpec("cox", "time", "status",
+                                                         ("mrd_pre_status",), 24)), "os"))
+    doc["covariates"][0]["levels"] = [f"level {i}" for i in range(5_000)]
+    doc["hazards"][0]["coef"] = doc["hazards"][0]["center"] = [0.0] * 4_999
+    with pytest.raises(AnalysisError, match=r"^Column `mrd_pre_status` has 5,000 different "
+                                            r"values; at most 20 groups"):
+        thaw(json.dumps(doc))
