@@ -123,6 +123,10 @@ def predict_survival(result: CoxResult, profile: Mapping[str, object],
     f = data.likelihood(result.ties)
     ev = f(beta)
     groups = _stratum_groups(result, f.rs, stratum)
+    if groups.size == 0:  # R draws survival 1 here; a flat line would read as "no risk"
+        raise AnalysisError(f"Stratum {stratum!r} has no events, so the model estimates no "
+                            "baseline hazard for it and cannot predict survival there; "
+                            "choose another stratum or fit without stratification.")
     event_times = f.rs.event_times[groups]
     with np.errstate(over="ignore"):
         scale = np.exp(-ev.shift[groups])  # stored sums are on each stratum's shifted scale

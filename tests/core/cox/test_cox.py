@@ -727,3 +727,13 @@ def test_no_guardrail_points_for_a_clean_model():
                        "e": (rng.random(400) < 0.8).astype(int)})
     fit = fit_cox(df, "t", "e", ["x"])
     assert guardrail_box([("", fit, fit)], "relapses") == GuardrailBox((), ())
+
+
+def test_predict_survival_refuses_a_stratum_without_events(cohort):
+    """Seed cohort (Table 1): no ELN-intermediate patient relapsed (0 of 9), so the stratified
+    model has no baseline hazard there; R's survfit would draw a flat 100 %."""
+    fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos"], strata="eln2022_risk")
+    assert len(predict_survival(fit, {"mrd_pos": 0}, [12], stratum="adverse").table) == 1
+    with pytest.raises(AnalysisError, match=r"Stratum 'intermediate' has no events, so the "
+                       r"model estimates no baseline hazard for it and cannot predict"):
+        predict_survival(fit, {"mrd_pos": 0}, [12], stratum="intermediate")
