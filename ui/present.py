@@ -26,6 +26,10 @@ from ui import access, exports
 from ui.session_cache import session_cached
 from ui.shell import plain
 
+CAVEATS_BESIDE = 320
+"""Characters of caveats that still fit beside a figure, under its key numbers, on a 1366 x
+768 window; longer ones go under the figure at full width (fewer lines)."""
+
 CSS = """
 <style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
@@ -49,14 +53,22 @@ CSS = """
 .st-key-projector-nav [data-testid="stSelectbox"] {width: 26rem;}
 html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li
   {font-size: 20px !important;}
-.st-key-projector-screen h2 {font-size: 1.8rem !important; padding: 0 !important;}
+.st-key-projector-screen h2 {font-size: 1.8rem !important; padding: 0 0 0.3rem 0 !important;}
+/* only the figure gives way to a small window: titles, texts and caveats keep their height */
+.st-key-projector-screen > * {flex-shrink: 0;}
+/* Streamlit pulls a text's last line into the next element (margin-bottom: -1rem): here a
+   text's box is its text, so the layout knows its true height */
+.st-key-projector-screen [data-testid="stMarkdownContainer"],
+.st-key-projector-frame [data-testid="stMarkdownContainer"] {margin-bottom: 0 !important;}
+.st-key-projector-screen [data-testid="stMarkdownContainer"] > :last-child
+  {margin-bottom: 0 !important;}
 .st-key-projector-numbers p {font-size: 19px !important; margin-bottom: 0.4rem !important;}
 .st-key-projector-text p {font-size: 15px !important; color: #444;
   margin: 0 0 0.2rem 0 !important;}
 .st-key-projector-screen [data-testid="stAlert"] > div {padding: 0.45rem 0.8rem !important;}
 .st-key-projector-screen table {font-size: 19px !important;}
 .st-key-projector-screen [data-testid="stAlert"] p,
-.st-key-projector-screen [data-testid="stAlert"] li {font-size: 17px !important;}
+.st-key-projector-screen [data-testid="stAlert"] li {font-size: 16px !important;}
 /* the columns of a figure screen take the height left; the figure fills its column */
 .st-key-projector-screen > [data-testid="stLayoutWrapper"]:has(> [data-testid="stHorizontalBlock"])
   {flex: 1 1 0; min-height: 0;}
@@ -113,21 +125,24 @@ def projector_style() -> None:
 
 
 def show_screen(screen: Screen) -> None:
-    """One screen: title, then the figure with its key numbers and caption beside it (or the
-    table, or the text), the statistics in words, and the caveats in one box; it fills the
-    rest of the window."""
+    """One screen: title, then the figure with its key numbers and their caveats beside it (or
+    the table, or the text), then who is drawn and the statistics in words; it fills the rest
+    of the window, and only the figure gives way to a small one."""
     with st.container(key="projector-screen", height="stretch", gap="small"):
         st.markdown(f"## {plain(screen.title)}", anchors=False)
         side = bool(screen.metrics)
+        beside = side and sum(len(w) for w in screen.warnings) <= CAVEATS_BESIDE
         if screen.figure is not None:
             left, right = st.columns([2.3, 1], gap="medium") if side else (st, None)
             with left.container(key="projector-figure", height="stretch"):
                 st.plotly_chart(projector_figure(screen.figure),
                                 key=f"present.figure.{screen.key}", height="stretch",
                                 config={"displaylogo": False, "displayModeBar": False})
-            if right is not None:
+            if right is not None:  # the numbers, then short caveats, beside the figure
                 with right.container(key="projector-numbers"):
                     _numbers(screen)
+                if beside:
+                    _caveats(screen, right)
         elif screen.tables:
             if side:
                 with st.container(key="projector-numbers"):
@@ -142,9 +157,15 @@ def show_screen(screen: Screen) -> None:
         if any(text):  # the statistics in words and who the figure shows, full width
             with st.container(key="projector-text"):
                 st.markdown("\n\n".join(plain(p) for p in text if p))
-        if screen.warnings:
-            st.warning("\n".join(f"- {plain(w)}" for w in screen.warnings),
-                       icon=":material/warning:")
+        if screen.figure is None or not beside:
+            _caveats(screen, st)
+
+
+def _caveats(screen: Screen, where) -> None:
+    """The screen's plain-language caveats in one box."""
+    if screen.warnings:
+        where.warning("\n".join(f"- {plain(w)}" for w in screen.warnings),
+                      icon=":material/warning:")
 
 
 def _numbers(screen: Screen) -> None:

@@ -144,7 +144,8 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         sections.append(Section(title, tuple(paragraphs), per_group_table(report), figure,
                                 tuple(warnings), key=f"km.{endpoint}", notes=(caption,),
                                 metrics=key_numbers(report),
-                                figure_table=effects.display() if effects else None))
+                                figure_table=effects.display() if effects else None,
+                                figure_table_notes=tuple(effects.notes) if effects else ()))
         contrasts = contrasts_section(cohort, endpoint, by, list(report.fit.groups),
                                       landmark_months, horizon)
         if contrasts is not None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 
 from core.report.images import ImagePreset, publication_style
 
@@ -39,6 +40,13 @@ PROJECTOR_FIGURE = ImagePreset("projector", "Projector, smallest window", 264.6,
 """The size a projected figure is laid out for: its share of a 1366 x 768 window (about
 1000 x 380 CSS pixels). A larger window stretches it, which only adds room between texts of
 fixed size, so nothing that fits here can overlap there."""
+
+SMALLEST_PLOT_PX = 360
+"""Height of a figure's plot area (between its margins) on the smallest window, 1366 x 768
+(measured: 377 px for the swimmer plot)."""
+LANE_LABELS = 10
+"""Above this many labels on a figure's vertical axis (swimmer lanes, forest rows) their
+type shrinks so that each fits its lane on the smallest window."""
 
 
 @dataclass(frozen=True)
@@ -98,7 +106,9 @@ def projector_screens(sections, rows: int = TABLE_ROWS,
     for section in sections:
         caption = _screen_caption(section)
         full = section.notes[0] if section.notes else ""
-        first = {"metrics": section.metrics, "warnings": section.warnings,
+        table_notes = set(getattr(section, "figure_table_notes", ()))
+        first = {"metrics": section.metrics,
+                 "warnings": tuple(w for w in section.warnings if w not in table_notes),
                  "paragraphs": tuple(p for p in section.paragraphs
                                      if p and p not in (caption, full))}
         blank = section.key == "baseline"
@@ -129,14 +139,14 @@ def projector_screens(sections, rows: int = TABLE_ROWS,
 def _effects(section) -> list[Screen]:
     """The table that travels with a figure (a Kaplan-Meier figure's hazard ratios and
     medians, :attr:`core.report.sections.Section.figure_table`) on a screen of its own after
-    the figure, so the figure keeps its room."""
+    the figure, with its caveats, so the figure keeps its room."""
     table = getattr(section, "figure_table", None)
     if table is None or not len(table):
         return []
     what = ("hazard ratios and medians" if any("Median" in str(c) for c in table.columns)
             else "hazard ratios")  # a cumulative-incidence figure's Fine-Gray table: no medians
-    return [Screen(_title(section.title, 1, 1, what),
-                   f"{section.key}.effects", tables=(table,))]
+    return [Screen(_title(section.title, 1, 1, what), f"{section.key}.effects", tables=(table,),
+                   warnings=tuple(getattr(section, "figure_table_notes", ())))]
 
 
 def _screen_caption(section) -> str:
@@ -184,8 +194,12 @@ def _pages(table: pd.DataFrame, rows: int, first: int) -> list[tuple[pd.DataFram
 def projector_figure(figure):
     """A copy of ``figure`` in large type laid out for :data:`PROJECTOR_FIGURE`, free to
     stretch to the room the screen leaves (``autosize``)."""
-    fig = publication_style(figure, PROJECTOR_FIGURE)
+    fig = publication_style(_at_risk_only(figure), PROJECTOR_FIGURE)
     fig.update_layout(autosize=True, width=None, height=None)
+    labels = fig.layout.yaxis.ticktext or fig.layout.yaxis.categoryarray or ()
+    if len(labels) > LANE_LABELS:  # a patient per lane, a term per row: labels never touch
+        size = min(PROJECTOR_FIGURE.font_px, SMALLEST_PLOT_PX / len(labels) / 1.3)
+        fig.layout.yaxis.tickfont.size = size
     risk_axis = getattr(fig.layout, "yaxis2", None)  # absent from one-panel figures
     if risk_axis is not None and risk_axis.categoryarray:
         # A Kaplan-Meier or incidence figure: the at-risk numbers stand under the curve's
@@ -199,4 +213,23 @@ def projector_figure(figure):
                             font={"size": PROJECTOR_FIGURE.font_px * 0.8})
         width = PROJECTOR_FIGURE.font_px * 0.8 * 0.6 * len("Number at risk") + 12
         fig.update_layout(margin={"l": max(fig.layout.margin.l or 0, width)})
+    return fig
+
+
+def _at_risk_only(figure):
+    """A copy of a Kaplan-Meier or incidence figure whose table keeps the number at risk of
+    each group and drops the cumulative events and censored rows ("<group>: events",
+    "<group>: censored"; the deck and the report keep them): on a projector the curve needs
+    the height, and three rows per group would be too small to read from the back. Other
+    figures are returned as they are."""
+    axis = getattr(figure.layout, "yaxis2", None)
+    labels = list(axis.categoryarray or ()) if axis is not None else []
+    extra = {f"{group}: {kind}" for group in labels for kind in ("events", "censored")}
+    keep = [label for label in labels if label not in extra]
+    if len(keep) == len(labels):
+        return figure
+    fig = go.Figure(figure)
+    fig.data = [t for t in fig.data if not (t.mode == "text" and t.y is not None and len(t.y)
+                                            and t.y[0] in extra)]
+    fig.update_layout(yaxis2={"categoryarray": keep, "range": [-0.5, len(keep) - 0.5]})
     return fig

@@ -59,6 +59,9 @@ class Section:
     figure_table : pandas.DataFrame or None
         Text table that travels with the figure (a Kaplan-Meier figure's hazard ratios and
         medians): drawn into exported images and slides, shown under the figure elsewhere.
+    figure_table_notes : tuple of str
+        The caveats of ``figure_table`` (also among ``warnings``), so that projector mode can
+        show them with the table rather than beside the curve.
     """
 
     title: str
@@ -70,6 +73,7 @@ class Section:
     notes: tuple[str, ...] = ()
     metrics: tuple[tuple[str, str], ...] = ()
     figure_table: pd.DataFrame | None = None
+    figure_table_notes: tuple[str, ...] = ()
 
 
 DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
@@ -332,7 +336,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                    key="competing", notes=(" ".join((report.caption,
                                                      *choices.rules_for(by))),),
                    metrics=tuple(metrics),
-                   figure_table=effects.display() if effects else None)
+                   figure_table=effects.display() if effects else None,
+                   figure_table_notes=tuple(effects.notes) if effects else ())
 
 
 def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices):

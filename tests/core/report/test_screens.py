@@ -54,15 +54,18 @@ def test_a_figure_keeps_its_screen_and_its_tables_follow():
     effects = pd.DataFrame({"Group": ["a", "b"], "Median, months (95% CI)": ["12", "8"],
                             "HR (95% CI)": ["1 (reference)", "2.0"]})
     section = Section("RFS", ("n = 19 patients, 6 relapses.", "Log-rank chi-square 1.2."),
-                      table=_table(3), figure=figure, warnings=("Small sample.",),
+                      table=_table(3), figure=figure,
+                      warnings=("Small sample.", "Cox fit did not converge."),
                       key="km.rfs", notes=("RFS from maintenance. n = 19 patients, 6 "
                                            "relapses. Kaplan-Meier.",),
-                      metrics=(("Log-rank p", "0.269"),), figure_table=effects)
+                      metrics=(("Log-rank p", "0.269"),), figure_table=effects,
+                      figure_table_notes=("Cox fit did not converge.",))
     first, table_of_figure, numbers = projector_screens([section])
     assert first.figure is figure and first.warnings == ("Small sample.",)
     assert first.caption == "n = 19 patients, 6 relapses."  # who is drawn, not the method
     assert table_of_figure.title == "RFS · hazard ratios and medians"
     assert table_of_figure.tables[0] is effects
+    assert table_of_figure.warnings == ("Cox fit did not converge.",)  # with its table
     fine_gray = effects.drop(columns="Median, months (95% CI)")  # incidence: no medians
     screens = projector_screens([replace(section, figure_table=fine_gray)])
     assert screens[1].title == "RFS · hazard ratios"
