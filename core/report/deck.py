@@ -40,7 +40,10 @@ SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MIN_ROW_HEIGHT = Pt(11 * 1.6)
 """A table row at the smallest table font; caveats that leave less go to their own slide."""
 MARGIN = Inches(0.5)
-TABLE_ROWS_PER_SLIDE = 13
+TABLE_ROWS_PER_SLIDE = 9
+"""Table rows per slide: at :data:`TABLE_PT` with a two-line header they fill the body."""
+TABLE_PT = 18
+"""Type size of every slide table: legible from the back of a room (was 11-16 pt)."""
 MAX_TABLE_SLIDES = 4
 """A long table (a registry's patient list) is cut after this many slides, and says so."""
 DECK_DPI = 220
@@ -186,7 +189,10 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
     # Kaplan-Meier captions go inside the picture (with the at-risk table); other figures'
     # methods go under them as text.
     caption = section.notes[0] if section.notes and section.key.startswith("km.") else ""
-    picture = render_figure(section.figure, "png", "slide_body", caption=caption,
+    # every figure names who it shows (filters and n), so a picture copied out of the deck
+    # still says it, not only the slide's footer
+    picture = render_figure(section.figure, "png", "slide_body",
+                            caption=" ".join(filter(None, (caption, footer + "."))),
                             dpi=DECK_DPI, table=section.figure_table)
     preset = PRESETS["slide_body"]
     width, height = Emu(int(preset.width_mm * 36000)), Emu(int(preset.height_mm * 36000))
@@ -215,9 +221,9 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
 def _table_slides(deck, section: Section, footer: str) -> None:
     """A section's table as one or more slides; a narrow long table (baseline) goes in two
     side-by-side halves; the caveats sit under the table on its last slide."""
-    table = section.table.fillna("–").astype(str)
+    table = slide_cells(section.table)
     narrow = len(table.columns) <= 4 and len(table) > TABLE_ROWS_PER_SLIDE
-    per_table = 13 if narrow else TABLE_ROWS_PER_SLIDE
+    per_table = TABLE_ROWS_PER_SLIDE
     per_slide = per_table * (2 if narrow else 1)
     chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)]
     warnings_last = tuple(section.warnings)
@@ -260,6 +266,29 @@ def _table_slides(deck, section: Section, footer: str) -> None:
                                       notes=section.notes), footer)
 
 
+def slide_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """A table's cells as a slide shows them: "–" for a missing value (never "None" or
+    "nan"), numbers with at most four significant digits (an uploaded 12.3456789012345
+    months reads 12.35), text as it is.
+
+    Examples
+    --------
+    >>> slide_cells(pd.DataFrame({"a": [12.3456789012345, None], "b": ["x", None]}))
+           a  b
+    0  12.35  x
+    1      –  –
+    """
+    def cell(value) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "–"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        text = str(value)
+        return "–" if text in ("None", "nan", "NaN", "<NA>", "NaT") else text
+
+    return table.astype(object).map(cell)
+
+
 def _warnings_height(warnings: tuple[str, ...]) -> int:
     """Height of the caveats box: about 140 characters per line at 12 pt."""
     if not warnings:
@@ -291,11 +320,12 @@ def _warnings(slide, warnings: tuple[str, ...], top, height) -> None:
 
 def _add_table(slide, table: pd.DataFrame, left, top, width, room,
                blank_repeats: bool = False, rows_for_font: int | None = None) -> int:
-    """An editable PowerPoint table; returns its height (EMU). The font size follows
-    ``rows_for_font`` rows (default: this table's) so side-by-side halves match."""
+    """An editable PowerPoint table at :data:`TABLE_PT`; returns its height (EMU). Rows share
+    the height of ``rows_for_font`` rows (default: this table's) so side-by-side halves
+    match."""
     rows, cols = len(table) + 1, len(table.columns)
-    sized = rows_for_font or rows
-    size = 16 if sized <= 8 and cols <= 6 else 14 if sized <= 8 else 12 if sized <= 16 else 11
+    sized = (rows_for_font or rows) + 1  # the header may take two lines
+    size = TABLE_PT
     row_h = min(int(Pt(size * 2.1)), int(room / sized))
     shape = slide.shapes.add_table(rows, cols, left, top, width, row_h * rows)
     shape.name = "Table"

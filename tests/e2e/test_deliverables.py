@@ -65,10 +65,10 @@ def test_survival_page_slides_reproduce_and_figure(server, page):
     titles = [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
               for slide in deck.slides]
     assert titles[1:2] == ["Who is in the analysis (RFS)"]  # the flow diagram comes first
-    assert titles[3:6] == ["Baseline characteristics (2/2)",
+    assert titles[4:7] == ["Baseline characteristics (3/3)",  # 18-pt tables: 3 slides
                            "Relapse-free survival (RFS; study: relapse only)",
                            "Relapse-free survival (RFS; study: relapse only): numbers"]
-    footer = next(s.text_frame.text for s in deck.slides[4].shapes if s.name == "Footer")
+    footer = next(s.text_frame.text for s in deck.slides[5].shapes if s.name == "Footer")
     assert footer.endswith("n = 19 of 19 patients")
 
     archive = zipfile.ZipFile(io.BytesIO(_prepare_and_download(page, "Reproduce this (zip)")))

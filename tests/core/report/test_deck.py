@@ -17,7 +17,7 @@ from pptx.util import Inches
 from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.report import images
-from core.report.deck import DeckContext, slide_deck, software_version
+from core.report.deck import TABLE_ROWS_PER_SLIDE, DeckContext, slide_deck, software_version
 from core.report.html import report_sections, tumor_board_html
 from core.report.sections import ReportChoices
 from core.survival.flow import analysis_flow
@@ -48,7 +48,9 @@ def test_deck_is_16_9_with_the_expected_slides_in_order(deck):
     titles = _titles(presentation)
     assert titles[0] == "Relapse Risk Explorer · tumor board"
     expected = ["Who is in the analysis (RFS)",
-                "Baseline characteristics (1/2)", "Baseline characteristics (2/2)",
+                # 18 rows a slide at 18 pt (two halves of 9)
+                "Baseline characteristics (1/3)", "Baseline characteristics (2/3)",
+                "Baseline characteristics (3/3)",
                 "Relapse-free survival (RFS; study: relapse only)",
                 "Relapse-free survival (RFS; study: relapse only): numbers",
                 "How big the difference is: RFS",
@@ -182,7 +184,8 @@ def test_long_caveats_under_a_table_get_their_own_slide():
     do not fit under it follow on a slide of their own."""
     from core.report.sections import Section
 
-    table = pd.DataFrame({"Term": [f"term {i}" for i in range(12)], "HR": ["1.00"] * 12})
+    rows = TABLE_ROWS_PER_SLIDE  # a full slide of rows at 18 pt
+    table = pd.DataFrame({"Term": [f"term {i}" for i in range(rows)], "HR": ["1.00"] * rows})
     caveats = tuple(f"Caveat {i}: " + "a long explanation of a model problem " * 12
                     for i in range(8))
     section = Section("Cox regression", table=table, warnings=caveats, key="cox")
@@ -191,6 +194,68 @@ def test_long_caveats_under_a_table_get_their_own_slide():
     assert _titles(presentation)[1:] == ["Cox regression", "Cox regression: caveats"]
     table_slide, caveat_slide = presentation.slides[1], presentation.slides[2]
     grid = next(s for s in table_slide.shapes if s.has_table).table
-    assert all(row.height > 0 for row in grid.rows) and len(grid.rows) == 13
+    assert all(row.height > 0 for row in grid.rows) and len(grid.rows) == rows + 1
     text = "\n".join(s.text_frame.text for s in caveat_slide.shapes if s.has_text_frame)
     assert all(c in text for c in caveats)
+
+
+def test_slide_tables_read_from_the_back_of_the_room(deck):
+    """Issue 24: tables at 18 pt or more (12-14 pt before), '–' and never None or nan."""
+    from pptx.util import Pt
+
+    presentation, _, _ = deck
+    sizes, texts = set(), set()
+    for slide in presentation.slides:
+        for shape in slide.shapes:
+            if shape.has_table:
+                for row in shape.table.rows:
+                    for cell in row.cells:
+                        texts.add(cell.text)
+                        sizes |= {run.font.size for p in cell.text_frame.paragraphs
+                                  for run in p.runs}
+    assert sizes and min(sizes) >= Pt(18)
+    assert not texts & {"None", "nan", "NaN", "<NA>"}
+
+
+def test_slide_cells_round_uploaded_numbers_and_dash_the_missing():
+    import pandas as pd
+
+    from core.report.deck import slide_cells
+
+    shown = slide_cells(pd.DataFrame({"months": [12.3456789012345, None, 7.0],
+                                      "arm": ["A", None, "None"], "n": [3, 4, 5]}))
+    assert shown["months"].tolist() == ["12.35", "–", "7"]
+    assert shown["arm"].tolist() == ["A", "–", "–"]
+    assert shown["n"].tolist() == ["3", "4", "5"]
+
+
+def test_every_figure_caption_names_the_filters_and_n(monkeypatch):
+    """The filter and n travel inside every picture (not only in the slide's footer)."""
+    from core.report import deck as module
+
+    captions = []
+
+    def fake_render(figure, fmt, preset, caption="", **kwargs):
+        captions.append(caption)
+        return _tiny_png()
+
+    monkeypatch.setattr(module, "render_figure", fake_render)
+    cohort_filter = CohortFilter(sorafenib_timing=("induction",))
+    selection = cohort_filter.apply(load_seed_cohort())
+    context = DeckContext("x", selection.n_total, tuple(cohort_filter.describe()))
+    slide_deck(selection.cohort, context, CHOICES, today=date(2026, 11, 25))
+    assert len(captions) >= 4
+    for caption in captions:
+        assert caption.endswith("Sorafenib timing: induction · n = 14 of 19 patients."), caption
+
+
+def _tiny_png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\xff\xff")) + chunk(b"IEND", b""))
