@@ -10,6 +10,7 @@ from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
 from core.style.numbers import format_median, format_p, p_phrase
 from core.survival.figures.km import curtail_caption, km_figure
 from core.survival.km.summary import (
+    answer_sentence,
     per_group_table,
     rmst_difference_text,
     stratifier_options,
@@ -27,6 +28,7 @@ from ui.subgroups import rules_caption, with_rule_column
 view = page_setup("Survival", ":material/monitoring:")
 cohort = view.cohort
 stop_if_empty(view)
+answer = st.container(key="survival.answer")  # the result in words, before the controls
 
 NONE = "none"
 by_options = [NONE, *stratifier_options(cohort)]
@@ -72,6 +74,7 @@ except AnalysisError as error:
     st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
+answer.markdown(f"**{plain(answer_sentence(report))}**")
 fit = report.fit
 groups = list(fit.groups)
 figure = km_figure(fit.table, report.at_risk, groups=groups, show_ci=show_ci,

@@ -56,6 +56,11 @@ def test_answers_do_mrd_positive_patients_relapse_sooner():
     assert table.loc["negative", "Median, months (95% CI)"] == "not reached (13.0–NR)"
     assert table.loc["positive", "12 months: % (95% CI)"] == "75.0% (12.8–96.1)"
     assert table.loc["negative", "24 months: at risk"] == "8"
+    # the answer in words comes first, under the n line, before the controls (issue 24)
+    texts = [m.value for m in at.markdown]
+    assert texts[1] == (
+        "**RFS at 24 months: negative 73.3%, positive 37.5%; log-rank p 0.269 (permutation "
+        "0.326): not conclusive with 4 patients in the smallest group.**"), texts[:3]
 
 
 @pytest.mark.parametrize("endpoint", ["os", "rfs"])

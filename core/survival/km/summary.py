@@ -24,7 +24,7 @@ from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import BY_NAME, ELN_LEVELS, LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
-from core.style.numbers import format_median, format_percent_ci, p_phrase
+from core.style.numbers import format_median, format_p, format_percent_ci, p_phrase
 from core.style.plot import tick_times
 from core.survival.endpoint import BUILT_IN, OS, SURVIVAL, Endpoint, resolve_endpoint
 from core.survival.km.counts import survival_counts
@@ -331,3 +331,66 @@ def rmst_difference_text(report: SurvivalReport) -> str:
 
 def _group_name(by: str | None, group: str) -> str:
     return f"{LABELS.get(by, by)} = {group}" if by else "The cohort"
+
+
+SHORT_NAMES = {"os": "OS", "rfs": "RFS"}
+
+
+def answer_sentence(report: SurvivalReport) -> str:
+    """The page's result in one plain line, shown before the controls' details.
+
+    With groups: the estimate of each group at the latest landmark that every group reaches
+    (0% once a curve has reached 0), the log-rank p (and the permutation p a small sample
+    reads), and a verdict that never claims more than the p read: "a difference unlikely to
+    be chance alone" below 0.05, else "not conclusive", naming the smallest group when the
+    sample is small, and "read with great caution" whatever the p when a small sample has no
+    permutation p (a one-patient group). Without groups: the estimate at that landmark with
+    its interval and the median.
+
+    Examples
+    --------
+    "RFS at 12 months: negative 91.7%, positive 75.0%; log-rank p 0.269 (permutation 0.326):
+    not conclusive with 4 patients in the smallest group."
+    """
+    name = SHORT_NAMES.get(report.endpoint, report.endpoint.upper())
+    marks = report.landmarks
+    groups = [str(g) for g in report.medians["group"]]
+    sizes = dict(zip(groups, report.medians["n"].astype(int), strict=True))
+
+    def estimate(group: str, months: float) -> float | None:
+        hit = marks[(marks["group"] == group) & (marks["time"] == months)]
+        if not hit.empty:
+            return float(hit["survival"].iloc[0])
+        return 0.0 if reached_zero(report.fit, group) else None
+
+    reached = [t for t in report.landmark_months
+               if all(estimate(g, t) is not None for g in groups)]
+    at = reached[-1] if reached else None
+    if report.logrank is None:
+        median = report.medians.iloc[0]
+        text = f"{name} of {plural(sizes[groups[0]], 'patient')}"
+        if at is not None:
+            hit = marks[(marks["group"] == groups[0]) & (marks["time"] == at)]
+            text += f" at {plural(at, 'month')}: " + (
+                format_percent_ci(hit["survival"].iloc[0], hit["ci_lower"].iloc[0],
+                                  hit["ci_upper"].iloc[0]) if not hit.empty else "0%")
+        return text + "; median, months: " + format_median(
+            median["median"], median["median_lower"], median["median_upper"]) + "."
+    parts = [f"{name} at {plural(at, 'month')}: " + ", ".join(
+        f"{g} {100 * estimate(g, at):.1f}%" for g in groups)] if at is not None else []
+    p = report.logrank.p_value
+    test = f"log-rank p {format_p(p)}"
+    if report.permutation is not None:
+        p = report.permutation.p_value
+        test += f" (permutation {format_p(p)})"
+    parts.append(test)
+    smallest = plural(min(sizes.values()), "patient")
+    if report.small_sample and report.permutation is None:  # the chi-square p alone misleads
+        verdict = f"read with great caution, {smallest} in the smallest group"
+    elif p < 0.05:
+        verdict = "a difference unlikely to be chance alone"
+    else:
+        verdict = "not conclusive"
+        if report.small_sample:
+            verdict += f" with {smallest} in the smallest group"
+    return "; ".join(parts) + f": {verdict}."

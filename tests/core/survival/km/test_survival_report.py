@@ -131,3 +131,21 @@ def test_rmst_intervals_stay_within_zero_and_the_horizon():
     for text in per_group_table(report)["RMST to 24 months (95% CI)"]:
         low, high = (float(v) for v in text.split("(")[1].rstrip(")").split("–"))
         assert 0.0 <= low <= high <= 24.0, text
+
+
+@pytest.mark.parametrize("by, endpoint, expected", [
+    (None, "rfs", "RFS of 19 patients at 24 months: 66.0% (36.1–84.4); median, months: not "
+                  "reached (16.0–NR)."),
+    ("mrd_pre_status", "os", "OS at 24 months: negative 100.0%, positive 75.0%; log-rank p "
+                             "0.023 (permutation 0.034): a difference unlikely to be chance "
+                             "alone."),
+    # a one-patient group (FAB M7): no permutation, so no verdict from the chi-square p
+    ("fab", "os", "read with great caution, 1 patient in the smallest group."),
+])
+def test_the_answer_in_one_line(by, endpoint, expected):
+    """R: summary(survfit(Surv(rfs_months, rfs_event) ~ 1, d), times = 24) gives 0.660
+    (0.361-0.844, log-log); survdiff(Surv(os_months, os_event) ~ mrd_pre_status) p = 0.023."""
+    from core.survival.km.summary import answer_sentence
+
+    text = answer_sentence(survival_report(load_seed_cohort(), endpoint, by, (12, 24)))
+    assert text.endswith(expected), text
