@@ -147,9 +147,10 @@ def show_screen(screen: Screen) -> None:
             if side:
                 with st.container(key="projector-numbers"):
                     _numbers(screen)
-            for column, table in zip(st.columns(len(screen.tables)), screen.tables,
-                                     strict=True):
-                column.table(_shown(table, screen.blank_repeats), hide_index=True)
+            with st.container(key="projector-tables"):  # tables keep their height
+                for column, table in zip(st.columns(len(screen.tables)), screen.tables,
+                                         strict=True):
+                    column.table(_shown(table, screen.blank_repeats), hide_index=True)
         else:
             st.markdown("\n".join(f"- {plain(p)}" for p in screen.paragraphs))
         text = [*screen.paragraphs, screen.caption] if screen.figure is not None or \
@@ -175,8 +176,12 @@ def _numbers(screen: Screen) -> None:
 
 
 def _shown(table: pd.DataFrame, blank_repeats: bool) -> pd.DataFrame:
-    """A table page as text: '–' for a missing value, a repeated first cell left empty."""
+    """A table page as text: '–' for a missing value, a repeated first cell left empty, a
+    level's indent kept (non-breaking spaces)."""
     shown = table.astype(object).where(table.notna(), "–").astype(str)
+    # an indented level ("    positive") keeps its indent without becoming a code block
+    shown = shown.map(lambda text: "\u00a0" * (len(text) - len(text.lstrip(" ")))
+                      + text.lstrip(" "))
     if blank_repeats and len(shown.columns):
         first = shown.iloc[:, 0]
         shown.iloc[:, 0] = first.where(first != first.shift(), "")

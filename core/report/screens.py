@@ -31,6 +31,10 @@ this fits 1366 x 768 at the projector's type size (tests/e2e/test_projector_fit.
 FIRST_TABLE_ROWS = 7
 """Rows on a table-only section's first screen, which also carries its key numbers and
 caveats."""
+WIDE_COLUMNS = 7
+"""A table of this many columns or more wraps its cells on a 1366-pixel window: it gets
+:data:`WIDE_ROWS` rows a screen (and two fewer on a section's first screen)."""
+WIDE_ROWS = 7
 NARROW_COLUMNS = 4
 """A table of at most this many columns is shown in two halves side by side."""
 CAPTIONED = ("km.", "competing")
@@ -172,7 +176,10 @@ def _title(title: str, page: int, pages: int, name: str = "") -> str:
 
 def _pages(table: pd.DataFrame, rows: int, first: int) -> list[tuple[pd.DataFrame, ...]]:
     """The table in screens of ``rows`` rows (``first`` on the first), each one table or two
-    halves side by side (a narrow table: twice the rows per screen)."""
+    halves side by side (a narrow table: twice the rows per screen; a wide one, whose cells
+    wrap, at most :data:`WIDE_ROWS`)."""
+    if len(table.columns) >= WIDE_COLUMNS:
+        rows, first = min(rows, WIDE_ROWS), min(first, WIDE_ROWS - 2)
     narrow = len(table.columns) <= NARROW_COLUMNS and len(table) > first
     per = 2 if narrow else 1
     sizes, start = [], 0

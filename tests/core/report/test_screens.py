@@ -119,3 +119,13 @@ def test_projector_figure_stretches_and_keeps_the_at_risk_title_off_the_ticks(se
     title = next(a for a in shown.layout.annotations if a.text == "Number at risk")
     assert title.xanchor == "right"
     assert projector_figure(go.Figure(go.Bar(x=[1], y=[1]))).layout.autosize  # one panel
+
+
+def test_a_wide_table_gets_fewer_rows_a_screen():
+    """Seen: Table 2 (9 columns) wrapped its cells and overflowed 1366 x 768 at 7 + 10 rows."""
+    from core.report.screens import WIDE_COLUMNS, WIDE_ROWS
+
+    section = Section("Table 2", table=_table(12, columns=WIDE_COLUMNS), key="table2",
+                      warnings=("A caveat.",))
+    assert [len(s.tables[0]) for s in projector_screens([section])] == [WIDE_ROWS - 2,
+                                                                         WIDE_ROWS]
