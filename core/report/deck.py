@@ -37,13 +37,13 @@ from core.report.sections import ReportChoices
 
 ROOT = Path(__file__).resolve().parents[2]
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
-MIN_ROW_HEIGHT = Pt(11 * 1.6)
-"""A table row at the smallest table font; caveats that leave less go to their own slide."""
 MARGIN = Inches(0.5)
 TABLE_ROWS_PER_SLIDE = 9
 """Table rows per slide: at :data:`TABLE_PT` with a two-line header they fill the body."""
 TABLE_PT = 18
 """Type size of every slide table: legible from the back of a room (was 11-16 pt)."""
+MIN_ROW_HEIGHT = Pt(TABLE_PT * 1.6)
+"""A table row at the table font; caveats that leave less go to their own slide."""
 MAX_TABLE_SLIDES = 4
 """A long table (a registry's patient list) is cut after this many slides, and says so."""
 DECK_DPI = 220
