@@ -4,7 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from core.survival.km.guarantee import STUDY_PRINTED
-from core.survival.paper.check import AGREES, DIFFERS, NOT_CHECKABLE, summary_counts
+from core.survival.paper.check import (
+    AGREES,
+    DIFFERS,
+    NOT_CHECKABLE,
+    differences_first,
+    summary_counts,
+)
 from ui import cached as shared
 from ui import competing as cached
 from ui.shell import SEED_SOURCE, page_setup, plain
@@ -30,17 +36,6 @@ a.metric("Agree", counts[AGREES])
 b.metric("Differ", counts[DIFFERS])
 c.metric("Not checkable from the rows", counts[NOT_CHECKABLE])
 
-SHADE = {AGREES: "", DIFFERS: "background-color: #fbe3d0", NOT_CHECKABLE: "color: #666666"}
-shown = pd.DataFrame({
-    "Topic": check["topic"], "Figure": check["figure"], "Printed": check["printed"],
-    "Recomputed from the rows": check["recomputed"], "Mark": check["mark"],
-    "Method": check["method"], "Likely reason": check["reason"]})
-st.dataframe(shown.style.apply(lambda row: [SHADE[row["Mark"]]] * len(row), axis=1),
-             hide_index=True, key="paper.table", height=36 * (len(shown) + 1) + 4,
-             column_config={"Figure": st.column_config.TextColumn(width="medium"),
-                            "Method": st.column_config.TextColumn(width="medium"),
-                            "Likely reason": st.column_config.TextColumn(width="large")})
-
 st.subheader("Where they differ")
 for row in check[check["mark"] == DIFFERS].itertuples():
     st.markdown(f"- **{plain(row.figure)}**: printed {plain(row.printed)}, recomputed "
@@ -48,6 +43,16 @@ for row in check[check["mark"] == DIFFERS].itertuples():
 st.subheader("What the rows cannot check")
 for row in check[check["mark"] == NOT_CHECKABLE].itertuples():
     st.markdown(f"- **{plain(row.figure)}** (printed {plain(row.printed)}): {plain(row.reason)}")
+
+st.subheader("Every printed figure")
+SHADE = {AGREES: "", DIFFERS: "background-color: #fbe3d0", NOT_CHECKABLE: "color: #666666"}
+ordered = differences_first(check)  # differing figures first; reasons wrap (a static table)
+shown = pd.DataFrame({
+    "Topic": ordered["topic"], "Figure": ordered["figure"], "Printed": ordered["printed"],
+    "Recomputed from the rows": ordered["recomputed"], "Mark": ordered["mark"],
+    "Method": ordered["method"], "Likely reason": ordered["reason"]})
+st.table(shown.style.apply(lambda row: [SHADE[row["Mark"]]] * len(row), axis=1).hide(
+    axis="index"))
 st.caption("Methods: counts and crude proportions of all 19 rows; medians and ranges of the "
            "recorded values; Kaplan-Meier estimates (R survfit conventions) for survival "
            "rates and medians; the reverse Kaplan-Meier (deaths censored) for follow-up. "

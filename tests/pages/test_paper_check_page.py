@@ -12,13 +12,17 @@ def test_every_printed_figure_is_marked():
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Agree": "25", "Differ": "4", "Not checkable from the rows": "3"}
-    table = at.dataframe[0].value.set_index("Figure")
+    table = at.table[0].value.set_index("Figure")  # a static table: reasons wrap
     assert table.loc["24-month OS", "Printed"] == "94.7% (18/19)"
     assert table.loc["24-month OS", "Recomputed from the rows"] == "94.4%"
     assert table.loc["24-month OS", "Mark"] == "differs"
     assert table.loc["median follow-up (range)", "Mark"] == "agrees"
     assert len(table) == 32
     assert any("probably the transplanted ones" in m.value for m in at.markdown)
+    # the figures that differ first, then what cannot be checked (issue 24)
+    assert list(table["Mark"])[:7] == ["differs"] * 4 + ["not checkable"] * 3
+    subheads = [h.value for h in at.subheader]
+    assert subheads[0] == "Where they differ" and subheads[-1] == "Every printed figure"
 
 
 def test_empty_filter_still_checks_the_whole_study():
@@ -26,4 +30,4 @@ def test_empty_filter_still_checks_the_whole_study():
     assert not at.exception
     assert header_text(at).startswith("**0 of 19 patients**")
     assert any("filters do not apply here" in i.value for i in at.info)
-    assert len(at.dataframe[0].value) == 32
+    assert len(at.table[0].value) == 32

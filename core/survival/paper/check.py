@@ -225,3 +225,10 @@ def summary_counts(check: pd.DataFrame) -> dict[str, int]:
     return {m: int(counts.get(m, 0)) for m in (AGREES, DIFFERS, NOT_CHECKABLE)}
 
 
+
+
+def differences_first(check: pd.DataFrame) -> pd.DataFrame:
+    """The check in reading order: the figures that differ first, then those the rows cannot
+    check, then those that agree; the study's order kept within each mark."""
+    rank = check["mark"].map({DIFFERS: 0, NOT_CHECKABLE: 1, AGREES: 2})
+    return check.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")

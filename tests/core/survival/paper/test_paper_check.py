@@ -74,3 +74,15 @@ def test_text_and_table_disagreements_are_named(check):
     assert "patient 10 is above 0.01%" in check.loc["MRD-positive before maintenance", "reason"]
     assert "(patients 13, 17)" in check.loc["sustained MRD negativity during maintenance",
                                             "reason"]
+
+
+def test_differences_first_keeps_the_studys_order_within_each_mark(check):
+    from core.survival.paper.check import differences_first
+
+    ordered = differences_first(check)
+    marks = list(ordered["mark"])
+    assert marks == sorted(marks, key=["differs", "not checkable", "agrees"].index)
+    for mark in ("differs", "agrees"):
+        assert list(ordered.index[ordered["mark"] == mark]) == list(
+            check.index[check["mark"] == mark])
+    assert len(ordered) == len(check)
