@@ -6,7 +6,7 @@ from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 from core.patients import timelines
-from core.patients.card import find_patient, patient_card, patient_timeline
+from core.patients.card import find_patient, patient_card, patient_summary, patient_timeline
 from core.patients.conflicts import seed_conflicts
 from core.patients.figures import (
     END_SYMBOLS,
@@ -141,9 +141,12 @@ st.caption(f"Patient {index + 1} of {len(options)} in the filtered cohort. Previ
 try:
     card = patient_card(cohort, patient_id)
     row = find_patient(cohort, patient_id)
+    summary = patient_summary(cohort, patient_id)
 except AnalysisError as error:
     st.error(explain(view, error))
     st.stop()
+
+st.markdown(f"**{plain(summary)}**")  # the patient in one line, before the details
 
 if view.source == SEED_SOURCE:
     for conflict in seed_conflicts(patient_id):

@@ -229,3 +229,39 @@ def patient_timeline(row: pd.Series) -> list[TimelineEvent]:
 def _in_months(value: float) -> str:
     """``"1 month"``, ``"6 months"``, ``"0.5 months"``."""
     return plural(float(value), "month")
+
+
+def patient_summary(cohort: pd.DataFrame, patient_id: object) -> str:
+    """One line that opens a patient's card, before the full fields and any conflict notes.
+
+    Who (age, sex, ELN 2022 risk, MRD before maintenance), then how maintenance ended (the
+    relapse and its month, or relapse-free to the last visit) and the last known status;
+    a field that is not recorded is left out rather than guessed.
+
+    Examples
+    --------
+    "Patient 9: 43 years, female, ELN adverse, MRD positive before maintenance; morphological
+    relapse at 16 months; died at 20 months."
+    """
+    row = find_patient(cohort, patient_id)
+    v = lambda column: _value(row, column)  # noqa: E731
+    who = [f"{format_number(v('age'))} years" if v("age") is not None else None,
+           _SEX.get(v("sex")) if v("sex") is not None else None,
+           f"ELN {v('eln2022_risk')}" if v("eln2022_risk") is not None else None,
+           f"MRD {v('mrd_pre_status')} before maintenance" if v("mrd_pre_status") is not None
+           else None]
+    course = []
+    relapse, rfs = v("relapse_type"), v("rfs_months")
+    if relapse is not None and relapse != "none":
+        course.append(f"{relapse} relapse" + (f" at {_in_months(rfs)}" if rfs is not None
+                                              else ""))
+    elif relapse == "none" or (v("rfs_event") == 0 and rfs is not None):
+        course.append("no relapse" + (f" in {_in_months(rfs)} of follow-up" if rfs is not None
+                                      else ""))
+    os_, died = v("os_months"), v("os_event")
+    if os_ is not None and died is not None:
+        course.append(f"died at {_in_months(os_)}" if int(died) == 1
+                      else f"alive at {_in_months(os_)}")
+    head = ", ".join(w for w in who if w)
+    return f"Patient {row['patient_id']}" + (f": {head}" if head else "") + (
+        "; " + "; ".join(course) if course else "") + "."

@@ -75,6 +75,12 @@ def test_patient_in_the_link_opens_the_card():
         assert fact in card, fact
     assert any("Patient 9: relapse at 16 months" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 3  # swimmer, timeline, KM
+    # the card opens with one line, before the fields and the conflict notes (issue 24)
+    texts = [m.value for m in at.markdown]
+    line = ("**Patient 9: 43 years, female, ELN adverse, MRD positive before maintenance; "
+            "morphological relapse at 16 months; died at 20 months.**")
+    assert line in texts
+    assert texts.index(line) < next(i for i, t in enumerate(texts) if "| **Patient** |" in t)
 
 
 def test_selectbox_and_previous_next_buttons():
