@@ -11,7 +11,12 @@ from core.cox.figures import forest_figure
 from core.errors import AnalysisError
 from core.style.numbers import format_p
 from core.survival.competing.input import DEATH_RULES
-from core.survival.competing.summary import CAUSES, KM_CONTRAST, landmark_table
+from core.survival.competing.summary import (
+    CAUSES,
+    KM_CONTRAST,
+    answer_sentence,
+    landmark_table,
+)
 from core.survival.figures.competing import cif_figure
 from core.survival.km.summary import stratifier_options
 from ui import competing as cached
@@ -24,6 +29,7 @@ from ui.subgroups import rules_caption
 view = page_setup("Competing risks", ":material/call_split:")
 cohort = view.cohort
 stop_if_empty(view)
+answer = st.container(key="competing.answer")  # the result in words, before the controls
 
 NONE = "none"
 RULES = {"censor": "Keep censored (default)", "end_of_rfs": "Count at end of RFS follow-up"}
@@ -54,6 +60,7 @@ except AnalysisError as error:
     st.error(explain(view, error), icon=":material/error:")
     st.stop()
 
+answer.markdown(f"**{plain(answer_sentence(report))}**")
 st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death without "
         f"relapse is cause 2 (the competing event). {plain(report.rule.describe())}",
         icon=":material/rule:")

@@ -105,3 +105,25 @@ def judge_sample(patients: int, events_per_group: Iterable[int],
         return SampleSize(True, False, "a group has a single patient, which cannot be "
                                        "permuted meaningfully")
     return SampleSize(True, True)
+
+
+def verdict(p: float, sample: SampleSize | None, smallest: int) -> str:
+    """A group comparison's result in words, never stronger than the p read: "a difference
+    unlikely to be chance alone" below 0.05, else "not conclusive" (naming the smallest group
+    when the sample is small); "read with great caution" whatever ``p`` when a small sample
+    has no permutation p.
+
+    Examples
+    --------
+    >>> verdict(0.33, SampleSize(True, True), 4)
+    'not conclusive with 4 patients in the smallest group'
+    >>> verdict(0.004, SampleSize(True, False, "a group has a single patient"), 1)
+    'read with great caution, 1 patient in the smallest group'
+    """
+    group = f"{smallest} patient{'s' if smallest != 1 else ''} in the smallest group"
+    small = sample is not None and sample.small
+    if small and not sample.permutation:
+        return f"read with great caution, {group}"
+    if p < 0.05:
+        return "a difference unlikely to be chance alone"
+    return f"not conclusive with {group}" if small else "not conclusive"

@@ -46,6 +46,10 @@ def test_answers_two_year_relapse_incidence_for_mrd_positive():
     assert cir["positive (n=4)"]["y"] == pytest.approx([0.0, 0.25, 0.625, 0.625])
     assert cir["positive at risk"]["text"][:3] == ["4", "2", "1"]
     assert at.query_params["competing.by"] == "mrd_pre_status"
+    # the answer in words first, under the n line (issue 24)
+    assert at.markdown[1].value == (
+        "**Relapse by 24 months: negative 26.7%, positive 62.5%; Gray's p 0.282 (permutation "
+        "0.328): not conclusive with 4 patients in the smallest group.**")
 
 
 def test_fine_gray_hazard_ratios_under_the_figures_equal_crr():

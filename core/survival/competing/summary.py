@@ -19,7 +19,7 @@ import pandas as pd
 from core.cohort.schema import LABELS
 from core.cohort.text import plural
 from core.errors import AnalysisError
-from core.style.numbers import format_percent_ci
+from core.style.numbers import format_p, format_percent_ci
 from core.style.plot import tick_times
 from core.survival.competing.estimate import CumulativeIncidence, fit_data, incidence_at
 from core.survival.competing.gray import (
@@ -31,7 +31,7 @@ from core.survival.competing.input import STATUS, TIME, CompetingStatus, competi
 from core.survival.km.counts import counts_of
 from core.survival.km.estimate import KaplanMeierResult, at_risk_from_counts, fit_counts
 from core.survival.km.logrank import PermutationResult
-from core.survival.small_sample import SampleSize, judge_sample
+from core.survival.small_sample import SampleSize, judge_sample, verdict
 
 CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
 CAUSE_NOUNS = {1: "relapse", 2: "non-relapse mortality (death without relapse)"}
@@ -195,3 +195,36 @@ def landmark_table(report: CompetingReport) -> pd.DataFrame:
                      "At risk": int(part["n_risk"].iloc[0]), "CIR (95% CI)": cells[1],
                      "NRM (95% CI)": cells[2]})
     return pd.DataFrame(rows)
+
+
+def answer_sentence(report: CompetingReport) -> str:
+    """The page's result in one plain line: the cumulative incidence of relapse of each group
+    at the latest landmark every group reaches, Gray's p (and the permutation p a small
+    sample reads), and :func:`core.survival.small_sample.verdict`; without groups, relapse
+    and death without relapse at that landmark."""
+    marks = report.landmarks[report.landmarks["cause"] == 1]
+    sizes = dict(report.incidence[1].n)
+    reached = [t for t in sorted(marks["time"].unique())
+               if not marks[marks["time"] == t]["cif"].isna().any()]
+    at = reached[-1] if reached else None
+    cir = marks[marks["time"] == at].set_index("group")["cif"] if at is not None else None
+    if 1 not in report.tests:
+        text = f"{plural(sum(sizes.values()), 'patient')}"
+        if at is None:
+            return text + ": no landmark within every group's follow-up."
+        nrm = report.landmarks[(report.landmarks["cause"] == 2)
+                               & (report.landmarks["time"] == at)]["cif"]
+        return (f"By {plural(at, 'month')}: relapse {100 * cir.iloc[0]:.1f}%, death without "
+                f"relapse {100 * nrm.iloc[0]:.1f}% ({text}).") if len(sizes) == 1 else \
+            f"Relapse by {plural(at, 'month')}: " + ", ".join(
+                f"{g} {100 * cir[g]:.1f}%" for g in sizes) + " (no Gray's test)."
+    parts = [f"Relapse by {plural(at, 'month')}: " + ", ".join(
+        f"{g} {100 * cir[g]:.1f}%" for g in sizes)] if at is not None else []
+    p = report.tests[1].p_value
+    test = f"Gray's p {format_p(p)}"
+    if 1 in report.permutation:
+        p = report.permutation[1].p_value
+        test += f" (permutation {format_p(p)})"
+    parts.append(test)
+    judged = verdict(p, report.samples.get(1), min(sizes.values()))
+    return "; ".join(parts) + f": {judged}."

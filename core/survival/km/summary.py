@@ -51,6 +51,7 @@ from core.survival.km.rmst import (
     restricted_mean_difference,
 )
 from core.survival.small_sample import SampleSize, judge_sample
+from core.survival.small_sample import verdict as judged
 
 PERMUTATION_MAX_N = 1000
 """Above this many patients the permutation test is not run on the page (its cost grows with
@@ -384,13 +385,5 @@ def answer_sentence(report: SurvivalReport) -> str:
         p = report.permutation.p_value
         test += f" (permutation {format_p(p)})"
     parts.append(test)
-    smallest = plural(min(sizes.values()), "patient")
-    if report.small_sample and report.permutation is None:  # the chi-square p alone misleads
-        verdict = f"read with great caution, {smallest} in the smallest group"
-    elif p < 0.05:
-        verdict = "a difference unlikely to be chance alone"
-    else:
-        verdict = "not conclusive"
-        if report.small_sample:
-            verdict += f" with {smallest} in the smallest group"
+    verdict = judged(p, report.sample, min(sizes.values()))
     return "; ".join(parts) + f": {verdict}."

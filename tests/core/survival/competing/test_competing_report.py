@@ -122,3 +122,17 @@ def test_uploaded_cohort_without_rfs_is_refused():
     cohort = pd.DataFrame({"patient_id": [1, 2], "os_months": [3.0, 4.0], "os_event": [1, 0]})
     with pytest.raises(AnalysisError, match="has no `rfs_event` column"):
         competing_report(cohort, None)
+
+
+@pytest.mark.parametrize("by, expected", [
+    (None, "By 24 months: relapse 34.0%, death without relapse 0.0% (19 patients)."),
+    # the landmark table's and the Gray test's numbers (compared with cmprsk elsewhere)
+    ("eln2022_risk", "Relapse by 12 months: favorable 33.3%, intermediate 0.0%, adverse "
+                     "14.3%; Gray's p 0.002 (permutation 0.005): a difference unlikely to be "
+                     "chance alone."),
+    ("fab", "Gray's p 0.532: read with great caution, 1 patient in the smallest group."),
+])
+def test_the_answer_in_one_line(seed, by, expected):
+    from core.survival.competing.summary import answer_sentence
+
+    assert answer_sentence(competing_report(seed, by, (12, 24))).endswith(expected)
