@@ -6,6 +6,7 @@ import streamlit as st
 from core.survival.km.guarantee import STUDY_PRINTED
 from core.survival.paper.check import (
     AGREES,
+    ASSUMED,
     DIFFERS,
     NOT_CHECKABLE,
     differences_first,
@@ -31,13 +32,18 @@ if view.cohort_filter.is_active():
 
 check = cached.paper(shared.seed_cohort())
 counts = summary_counts(check)
-a, b, c = st.columns(3)
+a, b, c, d = st.columns(4)
 a.metric("Agree", counts[AGREES])
-b.metric("Differ", counts[DIFFERS])
-c.metric("Not checkable from the rows", counts[NOT_CHECKABLE])
+b.metric("Agree under an assumption", counts[ASSUMED])
+c.metric("Differ", counts[DIFFERS])
+d.metric("Not checkable from the rows", counts[NOT_CHECKABLE])
 
 st.subheader("Where they differ")
 for row in check[check["mark"] == DIFFERS].itertuples():
+    st.markdown(f"- **{plain(row.figure)}**: printed {plain(row.printed)}, recomputed "
+                f"{plain(row.recomputed)} ({plain(row.method)}). {plain(row.reason)}")
+st.subheader("Where they agree only under an assumption")
+for row in check[check["mark"] == ASSUMED].itertuples():
     st.markdown(f"- **{plain(row.figure)}**: printed {plain(row.printed)}, recomputed "
                 f"{plain(row.recomputed)} ({plain(row.method)}). {plain(row.reason)}")
 st.subheader("What the rows cannot check")
@@ -45,7 +51,8 @@ for row in check[check["mark"] == NOT_CHECKABLE].itertuples():
     st.markdown(f"- **{plain(row.figure)}** (printed {plain(row.printed)}): {plain(row.reason)}")
 
 st.subheader("Every printed figure")
-SHADE = {AGREES: "", DIFFERS: "background-color: #fbe3d0", NOT_CHECKABLE: "color: #666666"}
+SHADE = {AGREES: "", ASSUMED: "background-color: #fdf3d6", DIFFERS: "background-color: #fbe3d0",
+         NOT_CHECKABLE: "color: #666666"}
 ordered = differences_first(check)  # differing figures first; reasons wrap (a static table)
 shown = pd.DataFrame({
     "Topic": ordered["topic"], "Figure": ordered["figure"], "Printed": ordered["printed"],

@@ -28,6 +28,9 @@ from core.survival.paper.headline import headline_comparison
 
 COLUMNS = ["topic", "figure", "printed", "recomputed", "method", "mark", "reason"]
 AGREES, DIFFERS, NOT_CHECKABLE = "agrees", "differs", "not checkable"
+ASSUMED = "agrees under an assumption"
+"""A figure the rows reproduce only if a term of the text is read one way (the reason names
+the assumption): not a plain agreement."""
 EARLY_STOP_MONTHS = 4
 """RFS censored at or before this many months: the study's 3 transplanted patients left
 maintenance after a median of 1 cycle (range 1-4), and their RFS probably stops there."""
@@ -74,8 +77,9 @@ def paper_check(cohort: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``topic, figure, printed, recomputed, method, mark, reason``: ``mark`` is
-        ``"agrees"``, ``"differs"`` or ``"not checkable"``; ``reason`` explains a difference
-        or why a figure cannot be checked (empty when it agrees). Times in months.
+        ``"agrees"``, ``"agrees under an assumption"`` (the reason names it), ``"differs"``
+        or ``"not checkable"``; ``reason`` explains a difference, the assumption or why a
+        figure cannot be checked (empty when it agrees). Times in months.
 
     Raises
     ------
@@ -125,8 +129,9 @@ def paper_check(cohort: pd.DataFrame) -> pd.DataFrame:
                          "patient_id"].astype(str).tolist()
     rows.append(("MRD", "sustained MRD negativity during maintenance", _pct(13, n),
                  _pct(sustained, n), "patients without relapse (relapse_type none)",
-                 AGREES if sustained == 13 else DIFFERS,
-                 "The rows record relapse, not MRD during maintenance; 'sustained MRD "
+                 ASSUMED if sustained == 13 else DIFFERS,
+                 "Assumption: 'sustained MRD negativity' means no relapse. The rows record "
+                 "relapse, not MRD during maintenance; 'sustained MRD "
                  "negativity' is read as 'no molecular or morphological relapse', which "
                  "includes every patient who was MRD-positive before maintenance and did not "
                  f"relapse (patients {', '.join(unnamed)}); the text names only patient 13 as "
@@ -222,13 +227,14 @@ def _rate_reason(r, early: pd.DataFrame) -> str:
 def summary_counts(check: pd.DataFrame) -> dict[str, int]:
     """How many figures agree, differ, or cannot be checked."""
     counts = check["mark"].value_counts()
-    return {m: int(counts.get(m, 0)) for m in (AGREES, DIFFERS, NOT_CHECKABLE)}
+    return {m: int(counts.get(m, 0)) for m in (AGREES, ASSUMED, DIFFERS, NOT_CHECKABLE)}
 
 
 
 
 def differences_first(check: pd.DataFrame) -> pd.DataFrame:
-    """The check in reading order: the figures that differ first, then those the rows cannot
-    check, then those that agree; the study's order kept within each mark."""
-    rank = check["mark"].map({DIFFERS: 0, NOT_CHECKABLE: 1, AGREES: 2})
+    """The check in reading order: the figures that differ first, then those that agree only
+    under an assumption, those the rows cannot check, and those that agree; the study's order
+    kept within each mark."""
+    rank = check["mark"].map({DIFFERS: 0, ASSUMED: 1, NOT_CHECKABLE: 2, AGREES: 3})
     return check.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")

@@ -8,6 +8,7 @@ from core.cohort import load_seed_cohort
 from core.errors import AnalysisError
 from core.survival.paper.check import (
     AGREES,
+    ASSUMED,
     COLUMNS,
     DIFFERS,
     NOT_CHECKABLE,
@@ -23,7 +24,7 @@ def check():
 
 def test_columns_and_marks(check):
     assert sorted(check.reset_index().columns) == sorted(COLUMNS)
-    assert set(check["mark"]) == {AGREES, DIFFERS, NOT_CHECKABLE}
+    assert set(check["mark"]) == {AGREES, ASSUMED, DIFFERS, NOT_CHECKABLE}
     assert (check.loc[check["mark"] != AGREES, "reason"] != "").all()
 
 
@@ -81,8 +82,17 @@ def test_differences_first_keeps_the_studys_order_within_each_mark(check):
 
     ordered = differences_first(check)
     marks = list(ordered["mark"])
-    assert marks == sorted(marks, key=["differs", "not checkable", "agrees"].index)
+    assert marks == sorted(marks, key=["differs", "agrees under an assumption",
+                                       "not checkable", "agrees"].index)
     for mark in ("differs", "agrees"):
         assert list(ordered.index[ordered["mark"] == mark]) == list(
             check.index[check["mark"] == mark])
     assert len(ordered) == len(check)
+
+
+def test_sustained_mrd_negativity_agrees_only_under_a_named_assumption(check):
+    """Issue 24: the rows record relapse, not MRD during maintenance; the 13 of 19 agree only
+    if 'sustained MRD negativity' is read as 'no relapse', and the mark says so."""
+    row = check.loc["sustained MRD negativity during maintenance"]
+    assert row["mark"] == ASSUMED
+    assert row["reason"].startswith("Assumption: 'sustained MRD negativity' means no relapse.")
