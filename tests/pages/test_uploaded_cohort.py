@@ -132,7 +132,7 @@ def test_every_page_with_300_patients(page):
 def test_registry_size_table_shows_a_window_and_says_so():
     at = run_with(large_cohort(6000), "app.py")
     assert not at.exception
-    assert header_text(at).startswith("**6000 of 6000 patients**")
+    assert header_text(at).startswith("**6,000 of 6,000 patients**")
     assert len(at.dataframe[1].value) == 5000  # the patient table follows the baseline table
     assert at.info[0].value.startswith("Showing the first 5,000 of 6,000 patients.")
     assert at.dataframe[0].value.iloc[0].tolist() == ["Patients", "", "6000"]
