@@ -19,6 +19,7 @@ from pptx import Presentation
 
 from core.cohort.groups import GroupDefinition
 from core.report.images import PRESETS, png_size
+from core.survival.endpoint import RFS
 from tests.e2e.helpers import expect_count, expect_no_error, link, sidebar_link, wait_idle
 from tests.e2e.test_deliverables import _open_deliverables, _prepare_and_download, _select
 
@@ -63,7 +64,7 @@ def test_custom_group_link_reopens_the_same_curves(server, page, new_context):
     sidebar_link(page, "Survival").click()
     expect_count(page, 19)
     _select(page, "Compare groups by", "Custom group")
-    page.get_by_text("Relapse-free survival (RFS)", exact=True).click()
+    _select(page, "Endpoint", RFS.label)
     wait_idle(page)
     figures, metrics = _survival_view(page)
     expect_no_error(page)

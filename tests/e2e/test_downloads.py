@@ -58,7 +58,8 @@ def test_tumor_board_report_opens_offline_with_both_curves(server, page, new_con
     requests: list[str] = []
     viewer.on("request", lambda request: requests.append(request.url))
     viewer.goto(f"file://{path}")
-    expect(viewer.locator(".js-plotly-plot")).to_have_count(2)
+    # the flow diagram (first section), then the RFS and the OS curves
+    expect(viewer.locator(".js-plotly-plot")).to_have_count(3)
     expect(viewer.get_by_text("4 of 19 patients", exact=True)).to_be_visible()
     assert [url for url in requests if not url.startswith("file://")] == []
 

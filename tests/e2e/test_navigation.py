@@ -81,7 +81,7 @@ def test_deep_link_first_on_a_fresh_server(fresh_server, page, script):
     back = sidebar_link(page, PAGES[0][1])
     if not back.is_visible():  # projector mode hides the sidebar: its own link leads back
         back = page.locator('[data-testid="stMain"] [data-testid="stPageLink-NavLink"]').filter(
-            has=page.get_by_text("Leave projector mode", exact=True))
+            has=page.get_by_text("Leave", exact=True))
         expect(back).to_have_attribute("href", re.compile(r"mrd_pre_status=positive"))
     back.click()
     expect(title(page)).to_have_text(page_title(PAGES[0][0]))
