@@ -136,7 +136,10 @@ def pseudonym(patient_id: object, key: str) -> str:
 
 def free_text_columns(rows: pd.DataFrame) -> list[str]:
     """Columns holding free text: the schema's ``text`` columns, and columns outside the
-    schema whose text has more distinct values than a group may have."""
+    schema whose text has more distinct values than a group may have (``MAX_LEVELS``), or a
+    value of its own for most patients (at least 5 distinct values, more than half the
+    recorded ones): in a cohort of 19, a note per patient has fewer than 20 values but is
+    still free text."""
     found = []
     for name in rows.columns:
         column = BY_NAME.get(name)
@@ -145,8 +148,11 @@ def free_text_columns(rows: pd.DataFrame) -> list[str]:
                 found.append(name)
             continue
         values = rows[name]
-        if (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)) \
-                and values.dropna().nunique() > MAX_LEVELS:
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        recorded = values.dropna()
+        distinct = recorded.nunique()
+        if distinct > MAX_LEVELS or (distinct >= 5 and distinct > len(recorded) / 2):
             found.append(name)
     return found
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from core.access.deidentify import (
     NOTE,
     deidentify_rows,
+    free_text_columns,
     pseudonym,
     suppress_small_counts,
 )
@@ -73,3 +74,17 @@ def test_baseline_cells_hide_small_n_and_ranges():
                                                       "19", "4 (21.1%)"]})
     assert suppress_small_counts(table).iloc[:, 0].tolist() == [
         "9 (47.4%)", "<5", "59", "19", "<5"]
+
+
+def test_free_text_is_many_values_or_one_per_patient():
+    """Rule of core.access.deidentify.free_text_columns: more than MAX_LEVELS (20) distinct
+    values, or at least 5 distinct values covering more than half the recorded rows."""
+    rows = pd.DataFrame({"patient_id": [str(i) for i in range(8)],
+                         "note": ["a", "b", "c", "d", "e", None, None, None],  # 5 of 5
+                         "site": ["x", "y", "z", "w", "x", "y", "z", "w"],  # 4 values
+                         "grade": list("abcdaabb")})  # 4 of 8
+    assert free_text_columns(rows) == ["note"]
+    many = pd.DataFrame({"code": [f"c{i % 21}" for i in range(100)]})  # 21 values, 100 rows
+    assert free_text_columns(many) == ["code"]
+    twenty = pd.DataFrame({"code": [f"c{i % 20}" for i in range(100)]})
+    assert free_text_columns(twenty) == []
