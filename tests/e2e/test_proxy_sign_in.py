@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
 from tests.e2e.conftest import ROOT, _free_port, start_server
 from tests.e2e.idp import PSEUDONYM_KEY
 
@@ -173,7 +174,7 @@ def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, n
     url, folder, _ = proxied[0]
     page = signed_in_page(new_context, url, "vera")
     page.goto(url)
-    expect(page.get_by_text("Signed in as vera@hospital.example")).to_be_visible()
+    expect(page.get_by_text(f"Signed in as vera{WORD_JOINER}@hospital.example")).to_be_visible()
     expect(page.get_by_text("· viewer")).to_be_visible()
     expect(page.get_by_text("aggregate results only")).to_be_visible()
     assert page.request.get(f"{url}/_stcore/metrics").status == 200

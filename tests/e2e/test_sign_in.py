@@ -23,6 +23,7 @@ import pytest
 
 from core.access.audit_verify import verify_chain
 from core.cohort.read import load_seed_cohort
+from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
 from tests.e2e.conftest import ROOT, _free_port, start_server
 from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
 
@@ -122,8 +123,8 @@ def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
     app, _, folder = servers
     page.goto(app.url)
     sign_in(page, "ana")
-    expect(page.get_by_text("Signed in as Ana Analyst (ana@hospital.example) · analyst")) \
-        .to_be_visible()
+    signed_in = f"Signed in as Ana Analyst (ana{WORD_JOINER}@hospital.example) · analyst"
+    expect(page.get_by_text(signed_in)).to_be_visible()
     expect(page.get_by_text("19 of 19 patients")).to_be_visible()
     assert metrics_status(page, app.url) == 200
     page.get_by_role("button", name="Sign out").click(timeout=90_000)  # a busy page

@@ -89,6 +89,8 @@ def test_upload_map_explore_and_reupload_with_the_mapping(server, new_context, t
     again.locator('[data-testid="stMain"] input[type="file"]').nth(1).set_input_files(
         files=[{"name": "mapping.json", "mimeType": "application/json",
                 "buffer": saved.read_bytes()}])
+    # the file reaches the server and its rerun applies the mapping before the click counts
+    expect(again.get_by_text("mapping.json", exact=True)).to_be_visible(timeout=RENDER_TIMEOUT)
     wait_idle(again)
     again.get_by_role("button", name="Check and use this cohort").click()
     expect_count(again, 4, total=4)
