@@ -25,6 +25,7 @@ from core.access.audit_verify import verify_chain
 from core.cohort.read import load_seed_cohort
 from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
 from tests.e2e.conftest import ROOT, _free_port, start_server
+from tests.e2e.helpers import wait_idle
 from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
 
 pytestmark = pytest.mark.e2e
@@ -215,6 +216,9 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
         page.get_by_text("De-identify exports").click(timeout=90_000)  # a busy page
         expect(page.get_by_role("switch", name="De-identify exports")).to_be_checked(
             checked=switch)
+        # the browser flips the switch at once; the button that carries the new choice is
+        # drawn by the rerun (a click before it ends exports under the previous choice)
+        wait_idle(page)
         with page.expect_download() as caught:
             page.get_by_role("button", name="Download CSV", exact=True).click(timeout=90_000)
         data = Path(caught.value.path()).read_text(encoding="utf-8")
