@@ -67,7 +67,7 @@ def test_cox_nomogram_equals_rms():
     np.testing.assert_allclose(points.loc["x", "points"], ref["x_points"], rtol=0, atol=1e-8)
     assert points.loc["k", "value"].tolist() == ref["k"]
     np.testing.assert_allclose(points.loc["k", "points"], ref["k_points"], rtol=0, atol=1e-8)
-    points_per_unit = 1 / chart.scale  # rms::nomogram reports sc = points per unit of lp
+    points_per_unit = 1 / chart.scale  # rms::nomogram's sc, the inverse of our scale
     assert points_per_unit == pytest.approx(ref["sc"], abs=1e-8)
     np.testing.assert_allclose([risk_of_points(chart, model, t) for t in ref["totals"]],
                                ref["totals_risk"], rtol=0, atol=1e-8)
