@@ -92,6 +92,7 @@ except AnalysisError as error:
 model, assessment, size = report.model, report.assessment, report.sample_size
 what = "relapse" if endpoint == CIR else endpoints[endpoint].split(" (")[0].lower()
 with verdict:
+    st.markdown(f"**{plain(report.answer)}**")  # the result in words, first
     if report.validated:
         st.success(plain(report.headline), icon=":material/verified:")
     else:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.cohort.schema import ENDPOINTS, LABELS
+from core.cox.answer import cox_answer
 from core.cox.display import (
     NUMERIC_COVARIATES,
     category_levels,
@@ -30,6 +31,7 @@ from ui.subgroups import rules_caption
 view = page_setup("Cox regression", ":material/forest:")
 cohort = view.cohort
 stop_if_empty(view)
+answer = st.container(key="cox.answer")  # the result in words, before the controls
 
 MODELS = {"multivariable": "Multivariable (all together)",
           "univariable": "Univariable (one model each)"}
@@ -120,6 +122,7 @@ except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
     st.stop()
 caveat = partial(readable, labels=result.labels, names=LABELS)  # core caveat -> Markdown
+answer.markdown(f"**{plain(cox_answer(result))}**")
 
 # ---- guardrails: one box in plain words, the technical caveats on demand ---------------------
 for m in result.models:

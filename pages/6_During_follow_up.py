@@ -4,6 +4,7 @@ Mantel-Byar test, time-dependent Cox model and the censor-at-intervention sensit
 import streamlit as st
 
 from core.cohort.schema import LABELS
+from core.cox.answer import during_follow_up_answer
 from core.errors import AnalysisError
 from core.style.numbers import format_p
 from core.survival.figures.timedep import (
@@ -27,6 +28,7 @@ from ui.state import keep_in_url, url_choice, url_number
 view = page_setup("Transplant & events during follow-up", ":material/swap_horiz:")
 cohort = view.cohort
 stop_if_empty(view)
+answer = st.container(key="timedep.answer")  # the result in words, before the controls
 
 SEED_NOTE = (
     "**The embedded study cohort has no transplant times.** The study reports that 3 of the "
@@ -63,6 +65,7 @@ try:
 except AnalysisError as error:
     st.error(explain(view, error), icon=":material/error:")
     st.stop()
+answer.markdown(f"**{plain(during_follow_up_answer(report, endpoint.noun))}**")
 
 with st.expander("Why the simple comparison is not shown", expanded=report.n_recorded == 0,
                  icon=":material/hourglass:"):

@@ -14,6 +14,7 @@ from core.cohort.groups import (
 )
 from core.cohort.schema import LABELS
 from core.cohort.text import parse_share_range
+from core.cox.answer import subgroups_answer
 from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
@@ -32,6 +33,7 @@ from ui.state import keep_in_url, url_choice, url_value
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort
 stop_if_empty(view)
+answer = st.container(key="forest.answer")  # the forest's result in words, first
 NONE = "—"
 
 
@@ -249,6 +251,7 @@ with tab_forest:
         except AnalysisError as error:
             st.error(explain(view, error), icon=":material/error:")
         else:
+            answer.markdown(f"**{plain(subgroups_answer(result, endpoint.noun, LABELS))}**")
             st.plotly_chart(subgroup_forest_figure(
                 result.table, result.interactions,
                 title=f"{readable(factor)} within subgroups, {endpoint.label}"),

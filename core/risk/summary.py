@@ -70,6 +70,41 @@ class RiskReport:
                 f"{'s' if s.parameters != 1 else ''}: enough by Riley et al.'s criteria "
                 f"(at least {s.events_required}).")
 
+    @property
+    def answer(self) -> str:
+        """The page's result in one plain line, before the controls' details: the spread of
+        the predicted risks by the horizon, the apparent AUC, and a verdict in the words of
+        :func:`core.survival.small_sample.events_verdict`: "not conclusive with 6 events"
+        when the events fall short of Riley et al.'s criteria, else whether the AUC's
+        interval lies above 0.5 (apparent figures, optimistic until the internal validation).
+
+        Examples
+        --------
+        "Relapse (death without relapse competing) by 24 months, Fine-Gray subdistribution
+        hazards: predicted risks 15.6% to 59.4% across 19 patients; apparent AUC 0.753 (95% CI
+        0.468–1.000): not conclusive with 6 events (Riley et al.'s criteria ask for at least
+        48)."
+        """
+        s, a = self.sample_size, self.assessment
+        risks = a.patients["risk"].to_numpy(dtype=float)
+        text = (f"{self.endpoint.label[:1].upper()}{self.endpoint.label[1:]} by "
+                f"{self.model.spec.horizon:g} months, "
+                f"{KIND_LABELS.get(self.model.spec.kind, self.model.spec.kind)}: ")
+        if len(risks):
+            text += (f"predicted risks {100 * np.nanmin(risks):.1f}% to "
+                     f"{100 * np.nanmax(risks):.1f}% across {len(risks)} patients; ")
+        auc = a.auc
+        text += ("apparent AUC not computable" if not math.isfinite(auc.auc) else
+                 f"apparent AUC {auc.auc:.3f} ({auc.conf_level:.0%} CI {auc.ci_lower:.3f}–"
+                 f"{auc.ci_upper:.3f})")
+        if not self.validated:
+            return (text + f": not conclusive with {s.events} events (Riley et al.'s criteria "
+                    f"ask for at least {s.events_required}).")
+        if math.isfinite(auc.ci_lower) and auc.ci_lower > 0.5:
+            return text + (": it ranks patients better than chance (apparent figures, "
+                           "optimistic until the internal validation below).")
+        return text + ": not distinguishable from chance ranking."
+
 
 @dataclass(frozen=True)
 class ProfilePrediction:

@@ -16,6 +16,7 @@ at most ``max_n`` patients in all (its cost grows with patients x resamples).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -127,3 +128,40 @@ def verdict(p: float, sample: SampleSize | None, smallest: int) -> str:
     if p < 0.05:
         return "a difference unlikely to be chance alone"
     return f"not conclusive with {group}" if small else "not conclusive"
+
+
+def events_verdict(p: float, events: int, noun: str, *, few: bool) -> str:
+    """An effect estimate's result in words (a hazard ratio, an interaction), never stronger
+    than its p and the events behind it, in the words of :func:`verdict`: "a difference
+    unlikely to be chance alone" below 0.05, else "not conclusive"; with few events (``few``:
+    the model's own rule, e.g. fewer than 10 events per coefficient) the events are named,
+    "not conclusive with 5 relapses", and a p below 0.05 reads "read with great caution, only
+    5 relapses"; "not estimable" without a finite p.
+
+    Parameters
+    ----------
+    p : float
+        The p-value read (Wald, score or likelihood-ratio).
+    events : int
+        Events behind the estimate.
+    noun : str
+        The events in the plural ("relapses", "deaths").
+    few : bool
+        Whether the events are too few for a firm answer.
+
+    Examples
+    --------
+    >>> events_verdict(0.27, 5, "relapses", few=True)
+    'not conclusive with 5 relapses'
+    >>> events_verdict(0.003, 5, "relapses", few=True)
+    'read with great caution, only 5 relapses'
+    >>> events_verdict(0.003, 120, "deaths", few=False)
+    'a difference unlikely to be chance alone'
+    """
+    if not math.isfinite(p):
+        return "not estimable"
+    count = f"{events} {noun}"
+    if few:
+        return f"read with great caution, only {count}" if p < 0.05 else \
+            f"not conclusive with {count}"
+    return "a difference unlikely to be chance alone" if p < 0.05 else "not conclusive"

@@ -440,10 +440,27 @@ def test_category_values_with_markup_are_shown_as_typed():
     assert not at.exception, at.exception
     texts = [e.value for kind in ("markdown", "caption", "info", "warning", "error")
              for e in at.get(kind)]
-    assert not [t for t in texts if "<a " in t]
+    # a tag is shown only escaped (markdown_safe's "\\<a": drawn as typed), never live
+    assert not [t for t in texts if re.search(r"(?<!\\)<a ", t)]
+    assert any("\\<a href" in t for t in texts)  # the answer line names the level as typed
     figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
     assert len(figures) >= 2  # forest, residuals (and predictions)
     for figure in figures[:2]:
         assert_drawn_as_typed(figure, link)
     for figure in figures[2:]:
         assert_drawn_as_typed(figure)
+
+
+def test_the_answer_comes_first_in_one_line():
+    """Issue 24: under the n line, before the controls' details, the result in words; the
+    separated ELN level gets no number (the guardrail box explains it below)."""
+    from core.cox.answer import cox_answer
+    from core.cox.view import CoxChoices, cox_view
+
+    at = open_page()
+    texts = [m.value for m in at.markdown]
+    expected = cox_answer(cox_view(load_seed_cohort(), CoxChoices(
+        "rfs", ("mrd_pre_status", "eln2022_risk"))))
+    assert texts[1] == f"**{expected}**", texts[:3]
+    assert "intermediate vs favorable not estimable" in texts[1]
+    assert texts[1].endswith("not conclusive with 6 relapses.**")

@@ -156,3 +156,18 @@ def test_an_intervention_column_named_with_markup_is_shown_as_typed():
     assert len(figures) == 3  # landmark, Simon-Makuch, sensitivity
     for figure in figures:
         assert_drawn_as_typed(figure, "<b>bold</b>")
+
+
+def test_the_answer_comes_first_in_one_line():
+    """Issue 24: under the n line, before the sections, the time-dependent HR and the
+    Mantel-Byar p in words; the seed cohort says there is nothing to compare."""
+    from core.cox.answer import during_follow_up_answer
+    from core.survival.timedep.summary import during_follow_up_report
+
+    at = run_example({"timedep.landmark": "6"})
+    report = during_follow_up_report(load_cohort(EXAMPLE), "rfs", "hsct_months", 6.0)
+    texts = [m.value for m in at.markdown]
+    assert texts[1] == f"**{during_follow_up_answer(report, 'relapses')}**", texts[:3]
+    assert texts[1].startswith("**After HSCT vs before or without (time-dependent Cox, ")
+    seed = [m.value for m in run_page(PAGE).markdown]
+    assert seed[1] == "**No patient here has a recorded HSCT time: there is nothing to compare.**"

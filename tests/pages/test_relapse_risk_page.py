@@ -25,6 +25,10 @@ def test_seed_cohort_says_too_few_events_at_the_top_and_labels_the_prediction():
     assert at.error[0].value.startswith("Too few events to predict: this model was fitted on "
                                         "6 events and 19 patients")
     report = risk_report(load_seed_cohort(), "cir", "fine_gray", ["mrd_pre_status", "age"], 24)
+    # the answer in words comes first, under the n line, above the verdict box (issue 24)
+    assert [m.value for m in at.markdown][1] == f"**{report.answer}**"
+    assert report.answer.endswith("not conclusive with 6 events (Riley et al.'s criteria ask "
+                                  "for at least 48).")
     first = str(load_seed_cohort().patient_id.iloc[0])
     profile = {"mrd_pre_status": load_seed_cohort().mrd_pre_status.iloc[0],
                "age": float(load_seed_cohort().age.iloc[0])}

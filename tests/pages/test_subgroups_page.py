@@ -193,3 +193,17 @@ def test_survival_page_compares_the_custom_groups():
     assert metrics(at)["Log-rank p"] == "0.021"
     names = {html.unescape(t["name"]) for t in charts(at)[0]["data"]}
     assert {"Adverse & MRD+ (n=3)", "Everyone else (n=16)"} <= names
+
+
+def test_the_answer_comes_first_in_one_line():
+    """Issue 24: above the tabs, the subgroup forest's result in words: the overall hazard
+    ratio (coxph(Surv(rfs_months, rfs_event) ~ mrd_pos): HR 2.5894 (0.4706-14.247), p 0.2741)
+    and the smallest interaction p, unreliable here (a subgroup arm without relapses)."""
+    at = run_page(PAGE)
+    texts = [m.value for m in at.markdown]
+    assert texts[1].startswith(
+        "**MRD before maintenance: positive vs negative, all 19 patients: HR 2.59 (95% CI "
+        "0.471–14.2), p 0.274; does the effect differ between subgroups? Smallest "
+        "interaction p "), texts[:3]
+    assert texts[1].endswith("not conclusive with 6 relapses, the test is unreliable (a "
+                             "subgroup arm without events).**")
