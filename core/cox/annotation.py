@@ -22,7 +22,8 @@ from core.cohort.coding import level_labels
 from core.cox.fit import fit_cox
 from core.errors import AnalysisError
 from core.style.numbers import NOT_ESTIMABLE as NOT_ESTIMABLE
-from core.style.numbers import format_median, ratio_cells
+from core.style.numbers import format_median
+from core.survival.effects import effect_rows, reference_group
 from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.km.estimate import kaplan_meier, medians
 
@@ -54,20 +55,11 @@ class GroupEffects:
 
     def display(self) -> pd.DataFrame:
         """The table as printed under or on a figure: Group, N, Events, Median (95% CI),
-        HR (95% CI), p."""
-        rows = []
-        for r in self.table.itertuples():
-            hr, p = ratio_cells(r.hr, r.hr_lower, r.hr_upper, r.p_value,
-                                reference=r.group == self.reference, fmt=_two)
-            rows.append({"Group": r.group, "N": int(r.n), "Events": int(r.events),
-                         "Median, months (95% CI)": format_median(r.median, r.median_lower,
-                                                                  r.median_upper),
-                         "HR (95% CI)": hr, "p": p})
-        return pd.DataFrame(rows)
-
-
-def _two(value: float) -> str:
-    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
+        HR (95% CI) with three significant digits, p
+        (:func:`core.survival.effects.effect_rows`)."""
+        return effect_rows(self.table, self.reference, between=lambda r: {
+            "Median, months (95% CI)": format_median(r.median, r.median_lower,
+                                                     r.median_upper)})
 
 
 def group_effects(df, time: str, event: str, by: str, reference: str | None = None,
@@ -97,14 +89,7 @@ def group_effects(df, time: str, event: str, by: str, reference: str | None = No
     """
     fit = kaplan_meier(df, time, event, by, conf_level, entry=entry)
     groups = list(fit.groups)
-    if len(groups) < 2:
-        raise AnalysisError(f"Hazard ratios compare groups; `{by}` has {len(groups)} group "
-                            "with patients here. Fix: widen the filters or choose another "
-                            "grouping.")
-    reference = groups[0] if reference is None else str(reference)
-    if reference not in groups:
-        raise AnalysisError(f"Reference group {reference!r} is not among the groups of `{by}` "
-                            f"({', '.join(groups)}). Fix: choose one of them.")
+    reference = reference_group(groups, by, reference)
     table = medians(fit).set_index("group")
     notes: list[str] = []
     hr = pd.DataFrame(np.nan, index=groups, columns=["hr", "hr_lower", "hr_upper", "p_value"])

@@ -25,11 +25,10 @@ import numpy as np
 import pandas as pd
 
 from core.cohort.coding import level_labels
-from core.errors import AnalysisError
 from core.style.numbers import NOT_ESTIMABLE as NOT_ESTIMABLE
-from core.style.numbers import ratio_cells
 from core.survival.competing.finegray import fine_gray
 from core.survival.competing.input import STATUS, TIME, competing_data, prepared
+from core.survival.effects import effect_rows, reference_group
 
 EFFECT_COLUMNS = ["group", "n", "events", "hr", "hr_lower", "hr_upper", "p_value"]
 CAUSE_NOUN = {1: "Relapses", 2: "Deaths without relapse"}
@@ -61,15 +60,9 @@ class IncidenceEffects:
 
     def display(self) -> pd.DataFrame:
         """The table as printed under a figure: Group, N, events of the cause,
-        SHR (95% CI), p."""
-        rows = []
-        for r in self.table.itertuples():
-            hr, p = ratio_cells(r.hr, r.hr_lower, r.hr_upper, r.p_value,
-                                reference=r.group == self.reference)
-            rows.append({"Group": r.group, "N": int(r.n),
-                         CAUSE_NOUN.get(self.cause, "Events"): int(r.events),
-                         "SHR (95% CI)": hr, "p": p})
-        return pd.DataFrame(rows)
+        SHR (95% CI), p (:func:`core.survival.effects.effect_rows`)."""
+        return effect_rows(self.table, self.reference,
+                           events=CAUSE_NOUN.get(self.cause, "Events"), ratio="SHR (95% CI)")
 
 
 def competing_effects(cohort: pd.DataFrame, by: str, cause: int = 1,
@@ -113,14 +106,7 @@ def incidence_effects(df: pd.DataFrame, time: str, status: str, by: str, cause: 
         Fewer than two groups, an unknown reference, or no event of the cause.
     """
     groups = list(competing_data(df, time, status, by).groups)
-    if len(groups) < 2:
-        raise AnalysisError(f"Hazard ratios compare groups; `{by}` has {len(groups)} group "
-                            "with patients here. Fix: widen the filters or choose another "
-                            "grouping.")
-    reference = groups[0] if reference is None else str(reference)
-    if reference not in groups:
-        raise AnalysisError(f"Reference group {reference!r} is not among the groups of `{by}` "
-                            f"({', '.join(groups)}). Fix: choose one of them.")
+    reference = reference_group(groups, by, reference)
     order = [reference, *(g for g in groups if g != reference)]
     coded = df.assign(**{by: pd.Categorical(_labels(df[by]), categories=order)})
     fit = fine_gray(coded, time, status, [by], cause=cause, conf_level=conf_level)
