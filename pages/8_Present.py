@@ -22,7 +22,7 @@ if st.query_params.get("present") != "1":
 try:
     choices = report_choices(view.cohort)
     screens = present.screens(view.cohort, astuple(choices),
-                              current_flow(view, choices.endpoint, choices.by))
+                              current_flow(view, choices.find(choices.endpoint), choices.by))
 except AnalysisError as error:
     st.error(explain(view, error), icon=":material/error:")
     st.stop()

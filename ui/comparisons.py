@@ -180,7 +180,7 @@ def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | N
     return split.table
 
 
-def _flow(view, endpoint: str, by: str | None) -> AnalysisFlow:
+def _flow(view, endpoint, by: str | None) -> AnalysisFlow:
     """:func:`analysis_flow` of the loaded cohort's rows, the rows set aside and the page's
     selection (raises AnalysisError)."""
     cohort = st.session_state.get(STATE_COHORT)
@@ -190,10 +190,11 @@ def _flow(view, endpoint: str, by: str | None) -> AnalysisFlow:
                          st.session_state.get(STATE_SET_ASIDE), view.selection)
 
 
-def current_flow(view, endpoint: str, by: str | None) -> AnalysisFlow | None:
-    """Who is in the analysis for ``endpoint`` and grouping ``by`` on the current filters, for
-    the deliverables; None in registry mode (the sidebar's counts say it there) or when the
-    data cannot give it (the reason is on the page that analyses them)."""
+def current_flow(view, endpoint, by: str | None) -> AnalysisFlow | None:
+    """Who is in the analysis for ``endpoint`` (an Endpoint or a built-in's key) and grouping
+    ``by`` on the current filters, for the deliverables; None in registry mode (the sidebar's
+    counts say it there) or when the data cannot give it (the reason is on the page that
+    analyses them)."""
     if getattr(view, "registry", None) is not None:
         return None
     try:

@@ -18,6 +18,7 @@ wrappers are here.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import astuple
 from datetime import date
 
@@ -30,10 +31,11 @@ from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import DELIVERED, ReportChoices
 from core.survival.competing.input import DEATH_RULES
-from core.survival.endpoint import BY_KEY, find_endpoint
+from core.survival.endpoint import SURVIVAL, endpoint_to_dict
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
+from ui.endpoints import user_endpoints
 from ui.exports import guarded, may_download, privacy
 from ui.session_cache import session_cached
 from ui.shell import View, plain
@@ -47,7 +49,10 @@ PRESENT_PAGE = "pages/8_Present.py"
 def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     """The deliverables' choices from the pages' widgets (defaults where a page was not
     visited); values the filtered cohort does not offer fall back to the defaults."""
+    users = user_endpoints()
+    survival = (*DELIVERED, *(e.key for e in users if e.kind == SURVIVAL))
     endpoint = saved_value("survival.endpoint", "rfs")
+    cox_endpoint = saved_value("cox.endpoint", "rfs")
     by = saved_value("survival.by", saved_value("report.by", "none"))
     by = by if by in stratifier_options(cohort) else None
     marks = _landmarks(saved_value("survival.landmarks", "12, 24"))
@@ -57,10 +62,9 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     rule = saved_value("competing.rule", "censor")
     strata = saved_value("cox.strata", "none")  # "none" is not a column: no stratification
     return ReportChoices(
-        endpoint=endpoint if endpoint in DELIVERED else "rfs", by=by, landmark_months=marks,
+        endpoint=endpoint if endpoint in survival else "rfs", by=by, landmark_months=marks,
         horizon=_checked("survival.horizon", parse_horizon, 24.0),
-        cox_endpoint=saved_value("cox.endpoint", "rfs") if saved_value("cox.endpoint", "rfs") in (
-            "os", "rfs") else "rfs",
+        cox_endpoint=cox_endpoint if cox_endpoint in survival else "rfs",
         cox_covariates=covariates,
         swimmer_mode=saved_value("patients.mode", "rfs") if saved_value("patients.mode", "rfs") in (
             "os", "rfs") else "rfs",
@@ -69,6 +73,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         competing_by=competing_by if competing_by in stratifier_options(cohort) else None,
         competing_rule=rule if rule in DEATH_RULES else "censor",
         cox_strata=strata if strata in stratifier_options(cohort) else None,
+        user_endpoints=tuple(json.dumps(endpoint_to_dict(e), sort_keys=True) for e in users),
         **_risk_choices(cohort))
 
 
@@ -94,33 +99,17 @@ def _risk_choices(cohort: pd.DataFrame) -> dict:
 
 
 def _delivered_note(choices: ReportChoices) -> str:
-    """Sentences when the deliverables cannot carry the Survival or Cox page's endpoint as
-    shown."""
-    return " ".join(filter(None, (_survival_note(choices), _cox_note(choices))))
-
-
-def _survival_note(choices: ReportChoices) -> str:
-    chosen = saved_value("survival.endpoint", "rfs")
-    if chosen != choices.endpoint:
-        return (f"The Survival page shows your own endpoint `{chosen}`, which the slides, "
-                f"report and scripts do not carry yet: they use "
-                f"{find_endpoint(choices.endpoint).label}.")
-    if find_endpoint(chosen).entry:
-        return (f"The slides and the report carry {find_endpoint(chosen).label} (delayed entry) "
-                "next to the naive OS; the reproduce scripts do not take delayed entry yet, "
-                "so the zip is not offered for this endpoint.")
-    return ""
-
-
-def _cox_note(choices: ReportChoices) -> str:
-    """The Cox models of the deck, report and scripts are on OS or RFS only (stored columns)."""
-    chosen = saved_value("cox.endpoint", "rfs")
-    if chosen == choices.cox_endpoint:
-        return ""
-    name = find_endpoint(chosen).label if chosen in BY_KEY else f"your own endpoint `{chosen}`"
-    return (f"The Cox page's model is on {name}, which the slides, report and scripts do not "
-            f"carry yet: their Cox section and Table 2 use "
-            f"{find_endpoint(choices.cox_endpoint).label}.")
+    """A sentence when a page's endpoint is not among those the deliverables can carry (a
+    user endpoint removed since, a link's unknown key): which endpoint they use instead."""
+    notes = []
+    for page, key, used in (("Survival", "survival.endpoint", choices.endpoint),
+                            ("Cox", "cox.endpoint", choices.cox_endpoint)):
+        chosen = saved_value(key, "rfs")
+        if chosen != used:
+            notes.append(f"The {page} page's endpoint `{chosen}` is not defined for this "
+                         f"cohort any more; the slides, report and scripts use "
+                         f"{choices.find(used).label}.")
+    return " ".join(notes)
 
 
 def _landmarks(value) -> tuple[float, ...]:
@@ -235,7 +224,8 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     notes = tuple(view.selection.notes())
     ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
     level = privacy()  # the role's and the header switch's de-identification
-    flow = current_flow(view, choices.endpoint, choices.by)  # first section of deck and report
+    # first section of deck and report
+    flow = current_flow(view, choices.find(choices.endpoint), choices.by)
     base = (view.source, view.selection.n_total, filters, len(cohort), ids, astuple(choices),
             level, flow)
     stamp = date.today().isoformat()
@@ -263,12 +253,11 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
                                        notes, astuple(choices), export.privacy, flow),
                   f"tumor_board_report_{stamp}.html", "text/html", f"deliver.{page}.html",
                   middle, "deliver.report")
-        if not find_endpoint(choices.endpoint).entry:  # the scripts have no delayed entry
-            _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
-                      lambda export: _zip(cohort, view.source, filters, astuple(choices),
-                                          export.privacy),
-                      f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip",
-                      right, "deliver.zip")
+        _prepared("reproducibility zip", _signature("zip", base), "Reproduce this (zip)",
+                  lambda export: _zip(cohort, view.source, filters, astuple(choices),
+                                      export.privacy),
+                  f"reproduce_{stamp}.zip", "application/zip", f"deliver.{page}.zip",
+                  right, "deliver.zip")
         present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
                           query_params={**view.cohort_filter.to_query_params(),
                                         "present": "1"})

@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.errors import AnalysisError
 from core.report.sections import Section
-from core.survival.endpoint import resolve_endpoint
+from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.km.contrast_tables import contrast_summary
 from core.survival.km.contrasts import milestone_difference, rmst_comparison
 
@@ -28,14 +28,17 @@ MEANING = ("How big the difference is, without assuming proportional hazards: su
 
 
 def contrasts_section(cohort: pd.DataFrame, endpoint: str, by: str | None,
-                      groups: list[str], landmark_months, horizon: float) -> Section | None:
+                      groups: list[str], landmark_months, horizon: float,
+                      user_endpoints: tuple[Endpoint, ...] = ()) -> Section | None:
     """The section for ``endpoint`` grouped by ``by``, each group against ``groups[0]``; None
     without two groups. Titled "How big the difference is: RFS" (short enough for one line
     on a slide)."""
     if by is None or len(groups) < 2:
         return None
-    title = f"How big the difference is: {endpoint.upper()}"
-    resolved = resolve_endpoint(cohort, endpoint)
+    resolved = resolve_endpoint(cohort, endpoint, user_endpoints)
+    chosen = resolved.endpoint  # "OS"; "OS, delayed entry at maintenance start"
+    title = "How big the difference is: " + ", ".join(filter(None, (
+        chosen.abbreviation, chosen.qualifier if chosen.key not in ("os", "rfs") else "")))
     args = (resolved.frame, resolved.time, resolved.event, by)
     try:
         milestone = (milestone_difference(*args, min(landmark_months), reference=groups[0],

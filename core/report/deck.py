@@ -162,9 +162,7 @@ def _title_slide(deck, context: DeckContext, n: int, choices: ReportChoices,
     _text(slide, "Relapse Risk Explorer · tumor board", MARGIN, Inches(1.6),
           SLIDE_W - 2 * MARGIN, Inches(1.0), 40, bold=True, color=INK, name="Title")
     by = f"by {LABELS.get(choices.by, choices.by)}" if choices.by else "of the whole cohort"
-    from core.survival.endpoint import find_endpoint
-
-    first = find_endpoint(choices.endpoint).label
+    first = choices.find(choices.endpoint).label
     lines = [
         (f"{n:,} of {context.n_total:,} patients · {'; '.join(context.filters) or 'no filters'}",
          22, INK),

@@ -121,10 +121,12 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                      "summary": "n (%) or median (range)"}), key="baseline",
         metrics=(("Patients", str(len(cohort))),)))
     for endpoint in (choices.endpoints if choices else ("os", "rfs")):
-        definition = find_endpoint(endpoint)
+        users = choices.users if choices else ()  # the user's own endpoints
+        definition = find_endpoint(endpoint, users)
         title = definition.label
         try:
-            report = survival_report(cohort, endpoint, by, landmark_months, horizon)
+            report = survival_report(cohort, endpoint, by, landmark_months, horizon,
+                                     user_endpoints=users)
         except AnalysisError as error:
             sections.append(Section(title, warnings=(str(error),), key=f"km.{endpoint}"))
             continue
@@ -132,7 +134,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                            by=by, y_title=f"{definition.name} probability",
                            x_title=f"Months from {definition.origin}")
         caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
-        effects = km_effects(cohort, endpoint, by)
+        effects = km_effects(cohort, endpoint, by, user_endpoints=users)
         paragraphs, warnings = [caption], list(report.notes)
         if comparison_text(report):
             paragraphs.append(comparison_text(report))
@@ -147,7 +149,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                 figure_table=effects.display() if effects else None,
                                 figure_table_notes=tuple(effects.notes) if effects else ()))
         contrasts = contrasts_section(cohort, endpoint, by, list(report.fit.groups),
-                                      landmark_months, horizon)
+                                      landmark_months, horizon, users)
         if contrasts is not None:
             sections.append(contrasts)
     if printed_rates:

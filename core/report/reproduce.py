@@ -14,7 +14,8 @@ independently of this app and compares them with ``app_numbers.json`` (1e-6).
 Conventions: numbers are those of R survival (``survfit`` log-log intervals, ``summary(fit,
 times)``, ``print.survfit`` medians, restricted means as ``print(fit, rmean = horizon)``,
 ``survdiff`` and the trend test from its observed - expected and variance, ``coxph(ties =
-"efron")``, Wald intervals);
+"efron")``, Wald intervals); with the endpoint's delayed entry, ``Surv(entry, time, event)`` in
+every fit and the log-rank test as the Breslow Cox score test (``sctest``);
 intervals R reports as NA, medians not reached and infinite bounds are JSON null. The Cox
 block is the ordinary Cox fit; when the page shows Firth's penalized fit instead, its numbers
 are kept under ``cox_shown`` (Firth needs R's coxphf or the firthmodels package, not part of
@@ -31,6 +32,7 @@ import io
 import json
 import math
 import zipfile
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -38,14 +40,36 @@ import pandas as pd
 
 from core.access.deidentify import IDENTIFIED, Privacy
 from core.cohort.exports import table_to_csv
-from core.cohort.schema import ENDPOINTS
 from core.errors import AnalysisError
 from core.report.reproduce_python import SCRIPT as PYTHON_SCRIPT
 from core.report.reproduce_r import SCRIPT as R_SCRIPT
 from core.report.sections import ReportChoices, cox_columns
-from core.survival.endpoint import resolve_endpoint
+from core.survival.endpoint import ResolvedEndpoint
+from core.survival.endpoint.definition import ENTRY, EVENT, STATUS, TIME
 
 CONF_LEVEL = 0.95
+
+
+def endpoint_rows(cohort: pd.DataFrame, choices: ReportChoices
+                  ) -> tuple[pd.DataFrame, dict[str, ResolvedEndpoint]]:
+    """The rows with the columns of the survival and Cox endpoints (the one resolver's,
+    entry included), and each endpoint resolved on them by key.
+
+    A derived column (:data:`core.survival.endpoint.definition.TIME`, ...) is renamed for its
+    endpoint (``efs_months``, ``u_grfs_event``, ``os_entry_entry_months``), so that two derived
+    endpoints can sit side by side in ``cohort_filtered.csv``.
+    """
+    frame, resolved = cohort, {}
+    for key in dict.fromkeys((choices.endpoint, choices.cox_endpoint)):
+        r = choices.resolve(frame, key)
+        stem = key.replace(".", "_")
+        names = {TIME: f"{stem}_months", EVENT: f"{stem}_event", STATUS: f"{stem}_status",
+                 ENTRY: f"{stem}_entry_months"}
+        frame = r.frame.rename(columns=names)
+        resolved[key] = replace(r, frame=frame, **{
+            field: names.get(getattr(r, field), getattr(r, field))
+            for field in ("time", "event", "status", "entry")})
+    return frame, {k: replace(r, frame=frame) for k, r in resolved.items()}
 
 
 def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
@@ -56,18 +80,19 @@ def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
     covariates, strata = cox_columns(cohort, choices)  # the Cox page's model and stratum
     if not covariates:
         return None, None
-    time, event, _ = ENDPOINTS[choices.cox_endpoint]
+    frame, resolved = endpoint_rows(cohort, choices)
+    r = resolved[choices.cox_endpoint]
     scale = {"age": 10.0} if "age" in covariates else None
     try:
-        ordinary = fit_cox(cohort, time, event, covariates, ties="efron", scale=scale,
-                           strata=strata)
+        ordinary = fit_cox(frame, r.time, r.event, covariates, ties="efron", scale=scale,
+                           strata=strata, entry=r.entry)
     except AnalysisError:
         return None, None
     shown = ordinary
     if needs_firth(ordinary):
         try:
-            shown = fit_cox(cohort, time, event, covariates, firth=True, scale=scale,
-                            strata=strata)
+            shown = fit_cox(frame, r.time, r.event, covariates, firth=True, scale=scale,
+                            strata=strata, entry=r.entry)
         except AnalysisError:
             shown = ordinary
     return ordinary, shown
@@ -79,30 +104,30 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     Returns
     -------
     dict
-        ``time, event, by, groups, landmark_months, horizon, conf_level, trend, cox`` where
+        ``time, event, entry, endpoint, by, groups, landmark_months, horizon, conf_level,
+        trend, cox`` where ``entry`` is the delayed-entry column or None, ``endpoint`` the
+        endpoint's label,
         ``horizon`` is the RMST horizon (months), ``trend`` is None or ``{order, scores}`` (the
         log-rank trend test the Survival page shows across ELN groups) and ``cox`` is None or
-        ``{time, event, encodings: [{column, kind, terms, scale, levels}], strata}``, levels
+        ``{time, event, entry, encodings: [{column, kind, terms, scale, levels}], strata}``,
+        levels
         with the reference first, ``strata`` the stratum column (R ``+ strata(s)``) or None.
     """
     from core.survival.km.summary import survival_report
 
-    resolved = resolve_endpoint(cohort, choices.endpoint)
-    if resolved.entry is not None:
-        raise AnalysisError(f"The reproduce scripts do not take delayed entry yet "
-                            f"({resolved.endpoint.label}). Fix: choose an endpoint without it "
-                            "for the download.")
-    time, event = resolved.time, resolved.event
+    resolved = endpoint_rows(cohort, choices)[1][choices.endpoint]
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
-                             choices.horizon)
+                             choices.horizon, user_endpoints=choices.users)
     ordinary, _ = _cox_fits(cohort, choices)
     cox = None
     if ordinary is not None:
-        cox = {"time": ordinary.time, "event": ordinary.event, "encodings": [
-            {"column": e.column, "kind": e.kind, "terms": list(e.terms),
-             "scale": float(e.scale), "levels": list(e.levels)}
-            for e in ordinary.encodings], "strata": ordinary.strata}
-    return {"time": time, "event": event, "by": choices.by,
+        cox = {"time": ordinary.time, "event": ordinary.event, "entry": ordinary.entry,
+               "encodings": [
+                   {"column": e.column, "kind": e.kind, "terms": list(e.terms),
+                    "scale": float(e.scale), "levels": list(e.levels)}
+                   for e in ordinary.encodings], "strata": ordinary.strata}
+    return {"time": resolved.time, "event": resolved.event, "entry": resolved.entry,
+            "endpoint": resolved.endpoint.label, "by": choices.by,
             "groups": list(report.fit.groups),
             "landmark_months": [float(m) for m in choices.landmark_months],
             "horizon": float(choices.horizon), "conf_level": CONF_LEVEL,
@@ -132,7 +157,7 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     from core.survival.km.summary import survival_report
 
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
-                             choices.horizon)
+                             choices.horizon, user_endpoints=choices.users)
     landmarks = report.landmarks[["group", "time", "survival", "ci_lower", "ci_upper",
                                   "n_risk"]]
     medians = report.medians[["group", "n", "events", "median", "median_lower",
@@ -164,14 +189,15 @@ def _contrast_numbers(cohort: pd.DataFrame, choices: ReportChoices, groups: list
 
     if not choices.by or len(groups) < 2:
         return None
-    resolved = resolve_endpoint(cohort, choices.endpoint)
+    resolved = choices.resolve(cohort, choices.endpoint)
     frame, time, event = resolved.frame, resolved.time, resolved.event
     try:
         milestone = (milestone_difference(frame, time, event, choices.by,
-                                          min(choices.landmark_months), reference=groups[0])
+                                          min(choices.landmark_months), reference=groups[0],
+                                          entry=resolved.entry)
                      if choices.landmark_months else None)
         rmst = rmst_comparison(frame, time, event, choices.by, choices.horizon,
-                               reference=groups[0])
+                               reference=groups[0], entry=resolved.entry)
     except AnalysisError:
         return None
     return {"milestone": None if milestone is None else _records(milestone.table),
@@ -184,10 +210,11 @@ def _table2_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict | None
     from core.cox.table2 import fit_table2
 
     covariates, strata = cox_columns(cohort, choices)
-    time, event, _ = ENDPOINTS[choices.cox_endpoint]
+    r = choices.resolve(cohort, choices.cox_endpoint)
     try:
-        result = fit_table2(cohort, time, event, covariates, ties="efron", strata=strata,
-                            scale={"age": 10.0} if "age" in covariates else None)
+        result = fit_table2(r.frame, r.time, r.event, covariates, ties="efron", strata=strata,
+                            scale={"age": 10.0} if "age" in covariates else None,
+                            entry=r.entry)
     except AnalysisError:
         return None
     first = result.table.groupby("covariate", sort=False).first()
@@ -319,8 +346,8 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
     ])
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        # the endpoint's derived columns (EFS, OS from maintenance, ...) go with the rows
-        rows = resolve_endpoint(cohort, choices.endpoint).frame
+        # the endpoints' derived columns (EFS, entry times, your own) go with the rows
+        rows = endpoint_rows(cohort, choices)[0]
         archive.writestr("cohort_filtered.csv", table_to_csv(rows))
         archive.writestr("app_numbers.json", json.dumps(numbers, indent=1))
         archive.writestr("reproduce.py", python_script(spec))

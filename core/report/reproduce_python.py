@@ -8,13 +8,17 @@ written as a JSON literal. The script needs pandas, numpy and scipy only; it rec
 their intervals, the restricted mean survival times (the Kaplan-Meier step function integrated
 to the horizon, R's standard error), the log-rank test and its trend version (when the page
 shows it) and the ordinary Cox model (Efron ties, Wald intervals),
-writes ``python_numbers.json`` and compares every number with ``app_numbers.json``.
+writes ``python_numbers.json`` and compares every number with ``app_numbers.json``. With
+delayed entry (``SPEC["entry"]``) a patient is in the risk set at t only when entry < t <=
+time, in every estimate, and the log-rank test is the Breslow Cox score test (R ``sctest``).
 
 Conventions: R survival 3.x (``survfit`` with ``conf.type = "log-log"``, ``summary(fit,
 times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``).
 '''
 
-SCRIPT = r'''#!/usr/bin/env python3
+from core.report.reproduce_python_cox import COX_FUNCTIONS
+
+_TEMPLATE = r'''#!/usr/bin/env python3
 """Recompute the numbers the Relapse Risk Explorer showed, from the rows in this zip.
 
 Needs pandas, numpy and scipy only. Run next to cohort_filtered.csv:
@@ -27,7 +31,9 @@ log-log intervals (survfit conf.type = "log-log"), survival at landmarks as summ
 times), medians as print.survfit, restricted means as print(fit, rmean = horizon) (the
 step function integrated to the horizon), the log-rank test as survdiff and its trend version
 from survdiff's observed - expected and variance, Cox regression with Efron ties and Wald
-intervals as coxph.
+intervals as coxph. With delayed entry (SPEC["entry"]) a patient is at risk at t only when
+entry < t <= time (R Surv(entry, time, event)) and the log-rank test is the score test of the
+Breslow Cox model (R summary(coxph(...))$sctest).
 """
 
 import json
@@ -45,22 +51,36 @@ TOL = 1e-6
 
 
 def load():
-    columns = {SPEC["time"]: float, SPEC["event"]: float}
+    columns = [SPEC["time"], SPEC["event"], *([SPEC["entry"]] if SPEC["entry"] else [])]
     data = pd.read_csv(HERE / "cohort_filtered.csv", dtype=str, keep_default_na=False,
                        na_values=[""])
     for name in columns:
         data[name] = pd.to_numeric(data[name])
     keep = data[SPEC["time"]].notna() & data[SPEC["event"]].notna()
+    if SPEC["entry"]:  # delayed entry: rows entering at or after their end are left out
+        keep &= data[SPEC["entry"]].notna() & (data[SPEC["entry"]] < data[SPEC["time"]])
     if SPEC["by"]:
         keep &= data[SPEC["by"]].notna()
     return data, data[keep]
 
 
-def km_curve(time, event):
+def entry_of(part):
+    """Delayed-entry times of ``part`` (0 without them): at risk at t when entry < t."""
+    if not SPEC["entry"]:
+        return np.zeros(len(part))
+    return part[SPEC["entry"]].to_numpy(float)
+
+
+def at_risk(time, entry, t):
+    """Patients at risk at t: entry < t <= time (R's risk set of Surv(entry, time, event))."""
+    return float(((entry < t) & (time >= t)).sum())
+
+
+def km_curve(time, event, entry):
     """One group's Kaplan-Meier rows: time, n_risk, survival, ci_lower, ci_upper."""
     times = np.unique(time)
     d = np.array([event[time == t].sum() for t in times], dtype=float)
-    n = np.array([(time >= t).sum() for t in times], dtype=float)
+    n = np.array([at_risk(time, entry, t) for t in times], dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1 - d / n)
         se_log = np.sqrt(np.cumsum(np.where(d > 0, d / (n * (n - d)), 0.0)))
@@ -93,16 +113,17 @@ def kaplan_meier(rows):
     for group, part in groups_of(rows).items():
         time = part[SPEC["time"]].to_numpy(float)
         event = part[SPEC["event"]].to_numpy(float)
-        times, n, surv, lower, upper = km_curve(time, event)
+        times, n, surv, lower, upper = km_curve(time, event, entry_of(part))
         for t in sorted(SPEC["landmark_months"]):
             if t > times[-1]:
                 continue  # beyond the group's follow-up (R: extend = FALSE)
             if t < times[0]:
-                landmarks.append([group, t, 1.0, 1.0, 1.0, int(len(time))])
+                landmarks.append([group, t, 1.0, 1.0, 1.0, int(n[0])])
                 continue
             i = int(np.searchsorted(times, t, side="right")) - 1
+            # n.risk of summary(fit, times): at the first observed time >= t
             landmarks.append([group, t, surv[i], lower[i], upper[i],
-                              int((time >= t).sum())])
+                              int(n[np.searchsorted(times, t, side="left")])])
         medians.append([group, int(len(time)), int(event.sum()),
                         first_below_half(surv, times), first_below_half(lower, times),
                         first_below_half(upper, times)])
@@ -120,17 +141,17 @@ def restricted_means(rows):
     out = []
     for group, part in groups_of(rows).items():
         area, se = rmst_of(part[SPEC["time"]].to_numpy(float),
-                           part[SPEC["event"]].to_numpy(float), horizon)
+                           part[SPEC["event"]].to_numpy(float), entry_of(part), horizon)
         out.append({"group": group, "rmst": area, "se": se, "ci_lower": area - z * se,
                     "ci_upper": area + z * se})
     return out
 
 
-def rmst_of(time, event, horizon):
+def rmst_of(time, event, entry, horizon):
     """(area, standard error) of one group's Kaplan-Meier step function up to horizon."""
     times = np.unique(time)
     d = np.array([event[time == t].sum() for t in times], dtype=float)
-    n = np.array([(time >= t).sum() for t in times], dtype=float)
+    n = np.array([at_risk(time, entry, t) for t in times], dtype=float)
     surv = np.cumprod(1 - d / n)
     inside = times <= horizon
     widths = np.diff(np.concatenate([[0.0], times[inside], [horizon]]))
@@ -148,25 +169,26 @@ def contrasts(rows):
     if not SPEC["by"] or len(SPEC["groups"]) < 2:
         return None
     z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
-    data = {g: (part[SPEC["time"]].to_numpy(float), part[SPEC["event"]].to_numpy(float))
-            for g, part in groups_of(rows).items()}
+    data = {g: (part[SPEC["time"]].to_numpy(float), part[SPEC["event"]].to_numpy(float),
+                entry_of(part)) for g, part in groups_of(rows).items()}
     reference, tau = SPEC["groups"][0], SPEC["horizon"]
     areas = {g: dict(zip(("rmst", "se"), rmst_of(*data[g], tau))) for g in data}
 
     def at(group, t):  # summary(survfit, times = t): surv and its Greenwood std.err
-        time, event = data[group]
+        time, event, entry = data[group]
         times = np.unique(time)
         if t > times[-1]:
             return math.nan, math.nan
         d = np.array([event[time == u].sum() for u in times], dtype=float)
-        n = np.array([(time >= u).sum() for u in times], dtype=float)
+        n = np.array([at_risk(time, entry, u) for u in times], dtype=float)
         i = int(np.searchsorted(times, t, side="right")) - 1
         if i < 0:
             return 1.0, 0.0
         with np.errstate(divide="ignore", invalid="ignore"):
             surv = np.cumprod(1 - d / n)
-            var = np.cumsum(np.where(n - d > 0, d / (n * (n - d)), 0.0))
-        return float(surv[i]), float(surv[i] * np.sqrt(var[i]))
+            # Greenwood; infinite once everyone at risk has the event (surv 0: se NA, as R)
+            var = np.cumsum(np.where(n - d > 0, d / (n * (n - d)), np.where(d > 0, np.inf, 0)))
+            return float(surv[i]), float(surv[i] * np.sqrt(var[i]))
 
     def two_sided(estimate, se):
         ok = math.isfinite(estimate) and math.isfinite(se) and se > 0
@@ -185,7 +207,7 @@ def contrasts(rows):
                               "se": se, "ci_lower": diff - z * se, "ci_upper": diff + z * se,
                               "p_value": two_sided(diff, se) if se > 0 else math.nan})
     for g in SPEC["groups"][1:]:
-        (t0, e0), (t1, e1) = data[reference], data[g]
+        (t0, e0, _), (t1, e1, _) = data[reference], data[g]
         last0, last1 = t0.max(), t1.max()  # rmst2's largest tau (g is its arm 1):
         first_time, first_event = (t1, e1) if last0 >= last1 else (t0, e0)
         ends_with_event = bool((first_event[first_time == first_time.max()] == 1).all())
@@ -245,9 +267,32 @@ def trend(rows):
     return {"statistic": statistic, "p_value": float(chi2.sf(statistic, 1))}
 
 
+def score_test(rows):
+    """With delayed entry: the score test at 0 of the Breslow Cox model on the group
+    indicators, R summary(coxph(Surv(entry, time, event) ~ group, ties = "breslow"))$sctest
+    (dof: the indicators that are not aliased)."""
+    time, event = rows[SPEC["time"]].to_numpy(float), rows[SPEC["event"]].to_numpy(float)
+    entry, label = entry_of(rows), rows[SPEC["by"]].to_numpy()
+    k = len(SPEC["groups"])
+    score, information = np.zeros(k - 1), np.zeros((k - 1, k - 1))
+    for t in np.unique(time[event == 1]):
+        risk = (entry < t) & (time >= t)
+        x = np.array([(risk & (label == g)).sum() for g in SPEC["groups"][1:]], float)
+        d_x = np.array([((time == t) & (event == 1) & (label == g)).sum()
+                        for g in SPEC["groups"][1:]], float)
+        n, d = risk.sum(), ((time == t) & (event == 1)).sum()
+        score += d_x - d * x / n
+        information += d * (np.diag(x / n) - np.outer(x, x) / n ** 2)
+    dof = int(np.linalg.matrix_rank(information))
+    statistic = float(score @ np.linalg.pinv(information) @ score)
+    return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
+
+
 def logrank(rows):
     if not SPEC["by"] or len(SPEC["groups"]) < 2:
         return None
+    if SPEC["entry"]:
+        return score_test(rows)
     observed, expected, variance = observed_minus_expected(rows)
     keep = expected > 0
     diff = (observed - expected)[keep][:-1]
@@ -257,130 +302,7 @@ def logrank(rows):
     return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
 
 
-def efron(beta, x, time, event, stratum):
-    """Efron partial log-likelihood, gradient and information (coxph ties = "efron"); risk
-    sets within each stratum (coxph + strata(s): one baseline hazard per level)."""
-    eta = x @ beta
-    risk = np.exp(eta)
-    loglik, grad, info = 0.0, np.zeros(len(beta)), np.zeros((len(beta), len(beta)))
-    for s, t in sorted({(s, t) for s, t in zip(stratum[event == 1], time[event == 1])}):
-        at = (time >= t) & (stratum == s)
-        dead = (time == t) & (event == 1) & (stratum == s)
-        m = dead.sum()
-        s0, s1 = risk[at].sum(), risk[at] @ x[at]
-        s2 = (x[at] * risk[at][:, None]).T @ x[at]
-        d0, d1 = risk[dead].sum(), risk[dead] @ x[dead]
-        d2 = (x[dead] * risk[dead][:, None]).T @ x[dead]
-        loglik += eta[dead].sum()
-        grad += x[dead].sum(axis=0)
-        for r in range(m):
-            f = r / m
-            a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
-            if not a0 > 0:  # every risk in the set underflowed: beta ran off (no optimum)
-                return -math.inf, grad, info
-            loglik -= math.log(a0)
-            mean = a1 / a0
-            grad -= mean
-            info += a2 / a0 - np.outer(mean, mean)
-    return loglik, grad, info
-
-
-def model_rows(data, encodings):
-    """The rows complete in the endpoint, ``encodings``' columns and the stratum, with their
-    time, event, design matrix, term names and stratum labels."""
-    spec = SPEC["cox"]
-    columns = [spec["time"], spec["event"], *(e["column"] for e in encodings),
-               *([spec["strata"]] if spec["strata"] else [])]
-    rows = data.dropna(subset=columns)
-    time = pd.to_numeric(rows[spec["time"]]).to_numpy(float)
-    event = pd.to_numeric(rows[spec["event"]]).to_numpy(float)
-    design, terms = [np.zeros((len(rows), 0))], []
-    for enc in encodings:
-        if enc["kind"] == "numeric":
-            design.append(pd.to_numeric(rows[enc["column"]]).to_numpy(float)[:, None]
-                          / enc["scale"])
-        else:
-            for level in enc["levels"][1:]:
-                design.append((rows[enc["column"]] == level).to_numpy(float)[:, None])
-        terms += enc["terms"]
-    stratum = (rows[spec["strata"]].to_numpy(str) if spec["strata"]
-               else np.zeros(len(time), dtype=str))
-    return rows, time, event, np.hstack(design), terms, stratum
-
-
-def cox(data):
-    spec = SPEC["cox"]
-    if not spec:
-        return None
-    _, time, event, x, terms, stratum = model_rows(data, spec["encodings"])
-    beta, loglik, info, converged, _ = newton(x, time, event, stratum)
-    with np.errstate(all="ignore"):
-        se = np.sqrt(np.abs(np.diag(np.linalg.pinv(info))))
-        z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
-        out = []
-        for term, b, s in zip(terms, beta, se):
-            out.append({"term": term, "coef": float(b), "se": float(s),
-                        "hr": float(np.exp(b)), "hr_lower": float(np.exp(b - z * s)),
-                        "hr_upper": float(np.exp(b + z * s)),
-                        "p_value": float(2 * norm.sf(abs(b / s)))})
-    return {"n": int(len(time)), "events": int(event.sum()), "converged": converged,
-            "terms": out}
-
-
-def table2(data):
-    """Table 2's likelihood-ratio tests: each covariate alone against the null model (on its
-    own complete rows), and the full model against the full model without it (both on the
-    rows complete in all), as R drop1(fit, test = "Chisq")."""
-    spec = SPEC["cox"]
-    if not spec:
-        return None
-    encodings = spec["encodings"]
-    _, time, event, x, terms, stratum = model_rows(data, encodings)
-    full = newton(x, time, event, stratum)
-    out, converged = [], full[3]
-    for enc in encodings:
-        _, t1, e1, x1, _, s1 = model_rows(data, [enc])  # its own complete rows
-        alone = newton(x1, t1, e1, s1)
-        keep = [k for k, term in enumerate(terms) if term not in enc["terms"]]
-        without = newton(x[:, keep], time, event, stratum)  # the multivariable rows
-        converged = converged and alone[3] and without[3]
-        out.append({"covariate": enc["column"],
-                    "uni_lr_statistic": 2 * (alone[1] - alone[4]), "uni_lr_df": x1.shape[1],
-                    "multi_lr_statistic": 2 * (full[1] - without[1]),
-                    "multi_lr_df": len(enc["terms"])})
-    return {"converged": bool(converged), "covariates": out}
-
-
-def newton(x, time, event, stratum):
-    """coxph's Newton-Raphson with step halving: (beta, loglik, information, converged,
-    loglik at beta = 0)."""
-    beta = np.zeros(x.shape[1])
-    loglik, grad, info = efron(beta, x, time, event, stratum)
-    loglik0 = loglik
-    if x.shape[1] == 0:
-        return beta, loglik, info, True, loglik0
-    converged = False
-    for _ in range(100):
-        try:
-            step = np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:  # information singular: a coefficient diverged
-            break
-        new = beta + step
-        new_loglik, new_grad, new_info = efron(new, x, time, event, stratum)
-        halvings = 0
-        while new_loglik < loglik - 1e-12 and halvings < 30:
-            step /= 2
-            new = beta + step
-            new_loglik, new_grad, new_info = efron(new, x, time, event, stratum)
-            halvings += 1
-        if not math.isfinite(new_loglik):  # a coefficient diverged: not converged
-            break
-        beta, grad, info, change = new, new_grad, new_info, abs(new_loglik - loglik)
-        loglik = new_loglik
-        if change < 1e-12 and np.max(np.abs(step)) < 1e-9:
-            converged = True
-            break
-    return beta, loglik, info, converged, loglik0
+# __COX__
 
 
 def clean(value):
@@ -443,3 +365,5 @@ def main():
 if __name__ == "__main__":
     sys.exit(main())
 '''
+SCRIPT = _TEMPLATE.replace("# __COX__\n", COX_FUNCTIONS)
+"""The script (the Cox part from :mod:`core.report.reproduce_python_cox`)."""

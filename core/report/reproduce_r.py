@@ -6,7 +6,9 @@ ran as a JSON literal inside an R raw string. The script uses R's survival packa
 with log-log intervals, summary at landmarks, print.survfit medians, restricted means as
 ``print(fit, rmean = horizon)``, survdiff and the trend test from its observed - expected and
 variance, coxph with Efron ties) and jsonlite, writes ``r_numbers.json`` and compares every
-number with ``app_numbers.json``. R >= 4.0 (raw strings).
+number with ``app_numbers.json``. With delayed entry (``spec$entry``) every fit uses
+``Surv(entry, time, event)`` and the log-rank test is the score test of the Breslow Cox model
+(``summary(coxph(...))$sctest``), as the app computes it. R >= 4.0 (raw strings).
 '''
 
 SCRIPT = r'''#!/usr/bin/env Rscript
@@ -32,18 +34,26 @@ data <- read.csv(file.path(here, "cohort_filtered.csv"), colClasses = "character
 data[[spec$time]] <- as.numeric(data[[spec$time]])
 data[[spec$event]] <- as.numeric(data[[spec$event]])
 keep <- !is.na(data[[spec$time]]) & !is.na(data[[spec$event]])
+entry <- !is.null(spec$entry)  # delayed entry: at risk only when entry < t <= time
+if (entry) {
+  data[[spec$entry]] <- as.numeric(data[[spec$entry]])
+  keep <- keep & !is.na(data[[spec$entry]]) & data[[spec$entry]] < data[[spec$time]]
+}
 by <- spec$by
 if (!is.null(by)) keep <- keep & !is.na(data[[by]])
 rows <- data[keep, , drop = FALSE]
 rows$.time <- rows[[spec$time]]
 rows$.event <- rows[[spec$event]]
+rows$.entry <- if (entry) rows[[spec$entry]] else 0
+# Surv(entry, time, event) with delayed entry, else Surv(time, event)
+surv <- if (entry) "Surv(.entry, .time, .event)" else "Surv(.time, .event)"
 groups <- unlist(spec$groups)
 if (is.null(by)) {
-  fit <- survfit(Surv(.time, .event) ~ 1, data = rows, conf.type = "log-log",
+  fit <- survfit(as.formula(paste(surv, "~ 1")), data = rows, conf.type = "log-log",
                  conf.int = spec$conf_level)
 } else {
   rows$.group <- factor(rows[[by]], levels = groups)
-  fit <- survfit(Surv(.time, .event) ~ .group, data = rows, conf.type = "log-log",
+  fit <- survfit(as.formula(paste(surv, "~ .group")), data = rows, conf.type = "log-log",
                  conf.int = spec$conf_level)
 }
 na_null <- function(x) if (is.na(x)) NULL else x
@@ -79,9 +89,15 @@ rmst <- lapply(seq_len(nrow(means)), function(i) list(
   ci_upper = unname(means[i, "rmean"] + z_rm * means[i, "se(rmean)"])))
 
 # ---- log-rank: survdiff; trend: (w'(O - E))^2 / (w'Vw), 1 df ----------------------------------
+# with delayed entry: the score test of the Breslow Cox model (no trend test)
 logrank <- NULL
 trend <- NULL
-if (!is.null(by) && length(groups) >= 2) {
+if (entry && !is.null(by) && length(groups) >= 2) {
+  score <- summary(coxph(Surv(.entry, .time, .event) ~ .group, data = rows,
+                         ties = "breslow"))$sctest
+  logrank <- list(statistic = unname(score["test"]), dof = as.integer(score["df"]),
+                  p_value = unname(score["pvalue"]))
+} else if (!is.null(by) && length(groups) >= 2) {
   test <- survdiff(Surv(.time, .event) ~ .group, data = rows)
   dof <- sum(test$exp > 0) - 1
   logrank <- list(statistic = test$chisq, dof = as.integer(dof),
@@ -108,7 +124,7 @@ if (!is.null(by) && length(groups) >= 2) {
     at <- function(g) {
       d <- rows[rows$.group == g, , drop = FALSE]
       if (t > max(d$.time)) return(c(NA, NA))
-      s <- summary(survfit(Surv(.time, .event) ~ 1, data = d), times = t)
+      s <- summary(survfit(as.formula(paste(surv, "~ 1")), data = d), times = t)
       c(s$surv, s$std.err)
     }
     s0 <- at(ref)
@@ -163,10 +179,14 @@ table2 <- NULL
 if (!is.null(spec$cox)) {
   cs <- spec$cox
   cox_frame <- function(encs) {  # the rows complete in encs (and the stratum), coded
-    columns <- c(cs$time, cs$event, sapply(encs, function(e) e$column), cs$strata)
+    columns <- c(cs$time, cs$event, cs$entry, sapply(encs, function(e) e$column), cs$strata)
     cd <- data[complete.cases(data[, columns, drop = FALSE]), , drop = FALSE]
     cd$.time <- as.numeric(cd[[cs$time]])
     cd$.event <- as.numeric(cd[[cs$event]])
+    if (!is.null(cs$entry)) {  # delayed entry: rows entering at or after their end left out
+      cd$.entry <- as.numeric(cd[[cs$entry]])
+      cd <- cd[cd$.entry < cd$.time, , drop = FALSE]
+    }
     terms <- character(0)
     for (k in seq_along(encs)) {
       e <- encs[[k]]
@@ -179,7 +199,8 @@ if (!is.null(spec$cox)) {
     list(cd = cd, terms = terms)
   }
   cox_fit <- function(frame) coxph(
-    as.formula(paste("Surv(.time, .event) ~", paste(frame$terms, collapse = " + "),
+    as.formula(paste(if (is.null(cs$entry)) "Surv(.time, .event) ~" else
+                       "Surv(.entry, .time, .event) ~", paste(frame$terms, collapse = " + "),
                      if (is.null(cs$strata)) "" else "+ strata(.stratum)")),
     data = frame$cd, ties = "efron")
   converged <- TRUE

@@ -22,6 +22,7 @@ See :mod:`core.cox.fit` (Cox, Firth), :mod:`core.patients.timelines` (swimmer la
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -33,8 +34,15 @@ from core.cohort.schema import ENDPOINTS, LABELS
 from core.cohort.text import format_months, format_number, parse_horizon, parse_months
 from core.errors import AnalysisError
 from core.style.numbers import format_p, p_phrase
-from core.survival.endpoint import BUILT_IN, SURVIVAL
-from core.survival.km.summary import ENDPOINT_NAMES, EVENT_NOUN
+from core.survival.endpoint import (
+    BUILT_IN,
+    SURVIVAL,
+    Endpoint,
+    ResolvedEndpoint,
+    endpoint_from_dict,
+    find_endpoint,
+    resolve_endpoint,
+)
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,7 @@ class Section:
 
 
 DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
-"""Endpoints the deck and report carry (your own endpoints: not yet; the Deliverables expander
-says which endpoint they use instead). The reproduce zip refuses delayed entry with a
-sentence."""
+"""Built-ins the deliverables carry (and the user's survival endpoints), delayed entry too."""
 
 
 @dataclass(frozen=True)
@@ -88,14 +94,16 @@ class ReportChoices:
 
     Attributes
     ----------
-    endpoint : {"os", "rfs"}
-        Shown first (the Survival page's endpoint).
+    endpoint : str
+        Key of the survival endpoint shown first (the Survival page's): a built-in
+        (:data:`DELIVERED`) or one of ``user_endpoints``.
     by : str or None
         Stratifier of the Kaplan-Meier curves.
     landmark_months : tuple of float
     horizon : float
         RMST horizon (months).
-    cox_endpoint : {"os", "rfs"}
+    cox_endpoint : str
+        Key of the Cox page's endpoint (as ``endpoint``).
     cox_covariates : tuple of str
         Covariates of the multivariable Cox model; empty for no Cox section.
     swimmer_mode : {"rfs", "os"}
@@ -116,6 +124,9 @@ class ReportChoices:
     cox_strata : str or None
         The Cox page's stratum (R ``coxph(... + strata(s))``), for the Cox and Table 2
         sections; None for no stratification.
+    user_endpoints : tuple of str
+        The user's own endpoints, each the JSON of
+        :func:`core.survival.endpoint.endpoint_to_dict` (plain, hashable data).
     """
 
     endpoint: str = "rfs"
@@ -135,13 +146,15 @@ class ReportChoices:
     risk_horizon: float = 24.0
     risk_rule: str = "censor"
     cox_strata: str | None = None
+    user_endpoints: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         """The deliverables' gatekeeper: every choice is checked as its page checks it (the
         same parsers and sentences), whatever the link said."""
         from core.survival.competing.input import DEATH_RULES
 
-        for name, allowed in (("endpoint", DELIVERED), ("cox_endpoint", ENDPOINTS),
+        survival = (*DELIVERED, *(e.key for e in self.users if e.kind == SURVIVAL))
+        for name, allowed in (("endpoint", survival), ("cox_endpoint", survival),
                               ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES),
                               ("risk_rule", DEATH_RULES)):
             value = getattr(self, name)
@@ -152,6 +165,18 @@ class ReportChoices:
         parse_horizon(format_number(self.horizon))
         parse_horizon(format_number(self.risk_horizon), "Risk horizon")
         parse_months(format_months(self.landmark_months))
+
+    @property
+    def users(self) -> tuple[Endpoint, ...]:
+        """The user's own endpoints (AnalysisError on a broken definition)."""
+        return tuple(endpoint_from_dict(json.loads(text)) for text in self.user_endpoints)
+
+    def find(self, key: str) -> Endpoint:
+        return find_endpoint(key, self.users)
+
+    def resolve(self, cohort, key: str) -> ResolvedEndpoint:
+        """:func:`core.survival.endpoint.resolve_endpoint` of ``key`` (entry included)."""
+        return resolve_endpoint(cohort, key, self.users)
 
     def rules_for(self, *columns: str | None) -> tuple[str, ...]:
         """``(group_rules,)`` when one of ``columns`` is the custom group, else ``()``."""
@@ -212,22 +237,23 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     from core.cox.fit import fit_cox
     from core.cox.guardrails import guardrail_box, separated_terms
 
-    endpoint = choices.cox_endpoint
-    title = f"Cox regression: {ENDPOINT_NAMES[endpoint].lower()} ({endpoint.upper()})"
+    endpoint = choices.find(choices.cox_endpoint)
+    title = f"Cox regression: {endpoint.title()}"
     covariates, strata = cox_columns(cohort, choices)
     if not covariates:
         return Section(title, key="cox", warnings=(f"No Cox model: {NO_COVARIATES}",))
-    time, event, _ = ENDPOINTS[endpoint]
     try:
-        ordinary = fit_cox(cohort, time, event, covariates, ties="efron",
+        resolved = choices.resolve(cohort, endpoint.key)  # its derived time and entry too
+        frame, time, event = resolved.frame, resolved.time, resolved.event
+        ordinary = fit_cox(frame, time, event, covariates, ties="efron",
                            scale={"age": 10.0} if "age" in covariates else None,
-                           strata=strata)
+                           strata=strata, entry=resolved.entry)
         used = ordinary
-        warnings = [*ordinary.warnings, *ordinary.notes]
+        warnings = [*resolved.notes, *ordinary.warnings, *ordinary.notes]
         if needs_firth(ordinary):
-            used = fit_cox(cohort, time, event, covariates, firth=True,
+            used = fit_cox(frame, time, event, covariates, firth=True,
                            scale={"age": 10.0} if "age" in covariates else None,
-                           strata=strata)
+                           strata=strata, entry=resolved.entry)
             warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
                             "model, which stays finite under separation (Heinze & Schemper "
                             "2001).")
@@ -238,7 +264,7 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     table = hazard_ratio_table([used])
     figure = forest_figure(used.table, labels=labels, x_title="Hazard ratio (log scale)",
                            conf_level=used.conf_level)
-    noun = EVENT_NOUN[endpoint]
+    noun = endpoint.noun
     kind = "Multivariable" if len(used.table.index) > 1 else "Univariable"
     model = (f"{kind} Cox model of {noun}: {used.n} patients, {used.events} {noun}; "
              + ("likelihood-ratio " + p_phrase(used.lr_p_value) + "; "
@@ -371,11 +397,9 @@ def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
 def flow_section(flow):
     """Who is in the analysis (:class:`core.survival.flow.AnalysisFlow`): the CONSORT/STROBE
     flow diagram and its sentence, first in every deliverable."""
-    from core.survival.endpoint import BUILT_IN
     from core.survival.flow import flow_figure
 
-    short = {e.key: e.abbreviation for e in BUILT_IN}  # os_entry -> OS (the label says more)
-    endpoint = short.get(flow.endpoint, flow.endpoint.upper()) or "the endpoint"
+    endpoint = flow.abbreviation or flow.endpoint.upper() or "the endpoint"  # os_entry: OS
     return Section(f"Who is in the analysis ({endpoint})", (flow.describe(),),
                    figure=flow_figure(flow), key="flow",
                    notes=("Every row of the file is counted once: set aside by the checks, left "
@@ -390,7 +414,8 @@ def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
     dates, how they were computed and how many deaths were dated at the last contact)."""
     by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"
     return Section("Methods and definitions", (
-        ENDPOINTS["os"][2], ENDPOINTS["rfs"][2],
+        ENDPOINTS["os"][2], ENDPOINTS["rfs"][2], *(choices.find(k).definition() for k in {
+            choices.endpoint: 0, choices.cox_endpoint: 0} if k not in ("os", "rfs")),
         *(methods_sentences(cohort) if cohort is not None else ()),
         "Relapse: bone-marrow blasts > 5% (morphological) or MRD >= 0.01% (molecular).",
         f"Kaplan-Meier estimates by {by}; pointwise {0.95:.0%} confidence intervals with "

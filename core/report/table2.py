@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.cohort.schema import ENDPOINTS, LABELS
+from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 from core.report.sections import NO_COVARIATES, ReportChoices, Section, cox_columns
-from core.survival.km.summary import ENDPOINT_NAMES
 
 
 def table2_section(cohort: pd.DataFrame, choices: ReportChoices) -> Section:
@@ -28,17 +27,18 @@ def table2_section(cohort: pd.DataFrame, choices: ReportChoices) -> Section:
     """
     from core.cox.table2 import fit_table2
 
-    endpoint = choices.cox_endpoint
-    title = f"Table 2: hazard ratios for {ENDPOINT_NAMES[endpoint].lower()}"
+    endpoint = choices.find(choices.cox_endpoint)
+    title = f"Table 2: hazard ratios for {endpoint.title(abbreviation=False)}"
     covariates, strata = cox_columns(cohort, choices)
     if not covariates:
         return Section(title, key="table2", warnings=(f"No Table 2: {NO_COVARIATES}",))
-    time, event, _ = ENDPOINTS[endpoint]
     try:
-        result = fit_table2(cohort, time, event, covariates,
+        resolved = choices.resolve(cohort, endpoint.key)  # its derived time and entry too
+        result = fit_table2(resolved.frame, resolved.time, resolved.event, covariates,
                             scale={"age": 10.0} if "age" in covariates else None,
                             strata=strata, labels={c: LABELS.get(c, c)
-                                                   for c in (*covariates, strata) if c})
+                                                   for c in (*covariates, strata) if c},
+                            entry=resolved.entry)
     except AnalysisError as error:
         return Section(title, key="table2", warnings=(str(error),))
     model = result.multivariable

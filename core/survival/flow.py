@@ -29,7 +29,7 @@ from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
-from core.survival.endpoint import resolve_endpoint
+from core.survival.endpoint import Endpoint, resolve_endpoint
 from core.survival.input import survival_data
 
 
@@ -62,12 +62,15 @@ class AnalysisFlow:
     groups : tuple of (str, int)
         Patients analysed per group (("All", n) without grouping).
     endpoint : str
-        The endpoint whose time and event the analysed patients have ("os", "rfs").
+        Key of the endpoint whose time and event the analysed patients have ("os", "rfs").
+    abbreviation : str
+        Its short name ("OS", a user's "GRFS").
     """
 
     steps: tuple[FlowStep, ...]
     groups: tuple[tuple[str, int], ...]
     endpoint: str = ""
+    abbreviation: str = ""
 
     def describe(self) -> str:
         """The flow in one sentence: file rows, each kind of exclusion, analysed per group."""
@@ -95,7 +98,7 @@ def _readable(reason: str) -> str:
     return re.sub(r"`([^`]+)`", lambda m: LABELS.get(m.group(1), m.group(1)), reason)
 
 
-def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: str,
+def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: str | Endpoint,
                   by: str | None = None, set_aside: pd.DataFrame | None = None,
                   selection: FilterResult | None = None) -> AnalysisFlow:
     """Count every step from the file's rows to the patients analysed.
@@ -106,8 +109,8 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
         The validated cohort before filtering (the rows the gatekeeper kept).
     cohort_filter : CohortFilter
         The filter in force; its parts are applied one after the other.
-    endpoint : str
-        Key of the endpoint (``"os"``, ``"rfs"``, ``"efs"``, ...,
+    endpoint : str or Endpoint
+        The endpoint or the key of a built-in (``"os"``, ``"rfs"``, ``"efs"``, ...,
         :func:`core.survival.endpoint.resolve_endpoint`): its time, event and entry.
     by : str, optional
         Grouping of the analysis.
@@ -158,7 +161,8 @@ def analysis_flow(cohort: pd.DataFrame, cohort_filter: CohortFilter, endpoint: s
                                                     for e in data.exclusions)))
     counts = pd.Series(data.group).value_counts()
     groups = tuple((g, int(counts.get(g, 0))) for g in data.groups)
-    return AnalysisFlow(tuple(steps), groups, endpoint)
+    return AnalysisFlow(tuple(steps), groups, resolved.endpoint.key,
+                        resolved.endpoint.abbreviation)
 
 
 def _filter_parts(cohort_filter: CohortFilter):

@@ -83,10 +83,11 @@ def test_delayed_entry_os_hazard_ratio_equals_r_coxph_with_entry():
     assert "delayed entry: each patient at risk only after entry" in captions  # Table 2's
     assert not [c for c in at.get("plotly_chart") if "Predicted" in c.proto.spec]
     assert at.query_params["cox.endpoint"] in ("os_entry", ["os_entry"])
-    assert any("The Cox page's model is on Overall survival (OS; delayed entry at maintenance "
-               "start), which the slides, report and scripts do not carry yet: their Cox "
-               "section and Table 2 use Relapse-free survival (RFS; study: relapse only)."
-               in w.value for w in at.warning)  # the deliverables say they fall back
+    assert not any("slides, report and scripts" in w.value for w in at.warning)
+    at.button(key="deliver.cox.html.prepare").click().run()  # the report carries the model
+    html = at.session_state["deliver.cox.html.bytes"][1].decode()
+    assert ("<h2>Cox regression: overall survival (OS; delayed entry at maintenance "
+            "start)</h2>") in html
 
 
 def test_old_and_new_endpoint_links_open_the_same_view():

@@ -8,6 +8,10 @@ MRD-positive median 32 (20-NR) months; naive 44 (20-NR)).
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -174,16 +178,15 @@ def test_an_uploads_reason_for_a_missing_endpoint_is_said_under_the_choice():
     assert any(c.value.startswith(reason) for c in at.caption)
 
 
-def test_the_html_report_carries_os_with_delayed_entry_and_no_zip_is_offered():
+def test_the_html_report_and_the_zip_carry_os_with_delayed_entry():
     """OS with delayed entry on the Survival page: the report's first survival section is
-    that endpoint (its score-test p), the naive OS follows; the reproduce scripts have no
-    delayed entry, so the zip's Prepare button is not drawn and the expander says why."""
+    that endpoint (its score-test p), the naive OS follows; the zip is offered (its scripts
+    take the entry: tests/core/report/test_reproduce.py runs them against R)."""
     at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "mrd_pre_status"})
     assert not at.exception
     labels = [b.label for b in at.button]
-    assert "Prepare report (HTML)" in labels and "Prepare Reproduce this (zip)" not in labels
-    assert any("the reproduce scripts do not take delayed entry yet" in w.value
-               for w in at.warning)
+    assert "Prepare report (HTML)" in labels and "Prepare Reproduce this (zip)" in labels
+    assert not any("slides, report and scripts" in w.value for w in at.warning)
     at.button(key="deliver.survival.html.prepare").click().run()
     assert not at.exception
     html = at.session_state["deliver.survival.html.bytes"][1].decode()
@@ -191,3 +194,27 @@ def test_the_html_report_carries_os_with_delayed_entry_and_no_zip_is_offered():
     first = html.index("<h2>Overall survival (OS; delayed entry at maintenance start)</h2>")
     assert first < html.index("<h2>Overall survival (OS)</h2>")
     assert "Log-rank (Cox score test, delayed entry) chi-square 5.24" in html
+
+
+def test_the_report_and_the_zip_carry_the_users_own_endpoint():
+    """A user endpoint chosen on the Survival page is the report's first survival section
+    and the zip's endpoint (its derived columns in the rows), and the flow diagram names it;
+    no sentence about falling back to OS or RFS."""
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    at = run_with(dated_cohort(), SURVIVAL, query={"survival.endpoint": "u.gfs"},
+                  state={"endpoints.user": [endpoint_to_dict(endpoint)]})
+    assert not at.exception
+    assert not any("slides, report and scripts" in w.value for w in at.warning)
+    at.button(key="deliver.survival.html.prepare").click().run()
+    html = at.session_state["deliver.survival.html.bytes"][1].decode()
+    assert "<h2>Who is in the analysis (GFS)</h2>" in html
+    first = html.index("<h2>GVHD-free survival (GFS)</h2>")
+    assert first < html.index("<h2>Overall survival (OS)</h2>")
+    at.button(key="deliver.survival.zip.prepare").click().run()
+    assert not at.exception
+    archive = zipfile.ZipFile(io.BytesIO(at.session_state["deliver.survival.zip.bytes"][1]))
+    numbers = json.loads(archive.read("app_numbers.json"))
+    rows = pd.read_csv(io.BytesIO(archive.read("cohort_filtered.csv")))
+    assert {"u_gfs_months", "u_gfs_event"} <= set(rows.columns)
+    assert numbers["medians"][0]["events"] == int(rows["u_gfs_event"].sum()) == 2

@@ -86,6 +86,14 @@ class Endpoint:
     def user_defined(self) -> bool:
         return self.recipe is not None
 
+    def title(self, abbreviation: bool = True) -> str:
+        """For headings: "relapse-free survival (RFS)"; other built-ins with their qualifier
+        ("overall survival (OS; delayed entry at maintenance start)"); a user's name as typed."""
+        name = self.name if self.user_defined else self.name.lower()
+        extra = self.qualifier if self.key not in ("os", "rfs") else ""
+        inside = "; ".join(filter(None, (self.abbreviation if abbreviation else "", extra)))
+        return f"{name} ({inside})" if inside else name
+
     def definition(self, caution: bool = True) -> str:
         """The endpoint in one or two sentences, for methods text and the page; figure
         captions leave the caution out (``caution=False``): the label carries it."""

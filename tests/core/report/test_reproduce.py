@@ -26,9 +26,25 @@ from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
 from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
 from core.report.sections import ReportChoices
+from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, resolve_endpoint, user_endpoint
 from core.survival.km.estimate import survival_at
 
 SEED = load_seed_cohort()
+
+
+def _with_own_endpoint(cohort: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """``cohort`` with times of death, last contact and maintenance start on the diagnosis
+    clock, and a user endpoint from them: OS with delayed entry at maintenance start, as a
+    user defines it on the Your data page (months, not dates)."""
+    cohort = cohort.assign(death_m=cohort["os_months"].where(cohort["os_event"] == 1),
+                           last_m=cohort["os_months"],
+                           maint_m=cohort["os_months"] - cohort["rfs_months"])
+    own = user_endpoint("OS counted from maintenance entry", "OSE", EndpointRecipe(
+        None, ("death_m",), "last_m", entry="maint_m", unit="months"))
+    return cohort, (json.dumps(endpoint_to_dict(own), sort_keys=True),)
+
+
+OWN, OWN_ENDPOINTS = _with_own_endpoint(SEED)
 CASES = {
     "rfs by MRD, OS Cox on MRD + age (converges)": (
         SEED, ReportChoices(endpoint="rfs", by="mrd_pre_status", cox_endpoint="os",
@@ -45,6 +61,15 @@ CASES = {
     "rfs by ELN (trend test), RMST to 12 months": (
         SEED, ReportChoices(endpoint="rfs", by="eln2022_risk", horizon=12.0,
                             cox_covariates=())),
+    "OS with delayed entry at maintenance start by MRD, Cox on it (Surv(entry, time, event))": (
+        SEED, ReportChoices(endpoint="os_entry", by="mrd_pre_status", cox_endpoint="os_entry",
+                            cox_covariates=("mrd_pre_status", "age"))),
+    "EFS (ELN 2022 RFS) by ELN with its trend test, EFS Cox on age": (
+        SEED, ReportChoices(endpoint="efs", by="eln2022_risk", cox_endpoint="efs",
+                            cox_covariates=("age",))),
+    "a user endpoint with delayed entry by sorafenib timing, Cox on it, EFS curves second": (
+        OWN, ReportChoices(endpoint="u.ose", by="sorafenib_timing", cox_endpoint="u.ose",
+                           cox_covariates=("age",), user_endpoints=OWN_ENDPOINTS)),
 }
 
 
@@ -224,6 +249,68 @@ def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
         assert _largest_difference(mine[block], shown[block]) <= 1e-8, block
     if mine["cox"]["converged"]:
         assert _largest_difference(mine["cox"], {**shown["cox"], "converged": True}) <= 1e-8
+
+
+@settings(max_examples=10, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=8, max_value=40), st.integers(min_value=0, max_value=10_000),
+       st.sampled_from(["mrd_pre_status", "eln2022_risk", None]))
+def test_script_takes_delayed_entry_as_the_app_does(n, seed, by):
+    """Random cohorts with tied times and entry times (some at the end: left out):
+    with a user endpoint's delayed entry the script's KM, medians, RMST, the Cox score test,
+    the contrasts and Cox equal the app's numbers within 1e-8 (risk set entry < t <= time)."""
+    rng = np.random.default_rng(seed)
+    cohort = SEED.sample(n, replace=True, random_state=seed).reset_index(drop=True)
+    cohort["patient_id"] = [str(i + 1) for i in range(n)]
+    cohort["os_months"] = rng.integers(2, 40, n).astype(float)
+    cohort["os_event"] = rng.integers(0, 2, n)
+    entry = np.minimum(rng.integers(0, 12, n), cohort["os_months"])  # at the end: left out
+    cohort["rfs_months"] = cohort["os_months"] - entry  # the user endpoint's entry
+    cohort["age"] = rng.integers(20, 80, n).astype(float)
+    if cohort["os_event"].sum() < 2:
+        cohort.loc[:1, "os_event"] = 1
+    cohort, own = _with_own_endpoint(cohort)
+    choices = ReportChoices(endpoint="u.ose", by=by, landmark_months=(3.0, 12.0, 24.0),
+                            cox_endpoint="u.ose", cox_covariates=("age",), user_endpoints=own)
+    spec = analysis_spec(cohort, choices)
+    assert spec["entry"] == "u_ose_entry_months"
+    assert spec["cox"] is None or spec["cox"]["entry"] == "u_ose_entry_months"
+    shown = app_numbers(cohort, choices)
+    rows = resolve_endpoint(cohort, choices.find("u.ose")).frame.rename(columns={
+        "endpoint_months": "u_ose_months", "endpoint_event": "u_ose_event",
+        "endpoint_entry_months": "u_ose_entry_months"})
+    script = _script_namespace(spec)
+    analysed = rows[rows["u_ose_entry_months"] < rows["u_ose_months"]]
+    if by:
+        analysed = analysed[analysed[by].notna()]
+    landmarks, medians = script["kaplan_meier"](analysed)
+    mine = script["clean"]({"landmarks": landmarks, "medians": medians,
+                            "rmst": script["restricted_means"](analysed),
+                            "logrank": script["logrank"](analysed),
+                            "contrasts": script["contrasts"](analysed)})
+    assert shown["n"] == len(analysed)
+    for block in ("landmarks", "medians", "rmst", "logrank", "contrasts"):
+        assert _largest_difference(mine[block], shown[block]) <= 1e-8, block
+    if spec["cox"] is not None and (cox := script["clean"](script["cox"](rows)))["converged"]:
+        # two Newton-Raphson stops on a handful of events: the zip's tolerance
+        assert _largest_difference(cox, {**shown["cox"], "converged": True}) <= 1e-6
+
+
+def test_the_zip_carries_the_chosen_endpoint_with_its_entry(tmp_path):
+    """The rows carry the endpoint's derived columns named for it, the spec names them, and
+    the README names the endpoint (no fallback to OS or RFS)."""
+    cohort, choices = CASES["OS with delayed entry at maintenance start by MRD, Cox on it "
+                            "(Surv(entry, time, event))"]
+    _unzip(cohort, choices, tmp_path)
+    rows = pd.read_csv(tmp_path / "cohort_filtered.csv")
+    spec = analysis_spec(cohort, choices)
+    assert (spec["time"], spec["event"], spec["entry"]) == (
+        "os_months", "os_event", "os_entry_entry_months")
+    assert rows["os_entry_entry_months"].tolist() == pytest.approx(
+        (SEED["os_months"] - SEED["rfs_months"]).tolist())
+    assert "delayed entry at maintenance start" in (tmp_path / "README.txt").read_text()
+    script = (tmp_path / "reproduce.R").read_text()
+    assert "Surv(.entry, .time, .event)" in script and "sctest" in script
 
 
 def test_scripts_end_in_a_sentence_on_a_cox_model_that_does_not_converge(tmp_path):
