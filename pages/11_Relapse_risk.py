@@ -19,7 +19,7 @@ from core.risk.display import (
     starting_profile,
     validation_table,
 )
-from core.risk.endpoints import CIR, endpoint_choices
+from core.risk.endpoints import CIR, endpoint_choices, endpoint_kinds, not_offered
 from core.risk.figures import calibration_figure, nomogram_figure, position_figure
 from core.risk.frozen import freeze
 from core.risk.model import KIND_LABELS
@@ -28,6 +28,7 @@ from core.survival.competing.input import DEATH_RULES
 from ui import risk as cached
 from ui.access import may
 from ui.deliverables import deliverables
+from ui.endpoints import user_endpoints
 from ui.exports import download_button
 from ui.shell import page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, seed_list, url_choice, url_value
@@ -48,7 +49,8 @@ KIND_HELP = {
     "cox": "A Cox model of the endpoint.",
 }
 
-endpoints = endpoint_choices(cohort)
+users = user_endpoints() if view.registry is None else ()  # the user's own (Your data)
+endpoints = endpoint_choices(cohort, users)
 if not endpoints:
     st.info("This cohort has no endpoint columns (relapse-free or overall survival) to "
             "predict. Map them on the **Your data** page.", icon=":material/info:")
@@ -57,13 +59,18 @@ url_choice("risk.endpoint", list(endpoints), next(iter(endpoints)))
 a, b, c = st.columns([3, 3, 2])
 endpoint = a.selectbox("Predict", list(endpoints), key="risk.endpoint",
                        format_func=endpoints.get)
-kinds = ["fine_gray", "cause_specific"] if endpoint == CIR else ["cox"]
+kinds = list(endpoint_kinds(endpoint, users))
 url_choice("risk.kind", kinds, kinds[0])
 if st.session_state["risk.kind"] not in kinds:
     st.session_state["risk.kind"] = kinds[0]
 kind = b.radio("Model", kinds, key="risk.kind", format_func=KIND_LABELS.get,
                horizontal=True)
 b.caption(KIND_HELP[kind])
+if view.registry is not None and user_endpoints():
+    a.caption("Registry mode: your own endpoints are derived from a loaded file's dates, "
+              "not in the registry's engine; this page predicts the stored OS, RFS and CIR.")
+for reason in not_offered(cohort, users):
+    a.caption(plain(reason))
 url_value("risk.horizon", float, 24.0)
 if st.session_state["risk.horizon"] not in HORIZONS:
     st.session_state["risk.horizon"] = 24.0
@@ -85,7 +92,8 @@ if not covariates:
     st.stop()
 
 try:
-    report = cached.report(cohort, endpoint, kind, tuple(covariates), float(horizon), rule)
+    report = cached.report(cohort, endpoint, kind, tuple(covariates), float(horizon), rule,
+                           users)
 except AnalysisError as error:
     st.error(plain(str(error)), icon=":material/error:")
     st.stop()
@@ -253,7 +261,7 @@ uploaded = st.file_uploader("Validate a frozen model on the filtered cohort", ty
 if uploaded is not None:
     try:
         frozen_model, frozen_endpoint, _ = cached.frozen(uploaded.getvalue())
-        external = external_validation(frozen_model, frozen_endpoint, cohort, rule)
+        external = external_validation(frozen_model, frozen_endpoint, cohort, rule, users)
     except AnalysisError as error:
         st.error(plain(str(error)), icon=":material/error:")
     else:

@@ -80,12 +80,12 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
 def _risk_choices(cohort: pd.DataFrame) -> dict:
     """The Relapse risk page's model, when the page was visited (else no risk section)."""
     from core.cox.display import covariate_options
-    from core.risk.endpoints import endpoint_choices
+    from core.risk.endpoints import endpoint_choices, endpoint_kinds
 
-    endpoint = saved_value("risk.endpoint", "cir")
-    if endpoint not in endpoint_choices(cohort):
+    endpoint, users = saved_value("risk.endpoint", "cir"), user_endpoints()
+    if endpoint not in endpoint_choices(cohort, users):
         return {}
-    kinds = ("fine_gray", "cause_specific") if endpoint == "cir" else ("cox",)
+    kinds = endpoint_kinds(endpoint, users)
     kind = saved_value("risk.kind", kinds[0])
     rule = saved_value("risk.rule", "censor")
     return {"risk_endpoint": endpoint, "risk_kind": kind if kind in kinds else kinds[0],

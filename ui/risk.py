@@ -29,8 +29,9 @@ WORKERS = 2
 
 @session_cached(show_spinner="Fitting the risk model…", max_entries=32)
 def report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: tuple[str, ...],
-           horizon: float, death_rule: str) -> RiskReport:
-    return risk_report(cohort, endpoint, kind, list(covariates), horizon, death_rule)
+           horizon: float, death_rule: str, user_endpoints: tuple = ()) -> RiskReport:
+    return risk_report(cohort, endpoint, kind, list(covariates), horizon, death_rule,
+                       user_endpoints=user_endpoints)
 
 
 @session_cached(show_spinner=False, max_entries=8)

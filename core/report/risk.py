@@ -27,7 +27,7 @@ def risk_section(cohort: pd.DataFrame, choices):
     try:
         report = risk_report(cohort, choices.risk_endpoint, choices.risk_kind,
                              list(choices.risk_covariates), choices.risk_horizon,
-                             choices.risk_rule)
+                             choices.risk_rule, user_endpoints=choices.users)
     except AnalysisError as error:
         return Section(title, key="risk", warnings=(str(error),))
     a = report.assessment

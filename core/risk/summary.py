@@ -136,7 +136,7 @@ class ProfilePrediction:
 
 def risk_report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: Sequence[str],
                 horizon: float, death_rule: str = "censor",
-                groups: int | None = None) -> RiskReport:
+                groups: int | None = None, user_endpoints: tuple = ()) -> RiskReport:
     """Fit the risk model and compute its apparent validation and sample size.
 
     Parameters
@@ -153,6 +153,8 @@ def risk_report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: Sequ
         For CIR: when a death without relapse is a competing event.
     groups : int, optional
         Calibration risk groups.
+    user_endpoints : tuple of core.survival.endpoint.Endpoint
+        The user's own endpoints ``endpoint`` may name (:mod:`core.risk.endpoints`).
 
     Returns
     -------
@@ -163,7 +165,7 @@ def risk_report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: Sequ
     core.errors.AnalysisError
         A kind that does not fit the endpoint, or any error of the fit or the validation.
     """
-    prepared = prepare_endpoint(cohort, endpoint, death_rule)
+    prepared = prepare_endpoint(cohort, endpoint, death_rule, user_endpoints)
     if kind not in prepared.kinds:
         allowed = " or ".join(KIND_LABELS[k] for k in prepared.kinds)
         raise AnalysisError(f"{prepared.label} is predicted with {allowed}, not with "
@@ -183,7 +185,7 @@ def risk_report(cohort: pd.DataFrame, endpoint: str, kind: str, covariates: Sequ
 
 
 def external_validation(model: RiskModel, endpoint: str, cohort: pd.DataFrame,
-                        death_rule: str = "censor") -> Assessment:
+                        death_rule: str = "censor", user_endpoints: tuple = ()) -> Assessment:
     """Validate a (frozen) model on another cohort: the endpoint prepared the same way, every
     patient predicted, the same figures as the apparent validation (calibration-in-the-large
     included: observed against mean predicted risk).
@@ -194,7 +196,7 @@ def external_validation(model: RiskModel, endpoint: str, cohort: pd.DataFrame,
         The cohort lacks the endpoint or a covariate, holds a level the model does not know,
         or ends its follow-up before the model's horizon.
     """
-    prepared = prepare_endpoint(cohort, endpoint, death_rule)
+    prepared = prepare_endpoint(cohort, endpoint, death_rule, user_endpoints)
     frame = prepared.frame
     if model.spec.status not in frame.columns or model.spec.time not in frame.columns:
         raise AnalysisError(f"The model predicts `{model.spec.time}` / `{model.spec.status}`, "

@@ -218,3 +218,24 @@ def test_the_report_and_the_zip_carry_the_users_own_endpoint():
     rows = pd.read_csv(io.BytesIO(archive.read("cohort_filtered.csv")))
     assert {"u_gfs_months", "u_gfs_event"} <= set(rows.columns)
     assert numbers["medians"][0]["events"] == int(rows["u_gfs_event"].sum()) == 2
+
+
+def test_the_relapse_risk_page_offers_a_users_relapse_endpoint_and_says_why_not_others():
+    seed = load_seed_cohort()
+    relapsed = seed["rfs_event"] == 1
+    cohort = seed.assign(relapse_m=seed["rfs_months"].where(relapsed),
+                         death_m=seed["rfs_months"].where(~relapsed & (seed["os_event"] == 1)),
+                         last_m=seed["rfs_months"])
+    own = user_endpoint("Relapse, death competing", "RDC", EndpointRecipe(
+        None, ("relapse_m",), "last_m", competing=("death_m",), unit="months"))
+    deaths = user_endpoint("Death only", "DO", EndpointRecipe(
+        None, ("death_m",), "last_m", unit="months"))
+    at = run_with(cohort, "pages/11_Relapse_risk.py", query={"risk.endpoint": "u.rdc"},
+                  state={"endpoints.user": [endpoint_to_dict(own), endpoint_to_dict(deaths)]})
+    assert not at.exception
+    assert at.selectbox(key="risk.endpoint").value == "u.rdc"
+    assert "u.do" not in at.selectbox(key="risk.endpoint").options
+    assert at.radio(key="risk.kind").value == "fine_gray"  # a competing-risk model
+    assert len(at.radio(key="risk.kind").options) == 2
+    assert any(c.value.startswith("Death only (DO) is not offered here: none of its events")
+               for c in at.caption)
