@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from core.cohort.text import plotly_safe, plural
 from core.style.plot import group_colors
-from core.survival.figures.km import km_figure
+from core.survival.figures.km import change_points, km_figure
 
 
 def _pct(value: float) -> str:
@@ -67,7 +67,8 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
             if trace.hovertext:
                 group = trace.legendgroup  # the group as drawn (plotly_safe), e.g. "A &amp; B"
                 typed = next((g for g in groups if plotly_safe(g) == group), group)
-                rows = table[table["group"].astype(str) == typed].sort_values("time")
+                rows = change_points(table[table["group"].astype(str) == typed]
+                                     .sort_values("time"))  # the rows km_figure drew
                 trace.hovertext = [
                     f"<b>{group}</b><br>{plural(t, 'month')}<br>cumulative incidence "
                     f"{_pct(v)}<br>{level} CI {_pct(lo)} to {_pct(hi)}"

@@ -27,8 +27,9 @@ def traces_by_name(fig):
 def test_curve_starts_at_one_and_steps_through_the_table():
     fig = km_figure(KM, AT_RISK)
     curve = traces_by_name(fig)["A (n=4)"]
-    assert list(curve.x) == [0.0, 2.0, 3.0, 5.0, 8.0]
-    assert list(curve.y) == [1.0, 1.0, 2 / 3, 1 / 3, 1 / 3]
+    # drawn from its change points: 2 (a censoring only) moves nothing; 8 ends the curve
+    assert list(curve.x) == [0.0, 3.0, 5.0, 8.0]
+    assert list(curve.y) == [1.0, 2 / 3, 1 / 3, 1 / 3]
     assert curve.line.shape == "hv" and curve.line.color == OKABE_ITO[0]
 
 
@@ -39,8 +40,8 @@ def test_censor_marks_at_censoring_times():
 
 def test_ci_band_collapses_onto_curve_where_undefined():
     traces = traces_by_name(km_figure(KM, show_ci=True))
-    assert list(traces["A upper"].y) == [1.0, 1.0, 0.95, 0.77, 0.77]
-    assert list(traces["A 95% CI"].y) == [1.0, 1.0, 0.05, 0.01, 0.01]
+    assert list(traces["A upper"].y) == [1.0, 0.95, 0.77, 0.77]
+    assert list(traces["A 95% CI"].y) == [1.0, 0.05, 0.01, 0.01]
     assert "A 95% CI" not in traces_by_name(km_figure(KM, show_ci=False))
 
 
@@ -182,3 +183,35 @@ def test_km_by_eln_risk_uses_the_risk_palette_and_readable_axes():
     assert curves == RISK_COLORS
     for axis in (fig.layout.xaxis, fig.layout.yaxis, fig.layout.xaxis2):
         assert axis.tickfont.size >= 14 and axis.tickfont.color == "#1a1a1a"
+
+
+def test_points_drawn_are_bounded_by_event_times_not_rows():
+    """10^5 patients with continuous times (every time distinct): each curve and band is drawn
+    from its event times (plus 0 and the last time), censoring marks at most one per 1/1000
+    of the axis; the step function drawn equals the estimate at every event time."""
+    import numpy as np
+
+    from core.survival.figures.km import MARK_BINS
+    from core.survival.km.estimate import kaplan_meier
+
+    rng = np.random.default_rng(3)
+    n = 100_000
+    cohort = pd.DataFrame({"t": rng.exponential(30, n), "e": rng.random(n) < 0.3,
+                           "g": rng.choice(["a", "b"], n)}).assign(e=lambda d: d.e.astype(int))
+    fit = kaplan_meier(cohort, "t", "e", "g")
+    fig = km_figure(fit.table)
+    traces = traces_by_name(fig)
+    points = sum(len(t.x) for t in fig.data)
+    events = int((fit.table["n_event"] > 0).sum())
+    assert points <= 3 * (events + 2 * len(fit.groups)) + len(fit.groups) * (MARK_BINS + 1)
+    assert points < n  # drawn from rows: 3.7 x 10^5 points
+    for group in fit.groups:
+        rows = fit.group_table(group)
+        hits = rows[rows["n_event"] > 0]
+        curve = traces[f"{group} (n={int(rows['n_risk'].iloc[0])})"]
+        assert list(curve.x[1:-1]) == hits["time"].tolist()[:len(curve.x) - 2]
+        np.testing.assert_allclose(curve.y[1:len(hits) + 1], hits["survival"], rtol=0)
+        marks = traces[f"{group} censored"]
+        assert len(marks.x) <= MARK_BINS + 1
+        assert sum(int(h.split("<br>")[1].split(" ")[0]) for h in marks.hovertext) == \
+            int(rows["n_censor"].sum())  # every censoring is counted in a mark
