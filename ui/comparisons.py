@@ -27,6 +27,7 @@ from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
 from core.survival.km.robustness import (
     PAIRWISE_WHY,
+    RHO_CHOICES,
     STRATIFIED_WHY,
     WEIGHTED_WHY,
     pairwise_sentence,
@@ -37,6 +38,7 @@ from ui import cached
 from ui.exports import download_button
 from ui.session_cache import session_cached
 from ui.shell import STATE_COHORT, plain
+from ui.state import keep_in_url, seed_choice, url_value
 from ui.upload import STATE_SET_ASIDE
 
 
@@ -96,10 +98,7 @@ def effects_for(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None, groups
     can go into the exported figure above it); None without groups."""
     if by is None or len(groups) < 2:
         return None
-    reference = st.session_state.get(REFERENCE_KEY)
-    if reference not in groups:
-        reference = groups[0]
-        st.session_state[REFERENCE_KEY] = reference
+    reference = seed_choice(REFERENCE_KEY, groups, groups[0])  # kept for the deliverables
     return effects(cohort, endpoint, by, reference)
 
 
@@ -108,6 +107,7 @@ def show_effects(result: GroupEffects | None, groups: list[str]) -> None:
     if result is None:
         return
     st.selectbox("Reference group for the hazard ratios", groups, key=REFERENCE_KEY)
+    keep_in_url(REFERENCE_KEY)
     st.dataframe(result.display(), hide_index=True, key="survival.effects")
     st.caption(plain(result.method))
     for note in result.notes:
@@ -122,7 +122,8 @@ def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
     with st.expander("Does the difference survive a weighted test, stratification, and which "
                      "pairs differ?", icon=":material/rule:"):
         left, right = st.columns(2)
-        rho = left.selectbox("Weight (Fleming-Harrington rho)", [1.0, 0.5],
+        url_value("survival.rho", _rho, RHO_CHOICES[0])
+        rho = left.selectbox("Weight (Fleming-Harrington rho)", list(RHO_CHOICES),
                              key="survival.rho", format_func=lambda r: f"rho = {r:g}"
                              + (" (Peto-Peto)" if r == 1 else ""))
         try:
@@ -133,6 +134,7 @@ def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
         st.caption(WEIGHTED_WHY)
         choices = [c for c in strata_options if c != by]
         if choices:
+            seed_choice("survival.strata", choices, choices[0])
             strata = right.selectbox("Stratify by", choices, key="survival.strata",
                                      format_func=lambda c: LABELS.get(c, c))
             try:
@@ -142,12 +144,27 @@ def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
                 st.error(plain(str(error)), icon=":material/error:")
             st.caption(STRATIFIED_WHY)
         if len(plain_test.groups) > 2:
+            seed_choice("survival.adjust", list(ADJUSTMENTS), "holm")
             adjust = st.radio("Adjust pairwise p-values", list(ADJUSTMENTS), horizontal=True,
                               key="survival.adjust", format_func=lambda a: ADJUSTMENTS[a])
             pairs = _pairwise(cohort, endpoint, by, adjust)
             st.dataframe(pairs.table, hide_index=True, key="survival.pairwise")
             st.markdown(plain(pairwise_sentence(pairs)))
             st.caption(PAIRWISE_WHY)
+        # kept for the deliverables (slides, report, projector), which show the same tests
+        keep_in_url(*(k for k in ("survival.rho", "survival.strata", "survival.adjust")
+                      if k in st.session_state))
+
+
+def _rho(text: str) -> float:
+    """A link's Fleming-Harrington weight: one of :data:`RHO_CHOICES`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value not in RHO_CHOICES:
+        raise ValueError(f"the weight is one of {', '.join(map(str, RHO_CHOICES))}.")
+    return value
 
 
 @session_cached(show_spinner="Testing each characteristic across the groups…", max_entries=32)
@@ -158,9 +175,11 @@ def _baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
 def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | None:
     """The Cohort page's choice to split Table 1 by a grouping; draws the split table with its
     tests and notes and returns it (None when not split)."""
+    seed_choice("cohort.baseline_by", ["none", *options], "none")
     by = st.selectbox("Split the table by", ["none", *options], key="cohort.baseline_by",
                       format_func=lambda c: "No split (whole cohort)" if c == "none"
                       else LABELS.get(c, c))
+    keep_in_url("cohort.baseline_by")  # the deliverables' Table 1 split
     if by == "none":
         return None
     try:

@@ -13,6 +13,7 @@ from core.survival.competing.summary import CompetingReport, competing_report
 from core.survival.paper.check import paper_check
 from ui.session_cache import session_cached
 from ui.shell import plain
+from ui.state import keep_in_url, seed_choice
 
 
 @session_cached(show_spinner=False, max_entries=64)
@@ -49,10 +50,7 @@ def effects_for(cohort: pd.DataFrame, by: str | None, groups: list[str], death_r
     groups."""
     if by is None or len(groups) < 2:
         return {}
-    reference = st.session_state.get(REFERENCE_KEY)
-    if reference not in groups:
-        reference = groups[0]
-        st.session_state[REFERENCE_KEY] = reference
+    reference = seed_choice(REFERENCE_KEY, groups, groups[0])  # kept for the deliverables
     out: dict[int, IncidenceEffects | str] = {}
     for cause in (1, 2):
         try:
@@ -82,6 +80,7 @@ def show_reference(effects: dict[int, IncidenceEffects | str], groups: list[str]
     fitted = [e for e in effects.values() if isinstance(e, IncidenceEffects)]
     st.selectbox("Reference group for the subdistribution hazard ratios", groups,
                  key=REFERENCE_KEY)
+    keep_in_url(REFERENCE_KEY)  # the deliverables' Fine-Gray table uses it too
     for effect in fitted:
         st.caption(plain(effect.method))
         for note in effect.notes:

@@ -74,7 +74,34 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         competing_rule=rule if rule in DEATH_RULES else "censor",
         cox_strata=strata if strata in stratifier_options(cohort) else None,
         user_endpoints=tuple(json.dumps(endpoint_to_dict(e), sort_keys=True) for e in users),
-        **_risk_choices(cohort))
+        **_comparison_choices(cohort, by), **_risk_choices(cohort))
+
+
+def _comparison_choices(cohort: pd.DataFrame, by: str | None) -> dict:
+    """The reference groups, the Cohort page's Table 1 split (no split chosen there: the
+    Survival grouping, the comparison the deck presents) and the Survival page's further
+    tests, as those pages accept them (a value they would not offer: none)."""
+    from core.survival.km.pairwise import ADJUSTMENTS
+    from core.survival.km.robustness import RHO_CHOICES
+
+    options = stratifier_options(cohort)
+    split = saved_value("cohort.baseline_by", "none")
+    strata = saved_value("survival.strata", None)
+    try:
+        rho = float(saved_value("survival.rho", "nan"))
+    except (TypeError, ValueError):
+        rho = None
+    adjust = saved_value("survival.adjust", "holm")
+    return {"reference": _text_or_none(saved_value("survival.reference", None)),
+            "competing_reference": _text_or_none(saved_value("competing.reference", None)),
+            "baseline_by": split if split in options else by,
+            "rho": rho if rho in RHO_CHOICES else None,
+            "logrank_strata": strata if strata in options and strata != by else None,
+            "pairwise_adjust": adjust if adjust in ADJUSTMENTS else "holm"}
+
+
+def _text_or_none(value) -> str | None:
+    return None if value is None else str(value)
 
 
 def _risk_choices(cohort: pd.DataFrame) -> dict:
@@ -231,8 +258,11 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     stamp = date.today().isoformat()
     with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
         st.caption(
-            "Slides: title, who is in the analysis (flow diagram), baseline table, "
-            "Kaplan-Meier curves with at-risk tables and statistics, medians and landmarks, "
+            "Slides: title, who is in the analysis (flow diagram), baseline table (split by "
+            "the Cohort page's grouping, with p per row), Kaplan-Meier curves with at-risk "
+            "tables and statistics, hazard ratios and contrasts against the chosen reference, "
+            "the weighted, stratified and pairwise log-rank tests chosen on the Survival page, "
+            "medians and landmarks, "
             "Cox table and forest plot with its caveats, "
             "competing risks, swimmer plot and methods, for the current filters and the "
             "choices on the Survival, Cox, Patients and Competing risks pages; the HTML "

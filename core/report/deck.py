@@ -45,7 +45,8 @@ TABLE_PT = 18
 MIN_ROW_HEIGHT = Pt(TABLE_PT * 1.6)
 """A table row at the table font; caveats that leave less go to their own slide."""
 MAX_TABLE_SLIDES = 4
-"""A long table (a registry's patient list) is cut after this many slides, and says so."""
+"""The patient list (a registry's) is cut after this many slides, and says so; other tables
+(bounded by design: a row per characteristic level or term) are paged in full."""
 DECK_DPI = 220
 FONT = "Liberation Sans"
 INK = RGBColor(0x22, 0x22, 0x22)
@@ -218,30 +219,36 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
 
 def _table_slides(deck, section: Section, footer: str) -> None:
     """A section's table as one or more slides; a narrow long table (baseline) goes in two
-    side-by-side halves; the caveats sit under the table on its last slide."""
+    side-by-side halves, a wide one is paged by the lines its cells wrap to (a row whose
+    cells wrap to two lines counts two); the section's sentences open the first slide, the
+    caveats sit under the table on its last slide."""
     table = slide_cells(section.table)
     narrow = len(table.columns) <= 4 and len(table) > TABLE_ROWS_PER_SLIDE
     per_table = TABLE_ROWS_PER_SLIDE
     per_slide = per_table * (2 if narrow else 1)
-    chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)]
+    is_figure_section = section.figure is not None
+    text = [] if is_figure_section else [p for p in section.paragraphs if p]
+    text_h = Inches(0.1 + 0.21 * sum(-(-len(p) // 150) for p in text)) if text else 0
+    chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)] \
+        if narrow else _line_pages(table, SLIDE_W - 2 * MARGIN, text_h)
     warnings_last = tuple(section.warnings)
-    if len(chunks) > MAX_TABLE_SLIDES:
-        shown = per_slide * MAX_TABLE_SLIDES
+    if section.key == "patients" and len(chunks) > MAX_TABLE_SLIDES:
+        shown = sum(len(c) for c in chunks[:MAX_TABLE_SLIDES])
         chunks = chunks[:MAX_TABLE_SLIDES]
         warnings_last += (f"Showing the first {shown:,} of {len(table):,} rows; every row is "
                           "in the Cohort page's CSV and in the Reproduce this zip.",)
-    is_figure_section = section.figure is not None
     for index, chunk in enumerate(chunks):
         title = section.title + (": numbers" if is_figure_section else "")
         if len(chunks) > 1:
             title += f" ({index + 1}/{len(chunks)})"
         slide = _blank(deck, title, footer, section.notes)
         top = Inches(1.05)
-        text = [] if is_figure_section else [p for p in section.paragraphs if p][:1]
         if index == 0 and text:
-            _text(slide, text[0], MARGIN, top, SLIDE_W - 2 * MARGIN, Inches(0.45), 13,
-                  color=MUTED, name="Paragraph")
-            top += Inches(0.45)
+            box = _text(slide, text[0], MARGIN, top, SLIDE_W - 2 * MARGIN, text_h, 13,
+                        color=MUTED, name="Paragraph")
+            for line in text[1:]:
+                _run(box.text_frame.add_paragraph(), line, 13, color=MUTED)
+            top += text_h
         warnings = warnings_last if index == len(chunks) - 1 else ()
         halves = [chunk.iloc[:per_table], chunk.iloc[per_table:]] if len(chunk) > per_table \
             else [chunk]
@@ -256,12 +263,57 @@ def _table_slides(deck, section: Section, footer: str) -> None:
         width = int((SLIDE_W - 2 * MARGIN - gap * (len(halves) - 1)) / len(halves))
         for k, half in enumerate(halves):
             _add_table(slide, half, MARGIN + k * (width + gap), top, width, bottom - top,
-                       blank_repeats=section.key == "baseline", rows_for_font=rows)
+                       blank_repeats=section.key.startswith("baseline"), rows_for_font=rows,
+                       shares=None if narrow else _column_shares(table))
         if warnings:
             _warnings(slide, warnings, bottom + Inches(0.05), warn_h)
         if overflow:
             _text_slide(deck, Section(f"{title}: caveats", warnings=overflow,
                                       notes=section.notes), footer)
+
+
+CHAR_WIDTH = Inches(0.13)
+"""Average width of a character of a table cell at :data:`TABLE_PT` (Liberation Sans)."""
+LINE = Pt(TABLE_PT * 1.2)
+"""Height of one line of a table cell; a cell's margins add :data:`CELL_PAD`."""
+CELL_PAD = Pt(5)
+ROW = Pt(TABLE_PT * 2.1)
+"""The height :func:`_add_table` gives a row (a cell of one or two lines fits it)."""
+TABLE_ROOM = SLIDE_H - Inches(1.05) - Inches(0.6)
+"""Height between a table slide's title and its footer."""
+
+
+def _column_shares(table: pd.DataFrame) -> list[int]:
+    """Relative column widths: the longest header word or cell (at most 40 characters)."""
+    return [min(max(max(len(w) for w in (str(c).split() or [""])) + 1,
+                    *(len(v) for v in table[c]), 3), 40) + 3 for c in table.columns]
+
+
+def _lines(cells: pd.DataFrame, shares: list[int], width) -> pd.Series:
+    """Lines each row of ``cells`` takes when its columns share ``width`` as ``shares``."""
+    fits = [max(1, int((width * n / sum(shares) - Inches(0.2)) / CHAR_WIDTH)) for n in shares]
+    lines = [cells[c].map(lambda v, f=f: max(1, -(-len(str(v)) // f))) for c, f in
+             zip(cells.columns, fits, strict=True)]
+    return pd.concat(lines, axis=1).max(axis=1)
+
+
+def _line_pages(table: pd.DataFrame, width, first_page_taken=0) -> list[pd.DataFrame]:
+    """``table`` cut into slides by the height its rows take once their cells wrap (a row of
+    one or two lines: :data:`ROW`; longer ones grow), under its header; the first page has
+    ``first_page_taken`` less room (the section's sentences). Linear in the rows."""
+    shares = _column_shares(table)
+    header = _lines(pd.DataFrame([list(table.columns)], columns=table.columns), shares, width)
+    heights = (_lines(table, shares, width) * LINE + CELL_PAD).clip(lower=ROW) \
+        if len(table) else pd.Series(dtype=float)
+    room = TABLE_ROOM - int(header.iloc[0]) * LINE - CELL_PAD
+    pages, start, used = [], 0, first_page_taken
+    for i, height in enumerate(heights):
+        if used + height > room and i > start:
+            pages.append(table.iloc[start:i])
+            start, used = i, 0
+        used += height
+    pages.append(table.iloc[start:])
+    return pages
 
 
 def slide_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -317,10 +369,12 @@ def _warnings(slide, warnings: tuple[str, ...], top, height) -> None:
 
 
 def _add_table(slide, table: pd.DataFrame, left, top, width, room,
-               blank_repeats: bool = False, rows_for_font: int | None = None) -> int:
+               blank_repeats: bool = False, rows_for_font: int | None = None,
+               shares: list[int] | None = None) -> int:
     """An editable PowerPoint table at :data:`TABLE_PT`; returns its height (EMU). Rows share
     the height of ``rows_for_font`` rows (default: this table's) so side-by-side halves
-    match."""
+    match; columns share ``width`` as ``shares`` (default: :func:`_column_shares` of this
+    table; the whole table's, so that its pages line up)."""
     rows, cols = len(table) + 1, len(table.columns)
     sized = (rows_for_font or rows) + 1  # the header may take two lines
     size = TABLE_PT
@@ -328,8 +382,7 @@ def _add_table(slide, table: pd.DataFrame, left, top, width, room,
     shape = slide.shapes.add_table(rows, cols, left, top, width, row_h * rows)
     shape.name = "Table"
     grid = shape.table
-    lengths = [min(max(max(len(w) for w in (str(c).split() or [""])) + 1,
-                       *(len(v) for v in table[c]), 3), 40) + 3 for c in table.columns]
+    lengths = shares or _column_shares(table)
     total = sum(lengths)
     for j, n in enumerate(lengths):
         grid.columns[j].width = int(width * n / total)

@@ -27,11 +27,12 @@ from core.cohort.text import format_number
 from core.cox.annotation import km_effects
 from core.errors import AnalysisError
 from core.report.contrasts import contrasts_section
+from core.report.flow import flow_section
+from core.report.group_tests import baseline_by_group_section, logrank_tests_section
 from core.report.sections import (
     ReportChoices,
     Section,
     analysis_sections,
-    flow_section,
     key_numbers,
 )
 from core.style.numbers import format_percent_ci
@@ -105,7 +106,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         in every table; aggregate: no patient list and no swimmer plot either.
     flow : core.survival.flow.AnalysisFlow, optional
         Who is in the analysis, from the file's rows to the patients analysed: drawn first
-        (:func:`core.report.sections.flow_section`).
+        (:func:`core.report.flow.flow_section`).
     """
     if choices is not None:
         by, landmark_months, horizon = choices.by, choices.landmark_months, choices.horizon
@@ -120,6 +121,8 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
             columns={"characteristic": "Characteristic", "level": "",
                      "summary": "n (%) or median (range)"}), key="baseline",
         metrics=(("Patients", str(len(cohort))),)))
+    split = baseline_by_group_section(cohort, choices.baseline_by, privacy) if choices else None
+    sections += [split] if split is not None else []
     for endpoint in (choices.endpoints if choices else ("os", "rfs")):
         users = choices.users if choices else ()  # the user's own endpoints
         definition = find_endpoint(endpoint, users)
@@ -134,7 +137,9 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                            by=by, y_title=f"{definition.name} probability",
                            x_title=f"Months from {definition.origin}")
         caption = " ".join((report.caption, *(choices.rules_for(by) if choices else ())))
-        effects = km_effects(cohort, endpoint, by, user_endpoints=users)
+        groups = list(report.fit.groups)
+        reference = choices.reference if choices and choices.reference in groups else None
+        effects = km_effects(cohort, endpoint, by, reference, user_endpoints=users)
         paragraphs, warnings = [caption], list(report.notes)
         if comparison_text(report):
             paragraphs.append(comparison_text(report))
@@ -148,10 +153,11 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                 metrics=key_numbers(report),
                                 figure_table=effects.display() if effects else None,
                                 figure_table_notes=tuple(effects.notes) if effects else ()))
-        contrasts = contrasts_section(cohort, endpoint, by, list(report.fit.groups),
-                                      landmark_months, horizon, users)
-        if contrasts is not None:
-            sections.append(contrasts)
+        contrasts = contrasts_section(cohort, endpoint, by, groups, landmark_months, horizon,
+                                      users, reference)
+        tests = logrank_tests_section(cohort, endpoint, choices, report.logrank, groups) \
+            if choices else None
+        sections += [s for s in (contrasts, tests) if s is not None]
     if printed_rates:
         sections.append(Section("The study's printed rates and the Kaplan-Meier estimates",
                                 (PRINTED_RATES_NOTE,), printed_rates_table(),

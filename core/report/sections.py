@@ -127,6 +127,9 @@ class ReportChoices:
     user_endpoints : tuple of str
         The user's own endpoints, each the JSON of
         :func:`core.survival.endpoint.endpoint_to_dict` (plain, hashable data).
+    reference, competing_reference, baseline_by, rho, logrank_strata, pairwise_adjust
+        The pages' reference groups (None or absent: the first group), Table 1 split and
+        further log-rank tests (None: not shown); see :mod:`core.report.group_tests`.
     """
 
     endpoint: str = "rfs"
@@ -147,16 +150,25 @@ class ReportChoices:
     risk_rule: str = "censor"
     cox_strata: str | None = None
     user_endpoints: tuple[str, ...] = ()
+    reference: str | None = None
+    competing_reference: str | None = None
+    baseline_by: str | None = None
+    rho: float | None = None
+    logrank_strata: str | None = None
+    pairwise_adjust: str = "holm"
 
     def __post_init__(self) -> None:
         """The deliverables' gatekeeper: every choice is checked as its page checks it (the
         same parsers and sentences), whatever the link said."""
         from core.survival.competing.input import DEATH_RULES
+        from core.survival.km.pairwise import ADJUSTMENTS
+        from core.survival.km.robustness import RHO_CHOICES
 
         survival = (*DELIVERED, *(e.key for e in self.users if e.kind == SURVIVAL))
         for name, allowed in (("endpoint", survival), ("cox_endpoint", survival),
                               ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES),
-                              ("risk_rule", DEATH_RULES)):
+                              ("risk_rule", DEATH_RULES), ("rho", (None, *RHO_CHOICES)),
+                              ("pairwise_adjust", ADJUSTMENTS)):
             value = getattr(self, name)
             if value not in allowed:
                 raise AnalysisError(f"The deliverables' {name} is {str(value)[:40]!r}; it is one "
@@ -354,7 +366,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                         groups=list(report.incidence[1].groups),
                         y_title="Cumulative incidence of relapse", by=by)
     table = module.landmark_table(report) if choices.landmark_months else None
-    effects = _relapse_effects(cohort, choices) if len(report.incidence[1].groups) > 1 else None
+    groups = list(report.incidence[1].groups)
+    effects = _relapse_effects(cohort, choices, groups) if len(groups) > 1 else None
     if effects is not None:
         paragraphs.append(effects.method)
     return Section(title, tuple(paragraphs), table, figure,
@@ -366,14 +379,17 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                    figure_table_notes=tuple(effects.notes) if effects else ())
 
 
-def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices):
+def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]):
     """The Fine-Gray hazard ratios of relapse by the competing section's grouping, against
-    its first group (:func:`core.survival.competing.annotation.competing_effects`); None when
-    the data cannot give them (the section's notes say why)."""
+    the page's reference (else the first of ``groups``, as the page falls back;
+    :func:`core.survival.competing.annotation.competing_effects`); None when the data cannot
+    give them (the section's notes say why)."""
     from core.survival.competing.annotation import competing_effects
 
+    reference = choices.competing_reference if choices.competing_reference in groups else None
     try:
-        return competing_effects(cohort, choices.competing_by, 1, choices.competing_rule)
+        return competing_effects(cohort, choices.competing_by, 1, choices.competing_rule,
+                                 reference)
     except AnalysisError:
         return None
 
@@ -392,21 +408,6 @@ def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
         out.append((f"{group} (n={n}): relapse by {first:g} months",
                     "beyond follow-up" if value != value else f"{100 * value:.1f}%"))
     return out
-
-
-def flow_section(flow):
-    """Who is in the analysis (:class:`core.survival.flow.AnalysisFlow`): the CONSORT/STROBE
-    flow diagram and its sentence, first in every deliverable."""
-    from core.survival.flow import flow_figure
-
-    endpoint = flow.abbreviation or flow.endpoint.upper() or "the endpoint"  # os_entry: OS
-    return Section(f"Who is in the analysis ({endpoint})", (flow.describe(),),
-                   figure=flow_figure(flow), key="flow",
-                   notes=("Every row of the file is counted once: set aside by the checks, left "
-                          "out by each filter (not matching, or no value recorded), left out "
-                          f"for a missing {endpoint} time, event or group, or analysed.",),
-                   metrics=(("Rows in the file", f"{flow.steps[0].n:,}"),
-                            ("Analysed", f"{flow.steps[-1].n:,}")))
 
 
 def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):

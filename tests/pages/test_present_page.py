@@ -69,10 +69,16 @@ def test_a_survival_screen_shows_one_line_per_group_and_the_tests():
     at = run_page("pages/1_Survival.py", {"survival.by": "mrd_pre_status",
                                           "survival.endpoint": "rfs"})
     at.switch_page(PAGE).run()
-    # the competing-risk section follows the Survival grouping (page not visited): its
-    # Fine-Gray hazard ratios get a screen of their own
-    titles = _expected_titles(by="mrd_pre_status", competing_by="mrd_pre_status")
+    # the competing-risk section and Table 1's split follow the Survival grouping (pages not
+    # visited): the Fine-Gray hazard ratios get a screen of their own; the Survival page's
+    # weighted and stratified tests (its defaults: rho = 1, the first other grouping) follow
+    # the contrasts
+    titles = _expected_titles(by="mrd_pre_status", competing_by="mrd_pre_status",
+                              baseline_by="mrd_pre_status", rho=1.0,
+                              logrank_strata="eln2022_risk", reference="negative")
     assert "Relapse with death as a competing risk · hazard ratios" in titles
+    assert "Baseline characteristics by MRD before maintenance · 1/5" in titles
+    assert "Does the difference hold? RFS" in titles
     at.selectbox(key="present.slide").set_value(
         str(titles.index("Relapse-free survival (RFS; study: relapse only)") + 1)).run()
     shown = numbers(at)

@@ -12,6 +12,9 @@ from core.style.numbers import p_phrase
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import PairwiseLogRank
 
+RHO_CHOICES = (1.0, 0.5)
+"""The Fleming-Harrington weights the Survival page offers (1: Peto-Peto), and the
+deliverables accept."""
 WEIGHTED_WHY = ("The log-rank test weights every event time alike; the Fleming-Harrington "
                 "test with rho = 1 (Peto-Peto) weights early events more, rho = 0.5 in "
                 "between: use it when the curves cross or separate early and come together "
