@@ -8,6 +8,7 @@ from core.errors import AnalysisError
 from core.patients import timelines
 from core.patients.card import find_patient, patient_card, patient_summary, patient_timeline
 from core.patients.conflicts import seed_conflicts
+from core.patients.endpoint_lanes import endpoint_lanes
 from core.patients.figures import (
     END_SYMBOLS,
     START_SYMBOLS,
@@ -19,7 +20,9 @@ from core.patients.figures import (
 )
 from core.patients.place import patient_on_km
 from core.patients.regimens import regimen_steps
+from ui.cox import resolved
 from ui.deliverables import deliverables
+from ui.endpoints import own_endpoints, user_endpoints
 from ui.risk import open_for_patient
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
@@ -40,10 +43,12 @@ color_options = ["none", *[c for c in (*timelines.COLOR_CHOICES, CUSTOM_GROUP_CO
 # ---- swimmer plot --------------------------------------------------------------------------
 st.subheader("Swimmer plot")
 left, middle, right = st.columns([3, 2, 2])
-url_choice("patients.mode", list(timelines.MODES), "rfs")
+own, own_reasons = own_endpoints() if view.registry is None else ({}, [])  # Your data's
+MODE_LABELS.update({k: plain(e.label) for k, e in own.items()})
+url_choice("patients.mode", [*timelines.MODES, *own], "rfs")
 url_choice("patients.color_by", color_options, "eln2022_risk")
 url_choice("patients.sort", list(timelines.SORTS), "duration")
-mode = left.radio("Lanes show", list(timelines.MODES), key="patients.mode",
+mode = left.radio("Lanes show", [*timelines.MODES, *own], key="patients.mode",
                   format_func=MODE_LABELS.__getitem__, horizontal=True)
 color_by = middle.selectbox("Colour lanes by", color_options, key="patients.color_by",
                             format_func=lambda c: "nothing (one colour)" if c == "none"
@@ -52,10 +57,17 @@ sort_by = right.selectbox("Order lanes", list(timelines.SORTS), key="patients.so
                           format_func=SORT_LABELS.__getitem__)
 keep_in_url("patients.mode", "patients.color_by", "patients.sort")
 
+for reason in own_reasons:
+    left.caption(plain(reason))
+if view.registry is not None and user_endpoints():
+    left.caption("Registry mode: lanes show the stored OS and RFS; your own endpoints are "
+                 "derived from a loaded file's dates, not in the registry's engine.")
 try:
-    swimmer = timelines.swimmer_lanes(cohort, mode=mode,
-                                      color_by=None if color_by == "none" else color_by,
-                                      sort_by=sort_by)
+    swimmer = (timelines.swimmer_lanes(cohort, mode=mode, sort_by=sort_by,
+                                       color_by=None if color_by == "none" else color_by)
+               if mode in timelines.MODES else
+               endpoint_lanes(resolved(cohort, own[mode]), sort_by=sort_by,
+                              color_by=None if color_by == "none" else color_by))
 except AnalysisError as error:
     st.error(explain(view, error))
     st.stop()
@@ -77,7 +89,10 @@ st.caption(
     + ("RFS lanes run from the start of sorafenib + ITI maintenance to relapse or last contact."
        if mode == "rfs" else
        f"OS lanes run from diagnosis to death or last follow-up; {start_glyph} marks when "
-       "maintenance began, where that can be derived (see below).")
+       "maintenance began, where that can be derived (see below)." if mode == "os" else
+       f"{plain(own[mode].label)} lanes run from {plain(own[mode].origin)}"
+       + (" (drawn from each patient's entry: delayed entry)" if own[mode].entry else "")
+       + " to its event, a competing event or last contact.")
     + " Hover a lane for its key facts; click it to open the patient's card below."
 )
 with st.expander("How the maintenance start is derived (and when it is not)",
@@ -187,13 +202,13 @@ st.caption(f"{diagnosis_glyph} diagnosis, {start_glyph} maintenance start; lane 
            "shows that maintenance may have begun earlier.")
 
 st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
-            f"{'relapse-free' if mode == 'rfs' else 'overall'} survival curve**")
+            f"{'overall' if mode == 'os' else 'relapse-free'} survival curve**")
 try:
-    place = patient_on_km(cohort, patient_id, mode)
+    place = patient_on_km(cohort, patient_id, "os" if mode == "os" else "rfs")
 except AnalysisError as error:
     st.error(explain(view, error))
 else:
     st.plotly_chart(patient_km_figure(place), key="patients.km", config={"displaylogo": False})
     st.caption(plain(place.summary()) + f" Kaplan-Meier estimate of the {place.n_patients} "
                "patients of the filtered cohort with a recorded time; the curve follows the "
-               "swimmer plot's choice of RFS or OS.")
+               "swimmer plot's choice of RFS or OS (RFS for your own endpoints).")

@@ -53,6 +53,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     survival = (*DELIVERED, *(e.key for e in users if e.kind == SURVIVAL))
     endpoint = saved_value("survival.endpoint", "rfs")
     cox_endpoint = saved_value("cox.endpoint", "rfs")
+    swimmer = saved_value("patients.mode", "rfs")
     by = saved_value("survival.by", saved_value("report.by", "none"))
     by = by if by in stratifier_options(cohort) else None
     marks = _landmarks(saved_value("survival.landmarks", "12, 24"))
@@ -66,8 +67,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         horizon=_checked("survival.horizon", parse_horizon, 24.0),
         cox_endpoint=cox_endpoint if cox_endpoint in survival else "rfs",
         cox_covariates=covariates,
-        swimmer_mode=saved_value("patients.mode", "rfs") if saved_value("patients.mode", "rfs") in (
-            "os", "rfs") else "rfs",
+        swimmer_mode=swimmer if swimmer in ("os", "rfs", *(e.key for e in users)) else "rfs",
         swimmer_color_by=None if color_by == "none" else color_by,
         group_rules=rules_text(),
         competing_by=competing_by if competing_by in stratifier_options(cohort) else None,

@@ -63,6 +63,19 @@ def _offered(cohort: pd.DataFrame, kinds: tuple[str, ...], users: tuple[Endpoint
     return offered_endpoints(cohort, kinds, users, entry)
 
 
+def own_endpoints(kinds: tuple[str, ...] = (SURVIVAL, INCIDENCE)
+                  ) -> tuple[dict[str, Endpoint], list[str]]:
+    """The user's own endpoints of ``kinds`` the whole cohort supports (key -> endpoint), and
+    a sentence for each it does not (pages that list them next to fixed views)."""
+    users = tuple(e for e in user_endpoints() if e.kind in kinds)
+    if not users:
+        return {}, []
+    offered, reasons = _offered(whole_cohort(), kinds, users, True)
+    keys = {e.key for e in users}
+    return ({e.key: e for e in offered if e.key in keys},
+            [r for r in reasons if any(r.startswith(e.label) for e in users)])
+
+
 def whole_cohort() -> pd.DataFrame:
     """The session's cohort before filters (the upload, else the embedded study)."""
     if STATE_COHORT in st.session_state:

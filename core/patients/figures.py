@@ -39,12 +39,15 @@ END_SYMBOLS: dict[str, str] = {
     "death": "x",
     "alive at last follow-up": "arrow-right",
     "lost to follow-up": "circle-open",
+    "endpoint event": "triangle-down",
+    "competing event": "square",
 }
 """Marker symbol of each lane end; all different so the ends read without colour."""
 START_SYMBOLS = {"diagnosis": "circle", "maintenance start": "square-open"}
 SYMBOL_GLYPHS: dict[str, str] = {
     "triangle-up": "▲", "diamond": "◆", "star-diamond": "✦", "line-ns-open": "|", "x": "✕",
     "arrow-right": "➜", "circle-open": "○", "square-open": "□", "circle": "●",
+    "triangle-down": "▼", "square": "■",
 }
 """A text glyph resembling each marker symbol, for captions that explain the markers."""
 MARKER_COLOR = "#000000"

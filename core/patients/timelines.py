@@ -66,7 +66,7 @@ group (:data:`core.cohort.groups.CUSTOM_GROUP_COLUMN`) when the cohort has it.""
 
 END_MARKERS: tuple[str, ...] = (
     "molecular relapse", "morphological relapse", "relapse, type not recorded", "censored",
-    "death", "alive at last follow-up", "lost to follow-up",
+    "death", "alive at last follow-up", "lost to follow-up", "endpoint event", "competing event",
 )
 """Every lane end the swimmer plot can show. "relapse, type not recorded" and (on the OS clock)
 "censored" only occur in uploaded cohorts without ``relapse_type`` / ``outcome``."""
@@ -79,6 +79,8 @@ END_MARKER_MEANING: dict[str, str] = {
     "death": "died",
     "alive at last follow-up": "alive at last follow-up (31 May 2025 for the study)",
     "lost to follow-up": "lost to follow-up (censored at last contact)",
+    "endpoint event": "the chosen endpoint's event (your own endpoint's event dates)",
+    "competing event": "a competing event of the chosen endpoint (ends its follow-up)",
 }
 
 NOT_RECORDED = "not recorded"

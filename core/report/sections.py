@@ -84,8 +84,7 @@ class Section:
     figure_table_notes: tuple[str, ...] = ()
 
 
-DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)
-"""Built-ins the deliverables carry (and the user's survival endpoints), delayed entry too."""
+DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)  # and the user's own
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,7 @@ class ReportChoices:
     Attributes
     ----------
     endpoint : str
-        Key of the survival endpoint shown first (the Survival page's): a built-in
-        (:data:`DELIVERED`) or one of ``user_endpoints``.
+        Key of the survival endpoint shown first (the Survival page's; or a user endpoint).
     by : str or None
         Stratifier of the Kaplan-Meier curves.
     landmark_months : tuple of float
@@ -125,8 +123,7 @@ class ReportChoices:
         The Cox page's stratum (R ``coxph(... + strata(s))``), for the Cox and Table 2
         sections; None for no stratification.
     user_endpoints : tuple of str
-        The user's own endpoints, each the JSON of
-        :func:`core.survival.endpoint.endpoint_to_dict` (plain, hashable data).
+        The user's own endpoints, as JSON of :func:`core.survival.endpoint.endpoint_to_dict`.
     reference, competing_reference, baseline_by, rho, logrank_strata, pairwise_adjust
         The pages' reference groups (None or absent: the first group), Table 1 split and
         further log-rank tests (None: not shown); see :mod:`core.report.group_tests`.
@@ -166,7 +163,8 @@ class ReportChoices:
 
         survival = (*DELIVERED, *(e.key for e in self.users if e.kind == SURVIVAL))
         for name, allowed in (("endpoint", survival), ("cox_endpoint", survival),
-                              ("swimmer_mode", ENDPOINTS), ("competing_rule", DEATH_RULES),
+                              ("swimmer_mode", (*ENDPOINTS, *(e.key for e in self.users))),
+                              ("competing_rule", DEATH_RULES),
                               ("risk_rule", DEATH_RULES), ("rho", (None, *RHO_CHOICES)),
                               ("pairwise_adjust", ADJUSTMENTS)):
             value = getattr(self, name)
@@ -315,17 +313,20 @@ def _readable(text: str, labels: dict[str, str]) -> str:
 
 def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The swimmer plot of the filtered patients on the chosen clock."""
+    from core.patients.endpoint_lanes import endpoint_lanes
     from core.patients.figures import swimmer_figure
     from core.patients.timelines import swimmer_lanes
 
     color_by = choices.swimmer_color_by if choices.swimmer_color_by in cohort.columns else None
-    try:
-        lanes = swimmer_lanes(cohort, mode=choices.swimmer_mode, color_by=color_by)
+    mode = choices.swimmer_mode
+    try:  # a user's own endpoint: its lanes (from its entry, with delayed entry)
+        lanes = (swimmer_lanes(cohort, mode=mode, color_by=color_by) if mode in ENDPOINTS else
+                 endpoint_lanes(choices.resolve(cohort, mode), color_by=color_by))
     except AnalysisError as error:
         return Section("Patient timelines", key="swimmer", warnings=(str(error),))
-    clock = ("months from maintenance start (relapse-free survival clock)"
-             if choices.swimmer_mode == "rfs" else "months from diagnosis (overall survival "
-                                                      "clock)")
+    clock = {"rfs": "months from maintenance start (relapse-free survival clock)",
+             "os": "months from diagnosis (overall survival clock)"}.get(
+        mode, f"{lanes.axis_title.lower()} ({choices.find(mode).label})")
     warnings = tuple(n for n in (lanes.excluded_note, lanes.hidden_note) if n)
     return Section("Patient timelines", (f"One lane per patient, {clock}; the marker at the "
                                          "end of a lane says how follow-up ended (legend).",

@@ -239,3 +239,21 @@ def test_the_relapse_risk_page_offers_a_users_relapse_endpoint_and_says_why_not_
     assert len(at.radio(key="risk.kind").options) == 2
     assert any(c.value.startswith("Death only (DO) is not offered here: none of its events")
                for c in at.caption)
+
+
+def test_the_patients_page_draws_lanes_of_a_users_endpoint():
+    """Your data's GVHD-free survival is a lane choice on the Patients page (lanes from
+    maintenance start to GVHD or last contact), and the deck's swimmer section follows it."""
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    at = run_with(dated_cohort(), "pages/3_Patients.py", query={"patients.mode": "u.gfs"},
+                  state={"endpoints.user": [endpoint_to_dict(endpoint)]})
+    assert not at.exception
+    assert at.radio(key="patients.mode").value == "u.gfs"
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    ends = {c[0]: t["name"] for t in spec["data"] if t.get("legendgroup") == "ends"
+            for c in t["customdata"]}
+    assert sorted(p for p, name in ends.items() if name == "endpoint event") == ["1", "3"]
+    assert spec["layout"]["xaxis"]["title"]["text"] == "Months from date_maintenance_start"
+    assert any("GVHD-free survival (GFS) lanes run from date\\_maintenance\\_start to its "
+               "event" in c.value for c in at.caption)  # the column name drawn inert

@@ -91,3 +91,15 @@ def test_the_report_says_why_an_endpoint_it_cannot_compute_is_missing():
     assert sections["km.u.ose"].warnings == (
         f"{own.label} needs `maint_m`, which this cohort does not have. Fix: map them on the "
         "Your data page, or define the endpoint again.",)
+
+
+def test_the_swimmer_section_follows_a_users_endpoint():
+    from core.report.sections import swimmer_section
+
+    cohort, own, users = _own()
+    section = swimmer_section(cohort, ReportChoices(swimmer_mode=own.key, user_endpoints=users))
+    assert section.paragraphs[0] == (
+        "One lane per patient, months from time 0 (OS counted from maintenance entry (OSE)); "
+        "the marker at the end of a lane says how follow-up ended (legend).")
+    starts = [x for t in section.figure.data if t.type == "bar" for x in t.base]
+    assert sorted(starts) == sorted((SEED["os_months"] - SEED["rfs_months"]).tolist())
