@@ -268,8 +268,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             "choices on the Survival, Cox, Patients and Competing risks pages; the HTML "
             "report holds the same sections in one offline file. Reproduce this: the "
             "filtered rows with an R script and a Python script that recompute the "
-            "Kaplan-Meier, RMST, log-rank (and trend) and Cox numbers, and the numbers the "
-            "app showed. Both files contain patient-level data.")
+            "Kaplan-Meier, RMST, log-rank (trend, weighted, stratified, pairwise), Table 1 "
+            "p, Fine-Gray and Cox numbers, and the numbers the app showed. Both files "
+            "contain patient-level data.")
         if _delivered_note(choices):
             st.warning(plain(_delivered_note(choices)), icon=":material/info:")
         left, middle, right, present = st.columns([1, 1, 1, 1])

@@ -43,6 +43,7 @@ from core.cohort.exports import table_to_csv
 from core.errors import AnalysisError
 from core.report.reproduce_python import SCRIPT as PYTHON_SCRIPT
 from core.report.reproduce_r import SCRIPT as R_SCRIPT
+from core.report.reproduce_tests import competing_rows
 from core.report.sections import ReportChoices, cox_columns
 from core.survival.endpoint import ResolvedEndpoint
 from core.survival.endpoint.definition import ENTRY, EVENT, STATUS, TIME
@@ -118,6 +119,8 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     resolved = endpoint_rows(cohort, choices)[1][choices.endpoint]
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
                              choices.horizon, user_endpoints=choices.users)
+    from core.report.reproduce_tests import tests_spec
+
     ordinary, _ = _cox_fits(cohort, choices)
     cox = None
     if ordinary is not None:
@@ -134,7 +137,7 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
             "trend": None if report.trend is None else {
                 "order": list(report.trend.groups),
                 "scores": [float(w) for w in report.trend.scores]},
-            "cox": cox}
+            "cox": cox, **tests_spec(cohort, choices, list(report.fit.groups))}
 
 
 def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
@@ -151,13 +154,16 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         term, coef, se, hr, hr_lower, hr_upper, p_value; or None) and ``cox_shown`` (the same
         for the fit the page shows, with its method) and ``table2`` (per covariate the
         likelihood-ratio statistic and df, univariable and multivariable as R drop1; or None)
-        and ``contrasts`` (``milestone`` and ``rmst`` rows of each group against the first, as
-        :mod:`core.survival.km.contrasts`; or None without groups).
+        and ``contrasts`` (``milestone`` and ``rmst`` rows of each group against the page's
+        reference, as :mod:`core.survival.km.contrasts`; or None without groups) and the
+        blocks of :func:`core.report.reproduce_tests.tests_numbers`.
     """
+    from core.report.reproduce_tests import tests_numbers, tests_spec
     from core.survival.km.summary import survival_report
 
     report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
                              choices.horizon, user_endpoints=choices.users)
+    spec = tests_spec(cohort, choices, list(report.fit.groups))
     landmarks = report.landmarks[["group", "time", "survival", "ci_lower", "ci_upper",
                                   "n_risk"]]
     medians = report.medians[["group", "n", "events", "median", "median_lower",
@@ -175,16 +181,18 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
             "p_value": float(report.trend.p_value)},
         "cox": _cox_numbers(ordinary), "cox_shown": _cox_numbers(shown),
         "table2": None if ordinary is None else _table2_numbers(cohort, choices),
-        "contrasts": _contrast_numbers(cohort, choices, list(report.fit.groups)),
+        "contrasts": _contrast_numbers(cohort, choices, list(report.fit.groups),
+                                       spec["reference"]),
+        **tests_numbers(cohort, choices, spec),
     }
     return _clean(numbers)
 
 
-def _contrast_numbers(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]
-                      ) -> dict | None:
-    """Each group against the first: the milestone difference at the first landmark and the
-    RMST contrasts up to the horizon (:mod:`core.survival.km.contrasts`, as the Survival
-    page computes them); None without groups."""
+def _contrast_numbers(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str],
+                      reference: str | None) -> dict | None:
+    """Each group against the page's reference: the milestone difference at the first
+    landmark and the RMST contrasts up to the horizon (:mod:`core.survival.km.contrasts`, as
+    the Survival page computes them); None without groups."""
     from core.survival.km.contrasts import milestone_difference, rmst_comparison
 
     if not choices.by or len(groups) < 2:
@@ -193,11 +201,11 @@ def _contrast_numbers(cohort: pd.DataFrame, choices: ReportChoices, groups: list
     frame, time, event = resolved.frame, resolved.time, resolved.event
     try:
         milestone = (milestone_difference(frame, time, event, choices.by,
-                                          min(choices.landmark_months), reference=groups[0],
+                                          min(choices.landmark_months), reference=reference,
                                           entry=resolved.entry)
                      if choices.landmark_months else None)
         rmst = rmst_comparison(frame, time, event, choices.by, choices.horizon,
-                               reference=groups[0], entry=resolved.entry)
+                               reference=reference, entry=resolved.entry)
     except AnalysisError:
         return None
     return {"milestone": None if milestone is None else _records(milestone.table),
@@ -328,9 +336,19 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
             "Wald intervals" + (f"; stratified by {spec['cox']['strata']}, one baseline hazard "
                                 "per level" if spec["cox"]["strata"] else "") + ")"),
         *([] if not spec["by"] else [
-            "Contrasts (block contrasts): each group against the first, the milestone survival "
-            "difference at the first landmark and the RMST difference, RMST ratio and RMTL "
-            "ratio up to the horizon (survRM2 rmst2)."]),
+            "Contrasts (block contrasts): each group against the reference group "
+            f"({spec['reference']}), the milestone survival difference at the first landmark "
+            "and the RMST difference, RMST ratio and RMTL ratio up to the horizon (survRM2 "
+            "rmst2)."]),
+        *([] if not any(spec[b] for b in ("weighted", "stratified", "pairwise", "table1",
+                                          "fine_gray")) else [
+            "Further tests, as the slides show them: weighted log-rank (survdiff rho), "
+            "stratified log-rank (survdiff + strata), pairwise log-rank with adjusted p "
+            "(survdiff per pair, p.adjust), Table 1's p per characteristic (fisher.test, "
+            "wilcox.test, kruskal.test) and the Fine-Gray hazard ratios (cmprsk::crr), "
+            "blocks weighted, stratified, pairwise, table1, fine_gray where shown. "
+            "reproduce.py recomputes all but the Fine-Gray model and Fisher's test on "
+            "tables larger than 2 x 2, and says so."]),
         *([] if spec["cox"] is None else [
             "Table 2: the likelihood-ratio test of each covariate, alone against the null "
             "model and in the full model against the model without it (R drop1), block "
@@ -347,7 +365,7 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         # the endpoints' derived columns (EFS, entry times, your own) go with the rows
-        rows = endpoint_rows(cohort, choices)[0]
+        rows = competing_rows(endpoint_rows(cohort, choices)[0], choices)
         archive.writestr("cohort_filtered.csv", table_to_csv(rows))
         archive.writestr("app_numbers.json", json.dumps(numbers, indent=1))
         archive.writestr("reproduce.py", python_script(spec))

@@ -17,6 +17,7 @@ times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``).
 '''
 
 from core.report.reproduce_python_cox import COX_FUNCTIONS
+from core.report.reproduce_tests_scripts import PY_TESTS
 
 _TEMPLATE = r'''#!/usr/bin/env python3
 """Recompute the numbers the Relapse Risk Explorer showed, from the rows in this zip.
@@ -163,15 +164,17 @@ def rmst_of(time, event, entry, horizon):
 
 
 def contrasts(rows):
-    """Each group against the first (SPEC order): the milestone survival difference at the
-    first landmark (Greenwood standard errors, z-test; tern s_surv_timepoint_diff) and
-    survRM2 rmst2's RMST difference, RMST ratio and RMTL ratio up to the horizon."""
+    """Each group against the page's reference (SPEC order): the milestone survival
+    difference at the first landmark (Greenwood standard errors, z-test; tern
+    s_surv_timepoint_diff) and survRM2 rmst2's RMST difference, RMST ratio and RMTL ratio up
+    to the horizon."""
     if not SPEC["by"] or len(SPEC["groups"]) < 2:
         return None
     z = norm.ppf(1 - (1 - SPEC["conf_level"]) / 2)
     data = {g: (part[SPEC["time"]].to_numpy(float), part[SPEC["event"]].to_numpy(float),
                 entry_of(part)) for g, part in groups_of(rows).items()}
-    reference, tau = SPEC["groups"][0], SPEC["horizon"]
+    reference, tau = SPEC["reference"], SPEC["horizon"]
+    others = [g for g in SPEC["groups"] if g != reference]
     areas = {g: dict(zip(("rmst", "se"), rmst_of(*data[g], tau))) for g in data}
 
     def at(group, t):  # summary(survfit, times = t): surv and its Greenwood std.err
@@ -199,14 +202,14 @@ def contrasts(rows):
         t = min(SPEC["landmark_months"])
         s0, se0 = at(reference, t)
         milestone = []
-        for g in SPEC["groups"][1:]:
+        for g in others:
             s1, se1 = at(g, t)
             diff, se = s1 - s0, float(np.hypot(se1, se0))
             milestone.append({"group": g, "reference": reference, "time": float(t),
                               "survival": s1, "reference_survival": s0, "difference": diff,
                               "se": se, "ci_lower": diff - z * se, "ci_upper": diff + z * se,
                               "p_value": two_sided(diff, se) if se > 0 else math.nan})
-    for g in SPEC["groups"][1:]:
+    for g in others:
         (t0, e0, _), (t1, e1, _) = data[reference], data[g]
         last0, last1 = t0.max(), t1.max()  # rmst2's largest tau (g is its arm 1):
         first_time, first_event = (t1, e1) if last0 >= last1 else (t0, e0)
@@ -303,6 +306,7 @@ def logrank(rows):
 
 
 # __COX__
+# __TESTS__
 
 
 def clean(value):
@@ -342,15 +346,24 @@ def main():
     numbers = clean({"n": int(len(rows)), "landmarks": landmarks, "medians": medians,
                      "rmst": restricted_means(rows), "logrank": logrank(rows),
                      "trend": trend(rows), "cox": cox(data), "table2": table2(data),
-                     "contrasts": contrasts(rows)})
+                     "contrasts": contrasts(rows), "weighted": weighted(rows),
+                     "stratified": stratified(rows), "pairwise": pairwise(rows),
+                     "table1": table1(data)})
     (HERE / "python_numbers.json").write_text(json.dumps(numbers, indent=1))
     app = HERE / "app_numbers.json"
     if not app.exists():
         return 0
     shown = json.loads(app.read_text())
     worst = 0.0
+    if SPEC["fine_gray"]:
+        print("fine_gray: the Fine-Gray hazard ratios (R cmprsk::crr) are recomputed by "
+              "reproduce.R, not here")
+    if numbers["table1"] is not None:  # the characteristics recomputed here, by name
+        mine = numbers["table1"]
+        shown["table1"] = {r["column"]: r for r in shown.get("table1") or []
+                           if r["column"] in mine}
     for block in ("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2",
-                  "contrasts"):
+                  "contrasts", "weighted", "stratified", "pairwise", "table1"):
         if block in ("cox", "table2") and numbers[block] and not numbers[block]["converged"]:
             print(f"{block}: a model does not converge (a coefficient runs to infinity); "
                   "its numbers depend on where the iterations stop and are not compared")
@@ -365,5 +378,5 @@ def main():
 if __name__ == "__main__":
     sys.exit(main())
 '''
-SCRIPT = _TEMPLATE.replace("# __COX__\n", COX_FUNCTIONS)
+SCRIPT = _TEMPLATE.replace("# __COX__\n", COX_FUNCTIONS).replace("# __TESTS__\n", PY_TESTS)
 """The script (the Cox part from :mod:`core.report.reproduce_python_cox`)."""

@@ -11,7 +11,9 @@ number with ``app_numbers.json``. With delayed entry (``spec$entry``) every fit 
 (``summary(coxph(...))$sctest``), as the app computes it. R >= 4.0 (raw strings).
 '''
 
-SCRIPT = r'''#!/usr/bin/env Rscript
+from core.report.reproduce_tests_scripts import R_TESTS
+
+_TEMPLATE = r'''#!/usr/bin/env Rscript
 # Recompute the numbers the Relapse Risk Explorer showed, from the rows in this zip.
 #
 #   Rscript reproduce.R
@@ -111,13 +113,14 @@ if (entry && !is.null(by) && length(groups) >= 2) {
   }
 }
 
-# ---- each group against the first: milestone difference, rmst2's RMST contrasts --------------
+# ---- each group against the reference: milestone difference, rmst2's RMST contrasts ----------
 contrasts <- NULL
 if (!is.null(by) && length(groups) >= 2) {
   z <- qnorm(1 - (1 - spec$conf_level) / 2)
   two_sided <- function(est, se)
     if (is.finite(est) && is.finite(se) && se > 0) 2 * pnorm(-abs(est) / se) else NA
-  ref <- groups[1]
+  ref <- spec$reference  # the page's reference group
+  others <- setdiff(groups, ref)
   milestone <- NULL
   if (length(spec$landmark_months)) {  # summary(survfit, times): surv, Greenwood std.err
     t <- min(unlist(spec$landmark_months))
@@ -128,7 +131,7 @@ if (!is.null(by) && length(groups) >= 2) {
       c(s$surv, s$std.err)
     }
     s0 <- at(ref)
-    milestone <- lapply(groups[-1], function(g) {
+    milestone <- lapply(others, function(g) {
       s1 <- at(g)
       diff <- s1[1] - s0[1]
       se <- sqrt(s1[2]^2 + s0[2]^2)
@@ -147,7 +150,7 @@ if (!is.null(by) && length(groups) >= 2) {
     c(m, all(d$.event[d$.time == m] == 1))
   }
   rmst_rows <- list()
-  for (g in groups[-1]) {
+  for (g in others) {
     l0 <- last(ref)
     l1 <- last(g)
     first <- if (l0[1] >= l1[1]) l1 else l0  # rmst2's largest tau (g is its arm 1)
@@ -231,9 +234,11 @@ if (!is.null(spec$cox)) {
   table2$converged <- converged
 }
 
+# __TESTS__
 numbers <- list(n = nrow(rows), landmarks = landmarks, medians = medians, rmst = rmst,
                 logrank = logrank, trend = trend, cox = cox, table2 = table2,
-                contrasts = contrasts)
+                contrasts = contrasts, weighted = weighted, stratified = stratified,
+                pairwise = pairwise, table1 = table1, fine_gray = fine_gray)
 write_json(numbers, file.path(here, "r_numbers.json"), auto_unbox = TRUE, digits = NA,
            null = "null", pretty = TRUE)
 
@@ -254,7 +259,14 @@ if (file.exists(app_file)) {
   shown <- fromJSON(app_file, simplifyVector = FALSE)
   worst <- 0
   for (block in c("n", "landmarks", "medians", "rmst", "logrank", "trend", "cox", "table2",
-                  "contrasts")) {
+                  "contrasts", "weighted", "stratified", "pairwise", "table1", "fine_gray")) {
+    if (block == "fine_gray" && !is.null(numbers$fine_gray) &&
+        !(isTRUE(numbers$fine_gray$estimable) && isTRUE(shown$fine_gray$estimable))) {
+      cat("fine_gray: a hazard ratio is not estimable (no event in a group, or no ",
+          "convergence); not compared\n", sep = "")
+      next
+    }
+    if (block == "fine_gray" && is.null(numbers$fine_gray) && !is.null(spec$fine_gray)) next
     if (is.list(numbers[[block]]) && isFALSE(numbers[[block]]$converged)) {
       cat(block, ": a model does not converge (a coefficient runs to infinity); its numbers ",
           "depend on where the iterations stop and are not compared\n", sep = "")
@@ -268,3 +280,5 @@ if (file.exists(app_file)) {
   quit(status = if (worst <= tol) 0 else 1)
 }
 '''
+SCRIPT = _TEMPLATE.replace("# __TESTS__\n", R_TESTS)
+"""The script (the further tests from :mod:`core.report.reproduce_tests_scripts`)."""
