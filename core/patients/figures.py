@@ -29,7 +29,14 @@ from core.patients.timelines import (
     END_MARKERS,
     SwimmerLanes,
 )
-from core.style.plot import NOT_RECORDED_COLOR, OKABE_ITO, group_colors, readable_axes, tick_times
+from core.style.plot import (
+    NOT_RECORDED_COLOR,
+    OKABE_ITO,
+    READABLE_HOVER,
+    group_colors,
+    readable_axes,
+    tick_times,
+)
 
 END_SYMBOLS: dict[str, str] = {
     "molecular relapse": "triangle-up",
@@ -88,7 +95,7 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
     if n == 0:
         fig.add_annotation(text="No patient to draw", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
-        fig.update_layout(template="plotly_white", height=200)
+        fig.update_layout(height=200)
         return fig
     colors = group_colors(swimmer.groups, swimmer.color_by)
     group_title = LABELS.get(swimmer.color_by, swimmer.color_by) if swimmer.color_by else \
@@ -143,10 +150,11 @@ def swimmer_figure(swimmer: SwimmerLanes, *, show_maintenance_start: bool = True
     fig.update_xaxes(title_text=swimmer.axis_title, tickmode="array", tickvals=x_ticks,
                      range=[-0.01 * x_ticks[-1], x_ticks[-1] * 1.03 + 0.5], showgrid=True,
                      gridcolor="#eeeeee", zeroline=True, zerolinecolor="#888888")
-    fig.update_layout(template="plotly_white", barmode="overlay", hovermode="closest",
+    fig.update_layout(barmode="overlay", hovermode="closest",
                       height=140 + lane_height(n) * n, font={"size": 14},
                       legend={"groupclick": "toggleitem", "tracegroupgap": 12},
-                      margin={"l": 70, "r": 20, "t": 30, "b": 60}, clickmode="event+select")
+                      margin={"l": 70, "r": 20, "t": 30, "b": 60}, clickmode="event+select",
+                      hoverlabel=READABLE_HOVER)
     return readable_axes(fig)
 
 
@@ -216,7 +224,7 @@ def patient_timeline_figure(events: list[TimelineEvent], patient_id: str) -> go.
     fig.update_yaxes(categoryorder="array",
                      categoryarray=[lane_names["maintenance"], lane_names["diagnosis"]],
                      range=[-0.7, 1.8])
-    fig.update_layout(template="plotly_white", height=260, font={"size": 13},
+    fig.update_layout(height=260, font={"size": 13},
                       title={"text": f"Patient {plotly_safe(patient_id)}", "font": {"size": 14}},
                       margin={"l": 20, "r": 20, "t": 40, "b": 60})
     return readable_axes(fig)
@@ -266,7 +274,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
                      range=[-0.02 * ticks[-1], ticks[-1] * 1.02 + 0.5], gridcolor="#eeeeee")
     fig.update_yaxes(title_text=what, range=[-0.02, 1.05], tickformat=".0%",
                      gridcolor="#eeeeee")
-    fig.update_layout(template="plotly_white", height=360, font={"size": 13},
+    fig.update_layout(height=360, font={"size": 13},
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
                       margin={"l": 60, "r": 20, "t": 40, "b": 50})
     return readable_axes(fig)

@@ -65,7 +65,7 @@ def calibration_figure(cal: Calibration, title: str = "") -> go.Figure:
         text=[f"group {g}: {n} patients, {e} events" for g, n, e in
               zip(groups["group"], groups["n"], groups["events"], strict=True)],
         hovertemplate="%{text}<br>predicted %{x:.1%}, observed %{y:.1%}<extra></extra>"))
-    fig.update_layout(title=plotly_safe(title), template="plotly_white", height=460,
+    fig.update_layout(title=plotly_safe(title), height=460,
                       xaxis={"title": f"Predicted risk by {cal.horizon:g} months",
                              "range": [0, top], **PERCENT_AXIS},
                       yaxis={"title": f"Observed risk by {cal.horizon:g} months",
@@ -96,7 +96,7 @@ def position_figure(risks, profile_risk: float, lower: float | None = None,
                              marker={"color": OKABE_ITO[1], "size": 16, "symbol": "diamond"},
                              hovertemplate="%{x:.1%}<extra></extra>", **interval))
     share = float(np.mean(risks < profile_risk)) if risks.size else math.nan
-    fig.update_layout(template="plotly_white", height=230,
+    fig.update_layout(height=230,
                       title=f"Higher than {share:.0%} of the cohort's predicted risks"
                       if math.isfinite(share) else "",
                       xaxis={"title": f"Predicted risk by {horizon:g} months", "range": [0, 1],
@@ -135,7 +135,7 @@ def nomogram_figure(nomo: Nomogram, title: str = "") -> go.Figure:
     if not nomo.risk_axis.empty:
         axis_row(rows[-1], (nomo.risk_axis["total_points"] * to_width).tolist(),
                  [f"{r:.0%}" for r in nomo.risk_axis["risk"]], OKABE_ITO[1])
-    fig.update_layout(title=plotly_safe(title), template="plotly_white",
+    fig.update_layout(title=plotly_safe(title),
                       height=110 + 70 * len(rows),
                       xaxis={"visible": False},
                       yaxis={"tickvals": [level[r] for r in rows],

@@ -146,7 +146,7 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
         fig.update_yaxes(domain=layout.table_domain, range=[-0.5, table_rows - 0.5],
                          row=2, col=1)
         fig.update_xaxes(domain=[0.0, 1.0])
-    fig.update_layout(template="plotly_white", hovermode="closest", height=layout.height,
+    fig.update_layout(hovermode="closest", height=layout.height,
                       legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
                       margin={"l": MARGIN["l"], "r": MARGIN["r"], "t": MARGIN["t"],
                               "b": MARGIN["b"]},

@@ -1,0 +1,135 @@
+"""Benchmark: how long each page takes to draw in a browser when opened from a link, side by
+side with two peers measured in the same loop: the app's static About page and a bare
+Streamlit "hello" page (a title and a line, on a server of its own).
+
+Run: ``python3 bench/bench_first_draw.py [repeats]`` (default 3). It starts ``streamlit run
+app.py`` (the production settings of ``.streamlit/config.toml``) and the hello server on free
+ports of 127.0.0.1, opens every page once to warm them (imports, caches), then, ``repeats``
+times and page after page in turn, opens the page's link in a new tab (a new session, as a
+colleague's link does; the browser's cache warm) in Debian's Chromium and times:
+
+- *header*: until the "n of N patients" line is shown (the page's frame is drawn; the hello
+  page has such a line too);
+- *drawn*: until the session's script run has finished and the page is idle (every chart,
+  table and answer line drawn).
+
+A second table times the page scripts alone, warm, in this process (Streamlit's AppTest, no
+browser), and what each page's figures cost to serialise (plotly ``to_json``), to say where
+the time goes: script (imports, statistics, figures) vs. the browser and the transport.
+
+Ratios, not seconds, are the result (the machine is shared; seconds swing 2-5x): each page's
+median over the About page's and over the hello page's, measured in the same rounds.
+Not part of the test run; speed goals live here, never in timed tests.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e.conftest import CHROMIUM_ARGS, start_server  # noqa: E402
+from tests.e2e.helpers import url_path  # noqa: E402
+
+PAGES = ["app.py", *sorted((str(p.relative_to(ROOT)) for p in (ROOT / "pages").glob("*.py")),
+                           key=lambda p: int(Path(p).stem.split("_")[0]))]
+SKIPPED = {"pages/10_Audit_log.py"}
+"""Pages not benchmarked: the audit log needs a signed-in administrator."""
+HELLO = 'import streamlit as st\nst.title("Hello")\nst.markdown("**19 of 19 patients**")\n'
+TIMEOUT_MS = 120_000
+
+
+def _open(context, url: str) -> tuple[float, float]:
+    """Seconds from ``goto`` to the header line, and to an idle page, in a new tab (a new
+    Streamlit session; the browser's cache warm, as for a colleague who has used the app)."""
+    page = context.new_page()
+    try:
+        start = time.perf_counter()
+        page.goto(url)
+        page.locator('[data-testid="stMain"] strong').filter(
+            has_text=" patients").first.wait_for(timeout=TIMEOUT_MS)
+        header = time.perf_counter() - start
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=\"stApp\"]')"
+            "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=TIMEOUT_MS)
+        return header, time.perf_counter() - start
+    finally:
+        page.close()
+
+
+def browser_table(repeats: int) -> None:
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as hello_file:
+        hello_file.write(HELLO)
+    app, hello = start_server(), start_server(script=hello_file.name)
+    targets = {"hello (bare Streamlit)": hello.url,
+               **{p: f"{app.url}/{url_path(p)}" for p in PAGES if p not in SKIPPED}}
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
+                                                 headless=True, args=CHROMIUM_ARGS)
+            context = browser.new_context(viewport={"width": 1366, "height": 768})
+            for url in targets.values():  # warm: imports, caches, the first session
+                _open(context, url)
+            for _ in range(repeats):
+                for name, url in targets.items():
+                    times[name].append(_open(context, url))
+            browser.close()
+    finally:
+        app.stop()
+        hello.stop()
+    about = statistics.median(d for _, d in times["pages/9_About.py"])
+    bare = statistics.median(d for _, d in times["hello (bare Streamlit)"])
+    print(f"{'page':<32} {'header s':>9} {'drawn s':>8} {'/ About':>8} {'/ hello':>8}")
+    for name, runs in times.items():
+        header = statistics.median(h for h, _ in runs)
+        drawn = statistics.median(d for _, d in runs)
+        print(f"{name:<32} {header:9.2f} {drawn:8.2f} {drawn / about:8.2f} "
+              f"{drawn / bare:8.2f}")
+
+
+def script_table(repeats: int) -> None:
+    import os
+
+    from streamlit.testing.v1 import AppTest
+
+    os.environ.setdefault("RRE_WARMUP", "0")
+    print(f"\n{'page script (AppTest, warm)':<32} {'run s':>8} {'figures':>8} "
+          f"{'JSON MB':>8} {'to_json s':>9}")
+    import plotly.io as pio
+
+    for script in PAGES:
+        if script in SKIPPED:
+            continue
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+        at.run()
+        if script != "app.py":
+            at.switch_page(script).run()
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - start)
+        specs = [c.proto.spec for c in at.get("plotly_chart")]
+        start = time.perf_counter()
+        for spec in specs:  # what serialising them costs: a round trip through plotly
+            pio.from_json(spec).to_json()
+        serialise = time.perf_counter() - start
+        size = sum(len(s) for s in specs) / 1e6
+        print(f"{script:<32} {statistics.median(runs):8.2f} {len(specs):8d} {size:8.2f} "
+              f"{serialise:9.2f}")
+
+
+if __name__ == "__main__":
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    browser_table(count)
+    script_table(count)
