@@ -26,6 +26,7 @@ from core.survival.km.contrasts import (
 from core.survival.km.logrank import LogRankResult
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank
 from core.survival.km.robustness import (
+    ENTRY_TESTS_WHY,
     PAIRWISE_WHY,
     RHO_CHOICES,
     STRATIFIED_WHY,
@@ -52,7 +53,8 @@ def effects(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
 def _logrank(cohort: pd.DataFrame, endpoint: Endpoint, by: str, rho: float,
              strata: str | None) -> LogRankResult:
     resolved = resolve_endpoint(cohort, endpoint)
-    return logrank(resolved.frame, resolved.time, resolved.event, by, rho=rho, strata=strata)
+    return logrank(resolved.frame, resolved.time, resolved.event, by, rho=rho, strata=strata,
+                   entry=resolved.entry)
 
 
 @session_cached(show_spinner=False, max_entries=64)
@@ -60,7 +62,7 @@ def _pairwise(cohort: pd.DataFrame, endpoint: Endpoint, by: str, adjust: str
               ) -> PairwiseLogRank:
     resolved = resolve_endpoint(cohort, endpoint)
     return pairwise_logrank(resolved.frame, resolved.time, resolved.event, by,
-                            p_adjust=adjust)
+                            p_adjust=adjust, entry=resolved.entry)
 
 
 @session_cached(show_spinner=False, max_entries=64)
@@ -116,22 +118,27 @@ def show_effects(result: GroupEffects | None, groups: list[str]) -> None:
 
 def further_tests(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None,
                   plain_test: LogRankResult | None, strata_options: list[str]) -> None:
-    """Weighted, stratified and pairwise log-rank tests, each with its sentence."""
-    if by is None or plain_test is None or endpoint.entry:
+    """Weighted, stratified and pairwise log-rank tests, each with its sentence; with delayed
+    entry the stratified and pairwise ones as Cox score tests, and why there is no weighted
+    one."""
+    if by is None or plain_test is None:
         return
     with st.expander("Does the difference survive a weighted test, stratification, and which "
                      "pairs differ?", icon=":material/rule:"):
         left, right = st.columns(2)
-        url_value("survival.rho", _rho, RHO_CHOICES[0])
-        rho = left.selectbox("Weight (Fleming-Harrington rho)", list(RHO_CHOICES),
-                             key="survival.rho", format_func=lambda r: f"rho = {r:g}"
-                             + (" (Peto-Peto)" if r == 1 else ""))
-        try:
-            st.markdown(plain(weighted_sentence(plain_test,
-                                                _logrank(cohort, endpoint, by, rho, None))))
-        except AnalysisError as error:
-            st.error(plain(str(error)), icon=":material/error:")
-        st.caption(WEIGHTED_WHY)
+        if endpoint.entry:
+            st.caption(ENTRY_TESTS_WHY)
+        else:
+            url_value("survival.rho", _rho, RHO_CHOICES[0])
+            rho = left.selectbox("Weight (Fleming-Harrington rho)", list(RHO_CHOICES),
+                                 key="survival.rho", format_func=lambda r: f"rho = {r:g}"
+                                 + (" (Peto-Peto)" if r == 1 else ""))
+            try:
+                st.markdown(plain(weighted_sentence(plain_test,
+                                                    _logrank(cohort, endpoint, by, rho, None))))
+            except AnalysisError as error:
+                st.error(plain(str(error)), icon=":material/error:")
+            st.caption(WEIGHTED_WHY)
         choices = [c for c in strata_options if c != by]
         if choices:
             seed_choice("survival.strata", choices, choices[0])

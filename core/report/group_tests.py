@@ -27,6 +27,7 @@ from core.style.numbers import format_p
 from core.survival.km.logrank import LogRankResult, logrank
 from core.survival.km.pairwise import ADJUSTMENTS, PairwiseLogRank, pairwise_logrank
 from core.survival.km.robustness import (
+    ENTRY_TESTS_WHY,
     PAIRWISE_WHY,
     STRATIFIED_WHY,
     WEIGHTED_WHY,
@@ -113,9 +114,10 @@ def logrank_tests_section(cohort: pd.DataFrame, endpoint: str, choices: ReportCh
                           plain: LogRankResult | None, groups: list[str]) -> Section | None:
     """The weighted, stratified and pairwise log-rank tests of ``endpoint`` by ``choices.by``
     that the Survival page shows (key ``"tests.<endpoint>"``); None when the page would show
-    none (no grouping, one group, delayed entry, nothing chosen)."""
+    none (no grouping, one group, nothing chosen). With delayed entry: the stratified and
+    pairwise Cox score tests, and no weighted test (the page says why)."""
     by = choices.by
-    if by is None or plain is None or len(groups) < 2 or choices.find(endpoint).entry:
+    if by is None or plain is None or len(groups) < 2:
         return None
     strata = choices.logrank_strata if choices.logrank_strata not in (None, by) \
         and choices.logrank_strata in cohort.columns else None
@@ -132,15 +134,19 @@ def logrank_tests_section(cohort: pd.DataFrame, endpoint: str, choices: ReportCh
             warnings.append(str(error))
         notes.append(why)
 
-    if choices.rho is not None:
+    if resolved.entry:
+        notes.append(ENTRY_TESTS_WHY)
+    elif choices.rho is not None:
         attempt(lambda: weighted_sentence(
             plain, _metric(metrics, logrank(*args, rho=choices.rho))), WEIGHTED_WHY)
     if strata is not None:
         attempt(lambda: stratified_sentence(
-            plain, _metric(metrics, logrank(*args, strata=strata))), STRATIFIED_WHY)
+            plain, _metric(metrics, logrank(*args, strata=strata, entry=resolved.entry))),
+            STRATIFIED_WHY)
     if len(groups) > 2:
         try:
-            pairs = pairwise_logrank(*args, p_adjust=choices.pairwise_adjust)
+            pairs = pairwise_logrank(*args, p_adjust=choices.pairwise_adjust,
+                                     entry=resolved.entry)
         except AnalysisError as error:
             warnings.append(str(error))
         else:

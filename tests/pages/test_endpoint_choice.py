@@ -257,3 +257,23 @@ def test_the_patients_page_draws_lanes_of_a_users_endpoint():
     assert spec["layout"]["xaxis"]["title"]["text"] == "Months from date_maintenance_start"
     assert any("GVHD-free survival (GFS) lanes run from date\\_maintenance\\_start to its "
                "event" in c.value for c in at.caption)  # the column name drawn inert
+
+
+def test_stratified_and_pairwise_tests_take_delayed_entry_and_say_why_no_weighted_one():
+    """OS with delayed entry by ELN risk: the pairwise tests are R's Cox score tests on each
+    pair's rows (tests/core/golden/pairwise_entry_r_golden.json, case study: adverse vs
+    intermediate chi-square 17.168), the stratified test is the stratified score test, and
+    the page says why there is no weighted test."""
+    golden = json.loads((ROOT / "tests" / "core" / "golden" / "pairwise_entry_r_golden.json")
+                        .read_text())["study"]
+    at = run_page(SURVIVAL, {"survival.endpoint": "os_entry", "survival.by": "eln2022_risk"})
+    assert not at.exception
+    pairs = next(d.value for d in at.dataframe if "p_adjusted" in d.value.columns)
+    assert pairs["statistic"].tolist() == pytest.approx(
+        [p["statistic"] for p in golden["pairs"]], abs=1e-9)
+    assert pairs["p_adjusted"].tolist() == pytest.approx(golden["holm"], rel=1e-9)
+    assert any(m.value.startswith("Stratified by") and "(Cox score test, delayed entry)"
+               in m.value for m in at.markdown)
+    assert any(c.value.startswith("With delayed entry each test is the score test of the "
+                                  "Breslow Cox model") for c in at.caption)
+    assert "survival.rho" not in [s.key for s in at.selectbox]

@@ -16,7 +16,7 @@ Kassambara A et al. survminer: ``pairwise_survdiff``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -48,6 +48,8 @@ class PairwiseLogRank:
         Fleming-Harrington exponent of every pairwise test.
     groups : tuple of str
     exclusions : tuple of Exclusion
+    delayed_entry : bool
+        Each pair's test is the Breslow Cox score test with ``Surv(entry, time, event)``.
     """
 
     table: pd.DataFrame
@@ -55,10 +57,13 @@ class PairwiseLogRank:
     rho: float
     groups: tuple[str, ...]
     exclusions: tuple[Exclusion, ...] = ()
+    delayed_entry: bool = False
 
     def describe(self) -> str:
         """How the p-values were adjusted, for a caption."""
         test = "log-rank" if self.rho == 0 else f"Fleming-Harrington (rho = {self.rho:g})"
+        if self.delayed_entry:
+            test = "log-rank (Cox score tests, delayed entry)"
         return (f"Pairwise {test} tests, {len(self.table)} pairs; p adjusted for multiple "
                 f"comparisons: {ADJUSTMENTS[self.p_adjust]}.")
 
@@ -89,7 +94,7 @@ def adjust_p(p_values, method: str) -> np.ndarray:
 
 
 def pairwise_logrank(df, time: str, event: str, by: str, p_adjust: str = "holm",
-                     rho: float = 0.0) -> PairwiseLogRank:
+                     rho: float = 0.0, entry: str | None = None) -> PairwiseLogRank:
     """Log-rank test of every pair of groups of ``by``, p adjusted (R survminer
     ``pairwise_survdiff(Surv(time, event) ~ by, data, p.adjust.method, rho)``).
 
@@ -104,6 +109,10 @@ def pairwise_logrank(df, time: str, event: str, by: str, p_adjust: str = "holm",
         Adjustment for the number of pairs, as R ``p.adjust``.
     rho : float
         Fleming-Harrington exponent (as :func:`core.survival.logrank`).
+    entry : str, optional
+        Column of delayed-entry times: each pair's test is then the score test of the Breslow
+        Cox model on that pair's rows, R ``summary(coxph(Surv(entry, time, event) ~ by,
+        subset = by %in% pair, ties = "breslow"))$sctest`` (``rho`` must be 0).
 
     Returns
     -------
@@ -111,6 +120,8 @@ def pairwise_logrank(df, time: str, event: str, by: str, p_adjust: str = "holm",
     """
     adjust_p([], p_adjust)  # an unknown method fails before any work
     rho = _checked_rho(rho)
+    if entry is not None:
+        return _pairwise_entry(df, time, event, by, p_adjust, rho, entry)
     tables = risk_tables(df, time, event, by)
     groups = _present(list(tables.groups))
     rows = []
@@ -125,3 +136,36 @@ def pairwise_logrank(df, time: str, event: str, by: str, p_adjust: str = "holm",
     table["p_adjusted"] = adjust_p(table["p_value"].to_numpy(), p_adjust)
     return PairwiseLogRank(table=table, p_adjust=p_adjust, rho=rho, groups=tuple(groups),
                            exclusions=tables.counts.exclusions)
+
+
+def _pairwise_entry(df, time: str, event: str, by: str, p_adjust: str, rho: float,
+                    entry: str) -> PairwiseLogRank:
+    """:func:`pairwise_logrank` with delayed entry: the rows are checked once, each pair's
+    score test runs on that pair's rows (:func:`logrank_entry_data`)."""
+    from core.cohort.engine import columns_frame
+    from core.survival.input import survival_data
+    from core.survival.km.entry_logrank import NO_WEIGHT_WITH_ENTRY, logrank_entry_data
+
+    if rho != 0:
+        raise AnalysisError(NO_WEIGHT_WITH_ENTRY.format(rho=rho, entry=entry))
+    data = survival_data(columns_frame(df, (time, event, by, entry)), time, event, by, entry)
+    codes = np.asarray(data.group_code)
+    present = [k for k in range(len(data.groups)) if (codes == k).any()]
+    groups = _present([data.groups[k] for k in present])
+    rows = []
+    for j in range(len(present) - 1):  # R's pairwise.table, read column by column
+        for i in range(j + 1, len(present)):
+            keep = (codes == present[j]) | (codes == present[i])
+            pair = replace(data, time=data.time[keep], event=data.event[keep],
+                           group=data.group[keep], entry=data.entry[keep],
+                           groups=(groups[j], groups[i]),
+                           group_code=(codes[keep] == present[i]).astype(np.int64))
+            if not pair.event.any():  # no event in the pair: R's sctest gives 0, p 1
+                rows.append((groups[i], groups[j], 0.0, 1.0))
+                continue
+            test = logrank_entry_data(pair)
+            rows.append((groups[i], groups[j], test.statistic, test.p_value))
+    table = pd.DataFrame(rows, columns=PAIRWISE_COLUMNS[:4])
+    table["p_adjusted"] = adjust_p(table["p_value"].to_numpy(), p_adjust)
+    return PairwiseLogRank(table=table, p_adjust=p_adjust, rho=rho, groups=tuple(groups),
+                           exclusions=data.exclusions, delayed_entry=True)

@@ -22,6 +22,11 @@ WEIGHTED_WHY = ("The log-rank test weights every event time alike; the Fleming-H
 STRATIFIED_WHY = ("The stratified test compares the groups within each level of the stratum "
                   "(e.g. centre or risk group) and adds the differences up, so an imbalance of "
                   "that factor between the groups cannot create the difference.")
+ENTRY_TESTS_WHY = (
+    "With delayed entry each test is the score test of the Breslow Cox model with Surv(entry, "
+    "time, event) (stratified: + strata(s); pairwise: on each pair's rows), R "
+    "summary(coxph(...))$sctest, so a patient counts only from entry. No weighted "
+    "(Fleming-Harrington) test is offered: the Cox score test has no such weights.")
 PAIRWISE_WHY = ("Pairwise tests say which groups differ; with more than two groups the "
                 "p-values are adjusted for the number of pairs (Holm controls the chance of any "
                 "false positive, Benjamini-Hochberg the share of false positives).")
@@ -29,6 +34,7 @@ PAIRWISE_WHY = ("Pairwise tests say which groups differ; with more than two grou
 
 def _test(result: LogRankResult) -> str:
     name = "log-rank" if result.rho == 0 else f"Fleming-Harrington (rho = {result.rho:g})"
+    name += " (Cox score test, delayed entry)" if result.delayed_entry else ""
     return (f"{name} chi-square {result.statistic:.2f}, {result.dof} df, "
             f"{p_phrase(result.p_value)}")
 

@@ -103,3 +103,22 @@ def test_the_swimmer_section_follows_a_users_endpoint():
         "the marker at the end of a lane says how follow-up ended (legend).")
     starts = [x for t in section.figure.data if t.type == "bar" for x in t.base]
     assert sorted(starts) == sorted((SEED["os_months"] - SEED["rfs_months"]).tolist())
+
+
+def test_the_reports_further_tests_take_delayed_entry_as_the_page():
+    """OS with delayed entry by ELN risk: the report's pairwise tests are R's Cox score tests
+    per pair (pairwise_entry_r_golden.json, study, BH) and there is no weighted test, with
+    the reason among the notes."""
+    golden = json.loads((Path(__file__).parents[1] / "golden" / "pairwise_entry_r_golden.json")
+                        .read_text())["study"]
+    choices = ReportChoices(endpoint="os_entry", by="eln2022_risk", rho=1.0,
+                            logrank_strata="mrd_pre_status", pairwise_adjust="BH",
+                            cox_covariates=())
+    tests = {s.key: s for s in report_sections(SEED, choices=choices)}["tests.os_entry"]
+    assert not any(p.startswith("Weighted test") for p in tests.paragraphs)
+    assert any(n.startswith("With delayed entry each test is the score test") for n in tests.notes)
+    assert any(p.startswith("Stratified by") and "Cox score test, delayed entry" in p
+               for p in tests.paragraphs)
+    from core.style.numbers import format_p
+
+    assert tests.table.iloc[:, -1].tolist() == [format_p(p) for p in golden["bh"]]
