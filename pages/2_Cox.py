@@ -100,10 +100,7 @@ if reason:
 
 scale = {"age": 10.0} if "age" in covariates and age_scale == "decade" else {}
 if view.registry:  # registry mode: counts-based model on every row, then the named sample
-    count_cox_section(view, endpoint.key, covariates, ties)
-    if strata:
-        st.caption("The counts-based model above is not stratified; the sample's model below "
-                   "is.")
+    count_cox_section(view, endpoint.key, covariates, ties, strata)
     st.subheader("Sample of the registry: the full analysis")
     sample_caption(view)
 profile_columns = [*covariates, *([strata] if strata else [])]  # a stratum picks its hazard

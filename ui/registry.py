@@ -163,17 +163,20 @@ def survival(view, endpoint: str, by: str | None, landmark_months: tuple[float, 
 
 @st.cache_data(show_spinner="Fitting the Cox model on the registry's counts...", max_entries=32)
 def count_cox(path: str, cohort_filter: CohortFilter, endpoint: str,
-              covariates: tuple[str, ...], ties: str) -> CountCoxResult:
+              covariates: tuple[str, ...], ties: str, strata: str | None = None
+              ) -> CountCoxResult:
     """:func:`core.cox.counts.cox_from_counts` on every filtered registry row (one
-    ``GROUP BY`` per covariate pattern and time in the engine)."""
+    ``GROUP BY`` per covariate pattern, stratum and time in the engine)."""
     time, event, _ = ENDPOINTS[endpoint]
     return cox_from_counts(select(path, cohort_filter).source, time, event, list(covariates),
-                           ties=ties)
+                           ties=ties, strata=strata)
 
 
-def count_cox_section(view, endpoint: str, covariates: list[str], ties: str) -> None:
+def count_cox_section(view, endpoint: str, covariates: list[str], ties: str,
+                      strata: str | None = None) -> None:
     """Registry mode, Cox page: the multivariable model of the chosen categorical covariates
-    on every filtered row (counts-based, exact), above the sample-based page."""
+    on every filtered row (counts-based, exact; stratified by the page's stratum, as the
+    sample's model), above the sample-based page."""
     registry = getattr(view, "registry", None)
     if registry is None:
         return
@@ -184,7 +187,7 @@ def count_cox_section(view, endpoint: str, covariates: list[str], ties: str) -> 
         return
     try:
         result = count_cox(registry.path, view.cohort_filter, endpoint, tuple(categorical),
-                           ties)
+                           ties, strata)
     except ValueError as error:  # AnalysisError / CohortError
         st.error(markdown_safe(str(error)), icon=":material/error:")
         return

@@ -63,8 +63,10 @@ class CountCoxResult:
     exclusions : tuple of Exclusion
         Rows left out (missing time, event or covariate) and why.
     patterns : int
-        Distinct covariate patterns.
+        Distinct covariate patterns (within strata).
     method : str
+    strata : str or None
+        The stratum column (one baseline hazard per level, R ``+ strata(s)``), or None.
     """
 
     table: pd.DataFrame
@@ -77,10 +79,12 @@ class CountCoxResult:
     exclusions: tuple[Exclusion, ...]
     patterns: int
     method: str
+    strata: str | None = None
 
 
 def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
-                    ties: str = "efron", conf_level: float = 0.95) -> CountCoxResult:
+                    ties: str = "efron", conf_level: float = 0.95,
+                    strata: str | None = None) -> CountCoxResult:
     """Cox model of categorical covariates, exact from event counts (R ``coxph``).
 
     Parameters
@@ -94,6 +98,11 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
         its first level.
     ties : {"efron", "breslow"}
     conf_level : float
+    strata : str, optional
+        Categorical column whose levels each get their own baseline hazard (R ``coxph(... +
+        strata(s))``): the counts are taken per pattern of the covariates and the stratum,
+        and each stratum's risk sets hold its own patients only. Rows without a stratum are
+        left out and counted.
 
     Returns
     -------
@@ -111,14 +120,17 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     if not covariates:
         raise AnalysisError("No covariate given. Fix: name at least one categorical column.")
-    check_columns(cohort.columns, covariates)
-    patterned, by, decode = _with_pattern(cohort, covariates)
+    columns = [*covariates, *([strata] if strata else [])]
+    check_columns(cohort.columns, columns)
+    patterned, by, decode = _with_pattern(cohort, columns)
     counts = survival_counts(patterned, time, event, by)
-    exclusions = tuple(Exclusion(f"no recorded {', '.join(f'`{c}`' for c in covariates)}"
+    exclusions = tuple(Exclusion(f"no recorded {', '.join(f'`{c}`' for c in columns)}"
                                  if e.reason == f"no recorded `{PATTERN}`" else e.reason,
                                  e.count, e.patients) for e in counts.exclusions)
     levels = [decode(p) for p in counts.groups]
-    design, terms = _design(levels, covariates)
+    design, terms = _design([v[:len(covariates)] for v in levels], covariates)
+    stratum_labels = tuple(sorted({v[-1] for v in levels})) if strata else ()
+    stratum = np.array([stratum_labels.index(v[-1]) for v in levels]) if strata else None
     table = counts.table
     per = counts.per_group()
     if int(per["events"].sum()) == 0:
@@ -127,7 +139,8 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
     try:
         if np.linalg.matrix_rank(design) < design.shape[1]:
             raise np.linalg.LinAlgError("design of the covariate patterns is not of full rank")
-        beta, info, loglik, iterations, converged = _newton(table, counts.codes, design, ties)
+        beta, info, loglik, iterations, converged = _newton(table, counts.codes, design, ties,
+                                                            stratum, stratum_labels)
         variance = np.linalg.inv(info)
     except np.linalg.LinAlgError as error:
         raise AnalysisError(f"The information matrix is singular for terms {terms}: some "
@@ -142,10 +155,11 @@ def cox_from_counts(cohort, time: str, event: str, covariates: Sequence[str],
     return CountCoxResult(
         table=frame, loglik=loglik, n=int(per["n"].sum()), events=int(per["events"].sum()),
         iterations=iterations, converged=converged, ties=ties, exclusions=exclusions,
-        patterns=len(counts.groups),
+        patterns=len(counts.groups), strata=strata,
         method=(f"Cox partial likelihood from event counts per covariate pattern and time "
                 f"(exact; Newton-Raphson as R coxph), {ties.capitalize()} ties, Wald CIs and "
-                "p-values"))
+                "p-values" + (f"; stratified by `{strata}` ({len(stratum_labels)} strata, one "
+                              "baseline hazard each, R coxph + strata)" if strata else "")))
 
 
 def _with_pattern(cohort, covariates: list[str]):
@@ -188,10 +202,12 @@ def _design(patterns: list[list[str]], covariates: list[str]) -> tuple[np.ndarra
     return np.hstack(blocks), terms
 
 
-def _newton(table: pd.DataFrame, codes: np.ndarray, x: np.ndarray, ties: str):
+def _newton(table: pd.DataFrame, codes: np.ndarray, x: np.ndarray, ties: str,
+            stratum: np.ndarray | None = None, stratum_labels: tuple[str, ...] = ()):
     """R's Newton-Raphson on the one likelihood engine: each (pattern, time) cell with events
     is one event row weighted by its count, each with censorings one censored row, and
-    Efron's correction counts the weights (frequency weights: exactly the expanded rows)."""
+    Efron's correction counts the weights (frequency weights: exactly the expanded rows);
+    ``stratum`` (per pattern) puts each row in its stratum's risk sets."""
     n_event = table["n_event"].to_numpy(float)
     n_censor = table["n_censor"].to_numpy(float)
     time = table["time"].to_numpy(float)
@@ -200,11 +216,13 @@ def _newton(table: pd.DataFrame, codes: np.ndarray, x: np.ndarray, ties: str):
     order = np.lexsort((*x[codes].T[::-1], time))
     n_event, n_censor, time, codes = n_event[order], n_censor[order], time[order], codes[order]
     has_event, has_censor = n_event > 0, n_censor > 0
+    rows = np.concatenate([codes[has_event], codes[has_censor]])
     data = CoxData(
         times=np.concatenate([time[has_event], time[has_censor]]),
         status=np.concatenate([np.ones(int(has_event.sum())),
                                np.zeros(int(has_censor.sum()))]),
-        design=x[np.concatenate([codes[has_event], codes[has_censor]])],
+        design=x[rows], strata=None if stratum is None else stratum[rows],
+        strata_labels=stratum_labels,
         weights=np.concatenate([n_event[has_event], n_censor[has_censor]]),
         tie_count="weights")
     fit = maximize(data.likelihood(ties), np.zeros(x.shape[1]))

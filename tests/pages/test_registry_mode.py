@@ -84,6 +84,27 @@ def test_cox_page_fits_categorical_covariates_on_every_row_and_names_the_sample(
     assert any("all 10,000 filtered rows" in i.value for i in at.info)
 
 
+def test_cox_page_stratifies_the_counts_based_model_too(registry):
+    """The page's stratum reaches the model on every row (R coxph + strata, exact from
+    counts per pattern, stratum and time; tests/core/cox/test_cox_counts.py pins it to R)."""
+    from core.cohort.validate import validate_cohort
+    from core.cox.counts import cox_from_counts
+
+    at = run_page("app.py", timeout=90)
+    at.switch_page("pages/2_Cox.py").run()
+    at.selectbox(key="cox.strata").set_value("sorafenib_timing").run()
+    assert not at.exception
+    frame = next(f.value for f in at.dataframe if "Hazard ratio" in f.value.columns
+                 and "95% CI upper" in f.value.columns)
+    memory = validate_cohort(pd.read_parquet(registry))
+    expected = cox_from_counts(memory, "rfs_months", "rfs_event",
+                               ["mrd_pre_status", "eln2022_risk"],
+                               strata="sorafenib_timing").table
+    np.testing.assert_allclose(frame["Hazard ratio"], expected["hr"], rtol=1e-12)
+    assert any("stratified by `sorafenib_timing`" in c.value for c in at.caption)
+    assert not any("not stratified" in c.value for c in at.caption)
+
+
 PAGES = ["pages/0_Your_data.py", "pages/3_Patients.py", "pages/4_Competing_risks.py",
          "pages/5_Paper_check.py", "pages/6_During_follow_up.py", "pages/7_Subgroups.py",
          "pages/8_Present.py", "pages/9_About.py"]

@@ -16,7 +16,8 @@
 # (columns eln2022_risk, mrd_pre_status, site: the schema's level order makes the first
 # level the reference, as in R's factor levels below), and each case stores its rows, so the test fits exactly these rows. Each case is
 #   coxph(Surv(time, event) ~ <covariates as factors, first level the reference>, ties = ties)
-# on the expanded rows (one per patient): coef, se, Wald 95% CI of the HR, Wald p, loglik.
+# on the expanded rows (one per patient): coef, se, Wald 95% CI of the HR, Wald p, loglik;
+# the case ties_eln_mrd_strata_site adds + strata(site) (one baseline hazard per site).
 
 suppressPackageStartupMessages({
   library(survival)
@@ -39,7 +40,10 @@ cases <- list(
   list(name = "ties_eln_mrd", n = 400, kind = "ties", covariates = c("eln2022_risk", "mrd_pre_status")),
   list(name = "continuous_eln_mrd", n = 300, kind = "continuous", covariates = c("eln2022_risk", "mrd_pre_status")),
   list(name = "ties_eln_mrd_site", n = 500, kind = "ties",
-       covariates = c("eln2022_risk", "mrd_pre_status", "site"))
+       covariates = c("eln2022_risk", "mrd_pre_status", "site")),
+  # registry mode's stratified model: one baseline hazard per site
+  list(name = "ties_eln_mrd_strata_site", n = 500, kind = "ties",
+       covariates = c("eln2022_risk", "mrd_pre_status"), strata = "site")
 )
 levels_of <- list(eln2022_risk = c("favorable", "intermediate", "adverse"),
                   mrd_pre_status = c("negative", "positive"), site = c("A", "B", "C", "D"))
@@ -50,14 +54,14 @@ for (case in cases) {
   f <- d
   for (v in case$covariates) f[[v]] <- factor(f[[v]], levels = levels_of[[v]])
   for (ties in c("efron", "breslow")) {
-    fit <- coxph(as.formula(paste("Surv(time, event) ~", paste(case$covariates, collapse = " + "))),
-                 data = f, ties = ties)
+    rhs <- paste(c(case$covariates, if (!is.null(case$strata)) paste0("strata(", case$strata, ")")),
+                 collapse = " + ")
+    fit <- coxph(as.formula(paste("Surv(time, event) ~", rhs)), data = f, ties = ties)
     s <- summary(fit)
     terms <- unlist(lapply(case$covariates, function(v) paste0(v, "[", levels_of[[v]][-1], "]")))
     out[[paste(case$name, ties, sep = ".")]] <- list(
-      call = paste0("coxph(Surv(time, event) ~ ", paste(case$covariates, collapse = " + "),
-                    ", ties = \"", ties, "\")"),
-      covariates = case$covariates, terms = terms,
+      call = paste0("coxph(Surv(time, event) ~ ", rhs, ", ties = \"", ties, "\")"),
+      covariates = case$covariates, strata = case$strata, terms = terms,
       coef = unname(coef(fit)), se = unname(sqrt(diag(vcov(fit)))),
       hr_lower = unname(s$conf.int[, "lower .95"]), hr_upper = unname(s$conf.int[, "upper .95"]),
       p_value = unname(s$coefficients[, "Pr(>|z|)"]), loglik = fit$loglik,
