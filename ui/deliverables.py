@@ -259,8 +259,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     with st.expander("Slides, figures and \"Reproduce this\"", icon=":material/co_present:"):
         st.caption(
             "Slides: title, who is in the analysis (flow diagram), baseline table (split by "
-            "the Cohort page's grouping, with p per row), Kaplan-Meier curves with at-risk "
-            "tables and statistics, hazard ratios and contrasts against the chosen reference, "
+            "the Cohort page's grouping, else the Survival page's, with p per row), "
+            "Kaplan-Meier curves with at-risk tables and statistics, hazard ratios and "
+            "contrasts against the chosen reference, "
             "the weighted, stratified and pairwise log-rank tests chosen on the Survival page, "
             "medians and landmarks, "
             "Cox table and forest plot with its caveats, "

@@ -12,7 +12,9 @@ core calls (:func:`core.survival.logrank`, :func:`core.survival.pairwise_logrank
 :mod:`core.report.reproduce_tests_scripts`. A block is None when the page shows nothing for it.
 
 Conventions: R ``survdiff(rho =)``, ``survdiff(... + strata(s))``, ``survdiff`` on each pair's
-rows with ``p.adjust`` (survminer ``pairwise_survdiff``), ``fisher.test``, ``wilcox.test``,
+rows with ``p.adjust`` (survminer ``pairwise_survdiff``); with delayed entry the stratified and
+pairwise tests are Breslow Cox score tests (``summary(coxph(Surv(entry, time, event) ~ ...,
+ties = "breslow"))$sctest``) and there is no weighted test; ``fisher.test``, ``wilcox.test``,
 ``kruskal.test`` defaults, ``cmprsk::crr`` (robust standard errors, Wald intervals). A Fisher
 p the app estimated by Monte Carlo (a very large table) is left out (no exact value to match).
 """
@@ -42,7 +44,8 @@ def tests_spec(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]) 
 
     reference = choices.reference if choices.reference in groups else (
         groups[0] if groups else None)
-    tested = choices.by and len(groups) >= 2 and not choices.find(choices.endpoint).entry
+    tested = choices.by and len(groups) >= 2
+    entry = bool(choices.find(choices.endpoint).entry)  # no weighted test with entry
     strata = choices.logrank_strata if choices.logrank_strata not in (None, choices.by) \
         and choices.logrank_strata in cohort.columns else None
     table1 = None
@@ -54,7 +57,8 @@ def tests_spec(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]) 
             for r in kept]} if kept else None
     effects = _fine_gray(cohort, choices)
     return {"reference": reference,
-            "weighted": {"rho": choices.rho} if tested and choices.rho is not None else None,
+            "weighted": {"rho": choices.rho} if tested and choices.rho is not None
+            and not entry else None,
             "stratified": {"strata": strata} if tested and strata else None,
             "pairwise": {"adjust": choices.pairwise_adjust} if tested and len(groups) > 2
             else None,
@@ -93,11 +97,12 @@ def tests_numbers(cohort: pd.DataFrame, choices: ReportChoices, spec: dict) -> d
         args = (r.frame, r.time, r.event, choices.by)
         for block, kwargs in (("weighted", {"rho": (spec["weighted"] or {}).get("rho")}),
                               ("stratified", {"strata": (spec["stratified"] or {}).get(
-                                  "strata")})):
+                                  "strata"), "entry": r.entry})):
             if spec[block]:
                 out[block] = _test_numbers(lambda kw=kwargs: logrank(*args, **kw))
         if spec["pairwise"]:
-            pairs = pairwise_logrank(*args, p_adjust=spec["pairwise"]["adjust"])
+            pairs = pairwise_logrank(*args, p_adjust=spec["pairwise"]["adjust"],
+                                     entry=r.entry)
             out["pairwise"] = [{k: (v if isinstance(v, str) else float(v)) for k, v in row.items()}
                                for row in pairs.table.to_dict(orient="records")]
     if spec["table1"]:

@@ -20,6 +20,11 @@ lr_test <- function(formula, d, rho = 0) {  # survdiff; df as print.survdiff cou
   list(statistic = test$chisq, dof = as.integer(dof),
        p_value = pchisq(test$chisq, dof, lower.tail = FALSE))
 }
+score_test <- function(formula, d) {  # with delayed entry: the Breslow Cox score test
+  sc <- summary(coxph(formula, data = d, ties = "breslow"))$sctest
+  list(statistic = unname(sc["test"]), dof = as.integer(sc["df"]),
+       p_value = unname(sc["pvalue"]))
+}
 weighted <- NULL
 stratified <- NULL
 pairwise <- NULL
@@ -27,18 +32,22 @@ if (!is.null(spec$weighted))
   weighted <- lr_test(Surv(.time, .event) ~ .group, rows, spec$weighted$rho)
 if (!is.null(spec$stratified)) {
   rows$.stratum <- rows[[spec$stratified$strata]]
-  stratified <- lr_test(Surv(.time, .event) ~ .group + strata(.stratum),
-                        rows[!is.na(rows$.stratum), , drop = FALSE])
+  kept <- rows[!is.na(rows$.stratum), , drop = FALSE]
+  stratified <- if (entry)
+    score_test(Surv(.entry, .time, .event) ~ .group + strata(.stratum), kept) else
+    lr_test(Surv(.time, .event) ~ .group + strata(.stratum), kept)
 }
 if (!is.null(spec$pairwise)) {  # survminer pairwise_survdiff: survdiff on each pair's rows
   pairwise <- list()
   for (j in seq_len(length(groups) - 1)) for (i in (j + 1):length(groups)) {
     d <- rows[rows$.group %in% groups[c(j, i)], , drop = FALSE]
     d$.pair <- factor(as.character(d$.group), levels = groups[c(j, i)])
-    test <- survdiff(Surv(.time, .event) ~ .pair, data = d)
+    chisq <- if (!any(d$.event == 1)) 0 else if (entry)
+      score_test(Surv(.entry, .time, .event) ~ .pair, d)$statistic else
+      survdiff(Surv(.time, .event) ~ .pair, data = d)$chisq
     pairwise[[length(pairwise) + 1]] <- list(
-      group1 = groups[i], group2 = groups[j], statistic = test$chisq,
-      p_value = pchisq(test$chisq, 1, lower.tail = FALSE))
+      group1 = groups[i], group2 = groups[j], statistic = chisq,
+      p_value = pchisq(chisq, 1, lower.tail = FALSE))
   }
   adjusted <- p.adjust(sapply(pairwise, function(p) p$p_value), method = spec$pairwise$adjust)
   for (k in seq_along(pairwise)) pairwise[[k]]$p_adjusted <- adjusted[k]
@@ -123,6 +132,29 @@ def chi_square(ome, variance, expected):
     return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
 
 
+def entry_score(rows, groups):
+    """With delayed entry: the score and information at 0 of the Breslow Cox model on the
+    indicators of groups[1:] (R coxph(Surv(entry, time, event) ~ group)$sctest's parts)."""
+    time, event = rows[SPEC["time"]].to_numpy(float), rows[SPEC["event"]].to_numpy(float)
+    entry, label = entry_of(rows), rows[SPEC["by"]].to_numpy()
+    score, information = np.zeros(len(groups) - 1), np.zeros((len(groups) - 1,) * 2)
+    for t in np.unique(time[event == 1]):
+        risk = (entry < t) & (time >= t)
+        x = np.array([(risk & (label == g)).sum() for g in groups[1:]], float)
+        d_x = np.array([((time == t) & (event == 1) & (label == g)).sum() for g in groups[1:]],
+                       float)
+        n, d = risk.sum(), ((time == t) & (event == 1)).sum()
+        score += d_x - d * x / n
+        information += d * (np.diag(x / n) - np.outer(x, x) / n ** 2)
+    return score, information
+
+
+def score_chi_square(score, information):
+    dof = int(np.linalg.matrix_rank(information))
+    statistic = float(score @ np.linalg.pinv(information) @ score)
+    return {"statistic": statistic, "dof": dof, "p_value": float(chi2.sf(statistic, dof))}
+
+
 def weighted(rows):
     return chi_square(*survdiff_parts(rows, SPEC["weighted"]["rho"])) \
         if SPEC["weighted"] else None
@@ -133,7 +165,11 @@ def stratified(rows):
     if not SPEC["stratified"]:
         return None
     column = SPEC["stratified"]["strata"]
-    parts = [survdiff_parts(part) for _, part in rows[rows[column].notna()].groupby(column)]
+    strata = [part for _, part in rows[rows[column].notna()].groupby(column)]
+    if SPEC["entry"]:  # the stratified Cox score test: score and information summed
+        parts = [entry_score(part, SPEC["groups"]) for part in strata]
+        return score_chi_square(sum(p[0] for p in parts), sum(p[1] for p in parts))
+    parts = [survdiff_parts(part) for part in strata]
     return chi_square(*(sum(p[i] for p in parts) for i in range(3)))
 
 
@@ -160,10 +196,15 @@ def pairwise(rows):
     for j in range(len(groups) - 1):
         for i in range(j + 1, len(groups)):
             pair = [groups[j], groups[i]]
-            test = chi_square(*survdiff_parts(rows[rows[SPEC["by"]].isin(pair)], 0.0, pair))
+            part = rows[rows[SPEC["by"]].isin(pair)]
+            if not (part[SPEC["event"]] == 1).any():
+                statistic = 0.0  # no event in the pair: 0, p 1 (as R)
+            elif SPEC["entry"]:
+                statistic = score_chi_square(*entry_score(part, pair))["statistic"]
+            else:
+                statistic = chi_square(*survdiff_parts(part, 0.0, pair))["statistic"]
             out.append({"group1": groups[i], "group2": groups[j],  # 1 df, as survminer
-                        "statistic": test["statistic"],
-                        "p_value": float(chi2.sf(test["statistic"], 1))})
+                        "statistic": statistic, "p_value": float(chi2.sf(statistic, 1))})
     for row, p in zip(out, adjust([r["p_value"] for r in out], SPEC["pairwise"]["adjust"])):
         row["p_adjusted"] = float(p)
     return out

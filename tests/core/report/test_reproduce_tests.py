@@ -35,6 +35,11 @@ THREE = ReportChoices(by="eln2022_risk", baseline_by="eln2022_risk", rho=1.0,
 TWO = ReportChoices(by="mrd_pre_status", baseline_by="mrd_pre_status", rho=0.5,
                     logrank_strata="sorafenib_timing", reference="positive",
                     competing_by="eln2022_risk", cox_covariates=("age",))
+ENTRY = ReportChoices(endpoint="os_entry", by="eln2022_risk", rho=1.0,
+                      logrank_strata="mrd_pre_status", baseline_by="eln2022_risk",
+                      competing_by="mrd_pre_status", cox_covariates=())
+"""Delayed entry: stratified and pairwise Breslow Cox score tests (R summary(coxph(Surv(entry,
+time, event) ~ ...))$sctest), no weighted test."""
 BLOCKS = ("weighted", "stratified", "pairwise", "table1", "fine_gray")
 
 
@@ -60,12 +65,20 @@ def test_the_app_numbers_carry_the_blocks_the_deck_shows(tmp_path):
     assert '"reference": "adverse"' in spec
 
 
+def test_delayed_entry_gives_score_tests_and_no_weighted_test(tmp_path):
+    shown = _unzip(ENTRY, tmp_path)
+    assert shown["weighted"] is None
+    assert shown["stratified"]["dof"] == 2 and len(shown["pairwise"]) == 3
+    assert shown["pairwise"][0]["statistic"] == 0.0  # no death in the pair: R gives 0, p 1
+
+
 def test_nothing_chosen_no_blocks(tmp_path):
     shown = _unzip(ReportChoices(cox_covariates=()), tmp_path)
     assert all(shown[block] is None for block in BLOCKS)
 
 
-@pytest.mark.parametrize("choices", [THREE, TWO], ids=["three groups", "two groups"])
+@pytest.mark.parametrize("choices", [THREE, TWO, ENTRY],
+                         ids=["three groups", "two groups", "delayed entry"])
 def test_python_script_recomputes_the_tests(choices, tmp_path):
     _unzip(choices, tmp_path)
     run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
@@ -77,12 +90,13 @@ def test_python_script_recomputes_the_tests(choices, tmp_path):
     assert run.stdout.strip().endswith("REPRODUCED")
     mine = json.loads((tmp_path / "python_numbers.json").read_text())
     tests = {r["test"] for r in mine["table1"].values()}
-    assert tests >= ({"Kruskal-Wallis test"} if choices is THREE else
+    assert tests >= ({"Kruskal-Wallis test"} if choices is not TWO else
                      {"Fisher's exact test",
                       "Wilcoxon rank-sum test (normal approximation, continuity correction)"})
 
 
-@pytest.mark.parametrize("choices", [THREE, TWO], ids=["three groups", "two groups"])
+@pytest.mark.parametrize("choices", [THREE, TWO, ENTRY],
+                         ids=["three groups", "two groups", "delayed entry"])
 def test_r_script_recomputes_every_block(choices, tmp_path):
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not installed (apt-get install r-base-core r-cran-survival "
