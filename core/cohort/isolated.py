@@ -16,7 +16,8 @@ its other sessions never notice. At most
 The job is a :class:`ReadJob`: the page starts it, polls it (each poll returns the latest
 :class:`Progress`, which the page draws), may cancel it, and finally takes its
 :meth:`ReadJob.outcome`. The file's bytes go to the child through a pipe and the result comes
-back the same way: nothing is written to disk. Tasks are named in :data:`TASKS` (reading the
+back the same way (a raw text table as Arrow record batches, see :mod:`core.cohort.handoff`;
+anything else pickled): nothing is written to disk. Tasks are named in :data:`TASKS` (reading the
 raw table with the workbook's sheet names, or loading a cohort in one step).
 
 Conventions: every failure reaches the caller as :class:`~core.errors.CohortError` with one
@@ -36,6 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.cohort.handoff import receive_text_table, send_text_tables, with_text_tables
 from core.errors import CohortError
 
 MEMORY_LIMIT_MB = 1024
@@ -53,7 +55,7 @@ PROGRESS_EVERY_S = 0.25
 
 _SLOTS = threading.BoundedSemaphore(MAX_WORKERS)
 _PRELOAD = ["core.cohort.read", "core.cohort.mapping", "openpyxl", "pyreadstat",
-            "pyarrow.parquet"]
+            "pyarrow.parquet", "pyarrow.csv"]
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class ReadJob:
         self._fraction: float | None = None
         self._outcome: tuple[str, object] | None = None
         self._holds_slot = False
+        self._tables: dict = {}
         self.peak_mb: float | None = None
         """The worker's peak resident memory in MiB, once it has answered."""
 
@@ -193,6 +196,9 @@ class ReadJob:
                 break
             try:
                 kind, value = self._conn.recv()
+                if kind == "table":  # its record batches follow at once
+                    self._tables[value[0]] = receive_text_table(self._conn, *value[1:])
+                    continue
             except (EOFError, OSError):
                 self._process.join(1.0)
                 code = self._process.exitcode
@@ -205,7 +211,8 @@ class ReadJob:
             elif kind == "peak":
                 self.peak_mb = value
             else:
-                self._finish(kind, value)
+                self._finish(kind, with_text_tables(value, self._tables) if kind == "done"
+                             else value)
         if self._outcome is None and \
                 time.monotonic() - self._started_running > \
                 max(WALL_FACTOR * self._seconds, MIN_WALL_S):
@@ -220,6 +227,7 @@ class ReadJob:
             self._process.join(5.0)
             self._process.close()
             self._process = None
+        self._tables = {}
         if self._conn is not None:
             self._conn.close()
             self._conn = None
@@ -310,6 +318,8 @@ def _work(conn, task: str, name: str, options: dict, memory_mb: int, seconds: in
                    "in the program that made it and export it again (CSV UTF-8 or XLSX, one "
                    "header row)."]
     try:  # outside the except blocks: the failed reader's frames are freed by now
+        if refusal is None:
+            result = send_text_tables(conn, result)
         conn.send(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         conn.send(("done", result) if refusal is None else ("refused", refusal))
     except MemoryError:
@@ -330,6 +340,9 @@ def _limit(memory_mb: int, seconds: int) -> None:
     pyarrow.set_memory_pool(pyarrow.system_memory_pool())
     pyarrow.set_cpu_count(1)
     pyarrow.set_io_thread_count(1)
+    import pyarrow.csv  # start Arrow's reading thread now: under the limit it may not start
+
+    pyarrow.csv.read_csv(pyarrow.BufferReader(b"a\n1\n"))
     try:
         ctypes.CDLL("libc.so.6").mallopt(-8, 1)  # M_ARENA_MAX = 1 (glibc)
     except OSError:

@@ -42,6 +42,7 @@ from core.cohort.caps import (  # noqa: F401  (re-exported: pages state the caps
     too_many_columns,
     too_many_rows,
 )
+from core.cohort.delimited import TEXT_DTYPE, read_delimited
 from core.cohort.sniff import decode_text, detect_format, detect_separator
 from core.cohort.typed_formats import read_parquet, read_stat
 from core.cohort.validate import split_list, validate_cohort  # noqa: F401  (re-exported)
@@ -204,13 +205,15 @@ def read_table(source: str | Path | IO[bytes], sheet: str | None = None,
     except (CohortError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure becomes one plain sentence
-        if "out of memory" in str(exc).lower():  # pandas' C parser words its MemoryError so
+        if any(words in str(exc).lower() for words in _OUT_OF_MEMORY):
             raise MemoryError(str(exc)) from exc
         raise CohortError([f"The file {shown} could not be read as {_KIND_NAMES[kind]}: "
                            f"{_plain_reason(exc)}. Fix: open it in the program that made it and "
                            "export it again (CSV UTF-8 or XLSX, one header row)."]) from exc
 
 
+_OUT_OF_MEMORY = ("out of memory", "failed to launch worker thread")
+"""How pandas' C parser and Arrow word running out of memory without a MemoryError."""
 _KIND_NAMES = {"csv": "a text table", "xlsx": "an Excel workbook", "parquet": "Parquet",
                "sav": "an SPSS file", "dta": "a Stata file"}
 
@@ -228,11 +231,6 @@ def _plain_reason(exc: Exception) -> str:
     return "the file is damaged or in a variant this reader does not know"
 
 
-TEXT_DTYPE = pd.StringDtype("pyarrow")
-"""Cells of a text table: Arrow-backed text (about the file's own size in memory; a Python
-string per cell would take four to eight times more)."""
-
-
 def _read_text(shown: str, data: bytes) -> pd.DataFrame:
     """A text table as positional text columns (rows as lines, short rows padded with "")."""
     text, encoding = decode_text(shown, data)
@@ -244,10 +242,12 @@ def _read_text(shown: str, data: bytes) -> pd.DataFrame:
     utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else \
         text.encode("utf-8")
     del text
-    table = pd.read_csv(io.BytesIO(utf8), sep=sep, header=None, names=range(width),
-                        dtype=TEXT_DTYPE, keep_default_na=False, na_filter=False,
-                        skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
-                        quoting=csv.QUOTE_MINIMAL, engine="c", encoding="utf-8")
+    table = read_delimited(utf8, sep, width, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
+    if table is None:  # rows of other widths: pandas pads short rows and words the errors
+        table = pd.read_csv(io.BytesIO(utf8), sep=sep, header=None, names=range(width),
+                            dtype=TEXT_DTYPE, keep_default_na=False, na_filter=False,
+                            skip_blank_lines=False, nrows=MAX_ROWS + HEADER_SEARCH_ROWS + 1,
+                            quoting=csv.QUOTE_MINIMAL, engine="c", encoding="utf-8")
     _check_ragged(shown, table)
     if sep != ",":
         table = _decimal_commas(table)
@@ -333,10 +333,18 @@ def _frame_from_table(shown: str, table: pd.DataFrame, numbers: np.ndarray,
     keep_rows = np.flatnonzero(filled[header_at + 1:, keep_cols].any(axis=1)) + header_at + 1
     if len(keep_rows) > MAX_ROWS:
         raise too_many_rows(shown)
-    frame = table.iloc[keep_rows, keep_cols]
+    frame = table.iloc[_as_slice(keep_rows), _as_slice(keep_cols)]
     frame.columns = headers
     frame.index = pd.Index(numbers[keep_rows], name=ROW_INDEX)
     return frame
+
+
+def _as_slice(positions: np.ndarray) -> slice | np.ndarray:
+    """Ascending positions as a slice when they are consecutive (a slice of the table shares
+    its memory; a list of positions copies every cell)."""
+    if len(positions) and positions[-1] - positions[0] == len(positions) - 1:
+        return slice(int(positions[0]), int(positions[-1]) + 1)
+    return positions
 
 
 def _filled(table: pd.DataFrame, exact: bool = True) -> np.ndarray:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
 
+import pandas as pd
 import pytest
 
 from core.cohort import isolated
@@ -71,3 +73,50 @@ def test_the_workers_environment_stays_with_the_workers(monkeypatch):
     run_isolated("read", "ok.csv", b"patient_id,os_months,os_event\n1,2,1\n")
     assert "MALLOC_ARENA_MAX" not in os.environ
     assert os.environ["ARROW_DEFAULT_MEMORY_POOL"] == "mimalloc"
+
+
+def _in_process(name: str, data: bytes):
+    import io
+
+    from core.cohort.read import read_table
+
+    handle = io.BytesIO(data)
+    handle.name = name
+    return read_table(handle)
+
+
+@pytest.mark.parametrize("data", [
+    b"title line\n\npatient_id,os_months,note\n1,2.5,\"a,b\"\n\n2,3,\xc3\xa9\n",  # rows 4, 6
+    b"patient_id;os_months;os_event\n1;32,25;1\n2;4,5;0\n",  # decimal commas
+    b"patient_id,os_months,os_event\n1,2\n3,4,1\n"])  # a short row: the pandas path
+def test_a_text_table_crosses_as_arrow_batches_unchanged(data):
+    from core.cohort.handoff import is_text_table
+
+    sheets, raw = run_isolated("read", "x.csv", data)
+    expected = _in_process("x.csv", data)
+    assert sheets == []
+    assert is_text_table(expected)  # so it took the Arrow hand-off
+    pd.testing.assert_frame_equal(raw, expected)
+
+
+def test_text_tables_are_sent_as_record_batches_not_pickled():
+    """The worker's side of the hand-off, on a pipe in this process: the frame goes as Arrow
+    IPC messages, the pickled result holds None in its place."""
+    import multiprocessing
+
+    from core.cohort.handoff import receive_text_table, send_text_tables, with_text_tables
+
+    raw = _in_process("x.csv", b"patient_id,os_months\n" +
+                      b"".join(b"P%d,%d\n" % (i, i) for i in range(70_000)))
+    mine, theirs = multiprocessing.Pipe()
+    sent = []
+    sender = threading.Thread(target=lambda: sent.append(send_text_tables(theirs,
+                                                                          (["sheet"], raw))))
+    sender.start()
+    kind, (position, *header) = mine.recv()
+    assert (kind, position, header[-1]) == ("table", 1, 2)  # 70,000 rows: two batches
+    table = receive_text_table(mine, *header)
+    sender.join()
+    assert sent == [(["sheet"], None)]
+    pd.testing.assert_frame_equal(with_text_tables(sent[0], {1: table})[1], raw)
+    assert not mine.poll()
