@@ -39,6 +39,7 @@ import plotly.graph_objects as go
 
 from core.cohort.text import plotly_safe
 from core.errors import AnalysisError
+from core.report.sandbox import chromium_options
 
 CSS_PX_PER_INCH = 96.0
 MM_PER_INCH = 25.4
@@ -109,9 +110,10 @@ def _renderer() -> None:
         raise AnalysisError("Figures are rendered on the server by Chromium, which is not "
                             "installed. Fix: apt-get install -y chromium (Debian's package; no "
                             "browser is downloaded), or use the camera button on the figure.")
+    options = chromium_options()  # the sandbox, or no Chromium as root (core.report.sandbox)
     import kaleido  # heavy import, only when a figure is rendered
 
-    kaleido.start_sync_server(mathjax=False, silence_warnings=True)
+    kaleido.start_sync_server(mathjax=False, silence_warnings=True, **options)
     _STARTED = True
 
 
