@@ -129,3 +129,39 @@ def forget_app_testing_records(at: AppTest) -> None:
     format function for the test to call (``save_for_app_testing``), and a page's format
     function holds that page's variables. A server does not run with that option."""
     at.session_state[TESTING_KEY].clear()
+
+
+def test_remove_my_data_stops_a_running_bootstrap(monkeypatch):
+    """The Relapse risk page's bootstrap runs on a thread holding the upload; Remove my data
+    sets its cancel event, and the thread ends without finishing its replicates."""
+    import time
+
+    from ui import risk
+
+    real = risk.validate_model
+
+    def slowed(*args, progress, **options):  # the real bootstrap, 50 ms a replicate longer
+        def report(done: int, total: int) -> None:
+            progress(done, total)
+            time.sleep(0.05)
+        return real(*args, progress=report, **options)
+
+    monkeypatch.setattr(risk, "validate_model", slowed)
+    at = session_with_upload()
+    at.session_state["risk.covariates"] = ["eln2022_risk"]
+    at.switch_page("pages/11_Relapse_risk.py").run()
+    at.number_input(key="risk.boot_b").set_value(2000)
+    at.button(key="risk.boot_run").click().run()
+    job = at.session_state["risk.job"]
+    assert job.running and not job.cancel.is_set()
+
+    at.switch_page("pages/0_Your_data.py").run()
+    next(b for b in at.button if b.key == "upload.remove").click()
+    at.run()
+    assert not at.exception
+    assert job.cancel.is_set()
+    job.thread.join(timeout=60)
+    assert not job.running
+    assert job.done < job.total == 2000
+    assert job.result is None or job.result.cancelled
+    assert "risk.job" not in at.session_state
