@@ -4,9 +4,10 @@ Design: a raw text table (every column ``pandas.StringDtype("pyarrow")``, as
 :func:`core.cohort.read.read_table` returns for CSV/TSV/TXT) already lives in Arrow buffers.
 Pickling it would copy the whole table into one buffer in the worker and unpickle it into
 another in the server; instead the worker writes it to the pipe as Arrow IPC messages, one
-record batch of :data:`BATCH_ROWS` rows at a time (so the worker holds one batch's copy at
-most), and the server builds its frame on the received bytes without copying them again.
-Any other result (a typed table, a validated cohort, sheet names) is pickled as before.
+record batch of :data:`BATCH_ROWS` rows at a time (the reader's small chunks joined, so the
+worker holds one batch's copy at most), and the server builds its frame on the received
+bytes without copying them again. Any other result (a typed table, a validated cohort,
+sheet names) is pickled as before.
 
 Wire format: the worker sends ``("table", (position, columns, index_name, batches))`` on the
 connection, then the schema and each batch as raw byte messages; the result itself follows
@@ -53,11 +54,12 @@ def send_text_tables(conn, result: object) -> object:
             table = pa.table(arrays)
         except (pa.ArrowException, TypeError, ValueError):
             continue
-        batches = table.to_batches(max_chunksize=BATCH_ROWS)
-        conn.send(("table", (position, list(part.columns), part.index.name, len(batches))))
+        starts = range(0, table.num_rows, BATCH_ROWS)
+        conn.send(("table", (position, list(part.columns), part.index.name, len(starts))))
         conn.send_bytes(table.schema.serialize())
-        for batch in batches:
-            conn.send_bytes(batch.serialize())
+        for start in starts:  # the reader's many small chunks joined, one batch at a time
+            piece = table.slice(start, BATCH_ROWS).combine_chunks()
+            conn.send_bytes(piece.to_batches()[0].serialize())
         shipped[position] = None
     return tuple(shipped) if isinstance(result, tuple) else shipped[0]
 

@@ -233,15 +233,19 @@ def _plain_reason(exc: Exception) -> str:
 
 def _read_text(shown: str, data: bytes) -> pd.DataFrame:
     """A text table as positional text columns (rows as lines, short rows padded with "")."""
-    text, encoding = decode_text(shown, data)
-    sep = detect_separator(text[:1_000_000])
-    sample = text[:1_000_000].splitlines()[:200]
+    if data.isascii() and b"\x00" not in data:  # what decode_text reads as UTF-8, without
+        utf8, head = data, data[:1_000_000].decode("ascii")  # a second copy of the file as text
+    else:
+        text, encoding = decode_text(shown, data)
+        head = text[:1_000_000]
+        utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else \
+            text.encode("utf-8")
+        del text
+    sep = detect_separator(head)
+    sample = head.splitlines()[:200]
     width = max((len(row) for row in csv.reader(sample, delimiter=sep)), default=1)
     if width > MAX_COLUMNS:
         raise too_many_columns(shown, f"{width:,} columns")
-    utf8 = data[3:] if encoding == "utf-8-sig" else data if encoding == "utf-8" else \
-        text.encode("utf-8")
-    del text
     table = read_delimited(utf8, sep, width, MAX_ROWS + HEADER_SEARCH_ROWS + 1)
     if table is None:  # rows of other widths: pandas pads short rows and words the errors
         table = pd.read_csv(io.BytesIO(utf8), sep=sep, header=None, names=range(width),
