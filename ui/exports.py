@@ -63,16 +63,31 @@ class Export:
         return (self.privacy.note,) if self.privacy.note else ()
 
 
-def privacy(session: Session | None = None) -> Privacy:
+def privacy(session: Session | None = None, state=None) -> Privacy:
     """What the session's files may carry: aggregate only for a role without row exports
-    (viewer); de-identified when the header's switch is on; else identified."""
+    (viewer); de-identified when the header's switch is on; else identified.
+
+    ``state`` is the session's state to read the switch from (default ``st.session_state``;
+    a download's builder passes the one :func:`session_state_now` captured)."""
     session = session or current()
     key = pseudonym_key(session)
     if not can(session.role, Permission.EXPORT_IDENTIFIED):
         return Privacy("aggregate", key)
-    if st.session_state.get(DEIDENTIFY):
+    state = st.session_state if state is None else state
+    if DEIDENTIFY in state and state[DEIDENTIFY]:
         return Privacy("deidentified", key)
     return IDENTIFIED
+
+
+def session_state_now():
+    """This session's state as an object a download's builder can read when the button is
+    pressed: Streamlit runs the builder on a server thread, outside any run of the page,
+    where ``st.session_state`` is not this session's. Falls back to ``st.session_state``
+    outside a Streamlit run."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx(suppress_warning=True)
+    return context.session_state if context is not None else st.session_state
 
 
 def _registry_mode() -> bool:
@@ -113,8 +128,10 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
     """A zero-argument builder for the download ``name`` that checks the role, prepares the
     table, builds the bytes and records the export.
 
-    Everything is captured now (the role, the privacy, the link), because Streamlit runs a
-    download's builder outside the page's run, when the button is pressed.
+    The role and the link are captured now, because Streamlit runs a download's builder
+    outside the page's run, when the button is pressed; the privacy is read then, from the
+    session's state (:func:`session_state_now`), so a file asked for right after the
+    "De-identify exports" switch was flipped follows the switch, not the button's drawing.
 
     Parameters
     ----------
@@ -134,7 +151,7 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
     """
     session = current()
     need = download_permission(name)
-    level = privacy(session)
+    state = session_state_now()
     row_level = name in ROW_LEVEL_DOWNLOADS if rows is None else rows
     small = small_cells_on()  # counts 1-4 as "<5" in an aggregate table
     digest = query_digest(view if view is not None else st.query_params.to_dict())
@@ -145,6 +162,7 @@ def guarded(name: str, build: Callable[[Export], bytes], table: pd.DataFrame | N
         except AccessDenied:
             audit(session, "denied", name, outcome="denied", query=digest)
             raise
+        level = privacy(session, state)
         prepared = None
         if table is not None:
             prepared = level.rows(table) if row_level else level.aggregate(table)
