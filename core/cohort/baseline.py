@@ -41,13 +41,23 @@ COLUMNS = ("characteristic", "level", "n", "percent", "median", "minimum", "maxi
 ("9 (47.4%)" or "59 (21–76)")."""
 
 
-def baseline_characteristics(cohort: pd.DataFrame) -> pd.DataFrame:
+TOP_LEVELS = MAX_LEVELS
+"""Table 1 lists at most this many values of a characteristic: beyond, the most frequent
+ones and one row "other values" counting the rest (a column of thousands of values, such as
+a free-text karyotype, would otherwise fill thousands of rows)."""
+
+
+def baseline_characteristics(cohort: pd.DataFrame,
+                             top: int | None = TOP_LEVELS) -> pd.DataFrame:
     """Summarise a cohort as the study's Table 1 does.
 
     Parameters
     ----------
     cohort : pandas.DataFrame
         A validated cohort, possibly filtered; may be empty.
+    top : int or None
+        Values listed per categorical characteristic at most (see :func:`top_levels`);
+        ``None`` lists every value (the table split by groups aligns the groups' rows).
 
     Returns
     -------
@@ -69,7 +79,7 @@ def baseline_characteristics(cohort: pd.DataFrame) -> pd.DataFrame:
             rows.extend(_co_mutations(cohort["co_mutations"]))
         else:
             order = levels.get(name) or sorted(cohort[name].dropna().unique())
-            rows.extend(_categorical(LABELS[name], cohort[name], order, name))
+            rows.extend(_categorical(LABELS[name], cohort[name], order, name, top))
     rows.append(_continuous("Follow-up, OS time (months)", cohort["os_months"]))
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -82,7 +92,8 @@ def _percent(count: int, total: int) -> str:
     return f"{count} ({100 * count / total:.1f}%)" if total else str(count)
 
 
-def _categorical(label: str, values: pd.Series, order: list[str], name: str) -> list[dict]:
+def _categorical(label: str, values: pd.Series, order: list[str], name: str,
+                 top: int | None) -> list[dict]:
     recorded = values.dropna()
     counts = recorded.value_counts()
     out = []
@@ -92,8 +103,29 @@ def _categorical(label: str, values: pd.Series, order: list[str], name: str) -> 
         out.append(_row(label, shown, n=count,
                         percent=100 * count / len(recorded) if len(recorded) else float("nan"),
                         summary=_percent(count, len(recorded))))
+    out = top_levels(out, label, len(recorded), top)
     out.extend(_not_recorded(label, values))
     return out
+
+
+def top_levels(rows: list[dict], label: str, recorded: int,
+               top: int | None = TOP_LEVELS) -> list[dict]:
+    """The value rows of one characteristic, at most ``top`` of them and one more.
+
+    With more than ``top`` values, the ``top`` most frequent are kept, most frequent first
+    (ties in table order), and the others are counted in one row whose level says how many
+    values it holds and that only the most frequent are listed; its percentage has the same
+    denominator (``recorded``, the patients with a value) as the others. ``None``: all rows.
+    """
+    if top is None or len(rows) <= top:
+        return rows
+    ranked = sorted(range(len(rows)), key=lambda i: -rows[i]["n"])
+    kept = [rows[i] for i in ranked[:top]]
+    other = sum(rows[i]["n"] for i in ranked[top:])
+    return [*kept, _row(label, f"other values ({len(rows) - top:,}; the {top} most frequent "
+                               "are listed)", n=other,
+                        percent=100 * other / recorded if recorded else float("nan"),
+                        summary=_percent(other, recorded))]
 
 
 def _co_mutations(values: pd.Series) -> list[dict]:

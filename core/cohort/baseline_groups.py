@@ -70,7 +70,7 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
                             f"{len(groups)} here. Fix: widen the filters or choose another "
                             "grouping.")
     key = ["characteristic", "level"]
-    overall = baseline_characteristics(grouped)[[*key, "summary"]].rename(
+    overall = baseline_characteristics(grouped, top=None)[[*key, "summary"]].rename(
         columns={"summary": OVERALL})
     table = overall
     labels = {}
@@ -78,7 +78,8 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
         part = grouped[grouped[by].astype(str) == g]
         label = f"{g} (n = {len(part)})"
         labels[g] = label
-        one = baseline_characteristics(part)[[*key, "summary"]].rename(columns={"summary": label})
+        one = baseline_characteristics(part, top=None)[[*key, "summary"]].rename(
+            columns={"summary": label})
         table = table.merge(one, on=key, how="left")
     table[list(labels.values())] = table[list(labels.values())].fillna("0")
     table = table[table["characteristic"] != LABELS.get(by, by)].reset_index(drop=True)

@@ -31,6 +31,7 @@ from core.cohort.baseline import (
     SEX_NAMES,
     _percent,
     _row,
+    top_levels,
 )
 from core.cohort.engine import CohortSource, count_true, missing, numeric
 from core.cohort.filters import filter_levels
@@ -152,7 +153,7 @@ def _categorical(label: str, counts: pd.Series, order: list[str], name: str,
         out.append(_row(label, shown, n=count,
                         percent=100 * count / recorded if recorded else float("nan"),
                         summary=_percent(count, recorded)))
-    return out + _not_recorded(label, n_missing)
+    return top_levels(out, label, recorded) + _not_recorded(label, n_missing)
 
 
 def _co_mutations(lists: pd.Series, n_missing: int) -> list[dict]:

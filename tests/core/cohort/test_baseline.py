@@ -74,3 +74,31 @@ def test_missing_values_get_their_own_row():
 def test_empty_cohort():
     table = baseline_characteristics(SEED.iloc[0:0])
     assert table["summary"].tolist() == ["0"]
+
+
+def test_table_1_lists_the_most_frequent_values_and_counts_the_rest():
+    """A characteristic with 1,500 values (a free-text karyotype) fills 20 rows and one row
+    "other values" counting the rest, stated in its level; every listed value is at least as
+    frequent as any left out, and the counts still add up to the cohort."""
+    from core.cohort.baseline import TOP_LEVELS
+    from core.cohort.schema import LABELS
+
+    cohort = pd.concat([load_seed_cohort()] * 100, ignore_index=True)  # 1,900 patients
+    karyotypes = [f"k{i % 1500:04d}" if i % 3 else "46,XY" for i in range(len(cohort))]
+    cohort["cytogenetics"] = karyotypes
+    cohort.loc[:9, "cytogenetics"] = None
+    table = baseline_characteristics(cohort)
+    rows = table[table["characteristic"] == LABELS["cytogenetics"]]
+    assert len(rows) == TOP_LEVELS + 2  # 20 values, "other values", "not recorded"
+    counts = pd.Series(karyotypes[10:]).value_counts()
+    listed, other, missing = rows.iloc[:TOP_LEVELS], rows.iloc[TOP_LEVELS], rows.iloc[-1]
+    assert listed["level"].iloc[0] == "46,XY" and listed["n"].iloc[0] == counts["46,XY"]
+    assert listed["n"].min() >= counts.drop(listed["level"]).max()
+    assert other["level"] == (f"other values ({len(counts) - TOP_LEVELS:,}; the {TOP_LEVELS} "
+                              "most frequent are listed)")
+    assert other["n"] == counts.drop(listed["level"]).sum()
+    assert other["summary"] == f"{other['n']} ({100 * other['n'] / 1890:.1f}%)"
+    assert (missing["level"], missing["n"]) == ("not recorded", 10)
+    assert listed["n"].sum() + other["n"] + missing["n"] == len(cohort)
+    full = baseline_characteristics(cohort, top=None)
+    assert (full["characteristic"] == LABELS["cytogenetics"]).sum() == len(counts) + 1

@@ -84,3 +84,14 @@ def test_a_registry_without_optional_columns_gives_the_in_memory_table(tmp_path,
     memory = validate_cohort(seed.drop(columns=absent))
     assert_same(engine_baseline(open_cohort(tmp_path / "lean.parquet")),
                 baseline_characteristics(memory))
+
+
+def test_a_column_of_thousands_of_values_is_capped_alike(tmp_path):
+    """Table 1 without a split: 1,500 karyotypes become the 20 most frequent and one "other
+    values" row, in memory and in the engine alike."""
+    rows = pd.concat([load_seed_cohort()] * 100, ignore_index=True)
+    rows["cytogenetics"] = [f"k{i % 1500:04d}" if i % 3 else "46,XY" for i in range(len(rows))]
+    rows.loc[:9, "cytogenetics"] = None
+    rows.to_parquet(tmp_path / "many.parquet")
+    assert_same(engine_baseline(open_cohort(tmp_path / "many.parquet")),
+                baseline_characteristics(rows))
