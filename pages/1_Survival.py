@@ -116,7 +116,11 @@ for note in report.notes:
     st.warning(plain(note), icon=":material/info:")
 
 st.subheader("Per group")
-st.dataframe(per_group_table(report), hide_index=True, key="survival.table")
+per_group = per_group_table(report)
+rmst = [c for c in per_group.columns if c.startswith("RMST")]  # beside the median: on screen
+st.dataframe(per_group, hide_index=True, key="survival.table",  # at 1366 px, no side scroll
+             column_order=[*per_group.columns[:4], *rmst,
+                           *(c for c in per_group.columns[4:] if c not in rmst)])
 st.caption("Median: first time the curve reaches 50% (\"not reached\" when it never does; NR: "
            "the interval has no upper limit yet). Landmarks: Kaplan-Meier survival at that "
            "time with its log-log 95% CI, and patients still at risk; \"beyond follow-up\": "

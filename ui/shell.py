@@ -94,6 +94,9 @@ PAGES: tuple[tuple[str, str, str], ...] = (
 
 ROOT = Path(__file__).resolve().parents[1]
 FAVICON = ROOT / "assets" / "favicon.png"
+LAYOUT_CSS = ROOT / "assets" / "layout.css"
+"""The laptop-sized layout every page shares (less space above the title, metric labels that
+wrap, plotly's toolbar clear of legends)."""
 STATE_UPLOAD_ID = "cohort.upload_id"
 STATE_LOAD_JOB = "cohort.job"
 """The worker job loading the sidebar's upload (:class:`core.cohort.isolated.ReadJob`)."""
@@ -146,6 +149,7 @@ def page_setup(title: str, icon: str) -> View:
     # SVG from fonts.gstatic.com, which tests/e2e/test_privacy.py forbids.
     st.set_page_config(page_title=f"{title} · {APP_NAME}", page_icon=str(FAVICON),
                        layout="wide")
+    st.html(LAYOUT_CSS)  # style only: sent to the event container, takes no space
     access.gate(sys._getframe(1).f_code.co_filename, title)  # sign-in and the page's role rule
     nav = st.sidebar.container()
     cohort, source = _cohort_source()

@@ -56,6 +56,10 @@ def test_answers_do_mrd_positive_patients_relapse_sooner():
     assert table.loc["negative", "Median, months (95% CI)"] == "not reached (13.0–NR)"
     assert table.loc["positive", "12 months: % (95% CI)"] == "75.0% (12.8–96.1)"
     assert table.loc["negative", "24 months: at risk"] == "8"
+    # at 1366 px the RMST column sits beside the median, not past the table's right edge
+    order = list(next(d for d in at.dataframe if "Patients" in d.value.columns)
+                 .proto.column_order)
+    assert order[3:5] == ["Median, months (95% CI)", "RMST to 24 months (95% CI)"], order
     # the answer in words comes first, under the n line, before the controls (issue 24)
     texts = [m.value for m in at.markdown]
     assert texts[1] == (

@@ -1,0 +1,52 @@
+"""The Survival page on a laptop (1366 x 768, issue 24): the Kaplan-Meier curve and its
+number-at-risk table are on screen together, and metric labels are not cut with "...".
+
+One browser session on the shared server; under 30 s on the 2-core machine.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import RENDER_TIMEOUT
+from tests.e2e.helpers import expect_count, expect_no_error, link, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+LAPTOP = {"width": 1366, "height": 768}
+
+
+def box(locator) -> dict:
+    return locator.evaluate("e => { const b = e.getBoundingClientRect();"
+                            " return {top: b.top, bottom: b.bottom}; }")
+
+
+def test_km_curve_and_at_risk_table_fit_one_laptop_screen(server, new_context):
+    """RFS by MRD, the KMunicate rows on: scrolled to the figure, the curve's plot area and
+    the last at-risk row are both inside the 768 px window, below Streamlit's header."""
+    page = new_context(viewport=LAPTOP).new_page()
+    page.goto(link(server.url, "Survival", {"survival.endpoint": "rfs",
+                                            "survival.by": "mrd_pre_status"}))
+    expect_count(page, 19)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    rows = chart.locator(".subplot.x2y2 .textpoint text")
+    expect(rows.first).to_be_attached(timeout=RENDER_TIMEOUT)
+    wait_idle(page)
+    expect_no_error(page)
+    curve = chart.locator(".draglayer .xy .nsewdrag").first
+    chart.evaluate("e => e.scrollIntoView({block: 'end'})")
+    page.wait_for_timeout(300)
+    header = box(page.locator('[data-testid="stHeader"]'))
+    top, last = box(curve), max(b["bottom"] for b in rows.evaluate_all(
+        "els => els.map(e => { const b = e.getBoundingClientRect();"
+        " return {bottom: b.bottom}; })"))
+    assert top["top"] >= header["bottom"] - 1, (top, header)  # the curve is not under it
+    assert last <= LAPTOP["height"], last  # the last at-risk row is on screen
+    # the page's first line starts just under Streamlit's header (assets/layout.css), not
+    # 6rem down as Streamlit's default leaves it (36 px of blank space at this size)
+    page.locator('[data-testid="stMain"]').evaluate("e => e.scrollTo(0, 0)")
+    page.wait_for_timeout(300)
+    first = box(page.locator('[data-testid="stMainBlockContainer"] '
+                             '[data-testid="stElementContainer"]').first)
+    assert first["top"] - header["bottom"] < 20, (first, header)
