@@ -20,6 +20,21 @@ the time goes: script (imports, statistics, figures) vs. the browser and the tra
 Ratios, not seconds, are the result (the machine is shared; seconds swing 2-5x): each page's
 median over the About page's and over the hello page's, measured in the same rounds.
 Not part of the test run; speed goals live here, never in timed tests.
+
+Measured 2026-12-06 on the shared 2-core machine (load average 10-12: other engineers' tests),
+3 rounds, drawn time over the About page's: hello 0.26; Cohort 1.60, Your data 0.60, Survival
+1.54, Cox 1.04, Patients 0.79, Competing risks 0.90, Paper check 0.75, During follow-up 0.62,
+Subgroups 0.70, Projector 0.84, Relapse risk 1.06 (About itself 4.7 s drawn, 2.8 s to its
+header, under that load; 3.3 s on a quieter minute). Page scripts alone, warm: 0.08 s (About)
+to 0.99 s (Subgroups); figure JSON 0.01-0.10 MB per page. So a page's own work is at most a
+quarter of what a reader waits; the rest is Streamlit's session start and the browser drawing
+the shared sidebar (13 links, 10 filters) and the page. Inside the scripts, a profile of the
+server's script thread (Cox page) put plotly's figure construction first (validation in
+``update_layout``/``update_xaxes`` and a template built per figure: about half the script),
+ahead of the cached calls' argument hashing; figure serialisation was small. Cut here: the
+house template as plotly's cached default (km_figure 164-191 ms -> 131-137 ms, side by side),
+and Kaplan-Meier curves drawn from their change points (``core.survival.figures.km``: 10^5
+continuous times, 35 MB -> 9 MB of figure JSON).
 """
 
 from __future__ import annotations
