@@ -71,16 +71,13 @@ def baseline_by_group_section(cohort: pd.DataFrame, by: str | None,
                 .itertuples(index=False) if p == "–"]
     legend = "; ".join([*(f"{m} {t}" for t, m in marks.items()),
                         *(f"– {u}" for u in untested)])
-    tested = split.tests[split.tests["note"] == ""]
-    lowest = tested["p_value"].min() if not tested.empty else float("nan")
     table = table.rename(columns={"Level": ""})
+    # no key numbers: the first projector screen needs the room for rows and the imbalance
+    # note at 1366 x 768 (tests/e2e/test_projector_fit.py)
     return Section(title, (f"p per characteristic, its test marked: {legend}.",) if legend
                    else (),
                    _hidden_small_groups(table) if privacy.deidentified else table,
-                   warnings=split.notes, key="baseline.by", notes=(TABLE1_METHOD,),
-                   metrics=(("Characteristics tested", str(len(tested))),
-                            ("Smallest baseline p", format_p(lowest) if lowest == lowest
-                             else "–")))
+                   warnings=split.notes, key="baseline.by", notes=(TABLE1_METHOD,))
 
 
 def _hidden_small_groups(table: pd.DataFrame) -> pd.DataFrame:
