@@ -24,7 +24,7 @@ from core.risk.figures import calibration_figure, nomogram_figure, position_figu
 from core.risk.frozen import freeze
 from core.risk.model import KIND_LABELS
 from core.risk.summary import external_caveat, external_validation, predict_profile
-from core.survival.competing.input import DEATH_RULES
+from core.survival.competing.input import DEATH_RULES, RULE_NOT_NEEDED, death_rule_matters
 from ui import risk as cached
 from ui.access import may
 from ui.deliverables import deliverables
@@ -80,13 +80,15 @@ options = covariate_options(cohort)
 seed_list("risk.covariates", options, [v for v in ("mrd_pre_status", "age") if v in options])
 covariates = st.multiselect("Covariates", options, key="risk.covariates",
                             format_func=lambda col: plain(LABELS.get(col, col)))
-rule = "censor"
-if endpoint == CIR:
+rule, rule_drawn = "censor", endpoint == CIR and death_rule_matters(cohort)
+if endpoint == CIR and not rule_drawn:  # built from dates: nothing to choose
+    st.caption(RULE_NOT_NEEDED)
+elif endpoint == CIR:
     url_choice("risk.rule", list(DEATH_RULES), "censor")
     rule = st.radio("Death without relapse recorded only on the OS clock", list(DEATH_RULES),
                     key="risk.rule", format_func=RULES.get, horizontal=True)
 keep_in_url("risk.endpoint", "risk.kind", "risk.horizon", "risk.covariates",
-            *(["risk.rule"] if endpoint == CIR else []))
+            *(["risk.rule"] if endpoint == CIR and rule_drawn else []))
 if not covariates:
     st.info("Choose at least one covariate to build a risk model.", icon=":material/tune:")
     st.stop()

@@ -10,7 +10,7 @@ from core.cox.display import covariate_options
 from core.cox.figures import forest_figure
 from core.errors import AnalysisError
 from core.style.numbers import format_p
-from core.survival.competing.input import DEATH_RULES
+from core.survival.competing.input import DEATH_RULES, RULE_NOT_NEEDED, death_rule_matters
 from core.survival.competing.summary import (
     CAUSES,
     KM_CONTRAST,
@@ -43,8 +43,12 @@ left, middle, right = st.columns([2, 2, 3])
 by = left.selectbox("Compare groups by", by_options, key="competing.by",
                     format_func=lambda c: "No grouping (whole cohort)" if c == NONE
                     else LABELS.get(c, c))
-rule_choice = middle.radio("Death without relapse recorded only on the OS clock",
-                           list(DEATH_RULES), key="competing.rule", format_func=RULES.get)
+if death_rule_matters(cohort):
+    rule_choice = middle.radio("Death without relapse recorded only on the OS clock",
+                               list(DEATH_RULES), key="competing.rule", format_func=RULES.get)
+else:  # a file built from dates: every death is on the RFS clock, the rule changes nothing
+    rule_choice = "censor"
+    middle.caption(RULE_NOT_NEEDED)
 with right:
     c1, c2 = st.columns(2)
     show_ci = c1.toggle("95% confidence bands", value=True, key="competing.ci")

@@ -44,7 +44,7 @@ import pandas as pd
 
 from core.cohort.dates import months_between
 from core.cohort.headers import header_key
-from core.cohort.schema import DATE_FIELDS
+from core.cohort.schema import ALIVE_OR_LOST, DATE_FIELDS
 from core.cohort.validate_cells import Problems
 
 MAX_ROW_PROBLEMS = 500
@@ -206,6 +206,22 @@ class DateInputs:
         found = self.dates.get(field)
         return found if found is not None else pd.Series(pd.NaT, index=range(n),
                                                           dtype="datetime64[ns]")
+
+
+def outcome_from_death(inputs: DateInputs, n: int) -> pd.Series | None:
+    """The ``outcome`` column from the death record: "dead" where the death flag says so or
+    a death date is given, :data:`ALIVE_OR_LOST` where the flag says not dead (or, without a
+    flag, the death date is blank: the death did not happen), empty where the flag is blank
+    and no date says more. None without a death flag or death date column."""
+    death = inputs.dates.get("date_death")
+    if inputs.death_flag is None and death is None:
+        return None
+    dated = death.notna() if death is not None else pd.Series(False, index=range(n))
+    flag = inputs.death_flag if inputs.death_flag is not None else \
+        pd.Series(np.where(dated, 1.0, 0.0))
+    dead = flag.eq(1) | dated
+    known = dead | flag.eq(0)
+    return pd.Series(np.where(dead, "dead", ALIVE_OR_LOST), dtype=object).where(known, None)
 
 
 def column_name(field: str, source: str | None) -> str:

@@ -24,7 +24,7 @@ import pandas as pd
 from core.cohort.coding import present_levels
 from core.cohort.columns import extra_columns
 from core.cohort.read import split_list
-from core.cohort.schema import BY_NAME, LABELS
+from core.cohort.schema import ALIVE_OR_LOST, BY_NAME, LABELS
 from core.errors import CohortError
 
 CATEGORY_FIELDS: tuple[str, ...] = (
@@ -296,6 +296,8 @@ def filter_levels(cohort: pd.DataFrame) -> dict[str, list[str]]:
     for name in CATEGORY_FIELDS:
         allowed = BY_NAME[name].allowed
         levels[name] = list(allowed) if allowed else list(present_levels(cohort[name], name))
+    if (cohort["outcome"] == ALIVE_OR_LOST).any():  # built from dates: alive, lost not told
+        levels["outcome"] = ["dead", ALIVE_OR_LOST]
     genes: set[str] = set()
     for value in cohort["co_mutations"]:
         genes |= split_list(value)

@@ -263,3 +263,8 @@ def _required_text(column: Column) -> str:
 
 if __name__ == "__main__":
     print(data_dictionary_markdown(), end="")
+
+ALIVE_OR_LOST = "alive or lost (not recorded)"
+"""``outcome`` of a patient not known dead in a file built from dates
+(:func:`core.cohort.derive.outcome_from_death`): the dates cannot tell alive at last contact
+from lost to follow-up, so the value says so instead of choosing."""

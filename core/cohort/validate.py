@@ -317,11 +317,14 @@ def _from_dates(df: pd.DataFrame, out: dict[str, pd.Series], sources: dict[str, 
                         _flag(out, "os_event"), _flag(out, "rfs_event"),
                         {f: sources[f] for f in sources})
     derived = derive_endpoints(inputs, wanted, row_label, problems, derive.today())
+    outcome = derive.outcome_from_death(inputs, len(df))
+    if "outcome" not in out and outcome is not None:  # dead, or "alive or lost": never made up
+        out["outcome"] = outcome
     for key, (time, event, _) in ENDPOINTS.items():
         if key in wanted:
             out[time], out[event] = derived.pop(time), derived.pop(event)
-        elif time not in df.columns:  # a flag without its endpoint: no endpoint at all
-            out.pop(event, None)
+        elif time not in df.columns and key == "os":  # a death flag without OS: no endpoint
+            out.pop(event, None)  # (a relapse flag stays: relapse counts and CIR read it)
     if "rfs_status" in derived:
         out["rfs_status"] = derived.pop("rfs_status")
     return {f: c.dates.reset_index(drop=True) for f, c in read.items()}, derived
@@ -352,9 +355,9 @@ def _derive_missing_columns(out: dict[str, pd.Series], n: int) -> None:
     if "fab_class" not in out and "fab" in out:
         out["fab_class"] = by_rule(
             out["fab"], lambda f: m.group(1) if (m := re.match(r"(M\d)", f)) else f)
-    # relapse_type and outcome are never made up from the events: a relapse's type is not
-    # derivable, and "alive" cannot be told from "lost to follow-up"; half-filled columns
-    # would read "dead 100 %" in a baseline table. Absent, they stay "not recorded".
+    # relapse_type is never made up from the events (a relapse's type is not derivable), nor
+    # is outcome beyond the death record (derive.outcome_from_death: "alive" cannot be told
+    # from "lost to follow-up"). Absent, they stay "not recorded".
     for column in COLUMNS:
         if column.name not in out:
             out[column.name] = (pd.Series([math.nan] * n, dtype="float64")

@@ -277,3 +277,22 @@ def test_stratified_and_pairwise_tests_take_delayed_entry_and_say_why_no_weighte
     assert any(c.value.startswith("With delayed entry each test is the score test of the "
                                   "Breslow Cox model") for c in at.caption)
     assert "survival.rho" not in [s.key for s in at.selectbox]
+
+
+def test_the_competing_risks_page_hides_the_death_rule_where_the_dates_decide():
+    """A file built from dates records every death without relapse on the relapse-free clock
+    (rfs_status): the rule for deaths recorded only on the OS clock changes nothing, so the
+    page does not offer it and says why in one sentence."""
+    from core.cohort import load_cohort
+    from core.survival.competing.input import RULE_NOT_NEEDED
+    from tests.core.cohort.date_exports import LAYOUTS, export, upload
+
+    name = sorted(LAYOUTS)[0]
+    cohort = load_cohort(upload(export(name), f"{name}.{LAYOUTS[name].fmt[:4]}"))
+    at = run_with(cohort, "pages/4_Competing_risks.py")
+    assert not at.exception
+    assert "competing.rule" not in [r.key for r in at.radio]
+    assert any(c.value == markdown_safe(RULE_NOT_NEEDED) or c.value == RULE_NOT_NEEDED
+               for c in at.caption)
+    seed = run_page("pages/4_Competing_risks.py")  # the study: the rule matters there
+    assert "competing.rule" in [r.key for r in seed.radio]

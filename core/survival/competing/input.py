@@ -59,6 +59,23 @@ DATED_TEXT = (
 """The rule in words when every patient's cause is recorded on the RFS clock (``rfs_status``,
 which :mod:`core.cohort.derive` fills for cohorts built from dates)."""
 
+RULE_NOT_NEEDED = (
+    "No rule for deaths without relapse to choose here: the dates of this file place every "
+    "such death on the relapse-free clock (at the date of death, or at the last contact when "
+    "death is known only by a flag), so both rules give the same numbers.")
+"""Said where the death-rule choice is left out (:func:`death_rule_matters` is False)."""
+
+
+def death_rule_matters(cohort: pd.DataFrame) -> bool:
+    """Whether the death rule can change a number: False when ``rfs_status`` is recorded for
+    every patient with a relapse flag (cohorts built from dates), as :data:`DATED_TEXT` says."""
+    if STATUS_COLUMN not in cohort.columns or "rfs_event" not in cohort.columns:
+        return True
+    recorded = pd.to_numeric(cohort[STATUS_COLUMN], errors="coerce").notna()
+    flagged = pd.to_numeric(cohort["rfs_event"], errors="coerce").notna()
+    return not (recorded.any() and recorded[flagged].all())
+
+
 TIME = "rfs_months"
 STATUS = "cr_status"
 """Column added to the cohort copy: the cause code of :func:`competing_status`."""

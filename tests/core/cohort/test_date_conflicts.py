@@ -103,12 +103,13 @@ def test_one_date_breaking_two_rules_gets_both_sentences():
 
 def test_a_relapse_flag_without_a_relapse_date_column_leaves_rfs_out_and_os_in():
     """A flag does not date a relapse: no RFS (with the reason), never the whole file refused
-    (setting the flagged rows aside would remove every relapse and block the upload)."""
+    (setting the flagged rows aside would remove every relapse and block the upload). The
+    flag itself is kept: relapse counts read it."""
     text = ("id,diagnosis date,maintenance start,relapse,last contact,dead\n"
             "1,2020-01-01,2020-03-01,no,2021-01-01,no\n2,2020-01-01,2020-03-01,yes,2021-01-01,yes\n")
     cohort = load_cohort(csv(text))
     assert cohort["os_event"].tolist() == [0, 1]
-    assert cohort["rfs_months"].isna().all() and cohort["rfs_event"].isna().all()
+    assert cohort["rfs_months"].isna().all() and cohort["rfs_event"].tolist() == [0, 1]
     fields = set(propose_mapping(read_table(csv(text))).mapping.used_columns())
     assert unavailable_endpoints(fields) == {
         "rfs": "Relapse-free survival (RFS) is not available from this file's dates: it needs "
@@ -286,7 +287,7 @@ def test_a_baseline_table_of_an_upload_never_reads_dead_100_percent():
     table = baseline_characteristics(cohort)
     outcome = table[table["characteristic"] == "Outcome"]
     assert dict(zip(outcome["level"], outcome["summary"], strict=True)) == {
-        "alive": "0", "dead": "0", "lost to follow-up": "0", "not recorded": "3"}
+        "dead": "2 (66.7%)", "alive or lost (not recorded)": "1 (33.3%)"}  # from the flags
 
 
 DATES = st.one_of(st.none(), st.dates(min_value=pd.Timestamp("2015-01-01").date(),
@@ -384,3 +385,13 @@ def test_a_clean_file_sets_nothing_aside_and_removes_no_event():
     split = set_aside_invalid_rows(apply_mapping(raw, propose_mapping(raw).mapping))
     assert split.n_set_aside == 0 and split.events == ()
     assert split.events_removed() == "removes no recorded event"
+
+
+def test_a_blank_death_flag_without_a_death_date_leaves_the_outcome_not_recorded():
+    """Outcome is derived only as far as the death record goes: a blank flag and no date say
+    nothing, so that patient's outcome stays empty ("not recorded"), not "alive"."""
+    text = ("id,diagnosis date,last contact,dead\n1,2020-01-01,2021-01-01,yes\n"
+            "2,2020-01-01,2021-01-01,no\n3,2020-01-01,2021-01-01,\n")
+    cohort = load_cohort(csv(text))
+    assert cohort["outcome"].tolist()[:2] == ["dead", "alive or lost (not recorded)"]
+    assert pd.isna(cohort["outcome"].iloc[2])

@@ -129,3 +129,11 @@ def test_frames_are_the_same_whatever_the_layout():
     frames = [load_cohort(upload(export(n), n))[columns] for n in sorted(LAYOUTS)]
     for frame in frames[1:]:
         pd.testing.assert_frame_equal(frame, frames[0])
+
+
+def test_every_layout_derives_dead_and_never_makes_up_alive(loaded):
+    """Outcome from the death record: "dead" where the date or the flag says so; the others
+    "alive or lost (not recorded)": the dates cannot tell alive from lost to follow-up."""
+    name, cohort = loaded
+    assert cohort["outcome"].tolist() == [
+        "dead" if e else "alive or lost (not recorded)" for e in OS_EVENT], name
