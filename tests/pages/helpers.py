@@ -11,15 +11,16 @@ def run_page(page: str = "app.py", query: dict[str, str] | None = None,
              timeout: float = 30) -> AppTest:
     """Open ``page`` in a new session, optionally with URL query parameters.
 
-    AppTest runs the entry script (app.py) first and then switches page, as the browser does
-    when app.py is the entry point; a link opened first on a fresh server is tested for real
-    in tests/e2e.
+    The session opens on ``page`` directly, as a browser does with a link to it: app.py (the
+    Cohort page) is the entry script and runs only when it is the page asked for. Links opened
+    first on a fresh server are tested for real in tests/e2e.
     """
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at if page == "app.py" else at.switch_page(page).run()
+    if page != "app.py":
+        at.switch_page(page)
+    return at.run()
 
 
 def header_text(at: AppTest) -> str:
