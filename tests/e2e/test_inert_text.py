@@ -66,10 +66,15 @@ def foreign_anchors(page: Page, origin: str) -> list[str]:
     return [h for h in hrefs if urlsplit(h.split(" | ")[0]).netloc != host]
 
 
-@pytest.mark.parametrize("value", HOSTILE[:3])
+LINK_VALUE = " ".join(HOSTILE[:3])
+"""One value holding the three kinds of text Markdown turns into a link (a bare ``www.``
+address, an ``https://`` URL, an e-mail address): a value drawn unescaped shows all three as
+anchors, so one walk per page tests all three."""
+
+
 @pytest.mark.parametrize("script", PAGES)
-def test_hostile_link_values_never_become_links(server, page, script, value):
-    page.goto(link(server.url, url_path(script), hostile_query(value)))
+def test_hostile_link_values_never_become_links(server, page, script):
+    page.goto(link(server.url, url_path(script), hostile_query(LINK_VALUE)))
     wait_idle(page)
     expect(page.locator('[data-testid="stMain"]')).to_be_visible(timeout=RENDER_TIMEOUT)
     expect_no_error(page)
