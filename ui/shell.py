@@ -34,9 +34,10 @@ from core.cohort.filters import (
     filter_levels,
 )
 from core.cohort.isolated import ReadJob
-from core.cohort.read import MAX_UPLOAD_MB
+from core.cohort.read import MAX_UPLOAD_MB, cohort_from_table
 from core.cohort.schema import LABELS
 from core.cohort.text import filter_advice, markdown_safe
+from core.errors import CohortError
 from ui import access, cached, warmup
 from ui.registry import (
     ENV,
@@ -206,6 +207,18 @@ def plain(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 
+def _checked_cohort(raw: pd.DataFrame) -> tuple[str, object]:
+    """The sidebar upload's raw table (parsed by the worker) mapped by the unambiguous
+    proposal and through the gatekeeper: ``("done", cohort)`` or ``("refused", problems)``.
+    Done here, not in the worker: on 10^6 rows the gatekeeper needs more memory than a
+    worker may use, and its input is already a parsed table within the caps."""
+    with st.spinner(f"Checking {len(raw):,} rows…"):
+        try:
+            return "done", cohort_from_table(raw)
+        except CohortError as error:
+            return "refused", error.problems
+
+
 def _cohort_source() -> tuple[pd.DataFrame, str]:
     """The cohort of this session: the embedded one, or one the user uploaded (in registry
     mode: the distinct values of the registry's filter columns, see :mod:`ui.registry`)."""
@@ -226,10 +239,12 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
         if upload is not None and st.session_state.get(STATE_UPLOAD_ID) != upload.file_id:
             st.session_state[STATE_UPLOAD_ID] = upload.file_id
             access.require_here(Permission.UPLOAD, "an upload")
-            st.session_state[STATE_LOAD_JOB] = ReadJob("load", upload.name, upload.getvalue())
+            st.session_state[STATE_LOAD_JOB] = ReadJob("read", upload.name, upload.getvalue())
         job = st.session_state.get(STATE_LOAD_JOB)
-        if job is not None:  # read, mapped and checked in a worker process
+        if job is not None:  # parsed in a worker process, mapped and checked here
             kind, value = follow_job(STATE_LOAD_JOB) or (None, None)
+            if kind == "done":
+                kind, value = _checked_cohort(value[1])
             if kind == "done":
                 st.session_state[STATE_COHORT] = value
                 st.session_state[STATE_SOURCE] = f"Uploaded file {job.name}"

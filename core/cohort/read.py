@@ -99,14 +99,28 @@ def load_cohort(source: str | Path | IO[bytes], mapping: Mapping | dict | None =
         When the file cannot be read, the mapping is ambiguous or does not fit the file, or any
         value breaks a rule of the schema (every problem listed).
     """
-    from core.cohort.mapping import Mapping, apply_mapping
-    from core.cohort.proposal import resolve_mapping
+    from core.cohort.mapping import Mapping
 
     if isinstance(mapping, dict):
         mapping = Mapping.from_dict(mapping)
     sheet = mapping.sheet if mapping is not None else None
     header_row = mapping.header_row if mapping is not None else None
     raw = read_table(source, sheet=sheet, header_row=header_row, progress=progress)
+    return cohort_from_table(raw, mapping)
+
+
+def cohort_from_table(raw: pd.DataFrame, mapping: Mapping | None = None) -> pd.DataFrame:
+    """The second half of :func:`load_cohort`: map a raw table of :func:`read_table` (by the
+    unambiguous proposal when ``mapping`` is ``None``) and validate it.
+
+    Raises
+    ------
+    core.errors.CohortError
+        As :func:`load_cohort` does after reading.
+    """
+    from core.cohort.mapping import apply_mapping
+    from core.cohort.proposal import resolve_mapping
+
     if mapping is None:
         mapping = resolve_mapping(raw)
     return validate_cohort(apply_mapping(raw, mapping))
