@@ -23,6 +23,7 @@ from core.errors import AnalysisError
 from core.survival.competing.input import STATUS, TIME, prepared
 from core.survival.endpoint import Endpoint as Definition
 from core.survival.endpoint import find_endpoint, resolve_endpoint, unavailable_reason
+from core.survival.endpoint.definition import USER_PREFIX
 
 CIR = "cir"
 COMPETING_KINDS, ONE_EVENT_KINDS = ("fine_gray", "cause_specific"), ("cox",)
@@ -124,6 +125,11 @@ def prepare_endpoint(cohort: pd.DataFrame, key: str, death_rule: str = "censor",
         An endpoint the cohort has no columns for.
     """
     choices = endpoint_choices(cohort, user_endpoints)
+    if key.startswith(USER_PREFIX) and key not in {e.key for e in user_endpoints}:
+        raise AnalysisError(f"The model predicts your own endpoint {key!r}, which is not "
+                            "defined in this session (a frozen model keeps its key, not its "
+                            "definition). Fix: define it again on the Your data page, with the "
+                            "same abbreviation and columns, then validate.")
     if key not in choices:
         raise AnalysisError(f"The cohort has no columns for the endpoint {key!r}; it has "
                             f"{sorted(choices) or 'none'}. Fix: map the endpoint's time and "

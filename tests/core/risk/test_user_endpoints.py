@@ -76,3 +76,16 @@ def test_a_user_one_event_endpoint_is_a_cox_model_of_its_event():
     expected = (SEED["rfs_event"] == 1) | (SEED["os_event"] == 1)
     assert efs.frame[efs.status].tolist() == expected.astype(float).tolist()
     assert own.model.n == 19 and own.endpoint.kinds == ("cox",)
+
+
+def test_a_frozen_model_of_a_user_endpoint_asks_for_its_definition():
+    """External validation of a frozen model on another cohort: the file keeps the endpoint's
+    key; without the definition in the session the page says how to give it."""
+    from core.risk.summary import external_validation
+
+    report = risk_report(COHORT, "u.rdc", "fine_gray", ["age"], 24, user_endpoints=USERS)
+    with pytest.raises(AnalysisError, match=r"^The model predicts your own endpoint 'u\.rdc', "
+                                            r"which is not defined in this session"):
+        external_validation(report.model, "u.rdc", COHORT)
+    again = external_validation(report.model, "u.rdc", COHORT, user_endpoints=USERS)
+    assert again.n == 19
