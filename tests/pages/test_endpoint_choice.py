@@ -296,3 +296,13 @@ def test_the_competing_risks_page_hides_the_death_rule_where_the_dates_decide():
                for c in at.caption)
     seed = run_page("pages/4_Competing_risks.py")  # the study: the rule matters there
     assert "competing.rule" in [r.key for r in seed.radio]
+
+
+def test_the_deliverables_say_which_endpoint_they_use_when_a_pages_one_is_gone():
+    """The Survival page's endpoint was a user endpoint since removed: the Cox page's
+    deliverables say so and name the endpoint they use instead (never a silent swap)."""
+    at = run_page("pages/2_Cox.py", {"survival.endpoint": "u.gone"})  # a link, say
+    assert not at.exception
+    assert any("The Survival page's endpoint `u.gone` is not defined for this cohort any "
+               "more; the slides, report and scripts use Relapse-free survival (RFS; study: "
+               "relapse only)." in w.value for w in at.warning)
