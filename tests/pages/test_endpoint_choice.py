@@ -306,3 +306,23 @@ def test_the_deliverables_say_which_endpoint_they_use_when_a_pages_one_is_gone()
     assert any("The Survival page's endpoint `u.gone` is not defined for this cohort any "
                "more; the slides, report and scripts use Relapse-free survival (RFS; study: "
                "relapse only)." in w.value for w in at.warning)
+
+
+def test_registry_mode_says_the_users_endpoints_are_not_computed(tmp_path, monkeypatch):
+    """In registry mode the Patients and Relapse risk pages offer the stored endpoints only
+    and say so when the session holds the user's own."""
+    from tests.pages.test_registry_mode import write_registry
+
+    monkeypatch.setenv("RRE_REGISTRY_PATH", str(write_registry(tmp_path / "r.parquet", 2_000)))
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    for page, key in (("pages/3_Patients.py", "patients.mode"),
+                      ("pages/11_Relapse_risk.py", "risk.endpoint")):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+        at.session_state["endpoints.user"] = [endpoint_to_dict(endpoint)]
+        at.switch_page(page).run()
+        assert not at.exception, page
+        widget = at.radio(key=key) if key == "patients.mode" else at.selectbox(key=key)
+        assert len(widget.options) == (2 if key == "patients.mode" else 3)  # RFS, OS (, CIR)
+        assert any(c.value.startswith("Registry mode: ") and "your own endpoints are derived "
+                   "from a loaded file's dates" in c.value for c in at.caption), page
