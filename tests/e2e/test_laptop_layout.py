@@ -1,5 +1,6 @@
 """The Survival page on a laptop (1366 x 768, issue 24): the Kaplan-Meier curve and its
-number-at-risk table are on screen together, and metric labels are not cut with "...".
+number-at-risk table are on screen together, the page starts under Streamlit's header, and
+plotly's toolbar does not cover the legend.
 
 One browser session on the shared server; under 30 s on the 2-core machine.
 """
@@ -19,7 +20,8 @@ LAPTOP = {"width": 1366, "height": 768}
 
 def box(locator) -> dict:
     return locator.evaluate("e => { const b = e.getBoundingClientRect();"
-                            " return {top: b.top, bottom: b.bottom}; }")
+                            " return {top: b.top, bottom: b.bottom, left: b.left,"
+                            " right: b.right}; }")
 
 
 def test_km_curve_and_at_risk_table_fit_one_laptop_screen(server, new_context):
@@ -43,6 +45,14 @@ def test_km_curve_and_at_risk_table_fit_one_laptop_screen(server, new_context):
         " return {bottom: b.bottom}; })"))
     assert top["top"] >= header["bottom"] - 1, (top, header)  # the curve is not under it
     assert last <= LAPTOP["height"], last  # the last at-risk row is on screen
+    # plotly's toolbar, shown while the pointer is on the figure, leaves the legend readable
+    chart.hover()
+    toolbar = chart.locator(".modebar")
+    expect(toolbar).to_be_visible()
+    bar, legend = box(toolbar), box(chart.locator(".legend").first)
+    apart = (bar["bottom"] <= legend["top"] + 1 or bar["top"] >= legend["bottom"] - 1
+             or bar["right"] <= legend["left"] + 1 or bar["left"] >= legend["right"] - 1)
+    assert apart, (bar, legend)  # a row of buttons across the top covered "positive (n=4)"
     # the page's first line starts just under Streamlit's header (assets/layout.css), not
     # 6rem down as Streamlit's default leaves it (36 px of blank space at this size)
     page.locator('[data-testid="stMain"]').evaluate("e => e.scrollTo(0, 0)")
