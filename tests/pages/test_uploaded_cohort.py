@@ -6,6 +6,7 @@ the loaded cohort is placed in the session as the sidebar's uploader does after
 ``core.cohort.read.load_cohort`` accepted the file.
 """
 
+import functools
 import io
 
 import numpy as np
@@ -18,14 +19,18 @@ from tests.pages.helpers import ROOT, header_text
 from ui.shell import PAGES
 
 MINIMAL = ["patient_id", "os_months", "os_event", "rfs_months", "rfs_event"]
+# Each cohort below is loaded once per test process and shared by the tests of every page (a
+# page never changes the session's cohort in place).
 
 
+@functools.cache
 def minimal_cohort(columns=tuple(MINIMAL)):
     """The study's patients with only an id and endpoint columns, through the real loader."""
     data = load_seed_cohort()[list(columns)].to_csv(index=False).encode()
     return load_cohort(io.BytesIO(data))
 
 
+@functools.cache
 def extra_columns_cohort(n_extra=30, seed=5):
     """The study's patients with 30 extra columns: 15 categorical, 15 numeric."""
     rng = np.random.default_rng(seed)
@@ -36,6 +41,7 @@ def extra_columns_cohort(n_extra=30, seed=5):
     return load_cohort(io.BytesIO(rows.to_csv(index=False).encode()))
 
 
+@functools.cache
 def registry_cohort(n=100_000, seed=11):
     """10^5 patients with only the minimal columns (ids as text), through the real loader."""
     rng = np.random.default_rng(seed)
@@ -48,6 +54,7 @@ def registry_cohort(n=100_000, seed=11):
     return load_cohort(io.BytesIO(rows.to_csv(index=False).encode()))
 
 
+@functools.cache
 def large_cohort(n=300, seed=7):
     rng = np.random.default_rng(seed)
     base = load_seed_cohort()
@@ -64,8 +71,9 @@ def run_with(cohort, page, query=None):
     at.session_state["cohort.source"] = "Uploaded file my_cohort.csv"
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at if page == "app.py" else at.switch_page(page).run()
+    if page != "app.py":  # the session opens on the page, as a link to it does
+        at.switch_page(page)
+    return at.run()
 
 
 @pytest.mark.parametrize("page", [path for path, _, _ in PAGES])
