@@ -30,8 +30,7 @@ def run_example(query: dict[str, str] | None = None) -> AppTest:
     at.session_state["cohort.source"] = "Uploaded file hsct_example.csv"
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at.switch_page(PAGE).run()
+    return at.switch_page(PAGE).run()  # the session opens on the page, as a link to it does
 
 
 def metrics(at) -> dict[str, str]:

@@ -97,8 +97,9 @@ def run_with(cohort, page, state=None, query=None) -> AppTest:
         at.session_state[key] = value
     for key, value in (query or {}).items():
         at.query_params[key] = value
-    at.run()
-    return at if page == "app.py" else at.switch_page(page).run()
+    if page != "app.py":  # the session opens on the page, as a link to it does
+        at.switch_page(page)
+    return at.run()
 
 
 def test_an_endpoint_defined_on_your_data_is_offered_on_the_survival_page():
