@@ -44,6 +44,9 @@ TABLE_PT = 18
 """Type size of every slide table: legible from the back of a room (was 11-16 pt)."""
 MIN_ROW_HEIGHT = Pt(TABLE_PT * 1.6)
 """A table row at the table font; caveats that leave less go to their own slide."""
+LEGEND_KEYS = frozenset({"baseline.by"})
+"""Sections whose sentences name the marks in their table (Table 1 by group: ¹ Fisher's
+exact test ...): repeated on every slide of the table, so a continuation slide reads on its own."""
 MAX_TABLE_SLIDES = 4
 """The patient list (a registry's) is cut after this many slides, and says so; other tables
 (bounded by design: a row per characteristic level or term) are paged in full."""
@@ -220,7 +223,8 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
 def _table_slides(deck, section: Section, footer: str) -> None:
     """A section's table as one or more slides; a narrow long table (baseline) goes in two
     side-by-side halves, a wide one is paged by the lines its cells wrap to (a row whose
-    cells wrap to two lines counts two); the section's sentences open the first slide, the
+    cells wrap to two lines counts two); the section's sentences open the first slide (a
+    table whose sentences are the key to its marks, :data:`LEGEND_KEYS`: every slide), the
     caveats sit under the table on its last slide."""
     table = slide_cells(section.table)
     narrow = len(table.columns) <= 4 and len(table) > TABLE_ROWS_PER_SLIDE
@@ -229,8 +233,9 @@ def _table_slides(deck, section: Section, footer: str) -> None:
     is_figure_section = section.figure is not None
     text = [] if is_figure_section else [p for p in section.paragraphs if p]
     text_h = Inches(0.1 + 0.21 * sum(-(-len(p) // 150) for p in text)) if text else 0
+    every = section.key in LEGEND_KEYS
     chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)] \
-        if narrow else _line_pages(table, SLIDE_W - 2 * MARGIN, text_h)
+        if narrow else _line_pages(table, SLIDE_W - 2 * MARGIN, text_h, every_page=every)
     warnings_last = tuple(section.warnings)
     if section.key == "patients" and len(chunks) > MAX_TABLE_SLIDES:
         shown = sum(len(c) for c in chunks[:MAX_TABLE_SLIDES])
@@ -243,7 +248,7 @@ def _table_slides(deck, section: Section, footer: str) -> None:
             title += f" ({index + 1}/{len(chunks)})"
         slide = _blank(deck, title, footer, section.notes)
         top = Inches(1.05)
-        if index == 0 and text:
+        if (index == 0 or every) and text:
             box = _text(slide, text[0], MARGIN, top, SLIDE_W - 2 * MARGIN, text_h, 13,
                         color=MUTED, name="Paragraph")
             for line in text[1:]:
@@ -297,10 +302,12 @@ def _lines(cells: pd.DataFrame, shares: list[int], width) -> pd.Series:
     return pd.concat(lines, axis=1).max(axis=1)
 
 
-def _line_pages(table: pd.DataFrame, width, first_page_taken=0) -> list[pd.DataFrame]:
+def _line_pages(table: pd.DataFrame, width, first_page_taken=0,
+                every_page: bool = False) -> list[pd.DataFrame]:
     """``table`` cut into slides by the height its rows take once their cells wrap (a row of
-    one or two lines: :data:`ROW`; longer ones grow), under its header; the first page has
-    ``first_page_taken`` less room (the section's sentences). Linear in the rows."""
+    one or two lines: :data:`ROW`; longer ones grow), under its header; the first page (every
+    page with ``every_page``) has ``first_page_taken`` less room (the section's sentences).
+    Linear in the rows."""
     shares = _column_shares(table)
     header = _lines(pd.DataFrame([list(table.columns)], columns=table.columns), shares, width)
     heights = (_lines(table, shares, width) * LINE + CELL_PAD).clip(lower=ROW) \
@@ -310,7 +317,7 @@ def _line_pages(table: pd.DataFrame, width, first_page_taken=0) -> list[pd.DataF
     for i, height in enumerate(heights):
         if used + height > room and i > start:
             pages.append(table.iloc[start:i])
-            start, used = i, 0
+            start, used = i, first_page_taken if every_page else 0
         used += height
     pages.append(table.iloc[start:])
     return pages

@@ -184,3 +184,17 @@ def test_deidentified_table1_hides_small_counts_and_ranges():
     assert rows.at[("Patients", ""), "favorable (n = <5)"] == "<5"
     assert rows.at[("Age (years)", "median"), "Overall"] == "59"
     assert rows.at[("Age (years)", "median"), "p"] == "0.409²"
+
+
+def test_deck_repeats_the_test_legend_on_every_slide_of_table1(sections):
+    section = sections["baseline.by"]
+    data = slide_deck(load_seed_cohort(), DeckContext("Seed", 19), CHOICES, sections=[section])
+    pages = [slide for slide in Presentation(io.BytesIO(data)).slides
+             if any(s.name == "Table" for s in slide.shapes)]
+    assert len(pages) > 1  # the seed's Table 1 by ELN risk pages
+    for slide in pages:
+        legends = [s.text_frame.text for s in slide.shapes if s.name == "Paragraph"]
+        assert legends == [section.paragraphs[0]]
+    rows = sum(len(s.table.rows) - 1 for slide in pages for s in slide.shapes
+               if s.name == "Table")
+    assert rows == len(section.table)  # the legend's room did not cut a row
