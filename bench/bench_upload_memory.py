@@ -14,29 +14,30 @@ proposes a mapping, applies it and runs the gatekeeper,
 :func:`core.cohort.validate.set_aside_invalid_rows`) and the sidebar's (the worker reads
 the file; the server runs :func:`core.cohort.read.cohort_from_table`).
 
-Measured 2026-12-06 18:45 UTC on the shared 2-core machine (load 4-6, other engineers' tests
-running, so wall-clock times are inflated; CPU seconds are this process's, not the worker's),
-10^6 rows x 20 columns, 168 MB:
+Measured 2026-12-06 18:50 UTC on the shared 2-core machine (other engineers' tests running;
+CPU seconds are this process's, not the worker's), 10^6 rows x 20 columns, 168 MB; ratios
+against ``pandas.read_csv`` in the same run:
 
-====================================  ======  ======  ========  =========
-case                                  wall s  CPU s   peak MB   worker MB
-====================================  ======  ======  ========  =========
-pandas.read_csv (defaults)               4.2     1.2       593
-pandas.read_csv (all text, object)      10.3     3.5       916
-pyarrow.csv.read_csv                     3.3     1.8       770
-app: read_table in-process               7.7     3.1       749
-app: worker read + map + gatekeeper     46.0    10.2      1466        676
-app: worker read + load (sidebar)       39.7    10.1      1465        675
-====================================  ======  ======  ========  =========
+====================================  ======  ======  ========  =========  ============
+case                                  wall s  CPU s   peak MB   worker MB  x pandas
+                                                                           (wall, peak)
+====================================  ======  ======  ========  =========  ============
+pandas.read_csv (defaults)               1.4     1.0       593              1.0, 1.0
+pandas.read_csv (all text, object)       6.9     3.1       916              5.0, 1.5
+pyarrow.csv.read_csv                     6.8     2.2       766              5.0, 1.3
+app: read_table in-process               7.5     3.0       749              5.4, 1.3
+app: worker read + map + gatekeeper     16.2     8.9      1246        678  11.8, 2.1
+app: worker read + load (sidebar)       19.7     8.9      1254        680  14.3, 2.1
+====================================  ======  ======  ========  =========  ============
 
-Before this round's change (Arrow's CSV reader, slices instead of copies, the table back as
-Arrow record batches instead of a pickle, the sidebar's gatekeeper in the server) the
-worker's read was refused at its 1 GB limit after 53-60 s, and so was every 10^6-row upload.
-Alone on a quiet machine the worker's read takes about 10 s wall and 700 MB peak (230 MB of
-it the worker's imports, 168 MB the file). Open (issue 25): the server's peak during mapping
-and gatekeeper (1.47 GB, against the issue's 1.5 GB for server and worker together; the
-worker has ended by then) and its time (about 25-35 s wall on this machine) are the
-gatekeeper's; the worker's peak and the server's never coincide.
+Before this round's changes (Arrow's CSV reader, slices instead of copies, the table back as
+Arrow record batches instead of a pickle, the sidebar's gatekeeper in the server, the
+gatekeeper's cohort assembled without copies) the worker's read was refused at its 1 GB
+limit after 53-60 s, and so was every 10^6-row upload. The worker's peak (230 MB of it its
+imports, 168 MB the file) and the server's do not coincide: the worker has ended before the
+server maps and checks the table, so server and worker together stay under 1.3 GB. Open
+(issue 25): the gatekeeper's share of the time (about 10 s of the 16) and of the server's
+peak (the raw text table, about 300 MB, and the parsed columns are held together).
 """
 
 from __future__ import annotations
