@@ -3,11 +3,14 @@ per characteristic (gtsummary ``tbl_summary(by =) |> add_p() |> add_overall()``)
 
 Design: every column of the table is :func:`core.cohort.baseline.baseline_characteristics` of
 the patients of one group (Overall: all patients with a group), aligned on (characteristic,
-level); a level a group does not have reads "0". The p-value of each characteristic is
-:func:`core.cohort.baseline.compare_groups` (Fisher's exact test for categories, Wilcoxon or
-Kruskal-Wallis for numbers) with the test named on its row. Patients without a recorded group
-are counted in a note, never silently dropped; missing values per group are the "not recorded"
-rows. The table describes imbalance; :data:`core.cohort.baseline.IMBALANCE_NOTE` says so.
+level); a level a group does not have reads "0". A characteristic of more values than
+:data:`core.cohort.baseline.TOP_LEVELS` lists the Overall column's most frequent ones in every
+column and counts the rest in each column's "other values" row. The p-value of each
+characteristic is :func:`core.cohort.baseline.compare_groups` (Fisher's exact test for
+categories, Wilcoxon or Kruskal-Wallis for numbers) with the test named on its row. Patients
+without a recorded group are counted in a note, never silently dropped; missing values per
+group are the "not recorded" rows. The table describes imbalance;
+:data:`core.cohort.baseline.IMBALANCE_NOTE` says so.
 """
 
 from __future__ import annotations
@@ -16,12 +19,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.cohort.baseline import IMBALANCE_NOTE, baseline_characteristics, compare_groups
+from core.cohort.baseline import (
+    CATEGORICAL,
+    IMBALANCE_NOTE,
+    TOP_LEVELS,
+    _percent,
+    _row,
+    baseline_characteristics,
+    compare_groups,
+    top_levels,
+)
 from core.cohort.columns import check_levels
 from core.cohort.schema import BY_NAME, LABELS
 from core.errors import AnalysisError
 
 OVERALL = "Overall"
+NOT_RECORDED = "not recorded"
 TESTED = ("sex", "age", "wbc", "blasts_pct", "fab_class", "cytogenetics", "fusion_gene",
           "eln2022_risk", "sorafenib_timing", "mrd_pre_status", "relapse_type", "outcome")
 """Characteristics with a p-value (co-mutations hold several values per patient: counted,
@@ -70,17 +83,16 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
                             f"{len(groups)} here. Fix: widen the filters or choose another "
                             "grouping.")
     key = ["characteristic", "level"]
-    overall = baseline_characteristics(grouped, top=None)[[*key, "summary"]].rename(
-        columns={"summary": OVERALL})
-    table = overall
+    parts = [grouped[grouped[by].astype(str) == g] for g in groups]
+    overall, *each = _listed_alike([baseline_characteristics(rows, top=None)
+                                    for rows in (grouped, *parts)])
+    table = overall[[*key, "summary"]].rename(columns={"summary": OVERALL})
     labels = {}
-    for g in groups:
-        part = grouped[grouped[by].astype(str) == g]
+    for g, part, one in zip(groups, parts, each, strict=True):
         label = f"{g} (n = {len(part)})"
         labels[g] = label
-        one = baseline_characteristics(part, top=None)[[*key, "summary"]].rename(
-            columns={"summary": label})
-        table = table.merge(one, on=key, how="left")
+        table = table.merge(one[[*key, "summary"]].rename(columns={"summary": label}), on=key,
+                            how="left")
     table[list(labels.values())] = table[list(labels.values())].fillna("0")
     table = table[table["characteristic"] != LABELS.get(by, by)].reset_index(drop=True)
     columns = [c for c in TESTED if c in cohort.columns and c != by]
@@ -104,6 +116,41 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
                      f"{LABELS.get(by, by)} are not in this table (nor in Overall).")
     notes.append(IMBALANCE_NOTE)
     return BaselineByGroup(table, tests, by, tuple(notes))
+
+
+def _listed_alike(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """Baseline tables (Overall first) with the same values listed for every categorical
+    characteristic: the Overall table's most frequent (:func:`core.cohort.baseline.top_levels`),
+    the others counted in each table's "other values" row (so the groups' rows align)."""
+    overall = tables[0]
+    for label in (LABELS[c] for c in CATEGORICAL):
+        values = overall[(overall["characteristic"] == label)
+                         & (overall["level"] != NOT_RECORDED)]
+        if len(values) <= TOP_LEVELS:
+            continue
+        *kept, other = top_levels(values.to_dict("records"), label, int(values["n"].sum()))
+        tables = [_collapse(t, label, [r["level"] for r in kept], other["level"])
+                  for t in tables]
+    return tables
+
+
+def _collapse(table: pd.DataFrame, label: str, keep: list[str], other: str) -> pd.DataFrame:
+    """``table`` with the values of ``label`` outside ``keep`` counted in one row ``other``."""
+    mine = (table["characteristic"] == label).to_numpy()
+    if not mine.any():
+        return table
+    rows = table[mine]
+    recorded = rows[rows["level"] != NOT_RECORDED]
+    n_other = int(recorded.loc[~recorded["level"].isin(keep), "n"].sum())
+    total = int(recorded["n"].sum())
+    listed = recorded.set_index("level").reindex([k for k in keep
+                                                  if k in set(recorded["level"])]).reset_index()
+    row = _row(label, other, n=n_other, percent=100 * n_other / total if total else float("nan"),
+               summary=_percent(n_other, total))
+    first, last = mine.nonzero()[0][[0, -1]]
+    return pd.concat([table.iloc[:first], listed[table.columns], pd.DataFrame([row]),
+                      rows[rows["level"] == NOT_RECORDED], table.iloc[last + 1:]],
+                     ignore_index=True)
 
 
 def _p(value: float) -> str:

@@ -77,7 +77,7 @@ def test_empty_cohort():
 
 
 def test_table_1_lists_the_most_frequent_values_and_counts_the_rest():
-    """A characteristic with 1,500 values (a free-text karyotype) fills 20 rows and one row
+    """A characteristic with about 1,000 values (a free-text karyotype) fills 20 rows and one row
     "other values" counting the rest, stated in its level; every listed value is at least as
     frequent as any left out, and the counts still add up to the cohort."""
     from core.cohort.baseline import TOP_LEVELS

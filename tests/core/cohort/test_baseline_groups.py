@@ -47,3 +47,35 @@ def test_errors():
         baseline_by_group(cohort, "centre")
     with pytest.raises(AnalysisError, match=r"needs two groups; `mrd_pre_status` has 1 here"):
         baseline_by_group(cohort[cohort["mrd_pre_status"] == "negative"], "mrd_pre_status")
+
+
+def test_thousands_of_values_list_overalls_most_frequent_in_every_group():
+    """Split by MRD status, a characteristic of about 1,000 values lists the Overall column's 20
+    most frequent in every column and one "other values" row; each group's counts add up to
+    Overall's on every row, and to the group's size over the characteristic."""
+    import pandas as pd
+
+    from core.cohort.baseline import TOP_LEVELS
+    from core.cohort.schema import LABELS
+
+    cohort = pd.concat([load_seed_cohort()] * 100, ignore_index=True)
+    cohort["cytogenetics"] = [f"k{i % 1500:04d}" if i % 3 else "46,XY"
+                              for i in range(len(cohort))]
+    result = baseline_by_group(cohort, "mrd_pre_status")
+    table = result.table
+    rows = table[table["Characteristic"] == LABELS["cytogenetics"]]
+    assert len(rows) == TOP_LEVELS + 1
+    assert rows["Level"].iloc[0] == "46,XY"
+    distinct = cohort.loc[cohort["mrd_pre_status"].notna(), "cytogenetics"].nunique()
+    assert distinct > 900
+    assert rows["Level"].iloc[-1] == (f"other values ({distinct - TOP_LEVELS:,}; the "
+                                      f"{TOP_LEVELS} most frequent are listed)")
+    groups = [c for c in table.columns if "(n = " in c]
+    counts = rows[[OVERALL_COLUMN, *groups]].apply(
+        lambda column: column.str.split(" ").str[0].astype(int))
+    assert (counts[groups].sum(axis=1) == counts[OVERALL_COLUMN]).all()
+    sizes = [int(g.split("n = ")[1].rstrip(")")) for g in groups]
+    assert counts[groups].sum(axis=0).tolist() == sizes
+
+
+OVERALL_COLUMN = "Overall"

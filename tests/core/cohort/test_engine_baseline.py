@@ -87,7 +87,7 @@ def test_a_registry_without_optional_columns_gives_the_in_memory_table(tmp_path,
 
 
 def test_a_column_of_thousands_of_values_is_capped_alike(tmp_path):
-    """Table 1 without a split: 1,500 karyotypes become the 20 most frequent and one "other
+    """Table 1 without a split: about 1,000 karyotypes become the 20 most frequent and one "other
     values" row, in memory and in the engine alike."""
     rows = pd.concat([load_seed_cohort()] * 100, ignore_index=True)
     rows["cytogenetics"] = [f"k{i % 1500:04d}" if i % 3 else "46,XY" for i in range(len(rows))]
