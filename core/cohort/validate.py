@@ -24,9 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,6 +38,7 @@ from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_colum
     MAX_LISTED,
     Problem,
     Problems,
+    as_objects,
     clean_column,
     parse_column,
     parse_extra,
@@ -351,14 +350,10 @@ def ambiguous_dates_text(name: str, texts: pd.Series) -> str:
 
 def _derive_missing_columns(out: dict[str, pd.Series], n: int) -> None:
     """Fill absent optional columns by their documented rule, or leave them empty."""
-    empty = pd.Series([None] * n, dtype=object)
-
-    def by_rule(values: pd.Series, rule: Callable[[Any], str | None]) -> pd.Series:
-        return pd.Series([None if pd.isna(v) else rule(v) for v in values], dtype=object)
-
-    if "fab_class" not in out and "fab" in out:
-        out["fab_class"] = by_rule(
-            out["fab"], lambda f: m.group(1) if (m := re.match(r"(M\d)", f)) else f)
+    empty = pd.Series(np.full(n, None, dtype=object))
+    if "fab_class" not in out and "fab" in out:  # "M2a" -> "M2"; a subtype without M<digit>
+        fab = out["fab"].astype("string")           # stays as written
+        out["fab_class"] = as_objects(fab.str.extract(r"^(M\d)", expand=False).fillna(fab))
     # relapse_type is never made up from the events (a relapse's type is not derivable), nor
     # is outcome beyond the death record (derive.outcome_from_death: "alive" cannot be told
     # from "lost to follow-up"). Absent, they stay "not recorded".
