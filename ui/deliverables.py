@@ -31,11 +31,11 @@ from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
 from core.report.sections import DELIVERED, ReportChoices
 from core.survival.competing.input import DEATH_RULES
-from core.survival.endpoint import SURVIVAL, endpoint_to_dict
+from core.survival.endpoint import INCIDENCE, SURVIVAL, endpoint_to_dict
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
 from ui.comparisons import current_flow
-from ui.endpoints import user_endpoints
+from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy
 from ui.session_cache import session_cached
 from ui.shell import View, plain
@@ -74,7 +74,16 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         competing_rule=rule if rule in DEATH_RULES else "censor",
         cox_strata=strata if strata in stratifier_options(cohort) else None,
         user_endpoints=tuple(json.dumps(endpoint_to_dict(e), sort_keys=True) for e in users),
+        competing_endpoint=_own_incidence(),
         **_comparison_choices(cohort, by), **_risk_choices(cohort))
+
+
+def _own_incidence() -> str | None:
+    """The Competing risks page's own incidence endpoint ("Your own endpoints"; unvisited:
+    the first the cohort supports, as the page shows it), None without one."""
+    offered = list(own_endpoints((INCIDENCE,))[0])
+    chosen = saved_value("competing.endpoint", None)
+    return chosen if chosen in offered else (offered[0] if offered else None)
 
 
 def _comparison_choices(cohort: pd.DataFrame, by: str | None) -> dict:

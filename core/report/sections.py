@@ -10,9 +10,8 @@ and is plain data (hashable; a page passes it through ``st.cache_data``).
 
 Conventions: the Cox section follows the Cox page (ordinary Cox with Efron ties, Firth's
 penalized fit when the ordinary fit shows separation or does not converge; its caveats as
-warnings); the competing-risk section follows the Competing risks page (its grouping and
-death rule, :func:`core.survival.competing.summary.competing_report`: relapse as the event,
-death without relapse as the competing one, CIR and NRM with Gray's test per cause).
+warnings); the competing-risk sections follow the Competing risks page
+(:mod:`core.report.competing`).
 
 References
 ----------
@@ -36,6 +35,7 @@ from core.errors import AnalysisError
 from core.style.numbers import format_p, p_phrase
 from core.survival.endpoint import (
     BUILT_IN,
+    INCIDENCE,
     SURVIVAL,
     Endpoint,
     ResolvedEndpoint,
@@ -127,6 +127,9 @@ class ReportChoices:
     reference, competing_reference, baseline_by, rho, logrank_strata, pairwise_adjust
         The pages' reference groups (None or absent: the first group), Table 1 split and
         further log-rank tests (None: not shown); see :mod:`core.report.group_tests`.
+    competing_endpoint : str or None
+        The Competing risks page's own incidence endpoint (one of ``user_endpoints``; None:
+        no section, :mod:`core.report.competing`).
     """
 
     endpoint: str = "rfs"
@@ -153,6 +156,7 @@ class ReportChoices:
     rho: float | None = None
     logrank_strata: str | None = None
     pairwise_adjust: str = "holm"
+    competing_endpoint: str | None = None
 
     def __post_init__(self) -> None:
         """The deliverables' gatekeeper: every choice is checked as its page checks it (the
@@ -166,7 +170,8 @@ class ReportChoices:
                               ("swimmer_mode", (*ENDPOINTS, *(e.key for e in self.users))),
                               ("competing_rule", DEATH_RULES),
                               ("risk_rule", DEATH_RULES), ("rho", (None, *RHO_CHOICES)),
-                              ("pairwise_adjust", ADJUSTMENTS)):
+                              ("pairwise_adjust", ADJUSTMENTS), ("competing_endpoint", (
+                                  None, *(e.key for e in self.users if e.kind == INCIDENCE)))):
             value = getattr(self, name)
             if value not in allowed:
                 raise AnalysisError(f"The deliverables' {name} is {str(value)[:40]!r}; it is one "
@@ -335,82 +340,6 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
                    metrics=(("Patients drawn", str(len(lanes.lanes))),))
 
 
-def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
-    """The Competing risks page's view: cumulative incidence of relapse and of non-relapse
-    mortality (NRM) by the page's grouping and death rule, Gray's test per cause with its
-    permutation p for small samples, CIR and NRM at the landmarks."""
-    import core.survival.competing.summary as module
-    from core.survival.figures.competing import cif_figure
-
-    title = "Relapse with death as a competing risk"
-    by = choices.competing_by
-    try:
-        report = module.competing_report(cohort, by, choices.landmark_months,
-                                         choices.competing_rule)
-    except AnalysisError as error:
-        return Section(title, key="competing", warnings=(str(error),))
-    paragraphs, metrics = [], list(_incidence_numbers(report, choices.landmark_months))
-    for cause, test in report.tests.items():
-        perm = report.permutation.get(cause)
-        noun = module.CAUSES[cause]
-        paragraphs.append(f"{noun}: Gray's test chi-square {test.statistic:.2f}, {test.dof} df, "
-                          f"{p_phrase(test.p_value)}"
-                          + (f"; permutation p {format_p(perm.p_value)} ({perm.describe()})."
-                             if perm else "."))
-        metrics.append((f"Gray's test p, {noun}", format_p(test.p_value)))
-        if perm:
-            metrics.append((f"Permutation p, {noun}", format_p(perm.p_value)))
-    paragraphs += [f"Relapse is the event; death without relapse competes with it (it is not "
-                   f"censored), so the curves do not overstate relapse. "
-                   f"{report.rule.describe()}", report.caption, *choices.rules_for(by)]
-    figure = cif_figure(report.incidence[1].table, report.at_risk,
-                        groups=list(report.incidence[1].groups),
-                        y_title="Cumulative incidence of relapse", by=by)
-    table = module.landmark_table(report) if choices.landmark_months else None
-    groups = list(report.incidence[1].groups)
-    effects = _relapse_effects(cohort, choices, groups) if len(groups) > 1 else None
-    if effects is not None:
-        paragraphs.append(effects.method)
-    return Section(title, tuple(paragraphs), table, figure,
-                   tuple(report.notes) + (effects.notes if effects else ()),
-                   key="competing", notes=(" ".join((report.caption,
-                                                     *choices.rules_for(by))),),
-                   metrics=tuple(metrics),
-                   figure_table=effects.display() if effects else None,
-                   figure_table_notes=tuple(effects.notes) if effects else ())
-
-
-def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]):
-    """The Fine-Gray hazard ratios of relapse by the competing section's grouping, against
-    the page's reference (else the first of ``groups``, as the page falls back;
-    :func:`core.survival.competing.annotation.competing_effects`); None when the data cannot
-    give them (the section's notes say why)."""
-    from core.survival.competing.annotation import competing_effects
-
-    reference = choices.competing_reference if choices.competing_reference in groups else None
-    try:
-        return competing_effects(cohort, choices.competing_by, 1, choices.competing_rule,
-                                 reference)
-    except AnalysisError:
-        return None
-
-
-def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
-    """Per group, the cumulative incidence of relapse at the first landmark ("beyond
-    follow-up" when the group's follow-up ended before it)."""
-    if not landmark_months:
-        return []
-    first = min(landmark_months)
-    marks = report.landmarks[(report.landmarks["cause"] == 1)
-                             & (report.landmarks["time"] == first)].set_index("group")
-    out = []
-    for group, n in report.incidence[1].n.items():
-        value = marks["cif"].get(group, float("nan"))
-        out.append((f"{group} (n={n}): relapse by {first:g} months",
-                    "beyond follow-up" if value != value else f"{100 * value:.1f}%"))
-    return out
-
-
 def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
     """Definitions and methods, in the words of the pages (for a cohort whose times come from
     dates, how they were computed and how many deaths were dated at the last contact)."""
@@ -440,8 +369,10 @@ def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
         from core.report.table2 import table2_section
 
         sections += [cox_section(cohort, choices), table2_section(cohort, choices)]
-    sections.append(competing_section(cohort, choices))
-    sections.append(swimmer_section(cohort, choices))
+    from core.report.competing import competing_section, own_incidence_sections
+
+    sections += [competing_section(cohort, choices), *own_incidence_sections(cohort, choices),
+                 swimmer_section(cohort, choices)]
     if choices.risk_covariates:
         from core.report.risk import risk_section
 

@@ -56,3 +56,39 @@ def test_values_the_pages_would_not_offer_are_dropped():
              "survival.strata": "eln2022_risk",  # the grouping itself
              "survival.adjust": "bonferroni", "cohort.baseline_by": "patient_id"}
     assert _run(state) == (None, None, "eln2022_risk", None, None, "holm")
+
+
+def _own_incidence_script():
+    import streamlit as st
+
+    from core.cohort.read import load_seed_cohort
+    from ui.deliverables import report_choices
+
+    st.text(repr(report_choices(load_seed_cohort()).competing_endpoint))
+
+
+def test_the_competing_pages_own_incidence_endpoint_reaches_the_deliverables():
+    """The Competing risks page's "Your own endpoints" choice (unvisited: the first, as the
+    page shows it); none without an own incidence endpoint."""
+    from core.cohort.read import load_seed_cohort
+    from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, user_endpoint
+
+    seed = load_seed_cohort()
+    cohort = seed.assign(relapse_m=seed["rfs_months"].where(seed["rfs_event"] == 1),
+                         death_m=seed["os_months"].where(seed["os_event"] == 1))
+    own = [endpoint_to_dict(user_endpoint(name, name, EndpointRecipe(
+        None, ("relapse_m",), "os_months", competing=("death_m",), unit="months")))
+        for name in ("CIR1", "CIR2")]
+
+    def run(state: dict):
+        at = AppTest.from_function(_own_incidence_script, default_timeout=60)
+        for key, value in {"cohort.data": cohort, "endpoints.user": own, **state}.items():
+            at.session_state[key] = value
+        at.run()
+        assert not at.exception
+        return eval(at.text[0].value)  # noqa: S307 (our own repr of plain values)
+
+    assert run({}) == "u.cir1"
+    assert run({"competing.endpoint": "u.cir2"}) == "u.cir2"
+    assert run({"competing.endpoint": "u.gone"}) == "u.cir1"
+    assert run({"endpoints.user": []}) is None
