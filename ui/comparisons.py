@@ -39,7 +39,7 @@ from ui import cached
 from ui.exports import download_button
 from ui.session_cache import session_cached
 from ui.shell import STATE_COHORT, plain
-from ui.state import keep_in_url, seed_choice, url_value
+from ui.state import keep_in_url, saved_value, seed_choice, url_value
 from ui.upload import STATE_SET_ASIDE
 
 
@@ -179,15 +179,34 @@ def _baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
     return baseline_by_group(cohort, by)
 
 
+AS_SURVIVAL = "survival"
+"""The Cohort page's default Table 1 split: the Survival page's grouping (the comparison the
+deck presents). "none" is the explicit choice of no split, on the page and in the deck."""
+
+
+def survival_grouping(options: list[str]) -> str | None:
+    """The Survival page's grouping when ``options`` offer it, else None."""
+    by = saved_value("survival.by", saved_value("report.by", "none"))
+    return by if by in options else None
+
+
 def baseline_split(cohort: pd.DataFrame, options: list[str]) -> pd.DataFrame | None:
-    """The Cohort page's choice to split Table 1 by a grouping; draws the split table with its
-    tests and notes and returns it (None when not split)."""
-    seed_choice("cohort.baseline_by", ["none", *options], "none")
-    by = st.selectbox("Split the table by", ["none", *options], key="cohort.baseline_by",
-                      format_func=lambda c: "No split (whole cohort)" if c == "none"
-                      else LABELS.get(c, c))
+    """The Cohort page's choice to split Table 1 by a grouping (default: as the Survival
+    page; "No split" is kept in the link and holds in the deck too); draws the split table
+    with its tests and notes and returns it (None when not split)."""
+    grouping = survival_grouping(options)
+    follows = (f"As the Survival page ({LABELS.get(grouping, grouping)})" if grouping
+               else "As the Survival page (no grouping: no split)")
+    seed_choice("cohort.baseline_by", [AS_SURVIVAL, "none", *options], AS_SURVIVAL)
+    by = st.selectbox("Split the table by", [AS_SURVIVAL, "none", *options],
+                      key="cohort.baseline_by",
+                      format_func=lambda c: follows if c == AS_SURVIVAL else
+                      "No split (whole cohort)" if c == "none" else LABELS.get(c, c),
+                      help="What the deck and the report show too: \"No split\" keeps Table 1 "
+                           "whole there even when the Survival page compares groups.")
     keep_in_url("cohort.baseline_by")  # the deliverables' Table 1 split
-    if by == "none":
+    by = grouping if by == AS_SURVIVAL else by
+    if by in (None, "none"):
         return None
     try:
         split = _baseline_by_group(cohort, by)

@@ -34,7 +34,7 @@ from core.survival.competing.input import DEATH_RULES
 from core.survival.endpoint import INCIDENCE, SURVIVAL, endpoint_to_dict
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
-from ui.comparisons import current_flow
+from ui.comparisons import AS_SURVIVAL, current_flow, survival_grouping
 from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy
 from ui.session_cache import session_cached
@@ -54,8 +54,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     endpoint = saved_value("survival.endpoint", "rfs")
     cox_endpoint = saved_value("cox.endpoint", "rfs")
     swimmer = saved_value("patients.mode", "rfs")
-    by = saved_value("survival.by", saved_value("report.by", "none"))
-    by = by if by in stratifier_options(cohort) else None
+    by = survival_grouping(stratifier_options(cohort))
     marks = _landmarks(saved_value("survival.landmarks", "12, 24"))
     covariates = tuple(saved_value("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
     color_by = saved_value("patients.color_by", "eln2022_risk")
@@ -87,14 +86,15 @@ def _own_incidence() -> str | None:
 
 
 def _comparison_choices(cohort: pd.DataFrame, by: str | None) -> dict:
-    """The reference groups, the Cohort page's Table 1 split (no split chosen there: the
-    Survival grouping, the comparison the deck presents) and the Survival page's further
-    tests, as those pages accept them (a value they would not offer: none)."""
+    """The reference groups, the Cohort page's Table 1 split (by default the Survival
+    grouping, the comparison the deck presents; "No split" chosen there: none) and the
+    Survival page's further tests, as those pages accept them (a value they would not offer:
+    the default)."""
     from core.survival.km.pairwise import ADJUSTMENTS
     from core.survival.km.robustness import RHO_CHOICES
 
     options = stratifier_options(cohort)
-    split = saved_value("cohort.baseline_by", "none")
+    split = saved_value("cohort.baseline_by", AS_SURVIVAL)
     strata = saved_value("survival.strata", None)
     try:
         rho = float(saved_value("survival.rho", "nan"))
@@ -103,7 +103,7 @@ def _comparison_choices(cohort: pd.DataFrame, by: str | None) -> dict:
     adjust = saved_value("survival.adjust", "holm")
     return {"reference": _text_or_none(saved_value("survival.reference", None)),
             "competing_reference": _text_or_none(saved_value("competing.reference", None)),
-            "baseline_by": split if split in options else by,
+            "baseline_by": None if split == "none" else split if split in options else by,
             "rho": rho if rho in RHO_CHOICES else None,
             "logrank_strata": strata if strata in options and strata != by else None,
             "pairwise_adjust": adjust if adjust in ADJUSTMENTS else "holm"}

@@ -223,3 +223,20 @@ def test_flow_diagram_counts_every_row():
     assert "not Sorafenib timing =<br>induction: 5" in texts
     labels = {d.proto.label for d in at.get("download_button")}
     assert {"Flow diagram (SVG)", "Flow diagram (PNG)"} <= labels  # through the guard
+
+
+def test_table1_follows_the_survival_grouping_until_no_split_is_chosen():
+    """Default: as the Survival page (the deck's comparison); "No split" is a choice kept in
+    the link (cohort.baseline_by=none), which the deck honours
+    (tests/pages/test_deliverable_choices.py)."""
+    at = run_page(query={"survival.by": "eln2022_risk"}, timeout=120)
+    assert not at.exception
+    box = at.selectbox(key="cohort.baseline_by")
+    assert box.value == "survival"
+    assert "As the Survival page (ELN 2022 risk)" in box.options
+    split = next(d.value for d in at.dataframe if "Overall" in d.value.columns)
+    assert "adverse (n = 7)" in split.columns
+    box.select("none").run()
+    assert not at.exception
+    assert not any("Overall" in d.value.columns for d in at.dataframe)
+    assert at.query_params["cohort.baseline_by"] == "none"

@@ -38,9 +38,16 @@ def test_the_pages_choices_reach_the_deliverables():
 def test_unvisited_pages_give_no_tests_and_the_survival_grouping_splits_table1():
     assert _run({"survival.by": "eln2022_risk"}) == (None, None, "eln2022_risk", None, None,
                                                      "holm")
-    assert _run({"survival.by": "eln2022_risk", "cohort.baseline_by": "none"})[2] == \
-        "eln2022_risk"  # no split chosen on the Cohort page
-    assert _run({"cohort.baseline_by": "none"})[2] is None  # no grouping anywhere
+    assert _run({"survival.by": "eln2022_risk", "cohort.baseline_by": "survival"})[2] == \
+        "eln2022_risk"  # the Cohort page's default: as the Survival page
+    assert _run({"cohort.baseline_by": "survival"})[2] is None  # no grouping anywhere
+
+
+def test_no_split_on_the_cohort_page_keeps_table1_whole_in_the_deck():
+    """"No split" is a choice (cohort.baseline_by=none in the link), not "unvisited": the
+    deck's Table 1 stays whole even when the Survival page compares groups."""
+    assert _run({"survival.by": "eln2022_risk", "cohort.baseline_by": "none"})[2] is None
+    assert _run({"survival.by": "eln2022_risk", "saved.cohort.baseline_by": "none"})[2] is None
 
 
 def test_choices_saved_when_leaving_a_page_reach_the_deliverables():
