@@ -31,6 +31,7 @@ from pptx.dml.color import RGBColor
 from pptx.util import Emu, Inches, Pt
 
 from core.access.deidentify import IDENTIFIED, Privacy
+from core.report.group_tests import LEGEND_KEYS
 from core.report.html import Section, report_sections
 from core.report.images import PRESETS, render_figure
 from core.report.sections import ReportChoices
@@ -44,9 +45,6 @@ TABLE_PT = 18
 """Type size of every slide table: legible from the back of a room (was 11-16 pt)."""
 MIN_ROW_HEIGHT = Pt(TABLE_PT * 1.6)
 """A table row at the table font; caveats that leave less go to their own slide."""
-LEGEND_KEYS = frozenset({"baseline.by"})
-"""Sections whose sentences name the marks in their table (Table 1 by group: ¹ Fisher's
-exact test ...): repeated on every slide of the table, so a continuation slide reads on its own."""
 MAX_TABLE_SLIDES = 4
 """The patient list (a registry's) is cut after this many slides, and says so; other tables
 (bounded by design: a row per characteristic level or term) are paged in full."""
@@ -223,9 +221,10 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
 def _table_slides(deck, section: Section, footer: str) -> None:
     """A section's table as one or more slides; a narrow long table (baseline) goes in two
     side-by-side halves, a wide one is paged by the lines its cells wrap to (a row whose
-    cells wrap to two lines counts two); the section's sentences open the first slide (a
-    table whose sentences are the key to its marks, :data:`LEGEND_KEYS`: every slide), the
-    caveats sit under the table on its last slide."""
+    cells wrap to two lines counts two); the section's sentences open the first slide
+    (every slide for a table whose sentences name its marks,
+    :data:`core.report.group_tests.LEGEND_KEYS`), the caveats sit under the table on its
+    last slide."""
     table = slide_cells(section.table)
     narrow = len(table.columns) <= 4 and len(table) > TABLE_ROWS_PER_SLIDE
     per_table = TABLE_ROWS_PER_SLIDE

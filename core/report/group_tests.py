@@ -45,6 +45,10 @@ TABLE1_METHOD = ("Counts (% of patients with a recorded value) per group and ove
 MARKS = "¹²³⁴⁵⁶⁷⁸⁹"
 """Footnote marks naming each row's test (gtsummary's style), so the table stays narrow
 enough for a slide at 18 pt."""
+LEGEND_KEYS = frozenset({"baseline.by"})
+"""Sections whose sentences name the marks in their table (the :data:`MARKS` legend): the
+slides and projector screens repeat them on every page of the table, so a continuation page
+reads on its own."""
 
 
 def baseline_by_group_section(cohort: pd.DataFrame, by: str | None,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.report.group_tests import LEGEND_KEYS
 from core.report.images import ImagePreset, publication_style
 
 TABLE_ROWS = 10
@@ -131,11 +132,14 @@ def projector_screens(sections, rows: int = TABLE_ROWS,
                                paragraphs=words if i == 1 else ())
                         for i, page in enumerate(pages, start=1)]
         else:  # a table: its first rows with the key numbers and caveats, then the rest
-            pages = _pages(section.table, rows, first_rows if section.metrics or
-                           section.warnings or first["paragraphs"] else rows)
+            legend = section.key in LEGEND_KEYS  # its sentences on every screen
+            pages = _pages(section.table, first_rows if legend else rows,
+                           first_rows if section.metrics or section.warnings
+                           or first["paragraphs"] else rows)
             screens += [Screen(_title(section.title, i, len(pages)),
                                section.key if i == 1 else f"{section.key}.{i}", tables=page,
-                               blank_repeats=blank, **(first if i == 1 else {}))
+                               blank_repeats=blank, **(first if i == 1 else {
+                                   "paragraphs": first["paragraphs"] if legend else ()}))
                         for i, page in enumerate(pages, start=1)]
     return screens
 

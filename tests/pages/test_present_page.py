@@ -77,7 +77,7 @@ def test_a_survival_screen_shows_one_line_per_group_and_the_tests():
                               baseline_by="mrd_pre_status", rho=1.0,
                               logrank_strata="eln2022_risk", reference="negative")
     assert "Relapse with death as a competing risk · hazard ratios" in titles
-    assert "Baseline characteristics by MRD before maintenance · 1/5" in titles
+    assert "Baseline characteristics by MRD before maintenance · 1/6" in titles  # legend on each
     assert "Does the difference hold? RFS" in titles
     at.selectbox(key="present.slide").set_value(
         str(titles.index("Relapse-free survival (RFS; study: relapse only)") + 1)).run()

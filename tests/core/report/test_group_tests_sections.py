@@ -198,3 +198,12 @@ def test_deck_repeats_the_test_legend_on_every_slide_of_table1(sections):
     rows = sum(len(s.table.rows) - 1 for slide in pages for s in slide.shapes
                if s.name == "Table")
     assert rows == len(section.table)  # the legend's room did not cut a row
+
+
+def test_projector_repeats_the_test_legend_on_every_screen_of_table1(sections):
+    section = sections["baseline.by"]
+    screens = [s for s in projector_screens([section])]
+    assert len(screens) > 1
+    assert all(s.paragraphs == section.paragraphs for s in screens)
+    assert sum(len(t) for s in screens for t in s.tables) == len(section.table)
+    assert screens[0].warnings and not any(s.warnings for s in screens[1:])
