@@ -37,6 +37,7 @@ from core.survival.km.summary import stratifier_options
 from ui.comparisons import AS_SURVIVAL, current_flow, survival_grouping
 from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy
+from ui.registry import registry_path
 from ui.session_cache import session_cached
 from ui.shell import View, plain
 from ui.state import link_notice, saved_value
@@ -79,7 +80,10 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
 
 def _own_incidence() -> str | None:
     """The Competing risks page's own incidence endpoint ("Your own endpoints"; unvisited:
-    the first the cohort supports, as the page shows it), None without one."""
+    the first the cohort supports, as the page shows it), None without one or in registry
+    mode (the page does not draw them there)."""
+    if registry_path():
+        return None
     offered = list(own_endpoints((INCIDENCE,))[0])
     chosen = saved_value("competing.endpoint", None)
     return chosen if chosen in offered else (offered[0] if offered else None)

@@ -74,9 +74,10 @@ def _own_incidence_script():
     st.text(repr(report_choices(load_seed_cohort()).competing_endpoint))
 
 
-def test_the_competing_pages_own_incidence_endpoint_reaches_the_deliverables():
+def test_the_competing_pages_own_incidence_endpoint_reaches_the_deliverables(monkeypatch):
     """The Competing risks page's "Your own endpoints" choice (unvisited: the first, as the
-    page shows it); none without an own incidence endpoint."""
+    page shows it); none without an own incidence endpoint, nor in registry mode (the page
+    does not draw it there)."""
     from core.cohort.read import load_seed_cohort
     from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, user_endpoint
 
@@ -99,3 +100,5 @@ def test_the_competing_pages_own_incidence_endpoint_reaches_the_deliverables():
     assert run({"competing.endpoint": "u.cir2"}) == "u.cir2"
     assert run({"competing.endpoint": "u.gone"}) == "u.cir1"
     assert run({"endpoints.user": []}) is None
+    monkeypatch.setenv("RRE_REGISTRY_PATH", "/nonexistent/registry.parquet")
+    assert run({}) is None
