@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import astuple
 from datetime import date
 
@@ -26,6 +27,7 @@ import pandas as pd
 import streamlit as st
 
 from core.access.deidentify import Privacy
+from core.access.roles import AccessDenied
 from core.cohort.text import format_number, markdown_safe, parse_horizon, parse_months
 from core.errors import AnalysisError
 from core.report.images import FORMATS, MIME, PRESETS, image_filename, render_figure
@@ -34,9 +36,10 @@ from core.survival.competing.input import DEATH_RULES
 from core.survival.endpoint import INCIDENCE, SURVIVAL, endpoint_to_dict
 from core.survival.flow import AnalysisFlow
 from core.survival.km.summary import stratifier_options
+from ui.access import STATE_SESSION, current
 from ui.comparisons import AS_SURVIVAL, current_flow, survival_grouping
 from ui.endpoints import own_endpoints, user_endpoints
-from ui.exports import guarded, may_download, privacy
+from ui.exports import guarded, may_download, privacy, session_state_now
 from ui.registry import registry_path
 from ui.session_cache import session_cached
 from ui.shell import View, plain
@@ -45,6 +48,8 @@ from ui.subgroups import filter_description, rules_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PRESENT_PAGE = "pages/8_Present.py"
+SWIMMER_WITHHELD = ("The swimmer plot names each patient, so it is not offered as a "
+                    "de-identified figure; the slides carry it with pseudonyms.")
 
 
 def report_choices(cohort: pd.DataFrame) -> ReportChoices:
@@ -215,23 +220,55 @@ def _prepared(name: str, signature: str, label: str, build, filename: str, mime:
 
     ``download`` names the file's rule (:data:`core.access.roles.DOWNLOADS`): nothing is drawn
     for a role without it, and the build checks the role and is recorded
-    (:func:`ui.exports.guarded`; ``build`` takes the :class:`ui.exports.Export`).
+    (:func:`ui.exports.guarded`; ``build`` takes the :class:`ui.exports.Export`). The prepared
+    file remembers the privacy and the role it was built under: a press of its download button
+    finds out then whether they still hold (:func:`_as_built`).
     """
     if not may_download(download):
         return
     stored = st.session_state.get(f"{key}.bytes")
     if stored is not None and stored[0] == signature:
-        where.download_button(f"Download {label}", stored[1], filename, mime=mime,
-                              icon=":material/download:", key=f"{key}.download")
+        where.download_button(f"Download {label}", _as_built(stored, download, build),
+                              filename, mime=mime, icon=":material/download:",
+                              key=f"{key}.download", on_click="ignore")
         return
     if where.button(f"Prepare {label}", key=f"{key}.prepare", icon=":material/build:"):
         with st.spinner(f"Building the {name}…"):
+            under = []  # the privacy the build ran under, read by guarded() now
+
+            def remembered(export):
+                under.append(export.privacy)
+                return build(export)
+
             try:
-                st.session_state[f"{key}.bytes"] = (signature, guarded(download, build)())
+                data = guarded(download, remembered)()
             except AnalysisError as error:
                 where.error(markdown_safe(str(error)), icon=":material/error:")
                 return
+        st.session_state[f"{key}.bytes"] = (signature, data, under[0], current().role)
         st.rerun()
+
+
+def _as_built(stored: tuple, download: str, build) -> Callable[[], bytes]:
+    """The data of a prepared file's download button, read when the button is pressed.
+
+    Streamlit serves a download from the button the page drew, so a press right after the
+    "De-identify exports" switch was flipped reaches the button drawn before the flip. The
+    prepared bytes are served only while the privacy they were built under still holds;
+    otherwise the file is built again then, under the switch as it is (and recorded like any
+    build). A file prepared under another role is refused (press *Prepare* again).
+    """
+    _, data, built_under, role = stored
+    state, rebuild = session_state_now(), guarded(download, build)
+
+    def now() -> bytes:
+        session = state[STATE_SESSION]
+        if session.role != role:
+            raise AccessDenied(f"This file was prepared for the role {role.label}; your role "
+                               f"is now {session.role.label}: press Prepare again.")
+        return data if privacy(session, state) == built_under else rebuild()
+
+    return now
 
 
 def deliverables(view: View, page: str, figure=None, caption: str = "",
@@ -311,12 +348,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
             figure, caption, figure_name = figure[label]
         if figure is not None and not isinstance(figure, dict):
             if level.deidentified and page == "patients":  # its lanes are named by patient id
-                st.caption("The swimmer plot names each patient, so it is not offered as a "
-                           "de-identified figure; the slides carry it with pseudonyms.")
+                st.caption(SWIMMER_WITHHELD)
             else:
-                _figure_downloads(figure, " ".join(filter(None, (level.note, caption))),
-                                  figure_name, page, base,
-                                  None if table is None else level.aggregate(table))
+                _figure_downloads(figure, caption, figure_name, page, base, table)
 
 
 def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple,
@@ -330,8 +364,18 @@ def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: t
                                                 "pdf": "PDF"}[f])
     signature = _signature("figure", base, preset, kind, figure.to_json(), caption,
                            None if table is None else table.to_json())
-    _prepared("figure", signature, f"figure ({kind.upper()})",
-              lambda _: render_figure(figure, kind, preset, caption=caption, table=table),
+
+    def build(export) -> bytes:
+        """The image under the privacy of the build (its note in the caption, the table's
+        small counts suppressed); no de-identified swimmer plot."""
+        level = export.privacy
+        if level.deidentified and page == "patients":
+            raise AccessDenied(SWIMMER_WITHHELD)
+        return render_figure(figure, kind, preset,
+                             caption=" ".join(filter(None, (level.note, caption))),
+                             table=None if table is None else level.aggregate(table))
+
+    _prepared("figure", signature, f"figure ({kind.upper()})", build,
               image_filename(figure_name, kind, preset), MIME[kind], f"deliver.{page}.figure",
               go, "deliver.figure")
     st.caption("Publication style: white background, black axes, larger fonts, one dash "

@@ -8,7 +8,8 @@ mapped or a cohort in use, see :func:`holds_upload`) the result is kept in this 
 state, under :data:`STATE_CACHE`, pickled like ``st.cache_data`` keeps it (each hit returns a
 fresh copy); otherwise (the embedded study, a registry file on the server) the shared
 ``st.cache_data`` store serves every session as before. "Remove my data" drops the session's
-store (:func:`clear`) and a closed session takes it along.
+store (:func:`clear`) and a closed session takes it along. A call on a server thread outside
+any run (a download built when its button is pressed) keeps nothing: it simply runs.
 
 Keys are the function and a BLAKE2 digest of its arguments (DataFrames by
 ``pandas.util.hash_pandas_object`` of every row, index and column names; other values by
@@ -48,6 +49,8 @@ def session_cached(show_spinner: bool | str = False, max_entries: int | None = N
 
         @functools.wraps(function)
         def call(*args, **kwargs):
+            if _download_thread():  # no session state here to keep an upload's result in
+                return function(*args, **kwargs)
             if not holds_upload():
                 return shared(*args, **kwargs)
             store = st.session_state.setdefault(STATE_CACHE, OrderedDict())
@@ -69,6 +72,16 @@ def session_cached(show_spinner: bool | str = False, max_entries: int | None = N
         return call
 
     return wrap
+
+
+def _download_thread() -> bool:
+    """Whether this call runs on a server thread outside any run of a page (Streamlit builds a
+    deferred download there): ``st.session_state`` is then a stand-in shared by every session,
+    so nothing may be kept, neither there nor in the shared store."""
+    from streamlit import runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    return runtime.exists() and get_script_run_ctx(suppress_warning=True) is None
 
 
 def clear() -> None:

@@ -25,7 +25,10 @@ def _page_with_a_download():
 
 
 def _press(builder) -> bytes:
-    """Run a builder as Streamlit does on a click: on another thread, outside any run."""
+    """Run a builder as Streamlit does on a click: on another thread, outside any run (a
+    button drawn with bytes serves them as they are)."""
+    if isinstance(builder, bytes):
+        return builder
     out = []
     thread = threading.Thread(target=lambda: out.append(builder()))
     thread.start()
@@ -44,6 +47,46 @@ def test_a_download_drawn_before_the_switch_follows_the_switch():
     switch.set_value(True).run()
     assert _press(drawn_identified) == b"deidentified"  # the button drawn before the flip
     assert _press(at.session_state["test.builders"][-1]) == b"deidentified"
+
+    at.toggle(key="access.deidentify").set_value(False).run()
+    assert _press(drawn_identified) == b"identified"
+
+
+def _page_with_a_prepared_file():
+    """The header and one Deliverables-panel file (Prepare, then Download), whose builder
+    writes the privacy it ran under; what each drawn download button serves is kept."""
+    import streamlit as st
+
+    from ui import access, deliverables
+    from ui.exports import privacy
+
+    class Where:  # draws as ``st`` does and keeps each download button's data
+        button = staticmethod(st.button)
+        error = staticmethod(st.error)
+
+        @staticmethod
+        def download_button(label, data, *args, **kwargs):
+            st.session_state.setdefault("test.served", []).append(data)
+            return st.download_button(label, data, *args, **kwargs)
+
+    access.gate("app.py", "Cohort")
+    deliverables._prepared("report", deliverables._signature("report", privacy()), "report",
+                           lambda export: export.privacy.level.encode(), "report.txt",
+                           "text/plain", "test.report", Where(), "deliver.report")
+
+
+def test_a_prepared_file_pressed_after_the_switch_follows_the_switch():
+    at = AppTest.from_function(_page_with_a_prepared_file, default_timeout=60)
+    at.run()
+    at.button(key="test.report.prepare").click().run()
+    assert at.session_state["test.report.bytes"][1] == b"identified"
+    drawn_identified = at.session_state["test.served"][-1]
+    assert _press(drawn_identified) == b"identified"  # the prepared bytes, as built
+
+    at.toggle(key="access.deidentify").set_value(True).run()
+    assert [b.label for b in at.button] == ["Prepare report"]  # discarded on the next run
+    # before the fix: the identified bytes, fixed when the file was prepared
+    assert _press(drawn_identified) == b"deidentified"
 
     at.toggle(key="access.deidentify").set_value(False).run()
     assert _press(drawn_identified) == b"identified"
