@@ -24,7 +24,7 @@ from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe
 from core.style.numbers import format_hr, p_phrase
-from core.style.plot import OKABE_ITO, ratio_ticks, readable_axes
+from core.style.plot import OKABE_ITO, ratio_axis, ratio_ticks, readable_axes, wrap_label
 
 MAX_RESIDUAL_POINTS = 2000
 """Residual points drawn per panel at most (evenly spread over the events, in time order);
@@ -74,13 +74,10 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         name = plotly_safe(labels.get(term, term))
         if "n" in table.columns and "events" in table.columns:
             name = f"{name} (n={int(row['n'])}, events={int(row['events'])})"
-        rows.append(name)
+        rows.append(wrap_label(name))
 
-    finite = [v for col in ("hr", "hr_lower", "hr_upper") for v in table[col].tolist()
-              if _finite(v) is not None]
-    low = min([*finite, 1.0]) / 1.5
-    high = max([*finite, 1.0]) * 1.5
-    low, high = max(low, 1e-3), min(high, 1e3)
+    low, high = ratio_axis([v for col in ("hr", "hr_lower", "hr_upper")
+                            for v in table[col].tolist() if _finite(v) is not None])
 
     hr, lower, upper, hover = [], [], [], []
     for term in terms:
@@ -96,8 +93,10 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         upper.append(None if h_plot is None else max(up_plot - h_plot, 0.0))
         p = row.get("p_value", math.nan)
         ptxt = p_phrase(math.nan if p is None else float(p))
-        clipped = " (interval beyond the axis)" if (lo is None or up is None or lo < low or
-                                                    up > high) else ""
+        beyond = [what for what, out in (
+            ("estimate", h is not None and not low <= h <= high),
+            ("interval", lo is None or up is None or lo < low or up > high)) if out]
+        clipped = f" ({' and '.join(beyond)} beyond the axis)" if beyond else ""
         hover.append(f"HR {_fmt(row['hr'])} ({conf_level:.0%} CI {_fmt(row['hr_lower'])}–"
                      f"{_fmt(row['hr_upper'])}), {ptxt}{clipped}")
 
@@ -118,7 +117,9 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
     fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
                      tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
     fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
-                      height=max(260, 140 + 50 * len(rows)), margin={"l": 10, "r": 20})
+                      height=max(260, 140 + 50 * len(rows)
+                                 + 18 * sum(r.count("<br>") for r in rows)),
+                      margin={"l": 10, "r": 20})
     return readable_axes(fig)
 
 

@@ -2,10 +2,11 @@
 
 :func:`subgroup_forest_figure` draws one row per subgroup (or per univariable model term),
 grouped under a bold heading per attribute with its interaction p-value, on a logarithmic
-hazard-ratio axis labelled at 0.1, 0.2, 0.5, 1, 2, 5, 10, ... (the conventions of
-:func:`core.cox.figures.forest_figure`: squares at the estimate, whiskers over the interval,
-dashed line at HR = 1, bounds beyond the axis drawn to its edge). Rows without an estimate are
-kept, with the reason in the row label. Firth-penalized rows are drawn as open diamonds.
+hazard-ratio axis labelled at the decades 0.01 ... 100 (1-2-5 steps on a narrow axis; the
+conventions of :func:`core.cox.figures.forest_figure`: squares at the estimate, whiskers over
+the interval, dashed line at HR = 1, bounds beyond the axis drawn to its edge). Rows without
+an estimate are kept, with the reason in the row label (long labels wrap, the row taking the
+room of its lines). Firth-penalized rows are drawn as open diamonds.
 User text (group names, attribute names, notes, the title) is escaped with
 :func:`core.cohort.text.plotly_safe`; axes use :func:`core.survival.figures.km.readable_axes`;
 traces are built from lists.
@@ -14,6 +15,7 @@ traces are built from lists.
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -21,7 +23,7 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
-from core.style.plot import OKABE_ITO, ratio_ticks, readable_axes
+from core.style.plot import OKABE_ITO, ratio_axis, ratio_ticks, readable_axes, wrap_label
 
 
 def _p_text(p: object) -> str:
@@ -57,10 +59,8 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
     """
     p_of = {} if interactions is None else {
         r["attribute"]: (r["p_value"], r["df"], r["note"]) for _, r in interactions.iterrows()}
-    finite = [v for col in ("hr", "hr_lower", "hr_upper") for v in table[col].tolist()
-              if _finite(v) is not None]
-    low = max(min([*finite, 1.0]) / 1.5, 1e-3)
-    high = min(max([*finite, 1.0]) * 1.5, 1e3)
+    low, high = ratio_axis([v for col in ("hr", "hr_lower", "hr_upper")
+                            for v in table[col].tolist() if _finite(v) is not None])
 
     names, xs, minus, plus, hover, firth = [], [], [], [], [], []
     seen: set[str] = set()
@@ -85,7 +85,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
         h, lo, up = _finite(row["hr"]), _finite(row["hr_lower"]), _finite(row["hr_upper"])
         if h is None:
             label += f" – {plotly_safe(row['note']) or 'no estimate'}"
-        names.append(label)
+        names.append(wrap_label(label))
         h_plot = None if h is None else min(max(h, low), high)
         xs.append(h_plot)
         minus.append(None if h_plot is None else max(h_plot - (lo if lo and lo > low else low),
@@ -98,7 +98,11 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                      f"{row['method']}{'; ' + plotly_safe(row['note']) if row['note'] else ''}")
         firth.append(row["method"] == "Firth")
 
-    positions = list(range(len(names)))
+    # rows are spaced by their lines: a wrapped label takes 0.6 row more, not its neighbour's
+    sizes = [1.0 + 0.6 * name.count("<br>") for name in names]
+    positions = [round(start + (size - 1.0) / 2, 6) for start, size in
+                 zip(accumulate(sizes, initial=0.0), sizes, strict=False)]
+    bottom = sum(sizes) - 0.5
     fig = go.Figure()
     for is_firth, symbol, name in ((False, "square", "Cox"), (True, "diamond-open",
                                                                "Firth-penalized")):
@@ -106,7 +110,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
         if not pick:
             continue
         fig.add_trace(go.Scatter(
-            x=[xs[i] for i in pick], y=pick, mode="markers", name=name,
+            x=[xs[i] for i in pick], y=[positions[i] for i in pick], mode="markers", name=name,
             marker={"symbol": symbol, "size": 10, "color": OKABE_ITO[1 if is_firth else 0]},
             error_x={"type": "data", "symmetric": False, "array": [plus[i] for i in pick],
                      "arrayminus": [minus[i] for i in pick], "thickness": 2, "width": 6,
@@ -119,10 +123,11 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
     fig.update_xaxes(type="log", title_text=x_title, range=[math.log10(low), math.log10(high)],
                      tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
     fig.update_yaxes(autorange=False, tickmode="array", tickvals=positions, ticktext=names,
-                     range=[len(names) - 0.5, -0.5], showgrid=False)  # rows top to bottom
+                     range=[bottom, -0.5], showgrid=False)  # rows top to bottom
     fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
                       showlegend=any(firth),
-                      height=max(280, 120 + 30 * len(names)), margin={"l": 10, "r": 20},
+                      height=max(280, round(120 + 30 * sum(sizes))),
+                      margin={"l": 10, "r": 20},
                       legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                               "yanchor": "bottom"})
     return readable_axes(fig)

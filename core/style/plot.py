@@ -14,6 +14,8 @@ its draw on it, ``bench/bench_first_draw.py``). Figures in "simple_white" still 
 from __future__ import annotations
 
 import math
+import re
+import textwrap
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -87,6 +89,56 @@ def tick_times(max_time: float, step: float = 12) -> list[float]:
     if not math.isfinite(max_time) or max_time <= 0:
         return [0.0]
     return [step * k for k in range(int(math.ceil(max_time / step)) + 1)]
+
+
+LABEL_WIDTH = 56
+"""Characters per line of a forest plot's row label: longer labels wrap (``<br>``) so the
+plotting panel keeps most of a laptop-wide figure (a 95-character note once took half)."""
+
+
+def wrap_label(text: str, width: int = LABEL_WIDTH) -> str:
+    """``text`` broken with ``<br>`` at spaces into lines of at most ``width`` characters
+    (a longer word stays whole, a bracket such as "(n=7, events=4)" is never split);
+    leading spaces (an indent) are kept on the first line.
+
+    Examples
+    --------
+    >>> wrap_label("   adverse (n=7, events=4) – only one value of MRD here", 30)
+    '   adverse (n=7, events=4) –<br>only one value of MRD here'
+    >>> wrap_label("MRD: positive vs negative (n=4, events=2)", 30)
+    'MRD: positive vs negative<br>(n=4, events=2)'
+    """
+    body = text.lstrip(" ")
+    indent = text[:len(text) - len(body)]
+    glued = _BRACKET.sub(lambda m: m.group(0).replace(" ", "\0"), body)
+    lines = textwrap.wrap(glued, width - len(indent), break_long_words=False,
+                          break_on_hyphens=False) or [""]
+    return indent + "<br>".join(lines).replace("\0", " ")
+
+
+_BRACKET = re.compile(r"\([^()]*\)")
+
+
+RATIO_AXIS_LIMITS = (0.01, 100.0)
+"""Widest hazard-ratio axis of a forest plot: labelled 0.01, 0.1, 1, 10, 100 at most. A
+clinician reads nothing more from 0.001 or 1000 than from "beyond 100"; an estimate or bound
+outside is drawn to the edge and the hover text says it lies beyond the axis."""
+
+
+def ratio_axis(values: list[float]) -> tuple[float, float]:
+    """Range (low, high) of a log ratio axis holding ``values`` (finite, > 0) and 1 with a
+    margin of a factor 1.5 each side, within :data:`RATIO_AXIS_LIMITS`.
+
+    Examples
+    --------
+    >>> ratio_axis([0.5, 3.0])
+    (0.3333333333333333, 4.5)
+    >>> ratio_axis([1e-9, 26.5])
+    (0.01, 39.75)
+    """
+    low = max(min([*values, 1.0]) / 1.5, RATIO_AXIS_LIMITS[0])
+    high = min(max([*values, 1.0]) * 1.5, RATIO_AXIS_LIMITS[1])
+    return low, high
 
 
 def ratio_ticks(low: float, high: float) -> list[float]:

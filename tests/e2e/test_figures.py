@@ -57,7 +57,7 @@ def test_cox_forest_plot_is_drawn_with_one_row_per_term(server, page):
     expect(page.get_by_text("Hazard ratios for relapse-free survival")).to_be_visible()
     forest = page.locator('[data-testid="stMain"] .js-plotly-plot').first
     expect(forest.locator(".main-svg").first).to_be_visible()
-    labels = forest.evaluate("el => el.layout.yaxis.ticktext")
+    labels = forest.evaluate("el => el.layout.yaxis.ticktext.map(t => t.replace('<br>', ' '))")
     assert labels == ["MRD before maintenance: positive vs negative (n=4, events=2)",
                       "ELN 2022 risk: intermediate vs favorable (n=9, events=0)",
                       "ELN 2022 risk: adverse vs favorable (n=7, events=4)"]

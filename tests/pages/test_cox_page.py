@@ -141,7 +141,7 @@ def test_forest_plot_has_one_row_per_term():
     at = open_page()
     data = forest(at)["data"][0]
     assert len(data["y"]) == len(table(at)) == 3
-    assert data["y"][0] == "MRD before maintenance: positive vs negative (n=4, events=2)"
+    assert data["y"][0] == "MRD before maintenance: positive vs negative<br>(n=4, events=2)"
     fig = forest(at)
     assert fig["layout"]["xaxis"]["type"] == "log"
     assert any(s.get("x0") == 1 for s in fig["layout"]["shapes"])

@@ -570,6 +570,26 @@ def test_forest_figure_with_diverging_interval(cohort):
     assert "interval beyond the axis" in trace["hovertext"][1]
 
 
+def test_forest_axis_labels_decades_0_01_to_100_and_wraps_long_labels(cohort):
+    """A separated level (HR ~1e-10) once stretched the axis to 0.001 with 1000 on the other
+    side; the axis stops at 0.01 and 100, the estimate is drawn at the edge and said so."""
+    table = pd.DataFrame({"hr": [1e-10, 3.2], "hr_lower": [0.0, 0.3],
+                          "hr_upper": [math.inf, 80.0], "p_value": [0.99, 0.3]},
+                         index=["separated", "x"])
+    layout = forest_figure(table).to_plotly_json()["layout"]["xaxis"]
+    assert layout["tickvals"] == [0.01, 0.1, 1.0, 10.0, 100.0]
+    assert layout["ticktext"] == ["0.01", "0.1", "1", "10", "100"]
+    assert layout["range"] == [-2.0, 2.0]
+    trace = forest_figure(table).to_plotly_json()["data"][0]
+    assert trace["x"][0] == 0.01 and trace["hovertext"][0].endswith(
+        "(estimate and interval beyond the axis)")
+    narrow = forest_figure(table.loc[["x"]].assign(hr_lower=0.6, hr_upper=3.5))
+    assert list(narrow.layout.xaxis.ticktext) == ["0.5", "1", "2", "5"]  # under 2 decades
+    long = "ELN 2022 risk: intermediate versus favorable, by the 2022 classification"
+    rows = forest_figure(table, labels={"x": long}).to_plotly_json()["data"][0]["y"]
+    assert "<br>" in rows[1] and all(len(line) <= 56 for line in rows[1].split("<br>"))
+
+
 def test_schoenfeld_figure(cohort):
     fit = fit_cox(cohort, "rfs_months", "rfs_event", ["mrd_pos", "adverse"])
     test = ph_test(fit)

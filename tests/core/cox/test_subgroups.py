@@ -137,8 +137,16 @@ def test_figure_rows_headings_and_log_ticks(seed):
     assert any(t.startswith("<b>Sex</b>  interaction p = ") for t in ticks)
     assert any("only one value of MRD" in t for t in ticks)
     assert len(ticks) == len(forest.table) + 2  # one heading per attribute
-    # four decades: labelled at the decades only (core.style.plot.ratio_ticks)
-    assert list(figure.layout.xaxis.ticktext) == ["0.1", "1", "10", "100", "1000"]
+    # a bound beyond 100 stops the axis there; labelled at the decades within the data
+    # (core.style.plot.ratio_axis; 0.001 and 1000 were drawn before)
+    assert list(figure.layout.xaxis.ticktext) == ["0.1", "1", "10", "100"]
+    assert list(figure.layout.xaxis.tickvals) == [0.1, 1.0, 10.0, 100.0]
+    assert figure.layout.xaxis.range[1] == 2.0
+    # the 87-character note wraps: the panel keeps the width, the row its own room
+    note = next(t for t in ticks if "only one value of MRD" in t)
+    assert "<br>" in note and all(len(line) <= 56 for line in note.split("<br>"))
+    values = list(figure.layout.yaxis.tickvals)
+    assert all(b - a >= 1.0 - 1e-6 for a, b in zip(values, values[1:], strict=False))
     assert {trace.name for trace in figure.data} == {"Cox", "Firth-penalized"}
 
 
