@@ -18,7 +18,7 @@ from core.patients.figures import (
     patient_timeline_figure,
     swimmer_figure,
 )
-from core.patients.place import patient_on_km
+from core.patients.place import patient_on_endpoint, patient_on_km
 from core.patients.regimens import regimen_steps
 from ui.cox import resolved
 from ui.deliverables import deliverables
@@ -201,14 +201,18 @@ st.caption(f"{diagnosis_glyph} diagnosis, {start_glyph} maintenance start; lane 
            "derived (OS − RFS), it is an upper bound: the RFS lane is dashed and a dotted line "
            "shows that maintenance may have begun earlier.")
 
-st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
-            f"{'overall' if mode == 'os' else 'relapse-free'} survival curve**")
 try:
-    place = patient_on_km(cohort, patient_id, "os" if mode == "os" else "rfs")
+    place = (patient_on_km(cohort, patient_id, mode) if mode in timelines.MODES
+             else patient_on_endpoint(resolved(cohort, own[mode]), patient_id))
 except AnalysisError as error:
+    st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's survival curve**")
     st.error(explain(view, error))
 else:
+    st.markdown(f"**Where patient {plain(patient_id)} sits on the cohort's "
+                f"{plain(place.what)} curve**")
     st.plotly_chart(patient_km_figure(place), key="patients.km", config={"displaylogo": False})
     st.caption(plain(place.summary()) + f" Kaplan-Meier estimate of the {place.n_patients} "
                "patients of the filtered cohort with a recorded time; the curve follows the "
-               "swimmer plot's choice of RFS or OS (RFS for your own endpoints).")
+               "swimmer plot's choice of endpoint."
+               + (" Delayed entry: each patient counts as at risk only from their entry "
+                  "(R Surv(entry, time, event))." if place.entry else ""))

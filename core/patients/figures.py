@@ -236,7 +236,8 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
     Parameters
     ----------
     place : PatientOnKM
-        From :func:`core.patients.place.patient_on_km`.
+        From :func:`core.patients.place.patient_on_km` or
+        :func:`core.patients.place.patient_on_endpoint`.
 
     Returns
     -------
@@ -245,9 +246,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
         ``"Patient <id>"`` (the patient's point).
     """
     km = place.km
-    what = "Relapse-free survival" if place.endpoint == "rfs" else "Overall survival"
-    axis = ("Months from start of maintenance" if place.endpoint == "rfs"
-            else "Months from diagnosis")
+    what = place.what[:1].upper() + place.what[1:]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=km["time"].astype(float).tolist(), y=km["survival"].astype(float).tolist(),
@@ -270,7 +269,7 @@ def patient_km_figure(place: PatientOnKM) -> go.Figure:
         hovertext=[plotly_safe(place.summary())], hoverinfo="text"))
     max_time = float(km["time"].max()) if len(km) else 0.0
     ticks = tick_times(max(max_time, 1.0))
-    fig.update_xaxes(title_text=axis, tickmode="array", tickvals=ticks,
+    fig.update_xaxes(title_text=place.axis, tickmode="array", tickvals=ticks,
                      range=[-0.02 * ticks[-1], ticks[-1] * 1.02 + 0.5], gridcolor="#eeeeee")
     fig.update_yaxes(title_text=what, range=[-0.02, 1.05], tickformat=".0%",
                      gridcolor="#eeeeee")

@@ -327,3 +327,21 @@ def test_registry_mode_says_the_users_endpoints_are_not_computed(tmp_path, monke
         assert len(widget.options) == (2 if key == "patients.mode" else 3)  # RFS, OS (, CIR)
         assert any(c.value.startswith("Registry mode: ") and "your own endpoints are derived "
                    "from a loaded file's dates" in c.value for c in at.caption), page
+
+
+def test_the_patients_km_panel_follows_a_users_endpoint():
+    """With Your data's GVHD-free survival as the lanes, the "where this patient sits" panel
+    draws that endpoint's Kaplan-Meier curve, not RFS (it did before)."""
+    endpoint = user_endpoint("GVHD-free survival", "GFS", EndpointRecipe(
+        "date_maintenance_start", ("gvhd_date",), "date_last_contact"))
+    at = run_with(dated_cohort(), "pages/3_Patients.py", query={"patients.mode": "u.gfs"},
+                  state={"endpoints.user": [endpoint_to_dict(endpoint)]})
+    assert not at.exception
+    assert any("sits on the cohort's GVHD-free survival (GFS) curve" in m.value
+               for m in at.markdown)
+    charts = [json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")]
+    km = next(c for c in charts if c.get("yaxis", {}).get("title", {}).get("text", "")
+              == "GVHD-free survival (GFS)")
+    assert km["xaxis"]["title"]["text"] == "Months from date_maintenance_start"
+    assert any("the curve follows the swimmer plot's choice of endpoint" in c.value
+               for c in at.caption)
