@@ -24,6 +24,7 @@ from ui.cox import resolved
 from ui.deliverables import deliverables
 from ui.endpoints import own_endpoints, user_endpoints
 from ui.risk import open_for_patient
+from ui.scroll import scroll_to
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
@@ -115,7 +116,7 @@ with st.expander("How the maintenance start is derived (and when it is not)",
     )
 
 # ---- patient selection ---------------------------------------------------------------------
-st.subheader("Patient card")
+st.subheader("Patient card", anchor="patient-card")
 options = [str(p) for p in cohort["patient_id"]]
 url_choice("patient", options, options[0])
 
@@ -131,6 +132,7 @@ if clicked != st.session_state.get("patients.last_click", []):
     st.session_state["patients.last_click"] = clicked
     if clicked and clicked[0] in options:
         st.session_state["patient"] = clicked[0]
+        scroll_to("patient-card")  # the card comes into view under the clicked lane's plot
 if st.session_state.get("patient") not in options:
     st.session_state["patient"] = options[0]
 

@@ -1,4 +1,5 @@
-"""Clicking a lane of the swimmer plot opens that patient's card (plotly selection events).
+"""Clicking a lane of the swimmer plot opens that patient's card (plotly selection events)
+and scrolls it into view.
 
 AppTest cannot click a plotly figure, so this is tested only here, in a real browser.
 """
@@ -40,6 +41,9 @@ def test_click_on_patient_9_lane_opens_card(server, page):
                 break
             page.wait_for_timeout(250)
         assert where, "the swimmer plot never showed a lane labelled 9"
+        card = page.locator("#patient-card")
+        if attempt == 0:  # the lane is centred, the card below the plot out of sight
+            expect(card).not_to_be_in_viewport()
         page.mouse.click(where["x"], where["y"])
         try:
             expect(page).to_have_url(re.compile(r"[?&]patient=9(&|$)"), timeout=5_000)
@@ -49,5 +53,7 @@ def test_click_on_patient_9_lane_opens_card(server, page):
                 raise
             wait_idle(page)
     wait_idle(page)
+    # the click scrolls the card into view (ui.scroll.scroll_to): no hunting for it below
+    expect(page.locator("#patient-card")).to_be_in_viewport()
     expect(page.get_by_text("Where patient 9 sits on the cohort's")).to_be_visible()
     expect_no_error(page)
