@@ -17,8 +17,6 @@ what caused a difference in outcome.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import numpy as np
 import pandas as pd
 from scipy.stats import kruskal, mannwhitneyu
@@ -26,7 +24,6 @@ from scipy.stats import kruskal, mannwhitneyu
 from core.cohort.columns import MAX_LEVELS, check_levels
 from core.cohort.filters import filter_levels
 from core.cohort.fisher import fisher_test
-from core.cohort.read import split_list
 from core.cohort.schema import LABELS
 from core.errors import AnalysisError
 
@@ -47,8 +44,8 @@ ones and one row "other values" counting the rest (a column of thousands of valu
 a free-text karyotype, would otherwise fill thousands of rows)."""
 
 
-def baseline_characteristics(cohort: pd.DataFrame,
-                             top: int | None = TOP_LEVELS) -> pd.DataFrame:
+def baseline_characteristics(cohort: pd.DataFrame, top: int | None = TOP_LEVELS,
+                             genes: int | tuple[str, ...] | None = TOP_LEVELS) -> pd.DataFrame:
     """Summarise a cohort as the study's Table 1 does.
 
     Parameters
@@ -58,6 +55,10 @@ def baseline_characteristics(cohort: pd.DataFrame,
     top : int or None
         Values listed per categorical characteristic at most (see :func:`top_levels`);
         ``None`` lists every value (the table split by groups aligns the groups' rows).
+    genes : int, tuple of str or None
+        Co-mutations listed: the this-many most frequent, these genes, or (``None``) every
+        gene; the others in one row "other genes" counting the patients with at least one of
+        them (a patient holds several genes, so the row is not the sum of the genes' rows).
 
     Returns
     -------
@@ -76,7 +77,7 @@ def baseline_characteristics(cohort: pd.DataFrame,
         if name in CONTINUOUS:
             rows.append(_continuous(LABELS[name], cohort[name]))
         elif name == "co_mutations":
-            rows.extend(_co_mutations(cohort["co_mutations"]))
+            rows.extend(_co_mutations(cohort["co_mutations"], genes))
         else:
             order = levels.get(name) or sorted(cohort[name].dropna().unique())
             rows.extend(_categorical(LABELS[name], cohort[name], order, name, top))
@@ -128,18 +129,63 @@ def top_levels(rows: list[dict], label: str, recorded: int,
                         summary=_percent(other, recorded))]
 
 
-def _co_mutations(values: pd.Series) -> list[dict]:
-    label = "Co-mutations (other than FLT3-ITD)"
-    recorded = values.dropna()
-    counts = Counter(g for v in recorded for g in split_list(v))
-    none = sum(1 for v in recorded if not split_list(v))
-    out = [_row(label, gene, n=count, percent=100 * count / len(recorded),
-                summary=_percent(count, len(recorded)))
-           for gene, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
+CO_MUTATIONS = "Co-mutations (other than FLT3-ITD)"
+OTHER_GENES = "other genes"
+"""Start of the level of the co-mutation row counting patients with an unlisted gene."""
+
+
+def _co_mutations(values: pd.Series, genes: int | tuple[str, ...] | None) -> list[dict]:
+    recorded = values.dropna().astype(str)
+    return co_mutation_rows(recorded.value_counts(sort=False), genes) + _not_recorded(
+        CO_MUTATIONS, values)
+
+
+def co_mutation_rows(lists: pd.Series, genes: int | tuple[str, ...] | None = TOP_LEVELS
+                     ) -> list[dict]:
+    """Table 1's co-mutation rows (not recorded aside) from patients per distinct list.
+
+    Parameters
+    ----------
+    lists : pandas.Series
+        Number of patients (values) per canonical co-mutation list text (index, genes
+        separated by "; ", ``"none"`` for none).
+    genes : int, tuple of str or None
+        Genes listed, by patients holding them: the this-many most frequent (ties by name),
+        these, or all. The others make one row, "other genes (k): patients with at least
+        one", counting patients (a patient holds several genes: not the rows' sum).
+
+    Returns
+    -------
+    list of dict
+        Rows of :data:`COLUMNS`: listed genes, other genes, "none"; percentages of the
+        patients with a recorded list.
+    """
+    n = int(lists.sum())
+    patients = lists.to_numpy()
+    split = pd.Series(lists.index.astype(str), index=range(len(lists))).str.split("; ")
+    found = split.explode()
+    pairs = found[found != "none"].reset_index().drop_duplicates()  # (list, gene) once
+    pairs.columns = ["list", "gene"]
+    pairs["n"] = patients[pairs["list"].to_numpy(dtype=int)]
+    counts = pairs.groupby("gene")["n"].sum()
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if isinstance(genes, tuple):
+        listed = [(g, int(counts[g])) for g in genes if g in counts.index]
+    else:
+        listed = ranked if genes is None else ranked[:genes]
+    out = [_row(CO_MUTATIONS, gene, n=int(count), percent=100 * count / n,
+                summary=_percent(int(count), n)) for gene, count in listed]
+    others = pairs[~pairs["gene"].isin([g for g, _ in listed])]
+    if len(others):
+        holders = int(patients[others["list"].unique().astype(int)].sum())
+        out.append(_row(CO_MUTATIONS, f"{OTHER_GENES} ({others['gene'].nunique():,}): "
+                        "patients with at least one", n=holders, percent=100 * holders / n,
+                        summary=_percent(holders, n)))
+    none = n - int(patients[pairs["list"].unique().astype(int)].sum())
     if none:
-        out.append(_row(label, "none", n=none, percent=100 * none / len(recorded),
-                        summary=_percent(none, len(recorded))))
-    return out + _not_recorded(label, values)
+        out.append(_row(CO_MUTATIONS, "none", n=none, percent=100 * none / n,
+                        summary=_percent(none, n)))
+    return out
 
 
 def _continuous(label: str, values: pd.Series) -> dict:

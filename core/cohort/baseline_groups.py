@@ -21,7 +21,9 @@ import pandas as pd
 
 from core.cohort.baseline import (
     CATEGORICAL,
+    CO_MUTATIONS,
     IMBALANCE_NOTE,
+    OTHER_GENES,
     TOP_LEVELS,
     _percent,
     _row,
@@ -84,8 +86,10 @@ def baseline_by_group(cohort: pd.DataFrame, by: str) -> BaselineByGroup:
                             "grouping.")
     key = ["characteristic", "level"]
     parts = [grouped[grouped[by].astype(str) == g] for g in groups]
-    overall, *each = _listed_alike([baseline_characteristics(rows, top=None)
-                                    for rows in (grouped, *parts)])
+    whole = baseline_characteristics(grouped, top=None)
+    genes = _listed_genes(whole)
+    overall, *each = _listed_alike([whole, *(baseline_characteristics(rows, top=None, genes=genes)
+                                             for rows in parts)])
     table = overall[[*key, "summary"]].rename(columns={"summary": OVERALL})
     labels = {}
     for g, part, one in zip(groups, parts, each, strict=True):
@@ -131,7 +135,21 @@ def _listed_alike(tables: list[pd.DataFrame]) -> list[pd.DataFrame]:
         *kept, other = top_levels(values.to_dict("records"), label, int(values["n"].sum()))
         tables = [_collapse(t, label, [r["level"] for r in kept], other["level"])
                   for t in tables]
+    other = overall["level"].str.startswith(OTHER_GENES) & (
+        overall["characteristic"] == CO_MUTATIONS)
+    if other.any():  # each group counts its own holders of the genes Overall leaves out
+        level = overall.loc[other, "level"].iloc[0]
+        for t in tables[1:]:
+            t.loc[(t["characteristic"] == CO_MUTATIONS)
+                  & t["level"].str.startswith(OTHER_GENES), "level"] = level
     return tables
+
+
+def _listed_genes(table: pd.DataFrame) -> tuple[str, ...]:
+    """The genes the Overall column lists (its most frequent), for every group's column."""
+    rows = table[table["characteristic"] == CO_MUTATIONS]["level"]
+    return tuple(g for g in rows if g not in ("none", NOT_RECORDED)
+                 and not g.startswith(OTHER_GENES))
 
 
 def _collapse(table: pd.DataFrame, label: str, keep: list[str], other: str) -> pd.DataFrame:

@@ -5,9 +5,9 @@ Design: :func:`engine_baseline` returns the table of
 for a :class:`core.cohort.engine.CohortSource` without fetching patient rows: one aggregate
 query gives every continuous column's count, median, minimum and maximum and every column's
 missing count; one ``GROUP BY`` per categorical column gives its level counts (a co-mutation
-list is counted per distinct list text, then split into genes in Python: the number of distinct
-lists is small). Rows, levels, order and texts are those of the in-memory table, built by its
-own row helpers.
+list is counted per distinct list text, then split into genes by
+:func:`core.cohort.baseline.co_mutation_rows`, as in memory). Rows, levels, order and texts
+are those of the in-memory table, built by its own row helpers.
 
 Conventions: medians are DuckDB's ``MEDIAN`` (interpolated, as :meth:`pandas.Series.median`);
 percentages use the rows with a recorded value as denominator; missing means NULL or NaN
@@ -20,22 +20,21 @@ DuckDB aggregate functions, https://duckdb.org/docs/sql/functions/aggregates (``
 
 from __future__ import annotations
 
-from collections import Counter
-
 import pandas as pd
 
 from core.cohort.baseline import (
     CATEGORICAL,
+    CO_MUTATIONS,
     COLUMNS,
     CONTINUOUS,
     SEX_NAMES,
     _percent,
     _row,
+    co_mutation_rows,
     top_levels,
 )
 from core.cohort.engine import CohortSource, count_true, missing, numeric
 from core.cohort.filters import filter_levels
-from core.cohort.read import split_list
 from core.cohort.schema import LABELS
 
 FOLLOW_UP = "os_months"
@@ -157,21 +156,7 @@ def _categorical(label: str, counts: pd.Series, order: list[str], name: str,
 
 
 def _co_mutations(lists: pd.Series, n_missing: int) -> list[dict]:
-    label = "Co-mutations (other than FLT3-ITD)"
-    recorded = int(lists.sum())
-    genes: Counter = Counter()
-    none = 0
-    for text, count in lists.items():
-        found = split_list(text)
-        genes.update({g: int(count) for g in found})
-        none += 0 if found else int(count)
-    out = [_row(label, gene, n=count, percent=100 * count / recorded,
-                summary=_percent(count, recorded))
-           for gene, count in sorted(genes.items(), key=lambda kv: (-kv[1], kv[0]))]
-    if none:
-        out.append(_row(label, "none", n=none, percent=100 * none / recorded,
-                        summary=_percent(none, recorded)))
-    return out + _not_recorded(label, n_missing)
+    return co_mutation_rows(lists) + _not_recorded(CO_MUTATIONS, n_missing)
 
 
 def _continuous(label: str, agg: dict, name: str, n: int) -> dict:

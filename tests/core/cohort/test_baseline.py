@@ -102,3 +102,38 @@ def test_table_1_lists_the_most_frequent_values_and_counts_the_rest():
     assert listed["n"].sum() + other["n"] + missing["n"] == len(cohort)
     full = baseline_characteristics(cohort, top=None)
     assert (full["characteristic"] == LABELS["cytogenetics"]).sum() == len(counts) + 1
+
+
+def _many_genes() -> pd.DataFrame:
+    """50 patients: patient i holds NPM1, G<i mod 25> and G<i+1 mod 25> (each G in 4
+    patients); the first 25 are male."""
+    cohort = pd.concat([SEED] * 3, ignore_index=True).iloc[:50].copy()
+    cohort["patient_id"] = range(1, 51)
+    cohort["sex"] = ["M"] * 25 + ["F"] * 25
+    cohort["co_mutations"] = ["; ".join(sorted({"NPM1", f"G{i % 25:02d}",
+                                                f"G{(i + 1) % 25:02d}"})) for i in range(50)]
+    return cohort
+
+
+def test_co_mutations_list_the_20_most_frequent_genes_and_count_holders_of_others():
+    """NPM1 and G00-G18 are listed (ties by name); G19-G24 (6 genes) are held by the 14
+    patients with i mod 25 in 18..24, not by 6 x 4 = 24 (a patient holds several genes)."""
+    table = baseline_characteristics(_many_genes())
+    rows = table[table["characteristic"] == "Co-mutations (other than FLT3-ITD)"]
+    assert rows["level"].tolist() == ["NPM1", *(f"G{i:02d}" for i in range(19)),
+                                      "other genes (6): patients with at least one"]
+    assert rows["summary"].tolist() == ["50 (100.0%)", *["4 (8.0%)"] * 19, "14 (28.0%)"]
+    every = baseline_characteristics(_many_genes(), genes=None)
+    assert (every["characteristic"] == "Co-mutations (other than FLT3-ITD)").sum() == 26
+
+
+def test_table_1_by_group_lists_the_overall_genes_and_each_groups_holders_of_others():
+    from core.cohort.baseline_groups import baseline_by_group
+
+    table = baseline_by_group(_many_genes(), "sex").table
+    rows = table[table["Characteristic"] == "Co-mutations (other than FLT3-ITD)"]
+    assert len(rows) == 21
+    other = rows.iloc[-1]
+    assert other["Level"] == "other genes (6): patients with at least one"
+    assert other.iloc[2:4].tolist() == ["14 (28.0%)", "7 (28.0%)"]
+    assert other.iloc[4] == "7 (28.0%)"
