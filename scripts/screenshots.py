@@ -2,6 +2,9 @@
 
 Starts `streamlit run app.py` on a free local port, opens every page of ui.shell.PAGES in
 Debian's Chromium (Playwright, never a downloaded browser) and saves docs/screenshots/<page>.png.
+Chromium keeps its sandbox as the app's figure export does (core.report.sandbox): always for an
+ordinary user; as root it can only run without, which the script does only when
+RRE_CHROMIUM_NO_SANDBOX=1 is set, and otherwise stops naming the fix.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.errors import AnalysisError  # noqa: E402
+from core.report.sandbox import NO_SANDBOX_ENV, chromium_options  # noqa: E402
 from ui.shell import PAGES  # noqa: E402
 
 SHOTS = {  # page file -> (file name, query string that shows the page at its best)
@@ -31,7 +36,19 @@ SHOTS = {  # page file -> (file name, query string that shows the page at its be
 }
 
 
+def chromium_sandbox() -> bool:
+    """Whether Chromium keeps its sandbox (core.report.sandbox's rule): yes for an ordinary
+    user; as root no, only with RRE_CHROMIUM_NO_SANDBOX=1; otherwise the script stops."""
+    try:
+        return chromium_options()["enable_sandbox"]
+    except AnalysisError:
+        raise SystemExit("scripts/screenshots.py runs as root, where Chromium works only "
+                         "without its sandbox. Fix: run it as an ordinary user, or set "
+                         f"{NO_SANDBOX_ENV}=1 to accept the risk.") from None
+
+
 def main() -> None:
+    sandbox = chromium_sandbox()  # before starting anything
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -51,7 +68,8 @@ def main() -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(
                 executable_path=shutil.which("chromium"), headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+                chromium_sandbox=sandbox, args=["--disable-gpu",
+                                                "--disable-background-networking"])
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for path, _, _ in PAGES:
                 if path not in SHOTS:
