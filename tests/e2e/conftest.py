@@ -28,8 +28,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
+CHROMIUM_ARGS = [  # no --no-sandbox: Playwright adds it when chromium_sandbox() is False
     "--disable-gpu",
     "--disable-background-networking",
     "--disable-component-update",
@@ -37,6 +36,16 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+
+
+def chromium_sandbox() -> bool:
+    """Chromium's sandbox by the app's rule (core.report.sandbox): kept for an ordinary user;
+    as root left off, which tests/conftest.py opts in to for the test machines."""
+    from core.report.sandbox import chromium_options
+
+    return chromium_options()["enable_sandbox"]
+
+
 SERVER_START_TIMEOUT = 60.0
 """Seconds a `streamlit run` server may take to answer /_stcore/health."""
 RENDER_TIMEOUT = 30_000
@@ -158,7 +167,8 @@ def browser(chromium_path: str):
     expect.set_options(timeout=RENDER_TIMEOUT)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path, headless=True,
-                                              args=CHROMIUM_ARGS)
+                                              args=CHROMIUM_ARGS,
+                                              chromium_sandbox=chromium_sandbox())
         yield launched
         launched.close()
 
