@@ -5,8 +5,8 @@ expander: the slide deck (PPTX), the HTML report with the same sections, the "Re
 zip, the page's main figure as PNG (300 dpi), SVG or PDF at a slide or journal size, and a
 link to the projector mode. Nothing heavy runs on a rerun: each file is built only when its
 *Prepare* button is pressed, kept in the session for the current cohort, filters and choices,
-and offered by a download button; a change of filters or choices shows the *Prepare* button
-again.
+and offered by a download button; a change of filters, choices or privacy shows the *Prepare*
+button again, and a press under another privacy builds the file again (:func:`_as_built`).
 
 The choices behind the deliverables (:func:`report_choices`) are read from the pages' own
 widget keys (``survival.endpoint``, ``cox.covariates``, ...; the value saved when the user left
