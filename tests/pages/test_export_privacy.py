@@ -90,3 +90,33 @@ def test_a_prepared_file_pressed_after_the_switch_follows_the_switch():
 
     at.toggle(key="access.deidentify").set_value(False).run()
     assert _press(drawn_identified) == b"identified"
+
+
+def test_a_prepared_file_is_refused_to_another_role():
+    """A file prepared by an analyst, pressed once the session holds a viewer (signed in
+    again), is not served: the viewer presses Prepare under their own role."""
+    from dataclasses import replace
+
+    from core.access.roles import AccessDenied, Role
+    from ui.access import STATE_SESSION
+
+    at = AppTest.from_function(_page_with_a_prepared_file, default_timeout=60)
+    at.run()
+    at.button(key="test.report.prepare").click().run()
+    drawn = at.session_state["test.served"][-1]
+    session = at.session_state[STATE_SESSION]
+    assert session.role != Role.VIEWER
+    at.session_state[STATE_SESSION] = replace(session, role=Role.VIEWER)
+    errors = []
+
+    def press():
+        try:
+            drawn()
+        except AccessDenied as error:
+            errors.append(str(error))
+
+    thread = threading.Thread(target=press)
+    thread.start()
+    thread.join(30)
+    assert errors and errors[0].startswith("This file was prepared for the role ")
+    assert errors[0].endswith("your role is now viewer: press Prepare again.")
