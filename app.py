@@ -15,6 +15,7 @@ from core.cohort.text import plural
 from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
+from core.survival.overview import cohort_answer
 from ui import cached
 from ui.access import may
 from ui.comparisons import baseline_split, current_flow, flow_section
@@ -31,6 +32,7 @@ view = page_setup("Cohort", ":material/groups:")
 cohort = view.cohort
 
 stop_if_empty(view)
+answer = st.container(key="cohort.answer")  # the cohort in one line, before the details
 registry = view.registry  # registry mode (ui.registry): statistics in the engine
 
 # ---- at a glance ---------------------------------------------------------------------------
@@ -55,13 +57,15 @@ def at_landmark(endpoint: str) -> str:
     return format_percent_ci(row["survival"], row["ci_lower"], row["ci_upper"])
 
 
+relapses = sum(reports["rfs"].fit.events.values()) if "rfs" in reports else None
+deaths = sum(reports["os"].fit.events.values()) if "os" in reports else None
 metrics = st.columns(6)
 metrics[0].metric("Patients", f"{registry.n:,}" if registry else f"{view.selection.n}",
                   help="After the filters in the sidebar.")
 if "os" in reports:
-    metrics[1].metric("Deaths", sum(reports["os"].fit.events.values()))
+    metrics[1].metric("Deaths", deaths)
 if "rfs" in reports:
-    metrics[2].metric("Relapses", sum(reports["rfs"].fit.events.values()))
+    metrics[2].metric("Relapses", relapses)
 if "os" in reports:
     followed = follow_up(cohort)
     metrics[3].metric("Median follow-up, months", followed.text().split(" months")[0],
@@ -73,6 +77,13 @@ for column, endpoint in zip(metrics[4:], ("os", "rfs"), strict=True):
                   help="Kaplan-Meier estimate with its log-log 95% confidence interval.")
     if interval:
         column.caption(f"95% CI {interval.rstrip(')')}")
+
+estimates = {name: (None if endpoint not in reports or reports[endpoint].landmarks.empty
+                    else float(reports[endpoint].landmarks["survival"].iloc[0]))
+             for name, endpoint in (("RFS", "rfs"), ("OS", "os"))}
+answer.markdown("**" + plain(cohort_answer(
+    registry.n if registry else view.selection.n, relapses, deaths,
+    followed.median if "os" in reports else None, estimates, LANDMARK)) + "**")
 
 curves = st.columns(2)
 km_downloads = {}  # menu label -> (figure, caption, file stem) for the figure download

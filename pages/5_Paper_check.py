@@ -9,6 +9,7 @@ from core.survival.paper.check import (
     ASSUMED,
     DIFFERS,
     NOT_CHECKABLE,
+    check_answer,
     differences_first,
     summary_counts,
 )
@@ -17,6 +18,8 @@ from ui import competing as cached
 from ui.shell import SEED_SOURCE, page_setup, plain
 
 view = page_setup("Paper check", ":material/fact_check:")
+check = cached.paper(shared.seed_cohort())
+st.markdown(f"**{plain(check_answer(check))}**")  # the result in one line, first
 
 st.markdown("Every summary figure the study prints (abstract and Results), next to the value "
             "recomputed from the 19 patient rows of its Tables 1 and 2, with the method of "
@@ -30,7 +33,6 @@ if view.cohort_filter.is_active():
             "patients, so the check always uses the whole embedded cohort.",
             icon=":material/filter_alt_off:")
 
-check = cached.paper(shared.seed_cohort())
 counts = summary_counts(check)
 a, b, c, d = st.columns(4)
 a.metric("Agree", counts[AGREES])

@@ -163,6 +163,11 @@ def test_first_screen_leads_with_the_key_numbers():
     1 - os_event) ~ 1): 54, 46-69), OS and RFS at 24 months with CIs (R summary(fit, times =
     24), log-log: OS 94.4% (66.6-99.2), RFS 66.0% (36.1-84.4)), a small KM of each, links on."""
     at = run_page()
+    texts = [m.value for m in at.markdown]
+    first = next(i for i, t in enumerate(texts) if t.startswith("**19 of 19 patients**"))
+    assert texts[first + 1] == (
+        "**19 patients: 6 relapses and 3 deaths over a median follow-up of 54.0 months; "
+        "at 24 months RFS 66%, OS 94%.**")  # the answer first, before the metrics (issue 24)
     assert {m.label: m.value for m in at.metric} == {
         "Patients": "19", "Deaths": "3", "Relapses": "6", "Median follow-up, months": "54.0",
         "OS at 24 months": "94.4%", "RFS at 24 months": "66.0%"}

@@ -10,6 +10,13 @@ PAGE = "pages/5_Paper_check.py"
 def test_every_printed_figure_is_marked():
     at = run_page(PAGE)
     assert not at.exception
+    # the answer first: the first text under the title (issue 24)
+    texts = [m.value for m in at.markdown]
+    first = next(i for i, t in enumerate(texts) if t.startswith("**19 of 19 patients**"))
+    assert texts[first + 1] == (
+        "**25 of 29 checkable figures agree with the paper (1 under an assumption); 4 differ "
+        "(24-month OS; 12-month RFS; 24-month RFS; median follow-up, reverse Kaplan-Meier). "
+        "3 more cannot be checked from the rows.**")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Agree": "24", "Agree under an assumption": "1", "Differ": "4",
                        "Not checkable from the rows": "3"}

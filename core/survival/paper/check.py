@@ -230,6 +230,27 @@ def summary_counts(check: pd.DataFrame) -> dict[str, int]:
     return {m: int(counts.get(m, 0)) for m in (AGREES, ASSUMED, DIFFERS, NOT_CHECKABLE)}
 
 
+def check_answer(check: pd.DataFrame) -> str:
+    """The page's result in one line: how many checkable figures the rows reproduce, and
+    which differ (named in the study's order).
+
+    Examples
+    --------
+    "25 of 29 checkable figures agree with the paper (1 under an assumption); 4 differ
+    (24-month OS; ...). 3 more cannot be checked from the rows."
+    """
+    counts = summary_counts(check)
+    checkable = counts[AGREES] + counts[ASSUMED] + counts[DIFFERS]
+    text = (f"{counts[AGREES] + counts[ASSUMED]} of {checkable} checkable figures agree with "
+            "the paper")
+    if counts[ASSUMED]:
+        text += f" ({counts[ASSUMED]} under an assumption)"
+    differ = [str(f) for f in check.loc[check["mark"] == DIFFERS, "figure"]]
+    text += f"; {len(differ)} differ ({'; '.join(differ)})" if differ else "; none differs"
+    if counts[NOT_CHECKABLE]:
+        text += f". {counts[NOT_CHECKABLE]} more cannot be checked from the rows"
+    return text + "."
+
 
 
 def differences_first(check: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from core.survival.paper.check import (
     COLUMNS,
     DIFFERS,
     NOT_CHECKABLE,
+    check_answer,
     paper_check,
     summary_counts,
 )
@@ -96,3 +97,15 @@ def test_sustained_mrd_negativity_agrees_only_under_a_named_assumption(check):
     row = check.loc["sustained MRD negativity during maintenance"]
     assert row["mark"] == ASSUMED
     assert row["reason"].startswith("Assumption: 'sustained MRD negativity' means no relapse.")
+
+
+def test_answer_line_counts_checkable_figures_and_names_those_that_differ(check):
+    frame = check.reset_index()
+    assert check_answer(frame) == (
+        "25 of 29 checkable figures agree with the paper (1 under an assumption); 4 differ "
+        "(24-month OS; 12-month RFS; 24-month RFS; median follow-up, reverse Kaplan-Meier). "
+        "3 more cannot be checked from the rows.")
+    agreeing = frame[frame["mark"] == AGREES]
+    assert check_answer(agreeing) == (
+        f"{len(agreeing)} of {len(agreeing)} checkable figures agree with the paper; "
+        "none differs.")
