@@ -9,6 +9,8 @@ The house template, plotly's "plotly_white", is plotly's default once this modul
 costs about 1 ms, where ``update_layout(template="plotly_white")`` builds and validates the
 template again for every figure (about 30 ms each; a page of four figures spent 0.1-0.3 s of
 its draw on it, ``bench/bench_first_draw.py``). Figures in "simple_white" still name it.
+Streamlit sets its own default when its plotly module is imported, so this module must be
+imported after Streamlit (as ``streamlit run`` does; tests/conftest.py does the same).
 """
 
 from __future__ import annotations

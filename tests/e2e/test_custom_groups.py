@@ -65,6 +65,9 @@ def test_custom_group_link_reopens_the_same_curves(server, page, new_context):
     expect_count(page, 19)
     _select(page, "Compare groups by", "Custom group")
     _select(page, "Endpoint", RFS.label)
+    # the rerun for RFS may start after the OS view's metrics were read: wait for RFS's number
+    expect(page.locator('[data-testid="stMetric"]').filter(has_text="Log-rank chi-square")
+           ).to_contain_text("5.34")
     wait_idle(page)
     figures, metrics = _survival_view(page)
     expect_no_error(page)
