@@ -137,7 +137,7 @@ def _settled(page) -> dict:
     """Measure once every figure has stopped relayouting (two equal readings)."""
     previous = None
     for _ in range(20):
-        page.wait_for_timeout(400)
+        page.wait_for_timeout(250)
         measured = page.evaluate(MEASURE)
         if measured == previous:
             return measured

@@ -68,8 +68,9 @@ def access_settings(tmp_path, **extra) -> dict:
 
 
 def signed_in(role: Role | None, tmp_path, *, groups=None, issued=None, query=None,
-              access=None) -> AppTest:
-    """The Cohort page for a user of ``role`` (None: not signed in), sign-in configured."""
+              access=None, page: str = "app.py") -> AppTest:
+    """``page`` (the Cohort page unless named) opened by a user of ``role`` (None: not signed
+    in), sign-in configured; the session opens on the page, as a link to it does."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     at.secrets["auth"] = AUTH
     at.secrets["access"] = access or access_settings(tmp_path)
@@ -82,12 +83,10 @@ def signed_in(role: Role | None, tmp_path, *, groups=None, issued=None, query=No
                    "iat": issued if issued is not None else time.time()}
     for key, value in (query or {}).items():
         at.query_params[key] = value
+    if page != "app.py":
+        at.switch_page(page)
     at.run()
     return at
-
-
-def open_page(at: AppTest, page: str) -> AppTest:
-    return at if page == "app.py" else at.switch_page(page).run()
 
 
 def offered(at: AppTest, how: str) -> bool:
@@ -108,8 +107,7 @@ def test_every_page_is_in_this_matrix():
 @pytest.mark.parametrize("page", ALL_PAGES)
 def test_not_signed_in_sees_only_the_sign_in_screen(page, tmp_path):
     """Deep links included: the page's data, navigation and filters never appear."""
-    at = open_page(signed_in(None, tmp_path, query={"patient": "9", "eln2022_risk": "adverse"}),
-                   page)
+    at = signed_in(None, tmp_path, query={"patient": "9", "eln2022_risk": "adverse"}, page=page)
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
     assert not at.dataframe and not at.get("plotly_chart") and not at.get("download_button")
@@ -120,7 +118,7 @@ def test_not_signed_in_sees_only_the_sign_in_screen(page, tmp_path):
 @pytest.mark.parametrize("page", ALL_PAGES)
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_each_role_opens_its_pages_and_gets_its_downloads(role, page, tmp_path):
-    at = open_page(signed_in(role, tmp_path), page)
+    at = signed_in(role, tmp_path, page=page)
     assert not at.exception
     allowed = can(role, page_permission(page.split("/")[-1]))
     refused = [e.value for e in at.error if DENIED in e.value]
