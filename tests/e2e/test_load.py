@@ -2,7 +2,8 @@
 
 The sessions open the About page: what is tested is that twenty sessions at once keep their
 own filters (the header line every page draws) and that the server keeps answering, not how
-long twenty Cohort pages take to compute on two cores (that is in bench/).
+long twenty Cohort pages take to compute on two cores (bench/bench_first_draw.py measures
+each page's draw time).
 
 A Streamlit session belongs to one websocket, so each browser tab is its own session (its own
 ``st.session_state``). The tabs share one browser context only so that the app's JavaScript is
