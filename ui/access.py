@@ -41,8 +41,7 @@ from core.access.roles import (
     require,
     role_from_groups,
 )
-from ui import server_guard
-from ui.session_cache import session_cached
+from ui import server_guard, session_cache
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_SESSION = "access.session"
@@ -165,12 +164,13 @@ def visible(selection):
     session = st.session_state.get(STATE_SESSION)
     if session is None or can(session.role, Permission.VIEW_ROWS):
         return selection
-    return replace(selection, cohort=_pseudonymised(selection.cohort, pseudonym_key(session)))
-
-
-@session_cached(show_spinner=False, max_entries=16)
-def _pseudonymised(cohort: pd.DataFrame, key: str) -> pd.DataFrame:
-    return deidentify_rows(cohort, key).table
+    secret = pseudonym_key(session)
+    key = session_cache.derived_key(  # kept between runs, known by a derived key
+        "pseudonymised", session_cache.frame_key(selection.cohort), secret, selection.n_total,
+        selection.missing)
+    return session_cache.kept("visible", key, lambda: replace(
+        selection, cohort=session_cache.remember(
+            deidentify_rows(selection.cohort, secret).table, key)))
 
 
 def gate(script: str, title: str) -> Session:

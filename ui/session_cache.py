@@ -14,6 +14,20 @@ any run (a download built when its button is pressed) keeps nothing: it simply r
 Keys are the function and a BLAKE2 digest of its arguments (DataFrames by
 ``pandas.util.hash_pandas_object`` of every row, index and column names; other values by
 their pickle), so two cohorts that differ in one cell never share an entry.
+
+Digest once. Hashing a 10^6-row cohort takes about a second, and a page passes the same
+filtered cohort to several wrappers on every run. So the frames a page works on carry a
+*known key*: :func:`frame_key` digests the session's cohort once per object (the object stays
+in session state across runs), and :func:`remember` gives a frame made from it a key derived
+from its parent's key and what made it (the filter, the custom groups), with no hashing. A
+known key is kept for the exact object only: an identity map (``id`` and a weak reference,
+checked to be the same living object with the same shape, columns and dtypes), never
+``DataFrame.attrs`` (pandas copies attrs onto derived frames), so a subset or a frame with a
+column added is hashed as what it is. :func:`kept` keeps such a frame in this session
+between runs, so a rerun neither refilters nor rehashes it. The shared ``st.cache_data``
+store hashes frames the same way (``hash_funcs``): Streamlit's own hasher looks at 10,000
+sampled rows of a frame of 50,000 rows or more, so two large frames differing in an
+unsampled row would share an entry.
 """
 
 from __future__ import annotations
@@ -21,7 +35,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+import threading
+import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
@@ -32,6 +49,12 @@ UPLOAD_KEYS = ("cohort.data", "upload.raw", "upload.data")
 """Session-state keys whose presence means the session holds uploaded data."""
 MAX_ENTRIES = 64
 """Results kept per session (the least recently used go first)."""
+STATE_FRAMES = "cache.frames"
+"""Session-state key of the frames kept between runs (:func:`kept`): slot -> (key, value)."""
+
+_KNOWN: dict[int, tuple[weakref.ref, tuple, str]] = {}
+"""id of a frame -> (weak reference to it, its shape/columns/dtypes, its known key)."""
+_KNOWN_LOCK = threading.Lock()
 
 
 def holds_upload() -> bool:
@@ -44,7 +67,8 @@ def session_cached(show_spinner: bool | str = False, max_entries: int | None = N
     registry cohort, this session's own store while it holds an upload."""
 
     def wrap(function):
-        shared = st.cache_data(show_spinner=show_spinner, max_entries=max_entries)(function)
+        shared = st.cache_data(show_spinner=show_spinner, max_entries=max_entries,
+                               hash_funcs={pd.DataFrame: frame_key_unkept})(function)
         name = f"{function.__module__}.{function.__qualname__}"
 
         @functools.wraps(function)
@@ -85,8 +109,9 @@ def _download_thread() -> bool:
 
 
 def clear() -> None:
-    """Drop this session's store (its results from uploaded data)."""
+    """Drop this session's store (its results from uploaded data) and its kept frames."""
     st.session_state.pop(STATE_CACHE, None)
+    st.session_state.pop(STATE_FRAMES, None)
 
 
 def digest(args: tuple, kwargs: dict) -> str:
@@ -96,8 +121,77 @@ def digest(args: tuple, kwargs: dict) -> str:
     return hasher.hexdigest()
 
 
+def frame_key(frame: pd.DataFrame) -> str:
+    """The content key of ``frame``: its known key, else its full digest, then remembered
+    for this object. Only for frames nobody changes in place (the session's cohort, the
+    frames :func:`ui.shell.page_setup` derives from it)."""
+    key = known_key(frame)
+    if key is None:
+        key = digest((frame,), {})
+        remember(frame, key)
+    return key
+
+
+def frame_key_unkept(frame: pd.DataFrame) -> str:
+    """The content key of ``frame`` without remembering it (``hash_funcs`` of the shared
+    store: a table a page builds may be changed after a call)."""
+    key = known_key(frame)
+    return key if key is not None else digest((frame,), {})
+
+
+def known_key(frame: pd.DataFrame) -> str | None:
+    """The key remembered for this very object, or None (another object, even an equal one
+    or one derived from it, has none)."""
+    with _KNOWN_LOCK:
+        entry = _KNOWN.get(id(frame))
+    if entry is None or entry[0]() is not frame or entry[1] != _signature(frame):
+        return None
+    return entry[2]
+
+
+def remember(frame: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Record ``key`` as the content key of this object (a key derived from its parent's by
+    :func:`derived_key`, so no hashing); returns ``frame``."""
+    ident = id(frame)
+
+    def forget(ref, ident=ident):
+        with _KNOWN_LOCK:
+            if ident in _KNOWN and _KNOWN[ident][0] is ref:
+                del _KNOWN[ident]
+
+    with _KNOWN_LOCK:
+        _KNOWN[ident] = (weakref.ref(frame, forget), _signature(frame), key)
+    return frame
+
+
+def derived_key(*parts: object) -> str:
+    """A key for a frame made from known keys and plain values (a filter, a definition):
+    the digest of ``parts``."""
+    return digest(parts, {})
+
+
+def kept(slot: str, key: str, build: Callable[[], object]) -> object:
+    """The value kept in this session's ``slot`` when it was built for ``key``, else
+    ``build()`` (then kept there, replacing the slot's previous value): one value per slot,
+    so a filter change frees the previous filtered cohort."""
+    store = st.session_state.setdefault(STATE_FRAMES, {})
+    found = store.get(slot)
+    if found is not None and found[0] == key:
+        return found[1]
+    store.pop(slot, None)  # free the old value before building the new one
+    value = build()
+    store[slot] = (key, value)
+    return value
+
+
+def _signature(frame: pd.DataFrame) -> tuple:
+    return frame.shape, tuple(map(str, frame.columns)), tuple(map(str, frame.dtypes))
+
+
 def _feed(hasher, value: object) -> None:
-    if isinstance(value, (pd.DataFrame, pd.Series)):
+    if isinstance(value, pd.DataFrame) and (key := known_key(value)) is not None:
+        hasher.update(b"known frame " + key.encode())
+    elif isinstance(value, (pd.DataFrame, pd.Series)):
         hasher.update(type(value).__name__.encode())
         frame = value if isinstance(value, pd.DataFrame) else value.to_frame()
         hasher.update(repr((frame.shape, list(map(str, frame.columns)),

@@ -39,12 +39,12 @@ from core.cohort.schema import LABELS
 from core.cohort.text import filter_advice, markdown_safe
 from core.errors import CohortError
 from ui import access, cached, warmup
+from ui.frames import filtered, registry_sample
 from ui.registry import (
     ENV,
     filter_frame,
     header_note,
     registry_path,
-    sample,
     select,
     selection_result,
 )
@@ -158,11 +158,11 @@ def page_setup(title: str, icon: str) -> View:
     registry = None
     if registry_path():  # a server-side registry: filters and counts in the engine
         registry = select(registry_path(), cohort_filter)
-        selection = selection_result(registry, sample(registry_path(), cohort_filter)
+        selection = selection_result(registry, registry_sample(cohort_filter)
                                      if registry.n else cohort.iloc[:0])
     else:
         from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
-        selection = custom_groups_sidebar(cohort_filter.apply(cohort))
+        selection = custom_groups_sidebar(filtered(cohort, cohort_filter))
     access.track(title, source, cohort, cohort_filter.to_query_params())
     selection = access.visible(selection)  # a viewer's rows carry pseudonyms only
     with nav:

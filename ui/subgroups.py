@@ -32,6 +32,7 @@ from core.survival.cutpoint.maxstat import (
 )
 from core.survival.endpoint import resolve_endpoint
 from core.survival.km.logrank import PermutationResult
+from ui import session_cache
 from ui.session_cache import session_cached
 from ui.state import GROUP_URL, GROUP_WIDGET
 
@@ -82,13 +83,14 @@ def custom_groups_sidebar(selection: FilterResult) -> FilterResult:
         if URL_DEFINITION in st.query_params:
             del st.query_params[URL_DEFINITION]
         return selection
-    try:
-        assignment = assign_groups(selection.cohort, current)
-    except CohortError as error:
+    key = session_cache.derived_key("custom groups", session_cache.frame_key(selection.cohort),
+                                    current.to_json())
+    grouped = session_cache.kept("groups", key, lambda: _grouped(selection.cohort, current, key))
+    if isinstance(grouped, CohortError):
         st.sidebar.error("Custom groups cannot be applied to this cohort: "
-                         + markdown_safe(" ".join(error.problems)), icon=":material/error:")
+                         + markdown_safe(" ".join(grouped.problems)), icon=":material/error:")
         return selection
-    cohort = selection.cohort.assign(**{CUSTOM_GROUP_COLUMN: assignment.labels})
+    cohort, unplaced = grouped
     if FILTER_WIDGET in st.session_state:  # keep the widget's value across pages
         st.session_state[FILTER_WIDGET] = [v for v in st.session_state[FILTER_WIDGET]
                                            if v in current.labels]
@@ -98,10 +100,11 @@ def custom_groups_sidebar(selection: FilterResult) -> FilterResult:
     st.sidebar.caption("Custom groups: " + markdown_safe("; ".join(current.describe())))
     missing = list(selection.missing)
     if chosen:
-        unplaced = int(assignment.labels.isna().sum())
         if unplaced:
             missing.append((CUSTOM_GROUP_COLUMN, unplaced))
-        cohort = cohort[cohort[CUSTOM_GROUP_COLUMN].isin(chosen)]
+        chosen_key = session_cache.derived_key("custom group filter", key, tuple(chosen))
+        cohort = session_cache.kept("groups.chosen", chosen_key, lambda: session_cache.remember(
+            cohort[cohort[CUSTOM_GROUP_COLUMN].isin(chosen)], chosen_key))
     text = current.to_json()
     if st.query_params.get(URL_DEFINITION) != text:
         st.query_params[URL_DEFINITION] = text
@@ -111,6 +114,18 @@ def custom_groups_sidebar(selection: FilterResult) -> FilterResult:
     elif wanted is not None and st.query_params.get(URL_FILTER) != wanted:
         st.query_params[URL_FILTER] = wanted
     return FilterResult(cohort=cohort, n_total=selection.n_total, missing=tuple(missing))
+
+
+def _grouped(cohort: pd.DataFrame, current: GroupDefinition,
+             key: str) -> tuple[pd.DataFrame, int] | CohortError:
+    """``cohort`` with the custom group column (known by ``key``) and the number of patients
+    no rule places; or the error that says why the rules cannot be applied."""
+    try:
+        assignment = assign_groups(cohort, current)
+    except CohortError as error:
+        return error
+    grouped = cohort.assign(**{CUSTOM_GROUP_COLUMN: assignment.labels})
+    return session_cache.remember(grouped, key), int(assignment.labels.isna().sum())
 
 
 def rules_text() -> str:
