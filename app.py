@@ -21,15 +21,15 @@ from ui.access import may
 from ui.comparisons import baseline_split, current_flow, flow_section
 from ui.deliverables import deliverables
 from ui.exports import download_button
-from ui.overview import follow_up, readable_csv
+from ui.overview import readable_csv
 from ui.registry import baseline as registry_baseline
-from ui.registry import first_rows, sample_caption
+from ui.registry import columns_view, first_rows, follow_up
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.subgroups import filter_description, rules_for, rules_text
 
 view = page_setup("Cohort", ":material/groups:")
-cohort = view.cohort
+cohort = columns_view(view)  # registry mode: every number in the engine, no sample fetched
 
 stop_if_empty(view)
 answer = st.container(key="cohort.answer")  # the cohort in one line, before the details
@@ -60,14 +60,14 @@ def at_landmark(endpoint: str) -> str:
 relapses = sum(reports["rfs"].fit.events.values()) if "rfs" in reports else None
 deaths = sum(reports["os"].fit.events.values()) if "os" in reports else None
 metrics = st.columns(6)
-metrics[0].metric("Patients", f"{registry.n:,}" if registry else f"{view.selection.n}",
+metrics[0].metric("Patients", f"{view.selection.n:,}",  # the engine's count in registry mode
                   help="After the filters in the sidebar.")
 if "os" in reports:
     metrics[1].metric("Deaths", deaths)
 if "rfs" in reports:
     metrics[2].metric("Relapses", relapses)
 if "os" in reports:
-    followed = follow_up(cohort)
+    followed = follow_up(view)
     metrics[3].metric("Median follow-up, months", followed.text().split(" months")[0],
                       help=f"Reverse Kaplan-Meier: {followed.method}.")
     metrics[3].caption(followed.text().split(" months ")[-1].strip("()"))
@@ -82,7 +82,7 @@ estimates = {name: (None if endpoint not in reports or reports[endpoint].landmar
                     else float(reports[endpoint].landmarks["survival"].iloc[0]))
              for name, endpoint in (("RFS", "rfs"), ("OS", "os"))}
 answer.markdown("**" + plain(cohort_answer(
-    registry.n if registry else view.selection.n, relapses, deaths,
+    view.selection.n, relapses, deaths,
     followed.median if "os" in reports else None, estimates, LANDMARK)) + "**")
 
 curves = st.columns(2)
@@ -105,7 +105,6 @@ for column, endpoint in zip(curves, ("os", "rfs"), strict=True):
 if "os" in reports:
     st.caption(plain(f"Median follow-up {followed.text()}: {followed.method}, on the OS clock; "
                      f"{plural(followed.n, 'patient')}."))
-    sample_caption(view)  # registry mode: follow-up and patient views use a named sample
 
 st.markdown("**Where next:**")
 nav = st.columns(4)

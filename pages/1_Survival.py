@@ -20,13 +20,14 @@ from ui.comparisons import difference_sizes, effects_for, further_tests, show_ef
 from ui.deliverables import deliverables
 from ui.endpoints import endpoint_choice, guarantee_time_section
 from ui.exports import download_button, small_cells_toggle
+from ui.registry import columns_view, sample_caption
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, parse_flag, url_choice, url_value
 from ui.subgroups import rules_caption, with_rule_column
 
 view = page_setup("Survival", ":material/monitoring:")
-cohort = view.cohort
+cohort = columns_view(view)  # registry mode: curves and tests in the engine, no sample
 stop_if_empty(view)
 answer = st.container(key="survival.answer")  # the result in words, before the controls
 
@@ -109,7 +110,9 @@ if view.registry:
     st.caption(f"Registry mode: every statistic here is computed from the engine's event-count "
                f"table (one GROUP BY over all {view.registry.n:,} filtered rows).")
 rules = rules_caption(by)  # a custom group's rules under its curves and in the image
-effects = effects_for(cohort, endpoint, None if by == NONE else by, groups)
+grouped = by != NONE and len(groups) >= 2  # effect sizes and further tests need patient rows:
+rows = view.cohort if grouped else cohort  # in registry mode the named sample, fetched here
+effects = effects_for(rows, endpoint, None if by == NONE else by, groups)
 deliverables(view, "survival", figure, " ".join(filter(None, (caption, rules))),
              f"km_{endpoint.key}", table=effects.display() if effects else None)
 for note in report.notes:
@@ -129,6 +132,7 @@ st.caption("Median: first time the curve reaches 50% (\"not reached\" when it ne
            "the horizon (area under the curve).")
 if effects is not None:
     st.subheader("How big is the difference?")
+    sample_caption(view)  # registry mode: these sections work on the named sample
     show_effects(effects, groups)
 
 guarantee_time_section(view, endpoint, None if by == NONE else by, tuple(sorted(landmark_months)),
@@ -152,8 +156,8 @@ if report.logrank is not None:
                    "differs.")
     if rmst_difference_text(report):
         st.markdown(plain(rmst_difference_text(report)))
-    further_tests(cohort, endpoint, None if by == NONE else by, report.logrank, by_options[1:])
-    difference_sizes(cohort, endpoint, None if by == NONE else by, groups,
+    further_tests(rows, endpoint, None if by == NONE else by, report.logrank, by_options[1:])
+    difference_sizes(rows, endpoint, None if by == NONE else by, groups,
                      tuple(sorted(landmark_months)), float(horizon))
 
 if view.source == SEED_SOURCE:

@@ -293,6 +293,9 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         Text table drawn into the exported image under the plot (the hazard ratios and
         medians of a Kaplan-Meier figure).
     """
+    if getattr(view, "registry", None) is not None:  # no deck from a sample: figures only
+        _registry_figures(view, page, figure, caption, figure_name, table)
+        return
     cohort = view.cohort
     if cohort.empty:
         return
@@ -343,14 +346,33 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
         present.page_link(PRESENT_PAGE, label="Projector mode", icon=":material/slideshow:",
                           query_params={**view.cohort_filter.to_query_params(),
                                         "present": "1"})
-        if isinstance(figure, dict) and figure:
-            label = st.selectbox("Figure", list(figure), key=f"deliver.{page}.which")
-            figure, caption, figure_name = figure[label]
-        if figure is not None and not isinstance(figure, dict):
-            if level.deidentified and page == "patients":  # its lanes are named by patient id
-                st.caption(SWIMMER_WITHHELD)
-            else:
-                _figure_downloads(figure, caption, figure_name, page, base, table)
+        _page_figure(figure, caption, figure_name, page, base, table, level)
+
+
+def _registry_figures(view: View, page: str, figure, caption: str, figure_name: str,
+                      table) -> None:
+    """Registry mode: the page's figure for slides or a paper; no deck, report or
+    "Reproduce this", which need every patient row in memory (not the named sample)."""
+    level = privacy()
+    base = (view.source, view.selection.n, view.selection.n_total,
+            tuple(view.cohort_filter.describe()), level)
+    with st.expander("Figures", icon=":material/co_present:"):
+        st.caption("Registry mode: slides, the HTML report and \"Reproduce this\" need every "
+                   "patient row in memory; extract the rows from the registry's own database "
+                   "and load them to build them.")
+        _page_figure(figure, caption, figure_name, page, base, table, level)
+
+
+def _page_figure(figure, caption: str, figure_name: str, page: str, base: tuple, table,
+                 level: Privacy) -> None:
+    if isinstance(figure, dict) and figure:
+        label = st.selectbox("Figure", list(figure), key=f"deliver.{page}.which")
+        figure, caption, figure_name = figure[label]
+    if figure is not None and not isinstance(figure, dict):
+        if level.deidentified and page == "patients":  # its lanes are named by patient id
+            st.caption(SWIMMER_WITHHELD)
+        else:
+            _figure_downloads(figure, caption, figure_name, page, base, table)
 
 
 def _figure_downloads(figure, caption: str, figure_name: str, page: str, base: tuple,

@@ -29,6 +29,7 @@ from core.survival.km.guarantee import (
     needs_delayed_entry,
 )
 from ui import cached
+from ui.registry import columns_view
 from ui.session_cache import session_cached
 from ui.shell import plain
 from ui.state import keep_in_url, url_choice
@@ -104,7 +105,7 @@ def endpoint_choice(view, key: str, kinds: tuple[str, ...] = (SURVIVAL,), entry:
     container = container or st
     users = user_endpoints()
     if getattr(view, "registry", None) is not None:
-        offered = [e for e in offered_endpoints(view.cohort, kinds, (), entry)[0]
+        offered = [e for e in offered_endpoints(columns_view(view), kinds, (), entry)[0]
                    if e.key in STORED]
         reasons = ["Registry mode: only the endpoints stored as columns (OS, RFS) are "
                    "offered."]

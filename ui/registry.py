@@ -7,17 +7,24 @@ file through :func:`core.cohort.open_cohort` instead of the embedded cohort; upl
 sidebar filters compile to the engine's ``WHERE``
 (:func:`core.cohort.engine_filters.filter_source`),
 the header's counts, the Cohort page's baseline table, the Survival page's statistics and the
-Cox model of categorical covariates are computed in the engine. Views that need patient rows
-get a seeded random sample of at most :data:`SAMPLE_ROWS` filtered rows (rows ordered by a
-seeded hash of ``patient_id``, so the same filter always gives the same rows), named on screen
-by :func:`sample_note`. Engine objects are kept with ``st.cache_resource`` (one DuckDB
-connection per file and server process); small results with ``st.cache_data``.
+Cox model of categorical covariates and the median follow-up are computed in the engine.
+Views that need patient rows get a seeded random sample of at most :data:`SAMPLE_ROWS`
+filtered rows (rows ordered by a seeded hash of ``patient_id``, so the same filter always gives
+the same rows), named on screen by :func:`sample_note`. The sample is fetched lazily: a page's
+:class:`RegistryRows` holds the engine's counts and fetches the rows the first time a view
+reads ``cohort`` (a page that needs only counts never scans for them; issue 24 measured 14 s
+per new filter at 10^7 rows). Pages read columns and options from :func:`columns_view`, which
+fetches no sample. Engine objects are kept with ``st.cache_resource`` (one DuckDB connection
+per file and server process); small results with ``st.cache_data``; the samples with a small
+cache (:data:`SAMPLES_KEPT`), as each holds up to 10^5 rows.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import pandas as pd
 import streamlit as st
@@ -31,12 +38,18 @@ from core.cohort.text import markdown_safe
 from core.cohort.validate import validate_cohort
 from core.cox.counts import CountCoxResult, cox_from_counts
 from core.cox.display import NUMERIC_COVARIATES
+from core.survival.km.followup import FollowUp, median_follow_up
 from core.survival.km.summary import SurvivalReport, survival_report
 from ui import cached
+from ui.overview import follow_up as memory_follow_up
 
 ENV = "RRE_REGISTRY_PATH"
 SAMPLE_ROWS = 100_000
 SAMPLE_SEED = 2026
+SAMPLES_KEPT = 3
+"""Samples kept per server process (each up to :data:`SAMPLE_ROWS` rows, ~100 MB at 10^5)."""
+PROFILE_ROWS = 5_000
+"""Rows :func:`columns_view` reads (the Cohort page's first rows: one engine query for both)."""
 FILTER_COLUMNS = (*CATEGORY_FIELDS, "co_mutations", "age")
 
 
@@ -93,7 +106,7 @@ def select(path: str, cohort_filter: CohortFilter) -> RegistrySelection:
     return RegistrySelection(kept.source, kept.n, kept.n_total, kept.missing, path)
 
 
-@st.cache_data(show_spinner="Fetching a sample of the registry...", max_entries=8)
+@st.cache_data(show_spinner="Fetching a sample of the registry...", max_entries=SAMPLES_KEPT)
 def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     """At most :data:`SAMPLE_ROWS` filtered rows, chosen by a hash of ``patient_id`` seeded
     with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
@@ -109,9 +122,70 @@ def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     return validate_cohort(rows.reset_index(drop=True))
 
 
-def selection_result(selection: RegistrySelection, rows: pd.DataFrame) -> FilterResult:
-    """The page's :class:`FilterResult`: the sample's rows with the engine's totals."""
-    return FilterResult(cohort=rows, n_total=selection.n_total, missing=selection.missing)
+class RegistryRows:
+    """A page's filtered patients in registry mode, as a :class:`FilterResult` reads: the
+    engine's counts at once, the seeded :func:`sample` only when a view reads ``cohort``.
+
+    Parameters
+    ----------
+    selection : RegistrySelection
+    fetch : callable
+        Returns the sample (:func:`sample` of the page's filter, ``ui.frames.registry_sample``).
+    empty : pandas.DataFrame
+        The rows of an empty selection (no sample is fetched when no row is kept).
+    shown : callable
+        Applied to the sample's rows (what the user's role may see).
+    """
+
+    def __init__(self, selection: RegistrySelection, fetch: Callable[[], pd.DataFrame],
+                 empty: pd.DataFrame, shown: Callable[[pd.DataFrame], pd.DataFrame]):
+        self.selection, self._fetch, self._empty, self._shown = selection, fetch, empty, shown
+        self.n_total, self.missing = selection.n_total, selection.missing
+
+    @property
+    def n(self) -> int:
+        """Filtered rows (``COUNT`` in the engine), not the sample's size."""
+        return self.selection.n
+
+    slot = None
+    """Where the page's header says, once the sample is read, that the page uses it
+    (a Streamlit ``st.empty``, set by the header)."""
+
+    @cached_property
+    def cohort(self) -> pd.DataFrame:
+        """The seeded sample (fetched, or taken from the cache, on first read); the header's
+        :attr:`slot` then names it (:func:`sample_note`)."""
+        rows = self._fetch() if self.n else self._empty
+        if self.slot is not None and self.n:
+            self.slot.info(sample_note(self.selection, rows), icon=":material/shuffle:")
+        return self._shown(rows)
+
+    def notes(self) -> list[str]:
+        """As :meth:`FilterResult.notes`: the rows left out for a missing value."""
+        return FilterResult(self._empty, self.n_total, self.missing).notes()
+
+
+def columns_view(view) -> pd.DataFrame:
+    """The frame a page reads its columns and options from (which endpoints, which columns
+    to group by): the cohort in memory; in registry mode the first :data:`PROFILE_ROWS`
+    rows of the whole registry by patient id (fetches no sample)."""
+    registry = getattr(view, "registry", None)
+    if registry is None:
+        return view.cohort
+    return first_rows(registry.path, CohortFilter(), PROFILE_ROWS)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _engine_follow_up(path: str, cohort_filter: CohortFilter) -> FollowUp:
+    return median_follow_up(select(path, cohort_filter).source, "os_months", "os_event")
+
+
+def follow_up(view) -> FollowUp:
+    """The median follow-up (reverse Kaplan-Meier, OS clock) of the page's cohort: counted
+    in the engine over every filtered row in registry mode, else in memory."""
+    if getattr(view, "registry", None) is None:
+        return memory_follow_up(view.cohort)
+    return _engine_follow_up(view.registry.path, view.cohort_filter)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -215,11 +289,14 @@ def stop_uploads(view) -> None:
         st.stop()
 
 
-def header_note(selection: RegistrySelection, rows: pd.DataFrame) -> str:
-    """The header's line in registry mode: what runs on every row and what on the sample."""
-    return ("Registry mode: the counts above, the Cohort page's baseline table, the Survival "
-            "statistics and the Cox model of categorical covariates use every filtered row "
-            "(computed in the engine); views that need patient rows use "
-            + (f"all {len(rows):,} filtered rows." if len(rows) >= selection.n else
-               f"a random sample of {len(rows):,} of the {selection.n:,} filtered rows "
-               f"(seeded hash of the patient id, seed {SAMPLE_SEED})."))
+def header_note(selection: RegistrySelection) -> str:
+    """The header's line in registry mode: what runs on every row and what on the sample
+    (said without fetching it: the sample has ``min(n, SAMPLE_ROWS)`` rows)."""
+    return ("Registry mode: the counts above, the Cohort page (baseline table, follow-up, "
+            "OS and RFS), the Kaplan-Meier curves and log-rank tests of the Survival page and "
+            "the Cox model of categorical covariates use every filtered row (computed in the "
+            "engine); views that need patient rows use "
+            + (f"all {selection.n:,} filtered rows" if selection.n <= SAMPLE_ROWS else
+               f"a random sample of {SAMPLE_ROWS:,} of the {selection.n:,} filtered rows "
+               f"(seeded hash of the patient id, seed {SAMPLE_SEED})")
+            + " and say so where they do.")

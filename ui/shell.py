@@ -40,14 +40,7 @@ from core.cohort.text import filter_advice, markdown_safe
 from core.errors import CohortError
 from ui import access, cached, warmup
 from ui.frames import filtered, registry_sample
-from ui.registry import (
-    ENV,
-    filter_frame,
-    header_note,
-    registry_path,
-    select,
-    selection_result,
-)
+from ui.registry import ENV, RegistryRows, filter_frame, header_note, registry_path, select
 
 # keep_in_url, parse_flag, url_choice, url_value: re-exported for pages of branches still in
 # flight; new code imports them from ui.state (remove once every branch has landed)
@@ -156,15 +149,16 @@ def page_setup(title: str, icon: str) -> View:
     cohort, source = _cohort_source()
     cohort_filter = _filter_sidebar(cohort)
     registry = None
-    if registry_path():  # a server-side registry: filters and counts in the engine
-        registry = select(registry_path(), cohort_filter)
-        selection = selection_result(registry, registry_sample(cohort_filter)
-                                     if registry.n else cohort.iloc[:0])
+    if registry_path():  # a server-side registry: filters and counts in the engine; the
+        registry = select(registry_path(), cohort_filter)  # sample only when a view reads it
+        selection = RegistryRows(registry, lambda: registry_sample(cohort_filter),
+                                 cohort.iloc[:0], lambda rows: access.visible(
+                                     FilterResult(rows, registry.n_total)).cohort)
     else:
         from ui.subgroups import custom_groups_sidebar  # custom groups: column, filter, link
         selection = custom_groups_sidebar(filtered(cohort, cohort_filter))
+        selection = access.visible(selection)  # a viewer's rows carry pseudonyms only
     access.track(title, source, cohort, cohort_filter.to_query_params())
-    selection = access.visible(selection)  # a viewer's rows carry pseudonyms only
     with nav:
         st.markdown(f"### {APP_NAME}")
         for path, label, page_icon in PAGES:
@@ -429,7 +423,8 @@ def _header(title: str, selection: FilterResult, source: str,
     st.markdown(f"**{n:,} of {n_total:,} patients**{aside_text} · {plain(described)}")
     st.caption(plain(source))
     if registry is not None:
-        st.caption(header_note(registry, selection.cohort))
+        st.caption(header_note(registry))
+        selection.slot = st.empty()  # filled when the page reads the sample (ui.registry)
     notices = st.session_state.get(STATE_NOTICES, [])
     for notice in notices:  # they quote the link's values: plain text, never Markdown
         st.warning(plain(notice), icon=":material/link_off:")

@@ -168,3 +168,50 @@ def test_the_landing_page_runs_on_a_registry_without_an_optional_column(tmp_path
     baseline = next(f.value for f in at.dataframe if "Characteristic" in f.value.columns)
     timing = baseline[baseline["Characteristic"] == "Sorafenib timing"]
     assert timing.iloc[-1, 1:].tolist() == ["not recorded", "2000"]
+
+
+@pytest.fixture
+def sample_calls(tmp_path, monkeypatch):
+    """A 1,000-row registry whose sample is capped at 300 rows; the list of sample fetches
+    (calls of ui.registry.sample, cached or not) the pages make."""
+    import ui.frames
+    import ui.registry
+
+    path = write_registry(tmp_path / "counted.parquet", 1_000, seed=5)
+    monkeypatch.setenv("RRE_REGISTRY_PATH", str(path))
+    monkeypatch.setattr(ui.registry, "SAMPLE_ROWS", 300)
+    calls, fetch = [], ui.registry.sample
+
+    def counted(*args):
+        calls.append(args)
+        return fetch(*args)
+
+    monkeypatch.setattr(ui.frames, "sample", counted)  # ui.frames.registry_sample calls it
+    return calls
+
+
+@pytest.mark.parametrize("page", ["app.py", "pages/9_About.py"])
+def test_pages_that_need_only_counts_never_fetch_the_sample(sample_calls, page):
+    """Issue 24: at 10^7 rows the 10^5-row sample cost 14 s per new filter on every page."""
+    at = run_page(page, timeout=90)
+    assert not at.exception
+    assert "1,000 of 1,000 patients" in header_text(at)
+    assert sample_calls == []
+    assert not any("random sample" in i.value for i in at.info)
+
+
+def test_survival_fetches_the_sample_only_for_the_group_comparisons_and_says_so(sample_calls):
+    at = run_page("pages/1_Survival.py", timeout=90)
+    assert not at.exception and sample_calls == []  # curves and log-rank: engine counts
+    at.selectbox(key="survival.by").set_value("eln2022_risk").run()
+    assert not at.exception
+    assert len(sample_calls) == 1  # hazard ratios, further tests, milestone/RMST contrasts
+    assert any("a random sample of 300 of the 1,000 filtered rows" in i.value for i in at.info)
+
+
+def test_the_patients_page_reads_the_sample_once_and_says_so_under_the_header(sample_calls):
+    at = run_page("pages/3_Patients.py", timeout=90)
+    assert not at.exception
+    assert len(sample_calls) == 1
+    assert at.info[0].value.startswith("Registry mode: this view works on a random sample "
+                                       "of 300 of the 1,000 filtered rows")

@@ -5,8 +5,10 @@ the roles of event and censoring are swapped (Schemper & Smith 1996): a patient 
 at last contact "has the event" of the reverse curve, and a patient who died is censored at
 death, because their follow-up was cut short by the event, not by the end of observation.
 Unlike the median of all observed times, it does not shrink when many patients die early.
-The reverse curve is computed with :func:`core.survival.km.estimate.kaplan_meier` on the swapped
-indicator, so counts, ties, exclusions and the median rule are those of every other curve.
+The reverse curve is the Kaplan-Meier fit of the event-count table
+(:func:`core.survival.km.counts.survival_counts`) with events and censorings swapped, so
+counts, ties, exclusions and the median rule are those of every other curve, and a registry in
+an engine (:func:`core.cohort.open_cohort`) is counted there in one scan, never loaded.
 
 Conventions: R ``survfit(Surv(time, 1 - event) ~ 1, conf.type = "log-log")``; the median
 and its interval as ``print.survfit`` reports them (Brookmeyer-Crowley limits read off the
@@ -25,13 +27,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.survival.input import survival_data
-from core.survival.km.estimate import kaplan_meier, medians
+from core.survival.km.counts import COUNT_COLUMNS, SurvivalCounts, survival_counts
+from core.survival.km.estimate import fit_counts, medians
 
 METHOD = ("reverse Kaplan-Meier (deaths censored, patients alive at last contact counted as "
           "end of follow-up), log-log 95% CI")
-
-_REVERSED = "_follow_up_ended"
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def median_follow_up(df: pd.DataFrame, time: str = "os_months", event: str = "os
 
     Parameters
     ----------
-    df : pandas.DataFrame
-        One row per patient.
+    df : pandas.DataFrame or core.cohort.engine.CohortSource
+        One row per patient, in memory or in an engine.
     time, event : str
         Follow-up time (months) and event indicator (1 = event, 0 = censored); by default
         overall survival, the clock follow-up is usually quoted on.
@@ -88,9 +88,11 @@ def median_follow_up(df: pd.DataFrame, time: str = "os_months", event: str = "os
     core.errors.AnalysisError
         From the survival gatekeeper (no usable row, an event code other than 0/1, ...).
     """
-    checked = survival_data(df, time, event)  # the gatekeeper, with its messages
-    reversed_ = pd.DataFrame({"time": checked.time, _REVERSED: (~checked.event).astype(int)})
-    row = medians(kaplan_meier(reversed_, "time", _REVERSED, conf_level=conf_level)).iloc[0]
+    counts = survival_counts(df, time, event)  # the gatekeeper, with its messages
+    swapped = counts.table.rename(columns={"n_event": "n_censor", "n_censor": "n_event"})
+    reverse = SurvivalCounts(table=swapped[COUNT_COLUMNS], groups=counts.groups,
+                             n_input=counts.n_input, exclusions=counts.exclusions)
+    row = medians(fit_counts(reverse, conf_level)).iloc[0]
     return FollowUp(median=float(row["median"]), lower=float(row["median_lower"]),
-                    upper=float(row["median_upper"]), n=checked.n,
-                    n_excluded=checked.n_excluded)
+                    upper=float(row["median_upper"]), n=counts.n,
+                    n_excluded=counts.n_input - counts.n)

@@ -83,3 +83,16 @@ def test_reverse_km_median_is_a_censoring_time_and_ignores_row_order(rows):
         ended = cohort.loc[cohort["os_event"] == 0, "os_months"].tolist()
         midpoints = {(a + b) / 2 for a in ended for b in ended}
         assert result.median in set(ended) | midpoints
+
+
+def test_a_registry_in_duckdb_gives_the_rows_in_memory_answer(tmp_path):
+    """Registry mode counts the reverse curve in the engine (one GROUP BY), never loads rows:
+    the same median, interval and counts as the rows in memory (R's golden values above)."""
+    from core.cohort import open_cohort
+
+    cohort = SEED.copy()
+    cohort.loc[0, "os_months"] = float("nan")  # left out and counted on both paths
+    cohort.to_parquet(tmp_path / "registry.parquet", index=False)
+    engine = median_follow_up(open_cohort(tmp_path / "registry.parquet"))
+    assert engine == median_follow_up(cohort)
+    assert (engine.n, engine.n_excluded) == (18, 1)

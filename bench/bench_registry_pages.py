@@ -1,0 +1,190 @@
+"""Benchmark: a filter change on every page in registry mode, against a plain DuckDB floor.
+
+Run: ``python3 bench/bench_registry_pages.py [n_rows] [pages ...]`` (default 10^7 rows, every
+page). Not part of the test run. A child process writes a seeded registry Parquet of
+``n_rows`` (seed-cohort rows drawn with replacement, as ``tests/pages/test_registry_mode.py``
+does, written in chunks of 10^6) to a temporary directory; this process then opens each page
+in Streamlit's ``AppTest`` with ``RRE_REGISTRY_PATH`` set (the app in-process, one session per
+page, as a browser session would be) and times, per page:
+
+- **cold**: the page opened with every server cache emptied (``st.cache_data/resource.clear``;
+  the imports already done by a first About page);
+- **new filter**: the sidebar's age slider set to a range this server has not seen, in the
+  running session (mean of :data:`NEW_FILTERS` changes): what a clinician waits for;
+- **seen filter**: the slider set back to a range seen before (the server's caches answer);
+- **floor**: a plain DuckDB ``COUNT(*)`` plus the Kaplan-Meier count table (``GROUP BY time``)
+  of the same filter on the same file, side by side: what any registry page must scan.
+
+Then the server's peak memory (``VmHWM`` of this process, reset before) over
+:data:`MEMORY_FILTERS` distinct filters on the Patients and Survival pages.
+
+Results (2026-12-06, 10^7 rows, 2 cores shared by five engineers, load average ~4):
+see the table printed by the run, copied below by hand.
+
+RESULTS_PLACEHOLDER
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PAGES = ("app.py", "pages/1_Survival.py", "pages/2_Cox.py", "pages/3_Patients.py",
+         "pages/4_Competing_risks.py", "pages/11_Relapse_risk.py", "pages/7_Subgroups.py",
+         "pages/6_During_follow_up.py", "pages/5_Paper_check.py", "pages/8_Present.py",
+         "pages/9_About.py", "pages/0_Your_data.py")
+NEW_FILTERS = 3
+MEMORY_FILTERS = 30
+MEMORY_PAGES = ("pages/3_Patients.py", "pages/1_Survival.py")
+AGE = "filter.age"
+TIMEOUT = 600
+
+
+def write(path: Path, n_rows: int, chunk: int = 1_000_000, seed: int = 15) -> None:
+    """A seeded synthetic registry (as ``tests/pages/test_registry_mode.write_registry``),
+    written chunk by chunk so that 10^7 rows never sit in memory at once."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from core.cohort.read import load_seed_cohort
+
+    base = load_seed_cohort()
+    rng = np.random.default_rng(seed)
+    writer = None
+    for start in range(0, n_rows, chunk):
+        size = min(chunk, n_rows - start)
+        rows = base.iloc[rng.integers(0, len(base), size)].reset_index(drop=True)
+        rows["patient_id"] = pd.Series(np.arange(start, start + size)).astype(str) \
+            .str.zfill(9).radd("R")
+        table = pa.Table.from_pandas(rows, preserve_index=False)
+        writer = writer or pq.ParquetWriter(path, table.schema)
+        writer.write_table(table)
+    writer.close()
+
+
+def rss_peak_mb() -> float:
+    """This process's peak resident memory since the last :func:`reset_peak` (MB)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def reset_peak() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+
+
+def floor(path: Path, low: int | None, high: int | None) -> float:
+    """A plain DuckDB count and KM count table of one age filter (seconds, one run)."""
+    import duckdb
+
+    where = " AND ".join(filter(None, (
+        f"age >= {low}" if low is not None else "", f"age <= {high}" if high is not None else "")
+    )) or "TRUE"
+    start = time.perf_counter()
+    con = duckdb.connect()
+    con.sql(f"SELECT COUNT(*) FROM read_parquet('{path}') WHERE {where}").fetchall()
+    con.sql(f"SELECT rfs_months, SUM(rfs_event), COUNT(*) FROM read_parquet('{path}') "
+            f"WHERE {where} AND rfs_months IS NOT NULL GROUP BY ALL").fetchall()
+    con.close()
+    return time.perf_counter() - start
+
+
+class Ages:
+    """Distinct age ranges (each a filter this server has not seen), from the slider's bounds."""
+
+    def __init__(self, low: int, high: int):
+        self.low, self.high, self.next = low, high, low + 1
+
+    def fresh(self) -> tuple[int, int]:
+        value = (self.next, self.high - (self.next % 3))
+        self.next += 1
+        if self.next >= self.high - 3:
+            raise RuntimeError("out of distinct age ranges")
+        return value
+
+
+def set_age(at, value: tuple[int, int]) -> None:
+    at.slider(key=AGE).set_value(value).run()
+    if at.exception:
+        raise RuntimeError(f"{value}: {at.exception[0].message}")
+
+
+def main(n_rows: int, pages: tuple[str, ...]) -> None:
+    import streamlit as st
+
+    from tests.pages.helpers import run_page
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "registry.parquet"
+        start = time.perf_counter()
+        subprocess.run([sys.executable, __file__, "--write", str(path), str(n_rows)], check=True)
+        print(f"wrote {n_rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - start:.0f} s; load average {os.getloadavg()[0]:.1f}")
+        os.environ["RRE_REGISTRY_PATH"] = str(path)
+        first = run_page("pages/9_About.py", timeout=TIMEOUT)  # imports, once
+        bounds = (int(first.slider(key=AGE).value[0]), int(first.slider(key=AGE).value[1]))
+        ages = Ages(*bounds)
+        print("| page | cold (s) | new filter (s) | seen filter (s) | floor (s) | "
+              "new / floor | seen / floor |")
+        print("|---|---|---|---|---|---|---|")
+        for page in pages:
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            clock = time.perf_counter()
+            at = run_page(page, timeout=TIMEOUT)
+            cold = time.perf_counter() - clock
+            news, floors = [], []
+            for _ in range(NEW_FILTERS):
+                value = ages.fresh()
+                clock = time.perf_counter()
+                set_age(at, value)
+                news.append(time.perf_counter() - clock)
+                floors.append(floor(path, *value))
+            clock = time.perf_counter()
+            set_age(at, bounds)
+            set_age(at, value)
+            seen = (time.perf_counter() - clock) / 2
+            new, low = sum(news) / len(news), sum(floors) / len(floors)
+            print(f"| {page} | {cold:.2f} | {new:.2f} | {seen:.2f} | {low:.2f} | "
+                  f"{new / low:.1f}x | {seen / low:.1f}x |", flush=True)
+        for page in MEMORY_PAGES:
+            if page not in pages:
+                continue
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            at = run_page(page, timeout=TIMEOUT)
+            before = rss_mb()
+            reset_peak()
+            ages = Ages(*bounds)
+            start = time.perf_counter()
+            for _ in range(MEMORY_FILTERS):
+                set_age(at, ages.fresh())
+            print(f"{page}: {MEMORY_FILTERS} distinct filters in "
+                  f"{time.perf_counter() - start:.0f} s; RSS {before:.0f} MB before, peak "
+                  f"{rss_peak_mb():.0f} MB, after {rss_mb():.0f} MB", flush=True)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--write"]:
+        write(Path(sys.argv[2]), int(sys.argv[3]))
+    else:
+        args = sys.argv[1:]
+        size = int(float(args[0])) if args else 10_000_000
+        main(size, tuple(args[1:]) or PAGES)
