@@ -17,6 +17,8 @@ page, as a browser session would be) and times, per page:
 
 Then the server's peak memory (``VmHWM`` of this process, reset before) over
 :data:`MEMORY_FILTERS` distinct filters on the Patients and Survival pages.
+``python3 bench/bench_registry_pages.py --lean [n_rows]`` opens the Cohort and Survival pages
+on a registry without the optional columns :data:`LEAN_DROPS` (issue 24's ``KeyError``).
 
 Results (2026-12-06, 10^7 rows, 2 cores shared by five engineers, load average ~4):
 see the table printed by the run, copied below by hand.
@@ -47,9 +49,11 @@ AGE = "filter.age"
 TIMEOUT = 600
 
 
-def write(path: Path, n_rows: int, chunk: int = 1_000_000, seed: int = 15) -> None:
+def write(path: Path, n_rows: int, chunk: int = 1_000_000, seed: int = 15,
+          drop: tuple[str, ...] = ()) -> None:
     """A seeded synthetic registry (as ``tests/pages/test_registry_mode.write_registry``),
-    written chunk by chunk so that 10^7 rows never sit in memory at once."""
+    written chunk by chunk so that 10^7 rows never sit in memory at once; without the
+    columns ``drop``."""
     import numpy as np
     import pandas as pd
     import pyarrow as pa
@@ -65,7 +69,7 @@ def write(path: Path, n_rows: int, chunk: int = 1_000_000, seed: int = 15) -> No
         rows = base.iloc[rng.integers(0, len(base), size)].reset_index(drop=True)
         rows["patient_id"] = pd.Series(np.arange(start, start + size)).astype(str) \
             .str.zfill(9).radd("R")
-        table = pa.Table.from_pandas(rows, preserve_index=False)
+        table = pa.Table.from_pandas(rows.drop(columns=list(drop)), preserve_index=False)
         writer = writer or pq.ParquetWriter(path, table.schema)
         writer.write_table(table)
     writer.close()
@@ -181,9 +185,35 @@ def main(n_rows: int, pages: tuple[str, ...]) -> None:
                   f"{rss_peak_mb():.0f} MB, after {rss_mb():.0f} MB", flush=True)
 
 
+def lean(n_rows: int) -> None:
+    """Seen at scale (issue 24): the Cohort page crashed with ``KeyError: 'sorafenib_timing'``
+    on a registry without an optional column. Open the Cohort and Survival pages on one."""
+    import streamlit as st
+
+    from tests.pages.helpers import run_page
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lean.parquet"
+        subprocess.run([sys.executable, __file__, "--write", str(path), str(n_rows),
+                        *LEAN_DROPS], check=True)
+        os.environ["RRE_REGISTRY_PATH"] = str(path)
+        for page in ("app.py", "pages/1_Survival.py"):
+            st.cache_data.clear()
+            st.cache_resource.clear()
+            clock = time.perf_counter()
+            at = run_page(page, timeout=TIMEOUT)
+            errors = [e.message for e in at.exception]
+            print(f"without {', '.join(LEAN_DROPS)}: {page} in "
+                  f"{time.perf_counter() - clock:.1f} s, errors: {errors or 'none'}", flush=True)
+
+
+LEAN_DROPS = ("sorafenib_timing", "cytogenetics")
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--write"]:
-        write(Path(sys.argv[2]), int(sys.argv[3]))
+        write(Path(sys.argv[2]), int(sys.argv[3]), drop=tuple(sys.argv[4:]))
+    elif sys.argv[1:2] == ["--lean"]:
+        lean(int(float(sys.argv[2])) if sys.argv[2:] else 10_000_000)
     else:
         args = sys.argv[1:]
         size = int(float(args[0])) if args else 10_000_000
