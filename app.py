@@ -67,7 +67,7 @@ if "os" in reports:
 if "rfs" in reports:
     metrics[2].metric("Relapses", relapses)
 if "os" in reports:
-    followed = follow_up(view)
+    followed = follow_up(view, reports["os"])
     metrics[3].metric("Median follow-up, months", followed.text().split(" months")[0],
                       help=f"Reverse Kaplan-Meier: {followed.method}.")
     metrics[3].caption(followed.text().split(" months ")[-1].strip("()"))

@@ -38,7 +38,7 @@ from core.cohort.text import markdown_safe
 from core.cohort.validate import validate_cohort
 from core.cox.counts import CountCoxResult, cox_from_counts
 from core.cox.display import NUMERIC_COVARIATES
-from core.survival.km.followup import FollowUp, median_follow_up
+from core.survival.km.followup import FollowUp, follow_up_from_fit
 from core.survival.km.summary import SurvivalReport, survival_report
 from ui import cached
 from ui.overview import follow_up as memory_follow_up
@@ -175,17 +175,13 @@ def columns_view(view) -> pd.DataFrame:
     return first_rows(registry.path, CohortFilter(), PROFILE_ROWS)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
-def _engine_follow_up(path: str, cohort_filter: CohortFilter) -> FollowUp:
-    return median_follow_up(select(path, cohort_filter).source, "os_months", "os_event")
-
-
-def follow_up(view) -> FollowUp:
-    """The median follow-up (reverse Kaplan-Meier, OS clock) of the page's cohort: counted
-    in the engine over every filtered row in registry mode, else in memory."""
+def follow_up(view, os_report: SurvivalReport) -> FollowUp:
+    """The median follow-up (reverse Kaplan-Meier, OS clock) of the page's cohort: in
+    registry mode read off the counts of ``os_report`` (the page's unstratified OS curve,
+    every filtered row, no second scan), else from the rows in memory."""
     if getattr(view, "registry", None) is None:
         return memory_follow_up(view.cohort)
-    return _engine_follow_up(view.registry.path, view.cohort_filter)
+    return follow_up_from_fit(os_report.fit)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.errors import AnalysisError
 from core.survival.km.counts import COUNT_COLUMNS, SurvivalCounts, survival_counts
-from core.survival.km.estimate import fit_counts, medians
+from core.survival.km.estimate import KaplanMeierResult, fit_counts, medians
 
 METHOD = ("reverse Kaplan-Meier (deaths censored, patients alive at last contact counted as "
           "end of follow-up), log-log 95% CI")
@@ -89,10 +90,34 @@ def median_follow_up(df: pd.DataFrame, time: str = "os_months", event: str = "os
         From the survival gatekeeper (no usable row, an event code other than 0/1, ...).
     """
     counts = survival_counts(df, time, event)  # the gatekeeper, with its messages
-    swapped = counts.table.rename(columns={"n_event": "n_censor", "n_censor": "n_event"})
-    reverse = SurvivalCounts(table=swapped[COUNT_COLUMNS], groups=counts.groups,
-                             n_input=counts.n_input, exclusions=counts.exclusions)
+    return _reverse(counts.table, counts.groups, counts.n_input, counts.exclusions, conf_level)
+
+
+def follow_up_from_fit(fit: KaplanMeierResult) -> FollowUp:
+    """:func:`median_follow_up` from a Kaplan-Meier fit of the whole cohort on the OS clock
+    (its event and censoring counts per time), with no second pass over the rows: a
+    registry's OS curve and its follow-up from one scan.
+
+    Parameters
+    ----------
+    fit : KaplanMeierResult
+        One group (no stratification), no delayed entry.
+    """
+    if len(fit.groups) != 1 or fit.delayed_entry:
+        raise AnalysisError("Median follow-up is read off an unstratified curve without "
+                            "delayed entry. Fix: fit the whole cohort from time 0.")
+    n_input = fit.n[fit.groups[0]] + sum(e.count for e in fit.exclusions)
+    return _reverse(fit.table[COUNT_COLUMNS], fit.groups, n_input, fit.exclusions,
+                    fit.conf_level)
+
+
+def _reverse(table: pd.DataFrame, groups: tuple[str, ...], n_input: int, exclusions: tuple,
+             conf_level: float) -> FollowUp:
+    """The reverse curve of a count table: events and censorings swapped."""
+    swapped = table.rename(columns={"n_event": "n_censor", "n_censor": "n_event"})
+    reverse = SurvivalCounts(table=swapped[COUNT_COLUMNS], groups=groups, n_input=n_input,
+                             exclusions=exclusions)
     row = medians(fit_counts(reverse, conf_level)).iloc[0]
     return FollowUp(median=float(row["median"]), lower=float(row["median_lower"]),
-                    upper=float(row["median_upper"]), n=counts.n,
-                    n_excluded=counts.n_input - counts.n)
+                    upper=float(row["median_upper"]), n=reverse.n,
+                    n_excluded=n_input - reverse.n)

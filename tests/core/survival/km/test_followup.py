@@ -96,3 +96,16 @@ def test_a_registry_in_duckdb_gives_the_rows_in_memory_answer(tmp_path):
     engine = median_follow_up(open_cohort(tmp_path / "registry.parquet"))
     assert engine == median_follow_up(cohort)
     assert (engine.n, engine.n_excluded) == (18, 1)
+
+
+def test_the_follow_up_of_a_fitted_os_curve_needs_no_second_pass():
+    """The Cohort page reads the follow-up off its OS curve's counts (one registry scan)."""
+    from core.survival.km.estimate import kaplan_meier
+    from core.survival.km.followup import follow_up_from_fit
+
+    cohort = SEED.copy()
+    cohort.loc[0, "os_months"] = float("nan")
+    assert follow_up_from_fit(kaplan_meier(cohort, "os_months", "os_event")) == \
+        median_follow_up(cohort)
+    with pytest.raises(AnalysisError, match="unstratified curve without delayed entry"):
+        follow_up_from_fit(kaplan_meier(cohort, "os_months", "os_event", by="eln2022_risk"))
