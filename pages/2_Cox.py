@@ -12,7 +12,6 @@ from core.cox.display import (
     NUMERIC_COVARIATES,
     category_levels,
     covariate_options,
-    model_rows,
 )
 from core.cox.figures import forest_figure, prediction_figure
 from core.cox.fit import refuse_interventions
@@ -105,7 +104,7 @@ if view.registry:  # registry mode: counts-based model on every row, then the na
     sample_caption(view)
 profile_columns = [*covariates, *([strata] if strata else [])]  # a stratum picks its hazard
 columns = (resolved.time, resolved.event, resolved.entry)
-model_cohort, sample_note = model_rows(resolved.frame, [
+model_cohort, sample_note = cached_cox.model_rows(resolved.frame, [
     "patient_id", *filter(None, columns), *(c for ep in ENDPOINT_KEYS for c in ENDPOINTS[ep][:2]),
     *profile_columns])
 if sample_note:

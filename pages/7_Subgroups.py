@@ -17,10 +17,10 @@ from core.cohort.text import parse_share_range
 from core.cox.answer import subgroups_answer
 from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
-from core.cox.subgroups import AGE_GROUP_COLUMN, with_age_group
+from core.cox.subgroups import AGE_GROUP_COLUMN
 from core.errors import AnalysisError, CohortError
 from core.style.numbers import format_p
-from core.survival.cutpoint.maxstat import marker_options, split_name, with_split
+from core.survival.cutpoint.maxstat import marker_options, split_name
 from core.survival.endpoint import find_endpoint
 from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
@@ -203,7 +203,7 @@ with tab_cut:
             for note in result.notes:
                 st.warning(plain(note), icon=":material/warning:")
             st.plotly_chart(cutpoint_figure(result), key="cut.curve")
-            split = with_split(cohort, result)
+            split = subgroups.split_frame(cohort, result)
             try:
                 km = cached.survival(split, endpoint, split_name(result), (12.0, 24.0), 24.0)
             except AnalysisError as error:
@@ -226,7 +226,7 @@ with tab_cut:
 
 # ---- subgroup forest ----------------------------------------------------------------------
 with tab_forest:
-    framed = with_age_group(cohort) if "age" in cohort.columns else cohort
+    framed = subgroups.age_grouped(cohort) if "age" in cohort.columns else cohort
     factors = [c for c in covariate_options(framed) if c != "age"]
     attributes_all = [c for c in [AGE_GROUP_COLUMN, *stratifier_options(framed)]
                       if c in framed.columns and c not in ("relapse_type", "outcome")]

@@ -10,6 +10,8 @@ cohort with the chosen endpoint's columns (the one resolver,
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +19,7 @@ from core.cohort.exports import download_name, table_to_csv, table_to_xlsx
 from core.cohort.schema import LABELS
 from core.cohort.word import table_to_docx
 from core.cox.display import OUTCOME_COLUMNS, needs_firth, ph_not_computable, ph_table
+from core.cox.display import model_rows as core_model_rows
 from core.cox.figures import schoenfeld_figure
 from core.cox.fit import CoxResult, fit_cox
 from core.cox.ph import PHTestResult, ph_test
@@ -26,6 +29,7 @@ from core.cox.view import CoxChoices, CoxView, PredictionPanel, cox_view, predic
 from core.errors import AnalysisError
 from core.survival.endpoint import Endpoint, ResolvedEndpoint, resolve_endpoint
 from core.survival.km.summary import stratifier_options
+from ui import session_cache
 from ui.exports import download_button, small_cells_toggle
 from ui.session_cache import session_cached
 from ui.shell import plain
@@ -35,10 +39,25 @@ Columns = tuple[str, str, str | None]
 """(time, event, entry) columns of an endpoint."""
 
 
-@session_cached(show_spinner=False, max_entries=8)
 def resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
-    """:func:`core.survival.endpoint.resolve_endpoint` of the filtered cohort."""
+    """:func:`core.survival.endpoint.resolve_endpoint` of the filtered cohort, its frame known
+    by a key derived from the cohort's (:func:`ui.session_cache.derive`)."""
+    found = _resolved(cohort, endpoint)
+    if found.frame is cohort:  # computed now, nothing derived: a frame of its own, as on a hit
+        found = replace(found, frame=cohort.copy(deep=False))
+    session_cache.derive(found.frame, cohort, "resolved endpoint", endpoint)
+    return found
+
+
+@session_cached(show_spinner=False, max_entries=8)
+def _resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
     return resolve_endpoint(cohort, endpoint)
+
+
+def model_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, str]:
+    """:func:`core.cox.display.model_rows`, the rows known by a key derived from ``frame``'s."""
+    rows, note = core_model_rows(frame, columns)
+    return session_cache.derive(rows, frame, "cox model rows", tuple(columns)), note
 
 
 @session_cached(show_spinner=False, max_entries=64)

@@ -164,6 +164,16 @@ def remember(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     return frame
 
 
+def derive(frame: pd.DataFrame, parent: pd.DataFrame, *how: object) -> pd.DataFrame:
+    """Remember ``frame``, made from ``parent`` by a deterministic step described by ``how``
+    (the step's name and every argument it took), under a key derived from the parent's known
+    key; nothing when the parent has none. Returns ``frame``."""
+    parent_key = known_key(parent)
+    if parent_key is not None and frame is not parent:
+        remember(frame, derived_key(*how, parent_key))
+    return frame
+
+
 def derived_key(*parts: object) -> str:
     """A key for a frame made from known keys and plain values (a filter, a definition):
     the digest of ``parts``."""

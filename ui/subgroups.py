@@ -22,13 +22,19 @@ import streamlit as st
 from core.cohort.filters import FilterResult
 from core.cohort.groups import CUSTOM_GROUP_COLUMN, GroupDefinition, assign_groups
 from core.cohort.text import markdown_safe
-from core.cox.subgroups import SubgroupForest, subgroup_forest, univariable_forest
+from core.cox.subgroups import (
+    SubgroupForest,
+    subgroup_forest,
+    univariable_forest,
+    with_age_group,
+)
 from core.errors import CohortError
 from core.survival.cutpoint.maxstat import (
     CutpointResult,
     max_logrank,
     permutation_max_logrank,
     permutation_resamples,
+    with_split,
 )
 from core.survival.endpoint import resolve_endpoint
 from core.survival.km.logrank import PermutationResult
@@ -168,6 +174,17 @@ def filter_description() -> tuple[str, ...]:
     if not chosen or st.session_state.get(STATE_DEFINITION) is None:
         return ()
     return (f"{CUSTOM_GROUP_COLUMN}: {', '.join(chosen)}",)
+
+
+def age_grouped(cohort: pd.DataFrame) -> pd.DataFrame:
+    """:func:`core.cox.subgroups.with_age_group`, known by a key derived from the cohort's."""
+    return session_cache.derive(with_age_group(cohort), cohort, "age group")
+
+
+def split_frame(cohort: pd.DataFrame, result: CutpointResult) -> pd.DataFrame:
+    """:func:`core.survival.cutpoint.maxstat.with_split`, known by a key derived from the
+    cohort's and the whole cut-point result."""
+    return session_cache.derive(with_split(cohort, result), cohort, "cut-point split", result)
 
 
 # ---- cached wrappers ---------------------------------------------------------------------
