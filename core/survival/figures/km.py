@@ -22,8 +22,9 @@ from core.cohort.text import plotly_safe, plural
 from core.style.plot import (
     DASHES,
     TEXT_COLOR,
+    TICK_FONT,
+    TITLE_FONT,
     group_colors,
-    readable_axes,
     tick_times,
 )
 
@@ -82,13 +83,10 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     if at_risk is not None:  # the KMunicate rows the table has the counts for
         extra_rows = tuple(r for r in extra_rows if r in at_risk.columns)
     table_rows = (len(groups) * (1 + len(extra_rows))) if at_risk is not None else 0
-    if table_rows:
-        fig = make_subplots(rows=2, cols=1, shared_xaxes=True)
-    else:
-        fig = go.Figure()
-    kwargs = {"row": 1, "col": 1} if table_rows else {}
+    curve_axes = {"xaxis": "x", "yaxis": "y"} if table_rows else {}
 
     colors = group_colors(groups, by)
+    data: list[dict] = []
     for index, group in enumerate(groups):
         color, dash = colors[group], DASHES[index % len(DASHES)]
         rows = km[km["group"].astype(str) == group].sort_values("time")
@@ -109,52 +107,69 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                  f"<br>95% CI {_percent(lo)} to {_percent(hi)}<br>at risk {n}"
                  for t, s, lo, hi, n in zip(times, surv, lower, upper, n_risk, strict=False)]
         if show_ci:
-            fig.add_trace(go.Scatter(x=times, y=upper, mode="lines", line={"width": 0,
-                                     "shape": "hv"}, hoverinfo="skip", showlegend=False,
-                                     legendgroup=group, name=f"{group} upper"), **kwargs)
-            fig.add_trace(go.Scatter(x=times, y=lower, mode="lines", line={"width": 0,
-                                     "shape": "hv"}, fill="tonexty", fillcolor=_alpha(color, 0.15),
-                                     hoverinfo="skip", showlegend=False, legendgroup=group,
-                                     name=f"{group} 95% CI"), **kwargs)
-        fig.add_trace(go.Scatter(x=times, y=surv, mode="lines", name=f"{group} (n={n_start})",
-                                 line={"color": color, "dash": dash, "width": 2.5, "shape": "hv"},
-                                 hovertext=hover, hoverinfo="text", legendgroup=group), **kwargs)
+            data.append({"type": "scatter", "x": times, "y": upper, "mode": "lines",
+                         "line": {"width": 0, "shape": "hv"}, "hoverinfo": "skip",
+                         "showlegend": False, "legendgroup": group, "name": f"{group} upper",
+                         **curve_axes})
+            data.append({"type": "scatter", "x": times, "y": lower, "mode": "lines",
+                         "line": {"width": 0, "shape": "hv"}, "fill": "tonexty",
+                         "fillcolor": _alpha(color, 0.15), "hoverinfo": "skip",
+                         "showlegend": False, "legendgroup": group,
+                         "name": f"{group} 95% CI", **curve_axes})
+        data.append({"type": "scatter", "x": times, "y": surv, "mode": "lines",
+                     "name": f"{group} (n={n_start})",
+                     "line": {"color": color, "dash": dash, "width": 2.5, "shape": "hv"},
+                     "hovertext": hover, "hoverinfo": "text", "legendgroup": group,
+                     **curve_axes})
         if show_censor:
             censored = censor_marks(marks, max_time)
-            fig.add_trace(go.Scatter(
-                x=censored["time"].astype(float).tolist(),
-                y=censored["survival"].astype(float).tolist(), mode="markers",
-                marker={"symbol": "line-ns-open", "size": 11, "color": color,
-                        "line": {"width": 2, "color": color}},
-                name=f"{group} censored", legendgroup=group, showlegend=False,
-                hovertext=[_censor_hover(group, c, t, last) for c, t, last in zip(
+            data.append({
+                "type": "scatter", "x": censored["time"].astype(float).tolist(),
+                "y": censored["survival"].astype(float).tolist(), "mode": "markers",
+                "marker": {"symbol": "line-ns-open", "size": 11, "color": color,
+                           "line": {"width": 2, "color": color}},
+                "name": f"{group} censored", "legendgroup": group, "showlegend": False,
+                "hovertext": [_censor_hover(group, c, t, last) for c, t, last in zip(
                     censored["n_censor"], censored["time"], censored["last"], strict=False)],
-                hoverinfo="text"), **kwargs)
+                "hoverinfo": "text", **curve_axes})
 
-    if table_rows:
-        _add_at_risk_table(fig, at_risk, groups, extra_rows, colors, small_cells)
-    axis = {"tickmode": "array", "tickvals": ticks, "range": [-0.02 * ticks[-1],
-                                                              ticks[-1] * 1.02 + 0.5]}
-    fig.update_xaxes(**axis, showgrid=True, gridcolor="#eeeeee", zeroline=False)
-    fig.update_xaxes(title_text=x_title, row=2 if table_rows else None,
-                     col=1 if table_rows else None)
-    fig.update_yaxes(range=[-0.02, 1.03], tickformat=".0%", title_text=y_title,
-                     gridcolor="#eeeeee", **kwargs)
+    axis = {"tickmode": "array", "tickvals": ticks,
+            "range": [-0.02 * ticks[-1], ticks[-1] * 1.02 + 0.5], "showgrid": True,
+            "gridcolor": "#eeeeee", "zeroline": False, "tickfont": TICK_FONT,
+            "linecolor": "#444444"}
+    titled = {"text": x_title, "font": TITLE_FONT}
+    curve_y = {"range": [-0.02, 1.03], "tickformat": ".0%", "gridcolor": "#eeeeee",
+               "title": {"text": y_title, "font": TITLE_FONT}, "tickfont": TICK_FONT,
+               "linecolor": "#444444"}
     layout = km_layout(table_rows)
+    figure_layout = {
+        "hovermode": "closest", "height": layout.height,
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        "margin": {"l": MARGIN["l"], "r": MARGIN["r"], "t": MARGIN["t"], "b": MARGIN["b"]},
+        "font": {"size": 14, "color": TEXT_COLOR}}
     if table_rows:
-        fig.update_yaxes(domain=layout.curve_domain, row=1, col=1)
-        fig.update_yaxes(domain=layout.table_domain, range=[-0.5, table_rows - 0.5],
-                         row=2, col=1)
-        fig.update_xaxes(domain=[0.0, 1.0])
-    fig.update_layout(hovermode="closest", height=layout.height,
-                      legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-                      margin={"l": MARGIN["l"], "r": MARGIN["r"], "t": MARGIN["t"],
-                              "b": MARGIN["b"]},
-                      font={"size": 14})
-    readable_axes(fig)
-    if table_rows:  # a vertical title must fit the table's height
-        fig.update_yaxes(title_font={"size": 12, "color": TEXT_COLOR}, row=2, col=1)
-    return fig
+        labels = _add_at_risk_table(data, at_risk, groups, extra_rows, colors, small_cells)
+        figure_layout |= {
+            "xaxis": {"anchor": "y", "domain": [0.0, 1.0], "matches": "x2",
+                      "showticklabels": True, **axis, "title": {"font": TITLE_FONT}},
+            "yaxis": {"anchor": "x", "domain": list(layout.curve_domain), **curve_y},
+            "xaxis2": {"anchor": "y2", "domain": [0.0, 1.0], **axis, "title": titled},
+            "yaxis2": {"anchor": "x2", "domain": list(layout.table_domain),
+                       "categoryorder": "array", "categoryarray": list(reversed(labels)),
+                       "showgrid": False, "zeroline": False, "tickfont": TICK_FONT,
+                       "range": [-0.5, table_rows - 0.5], "linecolor": "#444444",
+                       # a vertical title must fit the table's height
+                       "title": {"text": "Number at risk",
+                                 "font": {"size": 12, "color": TEXT_COLOR}}}}
+    else:
+        figure_layout |= {"xaxis": {**axis, "title": titled}, "yaxis": curve_y}
+    # one validated construction: adding traces and axes one update at a time cost plotly
+    # about five times more (bench/bench_first_draw.py)
+    if not table_rows:
+        return go.Figure(data=data, layout=figure_layout)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True)  # callers add traces by row
+    fig.add_traces(data)
+    return fig.update_layout(figure_layout)
 
 
 MARK_BINS = 1000
@@ -276,9 +291,11 @@ def curtail_caption(curtail_below: int) -> str:
             "al., Lancet 2002): the estimate beyond is too uncertain to draw.")
 
 
-def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
+def _add_at_risk_table(data: list[dict], at_risk: pd.DataFrame, groups: list[str],
                        extra_rows: tuple[str, ...], colors: dict[str, str],
-                       small_cells: bool = False) -> None:
+                       small_cells: bool = False) -> list[str]:
+    """Append the number-at-risk rows (text traces on the lower panel) to ``data``; returns
+    the row labels, top to bottom."""
     labels: list[str] = []
     names = {"cum_events": "events", "cum_censored": "censored"}
     for group in groups:
@@ -288,15 +305,14 @@ def _add_at_risk_table(fig: go.Figure, at_risk: pd.DataFrame, groups: list[str],
         for column in ("n_risk", *extra_rows):
             label = group if column == "n_risk" else f"{group}: {names[column]}"
             labels.append(label)
-            fig.add_trace(go.Scatter(
-                x=rows["time"].astype(float).tolist(), y=[label] * len(rows), mode="text",
-                text=[cell_text(int(v), small_cells) for v in rows[column]],
-                textfont={"color": color, "size": AT_RISK_FONT}, cliponaxis=False,
-                hoverinfo="skip", showlegend=False, name=f"{label} at risk"), row=2, col=1)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)),
-                     showgrid=False, zeroline=False, tickfont={"size": 12},
-                     title_text="Number at risk", title_font={"size": 12}, row=2, col=1)
-    fig.update_xaxes(showticklabels=True, row=1, col=1)
+            data.append({
+                "type": "scatter", "x": rows["time"].astype(float).tolist(),
+                "y": [label] * len(rows), "mode": "text",
+                "text": [cell_text(int(v), small_cells) for v in rows[column]],
+                "textfont": {"color": color, "size": AT_RISK_FONT}, "cliponaxis": False,
+                "hoverinfo": "skip", "showlegend": False, "name": f"{label} at risk",
+                "xaxis": "x2", "yaxis": "y2"})
+    return labels
 
 
 def _alpha(hex_color: str, alpha: float) -> str:
