@@ -217,18 +217,30 @@ class CompetingStatus:
     placed: tuple[str, ...]
 
     def describe(self) -> str:
-        """The rule and the patients it affects, in one paragraph."""
+        """The rule and the patients it affects, in one paragraph (at most
+        :data:`SHOWN_IDS` ids per list, the rest counted: a registry has 10^5 such deaths)."""
         text = self.explanation
         if self.unplaced:
             text += (f" Affected: patient{'s' if len(self.unplaced) > 1 else ''} "
-                     f"{', '.join(self.unplaced)} (died without relapse, kept censored on the "
+                     f"{_some(self.unplaced)} (died without relapse, kept censored on the "
                      "relapse-free clock).")
         if self.placed:
             text += (f" Counted as death without relapse: patient"
-                     f"{'s' if len(self.placed) > 1 else ''} {', '.join(self.placed)}.")
+                     f"{'s' if len(self.placed) > 1 else ''} {_some(self.placed)}.")
         if not self.unplaced and not self.placed:
             text += " No patient in this cohort died without relapse."
         return text
+
+
+SHOWN_IDS = 8
+"""Patient ids one sentence lists; beyond, "and 88,170 more"."""
+
+
+def _some(ids: tuple[str, ...]) -> str:
+    """``"1, 2, 3"``, or the first :data:`SHOWN_IDS` ids and ``"and k more"``."""
+    shown = ", ".join(ids[:SHOWN_IDS])
+    more = len(ids) - SHOWN_IDS
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def competing_status(cohort: pd.DataFrame, death_rule: str = "censor") -> CompetingStatus:

@@ -166,6 +166,18 @@ def test_seed_rule_keeps_patient_17_censored_and_says_so():
     assert sensitivity.status[seed["patient_id"] == 17].item() == 2
 
 
+def test_rule_lists_at_most_eight_ids_and_counts_the_rest():
+    """A registry's 88,178 deaths without relapse once filled the info box (700,000
+    characters): the sentence names eight patients and counts the others."""
+    n = 30
+    d = pd.DataFrame({"patient_id": [f"P{i}" for i in range(n)], "rfs_event": 0, "os_event": 1})
+    text = competing_status(d).describe()
+    assert "patients P0, P1, P2, P3, P4, P5, P6, P7 and 22 more (died without relapse" in text
+    assert "P8" not in text
+    placed = competing_status(d.head(8), "end_of_rfs").describe()
+    assert placed.endswith("patients P0, P1, P2, P3, P4, P5, P6, P7.")
+
+
 def test_recorded_status_column_wins():
     d = pd.DataFrame({"patient_id": [1, 2, 3], "rfs_event": [0, 1, 0], "os_event": [1, 0, 0],
                       "rfs_status": [2, np.nan, 0]})
