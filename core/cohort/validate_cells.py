@@ -57,26 +57,57 @@ class Problems(list):
 def clean_column(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
     """Stripped text of every cell (object dtype), ``None`` for a missing cell (see
     :func:`clean_text`)."""
-    text = clean_text(values, dashes_missing)
-    return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
+    return as_objects(clean_text(values, dashes_missing))
+
+
+FEW_DISTINCT = 0.1
+"""A column whose first :data:`SAMPLE_ROWS` cells hold at most this share of distinct values
+is cleaned and parsed once per distinct value (:func:`per_distinct`), else cell by cell."""
+SAMPLE_ROWS = 10_000
+
+
+def few_distinct(text: pd.Series) -> bool:
+    """Whether ``text`` likely repeats its values (a category, a code, an age), judged from
+    its first :data:`SAMPLE_ROWS` cells; a wrong guess costs time, never a different result."""
+    head = text.iloc[:SAMPLE_ROWS]
+    return len(text) > 1_000 and head.nunique() <= FEW_DISTINCT * len(head)
+
+
+def per_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``parse(text)``, computed once per distinct value when ``text`` repeats its values.
+
+    ``parse`` maps a Series of texts to a Series of the same length, each cell's result
+    depending on that cell alone. A 10^6-row column of four words is parsed as four texts and
+    the results taken back to the rows (missing cells give a missing result), instead of
+    10^6 times; a column of distinct values (ids, measurements) is parsed as it is.
+    """
+    if not few_distinct(text):
+        return parse(text)
+    codes, uniques = pd.factorize(text)
+    done = parse(pd.Series(uniques, dtype=text.dtype))
+    if done.dtype == object:  # the rows share the distinct values' Python objects
+        shared = np.append(done.to_numpy(dtype=object), None)
+        return pd.Series(shared[codes], index=text.index, dtype=object)
+    return pd.Series(done.array.take(codes, allow_fill=True), index=text.index)
 
 
 def as_objects(text: pd.Series) -> pd.Series:
     """A ``string`` Series as object dtype with ``None`` for missing cells; equal texts share
     one Python string (a column of four words in 10^6 rows takes 8 MB, not 60)."""
-    codes, uniques = pd.factorize(text)
-    shared = np.empty(len(uniques) + 1, dtype=object)
-    shared[:-1] = np.asarray(uniques, dtype=object)
-    shared[-1] = None  # code -1: missing
-    return pd.Series(shared[codes], index=text.index, dtype=object)
+    return per_distinct(text, _objects)
+
+
+def _objects(text: pd.Series) -> pd.Series:
+    return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
 
 
 def clean_text(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
     """Stripped text of every cell (pandas ``string`` dtype), ``<NA>`` for a missing cell.
 
-    Vectorised: a 10^6-row column takes well under a second. Whole floats (``59.0``, as
-    spreadsheets and Parquet store integers) become ``"59"`` when they are exact integers
-    (below 2^53); larger floats keep their float text.
+    Vectorised: a 10^6-row column takes well under a second; a column that repeats its
+    values (categories, codes) is cleaned once per distinct value (:func:`per_distinct`).
+    Whole floats (``59.0``, as spreadsheets and Parquet store integers) become ``"59"`` when
+    they are exact integers (below 2^53); larger floats keep their float text.
     """
     if pd.api.types.is_float_dtype(values) and not isinstance(values.dtype, pd.CategoricalDtype):
         finite = values.dropna()
@@ -84,10 +115,16 @@ def clean_text(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
                                  & (finite % 1 == 0)).all()):
             values = values.astype("Int64")
     try:
-        text = values.astype("string").str.strip()
+        text = values.astype("string")
     except Exception:  # noqa: BLE001 - exotic cells (Decimal('sNaN'), ...) go one by one
         text = pd.Series([None if is_missing(v) else str(v) for v in values],
-                         dtype="string", index=values.index).str.strip()
+                         dtype="string", index=values.index)
+    return per_distinct(text, lambda t: _clean(t, dashes_missing))
+
+
+def _clean(text: pd.Series, dashes_missing: bool) -> pd.Series:
+    """:func:`clean_text` of a ``string`` Series, cell by cell (in Arrow's kernels)."""
+    text = text.str.strip()
     missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
     if dashes_missing:
         missing |= text.isin(DASHES)
@@ -135,6 +172,8 @@ def values_are(values: Iterable[object]) -> str:
 
 
 def check_nul(name: str, texts: pd.Series, row_label, problems: Problems) -> pd.Series:
+    if not _may_hold_nul(texts):
+        return texts
     nul = texts.str.contains("\x00", regex=False)
     rows = positions(nul)
     if rows:
@@ -142,6 +181,25 @@ def check_nul(name: str, texts: pd.Series, row_label, problems: Problems) -> pd.
                      "a control character no spreadsheet writes. Fix: remove it (export the "
                      "file again as CSV UTF-8 or XLSX).", rows)
     return texts
+
+
+def _may_hold_nul(texts: pd.Series) -> bool:
+    """False when no byte of the column's Arrow text buffers is 0 (a scan of raw bytes, no
+    string built); True when one is, or when the column is not Arrow text."""
+    import pyarrow as pa
+
+    to_arrow = getattr(texts.array, "__arrow_array__", None)
+    if to_arrow is None:  # not Arrow text: look cell by cell
+        return True
+    arrow = to_arrow()
+    chunks = arrow.chunks if isinstance(arrow, pa.ChunkedArray) else [arrow]
+    for chunk in chunks:
+        if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
+            return True
+        data = chunk.buffers()[2]
+        if data is not None and not np.frombuffer(data, dtype=np.uint8).all():
+            return True
+    return False
 
 
 def parse_column(column: Column, values: pd.Series, row_label, problems: Problems
@@ -180,13 +238,20 @@ def parse_column(column: Column, values: pd.Series, row_label, problems: Problem
 def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:
     lookup = {level.lower(): level for level in column.allowed or ()}
     lookup.update(ALIASES.get(column.name, {}))
-    lower = texts.str.lower()
-    known = lower.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
-    values = pd.Series(None, index=texts.index, dtype=object)
-    if known.any():
-        values[known] = lower[known].astype(object).map(lookup)
-    if column.allowed is None:  # open vocabulary: keep the text, canonicalise known aliases
-        return values.where(known, as_objects(texts))
+
+    def canonical(text: pd.Series) -> pd.Series:  # the level, None where unknown
+        lower = text.str.lower()
+        known = lower.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
+        values = pd.Series(None, index=text.index, dtype=object)
+        if known.any():
+            values[known] = lower[known].astype(object).map(lookup)
+        if column.allowed is None:  # open vocabulary: keep the text, canonicalise aliases
+            return values.where(known, _objects(text))
+        return values
+
+    values = per_distinct(texts, canonical)
+    if column.allowed is None:
+        return values
     bad = positions(texts.notna() & values.isna())
     if bad:
         allowed = ", ".join(f"'{v}'" for v in column.allowed)
@@ -204,22 +269,34 @@ _SPECIAL_NUMBERS = ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity",
 def to_numbers(texts: pd.Series) -> pd.Series:
     """Each cell's number (``float64``), NaN where the text is not a number: what
     ``pandas.to_numeric(errors="coerce")`` gives, computed in Arrow (about ten times faster on
-    a 10^6-row column). Numbers are decimal (``+1.5``, ``.5``, ``1e-3``, ``inf``, ``nan``);
-    anything else (``1,5``, ``0x1A``, ``12 mg``) is not a number. Each value is read exactly
-    (Arrow's parser rounds correctly, where pandas < 3 reads ``0.30000000000000004`` as 0.3),
-    so an exported table read back gives the same numbers on every pandas the requirements
-    allow."""
+    a 10^6-row column), once per distinct text when the column repeats its values. Numbers are
+    decimal (``+1.5``, ``.5``, ``1e-3``, ``inf``, ``nan``); anything else (``1,5``, ``0x1A``,
+    ``12 mg``, ``nan(1)``) is not a number. Each value is read exactly (Arrow's parser rounds
+    correctly, where pandas < 3 reads ``0.30000000000000004`` as 0.3), so an exported table
+    read back gives the same numbers on every pandas the requirements allow."""
+    return per_distinct(texts, _to_numbers)
+
+
+def _to_numbers(texts: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
     text = pa.array(texts.astype(pd.StringDtype("pyarrow")).array)
-    number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
-    special = pc.fill_null(pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
-                                    value_set=pa.array(_SPECIAL_NUMBERS)), False)
-    kept = pc.if_else(pc.or_(number, special), pc.utf8_trim_whitespace(text),
-                      pa.scalar(None, pa.string()))
-    values = pc.cast(kept, pa.float64()).to_numpy(zero_copy_only=False)
-    return pd.Series(values, index=texts.index, dtype="float64")
+    specials = pa.array(_SPECIAL_NUMBERS)
+    try:  # the usual column: every text is a number as written, read in one pass
+        values = pc.cast(text, pa.float64())
+        odd = pc.fill_null(pc.invert(pc.is_finite(values)), False)  # inf, nan: spelled so?
+        if pc.any(odd).as_py() and not pc.all(pc.is_in(pc.utf8_lower(pc.filter(text, odd)),
+                                                       value_set=specials)).as_py():
+            raise pa.ArrowInvalid("a spelling Arrow reads and the rule does not (nan(1))")
+    except pa.ArrowInvalid:  # some text is no number as written: decide each by the rule
+        number = pc.fill_null(pc.match_substring_regex(text, _NUMBER), False)
+        special = pc.fill_null(pc.is_in(pc.utf8_lower(pc.utf8_trim_whitespace(text)),
+                                        value_set=specials), False)
+        kept = pc.if_else(pc.or_(number, special), pc.utf8_trim_whitespace(text),
+                          pa.scalar(None, pa.string()))
+        values = pc.cast(kept, pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=texts.index, dtype="float64")
 
 
 def parse_number(column: Column, texts: pd.Series, row_label, problems) -> pd.Series:

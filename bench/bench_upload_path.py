@@ -1,0 +1,165 @@
+"""Benchmark: a 10^6-row CSV through the whole app, step by step, with peers side by side.
+
+Run: ``python3 bench/bench_upload_path.py [rows]`` (default 10^6 rows, about 189 MB).
+
+The path, as a user walks it (issue 24: "23 s to the mapping form, 42 s to 'Check and use',
+16 s to regroup, 28 s for the Competing risks page, at 2.8 GB peak"), runs in one fresh
+Python process through Streamlit's AppTest of ``app.py`` (the page scripts as the server runs
+them, without a browser):
+
+1. upload -> mapping form: the file put into the session as the uploader does, the worker
+   reads it, the page proposes a mapping and draws the form;
+2. "Check and use this cohort": the mapping applied and the gatekeeper run on every row;
+3. regroup: the Subgroups page opened and a quick custom group chosen;
+4. the Survival, Competing risks and Cox pages, each opened once.
+
+Each step reports its wall seconds and the process's peak resident memory during that step
+(``VmHWM``, reset before each step through ``/proc/self/clear_refs``); step 1 also the worker
+process's own peak. The peers run each in its own fresh process on the same bytes:
+``pandas.read_csv`` with its defaults (the file read, nothing checked), and a numpy bound for
+the checks: the Arrow table the worker hands over, every column factorised once
+(``pandas.factorize``, the least work that looks at every cell) -- what no gatekeeper can
+beat. Memory is not comparable across the two kinds of process (AppTest imports Streamlit,
+plotly and the app: about 300 MB before any data).
+
+Measured: see the table at the end of this docstring (filled in by hand from a run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PEERS = {
+    "peer: pandas.read_csv (defaults)": "import pandas as pd, io\n"
+                                        "frame = pd.read_csv(io.BytesIO(data))",
+    "peer: Arrow read + factorize every column": (
+        "import pyarrow.csv as pc, io, pandas as pd\n"
+        "table = pc.read_csv(io.BytesIO(data), read_options=pc.ReadOptions(block_size=1<<24))\n"
+        "frame = table.to_pandas()\n"
+        "for name in frame.columns:\n"
+        "    pd.factorize(frame[name])"),
+}
+
+PEER_RUNNER = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+data = open({path!r}, 'rb').read()
+start = time.perf_counter()
+{code}
+wall = time.perf_counter() - start
+peak = next(int(l.split()[1]) / 1024 for l in open('/proc/self/status') if l.startswith('VmHWM'))
+print(json.dumps({{"wall": wall, "peak_mb": peak}}))
+"""
+
+PATH_RUNNER = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from streamlit.testing.v1 import AppTest
+from core.cohort.isolated import ReadJob
+from ui.upload import STATE_JOB
+
+def peak_mb():
+    return next(int(l.split()[1]) / 1024 for l in open('/proc/self/status')
+                if l.startswith('VmHWM'))
+
+def reset_peak():
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')
+
+data = open({path!r}, 'rb').read()
+results = []
+
+def step(label, action, check=None):
+    reset_peak()
+    start = time.perf_counter()
+    at = action()
+    wall = time.perf_counter() - start
+    error = at.exception[0].message[:200] if at.exception else ''
+    note = check(at) if check and not error else ''
+    results.append({{"step": label, "wall": wall, "peak_mb": peak_mb(), "error": error,
+                     "note": note}})
+    print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    return at
+
+at = AppTest.from_file({app!r}, default_timeout=900)
+at.switch_page('pages/0_Your_data.py')
+step('open Your data (no file)', at.run)
+job = None
+
+def upload():
+    global job
+    job = ReadJob('read', 'cohort.csv', data)
+    at.session_state['upload.name'] = 'cohort.csv'
+    at.session_state['upload.data'] = data
+    at.session_state['upload.file_id'] = 'bench'
+    at.session_state[STATE_JOB] = job
+    return at.run()
+
+def form_shown(at):
+    shown = any(s.key == 'map.patient_id' for s in at.selectbox)
+    return f"worker peak {{job.peak_mb:.0f}} MB; form {{'shown' if shown else 'MISSING'}}"
+
+step('upload -> mapping form', upload, form_shown)
+step('Check and use this cohort',
+     lambda: next(b for b in at.button if b.key == 'upload.check').click().run(),
+     lambda at: next((s.value[:80] for s in at.success), 'NOT IN USE'))
+step('open Subgroups', lambda: at.switch_page('pages/7_Subgroups.py').run())
+step('regroup (quick custom group)',
+     lambda: next(b for b in at.button if b.key == 'groups.preset_adverse_mrd').click().run())
+step('open Survival', lambda: at.switch_page('pages/1_Survival.py').run())
+step('open Competing risks', lambda: at.switch_page('pages/4_Competing_risks.py').run(),
+     lambda at: f"longest info box {{max((len(i.value) for i in at.info), default=0):,}} chars")
+step('open Cox', lambda: at.switch_page('pages/2_Cox.py').run())
+print(json.dumps(results))
+"""
+
+
+def run(script: str) -> object:
+    """Run ``script`` in a fresh Python; its last line of output (JSON). Its progress lines
+    (stderr) go to this process's stderr as they come."""
+    done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                          env={**os.environ, "PYTHONHASHSEED": "0"})
+    if done.returncode:
+        raise SystemExit(f"the run failed ({done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main(rows: int) -> None:
+    from tests.core.cohort.hostile_files import csv_rows
+
+    data = csv_rows(rows)
+    load = os.getloadavg()
+    print(f"CSV: {rows:,} rows, {len(data) / 1e6:.0f} MB; load average {load[0]:.1f} "
+          f"{load[1]:.1f} {load[2]:.1f}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    with tempfile.NamedTemporaryFile(suffix=".csv") as file:
+        file.write(data)
+        file.flush()
+        peers = {label: run(PEER_RUNNER.format(root=str(ROOT), path=file.name, code=code))
+                 for label, code in PEERS.items()}
+        steps = run(PATH_RUNNER.format(root=str(ROOT), path=file.name,
+                                       app=str(ROOT / "app.py")))
+    base = peers["peer: pandas.read_csv (defaults)"]["wall"]
+    print(f"{'step':<44}{'wall s':>8}{'x pandas':>9}{'peak MB':>9}  note")
+    for label, r in peers.items():
+        print(f"{label:<44}{r['wall']:8.1f}{r['wall'] / base:9.1f}{r['peak_mb']:9.0f}")
+    total = 0.0
+    for r in steps:
+        total += r["wall"] if r["step"] != "open Your data (no file)" else 0.0
+        print(f"{r['step']:<44}{r['wall']:8.1f}{r['wall'] / base:9.1f}{r['peak_mb']:9.0f}  "
+              f"{r['error'] or r['note']}")
+    print(f"{'whole path (upload to Cox)':<44}{total:8.1f}{total / base:9.1f}"
+          f"{max(r['peak_mb'] for r in steps):9.0f}")
+    print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
