@@ -30,6 +30,7 @@ from core.cohort.dates import DAYS_PER_MONTH, iso_text, read_date_columns
 from core.cohort.mapping_file import mapping_fields, mapping_json
 from core.cohort.schema import BY_NAME, DATE_FIELDS
 from core.cohort.validate import SOURCE_COLUMNS, clean_column, to_numbers
+from core.cohort.validate_cells import few_distinct
 from core.errors import CohortError
 
 UNIT_DAYS = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_MONTH, "years": 365.25}
@@ -158,8 +159,21 @@ class Mapping:
 
 
 def distinct_values(raw: pd.DataFrame, column: str, limit: int = 50) -> list[str]:
-    """Distinct non-missing values of a file column as stripped text, most frequent first."""
-    texts = clean_column(raw[column])
+    """Distinct non-missing values of a file column as stripped text, most frequent first
+    (ties in the order the file first has them).
+
+    A text column that repeats its values (event codes, categories) is counted as written
+    first and only its distinct texts are cleaned (a 10^6-row column of four words: four
+    texts, not 10^6)."""
+    values = raw[column]
+    if isinstance(values.dtype, pd.StringDtype) and few_distinct(values):
+        counts = values.value_counts(dropna=True, sort=False)  # in order of first appearance
+        texts = clean_column(pd.Series(counts.index, dtype=values.dtype))
+        known = texts.notna().to_numpy(dtype=bool)
+        merged = pd.Series(counts.to_numpy()[known]).groupby(texts[known].to_numpy(),
+                                                              sort=False).sum()
+        return merged.sort_values(ascending=False, kind="stable").index[:limit].tolist()
+    texts = clean_column(values)
     return texts.dropna().value_counts().index[:limit].tolist()
 
 
