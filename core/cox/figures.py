@@ -24,7 +24,14 @@ from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe
 from core.style.numbers import format_hr, p_phrase
-from core.style.plot import OKABE_ITO, ratio_axis, ratio_ticks, readable_axes, wrap_label
+from core.style.plot import (
+    OKABE_ITO,
+    READABLE_FONT,
+    ratio_axis,
+    ratio_ticks,
+    readable_axis,
+    wrap_label,
+)
 
 MAX_RESIDUAL_POINTS = 2000
 """Residual points drawn per panel at most (evenly spread over the events, in time order);
@@ -100,27 +107,30 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         hover.append(f"HR {_fmt(row['hr'])} ({conf_level:.0%} CI {_fmt(row['hr_lower'])}–"
                      f"{_fmt(row['hr_upper'])}), {ptxt}{clipped}")
 
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=hr, y=rows, mode="markers", marker={"symbol": "square", "size": 10,
-                                              "color": OKABE_ITO[0]},
-        error_x={"type": "data", "symmetric": False, "array": upper, "arrayminus": lower,
-                 "color": OKABE_ITO[0], "thickness": 2, "width": 6},
-        hovertext=hover, hoverinfo="text+y", name="Hazard ratio", showlegend=False))
-    fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
-                  line={"dash": "dash", "color": "#555555", "width": 1})
     ticks = ratio_ticks(low, high)
-    fig.update_xaxes(type="log", title_text=x_title,
-                     range=[math.log10(low), math.log10(high)],
-                     tickmode="array", tickvals=ticks, ticktext=[f"{v:g}" for v in ticks],
-                     minor={"showgrid": False, "ticks": ""})
-    fig.update_yaxes(autorange="reversed", categoryorder="array", categoryarray=rows,
-                     tickmode="array", tickvals=rows, ticktext=rows)  # every row labelled
-    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
-                      height=max(260, 140 + 50 * len(rows)
-                                 + 18 * sum(r.count("<br>") for r in rows)),
-                      margin={"l": 10, "r": 20})
-    return readable_axes(fig)
+    layout = {
+        "shapes": [{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1, "yref": "paper",
+                    "line": {"dash": "dash", "color": "#555555", "width": 1}}],
+        "xaxis": readable_axis({"type": "log", "title": {"text": x_title},
+                                "range": [math.log10(low), math.log10(high)],
+                                "tickmode": "array", "tickvals": ticks,
+                                "ticktext": [f"{v:g}" for v in ticks],
+                                "minor": {"showgrid": False, "ticks": ""}}),
+        "yaxis": readable_axis({"autorange": "reversed", "categoryorder": "array",
+                                "categoryarray": rows, "tickmode": "array", "tickvals": rows,
+                                "ticktext": rows}),  # every row labelled
+        "template": "simple_white",
+        "height": max(260, 140 + 50 * len(rows) + 18 * sum(r.count("<br>") for r in rows)),
+        "margin": {"l": 10, "r": 20}, "font": READABLE_FONT}
+    layout["title"] = {"text": plotly_safe(title)} if title else {}
+    trace = {"type": "scatter", "x": hr, "y": rows, "mode": "markers",
+             "marker": {"symbol": "square", "size": 10, "color": OKABE_ITO[0]},
+             "error_x": {"type": "data", "symmetric": False, "array": upper,
+                         "arrayminus": lower, "color": OKABE_ITO[0], "thickness": 2,
+                         "width": 6},
+             "hovertext": hover, "hoverinfo": "text+y", "name": "Hazard ratio",
+             "showlegend": False}
+    return go.Figure(data=[trace], layout=layout)  # one construction: no update walks
 
 
 def _fmt(value: object) -> str:
@@ -179,27 +189,31 @@ def schoenfeld_figure(residuals: pd.DataFrame, table: pd.DataFrame | None = None
              else np.unique(np.linspace(0, n - 1, MAX_RESIDUAL_POINTS).round().astype(int)))
     x = x_all[shown].tolist()
     times = residuals["time"].to_numpy(dtype=float)[order][shown].tolist()
+    data, layout = [], {}
     for i, term in enumerate(terms, start=1):
+        axes = {"xaxis": f"x{i if i > 1 else ''}", "yaxis": f"y{i if i > 1 else ''}"}
         y_all = residuals[term].to_numpy(dtype=float)[order]
         y = y_all[shown].tolist()
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode="markers", marker={"color": OKABE_ITO[0], "size": 7},
-            customdata=times, hovertemplate="time %{customdata:g}<br>residual %{y:.3g}",
-            name=plotly_safe(term), showlegend=False), row=i, col=1)
+        data.append({"type": "scatter", "x": x, "y": y, "mode": "markers",
+                     "marker": {"color": OKABE_ITO[0], "size": 7}, "customdata": times,
+                     "hovertemplate": "time %{customdata:g}<br>residual %{y:.3g}",
+                     "name": plotly_safe(term), "showlegend": False, **axes})
         trend = _running_mean(y_all, width)[shown].tolist()
-        fig.add_trace(go.Scatter(x=x, y=trend, mode="lines",
-                                 line={"color": OKABE_ITO[1], "width": 2},
-                                 name="running mean", showlegend=(i == 1)), row=i, col=1)
+        data.append({"type": "scatter", "x": x, "y": trend, "mode": "lines",
+                     "line": {"color": OKABE_ITO[1], "width": 2}, "name": "running mean",
+                     "showlegend": (i == 1), **axes})
         if coefficients and term in coefficients:
             beta = float(coefficients[term])
-            fig.add_trace(go.Scatter(x=[min(x), max(x)] if x else [], y=[beta, beta],
-                                     mode="lines", line={"color": "#555555", "dash": "dash"},
-                                     name="fitted coefficient", showlegend=(i == 1)),
-                          row=i, col=1)
-        fig.update_yaxes(title_text="β(t)", row=i, col=1)
-    fig.update_xaxes(title_text=x_title, row=len(terms), col=1)
-    fig.update_layout(template="simple_white", height=max(260, 240 * len(terms)))
-    return readable_axes(fig)
+            data.append({"type": "scatter", "x": [min(x), max(x)] if x else [],
+                         "y": [beta, beta], "mode": "lines",
+                         "line": {"color": "#555555", "dash": "dash"},
+                         "name": "fitted coefficient", "showlegend": (i == 1), **axes})
+        layout[f"yaxis{i if i > 1 else ''}"] = readable_axis({"title": {"text": "β(t)"}})
+        layout[f"xaxis{i if i > 1 else ''}"] = readable_axis(
+            {"title": {"text": x_title}} if i == len(terms) else {})
+    fig.add_traces(data)  # one update of the subplots: no walk per trace and axis
+    return fig.update_layout(layout, template="simple_white",
+                             height=max(260, 240 * len(terms)), font=READABLE_FONT)
 
 
 def _running_mean(y: np.ndarray, width: int) -> np.ndarray:
@@ -240,26 +254,29 @@ def prediction_figure(table: pd.DataFrame, *, title: str = "",
     s = [float(v) for v in table["survival"]]
     lo = [float(v) for v in table["ci_lower"]]
     hi = [float(v) for v in table["ci_upper"]]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=t, y=hi, mode="lines", line={"width": 0, "shape": "hv"},
-                             hoverinfo="skip", showlegend=False, name="upper"))
-    fig.add_trace(go.Scatter(x=t, y=lo, mode="lines", line={"width": 0, "shape": "hv"},
-                             fill="tonexty", fillcolor="rgba(0,114,178,0.18)",
-                             hoverinfo="skip", name=f"{conf_level:.0%} CI"))
-    fig.add_trace(go.Scatter(x=t, y=s, mode="lines", line={"color": OKABE_ITO[0], "width": 2,
-                                                           "shape": "hv"},
-                             customdata=list(zip(lo, hi, strict=True)),
-                             hovertemplate="%{x:g} months: %{y:.1%} "
-                                           "(%{customdata[0]:.1%}–%{customdata[1]:.1%})"
-                                           "<extra></extra>",
-                             name="Predicted"))
-    for mark in marks:
-        if t and mark <= max(t):
-            fig.add_vline(x=mark, line={"dash": "dot", "color": "#888888", "width": 1})
-    fig.update_xaxes(title_text=x_title, rangemode="tozero", dtick=12)  # 12-month steps, as KM
-    fig.update_yaxes(title_text=y_title, range=[0, 1.02], tickformat=".0%")
-    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
-                      height=360,
-                      legend={"orientation": "h", "y": -0.25},
-                      margin={"l": 10, "r": 20, "t": 50 if title else 20})
-    return readable_axes(fig)
+    data = [
+        {"type": "scatter", "x": t, "y": hi, "mode": "lines",
+         "line": {"width": 0, "shape": "hv"}, "hoverinfo": "skip", "showlegend": False,
+         "name": "upper"},
+        {"type": "scatter", "x": t, "y": lo, "mode": "lines",
+         "line": {"width": 0, "shape": "hv"}, "fill": "tonexty",
+         "fillcolor": "rgba(0,114,178,0.18)", "hoverinfo": "skip",
+         "name": f"{conf_level:.0%} CI"},
+        {"type": "scatter", "x": t, "y": s, "mode": "lines",
+         "line": {"color": OKABE_ITO[0], "width": 2, "shape": "hv"},
+         "customdata": [list(pair) for pair in zip(lo, hi, strict=True)],
+         "hovertemplate": "%{x:g} months: %{y:.1%} "
+                          "(%{customdata[0]:.1%}–%{customdata[1]:.1%})<extra></extra>",
+         "name": "Predicted"}]
+    layout = {
+        "xaxis": readable_axis({"title": {"text": x_title}, "rangemode": "tozero",
+                                "dtick": 12}),  # 12-month steps, as KM
+        "yaxis": readable_axis({"title": {"text": y_title}, "range": [0, 1.02],
+                                "tickformat": ".0%"}),
+        "template": "simple_white", "height": 360, "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"l": 10, "r": 20, "t": 50 if title else 20}, "font": READABLE_FONT,
+        "shapes": [{"type": "line", "x0": mark, "x1": mark, "xref": "x", "y0": 0, "y1": 1,
+                    "yref": "y domain", "line": {"dash": "dot", "color": "#888888", "width": 1}}
+                   for mark in marks if t and mark <= max(t)]}
+    layout["title"] = {"text": plotly_safe(title)} if title else {}
+    return go.Figure(data=data, layout=layout)  # one construction: no update walks
