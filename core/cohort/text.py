@@ -45,7 +45,8 @@ def plural(count: float, noun: str, plural_form: str | None = None) -> str:
     Parameters
     ----------
     count : int or float
-        The count; printed by :func:`format_number` (``1``, ``2``, ``1.5``).
+        The count; printed by :func:`format_number` (``1``, ``2``, ``1.5``), whole counts
+        with thousands separators (``10,000,000 patients``, as the page headers print them).
     noun : str
         Singular form (``"patient"``, ``"month"``, ``"group"``).
     plural_form : str, optional
@@ -55,9 +56,14 @@ def plural(count: float, noun: str, plural_form: str | None = None) -> str:
     --------
     >>> plural(1, "patient"), plural(3, "relapse"), plural(1.5, "month")
     ('1 patient', '3 relapses', '1.5 months')
+    >>> plural(10_000_000, "patient")
+    '10,000,000 patients'
     """
     word = noun if count == 1 else (plural_form or noun + "s")
-    return f"{format_number(count)} {word}"
+    shown = format_number(count)
+    if shown.lstrip("-").isdigit():  # a whole count: 10,000,000 as in the headers
+        shown = f"{int(shown):,}"
+    return f"{shown} {word}"
 
 
 def format_number(value: object) -> str:

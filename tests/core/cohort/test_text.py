@@ -25,6 +25,7 @@ from core.style.numbers import p_phrase
     (1, "patient", "1 patient"), (0, "patient", "0 patients"), (2, "group", "2 groups"),
     (1.0, "month", "1 month"), (1.5, "month", "1.5 months"), (12, "month", "12 months"),
     (np.int64(1), "relapse", "1 relapse"), (3, "analysis", "3 analyses"),
+    (10_000_000, "patient", "10,000,000 patients"), (1200.0, "month", "1,200 months"),
 ])
 def test_plural(count, noun, expected):
     irregular = {"analysis": "analyses"}
