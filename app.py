@@ -15,7 +15,7 @@ from core.cohort.text import plural
 from core.style.numbers import format_percent_ci
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
-from core.survival.overview import cohort_answer
+from core.survival.overview import LANDMARK_MONTHS, overview_answer
 from ui import cached
 from ui.access import may
 from ui.comparisons import baseline_split, current_flow, flow_section
@@ -36,7 +36,7 @@ answer = st.container(key="cohort.answer")  # the cohort in one line, before the
 registry = view.registry  # registry mode (ui.registry): statistics in the engine
 
 # ---- at a glance ---------------------------------------------------------------------------
-LANDMARK = 24.0
+LANDMARK = LANDMARK_MONTHS
 reports = {}
 for endpoint in ("os", "rfs"):
     if {ENDPOINTS[endpoint][0], ENDPOINTS[endpoint][1]} <= set(cohort.columns):
@@ -78,12 +78,9 @@ for column, endpoint in zip(metrics[4:], ("os", "rfs"), strict=True):
     if interval:
         column.caption(f"95% CI {interval.rstrip(')')}")
 
-estimates = {name: (None if endpoint not in reports or reports[endpoint].landmarks.empty
-                    else float(reports[endpoint].landmarks["survival"].iloc[0]))
-             for name, endpoint in (("RFS", "rfs"), ("OS", "os"))}
-answer.markdown("**" + plain(cohort_answer(
-    view.selection.n, relapses, deaths,
-    followed.median if "os" in reports else None, estimates, LANDMARK)) + "**")
+answer.markdown("**" + plain(overview_answer(
+    view.selection.n, reports, followed.median if "os" in reports else None,
+    LANDMARK)) + "**")
 
 curves = st.columns(2)
 km_downloads = {}  # menu label -> (figure, caption, file stem) for the figure download

@@ -63,6 +63,7 @@ html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownConta
 .st-key-projector-screen [data-testid="stMarkdownContainer"] > :last-child
   {margin-bottom: 0 !important;}
 .st-key-projector-numbers p {font-size: 19px !important; margin-bottom: 0.4rem !important;}
+.st-key-projector-answer p {font-size: 19px !important; margin: 0 !important;}
 .st-key-projector-text p {font-size: 15px !important; color: #444;
   margin: 0 0 0.2rem 0 !important;}
 .st-key-projector-screen [data-testid="stAlert"] > div {padding: 0.45rem 0.8rem !important;}
@@ -130,6 +131,9 @@ def show_screen(screen: Screen) -> None:
     of the window, and only the figure gives way to a small one."""
     with st.container(key="projector-screen", height="stretch", gap="small"):
         st.markdown(f"## {plain(screen.title)}", anchors=False)
+        if screen.answer:  # the page's result in one line, as the page opens with it
+            with st.container(key="projector-answer"):
+                st.markdown(f"**{plain(screen.answer)}**")
         side = bool(screen.metrics)
         beside = side and sum(len(w) for w in screen.warnings) <= CAVEATS_BESIDE
         if screen.figure is not None:

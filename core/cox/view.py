@@ -211,7 +211,7 @@ def no_model_reason(cohort: pd.DataFrame, endpoint: Endpoint, event: str,
 
 
 def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
-             ph: PH | None = None) -> CoxView:
+             ph: PH | None = None, predict: bool = True) -> CoxView:
     """Fit the page's models and gather what the page shows.
 
     Parameters
@@ -222,6 +222,9 @@ def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
     choices : CoxChoices
     fit, ph : callable, optional
         Cached fits (see :data:`Fit`, :data:`PH`); default: fit directly.
+    predict : bool
+        Fit the models behind the predicted curves (``predictions``); False leaves them
+        empty (the deliverables, which draw no prediction).
 
     Returns
     -------
@@ -254,7 +257,7 @@ def cox_view(cohort: pd.DataFrame, choices: CoxChoices, fit: Fit | None = None,
         models.append(CoxModel(name, columns, ordinary, shown, firth_error, check, check_error))
     predictions = {}
     predicted = ENDPOINT_KEYS if choices.key in ENDPOINT_KEYS else (choices.key,)
-    for ep in predicted:
+    for ep in predicted if predict else ():
         if not choices.endpoint_of(ep).entry and _events(cohort, choices.columns_of(ep)[1]) >= 2:
             try:
                 predictions[ep] = fit(ep, covariates, False)

@@ -66,7 +66,8 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
                                                      *choices.rules_for(by))),),
                    metrics=tuple(metrics),
                    figure_table=effects.display() if effects else None,
-                   figure_table_notes=tuple(effects.notes) if effects else ())
+                   figure_table_notes=tuple(effects.notes) if effects else (),
+                   answer=module.answer_sentence(report))
 
 
 def _relapse_effects(cohort: pd.DataFrame, choices: ReportChoices, groups: list[str]):

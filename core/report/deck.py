@@ -35,14 +35,19 @@ from core.report.group_tests import LEGEND_KEYS
 from core.report.html import Section, report_sections
 from core.report.images import PRESETS, render_figure
 from core.report.sections import ReportChoices
+from core.report.slide_tables import (
+    SLIDE_H,
+    SLIDE_W,
+    TABLE_PT,
+    column_shares,
+    line_pages,
+    slide_cells,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
-SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)
 MARGIN = Inches(0.5)
 TABLE_ROWS_PER_SLIDE = 9
 """Table rows per slide: at :data:`TABLE_PT` with a two-line header they fill the body."""
-TABLE_PT = 18
-"""Type size of every slide table: legible from the back of a room (was 11-16 pt)."""
 MIN_ROW_HEIGHT = Pt(TABLE_PT * 1.6)
 """A table row at the table font; caveats that leave less go to their own slide."""
 MAX_TABLE_SLIDES = 4
@@ -196,7 +201,7 @@ def _figure_slide(deck, section: Section, footer: str) -> None:
                             dpi=DECK_DPI, table=section.figure_table)
     preset = PRESETS["slide_body"]
     width, height = Emu(int(preset.width_mm * 36000)), Emu(int(preset.height_mm * 36000))
-    top = Inches(1.0)
+    top = Inches(1.0) + _answer(slide, section.answer, Inches(1.0))
     text = [p for p in section.paragraphs if p and p != caption]
     if not caption and section.notes:
         text = [*text[:1], section.notes[0]]
@@ -233,8 +238,10 @@ def _table_slides(deck, section: Section, footer: str) -> None:
     text = [] if is_figure_section else [p for p in section.paragraphs if p]
     text_h = Inches(0.1 + 0.21 * sum(-(-len(p) // 150) for p in text)) if text else 0
     every = section.key in LEGEND_KEYS
+    answer_h = 0 if is_figure_section else _answer_height(section.answer)
     chunks = [table.iloc[i:i + per_slide] for i in range(0, max(len(table), 1), per_slide)] \
-        if narrow else _line_pages(table, SLIDE_W - 2 * MARGIN, text_h, every_page=every)
+        if narrow else line_pages(table, SLIDE_W - 2 * MARGIN, text_h, every_page=every,
+                                   first_extra=answer_h)
     warnings_last = tuple(section.warnings)
     if section.key == "patients" and len(chunks) > MAX_TABLE_SLIDES:
         shown = sum(len(c) for c in chunks[:MAX_TABLE_SLIDES])
@@ -247,6 +254,8 @@ def _table_slides(deck, section: Section, footer: str) -> None:
             title += f" ({index + 1}/{len(chunks)})"
         slide = _blank(deck, title, footer, section.notes)
         top = Inches(1.05)
+        if index == 0 and not is_figure_section:  # the figure's slide opened with it
+            top += _answer(slide, section.answer, top)
         if (index == 0 or every) and text:
             box = _text(slide, text[0], MARGIN, top, SLIDE_W - 2 * MARGIN, text_h, 13,
                         color=MUTED, name="Paragraph")
@@ -268,81 +277,12 @@ def _table_slides(deck, section: Section, footer: str) -> None:
         for k, half in enumerate(halves):
             _add_table(slide, half, MARGIN + k * (width + gap), top, width, bottom - top,
                        blank_repeats=section.key.startswith("baseline"), rows_for_font=rows,
-                       shares=None if narrow else _column_shares(table))
+                       shares=None if narrow else column_shares(table))
         if warnings:
             _warnings(slide, warnings, bottom + Inches(0.05), warn_h)
         if overflow:
             _text_slide(deck, Section(f"{title}: caveats", warnings=overflow,
                                       notes=section.notes), footer)
-
-
-CHAR_WIDTH = Inches(0.13)
-"""Average width of a character of a table cell at :data:`TABLE_PT` (Liberation Sans)."""
-LINE = Pt(TABLE_PT * 1.2)
-"""Height of one line of a table cell; a cell's margins add :data:`CELL_PAD`."""
-CELL_PAD = Pt(5)
-ROW = Pt(TABLE_PT * 2.1)
-"""The height :func:`_add_table` gives a row (a cell of one or two lines fits it)."""
-TABLE_ROOM = SLIDE_H - Inches(1.05) - Inches(0.6)
-"""Height between a table slide's title and its footer."""
-
-
-def _column_shares(table: pd.DataFrame) -> list[int]:
-    """Relative column widths: the longest header word or cell (at most 40 characters)."""
-    return [min(max(max(len(w) for w in (str(c).split() or [""])) + 1,
-                    *(len(v) for v in table[c]), 3), 40) + 3 for c in table.columns]
-
-
-def _lines(cells: pd.DataFrame, shares: list[int], width) -> pd.Series:
-    """Lines each row of ``cells`` takes when its columns share ``width`` as ``shares``."""
-    fits = [max(1, int((width * n / sum(shares) - Inches(0.2)) / CHAR_WIDTH)) for n in shares]
-    lines = [cells[c].map(lambda v, f=f: max(1, -(-len(str(v)) // f))) for c, f in
-             zip(cells.columns, fits, strict=True)]
-    return pd.concat(lines, axis=1).max(axis=1)
-
-
-def _line_pages(table: pd.DataFrame, width, first_page_taken=0,
-                every_page: bool = False) -> list[pd.DataFrame]:
-    """``table`` cut into slides by the height its rows take once their cells wrap (a row of
-    one or two lines: :data:`ROW`; longer ones grow), under its header; the first page (every
-    page with ``every_page``) has ``first_page_taken`` less room (the section's sentences).
-    Linear in the rows."""
-    shares = _column_shares(table)
-    header = _lines(pd.DataFrame([list(table.columns)], columns=table.columns), shares, width)
-    heights = (_lines(table, shares, width) * LINE + CELL_PAD).clip(lower=ROW) \
-        if len(table) else pd.Series(dtype=float)
-    room = TABLE_ROOM - int(header.iloc[0]) * LINE - CELL_PAD
-    pages, start, used = [], 0, first_page_taken
-    for i, height in enumerate(heights):
-        if used + height > room and i > start:
-            pages.append(table.iloc[start:i])
-            start, used = i, first_page_taken if every_page else 0
-        used += height
-    pages.append(table.iloc[start:])
-    return pages
-
-
-def slide_cells(table: pd.DataFrame) -> pd.DataFrame:
-    """A table's cells as a slide shows them: "–" for a missing value (never "None" or
-    "nan"), numbers with at most four significant digits (an uploaded 12.3456789012345
-    months reads 12.35), text as it is.
-
-    Examples
-    --------
-    >>> slide_cells(pd.DataFrame({"a": [12.3456789012345, None], "b": ["x", None]}))
-           a  b
-    0  12.35  x
-    1      –  –
-    """
-    def cell(value) -> str:
-        if value is None or (isinstance(value, float) and value != value):
-            return "–"
-        if isinstance(value, float):
-            return f"{value:.4g}"
-        text = str(value)
-        return "–" if text in ("None", "nan", "NaN", "<NA>", "NaT") else text
-
-    return table.astype(object).map(cell)
 
 
 def _warnings_height(warnings: tuple[str, ...]) -> int:
@@ -359,10 +299,30 @@ def _text_slide(deck, section: Section, footer: str) -> None:
     box.name = "Body"
     box.text_frame.word_wrap = True
     items = [(p, INK) for p in section.paragraphs] + [(w, WARN) for w in section.warnings]
-    for i, (line, color) in enumerate(items):
+    for i, (line, color) in enumerate([(section.answer, None)] * bool(section.answer) + items):
         paragraph = box.text_frame.paragraphs[0] if i == 0 else box.text_frame.add_paragraph()
-        _run(paragraph, "• " + line, 15 if len(items) < 8 else 13, color=color)
+        if color is None:  # the page's answer line, first and bold
+            _run(paragraph, line, 16, bold=True)
+        else:
+            _run(paragraph, "• " + line, 15 if len(items) < 8 else 13, color=color)
         paragraph.space_after = Pt(8)
+
+
+ANSWER_PT = 16
+"""Type size of a section's answer line (:attr:`Section.answer`), bold, under its title."""
+
+
+def _answer_height(answer: str) -> int:
+    """Height of the answer line's box: about 100 bold characters per line at 16 pt."""
+    return Inches(0.12 + 0.28 * -(-len(answer) // 100)) if answer else 0
+
+
+def _answer(slide, answer: str, top) -> int:
+    """The section's answer line under the title, as its page opens with it; its height."""
+    if answer:
+        _text(slide, answer, MARGIN, top, SLIDE_W - 2 * MARGIN, _answer_height(answer),
+              ANSWER_PT, bold=True, name="Answer")
+    return _answer_height(answer)
 
 
 def _warnings(slide, warnings: tuple[str, ...], top, height) -> None:
@@ -388,7 +348,7 @@ def _add_table(slide, table: pd.DataFrame, left, top, width, room,
     shape = slide.shapes.add_table(rows, cols, left, top, width, row_h * rows)
     shape.name = "Table"
     grid = shape.table
-    lengths = shares or _column_shares(table)
+    lengths = shares or column_shares(table)
     total = sum(lengths)
     for j, n in enumerate(lengths):
         grid.columns[j].width = int(width * n / total)

@@ -38,11 +38,14 @@ from core.report.sections import (
 from core.style.numbers import format_percent_ci
 from core.survival.endpoint import find_endpoint
 from core.survival.figures.km import km_figure
+from core.survival.km.followup import median_follow_up
 from core.survival.km.summary import (
+    answer_sentence,
     comparison_text,
     per_group_table,
     survival_report,
 )
+from core.survival.overview import LANDMARK_MONTHS, overview_answer
 from core.survival.paper.headline import headline_comparison
 
 MAX_REPORT_PATIENTS = 500
@@ -75,6 +78,23 @@ PRINTED_RATES_NOTE = (
     "The printed rates are for all 19 patients of the study, so this comparison always uses "
     "all 19 rows of the embedded cohort, whatever filters are in force. The method is not "
     "tuned to match the print; both are shown.")
+
+
+def cohort_line(cohort: pd.DataFrame) -> str:
+    """The Cohort page's line for ``cohort`` (:func:`core.survival.overview.overview_answer`
+    of the same ungrouped reports at the page's landmark and the reverse Kaplan-Meier
+    follow-up on the OS clock)."""
+    reports = {}
+    for endpoint in ("os", "rfs"):
+        if set(ENDPOINTS[endpoint][:2]) <= set(cohort.columns):
+            try:
+                reports[endpoint] = survival_report(cohort, endpoint, None, (LANDMARK_MONTHS,),
+                                                    LANDMARK_MONTHS)
+            except AnalysisError:  # no usable row for this endpoint: the page warns
+                pass
+    follow_up = median_follow_up(cohort, "os_months", "os_event").median \
+        if "os" in reports else None
+    return overview_answer(len(cohort), reports, follow_up)
 
 
 def report_sections(cohort: pd.DataFrame, by: str | None = None,
@@ -120,7 +140,7 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
         baseline_characteristics(cohort)[["characteristic", "level", "summary"]].rename(
             columns={"characteristic": "Characteristic", "level": "",
                      "summary": "n (%) or median (range)"}), key="baseline",
-        metrics=(("Patients", str(len(cohort))),)))
+        metrics=(("Patients", str(len(cohort))),), answer=cohort_line(cohort)))
     split = baseline_by_group_section(cohort, choices.baseline_by, privacy) if choices else None
     sections += [split] if split is not None else []
     for endpoint in (choices.endpoints if choices else ("os", "rfs")):
@@ -152,7 +172,8 @@ def report_sections(cohort: pd.DataFrame, by: str | None = None,
                                 tuple(warnings), key=f"km.{endpoint}", notes=(caption,),
                                 metrics=key_numbers(report),
                                 figure_table=effects.display() if effects else None,
-                                figure_table_notes=tuple(effects.notes) if effects else ()))
+                                figure_table_notes=tuple(effects.notes) if effects else (),
+                                answer=answer_sentence(report)))
         contrasts = contrasts_section(cohort, endpoint, by, groups, landmark_months, horizon,
                                       users, reference)
         tests = logrank_tests_section(cohort, endpoint, choices, report.logrank, groups) \
@@ -198,7 +219,7 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
                      landmark_months=(12, 24), horizon: float = 24,
                      today: date | None = None, choices: ReportChoices | None = None,
                      printed_rates: bool = False, privacy: Privacy = IDENTIFIED,
-                     flow=None) -> bytes:
+                     flow=None, sections: list[Section] | None = None) -> bytes:
     """The tumor-board report as one self-contained HTML file (UTF-8 bytes).
 
     Parameters
@@ -226,9 +247,12 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
         report says so first, above its title.
     flow : core.survival.flow.AnalysisFlow, optional
         The flow diagram, drawn first.
+    sections : list of Section, optional
+        Already computed :func:`report_sections` for these arguments.
     """
-    sections = report_sections(cohort, by, landmark_months, horizon, choices, printed_rates,
-                               privacy, flow)
+    if sections is None:
+        sections = report_sections(cohort, by, landmark_months, horizon, choices,
+                                   printed_rates, privacy, flow)
     esc = html.escape
     stamp = (today or date.today()).isoformat()
     stratified = f" by {LABELS.get(by, by)}" if by else ""
@@ -248,6 +272,8 @@ def tumor_board_html(cohort: pd.DataFrame, *, source: str, n_total: int,
     first_figure = True
     for section in sections:
         parts.append(f"<section><h2>{esc(section.title)}</h2>")
+        if section.answer:  # the page's result in one line, first
+            parts.append(f"<p class='answer'><strong>{esc(section.answer)}</strong></p>")
         parts += [f"<p class='note'>{esc(w)}</p>" for w in section.warnings]
         if section.figure is not None:
             parts.append(pio.to_html(section.figure, full_html=False,
@@ -284,6 +310,7 @@ h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ddd;padding-bo
 margin-top:1.6em}
 .muted{color:#666;font-size:.9em}.note{background:#fff8e1;border-left:4px solid #e69f00;
 padding:.4em .8em}
+.answer{font-size:1.1em}
 table.table{border-collapse:collapse;font-size:.9em;margin:.6em 0}
 table.table th,table.table td{border-bottom:1px solid #e5e5e5;padding:.25em .6em;text-align:left}
 table.table th{background:#f5f5f5}

@@ -47,4 +47,5 @@ def risk_section(cohort: pd.DataFrame, choices):
     return Section(title, paragraphs, validation_table(a),
                    calibration_figure(a.calibration, f"Calibration at {choices.risk_horizon:g} "
                                                      "months"),
-                   warnings, key="risk", notes=(a.calibration.method,), metrics=metrics)
+                   warnings, key="risk", notes=(a.calibration.method,), metrics=metrics,
+                   answer=report.answer)

@@ -13,7 +13,8 @@ caveats stay with it. Nothing is computed here; the screens only page what the s
 
 Conventions: a screen's title names its section and, for table pages, its page
 ("Baseline characteristics · 2/3"); :attr:`Screen.position` is "3/11" over all screens, what
-the navigation shows.
+the navigation shows. A section's first screen opens with its answer line
+(:attr:`core.report.sections.Section.answer`), the line its page opens with.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ class Screen:
         What the figure shows (method, n); "" without a figure.
     blank_repeats : bool
         Leave the first column empty where it repeats the row above (baseline table).
+    answer : str
+        The section's result in one line, as its page opens with it (first screen only).
     """
 
     title: str
@@ -88,6 +91,7 @@ class Screen:
     paragraphs: tuple[str, ...] = ()
     caption: str = ""
     blank_repeats: bool = False
+    answer: str = ""
 
 
 def projector_screens(sections, rows: int = TABLE_ROWS,
@@ -112,7 +116,7 @@ def projector_screens(sections, rows: int = TABLE_ROWS,
         caption = _screen_caption(section)
         full = section.notes[0] if section.notes else ""
         table_notes = set(getattr(section, "figure_table_notes", ()))
-        first = {"metrics": section.metrics,
+        first = {"metrics": section.metrics, "answer": section.answer,
                  "warnings": tuple(w for w in section.warnings if w not in table_notes),
                  "paragraphs": tuple(p for p in section.paragraphs
                                      if p and p not in (caption, full))}
@@ -135,7 +139,7 @@ def projector_screens(sections, rows: int = TABLE_ROWS,
             legend = section.key in LEGEND_KEYS  # its sentences on every screen
             pages = _pages(section.table, first_rows if legend else rows,
                            first_rows if section.metrics or section.warnings
-                           or first["paragraphs"] else rows)
+                           or first["paragraphs"] or section.answer else rows)
             screens += [Screen(_title(section.title, i, len(pages)),
                                section.key if i == 1 else f"{section.key}.{i}", tables=page,
                                blank_repeats=blank, **(first if i == 1 else {

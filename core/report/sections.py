@@ -70,6 +70,11 @@ class Section:
     figure_table_notes : tuple of str
         The caveats of ``figure_table`` (also among ``warnings``), so that projector mode can
         show them with the table rather than beside the curve.
+    answer : str
+        The result in one plain line, the line the section's page opens with (the same
+        function makes both): the deck, the report and projector mode open the section with
+        it. "" for a section that continues the one before (its numbers, further tests,
+        Table 2) or that no page opens with a result (flow, patients, methods).
     """
 
     title: str
@@ -82,6 +87,7 @@ class Section:
     metrics: tuple[tuple[str, str], ...] = ()
     figure_table: pd.DataFrame | None = None
     figure_table_notes: tuple[str, ...] = ()
+    answer: str = ""
 
 
 DELIVERED = tuple(e.key for e in BUILT_IN if e.kind == SURVIVAL)  # and the user's own
@@ -247,28 +253,28 @@ def cox_columns(cohort: pd.DataFrame, choices: ReportChoices) -> tuple[list[str]
 
 def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The multivariable Cox model of the chosen covariates: table, forest plot, caveats."""
-    from core.cox.display import hazard_ratio_table, needs_firth, term_labels
+    from core.cox.answer import cox_answer
+    from core.cox.display import hazard_ratio_table, term_labels
     from core.cox.figures import forest_figure
-    from core.cox.fit import fit_cox
     from core.cox.guardrails import guardrail_box, separated_terms
+    from core.cox.view import CoxChoices, cox_view
 
     endpoint = choices.find(choices.cox_endpoint)
     title = f"Cox regression: {endpoint.title()}"
     covariates, strata = cox_columns(cohort, choices)
     if not covariates:
         return Section(title, key="cox", warnings=(f"No Cox model: {NO_COVARIATES}",))
-    try:
+    try:  # the Cox page's model policy at its defaults (core.cox.view), so its answer line
         resolved = choices.resolve(cohort, endpoint.key)  # its derived time and entry too
-        frame, time, event = resolved.frame, resolved.time, resolved.event
-        ordinary = fit_cox(frame, time, event, covariates, ties="efron",
-                           scale={"age": 10.0} if "age" in covariates else None,
-                           strata=strata, entry=resolved.entry)
-        used = ordinary
+        view = cox_view(resolved.frame, CoxChoices(
+            endpoint, tuple(covariates), scale=(("age", 10.0),) if "age" in covariates
+            else (), strata=strata, columns=(resolved.time, resolved.event, resolved.entry)),
+            ph=_unchecked, predict=False)
+        ordinary, used = view.models[0].ordinary, view.models[0].shown
+        if view.models[0].firth_error:
+            raise AnalysisError(view.models[0].firth_error)
         warnings = [*resolved.notes, *ordinary.warnings, *ordinary.notes]
-        if needs_firth(ordinary):
-            used = fit_cox(frame, time, event, covariates, firth=True,
-                           scale={"age": 10.0} if "age" in covariates else None,
-                           strata=strata, entry=resolved.entry)
+        if used is not ordinary:
             warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
                             "model, which stays finite under separation (Heinze & Schemper "
                             "2001).")
@@ -304,7 +310,13 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
                 "(R coxph + strata); no hazard ratio for it.",) if strata else ()),
              *choices.rules_for(*covariates), *details)
     return Section(title, (model,), table, figure, tuple(dict.fromkeys(points)), key="cox",
-                   notes=notes, metrics=metrics)
+                   notes=notes, metrics=metrics, answer=cox_answer(view))
+
+
+def _unchecked(endpoint: str, covariates: tuple[str, ...]):
+    """No proportional-hazards check for the deliverables' Cox section (its caveats are the
+    fit's; the Cox page shows the check)."""
+    raise AnalysisError("not checked in the deliverables")
 
 
 def _readable(text: str, labels: dict[str, str]) -> str:

@@ -61,3 +61,36 @@ def cohort_answer(n: int, relapses: int | None, deaths: int | None,
     if estimates:
         text += f"; at {plural(landmark, 'month')} " + ", ".join(estimates)
     return text + "."
+
+
+LANDMARK_MONTHS = 24.0
+"""The Cohort page's landmark: where its line and metrics read OS and RFS."""
+
+
+def overview_answer(n: int, reports, follow_up: float | None,
+                    landmark: float = LANDMARK_MONTHS) -> str:
+    """:func:`cohort_answer` from the Cohort page's Kaplan-Meier reports, the one reading of
+    them for the page and the deliverables' baseline section.
+
+    Parameters
+    ----------
+    n : int
+        Patients in the view.
+    reports : mapping of str to core.survival.km.summary.SurvivalReport
+        Ungrouped reports of ``"rfs"`` and ``"os"`` at the landmark ``(landmark,)``; an
+        endpoint left out is not recorded.
+    follow_up : float or None
+        Median follow-up in months (reverse Kaplan-Meier on the OS clock).
+    landmark : float
+        Months.
+    """
+    def events(endpoint: str) -> int | None:
+        return sum(reports[endpoint].fit.events.values()) if endpoint in reports else None
+
+    def estimate(endpoint: str) -> float | None:
+        if endpoint not in reports or reports[endpoint].landmarks.empty:
+            return None
+        return float(reports[endpoint].landmarks["survival"].iloc[0])
+
+    return cohort_answer(n, events("rfs"), events("os"), follow_up,
+                         {"RFS": estimate("rfs"), "OS": estimate("os")}, landmark)

@@ -131,3 +131,18 @@ def test_deliverables_build_only_when_asked_then_offer_the_download():
     assert "Prepare Reproduce this (zip)" not in [b.label for b in at.button]
     at.selectbox(key="survival.by").set_value("eln2022_risk").run()  # new choices
     assert "Prepare Reproduce this (zip)" in [b.label for b in at.button]
+
+
+def test_a_section_opens_with_its_pages_answer_line():
+    """Issue 24: the projector says the result as the page does, first, in the same words
+    (here the Survival page's line for RFS, the whole cohort)."""
+    from core.survival.km.summary import answer_sentence, survival_report
+
+    titles = _expected_titles()
+    at = run_page(PAGE, {"present.slide": str(titles.index(
+        "Relapse-free survival (RFS; study: relapse only)") + 1)})
+    texts = [m.value for m in at.markdown]
+    heading = texts.index("## Relapse-free survival (RFS; study: relapse only)")
+    line = answer_sentence(survival_report(load_seed_cohort(), "rfs", None, (12, 24), 24))
+    assert texts[heading + 1] == f"**{line}**"
+    assert line.startswith("RFS of 19 patients at 24 months: 66.0%")
