@@ -27,6 +27,7 @@ from core.style.numbers import format_hr, p_phrase
 from core.style.plot import (
     OKABE_ITO,
     READABLE_FONT,
+    edge_arrows,
     ratio_axis,
     ratio_ticks,
     readable_axis,
@@ -70,8 +71,9 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
     plotly.graph_objects.Figure
         One marker per term at its hazard ratio with a whisker over the interval, a dashed
         reference line at HR = 1, terms top to bottom in table order. A bound that is
-        infinite or 0 (a diverging coefficient) is drawn to the plot edge with an arrow
-        marker and said so in the hover text.
+        infinite or 0 (a diverging coefficient), or an estimate beyond the axis, is drawn to
+        the plot edge with an arrow marker pointing outward (:func:`edge_arrows`, a second
+        trace) and said so in the hover text.
     """
     labels = labels or {}
     terms = [str(t) for t in table.index]
@@ -86,8 +88,8 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
     low, high = ratio_axis([v for col in ("hr", "hr_lower", "hr_upper")
                             for v in table[col].tolist() if _finite(v) is not None])
 
-    hr, lower, upper, hover = [], [], [], []
-    for term in terms:
+    hr, lower, upper, hover, cut = [], [], [], [], []
+    for term, y in zip(terms, rows, strict=True):
         row = table.loc[term]
         h = _finite(row["hr"])
         lo = _finite(row["hr_lower"])
@@ -106,6 +108,7 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
         clipped = f" ({' and '.join(beyond)} beyond the axis)" if beyond else ""
         hover.append(f"HR {_fmt(row['hr'])} ({conf_level:.0%} CI {_fmt(row['hr_lower'])}–"
                      f"{_fmt(row['hr_upper'])}), {ptxt}{clipped}")
+        cut.append((y, h, lo, up, hover[-1]))
 
     ticks = ratio_ticks(low, high)
     layout = {
@@ -130,7 +133,9 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
                          "width": 6},
              "hovertext": hover, "hoverinfo": "text+y", "name": "Hazard ratio",
              "showlegend": False}
-    return go.Figure(data=[trace], layout=layout)  # one construction: no update walks
+    arrows = edge_arrows(cut, low, high)  # what is drawn to the edge goes on beyond it
+    return go.Figure(data=[trace, *([arrows] if arrows else [])],
+                     layout=layout)  # one construction: no update walks
 
 
 def _fmt(value: object) -> str:

@@ -23,7 +23,14 @@ import plotly.graph_objects as go
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
-from core.style.plot import OKABE_ITO, ratio_axis, ratio_ticks, readable_axes, wrap_label
+from core.style.plot import (
+    OKABE_ITO,
+    edge_arrows,
+    ratio_axis,
+    ratio_ticks,
+    readable_axes,
+    wrap_label,
+)
 
 
 def _p_text(p: object) -> str:
@@ -62,7 +69,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
     low, high = ratio_axis([v for col in ("hr", "hr_lower", "hr_upper")
                             for v in table[col].tolist() if _finite(v) is not None])
 
-    names, xs, minus, plus, hover, firth = [], [], [], [], [], []
+    names, xs, minus, plus, hover, firth, bounds = [], [], [], [], [], [], []
     seen: set[str] = set()
     for _, row in table.iterrows():
         attribute = str(row["attribute"])
@@ -77,7 +84,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                     heading += " (unreliable)"
             names.append(heading)
             xs.append(None), minus.append(None), plus.append(None), hover.append("")
-            firth.append(False)
+            firth.append(False), bounds.append((None, None, None))
         level = "" if row["level"] in ("all", None) or pd.isna(row["level"]) else row["level"]
         label = plotly_safe(level or row["label"] or "All patients")
         label = (f"<b>All patients</b>: {label}" if attribute == "All patients" else
@@ -97,6 +104,7 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                      f"{_fmt(row['hr_upper'])}), p = {_p_text(row['p_value'])}, "
                      f"{row['method']}{'; ' + plotly_safe(row['note']) if row['note'] else ''}")
         firth.append(row["method"] == "Firth")
+        bounds.append((h, lo, up))
 
     # rows are spaced by their lines: a wrapped label takes 0.6 row more, not its neighbour's
     sizes = [1.0 + 0.6 * name.count("<br>") for name in names]
@@ -117,6 +125,10 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                      "color": OKABE_ITO[1 if is_firth else 0]},
             hovertext=[f"{names[i].strip()}<br>{hover[i]}" for i in pick],
             hoverinfo="text"))
+        arrows = edge_arrows([(positions[i], *bounds[i], f"{names[i].strip()}<br>{hover[i]}")
+                              for i in pick], low, high, OKABE_ITO[1 if is_firth else 0])
+        if arrows is not None:  # what is drawn to the edge goes on beyond it
+            fig.add_trace(arrows)
     ticks = ratio_ticks(low, high)
     fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
                   line={"dash": "dash", "color": "#555555", "width": 1})

@@ -174,3 +174,46 @@ def ratio_ticks(low: float, high: float) -> list[float]:
         steps = (1.0, 2.0, 5.0)
     ticks = [round(s * 10.0 ** e, 12) for e in range(lo_exp, hi_exp + 1) for s in steps]
     return [t for t in ticks if low <= t <= high] or [1.0]
+
+
+def edge_arrows(rows: list[tuple[object, float | None, float | None, float | None, str]],
+                low: float, high: float, color: str = OKABE_ITO[0]) -> dict | None:
+    """Arrow markers at the edges of a forest plot's ratio axis, for the rows whose estimate
+    or interval runs beyond it (a separated level's HR of 1e-10, an upper bound of infinity):
+    the plot draws them to the edge, the arrow says they go on, pointing outward.
+
+    Parameters
+    ----------
+    rows : list of (y, estimate, lower, upper, hover)
+        One per drawn row: its position on the y axis, the ratio and its bounds (None when
+        missing, 0 or infinite; a row without an estimate gets no arrow) and its hover text.
+    low, high : float
+        The axis range (:func:`ratio_axis`).
+    color : str
+        The rows' colour.
+
+    Returns
+    -------
+    dict or None
+        A plotly scatter trace (a triangle pointing left at ``low``, right at ``high``), or
+        None when nothing is cut.
+
+    Examples
+    --------
+    >>> edge_arrows([("a", 1e-10, None, None, "HR 1e-10")], 0.01, 100)["marker"]["symbol"]
+    ['triangle-left', 'triangle-right']
+    """
+    xs, ys, symbols, hover = [], [], [], []
+    for y, estimate, lower, upper, text in rows:
+        if estimate is None:
+            continue
+        for edge, symbol, cut in (
+                (low, "triangle-left", estimate < low or lower is None or lower < low),
+                (high, "triangle-right", estimate > high or upper is None or upper > high)):
+            if cut:
+                xs.append(edge), ys.append(y), symbols.append(symbol), hover.append(text)
+    if not xs:
+        return None
+    return {"type": "scatter", "x": xs, "y": ys, "mode": "markers", "name": "beyond the axis",
+            "marker": {"symbol": symbols, "size": 13, "color": color},
+            "hovertext": hover, "hoverinfo": "text", "showlegend": False, "cliponaxis": False}

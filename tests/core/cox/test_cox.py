@@ -757,3 +757,34 @@ def test_predict_survival_refuses_a_stratum_without_events(cohort):
     with pytest.raises(AnalysisError, match=r"Stratum 'intermediate' has no events, so the "
                        r"model estimates no baseline hazard for it and cannot predict"):
         predict_survival(fit, {"mrd_pos": 0}, [12], stratum="intermediate")
+
+
+def test_forest_arrows_mark_what_runs_beyond_the_axis():
+    """Issue 24: a separated level (HR 1e-10, interval 0 to infinity) and an upper bound past
+    100 are drawn to the axis edge; an arrow at that edge, pointing outward, says they go on
+    (besides the hover text); a row inside the axis gets none. Cox and Fine-Gray forests
+    (forest_figure) and the subgroup forest share the helper (core.style.plot.edge_arrows)."""
+    from core.cox.figures_subgroups import subgroup_forest_figure
+
+    table = pd.DataFrame({"hr": [1e-10, 3.2, 2.0], "hr_lower": [0.0, 0.3, 0.5],
+                          "hr_upper": [math.inf, 800.0, 8.0], "p_value": [0.99, 0.3, 0.4]},
+                         index=["separated", "wide", "inside"])
+    data = forest_figure(table).to_plotly_json()["data"]
+    assert len(data) == 2
+    arrows = data[1]
+    assert arrows["x"] == [0.01, 100.0, 100.0]
+    assert arrows["y"] == ["separated", "separated", "wide"]
+    assert list(arrows["marker"]["symbol"]) == ["triangle-left", "triangle-right",
+                                                "triangle-right"]
+    assert arrows["hovertext"][0].endswith("(estimate and interval beyond the axis)")
+    assert len(forest_figure(table.loc[["inside"]]).to_plotly_json()["data"]) == 1
+    rows = table.reset_index(names="label").assign(
+        attribute="Sex", level=["F", "M", "X"], n=[5, 6, 7], events=[0, 3, 2],
+        method=["Firth", "Cox", "Cox"], note="")
+    figure = subgroup_forest_figure(rows).to_plotly_json()
+    marks = {t["name"]: t for t in figure["data"]}
+    assert marks["Cox"]["x"] == [3.2, 2.0]
+    edges = [t for t in figure["data"] if t["name"] == "beyond the axis"]
+    assert [(t["x"], list(t["marker"]["symbol"])) for t in edges] == [
+        ([100.0], ["triangle-right"]),  # the Cox rows: "wide" only
+        ([0.01, 100.0], ["triangle-left", "triangle-right"])]  # the Firth row

@@ -147,7 +147,11 @@ def test_figure_rows_headings_and_log_ticks(seed):
     assert "<br>" in note and all(len(line) <= 56 for line in note.split("<br>"))
     values = list(figure.layout.yaxis.tickvals)
     assert all(b - a >= 1.0 - 1e-6 for a, b in zip(values, values[1:], strict=False))
-    assert {trace.name for trace in figure.data} == {"Cox", "Firth-penalized"}
+    # the bound beyond 100 is marked by an arrow at that edge (issue 24)
+    assert {trace.name for trace in figure.data} == {"Cox", "Firth-penalized",
+                                                     "beyond the axis"}
+    arrows = [t for t in figure.data if t.name == "beyond the axis"]
+    assert {x for t in arrows for x in t.x} <= {10 ** r for r in figure.layout.xaxis.range}
 
 
 def test_figure_escapes_group_names(seed):
