@@ -118,7 +118,11 @@ with st.expander("How the maintenance start is derived (and when it is not)",
 # ---- patient selection ---------------------------------------------------------------------
 st.subheader("Patient card", anchor="patient-card")
 options = [str(p) for p in cohort["patient_id"]]
+linked = ("patient" not in st.session_state and "saved.patient" not in st.session_state
+          and st.query_params.get("patient") in options)  # a link naming a patient
 url_choice("patient", options, options[0])
+if linked:
+    scroll_to("patient-card")  # the link opens at the card, as a lane click does
 
 points = chart.selection.points if chart is not None else []
 clicked = []

@@ -81,11 +81,21 @@ def test_patient_in_the_link_opens_the_card():
             "morphological relapse at 16 months; died at 20 months.**")
     assert line in texts
     assert texts.index(line) < next(i for i, t in enumerate(texts) if "| **Patient** |" in t)
+    # the link opens at the card, as a lane click does (ui.scroll.scroll_to), once (issue 24)
+    assert scrolls(at) == 1
+    at.selectbox(key="patient").set_value("10").run()
+    assert scrolls(at) == 0
+
+
+def scrolls(at) -> int:
+    """Scripts of this run that bring the patient card into view."""
+    return sum('getElementById("patient-card")' in h.proto.body for h in at.get("html"))
 
 
 def test_selectbox_and_previous_next_buttons():
     at = run_page(PAGE)
     assert at.selectbox(key="patient").value == "1"
+    assert scrolls(at) == 0  # no link to a patient: the page opens at its top
     assert at.button(key="patients.previous").disabled
     at.selectbox(key="patient").set_value("9").run()
     assert "| **Patient** | 9 |" in card_text(at)
