@@ -10,7 +10,7 @@ Conventions: times in months; patient ids compared as text. Pure Python/pandas.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -20,7 +20,7 @@ from core.cohort.text import plural
 from core.errors import AnalysisError
 from core.patients.card import find_patient
 from core.patients.timelines import MODES, Mode, is_missing
-from core.survival.endpoint import SURVIVAL, ResolvedEndpoint
+from core.survival.endpoint import SURVIVAL, ResolvedEndpoint, resolve_endpoint
 from core.survival.km.estimate import kaplan_meier
 
 
@@ -80,7 +80,10 @@ class PatientOnKM:
 
 def patient_on_km(cohort: pd.DataFrame, patient_id: object,
                   endpoint: Mode = "rfs") -> PatientOnKM:
-    """Kaplan-Meier estimate of ``cohort`` and where ``patient_id`` sits on it.
+    """Kaplan-Meier estimate of ``cohort`` and where ``patient_id`` sits on it, on a stored
+    clock: :func:`patient_on_endpoint` of the endpoint's
+    :func:`core.survival.endpoint.resolve_endpoint`, in the Patients page's words for RFS and
+    OS, with this function's own messages for an unknown endpoint or a missing time.
 
     Parameters
     ----------
@@ -109,11 +112,10 @@ def patient_on_km(cohort: pd.DataFrame, patient_id: object,
         raise AnalysisError(
             f"Patient {row['patient_id']} has no recorded {endpoint.upper()} time, so they "
             "have no place on the Kaplan-Meier curve. Fix: choose another patient or endpoint.")
-    rfs = endpoint == "rfs"
-    return _place(cohort, row, time_col, event_col, None, endpoint,
-                  what="relapse-free survival" if rfs else "overall survival",
-                  event_word="relapse" if rfs else "death",
-                  axis="Months from start of maintenance" if rfs else "Months from diagnosis")
+    place = patient_on_endpoint(resolve_endpoint(cohort, endpoint), patient_id)
+    rfs = endpoint == "rfs"  # the page's words for its two stored clocks
+    return replace(place, what="relapse-free survival" if rfs else "overall survival",
+                   axis="Months from start of maintenance" if rfs else "Months from diagnosis")
 
 
 def patient_on_endpoint(resolved: ResolvedEndpoint, patient_id: object) -> PatientOnKM:

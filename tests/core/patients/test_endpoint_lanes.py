@@ -8,20 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.patients.endpoint_lanes import endpoint_lanes
 from core.patients.figures import swimmer_figure
 from core.patients.timelines import MAX_LANES, swimmer_lanes
 from core.survival.endpoint import EndpointRecipe, resolve_endpoint, user_endpoint
+from tests.core.user_endpoints import CIR, RELAPSED, SEED, user_endpoint_cohort
 
-SEED = load_seed_cohort()
-relapsed = SEED["rfs_event"] == 1
-COHORT = SEED.assign(relapse_m=SEED["rfs_months"].where(relapsed),
-                     death_m=SEED["rfs_months"].where(~relapsed & (SEED["os_event"] == 1)),
-                     last_m=SEED["rfs_months"], start_m=1.0)
-CIR = user_endpoint("Relapse, death competing", "RDC", EndpointRecipe(
-    None, ("relapse_m",), "last_m", competing=("death_m",), unit="months"))
+COHORT = user_endpoint_cohort(entry_months=1.0)
 ENTRY = user_endpoint("Relapse after month 1", "R1", EndpointRecipe(
     None, ("relapse_m",), "last_m", entry="start_m", unit="months"))
 
@@ -31,7 +25,7 @@ def test_a_user_incidence_endpoint_ends_in_its_event_a_competing_event_or_censor
     by_id = lanes.set_index("patient_id")
     rfs = swimmer_lanes(SEED, mode="rfs").lanes.set_index("patient_id")
     assert by_id["end"].to_dict() == rfs["end"].to_dict()  # the same clock as RFS here
-    assert (by_id["end_marker"] == "endpoint event").sum() == int(relapsed.sum())
+    assert (by_id["end_marker"] == "endpoint event").sum() == int(RELAPSED.sum())
     assert by_id.loc["17", "end_marker"] == "competing event"  # died without relapse
     assert set(by_id["end_marker"]) == {"endpoint event", "competing event", "censored"}
     assert (by_id["start"] == 0).all()

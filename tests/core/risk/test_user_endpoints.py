@@ -12,26 +12,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.cohort.read import load_seed_cohort
 from core.errors import AnalysisError
 from core.risk.endpoints import endpoint_choices, endpoint_kinds, not_offered, prepare_endpoint
 from core.risk.summary import risk_report
 from core.survival.endpoint import EndpointRecipe, user_endpoint
+from tests.core.user_endpoints import CIR, SEED, user_endpoint_cohort
 
-SEED = load_seed_cohort()
-relapsed = SEED["rfs_event"] == 1
-COHORT = SEED.assign(relapse_m=SEED["rfs_months"].where(relapsed),
-                     death_m=SEED["rfs_months"].where(~relapsed & (SEED["os_event"] == 1)),
-                     last_m=SEED["rfs_months"], start_m=0.0)
-OWN_CIR = user_endpoint("Relapse, death competing", "RDC", EndpointRecipe(
-    None, ("relapse_m",), "last_m", competing=("death_m",), unit="months"))
+COHORT = user_endpoint_cohort()
 OWN_RFS = user_endpoint("Relapse or death", "RD", EndpointRecipe(
     None, ("relapse_m", "death_m"), "last_m", unit="months"))
 WITH_ENTRY = user_endpoint("Relapse with entry", "RE", EndpointRecipe(
     None, ("relapse_m",), "last_m", entry="start_m", unit="months"))
 NOT_RELAPSE = user_endpoint("Death only", "DO", EndpointRecipe(
     None, ("death_m",), "last_m", unit="months"))
-USERS = (OWN_CIR, OWN_RFS, WITH_ENTRY, NOT_RELAPSE)
+USERS = (CIR, OWN_RFS, WITH_ENTRY, NOT_RELAPSE)
 
 
 def test_only_relapse_endpoints_without_entry_are_offered_and_the_others_say_why():
