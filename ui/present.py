@@ -63,8 +63,8 @@ html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownConta
 .st-key-projector-screen [data-testid="stMarkdownContainer"] > :last-child
   {margin-bottom: 0 !important;}
 .st-key-projector-numbers p {font-size: 19px !important; margin-bottom: 0.4rem !important;}
-.st-key-projector-answer p {font-size: 19px !important; margin: 0 !important;}
-.st-key-projector-text p {font-size: 15px !important; color: #444;
+.st-key-projector-answer p {font-size: 15px !important; margin: 0 !important;}
+.st-key-projector-text p, .st-key-projector-caption p {font-size: 15px !important; color: #444;
   margin: 0 0 0.2rem 0 !important;}
 .st-key-projector-screen [data-testid="stAlert"] > div {padding: 0.45rem 0.8rem !important;}
 .st-key-projector-screen table {font-size: 19px !important;}
@@ -126,9 +126,10 @@ def projector_style() -> None:
 
 
 def show_screen(screen: Screen) -> None:
-    """One screen: title, then the figure with its key numbers and their caveats beside it (or
-    the table, or the text), then who is drawn and the statistics in words; it fills the rest
-    of the window, and only the figure gives way to a small one."""
+    """One screen: title, the section's answer line, then the figure with its key numbers and
+    their caveats beside it (or the table, or the text), then who is drawn and the statistics
+    in words (who is drawn beside the figure when an answer line took its room); it fills the
+    rest of the window, and only the figure gives way to a small one."""
     with st.container(key="projector-screen", height="stretch", gap="small"):
         st.markdown(f"## {plain(screen.title)}", anchors=False)
         if screen.answer:  # the page's result in one line, as the page opens with it
@@ -136,8 +137,12 @@ def show_screen(screen: Screen) -> None:
                 st.markdown(f"**{plain(screen.answer)}**")
         side = bool(screen.metrics)
         beside = side and sum(len(w) for w in screen.warnings) <= CAVEATS_BESIDE
+        # with an answer line, who the figure shows goes beside it, under the numbers: the
+        # figure keeps the height a 1366 x 768 window has for it
+        caption_beside = bool(screen.answer and screen.figure is not None and side)
         if screen.figure is not None:
-            left, right = st.columns([2.3, 1], gap="medium") if side else (st, None)
+            left, right = st.columns([2.0, 1.3] if caption_beside else [2.3, 1],
+                                     gap="medium") if side else (st, None)
             with left.container(key="projector-figure", height="stretch"):
                 st.plotly_chart(projector_figure(screen.figure),
                                 key=f"present.figure.{screen.key}", height="stretch",
@@ -145,6 +150,9 @@ def show_screen(screen: Screen) -> None:
             if right is not None:  # the numbers, then short caveats, beside the figure
                 with right.container(key="projector-numbers"):
                     _numbers(screen)
+                if caption_beside and screen.caption:
+                    with right.container(key="projector-caption"):
+                        st.markdown(plain(screen.caption))
                 if beside:
                     _caveats(screen, right)
         elif screen.tables:
@@ -157,8 +165,8 @@ def show_screen(screen: Screen) -> None:
                     column.table(_shown(table, screen.blank_repeats), hide_index=True)
         else:
             st.markdown("\n".join(f"- {plain(p)}" for p in screen.paragraphs))
-        text = [*screen.paragraphs, screen.caption] if screen.figure is not None or \
-            screen.tables else [screen.caption]
+        text = [*screen.paragraphs, "" if caption_beside else screen.caption] \
+            if screen.figure is not None or screen.tables else [screen.caption]
         if any(text):  # the statistics in words and who the figure shows, full width
             with st.container(key="projector-text"):
                 st.markdown("\n\n".join(plain(p) for p in text if p))
