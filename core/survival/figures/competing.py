@@ -77,7 +77,7 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                                             [0.0, *rows["ci_upper"].astype(float)],
                                             strict=True)]
     if km is not None:
-        kwargs = {"row": 1, "col": 1} if at_risk is not None else {}
+        axes = {"xaxis": "x", "yaxis": "y"} if at_risk is not None else {}  # the curves
         colors = group_colors(groups, by)
         for group in groups:
             k = km[km["group"].astype(str) == group].sort_values("time")
@@ -86,6 +86,5 @@ def cif_figure(cif: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                 y=[0.0, *(1 - k["survival"].astype(float)).tolist()], mode="lines",
                 line={"color": colors[group], "dash": "dot", "width": 1.2, "shape": "hv"},
                 name=f"{plotly_safe(group)}: 1 − Kaplan-Meier", legendgroup=plotly_safe(group),
-                hoverinfo="skip"),
-                **kwargs)
+                hoverinfo="skip", **axes))
     return fig

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from core.cohort.text import plotly_safe, plural
 from core.style.plot import (
@@ -75,7 +74,9 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
     Returns
     -------
     plotly.graph_objects.Figure
-        Traces are built from lists (not numpy arrays) so the JSON is plain numbers.
+        Traces are built from lists (not numpy arrays) so the JSON is plain numbers. With a
+        table, the curves are on axes ``x``/``y`` and the table on ``x2``/``y2`` (no plotly
+        subplot grid: add a trace to the curves with ``xaxis="x", yaxis="y"``).
     """
     groups = groups or list(dict.fromkeys(km["group"].astype(str)))
     max_time = float(km["time"].max()) if len(km) else 0.0
@@ -163,13 +164,10 @@ def km_figure(km: pd.DataFrame, at_risk: pd.DataFrame | None = None, *,
                                  "font": {"size": 12, "color": TEXT_COLOR}}}}
     else:
         figure_layout |= {"xaxis": {**axis, "title": titled}, "yaxis": curve_y}
-    # one validated construction: adding traces and axes one update at a time cost plotly
-    # about five times more (bench/bench_first_draw.py)
-    if not table_rows:
-        return go.Figure(data=data, layout=figure_layout)
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True)  # callers add traces by row
-    fig.add_traces(data)
-    return fig.update_layout(figure_layout)
+    # one validated construction, no subplot grid (a trace for the curve panel names its
+    # axes, xaxis="x", yaxis="y"): adding traces and axes one update at a time, on plotly's
+    # subplots, cost several times more (bench/bench_first_draw.py)
+    return go.Figure(data=data, layout=figure_layout)
 
 
 MARK_BINS = 1000

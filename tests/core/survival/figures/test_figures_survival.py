@@ -109,9 +109,9 @@ def test_at_risk_geometry_detects_a_row_on_the_edge():
     fig = km_figure(pd.concat([KM, KM.assign(group="B")]),
                     pd.concat([AT_RISK, AT_RISK.assign(group="B")]))
     assert at_risk_rows_outside(fig) == []
-    fig.update_yaxes(range=None, row=2, col=1)
+    fig.update_layout(yaxis2_range=None)  # the table's axis
     assert at_risk_rows_outside(fig)
-    fig.update_yaxes(range=[0, 1], row=2, col=1)
+    fig.update_layout(yaxis2_range=[0, 1])
     assert any(row.startswith("A:") for row in at_risk_rows_outside(fig))
 
 
