@@ -79,11 +79,16 @@ READABLE_HOVER = {"bgcolor": "white", "bordercolor": "#888888", "align": "left",
 
 
 def readable_axes(fig: go.Figure) -> go.Figure:
-    """Larger, near-black tick labels and axis titles on every axis of ``fig``."""
-    fig.update_xaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
-    fig.update_yaxes(tickfont=TICK_FONT, title_font=TITLE_FONT, linecolor="#444444")
-    fig.update_layout(font={"color": TEXT_COLOR})
-    return fig
+    """Larger, near-black tick labels and axis titles on every axis of ``fig`` (the first x
+    and y axes always, as ``update_xaxes`` would), in one update of the layout: one walk of
+    plotly's property tree instead of three."""
+    names = {"xaxis", "yaxis", *(name for name in fig.layout.to_plotly_json()
+                                 if _AXIS_NAME.fullmatch(name))}
+    style = {"tickfont": TICK_FONT, "title": {"font": TITLE_FONT}, "linecolor": "#444444"}
+    return fig.update_layout({name: style for name in sorted(names)}, font=READABLE_FONT)
+
+
+_AXIS_NAME = re.compile(r"[xy]axis\d*")
 
 
 def readable_axis(axis: dict) -> dict:
