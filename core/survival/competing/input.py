@@ -296,7 +296,7 @@ def _ids(cohort: pd.DataFrame, mask: pd.Series) -> tuple[str, ...]:
 def with_competing_status(cohort: pd.DataFrame, death_rule: str = "censor",
                           column: str = "cr_status") -> pd.DataFrame:
     """A copy of ``cohort`` with the cause code of :func:`competing_status` in ``column``."""
-    out = cohort.copy()
+    out = cohort.copy(deep=False)  # copy-on-write: the new column is this frame's alone
     out[column] = competing_status(cohort, death_rule).status
     return out
 
@@ -305,6 +305,6 @@ def prepared(cohort: pd.DataFrame, death_rule: str = "censor") -> tuple[pd.DataF
                                                                           CompetingStatus]:
     """A copy of ``cohort`` with the cause code in :data:`STATUS`, and the rule used."""
     rule = competing_status(cohort, death_rule)
-    frame = cohort.copy()
+    frame = cohort.copy(deep=False)  # copy-on-write: no copy of 10^6 rows per call
     frame[STATUS] = rule.status
     return frame, rule
