@@ -20,6 +20,7 @@ from core.survival.competing.summary import (
 from core.survival.figures.competing import cif_figure
 from core.survival.km.summary import stratifier_options
 from ui import competing as cached
+from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.endpoints import own_incidence_section
 from ui.shell import explain, page_setup, plain, stop_if_empty
@@ -70,7 +71,13 @@ st.info(f"**Which event ends relapse-free follow-up.** Relapse is cause 1, death
         icon=":material/rule:")
 
 groups = list(report.incidence[1].groups)
-effects = cached.effects_for(cohort, None if by == NONE else by, groups, rule_choice)
+fitted, sample_note = cached_cox.model_rows(  # above 10^5 patients: a sample, as on Cox
+    cohort, list(cohort.columns), max_rows=cached.MAX_MODEL_ROWS,
+    what="the hazard ratios on this page (Fine-Gray and cause-specific Cox) are fitted")
+if sample_note:
+    st.info(plain(f"{sample_note} The cumulative incidence curves and Gray's test use every "
+                  "patient."), icon=":material/casino:")
+effects = cached.effects_for(fitted, None if by == NONE else by, groups, rule_choice)
 figures = st.columns(2)
 drawn = {}
 for column, (cause, title) in zip(figures, CAUSES.items(), strict=True):
@@ -139,7 +146,7 @@ cause_key = c.radio("Cause", list(CAUSE_KEYS), key="competing.cause",
 keep_in_url("competing.model", "competing.cause")
 if covariates:
     try:
-        models = cached.models(cohort, tuple(covariates), CAUSE_KEYS[cause_key],
+        models = cached.models(fitted, tuple(covariates), CAUSE_KEYS[cause_key],
                                model == "multivariable",
                                rule_choice)
     except AnalysisError as error:

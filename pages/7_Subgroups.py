@@ -26,6 +26,7 @@ from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
 from core.survival.km.summary import stratifier_options
 from ui import cached, subgroups
+from ui import cox as cached_cox
 from ui.endpoints import endpoint_choice, user_endpoints
 from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_value
@@ -34,6 +35,11 @@ view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort
 stop_if_empty(view)
 answer = st.container(key="forest.answer")  # the forest's result in words, first
+fitted, sample_note = cached_cox.model_rows(  # above 10^5 patients: a sample, as on Cox
+    cohort, list(cohort.columns), max_rows=subgroups.MAX_MODEL_ROWS,
+    what="the cut-point search and the Cox models below are fitted")
+if sample_note:
+    st.info(plain(sample_note), icon=":material/casino:")
 NONE = "—"
 
 
@@ -173,9 +179,9 @@ with tab_cut:
             "the patients in the lower group are not searched (default 10%-90%).")
         keep_in_url("cut.marker", "cut.endpoint", "cut.range")
         try:
-            result = subgroups.cutpoint(cohort, endpoint, marker, float(minprop),
+            result = subgroups.cutpoint(fitted, endpoint, marker, float(minprop),
                                         float(maxprop))
-            permutation = subgroups.cutpoint_permutation(cohort, endpoint, marker,
+            permutation = subgroups.cutpoint_permutation(fitted, endpoint, marker,
                                                          float(minprop), float(maxprop))
         except AnalysisError as error:
             st.error(explain(view, error), icon=":material/error:")
@@ -203,7 +209,7 @@ with tab_cut:
             for note in result.notes:
                 st.warning(plain(note), icon=":material/warning:")
             st.plotly_chart(cutpoint_figure(result), key="cut.curve")
-            split = subgroups.split_frame(cohort, result)
+            split = subgroups.split_frame(fitted, result)
             try:
                 km = cached.survival(split, endpoint, split_name(result), (12.0, 24.0), 24.0)
             except AnalysisError as error:
@@ -226,7 +232,7 @@ with tab_cut:
 
 # ---- subgroup forest ----------------------------------------------------------------------
 with tab_forest:
-    framed = subgroups.age_grouped(cohort) if "age" in cohort.columns else cohort
+    framed = subgroups.age_grouped(fitted) if "age" in fitted.columns else fitted
     factors = [c for c in covariate_options(framed) if c != "age"]
     attributes_all = [c for c in [AGE_GROUP_COLUMN, *stratifier_options(framed)]
                       if c in framed.columns and c not in ("relapse_type", "outcome")]
@@ -279,7 +285,7 @@ with tab_forest:
     if models:
         endpoint = find_endpoint(st.session_state.get("forest.endpoint", "rfs"),
                                  user_endpoints())
-        uni = subgroups.univariable(cohort, endpoint, tuple(models))
+        uni = subgroups.univariable(fitted, endpoint, tuple(models))
         st.plotly_chart(subgroup_forest_figure(
             uni, title=f"Univariable Cox models, {endpoint.label}"), key="forest.uni")
         st.caption("One Cox model per covariate (Efron ties, Wald 95% CI; Firth-penalized "

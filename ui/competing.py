@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core.cox.cause_specific import CompetingModels, competing_models
+from core.cox.display import COX_PAGE_MAX_ROWS
 from core.errors import AnalysisError
 from core.survival.competing.annotation import IncidenceEffects, competing_effects
 from core.survival.competing.summary import CompetingReport, competing_report
@@ -14,6 +15,11 @@ from core.survival.paper.check import paper_check
 from ui.session_cache import session_cached
 from ui.shell import plain
 from ui.state import keep_in_url, seed_choice
+
+MAX_MODEL_ROWS = COX_PAGE_MAX_ROWS
+"""Patients the Competing risks page fits its Fine-Gray and cause-specific Cox models on at
+most (above: the Cox page's seeded random sample, named on the page; the curves and Gray's
+test use every patient)."""
 
 
 @session_cached(show_spinner=False, max_entries=64)

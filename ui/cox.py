@@ -54,10 +54,12 @@ def _resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
     return resolve_endpoint(cohort, endpoint)
 
 
-def model_rows(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, str]:
-    """:func:`core.cox.display.model_rows`, the rows known by a key derived from ``frame``'s."""
-    rows, note = core_model_rows(frame, columns)
-    return session_cache.derive(rows, frame, "cox model rows", tuple(columns)), note
+def model_rows(frame: pd.DataFrame, columns: list[str], **options) -> tuple[pd.DataFrame, str]:
+    """:func:`core.cox.display.model_rows` (``options``: its ``max_rows``, ``what``), the rows
+    known by a key derived from ``frame``'s."""
+    rows, note = core_model_rows(frame, columns, **options)
+    return session_cache.derive(rows, frame, "cox model rows", tuple(columns),
+                                options.get("max_rows")), note
 
 
 @session_cached(show_spinner=False, max_entries=64)

@@ -22,6 +22,7 @@ import streamlit as st
 from core.cohort.filters import FilterResult
 from core.cohort.groups import CUSTOM_GROUP_COLUMN, GroupDefinition, assign_groups
 from core.cohort.text import markdown_safe
+from core.cox.display import COX_PAGE_MAX_ROWS
 from core.cox.subgroups import (
     SubgroupForest,
     subgroup_forest,
@@ -46,6 +47,10 @@ STATE_DEFINITION = "groups.definition"
 FILTER_WIDGET = GROUP_WIDGET
 URL_DEFINITION = "groups"
 URL_FILTER = GROUP_URL
+MAX_MODEL_ROWS = COX_PAGE_MAX_ROWS
+"""Patients the Subgroups page searches cut-points and fits Cox models on at most (above: the
+Cox page's seeded random sample, named on the page; at 10^6 patients the page took 5 minutes
+under load, bench/bench_upload_path.py)."""
 
 
 def definition() -> GroupDefinition | None:

@@ -59,7 +59,8 @@ view took about 3 s at 10^5 patients and 40 s at 10^6 on the shared 2-core machi
 
 
 def model_rows(cohort: pd.DataFrame, columns: Sequence[str],
-               max_rows: int = COX_PAGE_MAX_ROWS, seed: int = 1) -> tuple[pd.DataFrame, str]:
+               max_rows: int = COX_PAGE_MAX_ROWS, seed: int = 1,
+               what: str = "the Cox models below are fitted") -> tuple[pd.DataFrame, str]:
     """The rows and columns the Cox page fits on, and a note when they are a sample.
 
     Parameters
@@ -73,6 +74,9 @@ def model_rows(cohort: pd.DataFrame, columns: Sequence[str],
         Patients at most; above, a seeded random sample of ``max_rows`` in the cohort's order.
     seed : int
         Seed of the sample (the same cohort always gives the same sample).
+    what : str
+        What the sample is for, as the sentence names it (the Subgroups and Competing risks
+        pages sample too).
 
     Returns
     -------
@@ -83,7 +87,7 @@ def model_rows(cohort: pd.DataFrame, columns: Sequence[str],
     if len(frame) <= max_rows:
         return frame, ""
     sample = frame.sample(n=max_rows, random_state=seed).sort_index()
-    return sample, (f"This cohort has {len(frame):,} patients: the Cox models below are fitted "
+    return sample, (f"This cohort has {len(frame):,} patients: {what} "
                     f"on a random sample of {max_rows:,} of them (seed {seed}, the same sample "
                     "every time), so that the page answers in seconds. Intervals from all "
                     "patients would be narrower; the estimates differ only by sampling "

@@ -170,3 +170,19 @@ def test_group_values_with_markup_drawn_as_typed_and_risk_in_its_palette():
     colors = {t["legendgroup"]: t["line"]["color"] for t in by_risk["data"]
               if t.get("legendgroup") in RISK_COLORS and t.get("line", {}).get("color")}
     assert colors == RISK_COLORS
+
+
+def test_a_large_cohort_fits_its_hazard_ratios_on_a_named_sample(monkeypatch):
+    """Issue 24: the page fitted Fine-Gray on every one of 10^6 rows (no cap, unlike Cox).
+    Above MAX_MODEL_ROWS its hazard ratios use the Cox page's seeded sample, named on the
+    page; the curves keep every patient (the cap lowered to 12 for the 19 seed patients)."""
+    from ui import competing
+
+    monkeypatch.setattr(competing, "MAX_MODEL_ROWS", 12)
+    at = run_page(PAGE, {"competing.by": "mrd_pre_status"})
+    assert not at.exception
+    assert any(i.value.startswith("This cohort has 19 patients: the hazard ratios on this page "
+                                  "(Fine-Gray and cause-specific Cox) are fitted on a random "
+                                  "sample of 12 of them") and "Gray's test use every patient"
+               in i.value for i in at.info)
+    assert frame(at, "Patients")["Patients"].sum() == 19  # the curves' counts: everyone

@@ -207,3 +207,18 @@ def test_the_answer_comes_first_in_one_line():
         "interaction p "), texts[:3]
     assert texts[1].endswith("not conclusive with 6 relapses, the test is unreliable (a "
                              "subgroup arm without events).**")
+
+
+def test_a_large_cohort_is_searched_and_fitted_on_a_named_sample(monkeypatch):
+    """Issue 24: at 10^6 patients the page took 5 minutes; above MAX_MODEL_ROWS the cut-point
+    search and the Cox models use the Cox page's seeded sample, and the page says so (the cap
+    lowered to 12 so that the 19 seed patients exceed it)."""
+    from ui import subgroups
+
+    monkeypatch.setattr(subgroups, "MAX_MODEL_ROWS", 12)
+    at = run_page(PAGE)
+    assert not at.exception
+    assert any(i.value.startswith("This cohort has 19 patients: the cut-point search and the "
+                                  "Cox models below are fitted on a random sample of 12 of "
+                                  "them (seed 1") for i in at.info)
+    assert any(" 12 patients, " in c.value for c in at.caption)  # the cut-point search's n
