@@ -22,7 +22,35 @@ the checks: the Arrow table the worker hands over, every column factorised once
 beat. Memory is not comparable across the two kinds of process (AppTest imports Streamlit,
 plotly and the app: about 300 MB before any data).
 
-Measured: see the table at the end of this docstring (filled in by hand from a run).
+Measured 2026-12-06 on the shared 2-core machine, 10^6 rows x 20 columns (168 MB), one run
+each, "x pd" the ratio to ``pandas.read_csv`` of the same bytes measured in the same run. Before:
+main at 3dcf6b3 (20:23 UTC, load average 3.6 rising to 9). After: this branch (21:09 UTC, load
+average 9.6-10; the peer itself took 3x longer than before, so compare the ratios):
+
+=================================  ======================  ======================
+step                               before: s (x pd), MB    after: s (x pd), MB
+=================================  ======================  ======================
+peer: pandas.read_csv                 1.5 (1),    593         4.6 (1),    593
+peer: Arrow read + factorize          4.3 (2.9),  956        11.2 (2.4),  894
+upload -> mapping form               20.9 (14),   850        17.6 (3.8),  840
+"Check and use this cohort"          39.3 (26),  1792        20.7 (4.5), 1331
+open Subgroups                      307.4 (206), 2343        25.5 (5.5), 1242
+regroup (quick custom group)        307.7 (206), 2729        27.6 (6.0), 1341
+open Survival                        41.8 (28),  2524        23.2 (5.0), 1449
+open Competing risks                 52.1 (35),  3227        21.3 (4.6), 1790
+open Cox                             49.1 (33),  3432        33.7 (7.3), 1792
+whole path (upload to Cox)          818 (548),   3432       170 (37),    1792
+=================================  ======================  ======================
+
+The worker's own peak (its process) was 812-823 MB both times. The Competing risks page's
+rule box held 3,750,272 characters before (every id of 88,178 deaths without relapse), 754
+after. What changed: the gatekeeper parses a repeating column once per distinct value and
+reads plain numbers in one Arrow cast; the Subgroups and Competing risks pages fit on the Cox
+page's sample above 10^5 patients; the competing-risks input stopped deep-copying the cohort.
+Left over budget (30 s, 1.5 GB for the whole path): each page still re-digests the 10^6-row
+cohort per cached call (ui/session_cache, in hand elsewhere), the Subgroups page computes
+all three tabs on every run (``st.tabs(on_change="rerun")`` would run only the open one),
+and the session holds the file's bytes and raw table next to the cohort after "Check and use".
 """
 
 from __future__ import annotations
@@ -127,7 +155,8 @@ def run(script: str) -> object:
     """Run ``script`` in a fresh Python; its last line of output (JSON). Its progress lines
     (stderr) go to this process's stderr as they come."""
     done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
-                          env={**os.environ, "PYTHONHASHSEED": "0"})
+                          env={**os.environ, "PYTHONHASHSEED": "0",
+                               "STREAMLIT_LOGGER_LEVEL": "error"})
     if done.returncode:
         raise SystemExit(f"the run failed ({done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
