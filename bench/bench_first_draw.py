@@ -77,28 +77,36 @@ def _open(context, url: str) -> tuple[float, float]:
         page.close()
 
 
-def browser_table(repeats: int) -> None:
+def open_in_turn(targets: dict[str, str], repeats: int) -> dict[str, list[tuple[float, float]]]:
+    """Open every target once (warm: imports, caches, the first session), then ``repeats``
+    rounds of every target in turn, in Debian's Chromium at 1366x768: per target the
+    (header, drawn) seconds of each round (:func:`_open`)."""
     import shutil
 
     from playwright.sync_api import sync_playwright
 
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
+                                             headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        for url in targets.values():
+            _open(context, url)
+        for _ in range(repeats):
+            for name, url in targets.items():
+                times[name].append(_open(context, url))
+        browser.close()
+    return times
+
+
+def browser_table(repeats: int) -> None:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as hello_file:
         hello_file.write(HELLO)
     app, hello = start_server(), start_server(script=hello_file.name)
     targets = {"hello (bare Streamlit)": hello.url,
                **{p: f"{app.url}/{url_path(p)}" for p in PAGES if p not in SKIPPED}}
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
-                                                 headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1366, "height": 768})
-            for url in targets.values():  # warm: imports, caches, the first session
-                _open(context, url)
-            for _ in range(repeats):
-                for name, url in targets.items():
-                    times[name].append(_open(context, url))
-            browser.close()
+        times = open_in_turn(targets, repeats)
     finally:
         app.stop()
         hello.stop()

@@ -22,7 +22,6 @@ each a few tenths of a second in the browser.
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
 import tempfile
@@ -31,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_first_draw import _open  # noqa: E402
-from tests.e2e.conftest import CHROMIUM_ARGS, start_server  # noqa: E402
+from bench.bench_first_draw import open_in_turn  # noqa: E402
+from tests.e2e.conftest import start_server  # noqa: E402
 
 HEADER = 'st.title("Hello")\nst.markdown("**19 of 19 patients**")\n'
 ICONS = ("groups", "upload_file", "monitoring", "call_split", "forest", "target",
@@ -58,8 +57,6 @@ VARIANTS = {
 
 
 def main(repeats: int) -> None:
-    from playwright.sync_api import sync_playwright
-
     folder = Path(tempfile.mkdtemp(prefix="frame-parts-"))
     servers = {}
     for name, part in VARIANTS.items():
@@ -69,18 +66,8 @@ def main(repeats: int) -> None:
     servers["About (app)"] = start_server()
     targets = {name: server.url for name, server in servers.items()}
     targets["About (app)"] += "/About"
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
     try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
-                                                 headless=True, args=CHROMIUM_ARGS)
-            context = browser.new_context(viewport={"width": 1366, "height": 768})
-            for url in targets.values():  # warm
-                _open(context, url)
-            for _ in range(repeats):
-                for name, url in targets.items():
-                    times[name].append(_open(context, url))
-            browser.close()
+        times = open_in_turn(targets, repeats)
     finally:
         for server in servers.values():
             server.stop()
