@@ -13,7 +13,8 @@ with the six tie sums of :mod:`.ties`. S2 is never formed per group: sum_g c_g S
 X' diag(r C) X, C_j the sum of c_g over the groups row j is at risk in
 (:meth:`.risksets.RiskSets.cumulate_to_rows`), so one evaluation is O(n p^2). The linear
 predictor is shifted by its maximum within each stratum (the shift is carried in the
-log-likelihood), so nothing overflows.
+log-likelihood), so nothing overflows; a score more than 200 below its stratum's largest is
+taken as 200 below (:data:`SMALL`), so nothing underflows either.
 
 References
 ----------
@@ -75,6 +76,16 @@ class Evaluation:
                                       - self.e1 * self.tie.k1[:, None])
 
 
+SMALL = -200.0
+"""Lowest shifted linear predictor: exp(-200) = 1.4e-87. A risk set whose rows all lie more
+than about 745 below their stratum's largest score (a trial step of Newton-Raphson towards a
+separated level) would otherwise sum to 0, and its tie sums to 1/0, which made the score and
+information 0 * inf ("invalid value encountered in multiply"). R's ``coxsafe``
+(survival ``src/coxsafe.c``) cuts the centred linear predictor at -200 for the same reason
+("a risk score of exp(-50) or exp(-1000) or 0 all give essentially the same effect"); at any
+coefficient where every score lies within 200 of its stratum's largest, nothing changes."""
+
+
 class PartialLikelihood:
     """The partial likelihood of one design over one risk-set structure.
 
@@ -133,6 +144,7 @@ class PartialLikelihood:
         stratum_max = np.full(self._n_strata, -np.inf)
         np.maximum.at(stratum_max, self.strata, eta)
         row_shift = stratum_max[self.strata]
+        eta = np.maximum(eta, row_shift + SMALL)  # no risk set sums to 0 (see SMALL)
         risk = rs.weights * np.exp(eta - row_shift)
         shift = stratum_max[rs.group_stratum]
         s0 = rs.risk_sums(risk)
