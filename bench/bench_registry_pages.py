@@ -20,10 +20,40 @@ Then the server's peak memory (``VmHWM`` of this process, reset before) over
 ``python3 bench/bench_registry_pages.py --lean [n_rows]`` opens the Cohort and Survival pages
 on a registry without the optional columns :data:`LEAN_DROPS` (issue 24's ``KeyError``).
 
-Results (2026-12-06, 10^7 rows, 2 cores shared by five engineers, load average ~4):
-see the table printed by the run, copied below by hand.
+Results, 2026-12-06 20:25-21:19 UTC, 10^7 rows (124 MB Parquet), the 2-core machine shared
+by five engineers, load average 6.7-9.4 (read the ratios to the floor, measured in the same
+run). "before": main at 3dcf6b3 (every page fetched the 10^5-row sample); "after": the sample
+fetched only where a view reads rows (fe5060e), the follow-up read off the OS curve (0016253),
+medians from value counts (83f510f; Cohort, Survival and About rows from this last run, load 9.2).
+Seconds per page, each cell "before / after"; new / floor: new filter over the plain DuckDB
+floor of the same filter.
 
-RESULTS_PLACEHOLDER
+| page | cold, before / after | new filter | new / floor | seen filter |
+|---|---|---|---|---|
+| Cohort | 31.3 / 11.3 | 18.4 / 9.8 | 25.8x / 12.6x | 1.02 / 0.16 |
+| Survival (RFS, no groups) | 24.7 / 5.5 | 19.7 / 2.4 | 22.5x / 2.8x | 1.47 / 0.43 |
+| About | 11.2 / 3.8 | 7.6 / 0.54 | 10.5x / 0.6x | 0.12 / 0.07 |
+| Paper check | 7.4 / 5.0 | 4.4 / 0.62 | 12.7x / 0.9x | 0.27 / 0.14 |
+| Your data | 10.4 / 3.6 | 7.3 / 0.63 | 7.1x / 0.5x | 0.18 / 0.21 |
+| Cox (sample) | 33.1 / 18.4 | 21.6 / 19.4 | 33.4x / 42.9x | 1.69 / 6.99 |
+| Patients (sample) | 19.7 / 17.8 | 13.1 / 16.6 | 16.8x / 26.6x | 3.48 / 6.30 |
+| Competing risks (sample) | 12.0 / 12.2 | 14.5 / 13.2 | 15.1x / 23.8x | 2.65 / 4.32 |
+| Relapse risk (sample) | 19.4 / 13.6 | 16.0 / 10.9 | 16.3x / 20.1x | 4.02 / 3.03 |
+| Subgroups (sample) | 47.1 / 15.4 | 23.5 / 36.2 | 30.3x / 35.6x | 1.24 / 4.95 |
+| During follow-up (sample) | 14.5 / 10.3 | 12.6 / 8.8 | 17.2x / 16.5x | 1.94 / 6.27 |
+| Projector mode (sample) | 15.3 / 15.5 | 18.9 / 19.9 | 19.6x / 21.8x | 1.45 / 5.10 |
+
+Peak memory (RSS) over 30 distinct filters: Survival 1,251 -> 2,193 MB before; 435 -> 440 MB
+after (no growth: no sample). Patients 851 -> 1,683 MB before, 844 -> 1,630 MB after. A
+sample page still pays the sample itself: one fetch at 10^7 rows took 9-16 s and added
+~740 MB of RSS in a fresh process (DuckDB hashes 10^7 ids for the seeded order, then scans
+every column for the kept ids; a one-pass ``ORDER BY hash LIMIT`` took 20-24 s and 3.4 GB).
+Three samples are now kept instead of eight (each ~94 MB validated in pandas): a filter
+revisited after three others is fetched again, hence the slower "seen" column of sample pages.
+Cohort's new-filter time is ~15 engine scans (baseline: one aggregate, four value counts, ten
+level counts; OS and RFS count tables; the first 5,000 rows by id). A registry without
+``sorafenib_timing`` and ``cytogenetics`` (``--lean``): Cohort 18.1 s cold, Survival 3.2 s,
+no error.
 """
 
 from __future__ import annotations
