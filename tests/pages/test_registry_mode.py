@@ -207,6 +207,8 @@ def test_survival_fetches_the_sample_only_for_the_group_comparisons_and_says_so(
     assert not at.exception
     assert len(sample_calls) == 1  # hazard ratios, further tests, milestone/RMST contrasts
     assert any("a random sample of 300 of the 1,000 filtered rows" in i.value for i in at.info)
+    assert any("slides, the HTML report and \"Reproduce this\" need every patient row"
+               in c.value for c in at.caption)  # no deck built from the sample
 
 
 def test_the_patients_page_reads_the_sample_once_and_says_so_under_the_header(sample_calls):
