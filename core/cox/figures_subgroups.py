@@ -25,10 +25,11 @@ from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
 from core.style.plot import (
     OKABE_ITO,
+    READABLE_FONT,
     edge_arrows,
     ratio_axis,
     ratio_ticks,
-    readable_axes,
+    readable_axis,
     wrap_label,
 )
 
@@ -111,35 +112,41 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
     positions = [round(start + (size - 1.0) / 2, 6) for start, size in
                  zip(accumulate(sizes, initial=0.0), sizes, strict=False)]
     bottom = sum(sizes) - 0.5
-    fig = go.Figure()
+    data = []
     for is_firth, symbol, name in ((False, "square", "Cox"), (True, "diamond-open",
                                                                "Firth-penalized")):
         pick = [i for i, f in enumerate(firth) if f == is_firth and xs[i] is not None]
         if not pick:
             continue
-        fig.add_trace(go.Scatter(
-            x=[xs[i] for i in pick], y=[positions[i] for i in pick], mode="markers", name=name,
-            marker={"symbol": symbol, "size": 10, "color": OKABE_ITO[1 if is_firth else 0]},
-            error_x={"type": "data", "symmetric": False, "array": [plus[i] for i in pick],
-                     "arrayminus": [minus[i] for i in pick], "thickness": 2, "width": 6,
-                     "color": OKABE_ITO[1 if is_firth else 0]},
-            hovertext=[f"{names[i].strip()}<br>{hover[i]}" for i in pick],
-            hoverinfo="text"))
+        color = OKABE_ITO[1 if is_firth else 0]
+        data.append({
+            "type": "scatter", "x": [xs[i] for i in pick], "y": [positions[i] for i in pick],
+            "mode": "markers", "name": name,
+            "marker": {"symbol": symbol, "size": 10, "color": color},
+            "error_x": {"type": "data", "symmetric": False, "array": [plus[i] for i in pick],
+                        "arrayminus": [minus[i] for i in pick], "thickness": 2, "width": 6,
+                        "color": color},
+            "hovertext": [f"{names[i].strip()}<br>{hover[i]}" for i in pick],
+            "hoverinfo": "text"})
         arrows = edge_arrows([(positions[i], *bounds[i], f"{names[i].strip()}<br>{hover[i]}")
-                              for i in pick], low, high, OKABE_ITO[1 if is_firth else 0])
+                              for i in pick], low, high, color)
         if arrows is not None:  # what is drawn to the edge goes on beyond it
-            fig.add_trace(arrows)
+            data.append(arrows)
     ticks = ratio_ticks(low, high)
-    fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
-                  line={"dash": "dash", "color": "#555555", "width": 1})
-    fig.update_xaxes(type="log", title_text=x_title, range=[math.log10(low), math.log10(high)],
-                     tickmode="array", tickvals=ticks, ticktext=[f"{t:g}" for t in ticks])
-    fig.update_yaxes(autorange=False, tickmode="array", tickvals=positions, ticktext=names,
-                     range=[bottom, -0.5], showgrid=False)  # rows top to bottom
-    fig.update_layout(title=plotly_safe(title) if title else None, template="simple_white",
-                      showlegend=any(firth),
-                      height=max(280, round(120 + 30 * sum(sizes))),
-                      margin={"l": 10, "r": 20},
-                      legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
-                              "yanchor": "bottom"})
-    return readable_axes(fig)
+    layout = {
+        "shapes": [{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1, "yref": "paper",
+                    "line": {"dash": "dash", "color": "#555555", "width": 1}}],
+        "xaxis": readable_axis({"type": "log", "title": {"text": x_title},
+                                "range": [math.log10(low), math.log10(high)],
+                                "tickmode": "array", "tickvals": ticks,
+                                "ticktext": [f"{t:g}" for t in ticks]}),
+        "yaxis": readable_axis({"autorange": False, "tickmode": "array", "tickvals": positions,
+                                "ticktext": names, "range": [bottom, -0.5],
+                                "showgrid": False}),  # rows top to bottom
+        "title": {"text": plotly_safe(title)} if title else {},
+        "template": "simple_white", "showlegend": any(firth),
+        "height": max(280, round(120 + 30 * sum(sizes))), "margin": {"l": 10, "r": 20},
+        "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
+                   "yanchor": "bottom"},
+        "font": READABLE_FONT}
+    return go.Figure(data=data, layout=layout)  # one construction: no update walks

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
-from core.style.plot import OKABE_ITO, readable_axes
+from core.style.plot import OKABE_ITO, READABLE_FONT, readable_axis
 from core.survival.cutpoint.maxstat import CutpointResult, lausen92_critical
 
 NAIVE_CRITICAL = 1.959963984540054
@@ -45,11 +45,18 @@ def cutpoint_figure(result: CutpointResult, *, unit: str = "") -> go.Figure:
              f" statistic {s:.3f}" for c, b, a, eb, ea, s in curve[
                  ["cut", "n_below", "n_above", "events_below", "events_above", "statistic"]
              ].itertuples(index=False)]
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
-        x=curve["cut"].tolist(), y=curve["statistic"].tolist(), mode="lines+markers",
-        line={"shape": "hv", "color": OKABE_ITO[0]}, marker={"size": 5},
-        name="standardized log-rank statistic", hovertext=hover, hoverinfo="text"))
+    x_title = f"Cut-point: {label}" + (f" ({plotly_safe(unit)})" if unit and "(" not in label
+                                        else "")
+    fig = go.Figure(data=[{
+        "type": "scatter", "x": curve["cut"].tolist(), "y": curve["statistic"].tolist(),
+        "mode": "lines+markers", "line": {"shape": "hv", "color": OKABE_ITO[0]},
+        "marker": {"size": 5}, "name": "standardized log-rank statistic", "hovertext": hover,
+        "hoverinfo": "text"}], layout={  # one construction: no update walks
+        "xaxis": readable_axis({"title": {"text": x_title}}),
+        "yaxis": readable_axis({"title": {"text": "Standardized log-rank statistic"},
+                                "rangemode": "tozero"}),
+        "template": "simple_white", "height": 380, "showlegend": False,
+        "margin": {"l": 10, "r": 20, "t": 40}, "font": READABLE_FONT})
     fig.add_vline(x=result.cutpoint, line={"color": OKABE_ITO[1], "width": 2}, opacity=1,
                   annotation_text=f"chosen cut ≤ {result.cutpoint:g}",
                   annotation_position="top")
@@ -63,9 +70,4 @@ def cutpoint_figure(result: CutpointResult, *, unit: str = "") -> go.Figure:
                   opacity=1,
                   annotation_text="uncorrected 1.96 (misleading after a search)",
                   annotation_position="bottom left")
-    fig.update_xaxes(title_text=f"Cut-point: {label}" + (f" ({plotly_safe(unit)})"
-                                                          if unit and "(" not in label else ""))
-    fig.update_yaxes(title_text="Standardized log-rank statistic", rangemode="tozero")
-    fig.update_layout(template="simple_white", height=380, showlegend=False,
-                      margin={"l": 10, "r": 20, "t": 40})
-    return readable_axes(fig)
+    return fig
