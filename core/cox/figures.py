@@ -25,11 +25,12 @@ from plotly.subplots import make_subplots
 from core.cohort.text import plotly_safe
 from core.style.numbers import format_hr, p_phrase
 from core.style.plot import (
+    NO_EFFECT_LINE,
     OKABE_ITO,
     READABLE_FONT,
     edge_arrows,
     ratio_axis,
-    ratio_ticks,
+    ratio_axis_layout,
     readable_axis,
     wrap_label,
 )
@@ -110,15 +111,10 @@ def forest_figure(table: pd.DataFrame, *, title: str = "", x_title: str = "Hazar
                      f"{_fmt(row['hr_upper'])}), {ptxt}{clipped}")
         cut.append((y, h, lo, up, hover[-1]))
 
-    ticks = ratio_ticks(low, high)
     layout = {
-        "shapes": [{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1, "yref": "paper",
-                    "line": {"dash": "dash", "color": "#555555", "width": 1}}],
-        "xaxis": readable_axis({"type": "log", "title": {"text": x_title},
-                                "range": [math.log10(low), math.log10(high)],
-                                "tickmode": "array", "tickvals": ticks,
-                                "ticktext": [f"{v:g}" for v in ticks],
-                                "minor": {"showgrid": False, "ticks": ""}}),
+        "shapes": [NO_EFFECT_LINE],
+        "xaxis": {**ratio_axis_layout(low, high, x_title),
+                  "minor": {"showgrid": False, "ticks": ""}},
         "yaxis": readable_axis({"autorange": "reversed", "categoryorder": "array",
                                 "categoryarray": rows, "tickmode": "array", "tickvals": rows,
                                 "ticktext": rows}),  # every row labelled

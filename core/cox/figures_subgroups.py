@@ -24,11 +24,12 @@ from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
 from core.cox.figures import _finite, _fmt
 from core.style.plot import (
+    NO_EFFECT_LINE,
     OKABE_ITO,
     READABLE_FONT,
     edge_arrows,
     ratio_axis,
-    ratio_ticks,
+    ratio_axis_layout,
     readable_axis,
     wrap_label,
 )
@@ -132,14 +133,9 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                               for i in pick], low, high, color)
         if arrows is not None:  # what is drawn to the edge goes on beyond it
             data.append(arrows)
-    ticks = ratio_ticks(low, high)
     layout = {
-        "shapes": [{"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1, "yref": "paper",
-                    "line": {"dash": "dash", "color": "#555555", "width": 1}}],
-        "xaxis": readable_axis({"type": "log", "title": {"text": x_title},
-                                "range": [math.log10(low), math.log10(high)],
-                                "tickmode": "array", "tickvals": ticks,
-                                "ticktext": [f"{t:g}" for t in ticks]}),
+        "shapes": [NO_EFFECT_LINE],
+        "xaxis": ratio_axis_layout(low, high, x_title),
         "yaxis": readable_axis({"autorange": False, "tickmode": "array", "tickvals": positions,
                                 "ticktext": names, "range": [bottom, -0.5],
                                 "showgrid": False}),  # rows top to bottom

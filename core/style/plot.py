@@ -181,6 +181,20 @@ def ratio_ticks(low: float, high: float) -> list[float]:
     return [t for t in ticks if low <= t <= high] or [1.0]
 
 
+NO_EFFECT_LINE = {"type": "line", "x0": 1, "x1": 1, "y0": 0, "y1": 1, "yref": "paper",
+                  "line": {"dash": "dash", "color": "#555555", "width": 1}}
+"""The dashed vertical line at a ratio of 1 on a forest plot (a layout shape)."""
+
+
+def ratio_axis_layout(low: float, high: float, title: str) -> dict:
+    """The logarithmic ratio x-axis of a forest plot from ``low`` to ``high``, labelled at
+    :func:`ratio_ticks`, as a layout axis dict styled by :func:`readable_axis`."""
+    ticks = ratio_ticks(low, high)
+    return readable_axis({"type": "log", "title": {"text": title},
+                          "range": [math.log10(low), math.log10(high)], "tickmode": "array",
+                          "tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]})
+
+
 def edge_arrows(rows: list[tuple[object, float | None, float | None, float | None, str]],
                 low: float, high: float, color: str = OKABE_ITO[0]) -> dict | None:
     """Arrow markers at the edges of a forest plot's ratio axis, for the rows whose estimate
