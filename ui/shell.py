@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -37,7 +38,6 @@ from core.cohort.isolated import ReadJob
 from core.cohort.read import MAX_UPLOAD_MB, cohort_from_table
 from core.cohort.schema import LABELS
 from core.cohort.text import filter_advice, markdown_safe
-from core.errors import CohortError
 from ui import access, cached, warmup
 from ui.frames import filtered, registry_sample
 from ui.registry import ENV, RegistryRows, filter_frame, header_note, registry_path, select
@@ -60,7 +60,13 @@ from ui.state import (
     url_choice,  # noqa: F401
     url_value,  # noqa: F401
 )
-from ui.upload import follow_job, remove_my_data, set_aside_count, uploader_key
+from ui.upload import (
+    CheckJob,
+    follow_job,
+    remove_my_data,
+    set_aside_count,
+    uploader_key,
+)
 
 warmup.start()  # heavy Cox imports in the background, once per server process
 
@@ -201,18 +207,6 @@ def plain(text: str) -> str:
 
 # --------------------------------------------------------------------------------------------
 
-def _checked_cohort(raw: pd.DataFrame) -> tuple[str, object]:
-    """The sidebar upload's raw table (parsed by the worker) mapped by the unambiguous
-    proposal and through the gatekeeper: ``("done", cohort)`` or ``("refused", problems)``.
-    Done here, not in the worker: on 10^6 rows the gatekeeper needs more memory than a
-    worker may use, and its input is already a parsed table within the caps."""
-    with st.spinner(f"Checking {len(raw):,} rows…"):
-        try:
-            return "done", cohort_from_table(raw)
-        except CohortError as error:
-            return "refused", error.problems
-
-
 def _cohort_source() -> tuple[pd.DataFrame, str]:
     """The cohort of this session: the embedded one, or one the user uploaded (in registry
     mode: the distinct values of the registry's filter columns, see :mod:`ui.registry`)."""
@@ -235,10 +229,13 @@ def _cohort_source() -> tuple[pd.DataFrame, str]:
             access.require_here(Permission.UPLOAD, "an upload")
             st.session_state[STATE_LOAD_JOB] = ReadJob("read", upload.name, upload.getvalue())
         job = st.session_state.get(STATE_LOAD_JOB)
-        if job is not None:  # parsed in a worker process, mapped and checked here
+        if job is not None:  # parsed in a worker process, then mapped and checked on a thread
             kind, value = follow_job(STATE_LOAD_JOB) or (None, None)
-            if kind == "done":
-                kind, value = _checked_cohort(value[1])
+            if kind == "done" and isinstance(job, ReadJob):  # (the gatekeeper needs more
+                raw = value[1]  # memory than a worker may use: it runs in the server)
+                st.session_state[STATE_LOAD_JOB] = CheckJob(
+                    job.name, partial(cohort_from_table, raw), len(raw))
+                kind, value = follow_job(STATE_LOAD_JOB) or (None, None)
             if kind == "done":
                 st.session_state[STATE_COHORT] = value
                 st.session_state[STATE_SOURCE] = f"Uploaded file {job.name}"

@@ -14,12 +14,15 @@ progress with a Cancel button until it ends; a job whose session ends is stopped
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pandas as pd
 import streamlit as st
 
 from core.access.roles import Permission
 from core.cohort.dates import DAY_FIRST, MONTH_FIRST, ORDER_FORMATS, order_of_format
-from core.cohort.isolated import ReadJob
+from core.cohort.isolated import Progress, ReadJob
 from core.cohort.mapping import UNIT_DAYS, Mapping, distinct_values
 from core.cohort.proposal import propose_mapping
 from core.cohort.schema import BY_NAME, COLUMNS, DATE_FIELDS, ENDPOINTS
@@ -114,21 +117,87 @@ def follow_job(key: str = STATE_JOB, place=None) -> tuple[str, object] | None:
         return None
     place = place if place is not None else st
     box = place.container(border=True)
-    bar = box.progress(0.0, text=f"Reading {job.name} in a separate process…")
-    box.button("Cancel", key=f"{key}.cancel", icon=":material/cancel:",
+    doing = getattr(job, "doing", f"Reading {job.name}")
+    bar = box.progress(0.0, text=f"{doing} in a separate process…" if isinstance(job, ReadJob)
+                       else f"{doing}…")
+    box.button("Cancel", key=f"{key}.cancel.{type(job).__name__}", icon=":material/cancel:",
                on_click=cancel_job, args=(key,),
                help="Stop reading this file (nothing of it is kept).")
     while (progress := job.poll(0.25)).state != "done":
         share = progress.fraction or 0.0
         bar.progress(share, text=(f"Waiting for another upload to finish ({progress.seconds:.0f} "
                                   "s)…" if progress.state == "waiting" else
-                                  f"Reading {job.name}: {share:.0%} ({progress.seconds:.0f} s)"))
+                                  f"{doing}: {share:.0%} ({progress.seconds:.0f} s)"
+                                  if progress.fraction is not None else
+                                  f"{doing} ({progress.seconds:.0f} s)"))
     box.empty()
     st.session_state.pop(key, None)
     try:
         return "done", job.outcome()
     except CohortError as error:
         return "refused", error.problems
+
+
+class CheckJob:
+    """The gatekeeper's check of a table a worker has read (the sidebar upload), on a thread,
+    with the interface of :class:`~core.cohort.isolated.ReadJob` so that :func:`follow_job`
+    draws it with its Cancel button. A thread cannot be stopped: on Cancel the check runs to
+    its end (seconds) and its result is dropped.
+
+    Parameters
+    ----------
+    name : str
+        The file's name (for messages).
+    check : callable
+        The check (``cohort_from_table`` bound to the raw table); returns the cohort or raises
+        :class:`CohortError`.
+    rows : int
+        Rows being checked (for the progress text).
+    """
+
+    def __init__(self, name: str, check, rows: int) -> None:
+        self.name, self.doing = name, f"Checking {rows:,} rows of {name}"
+        self._started = time.monotonic()
+        self._outcome: tuple[str, object] | None = None
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, args=(check,), daemon=True,
+                                        name="upload-check")
+        self._thread.start()
+
+    def _run(self, check) -> None:
+        try:
+            outcome = ("done", check())
+        except CohortError as error:
+            outcome = ("refused", error.problems)
+        except Exception as error:  # noqa: BLE001 - raised again on the page by outcome()
+            outcome = ("error", error)
+        if not self._cancelled:
+            self._outcome = outcome
+
+    def poll(self, wait: float = 0.0) -> Progress:
+        """Wait up to ``wait`` seconds for the check; where it stands."""
+        if self._outcome is None:
+            self._thread.join(wait)
+        return Progress("done" if self._outcome is not None else "running", None,
+                        time.monotonic() - self._started)
+
+    def outcome(self) -> pd.DataFrame:
+        """The checked cohort; raises :class:`CohortError` with the problems (or when
+        cancelled), or the check's own unexpected error."""
+        while self.poll(0.5).state != "done":
+            pass
+        kind, value = self._outcome
+        if kind == "error":
+            raise value
+        if kind == "refused":
+            raise CohortError(value)
+        return value
+
+    def cancel(self) -> None:
+        """Drop the check's result (the job ends as cancelled)."""
+        if self._outcome is None:
+            self._cancelled = True
+            self._outcome = ("refused", [f"Checking {self.name} was cancelled."])
 
 
 def cancel_job(key: str = STATE_JOB) -> None:
