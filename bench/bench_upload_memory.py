@@ -38,6 +38,13 @@ imports, 168 MB the file) and the server's do not coincide: the worker has ended
 server maps and checks the table, so server and worker together stay under 1.3 GB. Open
 (issue 25): the gatekeeper's share of the time (about 10 s of the 16) and of the server's
 peak (the raw text table, about 300 MB, and the parsed columns are held together).
+
+Again 2026-12-06 21:17 UTC (issue 24), load average 9-11, after the gatekeeper learned to
+parse a repeating column once per distinct value and to read plain numbers in one Arrow cast
+(the peer itself took 5.1 s, so read the CPU seconds and ratios): worker read + map +
+gatekeeper 23.9 s wall, 5.4 CPU s (3.9x pandas' CPU; 8.9x before), 1,131 MB server peak;
+sidebar 25.1 s wall, 6.1 CPU s (4.4x; 8.9x before), 1,127 MB. The whole path, step by step:
+``bench/bench_upload_path.py``.
 """
 
 from __future__ import annotations
