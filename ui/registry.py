@@ -29,7 +29,7 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from core.cohort.engine import CohortSource, open_cohort
+from core.cohort.engine import CohortSource, open_cohort, seeded_sample
 from core.cohort.engine_baseline import distinct_frame, engine_baseline
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
@@ -110,16 +110,9 @@ def select(path: str, cohort_filter: CohortFilter) -> RegistrySelection:
 def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     """At most :data:`SAMPLE_ROWS` filtered rows, chosen by a hash of ``patient_id`` seeded
     with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
-    table = select(path, cohort_filter).source.table
-    if "patient_id" in table.columns:  # sort only (id, hash), then fetch those rows: memory
-        key = (table["patient_id"].cast("string") + f"#{SAMPLE_SEED}").hash()
-        ids = table.select(table["patient_id"], sample_key=key) \
-            .order_by(["sample_key", "patient_id"]).limit(SAMPLE_ROWS)
-        table = table.semi_join(ids, "patient_id").order_by("patient_id")
-    rows = table.limit(SAMPLE_ROWS).to_pandas()
-    if "patient_id" in rows:
-        rows = rows.sort_values("patient_id", kind="stable")
-    return validate_cohort(rows.reset_index(drop=True))
+    selection = select(path, cohort_filter)
+    rows = seeded_sample(selection.source, selection.n, SAMPLE_ROWS, SAMPLE_SEED)
+    return validate_cohort(rows)
 
 
 class RegistryRows:

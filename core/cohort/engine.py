@@ -85,6 +85,53 @@ class CohortSource:
         return {name: row[name] for name in metrics}
 
 
+def seeded_sample(source: CohortSource, n: int, size: int, seed: int) -> Any:
+    """At most ``size`` of the source's ``n`` rows, chosen by a seeded hash of ``patient_id``,
+    as a pandas DataFrame ordered by ``patient_id``.
+
+    The sample is the ``size`` rows with the smallest key ``hash(patient_id || "#seed")`` (the
+    engine's 64-bit hash as a signed integer; ties by ``patient_id``): the same rows for the
+    same filter, every time. Rows without a patient id are not drawn. One scan: the keys are
+    uniform, so the rows whose key lies below the key quantile ``(size + 6 sqrt(size)) / n``
+    hold the ``size`` smallest keys but with probability ~1e-9 (then the exact two-scan query
+    runs instead); only those ~``size`` rows are fetched, every column, and cut in Arrow.
+
+    Parameters
+    ----------
+    source : CohortSource
+        The (filtered) rows.
+    n : int
+        Rows in ``source`` (its ``COUNT``); a wrong ``n`` costs time, never other rows.
+    size : int
+        Rows wanted.
+    seed : int
+        The hash's seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``min(size, rows with an id)`` rows (``size`` first rows when there is no id column).
+    """
+    table = source.table
+    if ID_COLUMN not in table.columns:
+        return table.limit(size).to_pandas()
+    table = table.filter(table[ID_COLUMN].notnull())
+    key = (table[ID_COLUMN].cast("string") + f"#{seed}").hash()
+    share = (size + 6 * size ** 0.5 + 100) / max(n, 1)
+    order = ["sample_key", ID_COLUMN]
+    if share >= 1:  # a small source: every row, cut in the engine
+        rows = table.mutate(sample_key=key).order_by(order).limit(size).to_pyarrow()
+    else:  # keys are signed 64-bit integers: the quantile ``share`` of their range
+        cut = int(-2 ** 63 + share * 2.0 ** 64)
+        rows = table.filter(key <= cut).mutate(sample_key=key).to_pyarrow()
+    if rows.num_rows < min(size, n):  # the rare cut too low (or n too small): two scans
+        ids = table.select(table[ID_COLUMN], sample_key=key).order_by(order).limit(size)
+        rows = table.inner_join(ids, ID_COLUMN).to_pyarrow()
+    rows = rows.sort_by([("sample_key", "ascending"), (ID_COLUMN, "ascending")])
+    frame = rows.slice(0, size).drop_columns(["sample_key"]).to_pandas()
+    return frame.sort_values(ID_COLUMN, kind="stable").reset_index(drop=True)
+
+
 def open_cohort(path: str | Path) -> CohortSource:
     """Open a Parquet or CSV cohort file through embedded DuckDB, without loading it.
 

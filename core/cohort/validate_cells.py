@@ -348,8 +348,13 @@ def parse_list(texts: pd.Series) -> pd.Series:
     """Canonical co-mutation lists: upper-case symbols joined by ``"; "``, ``"none"`` if empty.
 
     ``-``/``–`` and ``none`` mean "no co-mutation" (the study prints ``–``); separators may be
-    ``;``, ``,``, ``/`` or ``|``.
+    ``;``, ``,``, ``/`` or ``|``. A column that repeats its lists is parsed once per distinct
+    list (:func:`per_distinct`: pandas runs this regex replace cell by cell in Python).
     """
+    return per_distinct(texts.astype("string"), _parse_list)
+
+
+def _parse_list(texts: pd.Series) -> pd.Series:
     lower = texts.astype("string").str.lower()
     genes = (texts.astype("string").str.upper()
              .str.replace(r"\s*[;,/|]+\s*", "; ", regex=True).str.strip("; "))

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 
 from core.cohort import CohortSource, load_seed_cohort, open_cohort, spark_source
-from core.cohort.engine import columns_frame, count_true, is_source, missing, numeric
+from core.cohort.engine import (
+    columns_frame,
+    count_true,
+    is_source,
+    missing,
+    numeric,
+    seeded_sample,
+)
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CohortFilter
 from core.errors import CohortError
@@ -161,3 +168,40 @@ def test_csv_cells_pandas_reads_as_missing_are_missing_in_the_engine(tmp_path):
     t = source.table
     assert source.aggregate(t=count_true(missing(t, "t")), e=count_true(missing(t, "e"))) == \
         {"t": int(frame["t"].isna().sum()), "e": int(frame["e"].isna().sum())} == {"t": 2, "e": 1}
+
+
+@pytest.fixture(scope="module")
+def sampled(tmp_path_factory):
+    """20,000 rows with text ids (one missing), and the seeded sample's definition: the rows
+    of smallest ``hash(patient_id || '#7')`` (DuckDB's, as a signed 64-bit integer), ties by id,
+    computed by plain DuckDB SQL (not by seeded_sample's one-scan cut)."""
+    import duckdb
+
+    n = 20_000
+    rows = pd.DataFrame({"patient_id": [f"P{i:06d}" for i in range(n)],
+                         "age": np.arange(n) % 90.0, "rfs_months": np.arange(n) / 100})
+    rows.loc[5, "patient_id"] = None
+    path = tmp_path_factory.mktemp("sample") / "rows.parquet"
+    rows.to_parquet(path)
+
+    def definition(size: int) -> pd.DataFrame:
+        return duckdb.sql(
+            f"SELECT * FROM read_parquet('{path}') WHERE patient_id IS NOT NULL ORDER BY "
+            "CAST(CAST(HASH(patient_id || '#7') AS BIT) AS BIGINT), patient_id "
+            f"LIMIT {size}").df().sort_values("patient_id").reset_index(drop=True)
+
+    return open_cohort(path), n, definition
+
+
+@pytest.mark.parametrize("size, n_told", [
+    (500, None),  # one scan below the key quantile, cut in Arrow
+    (30_000, None),  # more than the source: every row with an id
+    (500, 10 ** 9),  # an n far too large: the cut holds too few rows, two scans instead
+])
+def test_seeded_sample_is_the_rows_of_smallest_seeded_hash(sampled, size, n_told):
+    source, n, definition = sampled
+    got = seeded_sample(source, n_told or n, size, seed=7)
+    want = definition(size)
+    assert len(got) == min(size, n - 1)
+    assert got["patient_id"].tolist() == want["patient_id"].tolist()
+    assert got["age"].tolist() == want["age"].tolist()
