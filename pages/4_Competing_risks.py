@@ -14,6 +14,7 @@ from core.survival.competing.input import DEATH_RULES, RULE_NOT_NEEDED, death_ru
 from core.survival.competing.summary import (
     CAUSES,
     KM_CONTRAST,
+    LANDMARK_CHOICES,
     answer_sentence,
     landmark_table,
 )
@@ -54,9 +55,10 @@ with right:
     c1, c2 = st.columns(2)
     show_ci = c1.toggle("95% confidence bands", value=True, key="competing.ci")
     show_km = c2.toggle("Draw 1 − Kaplan-Meier", value=False, key="competing.km")
-    landmark_months = st.multiselect("Landmarks (months)", [6, 12, 18, 24, 36, 48, 60],
-                                     default=[12, 24], key="competing.landmarks")
-keep_in_url("competing.by", "competing.rule")
+    cached.seed_landmarks()
+    landmark_months = st.multiselect("Landmarks (months)", list(LANDMARK_CHOICES),
+                                     key="competing.landmarks")
+keep_in_url("competing.by", "competing.rule", "competing.landmarks")
 
 try:
     report = cached.report(cohort, None if by == NONE else by,

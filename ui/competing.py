@@ -6,20 +6,39 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.cohort.text import format_months, parse_months
 from core.cox.cause_specific import CompetingModels, competing_models
 from core.cox.display import COX_PAGE_MAX_ROWS
 from core.errors import AnalysisError
 from core.survival.competing.annotation import IncidenceEffects, competing_effects
-from core.survival.competing.summary import CompetingReport, competing_report
+from core.survival.competing.summary import (
+    LANDMARK_CHOICES,
+    CompetingReport,
+    competing_report,
+)
 from core.survival.paper.check import paper_check
 from ui.session_cache import session_cached
 from ui.shell import plain
-from ui.state import keep_in_url, seed_choice
+from ui.state import keep_in_url, seed_choice, url_value
 
 MAX_MODEL_ROWS = COX_PAGE_MAX_ROWS
 """Patients the Competing risks page fits its Fine-Gray and cause-specific Cox models on at
 most (above: the Cox page's seeded random sample, named on the page; the curves and Gray's
 test use every patient)."""
+
+
+def seed_landmarks() -> None:
+    """Seed the page's "Landmarks (months)" multiselect (``competing.landmarks``): the value
+    saved when the user left the page, the link's ("12,24"), else 12 and 24 months; the
+    deliverables read the same key (:func:`ui.deliverables.report_choices`)."""
+    def parse(text: str) -> list[int]:
+        months = parse_months(text)
+        if not set(months) <= set(LANDMARK_CHOICES):
+            raise ValueError(f"each landmark is one of {format_months(LANDMARK_CHOICES)} "
+                             "months.")
+        return [int(m) for m in months]
+
+    url_value("competing.landmarks", parse, [12, 24])
 
 
 @session_cached(show_spinner=False, max_entries=64)

@@ -80,7 +80,45 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         cox_strata=strata if strata in stratifier_options(cohort) else None,
         user_endpoints=tuple(json.dumps(endpoint_to_dict(e), sort_keys=True) for e in users),
         competing_endpoint=_own_incidence(),
-        **_comparison_choices(cohort, by), **_risk_choices(cohort))
+        **_comparison_choices(cohort, by), **_risk_choices(cohort),
+        **_cox_model_choices(cohort, covariates), competing_landmarks=_competing_landmarks())
+
+
+def _cox_model_choices(cohort: pd.DataFrame, covariates: tuple[str, ...]) -> dict:
+    """The Cox page's estimation, ties, reference levels and age unit (``cox.firth``,
+    ``cox.ties``, ``cox.ref.<column>``, ``cox.age_scale``); a value the page would not offer
+    (a reference level the filters removed): the page's default."""
+    from typing import get_args
+
+    from core.cox.display import NUMERIC_COVARIATES, category_levels
+    from core.cox.fit import Ties
+    from core.cox.view import AGE_PER, FIRTH_MODES
+
+    firth, ties = saved_value("cox.firth", "auto"), saved_value("cox.ties", "efron")
+    scale = saved_value("cox.age_scale", "decade")
+    reference = []
+    for column in sorted(c for c in covariates if c in cohort.columns
+                         and c not in NUMERIC_COVARIATES):
+        level = saved_value(f"cox.ref.{column}", None)
+        if level is not None and level in category_levels(cohort, column):
+            reference.append((column, level))
+    return {"cox_firth": firth if firth in FIRTH_MODES else "auto",
+            "cox_ties": ties if ties in get_args(Ties) else "efron",
+            "cox_reference": tuple(reference),
+            "cox_age_scale": scale if scale in AGE_PER else "decade"}
+
+
+def _competing_landmarks() -> tuple[float, ...]:
+    """The Competing risks page's landmarks (``competing.landmarks``; unvisited: 12 and 24
+    months), those the page offers."""
+    from core.survival.competing.summary import LANDMARK_CHOICES
+
+    chosen = saved_value("competing.landmarks", [12, 24])
+    try:
+        months = {float(m) for m in chosen}
+    except (TypeError, ValueError):
+        return (12.0, 24.0)
+    return tuple(sorted(m for m in months if m in LANDMARK_CHOICES))
 
 
 def _own_incidence() -> str | None:

@@ -43,6 +43,10 @@ ENDPOINT_KEYS = ("rfs", "os")
 """The stored endpoints: chosen on the page, the profile is predicted on both."""
 MARKS = (12.0, 24.0)
 """Months at which the predicted survival of a profile is tabulated."""
+FIRTH_MODES = ("auto", "ordinary", "firth")
+"""The page's estimation choices (:attr:`CoxChoices.firth`), the default first."""
+AGE_PER = {"decade": 10.0, "year": 1.0}
+"""Years per unit of the age hazard ratio, by the page's choice (default first)."""
 
 Fit = Callable[[str, tuple[str, ...], bool], CoxResult]
 """``fit(endpoint_key, covariates, firth)``."""

@@ -26,7 +26,7 @@ from core.style.numbers import format_p, format_percent_ci, p_phrase
 
 def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The Competing risks page's view: cumulative incidence of relapse and of non-relapse
-    mortality (NRM) by the page's grouping and death rule, Gray's test per cause with its
+    mortality (NRM) by the page's grouping, death rule and landmarks, Gray's test per cause with its
     permutation p for small samples, CIR and NRM at the landmarks."""
     import core.survival.competing.summary as module
     from core.survival.figures.competing import cif_figure
@@ -34,11 +34,11 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     title = "Relapse with death as a competing risk"
     by = choices.competing_by
     try:
-        report = module.competing_report(cohort, by, choices.landmark_months,
+        report = module.competing_report(cohort, by, choices.competing_landmarks,
                                          choices.competing_rule)
     except AnalysisError as error:
         return Section(title, key="competing", warnings=(str(error),))
-    paragraphs, metrics = [], list(_incidence_numbers(report, choices.landmark_months))
+    paragraphs, metrics = [], list(_incidence_numbers(report, choices.competing_landmarks))
     for cause, test in report.tests.items():
         perm = report.permutation.get(cause)
         noun = module.CAUSES[cause]
@@ -55,7 +55,7 @@ def competing_section(cohort: pd.DataFrame, choices: ReportChoices):
     figure = cif_figure(report.incidence[1].table, report.at_risk,
                         groups=list(report.incidence[1].groups),
                         y_title="Cumulative incidence of relapse", by=by)
-    table = module.landmark_table(report) if choices.landmark_months else None
+    table = module.landmark_table(report) if choices.competing_landmarks else None
     groups = list(report.incidence[1].groups)
     effects = _relapse_effects(cohort, choices, groups) if len(groups) > 1 else None
     if effects is not None:
@@ -116,7 +116,7 @@ def own_incidence_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list
     by, key = choices.competing_by, f"incidence.{endpoint.key}"
     title = f"Cumulative incidence: {endpoint.label}"
     try:
-        result = endpoint_incidence(cohort, endpoint, by, choices.landmark_months)
+        result = endpoint_incidence(cohort, endpoint, by, choices.competing_landmarks)
     except AnalysisError as error:
         return [Section(title, key=key, warnings=(str(error),))]
     paragraphs, metrics = [result.caption, *choices.rules_for(by)], []
@@ -128,7 +128,7 @@ def own_incidence_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list
                         y_title=f"Cumulative incidence, {endpoint.label}",
                         x_title=f"Months from {endpoint.origin}", by=by)
     table = incidence_table(result.landmarks, endpoint.abbreviation or endpoint.name) \
-        if choices.landmark_months else None
+        if choices.competing_landmarks else None
     return [Section(title, tuple(paragraphs), table, figure, result.notes, key=key,
                     notes=(" ".join((result.caption, *choices.rules_for(by))),),
                     metrics=tuple(metrics))]

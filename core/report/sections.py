@@ -8,10 +8,10 @@ projector mode draw that same list, so they cannot disagree. :class:`ReportChoic
 what the user chose on the pages (endpoint first, stratifier, Cox covariates, swimmer clock)
 and is plain data (hashable; a page passes it through ``st.cache_data``).
 
-Conventions: the Cox section follows the Cox page (ordinary Cox with Efron ties, Firth's
-penalized fit when the ordinary fit shows separation or does not converge; its caveats as
-warnings); the competing-risk sections follow the Competing risks page
-(:mod:`core.report.competing`).
+Conventions: the Cox section follows the Cox page (its estimation, ties, reference levels and
+age unit: by default ordinary Cox with Efron ties, Firth's penalized fit when the ordinary fit
+shows separation or does not converge; its caveats as warnings); the competing-risk sections
+follow the Competing risks page (:mod:`core.report.competing`).
 
 References
 ----------
@@ -136,6 +136,13 @@ class ReportChoices:
     competing_endpoint : str or None
         The Competing risks page's own incidence endpoint (one of ``user_endpoints``; None:
         no section, :mod:`core.report.competing`).
+    cox_firth, cox_ties, cox_reference, cox_age_scale
+        The Cox page's estimation (:data:`core.cox.view.FIRTH_MODES`), ties, reference level
+        per categorical covariate as sorted (column, level) pairs (absent: the first level)
+        and age unit (:data:`core.cox.view.AGE_PER`), for the Cox and Table 2 sections.
+    competing_landmarks : tuple of float
+        The Competing risks page's landmarks (months, among
+        :data:`core.survival.competing.summary.LANDMARK_CHOICES`; may be empty).
     """
 
     endpoint: str = "rfs"
@@ -163,11 +170,21 @@ class ReportChoices:
     logrank_strata: str | None = None
     pairwise_adjust: str = "holm"
     competing_endpoint: str | None = None
+    cox_firth: str = "auto"
+    cox_ties: str = "efron"
+    cox_reference: tuple[tuple[str, str], ...] = ()
+    cox_age_scale: str = "decade"
+    competing_landmarks: tuple[float, ...] = (12.0, 24.0)
 
     def __post_init__(self) -> None:
         """The deliverables' gatekeeper: every choice is checked as its page checks it (the
         same parsers and sentences), whatever the link said."""
+        from typing import get_args
+
+        from core.cox.fit import Ties
+        from core.cox.view import AGE_PER, FIRTH_MODES
         from core.survival.competing.input import DEATH_RULES
+        from core.survival.competing.summary import LANDMARK_CHOICES
         from core.survival.km.pairwise import ADJUSTMENTS
         from core.survival.km.robustness import RHO_CHOICES
 
@@ -177,7 +194,9 @@ class ReportChoices:
                               ("competing_rule", DEATH_RULES),
                               ("risk_rule", DEATH_RULES), ("rho", (None, *RHO_CHOICES)),
                               ("pairwise_adjust", ADJUSTMENTS), ("competing_endpoint", (
-                                  None, *(e.key for e in self.users if e.kind == INCIDENCE)))):
+                                  None, *(e.key for e in self.users if e.kind == INCIDENCE))),
+                              ("cox_firth", FIRTH_MODES), ("cox_ties", get_args(Ties)),
+                              ("cox_age_scale", tuple(AGE_PER))):
             value = getattr(self, name)
             if value not in allowed:
                 raise AnalysisError(f"The deliverables' {name} is {str(value)[:40]!r}; it is one "
@@ -186,6 +205,11 @@ class ReportChoices:
         parse_horizon(format_number(self.horizon))
         parse_horizon(format_number(self.risk_horizon), "Risk horizon")
         parse_months(format_months(self.landmark_months))
+        if not set(self.competing_landmarks) <= set(LANDMARK_CHOICES):
+            raise AnalysisError(f"The deliverables' competing landmarks are "
+                                f"{format_months(self.competing_landmarks)} months; each is one of "
+                                f"{format_months(LANDMARK_CHOICES)} months. Fix: choose them "
+                                "on the Competing risks page.")
 
     @property
     def users(self) -> tuple[Endpoint, ...]:
@@ -251,33 +275,46 @@ def cox_columns(cohort: pd.DataFrame, choices: ReportChoices) -> tuple[list[str]
     return [c for c in choices.cox_covariates if c in options], strata
 
 
+def cox_choices(choices: ReportChoices, endpoint, covariates: list[str], strata: str | None,
+                columns: tuple) -> object:
+    """The Cox page's :class:`core.cox.view.CoxChoices` (multivariable) of ``covariates``:
+    its estimation, ties, reference levels and age unit, as the page passes them."""
+    from core.cox.view import AGE_PER, CoxChoices
+
+    per = AGE_PER[choices.cox_age_scale]
+    return CoxChoices(endpoint, tuple(covariates), firth=choices.cox_firth,
+                      ties=choices.cox_ties,
+                      reference=tuple(p for p in choices.cox_reference if p[0] in covariates),
+                      scale=(("age", per),) if "age" in covariates and per != 1.0 else (),
+                      strata=strata, columns=columns)
+
+
 def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
     """The multivariable Cox model of the chosen covariates: table, forest plot, caveats."""
     from core.cox.answer import cox_answer
     from core.cox.display import hazard_ratio_table, term_labels
     from core.cox.figures import forest_figure
     from core.cox.guardrails import guardrail_box, separated_terms
-    from core.cox.view import CoxChoices, cox_view
+    from core.cox.view import cox_view
 
     endpoint = choices.find(choices.cox_endpoint)
     title = f"Cox regression: {endpoint.title()}"
     covariates, strata = cox_columns(cohort, choices)
     if not covariates:
         return Section(title, key="cox", warnings=(f"No Cox model: {NO_COVARIATES}",))
-    try:  # the Cox page's model policy at its defaults (core.cox.view), so its answer line
+    try:  # the Cox page's model (core.cox.view) with its choices, so its answer line
         resolved = choices.resolve(cohort, endpoint.key)  # its derived time and entry too
-        view = cox_view(resolved.frame, CoxChoices(
-            endpoint, tuple(covariates), scale=(("age", 10.0),) if "age" in covariates
-            else (), strata=strata, columns=(resolved.time, resolved.event, resolved.entry)),
-            ph=_unchecked, predict=False)
+        view = cox_view(resolved.frame, cox_choices(choices, endpoint, covariates, strata, (
+            resolved.time, resolved.event, resolved.entry)), ph=_unchecked, predict=False)
         ordinary, used = view.models[0].ordinary, view.models[0].shown
         if view.models[0].firth_error:
             raise AnalysisError(view.models[0].firth_error)
         warnings = [*resolved.notes, *ordinary.warnings, *ordinary.notes]
         if used is not ordinary:
-            warnings.append("Because of this, the estimates shown are Firth's penalized Cox "
-                            "model, which stays finite under separation (Heinze & Schemper "
-                            "2001).")
+            warnings.append(("As chosen on the Cox page, " if choices.cox_firth == "firth"
+                             else "Because of this, ") + "the estimates shown are Firth's "
+                            "penalized Cox model, which stays finite under separation (Heinze "
+                            "& Schemper 2001).")
             warnings += [w for w in (*used.warnings, *used.notes) if w not in warnings]
     except AnalysisError as error:
         return Section(title, key="cox", warnings=(str(error),))
@@ -367,7 +404,8 @@ def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
         "print(fit, rmean = horizon).",
         "Log-rank test (R survdiff, rho = 0); for small samples also an exact or Monte Carlo "
         "permutation p over the group labels.",
-        "Cox proportional-hazards regression with Efron ties and Wald intervals (R coxph); "
+        f"Cox proportional-hazards regression with {choices.cox_ties.capitalize()} ties and "
+        "Wald intervals (R coxph); "
         "Firth's penalized likelihood with profile intervals when a level has no event.",
         "Every number in this deck can be recomputed with the \"Reproduce this\" zip "
         "(filtered rows, standalone R and Python scripts).",

@@ -35,6 +35,8 @@ from core.survival.small_sample import SampleSize, judge_sample, verdict
 
 CAUSES = {1: "Relapse (CIR)", 2: "Non-relapse mortality (NRM)"}
 CAUSE_NOUNS = {1: "relapse", 2: "non-relapse mortality (death without relapse)"}
+LANDMARK_CHOICES = (6, 12, 18, 24, 36, 48, 60)
+"""Months the Competing risks page offers as landmarks (default: 12 and 24)."""
 PERMUTATION_MAX_N = 500
 """Above this many patients the permutation version of Gray's test is not run on the page
 (about 0.5 ms per resample per 1,000 patients); the note says so."""

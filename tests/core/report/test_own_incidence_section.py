@@ -46,8 +46,8 @@ def _endpoint(entry: str | None):
 def _choices(entry: str | None = "maint_m", **extra) -> ReportChoices:
     users = (json.dumps(endpoint_to_dict(_endpoint(entry)), sort_keys=True),)
     return ReportChoices(competing_by="mrd_pre_status", competing_endpoint="u.cir-dx",
-                         user_endpoints=users, cox_covariates=(), landmark_months=(24.0, 60.0),
-                         **extra)
+                         user_endpoints=users, cox_covariates=(),
+                         competing_landmarks=(24.0, 60.0), **extra)
 
 
 def test_the_section_follows_the_competing_section_with_the_pages_numbers():

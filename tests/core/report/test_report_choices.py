@@ -30,11 +30,20 @@ def test_landmarks_the_survival_page_refuses_are_refused(marks):
 
 @pytest.mark.parametrize(("field", "value"), [
     ("endpoint", "dfs"), ("cox_endpoint", "x"), ("swimmer_mode", "www.evil.example"),
-    ("competing_rule", "drop"), ("risk_rule", "drop")])
+    ("competing_rule", "drop"), ("risk_rule", "drop"), ("cox_firth", "always"),
+    ("cox_ties", "exact"), ("cox_age_scale", "month")])
 def test_a_choice_outside_its_options_is_refused(field, value):
     with pytest.raises(AnalysisError, match=rf"^The deliverables' {field} is {value!r}; it is "
                                             r"one of "):
         ReportChoices(**{field: value})
+
+
+def test_competing_landmarks_the_page_does_not_offer_are_refused():
+    with pytest.raises(AnalysisError, match=r"^The deliverables' competing landmarks are 7, "
+                                            r"12 months; each is one of 6, 12, 18, 24, 36, 48, "
+                                            r"60 months\. Fix: choose them on the Competing "
+                                            r"risks page\.$"):
+        ReportChoices(competing_landmarks=(7.0, 12.0))
 
 
 @pytest.mark.parametrize("horizon", [1e308, 5000.0, math.nan])
