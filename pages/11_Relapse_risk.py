@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.access.roles import Permission
 from core.cohort.schema import LABELS
+from core.cohort.text import plural
 from core.cox.display import covariate_options, patient_profile
 from core.errors import AnalysisError
 from core.risk.display import (
@@ -229,8 +230,8 @@ st.caption(f"Minimum sample size for {size.parameters} parameter"
            f"{'s' if size.parameters != 1 else ''} (as R pmsampsize, survival outcome): event "
            f"rate {size.rate:.4f} per patient-month, mean follow-up {size.mean_followup:.1f} "
            f"months, anticipated Cox-Snell R² {size.r2:.3f} (15% of its maximum "
-           f"{size.max_r2:.2f}, the conservative default). The cohort has {size.events} events "
-           f"among {size.n} patients.")
+           f"{size.max_r2:.2f}, the conservative default). The cohort has "
+           f"{plural(size.events, 'event')} among {plural(size.n, 'patient')}.")
 
 st.subheader("Nomogram")
 if report.nomogram is not None:
@@ -268,7 +269,8 @@ if uploaded is not None:
         st.error(plain(str(error)), icon=":material/error:")
     else:
         st.markdown(f"**External validation** of a {plain(frozen_model.label)} model "
-                    f"({frozen_model.spec.horizon:g} months) on {external.n} patients.")
+                    f"({frozen_model.spec.horizon:g} months) on "
+                    f"{plural(external.n, 'patient')}.")
         caveat = external_caveat(external)
         if caveat:
             st.warning(caveat, icon=":material/warning:")

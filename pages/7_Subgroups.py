@@ -13,7 +13,7 @@ from core.cohort.groups import (
     rule_operators,
 )
 from core.cohort.schema import LABELS
-from core.cohort.text import parse_share_range
+from core.cohort.text import parse_share_range, plural
 from core.cox.answer import subgroups_answer
 from core.cox.display import category_levels, covariate_options, subgroup_tables
 from core.cox.figures_subgroups import subgroup_forest_figure
@@ -199,8 +199,10 @@ with tab_cut:
             m4.metric("p (exact Gaussian)", "–" if result.exact_gauss_p is None
                       else format_p(result.exact_gauss_p))
             m5.metric("p (permutation)", format_p(permutation.p_value))
-            st.caption(f"{plain(result.method)}; {result.n} patients, {result.events} events, "
-                       f"{len(result.curve)} candidate cuts between {result.minprop:.0%} and "
+            st.caption(f"{plain(result.method)}; {plural(result.n, 'patient')}, "
+                       f"{plural(result.events, 'event')}, "
+                       f"{plural(len(result.curve), 'candidate cut')} between "
+                       f"{result.minprop:.0%} and "
                        f"{result.maxprop:.0%} of patients below. Permutation p: "
                        f"{permutation.describe()}. Groups: {plain(readable(marker))} ≤ "
                        f"{result.cutpoint:g} vs > {result.cutpoint:g}.")
@@ -265,7 +267,8 @@ with tab_forest:
             st.caption(f"{plain(result.method)}. Read the interaction p (does the effect "
                        "differ between subgroups?), not the subgroup p-values one by one.")
             if result.excluded:
-                st.info(f"{result.excluded} patients without {plain(readable(factor))} or "
+                st.info(f"{plural(result.excluded, 'patient')} without "
+                        f"{plain(readable(factor))} or "
                         f"{plain(endpoint.label)} are not in any row.",
                         icon=":material/person_off:")
             if (result.table["method"] == "Firth").any():

@@ -96,7 +96,7 @@ def _incidence_numbers(report, landmark_months) -> list[tuple[str, str]]:
     out = []
     for group, n in report.incidence[1].n.items():
         value = marks["cif"].get(group, float("nan"))
-        out.append((f"{group} (n={n}): relapse by {first:g} months",
+        out.append((f"{group} (n={n:,}): relapse by {first:g} months",
                     "beyond follow-up" if value != value else f"{100 * value:.1f}%"))
     return out
 

@@ -30,7 +30,7 @@ import pandas as pd
 from core.cohort.derive import methods_sentences
 from core.cohort.groups import CUSTOM_GROUP_COLUMN
 from core.cohort.schema import ENDPOINTS, LABELS
-from core.cohort.text import format_months, format_number, parse_horizon, parse_months
+from core.cohort.text import format_months, format_number, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
 from core.style.numbers import format_p, p_phrase
 from core.survival.endpoint import (
@@ -251,7 +251,7 @@ def key_numbers(report) -> tuple[tuple[str, str], ...]:
             parts.append(f"{100 * hit['survival'].iloc[0]:.1f}% at {first:g} months")
         elif first is not None and reached_zero(report.fit, row["group"]):
             parts.append(f"0% at {first:g} months")
-        out.append((f"{row['group']} (n={int(row['n'])})", "; ".join(parts)))
+        out.append((f"{row['group']} (n={int(row['n']):,})", "; ".join(parts)))
     if report.logrank is not None:
         out.append(("Log-rank p", format_p(report.logrank.p_value)))
     if report.permutation is not None:
@@ -324,7 +324,7 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
                            conf_level=used.conf_level)
     noun = endpoint.noun
     kind = "Multivariable" if len(used.table.index) > 1 else "Univariable"
-    model = (f"{kind} Cox model of {noun}: {used.n} patients, {used.events} {noun}; "
+    model = (f"{kind} Cox model of {noun}: {plural(used.n, 'patient')}, {used.events:,} {noun}; "
              + ("likelihood-ratio " + p_phrase(used.lr_p_value) + "; "
                 if used.lr_p_value == used.lr_p_value else "")
              + (f"Harrell's C {used.concordance:.3f}." if used.concordance == used.concordance
@@ -386,7 +386,7 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
                                          "end of a lane says how follow-up ended (legend).",
                                          *choices.rules_for(color_by)),
                    figure=swimmer_figure(lanes), warnings=warnings, key="swimmer",
-                   metrics=(("Patients drawn", str(len(lanes.lanes))),))
+                   metrics=(("Patients drawn", f"{len(lanes.lanes):,}"),))
 
 
 def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
