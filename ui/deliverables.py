@@ -85,9 +85,9 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
 
 
 def _cox_model_choices(cohort: pd.DataFrame, covariates: tuple[str, ...]) -> dict:
-    """The Cox page's estimation, ties, reference levels and age unit (``cox.firth``,
-    ``cox.ties``, ``cox.ref.<column>``, ``cox.age_scale``); a value the page would not offer
-    (a reference level the filters removed): the page's default."""
+    """The Cox page's model, estimation, ties, reference levels and age unit (``cox.model``,
+    ``cox.firth``, ``cox.ties``, ``cox.ref.<column>``, ``cox.age_scale``); a value the page
+    would not offer (a reference level the filters removed): the page's default."""
     from typing import get_args
 
     from core.cox.display import NUMERIC_COVARIATES, category_levels
@@ -102,7 +102,9 @@ def _cox_model_choices(cohort: pd.DataFrame, covariates: tuple[str, ...]) -> dic
         level = saved_value(f"cox.ref.{column}", None)
         if level is not None and level in category_levels(cohort, column):
             reference.append((column, level))
-    return {"cox_firth": firth if firth in FIRTH_MODES else "auto",
+    model = saved_value("cox.model", "multivariable")
+    return {"cox_model": model if model == "univariable" else "multivariable",
+            "cox_firth": firth if firth in FIRTH_MODES else "auto",
             "cox_ties": ties if ties in get_args(Ties) else "efron",
             "cox_reference": tuple(reference),
             "cox_age_scale": scale if scale in AGE_PER else "decade"}

@@ -136,6 +136,9 @@ class ReportChoices:
     competing_endpoint : str or None
         The Competing risks page's own incidence endpoint (one of ``user_endpoints``; None:
         no section, :mod:`core.report.competing`).
+    cox_model : {"multivariable", "univariable"}
+        The Cox page's model; the section is always the multivariable model and says so when
+        the page shows univariable ones (:data:`UNIVARIABLE_ON_PAGE`).
     cox_firth, cox_ties, cox_reference, cox_age_scale
         The Cox page's estimation (:data:`core.cox.view.FIRTH_MODES`), ties, reference level
         per categorical covariate as sorted (column, level) pairs (absent: the first level)
@@ -170,6 +173,7 @@ class ReportChoices:
     logrank_strata: str | None = None
     pairwise_adjust: str = "holm"
     competing_endpoint: str | None = None
+    cox_model: str = "multivariable"
     cox_firth: str = "auto"
     cox_ties: str = "efron"
     cox_reference: tuple[tuple[str, str], ...] = ()
@@ -195,6 +199,7 @@ class ReportChoices:
                               ("risk_rule", DEATH_RULES), ("rho", (None, *RHO_CHOICES)),
                               ("pairwise_adjust", ADJUSTMENTS), ("competing_endpoint", (
                                   None, *(e.key for e in self.users if e.kind == INCIDENCE))),
+                              ("cox_model", ("multivariable", "univariable")),
                               ("cox_firth", FIRTH_MODES), ("cox_ties", get_args(Ties)),
                               ("cox_age_scale", tuple(AGE_PER))):
             value = getattr(self, name)
@@ -261,6 +266,9 @@ def key_numbers(report) -> tuple[tuple[str, str], ...]:
     return tuple(out)
 
 
+UNIVARIABLE_ON_PAGE = ("The Cox page shows univariable models (one per covariate); this section "
+                      "is the multivariable model of the same covariates, so its hazard ratios "
+                      "and its first line differ from the page's.")
 NO_COVARIATES = ("none of the chosen covariates varies among the filtered patients. Choose "
                  "covariates on the Cox regression page, or widen the filters.")
 
@@ -338,7 +346,8 @@ def cox_section(cohort: pd.DataFrame, choices: ReportChoices):
          "not estimable: see the caveat" if term in separated else
          f"HR {table['HR'].iloc[i]} ({table.iloc[i, 2]}), p {table['p'].iloc[i]}")
         for i, term in enumerate(used.table.index))
-    points = list(box.points)
+    points = [*((UNIVARIABLE_ON_PAGE,) if choices.cox_model == "univariable" else ()),
+              *box.points]
     if used.excluded:
         points.append(used.excluded_reason)
     details = [_readable(w, labels) for w in dict.fromkeys([*warnings, *box.details])]

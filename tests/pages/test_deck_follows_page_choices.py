@@ -62,6 +62,32 @@ def test_the_cox_section_says_what_the_cox_page_says_with_firth_breslow_and_a_re
     assert cox_section(load_seed_cohort(), ReportChoices()).answer != page
 
 
+def test_a_univariable_cox_page_is_named_in_the_multivariable_section():
+    """The deck's Cox section is the multivariable model: when the page shows univariable
+    models, the section says so first among its caveats instead of differing silently."""
+    from core.report.sections import UNIVARIABLE_ON_PAGE
+
+    at = run_page("pages/2_Cox.py", timeout=60)
+    at.radio(key="cox.model").set_value("univariable").run()
+    assert not at.exception
+    at2 = AppTest.from_function(_univariable_script, default_timeout=60)
+    at2.session_state["saved.cox.model"] = at.session_state["saved.cox.model"]
+    at2.run()
+    assert not at2.exception
+    assert at2.text[0].value == UNIVARIABLE_ON_PAGE
+
+
+def _univariable_script():
+    import streamlit as st
+
+    from core.cohort.read import load_seed_cohort
+    from core.report.sections import cox_section
+    from ui.deliverables import report_choices
+
+    cohort = load_seed_cohort()
+    st.text(cox_section(cohort, report_choices(cohort)).warnings[0])
+
+
 def test_the_competing_section_says_what_the_page_says_with_other_landmarks():
     at = run_page("pages/4_Competing_risks.py", timeout=60)
     at.selectbox(key="competing.by").set_value("mrd_pre_status").run()

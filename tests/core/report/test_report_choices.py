@@ -31,7 +31,7 @@ def test_landmarks_the_survival_page_refuses_are_refused(marks):
 @pytest.mark.parametrize(("field", "value"), [
     ("endpoint", "dfs"), ("cox_endpoint", "x"), ("swimmer_mode", "www.evil.example"),
     ("competing_rule", "drop"), ("risk_rule", "drop"), ("cox_firth", "always"),
-    ("cox_ties", "exact"), ("cox_age_scale", "month")])
+    ("cox_model", "both"), ("cox_ties", "exact"), ("cox_age_scale", "month")])
 def test_a_choice_outside_its_options_is_refused(field, value):
     with pytest.raises(AnalysisError, match=rf"^The deliverables' {field} is {value!r}; it is "
                                             r"one of "):
