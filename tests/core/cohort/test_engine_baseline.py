@@ -8,7 +8,12 @@ from hypothesis import strategies as st
 
 from core.cohort import open_cohort
 from core.cohort.baseline import baseline_characteristics
-from core.cohort.engine_baseline import distinct_frame, engine_baseline, level_counts
+from core.cohort.engine_baseline import (
+    category_counts,
+    distinct_frame,
+    engine_baseline,
+    level_counts,
+)
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CohortFilter, filter_levels
 from core.cohort.read import load_seed_cohort
@@ -55,6 +60,21 @@ def test_distinct_frame_gives_the_filter_levels_of_the_rows(seed_file):
 def test_level_counts_leave_missing_values_out(tmp_path):
     pd.DataFrame({"x": ["a", None, "b", "a"]}).to_parquet(tmp_path / "x.parquet")
     assert level_counts(open_cohort(tmp_path / "x.parquet"), "x").to_dict() == {"a": 2, "b": 1}
+
+
+
+def test_category_counts_in_one_query_equal_one_group_by_per_column(tmp_path):
+    """Missing values left out of every column's counts (a NULL group of one grouping set is
+    that column's missing rows, not a level); a float column's NaN is missing too."""
+    pd.DataFrame({"x": ["a", None, "b", "a"], "y": [None, "c", "c", None],
+                  "k": pd.array([1, 2, 2, None], dtype="Int64"), "f": [0.5, np.nan, 0.5, 1.0]}
+                 ).to_parquet(tmp_path / "x.parquet")
+    source = open_cohort(tmp_path / "x.parquet")
+    counts = category_counts(source, ["x", "y", "k", "f"])
+    assert {c: s.to_dict() for c, s in counts.items()} == {
+        "x": {"a": 2, "b": 1}, "y": {"c": 2}, "k": {"1": 1, "2": 2}, "f": {"0.5": 2, "1.0": 1}}
+    for column, series in counts.items():
+        pd.testing.assert_series_equal(series, level_counts(source, column))
 
 
 @settings(max_examples=6, deadline=None, derandomize=True,
