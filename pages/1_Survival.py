@@ -13,13 +13,13 @@ from core.survival.km.summary import (
     answer_sentence,
     per_group_table,
     rmst_difference_text,
-    stratifier_options,
 )
 from ui import cached
 from ui.comparisons import difference_sizes, effects_for, further_tests, show_effects
 from ui.deliverables import deliverables
 from ui.endpoints import endpoint_choice, guarantee_time_section
 from ui.exports import download_button, small_cells_toggle
+from ui.frames import stratifiers
 from ui.registry import columns_view, sample_caption
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
@@ -32,7 +32,7 @@ stop_if_empty(view)
 answer = st.container(key="survival.answer")  # the result in words, before the controls
 
 NONE = "none"
-by_options = [NONE, *stratifier_options(cohort)]
+by_options = [NONE, *stratifiers(cohort)]
 url_choice("survival.by", by_options, NONE)
 left, middle, right = st.columns([2, 2, 3])
 endpoint = endpoint_choice(view, "survival.endpoint", container=left)

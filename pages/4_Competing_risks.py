@@ -19,11 +19,11 @@ from core.survival.competing.summary import (
     landmark_table,
 )
 from core.survival.figures.competing import cif_figure
-from core.survival.km.summary import stratifier_options
 from ui import competing as cached
 from ui import cox as cached_cox
 from ui.deliverables import deliverables
 from ui.endpoints import own_incidence_section
+from ui.frames import stratifiers
 from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice
 from ui.subgroups import rules_caption
@@ -35,7 +35,7 @@ answer = st.container(key="competing.answer")  # the result in words, before the
 
 NONE = "none"
 RULES = {"censor": "Keep censored (default)", "end_of_rfs": "Count at end of RFS follow-up"}
-by_options = [NONE, *stratifier_options(cohort)]
+by_options = [NONE, *stratifiers(cohort)]
 url_choice("competing.by", by_options, NONE)
 url_choice("competing.rule", list(DEATH_RULES), "censor")
 url_choice("competing.model", ["univariable", "multivariable"], "univariable")

@@ -24,10 +24,10 @@ from core.survival.cutpoint.maxstat import marker_options, split_name
 from core.survival.endpoint import find_endpoint
 from core.survival.figures.cutpoint import cutpoint_figure
 from core.survival.figures.km import km_figure
-from core.survival.km.summary import stratifier_options
 from ui import cached, subgroups
 from ui import cox as cached_cox
 from ui.endpoints import endpoint_choice, user_endpoints
+from ui.frames import stratifiers
 from ui.shell import explain, page_setup, plain, stop_if_empty
 from ui.state import keep_in_url, url_choice, url_value
 
@@ -236,7 +236,7 @@ with tab_cut:
 with tab_forest:
     framed = subgroups.age_grouped(fitted) if "age" in fitted.columns else fitted
     factors = [c for c in covariate_options(framed) if c != "age"]
-    attributes_all = [c for c in [AGE_GROUP_COLUMN, *stratifier_options(framed)]
+    attributes_all = [c for c in [AGE_GROUP_COLUMN, *stratifiers(framed)]
                       if c in framed.columns and c not in ("relapse_type", "outcome")]
     if not factors:
         st.info("No categorical column with two values to compare in the filtered cohort.")

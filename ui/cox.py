@@ -28,9 +28,9 @@ from core.cox.table2 import Table2, fit_table2
 from core.cox.view import CoxChoices, CoxView, PredictionPanel, cox_view, prediction_panels
 from core.errors import AnalysisError
 from core.survival.endpoint import Endpoint, ResolvedEndpoint, resolve_endpoint
-from core.survival.km.summary import stratifier_options
 from ui import session_cache
 from ui.exports import download_button, small_cells_toggle
+from ui.frames import stratifiers
 from ui.session_cache import session_cached
 from ui.shell import plain
 from ui.state import keep_in_url, seed_choice
@@ -140,7 +140,7 @@ def strata_choice(cohort: pd.DataFrame, covariates: list[str], where) -> str | N
     """The "Stratify by" choice (any categorical column not among the covariates and not
     recording the outcome itself), kept in the link as ``cox.strata``; None for no
     stratification."""
-    options = [NO_STRATA, *(c for c in stratifier_options(cohort)
+    options = [NO_STRATA, *(c for c in stratifiers(cohort)
                             if c not in covariates and c not in OUTCOME_COLUMNS)]
     seed_choice("cox.strata", options, NO_STRATA)
     choice = where.selectbox("Stratify by", options, key="cox.strata", help=STRATA_HELP,

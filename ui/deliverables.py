@@ -35,11 +35,11 @@ from core.report.sections import DELIVERED, ReportChoices
 from core.survival.competing.input import DEATH_RULES
 from core.survival.endpoint import INCIDENCE, SURVIVAL, endpoint_to_dict
 from core.survival.flow import AnalysisFlow
-from core.survival.km.summary import stratifier_options
 from ui.access import STATE_SESSION, current
 from ui.comparisons import AS_SURVIVAL, current_flow, survival_grouping
 from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy, session_state_now
+from ui.frames import stratifiers
 from ui.registry import registry_path
 from ui.session_cache import session_cached
 from ui.shell import View, plain
@@ -60,7 +60,7 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
     endpoint = saved_value("survival.endpoint", "rfs")
     cox_endpoint = saved_value("cox.endpoint", "rfs")
     swimmer = saved_value("patients.mode", "rfs")
-    by = survival_grouping(stratifier_options(cohort))
+    by = survival_grouping(stratifiers(cohort))
     marks = _landmarks(saved_value("survival.landmarks", "12, 24"))
     covariates = tuple(saved_value("cox.covariates", ["mrd_pre_status", "eln2022_risk"]))
     color_by = saved_value("patients.color_by", "eln2022_risk")
@@ -75,9 +75,9 @@ def report_choices(cohort: pd.DataFrame) -> ReportChoices:
         swimmer_mode=swimmer if swimmer in ("os", "rfs", *(e.key for e in users)) else "rfs",
         swimmer_color_by=None if color_by == "none" else color_by,
         group_rules=rules_text(),
-        competing_by=competing_by if competing_by in stratifier_options(cohort) else None,
+        competing_by=competing_by if competing_by in stratifiers(cohort) else None,
         competing_rule=rule if rule in DEATH_RULES else "censor",
-        cox_strata=strata if strata in stratifier_options(cohort) else None,
+        cox_strata=strata if strata in stratifiers(cohort) else None,
         user_endpoints=tuple(json.dumps(endpoint_to_dict(e), sort_keys=True) for e in users),
         competing_endpoint=_own_incidence(),
         **_comparison_choices(cohort, by), **_risk_choices(cohort),
@@ -142,7 +142,7 @@ def _comparison_choices(cohort: pd.DataFrame, by: str | None) -> dict:
     from core.survival.km.pairwise import ADJUSTMENTS
     from core.survival.km.robustness import RHO_CHOICES
 
-    options = stratifier_options(cohort)
+    options = stratifiers(cohort)
     split = saved_value("cohort.baseline_by", AS_SURVIVAL)
     strata = saved_value("survival.strata", None)
     try:

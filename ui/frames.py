@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.cohort.filters import CohortFilter, FilterResult
+from core.survival.km.summary import stratifier_options
 from ui import session_cache
 from ui.registry import registry_path, sample
 
@@ -43,3 +44,9 @@ def registry_sample(cohort_filter: CohortFilter) -> pd.DataFrame:
     stat = Path(path).stat()
     return session_cache.remember(sample(path, cohort_filter), session_cache.derived_key(
         "registry sample", path, stat.st_size, stat.st_mtime_ns, cohort_filter))
+
+
+def stratifiers(cohort: pd.DataFrame) -> list[str]:
+    """:func:`core.survival.km.summary.stratifier_options` of a page's cohort, kept per cohort
+    key in this session (:func:`ui.session_cache.per_frame`)."""
+    return session_cache.per_frame("stratifiers", cohort, stratifier_options)

@@ -32,6 +32,7 @@ unsampled row would share an entry.
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import pickle
@@ -49,6 +50,8 @@ UPLOAD_KEYS = ("cohort.data", "upload.raw", "upload.data")
 """Session-state keys whose presence means the session holds uploaded data."""
 MAX_ENTRIES = 64
 """Results kept per session (the least recently used go first)."""
+STATE_FACTS = "cache.facts"
+"""Session-state key of the facts kept per frame (:func:`per_frame`): key -> value."""
 STATE_FRAMES = "cache.frames"
 """Session-state key of the frames kept between runs (:func:`kept`): slot -> (key, value)."""
 
@@ -112,6 +115,7 @@ def clear() -> None:
     """Drop this session's store (its results from uploaded data) and its kept frames."""
     st.session_state.pop(STATE_CACHE, None)
     st.session_state.pop(STATE_FRAMES, None)
+    st.session_state.pop(STATE_FACTS, None)
 
 
 def digest(args: tuple, kwargs: dict) -> str:
@@ -192,6 +196,23 @@ def kept(slot: str, key: str, build: Callable[[], object]) -> object:
     value = build()
     store[slot] = (key, value)
     return value
+
+
+def per_frame(name: str, frame: pd.DataFrame, compute: Callable[[pd.DataFrame], object]):
+    """``compute(frame)`` (a small fact of a frame: its filter levels, its stratifiers),
+    kept in this session for a frame with a known key, so a rerun does not recompute it; a
+    copy each call. Any other frame: computed each time."""
+    parent = known_key(frame)
+    if parent is None or _download_thread():
+        return compute(frame)
+    store = st.session_state.setdefault(STATE_FACTS, OrderedDict())
+    key = derived_key(name, parent)
+    if key not in store:
+        store[key] = compute(frame)
+        while len(store) > MAX_ENTRIES:
+            store.popitem(last=False)
+    store.move_to_end(key)
+    return copy.deepcopy(store[key])
 
 
 def _signature(frame: pd.DataFrame) -> tuple:

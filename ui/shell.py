@@ -38,7 +38,7 @@ from core.cohort.isolated import ReadJob
 from core.cohort.read import MAX_UPLOAD_MB, cohort_from_table
 from core.cohort.schema import LABELS
 from core.cohort.text import filter_advice, markdown_safe
-from ui import access, cached, warmup
+from ui import access, cached, session_cache, warmup
 from ui.frames import filtered, registry_sample
 from ui.registry import ENV, RegistryRows, filter_frame, header_note, registry_path, select
 
@@ -153,6 +153,7 @@ def page_setup(title: str, icon: str) -> View:
     access.gate(sys._getframe(1).f_code.co_filename, title)  # sign-in and the page's role rule
     nav = st.sidebar.container()
     cohort, source = _cohort_source()
+    session_cache.frame_key(cohort)  # its digest, once per cohort: the key of what is made of it
     cohort_filter = _filter_sidebar(cohort)
     registry = None
     if registry_path():  # a server-side registry: filters and counts in the engine; the
@@ -275,7 +276,7 @@ def _extra_filters(cohort: pd.DataFrame, stored: CohortFilter) -> tuple[tuple, t
     """One multiselect per categorical extra column and two number inputs per numeric one,
     labelled with the column's own name; returns ``(extra_levels, extra_ranges)``."""
     extras = extra_columns(cohort)
-    levels = extra_filter_levels(cohort)
+    levels = session_cache.per_frame("extra filter levels", cohort, extra_filter_levels)
     chosen_levels, ranges = dict(stored.extra_levels), {c: (lo, hi)
                                                          for c, lo, hi in stored.extra_ranges}
     extra_levels, extra_ranges = [], []
@@ -347,7 +348,7 @@ def _filter_sidebar(cohort: pd.DataFrame) -> CohortFilter:
             st.session_state[key] = st.session_state[key]
     stored: CohortFilter = st.session_state[STATE_FILTER]
     _seed_widgets(stored, cohort)
-    levels = filter_levels(cohort)
+    levels = session_cache.per_frame("filter levels", cohort, filter_levels)
     low, high = _age_bounds(cohort)
 
     side = st.sidebar

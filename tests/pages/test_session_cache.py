@@ -13,10 +13,11 @@ import numpy as np
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from core.cohort.filters import filter_levels
 from tests.pages.helpers import ROOT
 from tests.pages.test_custom_group_everywhere import ADVERSE_MRD
 from tests.pages.test_uploaded_cohort import large_cohort
-from ui import session_cache
+from ui import session_cache, shell
 from ui.session_cache import derived_key, frame_key, frame_key_unkept, known_key, remember
 
 
@@ -86,6 +87,8 @@ def test_a_page_run_hashes_the_cohort_once_and_the_frames_made_from_it_never(mon
         return original(value, *args, **kwargs)
 
     monkeypatch.setattr(pd.util, "hash_pandas_object", counting)
+    levels = []  # the sidebar's filter levels: computed once per cohort, not per run
+    monkeypatch.setattr(shell, "filter_levels", lambda c: levels.append(c) or filter_levels(c))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["cohort.data"] = cohort
     at.session_state["cohort.source"] = "Uploaded file my_cohort.csv"
@@ -97,6 +100,7 @@ def test_a_page_run_hashes_the_cohort_once_and_the_frames_made_from_it_never(mon
     at.run()  # a rerun: nothing refiltered, nothing rehashed
     assert not at.exception
     assert sum(value is cohort for value in hashed) == 1
+    assert [c is cohort for c in levels] == [True]
     kept = at.session_state[session_cache.STATE_FRAMES]
     filtered, (grouped, _), chosen = (kept[slot][1] for slot in
                                       ("filtered", "groups", "groups.chosen"))
