@@ -36,29 +36,32 @@ house template as plotly's cached default (km_figure 164-191 ms -> 131-137 ms, s
 and Kaplan-Meier curves drawn from their change points (``core.survival.figures.km``: 10^5
 continuous times, 35 MB -> 9 MB of figure JSON).
 
-Measured 2026-12-06 20:21-21:30 UTC (issue 24, "Speed of a page"). Before, on an idle
-machine (load average 3.4), drawn from a link: hello 1.04 s, About 2.20 s; over About: Cohort
-1.09, Your data 0.86, Survival 1.04, Cox 0.90, Patients 0.89, Competing risks 0.83, Paper check
-0.72, During follow-up 0.75, Subgroups 0.99, Projector 0.91, Relapse risk 1.00 (1.6-2.4 s
-drawn: every page within 10 % of About, About itself twice hello). Page scripts alone, warm,
-the code before and after this issue's changes side by side (two rounds each, alternating,
-load average 8-11): Cohort 0.74/1.13 -> 0.38/0.39 s, Survival 1.22/3.28 -> 0.37/0.67, Cox
-2.00/2.22 -> 0.72/0.98, Competing risks 0.92/1.59 -> 0.15/1.05, Subgroups 1.41/1.75 ->
-1.06/1.11, Projector 0.48/0.56 -> 0.21/0.23, About 0.06-0.08 -> 0.05. Cut: every figure
-builder hands plotly its traces and layout once (``go.Figure(data=..., layout=...)``) instead
-of ``add_trace`` and ``update_*`` calls that each walk plotly's property tree, with the same
-figure JSON (KM 80 cases, cumulative incidence 24, Cox 18, subgroup forest and cut-point 22);
-side by side, ms per figure before -> after: Kaplan-Meier with its table (3 groups) 198-235 ->
-56-58, Cox forest 70-87 -> 35-41, prediction 86-109 -> 29-41, Schoenfeld 139-168 -> 117-148
-(it keeps plotly's subplots); ``readable_axes`` one layout update instead of three. Uploaded
-cohorts (10^5 rows, AppTest, hashes of frames of 50,000+ rows per warm rerun, before -> after):
-Cohort 5 (0.93 s) -> 0, Survival 3 (0.41 s) -> 0, Cox 15 (0.78 s) -> 0, Competing risks 3
-(0.56 s) -> 0, Subgroups 7 (1.12 s) -> 0; the cohort is hashed once per session, the frames
-made from it never (``ui.session_cache``; a patient-id checksum of ``ui.deliverables``, 0.00 s,
-left). What is left is the shared frame in the browser, not the scripts: About (0.05 s of
-script) is twice hello, and ``bench/bench_frame_parts.py`` puts it in the page links with
-their Material icons (1.51x hello), the page config with its CSS (1.36x) and the sidebar
-filters (1.27x). A browser rerun of this table after the changes (21:23-21:30) ran at load
+Measured 2026-12-06 20:21-21:30 UTC (issue 24, "Speed of a page"). Before, on an idle machine (load
+average 3.4), drawn from a link: hello 1.04 s, About 2.20 s; over About: Cohort 1.09, Your data
+0.86, Survival 1.04, Cox 0.90, Patients 0.89, Competing risks 0.83, Paper check 0.72, During
+follow-up 0.75, Subgroups 0.99, Projector 0.91, Relapse risk 1.00 (1.6-2.4 s drawn: every page
+within 10 % of About, About itself twice hello). Page scripts alone, warm, the code before and
+after this issue's changes side by side (two rounds each, alternating, load average 8-11): Cohort
+0.74/1.13 -> 0.38/0.39 s, Survival 1.22/3.28 -> 0.37/0.67, Cox 2.00/2.22 -> 0.72/0.98, Competing
+risks 0.92/1.59 -> 0.15/1.05, Subgroups 1.41/1.75 -> 1.06/1.11, Projector 0.48/0.56 -> 0.21/0.23,
+About 0.06-0.08 -> 0.05. Cut: every figure builder hands plotly its traces and layout once
+(``go.Figure(data=..., layout=...)``) instead of ``add_trace`` and ``update_*`` calls that each
+walk plotly's property tree, with the same figure JSON (KM 80 cases, cumulative incidence 24, Cox
+18, subgroup forest and cut-point 22); side by side, ms per figure before -> after: Kaplan-Meier
+with its table (3 groups) 198-235 -> 56-58, Cox forest 70-87 -> 35-41, prediction 86-109 -> 29-41,
+Schoenfeld 139-168 -> 117-148 (it keeps plotly's subplots); ``readable_axes`` one layout update
+instead of three. Uploaded cohorts (10^5 rows, AppTest, hashes of frames of 50,000+ rows per warm
+rerun, before -> after): Cohort 5 (0.93 s) -> 0, Survival 3 (0.41 s) -> 0, Cox 15 (0.78 s) -> 0,
+Competing risks 3 (0.56 s) -> 0, Subgroups 7 (1.12 s) -> 0; the cohort is hashed once per session,
+the frames made from it never (``ui.session_cache``; a patient-id checksum of ``ui.deliverables``,
+0.00 s, left). The sidebar's filter levels (a per-row split of the co-mutation lists) and the
+stratifier options were recomputed on every run too (about 1 s and 0.45 s of a profiled Survival
+rerun on 10^5 rows); kept per cohort key now, that rerun took 0.52 s (1.2-3.3 s before, load
+average 8-11). Left for 10^6 rows: a Cox page rerun unpickles its resolved endpoint's frame from
+the session store (0.09 s at 10^5 rows). What is left is the shared frame in the browser, not the
+scripts: About (0.05 s of script) is twice hello, and ``bench/bench_frame_parts.py`` puts it in the
+page links with their Material icons (1.51x hello), the page config with its CSS (1.36x) and the
+sidebar filters (1.27x). A browser rerun of this table after the changes (21:23-21:30) ran at load
 average 15-21 (About 5.4 s, hello 2.3 s) and says nothing; rerun it on an idle machine.
 """
 
