@@ -14,12 +14,13 @@ independently of this app and compares them with ``app_numbers.json`` (1e-6).
 Conventions: numbers are those of R survival (``survfit`` log-log intervals, ``summary(fit,
 times)``, ``print.survfit`` medians, restricted means as ``print(fit, rmean = horizon)``,
 ``survdiff`` and the trend test from its observed - expected and variance, ``coxph(ties =
-"efron")``, Wald intervals); with the endpoint's delayed entry, ``Surv(entry, time, event)`` in
-every fit and the log-rank test as the Breslow Cox score test (``sctest``);
-intervals R reports as NA, medians not reached and infinite bounds are JSON null. The Cox
-block is the ordinary Cox fit; when the page shows Firth's penalized fit instead, its numbers
-are kept under ``cox_shown`` (Firth needs R's coxphf or the firthmodels package, not part of
-the scripts) and the README says so.
+"efron"`` or ``"breslow"``), Wald intervals); with the endpoint's delayed entry,
+``Surv(entry, time, event)`` in every fit and the log-rank test as the Breslow Cox score
+test (``sctest``); intervals R reports as NA, medians not reached and infinite bounds are
+JSON null. The Cox block is the ordinary Cox fit with the Cox page's ties, reference
+levels and age unit; when the page shows Firth's penalized fit instead, its numbers are kept
+under ``cox_shown`` (Firth needs R's coxphf or the firthmodels package, not part of the
+scripts) and the README and the deck's methods slide say that the zip does not recompute them.
 
 References
 ----------
@@ -49,6 +50,13 @@ from core.survival.endpoint import ResolvedEndpoint
 from core.survival.endpoint.definition import ENTRY, EVENT, STATUS, TIME
 
 CONF_LEVEL = 0.95
+
+FIRTH_NOT_REPRODUCED = (
+    "The \"Reproduce this\" zip does not recompute the Firth-penalized Cox estimates (their "
+    "hazard ratios, profile-likelihood intervals and penalized likelihood-ratio p-values); "
+    "it recomputes the ordinary Cox model, with the same ties and reference levels, where "
+    "that model is estimable.")
+"""What the zip leaves out when the Cox section shows Firth's fit (methods slide, README)."""
 
 
 def endpoint_rows(cohort: pd.DataFrame, choices: ReportChoices
@@ -83,20 +91,29 @@ def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
         return None, None
     frame, resolved = endpoint_rows(cohort, choices)
     r = resolved[choices.cox_endpoint]
-    scale = {"age": 10.0} if "age" in covariates else None
+    options = _cox_options(choices, covariates)
     try:
-        ordinary = fit_cox(frame, r.time, r.event, covariates, ties="efron", scale=scale,
-                           strata=strata, entry=r.entry)
+        ordinary = fit_cox(frame, r.time, r.event, covariates, ties=choices.cox_ties,
+                           strata=strata, entry=r.entry, **options)
     except AnalysisError:
         return None, None
     shown = ordinary
-    if needs_firth(ordinary):
+    if choices.cox_firth == "firth" or (choices.cox_firth == "auto" and needs_firth(ordinary)):
         try:
-            shown = fit_cox(frame, r.time, r.event, covariates, firth=True, scale=scale,
-                            strata=strata, entry=r.entry)
+            shown = fit_cox(frame, r.time, r.event, covariates, firth=True, strata=strata,
+                            entry=r.entry, **options)
         except AnalysisError:
             shown = ordinary
     return ordinary, shown
+
+
+def _cox_options(choices: ReportChoices, covariates: list[str]) -> dict:
+    """The Cox page's reference levels and age unit for :func:`core.cox.fit.fit_cox`."""
+    from core.cox.view import AGE_PER
+
+    per = AGE_PER[choices.cox_age_scale]
+    return {"reference": {c: v for c, v in choices.cox_reference if c in covariates},
+            "scale": {"age": per} if "age" in covariates and per != 1.0 else None}
 
 
 def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
@@ -110,9 +127,9 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         endpoint's label,
         ``horizon`` is the RMST horizon (months), ``trend`` is None or ``{order, scores}`` (the
         log-rank trend test the Survival page shows across ELN groups) and ``cox`` is None or
-        ``{time, event, entry, encodings: [{column, kind, terms, scale, levels}], strata}``,
-        levels
-        with the reference first, ``strata`` the stratum column (R ``+ strata(s)``) or None.
+        ``{time, event, entry, ties, encodings: [{column, kind, terms, scale, levels}],
+        strata}``, ties the Cox page's (``"efron"`` or ``"breslow"``), levels with the Cox
+        page's reference first, ``strata`` the stratum column (R ``+ strata(s)``) or None.
     """
     from core.survival.km.summary import survival_report
 
@@ -125,6 +142,7 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
     cox = None
     if ordinary is not None:
         cox = {"time": ordinary.time, "event": ordinary.event, "entry": ordinary.entry,
+               "ties": choices.cox_ties,
                "encodings": [
                    {"column": e.column, "kind": e.kind, "terms": list(e.terms),
                     "scale": float(e.scale), "levels": list(e.levels)}
@@ -220,9 +238,8 @@ def _table2_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict | None
     covariates, strata = cox_columns(cohort, choices)
     r = choices.resolve(cohort, choices.cox_endpoint)
     try:
-        result = fit_table2(r.frame, r.time, r.event, covariates, ties="efron", strata=strata,
-                            scale={"age": 10.0} if "age" in covariates else None,
-                            entry=r.entry)
+        result = fit_table2(r.frame, r.time, r.event, covariates, ties=choices.cox_ties,
+                            strata=strata, entry=r.entry, **_cox_options(choices, covariates))
     except AnalysisError:
         return None
     first = result.table.groupby("covariate", sort=False).first()
@@ -242,6 +259,17 @@ def _cox_numbers(fit) -> dict | None:
             "method": fit.method, "terms": _records(table[["term", "coef", "se", "hr",
                                                              "hr_lower", "hr_upper",
                                                              "p_value"]])}
+
+
+def _cox_words(cox: dict) -> str:
+    """The zip's Cox model in words (README): covariates, ties, reference levels, strata."""
+    references = [f"{e['column']} = {e['levels'][0]}" for e in cox["encodings"]
+                  if e["kind"] != "numeric"]
+    return (", ".join(e["column"] for e in cox["encodings"])
+            + f" (ordinary Cox, {cox['ties'].capitalize()} ties, Wald intervals"
+            + (f"; reference levels {', '.join(references)}" if references else "")
+            + (f"; stratified by {cox['strata']}, one baseline hazard per level"
+               if cox["strata"] else "") + ")")
 
 
 def _records(table: pd.DataFrame) -> list[dict]:
@@ -331,10 +359,7 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
         "1e-6.",
         "",
         "Analysis: " + json.dumps({k: v for k, v in spec.items() if k != "cox"}),
-        "Cox model: " + ("none" if spec["cox"] is None else ", ".join(
-            e["column"] for e in spec["cox"]["encodings"]) + " (ordinary Cox, Efron ties, "
-            "Wald intervals" + (f"; stratified by {spec['cox']['strata']}, one baseline hazard "
-                                "per level" if spec["cox"]["strata"] else "") + ")"),
+        "Cox model: " + ("none" if spec["cox"] is None else _cox_words(spec["cox"])),
         *([] if not spec["by"] else [
             "Contrasts (block contrasts): each group against the reference group "
             f"({spec['reference']}), the milestone survival difference at the first landmark "
@@ -353,10 +378,11 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
             "Table 2: the likelihood-ratio test of each covariate, alone against the null "
             "model and in the full model against the model without it (R drop1), block "
             "table2."]),
-        *(["The page shows Firth's penalized Cox model for these covariates (separation or "
-           "no convergence); its numbers are under cox_shown in app_numbers.json. The scripts "
-           "recompute the ordinary fit, which does not converge in that case and is not "
-           "compared. Firth's model is in R's coxphf package."] if firth else []),
+        *([f"The deck shows Firth's penalized Cox model for these covariates (terms "
+           f"{', '.join(t['term'] for t in numbers['cox_shown']['terms'])}); its numbers are "
+           "under cox_shown in app_numbers.json. " + FIRTH_NOT_REPRODUCED + " Where the "
+           "ordinary fit does not converge (separation), the scripts say so and do not "
+           "compare it."] if firth else []),
         "",
         "The file holds patient-level data" + (" (de-identified, see the first line)"
                                                 if privacy.deidentified else "")

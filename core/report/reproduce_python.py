@@ -7,13 +7,13 @@ written as a JSON literal. The script needs pandas, numpy and scipy only; it rec
 ``cohort_filtered.csv`` the Kaplan-Meier landmarks with log-log intervals, the medians with
 their intervals, the restricted mean survival times (the Kaplan-Meier step function integrated
 to the horizon, R's standard error), the log-rank test and its trend version (when the page
-shows it) and the ordinary Cox model (Efron ties, Wald intervals),
+shows it) and the ordinary Cox model (the Cox page's ties, Wald intervals),
 writes ``python_numbers.json`` and compares every number with ``app_numbers.json``. With
 delayed entry (``SPEC["entry"]``) a patient is in the risk set at t only when entry < t <=
 time, in every estimate, and the log-rank test is the Breslow Cox score test (R ``sctest``).
 
 Conventions: R survival 3.x (``survfit`` with ``conf.type = "log-log"``, ``summary(fit,
-times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron")``).
+times)``, ``print.survfit`` medians, ``survdiff``, ``coxph(ties = "efron"`` or ``"breslow")``).
 '''
 
 from core.report.reproduce_python_cox import COX_FUNCTIONS
@@ -31,10 +31,10 @@ difference per block). Methods follow R survival: Kaplan-Meier with Greenwood va
 log-log intervals (survfit conf.type = "log-log"), survival at landmarks as summary(fit,
 times), medians as print.survfit, restricted means as print(fit, rmean = horizon) (the
 step function integrated to the horizon), the log-rank test as survdiff and its trend version
-from survdiff's observed - expected and variance, Cox regression with Efron ties and Wald
-intervals as coxph. With delayed entry (SPEC["entry"]) a patient is at risk at t only when
-entry < t <= time (R Surv(entry, time, event)) and the log-rank test is the score test of the
-Breslow Cox model (R summary(coxph(...))$sctest).
+from survdiff's observed - expected and variance, Cox regression with the Cox page's ties
+(SPEC["cox"]["ties"]) and Wald intervals as coxph. With delayed entry (SPEC["entry"]) a
+patient is at risk at t only when entry < t <= time (R Surv(entry, time, event)) and the
+log-rank test is the score test of the Breslow Cox model (R summary(coxph(...))$sctest).
 """
 
 import json

@@ -1,15 +1,19 @@
 '''The Cox part of the standalone Python script of the "Reproduce this" zip (see
 :mod:`core.report.reproduce_python`, which puts it in place of its ``# __COX__`` line).
 
-Design: coxph's partial likelihood with Efron ties (risk sets within each stratum and, with
-delayed entry, of the patients who entered before t), Newton-Raphson with step halving from 0,
+Design: coxph's partial likelihood with the Cox page's ties, Efron or Breslow (risk sets
+within each stratum and, with delayed entry, of the patients who entered before t),
+Newton-Raphson with step halving from 0,
 the ordinary Cox model with Wald intervals and Table 2's likelihood-ratio tests (R drop1).
 '''
 
-COX_FUNCTIONS = r'''def efron(beta, x, time, event, sets):
-    """Efron partial log-likelihood, gradient and information (coxph ties = "efron"); risk
-    sets within each stratum (coxph + strata(s): one baseline hazard per level) and, with
-    delayed entry, of the patients who entered before t (Surv(entry, time, event))."""
+COX_FUNCTIONS = r'''def partial(beta, x, time, event, sets):
+    """Partial log-likelihood, gradient and information with the Cox page's ties
+    (SPEC["cox"]["ties"]: coxph ties = "efron", or "breslow", where the m events at t share
+    one risk set); risk sets within each stratum (coxph + strata(s): one baseline hazard per
+    level) and, with delayed entry, of the patients who entered before t (Surv(entry, time,
+    event))."""
+    efron = (SPEC["cox"] or {}).get("ties", "efron") == "efron"
     stratum, entry = sets
     eta = x @ beta
     risk = np.exp(eta)
@@ -25,7 +29,7 @@ COX_FUNCTIONS = r'''def efron(beta, x, time, event, sets):
         loglik += eta[dead].sum()
         grad += x[dead].sum(axis=0)
         for r in range(m):
-            f = r / m
+            f = r / m if efron else 0.0  # Breslow: every event sees the whole risk set
             a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
             if not a0 > 0:  # every risk in the set underflowed: beta ran off (no optimum)
                 return -math.inf, grad, info
@@ -110,7 +114,7 @@ def newton(x, time, event, sets):
     """coxph's Newton-Raphson with step halving: (beta, loglik, information, converged,
     loglik at beta = 0)."""
     beta = np.zeros(x.shape[1])
-    loglik, grad, info = efron(beta, x, time, event, sets)
+    loglik, grad, info = partial(beta, x, time, event, sets)
     loglik0 = loglik
     if x.shape[1] == 0:
         return beta, loglik, info, True, loglik0
@@ -121,12 +125,12 @@ def newton(x, time, event, sets):
         except np.linalg.LinAlgError:  # information singular: a coefficient diverged
             break
         new = beta + step
-        new_loglik, new_grad, new_info = efron(new, x, time, event, sets)
+        new_loglik, new_grad, new_info = partial(new, x, time, event, sets)
         halvings = 0
         while new_loglik < loglik - 1e-12 and halvings < 10:
             step /= 2
             new = beta + step
-            new_loglik, new_grad, new_info = efron(new, x, time, event, sets)
+            new_loglik, new_grad, new_info = partial(new, x, time, event, sets)
             halvings += 1
         if not math.isfinite(new_loglik):  # a coefficient diverged: not converged
             break

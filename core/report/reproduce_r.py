@@ -5,8 +5,8 @@ Design: one string with a single placeholder, ``__SPEC__``, replaced by the anal
 ran as a JSON literal inside an R raw string. The script uses R's survival package (survfit
 with log-log intervals, summary at landmarks, print.survfit medians, restricted means as
 ``print(fit, rmean = horizon)``, survdiff and the trend test from its observed - expected and
-variance, coxph with Efron ties) and jsonlite, writes ``r_numbers.json`` and compares every
-number with ``app_numbers.json``. With delayed entry (``spec$entry``) every fit uses
+variance, coxph with the Cox page's ties) and jsonlite, writes ``r_numbers.json`` and
+compares every number with ``app_numbers.json``. With delayed entry (``spec$entry``) every fit uses
 ``Surv(entry, time, event)`` and the log-rank test is the score test of the Breslow Cox model
 (``summary(coxph(...))$sctest``), as the app computes it. R >= 4.0 (raw strings).
 '''
@@ -176,7 +176,7 @@ if (!is.null(by) && length(groups) >= 2) {
   contrasts <- list(milestone = milestone, rmst = rmst_rows)
 }
 
-# ---- Cox: coxph(ties = "efron"), Wald intervals ----------------------------------------------
+# ---- Cox: coxph with the Cox page's ties and reference levels, Wald intervals -------------
 cox <- NULL
 table2 <- NULL
 if (!is.null(spec$cox)) {
@@ -205,7 +205,7 @@ if (!is.null(spec$cox)) {
     as.formula(paste(if (is.null(cs$entry)) "Surv(.time, .event) ~" else
                        "Surv(.entry, .time, .event) ~", paste(frame$terms, collapse = " + "),
                      if (is.null(cs$strata)) "" else "+ strata(.stratum)")),
-    data = frame$cd, ties = "efron")
+    data = frame$cd, ties = cs$ties)  # the Cox page's "efron" or "breslow"
   converged <- TRUE
   quiet <- function(expr) withCallingHandlers(
     expr, warning = function(w) { converged <<- FALSE; invokeRestart("muffleWarning") })

@@ -398,9 +398,14 @@ def swimmer_section(cohort: pd.DataFrame, choices: ReportChoices):
                    metrics=(("Patients drawn", f"{len(lanes.lanes):,}"),))
 
 
-def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
+def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None, *,
+                    firth: bool = False):
     """Definitions and methods, in the words of the pages (for a cohort whose times come from
-    dates, how they were computed and how many deaths were dated at the last contact)."""
+    dates, how they were computed and how many deaths were dated at the last contact);
+    ``firth``: the Cox section shows Firth's penalized fit, which the zip does not recompute
+    (:data:`core.report.reproduce.FIRTH_NOT_REPRODUCED`)."""
+    from core.report.reproduce import FIRTH_NOT_REPRODUCED
+
     by = LABELS.get(choices.by, choices.by) if choices.by else "no grouping"
     return Section("Methods and definitions", (
         ENDPOINTS["os"][2], ENDPOINTS["rfs"][2], *(choices.find(k).definition() for k in {
@@ -417,7 +422,9 @@ def methods_section(choices: ReportChoices, cohort: pd.DataFrame | None = None):
         "Wald intervals (R coxph); "
         "Firth's penalized likelihood with profile intervals when a level has no event.",
         "Every number in this deck can be recomputed with the \"Reproduce this\" zip "
-        "(filtered rows, standalone R and Python scripts).",
+        "(filtered rows, standalone R and Python scripts)"
+        + (", except the Firth-penalized Cox estimates. " + FIRTH_NOT_REPRODUCED if firth
+           else "."),
         *((choices.group_rules,) if choices.group_rules else ())), key="methods")
 
 
@@ -436,5 +443,8 @@ def analysis_sections(cohort: pd.DataFrame, choices: ReportChoices) -> list:
         from core.report.risk import risk_section
 
         sections.append(risk_section(cohort, choices))
-    sections.append(methods_section(choices, cohort))
+    # the Cox section's first note is its fit's method ("Firth ..." when penalized)
+    firth = any(s.key == "cox" and s.notes and s.notes[0].startswith("Firth")
+                for s in sections)
+    sections.append(methods_section(choices, cohort, firth=firth))
     return sections

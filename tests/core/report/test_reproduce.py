@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,8 @@ def _with_own_endpoint(cohort: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, .
 
 
 OWN, OWN_ENDPOINTS = _with_own_endpoint(SEED)
+BRESLOW = ("EFS Cox on MRD (reference positive) + age per year with Breslow ties, as chosen on "
+           "the Cox page (its Efron coefficients differ by 0.06)")
 CASES = {
     "rfs by MRD, OS Cox on MRD + age (converges)": (
         SEED, ReportChoices(endpoint="rfs", by="mrd_pre_status", cox_endpoint="os",
@@ -67,6 +70,11 @@ CASES = {
     "EFS (ELN 2022 RFS) by ELN with its trend test, EFS Cox on age": (
         SEED, ReportChoices(endpoint="efs", by="eln2022_risk", cox_endpoint="efs",
                             cox_covariates=("age",))),
+    BRESLOW: (
+        SEED, ReportChoices(endpoint="rfs", by="mrd_pre_status", cox_endpoint="efs",
+                            cox_covariates=("mrd_pre_status", "age"), cox_ties="breslow",
+                            cox_age_scale="year",
+                            cox_reference=(("mrd_pre_status", "positive"),))),
     "a user endpoint with delayed entry by sorafenib timing, Cox on it, EFS curves second": (
         OWN, ReportChoices(endpoint="u.ose", by="sorafenib_timing", cox_endpoint="u.ose",
                            cox_covariates=("age",), user_endpoints=OWN_ENDPOINTS)),
@@ -350,3 +358,47 @@ def test_r_script_reads_a_group_value_that_closes_its_raw_string(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines() == [hostile, "b)----", ")--"]
+
+
+def test_the_zip_fits_the_cox_pages_ties_and_reference_levels(tmp_path):
+    """The Cox page's Breslow ties, reference level and age unit reach the app's numbers, the
+    spec both scripts fit and the README (the scripts' agreement: the BRESLOW case above)."""
+    cohort, choices = CASES[BRESLOW]
+    shown = _unzip(cohort, choices, tmp_path)
+    efron = app_numbers(cohort, replace(choices, cox_ties="efron"))
+    assert shown["cox"]["method"] == shown["cox_shown"]["method"]
+    assert "Breslow ties" in shown["cox"]["method"]
+    assert [t["term"] for t in shown["cox"]["terms"]] == ["mrd_pre_status[negative]", "age"]
+    assert abs(shown["cox"]["terms"][0]["coef"] - efron["cox"]["terms"][0]["coef"]) > 1e-3
+    spec = analysis_spec(cohort, choices)["cox"]
+    assert spec["ties"] == "breslow"
+    assert spec["encodings"][0]["levels"] == ["positive", "negative"]
+    assert ("mrd_pre_status, age (ordinary Cox, Breslow ties, Wald intervals; reference levels "
+            "mrd_pre_status = positive)") in (tmp_path / "README.txt").read_text()
+
+
+def test_firth_estimates_are_named_as_not_recomputed(tmp_path):
+    """When the deck's Cox model is Firth's (chosen on the Cox page), the README and the deck's
+    methods slide say the zip does not recompute those estimates; the zip still recomputes
+    the ordinary fit, which converges here."""
+    from core.report.sections import analysis_sections
+
+    cohort, choices = CASES[BRESLOW]
+    firth = replace(choices, cox_firth="firth")
+    sentence = ("The \"Reproduce this\" zip does not recompute the Firth-penalized Cox "
+                "estimates (their hazard ratios, profile-likelihood intervals and penalized "
+                "likelihood-ratio p-values); it recomputes the ordinary Cox model, with the same "
+                "ties and reference levels, where that model is estimable.")
+    shown = _unzip(cohort, firth, tmp_path)
+    assert shown["cox_shown"]["method"].startswith("Firth") and shown["cox"]["converged"]
+    readme = " ".join((tmp_path / "README.txt").read_text().split())
+    assert sentence in readme
+    assert "(terms mrd_pre_status[negative], age)" in readme
+    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=120)
+    assert run.stdout.strip().endswith("REPRODUCED")  # the ordinary fit, Breslow
+    methods = {c: " ".join(analysis_sections(cohort, c)[-1].paragraphs) for c in (firth, choices)}
+    assert ("recomputed with the \"Reproduce this\" zip (filtered rows, standalone R and "
+            "Python scripts), except the Firth-penalized Cox estimates. " + sentence
+            in methods[firth])
+    assert "Firth-penalized Cox estimates" not in methods[choices]
