@@ -27,6 +27,11 @@ Measured 2026-12-06, 20:23-20:27 UTC, on the shared 2-core machine (load average
     app, RRE_WARMUP=0                2.30     9.43  10.80           3.90
     hello (bare Streamlit)           2.82     2.41    nan           1.00
 
+Idle machine, 2026-12-06 22:13 UTC (load average 3), 2 rounds: warm-up on: up 0.73 s, first
+3.75 s, Cox 4.17 s (3.39x hello's first draw); RRE_WARMUP=0: 0.74 / 3.89 / 3.41 (3.51x);
+hello 0.81 / 1.11. (When issue 24 was filed: first page 12.9 s, first Cox figure 5.8 s.) On
+the idle machine the warm-up thread makes no measurable difference.
+
 Where the first reader's time goes (a profile of the first script run, cold, same machine): 9.2
 of 13.1 s are imports, 6.3 s of them ``scipy.stats`` (its import parses the docstrings of
 every distribution), which nearly every statistic in ``core`` uses at module level (``norm``

@@ -63,6 +63,14 @@ scripts: About (0.05 s of script) is twice hello, and ``bench/bench_frame_parts.
 page links with their Material icons (1.51x hello), the page config with its CSS (1.36x) and the
 sidebar filters (1.27x). A browser rerun of this table after the changes (21:23-21:30) ran at load
 average 15-21 (About 5.4 s, hello 2.3 s) and says nothing; rerun it on an idle machine.
+
+Idle machine, 2026-12-06 22:12 UTC (load average 2.9; main at a67c864, after the changes
+above), 3 rounds, drawn from a link: hello 1.01 s, About 1.45 s; Cohort 1.93, Your data 1.66,
+Survival 2.25, Cox 1.99, Patients 1.91, Competing risks 1.86, Paper check 1.62, During
+follow-up 1.49, Subgroups 2.74, Projector 1.66, Relapse risk 2.19 (over About: 1.02-1.89).
+Nine of twelve pages are drawn in under 2 s; Survival, Relapse risk and Subgroups are not
+(their scripts take 0.12-0.19 s warm: the browser drawing their figures, four on Subgroups, is
+the rest).
 """
 
 from __future__ import annotations

@@ -47,6 +47,14 @@ rule box held 3,750,272 characters before (every id of 88,178 deaths without rel
 after. What changed: the gatekeeper parses a repeating column once per distinct value and
 reads plain numbers in one Arrow cast; the Subgroups and Competing risks pages fit on the Cox
 page's sample above 10^5 patients; the competing-risks input stopped deep-copying the cohort.
+Idle machine, 2026-12-06 22:15 UTC (load average 3.1 falling to 1.7; main at a67c864, after
+the digest-once work of ``ui.session_cache``), s (x pandas), peak MB: pandas.read_csv 1.2 (1),
+593; Arrow read + factorize 2.6 (2.2), 954; upload -> mapping form 7.3 (6.1), 845; "Check and
+use" 7.8 (6.5), 1,330; open Subgroups 7.1 (5.9), 1,232; regroup 8.7 (7.3), 1,324; open Survival
+3.0 (2.5), 1,439; open Competing risks 5.3 (4.4), 1,790; open Cox 6.4 (5.3), 1,732; whole walk
+45.7 s (38), 1,790 MB. The issue's four steps (mapping form, "Check and use", regroup,
+Competing risks) now take 29.1 s together (23 + 42 + 16 + 28 = 109 s when it was filed); the
+memory goal is not met: the peak is 1.79 GB on the Competing risks page.
 Left over budget (30 s, 1.5 GB for the whole path): each page still re-digests the 10^6-row
 cohort per cached call (ui/session_cache, in hand elsewhere), the Subgroups page computes
 all three tabs on every run (``st.tabs(on_change="rerun")`` would run only the open one),
