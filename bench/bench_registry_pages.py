@@ -83,6 +83,13 @@ Cohort 3.84 (0.21), Survival 1.01 (0.23), Cox (sample) 7.73 (0.22), Relapse risk
 6.87 (0.63), Competing risks (sample) 6.59 (0.78). Over the Survival page of the same table:
 Cohort 4.1x -> 3.8x, Cox 8.1x -> 7.7x (its fits on the sample dominate); the sample fetch
 itself is the side-by-side table above.
+
+Idle machine, 2026-12-06 22:35 UTC (load average 4.1 while the file was written, then ~2; main
+at e5fbca3), 10^7 rows, seconds per page: cold / new filter / seen filter / floor (new over
+floor): Cohort 2.93 / 2.32 / 0.10 / 0.14 (16.6x); Survival 1.46 / 0.65 / 0.08 / 0.14 (4.5x);
+Patients (sample) 3.55 / 3.14 / 1.65 / 0.16 (19.9x); Cox (sample) 5.41 / 4.45 / 1.26 / 0.15
+(30.4x). Memory over 30 distinct filters: Patients 581 MB before, peak 772 MB (1,630 MB
+before the one-scan sample), 655 MB after; Survival 600 MB, peak 603 MB.
 """
 
 from __future__ import annotations
