@@ -40,7 +40,7 @@ from ui.comparisons import AS_SURVIVAL, current_flow, survival_grouping
 from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy, session_state_now
 from ui.frames import stratifiers
-from ui.registry import registry_path
+from ui.registry import registry_path, sample_note
 from ui.session_cache import session_cached
 from ui.shell import View, plain
 from ui.state import link_notice, saved_value
@@ -48,6 +48,8 @@ from ui.subgroups import filter_description, rules_text
 
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 PRESENT_PAGE = "pages/8_Present.py"
+ENGINE_FIGURES = ("cohort", "survival")
+"""Pages whose registry figure is counted in the engine over every row (others: the sample)."""
 SWIMMER_WITHHELD = ("The swimmer plot names each patient, so it is not offered as a "
                     "de-identified figure; the slides carry it with pseudonyms.")
 
@@ -392,10 +394,13 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
 def _registry_figures(view: View, page: str, figure, caption: str, figure_name: str,
                       table) -> None:
     """Registry mode: the page's figure for slides or a paper; no deck, report or
-    "Reproduce this", which need every patient row in memory (not the named sample)."""
+    "Reproduce this", which need every patient row in memory (not the named sample). A figure
+    from the sample says so in its caption (an exported n is then not the registry's)."""
     level = privacy()
     base = (view.source, view.selection.n, view.selection.n_total,
             tuple(view.cohort_filter.describe()), level)
+    if page not in ENGINE_FIGURES:  # the figure's n is the sample's: the caption says whose
+        caption = " ".join(filter(None, (sample_note(view.registry, view.cohort), caption)))
     with st.expander("Figures", icon=":material/co_present:"):
         st.caption("Registry mode: slides, the HTML report and \"Reproduce this\" need every "
                    "patient row in memory; extract the rows from the registry's own database "

@@ -157,6 +157,34 @@ def test_a_registry_larger_than_the_sample_cap_names_the_sample(tmp_path, monkey
                "patient id, seed 2026)" in c.value for c in at.caption)
 
 
+def test_an_exported_figure_drawn_from_the_sample_says_so_in_its_caption(tmp_path,
+                                                                         monkeypatch):
+    """The Competing risks figure of a registry is drawn from the seeded sample: its exported
+    caption names the sample (n = 1,500 read alone would pass for the whole registry); the
+    Survival figure, counted in the engine over every row, does not."""
+    import ui.deliverables
+    import ui.registry
+
+    captions = {}
+
+    def rendered(figure, kind, preset, caption="", table=None):
+        captions[page] = caption
+        return b"image"
+
+    monkeypatch.setattr(ui.registry, "SAMPLE_ROWS", 1_500)
+    monkeypatch.setattr(ui.deliverables, "render_figure", rendered)
+    monkeypatch.setenv("RRE_REGISTRY_PATH", str(write_registry(tmp_path / "r.parquet", 4_000)))
+    for page in ("pages/4_Competing_risks.py", "pages/1_Survival.py"):
+        at = run_page(page, timeout=90)
+        next(b for b in at.button if str(b.label).startswith("Prepare figure")).click().run()
+        assert not at.exception
+    sample = "a random sample of 1,500 of the 4,000 filtered rows"
+    assert captions["pages/4_Competing_risks.py"].startswith("Registry mode: this view works "
+                                                             "on " + sample)
+    assert sample not in captions["pages/1_Survival.py"]
+    assert captions["pages/1_Survival.py"]
+
+
 def test_the_landing_page_runs_on_a_registry_without_an_optional_column(tmp_path, monkeypatch):
     """Seen at scale: KeyError 'sorafenib_timing' (engine_baseline -> filter_levels) when the
     registry file lacks an optional column; the baseline says "not recorded" instead."""
