@@ -116,8 +116,20 @@ def _cox_options(choices: ReportChoices, covariates: list[str]) -> dict:
             "scale": {"age": per} if "age" in covariates and per != 1.0 else None}
 
 
-def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
+def _survival_report(cohort: pd.DataFrame, choices: ReportChoices):
+    """The Survival page's report for ``choices`` (its exact permutation test is the
+    costliest step of a zip, so :func:`reproduce_zip` computes it once for both uses)."""
+    from core.survival.km.summary import survival_report
+
+    return survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
+                           choices.horizon, user_endpoints=choices.users)
+
+
+def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> dict:
     """What the scripts recompute: plain JSON data.
+
+    ``report`` is the Survival page's report for ``choices``
+    (:func:`core.survival.km.summary.survival_report`), computed here when not given.
 
     Returns
     -------
@@ -131,11 +143,8 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         strata}``, ties the Cox page's (``"efron"`` or ``"breslow"``), levels with the Cox
         page's reference first, ``strata`` the stratum column (R ``+ strata(s)``) or None.
     """
-    from core.survival.km.summary import survival_report
-
     resolved = endpoint_rows(cohort, choices)[1][choices.endpoint]
-    report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
-                             choices.horizon, user_endpoints=choices.users)
+    report = _survival_report(cohort, choices) if report is None else report
     from core.report.reproduce_tests import tests_spec
 
     ordinary, _ = _cox_fits(cohort, choices)
@@ -158,8 +167,9 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
             "cox": cox, **tests_spec(cohort, choices, list(report.fit.groups))}
 
 
-def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
-    """The unrounded numbers behind the Survival and Cox pages for ``choices``.
+def app_numbers(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> dict:
+    """The unrounded numbers behind the Survival and Cox pages for ``choices`` (``report``:
+    as in :func:`analysis_spec`).
 
     Returns
     -------
@@ -177,10 +187,8 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices) -> dict:
         blocks of :func:`core.report.reproduce_tests.tests_numbers`.
     """
     from core.report.reproduce_tests import tests_numbers, tests_spec
-    from core.survival.km.summary import survival_report
 
-    report = survival_report(cohort, choices.endpoint, choices.by, choices.landmark_months,
-                             choices.horizon, user_endpoints=choices.users)
+    report = _survival_report(cohort, choices) if report is None else report
     spec = tests_spec(cohort, choices, list(report.fit.groups))
     landmarks = report.landmarks[["group", "time", "survival", "ci_lower", "ci_upper",
                                   "n_risk"]]
@@ -337,8 +345,9 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
         raise AnalysisError("The reproduce zip holds patient rows, which an aggregate "
                             "(viewer) export may not contain. Fix: ask for the analyst role.")
     cohort = privacy.rows(cohort)
-    spec = analysis_spec(cohort, choices)
-    numbers = app_numbers(cohort, choices)
+    report = _survival_report(cohort, choices)
+    spec = analysis_spec(cohort, choices, report)
+    numbers = app_numbers(cohort, choices, report)
     firth = numbers["cox_shown"] is not None and numbers["cox_shown"] != numbers["cox"]
     readme = "\n".join([
         *([privacy.note, ""] if privacy.note else []),
