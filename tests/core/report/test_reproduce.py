@@ -3,6 +3,11 @@
 The Python script runs everywhere (pandas, numpy, scipy); the R script runs where ``Rscript``
 with survival and jsonlite is installed (CI has no R: those tests skip with the reason).
 Both must agree with the numbers the app showed within 1e-6.
+
+Every case's zip is built once per module (:func:`unzipped`) and all cases' scripts run in one
+Python interpreter and one R process (:mod:`tests.core.report.script_runs`: each script as a
+user runs it, with its own printout and exit status); a few tests still run
+``python3 reproduce.py`` alone, in a folder of their own.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
 from core.report.sections import ReportChoices
 from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, resolve_endpoint, user_endpoint
 from core.survival.km.estimate import survival_at
+from tests.core.report.script_runs import run_python_scripts, run_r_scripts
 
 SEED = load_seed_cohort()
 
@@ -116,26 +122,52 @@ def _check(numbers: dict, shown: dict) -> None:
         assert _largest_difference(shown["table2"], numbers["table2"]) <= 1e-6
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_python_script_reproduces_the_pages_numbers(case, tmp_path):
-    cohort, choices = CASES[case]
-    shown = _unzip(cohort, choices, tmp_path)
-    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.strip().endswith("REPRODUCED")
-    _check(json.loads((tmp_path / "python_numbers.json").read_text()), shown)
+@pytest.fixture(scope="module")
+def unzipped(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """Every case's zip unpacked once into a folder of its own, with the numbers it holds.
+    Tests read these folders; the script runs below add only their own output files."""
+    folders = {}
+    for number, (case, (cohort, choices)) in enumerate(CASES.items()):
+        folder = tmp_path_factory.mktemp(f"case{number}")
+        folders[case] = (folder, _unzip(cohort, choices, folder))
+    return folders
 
 
-def test_scripts_compare_rmst_and_the_trend_test(tmp_path):
+@pytest.fixture(scope="module")
+def python_runs(unzipped):
+    """Every case's reproduce.py run as ``__main__`` in one fresh interpreter."""
+    runs = run_python_scripts([folder for folder, _ in unzipped.values()])
+    return {case: runs[folder] for case, (folder, _) in unzipped.items()}
+
+
+def _every_case_reproduces(unzipped, runs, numbers_file: str) -> None:
+    """Each case's script exits 0, ends in REPRODUCED and its numbers equal the app's; the
+    failures of all cases are named together."""
+    failed = {}
+    for case, (folder, shown) in unzipped.items():
+        run = runs[case]
+        try:
+            assert run.returncode == 0, run.stdout
+            assert run.stdout.strip().endswith("REPRODUCED"), run.stdout
+            _check(json.loads((folder / numbers_file).read_text()), shown)
+        except AssertionError as failure:
+            failed[case] = failure
+    assert not failed, "\n".join(f"{case}: {failure!r}" for case, failure in failed.items())
+
+
+def test_python_script_reproduces_the_pages_numbers(unzipped, python_runs):
+    _every_case_reproduces(unzipped, python_runs, "python_numbers.json")
+
+
+def test_scripts_compare_rmst_and_the_trend_test(unzipped, python_runs):
     """The Survival page's RMST (R print(fit, rmean = 12)) and log-rank trend p across ELN
     groups are in app_numbers.json and recomputed by the script.
 
     R 4.2, survival 3.5.3 (the zip's reproduce.R on the seed cohort): rmean 10, 12, 10.4285714
     (se 1.63299316, 0, 1.45486016) for favorable, intermediate, adverse; trend
     (w'(O-E))^2/(w'Vw) from survdiff = 0.961309051010664, p 0.326857283568769."""
-    cohort, choices = CASES["rfs by ELN (trend test), RMST to 12 months"]
-    shown = _unzip(cohort, choices, tmp_path)
+    case = "rfs by ELN (trend test), RMST to 12 months"
+    shown = unzipped[case][1]
     assert [r["group"] for r in shown["rmst"]] == ["favorable", "intermediate", "adverse"]
     assert [r["rmst"] for r in shown["rmst"]] == pytest.approx([10, 12, 10.4285714285714],
                                                                 abs=1e-9)
@@ -143,27 +175,21 @@ def test_scripts_compare_rmst_and_the_trend_test(tmp_path):
         [1.63299316185545, 0, 1.45486015678544], abs=1e-9)
     assert shown["trend"]["statistic"] == pytest.approx(0.961309051010664, abs=1e-9)
     assert shown["trend"]["p_value"] == pytest.approx(0.326857283568769, abs=1e-9)
-    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
+    run = python_runs[case]
     assert "rmst: largest absolute difference" in run.stdout
     assert "trend: largest absolute difference" in run.stdout
     assert run.stdout.strip().endswith("REPRODUCED")
-    without = _unzip(*CASES["rfs by MRD, OS Cox on MRD + age (converges)"], tmp_path)
+    without = unzipped["rfs by MRD, OS Cox on MRD + age (converges)"][1]
     assert without["trend"] is None  # two groups: no trend test on the page
 
 
-@pytest.mark.parametrize("case", list(CASES))
-def test_r_script_reproduces_the_pages_numbers(case, tmp_path):
+def test_r_script_reproduces_the_pages_numbers(unzipped):
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not installed (apt-get install r-base-core r-cran-survival "
                     "r-cran-jsonlite); the R script is checked where R is present")
-    cohort, choices = CASES[case]
-    shown = _unzip(cohort, choices, tmp_path)
-    run = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert run.stdout.strip().endswith("REPRODUCED")
-    _check(json.loads((tmp_path / "r_numbers.json").read_text()), shown)
+    runs = run_r_scripts([folder for folder, _ in unzipped.values()])
+    _every_case_reproduces(unzipped, {case: runs[folder] for case, (folder, _)
+                                      in unzipped.items()}, "r_numbers.json")
 
 
 def test_app_numbers_are_the_contract_functions_numbers():
@@ -180,9 +206,12 @@ def test_app_numbers_are_the_contract_functions_numbers():
     assert shown["cox"] == {**shown["cox_shown"]}  # no separation: the page shows this fit
 
 
-def test_script_notices_a_number_that_differs(tmp_path):
-    cohort, choices = CASES["rfs by MRD, OS Cox on MRD + age (converges)"]
-    shown = _unzip(cohort, choices, tmp_path)
+def test_script_notices_a_number_that_differs(unzipped, tmp_path):
+    """Run alone (``python3 reproduce.py`` in the unpacked zip, exit status 1)."""
+    folder, shown = unzipped["rfs by MRD, OS Cox on MRD + age (converges)"]
+    for name in ("cohort_filtered.csv", "reproduce.py"):
+        shutil.copy(folder / name, tmp_path / name)
+    shown = json.loads(json.dumps(shown))
     shown["landmarks"][0]["survival"] += 1e-4
     (tmp_path / "app_numbers.json").write_text(json.dumps(shown))
     run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
@@ -191,12 +220,13 @@ def test_script_notices_a_number_that_differs(tmp_path):
     assert "landmarks: largest absolute difference 0.0001" in run.stdout
 
 
-def test_firth_fit_is_kept_and_explained(tmp_path):
-    cohort, choices = CASES["rfs whole cohort, default Cox (separation, Firth shown)"]
-    shown = _unzip(cohort, choices, tmp_path)
+def test_firth_fit_is_kept_and_explained(unzipped):
+    case = "rfs whole cohort, default Cox (separation, Firth shown)"
+    cohort, choices = CASES[case]
+    folder, shown = unzipped[case]
     assert shown["cox_shown"]["method"].startswith("Firth")
     assert all(math.isfinite(t["hr"]) for t in shown["cox_shown"]["terms"])
-    readme = (tmp_path / "README.txt").read_text()
+    readme = (folder / "README.txt").read_text()
     assert "Firth's penalized Cox model" in readme and "cox_shown" in readme
     assert "Filters: Sorafenib timing: induction" in readme
     spec = analysis_spec(cohort, choices)
@@ -205,10 +235,11 @@ def test_firth_fit_is_kept_and_explained(tmp_path):
         ["negative", "positive"], ["favorable", "intermediate", "adverse"]]
 
 
-def test_rows_in_the_zip_are_the_filtered_rows(tmp_path):
-    cohort, choices = CASES["os by ELN, induction only, four landmarks"]
-    _unzip(cohort, choices, tmp_path)
-    rows = pd.read_csv(tmp_path / "cohort_filtered.csv")
+def test_rows_in_the_zip_are_the_filtered_rows(unzipped):
+    case = "os by ELN, induction only, four landmarks"
+    cohort = CASES[case][0]
+    folder = unzipped[case][0]
+    rows = pd.read_csv(folder / "cohort_filtered.csv")
     assert rows["patient_id"].tolist() == cohort["patient_id"].tolist()
 
 
@@ -304,20 +335,21 @@ def test_script_takes_delayed_entry_as_the_app_does(n, seed, by):
         assert _largest_difference(cox, {**shown["cox"], "converged": True}) <= 1e-6
 
 
-def test_the_zip_carries_the_chosen_endpoint_with_its_entry(tmp_path):
+def test_the_zip_carries_the_chosen_endpoint_with_its_entry(unzipped):
     """The rows carry the endpoint's derived columns named for it, the spec names them, and
     the README names the endpoint (no fallback to OS or RFS)."""
-    cohort, choices = CASES["OS with delayed entry at maintenance start by MRD, Cox on it "
-                            "(Surv(entry, time, event))"]
-    _unzip(cohort, choices, tmp_path)
-    rows = pd.read_csv(tmp_path / "cohort_filtered.csv")
+    case = ("OS with delayed entry at maintenance start by MRD, Cox on it "
+            "(Surv(entry, time, event))")
+    cohort, choices = CASES[case]
+    folder = unzipped[case][0]
+    rows = pd.read_csv(folder / "cohort_filtered.csv")
     spec = analysis_spec(cohort, choices)
     assert (spec["time"], spec["event"], spec["entry"]) == (
         "os_months", "os_event", "os_entry_entry_months")
     assert rows["os_entry_entry_months"].tolist() == pytest.approx(
         (SEED["os_months"] - SEED["rfs_months"]).tolist())
-    assert "delayed entry at maintenance start" in (tmp_path / "README.txt").read_text()
-    script = (tmp_path / "reproduce.R").read_text()
+    assert "delayed entry at maintenance start" in (folder / "README.txt").read_text()
+    script = (folder / "reproduce.R").read_text()
     assert "Surv(.entry, .time, .event)" in script and "sctest" in script
 
 
@@ -360,11 +392,11 @@ def test_r_script_reads_a_group_value_that_closes_its_raw_string(tmp_path):
     assert run.stdout.splitlines() == [hostile, "b)----", ")--"]
 
 
-def test_the_zip_fits_the_cox_pages_ties_and_reference_levels(tmp_path):
+def test_the_zip_fits_the_cox_pages_ties_and_reference_levels(unzipped):
     """The Cox page's Breslow ties, reference level and age unit reach the app's numbers, the
     spec both scripts fit and the README (the scripts' agreement: the BRESLOW case above)."""
     cohort, choices = CASES[BRESLOW]
-    shown = _unzip(cohort, choices, tmp_path)
+    folder, shown = unzipped[BRESLOW]
     efron = app_numbers(cohort, replace(choices, cox_ties="efron"))
     assert shown["cox"]["method"] == shown["cox_shown"]["method"]
     assert "Breslow ties" in shown["cox"]["method"]
@@ -374,7 +406,7 @@ def test_the_zip_fits_the_cox_pages_ties_and_reference_levels(tmp_path):
     assert spec["ties"] == "breslow"
     assert spec["encodings"][0]["levels"] == ["positive", "negative"]
     assert ("mrd_pre_status, age (ordinary Cox, Breslow ties, Wald intervals; reference levels "
-            "mrd_pre_status = positive)") in (tmp_path / "README.txt").read_text()
+            "mrd_pre_status = positive)") in (folder / "README.txt").read_text()
 
 
 def test_firth_estimates_are_named_as_not_recomputed(tmp_path):
