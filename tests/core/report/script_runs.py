@@ -83,3 +83,15 @@ def run_python_scripts(folders: list[Path], timeout: float = 600) -> dict[Path, 
 def run_r_scripts(folders: list[Path], timeout: float = 600) -> dict[Path, ScriptRun]:
     """Every folder's ``reproduce.R`` sourced in one ``Rscript`` process."""
     return _runs(["Rscript", "-e", _R], folders, timeout)
+
+
+def check_each(cases: dict, check) -> None:
+    """``check(case, *value)`` for every ``case: value`` of ``cases`` (value a tuple); the
+    assertion failures of all cases are named together, one line each."""
+    failed = {}
+    for case, value in cases.items():
+        try:
+            check(case, *value)
+        except AssertionError as failure:
+            failed[case] = failure
+    assert not failed, "\n".join(f"{case}: {failure!r}" for case, failure in failed.items())

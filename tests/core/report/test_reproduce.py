@@ -34,7 +34,7 @@ from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
 from core.report.sections import ReportChoices
 from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, resolve_endpoint, user_endpoint
 from core.survival.km.estimate import survival_at
-from tests.core.report.script_runs import run_python_scripts, run_r_scripts
+from tests.core.report.script_runs import check_each, run_python_scripts, run_r_scripts
 
 SEED = load_seed_cohort()
 
@@ -141,18 +141,15 @@ def python_runs(unzipped):
 
 
 def _every_case_reproduces(unzipped, runs, numbers_file: str) -> None:
-    """Each case's script exits 0, ends in REPRODUCED and its numbers equal the app's; the
-    failures of all cases are named together."""
-    failed = {}
-    for case, (folder, shown) in unzipped.items():
+    """Each case's script exits 0, ends in REPRODUCED and its numbers equal the app's."""
+
+    def check(case, folder, shown):
         run = runs[case]
-        try:
-            assert run.returncode == 0, run.stdout
-            assert run.stdout.strip().endswith("REPRODUCED"), run.stdout
-            _check(json.loads((folder / numbers_file).read_text()), shown)
-        except AssertionError as failure:
-            failed[case] = failure
-    assert not failed, "\n".join(f"{case}: {failure!r}" for case, failure in failed.items())
+        assert run.returncode == 0, run.stdout
+        assert run.stdout.strip().endswith("REPRODUCED"), run.stdout
+        _check(json.loads((folder / numbers_file).read_text()), shown)
+
+    check_each(unzipped, check)
 
 
 def test_python_script_reproduces_the_pages_numbers(unzipped, python_runs):

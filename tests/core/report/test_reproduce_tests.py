@@ -10,6 +10,9 @@ the app showed within 1e-6 (the scripts print REPRODUCED). R values on the seed 
 ELN risk (``survdiff(Surv(rfs_months, rfs_event) ~ eln2022_risk, rho = 1)``): chi-square
 12.21131637; ``+ strata(mrd_pre_status)``: 12.56609506; ``pairwise_survdiff(...,
 p.adjust.method = "BH")``: 0.004540284284, 0.761269810714, 0.001348772279.
+
+Each choice's zip is built once per module and the three scripts of a language run in one
+process (:mod:`tests.core.report.script_runs`), each with its own printout and exit status.
 """
 
 from __future__ import annotations
@@ -17,8 +20,6 @@ from __future__ import annotations
 import io
 import json
 import shutil
-import subprocess
-import sys
 import zipfile
 
 import pytest
@@ -26,6 +27,7 @@ import pytest
 from core.cohort.read import load_seed_cohort
 from core.report.reproduce import reproduce_zip
 from core.report.sections import ReportChoices
+from tests.core.report.script_runs import check_each, run_python_scripts, run_r_scripts
 
 SEED = load_seed_cohort()
 THREE = ReportChoices(by="eln2022_risk", baseline_by="eln2022_risk", rho=1.0,
@@ -41,6 +43,7 @@ ENTRY = ReportChoices(endpoint="os_entry", by="eln2022_risk", rho=1.0,
 """Delayed entry: stratified and pairwise Breslow Cox score tests (R summary(coxph(Surv(entry,
 time, event) ~ ...))$sctest), no weighted test."""
 BLOCKS = ("weighted", "stratified", "pairwise", "table1", "fine_gray")
+CHOICES = {"three groups": THREE, "two groups": TWO, "delayed entry": ENTRY}
 
 
 def _unzip(choices: ReportChoices, where) -> dict:
@@ -50,8 +53,18 @@ def _unzip(choices: ReportChoices, where) -> dict:
     return json.loads((where / "app_numbers.json").read_text())
 
 
-def test_the_app_numbers_carry_the_blocks_the_deck_shows(tmp_path):
-    shown = _unzip(THREE, tmp_path)
+@pytest.fixture(scope="module")
+def unzipped(tmp_path_factory) -> dict[str, tuple]:
+    """Each of CHOICES' zips unpacked once into a folder of its own, with its numbers."""
+    folders = {}
+    for name, choices in CHOICES.items():
+        folder = tmp_path_factory.mktemp(name.replace(" ", "_"))
+        folders[name] = (folder, _unzip(choices, folder))
+    return folders
+
+
+def test_the_app_numbers_carry_the_blocks_the_deck_shows(unzipped):
+    folder, shown = unzipped["three groups"]
     assert shown["weighted"]["statistic"] == pytest.approx(12.21131637, abs=1e-8)
     assert shown["stratified"]["statistic"] == pytest.approx(12.56609506, abs=1e-8)
     assert [r["p_adjusted"] for r in shown["pairwise"]] == pytest.approx(
@@ -61,12 +74,12 @@ def test_the_app_numbers_carry_the_blocks_the_deck_shows(tmp_path):
                                              pytest.approx(0.2266340471, abs=1e-10))
     assert [t["group"] for t in shown["fine_gray"]["terms"]] == ["negative"]  # vs positive
     assert {r["reference"] for r in shown["contrasts"]["rmst"]} == {"adverse"}
-    spec = (tmp_path / "reproduce.py").read_text()
+    spec = (folder / "reproduce.py").read_text()
     assert '"reference": "adverse"' in spec
 
 
-def test_delayed_entry_gives_score_tests_and_no_weighted_test(tmp_path):
-    shown = _unzip(ENTRY, tmp_path)
+def test_delayed_entry_gives_score_tests_and_no_weighted_test(unzipped):
+    shown = unzipped["delayed entry"][1]
     assert shown["weighted"] is None
     assert shown["stratified"]["dof"] == 2 and len(shown["pairwise"]) == 3
     assert shown["pairwise"][0]["statistic"] == 0.0  # no death in the pair: R gives 0, p 1
@@ -77,38 +90,40 @@ def test_nothing_chosen_no_blocks(tmp_path):
     assert all(shown[block] is None for block in BLOCKS)
 
 
-@pytest.mark.parametrize("choices", [THREE, TWO, ENTRY],
-                         ids=["three groups", "two groups", "delayed entry"])
-def test_python_script_recomputes_the_tests(choices, tmp_path):
-    _unzip(choices, tmp_path)
-    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
-    for block in ("weighted", "stratified", "pairwise", "table1"):
-        assert f"{block}: largest absolute difference" in run.stdout
-    assert "recomputed by reproduce.R" in run.stdout  # the Fine-Gray model (and r x c Fisher)
-    assert run.stdout.strip().endswith("REPRODUCED")
-    mine = json.loads((tmp_path / "python_numbers.json").read_text())
-    tests = {r["test"] for r in mine["table1"].values()}
-    assert tests >= ({"Kruskal-Wallis test"} if choices is not TWO else
-                     {"Fisher's exact test",
-                      "Wilcoxon rank-sum test (normal approximation, continuity correction)"})
+def test_python_script_recomputes_the_tests(unzipped):
+    runs = run_python_scripts([folder for folder, _ in unzipped.values()])
+
+    def check(name, folder, shown):
+        run = runs[folder]
+        assert run.returncode == 0, run.stdout
+        for block in ("weighted", "stratified", "pairwise", "table1"):
+            assert f"{block}: largest absolute difference" in run.stdout
+        assert "recomputed by reproduce.R" in run.stdout  # the Fine-Gray model (and r x c Fisher)
+        assert run.stdout.strip().endswith("REPRODUCED")
+        mine = json.loads((folder / "python_numbers.json").read_text())
+        tests = {r["test"] for r in mine["table1"].values()}
+        assert tests >= ({"Kruskal-Wallis test"} if name != "two groups" else
+                         {"Fisher's exact test",
+                          "Wilcoxon rank-sum test (normal approximation, continuity correction)"})
+
+    check_each(unzipped, check)
 
 
-@pytest.mark.parametrize("choices", [THREE, TWO, ENTRY],
-                         ids=["three groups", "two groups", "delayed entry"])
-def test_r_script_recomputes_every_block(choices, tmp_path):
+def test_r_script_recomputes_every_block(unzipped):
     if shutil.which("Rscript") is None:
         pytest.skip("Rscript not installed (apt-get install r-base-core r-cran-survival "
                     "r-cran-cmprsk r-cran-jsonlite)")
-    shown = _unzip(choices, tmp_path)
-    run = subprocess.run(["Rscript", "reproduce.R"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=300)
-    assert run.returncode == 0, run.stdout + run.stderr
-    for block in BLOCKS:
-        if shown[block] is not None and block != "fine_gray" or (
-                block == "fine_gray" and shown[block]["estimable"]):
-            assert f"{block}: largest absolute difference" in run.stdout, block
-    assert run.stdout.strip().endswith("REPRODUCED")
-    mine = json.loads((tmp_path / "r_numbers.json").read_text())
-    assert len(mine["table1"]) == len(shown["table1"])
+    runs = run_r_scripts([folder for folder, _ in unzipped.values()])
+
+    def check(name, folder, shown):
+        run = runs[folder]
+        assert run.returncode == 0, run.stdout
+        for block in BLOCKS:
+            if shown[block] is not None and block != "fine_gray" or (
+                    block == "fine_gray" and shown[block]["estimable"]):
+                assert f"{block}: largest absolute difference" in run.stdout, block
+        assert run.stdout.strip().endswith("REPRODUCED")
+        mine = json.loads((folder / "r_numbers.json").read_text())
+        assert len(mine["table1"]) == len(shown["table1"])
+
+    check_each(unzipped, check)
