@@ -77,10 +77,11 @@ if swimmer.excluded_note:
 if swimmer.hidden_note:
     st.info(plain(swimmer.hidden_note), icon=":material/table_rows:")
 
-chart = st.plotly_chart(swimmer_figure(swimmer), on_select="rerun", selection_mode="points",
+figure = swimmer_figure(swimmer)  # built once: drawn here and offered for download below
+chart = st.plotly_chart(figure, on_select="rerun", selection_mode="points",
                         key="patients.chart", config={"displaylogo": False})
 rules = rules_caption(color_by)  # lanes coloured by the custom group: its rules
-deliverables(view, "patients", swimmer_figure(swimmer), rules, figure_name=f"swimmer_{mode}")
+deliverables(view, "patients", figure, rules, figure_name=f"swimmer_{mode}")
 markers = "; ".join(f"{glyph} {name}" for glyph, name, _ in end_marker_legend()
                     if name in set(swimmer.lanes["end_marker"]))
 start_glyph = SYMBOL_GLYPHS[START_SYMBOLS["maintenance start"]]

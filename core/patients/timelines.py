@@ -41,6 +41,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from core.cohort.coding import natural_key, present_levels
@@ -333,20 +334,31 @@ def _first_lanes(rows: pd.DataFrame, time_col: str, color_by: str | None, groups
                  sort_by: str) -> pd.DataFrame:
     """The :data:`MAX_LANES` rows that come first in the lane order, chosen vectorised (a
     registry-size cohort is never turned into lanes row by row); :func:`_sort` then orders
-    them exactly."""
-    ids = rows["patient_id"].astype(str)
-    parts = ids.str.extract(r"^(\D*)(\d*)(.*)$")  # natural order: "S2" before "S10"
+    them exactly.
+
+    The numeric part of the order (group, then duration) is sorted first; only the rows tied
+    with the last lane kept or before it (the candidates) get the natural patient-number key,
+    whose text parsing costs ~100x a numeric sort (a 10^5-row registry sample: ~1 s)."""
     keys = pd.DataFrame({
         "group": (rows[color_by].astype(str).where(rows[color_by].notna(), NOT_RECORDED)
                   .map({g: i for i, g in enumerate(groups)}) if color_by else 0),
         "end": -rows[time_col].astype(float),
-        "prefix": parts[0].str.lower(),
-        "number": pd.to_numeric(parts[1], errors="coerce"),
-        "rest": parts[2],
     }, index=rows.index)
-    tie = ["prefix", "number", "rest"]
-    columns = {"duration": ["end", *tie], "group": ["group", "end", *tie],
-               "patient": tie}[sort_by]
+    primary = {"duration": ["end"], "group": ["group", "end"], "patient": []}[sort_by]
+    if primary:  # rows after the MAX_LANES-th one's (group, duration) can never be drawn
+        ordered = keys.sort_values(primary, kind="stable", na_position="last")
+        tied = np.ones(len(ordered), dtype=bool)
+        for column in primary:
+            values = ordered[column].to_numpy(dtype=float)
+            cut = values[MAX_LANES - 1]
+            tied &= (values == cut) | (np.isnan(values) & np.isnan(cut))
+        last = len(tied) - 1 - int(np.argmax(tied[::-1]))  # the cut's tie block ends here
+        keys = keys.loc[ordered.index[:last + 1]]
+    parts = rows.loc[keys.index, "patient_id"].astype(str) \
+        .str.extract(r"^(\D*)(\d*)(.*)$")  # natural order: "S2" before "S10"
+    keys = keys.assign(prefix=parts[0].str.lower(),
+                       number=pd.to_numeric(parts[1], errors="coerce"), rest=parts[2])
+    columns = [*primary, "prefix", "number", "rest"]
     chosen = keys.sort_values(columns, kind="stable", na_position="last").index[:MAX_LANES]
     return rows.loc[chosen]
 

@@ -383,6 +383,23 @@ def test_lanes_beyond_the_cap_are_counted_and_the_first_ones_kept(monkeypatch, s
                                          "order")
 
 
+@pytest.mark.parametrize("sort_by", ["duration", "group"])
+@pytest.mark.parametrize("color_by", ["eln2022_risk", "sorafenib_timing"])
+def test_capped_lanes_with_tied_durations_equal_the_uncapped_order(monkeypatch, sort_by,
+                                                                   color_by):
+    """Whole-month times tie across many patients (a registry's): the cap keeps exactly the
+    first lanes of the uncapped order, whichever tied patient numbers they hold (the
+    numeric pre-selection keeps every row tied with the last lane kept)."""
+    cohort = synthetic_cohort(400, seed=3)
+    cohort["rfs_months"] = (cohort["rfs_months"] // 12) * 12  # ~10 distinct durations
+    cohort = cohort.sample(frac=1, random_state=5).reset_index(drop=True)  # ids out of order
+    full = swimmer_lanes(cohort, "rfs", color_by, sort_by)
+    monkeypatch.setattr("core.patients.timelines.MAX_LANES", 37)
+    capped = swimmer_lanes(cohort, "rfs", color_by, sort_by)
+    assert capped.n_hidden == 363
+    assert capped.lanes["patient_id"].tolist() == full.lanes["patient_id"].tolist()[:37]
+
+
 def test_patient_17_maintenance_start_is_drawn_as_an_upper_bound():
     """Issue 17: patient 17's timeline drew maintenance starting at 43 months as fact; OS − RFS
     is only an upper bound (RFS follow-up may have ended before OS follow-up, e.g. at HSCT)."""
