@@ -156,11 +156,19 @@ def table2(cohort: pd.DataFrame, choices: CoxChoices) -> Table2:
     """:func:`core.cox.table2.fit_table2` of the page's covariates, ties, references, scales,
     strata and the endpoint's delayed entry."""
     time, event, entry = choices.columns_of(choices.key)
+
+    def fitted(frame: pd.DataFrame, columns: tuple[str, ...]) -> CoxResult:
+        """The page's cached ordinary fit (the multivariable model is the one shown above)."""
+        ties, reference, scale, strata = _model(choices, columns)
+        return fit(frame, (time, event, entry), tuple(columns), ties, False, reference, scale,
+                   strata)
+
     return fit_table2(cohort, time, event, choices.covariates, ties=choices.ties,
                       reference=dict(choices.reference), scale=dict(choices.scale),
                       strata=choices.strata, entry=entry,
                       labels={c: LABELS.get(c, c) for c in (
-                          *choices.covariates, *((choices.strata,) if choices.strata else ()))})
+                          *choices.covariates, *((choices.strata,) if choices.strata else ()))},
+                      fit_model=fitted)
 
 
 def table2_section(cohort: pd.DataFrame, choices: CoxChoices, filters: dict) -> None:

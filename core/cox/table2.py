@@ -33,7 +33,7 @@ Sjoberg DD et al. Reproducible summary tables with the gtsummary package. The R 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -135,7 +135,9 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
                reference: Mapping[str, str] | None = None,
                scale: Mapping[str, float] | None = None,
                strata: str | None = None, labels: Mapping[str, str] | None = None,
-               entry: str | None = None) -> Table2:
+               entry: str | None = None,
+               fit_model: Callable[[pd.DataFrame, tuple[str, ...]], CoxResult] | None = None
+               ) -> Table2:
     """Univariable and multivariable Cox models of ``covariates``, side by side.
 
     Parameters
@@ -154,10 +156,17 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
         Readable names of the covariates and the strata column (default: the column names).
     entry : str, optional
         Entry-time column (delayed entry, R ``Surv(entry, time, event)``), for every model.
+    fit_model : callable, optional
+        ``fit_model(df, columns)`` returns the ordinary model of ``columns`` on ``df`` with
+        the options above (a page passes its cached fits, so the multivariable model it
+        already shows is not fitted again); default :func:`core.cox.fit.fit_cox`.
 
     Returns
     -------
     Table2
+        Each distinct model is fitted once: a model "without" a covariate that is another's
+        univariable model (two covariates) on the same rows (none left out for a missing
+        value) is that model.
 
     Raises
     ------
@@ -171,11 +180,20 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
         raise AnalysisError("Table 2 needs at least one covariate. Fix: choose covariates.")
     reference, scale = dict(reference or {}), dict(scale or {})
 
-    def fit(frame, columns):
+    def fit_cox_of(frame, columns):
         return fit_cox(frame, time, event, list(columns), ties=ties, conf_level=conf_level,
                        reference={c: v for c, v in reference.items() if c in columns},
                        scale={c: v for c, v in scale.items() if c in columns}, strata=strata,
                        entry=entry)
+
+    fitted: dict[tuple[str, ...], CoxResult] = {}  # models of df, by their columns
+
+    def fit(frame, columns):
+        if frame is not df:
+            return fit_cox_of(frame, tuple(columns))
+        if tuple(columns) not in fitted:
+            fitted[tuple(columns)] = (fit_model or fit_cox_of)(df, tuple(columns))
+        return fitted[tuple(columns)]
 
     names = {c: (labels or {}).get(c, c) for c in covariates}
     univariable = tuple(_fit_named(fit, df, [c], f"univariable model of {names[c]}")
@@ -183,6 +201,7 @@ def fit_table2(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str
     multivariable = _fit_named(fit, df, covariates, "multivariable model")
     rows, _, _ = complete_rows(df, time, event, covariates, strata=strata,
                                entry=entry)  # its own rows
+    rows = df if len(rows) == len(df) else rows  # none left out: the models of df are its
     dropped = {}
     for c in covariates:
         if len(covariates) == 1:

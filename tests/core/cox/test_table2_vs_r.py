@@ -155,6 +155,38 @@ def test_seed_cohort_mrd_and_eln_equal_r():
     assert table.at["negative", "uni_hr"] == 1.0
 
 
+def test_each_distinct_model_is_fitted_once_and_a_page_fit_is_used(monkeypatch):
+    """Two covariates recorded for every patient: the models without MRD and without ELN
+    are the univariable ones (3 fits, not 5), each asked of the page's ``fit_model``; with a
+    missing covariate the reduced models are fitted on the complete rows, not taken from
+    it. The table equals the one fitted without ``fit_model`` (R's, test above)."""
+    from core.cox.fit import fit_cox
+
+    asked = []
+
+    def fit_model(frame, columns):
+        asked.append(columns)
+        return fit_cox(frame, "rfs_months", "rfs_event", list(columns))
+
+    own = []  # fits made inside fit_table2
+    monkeypatch.setattr("core.cox.table2.fit_cox",
+                        lambda *args, **kwargs: own.append(args[3]) or fit_cox(*args, **kwargs))
+    seed = load_seed_cohort()
+    covariates = ["mrd_pre_status", "eln2022_risk"]
+    shared = fit_table2(seed, "rfs_months", "rfs_event", covariates, fit_model=fit_model)
+    assert sorted(asked) == sorted([("mrd_pre_status",), ("eln2022_risk",), tuple(covariates)])
+    assert own == []
+    alone = fit_table2(seed, "rfs_months", "rfs_event", covariates)
+    pd.testing.assert_frame_equal(shared.table, alone.table)
+    asked.clear()
+    own.clear()
+    gap = seed.assign(eln2022_risk=seed["eln2022_risk"].where(seed.index != 0))
+    shared = fit_table2(gap, "rfs_months", "rfs_event", covariates, fit_model=fit_model)
+    assert len(asked) == 3 and len(own) == 2  # reduced models' rows differ: fitted there
+    pd.testing.assert_frame_equal(
+        shared.table, fit_table2(gap, "rfs_months", "rfs_event", covariates).table)
+
+
 def test_errors_name_the_model():
     with pytest.raises(AnalysisError, match="Table 2 needs at least one covariate"):
         fit_table2(load_seed_cohort(), "rfs_months", "rfs_event", [])
