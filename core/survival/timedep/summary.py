@@ -76,7 +76,8 @@ def intervention_name(column: str) -> str:
 def intervention_options(cohort: pd.DataFrame) -> list[str]:
     """Columns that can hold an intervention time: the known intervention columns first, then
     every other column whose recorded values are all numbers (endpoint columns and the
-    patient id excluded)."""
+    patient id excluded). A column is read once per distinct value (a 10^5-row registry
+    sample's text columns: ~10 values each, not 10^5)."""
     others = []
     for column in cohort.columns:
         if column in INTERVENTION_COLUMNS or column in ENDPOINT_COLUMNS or \
@@ -85,9 +86,18 @@ def intervention_options(cohort: pd.DataFrame) -> list[str]:
         values = cohort[column].dropna()
         if values.empty or pd.api.types.is_bool_dtype(values):
             continue
-        if pd.to_numeric(values, errors="coerce").notna().all():
+        if pd.api.types.is_numeric_dtype(values) or _all_numbers(values):
             others.append(str(column))
     return [c for c in INTERVENTION_COLUMNS if c in cohort.columns] + others
+
+
+def _all_numbers(values: pd.Series) -> bool:
+    """Whether every value of ``values`` (no missing one) reads as a number."""
+    try:
+        values = pd.Series(values.unique(), dtype=values.dtype)
+    except TypeError:  # unhashable cells (lists): read as they are
+        pass
+    return bool(pd.to_numeric(values, errors="coerce").notna().all())
 
 
 @dataclass(frozen=True)

@@ -348,6 +348,11 @@ def test_intervention_options_put_known_columns_first_and_skip_endpoints():
     d = cohort("ties").rename(columns={"time": "rfs_months", "event": "rfs_event"})
     d["hsct_months"], d["note"], d["dose"] = d["switch"], "x", "5"
     assert intervention_options(d) == ["hsct_months", "switch", "dose"]
+    # read per distinct value: one text that is no number among repeated numbers, a list
+    d["mixed"] = ["7"] * (len(d) - 1) + ["seven"]
+    d["genes"] = [["FLT3"]] * len(d)
+    d["codes"] = pd.Series(["1", "2"] * (len(d) // 2) + ["1"] * (len(d) % 2), dtype="string")
+    assert intervention_options(d) == ["hsct_months", "switch", "dose", "codes"]
 
 
 def test_tables_for_the_page():
