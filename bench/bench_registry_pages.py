@@ -11,6 +11,8 @@ page, as a browser session would be) and times, per page:
   the imports already done by a first About page);
 - **new filter**: the sidebar's age slider set to a range this server has not seen, in the
   running session (mean of :data:`NEW_FILTERS` changes): what a clinician waits for;
+- **its CPU**: the CPU seconds of this process (every thread: DuckDB's too) over a new
+  filter, which waiting for a core on a loaded machine does not inflate;
 - **seen filter**: the slider set back to a range seen before (the server's caches answer);
 - **floor**: a plain DuckDB ``COUNT(*)`` plus the Kaplan-Meier count table (``GROUP BY time``)
   of the same filter on the same file, side by side: what any registry page must scan.
@@ -113,6 +115,11 @@ MEMORY_FILTERS = 30
 MEMORY_PAGES = ("pages/3_Patients.py", "pages/1_Survival.py")
 AGE = "filter.age"
 TIMEOUT = 600
+NO_MEMORY = "BENCH_NO_MEMORY"
+"""Environment variable: when set, the memory walk over :data:`MEMORY_FILTERS` is skipped."""
+REUSE = "BENCH_REGISTRY_FILE"
+"""Environment variable naming a registry Parquet already written by ``--write`` (of the
+run's ``n_rows``): reused, so that two trees (before and after a change) run on one file."""
 
 
 def write(path: Path, n_rows: int, chunk: int = 1_000_000, seed: int = 15,
@@ -202,40 +209,47 @@ def main(n_rows: int, pages: tuple[str, ...]) -> None:
     from tests.pages.helpers import run_page
 
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "registry.parquet"
+        path = Path(os.environ.get(REUSE) or Path(tmp) / "registry.parquet")
         start = time.perf_counter()
-        subprocess.run([sys.executable, __file__, "--write", str(path), str(n_rows)], check=True)
-        print(f"wrote {n_rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) in "
+        if not os.environ.get(REUSE):
+            subprocess.run([sys.executable, __file__, "--write", str(path), str(n_rows)],
+                           check=True)
+        print(f"{n_rows:,} rows ({path.stat().st_size / 1e6:.0f} MB) written in "
               f"{time.perf_counter() - start:.0f} s; load average {os.getloadavg()[0]:.1f}")
         os.environ["RRE_REGISTRY_PATH"] = str(path)
         first = run_page("pages/9_About.py", timeout=TIMEOUT)  # imports, once
         bounds = (int(first.slider(key=AGE).value[0]), int(first.slider(key=AGE).value[1]))
         ages = Ages(*bounds)
-        print("| page | cold (s) | new filter (s) | seen filter (s) | floor (s) | "
-              "new / floor | seen / floor |")
-        print("|---|---|---|---|---|---|---|")
+        print("| page | cold (s) | new filter (s) | its CPU (s) | seen filter (s) | floor (s) | "
+              "floor CPU (s) | new / floor | CPU / floor CPU | seen / floor |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for page in pages:
             st.cache_data.clear()
             st.cache_resource.clear()
             clock = time.perf_counter()
             at = run_page(page, timeout=TIMEOUT)
             cold = time.perf_counter() - clock
-            news, floors = [], []
+            news, floors, cpus, floor_cpus = [], [], [], []
             for _ in range(NEW_FILTERS):
                 value = ages.fresh()
-                clock = time.perf_counter()
+                clock, cpu = time.perf_counter(), time.process_time()
                 set_age(at, value)
                 news.append(time.perf_counter() - clock)
+                cpus.append(time.process_time() - cpu)
+                cpu = time.process_time()
                 floors.append(floor(path, *value))
+                floor_cpus.append(time.process_time() - cpu)
             clock = time.perf_counter()
             set_age(at, bounds)
             set_age(at, value)
             seen = (time.perf_counter() - clock) / 2
             new, low = sum(news) / len(news), sum(floors) / len(floors)
-            print(f"| {page} | {cold:.2f} | {new:.2f} | {seen:.2f} | {low:.2f} | "
-                  f"{new / low:.1f}x | {seen / low:.1f}x |", flush=True)
+            cpu, floor_cpu = sum(cpus) / len(cpus), sum(floor_cpus) / len(floor_cpus)
+            print(f"| {page} | {cold:.2f} | {new:.2f} | {cpu:.2f} | {seen:.2f} | {low:.2f} | "
+                  f"{floor_cpu:.2f} | {new / low:.1f}x | {cpu / floor_cpu:.1f}x | "
+                  f"{seen / low:.1f}x |", flush=True)
         for page in MEMORY_PAGES:
-            if page not in pages:
+            if page not in pages or os.environ.get(NO_MEMORY):
                 continue
             st.cache_data.clear()
             st.cache_resource.clear()
