@@ -6,7 +6,7 @@ from core.cohort.exports import download_name
 from core.cohort.schema import LABELS
 from core.cohort.text import MAX_MONTHS, format_months, parse_horizon, parse_months, plural
 from core.errors import AnalysisError
-from core.report.html import PRINTED_RATES_NOTE, printed_rates_table
+from core.report.html import PRINTED_RATES_NOTE
 from core.style.numbers import format_median, format_p, p_phrase
 from core.survival.figures.km import curtail_caption, km_figure
 from core.survival.km.summary import (
@@ -167,7 +167,7 @@ if view.source == SEED_SOURCE:
             st.info("The printed rates are for all 19 patients of the study, so this "
                     "comparison uses all 19 rows, not the filtered patients above.",
                     icon=":material/info:")
-        st.dataframe(printed_rates_table(), hide_index=True, key="survival.headline")
+        st.dataframe(cached.printed_rates(), hide_index=True, key="survival.headline")
         st.caption(plain(PRINTED_RATES_NOTE))
         st.page_link("pages/5_Paper_check.py", label="Every printed figure of the study "
                      "checked against its rows: Paper check", icon=":material/fact_check:")

@@ -22,6 +22,14 @@ def seed_cohort() -> pd.DataFrame:
     return load_seed_cohort()
 
 
+@st.cache_data(show_spinner=False)
+def printed_rates() -> pd.DataFrame:
+    """:func:`core.report.html.printed_rates_table`: a constant of the embedded cohort (all 19
+    rows, whatever the filters), computed once per server instead of per run (it read and
+    validated the cohort file and fitted four curves: about a third of the Survival page's run)."""
+    return report.printed_rates_table()
+
+
 @session_cached(show_spinner=False, max_entries=64)
 def baseline(cohort: pd.DataFrame) -> pd.DataFrame:
     return baseline_characteristics(cohort)
