@@ -1,14 +1,14 @@
-"""The app in a real browser: first view, sidebar filters, every page, deep links."""
+"""The app in a real browser: the first view and deep links opened first on a fresh server.
+
+The sidebar filter and every page reached from the sidebar with it are walked once, in
+tests/e2e/test_privacy.py, which records that walk's requests as well."""
 
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from core.cohort.schema import LABELS
 from tests.e2e.helpers import (
-    choose,
-    click_sidebar_link,
     expect_count,
     expect_no_error,
     header_line,
@@ -17,7 +17,6 @@ from tests.e2e.helpers import (
     sidebar_link,
     title,
     url_path,
-    wait_idle,
 )
 from ui.shell import APP_NAME, PAGES
 
@@ -33,37 +32,6 @@ def test_app_opens_with_all_patients(server, page):
     patients = page.locator('[data-testid="stMain"] [data-testid="stDataFrame"]').first
     expect(patients).to_be_visible()
     expect_no_error(page)
-
-
-def test_sidebar_filter_changes_count_and_url(server, page):
-    page.goto(server.url)
-    expect_count(page, 19)
-    choose(page, LABELS["mrd_pre_status"], "positive")
-    expect_count(page, 4)
-    expect(header_line(page)).to_have_text(
-        "4 of 19 patients · MRD before maintenance: positive")
-    expect(page).to_have_url(re.compile(r"[?&]mrd_pre_status=positive(&|$)"))
-    expect_no_error(page)
-
-
-def test_every_page_opens_from_the_sidebar(server, page):
-    """Each page of ui.shell.PAGES, reached by its sidebar link, keeps the filter and renders."""
-    assert len(PAGES) >= 2
-    page.goto(link(server.url, query={"mrd_pre_status": "positive"}))
-    expect_count(page, 4)
-    def come_back() -> None:
-        page.goto(link(server.url, query={"mrd_pre_status": "positive"}))
-        expect_count(page, 4)
-
-    for script, label, _icon in PAGES:
-        click_sidebar_link(page, label, come_back)
-        expect(title(page)).to_have_text(page_title(script))
-        expect(page).to_have_url(re.compile(
-            rf"^{re.escape(server.url)}/{re.escape(url_path(script))}\?"
-            r"(.*&)?mrd_pre_status=positive(&|$)"))
-        expect_count(page, 4)
-        wait_idle(page)
-        expect_no_error(page)
 
 
 FRESH = ["pages/2_Cox.py", "pages/3_Patients.py", "pages/8_Present.py"]

@@ -1,5 +1,10 @@
-"""Clinical data stay on the app's own server: a whole session talks to no other host."""
+"""Clinical data stay on the app's own server: a whole session talks to no other host.
 
+The session is also the navigation walk (the sidebar filter, then every page from the sidebar
+with the filter kept): one walk records the requests and checks each page, where two walks of
+every page (here and in test_navigation.py) drew each page twice for the same checks."""
+
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -10,8 +15,11 @@ from tests.e2e.helpers import (
     choose,
     click_sidebar_link,
     expect_count,
+    expect_no_error,
+    header_line,
     page_title,
     title,
+    url_path,
     wait_idle,
 )
 from ui.shell import PAGES
@@ -31,7 +39,13 @@ def _host(url: str) -> str | None:
     return parts.hostname
 
 
-def test_a_full_session_contacts_only_the_app_server(server, new_context):
+def test_a_full_session_keeps_its_filter_on_every_page_and_contacts_only_the_app(
+        server, new_context):
+    """A sidebar filter changes the count, the header line and the link; each page of
+    ui.shell.PAGES, reached by its sidebar link, keeps the filter (count and link) and renders
+    without an error; a CSV download follows; and no request of it all leaves the app's
+    server."""
+    assert len(PAGES) >= 2
     context = new_context()
     requests: list[str] = []
     kinds: dict[str, str] = {}
@@ -49,6 +63,11 @@ def test_a_full_session_contacts_only_the_app_server(server, new_context):
     expect_count(page, 19)
     choose(page, LABELS["mrd_pre_status"], "positive")
     expect_count(page, 4)
+    expect(header_line(page)).to_have_text(
+        "4 of 19 patients · MRD before maintenance: positive")
+    expect(page).to_have_url(re.compile(r"[?&]mrd_pre_status=positive(&|$)"))
+    expect_no_error(page)
+
     def come_back() -> None:  # a fresh load of the first page, with the filter in its link
         page.goto(f"{server.url}/?mrd_pre_status=positive")
         expect_count(page, 4)
@@ -56,7 +75,11 @@ def test_a_full_session_contacts_only_the_app_server(server, new_context):
     for script, label, _icon in PAGES:
         click_sidebar_link(page, label, come_back)
         expect(title(page)).to_have_text(page_title(script))
+        expect(page).to_have_url(re.compile(
+            rf"^{re.escape(server.url)}/{re.escape(url_path(script))}\?"
+            r"(.*&)?mrd_pre_status=positive(&|$)"))
         expect_count(page, 4)
+        expect_no_error(page)
     click_sidebar_link(page, PAGES[0][1], come_back)
     expect(title(page)).to_have_text(page_title(PAGES[0][0]))
     expect_count(page, 4)
