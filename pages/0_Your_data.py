@@ -250,6 +250,17 @@ if "upload.name" in st.session_state:
         if st.session_state.pop("upload.loaded", None):
             st.session_state.pop("upload.check_problems", None)
             st.rerun()
+    elif upload.STATE_COHORT in st.session_state and not st.session_state.get("upload.problems"):
+        st.caption("While this cohort is in use the app keeps your file but not its columns as "
+                   "read (at 10^6 rows they take more memory than the cohort). *Edit the "
+                   "mapping* reads the file again, as long as the first reading took (about 7 s "
+                   "for 10^6 rows), and opens the form with the mapping in use.")
+        if st.button("Edit the mapping", key="upload.edit", icon=":material/edit:"):
+            checked = st.session_state.get("upload.checked")
+            upload.read_sheet(sheet, header_row)
+            if checked:  # the form opens with the mapping in use, not the proposal
+                st.session_state["upload.pending"] = Mapping.from_json(checked)
+            st.rerun()
 
 if upload.STATE_COHORT in st.session_state:
     cohort = st.session_state[upload.STATE_COHORT]

@@ -5,7 +5,10 @@ cache shared between sessions (no ``st.cache_data`` here) and never on disk; "Re
 deletes every key this module and ``ui.shell`` keep for it. The page reads the file once per
 upload (:func:`start_upload`), keeps the raw table and the proposal, seeds the mapping widgets
 from a :class:`~core.cohort.mapping.Mapping` (the proposal or an uploaded mapping JSON) and
-rebuilds the mapping from the widgets on every run (:func:`mapping_from_widgets`).
+rebuilds the mapping from the widgets on every run (:func:`mapping_from_widgets`). Once a
+checked cohort is in use (:func:`use_cohort`) the raw table is let go (about 300 MB at 10^6
+rows, beside the cohort itself) and only the file's bytes stay: going back to edit the mapping
+reads them again, the form seeded with the mapping in use.
 
 Reading is done by a worker process (:class:`core.cohort.isolated.ReadJob`), never by the
 server: the job waits in the session under :data:`STATE_JOB` and :func:`follow_job` draws its
@@ -326,7 +329,9 @@ def mapping_from_widgets(raw: pd.DataFrame, sheet: str | None,
 def use_cohort(split: CohortSplit, name: str, endpoint_notes: dict[str, str] | None = None
                ) -> None:
     """Make the checked cohort this session's cohort (set-aside rows kept for the header, and
-    the reasons an endpoint is not offered)."""
+    the reasons an endpoint is not offered); the raw table is let go (the file's bytes stay,
+    to be read again if the mapping is edited)."""
+    st.session_state.pop("upload.raw", None)
     st.session_state[STATE_COHORT] = split.cohort
     st.session_state[STATE_SOURCE] = f"Uploaded file {name}"
     st.session_state[STATE_SET_ASIDE] = split.set_aside

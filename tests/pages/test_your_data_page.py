@@ -260,3 +260,27 @@ def test_a_saved_mapping_brings_its_sheet_header_row_and_codes():
     assert header(at).startswith("**2 of 2 patients** · ")
     assert at.session_state["cohort.data"]["os_months"].tolist() == \
         pytest.approx([5 * 7 / 30.4375, 7 * 7 / 30.4375])
+
+
+def test_a_cohort_in_use_keeps_the_file_not_its_table_and_the_mapping_can_be_edited():
+    data = b"patient_id,os_months,os_event\n1,10,1\n2,20,0\n"
+    at = session_with_file("c.csv", data)
+    at.radio(key="map.unit.os_months").set_value("weeks").run()
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    assert "upload.raw" not in at.session_state  # the table as read is let go ...
+    assert at.session_state["upload.data"] == data  # ... the file is kept
+    assert not any(s.key == "map.patient_id" for s in at.selectbox)
+    assert any("*Edit the mapping* reads the file again" in c.value for c in at.caption)
+    button(at, "upload.edit").click()
+    at.run()
+    assert not at.exception
+    assert at.radio(key="map.unit.os_months").value == "weeks"  # the mapping in use
+    assert at.session_state["cohort.data"]["os_months"].tolist() == \
+        pytest.approx([10 * 7 / 30.4375, 20 * 7 / 30.4375])  # still in use until checked
+    at.radio(key="map.unit.os_months").set_value("months").run()
+    button(at, "upload.check").click()
+    at.run()
+    assert at.session_state["cohort.data"]["os_months"].tolist() == [10.0, 20.0]
+    assert "upload.raw" not in at.session_state
