@@ -156,7 +156,7 @@ def competing_data(df: pd.DataFrame, time: str, status: str, by: str | None = No
         raise AnalysisError(f"Column `{status}`: {int(bad.sum())} value(s) are not a status "
                             f"code: {shown}. Fix: use 0 for censored and 1, 2, ... for the "
                             "cause that ended follow-up.")
-    frame = df.copy()
+    frame = df.copy(deep=False)  # copy-on-write: only the status column is new
     frame[status] = np.where(codes.isna(), np.nan, (codes > 0).astype(float))
     data = survival_data(frame, time, status, by, entry)
     times = pd.to_numeric(df[time], errors="coerce")

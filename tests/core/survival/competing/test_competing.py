@@ -309,3 +309,17 @@ def test_cause_specific_messages_name_the_event_not_an_internal_column():
                                             r"has \d+ among") as error:
         cause_specific_cox(few, ["sex"], cause=2)
     assert "_cause_event" not in str(error.value)
+
+
+def test_competing_data_leaves_the_cohort_unchanged():
+    """The status column is set on a shallow copy (no copy of the other columns: 10^6 rows);
+    the caller's frame keeps its own codes."""
+    from core.survival.competing.input import competing_data
+
+    cohort = pd.DataFrame({"patient_id": [1, 2, 3, 4], "time": [1.0, 2.0, 3.0, 4.0],
+                           "status": [0, 1, 2, 1], "group": ["a", "b", "a", "b"]})
+    before = cohort.copy()
+    data = competing_data(cohort, "time", "status", "group")
+    pd.testing.assert_frame_equal(cohort, before)
+    assert data.status.tolist() == [0, 1, 2, 1]
+    assert data.survival.event.tolist() == [False, True, True, True]
