@@ -41,8 +41,11 @@ Columns = tuple[str, str, str | None]
 
 def resolved(cohort: pd.DataFrame, endpoint: Endpoint) -> ResolvedEndpoint:
     """:func:`core.survival.endpoint.resolve_endpoint` of the filtered cohort, its frame known
-    by a key derived from the cohort's (:func:`ui.session_cache.derive`)."""
-    found = _resolved(cohort, endpoint)
+    by a key derived from the cohort's (:func:`ui.session_cache.derive`). OS and RFS are the
+    cohort's own columns: resolved on each run, not cached (a cached result is a pickle of
+    the whole frame, 200 MB at 10^6 uploaded rows, and a copy of it on every hit)."""
+    stored = not endpoint.user_defined and endpoint.key in ("os", "rfs")
+    found = resolve_endpoint(cohort, endpoint) if stored else _resolved(cohort, endpoint)
     if found.frame is cohort:  # computed now, nothing derived: a frame of its own, as on a hit
         found = replace(found, frame=cohort.copy(deep=False))
     session_cache.derive(found.frame, cohort, "resolved endpoint", endpoint)
