@@ -41,7 +41,7 @@ from ui.endpoints import own_endpoints, user_endpoints
 from ui.exports import guarded, may_download, privacy, session_state_now
 from ui.frames import stratifiers
 from ui.registry import registry_path, sample_note
-from ui.session_cache import session_cached
+from ui.session_cache import frame_key, session_cached
 from ui.shell import View, plain
 from ui.state import link_notice, saved_value
 from ui.subgroups import filter_description, rules_text
@@ -344,7 +344,7 @@ def deliverables(view: View, page: str, figure=None, caption: str = "",
     choices = report_choices(cohort)
     filters = (*view.cohort_filter.describe(), *filter_description())
     notes = tuple(view.selection.notes())
-    ids = int(pd.util.hash_pandas_object(cohort["patient_id"], index=False).sum())  # O(n)
+    ids = frame_key(cohort)  # the rows' content key: known for a page's frames, no rehash
     level = privacy()  # the role's and the header switch's de-identification
     # first section of deck and report
     flow = current_flow(view, choices.find(choices.endpoint), choices.by)
