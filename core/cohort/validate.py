@@ -40,6 +40,7 @@ from core.cohort.validate_cells import (  # noqa: F401  (split_list, clean_colum
     Problems,
     as_objects,
     clean_column,
+    clean_text,
     parse_column,
     parse_extra,
     positions,
@@ -359,7 +360,7 @@ def _derive_missing_columns(out: dict[str, pd.Series], n: int) -> None:
     # from "lost to follow-up"). Absent, they stay "not recorded".
     for column in COLUMNS:
         if column.name not in out:
-            out[column.name] = (pd.Series([math.nan] * n, dtype="float64")
+            out[column.name] = (pd.Series(np.full(n, math.nan), dtype="float64")
                                 if column.kind in ("number", "event") else empty.copy())
     ordered = {c.name: out[c.name] for c in COLUMNS}
     out.clear()
@@ -390,7 +391,7 @@ def _check_consistency(out: dict[str, pd.Series], raw: pd.DataFrame, row_label,
     for time, event in (("rfs_months", "rfs_event"), ("os_months", "os_event")):
         if time not in raw.columns:
             continue
-        rows = positions(clean_column(raw[time]).isna() != clean_column(raw[event]).isna())
+        rows = positions(clean_text(raw[time]).isna() != clean_text(raw[event]).isna())
         if rows:
             problems.add(
                 f"Columns `{time}`/`{event}`, {row_label(rows)}: one of the pair is empty. Fix: "
