@@ -49,8 +49,6 @@ sidebar 25.1 s wall, 6.1 CPU s (4.4x; 8.9x before), 1,127 MB. The whole path, st
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +56,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.fresh_process import PEAK_MB, CaseFailed, run_fresh  # noqa: E402
 
 CASES = {
     "pandas.read_csv (defaults)": "import pandas as pd, io\n"
@@ -92,10 +92,7 @@ CASES = {
 RUNNER = """
 import json, resource, sys, time
 sys.path.insert(0, {root!r})
-def peak_mb():  # VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec)
-    for line in open('/proc/self/status'):
-        if line.startswith('VmHWM'):
-            return int(line.split()[1]) / 1024
+{peak}
 data = open({path!r}, 'rb').read()
 before = int(open('/proc/self/statm').read().split()[1]) * resource.getpagesize() / 2**20
 start, cpu = time.perf_counter(), time.process_time()
@@ -110,15 +107,13 @@ print(json.dumps(out))
 
 
 def measure(code: str, path: str) -> dict:
-    script = RUNNER.format(root=str(ROOT), path=path, code=code)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    if done.returncode:  # a refusal (the worker's memory limit) is a result, not a crash
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        print(f"  failed: {last[:150]}")
+    try:
+        return run_fresh(RUNNER.format(root=str(ROOT), path=path, code=code, peak=PEAK_MB))
+    except CaseFailed as failure:  # a refusal (the worker's memory limit) is a result
+        print(f"  failed: {str(failure)[:150]}")
         nan = float("nan")
         return {"wall": nan, "cpu": nan, "start_mb": nan, "peak_mb": nan, "worker_peak_mb": nan,
                 "rows": 0}
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def main(rows: int) -> None:
