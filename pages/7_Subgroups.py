@@ -73,8 +73,31 @@ def show_definition(definition: GroupDefinition) -> None:
         st.info(plain(note), icon=":material/person_off:")
 
 
-tab_groups, tab_cut, tab_forest = st.tabs(["Custom groups", "Cut-point finder",
-                                           "Subgroup forest"])
+def cutpoint_figures(result, endpoint, marker: str) -> None:
+    """The cut-point search's curve, and Kaplan-Meier curves of the two groups it makes."""
+    st.plotly_chart(cutpoint_figure(result), key="cut.curve")
+    split = subgroups.split_frame(fitted, result)
+    try:
+        km = cached.survival(split, endpoint, split_name(result), (12.0, 24.0), 24.0)
+    except AnalysisError as error:
+        st.error(explain(view, error), icon=":material/error:")
+    else:
+        st.plotly_chart(km_figure(km.fit.table, km.at_risk, groups=list(km.fit.groups),
+                                  y_title=f"{endpoint.name} probability",
+                                  by=split_name(result)),
+                        key="cut.km")
+        st.caption(f"Kaplan-Meier {plain(endpoint.label)} by {plain(readable(marker))}"
+                   f" ≤ {result.cutpoint:g} vs > {result.cutpoint:g} (the data-driven "
+                   f"cut; 95% log-log bands).")
+
+
+TABS = ["Custom groups", "Cut-point finder", "Subgroup forest"]
+url_choice("subgroups.tab", TABS, TABS[0])  # a link opens the tab it was copied on
+# Figures and tables are drawn in the open tab only (``.open``; a tab switch reruns): the
+# first draw had four figures in hidden tabs, built here and loaded into the browser
+# (bench/bench_first_draw.py). Controls, numbers and words are in every tab, as before.
+tab_groups, tab_cut, tab_forest = st.tabs(TABS, key="subgroups.tab", on_change="rerun")
+keep_in_url("subgroups.tab")
 
 # ---- custom groups ------------------------------------------------------------------------
 with tab_groups:
@@ -210,20 +233,8 @@ with tab_cut:
                 st.info(plain(exclusion.describe()), icon=":material/person_off:")
             for note in result.notes:
                 st.warning(plain(note), icon=":material/warning:")
-            st.plotly_chart(cutpoint_figure(result), key="cut.curve")
-            split = subgroups.split_frame(fitted, result)
-            try:
-                km = cached.survival(split, endpoint, split_name(result), (12.0, 24.0), 24.0)
-            except AnalysisError as error:
-                st.error(explain(view, error), icon=":material/error:")
-            else:
-                st.plotly_chart(km_figure(km.fit.table, km.at_risk, groups=list(km.fit.groups),
-                                          y_title=f"{endpoint.name} probability",
-                                          by=split_name(result)),
-                                key="cut.km")
-                st.caption(f"Kaplan-Meier {plain(endpoint.label)} by {plain(readable(marker))}"
-                           f" ≤ {result.cutpoint:g} vs > {result.cutpoint:g} (the data-driven "
-                           f"cut; 95% log-log bands).")
+            if tab_cut.open:
+                cutpoint_figures(result, endpoint, marker)
             if st.button("Use this cut as custom groups", key="cut.to_groups"):
                 label = readable(marker)
                 subgroups.set_definition(GroupDefinition(
@@ -260,10 +271,11 @@ with tab_forest:
             st.error(explain(view, error), icon=":material/error:")
         else:
             answer.markdown(f"**{plain(subgroups_answer(result, endpoint.noun, LABELS))}**")
-            st.plotly_chart(subgroup_forest_figure(
-                result.table, result.interactions,
-                title=f"{readable(factor)} within subgroups, {endpoint.label}"),
-                key="forest.figure")
+            if tab_forest.open:
+                st.plotly_chart(subgroup_forest_figure(
+                    result.table, result.interactions,
+                    title=f"{readable(factor)} within subgroups, {endpoint.label}"),
+                    key="forest.figure")
             st.caption(f"{plain(result.method)}. Read the interaction p (does the effect "
                        "differ between subgroups?), not the subgroup p-values one by one.")
             if result.excluded:
@@ -275,9 +287,10 @@ with tab_forest:
                 st.warning("Some subgroups have an arm without events (monotone likelihood): "
                            "their hazard ratios are Firth-penalized estimates, shown as open "
                            "diamonds, with the reason in the table.", icon=":material/warning:")
-            rows, tests = subgroup_tables(result, readable)
-            st.dataframe(rows, hide_index=True)
-            st.dataframe(tests, hide_index=True)
+            if tab_forest.open:
+                rows, tests = subgroup_tables(result, readable)
+                st.dataframe(rows, hide_index=True)
+                st.dataframe(tests, hide_index=True)
 
     st.markdown("**Univariable models side by side**")
     options = covariate_options(cohort)
@@ -285,7 +298,7 @@ with tab_forest:
     models = st.multiselect("Covariates (one Cox model each)", options, key="forest.models",
                             format_func=readable)
     keep_in_url("forest.models")
-    if models:
+    if models and tab_forest.open:
         endpoint = find_endpoint(st.session_state.get("forest.endpoint", "rfs"),
                                  user_endpoints())
         uni = subgroups.univariable(fitted, endpoint, tuple(models))

@@ -37,10 +37,35 @@ def test_default_view_shows_honest_cutpoint_and_forests():
     assert any(w.value.startswith("A cut-point chosen from these data fits these data best")
                for w in at.warning)
     assert any("Monte Carlo, 2,000 random assignments" in c.value for c in at.caption)
-    assert len(charts(at)) == 4  # cut-point curve, KM of the cut, subgroup forest, univariable
+    assert not charts(at)  # figures are drawn in the open tab only: Custom groups has none
+    at = run_page(PAGE, {"subgroups.tab": "Cut-point finder"})
+    assert len(charts(at)) == 2  # cut-point curve, KM of the cut
     km = charts(at)[1]
     names = [html.unescape(t["name"]) for t in km["data"]]  # plotly-escaped text
     assert "<= 69 (n=15)" in names and "> 69 (n=4)" in names
+    at = run_page(PAGE, {"subgroups.tab": "Subgroup forest"})
+    assert len(charts(at)) == 2  # subgroup forest, univariable models
+
+
+def test_figures_and_tables_are_drawn_in_the_open_tab_only():
+    """Issue 24: the page drew four figures and two tables in hidden tabs on its first draw
+    (2.7 s from a link on an idle machine, bench/bench_first_draw.py). A tab switch reruns
+    and draws the figures of the tab opened; the link keeps the tab; the answer line and
+    every control are there whichever tab is open."""
+    at = run_page(PAGE)
+    assert at.session_state["subgroups.tab"] == "Custom groups"
+    assert not charts(at) and not at.dataframe
+    assert at.markdown[1].value.startswith("**MRD before maintenance: positive vs negative")
+    assert at.selectbox(key="cut.marker").value == "age"
+    assert at.multiselect(key="forest.by").value
+    at.session_state["subgroups.tab"] = "Subgroup forest"  # what a click on the tab sets
+    at.run()
+    assert not at.exception
+    assert at.query_params["subgroups.tab"] == "Subgroup forest"
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert titles[0].startswith("MRD before maintenance within subgroups")
+    assert titles[1].startswith("Univariable Cox models")
+    assert len(at.dataframe) == 2
 
 
 def test_preset_adverse_mrd_vs_everyone_else_goes_into_the_link_and_sidebar():
@@ -141,9 +166,10 @@ def test_a_link_search_range_without_cuts_is_ignored_with_a_notice(bad):
 
 def test_forest_controls():
     at = run_page(PAGE, {"forest.factor": "sorafenib_timing", "forest.by": "sex",
-                         "forest.models": "age,sex", "forest.endpoint": "os"})
+                         "forest.models": "age,sex", "forest.endpoint": "os",
+                         "subgroups.tab": "Subgroup forest"})
     assert not at.exception
-    forest, univariable = charts(at)[2], charts(at)[3]
+    forest, univariable = charts(at)
     ticks = forest["layout"]["yaxis"]["ticktext"]
     assert ticks[0].startswith("<b>All patients</b>: Sorafenib timing")
     assert any(t.startswith("<b>Sex</b>  interaction p") for t in ticks)
