@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from core.cohort.filters import CohortFilter
@@ -17,8 +18,18 @@ PAGE = "pages/8_Present.py"
 
 def _expected_titles(cohort=None, **choices) -> list[str]:
     """The projector's screen titles: the deck's sections (the flow diagram first) cut into
-    screens, as the page builds them."""
-    cohort = load_seed_cohort() if cohort is None else cohort
+    screens, as the page builds them (for the seed cohort computed once per choices)."""
+    if cohort is None:
+        return list(_seed_titles(**choices))
+    return _titles(cohort, **choices)
+
+
+@functools.cache
+def _seed_titles(**choices) -> tuple[str, ...]:
+    return tuple(_titles(load_seed_cohort(), **choices))
+
+
+def _titles(cohort, **choices) -> list[str]:
     report = ReportChoices(**choices)
     flow = analysis_flow(cohort, CohortFilter(), report.endpoint, report.by)
     return [s.title for s in projector_screens(report_sections(cohort, choices=report,
