@@ -4,6 +4,8 @@
   downloaded. Without it the tests skip with a reason, except under ``CI=true``, where they fail.
 - Each pytest(-xdist) worker starts its own server on a free port (``server``, session scope);
   :func:`start_server` starts another one for tests that need a cold server.
+- ``page`` is a new tab of the worker's one browser context (``tabs``: its own Streamlit
+  session, the app's JavaScript cached); ``new_context`` gives separate contexts.
 - When a test fails, a full-page screenshot of each of its pages goes to ``tests/e2e/artifacts/``.
 """
 
@@ -71,6 +73,26 @@ class StreamlitServer:
         with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=timeout) as answer:
             return answer.read().decode()
 
+    def wait_until_healthy(self) -> StreamlitServer:
+        """Wait until /_stcore/health answers "ok" (raises with the log's tail when the
+        process exits or :data:`SERVER_START_TIMEOUT` passes); returns the server."""
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with code {self.process.returncode}:\n"
+                                   f"{self.log.read_text(errors='replace')[-3000:]}")
+            try:
+                if self.health(timeout=1) == "ok":
+                    return self
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"streamlit did not answer /_stcore/health on port "
+                                   f"{self.port} within {SERVER_START_TIMEOUT:.0f} s:\n"
+                                   f"{self.log.read_text(errors='replace')[-3000:]}")
+            time.sleep(0.1)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -88,12 +110,15 @@ def _free_port() -> int:
 
 
 def start_server(env: dict[str, str] | None = None, script: str = "app.py",
-                 args: tuple[str, ...] = (), port: int | None = None) -> StreamlitServer:
+                 args: tuple[str, ...] = (), port: int | None = None,
+                 wait: bool = True) -> StreamlitServer:
     """Start a fresh ``streamlit run app.py`` on a free port and wait until it is healthy.
 
     ``env`` adds environment variables (e.g. ``RRE_REGISTRY_PATH`` for registry mode);
     ``script`` is the entry (``serve.py`` for the sign-in tests), ``args`` more flags
-    (``--secrets.files``), ``port`` a port chosen beforehand. The caller stops it
+    (``--secrets.files``), ``port`` a port chosen beforehand. With ``wait=False`` it returns
+    at once (servers started together then start side by side; the caller waits with
+    :meth:`StreamlitServer.wait_until_healthy`). The caller stops it
     (:meth:`StreamlitServer.stop`).
     """
     port = port or _free_port()
@@ -109,22 +134,7 @@ def start_server(env: dict[str, str] | None = None, script: str = "app.py",
             env={**os.environ, **(env or {})},
         )
     server = StreamlitServer(process=process, port=port, log=log)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}:\n"
-                               f"{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if server.health(timeout=1) == "ok":
-                return server
-        except (urllib.error.URLError, OSError):
-            pass
-        if time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"streamlit did not answer /_stcore/health on port {port} within "
-                               f"{SERVER_START_TIMEOUT:.0f} s:\n"
-                               f"{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.1)
+    return server.wait_until_healthy() if wait else server
 
 
 @pytest.fixture(scope="session")
@@ -173,19 +183,27 @@ def browser(chromium_path: str):
         launched.close()
 
 
+CONTEXT = {"viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
+"""Options of every browser context (a test may give others to :func:`new_context`)."""
+
+
+def _context(browser, **options):
+    context = browser.new_context(**{**CONTEXT, **options})
+    context.set_default_timeout(RENDER_TIMEOUT)
+    return context
+
+
 @pytest.fixture
 def new_context(browser, request):
-    """Factory for browser contexts (independent sessions); all are closed after the test.
+    """Factory for browser contexts (independent sessions: no cookies, storage or cache in
+    common); all are closed after the test.
 
     Every page of every context is screenshotted when the test fails.
     """
     contexts = []
 
     def make(**options):
-        options.setdefault("viewport", {"width": 1400, "height": 1000})
-        options.setdefault("accept_downloads", True)
-        context = browser.new_context(**options)
-        context.set_default_timeout(RENDER_TIMEOUT)
+        context = _context(browser, **options)
         contexts.append(context)
         return context
 
@@ -195,10 +213,31 @@ def new_context(browser, request):
         context.close()
 
 
+@pytest.fixture(scope="session")
+def tabs(browser):
+    """The browser context whose tabs :func:`page` opens, one per pytest(-xdist) worker.
+
+    A tab is its own Streamlit session (a session is one websocket); what the tabs share is
+    the context's HTTP cache, so the app's JavaScript is fetched and compiled once per worker
+    and server, not once per test (measured: a first page load in a new context 4.5-5.0
+    CPU-seconds, in a context that loaded the app before 2.3). Cookies are cleared before each
+    test. A test that needs what only a separate context gives (no shared storage or cache,
+    its own cookies beside another session's) asks :func:`new_context`.
+    """
+    context = _context(browser)
+    yield context
+    context.close()
+
+
 @pytest.fixture
-def page(new_context):
-    """A page in its own browser context (its own Streamlit session)."""
-    return new_context().new_page()
+def page(tabs, request):
+    """A new tab (its own Streamlit session) without the cookies of an earlier test; closed
+    after the test."""
+    tabs.clear_cookies()
+    opened = tabs.new_page()
+    request.node._e2e_pages = [opened]
+    yield opened
+    opened.close()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -213,8 +252,10 @@ def _screenshot(item: pytest.Item) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     stem = re.sub(r"[^0-9A-Za-z_.-]+", "_", item.nodeid)[-150:]
     shots = 0
-    for context in getattr(item, "_e2e_contexts", []):
-        for open_page in context.pages:
+    pages = [*getattr(item, "_e2e_pages", []),
+             *(p for context in getattr(item, "_e2e_contexts", []) for p in context.pages)]
+    for open_page in pages:
+        if not open_page.is_closed():
             target = ARTIFACTS / f"{stem}-{shots}.png"
             try:
                 open_page.screenshot(path=str(target), full_page=True, timeout=10_000)
