@@ -135,11 +135,15 @@ def proxied(chromium_path):
     threading.Thread(target=stand_in.serve_forever, daemon=True).start()
     running, setups = [], []
     try:
-        for proxies in (["127.0.0.1"], ["192.0.2.1"]):
+        apps = []
+        for proxies in (["127.0.0.1"], ["192.0.2.1"]):  # the two apps start side by side
             folder = Path(tempfile.mkdtemp(prefix="proxy-"))
-            app = start_server(script="serve.py",
+            app = start_server(script="serve.py", wait=False,
                                args=("--secrets.files", str(proxy_settings(folder, proxies))))
             running.append(app)
+            apps.append((folder, app))
+        for folder, app in apps:
+            app.wait_until_healthy()
             nginx, url = start_nginx(folder, app.port, stand_in.server_address[1])
             running.append(nginx)
             setups.append((url, folder, app))
