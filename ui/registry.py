@@ -29,7 +29,7 @@ from functools import cached_property
 import pandas as pd
 import streamlit as st
 
-from core.cohort.engine import CohortSource, open_cohort, seeded_sample
+from core.cohort.engine import CohortSource, key_candidates, open_cohort, seeded_sample
 from core.cohort.engine_baseline import distinct_frame, engine_baseline
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
@@ -111,8 +111,19 @@ def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     """At most :data:`SAMPLE_ROWS` filtered rows, chosen by a hash of ``patient_id`` seeded
     with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
     selection = select(path, cohort_filter)
-    rows = seeded_sample(selection.source, selection.n, SAMPLE_ROWS, SAMPLE_SEED)
+    pool = _candidates(path)
+    rows = seeded_sample(selection.source, selection.n, SAMPLE_ROWS, SAMPLE_SEED,
+                         None if pool is None else filter_source(pool, cohort_filter).source)
     return validate_cohort(rows)
+
+
+@st.cache_resource(show_spinner="Indexing the registry for samples...")
+def _candidates(path: str) -> CohortSource | None:
+    """:func:`core.cohort.engine.key_candidates` of the registry (once per server process:
+    the seeded keys do not depend on the filter), so that a new filter's sample is cut from
+    ~4 x :data:`SAMPLE_ROWS` rows held by the engine instead of a hash of every row."""
+    source = _open(path)
+    return key_candidates(source, source.n_rows(), SAMPLE_ROWS, SAMPLE_SEED)
 
 
 class RegistryRows:

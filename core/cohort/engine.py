@@ -24,6 +24,7 @@ DuckDB, https://duckdb.org (embedded analytical SQL over Parquet/CSV). Apache Sp
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,8 @@ class CohortSource:
         return {name: row[name] for name in metrics}
 
 
-def seeded_sample(source: CohortSource, n: int, size: int, seed: int) -> Any:
+def seeded_sample(source: CohortSource, n: int, size: int, seed: int,
+                  candidates: CohortSource | None = None) -> Any:
     """At most ``size`` of the source's ``n`` rows, chosen by a seeded hash of ``patient_id``,
     as a pandas DataFrame ordered by ``patient_id``.
 
@@ -106,6 +108,11 @@ def seeded_sample(source: CohortSource, n: int, size: int, seed: int) -> Any:
         Rows wanted.
     seed : int
         The hash's seed.
+    candidates : CohortSource, optional
+        The same filter applied to :func:`key_candidates` of the unfiltered rows (same
+        ``seed``): when it holds at least ``size`` rows, they hold the sample (every row of
+        the source with a smaller key is among them), which is then cut from them without
+        scanning or hashing the source; otherwise the source is scanned as above.
 
     Returns
     -------
@@ -115,21 +122,60 @@ def seeded_sample(source: CohortSource, n: int, size: int, seed: int) -> Any:
     table = source.table
     if ID_COLUMN not in table.columns:
         return table.limit(size).to_pandas()
-    table = table.filter(table[ID_COLUMN].notnull())
-    key = (table[ID_COLUMN].cast("string") + f"#{seed}").hash()
+    rows = candidates.table.to_pyarrow() if candidates is not None and n > size else None
+    if rows is None or rows.num_rows < size:
+        rows = _below_cut(table.filter(table[ID_COLUMN].notnull()), n, size, seed)
+    rows = rows.sort_by([("sample_key", "ascending"), (ID_COLUMN, "ascending")])
+    frame = rows.slice(0, size).drop_columns(["sample_key"]).to_pandas()
+    return frame.sort_values(ID_COLUMN, kind="stable").reset_index(drop=True)
+
+
+def _sample_key(table, seed: int):
+    return (table[ID_COLUMN].cast("string") + f"#{seed}").hash()
+
+
+def _below_cut(table, n: int, size: int, seed: int):
+    """The rows (with an id) of the one-scan cut of :func:`seeded_sample`, as Arrow with
+    their key in ``sample_key``; every row when the cut would hold them all; the exact
+    ``size`` smallest keys by a second scan when the cut holds too few."""
+    key = _sample_key(table, seed)
     share = (size + 6 * size ** 0.5 + 100) / max(n, 1)
     order = ["sample_key", ID_COLUMN]
     if share >= 1:  # a small source: every row, cut in the engine
         rows = table.mutate(sample_key=key).order_by(order).limit(size).to_pyarrow()
     else:  # keys are signed 64-bit integers: the quantile ``share`` of their range
-        cut = int(-2 ** 63 + share * 2.0 ** 64)
-        rows = table.filter(key <= cut).mutate(sample_key=key).to_pyarrow()
+        rows = table.filter(key <= _quantile(share)).mutate(sample_key=key).to_pyarrow()
     if rows.num_rows < min(size, n):  # the rare cut too low (or n too small): two scans
         ids = table.select(table[ID_COLUMN], sample_key=key).order_by(order).limit(size)
         rows = table.inner_join(ids, ID_COLUMN).to_pyarrow()
-    rows = rows.sort_by([("sample_key", "ascending"), (ID_COLUMN, "ascending")])
-    frame = rows.slice(0, size).drop_columns(["sample_key"]).to_pandas()
-    return frame.sort_values(ID_COLUMN, kind="stable").reset_index(drop=True)
+    return rows
+
+
+def _quantile(share: float) -> int:
+    """The key below which a share ``share`` of uniform signed 64-bit keys lies."""
+    return int(-2 ** 63 + share * 2.0 ** 64)
+
+
+def key_candidates(source: CohortSource, n: int, size: int, seed: int,
+                   spread: float = 4.0) -> CohortSource | None:
+    """The rows of ``source`` (with an id) whose seeded key lies in the lowest
+    ``spread x (size + 6 sqrt(size) + 100) / n`` of the key range, with the key as the column
+    ``sample_key``, kept in the engine's memory (one scan, once per source): the sample of
+    any filter that keeps at least ``1 / spread`` of the ``n`` rows is among them (but with
+    probability ~1e-9, see :func:`seeded_sample`), so a filter change hashes and scans
+    ``spread x size`` rows instead of ``n``. None when they would be every row."""
+    share = spread * (size + 6 * size ** 0.5 + 100) / max(n, 1)
+    table = source.table
+    if share >= 1 or ID_COLUMN not in table.columns:
+        return None
+    table = table.filter(table[ID_COLUMN].notnull())
+    key = _sample_key(table, seed)
+    kept = table.filter(key <= _quantile(share)).mutate(sample_key=key)
+    import ibis
+
+    name = f"sample_candidates_{uuid.uuid4().hex}"  # a temporary table of the connection
+    return CohortSource(ibis.get_backend(kept).create_table(name, kept, temp=True),
+                        source.name, source.engine)
 
 
 def open_cohort(path: str | Path) -> CohortSource:

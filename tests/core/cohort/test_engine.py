@@ -13,6 +13,7 @@ from core.cohort.engine import (
     columns_frame,
     count_true,
     is_source,
+    key_candidates,
     missing,
     numeric,
     seeded_sample,
@@ -184,10 +185,10 @@ def sampled(tmp_path_factory):
     path = tmp_path_factory.mktemp("sample") / "rows.parquet"
     rows.to_parquet(path)
 
-    def definition(size: int) -> pd.DataFrame:
+    def definition(size: int, where: str = "TRUE") -> pd.DataFrame:
         return duckdb.sql(
-            f"SELECT * FROM read_parquet('{path}') WHERE patient_id IS NOT NULL ORDER BY "
-            "CAST(CAST(HASH(patient_id || '#7') AS BIT) AS BIGINT), patient_id "
+            f"SELECT * FROM read_parquet('{path}') WHERE patient_id IS NOT NULL AND {where} "
+            "ORDER BY CAST(CAST(HASH(patient_id || '#7') AS BIT) AS BIGINT), patient_id "
             f"LIMIT {size}").df().sort_values("patient_id").reset_index(drop=True)
 
     return open_cohort(path), n, definition
@@ -205,3 +206,28 @@ def test_seeded_sample_is_the_rows_of_smallest_seeded_hash(sampled, size, n_told
     assert len(got) == min(size, n - 1)
     assert got["patient_id"].tolist() == want["patient_id"].tolist()
     assert got["age"].tolist() == want["age"].tolist()
+
+
+@pytest.mark.parametrize("where, chosen, from_candidates", [
+    ("age >= 10", CohortFilter(age_min=10.0), True),  # ~89% of the rows: among the candidates
+    ("age <= 2", CohortFilter(age_max=2.0), False),  # ~3%: too few candidates, a scan
+])
+def test_a_sample_cut_from_the_key_candidates_is_the_defined_sample(
+        sampled, monkeypatch, where, chosen, from_candidates):
+    """The candidates (keys below 4 x the sample's quantile of the unfiltered rows), filtered
+    as the source is: the same rows as the definition (ORDER BY key LIMIT on the filtered
+    rows), without scanning the source when they hold enough rows."""
+    from core.cohort import engine
+
+    source, n, definition = sampled
+    pool = key_candidates(source, n, 500, seed=7)
+    assert 2_000 < pool.n_rows() < n / 5 and "sample_key" in pool.columns
+    kept = filter_source(source, chosen)
+    if from_candidates:  # cut from the candidates: the source is never scanned
+        monkeypatch.setattr(engine, "_below_cut", lambda *args: pytest.fail("scanned"))
+    got = seeded_sample(kept.source, kept.n, 500, 7, filter_source(pool, chosen).source)
+    want = definition(500, where)
+    assert got["patient_id"].tolist() == want["patient_id"].tolist()
+    assert got["age"].tolist() == want["age"].tolist()
+    assert list(got.columns) == list(want.columns)
+    assert key_candidates(source, n, 5_000, seed=7) is None  # they would be every row
