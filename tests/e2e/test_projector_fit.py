@@ -146,9 +146,9 @@ def _settled(page) -> dict:
 
 
 @pytest.mark.parametrize(("view", "size"), CASES, ids=[f"{v}-{w}x{h}" for v, (w, h) in CASES])
-def test_every_projector_screen_fits_the_window(server, new_context, view, size):
+def test_every_projector_screen_fits_the_window(server, page, view, size):
     width, height = size
-    page = new_context(viewport={"width": width, "height": height}).new_page()
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(link(server.url, "Present", {**VIEWS[view], "present": "1"}))
     heading = page.locator('[data-testid="stMain"] h2').first
     expect(heading).to_be_visible(timeout=FIRST_DRAW)

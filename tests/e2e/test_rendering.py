@@ -50,8 +50,8 @@ def settled_layout(page) -> tuple[dict, list[dict]]:
     {"survival.endpoint": "rfs", "survival.by": "eln2022_risk"},
     {"survival.endpoint": "os", "survival.by": "mrd_pre_status", "survival.counts": "True"},
 ], ids=["rfs-by-eln", "os-by-mrd-with-counts"])
-def test_every_at_risk_row_is_drawn_inside_its_table(server, new_context, query):
-    page = new_context(viewport={"width": 1366, "height": 768}).new_page()
+def test_every_at_risk_row_is_drawn_inside_its_table(server, page, query):
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.goto(link(server.url, "Survival", query))
     expect_count(page, 19)
     chart = page.locator('[data-testid="stPlotlyChart"]').first
@@ -76,8 +76,8 @@ def hostile_csv() -> bytes:
     return table_to_csv(cohort)
 
 
-def test_category_values_written_as_html_are_drawn_as_typed(server, new_context):
-    page = new_context(viewport={"width": 1366, "height": 900}).new_page()
+def test_category_values_written_as_html_are_drawn_as_typed(server, page):
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(server.url)
     expect_count(page, 19)
     sidebar = page.locator('[data-testid="stSidebar"]')
