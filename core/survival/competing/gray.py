@@ -161,9 +161,10 @@ def _statistic(time: np.ndarray, code: np.ndarray, onehot: np.ndarray) -> np.nda
     v = (v + np.einsum("bik,bjk,bk->bij", cf, cf, v3) + np.einsum("bik,bjk->bij", cf, v2)
          + np.einsum("bjk,bik->bij", cf, v2))
     out = np.full(v.shape[0], np.nan)
-    for i in range(v.shape[0]):
-        if np.linalg.matrix_rank(v[i]) == v.shape[1]:
-            out[i] = float(score[i] @ np.linalg.solve(v[i], score[i]))
+    full = np.linalg.matrix_rank(v) == v.shape[1]  # one SVD per matrix, the whole batch
+    if full.any():
+        solved = np.linalg.solve(v[full], score[full][..., None])[..., 0]
+        out[full] = np.einsum("bi,bi->b", score[full], solved)
     return out
 
 
