@@ -1,6 +1,7 @@
 """The Survival page on a laptop (1366 x 768, issue 24): the Kaplan-Meier curve and its
 number-at-risk table are on screen together, the page starts under Streamlit's header, and
-plotly's toolbar does not cover the legend.
+plotly's toolbar does not cover the legend. The same drawing shows plotly.js holding both
+groups' curves and at-risk rows (``gd.data``: what AppTest's figure JSON cannot show).
 
 One browser session on the shared server; under 30 s on the 2-core machine.
 """
@@ -24,10 +25,10 @@ def box(locator) -> dict:
                             " right: b.right}; }")
 
 
-def test_km_curve_and_at_risk_table_fit_one_laptop_screen(server, new_context):
+def test_km_curve_by_mrd_and_its_at_risk_table_fit_one_laptop_screen(server, page):
     """RFS by MRD, the KMunicate rows on: scrolled to the figure, the curve's plot area and
     the last at-risk row are both inside the 768 px window, below Streamlit's header."""
-    page = new_context(viewport=LAPTOP).new_page()
+    page.set_viewport_size(LAPTOP)
     page.goto(link(server.url, "Survival", {"survival.endpoint": "rfs",
                                             "survival.by": "mrd_pre_status"}))
     expect_count(page, 19)
@@ -36,6 +37,9 @@ def test_km_curve_and_at_risk_table_fit_one_laptop_screen(server, new_context):
     expect(rows.first).to_be_attached(timeout=RENDER_TIMEOUT)
     wait_idle(page)
     expect_no_error(page)
+    names = chart.locator(".js-plotly-plot").evaluate("el => el.data.map(t => t.name)")
+    assert {"negative (n=15)", "positive (n=4)", "negative at risk", "positive at risk"} <= \
+        set(names)
     curve = chart.locator(".draglayer .xy .nsewdrag").first
     chart.evaluate("e => e.scrollIntoView({block: 'end'})")
     page.wait_for_timeout(300)
