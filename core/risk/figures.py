@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from core.cohort.text import plotly_safe
 from core.risk.calibration import Calibration
 from core.risk.nomogram import Nomogram
-from core.style.plot import OKABE_ITO, readable_axes
+from core.style.plot import OKABE_ITO, READABLE_FONT, readable_axes, readable_axis
 
 PERCENT_AXIS = {"tickformat": ".0%", "rangemode": "tozero"}
 MAX_POINTS = 2_000
@@ -41,22 +41,21 @@ def _values(values) -> list:
 
 def calibration_figure(cal: Calibration, title: str = "") -> go.Figure:
     """Observed against predicted risk at the horizon."""
-    fig = go.Figure()
     top = float(np.nanmax([*cal.groups["predicted"], *cal.groups["ci_upper"].fillna(0),
                            *cal.curve["observed"], 0.05]))
     top = min(1.0, top * 1.05)
-    fig.add_trace(go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Perfect calibration",
-                             line={"color": "#777777", "dash": "dot"}, hoverinfo="skip"))
+    traces = [go.Scatter(x=[0, top], y=[0, top], mode="lines", name="Perfect calibration",
+                         line={"color": "#777777", "dash": "dot"}, hoverinfo="skip")]
     if not cal.curve.empty:
         keep = _thin(cal.curve)
-        fig.add_trace(go.Scatter(x=_values(cal.curve["predicted"].to_numpy()[keep]),
+        traces.append(go.Scatter(x=_values(cal.curve["predicted"].to_numpy()[keep]),
                                  y=_values(cal.curve["observed"].to_numpy()[keep]), mode="lines",
                                  name=f"Smoothed (ICI {cal.ici:.3f})",
                                  line={"color": OKABE_ITO[0], "width": 2}))
     groups = cal.groups
     upper = (groups["ci_upper"] - groups["observed"]).tolist()
     lower = (groups["observed"] - groups["ci_lower"]).tolist()
-    fig.add_trace(go.Scatter(
+    traces.append(go.Scatter(
         x=_values(groups["predicted"]), y=_values(groups["observed"]), mode="markers",
         name="Risk groups (observed, 95% CI)",
         marker={"color": OKABE_ITO[1], "size": 10, "symbol": "square"},
@@ -65,13 +64,13 @@ def calibration_figure(cal: Calibration, title: str = "") -> go.Figure:
         text=[f"group {g}: {n} patients, {e} events" for g, n, e in
               zip(groups["group"], groups["n"], groups["events"], strict=True)],
         hovertemplate="%{text}<br>predicted %{x:.1%}, observed %{y:.1%}<extra></extra>"))
-    fig.update_layout(title=plotly_safe(title), height=460,
-                      xaxis={"title": f"Predicted risk by {cal.horizon:g} months",
-                             "range": [0, top], **PERCENT_AXIS},
-                      yaxis={"title": f"Observed risk by {cal.horizon:g} months",
-                             "range": [0, top], **PERCENT_AXIS},
-                      legend={"orientation": "h", "y": -0.2})
-    return readable_axes(fig)
+    return go.Figure(data=traces, layout={  # one construction: a fraction of add + update
+        "title": plotly_safe(title), "height": 460, "font": READABLE_FONT,
+        "xaxis": readable_axis({"title": {"text": f"Predicted risk by {cal.horizon:g} months"},
+                                "range": [0, top], **PERCENT_AXIS}),
+        "yaxis": readable_axis({"title": {"text": f"Observed risk by {cal.horizon:g} months"},
+                                "range": [0, top], **PERCENT_AXIS}),
+        "legend": {"orientation": "h", "y": -0.2}})
 
 
 def position_figure(risks, profile_risk: float, lower: float | None = None,
@@ -81,29 +80,28 @@ def position_figure(risks, profile_risk: float, lower: float | None = None,
     risks = np.sort(np.asarray(risks, dtype=float))
     drawn = risks[_thin(risks)]
     jitter = np.random.default_rng(0).uniform(-0.3, 0.3, drawn.size)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=drawn.tolist(), y=jitter.tolist(), mode="markers",
-                             name="Patients of the cohort",
-                             marker={"color": "#8a8a8a", "size": 7, "opacity": 0.6},
-                             hovertemplate="predicted %{x:.1%}<extra></extra>"))
     interval = {}
     if lower is not None and upper is not None and math.isfinite(lower) and \
             math.isfinite(upper):
         interval = {"error_x": {"type": "data", "array": [upper - profile_risk],
                                 "arrayminus": [profile_risk - lower], "visible": True,
                                 "thickness": 2, "width": 10}}
-    fig.add_trace(go.Scatter(x=[profile_risk], y=[0], mode="markers", name=plotly_safe(label),
-                             marker={"color": OKABE_ITO[1], "size": 16, "symbol": "diamond"},
-                             hovertemplate="%{x:.1%}<extra></extra>", **interval))
+    traces = [go.Scatter(x=drawn.tolist(), y=jitter.tolist(), mode="markers",
+                         name="Patients of the cohort",
+                         marker={"color": "#8a8a8a", "size": 7, "opacity": 0.6},
+                         hovertemplate="predicted %{x:.1%}<extra></extra>"),
+              go.Scatter(x=[profile_risk], y=[0], mode="markers", name=plotly_safe(label),
+                         marker={"color": OKABE_ITO[1], "size": 16, "symbol": "diamond"},
+                         hovertemplate="%{x:.1%}<extra></extra>", **interval)]
     share = float(np.mean(risks < profile_risk)) if risks.size else math.nan
-    fig.update_layout(height=230,
-                      title=f"Higher than {share:.0%} of the cohort's predicted risks"
-                      if math.isfinite(share) else "",
-                      xaxis={"title": f"Predicted risk by {horizon:g} months", "range": [0, 1],
-                             "tickformat": ".0%"},
-                      yaxis={"visible": False, "range": [-0.6, 0.6]},
-                      legend={"orientation": "h", "y": -0.45}, margin={"t": 50, "b": 30})
-    return readable_axes(fig)
+    return go.Figure(data=traces, layout={
+        "height": 230, "font": READABLE_FONT,
+        "title": f"Higher than {share:.0%} of the cohort's predicted risks"
+        if math.isfinite(share) else "",
+        "xaxis": readable_axis({"title": {"text": f"Predicted risk by {horizon:g} months"},
+                                "range": [0, 1], "tickformat": ".0%"}),
+        "yaxis": readable_axis({"visible": False, "range": [-0.6, 0.6]}),
+        "legend": {"orientation": "h", "y": -0.45}, "margin": {"t": 50, "b": 30}})
 
 
 def nomogram_figure(nomo: Nomogram, title: str = "") -> go.Figure:
