@@ -92,6 +92,35 @@ floor): Cohort 2.93 / 2.32 / 0.10 / 0.14 (16.6x); Survival 1.46 / 0.65 / 0.08 / 
 Patients (sample) 3.55 / 3.14 / 1.65 / 0.16 (19.9x); Cox (sample) 5.41 / 4.45 / 1.26 / 0.15
 (30.4x). Memory over 30 distinct filters: Patients 581 MB before, peak 772 MB (1,630 MB
 before the one-scan sample), 655 MB after; Survival 600 MB, peak 603 MB.
+
+Pages that read the sample, 2026-12-07 00:01-00:40 UTC, 10^7 rows, load average 10-20 (five
+engineers on two cores: wall times are inflated 2-6x and move between runs; read the CPU
+columns). Side by side on one file (``BENCH_REGISTRY_FILE``, ``BENCH_NO_MEMORY=1``), each
+page "before" (main at 2f29042) then "after" (this branch: main at 5314c78, which also holds
+other helpers' commits since 2f29042; the Patients row on its parent). Per new filter: wall
+seconds, CPU seconds of the process (every thread), and that CPU over the floor's CPU
+(0.23-0.33 s), each "before / after":
+
+| page | new filter wall (s) | its CPU (s) | CPU / floor CPU |
+|---|---|---|---|
+| Patients | 11.6 / 5.7 | 4.44 / 2.47 | 16.3x / 9.2x |
+| Cox | 33.7 / 23.2 | 9.85 / 7.07 | 36.7x / 21.7x |
+| Competing risks | 18.6 / 7.2 | 4.02 / 2.49 | 15.5x / 9.5x |
+| Relapse risk | 15.6 / 21.9 | 5.10 / 3.78 | 20.6x / 14.9x |
+| During follow-up | 19.7 / 7.0 | 4.50 / 2.18 | 18.3x / 9.5x |
+| Projector mode | 19.3 / 12.7 | 7.62 / 5.21 | 32.1x / 21.6x |
+| Subgroups | 58.7 / 35.2 | 16.25 / 12.95 | 56.6x / 54.0x |
+
+What changed (regs24): the sample is cut from the rows of lowest key kept once per server
+(``core.cohort.engine.key_candidates``, 4.1 x 10^5 rows, +187 MB RSS once): a filter keeping
+at least a quarter of the rows no longer hashes and scans 10^7 rows (the fetch alone: 1.5-2.2
+-> 0.3-0.7 CPU s, frames asserted equal); Table 2 fits each distinct model once and takes
+the Cox page's multivariable fit (8 -> 5 fits per new filter on the Cox page; 5 -> 3 in
+Projector mode's deck sections); the swimmer plot parses patient numbers only for lanes
+that can be drawn and is built once; During follow-up reads its intervention columns once
+per distinct value. What is left per new filter: validating the sample (~0.9 CPU s), and
+the page's own fits on 10^5 rows (Cox: 5 fits, the Schoenfeld figure; Subgroups: ~24 fits,
+the exact Gaussian maxstat p at its 3-s work limit and the permutation test).
 """
 
 from __future__ import annotations
