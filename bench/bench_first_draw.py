@@ -71,6 +71,39 @@ follow-up 1.49, Subgroups 2.74, Projector 1.66, Relapse risk 2.19 (over About: 1
 Nine of twelve pages are drawn in under 2 s; Survival, Relapse risk and Subgroups are not
 (their scripts take 0.12-0.19 s warm: the browser drawing their figures, four on Subgroups, is
 the rest).
+
+Where those three pages' time went, and what was cut (2026-12-06 23:20 - 2026-12-07 00:50 UTC,
+issue 24; machine shared by five engineers, load average 10-25 throughout, so CPU seconds are
+the evidence and wall-clock seconds only ratios). A new session's first run on the server was
+2-4x what an AppTest rerun of the same page suggests: Streamlit runs ``gc.collect(2)`` after
+every script run, on the script thread and holding the GIL, before the browser hears that the
+run finished, and that collection walked the ~200,000 objects of the app's imports: 0.13-0.15 s
+of CPU per page opened (0.3-2.3 s of wall time under load), on every page, About included. The
+warm-up thread now freezes those objects (``ui.warmup.freeze_startup_objects``): 0.008-0.018 s.
+The Survival page re-read, validated and fitted the embedded cohort on every run for its
+printed-rates expander (``ui.cached.printed_rates`` now). Subgroups built and sent four figures
+and two tables into hidden tabs (its tabs now track state and draw figures in the open tab
+only, ``subgroups.tab`` in the link). The Relapse risk figures are built in one plotly
+construction (same JSON in 17 cases; 46 -> 18 and 42 -> 9 ms per figure). Server thread CPU
+per new session, warm, the code at 2f29042 and at 20f3a4c side by side (three rounds):
+About 0.19-0.20 -> 0.07-0.08 s, Survival 0.37-0.41 -> 0.13-0.15, Relapse risk 0.25-0.30 ->
+0.12-0.14, Subgroups 0.33-0.44 -> 0.12. In the browser, the renderer's main-thread CPU up
+to "script finished" was the same on every page (0.72-0.88 s, About 0.73, from Chromium's
+trace): the page-specific share of the wait was the server's, plus plotly.js (a 4.7 MB chunk
+Streamlit loads when the first chart element arrives, 0.45-0.65 s of evaluation at load average
+13-15; Subgroups' default tab now has none). The figures themselves are small (8-13 kB, 2-7 traces,
+under 100 points): no gain left in thinner figure JSON. Drawn from a link, the two trees served
+side by side in one Chromium, 5 rounds alternating, medians over each tree's own About, at
+load average 8-10: Survival 1.39 -> 1.17 (3.37 -> 2.75 s), Relapse risk 1.89 -> 1.90 (4.58 ->
+4.47 s), Subgroups 1.23 -> 1.04 (2.97 -> 2.45 s), About 2.42 -> 2.36 s, hello 1.20 s; the last
+server message, seconds after ``goto``: About 1.74 -> 1.65, Survival 2.46 -> 2.01, Relapse risk
+2.60 -> 2.22, Subgroups 2.60 -> 1.85. At load average 17-20 (same method): Survival 3.12 ->
+1.96, Relapse risk 2.13 -> 1.45, Subgroups 1.47 -> 0.95. Single rounds swing 2-3x, so the 2 s
+goal is not shown here: rerun ``python3 bench/bench_first_draw.py`` on an idle machine. Relapse
+risk is not helped in the browser: it is drawn 2.2 s after its server's last message at load
+average 8-10 (About 0.7 s), unexplained yet (a long page: four tables, two figures below the
+fold, a file chooser, a fragment). Left: that, plotly.js's evaluation on every page with a
+figure, and the shared frame (About is 1.4x-2x hello).
 """
 
 from __future__ import annotations
