@@ -45,6 +45,14 @@ parse a repeating column once per distinct value and to read plain numbers in on
 gatekeeper 23.9 s wall, 5.4 CPU s (3.9x pandas' CPU; 8.9x before), 1,131 MB server peak;
 sidebar 25.1 s wall, 6.1 CPU s (4.4x; 8.9x before), 1,127 MB. The whole path, step by step:
 ``bench/bench_upload_path.py``.
+
+2026-12-07 00:34 UTC (issue 24, memory), before (main at 2f29042) and after run at the same
+time, load average 15 falling to 10 (pandas' own wall time 7-9.5 s, so read CPU and peaks):
+worker read + map + gatekeeper 6.1 CPU s (4.8x pandas' CPU), 1,128 MB -> 5.9 (4.3x), 1,076
+MB; sidebar 6.4 (5.0x), 1,087 MB -> 5.9 (4.2x), 1,050 MB (the time/event pairing check reads
+cleaned text instead of building 10^6 Python strings per column). Worker peaks unchanged
+(680-687 MB); every hostile file refused or loaded as before. Each case now runs through
+``bench/fresh_process.py``, shared with the path bench.
 """
 
 from __future__ import annotations
