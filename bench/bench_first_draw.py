@@ -98,7 +98,10 @@ load average 8-10: Survival 1.39 -> 1.17 (3.37 -> 2.75 s), Relapse risk 1.89 -> 
 4.47 s), Subgroups 1.23 -> 1.04 (2.97 -> 2.45 s), About 2.42 -> 2.36 s, hello 1.20 s; the last
 server message, seconds after ``goto``: About 1.74 -> 1.65, Survival 2.46 -> 2.01, Relapse risk
 2.60 -> 2.22, Subgroups 2.60 -> 1.85. At load average 17-20 (same method): Survival 3.12 ->
-1.96, Relapse risk 2.13 -> 1.45, Subgroups 1.47 -> 0.95. Single rounds swing 2-3x, so the 2 s
+1.96, Relapse risk 2.13 -> 1.45, Subgroups 1.47 -> 0.95. This script's own loop on the code
+at 6d0dd44 (the four pages and hello, 5 rounds, 00:39 UTC, load average 5.9-6.5): hello 1.19 s,
+About 2.08 s, Survival 3.16 s (1.52 x About; rounds 1.72-4.20 s), Relapse risk 2.80 s (1.34;
+2.02-4.43 s), Subgroups 1.84 s (0.88; 1.63-2.12 s). Single rounds swing 2-3x, so the 2 s
 goal is not shown here: rerun ``python3 bench/bench_first_draw.py`` on an idle machine. Relapse
 risk is not helped in the browser: it is drawn 2.2 s after its server's last message at load
 average 8-10 (About 0.7 s), unexplained yet (a long page: four tables, two figures below the
