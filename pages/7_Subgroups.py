@@ -34,7 +34,7 @@ from ui.state import keep_in_url, url_choice, url_value
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort
 stop_if_empty(view)
-answer = st.container(key="forest.answer")  # the forest's result in words, first
+answer = st.container(key="forest.answer")  # the open forest's result in words, first
 fitted, sample_note = cached_cox.model_rows(  # above 10^5 patients: a sample, as on Cox
     cohort, list(cohort.columns), max_rows=subgroups.MAX_MODEL_ROWS,
     what="the cut-point search and the Cox models below are fitted")
@@ -91,11 +91,87 @@ def cutpoint_figures(result, endpoint, marker: str) -> None:
                    f"cut; 95% log-log bands).")
 
 
+def cutpoint_analysis(endpoint, marker: str, minprop: float, maxprop: float) -> None:
+    """The cut-point search of the open Cut-point finder tab: its p-values, notes and
+    figures, and the button that turns the cut into custom groups."""
+    try:
+        result = subgroups.cutpoint(fitted, endpoint, marker, minprop, maxprop)
+        permutation = subgroups.cutpoint_permutation(fitted, endpoint, marker, minprop,
+                                                     maxprop)
+    except AnalysisError as error:
+        st.error(explain(view, error), icon=":material/error:")
+    else:
+        st.warning("A cut-point chosen from these data fits these data best by "
+                   "construction: its effect is overestimated and it needs validation in "
+                   "another cohort before clinical use. The p-values below are corrected "
+                   "for searching all cuts; the naive p of the chosen cut alone is not "
+                   "shown because it is misleading.", icon=":material/warning:")
+        m1, m2, m3, m4, m5 = st.columns(5)
+        m1.metric("Cut-point", f"≤ {result.cutpoint:g}")
+        m2.metric("Max. standardized statistic", f"{result.statistic:.3f}")
+        m3.metric("p (Lausen-Schumacher 1992)", "≥ 1" if result.p_value >= 1
+                  else format_p(result.p_value))
+        m4.metric("p (exact Gaussian)", "–" if result.exact_gauss_p is None
+                  else format_p(result.exact_gauss_p))
+        m5.metric("p (permutation)", format_p(permutation.p_value))
+        st.caption(f"{plain(result.method)}; {plural(result.n, 'patient')}, "
+                   f"{plural(result.events, 'event')}, "
+                   f"{plural(len(result.curve), 'candidate cut')} between "
+                   f"{result.minprop:.0%} and "
+                   f"{result.maxprop:.0%} of patients below. Permutation p: "
+                   f"{permutation.describe()}. Groups: {plain(readable(marker))} ≤ "
+                   f"{result.cutpoint:g} vs > {result.cutpoint:g}.")
+        for exclusion in result.exclusions:
+            st.info(plain(exclusion.describe()), icon=":material/person_off:")
+        for note in result.notes:
+            st.warning(plain(note), icon=":material/warning:")
+        cutpoint_figures(result, endpoint, marker)
+        if st.button("Use this cut as custom groups", key="cut.to_groups"):
+            label = readable(marker)
+            subgroups.set_definition(GroupDefinition(
+                (GroupRule(f"{label[:28]} <= {result.cutpoint:g}",
+                           (Condition(marker, "<=", result.cutpoint),)),),
+                other=f"{label[:29]} > {result.cutpoint:g}"))
+            st.rerun()
+
+
+def forest_analysis(framed: pd.DataFrame, endpoint, factor: str,
+                    chosen: list[str]) -> None:
+    """The subgroup forest of the open Subgroup forest tab: the answer line above the
+    tabs, the forest figure, its notes and tables."""
+    try:
+        result = subgroups.forest(framed, endpoint, factor,
+                                  tuple(c for c in chosen if c != factor))
+    except AnalysisError as error:
+        st.error(explain(view, error), icon=":material/error:")
+    else:
+        answer.markdown(f"**{plain(subgroups_answer(result, endpoint.noun, LABELS))}**")
+        st.plotly_chart(subgroup_forest_figure(
+            result.table, result.interactions,
+            title=f"{readable(factor)} within subgroups, {endpoint.label}"),
+            key="forest.figure")
+        st.caption(f"{plain(result.method)}. Read the interaction p (does the effect "
+                   "differ between subgroups?), not the subgroup p-values one by one.")
+        if result.excluded:
+            st.info(f"{plural(result.excluded, 'patient')} without "
+                    f"{plain(readable(factor))} or "
+                    f"{plain(endpoint.label)} are not in any row.",
+                    icon=":material/person_off:")
+        if (result.table["method"] == "Firth").any():
+            st.warning("Some subgroups have an arm without events (monotone likelihood): "
+                       "their hazard ratios are Firth-penalized estimates, shown as open "
+                       "diamonds, with the reason in the table.", icon=":material/warning:")
+        rows, tests = subgroup_tables(result, readable)
+        st.dataframe(rows, hide_index=True)
+        st.dataframe(tests, hide_index=True)
+
+
 TABS = ["Custom groups", "Cut-point finder", "Subgroup forest"]
 url_choice("subgroups.tab", TABS, TABS[0])  # a link opens the tab it was copied on
-# Figures and tables are drawn in the open tab only (``.open``; a tab switch reruns): the
-# first draw had four figures in hidden tabs, built here and loaded into the browser
-# (bench/bench_first_draw.py). Controls, numbers and words are in every tab, as before.
+# Each tab computes and draws its analyses only when open (``.open``; a tab switch reruns):
+# hidden tabs cost four figures on the first draw (bench/bench_first_draw.py) and ~13 CPU-s
+# per new registry filter (bench/bench_registry_pages.py). Every tab keeps its controls, so a
+# link's choices are read and checked whichever tab it opens.
 tab_groups, tab_cut, tab_forest = st.tabs(TABS, key="subgroups.tab", on_change="rerun")
 keep_in_url("subgroups.tab")
 
@@ -201,47 +277,8 @@ with tab_cut:
             key="cut.range", help="Cuts leaving fewer than minprop or more than maxprop of "
             "the patients in the lower group are not searched (default 10%-90%).")
         keep_in_url("cut.marker", "cut.endpoint", "cut.range")
-        try:
-            result = subgroups.cutpoint(fitted, endpoint, marker, float(minprop),
-                                        float(maxprop))
-            permutation = subgroups.cutpoint_permutation(fitted, endpoint, marker,
-                                                         float(minprop), float(maxprop))
-        except AnalysisError as error:
-            st.error(explain(view, error), icon=":material/error:")
-        else:
-            st.warning("A cut-point chosen from these data fits these data best by "
-                       "construction: its effect is overestimated and it needs validation in "
-                       "another cohort before clinical use. The p-values below are corrected "
-                       "for searching all cuts; the naive p of the chosen cut alone is not "
-                       "shown because it is misleading.", icon=":material/warning:")
-            m1, m2, m3, m4, m5 = st.columns(5)
-            m1.metric("Cut-point", f"≤ {result.cutpoint:g}")
-            m2.metric("Max. standardized statistic", f"{result.statistic:.3f}")
-            m3.metric("p (Lausen-Schumacher 1992)", "≥ 1" if result.p_value >= 1
-                      else format_p(result.p_value))
-            m4.metric("p (exact Gaussian)", "–" if result.exact_gauss_p is None
-                      else format_p(result.exact_gauss_p))
-            m5.metric("p (permutation)", format_p(permutation.p_value))
-            st.caption(f"{plain(result.method)}; {plural(result.n, 'patient')}, "
-                       f"{plural(result.events, 'event')}, "
-                       f"{plural(len(result.curve), 'candidate cut')} between "
-                       f"{result.minprop:.0%} and "
-                       f"{result.maxprop:.0%} of patients below. Permutation p: "
-                       f"{permutation.describe()}. Groups: {plain(readable(marker))} ≤ "
-                       f"{result.cutpoint:g} vs > {result.cutpoint:g}.")
-            for exclusion in result.exclusions:
-                st.info(plain(exclusion.describe()), icon=":material/person_off:")
-            for note in result.notes:
-                st.warning(plain(note), icon=":material/warning:")
-            if tab_cut.open:
-                cutpoint_figures(result, endpoint, marker)
-            if st.button("Use this cut as custom groups", key="cut.to_groups"):
-                label = readable(marker)
-                subgroups.set_definition(GroupDefinition(
-                    (GroupRule(f"{label[:28]} <= {result.cutpoint:g}",
-                               (Condition(marker, "<=", result.cutpoint),)),),
-                    other=f"{label[:29]} > {result.cutpoint:g}"))
-                st.rerun()
+        if tab_cut.open:  # the search (up to ~3 s of exact Gaussian p) runs when seen
+            cutpoint_analysis(endpoint, marker, float(minprop), float(maxprop))
 
 # ---- subgroup forest ----------------------------------------------------------------------
 with tab_forest:
@@ -264,33 +301,8 @@ with tab_forest:
         chosen = c3.multiselect("Within subgroups of", attributes_all, key="forest.by",
                                 format_func=readable)
         keep_in_url("forest.endpoint", "forest.factor", "forest.by")
-        try:
-            result = subgroups.forest(framed, endpoint, factor,
-                                      tuple(c for c in chosen if c != factor))
-        except AnalysisError as error:
-            st.error(explain(view, error), icon=":material/error:")
-        else:
-            answer.markdown(f"**{plain(subgroups_answer(result, endpoint.noun, LABELS))}**")
-            if tab_forest.open:
-                st.plotly_chart(subgroup_forest_figure(
-                    result.table, result.interactions,
-                    title=f"{readable(factor)} within subgroups, {endpoint.label}"),
-                    key="forest.figure")
-            st.caption(f"{plain(result.method)}. Read the interaction p (does the effect "
-                       "differ between subgroups?), not the subgroup p-values one by one.")
-            if result.excluded:
-                st.info(f"{plural(result.excluded, 'patient')} without "
-                        f"{plain(readable(factor))} or "
-                        f"{plain(endpoint.label)} are not in any row.",
-                        icon=":material/person_off:")
-            if (result.table["method"] == "Firth").any():
-                st.warning("Some subgroups have an arm without events (monotone likelihood): "
-                           "their hazard ratios are Firth-penalized estimates, shown as open "
-                           "diamonds, with the reason in the table.", icon=":material/warning:")
-            if tab_forest.open:
-                rows, tests = subgroup_tables(result, readable)
-                st.dataframe(rows, hide_index=True)
-                st.dataframe(tests, hide_index=True)
+        if tab_forest.open:  # ~24 Cox fits, and the answer line, when seen
+            forest_analysis(framed, endpoint, factor, chosen)
 
     st.markdown("**Univariable models side by side**")
     options = covariate_options(cohort)

@@ -16,6 +16,8 @@ from core.cohort.groups import Condition, GroupDefinition, GroupRule
 from tests.pages.helpers import header_text, run_page
 
 PAGE = "pages/7_Subgroups.py"
+CUT = {"subgroups.tab": "Cut-point finder"}
+FOREST = {"subgroups.tab": "Subgroup forest"}
 ADVERSE_MRD = GroupDefinition((GroupRule("Adverse & MRD+", (
     Condition("eln2022_risk", "==", "adverse"), Condition("mrd_pre_status", "==", "positive"))),))
 
@@ -31,37 +33,39 @@ def charts(at) -> list[dict]:
 def test_default_view_shows_honest_cutpoint_and_forests():
     at = run_page(PAGE)
     assert not at.exception
+    assert not metrics(at) and not charts(at)  # Custom groups: no analysis, no figure
+    at = run_page(PAGE, CUT)
+    assert not at.exception
     assert metrics(at) == {"Cut-point": "≤ 69", "Max. standardized statistic": "2.147",
                            "p (Lausen-Schumacher 1992)": "0.368",
                            "p (exact Gaussian)": "0.206", "p (permutation)": "0.172"}
     assert any(w.value.startswith("A cut-point chosen from these data fits these data best")
                for w in at.warning)
     assert any("Monte Carlo, 2,000 random assignments" in c.value for c in at.caption)
-    assert not charts(at)  # figures are drawn in the open tab only: Custom groups has none
-    at = run_page(PAGE, {"subgroups.tab": "Cut-point finder"})
     assert len(charts(at)) == 2  # cut-point curve, KM of the cut
     km = charts(at)[1]
     names = [html.unescape(t["name"]) for t in km["data"]]  # plotly-escaped text
     assert "<= 69 (n=15)" in names and "> 69 (n=4)" in names
-    at = run_page(PAGE, {"subgroups.tab": "Subgroup forest"})
+    at = run_page(PAGE, FOREST)
     assert len(charts(at)) == 2  # subgroup forest, univariable models
 
 
 def test_figures_and_tables_are_drawn_in_the_open_tab_only():
     """Issue 24: the page drew four figures and two tables in hidden tabs on its first draw
     (2.7 s from a link on an idle machine, bench/bench_first_draw.py). A tab switch reruns
-    and draws the figures of the tab opened; the link keeps the tab; the answer line and
-    every control are there whichever tab is open."""
+    and draws the figures of the tab opened; the link keeps the tab; every control is there
+    whichever tab is open, the forest's answer line with the forest."""
     at = run_page(PAGE)
     assert at.session_state["subgroups.tab"] == "Custom groups"
     assert not charts(at) and not at.dataframe
-    assert at.markdown[1].value.startswith("**MRD before maintenance: positive vs negative")
+    assert not any(m.value.startswith("**MRD before maintenance") for m in at.markdown)
     assert at.selectbox(key="cut.marker").value == "age"
     assert at.multiselect(key="forest.by").value
     at.session_state["subgroups.tab"] = "Subgroup forest"  # what a click on the tab sets
     at.run()
     assert not at.exception
     assert at.query_params["subgroups.tab"] == "Subgroup forest"
+    assert at.markdown[1].value.startswith("**MRD before maintenance: positive vs negative")
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
     assert titles[0].startswith("MRD before maintenance within subgroups")
     assert titles[1].startswith("Univariable Cox models")
@@ -134,7 +138,7 @@ def test_builder_errors_are_shown():
 
 
 def test_cutpoint_controls_and_use_as_groups():
-    at = run_page(PAGE, {"cut.marker": "wbc", "cut.endpoint": "os"})
+    at = run_page(PAGE, {"cut.marker": "wbc", "cut.endpoint": "os", **CUT})
     assert not at.exception
     assert metrics(at)["Cut-point"] == "≤ 0.86"  # R seed.os.wbc estimate 0.86
     assert metrics(at)["p (Lausen-Schumacher 1992)"] == "0.016"  # R 0.0157625777939414
@@ -225,7 +229,7 @@ def test_the_answer_comes_first_in_one_line():
     """Issue 24: above the tabs, the subgroup forest's result in words: the overall hazard
     ratio (coxph(Surv(rfs_months, rfs_event) ~ mrd_pos): HR 2.5894 (0.4706-14.247), p 0.2741)
     and the smallest interaction p, unreliable here (a subgroup arm without relapses)."""
-    at = run_page(PAGE)
+    at = run_page(PAGE, FOREST)
     texts = [m.value for m in at.markdown]
     assert texts[1].startswith(
         "**MRD before maintenance: positive vs negative, all 19 patients: HR 2.59 (95% CI "
@@ -242,9 +246,33 @@ def test_a_large_cohort_is_searched_and_fitted_on_a_named_sample(monkeypatch):
     from ui import subgroups
 
     monkeypatch.setattr(subgroups, "MAX_MODEL_ROWS", 12)
-    at = run_page(PAGE)
+    at = run_page(PAGE, CUT)
     assert not at.exception
     assert any(i.value.startswith("This cohort has 19 patients: the cut-point search and the "
                                   "Cox models below are fitted on a random sample of 12 of "
                                   "them (seed 1") for i in at.info)
     assert any(" 12 patients, " in c.value for c in at.caption)  # the cut-point search's n
+
+
+@pytest.mark.parametrize("tab, hidden", [
+    ("Custom groups", ("cutpoint", "cutpoint_permutation", "forest", "univariable")),
+    ("Cut-point finder", ("forest", "univariable")),
+    ("Subgroup forest", ("cutpoint", "cutpoint_permutation"))])
+def test_a_hidden_tab_computes_nothing(monkeypatch, tab, hidden):
+    """Issue 24: every tab ran its analyses on every run (in registry mode ~13 CPU-s per new
+    filter, bench/bench_registry_pages.py); a hidden tab's analysis now raises if called, and
+    the open tab still shows its own. Every tab's controls stay (a link's choices are kept)."""
+    from ui import subgroups
+
+    def hidden_analysis(*args, **kwargs):
+        raise AssertionError("a hidden tab's analysis was computed")
+
+    for name in hidden:
+        monkeypatch.setattr(subgroups, name, hidden_analysis)
+    at = run_page(PAGE, {"subgroups.tab": tab, "cut.marker": "wbc", "forest.by": "sex"})
+    assert not at.exception and not at.error
+    assert at.selectbox(key="cut.marker").value == "wbc"
+    assert at.multiselect(key="forest.by").value == ["sex"]
+    assert at.query_params["cut.marker"] == "wbc"
+    assert bool(metrics(at)) == (tab == "Cut-point finder")
+    assert len(charts(at)) == (0 if tab == "Custom groups" else 2)
