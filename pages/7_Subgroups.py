@@ -20,6 +20,7 @@ from core.cox.figures_subgroups import subgroup_forest_figure
 from core.cox.subgroups import AGE_GROUP_COLUMN
 from core.errors import AnalysisError, CohortError
 from core.style.numbers import format_p
+from core.survival.cutpoint.answer import cutpoint_answer
 from core.survival.cutpoint.maxstat import marker_options, split_name
 from core.survival.endpoint import find_endpoint
 from core.survival.figures.cutpoint import cutpoint_figure
@@ -34,7 +35,7 @@ from ui.state import keep_in_url, url_choice, url_value
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort
 stop_if_empty(view)
-answer = st.container(key="forest.answer")  # the open forest's result in words, first
+answer = st.container(key="forest.answer")  # the open tab's result in words, first
 fitted, sample_note = cached_cox.model_rows(  # above 10^5 patients: a sample, as on Cox
     cohort, list(cohort.columns), max_rows=subgroups.MAX_MODEL_ROWS,
     what="the cut-point search and the Cox models below are fitted")
@@ -65,6 +66,8 @@ def show_definition(definition: GroupDefinition) -> None:
                                   [g.describe() for g in definition.groups]
                                   + (["every other patient"] if definition.other else []),
                                   strict=True)]
+    if tab_groups.open:
+        answer.markdown(f"**{plain(assignment.answer())}**")
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     st.caption("First matching rule wins. The groups are the column "
                f"**{CUSTOM_GROUP_COLUMN}** on every page (compare groups by it, filter by it "
@@ -101,6 +104,8 @@ def cutpoint_analysis(endpoint, marker: str, minprop: float, maxprop: float) -> 
     except AnalysisError as error:
         st.error(explain(view, error), icon=":material/error:")
     else:
+        line = cutpoint_answer(result, permutation, readable(marker), endpoint.noun)
+        answer.markdown(f"**{plain(line)}**")
         st.warning("A cut-point chosen from these data fits these data best by "
                    "construction: its effect is overestimated and it needs validation in "
                    "another cohort before clinical use. The p-values below are corrected "
@@ -253,6 +258,9 @@ with tab_groups:
         st.rerun()
 
     if current is None:
+        if tab_groups.open:
+            answer.markdown("**No custom groups yet: pick a quick group or build one here; "
+                            "they become a column to compare on every page.**")
         st.info("No custom groups yet: use a quick group or build one above.",
                 icon=":material/info:")
     else:

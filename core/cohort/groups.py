@@ -303,6 +303,20 @@ class GroupAssignment:
                              f"{group!r} belong to an earlier group (first match wins).")
         return lines
 
+    def answer(self) -> str:
+        """The groups in one line, shown first on the Subgroups page's Custom groups tab.
+
+        Examples
+        --------
+        "Custom groups of the 19 filtered patients: Adverse & MRD+ 3, Everyone else 16;
+        compare them on every page, as the column “Custom group”."
+        """
+        placed = ", ".join(f"{name} {count:,}" for name, count in self.counts.items())
+        unplaced = int(self.labels.isna().sum())
+        return (f"Custom groups of the {len(self.labels):,} filtered patients: {placed}"
+                + (f" ({unplaced:,} in no group: see below)" if unplaced else "")
+                + f"; compare them on every page, as the column “{CUSTOM_GROUP_COLUMN}”.")
+
 
 def assign_groups(cohort: pd.DataFrame, definition: GroupDefinition) -> GroupAssignment:
     """Label every patient with the first group whose rule they match.

@@ -276,3 +276,25 @@ def test_a_hidden_tab_computes_nothing(monkeypatch, tab, hidden):
     assert at.query_params["cut.marker"] == "wbc"
     assert bool(metrics(at)) == (tab == "Cut-point finder")
     assert len(charts(at)) == (0 if tab == "Custom groups" else 2)
+
+
+def test_every_tab_opens_with_its_own_answer_line():
+    """Issue 24, "the answer first": each tab computes only when open (c84e8b6), and the line
+    above the tabs is the open tab's result: the custom groups and their sizes (or that none
+    exist yet), the cut-point search with the p corrected for the search and its caveat, the
+    subgroup forest's hazard ratio (test above). Cut and Lausen-Schumacher p from R maxstat
+    (module docstring: estimate 69, p 0.368); 15 vs 4 patients and 14 candidate cuts from the
+    search's own table (ages 21-69 below the cut, test_maxstat_vs_r)."""
+    at = run_page(PAGE)
+    assert at.markdown[1].value == ("**No custom groups yet: pick a quick group or build one "
+                                    "here; they become a column to compare on every page.**")
+    at = run_page(PAGE, {"groups": ADVERSE_MRD.to_json()})
+    assert at.markdown[1].value == (  # plain() escapes markdown: "&" is sent as "\\&"
+        "**Custom groups of the 19 filtered patients: Adverse \\& MRD+ 3, Everyone else 16; "
+        "compare them on every page, as the column “Custom group”.**")
+    at = run_page(PAGE, CUT)
+    line = at.markdown[1].value
+    assert line.startswith("**Age (years): the cut that best separates relapses in these data "
+                           "is ≤ 69 (15 vs 4 patients); corrected for searching "), line
+    assert "(Lausen-Schumacher 0.368): not conclusive with 6 relapses. A cut found in these " \
+           "data needs validation in another cohort.**" in line
