@@ -23,6 +23,7 @@ def _big() -> pd.DataFrame:
     ("pages/11_Relapse_risk.py", "The cohort has 360 events among 1,140 patients.")])
 def test_a_4_digit_count_reads_with_its_separator(page, words):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.query_params["subgroups.tab"] = "Cut-point finder"  # the search runs in its open tab
     at.session_state["cohort.data"] = _big()
     at.session_state["cohort.source"] = "1,140 copies of the study cohort"
     at.switch_page(page)
