@@ -52,6 +52,10 @@ SERVER_START_TIMEOUT = 60.0
 """Seconds a `streamlit run` server may take to answer /_stcore/health."""
 RENDER_TIMEOUT = 30_000
 """Milliseconds a page may take to draw (a cold server on a 2-core machine is the slow case)."""
+UPLOAD_TIMEOUT = 3 * RENDER_TIMEOUT
+"""Milliseconds an upload may take to reach its mapping form: a server's first upload starts
+the reading worker process (a fresh interpreter importing pandas and the file readers,
+``core.cohort.isolated``), the cold path; it overran 30 s once in CI at load average 15."""
 
 
 # ---- server ----------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import RENDER_TIMEOUT
+from tests.e2e.conftest import RENDER_TIMEOUT, UPLOAD_TIMEOUT
 from tests.e2e.helpers import expect_no_error, link, sidebar_link, url_path, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -96,7 +96,7 @@ def test_an_uploaded_hostile_file_never_becomes_links_on_any_page(server, page):
     main = page.locator('[data-testid="stMain"]')
     main.locator('input[type="file"]').first.set_input_files(files=[{
         "name": "www.evil-login.example.csv", "buffer": hostile_csv(), "mimeType": "text/csv"}])
-    expect(main.get_by_text("Which column is which?")).to_be_visible(timeout=RENDER_TIMEOUT)
+    expect(main.get_by_text("Which column is which?")).to_be_visible(timeout=UPLOAD_TIMEOUT)
     wait_idle(page)
     main.get_by_role("button", name="Check and use this cohort").click()
     expect(main.get_by_text("In use: Uploaded file www")).to_be_visible(timeout=RENDER_TIMEOUT)

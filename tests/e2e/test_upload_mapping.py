@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import RENDER_TIMEOUT
+from tests.e2e.conftest import RENDER_TIMEOUT, UPLOAD_TIMEOUT
 from tests.e2e.helpers import expect_count, expect_no_error, sidebar_link, wait_idle
 
 pytestmark = pytest.mark.e2e
@@ -46,7 +46,7 @@ def upload_export(page, data: bytes) -> None:
     main.locator('input[type="file"]').first.set_input_files(files=[{
         "name": "his_export.xlsx", "buffer": data,
         "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
-    expect(main.get_by_text("Which column is which?")).to_be_visible(timeout=RENDER_TIMEOUT)
+    expect(main.get_by_text("Which column is which?")).to_be_visible(timeout=UPLOAD_TIMEOUT)
     wait_idle(page)
 
 
