@@ -35,7 +35,7 @@ from ui.state import keep_in_url, url_choice, url_value
 view = page_setup("Subgroups & cut-points", ":material/account_tree:")
 cohort = view.cohort
 stop_if_empty(view)
-answer = st.container(key="forest.answer")  # the open tab's result in words, first
+answer = st.container(key="subgroups.answer")  # the open tab's result in words, first
 fitted, sample_note = cached_cox.model_rows(  # above 10^5 patients: a sample, as on Cox
     cohort, list(cohort.columns), max_rows=subgroups.MAX_MODEL_ROWS,
     what="the cut-point search and the Cox models below are fitted")

@@ -314,7 +314,7 @@ class GroupAssignment:
         placed = ", ".join(f"{name} {count:,}" for name, count in self.counts.items())
         unplaced = int(self.labels.isna().sum())
         return (f"Custom groups of the {len(self.labels):,} filtered patients: {placed}"
-                + (f" ({unplaced:,} in no group: see below)" if unplaced else "")
+                + (f" ({unplaced:,} in no group)" if unplaced else "")
                 + f"; compare them on every page, as the column “{CUSTOM_GROUP_COLUMN}”.")
 
 

@@ -159,3 +159,14 @@ def test_errors_name_the_rule_and_the_fix(seed):
         GroupDefinition.from_json('{"other": null}')
     with pytest.raises(CohortError, match=r"malformed \(ValueError"):
         GroupDefinition.from_json('{"groups": [{"name": "a", "conditions": [["age", ">"]]}]}')
+
+
+def test_custom_groups_line_counts_every_group_and_the_unplaced():
+    """Five patients, one without a WBC: the rule "WBC > 50" places 2, everyone else 2, and
+    the one without a value is in no group."""
+    cohort = pd.DataFrame({"patient_id": list("abcde"), "wbc": [10.0, 60.0, None, 80.0, 5.0]})
+    assignment = assign_groups(cohort, GroupDefinition(
+        (GroupRule("High WBC", (Condition("wbc", ">", 50),)),), other="Rest"))
+    assert assignment.answer() == ("Custom groups of the 5 filtered patients: High WBC 2, "
+                                   "Rest 2 (1 in no group); compare them on every "
+                                   "page, as the column “Custom group”.")

@@ -1,12 +1,10 @@
-"""The cut-point finder's answer line (core/survival/cutpoint/answer.py) and the custom
-groups' (core.cohort.groups.GroupAssignment.answer). Formatting only: every number below is
-put in by hand and read back, cases worked by hand."""
+"""The cut-point finder's answer line (core/survival/cutpoint/answer.py). Formatting only:
+every number below is put in by hand and read back, cases worked by hand."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from core.cohort.groups import Condition, GroupDefinition, GroupRule, assign_groups
 from core.survival.cutpoint.answer import cutpoint_answer
 from core.survival.cutpoint.maxstat import CURVE_COLUMNS, CutpointResult
 from core.survival.km.logrank import PermutationResult
@@ -40,14 +38,3 @@ def test_few_events_on_one_side_temper_a_small_p():
     line = cutpoint_answer(search(100, (4, 8), 1.4), permutation(0.004), "WBC", "relapses")
     assert "permutation p 0.004 (Lausen-Schumacher ≥ 1): read with great caution, only 12 " \
            "relapses. A cut found" in line
-
-
-def test_custom_groups_line_counts_every_group_and_the_unplaced():
-    """Five patients, one without a WBC: the rule "WBC > 50" places 2, everyone else 2, and
-    the one without a value is in no group."""
-    cohort = pd.DataFrame({"patient_id": list("abcde"), "wbc": [10.0, 60.0, None, 80.0, 5.0]})
-    assignment = assign_groups(cohort, GroupDefinition(
-        (GroupRule("High WBC", (Condition("wbc", ">", 50),)),), other="Rest"))
-    assert assignment.answer() == ("Custom groups of the 5 filtered patients: High WBC 2, "
-                                   "Rest 2 (1 in no group: see below); compare them on every "
-                                   "page, as the column “Custom group”.")
