@@ -16,7 +16,9 @@ reads ``cohort`` (a page that needs only counts never scans for them; issue 24 m
 per new filter at 10^7 rows). Pages read columns and options from :func:`columns_view`, which
 fetches no sample. Engine objects are kept with ``st.cache_resource`` (one DuckDB connection
 per file and server process); small results with ``st.cache_data``; the samples with a small
-cache (:data:`SAMPLES_KEPT`), as each holds up to 10^5 rows.
+cache (:data:`SAMPLES_KEPT`), as each holds up to 10^5 rows. A sample is validated as an
+upload is, but a new filter's sample is taken from the candidate rows validated once per
+server (:mod:`core.cohort.sample_pool`: the same frame, no gatekeeper run per filter).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from core.cohort.engine import CohortSource, key_candidates, open_cohort, seeded
 from core.cohort.engine_baseline import distinct_frame, engine_baseline
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CATEGORY_FIELDS, CohortFilter, FilterResult
+from core.cohort.sample_pool import ValidatedPool, pool_sample, validated_pool
 from core.cohort.schema import ENDPOINTS
 from core.cohort.text import markdown_safe
 from core.cohort.validate import validate_cohort
@@ -112,8 +115,14 @@ def sample(path: str, cohort_filter: CohortFilter) -> pd.DataFrame:
     with :data:`SAMPLE_SEED`, validated as an uploaded cohort, ordered by ``patient_id``."""
     selection = select(path, cohort_filter)
     pool = _candidates(path)
-    rows = seeded_sample(selection.source, selection.n, SAMPLE_ROWS, SAMPLE_SEED,
-                         None if pool is None else filter_source(pool, cohort_filter).source)
+    kept = None if pool is None else filter_source(pool, cohort_filter).source
+    validated = _validated(path)
+    if validated is not None and selection.n > SAMPLE_ROWS:
+        rows = pool_sample(validated, kept, SAMPLE_ROWS)
+        if rows is not None:  # the candidates' rows, validated once per server
+            return rows
+        kept = None  # too few candidates: the source is scanned
+    rows = seeded_sample(selection.source, selection.n, SAMPLE_ROWS, SAMPLE_SEED, kept)
     return validate_cohort(rows)
 
 
@@ -124,6 +133,14 @@ def _candidates(path: str) -> CohortSource | None:
     ~4 x :data:`SAMPLE_ROWS` rows held by the engine instead of a hash of every row."""
     source = _open(path)
     return key_candidates(source, source.n_rows(), SAMPLE_ROWS, SAMPLE_SEED)
+
+
+@st.cache_resource(show_spinner="Checking the registry's sample rows...")
+def _validated(path: str) -> ValidatedPool | None:
+    """:func:`core.cohort.sample_pool.validated_pool` of the candidates: validated once per
+    server process (~4 CPU s, ~100 MB at 4 x 10^5 rows), so that a new filter's sample is
+    taken from validated rows instead of validating 10^5 rows again (~0.9 CPU s)."""
+    return validated_pool(_candidates(path))
 
 
 class RegistryRows:
