@@ -112,7 +112,9 @@ class PartialLikelihood:
                                out=np.zeros(rs.groups), where=rs.tie_size > 0)
         deaths = rs.death_rows
         self._dead_weight = rs.weights[deaths]
-        self._dead_wx = (self._dead_weight[:, None] * self.x[deaths]).sum(axis=0)
+        self._x_dead = self.x[deaths]  # gathered once: each evaluation reads the same rows
+        self._x_sorted = rs.sorted_rows(self.x)
+        self._dead_wx = (self._dead_weight[:, None] * self._x_dead).sum(axis=0)
         self._n_strata = int(self.strata.max()) + 1 if rs.n else 1
 
     @property
@@ -141,20 +143,24 @@ class PartialLikelihood:
         rs, x = self.rs, self.x
         beta = np.asarray(beta, dtype=float)
         eta = self.eta(beta)
-        stratum_max = np.full(self._n_strata, -np.inf)
-        np.maximum.at(stratum_max, self.strata, eta)
-        row_shift = stratum_max[self.strata]
+        if self._n_strata == 1 and len(eta):  # the same maximum, without ufunc.at
+            stratum_max = np.array([eta.max()])
+            row_shift = stratum_max[0]
+        else:
+            stratum_max = np.full(self._n_strata, -np.inf)
+            np.maximum.at(stratum_max, self.strata, eta)
+            row_shift = stratum_max[self.strata]
         eta = np.maximum(eta, row_shift + SMALL)  # no risk set sums to 0 (see SMALL)
         risk = rs.weights * np.exp(eta - row_shift)
         shift = stratum_max[rs.group_stratum]
         s0 = rs.risk_sums(risk)
         e0 = rs.death_sums(risk)
-        wx = risk[:, None] * x
-        s1 = rs.risk_sums(wx)
-        e1 = rs.death_sums(wx)
+        deaths = rs.death_rows
+        s1 = rs.scaled_risk_sums(risk, self._x_sorted)  # risk_sums(risk[:, None] * x)
+        e1 = (np.add.reduceat(risk[deaths][:, None] * self._x_dead, rs.first_death, axis=0)
+              if len(deaths) else np.zeros((0, self.p)))  # death_sums(risk[:, None] * x)
         tie = self.slots.sums(s0, e0)
         omega = self.omega
-        deaths = rs.death_rows
         loglik = float(self._dead_weight @ eta[deaths]
                        - omega @ (tie.log + rs.tie_size * shift))
         score = self._dead_wx - (omega[:, None] * (s1 * tie.h1[:, None]
@@ -164,7 +170,7 @@ class PartialLikelihood:
             c = omega if group_weight is None else omega * np.asarray(group_weight, float)
             per_row = rs.cumulate_to_rows(c * tie.h1)
             info = (x * (risk * per_row)[:, None]).T @ x
-            xd = x[deaths]
+            xd = self._x_dead
             info -= (xd * (risk[deaths] * (c * tie.k1)[rs.death_group])[:, None]).T @ xd
             info -= (s1 * (c * tie.j0)[:, None]).T @ s1
             cross = (s1 * (c * tie.j1)[:, None]).T @ e1

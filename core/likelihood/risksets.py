@@ -47,13 +47,16 @@ class _Suffix:
 
     def sums(self, values: np.ndarray) -> np.ndarray:
         """Per group, the sum of ``values`` over positions [first, last) of this order."""
-        ordered = values[self.order]
+        return self.sums_ordered(values[self.order])
+
+    def sums_ordered(self, ordered: np.ndarray) -> np.ndarray:
+        """:meth:`sums` of values already in this order (``values[order]``)."""
         if len(self.bounds) == 0:
-            shape = (len(self.first),) + values.shape[1:]
+            shape = (len(self.first),) + ordered.shape[1:]
             return np.zeros(shape)
         seg = np.add.reduceat(ordered, self.bounds, axis=0)
         tail = np.concatenate([np.cumsum(seg[::-1], axis=0)[::-1],
-                               np.zeros((1,) + values.shape[1:])])
+                               np.zeros((1,) + ordered.shape[1:])])
         return tail[self.first] - tail[self.last]
 
 
@@ -128,6 +131,22 @@ class RiskSets:
         total = self._exits.sums(values)
         if self._entries is not None:
             total = total - self._entries.sums(values)
+        return total
+
+    def sorted_rows(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """``x`` (shape (n, p)) in each sort order the risk-set sums read (exits, entries),
+        gathered once for :meth:`scaled_risk_sums`."""
+        return x[self._exits.order], None if self._entries is None else x[self._entries.order]
+
+    def scaled_risk_sums(self, scale: np.ndarray, rows: tuple) -> np.ndarray:
+        """``risk_sums(scale[:, None] * x)`` with ``rows = sorted_rows(x)``: the same products
+        summed in the same order (the same numbers, bit for bit), without gathering an
+        (n, p) array on every call (a Newton step of the partial likelihood)."""
+        exits, entries = rows
+        total = self._exits.sums_ordered(scale[self._exits.order][:, None] * exits)
+        if self._entries is not None:
+            total = total - self._entries.sums_ordered(
+                scale[self._entries.order][:, None] * entries)
         return total
 
     def death_sums(self, values: np.ndarray) -> np.ndarray:
