@@ -187,8 +187,16 @@ def browser(chromium_path: str):
         launched.close()
 
 
-CONTEXT = {"viewport": {"width": 1400, "height": 1000}, "accept_downloads": True}
-"""Options of every browser context (a test may give others to :func:`new_context`)."""
+CONTEXT = {"viewport": {"width": 1400, "height": 1000}, "accept_downloads": True,
+           "reduced_motion": "reduce"}
+"""Options of every browser context (a test may give others to :func:`new_context`).
+
+The browser asks for reduced motion, as a user's system setting can: Streamlit then draws
+elements without their entry animations and transitions, while what is drawn, and where, is
+the same. Chromium otherwise renders animation frames the whole time a page loads or a script
+runs, which the tests spend waiting (tests/e2e/test_custom_groups.py, four runs alternated at
+load average 23-26, CPU-seconds of the tests, server and browser: 102 and 105 with motion, 78
+and 96 with reduced motion; the runs with motion also failed three of their six tests)."""
 
 
 def _context(browser, **options):
