@@ -43,8 +43,7 @@ def chinese_xlsx() -> bytes:
 def session_with_file(name: str, data: bytes) -> AppTest:
     """A session on the Your data page whose uploader has just received ``name``."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE).run()  # the session opens on the page, as a link to it does
     handle = io.BytesIO(data)
     handle.name = name
     raw = read_table(handle)
@@ -72,8 +71,7 @@ def frame(at: AppTest, column: str) -> pd.DataFrame:
 
 def test_page_without_upload_states_the_limits_and_offers_templates():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE).run()  # the session opens on the page, as a link to it does
     assert not at.exception
     intro = at.markdown[1].value if "At most" in at.markdown[1].value else \
         next(m.value for m in at.markdown if "At most" in m.value)
@@ -145,8 +143,7 @@ def test_file_level_problems_are_shown_and_nothing_changes():
 
 def test_unreadable_file_gets_its_sentence():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page(PAGE).run()
+    at.switch_page(PAGE).run()  # the session opens on the page, as a link to it does
     at.session_state["upload.name"] = "scan.png"
     at.session_state["upload.data"] = b"\x89PNG...."
     at.session_state["upload.problems"] = [
