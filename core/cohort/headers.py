@@ -13,6 +13,7 @@ dropped (units, formats such as ``(TT.MM.JJJJ)``), separators removed, so ``Date
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -35,6 +36,7 @@ def words(text: object) -> list[str]:
     return [w for w in re.split(r"[\W_]+", plain) if w]
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
 def header_key(text: object) -> str:
     """A header folded to one spelling: words joined without separators."""
     return "".join(words(text)) or "".join(re.split(r"[\W_]+", fold(text)))
@@ -63,6 +65,7 @@ def header_score(header: str, field: str, label: str | None = None) -> int:
     return max(_score(header, field), _score(label, field) if label else 0)
 
 
+@functools.lru_cache(maxsize=16384, typed=True)  # pure; a load asks it ~700 times
 def _score(header: str, field: str) -> int:
     header_words, key = words(header), header_key(header)
     keys = _SYNONYM_KEYS.get(field, set())

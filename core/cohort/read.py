@@ -371,10 +371,17 @@ def _filled(table: pd.DataFrame, exact: bool = True) -> np.ndarray:
     gatekeeper reads such a cell as missing)."""
     if table.size == 0:
         return np.zeros(table.shape, dtype=bool)
+    import pyarrow.compute as pc
+
     columns = []
     for j in table.columns:
         column = table[j]
-        if exact:
+        if column.dtype == TEXT_DTYPE:  # a text table: Arrow's kernels without pandas' cost
+            arrow = column.array.__arrow_array__()
+            text = pc.utf8_trim_whitespace(arrow) if exact else arrow
+            columns.append(pc.fill_null(pc.not_equal(text, ""), False)
+                           .to_numpy(zero_copy_only=False))
+        elif exact:
             text = column.astype("string").str.strip()
             columns.append((column.notna() & text.ne("").fillna(True)).to_numpy(dtype=bool))
         else:

@@ -217,6 +217,7 @@ def _check(raw: pd.DataFrame) -> tuple[pd.DataFrame | None, list[Problem],
     if problems:
         return None, problems, {}
     df = raw.set_axis(names, axis=1).reset_index(drop=True)
+    df.attrs = {}  # read below from raw; pandas deep-copies attrs into every derived object
     if len(df) == 0:
         problems.add("The table has a header but no patient rows. Fix: add one row per patient "
                      "below the header.")

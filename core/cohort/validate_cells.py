@@ -69,8 +69,10 @@ SAMPLE_ROWS = 10_000
 def few_distinct(text: pd.Series) -> bool:
     """Whether ``text`` likely repeats its values (a category, a code, an age), judged from
     its first :data:`SAMPLE_ROWS` cells; a wrong guess costs time, never a different result."""
+    if len(text) <= 1_000:
+        return False
     head = text.iloc[:SAMPLE_ROWS]
-    return len(text) > 1_000 and head.nunique() <= FEW_DISTINCT * len(head)
+    return head.nunique() <= FEW_DISTINCT * len(head)
 
 
 def per_distinct(text: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> pd.Series:
@@ -98,6 +100,10 @@ def as_objects(text: pd.Series) -> pd.Series:
 
 
 def _objects(text: pd.Series) -> pd.Series:
+    arrow = getattr(text.array, "__arrow_array__", None)
+    if arrow is not None:  # Arrow text: its own conversion, None for missing cells
+        return pd.Series(arrow().to_numpy(zero_copy_only=False), index=text.index,
+                         name=text.name, dtype=object, copy=False)
     return text.astype(object).where(text.notna().to_numpy(dtype=bool), None)
 
 
@@ -123,12 +129,22 @@ def clean_text(values: pd.Series, dashes_missing: bool = True) -> pd.Series:
 
 
 def _clean(text: pd.Series, dashes_missing: bool) -> pd.Series:
-    """:func:`clean_text` of a ``string`` Series, cell by cell (in Arrow's kernels)."""
-    text = text.str.strip()
-    missing = text.isna() | text.str.lower().isin(MISSING_TOKENS)
+    """:func:`clean_text` of a ``string`` Series, cell by cell, in Arrow's kernels called
+    directly (what ``str.strip``, ``str.lower``, ``isin`` and ``mask`` call, without pandas'
+    fixed cost per call: this runs for every column of every load)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arrow = text.array.__arrow_array__()
+    stripped = pc.utf8_trim_whitespace(arrow)
+    missing = pc.is_in(pc.utf8_lower(stripped),
+                       value_set=pa.array(sorted(MISSING_TOKENS), type=arrow.type))
     if dashes_missing:
-        missing |= text.isin(DASHES)
-    return text.mask(missing.fillna(True).to_numpy(dtype=bool))
+        missing = pc.or_(missing, pc.is_in(stripped,
+                                           value_set=pa.array(sorted(DASHES), type=arrow.type)))
+    kept = pc.if_else(pc.fill_null(missing, True), pa.scalar(None, arrow.type), stripped)
+    return pd.Series(pd.arrays.ArrowStringArray(kept), index=text.index, name=text.name,
+                     copy=False)
 
 
 def is_missing(value: object) -> bool:
@@ -239,12 +255,18 @@ def parse_category(column: Column, texts: pd.Series, row_label, problems) -> pd.
     lookup = {level.lower(): level for level in column.allowed or ()}
     lookup.update(ALIASES.get(column.name, {}))
 
+    spellings = list(lookup)
+    levels = np.array([lookup[k] for k in spellings] + [None], dtype=object)
+
     def canonical(text: pd.Series) -> pd.Series:  # the level, None where unknown
-        lower = text.str.lower()
-        known = lower.isin(list(lookup)).fillna(False).to_numpy(dtype=bool)
-        values = pd.Series(None, index=text.index, dtype=object)
-        if known.any():
-            values[known] = lower[known].astype(object).map(lookup)
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        arrow = text.array.__arrow_array__()
+        found = pc.index_in(pc.utf8_lower(arrow), value_set=pa.array(spellings, arrow.type))
+        at = pc.fill_null(found, len(spellings)).to_numpy().astype(np.intp, copy=False)
+        known = at < len(spellings)
+        values = pd.Series(levels[at], index=text.index, dtype=object)
         if column.allowed is None:  # open vocabulary: keep the text, canonicalise aliases
             return values.where(known, _objects(text))
         return values
