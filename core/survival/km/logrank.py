@@ -31,6 +31,7 @@ from scipy.stats import chi2, permutation_test
 from core.errors import AnalysisError
 from core.survival.input import Exclusion, SurvivalData
 from core.survival.km.counts import SurvivalCounts, counts_of, survival_counts
+from core.survival.km.relabel import exact_greater_p
 from core.survival.km.risktables import (
     RiskTables,
     fleming_harrington_weights,
@@ -389,11 +390,13 @@ def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit
             np.put_along_axis(onehot[:, j, :], part.astype(int), 1.0, axis=-1)
         return statistic_of(onehot)
 
-    result = permutation_test(samples, statistic, permutation_type="independent",
-                              vectorized=True, n_resamples=np.inf if exact else n_resamples,
-                              alternative="greater", batch=batch,
-                              rng=None if exact else np.random.default_rng(seed))
-    p = float(result.pvalue)
+    if exact:  # scipy's enumeration, its values and its rule, built in numpy (relabel)
+        p = exact_greater_p(labels, k, statistic_of, batch)
+    else:
+        p = float(permutation_test(samples, statistic, permutation_type="independent",
+                                   vectorized=True, n_resamples=n_resamples,
+                                   alternative="greater", batch=batch,
+                                   rng=np.random.default_rng(seed)).pvalue)
     used = total if exact else n_resamples
     return PermutationResult(p_value=p, exact=exact, n_resamples=int(used),
                              mc_standard_error=0.0 if exact else float(np.sqrt(p * (1 - p) / used)),
