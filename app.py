@@ -18,7 +18,7 @@ from core.survival.km.summary import ENDPOINT_NAMES, stratifier_options
 from core.survival.overview import LANDMARK_MONTHS, overview_answer
 from ui import cached
 from ui.access import may
-from ui.comparisons import baseline_split, current_flow, flow_section
+from ui.comparisons import FLOW_ENDPOINT, baseline_split, current_flow, flow_section
 from ui.deliverables import deliverables
 from ui.exports import download_button
 from ui.overview import readable_csv
@@ -26,6 +26,7 @@ from ui.registry import baseline as registry_baseline
 from ui.registry import columns_view, first_rows, follow_up
 from ui.registry import survival as registry_survival
 from ui.shell import SEED_SOURCE, explain, page_setup, plain, stop_if_empty
+from ui.state import saved_value
 from ui.subgroups import filter_description, rules_for, rules_text
 
 view = page_setup("Cohort", ":material/groups:")
@@ -229,7 +230,7 @@ download_button(
         cohort, view.source, view.selection.n_total, tuple(view.cohort_filter.describe()),
         report_notes, None if report_by == NO_GROUPS else report_by,
         view.source == SEED_SOURCE, export.privacy,
-        current_flow(view, st.session_state.get("cohort.flow_endpoint", "rfs"),
+        current_flow(view, saved_value(FLOW_ENDPOINT, "rfs"),
                      None if report_by == NO_GROUPS else report_by)),
     download_name("cohort", "report", "html", filters=filters,
                   endpoint=None if report_by == NO_GROUPS else f"by-{report_by}"),

@@ -39,7 +39,7 @@ from ui import cached
 from ui.exports import download_button
 from ui.session_cache import session_cached
 from ui.shell import STATE_COHORT, plain
-from ui.state import keep_in_url, saved_value, seed_choice, url_value
+from ui.state import keep_in_url, saved_value, seed_choice, url_choice, url_value
 from ui.upload import STATE_SET_ASIDE
 
 
@@ -91,6 +91,8 @@ CONTRASTS_WHY = (
     "is without assuming proportional hazards.")
 
 REFERENCE_KEY = "survival.reference"
+FLOW_ENDPOINT = "cohort.flow_endpoint"
+"""The Cohort page's flow-diagram endpoint (rfs/os), which its report follows."""
 
 
 def effects_for(cohort: pd.DataFrame, endpoint: Endpoint, by: str | None, groups: list[str]
@@ -253,10 +255,18 @@ def flow_section(view, by: str | None) -> None:
     with SVG/PNG downloads; not in registry mode (the sidebar's counts say it there)."""
     if getattr(view, "registry", None) is not None:
         return
-    with st.expander("Who is in the analysis: flow diagram (CONSORT/STROBE)",
-                     icon=":material/account_tree:"):
-        endpoint = st.radio("Endpoint", ["rfs", "os"], horizontal=True,
-                            key="cohort.flow_endpoint", format_func=str.upper)
+    # Drawn when opened (a rerun): a collapsed section costs the browser no figure on a
+    # first visit (bench/bench_first_draw.py).
+    section = st.expander("Who is in the analysis: flow diagram (CONSORT/STROBE)",
+                          icon=":material/account_tree:", key="cohort.flow_open",
+                          on_change="rerun")
+    if not section.open:
+        return
+    with section:
+        url_choice(FLOW_ENDPOINT, ["rfs", "os"], "rfs")  # kept while the section is closed
+        endpoint = st.radio("Endpoint", ["rfs", "os"], horizontal=True, key=FLOW_ENDPOINT,
+                            format_func=str.upper)
+        keep_in_url(FLOW_ENDPOINT)
         try:
             flow = _flow(view, endpoint, by)
         except AnalysisError as error:

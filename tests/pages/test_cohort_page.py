@@ -17,8 +17,8 @@ def test_renders_all_19_patients():
     assert baseline.iloc[0].tolist() == ["Patients", "", "19"]
     assert {b.label for b in at.get("download_button")} == {
         "Download CSV", "Download CSV, readable headers", "Download XLSX",
-        "Download baseline table (CSV)", "Download tumor-board report (HTML)",
-        "Flow diagram (SVG)", "Flow diagram (PNG)"}
+        "Download baseline table (CSV)", "Download tumor-board report (HTML)"}
+    # the flow diagram's SVG/PNG are in its section, drawn when opened (next tests)
 
 
 def test_filter_changes_count_table_and_url():
@@ -218,8 +218,12 @@ def test_baseline_table_split_by_group_with_p_and_note():
 
 
 def test_flow_diagram_counts_every_row():
+    """Drawn when its section is opened (a first visit sends the browser no figure there)."""
     at = run_page(query={"sorafenib_timing": "induction"}, timeout=120)
     assert not at.exception
+    assert not any("Rows in the file" in c.proto.spec for c in at.get("plotly_chart"))
+    at.session_state["cohort.flow_open"] = True  # the user opens the section
+    at.run()
     spec = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
                 if "Rows in the file" in c.proto.spec)
     texts = [a["text"] for a in spec["layout"]["annotations"]]
@@ -228,6 +232,12 @@ def test_flow_diagram_counts_every_row():
     assert "not Sorafenib timing =<br>induction: 5" in texts
     labels = {d.proto.label for d in at.get("download_button")}
     assert {"Flow diagram (SVG)", "Flow diagram (PNG)"} <= labels  # through the guard
+    at.radio(key="cohort.flow_endpoint").set_value("os").run()
+    at.session_state["cohort.flow_open"] = False  # closed: the report keeps the choice
+    at.run()
+    assert at.query_params["cohort.flow_endpoint"] == "os"
+    at.session_state["cohort.flow_open"] = True
+    assert at.run().radio(key="cohort.flow_endpoint").value == "os"
 
 
 def test_table1_follows_the_survival_grouping_until_no_split_is_chosen():
