@@ -10,8 +10,11 @@ colleague's link does; the browser's cache warm) in Debian's Chromium and times:
 
 - *header*: until the "n of N patients" line is shown (the page's frame is drawn; the hello
   page has such a line too);
-- *drawn*: until the session's script run has finished and the page is idle (every chart,
-  table and answer line drawn).
+- *drawn*: until the session's script run has finished and the browser has drawn its
+  elements (tables, answer lines, widgets), but not yet its figures: Streamlit loads plotly.js
+  (a 4.7 MB chunk) only when the first figure arrives and draws figures after that;
+- *figures*: until every figure the server sent outside a collapsed section is drawn (its
+  SVG in the page): what a reader waits for. The ratios are of this time.
 
 A second table times the page scripts alone, warm, in this process (Streamlit's AppTest, no
 browser), and what each page's figures cost to serialise (plotly ``to_json``), to say where
@@ -117,6 +120,35 @@ the other pages 1.40-2.81 / 1.50-2.65 s (Competing risks 2.81 in the first run, 
 second; Patients 1.94 / 2.65). Every page's script runs in 0.06-0.31 s warm. So the three
 pages now draw in the time of the static About page, and no page is more than 1.6x About;
 under 2 s for every page is not shown: About itself took 1.66-1.75 s in these runs.
+
+Figures were not in those times (2026-12-07 02:30-03:35 UTC, issue 24, Cohort and Patients
+pages). The *drawn* time above ends when the script-state attribute says the run is over, and
+at that moment no figure is in the page yet: ``[data-testid="stPlotlyChart"]`` appears only
+once Streamlit has loaded and evaluated plotly.js, and the figures are drawn after it. So the
+*figures* column was added. Where a page with figures spends its time in the browser, from
+Chromium's trace and CPU profile of a new tab (the Cohort page; load average 4-13): the
+server's messages all arrive within 0.4 s of the session's start (its script is 0.12-0.19 s
+warm; Patients' 0.19 s), the page's elements are drawn by the script-state change as on About,
+then plotly.js's module evaluation (one long task, 2.1 s at load 13) and one to two more long
+tasks per figure (``Plotly.react``: calcdata, axes, tick-label overflow, the mode bar; 0.4-1.2 s
+each at load 13-25) follow; the figures themselves are 9-24 kB (2-8 traces, no annotations).
+Side by side, the renderer's main-thread CPU (trace ``tdur`` of its tasks) from ``goto`` until
+the page and its visible figures are drawn, the code at beea904 (main) and after the change
+below, with a copy of the page without its two Kaplan-Meier figures, 3 rounds, 2026-12-07
+03:15-03:30 UTC, load average 18-47 (wall seconds meaningless: 25-47 s to the figures): Cohort
+3.49 s (main; rounds 2.65-3.50) -> 3.14 s (2.69-3.18), Cohort without figures 0.96 s, About 0.92
+/ 0.87 s, Patients 3.27 s. So two thirds of what the Cohort and Patients pages cost the browser
+is plotly.js and their figures: the page without figures costs what About costs. Cut: the
+Cohort page's flow diagram, a figure in a collapsed expander that the browser drew on every
+first visit, is drawn when its section is opened (``ui.comparisons.flow_section``, a tracked
+expander; its endpoint choice kept while closed): -0.35 s of renderer CPU, 10 %. Left: the
+evaluation of plotly.js in every new tab that shows a figure (Streamlit's bundle, loaded on the
+first figure; nothing an app can trim) and about 0.5 s of renderer CPU per figure under load;
+the Cohort page's two small survival curves and the Patients page's swimmer, timeline and
+Kaplan-Meier figures are drawn on first view. Under 2 s with figures needs those curves drawn
+without plotly on first view (for example a static SVG of the step function, plotly on
+demand), a decision for the product, not made here. Rerun this script on an idle machine for
+wall-clock seconds of the *figures* column.
 """
 
 from __future__ import annotations
@@ -141,10 +173,44 @@ HELLO = 'import streamlit as st\nst.title("Hello")\nst.markdown("**19 of 19 pati
 TIMEOUT_MS = 120_000
 
 
-def _open(context, url: str) -> tuple[float, float]:
-    """Seconds from ``goto`` to the header line, and to an idle page, in a new tab (a new
-    Streamlit session; the browser's cache warm, as for a colleague who has used the app)."""
+FIGURES_DRAWN = """(n) => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+    .filter(c => !c.closest('details:not([open])') && c.querySelector('.main-svg')).length >= n"""
+"""Whether ``n`` figures outside a collapsed section are drawn (plotly's SVG is in the page)."""
+
+
+def figures_sent(payloads: list[bytes]) -> int:
+    """How many plotly figures the server sent outside a collapsed section (an expander drawn
+    closed), from the session's forward messages."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    closed, count = [], 0
+    for payload in payloads:
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") != "delta":
+            continue
+        path = tuple(message.metadata.delta_path)
+        delta = message.delta
+        if delta.WhichOneof("type") == "add_block" and \
+                delta.add_block.WhichOneof("type") == "expandable" and \
+                not delta.add_block.expandable.expanded:
+            closed.append(path)
+        elif delta.WhichOneof("type") == "new_element" and \
+                delta.new_element.WhichOneof("type") == "plotly_chart" and \
+                not any(path[:len(c)] == c for c in closed):
+            count += 1
+    return count
+
+
+def _open(context, url: str) -> tuple[float, float, float]:
+    """Seconds from ``goto`` to the header line, to the end of the script run (the page's
+    elements drawn; figures arrive later, when plotly.js is loaded), and to every figure
+    drawn, in a new tab (a new Streamlit session; the browser's cache warm, as for a colleague
+    who has used the app)."""
     page = context.new_page()
+    payloads: list[bytes] = []
+    page.on("websocket", lambda socket: socket.on(
+        "framereceived", lambda data: payloads.append(data) if isinstance(data, bytes) else None))
     try:
         start = time.perf_counter()
         page.goto(url)
@@ -154,20 +220,24 @@ def _open(context, url: str) -> tuple[float, float]:
         page.wait_for_function(
             "() => document.querySelector('[data-testid=\"stApp\"]')"
             "?.getAttribute('data-test-script-state') === 'notRunning'", timeout=TIMEOUT_MS)
-        return header, time.perf_counter() - start
+        drawn = time.perf_counter() - start
+        page.wait_for_function(FIGURES_DRAWN, arg=figures_sent(payloads), timeout=TIMEOUT_MS,
+                               polling=50)
+        return header, drawn, time.perf_counter() - start
     finally:
         page.close()
 
 
-def open_in_turn(targets: dict[str, str], repeats: int) -> dict[str, list[tuple[float, float]]]:
+def open_in_turn(targets: dict[str, str], repeats: int
+                 ) -> dict[str, list[tuple[float, float, float]]]:
     """Open every target once (warm: imports, caches, the first session), then ``repeats``
     rounds of every target in turn, in Debian's Chromium at 1366x768: per target the
-    (header, drawn) seconds of each round (:func:`_open`)."""
+    (header, drawn, figures) seconds of each round (:func:`_open`)."""
     import shutil
 
     from playwright.sync_api import sync_playwright
 
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in targets}
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in targets}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"),
                                              headless=True, args=CHROMIUM_ARGS)
@@ -192,14 +262,14 @@ def browser_table(repeats: int) -> None:
     finally:
         app.stop()
         hello.stop()
-    about = statistics.median(d for _, d in times["pages/9_About.py"])
-    bare = statistics.median(d for _, d in times["hello (bare Streamlit)"])
-    print(f"{'page':<32} {'header s':>9} {'drawn s':>8} {'/ About':>8} {'/ hello':>8}")
+    about = statistics.median(d for _, d, _ in times["pages/9_About.py"])
+    bare = statistics.median(d for _, d, _ in times["hello (bare Streamlit)"])
+    print(f"{'page':<32} {'header s':>9} {'drawn s':>8} {'figures s':>10} {'/ About':>8} "
+          f"{'/ hello':>8}")
     for name, runs in times.items():
-        header = statistics.median(h for h, _ in runs)
-        drawn = statistics.median(d for _, d in runs)
-        print(f"{name:<32} {header:9.2f} {drawn:8.2f} {drawn / about:8.2f} "
-              f"{drawn / bare:8.2f}")
+        header, drawn, figures = (statistics.median(run[i] for run in runs) for i in range(3))
+        print(f"{name:<32} {header:9.2f} {drawn:8.2f} {figures:10.2f} {figures / about:8.2f} "
+              f"{figures / bare:8.2f}")
 
 
 def script_table(repeats: int) -> None:

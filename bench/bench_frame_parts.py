@@ -71,11 +71,11 @@ def main(repeats: int) -> None:
     finally:
         for server in servers.values():
             server.stop()
-    bare = statistics.median(d for _, d in times["hello"])
+    bare = statistics.median(d for _, d, _ in times["hello"])
     print(f"{'variant':<14} {'header s':>9} {'drawn s':>8} {'/ hello':>8}")
     for name, runs in times.items():
-        drawn = statistics.median(d for _, d in runs)
-        print(f"{name:<14} {statistics.median(h for h, _ in runs):9.2f} {drawn:8.2f} "
+        drawn = statistics.median(d for _, d, _ in runs)
+        print(f"{name:<14} {statistics.median(h for h, _, _ in runs):9.2f} {drawn:8.2f} "
               f"{drawn / bare:8.2f}")
 
 
