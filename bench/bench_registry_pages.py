@@ -155,7 +155,8 @@ left on the Cox page at 10^7 rows (one run, ``time.process_time`` around each ca
 counts-based Cox of every filtered row in DuckDB 1.1-1.3 s (one ``GROUP BY`` of two text
 columns and the time over 8.4 x 10^6 rows; DuckDB already computes the row's kind once), the
 sample's four fits 1.1 s (the two with ELN risk run R's 20 Newton steps: a level without
-events), the sample 0.25 s, predictions 0.25 s, the page's header 0.24 s, Streamlit and figures ~0.7 s.
+events), the sample 0.25 s, predictions 0.25 s, the page's header 0.24 s, Streamlit and
+figures ~0.7 s.
 Subgroups: its ~24 fits (Harrell's C alone ~1 s), the cut-point tab's exact maxstat p.
 """
 
