@@ -22,8 +22,9 @@ from core.access.audit_verify import verify_chain
 from core.cohort.read import load_seed_cohort
 from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
 from tests.e2e.conftest import ROOT, _free_port, start_server
-from tests.e2e.helpers import wait_idle
+from tests.e2e.helpers import page_title, sidebar_link, title, wait_idle
 from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
+from ui.shell import PAGES
 
 pytestmark = pytest.mark.e2e
 LIFETIME = 8
@@ -64,6 +65,10 @@ def servers(chromium_path):
         for server in started:
             server.stop()
         provider.stop()
+
+
+SCRIPTS = {label: script for script, label, _ in PAGES}
+"""The page script behind each sidebar label."""
 
 
 def audit_path(folder: Path, server) -> Path:
@@ -219,9 +224,14 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
     app, _, folder = servers
     page.goto(f"{app.url}/?eln2022_risk=adverse")
     sign_in(page, "dan")
-    for path in ("Survival", "Competing_risks", "Cox", "Subgroups", "Patients?patient=9",
-                 "During_follow_up", "Paper_check", "About", "Your_data"):
-        page.goto(f"{app.url}/{path}")
+    page.goto(f"{app.url}/Patients?patient=9")  # a patient's card, opened by its link
+    expect(page.get_by_text("Signed in as Dan Manager")).to_be_visible()
+    for label in ("Survival", "Competing risks", "Cox regression", "Subgroups & cut-points",
+                  "During follow-up", "Paper check", "About & definitions", "Your data"):
+        # the sidebar's links change pages in the same browser session (no page load)
+        wait_idle(page)
+        sidebar_link(page, label).click()
+        expect(title(page)).to_have_text(page_title(SCRIPTS[label]))
         expect(page.get_by_text("Signed in as Dan Manager")).to_be_visible()
     page.goto(f"{app.url}/?mrd_pre_status=positive")
     expect(page.get_by_text("of 19 patients")).to_be_visible()
