@@ -24,6 +24,7 @@ References: ECMA-376 (SpreadsheetML dimension record); pyreadstat documentation
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import re
 from collections import Counter
@@ -63,11 +64,19 @@ ROW_INDEX = "row"
 def load_seed_cohort() -> pd.DataFrame:
     """Return the embedded 19-patient cohort of the seed study, validated.
 
+    The file is read and validated once per process; each call returns its own copy (a
+    caller may change it freely).
+
     Returns
     -------
     pandas.DataFrame
         One row per patient with the columns of :data:`core.cohort.schema.COLUMNS`; times in months.
     """
+    return _validated_seed().copy(deep=True)
+
+
+@functools.cache
+def _validated_seed() -> pd.DataFrame:
     return validate_cohort(read_table(SEED_PATH))
 
 
