@@ -147,8 +147,14 @@ first figure; nothing an app can trim) and about 0.5 s of renderer CPU per figur
 the Cohort page's two small survival curves and the Patients page's swimmer, timeline and
 Kaplan-Meier figures are drawn on first view. Under 2 s with figures needs those curves drawn
 without plotly on first view (for example a static SVG of the step function, plotly on
-demand), a decision for the product, not made here. Rerun this script on an idle machine for
-wall-clock seconds of the *figures* column.
+demand), a decision for the product, not made here. Wall clock, this script's loop with the
+figures column, the code at beea904 (before) and 6b479d6 (after) served side by side with
+hello, 3 rounds, 03:42-03:47 UTC, load average 13-14, medians (rounds in brackets): hello 1.65
+s; About 4.35 / 3.57 s; Cohort drawn 4.31 / 5.85 s, figures 13.14 (6.3-18.4) / 12.00 (8.7-13.6)
+s, 3.0 / 3.4 x About; Patients drawn 3.67 / 2.89 s, figures 11.42 / 12.05 s, 2.6 / 3.4 x About.
+At that load the rounds overlap and the flow diagram's 10 % of renderer CPU is not seen in wall
+time; what is seen is that a page's figures, not its elements, are most of the wait (the
+*drawn* times are 1.0-1.6 x About's). Rerun on an idle machine for the seconds.
 """
 
 from __future__ import annotations
