@@ -7,10 +7,10 @@ in each group (the observed-minus-expected vector and its hypergeometric covaria
 so a registry of any size, in memory or in an engine, costs what its count table costs); the
 same tables carry strata (``survdiff(... + strata(s))``: per-stratum sums) and the
 Fleming-Harrington weights S(t-)^rho (``survdiff(rho = )``). The permutation version
-re-evaluates that statistic over re-assignments of the group labels with
-:func:`scipy.stats.permutation_test`: by full enumeration when the number of distinct
-assignments is small enough, otherwise by Monte Carlo with a fixed seed, reporting the
-simulation standard error.
+re-evaluates that statistic over re-assignments of the group labels: by full enumeration
+(:mod:`core.survival.km.relabel`, scipy's rule in numpy) when the number of distinct
+assignments is small enough, otherwise by Monte Carlo with a fixed seed
+(:func:`scipy.stats.permutation_test`), reporting the simulation standard error.
 
 References
 ----------
@@ -358,8 +358,9 @@ def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit
     """Permutation p-value of a K-sample statistic over re-assignments of group labels.
 
     Shared by the log-rank test and Gray's test. Group sizes are kept; every assignment is
-    enumerated when there are at most ``exact_limit`` of them, otherwise ``n_resamples``
-    seeded random ones (scipy ``permutation_test``, ``alternative="greater"``).
+    enumerated when there are at most ``exact_limit`` of them
+    (:func:`core.survival.km.relabel.exact_greater_p`), otherwise ``n_resamples`` seeded
+    random ones (scipy ``permutation_test``, ``alternative="greater"``).
 
     Parameters
     ----------
