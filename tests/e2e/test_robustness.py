@@ -59,14 +59,14 @@ def test_malformed_link_opens_with_notices(server, page):
     assert not dialogs, f"the link ran script in the page: {dialogs}"
 
 
-def test_broken_upload_lists_problems_and_spares_other_sessions(server, new_context):
+def test_broken_upload_lists_problems_and_spares_other_sessions(server, page, new_context):
     with pytest.raises(CohortError) as raised:
         load_cohort(io.BytesIO(BROKEN_CSV))
     problems = raised.value.problems
     assert len(problems) >= 2
 
-    a = new_context().new_page()
-    b = new_context().new_page()
+    a = page  # a tab of the worker's context (the app's JavaScript already cached)
+    b = new_context().new_page()  # another browser: shares nothing with a
     a.goto(server.url)
     b.goto(server.url)
     expect_count(a, 19)

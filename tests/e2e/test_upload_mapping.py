@@ -50,10 +50,9 @@ def upload_export(page, data: bytes) -> None:
     wait_idle(page)
 
 
-def test_upload_map_explore_and_reupload_with_the_mapping(server, new_context, tmp_path):
-    data = chinese_export()
-    page = new_context().new_page()
-    other = new_context().new_page()
+def test_upload_map_explore_and_reupload_with_the_mapping(server, page, new_context, tmp_path):
+    data = chinese_export()  # uploaded in a tab of the worker's context (JavaScript cached)
+    other = new_context().new_page()  # another browser: shares nothing with page
     page.goto(f"{server.url}/Your_data")
     expect_count(page, 19)
     upload_export(page, data)
