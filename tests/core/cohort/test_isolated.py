@@ -120,3 +120,19 @@ def test_text_tables_are_sent_as_record_batches_not_pickled():
     assert sent == [(["sheet"], None)]
     pd.testing.assert_frame_equal(with_text_tables(sent[0], {1: table})[1], raw)
     assert not mine.poll()
+
+
+def test_the_worker_never_runs_the_callers_main_script(tmp_path, monkeypatch):
+    """Under Streamlit ``__main__`` is the app's script; a forkserver child would run it before
+    its target (all of app.py, ~3 CPU-s per upload). A main script that exits at once would
+    end the worker before it reads: the read succeeds only if that script is never run."""
+    import sys
+    import types
+
+    script = tmp_path / "app.py"
+    script.write_text("raise SystemExit(9)\n")
+    main = types.ModuleType("__main__")
+    main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert run_isolated("read", "ok.csv", b"patient_id,os_months,os_event\n1,2,1\n")[0] == []
+    assert sys.modules["__main__"] is main
