@@ -208,7 +208,7 @@ class ReadJob:
                 code = self._process.exitcode
                 self._finish("refused", [_too_slow(self.name, self._seconds)
                                          if code == -signal.SIGXCPU else
-                                         _died(self.name, self._memory)])
+                                         _ended(self.name, self._memory, code)])
                 break
             if kind == "progress":
                 self._fraction = value
@@ -317,6 +317,34 @@ def _died(name: str, memory_mb: int) -> str:
             "save it as CSV or Parquet.")
 
 
+OUT_OF_MEMORY_EXIT = 3
+"""The worker's exit status when it ran out of memory while answering (:func:`_work`)."""
+
+
+def _ended(name: str, memory_mb: int, exitcode: int | None) -> str:
+    """The sentence for a worker that ended without answering, named for how it ended: out of
+    memory (:data:`OUT_OF_MEMORY_EXIT`), killed from outside (``SIGKILL``: the operator, or the
+    system when the server's memory ran out), crashed on a signal, or another exit status."""
+    if exitcode == OUT_OF_MEMORY_EXIT:
+        return _died(name, memory_mb)
+    again = ("Fix: try again; if it happens again, export only the columns and rows the "
+             "analysis needs, or save it as CSV or Parquet.")
+    if exitcode == -signal.SIGKILL:
+        return (f"Reading {name} stopped: its reading process was killed from outside (SIGKILL), "
+                "by the server's operator or by the system when the server ran short of "
+                f"memory. {again}")
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = signal.Signals(-exitcode).name
+        except ValueError:
+            how = f"signal {-exitcode}"
+        return (f"Reading {name} stopped: the reader crashed ({how}), as it may on a damaged "
+                "file or one that needs more than the "
+                f"{memory_mb:,} MB of memory a file may use here. {again}")
+    status = "" if exitcode is None else f" (exit status {exitcode})"
+    return f"Reading {name} stopped: its reading process ended without an answer{status}. {again}"
+
+
 def _too_slow(name: str, seconds: int) -> str:
     return (f"Reading {name} was stopped after {seconds:,} seconds of work, the time a file may "
             "take here. Fix: export only the columns and rows the analysis needs, or save it as "
@@ -351,7 +379,7 @@ def _work(conn, task: str, name: str, options: dict, memory_mb: int, seconds: in
         conn.send(("peak", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
         conn.send(("done", result) if refusal is None else ("refused", refusal))
     except MemoryError:
-        os._exit(3)  # the server reports the memory limit for a worker that says nothing
+        os._exit(OUT_OF_MEMORY_EXIT)  # the server names the memory limit
     finally:
         conn.close()
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import signal
 import threading
 
 import pandas as pd
@@ -136,3 +138,31 @@ def test_the_worker_never_runs_the_callers_main_script(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "__main__", main)
     assert run_isolated("read", "ok.csv", b"patient_id,os_months,os_event\n1,2,1\n")[0] == []
     assert sys.modules["__main__"] is main
+
+
+@pytest.mark.parametrize(("exitcode", "sentence"), [
+    (3, r"^Reading x\.csv stopped: the file needs more than the 1,024 MB of memory a file may "
+        r"use here\. Fix: export only the columns"),
+    (-9, r"^Reading x\.csv stopped: its reading process was killed from outside \(SIGKILL\), "
+         r"by the server's operator or by the system when the server ran short of memory\. "
+         r"Fix: try again; if it happens again, export only the columns"),
+    (-11, r"^Reading x\.csv stopped: the reader crashed \(SIGSEGV\), as it may on a damaged "
+          r"file or one that needs more than the 1,024 MB of memory a file may use here\. "
+          r"Fix: try again"),
+    (1, r"^Reading x\.csv stopped: its reading process ended without an answer \(exit status "
+        r"1\)\. Fix: try again"),
+    (None, r"^Reading x\.csv stopped: its reading process ended without an answer\. Fix: "),
+])
+def test_a_worker_that_ends_without_answering_is_named_for_how_it_ended(exitcode, sentence):
+    # Worked by hand from multiprocessing's convention: exitcode -N is "killed by signal N".
+    # Before, every such ending read "the file needs more than ... MB of memory".
+    assert re.match(sentence, isolated._ended("x.csv", 1024, exitcode))
+
+
+def test_a_worker_killed_from_outside_is_not_blamed_on_the_files_memory(big_csv):
+    job = ReadJob("load", "big.csv", big_csv * 6)
+    assert job.poll().state == "running"
+    os.kill(job._process.pid, signal.SIGKILL)
+    with pytest.raises(CohortError, match=r"Reading big\.csv stopped: its reading process was "
+                                          r"killed from outside \(SIGKILL\)"):
+        job.outcome()
