@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from plotly.subplots import make_subplots
 from scipy import optimize, stats
 
 from core.cohort.read import load_seed_cohort
@@ -601,6 +602,28 @@ def test_schoenfeld_figure(cohort):
     assert points[0]["y"] == pytest.approx(test.residuals["mrd_pos"].tolist())
     titles = [a["text"] for a in fig.to_plotly_json()["layout"]["annotations"]]
     assert titles[0].startswith("mrd_pos (p = 0.656")
+
+
+def test_schoenfeld_figure_has_the_subplots_layout_and_the_simple_white_template():
+    """The figure is built in one construction from a cached grid, its template assigned from
+    plotly's cache without validation: its layout is what ``make_subplots`` and
+    ``update_layout(template="simple_white")`` gave (1 to 3 panels)."""
+    rng = np.random.default_rng(0)
+    for n in (1, 2, 3):
+        terms = [f"t{i}" for i in range(n)]
+        residuals = pd.DataFrame({"time": rng.exponential(10, 12),
+                                  "transformed_time": rng.random(12),
+                                  **{t: rng.normal(size=12) for t in terms}})
+        layout = schoenfeld_figure(residuals, labels={"t0": "first"}).to_plotly_json()["layout"]
+        grid = make_subplots(rows=n, cols=1, subplot_titles=["first", *terms[1:]],
+                             shared_xaxes=True, vertical_spacing=0.12 if n > 1 else 0.0)
+        expected = grid.update_layout(template="simple_white").to_plotly_json()["layout"]
+        assert layout["annotations"] == expected["annotations"]
+        assert layout["template"] == expected["template"]
+        for axis in [k for k in expected if k.startswith(("xaxis", "yaxis"))]:
+            assert {k: layout[axis][k] for k in expected[axis]} == expected[axis]
+        assert {k for k in layout if k.startswith(("xaxis", "yaxis"))} == {
+            k for k in expected if k.startswith(("xaxis", "yaxis"))}
 
 
 def test_ph_test_on_a_degenerate_fit_reports_missing_not_a_negative_chisq(cohort):
