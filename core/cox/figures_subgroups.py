@@ -31,6 +31,7 @@ from core.style.plot import (
     ratio_axis,
     ratio_axis_layout,
     readable_axis,
+    simple_white,
     wrap_label,
 )
 
@@ -140,9 +141,10 @@ def subgroup_forest_figure(table: pd.DataFrame, interactions: pd.DataFrame | Non
                                 "ticktext": names, "range": [bottom, -0.5],
                                 "showgrid": False}),  # rows top to bottom
         "title": {"text": plotly_safe(title)} if title else {},
-        "template": "simple_white", "showlegend": any(firth),
+        "showlegend": any(firth),
         "height": max(280, round(120 + 30 * sum(sizes))), "margin": {"l": 10, "r": 20},
         "legend": {"orientation": "h", "x": 1, "xanchor": "right", "y": 1.0,
                    "yanchor": "bottom"},
         "font": READABLE_FONT}
-    return go.Figure(data=data, layout=layout)  # one construction: no update walks
+    # one construction (no update walks), the template from plotly's cache
+    return simple_white(go.Figure(data=data, layout=layout))

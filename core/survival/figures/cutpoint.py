@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from core.cohort.schema import LABELS
 from core.cohort.text import plotly_safe
-from core.style.plot import OKABE_ITO, READABLE_FONT, readable_axis
+from core.style.plot import OKABE_ITO, READABLE_FONT, readable_axis, simple_white
 from core.survival.cutpoint.maxstat import CutpointResult, lausen92_critical
 
 NAIVE_CRITICAL = 1.959963984540054
@@ -47,7 +47,7 @@ def cutpoint_figure(result: CutpointResult, *, unit: str = "") -> go.Figure:
              ].itertuples(index=False)]
     x_title = f"Cut-point: {label}" + (f" ({plotly_safe(unit)})" if unit and "(" not in label
                                         else "")
-    fig = go.Figure(data=[{
+    fig = simple_white(go.Figure(data=[{
         "type": "scatter", "x": curve["cut"].tolist(), "y": curve["statistic"].tolist(),
         "mode": "lines+markers", "line": {"shape": "hv", "color": OKABE_ITO[0]},
         "marker": {"size": 5}, "name": "standardized log-rank statistic", "hovertext": hover,
@@ -55,8 +55,8 @@ def cutpoint_figure(result: CutpointResult, *, unit: str = "") -> go.Figure:
         "xaxis": readable_axis({"title": {"text": x_title}}),
         "yaxis": readable_axis({"title": {"text": "Standardized log-rank statistic"},
                                 "rangemode": "tozero"}),
-        "template": "simple_white", "height": 380, "showlegend": False,
-        "margin": {"l": 10, "r": 20, "t": 40}, "font": READABLE_FONT})
+        "height": 380, "showlegend": False,
+        "margin": {"l": 10, "r": 20, "t": 40}, "font": READABLE_FONT}))  # template: cached
     fig.add_vline(x=result.cutpoint, line={"color": OKABE_ITO[1], "width": 2}, opacity=1,
                   annotation_text=f"chosen cut ≤ {result.cutpoint:g}",
                   annotation_position="top")
