@@ -15,13 +15,14 @@ import json
 import re
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 from core.access.audit_verify import verify_chain
 from core.cohort.read import load_seed_cohort
 from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
-from tests.e2e.conftest import ROOT, _free_port, start_server
+from tests.e2e.conftest import ROOT, StreamlitServer, _free_port, start_server
 from tests.e2e.helpers import page_title, sidebar_link, title, wait_idle
 from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
 from ui.shell import PAGES
@@ -43,10 +44,20 @@ REFUSED = """() => {
 predicate must answer at once; the request it starts is read by the next poll)."""
 
 
+class Servers(NamedTuple):
+    """What :func:`servers` starts (the provider is stopped with them)."""
+
+    app: StreamlitServer
+    short: StreamlitServer
+    plain: StreamlitServer
+    folder: Path
+
+
 @pytest.fixture(scope="module")
 def servers(chromium_path):
-    """The provider, the app (8 h sign-ins) and a second app whose sign-ins last
-    :data:`LIFETIME` seconds."""
+    """The provider, the app (8 h sign-ins), a second app whose sign-ins last
+    :data:`LIFETIME` seconds, and ``plain``: ``streamlit run app.py`` (no guard) with the
+    first app's secrets. The three start side by side."""
     ports = [_free_port(), _free_port()]
     provider = start_provider(ports)
     folder = Path(tempfile.mkdtemp(prefix="signin-"))
@@ -58,9 +69,11 @@ def servers(chromium_path):
             secrets = secrets_toml(sub, port, provider, sub / "audit.jsonl", **extra)
             started.append(start_server(script="serve.py", port=port, wait=False,
                                         args=("--secrets.files", str(secrets))))
-        for server in started:  # the two start side by side
+        started.append(start_server(wait=False, args=(
+            "--secrets.files", str(folder / str(ports[0]) / "secrets.toml"))))
+        for server in started:
             server.wait_until_healthy()
-        yield started[0], started[1], folder
+        yield Servers(*started, folder)
     finally:
         for server in started:
             server.stop()
@@ -100,45 +113,37 @@ def metrics_status(page, url: str) -> int:
     return page.request.get(f"{url}/_stcore/metrics").status
 
 
-def test_deep_link_before_sign_in_shows_only_the_sign_in_screen(servers, page):
-    app, _, _ = servers
+def test_deep_link_before_sign_in_shows_only_the_sign_in_screen_wrong_password_refused(
+        servers, page):
+    """A deep link before sign-in shows the sign-in screen only; a wrong password typed
+    from there is refused and leaves the app signed out."""
+    from playwright.sync_api import expect
+
+    app = servers.app
     page.goto(f"{app.url}/Patients?patient=9&eln2022_risk=adverse")
     expect_sign_in_screen(page)
     assert "Sign in with your hospital account" in page.inner_text("body")
     assert metrics_status(page, app.url) == 403
-
-
-def test_started_without_the_guard_a_configured_app_shows_nothing(servers, page):
-    """``streamlit run app.py`` would leave /_stcore/metrics open: the pages refuse."""
-    from playwright.sync_api import expect
-
-    app, _, folder = servers
-    plain = start_server(args=("--secrets.files", str(folder / str(app.port) /
-                                                        "secrets.toml")))
-    try:
-        page.goto(plain.url)
-        expect(page.get_by_text("Start it with streamlit run serve.py")).to_be_visible()
-        expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
-        expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
-    finally:
-        plain.stop()
-
-
-def test_wrong_password_is_refused(servers, page):
-    from playwright.sync_api import expect
-
-    app, _, _ = servers
-    page.goto(app.url)
     sign_in(page, "ana", "not-her-password")
     expect(page.get_by_text("Wrong user name or password.")).to_be_visible()
     page.goto(app.url)
     expect_sign_in_screen(page)
 
 
+def test_started_without_the_guard_a_configured_app_shows_nothing(servers, page):
+    """``streamlit run app.py`` would leave /_stcore/metrics open: the pages refuse."""
+    from playwright.sync_api import expect
+
+    page.goto(servers.plain.url)
+    expect(page.get_by_text("Start it with streamlit run serve.py")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
+
+
 def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
     from playwright.sync_api import expect
 
-    app, _, folder = servers
+    app, folder = servers.app, servers.folder
     page.goto(app.url)
     sign_in(page, "ana")
     signed_in = f"Signed in as Ana Analyst (ana{WORD_JOINER}@hospital.example) · analyst"
@@ -158,7 +163,7 @@ def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
 def test_viewer_cannot_open_a_patient_by_link(servers, page):
     from playwright.sync_api import expect
 
-    app, _, _ = servers
+    app = servers.app
     page.goto(app.url)
     sign_in(page, "vera")
     expect(page.get_by_text("aggregate results only")).to_be_visible()
@@ -170,7 +175,7 @@ def test_viewer_cannot_open_a_patient_by_link(servers, page):
 def test_expired_session_must_sign_in_again(servers, page):
     from playwright.sync_api import expect
 
-    _, short, _ = servers
+    short = servers.short
     page.goto(short.url)
     sign_in(page, "ana")  # the ID token is issued during this call; the app greets her
     assert metrics_status(page, short.url) == 200  # the server, too, takes the sign-in
@@ -221,7 +226,7 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
     any word of it, is a value of the cohort."""
     from playwright.sync_api import expect
 
-    app, _, folder = servers
+    app, folder = servers.app, servers.folder
     page.goto(f"{app.url}/?eln2022_risk=adverse")
     sign_in(page, "dan")
     page.goto(f"{app.url}/Patients?patient=9")  # a patient's card, opened by its link
