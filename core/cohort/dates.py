@@ -23,6 +23,7 @@ References: ECMA-376 Part 1, sec. 18.17.4 (date systems); ISO 8601.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,6 +60,7 @@ NO_EVENT_WORDS: dict[str, frozenset[str]] = {
 a blank date (compared in lower case). Words that say the date is unknown (``不详``,
 ``unknown``, ``?``) are not among them: they are reported, since a blank would mean "no
 event"."""
+_ANY_NO_EVENT = NO_EVENT_WORDS["date_relapse"] | NO_EVENT_WORDS["date_death"]
 
 _TIME = r"(?:[ T]\d{1,2}:\d\d(?::\d\d(?:\.\d+)?)?)?"
 _YMD = rf"^(\d{{4}})\s*[-/.年]\s*(\d{{1,2}})\s*[-/.月]\s*(\d{{1,2}})\s*日?{_TIME}$"
@@ -78,6 +80,17 @@ such as ``10JAN2020`` (SAS), ``10-Jan-2020``, ``Jan 10, 2020``, ``10. März 2020
 _MONTH_WORD = r"([^\W\d_]{3,9})\.?"
 _DAY_MONTH_NAME = rf"^(\d{{1,2}})\.?[\s/-]*{_MONTH_WORD}[\s/,-]*(\d{{4}}){_TIME}$"
 _MONTH_NAME_DAY = rf"^{_MONTH_WORD}[\s/-]*(\d{{1,2}}),?[\s/-]*(\d{{4}}){_TIME}$"
+_DATE_SHAPED = re.compile("|".join(f"(?:{p})" for p in (_YMD, _COMPACT, _DMY, _DAY_MONTH_NAME,
+                                                        _MONTH_NAME_DAY)))
+"""Any date-shaped text, one compiled pass (Python's ``re``: the semantics pandas keeps for
+these patterns, whose ``\\s`` makes it leave pyarrow's RE2)."""
+_DMY_SEARCH = re.compile(_DMY)
+_ISO = r"\d{4}-\d\d-\d\d"
+_ISO_FULL = re.compile(_ISO)
+SHORT = 5_000
+"""Up to this many texts a compiled pattern is matched text by text (pandas parses the pattern
+anew on every call, the bulk of the cost for a short column); longer columns use pandas'
+vectorised string methods (pyarrow's RE2 where the semantics agree)."""
 
 
 def order_of_format(date_format: str | None) -> str | None:
@@ -125,6 +138,8 @@ def day_month_evidence(values: pd.Series, texts: pd.Series | None = None) -> str
         return None
     texts = clean_text(values) if texts is None else texts
     distinct = pd.Series(texts.dropna().unique(), dtype="string")
+    if len(distinct) <= SHORT and not any(map(_DMY_SEARCH.search, distinct.to_numpy(object))):
+        return None  # the common case, without pandas' extract
     parts = distinct.str.extract(_DMY)
     parts = parts[parts[0].notna()]
     if parts.empty:
@@ -186,15 +201,16 @@ def _unknown_reported(column: DateColumn, values: pd.Series, field: str) -> Date
                       column.order, texts)
 
 
-def no_event_cells(values: pd.Series, field: str | None = None) -> pd.Series:
+def no_event_cells(values: pd.Series, field: str | None = None,
+                   texts: pd.Series | None = None) -> pd.Series:
     """Cells of a date column that say the event did not happen (:data:`NO_EVENT_WORDS` of
-    ``field``; of both event dates when ``None``)."""
-    words = NO_EVENT_WORDS.get(field) if field else \
-        NO_EVENT_WORDS["date_relapse"] | NO_EVENT_WORDS["date_death"]
+    ``field``; of both event dates when ``None``); ``texts`` as in :func:`day_month_evidence`."""
+    words = NO_EVENT_WORDS.get(field) if field else _ANY_NO_EVENT
     if not words or pd.api.types.is_datetime64_any_dtype(values) or \
             pd.api.types.is_numeric_dtype(values):
         return pd.Series(False, index=values.index)
-    return clean_text(values).str.lower().isin(words).fillna(False).astype(bool)
+    texts = clean_text(values) if texts is None else texts
+    return texts.str.lower().isin(words).fillna(False).astype(bool)
 
 
 def without_no_event_words(values: pd.Series, field: str) -> pd.Series:
@@ -243,8 +259,9 @@ def _text_dates(text: pd.Series, order: str | None) -> tuple[pd.Series, pd.Serie
     """Dates of distinct texts, and which are day-month-year text no ``order`` decides."""
     dates = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     undecided = pd.Series(False, index=text.index)
-    iso = text.str.fullmatch(r"\d{4}-\d\d-\d\d").fillna(False).astype(bool)
-    if iso.all():  # the common case, and what apply_mapping hands the gatekeeper
+    iso = all(map(_ISO_FULL.fullmatch, text.to_numpy(object))) if len(text) <= SHORT else \
+        bool(text.str.fullmatch(_ISO).fillna(False).all())
+    if iso:  # the common case, and what apply_mapping hands the gatekeeper
         return _plausible_iso(text), undecided
     for pattern in (_YMD, _COMPACT):
         found = text.str.extract(pattern)
@@ -364,15 +381,15 @@ def looks_like_dates(values: pd.Series) -> bool:
     sample = values.head(2000)
     if pd.api.types.is_datetime64_any_dtype(sample):
         return True
-    texts = clean_text(sample)[~no_event_cells(sample)].dropna()
+    texts = clean_text(sample)
+    texts = texts[~no_event_cells(sample, texts=texts)].dropna()
     if texts.empty:
         return True
-    shaped = texts.str.fullmatch(_YMD) | texts.str.fullmatch(_COMPACT) | \
-        texts.str.fullmatch(_DMY) | texts.str.fullmatch(_DAY_MONTH_NAME) | \
-        texts.str.fullmatch(_MONTH_NAME_DAY)
+    shaped = np.fromiter(map(bool, map(_DATE_SHAPED.fullmatch, texts.to_numpy(object))),
+                         dtype=bool, count=len(texts))  # at most 2000 texts (see SHORT)
     numbers = pd.to_numeric(texts, errors="coerce")
-    serial = (numbers >= 10_000) & (numbers < 110_000)  # 1927-05-18 .. 2201
-    return float((shaped.fillna(False) | serial.fillna(False)).sum()) >= 0.5 * len(texts)
+    serial = ((numbers >= 10_000) & (numbers < 110_000)).fillna(False)  # 1927-05-18 .. 2201
+    return float((shaped | serial.to_numpy(dtype=bool)).sum()) >= 0.5 * len(texts)
 
 
 def months_between(start: pd.Series, end: pd.Series) -> pd.Series:
