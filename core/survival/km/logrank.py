@@ -9,8 +9,9 @@ same tables carry strata (``survdiff(... + strata(s))``: per-stratum sums) and t
 Fleming-Harrington weights S(t-)^rho (``survdiff(rho = )``). The permutation version
 re-evaluates that statistic over re-assignments of the group labels: by full enumeration
 (:mod:`core.survival.km.relabel`, scipy's rule in numpy) when the number of distinct
-assignments is small enough, otherwise by Monte Carlo with a fixed seed
-(:func:`scipy.stats.permutation_test`), reporting the simulation standard error.
+assignments is small enough, otherwise by Monte Carlo with a fixed seed (the draws and p of
+:func:`scipy.stats.permutation_test`, built in batches by the same module), reporting the
+simulation standard error.
 
 References
 ----------
@@ -26,12 +27,12 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2, permutation_test
+from scipy.stats import chi2
 
 from core.errors import AnalysisError
 from core.survival.input import Exclusion, SurvivalData
 from core.survival.km.counts import SurvivalCounts, counts_of, survival_counts
-from core.survival.km.relabel import exact_greater_p
+from core.survival.km.relabel import exact_greater_p, monte_carlo_greater_p
 from core.survival.km.risktables import (
     RiskTables,
     fleming_harrington_weights,
@@ -360,7 +361,8 @@ def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit
     Shared by the log-rank test and Gray's test. Group sizes are kept; every assignment is
     enumerated when there are at most ``exact_limit`` of them
     (:func:`core.survival.km.relabel.exact_greater_p`), otherwise ``n_resamples`` seeded
-    random ones (scipy ``permutation_test``, ``alternative="greater"``).
+    random ones (:func:`core.survival.km.relabel.monte_carlo_greater_p`: scipy
+    ``permutation_test``'s draws and p, ``alternative="greater"``).
 
     Parameters
     ----------
@@ -381,23 +383,11 @@ def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit
                             f"{lone} has 1. Fix: widen the filters or group differently.")
     total = _assignments(sizes)
     exact = total <= exact_limit
-    samples = tuple(np.flatnonzero(labels == j) for j in range(k))
-    n = len(labels)
-
-    def statistic(*parts, axis=-1):
-        parts = [np.atleast_2d(p) for p in parts]
-        onehot = np.zeros((parts[0].shape[0], k, n))
-        for j, part in enumerate(parts):
-            np.put_along_axis(onehot[:, j, :], part.astype(int), 1.0, axis=-1)
-        return statistic_of(onehot)
-
-    if exact:  # scipy's enumeration, its values and its rule, built in numpy (relabel)
+    if exact or n_resamples >= total:  # scipy enumerates too when asked for that many
         p = exact_greater_p(labels, k, statistic_of, batch)
-    else:
-        p = float(permutation_test(samples, statistic, permutation_type="independent",
-                                   vectorized=True, n_resamples=n_resamples,
-                                   alternative="greater", batch=batch,
-                                   rng=np.random.default_rng(seed)).pvalue)
+    else:  # scipy's permutation_test draws, statistics and p, in batches (relabel)
+        p = monte_carlo_greater_p(labels, k, statistic_of, n_resamples,
+                                  np.random.default_rng(seed), batch)
     used = total if exact else n_resamples
     return PermutationResult(p_value=p, exact=exact, n_resamples=int(used),
                              mc_standard_error=0.0 if exact else float(np.sqrt(p * (1 - p) / used)),

@@ -45,21 +45,70 @@ def exact_greater_p(labels: np.ndarray, k: int,
         Share of assignments whose statistic is >= the observed one (within
         :data:`TOLERANCE` relative).
     """
-    groups = np.arange(k)[None, :, None]
-    observed = statistic_of((labels[None, None, :] == groups).astype(float))[0]
     members = np.flatnonzero((labels >= 0) & (labels < k))  # patients of no group stay out
     sizes = [int((labels == j).sum()) for j in range(k)]
     tables = [_combinations(len(members) - sum(sizes[:j]), sizes[j]) for j in range(k - 1)]
     total = math.prod(len(table) for table, _ in tables)
+
+    def assignments(start: int, stop: int) -> np.ndarray:
+        assigned = np.full((stop - start, len(labels)), -1, dtype=np.intp)
+        assigned[:, members] = _assign(np.arange(start, stop), len(members), tables, k)
+        return assigned
+
+    return _count_at_least(labels, k, statistic_of, assignments, total, batch) / total
+
+
+def monte_carlo_greater_p(labels: np.ndarray, k: int,
+                          statistic_of: Callable[[np.ndarray], np.ndarray], n_resamples: int,
+                          rng: np.random.Generator, batch: int) -> float:
+    """Monte Carlo permutation p-value (``alternative="greater"``), as scipy computes it.
+
+    Draws the very permutations :func:`scipy.stats.permutation_test`
+    (``permutation_type="independent"``) draws, one ``rng.permutation`` of the grouped
+    patients per resample, but a batch at once: ``Generator.permuted`` shuffles each row of
+    a batch with the same Fisher-Yates steps and the same stream of random numbers, so the
+    assignments, their statistics and the p-value ``(count + 1) / (n_resamples + 1)`` are
+    scipy's (proven in ``tests/core/survival/km/test_relabel.py``).
+
+    Parameters
+    ----------
+    labels, k, statistic_of, batch
+        As :func:`exact_greater_p`.
+    n_resamples : int
+        Random assignments drawn.
+    rng : numpy.random.Generator
+        Source of the draws (advanced by ``n_resamples`` permutations).
+    """
+    pool = np.concatenate([np.flatnonzero(labels == j) for j in range(k)])  # scipy's data order
+    codes = np.repeat(np.arange(k), [int((labels == j).sum()) for j in range(k)])
+
+    def assignments(start: int, stop: int) -> np.ndarray:
+        order = rng.permuted(np.broadcast_to(np.arange(pool.size), (stop - start, pool.size)),
+                             axis=1)
+        assigned = np.full((stop - start, len(labels)), -1, dtype=np.intp)
+        assigned[np.arange(stop - start)[:, None], pool[order]] = codes
+        return assigned
+
+    count = _count_at_least(labels, k, statistic_of, assignments, n_resamples, batch)
+    return min((count + 1) / (n_resamples + 1), 1.0)
+
+
+def _count_at_least(labels: np.ndarray, k: int,
+                    statistic_of: Callable[[np.ndarray], np.ndarray],
+                    assignments: Callable[[int, int], np.ndarray], total: int,
+                    batch: int) -> int:
+    """Number of assignments ``0 .. total - 1`` (group codes from ``assignments(start,
+    stop)``, scored ``batch`` at a time) whose statistic is at least the observed one, within
+    :data:`TOLERANCE` relative (scipy's rule)."""
+    groups = np.arange(k)[None, :, None]
+    observed = statistic_of((labels[None, None, :] == groups).astype(float))[0]
     threshold = observed - abs(TOLERANCE * observed)
     count = 0
     for start in range(0, total, batch):
-        numbers = np.arange(start, min(start + batch, total))
-        assigned = np.full((len(numbers), len(labels)), -1, dtype=np.intp)
-        assigned[:, members] = _assign(numbers, len(members), tables, k)
+        assigned = assignments(start, min(start + batch, total))
         count += int(np.count_nonzero(statistic_of((assigned[:, None, :] == groups)
                                                    .astype(float)) >= threshold))
-    return count / total
+    return count
 
 
 def _combinations(pool: int, size: int) -> tuple[np.ndarray, bool]:
