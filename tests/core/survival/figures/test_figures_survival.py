@@ -228,3 +228,23 @@ def test_house_template_comes_from_plotly_default_not_per_figure():
     for fig in (km_figure(KM), km_figure(KM, AT_RISK)):
         assert fig.layout.template.to_plotly_json() == \
             pio.templates["plotly_white"].to_plotly_json()
+
+
+def test_figure_built_unvalidated_is_what_plotly_validation_leaves_unchanged():
+    """km_figure skips plotly's validation of its lists (core.style.plot.trusted_figure): a
+    validated copy of each figure, one group and two, with and without the table and bands,
+    has the same JSON, and validation is on again for what is added later."""
+    import json
+
+    import plotly.graph_objects as go
+
+    two = pd.concat([KM, KM.assign(group="<b>B</b>")])
+    risk = pd.concat([AT_RISK, AT_RISK.assign(group="<b>B</b>")])
+    for fig in (km_figure(KM), km_figure(KM, AT_RISK), km_figure(KM, show_ci=False),
+                km_figure(two, risk, small_cells=True), km_figure(two, show_censor=False,
+                                                                  curtail_below=2)):
+        assert json.loads(go.Figure(fig.to_plotly_json()).to_json()) == json.loads(fig.to_json())
+        with pytest.raises(ValueError):
+            fig.update_layout(heigth=300)
+        with pytest.raises(ValueError):
+            fig.data[0].line.color = "not a colour"
