@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -168,8 +169,11 @@ def read_date_columns(columns: dict[str, pd.Series], date_format: str | None = N
         columns whose evidence disagrees are all ambiguous.
     """
     chosen = order_of_format(date_format)
-    columns = {name: without_no_event_words(values, name) for name, values in columns.items()}
-    texts = {name: clean_text(values) for name, values in columns.items()}
+    columns, texts = dict(columns), {}
+    for name, values in list(columns.items()):
+        cleaned = clean_text(values)
+        columns[name] = without_no_event_words(values, name, cleaned)
+        texts[name] = cleaned if columns[name] is values else clean_text(columns[name])
     evidence = {name: day_month_evidence(values, texts[name])
                 for name, values in columns.items()}
     decided = {e for e in evidence.values() if e in ORDERS}
@@ -213,9 +217,11 @@ def no_event_cells(values: pd.Series, field: str | None = None,
     return texts.str.lower().isin(words).fillna(False).astype(bool)
 
 
-def without_no_event_words(values: pd.Series, field: str) -> pd.Series:
-    """``values`` with the cells of :func:`no_event_cells` blank (an event date column)."""
-    said_no = no_event_cells(values, field)
+def without_no_event_words(values: pd.Series, field: str, texts: pd.Series | None = None
+                           ) -> pd.Series:
+    """``values`` with the cells of :func:`no_event_cells` blank (an event date column;
+    ``values`` itself when there are none)."""
+    said_no = no_event_cells(values, field, texts)
     return values.astype(object).where(~said_no, None) if said_no.any() else values
 
 
@@ -316,11 +322,26 @@ def _cell_kinds(values: pd.Series) -> pd.Series:
 
 
 def _plausible_iso(text: pd.Series) -> pd.Series:
+    """Dates of distinct ``YYYY-MM-DD`` texts (``NaT`` outside 1900-2199 or impossible)."""
+    cells = text.to_numpy(dtype=object)
+    if len(cells) <= SHORT and all(map(str.isascii, cells)):  # one cheap pass, same dates
+        return pd.Series(np.array([_iso_day(cell) for cell in cells], dtype="datetime64[ns]"),
+                         index=text.index)
     years = text.str[:4].astype(int)
     out = pd.Series(pd.NaT, index=text.index, dtype="datetime64[ns]")
     plausible = years.between(FIRST_DATE.year, LAST_DATE.year)
     out[plausible] = pd.to_datetime(text[plausible], format="%Y-%m-%d", errors="coerce")
     return out
+
+
+def _iso_day(cell: str) -> date | None:
+    """The date of ASCII ``YYYY-MM-DD`` text, ``None`` outside 1900-2199 or impossible."""
+    if not FIRST_DATE.year <= int(cell[:4]) <= LAST_DATE.year:
+        return None
+    try:
+        return date.fromisoformat(cell)
+    except ValueError:  # 2020-02-30
+        return None
 
 
 def _dates_of(cells: pd.Series) -> pd.Series:
