@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -29,7 +30,7 @@ from scipy import optimize, stats
 from core.cohort.read import load_seed_cohort
 from core.cox.data import CoxData
 from core.cox.display import model_rows
-from core.cox.figures import forest_figure, schoenfeld_figure
+from core.cox.figures import forest_figure, prediction_figure, schoenfeld_figure
 from core.cox.fit import CoxResult, fit_cox
 from core.cox.guardrails import AUTO_FIRTH_NOTE, GuardrailBox, guardrail_box
 from core.cox.ph import ph_test
@@ -624,6 +625,21 @@ def test_schoenfeld_figure_has_the_subplots_layout_and_the_simple_white_template
             assert {k: layout[axis][k] for k in expected[axis]} == expected[axis]
         assert {k for k in layout if k.startswith(("xaxis", "yaxis"))} == {
             k for k in expected if k.startswith(("xaxis", "yaxis"))}
+
+
+def test_unvalidated_cox_figures_are_what_plotly_validation_leaves_unchanged():
+    """Schoenfeld and prediction figures skip plotly's validation of their lists
+    (core.style.plot.trusted_figure): a validated copy has the same JSON (no empty title or
+    shapes, which validation would drop), with and without title, marks and coefficients."""
+    rng = np.random.default_rng(1)
+    residuals = pd.DataFrame({"time": rng.exponential(10, 9), "transformed_time": rng.random(9),
+                              "a": rng.normal(size=9), "b": rng.normal(size=9)})
+    table = pd.DataFrame({"time": [0.0, 6.0, 12.0], "survival": [1.0, 0.8, 0.6],
+                          "ci_lower": [1.0, 0.7, 0.5], "ci_upper": [1.0, 0.9, 0.7]})
+    for fig in (schoenfeld_figure(residuals), schoenfeld_figure(residuals[["time",
+                "transformed_time", "a"]], coefficients={"a": 0.2}, window=3),
+                prediction_figure(table), prediction_figure(table, title="t", marks=(6, 24))):
+        assert json.loads(go.Figure(fig.to_plotly_json()).to_json()) == json.loads(fig.to_json())
 
 
 def test_ph_test_on_a_degenerate_fit_reports_missing_not_a_negative_chisq(cohort):
