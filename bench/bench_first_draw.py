@@ -155,6 +155,19 @@ s, 3.0 / 3.4 x About; Patients drawn 3.67 / 2.89 s, figures 11.42 / 12.05 s, 2.6
 At that load the rounds overlap and the flow diagram's 10 % of renderer CPU is not seen in wall
 time; what is seen is that a page's figures, not its elements, are most of the wait (the
 *drawn* times are 1.0-1.6 x About's). Rerun on an idle machine for the seconds.
+
+Figure construction, 2026-12-07 04:10-04:35 UTC (issue 24, suite time; load average 2-8):
+figures in "simple_white" took a validated deep copy of the template each (13-15 ms);
+``core.style.plot.simple_white`` assigns plotly's cached one as plotly assigns its default.
+The Schoenfeld figure is one construction on ``make_subplots``' layout computed once per number
+of panels. Kaplan-Meier, Schoenfeld and prediction figures skip plotly's per-element validation
+of their plain lists (``core.style.plot.trusted_figure``; tests compare a validated copy). Same
+figure JSON (parsed) in 22 + 14 + 42 + 24 cases (commits 3edf611, cccd261, 8ecedef, beab41b).
+CPU per figure, same process, before -> after: Schoenfeld (3 terms) 54-59 -> 3-4 ms, Cox
+forest 14-16 -> 3-4, subgroup forest 17 -> 4, cut-point 32 -> 22, Kaplan-Meier of 10^5
+patients 123-139 -> 61-71 (by arm 196-204 -> 99-131). CPU of page test files (cpurun, -n 0,
+back to back): tests/pages/test_cox_page.py 32.4 -> 26.4 s (first commit alone), 24.5 -> 22.9
+(the last); tests/pages/test_uploaded_cohort.py 25.4-27.8 -> 23.3-24.4 s (8ecedef alone).
 """
 
 from __future__ import annotations
