@@ -10,8 +10,9 @@ Fortran accumulates them. The statistic s' V^-1 s over the first K - 1 groups is
 with K - 1 degrees of freedom. Cost O(times · K^2); K is the number of groups present.
 
 The permutation version (small groups) re-evaluates the statistic over re-assignments of the
-group labels with :func:`scipy.stats.permutation_test`, as :mod:`core.survival.km.logrank` does for
-the log-rank test (exact enumeration when feasible, else seeded Monte Carlo).
+group labels through :mod:`core.survival.km.relabel`, as :mod:`core.survival.km.logrank` does for
+the log-rank test: exact enumeration when feasible, else seeded Monte Carlo with the very draws
+and p of :func:`scipy.stats.permutation_test` (batched in numpy; tested bitwise against it).
 
 References
 ----------
