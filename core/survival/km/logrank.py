@@ -382,8 +382,8 @@ def label_permutation_p(labels: np.ndarray, groups, statistic_of, *, exact_limit
         raise AnalysisError(f"The permutation test needs at least 2 patients in every group; "
                             f"{lone} has 1. Fix: widen the filters or group differently.")
     total = _assignments(sizes)
-    exact = total <= exact_limit
-    if exact or n_resamples >= total:  # scipy enumerates too when asked for that many
+    exact = total <= exact_limit or n_resamples >= total  # no fewer draws than assignments:
+    if exact:  # every assignment, as scipy enumerates then (an exact p, no simulation error)
         p = exact_greater_p(labels, k, statistic_of, batch)
     else:  # scipy's permutation_test draws, statistics and p, in batches (relabel)
         p = monte_carlo_greater_p(labels, k, statistic_of, n_resamples,

@@ -87,3 +87,18 @@ def test_label_permutation_p_through_monte_carlo_equals_scipy():
                                  exact_limit=0, n_resamples=500, seed=20261125, batch=128)
     expected = _scipy_reference(labels, k, statistic_of, 500, 20261125, 128)
     assert not result.exact and result.p_value == float(expected.pvalue)
+
+
+def test_as_many_draws_as_assignments_is_reported_as_the_exact_p():
+    """Asked for at least as many draws as there are assignments, scipy enumerates them all;
+    the result then says exact, with every assignment counted and no simulation error (it
+    said Monte Carlo, 10,000 draws, with a standard error, before)."""
+    time, event, labels, _ = _design(0)
+    labels = np.array([0, 0, 0, 1, 1, 1, 1] + [-1] * (len(labels) - 7))  # C(7, 3) = 35
+    statistic_of = _statistic_of(time, event)
+    result = label_permutation_p(labels, ["a", "b"], statistic_of, exact_limit=0,
+                                 n_resamples=10_000, seed=1, batch=16)
+    expected = _scipy_reference(labels, 2, statistic_of, 10_000, 1, 16)
+    assert (result.exact, result.n_resamples, result.mc_standard_error, result.seed) == \
+        (True, 35, 0.0, None)
+    assert result.p_value == float(expected.pvalue)
