@@ -381,23 +381,15 @@ def _assemble(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
 
 def _checked(dates: pd.Series, texts: pd.Series, ambiguous: bool, order: str | None
              ) -> DateColumn:
-    if not dates.index.equals(texts.index):  # (never in this module: pandas aligns)
-        return _checked_aligned(dates, texts, ambiguous, order)
-    days = dates.to_numpy()  # numpy: the same masks without pandas' per-call overhead
+    """``dates`` outside 1900-2199 blanked, and the cells with text but no date marked bad.
+    ``dates`` and ``texts`` share their index (every caller here makes both from one column)."""
+    days = dates.to_numpy()  # numpy: the masks without pandas' per-call overhead
     plausible = (days >= np.datetime64(FIRST_DATE)) & (days <= np.datetime64(LAST_DATE))
     days = np.where(plausible, days, np.datetime64("NaT")).astype("datetime64[ns]")
     name = dates.name if dates.name == texts.name else None
     bad = texts.notna().to_numpy(dtype=bool, na_value=False) & np.isnat(days)
     return DateColumn(pd.Series(days, index=dates.index, name=dates.name),
                       pd.Series(bad, index=dates.index, name=name), ambiguous, order, texts)
-
-
-def _checked_aligned(dates: pd.Series, texts: pd.Series, ambiguous: bool, order: str | None
-                     ) -> DateColumn:
-    implausible = (dates < FIRST_DATE) | (dates > LAST_DATE)
-    dates = dates.where(~implausible)
-    bad = (texts.notna() & dates.isna()).fillna(False).astype(bool)
-    return DateColumn(dates.astype("datetime64[ns]"), bad, ambiguous, order, texts)
 
 
 def iso_text(column: DateColumn) -> pd.Series:
