@@ -6,8 +6,9 @@ Both must agree with the numbers the app showed within 1e-6.
 
 Every case's zip is built once per module (:func:`unzipped`) and all cases' scripts run in one
 Python interpreter and one R process (:mod:`tests.core.report.script_runs`: each script as a
-user runs it, with its own printout and exit status); a few tests still run
-``python3 reproduce.py`` alone, in a folder of their own.
+user runs it, with its own printout and exit status); the zips of a few tests of their own
+(:data:`PYTHON_ONLY`) run in that interpreter too, and one test still runs
+``python3 reproduce.py`` alone, in a folder of its own.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from hypothesis import strategies as st
 
 from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
-from core.report.reproduce import analysis_spec, app_numbers, reproduce_zip
+from core.report.reproduce import _survival_report, analysis_spec, app_numbers, reproduce_zip
 from core.report.sections import ReportChoices
 from core.survival.endpoint import EndpointRecipe, endpoint_to_dict, resolve_endpoint, user_endpoint
 from core.survival.km.estimate import survival_at
@@ -126,18 +127,48 @@ def _check(numbers: dict, shown: dict) -> None:
 def unzipped(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
     """Every case's zip unpacked once into a folder of its own, with the numbers it holds.
     Tests read these folders; the script runs below add only their own output files."""
+    return _unzip_each(CASES, tmp_path_factory, "case")
+
+
+def _unzip_each(cases: dict, tmp_path_factory, stem: str) -> dict[str, tuple[Path, dict]]:
     folders = {}
-    for number, (case, (cohort, choices)) in enumerate(CASES.items()):
-        folder = tmp_path_factory.mktemp(f"case{number}")
+    for number, (case, (cohort, choices)) in enumerate(cases.items()):
+        folder = tmp_path_factory.mktemp(f"{stem}{number}")
         folders[case] = (folder, _unzip(cohort, choices, folder))
     return folders
 
 
+def _not_converging() -> tuple[pd.DataFrame, ReportChoices]:
+    """Issue 25: WBC rising with the time to relapse and every patient relapsing (monotone
+    likelihood: the coefficient runs to minus infinity; R's coxph warns and stops)."""
+    cohort = SEED.sort_values("rfs_months").reset_index(drop=True)
+    cohort["rfs_months"] = np.arange(len(cohort)) + 1.0
+    cohort["rfs_event"] = 1
+    cohort["wbc"] = 100.0 + np.arange(len(cohort))
+    return cohort, ReportChoices(cox_endpoint="rfs", cox_covariates=("wbc",))
+
+
+NOT_CONVERGING = "a Cox model that does not converge (WBC with every patient relapsing)"
+FIRTH = "the BRESLOW case with Firth's fit chosen on the Cox page"
+PYTHON_ONLY = {NOT_CONVERGING: _not_converging(),
+               FIRTH: (CASES[BRESLOW][0], replace(CASES[BRESLOW][1], cox_firth="firth"))}
+"""Zips whose Python script runs with the cases' (in the same interpreter), for tests of
+their own; the R script is not run on them."""
+
+
 @pytest.fixture(scope="module")
-def python_runs(unzipped):
-    """Every case's reproduce.py run as ``__main__`` in one fresh interpreter."""
-    runs = run_python_scripts([folder for folder, _ in unzipped.values()])
-    return {case: runs[folder] for case, (folder, _) in unzipped.items()}
+def python_only(tmp_path_factory) -> dict[str, tuple[Path, dict]]:
+    """:data:`PYTHON_ONLY`'s zips unpacked, as :func:`unzipped`."""
+    return _unzip_each(PYTHON_ONLY, tmp_path_factory, "python_only")
+
+
+@pytest.fixture(scope="module")
+def python_runs(unzipped, python_only):
+    """Every case's reproduce.py (and :data:`PYTHON_ONLY`'s) run as ``__main__`` in one fresh
+    interpreter: starting Python with numpy, pandas and scipy costs more than a script."""
+    cases = {**unzipped, **python_only}
+    runs = run_python_scripts([folder for folder, _ in cases.values()])
+    return {case: runs[folder] for case, (folder, _) in cases.items()}
 
 
 def _every_case_reproduces(unzipped, runs, numbers_file: str) -> None:
@@ -272,8 +303,9 @@ def test_script_agrees_with_the_app_on_unseen_cohorts(n, seed, by):
         cohort.loc[:1, "rfs_event"] = 1
     choices = ReportChoices(endpoint="rfs", by=by, landmark_months=(6.0, 12.0, 24.0),
                             cox_endpoint="rfs", cox_covariates=("age",))
-    spec = analysis_spec(cohort, choices)
-    shown = app_numbers(cohort, choices)
+    report = _survival_report(cohort, choices)  # one report for both, as reproduce_zip does
+    spec = analysis_spec(cohort, choices, report)
+    shown = app_numbers(cohort, choices, report)
     script = _script_namespace(spec)
     landmarks, medians = script["kaplan_meier"](cohort)
     mine = script["clean"]({"landmarks": landmarks, "medians": medians,
@@ -308,10 +340,11 @@ def test_script_takes_delayed_entry_as_the_app_does(n, seed, by):
     cohort, own = _with_own_endpoint(cohort)
     choices = ReportChoices(endpoint="u.ose", by=by, landmark_months=(3.0, 12.0, 24.0),
                             cox_endpoint="u.ose", cox_covariates=("age",), user_endpoints=own)
-    spec = analysis_spec(cohort, choices)
+    report = _survival_report(cohort, choices)  # one report for both, as reproduce_zip does
+    spec = analysis_spec(cohort, choices, report)
     assert spec["entry"] == "u_ose_entry_months"
     assert spec["cox"] is None or spec["cox"]["entry"] == "u_ose_entry_months"
-    shown = app_numbers(cohort, choices)
+    shown = app_numbers(cohort, choices, report)
     rows = resolve_endpoint(cohort, choices.find("u.ose")).frame.rename(columns={
         "endpoint_months": "u_ose_months", "endpoint_event": "u_ose_event",
         "endpoint_entry_months": "u_ose_entry_months"})
@@ -350,21 +383,13 @@ def test_the_zip_carries_the_chosen_endpoint_with_its_entry(unzipped):
     assert "Surv(.entry, .time, .event)" in script and "sctest" in script
 
 
-def test_scripts_end_in_a_sentence_on_a_cox_model_that_does_not_converge(tmp_path):
-    """Issue 25: WBC rising with the time to relapse and every patient relapsing (monotone
-    likelihood: the coefficient runs to minus infinity; R's coxph warns and stops). The
-    Python script took exp() of ever larger linear predictors until a risk set summed to 0
-    and ended in 'math domain error'."""
-    cohort = SEED.sort_values("rfs_months").reset_index(drop=True)
-    cohort["rfs_months"] = np.arange(len(cohort)) + 1.0
-    cohort["rfs_event"] = 1
-    cohort["wbc"] = 100.0 + np.arange(len(cohort))
-    choices = ReportChoices(cox_endpoint="rfs", cox_covariates=("wbc",))
-    assert not app_numbers(cohort, choices)["cox"]["converged"]
-    _unzip(cohort, choices, tmp_path)
-    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
-    assert run.returncode == 0, run.stdout + run.stderr
+def test_scripts_end_in_a_sentence_on_a_cox_model_that_does_not_converge(python_only,
+                                                                         python_runs):
+    """Issue 25 (:func:`_not_converging`): the Python script took exp() of ever larger
+    linear predictors until a risk set summed to 0 and ended in 'math domain error'."""
+    assert not python_only[NOT_CONVERGING][1]["cox"]["converged"]  # the app's numbers
+    run = python_runs[NOT_CONVERGING]
+    assert run.returncode == 0, run.stdout
     assert "cox: a model does not converge" in run.stdout
     assert run.stdout.strip().endswith("REPRODUCED")
 
@@ -406,26 +431,24 @@ def test_the_zip_fits_the_cox_pages_ties_and_reference_levels(unzipped):
             "mrd_pre_status = positive)") in (folder / "README.txt").read_text()
 
 
-def test_firth_estimates_are_named_as_not_recomputed(tmp_path):
+def test_firth_estimates_are_named_as_not_recomputed(python_only, python_runs):
     """When the deck's Cox model is Firth's (chosen on the Cox page), the README and the deck's
     methods slide say the zip does not recompute those estimates; the zip still recomputes
     the ordinary fit, which converges here."""
     from core.report.sections import analysis_sections
 
-    cohort, choices = CASES[BRESLOW]
-    firth = replace(choices, cox_firth="firth")
+    choices = CASES[BRESLOW][1]
+    cohort, firth = PYTHON_ONLY[FIRTH]
     sentence = ("The \"Reproduce this\" zip does not recompute the Firth-penalized Cox "
                 "estimates (their hazard ratios, profile-likelihood intervals and penalized "
                 "likelihood-ratio p-values); it recomputes the ordinary Cox model, with the same "
                 "ties and reference levels, where that model is estimable.")
-    shown = _unzip(cohort, firth, tmp_path)
+    folder, shown = python_only[FIRTH]
     assert shown["cox_shown"]["method"].startswith("Firth") and shown["cox"]["converged"]
-    readme = " ".join((tmp_path / "README.txt").read_text().split())
+    readme = " ".join((folder / "README.txt").read_text().split())
     assert sentence in readme
     assert "(terms mrd_pre_status[negative], age)" in readme
-    run = subprocess.run([sys.executable, "reproduce.py"], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
-    assert run.stdout.strip().endswith("REPRODUCED")  # the ordinary fit, Breslow
+    assert python_runs[FIRTH].stdout.strip().endswith("REPRODUCED")  # the ordinary fit
     methods = {c: " ".join(analysis_sections(cohort, c)[-1].paragraphs) for c in (firth, choices)}
     assert ("recomputed with the \"Reproduce this\" zip (filtered rows, standalone R and "
             "Python scripts), except the Firth-penalized Cox estimates. " + sentence
