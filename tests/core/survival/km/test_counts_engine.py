@@ -203,6 +203,25 @@ def test_without_patient_ids_the_engine_counts_without_naming(tmp_path):
                         "t", "e")
 
 
+
+def test_rows_grouped_by_raw_values_count_as_the_rows_themselves(tmp_path):
+    """The engine groups the rows by their raw time, event and group before deciding each
+    one's kind: texts that read as one number ("12", "12.0", "1.2e1") must still add up in
+    one time, and each exclusion must still count and name its own rows, as in memory."""
+    frame = pd.DataFrame({"patient_id": [f"p{i}" for i in range(9)],
+                          "t": ["12", "12.0", "1.2e1", "3", "3.00", None, "7", "7", "0.5"],
+                          "e": [1.0, 1.0, 0.0, 1.0, np.nan, 1.0, 0.0, 1.0, 1.0],
+                          "g": ["a", "a", "b", "a", "b", "a", None, "b", "b"]})
+    frame.to_parquet(tmp_path / "raw.parquet")
+    memory = survival_counts(frame, "t", "e", "g")
+    engine = survival_counts(open_cohort(tmp_path / "raw.parquet"), "t", "e", "g")
+    pd.testing.assert_frame_equal(engine.table, memory.table, check_exact=True)
+    assert engine.table["n_event"].tolist() == [1, 2, 1, 1, 0]  # 12 months in group a: 2
+    assert [(e.reason, e.count, e.patients) for e in engine.exclusions] == \
+        [(e.reason, e.count, e.patients) for e in memory.exclusions] == [
+            ("no recorded `t`", 1, ("p5",)), ("no recorded `e`", 1, ("p4",)),
+            ("no recorded `g`", 1, ("p6",))]
+
 # ---- properties ------------------------------------------------------------------------------
 
 @settings(max_examples=15, deadline=None, derandomize=True)
