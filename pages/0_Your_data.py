@@ -47,7 +47,22 @@ if "upload.name" in st.session_state:
     name = st.session_state["upload.name"]
     sheets = st.session_state.get("upload.sheets") or []
     sheet = None
-    pending = st.session_state.pop("upload.pending", None)  # a mapping JSON just uploaded
+    # A saved mapping applies in the run that receives it, above the sheet and header-row
+    # widgets it sets: a rerun here would swallow a click made meanwhile (the button's
+    # one-shot trigger would go to the run that stops to rerun).
+    mapping_file = st.file_uploader("Saved mapping (JSON) of an earlier export of the same "
+                                    "system: applies its choices", type=["json"],
+                                    key=upload.uploader_key("upload.mapping_file"))
+    if mapping_file is not None and \
+            st.session_state.get("upload.mapping_id") != mapping_file.file_id:
+        st.session_state["upload.mapping_id"] = mapping_file.file_id
+        try:
+            st.session_state["upload.pending"] = Mapping.from_json(mapping_file.getvalue())
+            st.session_state["upload.mapping_applied"] = mapping_file.file_id
+        except CohortError as error:
+            st.error(plain(" ".join(error.problems)), icon=":material/error:")
+    applied_note = st.empty()  # filled once the form is seeded, below
+    pending = st.session_state.pop("upload.pending", None)  # a saved mapping, or the one in use
     if pending is not None:  # its sheet and header row, before their widgets are drawn
         if pending.sheet in sheets:
             st.session_state["upload.sheet"] = pending.sheet
@@ -71,23 +86,19 @@ if "upload.name" in st.session_state:
     raw = st.session_state.get("upload.raw")
     if raw is not None:
         proposal = st.session_state["upload.proposal"]
-        mapping_file = st.file_uploader("Saved mapping (JSON) of an earlier export of the same "
-                                        "system: applies its choices", type=["json"],
-                                        key=upload.uploader_key("upload.mapping_file"))
-        if mapping_file is not None and \
-                st.session_state.get("upload.mapping_id") != mapping_file.file_id:
-            st.session_state["upload.mapping_id"] = mapping_file.file_id
-            try:
-                st.session_state["upload.pending"] = Mapping.from_json(mapping_file.getvalue())
-                st.rerun()  # the sheet and header row of the mapping are chosen first
-            except CohortError as error:
-                st.error(plain(" ".join(error.problems)), icon=":material/error:")
         seed = pending
         if seed is None and not st.session_state.get("upload.seeded"):
             seed = proposal.mapping
         if seed is not None:
             upload.seed_widgets(seed, raw)
             st.session_state["upload.seeded"] = True
+            if seed is not pending:  # the form is the proposal again (the file was re-read)
+                st.session_state.pop("upload.mapping_applied", None)
+        if mapping_file is not None and \
+                st.session_state.get("upload.mapping_applied") == mapping_file.file_id:
+            applied_note.caption(f"The choices of {plain(mapping_file.name)} are applied in the "
+                                 "form below; change any of them before *Check and use this "
+                                 "cohort*.")
 
         st.subheader("Which column is which?")
         st.caption(f"{plain(name)}: {len(raw):,} rows, {raw.shape[1]} columns. The proposal is "
@@ -260,6 +271,7 @@ if "upload.name" in st.session_state:
             upload.read_sheet(sheet, header_row)
             if checked:  # the form opens with the mapping in use, not the proposal
                 st.session_state["upload.pending"] = Mapping.from_json(checked)
+                st.session_state.pop("upload.mapping_applied", None)
             st.rerun()
 
 if upload.STATE_COHORT in st.session_state:

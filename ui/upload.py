@@ -42,6 +42,7 @@ STATE_JOB = "upload.job"
 """The worker job reading the upload (a :class:`~core.cohort.isolated.ReadJob`), while it runs."""
 KEYS = ("upload.name", "upload.data", "upload.file_id", "upload.sheets", "upload.raw", STATE_JOB,
         "upload.proposal", "upload.problems", "upload.split", "upload.mapping_id",
+        "upload.mapping_applied",
         "upload.seeded", "upload.sheet", "upload.read_as", "upload.header_row",
         "upload.check_problems", "upload.loaded", "upload.problem_page", "upload.checked")
 NOT_IN_FILE = "(not in the file)"
