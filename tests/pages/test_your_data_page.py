@@ -1,10 +1,9 @@
 """AppTest tests of the Your data page (pages/0_Your_data.py, issue 11).
 
-AppTest cannot drive ``st.file_uploader``, so a test puts the uploaded file into the session
-exactly as the page does when a file arrives (:func:`ui.upload.start_upload` with the file's
-name and bytes); everything after that (the mapping form, preview, check, set-aside choice,
-header, removal) runs through the page. The browser upload itself is in
-tests/e2e/test_upload_mapping.py.
+A test puts the uploaded cohort file into the session exactly as the page does when a file
+arrives (:func:`ui.upload.start_upload` with the file's name and bytes); everything after that
+(the mapping form, preview, check, set-aside choice, header, removal) runs through the page. The
+browser upload itself is in tests/e2e/test_upload_mapping.py.
 """
 
 from __future__ import annotations
@@ -257,6 +256,30 @@ def test_a_saved_mapping_brings_its_sheet_header_row_and_codes():
     assert header(at).startswith("**2 of 2 patients** · ")
     assert at.session_state["cohort.data"]["os_months"].tolist() == \
         pytest.approx([5 * 7 / 30.4375, 7 * 7 / 30.4375])
+
+
+def test_a_click_arriving_with_a_saved_mapping_checks_with_that_mapping():
+    """The saved mapping and a click on *Check and use* reach the server in one run, as when a
+    user clicks while the mapping's run is under way. The mapping applies in that run (above
+    the sheet and header-row widgets it sets) and the click counts: a page that stopped to
+    rerun for the mapping's header row lost the click (seen in tests/e2e/test_upload_mapping.py
+    under load), and the cohort was not checked."""
+    from core.cohort.mapping import Mapping
+
+    at = session_with_file("book.xlsx", two_sheet_workbook())
+    at.session_state["upload.sheets"] = ["Notes", "Patients"]
+    at.run()
+    saved = Mapping(columns=(("patient_id", "patient_id"), ("os_months", "os_months"),
+                             ("os_event", "os_event")), time_units=(("os_months", "weeks"),),
+                    sheet="Patients", header_row=3)
+    chooser = next(u for u in at.get("file_uploader") if u.label.startswith("Saved mapping"))
+    chooser.set_value(("mapping.json", saved.to_json().encode("utf-8"), "application/json"))
+    button(at, "upload.check").click()
+    at.run()
+    assert not at.exception
+    assert header(at).startswith("**2 of 2 patients** · ")
+    assert at.session_state["cohort.data"]["os_months"].tolist() == \
+        pytest.approx([5 * 7 / 30.4375, 7 * 7 / 30.4375])  # the mapping's weeks, not months
 
 
 def test_a_cohort_in_use_keeps_the_file_not_its_table_and_the_mapping_can_be_edited():
