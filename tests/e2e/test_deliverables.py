@@ -1,5 +1,5 @@
-"""Tumor-board deliverables in a real browser: each Prepare/Download button and the projector
-mode's buttons and arrow keys."""
+"""Tumor-board deliverables in a real browser: each Prepare/Download button. (The projector
+mode's buttons and arrow keys are stepped in tests/e2e/test_projector_fit.py's walks.)"""
 
 from __future__ import annotations
 
@@ -120,32 +120,4 @@ def test_patients_page_swimmer_plot_for_a_journal_column(server, page):
     _select(page, "Size", PRESETS["journal_single"].label)
     png = _prepare_and_download(page, "figure (PNG)")
     assert png_size(png) == PRESETS["journal_single"].pixel_size()
-    expect_no_error(page)
-
-
-def test_projector_mode_steps_with_buttons_and_arrow_keys(server, page):
-    page.goto(link(server.url, "Present", {**RFS_BY_MRD, "present": "1"}))
-    expect_count(page, 19)
-    heading = page.locator('[data-testid="stMain"] h2').first
-    expect(heading).to_contain_text("Who is in the analysis (RFS)")
-    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
-    page.get_by_role("button", name="Next").click()
-    expect(heading).to_have_text("Baseline characteristics · 1/3")  # a long table, paged
-    rfs = "Relapse-free survival (RFS; study: relapse only)"
-    seen = ["Who is in the analysis (RFS)"]
-    while len(seen) < 15 and heading.inner_text() != rfs:  # baseline, then Table 1 by MRD
-        title = heading.inner_text()
-        seen.append(title)
-        page.get_by_role("button", name="Next").click()
-        expect(heading).not_to_have_text(title)
-        wait_idle(page)  # a Next pressed during the rerun would step from a stale screen
-    expect(heading).to_have_text(rfs)
-    assert seen[4].startswith("Baseline characteristics by MRD before maintenance · 1/")
-    expect(page.get_by_text("Log-rank p: 0.269")).to_be_visible()
-    heading.click()  # focus the page (not an input) so the arrow keys step
-    page.keyboard.press("ArrowRight")
-    expect(heading).to_contain_text(f"{rfs} · hazard ratios")
-    page.keyboard.press("ArrowLeft")
-    expect(heading).to_have_text(rfs)
-    assert "present=1" in page.url and f"present.slide={len(seen) + 1}" in page.url
     expect_no_error(page)

@@ -6,6 +6,14 @@ Measured in Debian's Chromium on a real `streamlit run`: for each screen (steppe
 the text of every element is measured glyph by glyph (DOM ranges), every text of every plotly
 figure by its SVG box; a box that leaves the window or meets another box fails the test with
 the screen, the two texts and their positions.
+
+The same walks prove how the mode is driven, which only a browser shows: the sidebar is
+hidden; each Next steps exactly one screen (the navigation's "k/N · title" follows the
+heading) and the link keeps ``present=1`` and ``present.slide=k``; the link's grouping splits
+Table 1 (its screens follow the plain Table 1); on the first survival screen the log-rank p is
+in view and, in the first walk, the right and left arrow keys press Next and Previous. (These
+were a walk of their own in tests/e2e/test_deliverables.py; the screens' texts and numbers
+are tests/pages/test_present_page.py's.)
 """
 
 from __future__ import annotations
@@ -145,6 +153,29 @@ def _settled(page) -> dict:
     return measured
 
 
+GROUPED = {"ELN groups": "ELN 2022 risk", "MRD positive by sex": "Sex"}
+"""The label of each view's grouping (``survival.by``), which Table 1 is split by."""
+KM = "Relapse-free survival (RFS; study: relapse only)"
+"""The first survival screen: its figure, key numbers and log-rank p."""
+
+
+def survival_screen(page, heading, number: int, arrows: bool) -> None:
+    """On the survival screen ``number``: its log-rank p is in view and the link holds the
+    screen; with ``arrows``, the right and left arrow keys press Next and Previous (the
+    mode's script)."""
+    expect(page.get_by_text(re.compile(r"^Log-rank p: ."))).to_be_in_viewport()
+    assert "present=1" in page.url and f"present.slide={number}" in page.url
+    if not arrows:
+        return
+    heading.click()  # focus the page (not an input) so the arrow keys step
+    page.keyboard.press("ArrowRight")
+    expect(heading).to_contain_text(f"{KM} · hazard ratios")
+    wait_idle(page)
+    page.keyboard.press("ArrowLeft")
+    expect(heading).to_have_text(KM)
+    wait_idle(page)
+
+
 @pytest.mark.parametrize(("view", "size"), CASES, ids=[f"{v}-{w}x{h}" for v, (w, h) in CASES])
 def test_every_projector_screen_fits_the_window(server, page, view, size):
     width, height = size
@@ -153,20 +184,27 @@ def test_every_projector_screen_fits_the_window(server, page, view, size):
     heading = page.locator('[data-testid="stMain"] h2').first
     expect(heading).to_be_visible(timeout=FIRST_DRAW)
     wait_idle(page)
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
     line = page.locator('[data-testid="stMain"] p').filter(
         has_text=re.compile(r"^\d+ of \d+ patients · ")).first
     position = page.locator('[data-testid="stSelectbox"] input').first  # "1/16 · Baseline..."
     count = int(re.match(r"1/(\d+) · ", position.input_value()).group(1))
-    failures = []
+    failures, titles = [], []
     for number in range(1, count + 1):
         if number > 1:
-            title = heading.inner_text()
             page.get_by_role("button", name="Next").click()
-            expect(heading).not_to_have_text(title)
+            expect(heading).not_to_have_text(titles[-1])
             wait_idle(page)
+        titles.append(heading.inner_text())
+        assert position.input_value() == f"{number}/{count} · {titles[-1]}"  # one step
         expect(line).to_be_in_viewport()  # n and the filters, below Streamlit's header
         measured = _settled(page)
-        failures += [f"screen {number} ({heading.inner_text()}): {p}"
-                     for p in problems(measured)]
+        failures += [f"screen {number} ({titles[-1]}): {p}" for p in problems(measured)]
+        if titles[-1] == KM:
+            survival_screen(page, heading, number, arrows=view == CASES[0][0])
     expect_no_error(page)
     assert not failures, "\n".join(failures[:40])
+    split = titles.index(f"Baseline characteristics by {GROUPED[view]} · 1/"
+                         f"{sum(t.startswith('Baseline characteristics by') for t in titles)}")
+    assert titles[split - 1].startswith("Baseline characteristics")  # after the plain Table 1
+    assert KM in titles
