@@ -83,6 +83,18 @@ unpickled copy per run); the deliverables expander stopped hashing every patient
 page run (6.8 s and +264 MB under load); the gatekeeper's time/event pairing check reads
 cleaned text instead of building 10^6 Python strings per column. The wall time of the four
 steps on an idle machine was not measured again (29.1 s before; 13 % less CPU now).
+
+2026-12-07 05:40-05:50 UTC (main at 2ca124c, after the load_cohort and upload-worker cuts of
+this day), one run, load average 15-21 (five engineers at work: wall seconds meaningless,
+``pandas.read_csv`` took 16.3 s against 1.2 s idle). CPU s of this process (x pandas' CPU),
+peak MB: upload -> mapping form 2.6 (2.1), 835 (worker peak 679); "Check and use" 8.6 (6.9),
+1,332; open Subgroups 3.1, 842; regroup 5.0 (4.0), 957; open Survival 2.3, 970; open Competing
+risks 4.4 (3.6), 1,012; open Cox 5.3, 1,065; "Edit the mapping" 5.3, 1,396. The issue's four
+steps: 26.1 -> 20.7 CPU s (-21 %), peak 1,332 MB (goal 1.5 GB: met); the whole walk 44.0 ->
+31.5 CPU s. The whole run, peers, worker processes and "Edit" included: 70.3 CPU s
+(``/work/bin/cpurun``-style cgroup count). The four steps took 29.1 s of wall time idle when
+they cost 30.1 CPU s in this process; at 20.7 CPU s they should take about 20-24 s idle, not
+measured (no idle machine in this session).
 """
 
 from __future__ import annotations
