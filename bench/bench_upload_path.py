@@ -92,7 +92,7 @@ peak MB: upload -> mapping form 2.6 (2.1), 835 (worker peak 679); "Check and use
 risks 4.4 (3.6), 1,012; open Cox 5.3, 1,065; "Edit the mapping" 5.3, 1,396. The issue's four
 steps: 26.1 -> 20.7 CPU s (-21 %), peak 1,332 MB (goal 1.5 GB: met); the whole walk 44.0 ->
 31.5 CPU s. The whole run, peers, worker processes and "Edit" included: 70.3 CPU s
-(``/work/bin/cpurun``-style cgroup count). The four steps took 29.1 s of wall time idle when
+(counted in a cgroup of its own). The four steps took 29.1 s of wall time idle when
 they cost 30.1 CPU s in this process; at 20.7 CPU s they should take about 20-24 s idle, not
 measured (no idle machine in this session).
 """
