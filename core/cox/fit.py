@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -116,7 +117,8 @@ class CoxResult:
         Likelihood-ratio test of all coefficients = 0 (NaN for Firth).
     concordance : float
         Harrell's C of the linear predictor (:func:`core.cox.concordance.harrell_c`, the
-        numbers of scikit-survival's ``concordance_index_censored`` in O(n log n)).
+        numbers of scikit-survival's ``concordance_index_censored`` in O(n log n)), computed
+        when first read (see the property).
     converged : bool
         Whether the optimiser reported convergence.
     warnings : tuple of str
@@ -148,7 +150,6 @@ class CoxResult:
     lr_statistic: float
     lr_df: int
     lr_p_value: float
-    concordance: float
     converged: bool
     warnings: tuple[str, ...]
     params: np.ndarray = field(repr=False)
@@ -170,6 +171,23 @@ class CoxResult:
     def terms(self) -> tuple[str, ...]:
         """Term names, in design-matrix order."""
         return tuple(self.table.index)
+
+    @cached_property
+    def concordance(self) -> float:
+        """Harrell's C of the linear predictor, computed at the first read and kept: most
+        fits never show it (the Subgroups page's ~20 fits per filter, Table 2), and it costs
+        about as much as a fit's Newton steps on 10^5 patients. A pickled copy (a cached
+        result) carries it (:meth:`__getstate__`)."""
+        data = self.data
+        return harrell_c(self.status, self.times, self.design @ self.params,
+                         entry=None if data is None else data.entry,
+                         strata=None if data is None else data.strata).c_index
+
+    def __getstate__(self) -> dict:
+        """The state to pickle, with :attr:`concordance` computed first, so that a cached
+        copy does not compute it again on every read."""
+        _ = self.concordance
+        return self.__dict__
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,8 +356,6 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             f"{EPV_MIN} is the usual minimum): estimates may be biased away from 1 and "
             "intervals too narrow. Fit fewer covariates or read the model as exploratory.")
 
-    concordance = harrell_c(status, times, design @ fit["coef"], entry=data.entry,
-                            strata=data.strata).c_index
     lr_df = len(terms)
     lr = 2 * (fit["loglik"] - fit["loglik_null"])
     lr_p = float(stats.chi2.sf(lr, lr_df)) if math.isfinite(lr) else math.nan
@@ -354,7 +370,7 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
         excluded_reason=excluded_reason, ties=ties, firth=firth, method=method,
         conf_level=conf_level, loglik=float(fit["loglik"]),
         loglik_null=float(fit["loglik_null"]), lr_statistic=float(lr), lr_df=lr_df,
-        lr_p_value=lr_p, concordance=concordance, converged=bool(fit["converged"]),
+        lr_p_value=lr_p, converged=bool(fit["converged"]),
         warnings=tuple(dict.fromkeys(caveats)), notes=tuple(dict.fromkeys(notes)),
         params=fit["coef"], cov=fit["cov"],
         design=design, times=times, status=status, data=data, strata=strata,

@@ -89,3 +89,29 @@ def test_errors_are_pinned():
     with pytest.raises(AnalysisError, match=r"Concordance needs finite times and risk scores; "
                                             r"found missing or infinite values\."):
         harrell_c([1, 0], [1.0, math.inf], [1.0, 2.0])
+
+
+@pytest.mark.parametrize("model", [{}, {"strata": "site"}, {"entry": "start"}])
+def test_a_fits_concordance_is_computed_when_read_and_kept_in_a_pickled_copy(model):
+    """fit_cox computes Harrell's C at the first read (the Subgroups page's fits never show
+    it): the value is harrell_c of the linear predictor, as fit_cox computed it before, and
+    a pickled copy (a cached result) carries it."""
+    import pickle
+
+    import pandas as pd
+
+    from core.cox.fit import fit_cox
+
+    rng = np.random.default_rng(5)
+    n = 400
+    frame = pd.DataFrame({"t": rng.exponential(10, n).round(1) + 1, "e": rng.integers(0, 2, n),
+                          "x": rng.normal(size=n), "g": rng.choice(["a", "b", "c"], n),
+                          "site": rng.integers(0, 3, n), "start": rng.uniform(0, 1, n)})
+    fit = fit_cox(frame, "t", "e", ["x", "g"], **model)
+    assert "concordance" not in vars(fit)
+    data = fit.data
+    direct = harrell_c(fit.status, fit.times, fit.design @ fit.params, entry=data.entry,
+                       strata=data.strata).c_index
+    copy = pickle.loads(pickle.dumps(fit))
+    assert vars(copy)["concordance"] == direct
+    assert fit.concordance == direct and 0.4 < direct < 0.6
