@@ -28,6 +28,7 @@ of a sample); ``sample_key`` is the candidates' seeded key (not a cohort column)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,11 +58,14 @@ class ValidatedPool:
         The file's ``patient_id`` of each row of :attr:`rows` (unique).
     extra : pyarrow.Table
         The raw cells of the columns outside the schema, in the order of :attr:`rows`.
+    arrow_ids : pyarrow.Array
+        :attr:`ids` as the engine gave them (a sample's ids are looked up in Arrow).
     """
 
     rows: pd.DataFrame
     ids: pd.Index
     extra: Any
+    arrow_ids: Any = None
 
 
 def validated_pool(candidates: CohortSource | None) -> ValidatedPool | None:
@@ -87,8 +91,8 @@ def validated_pool(candidates: CohortSource | None) -> ValidatedPool | None:
     except CohortError:
         return None
     extra = [c for c, name in names.items() if name not in BY_NAME]
-    return ValidatedPool(rows, pd.Index(table.column(ID_COLUMN).to_pandas()),
-                         table.select(extra))
+    ids = table.column(ID_COLUMN).combine_chunks()
+    return ValidatedPool(rows, pd.Index(ids.to_pandas()), table.select(extra), ids)
 
 
 def pool_sample(pool: ValidatedPool, candidates: CohortSource, size: int) -> pd.DataFrame | None:
@@ -106,13 +110,18 @@ def pool_sample(pool: ValidatedPool, candidates: CohortSource, size: int) -> pd.
     size : int
         Rows wanted; the source must hold more (else its sample is every row).
     """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     keys = candidates.table.select(ID_COLUMN, KEY).to_pyarrow()
     if keys.num_rows < size:
         return None
-    keys = keys.sort_by([(KEY, "ascending"), (ID_COLUMN, "ascending")]).slice(0, size)
-    positions = np.sort(pool.ids.get_indexer(keys.column(ID_COLUMN).to_pandas()))
-    if (positions < 0).any():  # not the pool's candidates: never a wrong row
+    ids = keys.column(ID_COLUMN).take(smallest_keys(keys, size))
+    known = pool.arrow_ids if pool.arrow_ids is not None else pa.array(pool.ids)
+    found = pc.index_in(ids.cast(known.type), value_set=known)  # hashed in Arrow
+    if found.null_count:  # not the pool's candidates: never a wrong row
         raise ValueError("pool_sample: candidates outside the validated pool")
+    positions = np.sort(found.to_numpy())
     rows = pool.rows.take(positions).reset_index(drop=True)
     if pool.extra.num_columns:
         raw = pool.extra.take(positions).to_pandas()
@@ -122,10 +131,34 @@ def pool_sample(pool: ValidatedPool, candidates: CohortSource, size: int) -> pd.
     return _decide_dtypes(rows)
 
 
+def smallest_keys(keys, size: int) -> np.ndarray:
+    """Positions in ``keys`` (an Arrow table of ``patient_id`` and ``sample_key``) of the
+    ``size`` rows of smallest (key, id): the rows ``keys.sort_by([(key, ascending), (id,
+    ascending)]).slice(0, size)`` holds, in no particular order, found in O(n) (a partition
+    on the 64-bit keys; only rows tied with the cut's key are sorted, by id) instead of
+    sorting every candidate by two columns.
+    """
+    import pyarrow.compute as pc
+
+    key = keys.column(KEY).to_numpy()
+    if key.size <= size:
+        return np.arange(key.size)
+    cut = np.partition(key, size - 1)[size - 1]
+    below = np.flatnonzero(key < cut)
+    tied = np.flatnonzero(key == cut)
+    need = size - below.size
+    if tied.size > need:  # ties at the cut: the smallest ids, as the two-column sort
+        order = pc.sort_indices(keys.column(ID_COLUMN).take(tied)).to_numpy()
+        tied = tied[order[:need]]
+    return np.concatenate([below, tied])
+
+
 def _decide_dtypes(rows: pd.DataFrame) -> pd.DataFrame:
     """The dtypes the gatekeeper decides from a whole column, decided on ``rows``."""
     ids = rows[ID_COLUMN]
-    if ids.dtype == object and ids.str.fullmatch(WHOLE_ID).all():
+    first = ids.iloc[0] if len(ids) else None  # a registry's ids ("R000123") fail at once
+    if ids.dtype == object and not (isinstance(first, str) and re.fullmatch(WHOLE_ID, first)
+                                    is None) and ids.str.fullmatch(WHOLE_ID).all():
         rows[ID_COLUMN] = ids.astype("string").astype("int64")
     for _, event, _ in ENDPOINTS.values():
         codes = rows[event]

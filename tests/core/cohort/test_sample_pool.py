@@ -4,13 +4,16 @@ validation is not row by row gets no pool."""
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.cohort import load_seed_cohort, open_cohort
 from core.cohort.engine import key_candidates, seeded_sample
 from core.cohort.engine_filters import filter_source
 from core.cohort.filters import CohortFilter
-from core.cohort.sample_pool import pool_sample, validated_pool
+from core.cohort.sample_pool import pool_sample, smallest_keys, validated_pool
 from core.cohort.validate import validate_cohort
 
 N, SIZE, SEED = 20_000, 500, 7
@@ -99,3 +102,18 @@ def test_no_pool_where_validation_is_not_row_by_row(tmp_path, change):
         assert len(validate_cohort(rows)) == 4_000
     source = write(tmp_path, rows)
     assert validated_pool(key_candidates(source, 4_000, 100, SEED)) is None
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(st.lists(st.integers(-3, 3), min_size=1, max_size=60), st.integers(1, 60),
+       st.randoms(use_true_random=False))
+def test_smallest_keys_are_the_rows_a_two_column_sort_keeps(keys, size, random):
+    """The O(n) cut equals ``sort_by([(key, ascending), (id, ascending)]).slice(0, size)``,
+    ties at the cut's key included (few key values: many ties)."""
+    ids = [f"P{k:03d}" for k in range(len(keys))]
+    random.shuffle(ids)
+    table = pa.table({"patient_id": ids, "sample_key": pa.array(keys, pa.int64())})
+    expected = table.sort_by([("sample_key", "ascending"), ("patient_id", "ascending")]) \
+        .slice(0, size).column("patient_id").to_pylist()
+    got = table.column("patient_id").take(smallest_keys(table, size)).to_pylist()
+    assert sorted(got) == sorted(expected) and len(got) == len(expected)
