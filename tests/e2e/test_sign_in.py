@@ -12,7 +12,6 @@ only signed-in users, and the audit log of a whole session verifies and holds no
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import NamedTuple
@@ -20,9 +19,9 @@ from typing import NamedTuple
 import pytest
 
 from core.access.audit_verify import verify_chain
-from core.cohort.read import load_seed_cohort
 from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
-from tests.e2e.conftest import ROOT, StreamlitServer, _free_port, start_server
+from tests.core.access.patient_values import patient_values_in
+from tests.e2e.conftest import StreamlitServer, _free_port, start_server
 from tests.e2e.helpers import page_title, sidebar_link, title, wait_idle
 from tests.e2e.idp import ACCOUNTS, secrets_toml, start_provider
 from ui.shell import PAGES
@@ -113,13 +112,16 @@ def metrics_status(page, url: str) -> int:
     return page.request.get(f"{url}/_stcore/metrics").status
 
 
-def test_deep_link_before_sign_in_shows_only_the_sign_in_screen_wrong_password_refused(
-        servers, page):
-    """A deep link before sign-in shows the sign-in screen only; a wrong password typed
-    from there is refused and leaves the app signed out."""
+def test_signing_in_and_out_as_an_analyst_then_as_a_viewer(servers, page):
+    """One tab, one sign-in screen after another: a deep link before sign-in shows the
+    sign-in screen only, and a wrong password typed from there is refused and leaves the app
+    signed out; an analyst signs in (name, role, data, metrics) and out (the sign-in screen
+    again, metrics refused, a link shows nothing, the audit log's first and last events of
+    hers are login and logout); then a viewer signs in from a page's sign-in screen and
+    cannot open a patient by link."""
     from playwright.sync_api import expect
 
-    app = servers.app
+    app, folder = servers.app, servers.folder
     page.goto(f"{app.url}/Patients?patient=9&eln2022_risk=adverse")
     expect_sign_in_screen(page)
     assert "Sign in with your hospital account" in page.inner_text("body")
@@ -129,22 +131,6 @@ def test_deep_link_before_sign_in_shows_only_the_sign_in_screen_wrong_password_r
     page.goto(app.url)
     expect_sign_in_screen(page)
 
-
-def test_started_without_the_guard_a_configured_app_shows_nothing(servers, page):
-    """``streamlit run app.py`` would leave /_stcore/metrics open: the pages refuse."""
-    from playwright.sync_api import expect
-
-    page.goto(servers.plain.url)
-    expect(page.get_by_text("Start it with streamlit run serve.py")).to_be_visible()
-    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
-    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
-
-
-def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
-    from playwright.sync_api import expect
-
-    app, folder = servers.app, servers.folder
-    page.goto(app.url)
     sign_in(page, "ana")
     signed_in = f"Signed in as Ana Analyst (ana{WORD_JOINER}@hospital.example) · analyst"
     expect(page.get_by_text(signed_in)).to_be_visible()
@@ -159,17 +145,21 @@ def test_sign_in_name_role_data_metrics_and_sign_out(servers, page):
                   .splitlines() if "ana@hospital.example" in x]
     assert categories[0] == "login" and categories[-1] == "logout"
 
-
-def test_viewer_cannot_open_a_patient_by_link(servers, page):
-    from playwright.sync_api import expect
-
-    app = servers.app
-    page.goto(app.url)
     sign_in(page, "vera")
     expect(page.get_by_text("aggregate results only")).to_be_visible()
     page.goto(f"{app.url}/Patients?patient=9")
     expect(page.get_by_text("Your role (viewer) may not see patient rows")).to_be_visible()
     expect(page.get_by_text("Recorded value")).to_have_count(0)
+
+
+def test_started_without_the_guard_a_configured_app_shows_nothing(servers, page):
+    """``streamlit run app.py`` would leave /_stcore/metrics open: the pages refuse."""
+    from playwright.sync_api import expect
+
+    page.goto(servers.plain.url)
+    expect(page.get_by_text("Start it with streamlit run serve.py")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(0)
+    expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
 
 
 def test_expired_session_must_sign_in_again(servers, page):
@@ -190,40 +180,14 @@ def test_expired_session_must_sign_in_again(servers, page):
     expect(page.get_by_text("Signed in as Ana Analyst")).to_be_visible()
 
 
-def cohort_values() -> set[str]:
-    """Every value of the embedded cohort as text (numbers also as written in the CSV)."""
-    seed = load_seed_cohort()
-    values = set()
-    for column in seed.columns:
-        for value in seed[column].dropna().unique():
-            values.add(str(value))
-            if isinstance(value, float) and value.is_integer():
-                values.add(str(int(value)))
-    for text in (ROOT / "data" / "seed_cohort.csv").read_text().splitlines()[1:]:
-        values.update(cell.strip('"') for cell in text.split(","))
-    return {v for v in values if v}
-
-
-OPAQUE = {"recorded", "hash", "prev", "id", "session", "query", "content_sha256", "seq",
-          "n_rows", "n_columns", "bytes", "n_set_aside", "problems"}
-"""Fields that are timestamps, digests, ids or counts (never copied from a patient's row)."""
-
-
-def leaves(node, key=None):
-    if isinstance(node, dict):
-        for k, v in node.items():
-            yield from leaves(v, k)
-    elif isinstance(node, list):
-        for v in node:
-            yield from leaves(v, key)
-    elif key not in OPAQUE and node is not None:
-        yield key, node
-
-
 def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, page):
-    """A data manager opens every page, filters, downloads de-identified and identified CSVs,
-    reads the audit page and signs out; then the chain verifies and no string in the log, nor
-    any word of it, is a value of the cohort."""
+    """A data manager opens a patient by link and pages from the sidebar, filters, downloads
+    de-identified and identified CSVs, reads the audit page and signs out; then the chain
+    verifies and no string in the log, nor any word of it, is a value of the cohort.
+
+    Two pages are reached from the sidebar (the sign-in holds across its links, in the same
+    browser session); every page opened by every role, with the same check of the audit log
+    and of the header, is in tests/pages/test_access.py."""
     from playwright.sync_api import expect
 
     app, folder = servers.app, servers.folder
@@ -231,8 +195,7 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
     sign_in(page, "dan")
     page.goto(f"{app.url}/Patients?patient=9")  # a patient's card, opened by its link
     expect(page.get_by_text("Signed in as Dan Manager")).to_be_visible()
-    for label in ("Survival", "Competing risks", "Cox regression", "Subgroups & cut-points",
-                  "During follow-up", "Paper check", "About & definitions", "Your data"):
+    for label in ("Cox regression", "Your data"):
         # the sidebar's links change pages in the same browser session (no page load)
         wait_idle(page)
         sidebar_link(page, label).click()
@@ -251,7 +214,8 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
             page.get_by_role("button", name="Download CSV", exact=True).click(timeout=90_000)
         data = Path(caught.value.path()).read_text(encoding="utf-8")
         assert ("P-" in data) is switch
-    page.goto(f"{app.url}/Audit_log")
+    wait_idle(page)
+    sidebar_link(page, "Audit log").click()
     expect(page.get_by_text("Chain intact")).to_be_visible()
     page.get_by_role("button", name="Sign out").click(timeout=90_000)  # a busy page
     expect_sign_in_screen(page)
@@ -264,11 +228,4 @@ def test_a_whole_session_leaves_a_verified_log_without_patient_values(servers, p
         {e["category"] for e in mine}
     exports = [e["entity"]["detail"] for e in mine if e["category"] == "export"]
     assert [d["deidentified"] for d in exports] == [True, False]
-    values = cohort_values()
-    found = set()
-    for event in events:
-        for key, leaf in leaves(event):
-            text = str(leaf)
-            words = set(re.split(r"[^0-9A-Za-z.+\-]+", text)) | {text}
-            found |= {(key, text, w) for w in words & values}
-    assert found == set()
+    assert patient_values_in(events) == set()

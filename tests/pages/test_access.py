@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.access.roles import DOWNLOADS, PAGES, Role, can, page_permission
 from core.cohort.text import markdown_safe
+from tests.core.access.patient_values import patient_values_in
 from tests.pages.helpers import ROOT
 
 AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "c" * 40,
@@ -118,8 +119,11 @@ def test_not_signed_in_sees_only_the_sign_in_screen(page, tmp_path):
 @pytest.mark.parametrize("page", ALL_PAGES)
 @pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
 def test_each_role_opens_its_pages_and_gets_its_downloads(role, page, tmp_path):
+    """Each page and role: opened or refused by the role's rule, the header naming the user,
+    the downloads the rule allows, and an audit log without any value of the cohort."""
     at = signed_in(role, tmp_path, page=page)
     assert not at.exception
+    assert patient_values_in(audit_lines(tmp_path)) == set()
     allowed = can(role, page_permission(page.split("/")[-1]))
     refused = [e.value for e in at.error if DENIED in e.value]
     assert bool(refused) is not allowed, refused
