@@ -2,7 +2,12 @@
 
 The session is also the navigation walk (the sidebar filter, then every page from the sidebar
 with the filter kept): one walk records the requests and checks each page, where two walks of
-every page (here and in test_navigation.py) drew each page twice for the same checks."""
+every page (here and in test_navigation.py) drew each page twice for the same checks. And it
+is the deployment walk (issue 18): the browser reaches the app through nginx with
+docs/deployment.md's security headers, which forbid framing and every other origin, and every
+page draws with that policy enforced (no violation in the console), where a walk of its own
+(tests/e2e/test_deployment.py) drew five pages again. It needs nginx
+(``apt-get install -y nginx``) and skips with that reason without it."""
 
 import re
 from urllib.parse import urlsplit
@@ -11,6 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from core.cohort.schema import LABELS
+from tests.e2e import nginx
+from tests.e2e.conftest import _free_port
 from tests.e2e.helpers import (
     choose,
     click_sidebar_link,
@@ -39,12 +46,23 @@ def _host(url: str) -> str | None:
     return parts.hostname
 
 
+@pytest.fixture
+def front(server, tmp_path):
+    """The URL of nginx in front of the worker's server with the documented headers."""
+    port = _free_port()
+    process = nginx.with_security_headers(server.url, tmp_path, port)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
 def test_a_full_session_keeps_its_filter_on_every_page_and_contacts_only_the_app(
-        server, new_context):
-    """A sidebar filter changes the count, the header line and the link; each page of
-    ui.shell.PAGES, reached by its sidebar link, keeps the filter (count and link) and renders
-    without an error; a CSV download follows; and no request of it all leaves the app's
-    server."""
+        front, new_context):
+    """Behind the documented headers, a sidebar filter changes the count, the header line
+    and the link; each page of ui.shell.PAGES, reached by its sidebar link, keeps the filter
+    (count and link) and renders without an error, the survival curve drawn; a CSV download
+    follows; no request of it all leaves the app's server, and the policy was never
+    violated."""
     assert len(PAGES) >= 2
     context = new_context()
     requests: list[str] = []
@@ -58,8 +76,13 @@ def test_a_full_session_keeps_its_filter_on_every_page_and_contacts_only_the_app
     context.on("request", record)
     page = context.new_page()
     page.on("websocket", lambda socket: sockets.append(socket.url))
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text)
+            if "Content Security Policy" in message.text else None)
 
-    page.goto(server.url)
+    answer = page.goto(front)
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     expect_count(page, 19)
     choose(page, LABELS["mrd_pre_status"], "positive")
     expect_count(page, 4)
@@ -69,17 +92,20 @@ def test_a_full_session_keeps_its_filter_on_every_page_and_contacts_only_the_app
     expect_no_error(page)
 
     def come_back() -> None:  # a fresh load of the first page, with the filter in its link
-        page.goto(f"{server.url}/?mrd_pre_status=positive")
+        page.goto(f"{front}/?mrd_pre_status=positive")
         expect_count(page, 4)
 
     for script, label, _icon in PAGES:
         click_sidebar_link(page, label, come_back)
         expect(title(page)).to_have_text(page_title(script))
         expect(page).to_have_url(re.compile(
-            rf"^{re.escape(server.url)}/{re.escape(url_path(script))}\?"
+            rf"^{re.escape(front)}/{re.escape(url_path(script))}\?"
             r"(.*&)?mrd_pre_status=positive(&|$)"))
         expect_count(page, 4)
         expect_no_error(page)
+        expect(page.locator('[data-testid="stMain"] h1')).to_have_count(1)
+        if script == "pages/1_Survival.py":  # a figure, drawn under the policy
+            expect(page.locator(".js-plotly-plot .main-svg").first).to_be_visible()
     click_sidebar_link(page, PAGES[0][1], come_back)
     expect(title(page)).to_have_text(page_title(PAGES[0][0]))
     expect_count(page, 4)
@@ -96,3 +122,4 @@ def test_a_full_session_keeps_its_filter_on_every_page_and_contacts_only_the_app
                       if _host(url) is not None and _host(url) not in LOCAL_HOSTS})
     assert not foreign, "requests to hosts other than the app server:\n" + "\n".join(
         f"{url} ({kinds.get(url, 'websocket')})" for url in foreign)
+    assert violations == []
