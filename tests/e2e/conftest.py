@@ -129,8 +129,10 @@ def start_server(env: dict[str, str] | None = None, script: str = "app.py",
     log = Path(tempfile.mkstemp(prefix=f"streamlit-{port}-", suffix=".log")[1])
     with log.open("wb") as out:
         process = subprocess.Popen(
+            # no --server.address: .streamlit/config.toml binds 127.0.0.1, as for the README's
+            # command (test_deployment.py reads the shared server's listening address)
             [sys.executable, "-m", "streamlit", "run", script, *args,
-             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--server.port", str(port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false",
              # a test server runs the code as it was at start, whatever is edited meanwhile
              "--server.fileWatcherType", "none", "--server.runOnSave", "false"],

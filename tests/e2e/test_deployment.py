@@ -11,14 +11,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import tempfile
-import time
 import tomllib
 from pathlib import Path
 
-from tests.e2e.conftest import StreamlitServer, _free_port
 from tests.e2e.nginx import header_block
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,23 +49,9 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_started_the_plain_way_the_server_listens_on_loopback_only(chromium_path):
-    """``streamlit run app.py`` with no address flag (the README's command) binds 127.0.0.1."""
-    port = _free_port()
-    log = Path(tempfile.mkstemp(prefix=f"streamlit-plain-{port}-", suffix=".log")[1])
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    server = StreamlitServer(process=process, port=port, log=log)
-    try:
-        deadline = time.monotonic() + 60
-        while not _listening_addresses(port):
-            assert process.poll() is None, log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "server did not start listening in 60 s"
-            time.sleep(0.2)
-        assert server.health(timeout=5) == "ok"
-        assert _listening_addresses(port) == {"0100007F"}  # 127.0.0.1, and nothing else
-    finally:
-        server.stop()
+def test_started_the_plain_way_the_server_listens_on_loopback_only(server):
+    """``streamlit run app.py`` with no address flag (the README's command) binds 127.0.0.1:
+    the worker's shared server is started so (tests/e2e/conftest.py, ``start_server``)."""
+    assert "--server.address" not in server.process.args
+    assert server.health(timeout=5) == "ok"
+    assert _listening_addresses(server.port) == {"0100007F"}  # 127.0.0.1, and nothing else
