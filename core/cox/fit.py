@@ -279,6 +279,13 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             f"A Cox model needs at least 2 events; `{event}` has {n_events} among the "
             f"{len(frame)} patients with complete data. Widen the filters or choose another "
             "endpoint.")
+    if firth and len(frame) > FIRTH_MAX_ROWS:  # refused before any design is built
+        raise AnalysisError(
+            f"Firth's penalized Cox model is offered for up to {FIRTH_MAX_ROWS:,} patients; "
+            f"this model has {len(frame):,}. Its correction matters in small samples; in a "
+            "cohort this large a hazard ratio running to 0 or infinity means a level with "
+            "no events (or with all of them): combine that level with another or drop the "
+            "covariate, and use the ordinary Cox model.")
 
     encodings = tuple(covariate_encoding(frame[c], c, reference.get(c), scale.get(c))
                       for c in covariates)
@@ -300,13 +307,6 @@ def fit_cox(df: pd.DataFrame, time: str, event: str, covariates: Sequence[str],
             notes.append("Firth's penalized Cox model is available with Breslow ties only; "
                          "Breslow was used instead of Efron.")
         ties = "breslow"
-        if data.n > FIRTH_MAX_ROWS:
-            raise AnalysisError(
-                f"Firth's penalized Cox model is offered for up to {FIRTH_MAX_ROWS:,} patients; "
-                f"this model has {data.n:,}. Its correction matters in small samples; in a "
-                "cohort this large a hazard ratio running to 0 or infinity means a level with "
-                "no events (or with all of them): combine that level with another or drop the "
-                "covariate, and use the ordinary Cox model.")
         try:
             fit = fit_firth(data, conf_level)
         except np.linalg.LinAlgError as error:  # e.g. a level whose information is zero
