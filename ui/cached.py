@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -14,12 +16,25 @@ from core.cohort.schema import ENDPOINTS
 from core.cox.fit import CoxResult, fit_cox
 from core.report import html as report
 from core.survival.km.summary import SurvivalReport, survival_report
+from ui import session_cache
 from ui.session_cache import session_cached
 
 
 @st.cache_data(show_spinner=False)
-def seed_cohort() -> pd.DataFrame:
+def _seed_rows() -> pd.DataFrame:
     return load_seed_cohort()
+
+
+def seed_cohort() -> pd.DataFrame:
+    """The embedded cohort: a fresh copy on every call (``st.cache_data``), which carries its
+    content key (:func:`ui.session_cache.frame_key`), digested once per process instead of
+    once per run of every page (the file does not change while the server runs)."""
+    return session_cache.remember(_seed_rows(), _seed_key())
+
+
+@functools.cache
+def _seed_key() -> str:
+    return session_cache.digest((_seed_rows(),), {})
 
 
 @st.cache_data(show_spinner=False)
