@@ -5,15 +5,22 @@ group's name, an uploaded file's name, its patient ids, category values and colu
 Every page is then walked and the test fails on any anchor (``<a href>``) that leads to
 another host: Streamlit's Markdown turns a bare ``www.`` or ``https://`` into a live link, so
 a value that reaches Markdown unescaped shows up here as an anchor.
+
+The uploaded file's walk also proves what only plotly.js shows (issues 17 and 18; it was a
+walk of its own in tests/e2e/test_rendering.py): a category value written as HTML
+(``<a href=...>``, ``<b>``) is drawn as typed in the figures' legends, no ``<a>`` element and
+no bold, on the Survival page (grouped by it) and the Patients page (lanes coloured by it).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import RENDER_TIMEOUT, UPLOAD_TIMEOUT
 from tests.e2e.helpers import expect_no_error, link, sidebar_link, url_path, wait_idle
@@ -81,17 +88,37 @@ def test_hostile_link_values_never_become_links(server, page, script):
     assert foreign_anchors(page, server.url) == []
 
 
+LINK, BOLD = HOSTILE[4], "<b>bold</b>"
+FAB = ["M2", URL, LINK, BOLD]
+"""The uploaded FAB classes, six patients each: a plain one, a bare address, and two written
+as HTML, which the figures must draw as typed."""
+
+
 def hostile_csv() -> bytes:
-    rows = ["patient_id,os_months,os_event,rfs_months,rfs_event,fab_class,site,"
-            + URL.replace("/", "_")]
+    out = io.StringIO()
+    rows = csv.writer(out, lineterminator="\n")
+    rows.writerow(["patient_id", "os_months", "os_event", "rfs_months", "rfs_event",
+                   "fab_class", "site", URL.replace("/", "_")])
     for i in range(24):
-        rows.append(",".join([HOSTILE[i % 3] + f"-{i}", str(5 + i), str(i % 2), str(3 + i),
-                              str((i + 1) % 2), URL if i % 2 else "M2", HOSTILE[i % 3],
-                              URL if i % 3 else "https://evil.example/v"]))
-    return ("\n".join(rows) + "\n").encode()
+        rows.writerow([HOSTILE[i % 3] + f"-{i}", 5 + i, i % 2, 3 + i, (i + 1) % 2,
+                       FAB[i % 4], HOSTILE[i % 3], URL if i % 3 else "https://evil.example/v"])
+    return out.getvalue().encode()
+
+
+def group_by_fab(page: Page, label: str) -> Locator:
+    """Choose "FAB class" in the selectbox ``label``; the first figure's legend."""
+    page.get_by_label(label).click()
+    page.get_by_role("option", name="FAB class", exact=True).click()
+    wait_idle(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    expect(chart.locator(".legend")).to_contain_text(LINK, timeout=RENDER_TIMEOUT)
+    expect(page.locator('[data-testid="stPlotlyChart"] svg a')).to_have_count(0)
+    expect_no_error(page)
+    return chart.locator(".legend")
 
 
 def test_an_uploaded_hostile_file_never_becomes_links_on_any_page(server, page):
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(link(server.url, "Your_data", {"groups": GROUPS}))
     main = page.locator('[data-testid="stMain"]')
     main.locator('input[type="file"]').first.set_input_files(files=[{
@@ -107,3 +134,9 @@ def test_an_uploaded_hostile_file_never_becomes_links_on_any_page(server, page):
         expect_no_error(page)
         found = foreign_anchors(page, server.url)
         assert found == [], f"{LABELS[script]}: {found}"
+        if script == "pages/1_Survival.py":
+            expect(group_by_fab(page, "Compare groups by")).to_contain_text(BOLD)
+        elif script == "pages/3_Patients.py":
+            expect(group_by_fab(page, "Colour lanes by").locator("text[style*='bold']")
+                   ).to_have_count(0)
+        assert foreign_anchors(page, server.url) == [], LABELS[script]

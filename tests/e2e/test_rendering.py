@@ -2,26 +2,19 @@
 
 - Every number-at-risk row of a grouped Kaplan-Meier plot lies inside the table's drawing
   area as rendered (its text box within the subplot's box), on the page at 1366 x 768.
-- A category value written as HTML (``<a href=...>``, ``<b>``) is drawn as typed in legends
-  and tick labels: no ``<a>`` element, no bold, on the Survival and Patients pages.
+- A category value written as HTML is drawn as typed in the legends (no ``<a>`` element, no
+  bold): tests/e2e/test_inert_text.py's walk of an uploaded hostile file.
 """
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from playwright.sync_api import expect
 
-from core.cohort.exports import table_to_csv
-from core.cohort.read import load_seed_cohort
 from tests.e2e.conftest import RENDER_TIMEOUT
-from tests.e2e.helpers import expect_count, expect_no_error, link, sidebar_link, wait_idle
+from tests.e2e.helpers import expect_count, link, wait_idle
 
 pytestmark = pytest.mark.e2e
-
-LINK = '<a href="https://example.org">x</a>'
-
 
 def boxes(page, selector: str) -> list[dict]:
     return page.locator(selector).evaluate_all(
@@ -65,49 +58,3 @@ def test_every_at_risk_row_is_drawn_inside_its_table(server, page, query):
     assert outside == [], f"at-risk text outside the table area {area}: {outside[:3]}"
     top_row = min(r["top"] for r in rows)
     assert top_row - area["top"] >= 2  # the first row has room above it (it was clipped)
-
-
-def hostile_csv() -> bytes:
-    cohort = load_seed_cohort()
-    cohort["mrd_pre_status"] = cohort["mrd_pre_status"].astype(object)
-    cohort["fab_class"] = cohort["fab_class"].astype(object)
-    cohort.loc[cohort["fab_class"] == "M5", "fab_class"] = "<b>bold</b>"
-    cohort.loc[cohort["fab_class"] == "M1", "fab_class"] = LINK
-    return table_to_csv(cohort)
-
-
-def test_category_values_written_as_html_are_drawn_as_typed(server, page):
-    page.set_viewport_size({"width": 1366, "height": 900})
-    page.goto(server.url)
-    expect_count(page, 19)
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    uploader = sidebar.locator('input[type="file"]')
-    if uploader.count() == 0:
-        sidebar.get_by_text("Cohort data", exact=True).click()
-    uploader.first.set_input_files(files=[{"name": "hostile.csv", "mimeType": "text/csv",
-                                           "buffer": io.BytesIO(hostile_csv()).getvalue()}])
-    expect(page.locator('[data-testid="stMain"]').get_by_text("Uploaded file hostile.csv")) \
-        .to_be_visible(timeout=RENDER_TIMEOUT)
-    expect_count(page, 19)
-
-    sidebar_link(page, "Survival").click()
-    expect_count(page, 19)
-    page.get_by_label("Compare groups by").click()
-    page.get_by_role("option", name="FAB class", exact=True).click()
-    wait_idle(page)
-    legend = page.locator('[data-testid="stPlotlyChart"] .legend').first
-    expect(legend).to_contain_text(LINK, timeout=RENDER_TIMEOUT)
-    expect(legend).to_contain_text("<b>bold</b>")
-    expect(page.locator('[data-testid="stPlotlyChart"] svg a')).to_have_count(0)
-    expect_no_error(page)
-
-    sidebar_link(page, "Patients").click()
-    expect_count(page, 19)
-    page.get_by_label("Colour lanes by").click()
-    page.get_by_role("option", name="FAB class", exact=True).click()
-    wait_idle(page)
-    swimmer = page.locator('[data-testid="stPlotlyChart"]').first
-    expect(swimmer.locator(".legend")).to_contain_text(LINK, timeout=RENDER_TIMEOUT)
-    expect(swimmer.locator("svg a")).to_have_count(0)
-    expect(swimmer.locator(".legend text[style*='bold']")).to_have_count(0)
-    expect_no_error(page)
