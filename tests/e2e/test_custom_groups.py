@@ -5,23 +5,23 @@ curves and the same log-rank test.
 
 Log-rank of these groups on RFS (R: survdiff(Surv(rfs_months, rfs_event) ~ g), see
 tests/pages/test_subgroups_page.py): chi-square 5.34, p 0.021.
+
+(Issue 14's buttons, the competing-risk section of the deck and the Cohort page's figure menu,
+are downloaded in tests/e2e/test_deliverables.py.)
 """
 
 from __future__ import annotations
 
-import io
 import json
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 from playwright.sync_api import expect
-from pptx import Presentation
 
 from core.cohort.groups import GroupDefinition
-from core.report.images import PRESETS, png_size
 from core.survival.endpoint import RFS
 from tests.e2e.helpers import expect_count, expect_no_error, link, sidebar_link, wait_idle
-from tests.e2e.test_deliverables import _open_deliverables, _prepare_and_download, _select
+from tests.e2e.test_deliverables import _select
 
 pytestmark = pytest.mark.e2e
 
@@ -100,28 +100,4 @@ def test_group_filter_in_the_link_and_clear_all_filters(server, page):
     page.get_by_role("button", name="Clear all filters").click()
     expect_count(page, 19)
     assert "group_filter" not in parse_qs(urlparse(page.url).query)
-    expect_no_error(page)
-
-
-def test_competing_page_slides_and_cohort_page_figure(server, page):
-    """Issue 14's new buttons: the Competing risks page's deck (its grouping in the competing
-    section) and the Cohort page's figure menu (OS or RFS curves)."""
-    page.goto(link(server.url, "Competing_risks", {"competing.by": "mrd_pre_status"}))
-    expect_count(page, 19)
-    _open_deliverables(page)
-    deck = Presentation(io.BytesIO(_prepare_and_download(page, "slides (PPTX)")))
-    titles = [next(s.text_frame.text for s in slide.shapes if s.name == "Title")
-              for slide in deck.slides]
-    assert "Relapse with death as a competing risk" in titles
-    texts = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
-                     if shape.has_text_frame)
-    assert "Relapse (CIR): Gray's test chi-square 1.16" in texts  # R cuminc: 1.1587
-    expect_no_error(page)
-
-    page.goto(link(server.url))
-    expect_count(page, 19)
-    _open_deliverables(page)
-    _select(page, "Figure", "Relapse-free survival")
-    png = _prepare_and_download(page, "figure (PNG)")
-    assert png_size(png) == PRESETS["slide_full"].pixel_size()
     expect_no_error(page)

@@ -71,6 +71,13 @@ def test_survival_page_slides_reproduce_and_figure(server, page):
     rfs = titles.index("Relapse-free survival (RFS; study: relapse only)")
     assert titles[rfs + 1] == "Relapse-free survival (RFS; study: relapse only): numbers"
     assert "Does the difference hold? RFS" in titles  # the page's weighted/stratified tests
+    # the competing-risk section by the Survival grouping (the Competing risks page not
+    # visited; that page's own choices reaching the deck: tests/pages/
+    # test_deck_follows_page_choices.py)
+    assert "Relapse with death as a competing risk" in titles
+    texts = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes
+                     if shape.has_text_frame)
+    assert "Relapse (CIR): Gray's test chi-square 1.16" in texts  # R cuminc: 1.1587
     footer = next(s.text_frame.text for s in deck.slides[rfs].shapes if s.name == "Footer")
     assert footer.endswith("n = 19 of 19 patients")
 
@@ -86,7 +93,7 @@ def test_survival_page_slides_reproduce_and_figure(server, page):
     expect_no_error(page)
 
 
-def test_cohort_page_reproduce_zip_and_html_report(server, page):
+def test_cohort_page_reproduce_zip_html_report_and_figure(server, page):
     page.goto(link(server.url, query={"sorafenib_timing": "induction"}))
     expect_count(page, 14)
     _open_deliverables(page)
@@ -100,6 +107,9 @@ def test_cohort_page_reproduce_zip_and_html_report(server, page):
                   "Methods and definitions"):
         assert f"<h2>{title}</h2>" in report  # the deck's sections
     assert "14 of 19 patients" in report
+    _select(page, "Figure", "Relapse-free survival")  # issue 14: OS or RFS curves
+    png = _prepare_and_download(page, "figure (PNG)")
+    assert png_size(png) == PRESETS["slide_full"].pixel_size()
     expect_no_error(page)
 
 
