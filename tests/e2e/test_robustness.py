@@ -27,6 +27,10 @@ MALFORMED_QUERY = {
     "mrd_pre_status": "positive,bogus",
 }
 
+NOTICES = ("ELN 2022 risk 'scriptalert(1)/script'", "Sex 'XYZ'",
+           "MRD before maintenance 'bogus'", "age_min value '1e309'")
+"""The notice each bad value of :data:`MALFORMED_QUERY` gets (its name and value)."""
+
 BROKEN_CSV = (  # issue 11: an id and one endpoint are required, so the rows' problems show
     b"patient_id,sex,age,wbc,blasts_pct,os_months,os_event\n"
     b"1,Q,-5,12,40,5,1\n"
@@ -34,44 +38,40 @@ BROKEN_CSV = (  # issue 11: an id and one endpoint are required, so the rows' pr
 )
 
 
-def test_malformed_link_opens_with_notices(server, page):
+def test_malformed_link_and_broken_upload_explain_and_spare_other_sessions(
+        server, page, tabs, request):
+    """Two tabs of one browser (two sessions; they share cookies, storage and cache, so
+    nothing but the server keeps them apart): ``b`` opens a malformed link, which shows a
+    notice per bad value, applies only its valid part and runs no script; ``a`` uploads a
+    broken CSV, which lists its problems and leaves ``a``'s cohort as it was. ``b``, opened
+    again after that, has the embedded cohort, no upload error, and filters from the
+    sidebar."""
+    with pytest.raises(CohortError) as raised:
+        load_cohort(io.BytesIO(BROKEN_CSV))
+    problems = raised.value.problems
+    assert len(problems) >= 2
+
+    a = page
+    b = tabs.new_page()
+    request.node._e2e_pages.append(b)  # a screenshot on failure
+    request.addfinalizer(b.close)
     dialogs: list[str] = []
 
     def on_dialog(dialog) -> None:
         dialogs.append(f"{dialog.type}: {dialog.message}")
         dialog.dismiss()
 
-    page.on("dialog", on_dialog)
-    page.goto(link(server.url, query=MALFORMED_QUERY))
-    expect_count(page, 4)  # only the valid part of the link (MRD positive) applies
-    notices = page.locator('[data-testid="stMain"] [data-testid="stAlert"]')
-    for text in ("ELN 2022 risk 'scriptalert(1)/script'", "Sex 'XYZ'",
-                 "MRD before maintenance 'bogus'", "`age_min` value '1e309'"):
-        expect(notices.filter(has_text=text.replace("`", ""))).to_have_count(1)
-    expect_no_error(page)
-    expect(page.locator("script", has_text="alert(1)")).to_have_count(0)
-    # the app still works after the bad link
-    choose(page, LABELS["eln2022_risk"], "adverse")
-    n, line = expected_view({"mrd_pre_status": "positive", "eln2022_risk": "adverse"})
-    expect_count(page, n)
-    expect(header_line(page)).to_have_text(line)
-    expect_no_error(page)
-    assert not dialogs, f"the link ran script in the page: {dialogs}"
-
-
-def test_broken_upload_lists_problems_and_spares_other_sessions(server, page, new_context):
-    with pytest.raises(CohortError) as raised:
-        load_cohort(io.BytesIO(BROKEN_CSV))
-    problems = raised.value.problems
-    assert len(problems) >= 2
-
-    a = page  # a tab of the worker's context (the app's JavaScript already cached)
-    b = new_context().new_page()  # another browser: shares nothing with a
+    b.on("dialog", on_dialog)
     a.goto(server.url)
-    b.goto(server.url)
-    expect_count(a, 19)
-    expect_count(b, 19)
+    b.goto(link(server.url, query=MALFORMED_QUERY))
+    expect_count(b, 4)  # only the valid part of the link (MRD positive) applies
+    notices = b.locator('[data-testid="stMain"] [data-testid="stAlert"]')
+    for text in NOTICES:
+        expect(notices.filter(has_text=text)).to_have_count(1)
+    expect_no_error(b)
+    expect(b.locator("script", has_text="alert(1)")).to_have_count(0)
 
+    expect_count(a, 19)
     sidebar = a.locator('[data-testid="stSidebar"]')
     sidebar.get_by_text("Cohort data", exact=True).click()
     sidebar.locator('input[type="file"]').set_input_files(
@@ -83,9 +83,13 @@ def test_broken_upload_lists_problems_and_spares_other_sessions(server, page, ne
     expect_count(a, 19)  # the current cohort is unchanged
     expect_no_error(a)
 
-    b.reload()
-    expect_count(b, 19)
-    expect(b.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')).to_have_count(0)
-    choose(b, LABELS["mrd_pre_status"], "positive")
+    b.reload()  # a new session (of the link as the app rewrote it), after a's failed upload
     expect_count(b, 4)
+    expect(b.locator('[data-testid="stSidebar"] [data-testid="stAlert"]')).to_have_count(0)
+    # the app still works after the bad link and beside the failed upload
+    choose(b, LABELS["eln2022_risk"], "adverse")
+    n, line = expected_view({"mrd_pre_status": "positive", "eln2022_risk": "adverse"})
+    expect_count(b, n)
+    expect(header_line(b)).to_have_text(line)
     expect_no_error(b)
+    assert not dialogs, f"the link ran script in the page: {dialogs}"
