@@ -355,6 +355,26 @@ def test_swimmer_figure_300_lanes_scales_and_thins_labels():
         "patient_id"].tolist()
 
 
+def test_patients_figures_built_unvalidated_are_what_validation_leaves_unchanged():
+    """The swimmer, timeline and patient-on-KM figures skip plotly's validation
+    (core.style.plot.trusted_figure): a validated copy of each has the same JSON (both
+    clocks, colours, the 300-lane swimmer, a lane without a derivable maintenance start), and
+    validation is on again for what is added later."""
+    import plotly.graph_objects as go
+
+    figures = [swimmer_figure(swimmer_lanes(SEED, mode, color))
+               for mode in ("os", "rfs") for color in (None, "eln2022_risk")]
+    figures += [swimmer_figure(swimmer_lanes(synthetic_cohort(300), "rfs", "fab_class")),
+                patient_km_figure(patient_on_km(SEED, 9)),
+                patient_km_figure(patient_on_km(SEED, 9, "os"))]
+    figures += [patient_timeline_figure(patient_timeline(find_patient(SEED, p)), str(p))
+                for p in (5, 11, 17)]
+    for fig in figures:
+        assert figure_data(go.Figure(fig.to_plotly_json())) == figure_data(fig)
+        with pytest.raises(ValueError):
+            fig.update_layout(height="tall")
+
+
 def test_timeline_and_km_figures():
     timeline = figure_data(patient_timeline_figure(patient_timeline(find_patient(SEED, 11)),
                                                    "11"))
