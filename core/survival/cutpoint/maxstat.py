@@ -8,10 +8,10 @@ statistic of the cut "marker <= c" is a prefix sum and its permutation mean and 
 closed forms (O(n + cuts), no loop over patients). The maximum of many correlated tests is not
 a single test: the p-value of the chosen cut must account for the search. Three honest
 p-values are offered: Lausen & Schumacher's (1992) approximation (``p_value``, R's default),
-the exact p of the Gaussian limit of the whole curve (``exact_gauss_p``, computed here by a
+the exact p of the Gaussian limit of the whole curve (``exact_gauss_p``, computed by a
 one-dimensional recursion because the limit is a standardized Brownian bridge, a Markov
-process), and a seeded permutation p (:func:`permutation_max_logrank`). The naive p of the
-chosen cut alone is never reported.
+process: :mod:`.gauss`), and a seeded permutation p (:func:`permutation_max_logrank`). The
+naive p of the chosen cut alone is never reported.
 
 Conventions follow R's ``maxstat`` 0.7-25 (``maxstat.test(Surv(time, event) ~ marker,
 smethod = "LogRank", pmethod = "Lau92")``) exactly:
@@ -56,6 +56,7 @@ from scipy.stats import norm, permutation_test
 
 from core.cohort.engine import columns_frame
 from core.errors import AnalysisError
+from core.survival.cutpoint.gauss import exact_gauss_p
 from core.survival.input import Exclusion, survival_data
 from core.survival.km.logrank import SEED, PermutationResult
 
@@ -64,9 +65,6 @@ METHOD = ("maximally selected log-rank statistic (standardized with the permutat
 PERMUTATION_RESAMPLES = 2_000
 PERMUTATION_BUDGET = 20_000_000
 """Patients x resamples a page computes (about 1.5 s); see :func:`permutation_resamples`."""
-EXACT_GAUSS_WORK = 400_000_000
-"""Largest cuts x nodes^2 of the exact Gaussian recursion (about 3 s); beyond it, no value."""
-GAUSS_NODES = 8
 FIRST_MARKERS = ("age", "wbc", "blasts_pct")
 CURVE_COLUMNS = ["cut", "n_below", "n_above", "events_below", "events_above", "statistic"]
 
@@ -254,58 +252,6 @@ def lausen92_critical(alpha: float = 0.05, minprop: float = 0.1, maxprop: float 
     minimises |pLausen92(b) - alpha| over [0, 10]; solved here by root finding on [1, 10])."""
     return float(brentq(lambda b: lausen92_p(b, minprop, maxprop) - alpha, 1.0 + 1e-9, 10.0,
                         xtol=1e-12))
-
-
-def exact_gauss_p(statistic: float, m: np.ndarray, n: int, *, work_limit: int = EXACT_GAUSS_WORK
-                  ) -> float | None:
-    """P(max_k |Z_k| >= statistic) for the Gaussian limit of the standardized statistics.
-
-    Under no association the statistics at the cuts m_1 < ... < m_K are asymptotically
-    normal with corr(Z_i, Z_j) = sqrt(m_i (N - m_j) / (m_j (N - m_i))) (R
-    ``maxstat::corrmsrs``). That is the correlation of W(s)/sqrt(s) for a Brownian motion W
-    at s = m / (N - m), a Markov process: Z_{k+1} | Z_k ~ N(rho_k Z_k, 1 - rho_k^2). So the
-    K-dimensional normal probability of R's ``pmvnorm`` (randomized, about 1e-3 accurate) is
-    computed here as K - 1 one-dimensional integrations over [-b, b] (composite Gauss-Legendre,
-    8 nodes per panel, panels at most 1 wide and at most twice the narrowest transition's
-    standard deviation): deterministic; on the golden cohorts it moves by less than 1e-9 when
-    the panels are halved or the nodes raised to 16.
-
-    Parameters
-    ----------
-    statistic : float
-        b, the observed maximum.
-    m : numpy.ndarray, shape (K,)
-        Lower-group sizes of the cuts, increasing.
-    n : int
-        Patients.
-    work_limit : int
-        Largest K x grid^2 computed; beyond it None is returned.
-
-    Returns
-    -------
-    float or None
-    """
-    b = float(statistic)
-    m = np.asarray(m, dtype=float)
-    if m.size == 1:
-        return float(2 * norm.sf(b))
-    s = m / (n - m)
-    rho = np.sqrt(s[:-1] / s[1:])
-    sigma = np.sqrt(1 - rho ** 2)
-    panel = min(1.0, 2 * float(sigma.min()))
-    panels = int(math.ceil(2 * b / panel))
-    nodes, weights = np.polynomial.legendre.leggauss(GAUSS_NODES)
-    if m.size * (panels * GAUSS_NODES) ** 2 > work_limit:
-        return None
-    edges = np.linspace(-b, b, panels + 1)
-    half = (edges[1] - edges[0]) / 2
-    u = (edges[:-1, None] + half * (nodes[None, :] + 1)).ravel()
-    weight = np.tile(weights * half, panels)
-    density = np.exp(-0.5 * u * u) / math.sqrt(2 * math.pi)
-    for r, sd in zip(rho, sigma, strict=True):
-        z = (u[None, :] - r * u[:, None]) / sd
-        density = (density * weight) @ (np.exp(-0.5 * z * z) / (sd * math.sqrt(2 * math.pi)))
-    return float(min(max(1 - float(density @ weight), 0.0), 1.0))
 
 
 def max_logrank(df: pd.DataFrame, time: str, event: str, marker: str, minprop: float = 0.1,
