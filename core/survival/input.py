@@ -194,8 +194,8 @@ def survival_data(df: pd.DataFrame, time: str, event: str, by: str | None = None
                       if isinstance(df[by].dtype, pd.CategoricalDtype) else None)
         groups = order_levels({label for label, u in zip(labels, used, strict=True) if u}, by,
                               categories)
-        position = np.array([groups.index(label) if label in groups else -1
-                             for label in labels], dtype=np.int64)
+        where = {label: i for i, label in enumerate(groups)}  # a marker: 10^5 levels
+        position = np.array([where.get(label, -1) for label in labels], dtype=np.int64)
         group_code = position[codes] if codes.size else np.zeros(0, dtype=np.int64)
         group = np.asarray(groups, dtype=object)[group_code] if codes.size else \
             np.zeros(0, dtype=object)
