@@ -52,10 +52,16 @@ def simple_white(fig: go.Figure) -> go.Figure:
     valid already), which costs about 1 ms. This does the same for "simple_white": the
     figure's JSON is the same. Returns ``fig``.
     """
+    return with_template(fig, "simple_white")
+
+
+def with_template(fig: go.Figure, name: str) -> go.Figure:
+    """Give ``fig`` plotly's template ``name`` from plotly's cache, unvalidated (see
+    :func:`simple_white`): the JSON of ``update_layout(template=name)``. Returns ``fig``."""
     layout = fig.layout
     layout._validate = False  # as plotly's BaseFigure._initialize_layout_template
     try:
-        layout.template = pio.templates["simple_white"]
+        layout.template = pio.templates[name]
     finally:
         layout._validate = fig._validate
     return fig

@@ -4,6 +4,7 @@ once, with the reason they left (counted by hand on the 19 rows of the seed coho
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from core.cohort import load_seed_cohort
 from core.cohort.filters import CohortFilter, FilterResult
@@ -57,6 +58,27 @@ def test_figure_draws_one_box_per_step_and_group_with_inert_text():
     assert boxes[0] == "Rows in the file<br><b>n = 19</b>"
     assert boxes[-2:] == ["&lt;b&gt;x&lt;/b&gt;<br><b>n = 10</b>", "y<br><b>n = 9</b>"]
     assert not any("<b>x</b>" in (a.text or "") for a in fig.layout.annotations)
+
+
+def test_flow_figure_built_unvalidated_is_what_validation_leaves_unchanged():
+    """flow_figure is built in one unvalidated construction (core.style.plot.trusted_figure,
+    its template from plotly's cache): a validated copy has the same JSON, with exclusion
+    boxes and arrows, groups with markup and no grouping; validation is on again after."""
+    import json
+
+    import plotly.graph_objects as go
+
+    cohort = load_seed_cohort()
+    cohort["group"] = ["<b>x</b>"] * 10 + ["y"] * 9
+    for flow in (analysis_flow(cohort, CohortFilter(), "os", "group"),
+                 analysis_flow(cohort, CohortFilter(sorafenib_timing=("induction",)), "rfs",
+                               "mrd_pre_status"),
+                 analysis_flow(cohort, CohortFilter(), "rfs")):
+        fig = flow_figure(flow)
+        assert json.loads(go.Figure(fig.to_plotly_json()).to_json()) == json.loads(fig.to_json())
+        assert fig.layout.template.layout.paper_bgcolor == "white"  # plotly_white's
+        with pytest.raises(ValueError):
+            fig.update_layout(height="tall")
 
 
 def test_custom_group_choice_is_a_step_and_the_selection_is_analysed():
