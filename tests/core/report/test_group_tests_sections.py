@@ -39,8 +39,14 @@ CHOICES = ReportChoices(by="eln2022_risk", baseline_by="eln2022_risk", rho=1.0,
 
 
 @pytest.fixture(scope="module")
-def sections():
-    return {s.key: s for s in report_sections(load_seed_cohort(), choices=CHOICES)}
+def section_list():
+    """The sections of the seed cohort for :data:`CHOICES`, built once for the module."""
+    return report_sections(load_seed_cohort(), choices=CHOICES)
+
+
+@pytest.fixture(scope="module")
+def sections(section_list):
+    return {s.key: s for s in section_list}
 
 
 def test_table1_by_group_has_overall_p_with_test_and_the_imbalance_note(sections):
@@ -159,14 +165,14 @@ def test_deck_pages_table1_in_full_at_18_pt_and_shows_the_tests(sections):
     assert "Fleming-Harrington (rho = 1) chi-square 12.21" in text
 
 
-def test_report_and_projector_carry_the_same_tables():
+def test_report_and_projector_carry_the_same_tables(section_list):
     cohort = load_seed_cohort()
     page = tumor_board_html(cohort, source="Seed", n_total=19, filters=[],
                             choices=CHOICES).decode()
     assert "0.227¹" in page and "¹ Fisher&#x27;s exact test" in page
     assert "p, Benjamini-Hochberg" in page
     assert "Stratified by MRD before maintenance (2 strata)" in page
-    screens = projector_screens(report_sections(cohort, choices=CHOICES))
+    screens = projector_screens(section_list)  # report_sections(cohort, choices=CHOICES)
     titles = " ".join(s.title for s in screens)
     assert "Baseline characteristics by ELN 2022 risk" in titles
     assert "Does the difference hold? RFS" in titles
