@@ -14,7 +14,10 @@ and the left/right arrow keys press them (a few lines of inline script in a one-
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from core.access.deidentify import IDENTIFIED, Privacy
@@ -22,6 +25,7 @@ from core.access.roles import Permission
 from core.report.html import report_sections
 from core.report.screens import Screen, projector_figure, projector_screens
 from core.report.sections import ReportChoices
+from core.style.plot import trusted_figure
 from ui import access, exports
 from ui.session_cache import session_cached
 from ui.shell import plain
@@ -113,8 +117,21 @@ def screens(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Screen]:
 
 @session_cached(show_spinner="Preparing the sections…", max_entries=8)
 def _screens(cohort: pd.DataFrame, choices: tuple, privacy: Privacy, flow) -> list[Screen]:
-    return projector_screens(report_sections(cohort, choices=ReportChoices(*choices),
-                                             privacy=privacy, flow=flow))
+    """The screens, each figure kept as plotly's plain dict (``Figure.to_dict``). The cache
+    returns a fresh copy on every run (it unpickles), and unpickling a ``Figure`` validates
+    every property of it again: each step through the screens rebuilt all the deck's figures
+    (about 40 on the seed cohort, most of a step's server time) to show one. The screen shown
+    is rebuilt from its dict by :func:`show_screen`."""
+    screens = projector_screens(report_sections(cohort, choices=ReportChoices(*choices),
+                                                privacy=privacy, flow=flow))
+    return [replace(screen, figure=screen.figure.to_dict()) if screen.figure is not None
+            else screen for screen in screens]
+
+
+def figure_of(screen: Screen) -> go.Figure:
+    """The screen's figure, rebuilt from the dict :func:`screens` keeps. The dict is what a
+    validated figure holds, so it is not validated again (``trusted_figure``)."""
+    return trusted_figure(screen.figure["data"], screen.figure["layout"])
 
 
 def projector_style() -> None:
@@ -144,7 +161,7 @@ def show_screen(screen: Screen) -> None:
             left, right = st.columns([2.0, 1.3] if caption_beside else [2.3, 1],
                                      gap="medium") if side else (st, None)
             with left.container(key="projector-figure", height="stretch"):
-                st.plotly_chart(projector_figure(screen.figure),
+                st.plotly_chart(projector_figure(figure_of(screen)),
                                 key=f"present.figure.{screen.key}", height="stretch",
                                 config={"displaylogo": False, "displayModeBar": False})
             if right is not None:  # the numbers, then short caveats, beside the figure

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import json
 import re
+from dataclasses import astuple
 
 from core.cohort.filters import CohortFilter
 from core.cohort.read import load_seed_cohort
@@ -157,3 +159,27 @@ def test_a_section_opens_with_its_pages_answer_line():
     line = answer_sentence(survival_report(load_seed_cohort(), "rfs", None, (12, 24), 24))
     assert texts[heading + 1] == f"**{line}**"
     assert line.startswith("RFS of 19 patients at 24 months: 66.0%")
+
+
+def test_every_screen_figure_comes_back_from_the_cache_as_it_was_built():
+    """ui.present keeps each screen's figure as plotly's dict (its cache returns a copy on
+    every run, and a Figure validates everything again when unpickled); the screen shown is
+    rebuilt from the dict without validation. Every figure of the deck (three groups: the
+    flow, survival, competing-risk, Cox and swimmer figures) must come back as built."""
+    import plotly.io as pio
+
+    from core.access.deidentify import IDENTIFIED
+    from ui.present import _screens, figure_of
+
+    cohort, report = load_seed_cohort(), ReportChoices(by="eln2022_risk")
+    flow = analysis_flow(cohort, CohortFilter(), report.endpoint, report.by)
+    built = [s for s in projector_screens(report_sections(cohort, choices=report, flow=flow))
+             if s.figure is not None]
+    kept = [s for s in _screens(cohort, astuple(report), IDENTIFIED, flow)
+            if s.figure is not None]
+    assert len(kept) == len(built) >= 6 and all(isinstance(s.figure, dict) for s in kept)
+    for original, cached in zip(built, kept, strict=True):
+        assert cached.key == original.key
+        # the same figure JSON (keys may come in another order, which plotly.js ignores)
+        assert json.loads(pio.to_json(figure_of(cached), validate=False)) == \
+            json.loads(pio.to_json(original.figure, validate=False)), original.key
