@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from pptx import Presentation
 
 from core.report.images import PRESETS, png_size
-from tests.e2e.helpers import expect_count, expect_no_error, link, wait_idle
+from tests.e2e.helpers import expect_count, expect_no_error, link, sidebar_link, wait_idle
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,8 @@ def test_cohort_page_reproduce_zip_html_report_and_figure(server, page):
     expect_no_error(page)
 
 
-def test_cox_page_forest_plot_as_svg(server, page):
+def test_cox_forest_plot_as_svg_then_patients_swimmer_plot_for_a_journal_column(server, page):
+    """Two pages of one session (the second reached by the sidebar, no new page load)."""
     page.goto(link(server.url, "Cox"))
     expect_count(page, 19)
     _open_deliverables(page)
@@ -122,9 +123,7 @@ def test_cox_page_forest_plot_as_svg(server, page):
     assert svg.lstrip().startswith(b"<svg") and b"MRD before maintenance" in svg
     expect_no_error(page)
 
-
-def test_patients_page_swimmer_plot_for_a_journal_column(server, page):
-    page.goto(link(server.url, "Patients"))
+    sidebar_link(page, "Patients").click()
     expect_count(page, 19)
     _open_deliverables(page)
     _select(page, "Size", PRESETS["journal_single"].label)
