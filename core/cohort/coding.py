@@ -53,21 +53,33 @@ def level_labels(values: pd.Series | np.ndarray) -> np.ndarray:
     numpy.ndarray of object, shape (n,)
         The level text of each row (``"1"`` for ``1.0``), ``None`` for a missing value.
     """
-    series = values if isinstance(values, pd.Series) else pd.Series(values)
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        labels = level_labels(pd.Series(series.cat.categories))
-        codes = series.cat.codes.to_numpy()
-        out = np.full(codes.size, None, dtype=object)
-        if labels.size:
-            out[codes >= 0] = labels[codes[codes >= 0]]
-        return out
-    # distinct values only, spread back by code: no per-row str() on a registry's million rows
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    text = np.array([_label(u) for u in uniques], dtype=object)
+    codes, text = _coded_labels(values)
     out = np.full(codes.size, None, dtype=object)
     if text.size:
         out[codes >= 0] = text[codes[codes >= 0]]
     return out
+
+
+def _coded_labels(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's code (-1 where missing) into an object array of level texts, one per
+    distinct value (two values may share a text: ``1`` and ``1.0``). One hash of the column:
+    :func:`level_labels` spreads the texts, :meth:`Coding.indicators` and
+    :func:`present_levels` read the codes (no per-row str() on a registry's million rows)."""
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        labels = level_labels(pd.Series(series.cat.categories))
+        codes = series.cat.codes.to_numpy()
+        return codes, labels
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    return codes, np.array([_label(u) for u in uniques], dtype=object)
+
+
+def _occurring(codes: np.ndarray, text: np.ndarray) -> np.ndarray:
+    """The texts of :func:`_coded_labels` that some row has (a Categorical's unused
+    categories are no level), in code order."""
+    if not text.size:
+        return text
+    return text[np.bincount(codes[codes >= 0], minlength=text.size) > 0]
 
 
 def _label(value: object) -> str:
@@ -156,8 +168,7 @@ def present_levels(values: pd.Series, column: str | None = None) -> tuple[str, .
     tuple of str
     """
     name = column if column is not None else values.name
-    labels = level_labels(values)
-    present = {v for v in pd.unique(labels) if v is not None}
+    present = set(_occurring(*_coded_labels(values)))
     return order_levels(present, name if isinstance(name, str) else None,
                         categories_of(values))
 
@@ -203,15 +214,16 @@ class Coding:
         AnalysisError
             When a value is not one of :attr:`levels` (the coding was made on other rows).
         """
-        codes, uniques = pd.factorize(level_labels(values))  # missing: code -1
-        unknown = [u for u in uniques if u not in self.levels]
+        codes, text = _coded_labels(values)  # missing: code -1
+        unknown = [u for u in dict.fromkeys(_occurring(codes, text)) if u not in self.levels]
         if unknown:
             shown = ", ".join(repr(u) for u in sorted(unknown, key=natural_key)[:5])
             raise AnalysisError(
                 f"Column `{self.column}` has values ({shown}) that are not among the levels "
                 f"{list(self.levels)} it was coded with. Fix: code the column again from "
                 "these rows.")
-        position = np.array([self.levels.index(u) - 1 for u in uniques], dtype=np.int64)
+        where = {level: i - 1 for i, level in enumerate(self.levels)}
+        position = np.array([where.get(u, -1) for u in text], dtype=np.int64)
         out = np.zeros((codes.size, len(self.terms)), dtype=float)
         if position.size:
             column = position[np.maximum(codes, 0)]

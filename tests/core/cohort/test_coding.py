@@ -117,3 +117,52 @@ def test_property_order_ignores_row_order_and_each_row_has_at_most_one_one(cells
     assert set(np.unique(x[known])) <= {0.0, 1.0}
     assert (x[known].sum(axis=1) <= 1).all()
     assert np.isnan(x[~known]).all()
+
+
+def _indicators_before(coding, values):
+    """Coding.indicators as it was before one hash per column (the reference)."""
+    codes, uniques = pd.factorize(level_labels(values))
+    unknown = [u for u in uniques if u not in coding.levels]
+    if unknown:
+        shown = ", ".join(repr(u) for u in sorted(unknown, key=natural_key)[:5])
+        raise AnalysisError(f"({shown})")
+    position = np.array([coding.levels.index(u) - 1 for u in uniques], dtype=np.int64)
+    out = np.zeros((codes.size, len(coding.terms)), dtype=float)
+    if position.size:
+        column = position[np.maximum(codes, 0)]
+        rows = np.flatnonzero((codes >= 0) & (column >= 0))
+        out[rows, column[rows]] = 1.0
+    out[codes < 0] = np.nan
+    return out
+
+
+CELLS = st.one_of(st.sampled_from(["2", "10", "b", "a", "1"]), st.sampled_from([1, 2, 10]),
+                  st.sampled_from([1.0, 2.5, 10.0]), st.none(), st.just(float("nan")))
+
+
+@settings(max_examples=150, deadline=None, derandomize=True)
+@given(st.lists(CELLS, min_size=0, max_size=25), st.lists(CELLS, min_size=0, max_size=25),
+       st.booleans())
+def test_property_one_hash_per_column_codes_as_before(fit_cells, new_cells, categorical):
+    """present_levels and Coding.indicators read one factorization of the column; the levels,
+    the indicator matrix and the unknown-level error are those of the label-array coding
+    (``1`` and ``1.0`` share the text "1"; a Categorical's unused categories are no level)."""
+    values, new = pd.Series(fit_cells, dtype=object), pd.Series(new_cells, dtype=object)
+    if categorical:
+        texts = pd.Series(level_labels(values), dtype=object)
+        values = texts.astype(pd.CategoricalDtype(["b", "10", "1", "a", "2", "2.5", "zz"]))
+    labels = {v for v in level_labels(values) if v is not None}
+    assert set(present_levels(values, "x")) == labels
+    if len(labels) < 2:
+        return
+    coding = code_levels(values, "x")
+    assert np.array_equal(coding.indicators(values), _indicators_before(coding, values),
+                          equal_nan=True)
+    try:
+        expected = _indicators_before(coding, new)
+    except AnalysisError as error:
+        with pytest.raises(AnalysisError, match=f"has values {error.args[0]!s}".replace(
+                "(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+            coding.indicators(new)
+    else:
+        assert np.array_equal(coding.indicators(new), expected, equal_nan=True)
