@@ -120,19 +120,14 @@ def test_property_order_ignores_row_order_and_each_row_has_at_most_one_one(cells
 
 
 def _indicators_before(coding, values):
-    """Coding.indicators as it was before one hash per column (the reference)."""
-    codes, uniques = pd.factorize(level_labels(values))
-    unknown = [u for u in uniques if u not in coding.levels]
+    """Indicator columns written level by level from the label array (the reference)."""
+    labels = level_labels(values)
+    known = np.array([v is not None for v in labels], dtype=bool)
+    unknown = {v for v in labels[known] if v not in coding.levels}
     if unknown:
-        shown = ", ".join(repr(u) for u in sorted(unknown, key=natural_key)[:5])
-        raise AnalysisError(f"({shown})")
-    position = np.array([coding.levels.index(u) - 1 for u in uniques], dtype=np.int64)
-    out = np.zeros((codes.size, len(coding.terms)), dtype=float)
-    if position.size:
-        column = position[np.maximum(codes, 0)]
-        rows = np.flatnonzero((codes >= 0) & (column >= 0))
-        out[rows, column[rows]] = 1.0
-    out[codes < 0] = np.nan
+        raise AnalysisError(f"({', '.join(repr(u) for u in sorted(unknown, key=natural_key)[:5])})")
+    out = np.column_stack([labels == level for level in coding.levels[1:]]).astype(float)
+    out[~known] = np.nan
     return out
 
 
