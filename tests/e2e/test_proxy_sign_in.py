@@ -1,25 +1,22 @@
 """Sign-in at a reverse proxy (docs/deployment.md): the documented nginx ``location /`` block,
-with a stand-in for oauth2-proxy answering nginx's ``auth_request``, in front of
-``streamlit run serve.py`` configured to trust the user header from the proxy's address.
+with a stand-in for oauth2-proxy answering nginx's ``auth_request``, in front of ``streamlit
+run serve.py`` configured to trust the user header from the proxy's address.
 
 Checks, in Chromium: without the proxy's sign-in nothing of the app is reached; signed in, the
 user's name and role (from the groups header) are in the app's header and audit log, and the
-user is in nginx's access log; the same header from an address that is not the configured
-proxy is not believed (nginx's second port connects to the app from 127.0.0.2, which the app
-does not trust: one app serves both cases). Needs nginx (``apt-get install -y nginx``; skips
-without it).
+user is in nginx's access log; the same header from an address that is not the configured proxy
+is not believed (for a browser with the cookie ``peer=elsewhere`` nginx connects to the app
+from 127.0.0.2, which the app does not trust: one app and one nginx serve both cases). Needs
+nginx (``apt-get install -y nginx``; skips without it).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import tempfile
 import threading
-import time
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import NamedTuple
@@ -27,6 +24,7 @@ from typing import NamedTuple
 import pytest
 
 from core.cohort.text import WORD_JOINER  # an address is drawn inert: x\u2060@y
+from tests.e2e import nginx
 from tests.e2e.conftest import ROOT, StreamlitServer, _free_port, start_server
 from tests.e2e.idp import PSEUDONYM_KEY
 
@@ -82,35 +80,27 @@ def proxy_settings(folder: Path, proxies: list[str]) -> Path:
 
 
 OTHER_ADDRESS = "127.0.0.2"
-"""The loopback address nginx's second port connects to the app from: not a trusted proxy."""
+"""The loopback address nginx connects to the app from when the browser's cookie ``peer`` is
+``elsewhere``: not a trusted proxy. The choice is a cookie, not a second nginx port, so the
+tests share one origin and the browser compiles the app's JavaScript once."""
 
 
-def start_nginx(folder: Path, app_port: int, stand_in: int
-                ) -> tuple[subprocess.Popen, str, str]:
-    """nginx with the documented location on two ports; returns the process, the URL that
-    reaches the app from 127.0.0.1 (the configured proxy) and the URL that reaches it from
-    :data:`OTHER_ADDRESS`."""
-    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists()
-                                      else None)
-    if nginx is None:
-        pytest.skip("nginx not installed: apt-get install -y nginx")
-    port, other = _free_port(), _free_port()
+def start_nginx(folder: Path, app_port: int, stand_in: int) -> tuple[subprocess.Popen, str]:
+    """nginx with the documented location in front of the app; returns the process and its
+    URL. It connects to the app from 127.0.0.1 (the configured proxy), or from
+    :data:`OTHER_ADDRESS` for a browser whose cookie ``peer`` is ``elsewhere``."""
+    port = _free_port()
     location = documented(r"    # BEGIN relapse-explorer app location\n.*?"
                           r"# END relapse-explorer app location\n")
     log_format = documented(r"log_format combined_no_query .*?;\n")
-    (folder / "nginx.conf").write_text(f"""
-pid {folder}/nginx.pid;
-error_log {folder}/error.log;
-events {{ worker_connections 64; }}
-http {{
+    url = f"http://127.0.0.1:{port}"
+    process = nginx.start(folder, f"""
     {log_format}
-    client_body_temp_path {folder}/body; proxy_temp_path {folder}/proxy;
-    fastcgi_temp_path {folder}/fcgi; uwsgi_temp_path {folder}/uwsgi;
-    scgi_temp_path {folder}/scgi;
-    map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}
     upstream relapse_explorer {{ server 127.0.0.1:{app_port}; }}
+    map $cookie_peer $app_peer {{ default 127.0.0.1; elsewhere {OTHER_ADDRESS}; }}
     server {{
         listen 127.0.0.1:{port};
+        proxy_bind $app_peer;
         location /oauth2/ {{ proxy_pass http://127.0.0.1:{stand_in}; }}
         location = /oauth2/auth {{
             internal;
@@ -120,90 +110,64 @@ http {{
         }}
 {location}
         access_log {folder}/access.log combined_no_query;
-    }}
-    server {{
-        listen 127.0.0.1:{other};
-        proxy_bind {OTHER_ADDRESS};
-        location /oauth2/ {{ proxy_pass http://127.0.0.1:{stand_in}; }}
-        location = /oauth2/auth {{
-            internal;
-            proxy_pass http://127.0.0.1:{stand_in};
-            proxy_set_header Content-Length "";
-            proxy_pass_request_body off;
-        }}
-{location}
-        access_log off;
-    }}
-}}
-""")
-    process = subprocess.Popen([nginx, "-p", str(folder), "-c", str(folder / "nginx.conf"),
-                                "-g", "daemon off;"], stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            for ready in (url, f"http://127.0.0.1:{other}"):
-                urllib.request.urlopen(f"{ready}/oauth2/sign_in", timeout=1).read()
-            return process, url, f"http://127.0.0.1:{other}"
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"nginx did not start: {process.stderr.read().decode()[-1000:]}")
-            time.sleep(0.1)
+    }}""", [f"{url}/oauth2/sign_in"])
+    return process, url
 
 
 class Proxied(NamedTuple):
-    """What :func:`proxied` starts: nginx's two URLs, the folder of the app's audit log and
+    """What :func:`proxied` starts: nginx's URL, the folder of the app's audit log and
     nginx's access log, and the app."""
 
     url: str
-    other_url: str
     folder: Path
     app: StreamlitServer
 
 
 @pytest.fixture(scope="module")
 def proxied(chromium_path):
-    """An app trusting the proxy at 127.0.0.1, behind nginx's two ports (:func:`start_nginx`)."""
+    """An app trusting the proxy at 127.0.0.1, behind nginx (:func:`start_nginx`)."""
     stand_in = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
     threading.Thread(target=stand_in.serve_forever, daemon=True).start()
     folder = Path(tempfile.mkdtemp(prefix="proxy-"))
     app = start_server(script="serve.py",
                        args=("--secrets.files", str(proxy_settings(folder, ["127.0.0.1"]))))
-    nginx = None
+    front = None
     try:
-        nginx, url, other_url = start_nginx(folder, app.port, stand_in.server_address[1])
-        yield Proxied(url, other_url, folder, app)
+        front, url = start_nginx(folder, app.port, stand_in.server_address[1])
+        yield Proxied(url, folder, app)
     finally:
-        if nginx is not None:
-            nginx.terminate()
+        if front is not None:
+            front.terminate()
+            front.wait(timeout=10)
         app.stop()
         stand_in.shutdown()
 
 
-def signed_in_page(new_context, url: str, user: str | None):
-    context = new_context()
-    if user:
-        context.add_cookies([{"name": "who", "value": user, "url": url}])
-    return context.new_page()
+def signed_in_page(page, url: str, user: str | None, peer: str | None = None):
+    """``page`` (a tab of the worker's context, no cookies yet) as the stand-in's signed-in
+    ``user``, reaching the app through nginx from ``peer`` (``elsewhere``: not the proxy)."""
+    cookies = {"who": user, "peer": peer}
+    page.context.add_cookies([{"name": k, "value": v, "url": url}
+                              for k, v in cookies.items() if v])
+    return page
 
 
-def test_without_the_proxys_sign_in_nothing_of_the_app_is_reached(proxied, new_context):
+def test_without_the_proxys_sign_in_nothing_of_the_app_is_reached(proxied, page):
     from playwright.sync_api import expect
 
     url, app = proxied.url, proxied.app
-    page = signed_in_page(new_context, url, None)
+    page = signed_in_page(page, url, None)
     page.goto(f"{url}/Patients?patient=9")
     expect(page.get_by_text("Stand-in hospital sign-in")).to_be_visible()
     assert "patients" not in page.inner_text("body").lower()
     assert page.request.get(f"{app.url}/_stcore/metrics").status == 403
 
 
-def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, new_context):
+def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, page):
     from playwright.sync_api import expect
 
     url, folder = proxied.url, proxied.folder
-    page = signed_in_page(new_context, url, "vera")
+    page = signed_in_page(page, url, "vera")
     page.goto(url)
     expect(page.get_by_text(f"Signed in as vera{WORD_JOINER}@hospital.example")).to_be_visible()
     expect(page.get_by_text("· viewer")).to_be_visible()
@@ -218,11 +182,11 @@ def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, n
     assert "?" not in logged  # no query strings (filters) in the access log
 
 
-def test_the_header_is_not_believed_from_another_address(proxied, new_context):
+def test_the_header_is_not_believed_from_another_address(proxied, page):
     from playwright.sync_api import expect
 
-    url, folder = proxied.other_url, proxied.folder
-    page = signed_in_page(new_context, url, "ana")
+    url, folder = proxied.url, proxied.folder
+    page = signed_in_page(page, url, "ana", peer="elsewhere")
     page.goto(url)
     expect(page.get_by_text("this request did not come through it")).to_be_visible()
     expect(page.get_by_text("Signed in as")).to_have_count(0)
