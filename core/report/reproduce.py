@@ -82,7 +82,8 @@ def endpoint_rows(cohort: pd.DataFrame, choices: ReportChoices
 
 
 def _cox_fits(cohort: pd.DataFrame, choices: ReportChoices):
-    """(ordinary fit, fit shown on the page) of the chosen Cox model, or (None, None)."""
+    """(ordinary fit, fit shown on the page) of the chosen Cox model, or (None, None)
+    (:func:`reproduce_zip` fits them once for the spec and the numbers)."""
     from core.cox.display import needs_firth
     from core.cox.fit import fit_cox
 
@@ -125,11 +126,13 @@ def _survival_report(cohort: pd.DataFrame, choices: ReportChoices):
                            choices.horizon, user_endpoints=choices.users)
 
 
-def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> dict:
+def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices, report=None,
+                  fits=None) -> dict:
     """What the scripts recompute: plain JSON data.
 
     ``report`` is the Survival page's report for ``choices``
-    (:func:`core.survival.km.summary.survival_report`), computed here when not given.
+    (:func:`core.survival.km.summary.survival_report`) and ``fits`` the Cox page's
+    (ordinary, shown) fits (:func:`_cox_fits`), each computed here when not given.
 
     Returns
     -------
@@ -147,7 +150,7 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> 
     report = _survival_report(cohort, choices) if report is None else report
     from core.report.reproduce_tests import tests_spec
 
-    ordinary, _ = _cox_fits(cohort, choices)
+    ordinary, _ = _cox_fits(cohort, choices) if fits is None else fits
     cox = None
     if ordinary is not None:
         cox = {"time": ordinary.time, "event": ordinary.event, "entry": ordinary.entry,
@@ -167,9 +170,10 @@ def analysis_spec(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> 
             "cox": cox, **tests_spec(cohort, choices, list(report.fit.groups))}
 
 
-def app_numbers(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> dict:
-    """The unrounded numbers behind the Survival and Cox pages for ``choices`` (``report``:
-    as in :func:`analysis_spec`).
+def app_numbers(cohort: pd.DataFrame, choices: ReportChoices, report=None,
+                fits=None) -> dict:
+    """The unrounded numbers behind the Survival and Cox pages for ``choices`` (``report``,
+    ``fits``: as in :func:`analysis_spec`).
 
     Returns
     -------
@@ -195,7 +199,7 @@ def app_numbers(cohort: pd.DataFrame, choices: ReportChoices, report=None) -> di
     medians = report.medians[["group", "n", "events", "median", "median_lower",
                               "median_upper"]]
     lr = report.logrank
-    ordinary, shown = _cox_fits(cohort, choices)
+    ordinary, shown = _cox_fits(cohort, choices) if fits is None else fits
     numbers = {
         "n": int(sum(report.fit.n.values())),
         "landmarks": _records(landmarks), "medians": _records(medians),
@@ -345,9 +349,9 @@ def reproduce_zip(cohort: pd.DataFrame, choices: ReportChoices, *, source: str,
         raise AnalysisError("The reproduce zip holds patient rows, which an aggregate "
                             "(viewer) export may not contain. Fix: ask for the analyst role.")
     cohort = privacy.rows(cohort)
-    report = _survival_report(cohort, choices)
-    spec = analysis_spec(cohort, choices, report)
-    numbers = app_numbers(cohort, choices, report)
+    report, fits = _survival_report(cohort, choices), _cox_fits(cohort, choices)
+    spec = analysis_spec(cohort, choices, report, fits)
+    numbers = app_numbers(cohort, choices, report, fits)
     firth = numbers["cox_shown"] is not None and numbers["cox_shown"] != numbers["cox"]
     readme = "\n".join([
         *([privacy.note, ""] if privacy.note else []),
