@@ -1,7 +1,8 @@
 """Custom groups in a real browser (issue 16): build "ELN adverse AND MRD-positive vs everyone
 else" on the Subgroups page, compare it on the Survival page, copy the page's link, open it in
 a new browser context (a new session: nothing carried over but the link) and see the same
-curves and the same log-rank test.
+curves and the same log-rank test; there, the group as a sidebar filter goes into the link and
+"Clear all filters" takes it out.
 
 Log-rank of these groups on RFS (R: survdiff(Surv(rfs_months, rfs_event) ~ g), see
 tests/pages/test_subgroups_page.py): chi-square 5.34, p 0.021.
@@ -20,7 +21,7 @@ from playwright.sync_api import expect
 
 from core.cohort.groups import GroupDefinition
 from core.survival.endpoint import RFS
-from tests.e2e.helpers import expect_count, expect_no_error, link, sidebar_link, wait_idle
+from tests.e2e.helpers import choose, expect_count, expect_no_error, link, sidebar_link, wait_idle
 from tests.e2e.test_deliverables import _select
 
 pytestmark = pytest.mark.e2e
@@ -90,14 +91,12 @@ def test_custom_group_link_reopens_the_same_curves(server, page, new_context):
     assert metrics_again == metrics
     expect(fresh.get_by_text(RULE, exact=False).first).to_be_visible()
 
-
-def test_group_filter_in_the_link_and_clear_all_filters(server, page):
-    groups = GroupDefinition.from_dict({"groups": [{"name": "Adverse & MRD+", "conditions": [
-        ["eln2022_risk", "==", "adverse"], ["mrd_pre_status", "==", "positive"]]}]})
-    query = {"groups": groups.to_json(), "group_filter": json.dumps(["Adverse & MRD+"])}
-    page.goto(link(server.url, "Survival", query))
-    expect_count(page, 3)
-    page.get_by_role("button", name="Clear all filters").click()
-    expect_count(page, 19)
-    assert "group_filter" not in parse_qs(urlparse(page.url).query)
-    expect_no_error(page)
+    # the group as a filter: into the link when chosen, out of it with "Clear all filters"
+    # (a link holding it opens filtered: tests/pages/test_custom_group_everywhere.py)
+    choose(fresh, "Custom group", "Adverse & MRD+")
+    expect_count(fresh, 3)
+    assert "group_filter" in parse_qs(urlparse(fresh.url).query)
+    fresh.get_by_role("button", name="Clear all filters").click()
+    expect_count(fresh, 19)
+    assert "group_filter" not in parse_qs(urlparse(fresh.url).query)
+    expect_no_error(fresh)
