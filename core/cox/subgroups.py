@@ -220,7 +220,8 @@ def subgroup_forest(df: pd.DataFrame, time: str, event: str, factor: str,
         if column not in df.columns:
             raise AnalysisError(f"Column `{column}` is not in the cohort. Fix: choose one of "
                                 "the cohort's columns.")
-    base = df.dropna(subset=[time, event, factor])
+    used = list(dict.fromkeys([time, event, factor, *attributes]))
+    base = df[used].dropna(subset=[time, event, factor])  # copies of these columns only
     check_covariate_levels(base, [factor])
     if base[factor].nunique() < 2:
         raise AnalysisError(f"{LABELS.get(factor, factor)} takes fewer than 2 values among "
@@ -271,7 +272,7 @@ def univariable_forest(df: pd.DataFrame, time: str, event: str,
     """
     rows = []
     for covariate in covariates:
-        data = df.dropna(subset=[time, event, covariate])
+        data = df[list(dict.fromkeys([time, event, covariate]))].dropna()
         base = {"attribute": covariate, "n": len(data), "events": int(data[event].sum())}
         try:
             check_covariate_levels(data, [covariate])  # too many levels: this row says so
