@@ -178,7 +178,10 @@ def test_the_user_reaches_the_app_its_audit_log_and_nginxs_access_log(proxied, p
         events[0]["agent"]["who"] == "vera@hospital.example"
     assert events[0]["agent"]["role"] == "viewer" and events[0]["agent"]["network"] == "127.0.0.1"
     logged = (folder / "access.log").read_text()
-    assert re.search(r'^127\.0\.0\.1 - vera@hospital\.example \[.*\] "GET /" 200', logged, re.M)
+    # 304 when this worker's browser has loaded the page before (another test on the same
+    # origin): the page was still asked for by vera, through nginx, and logged under her name
+    assert re.search(r'^127\.0\.0\.1 - vera@hospital\.example \[.*\] "GET /" (200|304) ',
+                     logged, re.M)
     assert "?" not in logged  # no query strings (filters) in the access log
 
 
