@@ -57,7 +57,7 @@ STATE_FRAMES = "cache.frames"
 
 _KNOWN: dict[int, tuple[weakref.ref, tuple, str]] = {}
 """id of a frame -> (weak reference to it, its shape/columns/dtypes, its known key)."""
-_KNOWN_LOCK = threading.Lock()
+_KNOWN_LOCK = threading.RLock()
 
 
 def holds_upload() -> bool:
@@ -159,12 +159,16 @@ def remember(frame: pd.DataFrame, key: str) -> pd.DataFrame:
     ident = id(frame)
 
     def forget(ref, ident=ident):
+        # The collector runs this wherever a remembered frame dies: inside any allocation,
+        # of any thread, also one holding _KNOWN_LOCK (so the lock is re-entrant, and nothing
+        # that allocates runs under it).
         with _KNOWN_LOCK:
             if ident in _KNOWN and _KNOWN[ident][0] is ref:
                 del _KNOWN[ident]
 
+    entry = (weakref.ref(frame, forget), _signature(frame), key)  # allocates: outside the lock
     with _KNOWN_LOCK:
-        _KNOWN[ident] = (weakref.ref(frame, forget), _signature(frame), key)
+        _KNOWN[ident] = entry
     return frame
 
 

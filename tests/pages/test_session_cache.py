@@ -107,3 +107,35 @@ def test_a_page_run_hashes_the_cohort_once_and_the_frames_made_from_it_never(mon
     made = [filtered.cohort, grouped, chosen]
     assert 0 < len(chosen) < len(grouped) == len(filtered.cohort) < len(cohort)
     assert not [value for value in hashed if any(value is frame for frame in made)]
+
+
+def test_a_frame_collected_while_another_is_remembered_does_not_deadlock(monkeypatch):
+    """A remembered frame's weak-reference callback takes the registry's lock, and the
+    collector runs it inside whatever allocation triggers it: in CI (2026-12-07) it ran while
+    :func:`remember` held the lock and computed the new frame's signature, and the page's
+    script thread waited on itself forever (test_subgroups_page hung). Here the collection
+    is forced at that point. The registry and its lock are this test's own, so a regression
+    hangs only the helper thread, and the test fails instead of hanging the worker."""
+    import threading
+
+    monkeypatch.setattr(session_cache, "_KNOWN", {})
+    same_kind = (threading.RLock if isinstance(session_cache._KNOWN_LOCK,
+                                               type(threading.RLock())) else threading.Lock)
+    monkeypatch.setattr(session_cache, "_KNOWN_LOCK", same_kind())
+    doomed = remember(_frame(10), "doomed")
+    cycle = [doomed]
+    cycle.append(cycle)  # only the cycle collector frees it
+    del doomed, cycle
+    signature = session_cache._signature
+
+    def collecting(frame):
+        gc.collect()  # the doomed frame dies here, its callback runs
+        return signature(frame)
+
+    monkeypatch.setattr(session_cache, "_signature", collecting)
+    fresh = _frame(20)
+    worker = threading.Thread(target=remember, args=(fresh, "fresh"), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "remember() deadlocked on its own lock"
+    assert [entry[2] for entry in session_cache._KNOWN.values()] == ["fresh"]
