@@ -168,6 +168,15 @@ forest 14-16 -> 3-4, subgroup forest 17 -> 4, cut-point 32 -> 22, Kaplan-Meier o
 patients 123-139 -> 61-71 (by arm 196-204 -> 99-131). CPU of page test files (cpurun, -n 0,
 back to back): tests/pages/test_cox_page.py 32.4 -> 26.4 s (first commit alone), 24.5 -> 22.9
 (the last); tests/pages/test_uploaded_cohort.py 25.4-27.8 -> 23.3-24.4 s (8ecedef alone).
+
+Quieter machine, 2026-12-07 07:42-07:44 UTC (main at 3820c22, load average about 4 and
+falling after a test run), 2 rounds, medians, header / drawn / figures s: hello 0.77 / 0.80 /
+0.80; About 1.42 / 1.47 / 1.48; Cohort 1.29 / 1.39 / 3.07; Your data 1.46 / 1.48 / 1.49;
+Survival 1.26 / 1.47 / 3.21; Cox 1.53 / 1.73 / 3.94; Patients 1.29 / 1.63 / 3.45; Competing
+risks 1.31 / 2.04 / 3.65; Paper check 1.41 drawn; During follow-up 1.62; Subgroups 1.44;
+Projector 1.58 / 2.10 / 2.70; Relapse risk 1.34 / 1.47 / 3.07. Every page's frame, answer line
+and tables within 2.1 s; pages with figures complete at 2.7-3.9 s. Decided (docs/USING.md,
+"Known limits"): figures stay interactive plotly, drawn after the answer line.
 """
 
 from __future__ import annotations
