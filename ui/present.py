@@ -110,7 +110,8 @@ if (!doc.__presentKeys) {
 def screens(cohort: pd.DataFrame, choices: tuple, flow=None) -> list[Screen]:
     """:func:`projector_screens` of :func:`report_sections` for the deliverables' choices and
     the flow diagram, as the session's role may see them (a viewer: no patient list, no
-    swimmer plot, small counts as "<5")."""
+    swimmer plot, small counts as "<5"). Each screen's ``figure`` is plotly's plain dict (see
+    :func:`_screens`): draw it with :func:`figure_of`."""
     return _screens(cohort, choices, exports.privacy() if not access.may(
         Permission.VIEW_ROWS) else IDENTIFIED, flow)
 

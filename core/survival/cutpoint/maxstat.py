@@ -59,6 +59,7 @@ from core.errors import AnalysisError
 from core.survival.cutpoint.gauss import exact_gauss_p
 from core.survival.input import Exclusion, survival_data
 from core.survival.km.logrank import SEED, PermutationResult
+from core.survival.km.relabel import TOLERANCE
 
 METHOD = ("maximally selected log-rank statistic (standardized with the permutation variance; "
           "R maxstat, smethod = \"LogRank\")")
@@ -385,7 +386,7 @@ def _monte_carlo_p(y: np.ndarray, statistic, n_resamples: int, batch: int,
     for start in range(0, n_resamples, batch):
         drawn = rng.permuted(indices, axis=-1)[:min(batch, n_resamples - start)]
         null.append(statistic(y[drawn[:, 0, :]], axis=-1))
-    gamma = np.abs(np.finfo(float).eps * 100 * observed)
+    gamma = np.abs(TOLERANCE * observed)  # scipy's rule, as the log-rank's permutations
     count = np.count_nonzero(np.concatenate(null) >= observed - gamma, axis=0) + 1
     return float(np.clip(np.asarray(count, dtype=float) / (n_resamples + 1), 0.0, 1.0))
 
